@@ -1,0 +1,178 @@
+#include "account.h"
+
+#include <string.h>
+
+#include "audit_event.h"
+#include "password.h"
+#include "request.h"
+#include "sk_err.h"
+#include "sk_log.h"
+#include "store.h"
+#include "store_user.h"
+
+int
+account_check(struct broker_conn *c, const struct sk_msg *req, struct sk_msg *reply)
+{
+	struct login_ctx lc;
+	struct sk_profile eff;
+	struct user_rec u;
+	int64_t now = broker_now();
+	int r;
+
+	if (request_login_ctx(c->b, req, &lc) != SK_OK)
+		return reply_status(reply, SK_ST_BAD_REQUEST);
+	if ((r = store_user_get(c->db, lc.user, &u)) == SK_ERR_NOTFOUND)
+		return reply_status(reply, SK_ST_NOT_FOUND);
+	if (r != SK_OK)
+		return r;
+	if (u.disabled)
+		return reply_status(reply, SK_ST_ACCT_DISABLED);
+	request_effective_profile(c->b, lc.line, &u, &eff);
+	if (eff.knowledge == SK_KNOWLEDGE_STACK)
+		return reply_status(reply, SK_ST_OK);   /* the password lives elsewhere */
+	if (u.pw_temporary) {
+		r = reply_status(reply, SK_ST_NEW_AUTHTOK);
+		return r == SK_OK ? sk_msg_put_uint(reply, SK_K_REASON, SK_REASON_NONE) : r;
+	}
+	if (eff.pw_max_age_days > 0 && now - u.pw_changed > (int64_t)eff.pw_max_age_days * 86400) {
+		r = reply_status(reply, SK_ST_NEW_AUTHTOK);
+		return r == SK_OK ? sk_msg_put_uint(reply, SK_K_REASON, SK_REASON_EXPIRED) : r;
+	}
+	r = reply_status(reply, SK_ST_OK);
+	if (r == SK_OK && eff.pw_max_age_days > 0)
+		r = sk_msg_put_uint(reply, SK_K_PW_EXPIRES,
+		                    (uint64_t)(u.pw_changed + (int64_t)eff.pw_max_age_days * 86400));
+	return r;
+}
+
+struct reuse_check {
+	const char *pw;
+	int reused;
+};
+
+static int
+check_reuse(void *arg, const char *hash)
+{
+	struct reuse_check *rc = arg;
+
+	if (password_verify(rc->pw, hash) == SK_OK)
+		rc->reused = 1;
+	return rc->reused;
+}
+
+static enum sk_reason
+quality_reason(enum password_quality q)
+{
+	switch (q) {
+	case PASSWORD_TOO_SHORT: return SK_REASON_TOO_SHORT;
+	case PASSWORD_TOO_FEW_CLASSES: return SK_REASON_TOO_FEW_CLASSES;
+	case PASSWORD_CONTAINS_USER: return SK_REASON_CONTAINS_USER;
+	case PASSWORD_TOO_LONG: return SK_REASON_TOO_LONG;
+	case PASSWORD_BAD_CHARS: return SK_REASON_BAD_CHARS;
+	default: return SK_REASON_NONE;
+	}
+}
+
+static int
+refuse(struct broker_conn *c, const char *user, struct sk_msg *reply, enum sk_status st,
+       enum sk_reason reason, const char *why)
+{
+	int r = broker_audit(c, "password_change", user, "deny", audit_field(NULL, "reason", why));
+
+	if (r == SK_OK)
+		r = reply_status(reply, st);
+	if (r == SK_OK)
+		r = sk_msg_put_uint(reply, SK_K_REASON, reason);
+	return r;
+}
+
+static int
+change_locked(struct broker_conn *c, const struct login_ctx *lc, const char *old_pw,
+              const char *new_pw, struct sk_msg *reply)
+{
+	struct password_rules rules;
+	struct reuse_check reuse = { .pw = new_pw };
+	struct sk_profile eff;
+	struct tally_limits lim;
+	struct user_rec u;
+	char hash[PASSWORD_HASH_MAX];
+	enum password_quality q;
+	int64_t now = broker_now();
+	int r;
+
+	if ((r = store_user_get(c->db, lc->user, &u)) == SK_ERR_NOTFOUND)
+		return reply_status(reply, SK_ST_NOT_FOUND);
+	if (r != SK_OK)
+		return r;
+	request_effective_profile(c->b, lc->line, &u, &eff);
+	request_limits(&eff, &lim);
+	tally_normalize(&u.tally, &lim, now);
+	if (tally_is_locked(&u.tally))
+		return reply_locked(reply, &u.tally);
+	if (password_verify(old_pw, u.pw_hash) != SK_OK) {
+		/* A wrong current password is a guess like any other: it counts. */
+		(void)tally_record_failure(&u.tally, &lim, now);
+		u.failures_since_login++;
+		u.last_fail = now;
+		if ((r = store_begin(c->db)) == SK_OK && (r = store_user_save_auth(c->db, &u)) == SK_OK)
+			r = store_commit(c->db);
+		if (r != SK_OK) {
+			store_rollback(c->db);
+			return r;
+		}
+		return refuse(c, lc->user, reply, SK_ST_DENIED, SK_REASON_OLD_WRONG, "old_wrong");
+	}
+	if (strcmp(old_pw, new_pw) == 0)
+		return refuse(c, lc->user, reply, SK_ST_QUALITY, SK_REASON_SAME_AS_OLD, "same_as_old");
+	rules.min_length = eff.pw_min_length;
+	rules.min_classes = eff.pw_min_classes;
+	rules.history = eff.pw_history;
+	q = password_check_quality(lc->user, new_pw, &rules);
+	if (q != PASSWORD_OK)
+		return refuse(c, lc->user, reply, SK_ST_QUALITY, quality_reason(q), "quality");
+	if (rules.history > 0 &&
+	    (r = store_user_history(c->db, u.id, rules.history, check_reuse, &reuse)) != SK_OK)
+		return r;
+	if (reuse.reused)
+		return refuse(c, lc->user, reply, SK_ST_QUALITY, SK_REASON_REUSED, "reused");
+	if ((r = password_hash(new_pw, hash, sizeof(hash))) != SK_OK)
+		return r;
+	r = store_begin(c->db);
+	if (r == SK_OK)
+		r = store_user_set_password(c->db, &u, hash, 0, now, rules.history);
+	if (r == SK_OK)
+		r = broker_audit(c, "password_change", lc->user, "ok",
+		                 audit_field(NULL, "service", lc->service));
+	if (r == SK_OK)
+		r = store_commit(c->db);
+	explicit_bzero(hash, sizeof(hash));
+	if (r != SK_OK) {
+		store_rollback(c->db);
+		return r;
+	}
+	return reply_status(reply, SK_ST_OK);
+}
+
+int
+account_chauthtok(struct broker_conn *c, const struct sk_msg *req, struct sk_msg *reply)
+{
+	char old_pw[PASSWORD_MAX + 1], new_pw[PASSWORD_MAX + 1];
+	struct login_ctx lc;
+	pthread_mutex_t *lock;
+	int r;
+
+	if (request_login_ctx(c->b, req, &lc) != SK_OK ||
+	    sk_msg_get_text(req, SK_K_PASSWORD, old_pw, sizeof(old_pw)) != SK_OK ||
+	    sk_msg_get_text(req, SK_K_NEW_PASSWORD, new_pw, sizeof(new_pw)) != SK_OK) {
+		explicit_bzero(old_pw, sizeof(old_pw));
+		explicit_bzero(new_pw, sizeof(new_pw));
+		return reply_status(reply, SK_ST_BAD_REQUEST);
+	}
+	lock = broker_user_lock(c->b, lc.user);
+	pthread_mutex_lock(lock);
+	r = change_locked(c, &lc, old_pw, new_pw, reply);
+	pthread_mutex_unlock(lock);
+	explicit_bzero(old_pw, sizeof(old_pw));
+	explicit_bzero(new_pw, sizeof(new_pw));
+	return r;
+}

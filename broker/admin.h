@@ -1,0 +1,35 @@
+/* Administrative requests from the sekimori CLI. Every one is audited with the peer that
+ * asked (R-LOG-3). */
+#ifndef BROKER_ADMIN_H
+#define BROKER_ADMIN_H
+#include <json-c/json.h>
+
+#include "broker.h"
+
+int admin_status(struct broker_conn *c, const struct sk_msg *req, struct sk_msg *reply);
+int admin_user_add(struct broker_conn *c, const struct sk_msg *req, struct sk_msg *reply);
+int admin_user_show(struct broker_conn *c, const struct sk_msg *req, struct sk_msg *reply);
+int admin_user_list(struct broker_conn *c, const struct sk_msg *req, struct sk_msg *reply);
+int admin_user_unlock(struct broker_conn *c, const struct sk_msg *req, struct sk_msg *reply);
+int admin_user_reset_password(struct broker_conn *c, const struct sk_msg *req,
+                              struct sk_msg *reply);
+int admin_totp_enroll_begin(struct broker_conn *c, const struct sk_msg *req,
+                            struct sk_msg *reply);
+int admin_totp_enroll_confirm(struct broker_conn *c, const struct sk_msg *req,
+                              struct sk_msg *reply);
+int admin_totp_remove(struct broker_conn *c, const struct sk_msg *req, struct sk_msg *reply);
+
+/* Shared by the admin handlers: the target user from SK_K_USER, validated. */
+int admin_target_user(const struct sk_msg *req, char *user, size_t cap);
+struct user_rec;
+/* Runs fn on the target user under the user's lock, in one transaction with its audit
+ * record (event); answers NOT_FOUND / OK. */
+int admin_change_user(struct broker_conn *c, const struct sk_msg *req, struct sk_msg *reply,
+                      const char *event,
+                      int (*fn)(struct broker_conn *, struct user_rec *, void *), void *arg);
+/* Puts a json-c document into the reply as SK_K_JSON with status OK; releases doc. */
+int admin_reply_json(struct sk_msg *reply, json_object *doc);
+/* The admin's own name as the CLI reported it (SUDO_USER), for the audit record. */
+json_object *admin_actor(const struct sk_msg *req, json_object *extra);
+
+#endif

@@ -1,0 +1,364 @@
+/* sekimori user add | show | list | unlock | reset-password */
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "admin.h"
+#include "sk_build.h"
+#include "audit_event.h"
+#include "password.h"
+#include "request.h"
+#include "sk_err.h"
+#include "sk_log.h"
+#include "sk_utf8.h"
+#include "store.h"
+#include "store_totp.h"
+#include "store_user.h"
+
+int
+admin_target_user(const struct sk_msg *req, char *user, size_t cap)
+{
+	if (sk_msg_get_text(req, SK_K_USER, user, cap) != SK_OK || !sk_valid_username(user)) {
+		sk_logerr("user name missing or invalid");
+		return SK_ERR_PROTO;
+	}
+	return SK_OK;
+}
+
+int
+admin_reply_json(struct sk_msg *reply, json_object *doc)
+{
+	const char *text;
+	int r;
+
+	if (doc == NULL) {
+		sk_logerr("allocation");
+		return SK_ERR_NOMEM;
+	}
+	text = json_object_to_json_string_ext(doc, JSON_C_TO_STRING_PLAIN);
+	r = reply_status(reply, SK_ST_OK);
+	if (r == SK_OK)
+		r = sk_msg_put_text(reply, SK_K_JSON, text);
+	json_object_put(doc);
+	return r;
+}
+
+json_object *
+admin_actor(const struct sk_msg *req, json_object *extra)
+{
+	char actor[SK_USER_MAX];
+
+	if (sk_msg_get_text(req, SK_K_ACTOR, actor, sizeof(actor)) == SK_OK &&
+	    sk_valid_username(actor))
+		extra = audit_field(extra, "actor", actor);
+	return extra;
+}
+
+static void
+iso_time(int64_t t, char *out, size_t outsz)
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+
+	if (t == 0 || gmtime_r(&tt, &tm) == NULL || strftime(out, outsz, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+		snprintf(out, outsz, "%s", "");
+}
+
+static json_object *
+time_or_null(int64_t t)
+{
+	char buf[32];
+
+	if (t == 0)
+		return NULL;
+	iso_time(t, buf, sizeof(buf));
+	return json_object_new_string(buf);
+}
+
+/* Temporary passwords are created here and returned once; only the hash is stored. */
+static int
+issue_temp_password(char *pw, size_t pwsz, char *hash, size_t hashsz)
+{
+	int r = password_generate_temp(pw, pwsz);
+
+	if (r == SK_OK)
+		r = password_hash(pw, hash, hashsz);
+	return r;
+}
+
+int
+admin_user_add(struct broker_conn *c, const struct sk_msg *req, struct sk_msg *reply)
+{
+	struct user_rec u;
+	char profile[SK_NAME_MAX], pw[PASSWORD_TEMP_LEN + 1];
+	int r;
+
+	memset(&u, 0, sizeof(u));
+	if (admin_target_user(req, u.name, sizeof(u.name)) != SK_OK ||
+	    sk_msg_get_text_opt(req, SK_K_PROFILE, profile, sizeof(profile)) != SK_OK)
+		return reply_status(reply, SK_ST_BAD_REQUEST);
+	if (profile[0] == '\0')
+		snprintf(profile, sizeof(profile), "%s", c->b->conf.default_profile);
+	if (sk_conf_profile(&c->b->conf, profile) == NULL) {
+		r = reply_status(reply, SK_ST_BAD_REQUEST);
+		return r == SK_OK ? sk_msg_put_uint(reply, SK_K_REASON, SK_REASON_UNKNOWN_PROFILE) : r;
+	}
+	memcpy(u.profile, profile, sizeof(u.profile));
+	u.created = u.pw_changed = broker_now();
+	u.pw_temporary = 1;   /* R-CRED-1: changed at the first login */
+	if ((r = issue_temp_password(pw, sizeof(pw), u.pw_hash, sizeof(u.pw_hash))) != SK_OK)
+		goto out;
+	if ((r = store_begin(c->db)) != SK_OK)
+		goto out;
+	r = store_user_insert(c->db, &u);
+	if (r == SK_ERR_EXISTS) {
+		store_rollback(c->db);
+		r = reply_status(reply, SK_ST_EXISTS);
+		goto out;
+	}
+	if (r == SK_OK)
+		r = broker_audit(c, "admin.user_add", u.name, "ok",
+		                 admin_actor(req, audit_field(NULL, "profile", u.profile)));
+	if (r == SK_OK)
+		r = store_commit(c->db);
+	if (r != SK_OK) {
+		store_rollback(c->db);
+		goto out;
+	}
+	r = reply_status(reply, SK_ST_OK);
+	if (r == SK_OK)
+		r = sk_msg_put_text(reply, SK_K_TEMP_PASSWORD, pw);
+out:
+	explicit_bzero(pw, sizeof(pw));
+	explicit_bzero(&u, sizeof(u));
+	return r;
+}
+
+static json_object *
+user_json(sqlite3 *db, const struct broker *b, const struct user_rec *u)
+{
+	const struct sk_profile *p = sk_conf_profile(&b->conf, u->profile);
+	struct totp_rec totp[TOTP_PER_USER_MAX];
+	size_t n = 0;
+	struct tally_limits lim = { 0 };
+	struct tally t = u->tally;
+	json_object *o = json_object_new_object(), *pw, *lock, *last, *factors, *arr;
+
+	if (o == NULL)
+		return NULL;
+	if (p != NULL) {
+		lim.deny = p->deny;
+		lim.fail_interval = p->fail_interval;
+		lim.unlock_time = p->unlock_time;
+		tally_normalize(&t, &lim, broker_now());
+	}
+	json_object_object_add(o, "user", json_object_new_string(u->name));
+	json_object_object_add(o, "profile", json_object_new_string(u->profile));
+	json_object_object_add(o, "created", time_or_null(u->created));
+	json_object_object_add(o, "disabled", json_object_new_boolean(u->disabled));
+	pw = json_object_new_object();
+	json_object_object_add(pw, "set", json_object_new_boolean(u->pw_hash[0] != '\0'));
+	json_object_object_add(pw, "temporary", json_object_new_boolean(u->pw_temporary));
+	json_object_object_add(pw, "changed", time_or_null(u->pw_changed));
+	if (p != NULL && p->pw_max_age_days > 0)
+		json_object_object_add(pw, "expires",
+		                       time_or_null(u->pw_changed + (int64_t)p->pw_max_age_days * 86400));
+	json_object_object_add(o, "password", pw);
+	lock = json_object_new_object();
+	json_object_object_add(lock, "locked", json_object_new_boolean(t.locked));
+	json_object_object_add(lock, "until", t.locked && t.locked_until ?
+	                       time_or_null(t.locked_until) : NULL);
+	json_object_object_add(lock, "admin_unlock_only",
+	                       json_object_new_boolean(t.locked && t.locked_until == 0));
+	json_object_object_add(lock, "failures", json_object_new_int64(t.fail_count));
+	json_object_object_add(lock, "deny", json_object_new_int64(lim.deny));
+	json_object_object_add(o, "lock", lock);
+	last = json_object_new_object();
+	json_object_object_add(last, "login", time_or_null(u->last_login));
+	json_object_object_add(last, "login_from", json_object_new_string(u->last_login_from));
+	json_object_object_add(last, "logout", time_or_null(u->last_logout));
+	json_object_object_add(last, "failure", time_or_null(u->last_fail));
+	json_object_object_add(last, "failure_from", json_object_new_string(u->last_fail_from));
+	json_object_object_add(last, "failures_since_login",
+	                       json_object_new_int64(u->failures_since_login));
+	json_object_object_add(o, "last", last);
+	factors = json_object_new_object();
+	arr = json_object_new_array();
+	if (store_totp_list(db, u->id, 0, totp, TOTP_PER_USER_MAX, &n) == SK_OK) {
+		for (size_t i = 0; i < n; i++) {
+			json_object *f = json_object_new_object();
+			json_object_object_add(f, "id", json_object_new_int64(totp[i].id));
+			json_object_object_add(f, "algorithm",
+			                       json_object_new_string(sk_totp_algo_name(totp[i].params.algo)));
+			json_object_object_add(f, "digits", json_object_new_int((int)totp[i].params.digits));
+			json_object_object_add(f, "period", json_object_new_int((int)totp[i].params.period));
+			json_object_object_add(f, "confirmed", json_object_new_boolean(totp[i].confirmed));
+			json_object_object_add(f, "created", time_or_null(totp[i].created));
+			json_object_array_add(arr, f);
+		}
+	}
+	explicit_bzero(totp, sizeof(totp));
+	json_object_object_add(factors, "totp", arr);
+	json_object_object_add(o, "factors", factors);
+	return o;
+}
+
+int
+admin_user_show(struct broker_conn *c, const struct sk_msg *req, struct sk_msg *reply)
+{
+	char name[SK_USER_MAX];
+	struct user_rec u;
+	int r;
+
+	if (admin_target_user(req, name, sizeof(name)) != SK_OK)
+		return reply_status(reply, SK_ST_BAD_REQUEST);
+	if ((r = store_user_get(c->db, name, &u)) == SK_ERR_NOTFOUND)
+		return reply_status(reply, SK_ST_NOT_FOUND);
+	if (r != SK_OK)
+		return r;
+	return admin_reply_json(reply, user_json(c->db, c->b, &u));
+}
+
+int
+admin_user_list(struct broker_conn *c, const struct sk_msg *req, struct sk_msg *reply)
+{
+	sqlite3_stmt *st;
+	json_object *arr;
+	int r, rc;
+
+	(void)req;
+	if ((r = store_prepare(c->db, "SELECT name, profile, locked, pw_temporary, last_login"
+	                       " FROM users ORDER BY name", &st)) != SK_OK)
+		return r;
+	arr = json_object_new_array();
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		json_object *o = json_object_new_object();
+		json_object_object_add(o, "user", json_object_new_string(
+		                       (const char *)sqlite3_column_text(st, 0)));
+		json_object_object_add(o, "profile", json_object_new_string(
+		                       (const char *)sqlite3_column_text(st, 1)));
+		json_object_object_add(o, "locked", json_object_new_boolean(sqlite3_column_int(st, 2)));
+		json_object_object_add(o, "temporary_password",
+		                       json_object_new_boolean(sqlite3_column_int(st, 3)));
+		json_object_object_add(o, "last_login", time_or_null(sqlite3_column_int64(st, 4)));
+		json_object_array_add(arr, o);
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE) {
+		json_object_put(arr);
+		sk_logerr("list users: %s", sqlite3_errmsg(c->db));
+		return SK_ERR_STORE;
+	}
+	return admin_reply_json(reply, arr);
+}
+
+int
+admin_change_user(struct broker_conn *c, const struct sk_msg *req, struct sk_msg *reply,
+                  const char *event, int (*fn)(struct broker_conn *, struct user_rec *, void *),
+                  void *arg)
+{
+	char name[SK_USER_MAX];
+	struct user_rec u;
+	pthread_mutex_t *lock;
+	int r;
+
+	if (admin_target_user(req, name, sizeof(name)) != SK_OK)
+		return reply_status(reply, SK_ST_BAD_REQUEST);
+	lock = broker_user_lock(c->b, name);
+	pthread_mutex_lock(lock);
+	if ((r = store_user_get(c->db, name, &u)) == SK_ERR_NOTFOUND) {
+		r = reply_status(reply, SK_ST_NOT_FOUND);
+		goto out;
+	}
+	if (r != SK_OK)
+		goto out;
+	r = store_begin(c->db);
+	if (r == SK_OK)
+		r = fn(c, &u, arg);
+	if (r == SK_OK)
+		r = broker_audit(c, event, name, "ok", admin_actor(req, NULL));
+	if (r == SK_OK)
+		r = store_commit(c->db);
+	if (r != SK_OK)
+		store_rollback(c->db);
+	else
+		r = reply_status(reply, SK_ST_OK);
+out:
+	pthread_mutex_unlock(lock);
+	explicit_bzero(&u, sizeof(u));
+	return r;
+}
+
+static int
+do_unlock(struct broker_conn *c, struct user_rec *u, void *arg)
+{
+	(void)arg;
+	tally_clear(&u->tally);
+	return store_user_save_auth(c->db, u);
+}
+
+int
+admin_user_unlock(struct broker_conn *c, const struct sk_msg *req, struct sk_msg *reply)
+{
+	return admin_change_user(c, req, reply, "admin.user_unlock", do_unlock, NULL);
+}
+
+static int
+do_reset(struct broker_conn *c, struct user_rec *u, void *arg)
+{
+	char *pw = arg, hash[PASSWORD_HASH_MAX];
+	int r = issue_temp_password(pw, PASSWORD_TEMP_LEN + 1, hash, sizeof(hash));
+
+	if (r == SK_OK)
+		r = store_user_set_password(c->db, u, hash, 1, broker_now(), 24);
+	explicit_bzero(hash, sizeof(hash));
+	return r;
+}
+
+int
+admin_user_reset_password(struct broker_conn *c, const struct sk_msg *req, struct sk_msg *reply)
+{
+	char pw[PASSWORD_TEMP_LEN + 1] = "";
+	int r = admin_change_user(c, req, reply, "admin.user_reset_password", do_reset, pw);
+	uint64_t st = SK_ST_ERROR;
+
+	if (r == SK_OK && sk_msg_get_uint(reply, SK_K_STATUS, &st) == SK_OK && st == SK_ST_OK)
+		r = sk_msg_put_text(reply, SK_K_TEMP_PASSWORD, pw);
+	explicit_bzero(pw, sizeof(pw));
+	return r;
+}
+
+int
+admin_status(struct broker_conn *c, const struct sk_msg *req, struct sk_msg *reply)
+{
+	json_object *o = json_object_new_object(), *profiles = json_object_new_array();
+
+	(void)req;
+	json_object_object_add(o, "version", json_object_new_string(SK_VERSION));
+	json_object_object_add(o, "protocol", json_object_new_int(SK_PROTO_VERSION));
+	json_object_object_add(o, "clients", json_object_new_int((int)atomic_load(&c->b->clients)));
+	for (size_t i = 0; i < c->b->conf.n_profiles; i++) {
+		const struct sk_profile *p = &c->b->conf.profiles[i];
+		json_object *j = json_object_new_object();
+		char cls[64], methods[96] = "";
+		size_t off = 0;
+
+		sk_class_names(p->required_classes, cls, sizeof(cls));
+		for (size_t k = 0; k < p->n_methods; k++) {
+			int n = snprintf(methods + off, sizeof(methods) - off, "%s%s", k ? "," : "",
+			                 sk_method_name(p->methods[k]));
+			if (n < 0 || (size_t)n >= sizeof(methods) - off)
+				break;
+			off += (size_t)n;
+		}
+		json_object_object_add(j, "name", json_object_new_string(p->name));
+		json_object_object_add(j, "classes", json_object_new_string(cls));
+		json_object_object_add(j, "min_classes", json_object_new_int((int)p->min_classes));
+		json_object_object_add(j, "methods", json_object_new_string(methods));
+		json_object_object_add(j, "deny", json_object_new_int((int)p->deny));
+		json_object_object_add(j, "unlock_time", json_object_new_int((int)p->unlock_time));
+		json_object_array_add(profiles, j);
+	}
+	json_object_object_add(o, "profiles", profiles);
+	return admin_reply_json(reply, o);
+}

@@ -1,0 +1,486 @@
+/* The broker's audit writer (R-LOG-1, R-LOG-3, R-LOG-4). The record chain and anchor format
+ * live in common/sk_audit_chain.c; this file owns the files, the order of durable writes,
+ * and what happens when a write fails (R-LOG-1: the append fails, so the decision denies).
+ *
+ * Order per record: the line with its newline in one write(), fdatasync, then the anchor.
+ * A crash between the two leaves the log one record ahead of the anchor; open then refuses
+ * rather than guess, and the operator decides (sekimori audit verify shows the state). */
+#include "audit_log.h"
+#include "sk_audit_chain.h"
+#include "sk_err.h"
+#include "sk_log.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+
+/* The end of every line: ,"mac":"<64 hex>"} (see sk_audit_chain.h). */
+#define MAC_PREFIX ",\"mac\":\""
+#define MAC_PREFIX_LEN (sizeof(MAC_PREFIX) - 1)
+#define MAC_SUFFIX_LEN (MAC_PREFIX_LEN + SK_AUDIT_MAC_HEX + 2)
+
+/* Syslog gets a short summary; the full record is in the log. */
+#define SUMMARY_VALUE_MAX 64
+
+struct audit_log {
+	pthread_mutex_t mu;
+	int log_fd;
+	int anchor_fd;
+	/* Set when a failure may have left the log and anchor out of step (a record written
+	 * but not anchored, or a sync that failed): every later append is refused, since
+	 * continuing would bury the fault under new records. Reopening checks the state. */
+	int broken;
+	off_t end;          /* log size after our last record: anything else wrote to it */
+	uint64_t seq;
+	char mac[SK_AUDIT_MAC_HEX + 1];
+	unsigned char key[SK_AUDIT_KEY_LEN];
+};
+
+static const char zero_mac[SK_AUDIT_MAC_HEX + 1] =
+	"0000000000000000000000000000000000000000000000000000000000000000";
+
+static void
+destroy(struct audit_log *log)
+{
+	if (log->log_fd >= 0)
+		close(log->log_fd);
+	if (log->anchor_fd >= 0)
+		close(log->anchor_fd);
+	pthread_mutex_destroy(&log->mu);
+	explicit_bzero(log->key, sizeof(log->key));
+	free(log);
+}
+
+/* A newly created file is only durable once its directory entry is. */
+static int
+sync_parent_dir(const char *path)
+{
+	char dir[PATH_MAX];
+	const char *slash = strrchr(path, '/');
+	size_t n;
+	int fd;
+
+	if (slash == NULL) {
+		dir[0] = '.';
+		n = 1;
+	} else {
+		n = slash == path ? 1 : (size_t)(slash - path);
+		if (n >= sizeof(dir)) {
+			sk_logerr("directory of %s too long", path);
+			return SK_ERR_AUDIT;
+		}
+		memcpy(dir, path, n);
+	}
+	dir[n] = '\0';
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0 || fsync(fd) != 0) {
+		sk_logerr("cannot sync directory %s: %s", dir, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return SK_ERR_AUDIT;
+	}
+	close(fd);
+	return SK_OK;
+}
+
+/* The log's last line, without newline, into buf (SK_AUDIT_LINE_MAX + 1 bytes: one more
+ * than the longest line with its newline, to see the newline before it). */
+static int
+read_tail(int fd, off_t size, char *buf, size_t bufsz, size_t *len)
+{
+	off_t start = size > (off_t)bufsz ? size - (off_t)bufsz : 0;
+	size_t want = (size_t)(size - start), got = 0, first;
+	const char *nl;
+	ssize_t r;
+
+	if (want == 0 || want > bufsz) {
+		sk_logerr("no log tail to read");
+		return SK_ERR_AUDIT;
+	}
+	while (got < want) {
+		r = pread(fd, buf + got, want - got, start + (off_t)got);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0) {
+			sk_logerr("cannot read the log tail: %s", r < 0 ? strerror(errno) : "short file");
+			return SK_ERR_AUDIT;
+		}
+		got += (size_t)r;
+	}
+	if (buf[want - 1] != '\n') {
+		sk_logerr("log ends in a partial line");
+		return SK_ERR_AUDIT;
+	}
+	nl = want > 1 ? memrchr(buf, '\n', want - 1) : NULL;
+	if (nl != NULL) {
+		first = (size_t)(nl - buf) + 1;
+	} else if (start == 0) {
+		first = 0;
+	} else {
+		sk_logerr("last log line longer than %d bytes", SK_AUDIT_LINE_MAX);
+		return SK_ERR_AUDIT;
+	}
+	*len = want - 1 - first;
+	memmove(buf, buf + first, *len);
+	buf[*len] = '\0';
+	return SK_OK;
+}
+
+/* Takes seq and mac from the last line and checks its MAC with our key, so that a broker
+ * restarted with another key refuses instead of starting a chain nobody can verify. The
+ * whole chain is checked by sk_audit_verify; this is the resume point only. */
+static int
+check_tail(const unsigned char *key, const char *line, size_t len, uint64_t *seq,
+           char mac[SK_AUDIT_MAC_HEX + 1])
+{
+	static const char digits[] = "0123456789abcdef";
+	char text[SK_AUDIT_LINE_MAX];
+	unsigned char md[EVP_MAX_MD_SIZE];
+	char want[SK_AUDIT_MAC_HEX];
+	unsigned int mdlen = 0;
+	const char *suffix, *hex;
+	json_tokener *tok;
+	json_object *obj, *v;
+	size_t textlen;
+	unsigned int i;
+	int rc = SK_ERR_AUDIT;
+
+	if (len < MAC_SUFFIX_LEN + 2 || len - MAC_SUFFIX_LEN + 1 > sizeof(text)) {
+		sk_logerr("last log line malformed (length)");
+		return SK_ERR_AUDIT;
+	}
+	suffix = line + len - MAC_SUFFIX_LEN;
+	hex = suffix + MAC_PREFIX_LEN;
+	if (memcmp(suffix, MAC_PREFIX, MAC_PREFIX_LEN) != 0 ||
+	    memcmp(hex + SK_AUDIT_MAC_HEX, "\"}", 2) != 0) {
+		sk_logerr("last log line malformed (no mac at the end)");
+		return SK_ERR_AUDIT;
+	}
+	textlen = len - MAC_SUFFIX_LEN + 1;
+	memcpy(text, line, textlen - 1);
+	text[textlen - 1] = '}';
+	if (HMAC(EVP_sha256(), key, SK_AUDIT_KEY_LEN, (const unsigned char *)text, textlen, md,
+	         &mdlen) == NULL || mdlen * 2 != SK_AUDIT_MAC_HEX) {
+		sk_logerr("HMAC-SHA256 failed");
+		return SK_ERR_AUDIT;
+	}
+	/* Lowercase hex, as written, so that the comparison with the anchor is exact too. */
+	for (i = 0; i < mdlen; i++) {
+		want[2 * i] = digits[md[i] >> 4];
+		want[2 * i + 1] = digits[md[i] & 0x0f];
+	}
+	if (CRYPTO_memcmp(hex, want, SK_AUDIT_MAC_HEX) != 0) {
+		sk_logerr("last log record does not verify with this key");
+		return SK_ERR_AUDIT;
+	}
+	tok = json_tokener_new();
+	if (tok == NULL) {
+		sk_logerr("json_tokener_new failed");
+		return SK_ERR_AUDIT;
+	}
+	json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
+	obj = json_tokener_parse_ex(tok, text, (int)textlen);
+	if (obj == NULL || json_tokener_get_parse_end(tok) != textlen ||
+	    !json_object_object_get_ex(obj, "seq", &v) || !json_object_is_type(v, json_type_int) ||
+	    json_object_get_int64(v) <= 0) {
+		sk_logerr("last log record malformed (seq)");
+		goto out;
+	}
+	*seq = (uint64_t)json_object_get_int64(v);
+	memcpy(mac, hex, SK_AUDIT_MAC_HEX);
+	mac[SK_AUDIT_MAC_HEX] = '\0';
+	rc = SK_OK;
+out:
+	json_object_put(obj);
+	json_tokener_free(tok);
+	return rc;
+}
+
+/* Resumes the chain where the anchor says it ends (R-LOG-3): a log cut short, rewritten at
+ * its end, or without its anchor is refused, never silently continued. */
+static int
+resume(struct audit_log *log, off_t size, const struct sk_audit_anchor *anchor)
+{
+	char line[SK_AUDIT_LINE_MAX + 1];
+	char mac[SK_AUDIT_MAC_HEX + 1];
+	uint64_t seq = 0;
+	size_t len = 0;
+	int rc;
+
+	if (size == 0) {
+		if (anchor != NULL &&
+		    (anchor->seq != 0 || CRYPTO_memcmp(anchor->mac, zero_mac, SK_AUDIT_MAC_HEX) != 0)) {
+			sk_logerr("log is empty but the anchor says seq %" PRIu64, anchor->seq);
+			return SK_ERR_AUDIT;
+		}
+		log->seq = 0;
+		memcpy(log->mac, zero_mac, sizeof(log->mac));
+		return SK_OK;
+	}
+	if (anchor == NULL) {
+		sk_logerr("log has records but its anchor is missing or empty");
+		return SK_ERR_AUDIT;
+	}
+	rc = read_tail(log->log_fd, size, line, sizeof(line), &len);
+	if (rc == SK_OK)
+		rc = check_tail(log->key, line, len, &seq, mac);
+	if (rc != SK_OK)
+		return rc;
+	if (seq != anchor->seq || CRYPTO_memcmp(mac, anchor->mac, SK_AUDIT_MAC_HEX) != 0) {
+		sk_logerr("last log record (seq %" PRIu64 ") does not match the anchor (seq %" PRIu64
+		          "): log truncated or rewritten",
+		          seq, anchor->seq);
+		return SK_ERR_AUDIT;
+	}
+	log->seq = seq;
+	memcpy(log->mac, mac, sizeof(log->mac));
+	return SK_OK;
+}
+
+static int
+open_file(const char *path, int flags, struct stat *st)
+{
+	int fd = open(path, flags | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+
+	if (fd < 0) {
+		sk_logerr("cannot open %s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (fstat(fd, st) != 0 || !S_ISREG(st->st_mode)) {
+		sk_logerr("%s is not a regular file", path);
+		close(fd);
+		return -1;
+	}
+	/* Existing files keep their mode; say so when it is looser than ours. */
+	if ((st->st_mode & 077) != 0)
+		sk_logwarn("%s is accessible to group or others (mode %03o)", path,
+		           (unsigned)(st->st_mode & 0777));
+	return fd;
+}
+
+int
+audit_log_open(const char *log_path, const char *anchor_path, const unsigned char *key,
+               size_t keylen, struct audit_log **out)
+{
+	struct sk_audit_anchor anchor;
+	struct audit_log *log;
+	struct stat lst, ast;
+	int rc;
+
+	if (out != NULL)
+		*out = NULL;
+	if (log_path == NULL || anchor_path == NULL || key == NULL || out == NULL) {
+		sk_logerr("invalid argument");
+		return SK_ERR_ARG;
+	}
+	if (keylen != SK_AUDIT_KEY_LEN) {
+		sk_logerr("audit key must be %d bytes", SK_AUDIT_KEY_LEN);
+		return SK_ERR_ARG;
+	}
+	log = calloc(1, sizeof(*log));
+	if (log == NULL) {
+		sk_logerr("cannot allocate the audit log");
+		return SK_ERR_NOMEM;
+	}
+	log->log_fd = -1;
+	log->anchor_fd = -1;
+	if (pthread_mutex_init(&log->mu, NULL) != 0) {
+		sk_logerr("pthread_mutex_init failed");
+		free(log);
+		return SK_ERR_INTERNAL;
+	}
+	memcpy(log->key, key, SK_AUDIT_KEY_LEN);
+
+	/* O_APPEND: every write lands at the end, whatever the offset; O_RDWR for the tail. */
+	log->log_fd = open_file(log_path, O_RDWR | O_APPEND, &lst);
+	if (log->log_fd < 0) {
+		rc = SK_ERR_AUDIT;
+		goto fail;
+	}
+	/* Two writers would fork the chain; the second broker must not start. */
+	if (flock(log->log_fd, LOCK_EX | LOCK_NB) != 0) {
+		sk_logerr("%s is locked by another writer: %s", log_path, strerror(errno));
+		rc = SK_ERR_AUDIT;
+		goto fail;
+	}
+	/* Not O_APPEND: the anchor is rewritten in place with pwrite. */
+	log->anchor_fd = open_file(anchor_path, O_RDWR, &ast);
+	if (log->anchor_fd < 0) {
+		rc = SK_ERR_AUDIT;
+		goto fail;
+	}
+	if (lst.st_dev == ast.st_dev && lst.st_ino == ast.st_ino) {
+		sk_logerr("log and anchor are the same file");
+		rc = SK_ERR_ARG;
+		goto fail;
+	}
+	rc = sync_parent_dir(log_path);
+	if (rc == SK_OK)
+		rc = sync_parent_dir(anchor_path);
+	if (rc != SK_OK)
+		goto fail;
+	/* An empty anchor is one created here before any record was anchored. */
+	if (ast.st_size != 0 && sk_audit_anchor_read(anchor_path, &anchor) != SK_OK) {
+		rc = SK_ERR_AUDIT;
+		goto fail;
+	}
+	rc = resume(log, lst.st_size, ast.st_size != 0 ? &anchor : NULL);
+	if (rc != SK_OK)
+		goto fail;
+	log->end = lst.st_size;
+	*out = log;
+	return SK_OK;
+fail:
+	destroy(log);
+	return rc;
+}
+
+/* One syslog-safe value: printable ASCII only, bounded, so a user name cannot inject
+ * lines or fields into syslog. */
+static void
+summary_value(json_object *event, const char *name, char *out, size_t outsz)
+{
+	json_object *v;
+	const unsigned char *s;
+	size_t n = 0;
+
+	out[0] = '\0';
+	if (!json_object_object_get_ex(event, name, &v) || !json_object_is_type(v, json_type_string))
+		return;
+	for (s = (const unsigned char *)json_object_get_string(v); *s != '\0' && n + 1 < outsz; s++)
+		out[n++] = (*s > 0x20 && *s < 0x7f) ? (char)*s : '?';
+	out[n] = '\0';
+}
+
+/* Only event, user and result: the record may hold fields syslog must not see. */
+static void
+summary(uint64_t seq, json_object *event)
+{
+	static const char *const names[] = { "event", "user", "result" };
+	char fields[3 * (SUMMARY_VALUE_MAX + 16)];
+	char value[SUMMARY_VALUE_MAX + 1];
+	size_t off = 0, i;
+	int n;
+
+	fields[0] = '\0';
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		summary_value(event, names[i], value, sizeof(value));
+		if (value[0] == '\0')
+			continue;
+		n = snprintf(fields + off, sizeof(fields) - off, " %s=%s", names[i], value);
+		if (n < 0 || (size_t)n >= sizeof(fields) - off)
+			break;
+		off += (size_t)n;
+	}
+	sk_log(LOG_INFO, "audit seq=%" PRIu64 "%s", seq, fields);
+}
+
+/* Called with log->mu held. */
+static int
+append_locked(struct audit_log *log, json_object *event, uint64_t *seq_out)
+{
+	char line[SK_AUDIT_LINE_MAX];
+	char mac[SK_AUDIT_MAC_HEX + 1];
+	struct sk_audit_anchor a;
+	struct stat st;
+	uint64_t seq;
+	size_t len;
+	ssize_t w;
+
+	if (log->broken) {
+		sk_logerr("refused: an earlier failure left log and anchor out of step");
+		return SK_ERR_AUDIT;
+	}
+	seq = log->seq + 1;
+	/* sk_audit_seal_line keeps the line below SK_AUDIT_LINE_MAX, leaving room for '\n'. */
+	if (sk_audit_seal_line(log->key, sizeof(log->key), seq, log->mac, event, line,
+	                       sizeof(line), mac) != SK_OK)
+		return SK_ERR_AUDIT;
+	len = strlen(line);
+	if (len + 1 > sizeof(line)) {
+		sk_logerr("sealed line too long");
+		return SK_ERR_AUDIT;
+	}
+	line[len++] = '\n';
+	/* Anything else that wrote to or cut the log must stop us, not be chained over. */
+	if (fstat(log->log_fd, &st) != 0 || st.st_size != log->end) {
+		sk_logerr("log changed underneath the broker");
+		log->broken = 1;
+		return SK_ERR_AUDIT;
+	}
+	/* One write(): with O_APPEND the line lands whole at the end, never interleaved with
+	 * another writer's; only a full disk or file size limit can cut it short (below). */
+	do {
+		w = write(log->log_fd, line, len);
+	} while (w < 0 && errno == EINTR);
+	if (w < 0) {
+		/* Nothing was written: the chain is where it was and the next append may work. */
+		sk_logerr("cannot write the log: %s", strerror(errno));
+		return SK_ERR_AUDIT;
+	}
+	if ((size_t)w != len) {
+		sk_logerr("short write to the log (%zd of %zu bytes)", w, len);
+		/* Take the torn line back so that the log still ends in a whole record. */
+		if (ftruncate(log->log_fd, log->end) != 0)
+			log->broken = 1;
+		return SK_ERR_AUDIT;
+	}
+	/* After a failed fdatasync the kernel may have dropped the page: whether the record
+	 * exists is unknown, so no further record may be chained to it. */
+	if (fdatasync(log->log_fd) != 0) {
+		sk_logerr("cannot sync the log: %s", strerror(errno));
+		log->broken = 1;
+		return SK_ERR_AUDIT;
+	}
+	a.seq = seq;
+	memcpy(a.mac, mac, sizeof(a.mac));
+	if (sk_audit_anchor_write(log->anchor_fd, &a) != SK_OK) {
+		log->broken = 1;
+		return SK_ERR_AUDIT;
+	}
+	log->seq = seq;
+	memcpy(log->mac, mac, sizeof(log->mac));
+	log->end += (off_t)len;
+	*seq_out = seq;
+	return SK_OK;
+}
+
+int
+audit_log_append(struct audit_log *log, json_object *event)
+{
+	uint64_t seq = 0;
+	int rc;
+
+	if (log == NULL || event == NULL) {
+		sk_logerr("invalid argument");
+		return SK_ERR_AUDIT;
+	}
+	if (pthread_mutex_lock(&log->mu) != 0) {
+		sk_logerr("pthread_mutex_lock failed");
+		return SK_ERR_AUDIT;
+	}
+	rc = append_locked(log, event, &seq);
+	pthread_mutex_unlock(&log->mu);
+	/* Outside the lock; seq orders the syslog lines should they interleave. */
+	if (rc == SK_OK)
+		summary(seq, event);
+	return rc;
+}
+
+void
+audit_log_close(struct audit_log *log)
+{
+	if (log != NULL)
+		destroy(log);
+}

@@ -1,0 +1,101 @@
+/* AUTH_BEGIN: tell the module what to collect, or that the account is locked. */
+#include <string.h>
+
+#include "audit_event.h"
+#include "auth.h"
+#include "plan.h"
+#include "request.h"
+#include "sk_err.h"
+#include "sk_log.h"
+#include "store_totp.h"
+#include "store_user.h"
+
+static json_object *
+login_fields(const struct login_ctx *lc, const char *reason)
+{
+	json_object *x = audit_field(NULL, "service", lc->service);
+
+	x = audit_field(x, "rhost", lc->rhost);
+	x = audit_field(x, "tty", lc->tty);
+	x = audit_field(x, "profile", lc->line->name);
+	return audit_field(x, "reason", reason);
+}
+
+static int
+steps_reply(struct sk_msg *reply, const struct auth_txn *t)
+{
+	uint64_t steps[PLAN_MAX];
+	int r;
+
+	for (size_t i = 0; i < t->n_steps; i++)
+		steps[i] = t->steps[i];
+	r = reply_status(reply, SK_ST_OK);
+	if (r == SK_OK)
+		r = sk_msg_put_uint_array(reply, SK_K_STEPS, steps, t->n_steps);
+	if (r == SK_OK && t->profile.message[0] != '\0')
+		r = sk_msg_put_text(reply, SK_K_BANNER, t->profile.message);
+	return r;
+}
+
+int
+auth_begin(struct broker_conn *c, const struct sk_msg *req, struct sk_msg *reply)
+{
+	struct auth_txn *t = &c->txn;
+	struct login_ctx lc;
+	struct user_rec u;
+	struct plan_input in = { 0 };
+	unsigned classes;
+	size_t n_totp = 0;
+	struct totp_rec totp[TOTP_PER_USER_MAX];
+	int r;
+
+	if ((r = request_login_ctx(c->b, req, &lc)) != SK_OK)
+		return reply_status(reply, SK_ST_BAD_REQUEST);
+	memset(t, 0, sizeof(*t));
+	memcpy(t->user, lc.user, sizeof(t->user));
+	memcpy(t->service, lc.service, sizeof(t->service));
+	memcpy(t->rhost, lc.rhost, sizeof(t->rhost));
+	memcpy(t->tty, lc.tty, sizeof(t->tty));
+	t->begun = broker_now();
+
+	r = store_user_get(c->db, lc.user, &u);
+	if (r != SK_OK && r != SK_ERR_NOTFOUND)
+		return r;
+	t->user_known = r == SK_OK;
+	request_effective_profile(c->b, lc.line, t->user_known ? &u : NULL, &t->profile);
+	in.profile = &t->profile;
+	in.remote = lc.rhost[0] != '\0';
+	if (in.remote && !t->profile.allow_remote) {
+		if (broker_audit(c, "auth", lc.user, "deny", login_fields(&lc, "remote_not_allowed")))
+			return SK_ERR_AUDIT;
+		return reply_status(reply, SK_ST_DENIED);
+	}
+	if (t->user_known) {
+		struct tally_limits lim;
+
+		request_limits(&t->profile, &lim);
+		tally_normalize(&u.tally, &lim, t->begun);
+		if (tally_is_locked(&u.tally)) {
+			/* A locked account asks for nothing, so it reveals nothing about passwords. */
+			if (broker_audit(c, "auth", lc.user, "locked", login_fields(&lc, "locked")))
+				return SK_ERR_AUDIT;
+			return reply_locked(reply, &u.tally);
+		}
+		if ((r = store_totp_list(c->db, u.id, 1, totp, TOTP_PER_USER_MAX, &n_totp)) != SK_OK)
+			return r;
+		explicit_bzero(totp, sizeof(totp));
+		in.has_password = u.pw_hash[0] != '\0';
+		in.has_totp = n_totp > 0;
+	} else {
+		/* Unknown users get the plan a real user would, so names cannot be probed. */
+		in.has_password = 1;
+		in.has_totp = 1;
+	}
+	if (plan_build(&in, t->steps, PLAN_MAX, &t->n_steps, &classes) != SK_OK) {
+		if (broker_audit(c, "auth", lc.user, "deny", login_fields(&lc, "no_factors")))
+			return SK_ERR_AUDIT;
+		return reply_status(reply, SK_ST_NO_FACTORS);
+	}
+	c->state = CONN_AUTH;
+	return steps_reply(reply, t);
+}

@@ -1,0 +1,253 @@
+/* AUTH_FINISH: the decision. Under the user's lock: check the tally, verify every step,
+ * then write the tally, the replay guard and the audit record in one store transaction
+ * (R-MFA-1, R-LOGIN-1). A failed audit or commit turns any decision into deny. */
+#include <stdio.h>
+#include <string.h>
+
+#include "audit_event.h"
+#include "auth.h"
+#include "password.h"
+#include "plan.h"
+#include "request.h"
+#include "sk_err.h"
+#include "sk_log.h"
+#include "store.h"
+#include "store_totp.h"
+#include "store_user.h"
+#include "totp_factor.h"
+
+/* A hash verified when the user does not exist, so the answer takes as long as for a real
+ * user. Made once from a random password at first use. */
+static char dummy_hash[PASSWORD_HASH_MAX];
+static pthread_once_t dummy_once = PTHREAD_ONCE_INIT;
+
+static void
+make_dummy_hash(void)
+{
+	char pw[PASSWORD_TEMP_LEN + 1];
+
+	if (password_generate_temp(pw, sizeof(pw)) == SK_OK)
+		(void)password_hash(pw, dummy_hash, sizeof(dummy_hash));
+	explicit_bzero(pw, sizeof(pw));
+}
+
+struct evidence {
+	char password[PASSWORD_MAX + 1];
+	char otp[SK_TOTP_CODE_MAX + 1];
+	int stack_knowledge;
+};
+
+struct verdict {
+	unsigned classes;
+	int ok;
+	const char *reason;
+	int64_t totp_id;
+	int64_t totp_step;
+};
+
+static int
+read_evidence(const struct sk_msg *req, struct evidence *ev)
+{
+	memset(ev, 0, sizeof(*ev));
+	if (sk_msg_get_text_opt(req, SK_K_PASSWORD, ev->password, sizeof(ev->password)) != SK_OK ||
+	    sk_msg_get_text_opt(req, SK_K_OTP, ev->otp, sizeof(ev->otp)) != SK_OK) {
+		sk_logerr("evidence malformed or too long");
+		return SK_ERR_PROTO;
+	}
+	if (sk_msg_get_bool(req, SK_K_STACK_KNOWLEDGE, &ev->stack_knowledge) == SK_ERR_PROTO) {
+		sk_logerr("stack flag malformed");
+		return SK_ERR_PROTO;
+	}
+	return SK_OK;
+}
+
+static void
+verify_steps(struct broker_conn *c, const struct user_rec *u, const struct evidence *ev,
+             int64_t now, struct verdict *v)
+{
+	const struct auth_txn *t = &c->txn;
+
+	v->ok = 1;
+	for (size_t i = 0; i < t->n_steps; i++) {
+		switch (t->steps[i]) {
+		case SK_METHOD_PASSWORD:
+			if (password_verify(ev->password, u->pw_hash) == SK_OK) {
+				v->classes |= SK_CLASS_KNOWLEDGE;
+			} else if (v->ok) {
+				v->ok = 0;
+				v->reason = "bad_password";
+			}
+			break;
+		case SK_METHOD_STACK:
+			if (ev->stack_knowledge && t->profile.knowledge == SK_KNOWLEDGE_STACK) {
+				v->classes |= SK_CLASS_KNOWLEDGE;
+			} else if (v->ok) {
+				v->ok = 0;
+				v->reason = "no_stack_knowledge";
+			}
+			break;
+		case SK_METHOD_TOTP:
+			if (totp_factor_check(c->b, c->db, u->id, u->name, ev->otp, t->profile.totp_window,
+			                      now, &v->totp_id, &v->totp_step) == SK_OK) {
+				v->classes |= SK_CLASS_POSSESSION;
+			} else if (v->ok) {
+				v->ok = 0;
+				v->reason = "bad_otp";
+			}
+			break;
+		default:
+			v->ok = 0;
+			v->reason = "unsupported_step";
+		}
+	}
+	if (v->ok && !plan_satisfied(&t->profile, v->classes)) {
+		v->ok = 0;
+		v->reason = "classes_not_satisfied";
+	}
+	if (v->ok)
+		v->reason = "ok";
+}
+
+static json_object *
+decision_fields(const struct auth_txn *t, const struct verdict *v)
+{
+	char classes[64], methods[64] = "";
+	json_object *x;
+	size_t off = 0;
+
+	sk_class_names(v->classes, classes, sizeof(classes));
+	for (size_t i = 0; i < t->n_steps; i++) {
+		int n = snprintf(methods + off, sizeof(methods) - off, "%s%s", i ? "," : "",
+		                 sk_method_name(t->steps[i]));
+		if (n < 0 || (size_t)n >= sizeof(methods) - off)
+			break;
+		off += (size_t)n;
+	}
+	x = audit_field(NULL, "service", t->service);
+	x = audit_field(x, "rhost", t->rhost);
+	x = audit_field(x, "tty", t->tty);
+	x = audit_field(x, "profile", t->profile.name);
+	x = audit_field(x, "methods", methods);
+	x = audit_field(x, "classes", classes);
+	return audit_field(x, "reason", v->reason);
+}
+
+/* Writes the outcome. Returns SK_OK when it is durable, else the decision must be deny. */
+static int
+commit_outcome(struct broker_conn *c, struct user_rec *u, const struct verdict *v,
+               const char *result)
+{
+	int r = store_begin(c->db);
+
+	if (r == SK_OK)
+		r = store_user_save_auth(c->db, u);
+	if (r == SK_OK && v->ok && v->totp_id > 0)
+		r = store_totp_set_last_step(c->db, v->totp_id, v->totp_step);
+	if (r == SK_OK)
+		r = broker_audit(c, "auth", u->name, result, decision_fields(&c->txn, v));
+	if (r == SK_OK)
+		r = store_commit(c->db);
+	if (r != SK_OK) {
+		store_rollback(c->db);
+		sk_logerr("outcome for %s not stored: %s; denying", u->name, sk_strerror(r));
+		if (v->ok)
+			(void)broker_audit(c, "auth", u->name, "deny",
+			                   audit_field(NULL, "reason", "store_or_audit_failed"));
+	}
+	return r;
+}
+
+static void
+apply_outcome(struct user_rec *u, const struct verdict *v, const struct auth_txn *t,
+              const struct tally_limits *lim, int64_t now)
+{
+	if (v->ok) {
+		tally_clear(&u->tally);
+		u->prev_login = u->last_login;
+		memcpy(u->prev_login_from, u->last_login_from, sizeof(u->prev_login_from));
+		u->prev_failures = u->failures_since_login;
+		u->last_login = now;
+		snprintf(u->last_login_from, sizeof(u->last_login_from), "%s",
+		         t->rhost[0] ? t->rhost : t->tty);
+		u->failures_since_login = 0;
+		return;
+	}
+	(void)tally_record_failure(&u->tally, lim, now);
+	u->failures_since_login++;
+	u->last_fail = now;
+	snprintf(u->last_fail_from, sizeof(u->last_fail_from), "%s", t->rhost[0] ? t->rhost : t->tty);
+}
+
+static int
+finish_known(struct broker_conn *c, struct user_rec *u, const struct evidence *ev,
+             struct sk_msg *reply)
+{
+	struct auth_txn *t = &c->txn;
+	struct verdict v = { .reason = "" };
+	struct tally_limits lim;
+	int64_t now = broker_now();
+	int r;
+
+	request_limits(&t->profile, &lim);
+	tally_normalize(&u->tally, &lim, now);
+	if (tally_is_locked(&u->tally)) {
+		/* Locked meanwhile (a parallel attempt): no verification at all. */
+		v.reason = "locked";
+		if ((r = commit_outcome(c, u, &v, "locked")) != SK_OK)
+			return r;
+		return reply_locked(reply, &u->tally);
+	}
+	if (u->disabled) {
+		v.reason = "disabled";
+	} else {
+		verify_steps(c, u, ev, now, &v);
+	}
+	apply_outcome(u, &v, t, &lim, now);
+	if ((r = commit_outcome(c, u, &v, v.ok ? "allow" : "deny")) != SK_OK)
+		return r;
+	if (v.ok) {
+		r = reply_status(reply, SK_ST_OK);
+		if (r == SK_OK)
+			r = sk_msg_put_uint(reply, SK_K_CLASSES, v.classes);
+		return r;
+	}
+	if (tally_is_locked(&u->tally))
+		return reply_locked(reply, &u->tally);
+	r = reply_status(reply, SK_ST_DENIED);
+	if (r == SK_OK)
+		r = sk_msg_put_uint(reply, SK_K_REMAINING, tally_remaining(&u->tally, &lim));
+	return r;
+}
+
+int
+auth_finish(struct broker_conn *c, const struct sk_msg *req, struct sk_msg *reply)
+{
+	struct auth_txn *t = &c->txn;
+	struct evidence ev;
+	struct user_rec u;
+	pthread_mutex_t *lock;
+	int r;
+
+	c->state = CONN_IDLE;
+	if (read_evidence(req, &ev) != SK_OK) {
+		explicit_bzero(&ev, sizeof(ev));
+		return reply_status(reply, SK_ST_BAD_REQUEST);
+	}
+	lock = broker_user_lock(c->b, t->user);
+	pthread_mutex_lock(lock);
+	r = store_user_get(c->db, t->user, &u);
+	if (r == SK_OK) {
+		r = finish_known(c, &u, &ev, reply);
+	} else if (r == SK_ERR_NOTFOUND) {
+		pthread_once(&dummy_once, make_dummy_hash);
+		(void)password_verify(ev.password[0] ? ev.password : "x", dummy_hash);
+		r = broker_audit(c, "auth", t->user, "deny", audit_field(audit_field(NULL,
+		                 "service", t->service), "reason", "unknown_user"));
+		if (r == SK_OK)
+			r = reply_status(reply, SK_ST_DENIED);
+	}
+	pthread_mutex_unlock(lock);
+	explicit_bzero(&ev, sizeof(ev));
+	explicit_bzero(&u, sizeof(u));
+	return r;
+}

@@ -1,0 +1,79 @@
+/* The broker's shared state and the per-connection context every handler receives. */
+#ifndef BROKER_H
+#define BROKER_H
+#include <pthread.h>
+#include <signal.h>
+#include <sqlite3.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "sk_aead.h"
+#include "sk_conf.h"
+#include "sk_msg.h"
+#include "sk_proto.h"
+
+#define BROKER_USER_LOCKS 64
+
+struct audit_log;
+
+struct broker {
+	struct sk_conf conf;
+	struct audit_log *audit;
+	unsigned char seed_key[SK_AEAD_KEY_LEN];   /* seals TOTP seeds (R-CRED-2) */
+	gid_t admin_gid;
+	int have_admin_gid;
+	int listen_fd;
+	atomic_uint clients;
+	/* Everything that changes one user's authentication state runs under that user's lock,
+	 * so parallel attempts for one user are serialised (R-LOGIN-1) while different users
+	 * proceed in parallel. */
+	pthread_mutex_t user_locks[BROKER_USER_LOCKS];
+	volatile sig_atomic_t stop;
+};
+
+enum conn_state {
+	CONN_IDLE = 1 << 0,
+	CONN_AUTH = 1 << 1,     /* AUTH_BEGIN answered, waiting for AUTH_FINISH */
+};
+
+#define PLAN_MAX 4
+
+/* An authentication transaction between AUTH_BEGIN and AUTH_FINISH. */
+struct auth_txn {
+	char user[SK_USER_MAX];
+	char service[SK_NAME_MAX];
+	char rhost[SK_HOST_MAX];
+	char tty[SK_HOST_MAX];
+	struct sk_profile profile;  /* effective: line and user profiles merged */
+	unsigned steps[PLAN_MAX];
+	size_t n_steps;
+	int user_known;
+	int64_t begun;
+};
+
+struct broker_conn {
+	struct broker *b;
+	int fd;
+	pid_t peer_pid;
+	uid_t peer_uid;
+	gid_t peer_gid;
+	int peer_is_root;
+	int peer_is_admin;
+	char peer_name[SK_USER_MAX];
+	sqlite3 *db;
+	unsigned state;
+	struct auth_txn txn;
+};
+
+/* Handlers fill reply (status and fields) and return SK_OK; any other return makes the
+ * dispatcher answer SK_ST_ERROR, which every client treats as deny. */
+typedef int (*broker_handler)(struct broker_conn *c, const struct sk_msg *req,
+                              struct sk_msg *reply);
+
+int broker_dispatch(struct broker_conn *c, const struct sk_msg *req, struct sk_msg **reply);
+
+pthread_mutex_t *broker_user_lock(struct broker *b, const char *user);
+int64_t broker_now(void);
+
+#endif

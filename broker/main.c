@@ -1,0 +1,156 @@
+/* sekimorid: the Sekimori broker. Owns all state and policy; reached over a Unix socket. */
+#include <errno.h>
+#include <grp.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "audit_log.h"
+#include "broker.h"
+#include "server.h"
+#include "sk_audit_chain.h"
+#include "sk_build.h"
+#include "sk_err.h"
+#include "sk_log.h"
+#include "store.h"
+
+static struct broker *the_broker;
+
+static void
+on_signal(int sig)
+{
+	(void)sig;
+	if (the_broker != NULL)
+		the_broker->stop = 1;
+}
+
+static void
+usage(void)
+{
+	fprintf(stderr, "usage: sekimorid [-c FILE] [-f] [-d]\n"
+	                "  -c FILE  configuration (default %s)\n"
+	                "  -f       stay in the foreground and log to stderr\n"
+	                "  -d       debug logging\n", SK_DEFAULT_CONF);
+}
+
+/* Makes the folder holding path (one level), root-owned and closed to others. */
+static int
+make_parent(const char *path, mode_t mode)
+{
+	char dir[PATH_MAX];
+	const char *slash = strrchr(path, '/');
+
+	if (slash == NULL || slash == path)
+		return SK_OK;
+	if ((size_t)(slash - path) >= sizeof(dir))
+		return SK_ERR_CONFIG;
+	memcpy(dir, path, (size_t)(slash - path));
+	dir[slash - path] = '\0';
+	if (mkdir(dir, mode) != 0 && errno != EEXIST) {
+		sk_logerr("mkdir %s: %s", dir, strerror(errno));
+		return SK_ERR_IO;
+	}
+	return SK_OK;
+}
+
+static int
+load_key(const char *dir, const char *name, unsigned char *key, size_t len)
+{
+	char path[PATH_MAX];
+	int n = snprintf(path, sizeof(path), "%s/%s", dir, name);
+
+	if (n < 0 || (size_t)n >= sizeof(path))
+		return SK_ERR_CONFIG;
+	if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
+		sk_logerr("mkdir %s: %s", dir, strerror(errno));
+		return SK_ERR_IO;
+	}
+	return sk_keyfile_load(path, key, len, 1);
+}
+
+static int
+broker_start(struct broker *b)
+{
+	unsigned char audit_key[SK_AUDIT_KEY_LEN];
+	struct group *g;
+	int r;
+
+	for (int i = 0; i < BROKER_USER_LOCKS; i++)
+		pthread_mutex_init(&b->user_locks[i], NULL);
+	if ((g = getgrnam(b->conf.admin_group)) != NULL) {
+		b->admin_gid = g->gr_gid;
+		b->have_admin_gid = 1;
+	} else {
+		sk_logwarn("admin_group '%s' does not exist: only root may administer",
+		           b->conf.admin_group);
+	}
+	umask(077);
+	if ((r = make_parent(b->conf.store_path, 0700)) != SK_OK ||
+	    (r = make_parent(b->conf.audit_log, 0700)) != SK_OK ||
+	    (r = make_parent(b->conf.audit_anchor, 0700)) != SK_OK ||
+	    (r = make_parent(b->conf.socket_path, 0755)) != SK_OK)
+		return r;
+	if ((r = load_key(b->conf.key_dir, "seed.key", b->seed_key, sizeof(b->seed_key))) != SK_OK ||
+	    (r = load_key(b->conf.key_dir, "audit.key", audit_key, sizeof(audit_key))) != SK_OK) {
+		sk_logerr("keys in %s unusable", b->conf.key_dir);
+		return r;
+	}
+	r = audit_log_open(b->conf.audit_log, b->conf.audit_anchor, audit_key, sizeof(audit_key),
+	                   &b->audit);
+	explicit_bzero(audit_key, sizeof(audit_key));
+	if (r != SK_OK)
+		return r;
+	if ((r = store_init(b->conf.store_path)) != SK_OK)
+		return r;
+	return server_listen(b);
+}
+
+int
+main(int argc, char **argv)
+{
+	const char *conf_path = SK_DEFAULT_CONF;
+	static struct broker b;
+	struct sigaction sa;
+	char err[512];
+	int opt, foreground = 0, r;
+
+	while ((opt = getopt(argc, argv, "c:fdh")) != -1) {
+		switch (opt) {
+		case 'c': conf_path = optarg; break;
+		case 'f': foreground = 1; break;
+		case 'd': sk_log_set_debug(1); break;
+		default: usage(); return opt == 'h' ? 0 : 2;
+		}
+	}
+	sk_log_set_ident("sekimorid");
+	sk_log_to_stderr(foreground);
+	openlog("sekimorid", LOG_PID, LOG_AUTHPRIV);
+	if (sk_conf_load(conf_path, &b.conf, err, sizeof(err)) != SK_OK) {
+		fprintf(stderr, "sekimorid: %s\n", err);
+		sk_log(LOG_ERR, "configuration refused: %s", err);
+		return 1;
+	}
+	if (b.conf.n_profiles == 0) {
+		fprintf(stderr, "sekimorid: %s defines no [profile ...]\n", conf_path);
+		return 1;
+	}
+	if (broker_start(&b) != SK_OK) {
+		fprintf(stderr, "sekimorid: start failed (see the log above)\n");
+		return 1;
+	}
+	the_broker = &b;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	sk_log(LOG_INFO, "sekimorid %s listening on %s", SK_VERSION, b.conf.socket_path);
+	r = server_run(&b);
+	unlink(b.conf.socket_path);
+	audit_log_close(b.audit);
+	explicit_bzero(b.seed_key, sizeof(b.seed_key));
+	return r == SK_OK ? 0 : 1;
+}

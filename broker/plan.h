@@ -1,0 +1,23 @@
+/* Which evidence a login needs: the profile's methods in order, skipping those the user has
+ * not enrolled or cannot use from where they sit, until the required classes are covered. */
+#ifndef BROKER_PLAN_H
+#define BROKER_PLAN_H
+#include <stddef.h>
+
+#include "sk_conf.h"
+
+struct plan_input {
+	const struct sk_profile *profile;
+	int has_password;
+	int has_totp;
+	int remote;               /* PAM_RHOST set: no local-only devices */
+};
+
+/* SK_OK with the steps and the classes they can prove, or SK_ERR_NOTFOUND when the user's
+ * enrolled factors cannot satisfy the profile. */
+int plan_build(const struct plan_input *in, unsigned *steps, size_t cap, size_t *n,
+               unsigned *classes);
+/* 1 when the classes proven satisfy the profile (R-MFA-1). */
+int plan_satisfied(const struct sk_profile *p, unsigned classes);
+
+#endif

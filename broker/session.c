@@ -1,0 +1,135 @@
+#include "session.h"
+
+#include "audit_event.h"
+#include "request.h"
+#include "sk_err.h"
+#include "sk_log.h"
+#include "store.h"
+#include "store_user.h"
+
+static int
+insert_session(sqlite3 *db, int64_t user_id, const struct login_ctx *lc, int64_t pid,
+               int64_t now, int64_t *id)
+{
+	sqlite3_stmt *st;
+	int r, rc;
+
+	if ((r = store_prepare(db, "INSERT INTO sessions(user_id, service, rhost, tty, pid, opened)"
+	                       " VALUES(?, ?, ?, ?, ?, ?)", &st)))
+		return r;
+	sqlite3_bind_int64(st, 1, user_id);
+	sqlite3_bind_text(st, 2, lc->service, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, lc->rhost, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, lc->tty, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 5, pid);
+	sqlite3_bind_int64(st, 6, now);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE) {
+		sk_logerr("insert session: %s", sqlite3_errmsg(db));
+		return SK_ERR_STORE;
+	}
+	*id = sqlite3_last_insert_rowid(db);
+	return SK_OK;
+}
+
+static int
+login_report(struct sk_msg *reply, const struct user_rec *u, const struct sk_profile *eff,
+             int64_t id)
+{
+	int r = reply_status(reply, SK_ST_OK);
+
+	if (r == SK_OK)
+		r = sk_msg_put_uint(reply, SK_K_SESSION_ID, (uint64_t)id);
+	if (r == SK_OK)
+		r = sk_msg_put_uint(reply, SK_K_LAST_LOGIN, (uint64_t)u->prev_login);
+	if (r == SK_OK)
+		r = sk_msg_put_text(reply, SK_K_LAST_FROM, u->prev_login_from);
+	if (r == SK_OK)
+		r = sk_msg_put_uint(reply, SK_K_LAST_LOGOUT, (uint64_t)u->last_logout);
+	if (r == SK_OK)
+		r = sk_msg_put_uint(reply, SK_K_FAILURES, (uint64_t)u->prev_failures);
+	if (r == SK_OK)
+		r = sk_msg_put_uint(reply, SK_K_IDLE_TIMEOUT, eff->idle_timeout);
+	return r;
+}
+
+int
+session_open(struct broker_conn *c, const struct sk_msg *req, struct sk_msg *reply)
+{
+	struct login_ctx lc;
+	struct sk_profile eff;
+	struct user_rec u;
+	uint64_t pid = 0;
+	int64_t id = 0, now = broker_now();
+	int r;
+
+	if (request_login_ctx(c->b, req, &lc) != SK_OK ||
+	    sk_msg_get_uint_opt(req, SK_K_PID, 0, &pid) != SK_OK || pid > INT32_MAX)
+		return reply_status(reply, SK_ST_BAD_REQUEST);
+	if ((r = store_user_get(c->db, lc.user, &u)) == SK_ERR_NOTFOUND)
+		return reply_status(reply, SK_ST_NOT_FOUND);
+	if (r != SK_OK)
+		return r;
+	request_effective_profile(c->b, lc.line, &u, &eff);
+	r = store_begin(c->db);
+	if (r == SK_OK)
+		r = insert_session(c->db, u.id, &lc, (int64_t)pid, now, &id);
+	if (r == SK_OK)
+		r = broker_audit(c, "session_open", lc.user, "ok", audit_field_int(audit_field(
+		                 audit_field(audit_field(NULL, "service", lc.service), "rhost", lc.rhost),
+		                 "tty", lc.tty), "session", id));
+	if (r == SK_OK)
+		r = store_commit(c->db);
+	if (r != SK_OK) {
+		store_rollback(c->db);
+		return r;
+	}
+	return login_report(reply, &u, &eff, id);
+}
+
+int
+session_close(struct broker_conn *c, const struct sk_msg *req, struct sk_msg *reply)
+{
+	char user[SK_USER_MAX];
+	uint64_t id;
+	sqlite3_stmt *st;
+	struct user_rec u;
+	int64_t now = broker_now();
+	int r, rc;
+
+	if (sk_msg_get_text(req, SK_K_USER, user, sizeof(user)) != SK_OK ||
+	    sk_msg_get_uint(req, SK_K_SESSION_ID, &id) != SK_OK || id > INT64_MAX)
+		return reply_status(reply, SK_ST_BAD_REQUEST);
+	if ((r = store_user_get(c->db, user, &u)) == SK_ERR_NOTFOUND)
+		return reply_status(reply, SK_ST_NOT_FOUND);
+	if (r != SK_OK)
+		return r;
+	if ((r = store_begin(c->db)) != SK_OK)
+		return r;
+	if ((r = store_prepare(c->db, "UPDATE sessions SET closed = ? WHERE id = ? AND user_id = ?"
+	                       " AND closed = 0", &st)) != SK_OK) {
+		store_rollback(c->db);
+		return r;
+	}
+	sqlite3_bind_int64(st, 1, now);
+	sqlite3_bind_int64(st, 2, (int64_t)id);
+	sqlite3_bind_int64(st, 3, u.id);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE || sqlite3_changes(c->db) != 1) {
+		store_rollback(c->db);
+		return reply_status(reply, SK_ST_NOT_FOUND);
+	}
+	r = store_user_set_logout(c->db, u.id, now);
+	if (r == SK_OK)
+		r = broker_audit(c, "session_close", user, "ok",
+		                 audit_field_int(NULL, "session", (int64_t)id));
+	if (r == SK_OK)
+		r = store_commit(c->db);
+	if (r != SK_OK) {
+		store_rollback(c->db);
+		return r;
+	}
+	return reply_status(reply, SK_ST_OK);
+}

@@ -1,0 +1,168 @@
+#include "store.h"
+
+#include <string.h>
+
+#include "sk_err.h"
+#include "sk_log.h"
+
+#define STORE_SCHEMA_VERSION "1"
+
+static const char *schema =
+	"CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);"
+	"CREATE TABLE IF NOT EXISTS users("
+	" id INTEGER PRIMARY KEY,"
+	" name TEXT NOT NULL UNIQUE,"
+	" profile TEXT NOT NULL,"
+	" created INTEGER NOT NULL,"
+	" disabled INTEGER NOT NULL DEFAULT 0,"
+	" pw_hash TEXT NOT NULL DEFAULT '',"
+	" pw_changed INTEGER NOT NULL DEFAULT 0,"
+	" pw_temporary INTEGER NOT NULL DEFAULT 1,"
+	" fail_count INTEGER NOT NULL DEFAULT 0,"
+	" fail_first INTEGER NOT NULL DEFAULT 0,"
+	" locked INTEGER NOT NULL DEFAULT 0,"
+	" locked_until INTEGER NOT NULL DEFAULT 0,"
+	" last_login INTEGER NOT NULL DEFAULT 0,"
+	" last_login_from TEXT NOT NULL DEFAULT '',"
+	" prev_login INTEGER NOT NULL DEFAULT 0,"
+	" prev_login_from TEXT NOT NULL DEFAULT '',"
+	" failures_since_login INTEGER NOT NULL DEFAULT 0,"
+	" prev_failures INTEGER NOT NULL DEFAULT 0,"
+	" last_fail INTEGER NOT NULL DEFAULT 0,"
+	" last_fail_from TEXT NOT NULL DEFAULT '',"
+	" last_logout INTEGER NOT NULL DEFAULT 0);"
+	"CREATE TABLE IF NOT EXISTS pw_history("
+	" user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,"
+	" hash TEXT NOT NULL,"
+	" changed INTEGER NOT NULL);"
+	"CREATE INDEX IF NOT EXISTS pw_history_user ON pw_history(user_id, changed);"
+	"CREATE TABLE IF NOT EXISTS totp("
+	" id INTEGER PRIMARY KEY,"
+	" user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,"
+	" algorithm TEXT NOT NULL,"
+	" digits INTEGER NOT NULL,"
+	" period INTEGER NOT NULL,"
+	" sealed BLOB NOT NULL,"
+	" last_step INTEGER NOT NULL DEFAULT -1,"
+	" confirmed INTEGER NOT NULL DEFAULT 0,"
+	" created INTEGER NOT NULL);"
+	"CREATE INDEX IF NOT EXISTS totp_user ON totp(user_id);"
+	"CREATE TABLE IF NOT EXISTS sessions("
+	" id INTEGER PRIMARY KEY,"
+	" user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,"
+	" service TEXT NOT NULL,"
+	" rhost TEXT NOT NULL,"
+	" tty TEXT NOT NULL,"
+	" pid INTEGER NOT NULL,"
+	" opened INTEGER NOT NULL,"
+	" closed INTEGER NOT NULL DEFAULT 0);"
+	"CREATE INDEX IF NOT EXISTS sessions_user ON sessions(user_id, closed);";
+
+int
+store_exec(sqlite3 *db, const char *sql)
+{
+	char *msg = NULL;
+
+	if (sqlite3_exec(db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+		sk_logerr("sqlite: %s", msg ? msg : sqlite3_errmsg(db));
+		sqlite3_free(msg);
+		return SK_ERR_STORE;
+	}
+	return SK_OK;
+}
+
+int
+store_prepare(sqlite3 *db, const char *sql, sqlite3_stmt **st)
+{
+	if (sqlite3_prepare_v2(db, sql, -1, st, NULL) != SQLITE_OK) {
+		sk_logerr("prepare: %s", sqlite3_errmsg(db));
+		*st = NULL;
+		return SK_ERR_STORE;
+	}
+	return SK_OK;
+}
+
+int
+store_col_text(sqlite3_stmt *st, int col, char *buf, size_t cap)
+{
+	const unsigned char *t = sqlite3_column_text(st, col);
+	int n = sqlite3_column_bytes(st, col);
+
+	if (cap == 0 || n < 0 || (size_t)n >= cap) {
+		sk_logerr("column %d too long (%d bytes)", col, n);
+		return SK_ERR_STORE;
+	}
+	if (t != NULL && n > 0)
+		memcpy(buf, t, (size_t)n);
+	buf[n] = '\0';
+	return SK_OK;
+}
+
+int
+store_open(const char *path, sqlite3 **out)
+{
+	sqlite3 *db = NULL;
+
+	*out = NULL;
+	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
+	                    SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
+		sk_logerr("open %s: %s", path, db ? sqlite3_errmsg(db) : "no memory");
+		sqlite3_close(db);
+		return SK_ERR_STORE;
+	}
+	sqlite3_busy_timeout(db, 10000);
+	if (store_exec(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
+	                   "PRAGMA foreign_keys=ON; PRAGMA secure_delete=ON;") != SK_OK) {
+		sqlite3_close(db);
+		return SK_ERR_STORE;
+	}
+	*out = db;
+	return SK_OK;
+}
+
+void
+store_close(sqlite3 *db)
+{
+	sqlite3_close(db);
+}
+
+int
+store_init(const char *path)
+{
+	sqlite3 *db;
+	int r;
+
+	if ((r = store_open(path, &db)) != SK_OK)
+		return r;
+	r = store_exec(db, "BEGIN IMMEDIATE;");
+	if (r == SK_OK)
+		r = store_exec(db, schema);
+	if (r == SK_OK)
+		r = store_exec(db, "INSERT OR IGNORE INTO meta(key, value) VALUES('schema', '"
+		                   STORE_SCHEMA_VERSION "');");
+	if (r == SK_OK)
+		r = store_exec(db, "COMMIT;");
+	else
+		store_exec(db, "ROLLBACK;");
+	store_close(db);
+	return r;
+}
+
+int
+store_begin(sqlite3 *db)
+{
+	return store_exec(db, "BEGIN IMMEDIATE;");
+}
+
+int
+store_commit(sqlite3 *db)
+{
+	return store_exec(db, "COMMIT;");
+}
+
+void
+store_rollback(sqlite3 *db)
+{
+	if (!sqlite3_get_autocommit(db))
+		(void)store_exec(db, "ROLLBACK;");
+}

@@ -1,0 +1,204 @@
+#include "store_user.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "sk_err.h"
+#include "sk_log.h"
+#include "store.h"
+
+#define USER_COLUMNS \
+	"id, name, profile, created, disabled, pw_hash, pw_changed, pw_temporary, fail_count," \
+	" fail_first, locked, locked_until, last_login, last_login_from, prev_login," \
+	" prev_login_from, failures_since_login, prev_failures, last_fail, last_fail_from," \
+	" last_logout"
+
+static int
+read_row(sqlite3_stmt *st, struct user_rec *u)
+{
+	memset(u, 0, sizeof(*u));
+	u->id = sqlite3_column_int64(st, 0);
+	u->created = sqlite3_column_int64(st, 3);
+	u->disabled = sqlite3_column_int(st, 4);
+	u->pw_changed = sqlite3_column_int64(st, 6);
+	u->pw_temporary = sqlite3_column_int(st, 7);
+	u->tally.fail_count = sqlite3_column_int64(st, 8);
+	u->tally.fail_first = sqlite3_column_int64(st, 9);
+	u->tally.locked = sqlite3_column_int(st, 10);
+	u->tally.locked_until = sqlite3_column_int64(st, 11);
+	u->last_login = sqlite3_column_int64(st, 12);
+	u->prev_login = sqlite3_column_int64(st, 14);
+	u->failures_since_login = sqlite3_column_int64(st, 16);
+	u->prev_failures = sqlite3_column_int64(st, 17);
+	u->last_fail = sqlite3_column_int64(st, 18);
+	u->last_logout = sqlite3_column_int64(st, 20);
+	if (store_col_text(st, 1, u->name, sizeof(u->name)) != SK_OK ||
+	    store_col_text(st, 2, u->profile, sizeof(u->profile)) != SK_OK ||
+	    store_col_text(st, 5, u->pw_hash, sizeof(u->pw_hash)) != SK_OK ||
+	    store_col_text(st, 13, u->last_login_from, sizeof(u->last_login_from)) != SK_OK ||
+	    store_col_text(st, 15, u->prev_login_from, sizeof(u->prev_login_from)) != SK_OK ||
+	    store_col_text(st, 19, u->last_fail_from, sizeof(u->last_fail_from)) != SK_OK)
+		return SK_ERR_STORE;
+	return SK_OK;
+}
+
+int
+store_user_get(sqlite3 *db, const char *name, struct user_rec *out)
+{
+	sqlite3_stmt *st;
+	int r, rc;
+
+	if ((r = store_prepare(db, "SELECT " USER_COLUMNS " FROM users WHERE name = ?", &st)))
+		return r;
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		r = read_row(st, out);
+	else if (rc == SQLITE_DONE)
+		r = SK_ERR_NOTFOUND;
+	else {
+		sk_logerr("select user: %s", sqlite3_errmsg(db));
+		r = SK_ERR_STORE;
+	}
+	sqlite3_finalize(st);
+	return r;
+}
+
+static int
+step_done(sqlite3 *db, sqlite3_stmt *st, const char *what)
+{
+	int rc = sqlite3_step(st);
+
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE) {
+		sk_logerr("%s: %s", what, sqlite3_errmsg(db));
+		return rc == SQLITE_CONSTRAINT ? SK_ERR_EXISTS : SK_ERR_STORE;
+	}
+	return SK_OK;
+}
+
+int
+store_user_insert(sqlite3 *db, struct user_rec *u)
+{
+	sqlite3_stmt *st;
+	int r;
+
+	if ((r = store_prepare(db, "INSERT INTO users(name, profile, created, pw_hash, pw_changed,"
+	                       " pw_temporary) VALUES(?, ?, ?, ?, ?, ?)", &st)))
+		return r;
+	sqlite3_bind_text(st, 1, u->name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, u->profile, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, u->created);
+	sqlite3_bind_text(st, 4, u->pw_hash, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 5, u->pw_changed);
+	sqlite3_bind_int(st, 6, u->pw_temporary);
+	if ((r = step_done(db, st, "insert user")) == SK_OK)
+		u->id = sqlite3_last_insert_rowid(db);
+	return r;
+}
+
+int
+store_user_save_auth(sqlite3 *db, const struct user_rec *u)
+{
+	sqlite3_stmt *st;
+	int r;
+
+	if ((r = store_prepare(db, "UPDATE users SET fail_count = ?, fail_first = ?, locked = ?,"
+	                       " locked_until = ?, last_login = ?, last_login_from = ?,"
+	                       " prev_login = ?, prev_login_from = ?, failures_since_login = ?,"
+	                       " prev_failures = ?, last_fail = ?, last_fail_from = ?"
+	                       " WHERE id = ?", &st)))
+		return r;
+	sqlite3_bind_int64(st, 1, u->tally.fail_count);
+	sqlite3_bind_int64(st, 2, u->tally.fail_first);
+	sqlite3_bind_int(st, 3, u->tally.locked);
+	sqlite3_bind_int64(st, 4, u->tally.locked_until);
+	sqlite3_bind_int64(st, 5, u->last_login);
+	sqlite3_bind_text(st, 6, u->last_login_from, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 7, u->prev_login);
+	sqlite3_bind_text(st, 8, u->prev_login_from, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 9, u->failures_since_login);
+	sqlite3_bind_int64(st, 10, u->prev_failures);
+	sqlite3_bind_int64(st, 11, u->last_fail);
+	sqlite3_bind_text(st, 12, u->last_fail_from, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 13, u->id);
+	return step_done(db, st, "update user tally");
+}
+
+int
+store_user_set_password(sqlite3 *db, struct user_rec *u, const char *hash, int temporary,
+                        int64_t now, unsigned keep)
+{
+	sqlite3_stmt *st;
+	int r;
+
+	if (u->pw_hash[0] != '\0') {
+		if ((r = store_prepare(db, "INSERT INTO pw_history(user_id, hash, changed)"
+		                       " VALUES(?, ?, ?)", &st)))
+			return r;
+		sqlite3_bind_int64(st, 1, u->id);
+		sqlite3_bind_text(st, 2, u->pw_hash, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 3, now);
+		if ((r = step_done(db, st, "insert history")))
+			return r;
+		if ((r = store_prepare(db, "DELETE FROM pw_history WHERE user_id = ?1 AND rowid NOT IN"
+		                       " (SELECT rowid FROM pw_history WHERE user_id = ?1"
+		                       " ORDER BY changed DESC, rowid DESC LIMIT ?2)", &st)))
+			return r;
+		sqlite3_bind_int64(st, 1, u->id);
+		sqlite3_bind_int(st, 2, (int)keep);
+		if ((r = step_done(db, st, "trim history")))
+			return r;
+	}
+	if ((r = store_prepare(db, "UPDATE users SET pw_hash = ?, pw_changed = ?, pw_temporary = ?"
+	                       " WHERE id = ?", &st)))
+		return r;
+	sqlite3_bind_text(st, 1, hash, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, now);
+	sqlite3_bind_int(st, 3, temporary);
+	sqlite3_bind_int64(st, 4, u->id);
+	if ((r = step_done(db, st, "update password")) == SK_OK) {
+		snprintf(u->pw_hash, sizeof(u->pw_hash), "%s", hash);
+		u->pw_changed = now;
+		u->pw_temporary = temporary;
+	}
+	return r;
+}
+
+int
+store_user_history(sqlite3 *db, int64_t user_id, unsigned limit,
+                   int (*fn)(void *, const char *), void *arg)
+{
+	sqlite3_stmt *st;
+	int r, rc;
+
+	if ((r = store_prepare(db, "SELECT hash FROM pw_history WHERE user_id = ?"
+	                       " ORDER BY changed DESC, rowid DESC LIMIT ?", &st)))
+		return r;
+	sqlite3_bind_int64(st, 1, user_id);
+	sqlite3_bind_int(st, 2, (int)limit);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *h = (const char *)sqlite3_column_text(st, 0);
+		if (h != NULL && fn(arg, h) != 0)
+			break;
+	}
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+		sk_logerr("history: %s", sqlite3_errmsg(db));
+		r = SK_ERR_STORE;
+	}
+	sqlite3_finalize(st);
+	return r;
+}
+
+int
+store_user_set_logout(sqlite3 *db, int64_t user_id, int64_t when)
+{
+	sqlite3_stmt *st;
+	int r;
+
+	if ((r = store_prepare(db, "UPDATE users SET last_logout = ? WHERE id = ?", &st)))
+		return r;
+	sqlite3_bind_int64(st, 1, when);
+	sqlite3_bind_int64(st, 2, user_id);
+	return step_done(db, st, "update logout");
+}

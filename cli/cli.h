@@ -1,0 +1,49 @@
+/* sekimori: the admin and self-service CLI. */
+#ifndef CLI_H
+#define CLI_H
+#include <json-c/json.h>
+
+#include "sk_client.h"
+#include "sk_conf.h"
+#include "sk_msg.h"
+
+enum cli_exit {
+	CLI_OK = 0,
+	CLI_FAILED = 1,       /* refused, not found, verification failed */
+	CLI_USAGE = 2,
+	CLI_UNAVAILABLE = 3,  /* the broker could not be reached */
+};
+
+struct cli {
+	struct sk_conf conf;
+	struct sk_client client;
+	int json;             /* --json: machine-readable output on stdout */
+	int argc;             /* what follows "NOUN VERB" */
+	char **argv;
+};
+
+/* A request to the broker, carrying SK_K_ACTOR (SUDO_USER) for the audit record. */
+struct sk_msg *cli_request(unsigned type);
+/* Sends and receives; on failure prints why and returns CLI_UNAVAILABLE. */
+int cli_call(struct cli *c, const struct sk_msg *req, struct sk_msg **reply);
+/* Prints the message for a non-OK status and returns the exit code for it. */
+int cli_status_error(const struct sk_msg *reply, const char *user);
+/* Prints a JSON document: as JSON with --json, else as indented "key: value" lines. */
+void cli_print_json(const struct cli *c, json_object *doc);
+/* Looks for --name VALUE in c->argv; returns VALUE or NULL. */
+const char *cli_option(const struct cli *c, const char *name);
+int cli_flag(const struct cli *c, const char *name);
+/* The first argument that is not an option or an option's value. */
+const char *cli_positional(const struct cli *c);
+
+int cli_user_add(struct cli *c);
+int cli_user_show(struct cli *c);
+int cli_user_list(struct cli *c);
+int cli_user_unlock(struct cli *c);
+int cli_user_reset_password(struct cli *c);
+int cli_totp_enroll(struct cli *c);
+int cli_totp_remove(struct cli *c);
+int cli_audit_verify(struct cli *c);
+int cli_status(struct cli *c);
+
+#endif

@@ -1,0 +1,50 @@
+/* The audit record chain (R-LOG-1, R-LOG-3, R-LOG-4), shared by the broker that writes it
+ * and the CLI that verifies it.
+ *
+ * One record per line (JSON). The line is the JSON text of the record without "mac", whose
+ * closing brace is replaced by ,"mac":"<64 hex>"} where mac = HMAC-SHA256(key, text without
+ * mac). Every record carries "seq" (1, 2, ...), "ts" (UTC, RFC 3339 with microseconds),
+ * "clock_synced" (the kernel's NTP sync state) and "prev" (the previous record's mac; 64
+ * zeros for the first). The anchor, kept apart from the log, holds the last seq and mac. */
+#ifndef SK_AUDIT_CHAIN_H
+#define SK_AUDIT_CHAIN_H
+#include <stddef.h>
+#include <stdint.h>
+#include <json-c/json.h>
+
+#define SK_AUDIT_MAC_HEX 64
+#define SK_AUDIT_LINE_MAX 8192
+#define SK_AUDIT_KEY_LEN 32
+
+struct sk_audit_anchor {
+	uint64_t seq;
+	char mac[SK_AUDIT_MAC_HEX + 1];
+};
+
+/* 1 when the kernel says the clock is synchronised (adjtimex without STA_UNSYNC), else 0. */
+int sk_clock_synced(void);
+
+int sk_audit_anchor_read(const char *path, struct sk_audit_anchor *out);
+/* Rewrites the anchor durably (fixed-size record, fdatasync). */
+int sk_audit_anchor_write(int fd, const struct sk_audit_anchor *a);
+
+/* Verification report: ok=1 when the log is whole. Otherwise `problem` names the first
+ * fault and `line` its line number: a modified record, a deleted / reordered / inserted
+ * record (seq or prev break), or truncation against the anchor. */
+struct sk_audit_report {
+	int ok;
+	uint64_t records;
+	uint64_t line;
+	char problem[256];
+};
+
+int sk_audit_verify(const char *log_path, const char *anchor_path, const unsigned char *key,
+                    size_t keylen, struct sk_audit_report *report);
+
+/* Builds the full line for `event` (which must not hold seq/ts/clock_synced/prev/mac):
+ * adds those fields and the mac. out gets the line without newline. */
+int sk_audit_seal_line(const unsigned char *key, size_t keylen, uint64_t seq,
+                       const char prev_mac[SK_AUDIT_MAC_HEX + 1], json_object *event,
+                       char *out, size_t outsz, char mac_out[SK_AUDIT_MAC_HEX + 1]);
+
+#endif

@@ -1,0 +1,22 @@
+/* The client side of the protocol, shared by the PAM module and the CLI (in the manner of
+ * OpenSSH's monitor_wrap.c: every request goes through here). */
+#ifndef SK_CLIENT_H
+#define SK_CLIENT_H
+#include "sk_msg.h"
+
+struct sk_client {
+	int fd;
+	int timeout_ms;
+};
+
+/* SK_ERR_UNAVAILABLE when the broker cannot be reached. */
+int sk_client_open(struct sk_client *c, const char *socket_path, int timeout_ms);
+/* Sends req and waits for the reply (timeout_ms; 0 = the client's default). Any failure
+ * is SK_ERR_UNAVAILABLE: the caller must treat it as deny (fail closed). */
+int sk_client_call(struct sk_client *c, const struct sk_msg *req, struct sk_msg **reply,
+                   int timeout_ms);
+void sk_client_close(struct sk_client *c);
+/* The reply's status; SK_ST_ERROR when it is missing or malformed. */
+unsigned sk_reply_status(const struct sk_msg *reply);
+
+#endif

@@ -1,0 +1,546 @@
+/* Reading sekimori.conf with inih. The parser is strict: an unknown section or key, a value
+ * out of range or a profile that cannot demand two factor classes stops the broker with the
+ * file and line (R-MFA-1, R-MFA-2). */
+#include "sk_conf.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <ini.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "sk_build.h"
+#include "sk_err.h"
+#include "sk_log.h"
+#include "sk_utf8.h"
+
+struct parse_state {
+	struct sk_conf *conf;
+	FILE *f;
+	int line;
+	char dir[PATH_MAX];        /* the config file's folder, for relative paths */
+	char err[512];
+	struct sk_profile *cur;    /* NULL inside [broker] */
+	char section[128];
+};
+
+static const struct {
+	unsigned method;
+	const char *name;
+	unsigned classes;
+} methods[] = {
+	{ SK_METHOD_PASSWORD, "password", SK_CLASS_KNOWLEDGE },
+	{ SK_METHOD_TOTP, "totp", SK_CLASS_POSSESSION },
+	{ SK_METHOD_FIDO2, "fido2", SK_CLASS_POSSESSION | SK_CLASS_KNOWLEDGE | SK_CLASS_INHERENCE },
+	{ SK_METHOD_CARD, "card", SK_CLASS_POSSESSION | SK_CLASS_KNOWLEDGE },
+};
+
+unsigned
+sk_method_classes(unsigned method)
+{
+	for (size_t i = 0; i < sizeof(methods) / sizeof(methods[0]); i++)
+		if (methods[i].method == method)
+			return methods[i].classes;
+	return method == SK_METHOD_STACK ? SK_CLASS_KNOWLEDGE : 0;
+}
+
+const char *
+sk_method_name(unsigned method)
+{
+	for (size_t i = 0; i < sizeof(methods) / sizeof(methods[0]); i++)
+		if (methods[i].method == method)
+			return methods[i].name;
+	return method == SK_METHOD_STACK ? "stack" : "unknown";
+}
+
+int
+sk_method_parse(const char *name, unsigned *out)
+{
+	for (size_t i = 0; i < sizeof(methods) / sizeof(methods[0]); i++)
+		if (strcmp(methods[i].name, name) == 0) {
+			*out = methods[i].method;
+			return SK_OK;
+		}
+	return SK_ERR_NOTFOUND;
+}
+
+unsigned
+sk_class_count(unsigned mask)
+{
+	return (unsigned)__builtin_popcount(mask & 7u);
+}
+
+void
+sk_class_names(unsigned mask, char *out, size_t outsz)
+{
+	static const char *names[] = { "knowledge", "possession", "inherence" };
+	size_t off = 0;
+
+	if (outsz == 0)
+		return;
+	out[0] = '\0';
+	for (unsigned i = 0; i < 3; i++) {
+		int n;
+		if (!(mask & (1u << i)))
+			continue;
+		n = snprintf(out + off, outsz - off, "%s%s", off ? "," : "", names[i]);
+		if (n < 0 || (size_t)n >= outsz - off)
+			return;
+		off += (size_t)n;
+	}
+}
+
+static void
+profile_defaults(struct sk_profile *p, const char *name, int line)
+{
+	memset(p, 0, sizeof(*p));
+	snprintf(p->name, sizeof(p->name), "%s", name);
+	p->line = line;
+	p->min_classes = 2;
+	p->methods[0] = SK_METHOD_PASSWORD;
+	p->methods[1] = SK_METHOD_TOTP;
+	p->n_methods = 2;
+	p->knowledge = SK_KNOWLEDGE_BROKER;
+	p->deny = 5;
+	p->fail_interval = 900;
+	p->unlock_time = 600;
+	p->idle_timeout = 900;
+	p->pw_min_length = 12;
+	p->pw_min_classes = 3;
+	p->pw_history = 5;
+	p->totp_window = 1;
+	p->allow_remote = 1;
+}
+
+void
+sk_conf_defaults(struct sk_conf *c)
+{
+	memset(c, 0, sizeof(*c));
+	snprintf(c->socket_path, sizeof(c->socket_path), "/run/sekimori/sekimorid.sock");
+	snprintf(c->admin_group, sizeof(c->admin_group), "sekimori-admin");
+	snprintf(c->store_path, sizeof(c->store_path), "/var/lib/sekimori/sekimori.db");
+	snprintf(c->audit_log, sizeof(c->audit_log), "/var/log/sekimori/audit.jsonl");
+	snprintf(c->audit_anchor, sizeof(c->audit_anchor), "/var/lib/sekimori/audit.anchor");
+	snprintf(c->key_dir, sizeof(c->key_dir), "/etc/sekimori/keys");
+	snprintf(c->locale_dir, sizeof(c->locale_dir), "%s", SK_LOCALE_DIR);
+	snprintf(c->language, sizeof(c->language), "ja");
+	snprintf(c->totp_issuer, sizeof(c->totp_issuer), "Sekimori");
+	snprintf(c->default_profile, sizeof(c->default_profile), "standard");
+	c->max_clients = 256;
+	c->auth_timeout = 300;
+	c->request_timeout_ms = 15000;
+}
+
+const struct sk_profile *
+sk_conf_profile(const struct sk_conf *c, const char *name)
+{
+	for (size_t i = 0; i < c->n_profiles; i++)
+		if (strcmp(c->profiles[i].name, name) == 0)
+			return &c->profiles[i];
+	return NULL;
+}
+
+static int fail(struct parse_state *st, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* Records "FILE:LINE: what" and returns 0, which stops inih. */
+static int
+fail(struct parse_state *st, const char *fmt, ...)
+{
+	char what[384];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(what, sizeof(what), fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		what[0] = '\0';
+	n = snprintf(st->err, sizeof(st->err), "%.200s:%d: %s", st->conf->path, st->line, what);
+	if (n < 0)
+		st->err[0] = '\0';
+	return 0;
+}
+
+static int
+parse_uint(const char *v, unsigned lo, unsigned hi, unsigned *out)
+{
+	char *end;
+	unsigned long n;
+
+	if (*v < '0' || *v > '9')
+		return -1;
+	errno = 0;
+	n = strtoul(v, &end, 10);
+	if (errno != 0 || *end != '\0' || n < lo || n > hi)
+		return -1;
+	*out = (unsigned)n;
+	return 0;
+}
+
+static int
+parse_bool(const char *v, int *out)
+{
+	if (strcasecmp(v, "yes") == 0 || strcasecmp(v, "true") == 0 || strcmp(v, "1") == 0)
+		*out = 1;
+	else if (strcasecmp(v, "no") == 0 || strcasecmp(v, "false") == 0 || strcmp(v, "0") == 0)
+		*out = 0;
+	else
+		return -1;
+	return 0;
+}
+
+/* Splits "a, b ,c" and calls fn for each item; -1 stops. */
+static int
+each_item(const char *v, int (*fn)(void *, const char *), void *arg)
+{
+	char buf[512], *save = NULL, *tok;
+
+	if (snprintf(buf, sizeof(buf), "%s", v) >= (int)sizeof(buf))
+		return -1;
+	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		while (*tok == ' ' || *tok == '\t')
+			tok++;
+		for (char *e = tok + strlen(tok); e > tok && (e[-1] == ' ' || e[-1] == '\t'); )
+			*--e = '\0';
+		if (*tok == '\0' || fn(arg, tok) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int
+add_class(void *arg, const char *name)
+{
+	unsigned *mask = arg;
+
+	if (strcmp(name, "knowledge") == 0)
+		*mask |= SK_CLASS_KNOWLEDGE;
+	else if (strcmp(name, "possession") == 0)
+		*mask |= SK_CLASS_POSSESSION;
+	else if (strcmp(name, "inherence") == 0)
+		*mask |= SK_CLASS_INHERENCE;
+	else
+		return -1;
+	return 0;
+}
+
+static int
+add_method(void *arg, const char *name)
+{
+	struct sk_profile *p = arg;
+	unsigned m;
+
+	if (p->n_methods >= SK_METHODS_MAX || sk_method_parse(name, &m) != SK_OK)
+		return -1;
+	for (size_t i = 0; i < p->n_methods; i++)
+		if (p->methods[i] == m)
+			return -1;
+	p->methods[p->n_methods++] = m;
+	return 0;
+}
+
+static int
+set_path(struct parse_state *st, char *dst, size_t cap, const char *v)
+{
+	int n;
+
+	if (*v == '\0')
+		return -1;
+	if (v[0] == '/')
+		n = snprintf(dst, cap, "%s", v);
+	else
+		n = snprintf(dst, cap, "%s/%s", st->dir, v);
+	return (n < 0 || (size_t)n >= cap) ? -1 : 0;
+}
+
+static int
+set_text(char *dst, size_t cap, const char *v)
+{
+	int n = snprintf(dst, cap, "%s", v);
+
+	return (n < 0 || (size_t)n >= cap) ? -1 : 0;
+}
+
+static int
+broker_key(struct parse_state *st, const char *k, const char *v)
+{
+	struct sk_conf *c = st->conf;
+	int bad = -1;
+
+	if (strcmp(k, "socket") == 0)
+		bad = set_path(st, c->socket_path, sizeof(c->socket_path), v);
+	else if (strcmp(k, "socket_group") == 0)
+		bad = set_text(c->socket_group, sizeof(c->socket_group), v);
+	else if (strcmp(k, "admin_group") == 0)
+		bad = set_text(c->admin_group, sizeof(c->admin_group), v);
+	else if (strcmp(k, "store") == 0)
+		bad = set_path(st, c->store_path, sizeof(c->store_path), v);
+	else if (strcmp(k, "audit_log") == 0)
+		bad = set_path(st, c->audit_log, sizeof(c->audit_log), v);
+	else if (strcmp(k, "audit_anchor") == 0)
+		bad = set_path(st, c->audit_anchor, sizeof(c->audit_anchor), v);
+	else if (strcmp(k, "key_dir") == 0)
+		bad = set_path(st, c->key_dir, sizeof(c->key_dir), v);
+	else if (strcmp(k, "locale_dir") == 0)
+		bad = set_path(st, c->locale_dir, sizeof(c->locale_dir), v);
+	else if (strcmp(k, "language") == 0)
+		bad = (strcmp(v, "ja") && strcmp(v, "C") && strcmp(v, "auto")) ? -1 :
+		      set_text(c->language, sizeof(c->language), v);
+	else if (strcmp(k, "totp_issuer") == 0)
+		bad = set_text(c->totp_issuer, sizeof(c->totp_issuer), v);
+	else if (strcmp(k, "default_profile") == 0)
+		bad = sk_valid_name(v) ? set_text(c->default_profile,
+		                                          sizeof(c->default_profile), v) : -1;
+	else if (strcmp(k, "max_clients") == 0)
+		bad = parse_uint(v, 1, 4096, &c->max_clients);
+	else if (strcmp(k, "auth_timeout") == 0)
+		bad = parse_uint(v, 5, 3600, &c->auth_timeout);
+	else if (strcmp(k, "request_timeout_ms") == 0)
+		bad = parse_uint(v, 100, 600000, &c->request_timeout_ms);
+	else
+		return fail(st, "unknown key '%s' in [broker]", k);
+	return bad ? fail(st, "invalid value for '%s': '%s'", k, v) : 1;
+}
+
+static int
+append_message(struct sk_profile *p, const char *v)
+{
+	size_t len = strlen(p->message);
+	int n = snprintf(p->message + len, sizeof(p->message) - len, "%s%s", len ? "\n" : "", v);
+
+	return (n < 0 || (size_t)n >= sizeof(p->message) - len) ? -1 : 0;
+}
+
+static int
+profile_key(struct parse_state *st, const char *k, const char *v)
+{
+	struct sk_profile *p = st->cur;
+	int bad = -1;
+
+	if (strcmp(k, "classes") == 0) {
+		p->required_classes = 0;
+		bad = each_item(v, add_class, &p->required_classes);
+	} else if (strcmp(k, "min_classes") == 0) {
+		bad = parse_uint(v, 1, 3, &p->min_classes);
+	} else if (strcmp(k, "methods") == 0) {
+		p->n_methods = 0;
+		bad = each_item(v, add_method, p);
+	} else if (strcmp(k, "knowledge") == 0) {
+		bad = 0;
+		if (strcmp(v, "broker") == 0)
+			p->knowledge = SK_KNOWLEDGE_BROKER;
+		else if (strcmp(v, "stack") == 0)
+			p->knowledge = SK_KNOWLEDGE_STACK;
+		else
+			bad = -1;
+	} else if (strcmp(k, "deny") == 0) {
+		bad = parse_uint(v, 1, 100, &p->deny);
+	} else if (strcmp(k, "fail_interval") == 0) {
+		bad = parse_uint(v, 1, 86400 * 30, &p->fail_interval);
+	} else if (strcmp(k, "unlock_time") == 0) {
+		bad = parse_uint(v, 0, 86400 * 30, &p->unlock_time);
+	} else if (strcmp(k, "idle_timeout") == 0) {
+		bad = parse_uint(v, 0, 86400, &p->idle_timeout);
+	} else if (strcmp(k, "password_min_length") == 0) {
+		bad = parse_uint(v, 8, 128, &p->pw_min_length);
+	} else if (strcmp(k, "password_min_classes") == 0) {
+		bad = parse_uint(v, 1, 4, &p->pw_min_classes);
+	} else if (strcmp(k, "password_history") == 0) {
+		bad = parse_uint(v, 0, 24, &p->pw_history);
+	} else if (strcmp(k, "password_max_age") == 0) {
+		bad = parse_uint(v, 0, 3650, &p->pw_max_age_days);
+	} else if (strcmp(k, "totp_window") == 0) {
+		bad = parse_uint(v, 0, 10, &p->totp_window);
+	} else if (strcmp(k, "remote") == 0) {
+		bad = parse_bool(v, &p->allow_remote);
+	} else if (strcmp(k, "message") == 0) {
+		bad = append_message(p, v);
+	} else {
+		return fail(st, "unknown key '%s' in [profile %s]", k, p->name);
+	}
+	return bad ? fail(st, "invalid value for '%s': '%s'", k, v) : 1;
+}
+
+static int
+start_section(struct parse_state *st, const char *section)
+{
+	snprintf(st->section, sizeof(st->section), "%s", section);
+	if (strcmp(section, "broker") == 0) {
+		st->cur = NULL;
+		return 1;
+	}
+	if (strncmp(section, "profile ", 8) == 0) {
+		const char *name = section + 8;
+		if (!sk_valid_name(name))
+			return fail(st, "invalid profile name '%s'", name);
+		if (sk_conf_profile(st->conf, name) != NULL)
+			return fail(st, "profile '%s' defined twice", name);
+		if (st->conf->n_profiles >= SK_PROFILES_MAX)
+			return fail(st, "too many profiles (at most %d)", SK_PROFILES_MAX);
+		st->cur = &st->conf->profiles[st->conf->n_profiles++];
+		profile_defaults(st->cur, name, st->line);
+		return 1;
+	}
+	return fail(st, "unknown section [%s]", section);
+}
+
+static int
+on_entry(void *arg, const char *section, const char *name, const char *value)
+{
+	struct parse_state *st = arg;
+
+	if (strcmp(section, st->section) != 0 || (name == NULL && value == NULL)) {
+		if (start_section(st, section) == 0)
+			return 0;
+		if (name == NULL)
+			return 1;
+	}
+	if (section[0] == '\0')
+		return fail(st, "'%s' outside any section", name);
+	if (st->cur == NULL)
+		return broker_key(st, name, value);
+	/* Repeated message keys and continuation lines build a multi-line text. */
+	return profile_key(st, name, value);
+}
+
+static char *
+read_line(char *buf, int size, void *arg)
+{
+	struct parse_state *st = arg;
+	char *r = fgets(buf, size, st->f);
+
+	if (r != NULL)
+		st->line++;
+	return r;
+}
+
+/* Every profile must be able to demand two different classes (R-MFA-2), and what it
+ * requires must be reachable with the methods it allows. */
+static int
+check_profile(struct parse_state *st, const struct sk_profile *p)
+{
+	unsigned reach = 0;
+	char have[64];
+
+	for (size_t i = 0; i < p->n_methods; i++)
+		reach |= sk_method_classes(p->methods[i]);
+	if (p->knowledge == SK_KNOWLEDGE_STACK)
+		reach |= SK_CLASS_KNOWLEDGE;
+	sk_class_names(reach, have, sizeof(have));
+	st->line = p->line;
+	if (p->min_classes < 2)
+		return fail(st, "profile '%s': min_classes must be at least 2 (R-MFA-2)", p->name);
+	if (sk_class_count(reach) < p->min_classes || (reach & p->required_classes) !=
+	    p->required_classes || sk_class_count(reach) < 2) {
+		return fail(st, "profile '%s' cannot reach two different factor classes: its methods give"
+		            " only %s (R-MFA-1)", p->name, have[0] ? have : "none");
+	}
+	if (p->n_methods == 0)
+		return fail(st, "profile '%s' allows no methods", p->name);
+	return 1;
+}
+
+static void
+copy_err(char *dst, size_t cap, const char *src)
+{
+	size_t n = strnlen(src, cap - 1);
+
+	memcpy(dst, src, n);
+	dst[n] = '\0';
+}
+
+int
+sk_conf_load(const char *path, struct sk_conf *conf, char *err, size_t errsz)
+{
+	struct parse_state st = { .conf = conf };
+	const char *slash;
+	int r;
+
+	sk_conf_defaults(conf);
+	err[0] = '\0';
+	if (set_text(conf->path, sizeof(conf->path), path) != 0) {
+		copy_err(err, errsz, "configuration path too long");
+		return SK_ERR_CONFIG;
+	}
+	slash = strrchr(path, '/');
+	if (slash == NULL)
+		snprintf(st.dir, sizeof(st.dir), ".");
+	else
+		snprintf(st.dir, sizeof(st.dir), "%.*s", (int)(slash - path), path);
+	if ((st.f = fopen(path, "re")) == NULL) {
+		st.line = 0;
+		(void)fail(&st, "%s", strerror(errno));
+		copy_err(err, errsz, st.err);
+		return SK_ERR_CONFIG;
+	}
+	r = ini_parse_stream(read_line, &st, on_entry, &st);
+	fclose(st.f);
+	if (r != 0) {
+		if (st.err[0] == '\0') {
+			st.line = r > 0 ? r : st.line;
+			(void)fail(&st, "syntax error");
+		}
+		copy_err(err, errsz, st.err);
+		return SK_ERR_CONFIG;
+	}
+	for (size_t i = 0; i < conf->n_profiles; i++) {
+		if (check_profile(&st, &conf->profiles[i]) == 0) {
+			copy_err(err, errsz, st.err);
+			return SK_ERR_CONFIG;
+		}
+	}
+	if (conf->n_profiles > 0 && sk_conf_profile(conf, conf->default_profile) == NULL) {
+		st.line = 0;
+		(void)fail(&st, "default_profile '%s' is not defined", conf->default_profile);
+		copy_err(err, errsz, st.err);
+		return SK_ERR_CONFIG;
+	}
+	return SK_OK;
+}
+
+static unsigned
+min_nonzero(unsigned a, unsigned b)
+{
+	if (a == 0)
+		return b;
+	if (b == 0)
+		return a;
+	return a < b ? a : b;
+}
+
+static unsigned
+max_u(unsigned a, unsigned b)
+{
+	return a > b ? a : b;
+}
+
+void
+sk_profile_merge(const struct sk_profile *line, const struct sk_profile *user,
+                 struct sk_profile *out)
+{
+	*out = *line;
+	if (user == NULL || user == line)
+		return;
+	out->required_classes |= user->required_classes;
+	out->min_classes = max_u(line->min_classes, user->min_classes);
+	out->n_methods = 0;
+	for (size_t i = 0; i < line->n_methods; i++)
+		for (size_t j = 0; j < user->n_methods; j++)
+			if (line->methods[i] == user->methods[j])
+				out->methods[out->n_methods++] = line->methods[i];
+	out->deny = line->deny < user->deny ? line->deny : user->deny;
+	out->fail_interval = max_u(line->fail_interval, user->fail_interval);
+	out->unlock_time = (line->unlock_time == 0 || user->unlock_time == 0) ? 0 :
+	                   max_u(line->unlock_time, user->unlock_time);
+	out->idle_timeout = min_nonzero(line->idle_timeout, user->idle_timeout);
+	out->pw_min_length = max_u(line->pw_min_length, user->pw_min_length);
+	out->pw_min_classes = max_u(line->pw_min_classes, user->pw_min_classes);
+	out->pw_history = max_u(line->pw_history, user->pw_history);
+	out->pw_max_age_days = min_nonzero(line->pw_max_age_days, user->pw_max_age_days);
+	out->totp_window = line->totp_window < user->totp_window ? line->totp_window :
+	                   user->totp_window;
+	out->allow_remote = line->allow_remote && user->allow_remote;
+}

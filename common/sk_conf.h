@@ -1,0 +1,80 @@
+/* sekimori.conf: one parser for the broker, the module and the CLI (sekimori.conf(5)).
+ * INI syntax (inih). [broker] holds paths and limits; each [profile NAME] is a policy a PAM
+ * line names with profile=NAME. */
+#ifndef SK_CONF_H
+#define SK_CONF_H
+#include <limits.h>
+#include <stddef.h>
+
+#include "sk_proto.h"
+
+#define SK_PROFILES_MAX 16
+#define SK_METHODS_MAX 8
+#define SK_MESSAGE_MAX 2048
+
+enum sk_knowledge_source {
+	SK_KNOWLEDGE_BROKER = 0,  /* the broker's own password store */
+	SK_KNOWLEDGE_STACK = 1,   /* a preceding PAM module (pam_unix, pam_sss) checked it */
+};
+
+struct sk_profile {
+	char name[SK_NAME_MAX];
+	int line;                         /* where the section starts, for error messages */
+	unsigned required_classes;        /* bitmask of enum sk_class that must all be proven */
+	unsigned min_classes;             /* at least this many different classes */
+	unsigned methods[SK_METHODS_MAX]; /* enum sk_method, in order of preference */
+	size_t n_methods;
+	enum sk_knowledge_source knowledge;
+	unsigned deny;                    /* failures before the lock */
+	unsigned fail_interval;           /* seconds in which failures add up */
+	unsigned unlock_time;             /* seconds; 0 = only an administrator unlocks */
+	unsigned idle_timeout;            /* seconds; exported as TMOUT */
+	unsigned pw_min_length;
+	unsigned pw_min_classes;
+	unsigned pw_history;
+	unsigned pw_max_age_days;         /* 0 = never expires */
+	unsigned totp_window;             /* steps either side of now */
+	int allow_remote;                 /* logins with PAM_RHOST set */
+	char message[SK_MESSAGE_MAX];     /* the login message (R-LOGIN-1) */
+};
+
+struct sk_conf {
+	char path[PATH_MAX];
+	char socket_path[108];
+	char socket_group[SK_NAME_MAX];
+	char admin_group[SK_NAME_MAX];
+	char store_path[PATH_MAX];
+	char audit_log[PATH_MAX];
+	char audit_anchor[PATH_MAX];
+	char key_dir[PATH_MAX];
+	char locale_dir[PATH_MAX];
+	char language[16];                /* "ja", "C", or "auto" (the process locale) */
+	char totp_issuer[SK_NAME_MAX];
+	char default_profile[SK_NAME_MAX];
+	unsigned max_clients;
+	unsigned auth_timeout;            /* seconds between AUTH_BEGIN and AUTH_FINISH */
+	unsigned request_timeout_ms;      /* one request/reply on the socket */
+	struct sk_profile profiles[SK_PROFILES_MAX];
+	size_t n_profiles;
+};
+
+/* Fills defaults, then reads path. On error writes "FILE:LINE: what is wrong" to err and
+ * returns SK_ERR_CONFIG. Profiles are validated (sk_conf_check_profile) as they are read. */
+int sk_conf_load(const char *path, struct sk_conf *conf, char *err, size_t errsz);
+void sk_conf_defaults(struct sk_conf *conf);
+const struct sk_profile *sk_conf_profile(const struct sk_conf *conf, const char *name);
+
+/* Classes a method can prove at most (for validation and planning). */
+unsigned sk_method_classes(unsigned method);
+const char *sk_method_name(unsigned method);
+int sk_method_parse(const char *name, unsigned *out);
+unsigned sk_class_count(unsigned mask);
+/* "knowledge,possession" style rendering of a class mask. */
+void sk_class_names(unsigned mask, char *out, size_t outsz);
+
+/* The stricter of two profiles: the line's profile (what this endpoint demands) and the
+ * user's own profile (what the ID demands, e.g. privileged IDs, R-PRIV-5). */
+void sk_profile_merge(const struct sk_profile *line, const struct sk_profile *user,
+                      struct sk_profile *out);
+
+#endif

@@ -1,0 +1,17 @@
+/* Socket I/O with deadlines, shared by every side of the protocol. */
+#ifndef SK_IO_H
+#define SK_IO_H
+#include <stddef.h>
+#include <stdint.h>
+
+/* Milliseconds on a monotonic clock. */
+int64_t sk_now_ms(void);
+/* Write or read exactly n bytes before deadline_ms (sk_now_ms() based). SK_ERR_TIMEOUT,
+ * SK_ERR_IO on error or end of stream. */
+int sk_write_all(int fd, const void *buf, size_t n, int64_t deadline_ms);
+int sk_read_all(int fd, void *buf, size_t n, int64_t deadline_ms);
+
+/* Connects to the broker's Unix socket; SK_ERR_UNAVAILABLE when nobody listens. */
+int sk_connect_unix(const char *path, int *fd_out);
+
+#endif

@@ -1,0 +1,575 @@
+/* CBOR encoding of protocol messages with libcbor. Decoding runs a streaming pre-pass that
+ * bounds every declared size before libcbor builds anything, because cbor_load allocates
+ * arrays and maps from their declared sizes. */
+#include "sk_msg.h"
+
+#include <cbor.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sk_err.h"
+#include "sk_io.h"
+#include "sk_log.h"
+#include "sk_proto.h"
+#include "sk_utf8.h"
+
+struct sk_msg {
+	cbor_item_t *map;
+};
+
+static cbor_item_t *
+msg_find(const struct sk_msg *m, unsigned key)
+{
+	struct cbor_pair *pairs = cbor_map_handle(m->map);
+	size_t n = cbor_map_size(m->map);
+
+	for (size_t i = 0; i < n; i++) {
+		if (cbor_isa_uint(pairs[i].key) && cbor_get_int(pairs[i].key) == key)
+			return pairs[i].value;
+	}
+	return NULL;
+}
+
+static int
+msg_put(struct sk_msg *m, unsigned key, cbor_item_t *value)
+{
+	cbor_item_t *k;
+	bool ok;
+
+	if (value == NULL) {
+		sk_logerr("cbor value for key %u", key);
+		return SK_ERR_NOMEM;
+	}
+	if (key >= SK_K_KEY_MAX || msg_find(m, key) != NULL) {
+		sk_logerr("key %u invalid or repeated", key);
+		cbor_decref(&value);
+		return SK_ERR_ARG;
+	}
+	k = cbor_build_uint8((uint8_t)key);
+	if (k == NULL) {
+		cbor_decref(&value);
+		sk_logerr("cbor key");
+		return SK_ERR_NOMEM;
+	}
+	ok = cbor_map_add(m->map, (struct cbor_pair){ .key = k, .value = value });
+	cbor_decref(&k);
+	cbor_decref(&value);
+	if (!ok) {
+		sk_logerr("cbor_map_add");
+		return SK_ERR_NOMEM;
+	}
+	return SK_OK;
+}
+
+struct sk_msg *
+sk_msg_new(unsigned type)
+{
+	struct sk_msg *m = calloc(1, sizeof(*m));
+
+	if (m == NULL || (m->map = cbor_new_definite_map(SK_K_KEY_MAX)) == NULL) {
+		free(m);
+		sk_logerr("allocation");
+		return NULL;
+	}
+	if (sk_msg_put_uint(m, SK_K_VERSION, SK_PROTO_VERSION) != SK_OK ||
+	    sk_msg_put_uint(m, SK_K_TYPE, type) != SK_OK) {
+		sk_msg_free(m);
+		return NULL;
+	}
+	return m;
+}
+
+static void
+wipe_item(cbor_item_t *item)
+{
+	if (cbor_isa_string(item) && cbor_string_is_definite(item) && cbor_string_handle(item))
+		explicit_bzero(cbor_string_handle(item), cbor_string_length(item));
+	else if (cbor_isa_bytestring(item) && cbor_bytestring_is_definite(item) &&
+	         cbor_bytestring_handle(item))
+		explicit_bzero(cbor_bytestring_handle(item), cbor_bytestring_length(item));
+	else if (cbor_isa_array(item)) {
+		for (size_t i = 0; i < cbor_array_size(item); i++)
+			wipe_item(cbor_array_handle(item)[i]);
+	}
+}
+
+void
+sk_msg_free(struct sk_msg *m)
+{
+	if (m == NULL)
+		return;
+	if (m->map != NULL) {
+		struct cbor_pair *pairs = cbor_map_handle(m->map);
+		for (size_t i = 0; i < cbor_map_size(m->map); i++)
+			wipe_item(pairs[i].value);
+		cbor_decref(&m->map);
+	}
+	free(m);
+}
+
+unsigned
+sk_msg_type(const struct sk_msg *m)
+{
+	uint64_t t = 0;
+
+	if (sk_msg_get_uint(m, SK_K_TYPE, &t) != SK_OK || t > 0xffff)
+		return 0;
+	return (unsigned)t;
+}
+
+int
+sk_msg_put_uint(struct sk_msg *m, unsigned key, uint64_t v)
+{
+	return msg_put(m, key, cbor_build_uint64(v));
+}
+
+int
+sk_msg_put_bool(struct sk_msg *m, unsigned key, int v)
+{
+	return msg_put(m, key, cbor_build_bool(v != 0));
+}
+
+int
+sk_msg_put_text(struct sk_msg *m, unsigned key, const char *s)
+{
+	size_t n;
+
+	if (s == NULL || (n = strnlen(s, SK_TEXT_MAX + 1)) > SK_TEXT_MAX || !sk_utf8_valid(s, n)) {
+		sk_logerr("text for key %u missing, too long or not UTF-8", key);
+		return SK_ERR_RANGE;
+	}
+	return msg_put(m, key, cbor_build_stringn(s, n));
+}
+
+int
+sk_msg_put_bytes(struct sk_msg *m, unsigned key, const void *p, size_t n)
+{
+	if (n > SK_TEXT_MAX || (p == NULL && n != 0)) {
+		sk_logerr("bytes for key %u too long", key);
+		return SK_ERR_RANGE;
+	}
+	return msg_put(m, key, cbor_build_bytestring(p, n));
+}
+
+int
+sk_msg_put_uint_array(struct sk_msg *m, unsigned key, const uint64_t *v, size_t n)
+{
+	cbor_item_t *a;
+
+	if (n > SK_ARRAY_MAX || (a = cbor_new_definite_array(n)) == NULL) {
+		sk_logerr("array for key %u", key);
+		return SK_ERR_RANGE;
+	}
+	for (size_t i = 0; i < n; i++) {
+		cbor_item_t *e = cbor_build_uint64(v[i]);
+		bool ok = e != NULL && cbor_array_push(a, e);
+		if (e != NULL)
+			cbor_decref(&e);
+		if (!ok) {
+			cbor_decref(&a);
+			sk_logerr("array element");
+			return SK_ERR_NOMEM;
+		}
+	}
+	return msg_put(m, key, a);
+}
+
+int
+sk_msg_put_bytes_array(struct sk_msg *m, unsigned key, const unsigned char *const *items,
+                       const size_t *lens, size_t n)
+{
+	cbor_item_t *a;
+
+	if (n > SK_ARRAY_MAX || (a = cbor_new_definite_array(n)) == NULL) {
+		sk_logerr("array for key %u", key);
+		return SK_ERR_RANGE;
+	}
+	for (size_t i = 0; i < n; i++) {
+		cbor_item_t *e = lens[i] <= SK_TEXT_MAX ? cbor_build_bytestring(items[i], lens[i]) : NULL;
+		bool ok = e != NULL && cbor_array_push(a, e);
+		if (e != NULL)
+			cbor_decref(&e);
+		if (!ok) {
+			cbor_decref(&a);
+			sk_logerr("array element");
+			return SK_ERR_RANGE;
+		}
+	}
+	return msg_put(m, key, a);
+}
+
+int
+sk_msg_get_uint(const struct sk_msg *m, unsigned key, uint64_t *out)
+{
+	cbor_item_t *v = msg_find(m, key);
+
+	if (v == NULL)
+		return SK_ERR_NOTFOUND;
+	if (!cbor_isa_uint(v))
+		return SK_ERR_PROTO;
+	*out = cbor_get_int(v);
+	return SK_OK;
+}
+
+int
+sk_msg_get_uint_opt(const struct sk_msg *m, unsigned key, uint64_t def, uint64_t *out)
+{
+	int r = sk_msg_get_uint(m, key, out);
+
+	if (r == SK_ERR_NOTFOUND) {
+		*out = def;
+		return SK_OK;
+	}
+	return r;
+}
+
+int
+sk_msg_get_bool(const struct sk_msg *m, unsigned key, int *out)
+{
+	cbor_item_t *v = msg_find(m, key);
+
+	if (v == NULL)
+		return SK_ERR_NOTFOUND;
+	if (!cbor_is_bool(v))
+		return SK_ERR_PROTO;
+	*out = cbor_get_bool(v) ? 1 : 0;
+	return SK_OK;
+}
+
+static int
+copy_text(cbor_item_t *v, char *buf, size_t cap)
+{
+	size_t n;
+
+	if (!cbor_isa_string(v) || !cbor_string_is_definite(v))
+		return SK_ERR_PROTO;
+	n = cbor_string_length(v);
+	if (n >= cap || !sk_utf8_valid((const char *)cbor_string_handle(v), n) ||
+	    (n > 0 && memchr(cbor_string_handle(v), '\0', n) != NULL))
+		return SK_ERR_PROTO;
+	if (n > 0)
+		memcpy(buf, cbor_string_handle(v), n);
+	buf[n] = '\0';
+	return SK_OK;
+}
+
+int
+sk_msg_get_text(const struct sk_msg *m, unsigned key, char *buf, size_t cap)
+{
+	cbor_item_t *v = msg_find(m, key);
+
+	if (cap == 0)
+		return SK_ERR_ARG;
+	buf[0] = '\0';
+	if (v == NULL)
+		return SK_ERR_NOTFOUND;
+	return copy_text(v, buf, cap);
+}
+
+int
+sk_msg_get_text_opt(const struct sk_msg *m, unsigned key, char *buf, size_t cap)
+{
+	int r = sk_msg_get_text(m, key, buf, cap);
+
+	return r == SK_ERR_NOTFOUND ? SK_OK : r;
+}
+
+static int
+copy_bytes(cbor_item_t *v, unsigned char *buf, size_t cap, size_t *len)
+{
+	size_t n;
+
+	if (!cbor_isa_bytestring(v) || !cbor_bytestring_is_definite(v))
+		return SK_ERR_PROTO;
+	n = cbor_bytestring_length(v);
+	if (n > cap)
+		return SK_ERR_PROTO;
+	if (n > 0)
+		memcpy(buf, cbor_bytestring_handle(v), n);
+	*len = n;
+	return SK_OK;
+}
+
+int
+sk_msg_get_bytes(const struct sk_msg *m, unsigned key, unsigned char *buf, size_t cap,
+                 size_t *len)
+{
+	cbor_item_t *v = msg_find(m, key);
+
+	if (v == NULL)
+		return SK_ERR_NOTFOUND;
+	return copy_bytes(v, buf, cap, len);
+}
+
+static cbor_item_t *
+array_elem(const struct sk_msg *m, unsigned key, size_t i)
+{
+	cbor_item_t *v = msg_find(m, key);
+
+	if (v == NULL || !cbor_isa_array(v) || i >= cbor_array_size(v))
+		return NULL;
+	return cbor_array_handle(v)[i];
+}
+
+int
+sk_msg_get_array_len(const struct sk_msg *m, unsigned key, size_t *n)
+{
+	cbor_item_t *v = msg_find(m, key);
+
+	if (v == NULL)
+		return SK_ERR_NOTFOUND;
+	if (!cbor_isa_array(v))
+		return SK_ERR_PROTO;
+	*n = cbor_array_size(v);
+	return SK_OK;
+}
+
+int
+sk_msg_get_array_uint(const struct sk_msg *m, unsigned key, size_t i, uint64_t *out)
+{
+	cbor_item_t *e = array_elem(m, key, i);
+
+	if (e == NULL || !cbor_isa_uint(e))
+		return SK_ERR_PROTO;
+	*out = cbor_get_int(e);
+	return SK_OK;
+}
+
+int
+sk_msg_get_array_bytes(const struct sk_msg *m, unsigned key, size_t i, unsigned char *buf,
+                       size_t cap, size_t *len)
+{
+	cbor_item_t *e = array_elem(m, key, i);
+
+	if (e == NULL)
+		return SK_ERR_PROTO;
+	return copy_bytes(e, buf, cap, len);
+}
+
+int
+sk_msg_encode(const struct sk_msg *m, unsigned char **buf, size_t *len)
+{
+	size_t cap = 0;
+
+	*buf = NULL;
+	*len = cbor_serialize_alloc(m->map, buf, &cap);
+	if (*len == 0 || *buf == NULL) {
+		free(*buf);
+		*buf = NULL;
+		sk_logerr("cbor_serialize_alloc");
+		return SK_ERR_NOMEM;
+	}
+	if (*len > SK_MSG_MAX - 4) {
+		explicit_bzero(*buf, *len);
+		free(*buf);
+		*buf = NULL;
+		sk_logerr("message of %zu bytes exceeds the frame limit", *len);
+		return SK_ERR_RANGE;
+	}
+	return SK_OK;
+}
+
+/* Pre-pass: every declared collection size must fit in the bytes that remain, and nothing
+ * outside the protocol's value types may appear. */
+struct prepass {
+	size_t remaining;
+	int bad;
+	int first;
+};
+
+static void pp_bad(void *ctx) { ((struct prepass *)ctx)->bad = 1; }
+static void pp_bad_i64(void *ctx, uint64_t v) { (void)v; pp_bad(ctx); }
+static void pp_bad_i32(void *ctx, uint32_t v) { (void)v; pp_bad(ctx); }
+static void pp_bad_i16(void *ctx, uint16_t v) { (void)v; pp_bad(ctx); }
+static void pp_bad_i8(void *ctx, uint8_t v) { (void)v; pp_bad(ctx); }
+static void pp_bad_f(void *ctx, float v) { (void)v; pp_bad(ctx); }
+static void pp_bad_d(void *ctx, double v) { (void)v; pp_bad(ctx); }
+static void pp_ok_u8(void *ctx, uint8_t v) { (void)ctx; (void)v; }
+static void pp_ok_u16(void *ctx, uint16_t v) { (void)ctx; (void)v; }
+static void pp_ok_u32(void *ctx, uint32_t v) { (void)ctx; (void)v; }
+static void pp_ok_u64(void *ctx, uint64_t v) { (void)ctx; (void)v; }
+static void pp_ok_str(void *ctx, cbor_data d, size_t n) { (void)ctx; (void)d; (void)n; }
+static void pp_ok_bool(void *ctx, bool v) { (void)ctx; (void)v; }
+
+static void
+pp_array(void *ctx, size_t n)
+{
+	struct prepass *p = ctx;
+
+	if (n > SK_ARRAY_MAX || n > p->remaining)
+		p->bad = 1;
+}
+
+static void
+pp_map(void *ctx, size_t n)
+{
+	struct prepass *p = ctx;
+
+	/* Only the top level may be a map. */
+	if (!p->first || n > SK_K_KEY_MAX || n * 2 > p->remaining)
+		p->bad = 1;
+}
+
+static int
+prepass(const unsigned char *buf, size_t len)
+{
+	struct cbor_callbacks cb = {
+		.uint8 = pp_ok_u8, .uint16 = pp_ok_u16, .uint32 = pp_ok_u32, .uint64 = pp_ok_u64,
+		.negint8 = pp_bad_i8, .negint16 = pp_bad_i16, .negint32 = pp_bad_i32,
+		.negint64 = pp_bad_i64,
+		.byte_string_start = pp_bad, .byte_string = pp_ok_str,
+		.string = pp_ok_str, .string_start = pp_bad,
+		.indef_array_start = pp_bad, .array_start = pp_array,
+		.indef_map_start = pp_bad, .map_start = pp_map,
+		.tag = pp_bad_i64, .float2 = pp_bad_f, .float4 = pp_bad_f, .float8 = pp_bad_d,
+		.undefined = pp_bad, .null = pp_bad, .boolean = pp_ok_bool, .indef_break = pp_bad,
+	};
+	struct prepass p = { .remaining = len, .bad = 0, .first = 1 };
+	size_t off = 0;
+	unsigned items = 0;
+
+	while (off < len) {
+		struct cbor_decoder_result r;
+
+		p.remaining = len - off;
+		if (p.first && buf[off] >> 5 != CBOR_TYPE_MAP)
+			return SK_ERR_PROTO;
+		r = cbor_stream_decode(buf + off, len - off, &cb, &p);
+		if (r.status != CBOR_DECODER_FINISHED || r.read == 0 || p.bad ||
+		    ++items > SK_MSG_MAX / 2)
+			return SK_ERR_PROTO;
+		p.first = 0;
+		off += r.read;
+	}
+	return items > 0 ? SK_OK : SK_ERR_PROTO;
+}
+
+/* After loading: a map of unique uint keys below SK_K_KEY_MAX whose values are scalars or
+ * flat arrays of scalars. */
+static int
+check_shape(cbor_item_t *map)
+{
+	struct cbor_pair *pairs;
+	size_t n;
+	uint64_t seen_lo = 0;
+
+	if (!cbor_isa_map(map) || !cbor_map_is_definite(map))
+		return SK_ERR_PROTO;
+	pairs = cbor_map_handle(map);
+	n = cbor_map_size(map);
+	for (size_t i = 0; i < n; i++) {
+		uint64_t k;
+		cbor_item_t *v = pairs[i].value;
+
+		if (!cbor_isa_uint(pairs[i].key) || (k = cbor_get_int(pairs[i].key)) >= SK_K_KEY_MAX)
+			return SK_ERR_PROTO;
+		if (seen_lo & (UINT64_C(1) << k))
+			return SK_ERR_PROTO;
+		seen_lo |= UINT64_C(1) << k;
+		if (cbor_isa_array(v)) {
+			for (size_t j = 0; j < cbor_array_size(v); j++) {
+				cbor_item_t *e = cbor_array_handle(v)[j];
+				if (cbor_isa_array(e) || cbor_isa_map(e))
+					return SK_ERR_PROTO;
+			}
+		} else if (cbor_isa_map(v)) {
+			return SK_ERR_PROTO;
+		}
+	}
+	return SK_OK;
+}
+
+int
+sk_msg_decode(const unsigned char *buf, size_t len, struct sk_msg **out)
+{
+	struct cbor_load_result res;
+	struct sk_msg *m;
+	cbor_item_t *item;
+	uint64_t version;
+
+	*out = NULL;
+	if (len == 0 || len > SK_MSG_MAX || prepass(buf, len) != SK_OK) {
+		sk_logerr("malformed message of %zu bytes", len);
+		return SK_ERR_PROTO;
+	}
+	item = cbor_load(buf, len, &res);
+	if (item == NULL || res.error.code != CBOR_ERR_NONE || res.read != len ||
+	    check_shape(item) != SK_OK) {
+		if (item != NULL)
+			cbor_decref(&item);
+		sk_logerr("message does not decode to a protocol map");
+		return SK_ERR_PROTO;
+	}
+	if ((m = calloc(1, sizeof(*m))) == NULL) {
+		cbor_decref(&item);
+		sk_logerr("allocation");
+		return SK_ERR_NOMEM;
+	}
+	m->map = item;
+	if (sk_msg_get_uint(m, SK_K_VERSION, &version) != SK_OK || version != SK_PROTO_VERSION) {
+		sk_msg_free(m);
+		sk_logerr("protocol version missing or not %d", SK_PROTO_VERSION);
+		return SK_ERR_VERSION;
+	}
+	if (sk_msg_type(m) == 0) {
+		sk_msg_free(m);
+		sk_logerr("message type missing");
+		return SK_ERR_PROTO;
+	}
+	*out = m;
+	return SK_OK;
+}
+
+int
+sk_msg_send(int fd, const struct sk_msg *m, int timeout_ms)
+{
+	unsigned char *body = NULL, hdr[4];
+	size_t len = 0;
+	int64_t deadline = sk_now_ms() + timeout_ms;
+	int r;
+
+	if ((r = sk_msg_encode(m, &body, &len)) != SK_OK)
+		return r;
+	hdr[0] = (unsigned char)(len >> 24);
+	hdr[1] = (unsigned char)(len >> 16);
+	hdr[2] = (unsigned char)(len >> 8);
+	hdr[3] = (unsigned char)len;
+	r = sk_write_all(fd, hdr, sizeof(hdr), deadline);
+	if (r == SK_OK)
+		r = sk_write_all(fd, body, len, deadline);
+	explicit_bzero(body, len);
+	free(body);
+	if (r != SK_OK)
+		sk_logerr("sending message: %s", sk_strerror(r));
+	return r;
+}
+
+int
+sk_msg_recv(int fd, struct sk_msg **out, int timeout_ms)
+{
+	unsigned char hdr[4], *body;
+	size_t len;
+	int64_t deadline = sk_now_ms() + timeout_ms;
+	int r;
+
+	*out = NULL;
+	if ((r = sk_read_all(fd, hdr, sizeof(hdr), deadline)) != SK_OK)
+		return r;   /* the peer hung up or went quiet: callers decide how loud to be */
+	len = (size_t)hdr[0] << 24 | (size_t)hdr[1] << 16 | (size_t)hdr[2] << 8 | hdr[3];
+	if (len == 0 || len > SK_MSG_MAX - 4) {
+		sk_logerr("frame length %zu out of range", len);
+		return SK_ERR_PROTO;
+	}
+	if ((body = malloc(len)) == NULL) {
+		sk_logerr("allocation");
+		return SK_ERR_NOMEM;
+	}
+	r = sk_read_all(fd, body, len, deadline);
+	if (r == SK_OK)
+		r = sk_msg_decode(body, len, out);
+	else
+		sk_logerr("reading %zu-byte body: %s", len, sk_strerror(r));
+	explicit_bzero(body, len);
+	free(body);
+	return r;
+}

@@ -1,0 +1,131 @@
+/* The module <-> broker and CLI <-> broker protocol, version 1 (doc/protocol.md).
+ *
+ * A frame is a 4-byte big-endian length (at most SK_MSG_MAX) followed by one CBOR map with
+ * unsigned integer keys. Key 0 is the protocol version, key 1 the message type. Values are
+ * unsigned integers, booleans, text, byte strings, or arrays of one of those. */
+#ifndef SK_PROTO_H
+#define SK_PROTO_H
+
+#define SK_PROTO_VERSION 1
+#define SK_MSG_MAX 65536
+#define SK_TEXT_MAX 60000         /* any single value (JSON documents are the largest) */
+#define SK_ARRAY_MAX 32           /* any array */
+#define SK_USER_MAX 64            /* user names */
+#define SK_NAME_MAX 64            /* profile, service and method names */
+#define SK_HOST_MAX 256           /* PAM_RHOST, PAM_TTY */
+#define SK_PASSWORD_MAX 256       /* bytes; longer passwords are refused, never cut */
+
+/* Message types. Requests the module sends need a root peer; admin requests need root or
+ * the admin group (broker/dispatch.c lists every type once with its rules). */
+enum sk_msg_type {
+	SK_REQ_AUTH_BEGIN = 1,
+	SK_REQ_AUTH_FINISH = 2,
+	SK_REQ_PREAUTH = 3,
+	SK_REQ_AUTHFAIL = 4,
+	SK_REQ_ACCT = 5,
+	SK_REQ_CHAUTHTOK = 6,
+	SK_REQ_SESSION_OPEN = 7,
+	SK_REQ_SESSION_CLOSE = 8,
+
+	SK_REQ_STATUS = 20,
+	SK_REQ_USER_ADD = 21,
+	SK_REQ_USER_SHOW = 22,
+	SK_REQ_USER_LIST = 23,
+	SK_REQ_USER_UNLOCK = 24,
+	SK_REQ_USER_RESET_PASSWORD = 25,
+	SK_REQ_TOTP_ENROLL_BEGIN = 30,
+	SK_REQ_TOTP_ENROLL_CONFIRM = 31,
+	SK_REQ_TOTP_REMOVE = 32,
+
+	SK_MSG_REPLY = 100,
+};
+
+/* Map keys. One list for every message so a key means the same everywhere. */
+enum sk_msg_key {
+	SK_K_VERSION = 0,
+	SK_K_TYPE = 1,
+	SK_K_STATUS = 2,        /* uint, enum sk_status (replies) */
+	SK_K_USER = 3,
+	SK_K_SERVICE = 4,
+	SK_K_RHOST = 5,
+	SK_K_TTY = 6,
+	SK_K_PROFILE = 7,
+	SK_K_STEPS = 8,         /* uint array of enum sk_method: what the module must collect */
+	SK_K_BANNER = 9,        /* text: the profile's login message */
+	SK_K_PASSWORD = 10,     /* text, secret */
+	SK_K_OTP = 11,          /* text, secret */
+	SK_K_NEW_PASSWORD = 12, /* text, secret */
+	SK_K_LOCKED_UNTIL = 13, /* uint: epoch seconds; 0 = until an administrator unlocks */
+	SK_K_REASON = 14,       /* uint: enum sk_reason, why a request was refused */
+	SK_K_SESSION_ID = 15,   /* uint */
+	SK_K_PID = 16,
+	SK_K_LAST_LOGIN = 17,   /* uint epoch, 0 = never */
+	SK_K_LAST_FROM = 18,    /* text */
+	SK_K_LAST_LOGOUT = 19,  /* uint epoch, 0 = never */
+	SK_K_FAILURES = 20,     /* uint: failed attempts since the last login */
+	SK_K_IDLE_TIMEOUT = 21, /* uint seconds */
+	SK_K_JSON = 22,         /* text: a JSON document for read commands */
+	SK_K_TEMP_PASSWORD = 23,/* text, secret, shown once */
+	SK_K_ALGORITHM = 24,    /* text */
+	SK_K_DIGITS = 25,
+	SK_K_PERIOD = 26,
+	SK_K_SECRET = 27,       /* bytes, secret: an imported TOTP seed */
+	SK_K_URI = 28,          /* text, secret: otpauth:// URI */
+	SK_K_ENROLL_ID = 29,
+	SK_K_STACK_KNOWLEDGE = 30, /* bool: a preceding PAM module checked the password */
+	SK_K_CLASSES = 31,      /* uint bitmask of enum sk_class proven */
+	SK_K_FAIL_LIMIT = 32,   /* uint: deny */
+	SK_K_ACTOR = 33,        /* text: SUDO_USER of an admin command, informational */
+	SK_K_MESSAGE = 34,      /* text: detail for administrators (English) */
+	SK_K_REMAINING = 35,    /* uint: attempts left before the lock */
+	SK_K_MAX_AGE_DAYS = 36,
+	SK_K_PW_EXPIRES = 37,   /* uint epoch */
+	SK_K_KEY_MAX
+};
+
+enum sk_status {
+	SK_ST_OK = 0,
+	SK_ST_DENIED = 1,         /* authentication failed */
+	SK_ST_LOCKED = 2,         /* attempt limit reached (R-LOGIN-1) */
+	SK_ST_NEW_AUTHTOK = 3,    /* password must be changed now (R-CRED-1) */
+	SK_ST_ACCT_DISABLED = 4,
+	SK_ST_BAD_REQUEST = 5,    /* malformed or not allowed in this state */
+	SK_ST_FORBIDDEN = 6,      /* peer credentials do not allow this request */
+	SK_ST_ERROR = 7,          /* store or audit failure: fail closed */
+	SK_ST_NOT_FOUND = 8,
+	SK_ST_EXISTS = 9,
+	SK_ST_QUALITY = 10,       /* new password refused, see SK_K_REASON */
+	SK_ST_BUSY = 11,
+	SK_ST_NO_FACTORS = 12,    /* the user cannot satisfy the profile (nothing enrolled) */
+};
+
+enum sk_reason {
+	SK_REASON_NONE = 0,
+	SK_REASON_TOO_SHORT = 1,
+	SK_REASON_TOO_FEW_CLASSES = 2,
+	SK_REASON_CONTAINS_USER = 3,
+	SK_REASON_REUSED = 4,
+	SK_REASON_BAD_CHARS = 5,
+	SK_REASON_TOO_LONG = 6,
+	SK_REASON_SAME_AS_OLD = 7,
+	SK_REASON_OLD_WRONG = 8,
+	SK_REASON_UNKNOWN_PROFILE = 9,
+	SK_REASON_EXPIRED = 10,
+};
+
+/* What the module must collect, in order. */
+enum sk_method {
+	SK_METHOD_PASSWORD = 1,   /* knowledge, checked by the broker */
+	SK_METHOD_TOTP = 2,       /* possession */
+	SK_METHOD_STACK = 3,      /* knowledge, checked by a preceding PAM module */
+	SK_METHOD_FIDO2 = 4,
+	SK_METHOD_CARD = 5,
+};
+
+enum sk_class {
+	SK_CLASS_KNOWLEDGE = 1 << 0,
+	SK_CLASS_POSSESSION = 1 << 1,
+	SK_CLASS_INHERENCE = 1 << 2,
+};
+
+#endif

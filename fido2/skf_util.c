@@ -1,0 +1,267 @@
+#include "skf_internal.h"
+
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "sk_err.h"
+#include "sk_log.h"
+
+int64_t
+skf_now_ms(void)
+{
+	struct timespec ts;
+
+	if (clock_gettime(CLOCK_MONOTONIC, &ts) != 0)
+		return 0;
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+void
+skf_deadline_start(struct skf_deadline *dl, int timeout_ms)
+{
+	dl->end_ms = skf_now_ms() + (timeout_ms > 0 ? timeout_ms : 0);
+}
+
+int
+skf_deadline_left(const struct skf_deadline *dl)
+{
+	int64_t left = dl->end_ms - skf_now_ms();
+
+	if (left <= 0)
+		return 0;
+	return left > INT32_MAX ? INT32_MAX : (int)left;
+}
+
+void
+skf_deadline_extend(struct skf_deadline *dl, int64_t by_ms)
+{
+	if (by_ms > 0)
+		dl->end_ms += by_ms;
+}
+
+int
+skf_deadline_arm(const struct skf_deadline *dl, struct skf_dev *d, int cap_ms)
+{
+	int left = skf_deadline_left(dl);
+
+	if (left <= 0) {
+		sk_logerr("no time left to wait for the key");
+		return SK_ERR_TIMEOUT;
+	}
+	if (cap_ms > 0 && left > cap_ms)
+		left = cap_ms;
+	if (fido_dev_set_timeout(d->dev, left) != FIDO_OK) {
+		sk_logerr("fido_dev_set_timeout failed");
+		return SK_ERR_INTERNAL;
+	}
+	return SK_OK;
+}
+
+int
+skf_map_fido_err(int fido_err, const struct skf_deadline *dl, enum skf_fail *fail)
+{
+	switch (fido_err) {
+	case FIDO_OK:
+		*fail = SKF_FAIL_NONE;
+		return SK_OK;
+	case FIDO_ERR_PIN_INVALID:
+		*fail = SKF_FAIL_PIN_INVALID;
+		return SK_ERR_DENIED;
+	case FIDO_ERR_PIN_BLOCKED:
+	case FIDO_ERR_PIN_AUTH_BLOCKED:
+		*fail = SKF_FAIL_PIN_BLOCKED;
+		return SK_ERR_DENIED;
+	case FIDO_ERR_PIN_NOT_SET:
+		*fail = SKF_FAIL_PIN_NOT_SET;
+		return SK_ERR_DENIED;
+	case FIDO_ERR_PIN_REQUIRED:
+	case FIDO_ERR_UNSUPPORTED_OPTION:
+		*fail = SKF_FAIL_UV_UNAVAILABLE;
+		return SK_ERR_DENIED;
+	case FIDO_ERR_UV_INVALID:
+	case FIDO_ERR_UV_BLOCKED:
+	case FIDO_ERR_OPERATION_DENIED:
+		*fail = SKF_FAIL_UV_FAILED;
+		return SK_ERR_DENIED;
+	case FIDO_ERR_NO_CREDENTIALS:
+		*fail = SKF_FAIL_NO_CREDENTIAL;
+		return SK_ERR_NOTFOUND;
+	case FIDO_ERR_CREDENTIAL_EXCLUDED:
+		*fail = SKF_FAIL_EXCLUDED;
+		return SK_ERR_EXISTS;
+	case FIDO_ERR_UNSUPPORTED_ALGORITHM:
+		*fail = SKF_FAIL_UNSUPPORTED;
+		return SK_ERR_DENIED;
+	case FIDO_ERR_USER_ACTION_TIMEOUT:
+	case FIDO_ERR_ACTION_TIMEOUT:
+	case FIDO_ERR_KEEPALIVE_CANCEL:
+		*fail = SKF_FAIL_TIMEOUT;
+		return SK_ERR_TIMEOUT;
+	case FIDO_ERR_RX:
+	case FIDO_ERR_TX:
+		if (dl != NULL && skf_deadline_left(dl) == 0) {
+			*fail = SKF_FAIL_TIMEOUT;
+			return SK_ERR_TIMEOUT;
+		}
+		*fail = SKF_FAIL_DEVICE;
+		return SK_ERR_IO;
+	default:
+		*fail = SKF_FAIL_DEVICE;
+		return SK_ERR_IO;
+	}
+}
+
+int
+skf_copy_blob(unsigned char *dst, size_t cap, size_t *dst_len, const unsigned char *src,
+              size_t len, const char *what)
+{
+	*dst_len = 0;
+	if (len == 0 || src == NULL) {
+		sk_logerr("key returned no %s", what);
+		return SK_ERR_PROTO;
+	}
+	if (len > cap) {
+		sk_logerr("%s from the key too long (%zu bytes)", what, len);
+		return SK_ERR_RANGE;
+	}
+	memcpy(dst, src, len);
+	*dst_len = len;
+	return SK_OK;
+}
+
+/* CTAP: a PIN is at least 4 code points and at most 63 bytes of UTF-8. */
+static int
+pin_acceptable(const char *pin, size_t pinsz)
+{
+	size_t len = strnlen(pin, pinsz);
+	size_t points = 0;
+
+	if (len == pinsz || len > SKF_PIN_MAX)
+		return 0;
+	for (size_t i = 0; i < len; i++)
+		if (((unsigned char)pin[i] & 0xc0) != 0x80)
+			points++;
+	return points >= SKF_PIN_MIN;
+}
+
+int
+skf_pin_ask(struct skf_dev *d, const struct skf_ui *ui, struct skf_deadline *dl, char *pin,
+            size_t pinsz, int *retries, enum skf_fail *fail)
+{
+	int64_t asked;
+	int r;
+
+	*retries = -1;
+	if (ui == NULL || ui->pin == NULL) {
+		sk_logerr("a PIN is needed but there is no way to ask for it");
+		*fail = SKF_FAIL_PIN_CANCELLED;
+		return SK_ERR_DENIED;
+	}
+	if (pinsz < SKF_PIN_MAX + 1) {
+		sk_logerr("PIN buffer too small");
+		return SK_ERR_INTERNAL;
+	}
+	if ((r = skf_deadline_arm(dl, d, 0)) != SK_OK) {
+		*fail = SKF_FAIL_TIMEOUT;
+		return r;
+	}
+	if ((r = fido_dev_get_retry_count(d->dev, retries)) != FIDO_OK) {
+		sk_logerr("cannot read PIN tries left on %s: %s", d->path, fido_strerr(r));
+		*retries = -1;
+		return skf_map_fido_err(r, dl, fail);
+	}
+	if (*retries == 0) {
+		sk_logerr("PIN of %s is blocked", d->path);
+		*fail = SKF_FAIL_PIN_BLOCKED;
+		return SK_ERR_DENIED;
+	}
+	explicit_bzero(pin, pinsz);
+	asked = skf_now_ms();
+	r = ui->pin(ui->arg, *retries, pin, pinsz);
+	skf_deadline_extend(dl, skf_now_ms() - asked);
+	if (r != SK_OK) {
+		explicit_bzero(pin, pinsz);
+		sk_logerr("PIN prompt cancelled");
+		*fail = SKF_FAIL_PIN_CANCELLED;
+		return SK_ERR_DENIED;
+	}
+	if (!pin_acceptable(pin, pinsz)) {
+		explicit_bzero(pin, pinsz);
+		sk_logerr("PIN of unacceptable length given");
+		*fail = SKF_FAIL_PIN_CANCELLED;
+		return SK_ERR_PROTO;
+	}
+	return SK_OK;
+}
+
+void
+skf_cue(const struct skf_ui *ui, enum skf_cue cue)
+{
+	if (ui != NULL && ui->cue != NULL)
+		ui->cue(ui->arg, cue);
+}
+
+int
+skf_uv_parse(const char *s, enum skf_uv *out)
+{
+	if (s == NULL) {
+		sk_logerr("missing user verification requirement");
+		return SK_ERR_PROTO;
+	}
+	if (strcmp(s, "required") == 0)
+		*out = SKF_UV_REQUIRED;
+	else if (strcmp(s, "preferred") == 0)
+		*out = SKF_UV_PREFERRED;
+	else if (strcmp(s, "discouraged") == 0)
+		*out = SKF_UV_DISCOURAGED;
+	else {
+		sk_logerr("unknown user verification requirement");
+		return SK_ERR_PROTO;
+	}
+	return SK_OK;
+}
+
+const char *
+skf_uv_name(enum skf_uv uv)
+{
+	switch (uv) {
+	case SKF_UV_REQUIRED: return "required";
+	case SKF_UV_PREFERRED: return "preferred";
+	case SKF_UV_DISCOURAGED: break;
+	}
+	return "discouraged";
+}
+
+const char *
+skf_uv_method_name(enum skf_uv_method m)
+{
+	switch (m) {
+	case SKF_UVM_PIN: return "pin";
+	case SKF_UVM_BUILTIN: return "builtin";
+	case SKF_UVM_NONE: break;
+	}
+	return "none";
+}
+
+const char *
+skf_fail_name(enum skf_fail f)
+{
+	switch (f) {
+	case SKF_FAIL_NONE: return "ok";
+	case SKF_FAIL_NO_DEVICE: return "no security key found";
+	case SKF_FAIL_SEVERAL_DEVICES: return "several security keys plugged in";
+	case SKF_FAIL_NO_CREDENTIAL: return "no registered security key found";
+	case SKF_FAIL_TIMEOUT: return "security key not touched in time";
+	case SKF_FAIL_PIN_INVALID: return "wrong security key PIN";
+	case SKF_FAIL_PIN_BLOCKED: return "security key PIN blocked";
+	case SKF_FAIL_PIN_NOT_SET: return "security key has no PIN";
+	case SKF_FAIL_PIN_CANCELLED: return "PIN entry cancelled";
+	case SKF_FAIL_UV_UNAVAILABLE: return "security key cannot verify the user";
+	case SKF_FAIL_UV_FAILED: return "security key could not verify the user";
+	case SKF_FAIL_EXCLUDED: return "security key already registered";
+	case SKF_FAIL_UNSUPPORTED: return "security key does not support what is required";
+	case SKF_FAIL_DEVICE: return "security key error";
+	}
+	return "security key error";
+}

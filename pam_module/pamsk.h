@@ -1,0 +1,61 @@
+/* pam_sekimori: a thin client. It collects evidence through the PAM conversation and asks
+ * sekimorid; it keeps no secrets beyond the PAM transaction and writes no files. */
+#ifndef PAMSK_H
+#define PAMSK_H
+#include <security/pam_modules.h>
+
+#include "sk_client.h"
+#include "sk_conf.h"
+#include "sk_msg.h"
+
+enum pamsk_mode {
+	PAMSK_MODE_NORMAL = 0,
+	PAMSK_MODE_PREAUTH,    /* before pam_unix: refuse a locked account early */
+	PAMSK_MODE_AUTHFAIL,   /* after a failed pam_unix: count the failure */
+};
+
+struct pamsk {
+	pam_handle_t *pamh;
+	int flags;
+	enum pamsk_mode mode;
+	int debug;
+	unsigned retry;                 /* password change attempts */
+	char conf_path[PATH_MAX];
+	char profile[SK_NAME_MAX];
+	const char *user;
+	const char *service;
+	const char *rhost;
+	const char *tty;
+	struct sk_conf conf;
+	struct sk_client client;
+};
+
+/* Parses arguments, loads the configuration, reads the PAM items. Returns a PAM code. */
+int pamsk_start(pam_handle_t *pamh, int flags, int argc, const char **argv, int need_user,
+                struct pamsk **out);
+void pamsk_end(struct pamsk *m);
+
+/* A request carrying user, service, rhost, tty and profile. */
+struct sk_msg *pamsk_request(const struct pamsk *m, unsigned type);
+/* Connects if needed and sends; SK_OK with reply, or SK_ERR_UNAVAILABLE (already told the
+ * user the service is unavailable). */
+int pamsk_call(struct pamsk *m, const struct sk_msg *req, struct sk_msg **reply, int timeout_ms);
+
+/* The conversation. prompt returns a malloc'ed answer (wipe + free it) or NULL. */
+char *pamsk_prompt(struct pamsk *m, int echo, const char *text);
+void pamsk_info(struct pamsk *m, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void pamsk_error(struct pamsk *m, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void pamsk_free_secret(char *s);
+
+/* Messages shared by several phases. */
+void pamsk_say_locked(struct pamsk *m, const struct sk_msg *reply);
+void pamsk_say_unavailable(struct pamsk *m);
+void pamsk_format_time(int64_t t, char *out, size_t outsz);
+
+int pamsk_authenticate(struct pamsk *m);
+int pamsk_account(struct pamsk *m);
+int pamsk_chauthtok(struct pamsk *m);
+int pamsk_open_session(struct pamsk *m);
+int pamsk_close_session(struct pamsk *m);
+
+#endif

@@ -1,0 +1,185 @@
+/* The auth phase: begin, collect what the broker asks for, finish (R-MFA-1, R-LOGIN-1).
+ * Also the preauth/authfail hooks for stacks where a preceding module checks the password. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "pamsk.h"
+#include "sk_err.h"
+#include "sk_i18n.h"
+#include "sk_log.h"
+#include "sk_proto.h"
+#include "sk_totp.h"
+
+struct collected {
+	char *password;
+	char *otp;
+	int stack;
+};
+
+static void
+collected_free(struct collected *c)
+{
+	pamsk_free_secret(c->password);
+	pamsk_free_secret(c->otp);
+	c->password = c->otp = NULL;
+}
+
+static int
+collect_step(struct pamsk *m, unsigned step, struct collected *c)
+{
+	switch (step) {
+	case SK_METHOD_PASSWORD:
+		c->password = pamsk_prompt(m, 0, _("Password: "));
+		return c->password ? PAM_SUCCESS : PAM_CONV_ERR;
+	case SK_METHOD_TOTP:
+		c->otp = pamsk_prompt(m, 0, _("One-time code: "));
+		return c->otp ? PAM_SUCCESS : PAM_CONV_ERR;
+	case SK_METHOD_STACK:
+		c->stack = 1;
+		return PAM_SUCCESS;
+	default:
+		sk_logerr("the broker asked for step %u, which this module cannot collect", step);
+		return PAM_SERVICE_ERR;
+	}
+}
+
+static int
+add_evidence(struct sk_msg *req, const struct collected *c)
+{
+	/* Over-long answers go to the broker as they are, which refuses them; never cut a
+	 * password into something else. */
+	if (c->password && strlen(c->password) > SK_PASSWORD_MAX)
+		return SK_ERR_RANGE;
+	if (c->otp && strlen(c->otp) > SK_TOTP_CODE_MAX)
+		return SK_ERR_RANGE;
+	if (c->password && sk_msg_put_text(req, SK_K_PASSWORD, c->password) != SK_OK)
+		return SK_ERR_RANGE;
+	if (c->otp && sk_msg_put_text(req, SK_K_OTP, c->otp) != SK_OK)
+		return SK_ERR_RANGE;
+	if (c->stack && sk_msg_put_bool(req, SK_K_STACK_KNOWLEDGE, 1) != SK_OK)
+		return SK_ERR_RANGE;
+	return SK_OK;
+}
+
+static int
+say_denied(struct pamsk *m, const struct sk_msg *reply)
+{
+	uint64_t left = 0;
+
+	pamsk_error(m, "%s", _("Authentication failed."));
+	if (sk_msg_get_uint(reply, SK_K_REMAINING, &left) == SK_OK && left > 0 && left <= 3)
+		pamsk_error(m, _("%llu more failed attempts will lock this account."),
+		            (unsigned long long)left);
+	return PAM_AUTH_ERR;
+}
+
+static int
+outcome(struct pamsk *m, const struct sk_msg *reply)
+{
+	switch (sk_reply_status(reply)) {
+	case SK_ST_OK:
+		return PAM_SUCCESS;
+	case SK_ST_DENIED:
+		return say_denied(m, reply);
+	case SK_ST_LOCKED:
+		pamsk_say_locked(m, reply);
+		return PAM_AUTH_ERR;
+	case SK_ST_NO_FACTORS:
+		pamsk_error(m, "%s", _("The factors this terminal requires are not registered for "
+		                       "your account. Please contact the system administrator."));
+		return PAM_AUTH_ERR;
+	case SK_ST_BAD_REQUEST:
+		sk_logerr("the broker refused the request (profile '%s' unknown?)", m->profile);
+		pamsk_say_unavailable(m);
+		return PAM_SERVICE_ERR;
+	default:
+		pamsk_say_unavailable(m);
+		return PAM_AUTHINFO_UNAVAIL;
+	}
+}
+
+static int
+finish(struct pamsk *m, struct collected *c)
+{
+	struct sk_msg *req = sk_msg_new(SK_REQ_AUTH_FINISH), *reply = NULL;
+	int r;
+
+	if (req == NULL || add_evidence(req, c) != SK_OK) {
+		sk_msg_free(req);
+		pamsk_error(m, "%s", _("Authentication failed."));
+		return PAM_AUTH_ERR;
+	}
+	r = pamsk_call(m, req, &reply, 0);
+	sk_msg_free(req);
+	if (r != SK_OK)
+		return PAM_AUTHINFO_UNAVAIL;
+	r = outcome(m, reply);
+	sk_msg_free(reply);
+	/* The password stays available to the password phase of this same transaction, where a
+	 * temporary password must be changed at once (R-CRED-1). */
+	if (r == PAM_SUCCESS && c->password)
+		(void)pam_set_item(m->pamh, PAM_AUTHTOK, c->password);
+	return r;
+}
+
+static int
+begin_and_collect(struct pamsk *m, struct collected *c)
+{
+	struct sk_msg *req = pamsk_request(m, SK_REQ_AUTH_BEGIN), *reply = NULL;
+	char banner[SK_MESSAGE_MAX];
+	size_t n = 0;
+	int r;
+
+	r = pamsk_call(m, req, &reply, 0);
+	sk_msg_free(req);
+	if (r != SK_OK)
+		return PAM_AUTHINFO_UNAVAIL;
+	if (sk_reply_status(reply) != SK_ST_OK) {
+		r = outcome(m, reply);
+		sk_msg_free(reply);
+		return r == PAM_SUCCESS ? PAM_AUTH_ERR : r;
+	}
+	if (sk_msg_get_text(reply, SK_K_BANNER, banner, sizeof(banner)) == SK_OK)
+		pamsk_info(m, "%s", banner);
+	r = sk_msg_get_array_len(reply, SK_K_STEPS, &n) == SK_OK && n > 0 ? PAM_SUCCESS :
+	    PAM_SERVICE_ERR;
+	for (size_t i = 0; i < n && r == PAM_SUCCESS; i++) {
+		uint64_t step;
+		r = sk_msg_get_array_uint(reply, SK_K_STEPS, i, &step) == SK_OK && step < 64 ?
+		    collect_step(m, (unsigned)step, c) : PAM_SERVICE_ERR;
+	}
+	sk_msg_free(reply);
+	return r;
+}
+
+static int
+hook(struct pamsk *m, unsigned type)
+{
+	struct sk_msg *req = pamsk_request(m, type), *reply = NULL;
+	int r = pamsk_call(m, req, &reply, 0);
+
+	sk_msg_free(req);
+	if (r != SK_OK)
+		return PAM_AUTHINFO_UNAVAIL;
+	r = outcome(m, reply);
+	sk_msg_free(reply);
+	/* authfail reports a failure: the stack must fail even if the broker said OK. */
+	return type == SK_REQ_AUTHFAIL && r == PAM_SUCCESS ? PAM_AUTH_ERR : r;
+}
+
+int
+pamsk_authenticate(struct pamsk *m)
+{
+	struct collected c = { 0 };
+	int r;
+
+	if (m->mode == PAMSK_MODE_PREAUTH)
+		return hook(m, SK_REQ_PREAUTH);
+	if (m->mode == PAMSK_MODE_AUTHFAIL)
+		return hook(m, SK_REQ_AUTHFAIL);
+	r = begin_and_collect(m, &c);
+	if (r == PAM_SUCCESS)
+		r = finish(m, &c);
+	collected_free(&c);
+	return r;
+}

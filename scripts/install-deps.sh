@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Installs everything Sekimori needs to build, run and test on Debian 12.
+# Idempotent: safe to run on every invocation of the README commands.
+set -euo pipefail
+need_apt=0
+pkgs=(build-essential cmake pkg-config gettext
+      libpam0g-dev libssl-dev libfido2-dev liboath-dev libpcsclite-dev libcmocka-dev
+      libsqlite3-dev libcrypt-dev libqrencode-dev libcbor-dev libsystemd-dev libinih-dev
+      libjson-c-dev sqlite3 locales
+      pamtester libpam-wrapper libpamtest0-dev oathtool
+      pcscd vsmartcard-vpcd opensc pcsc-tools cppcheck)
+for p in "${pkgs[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || { need_apt=1; break; }
+done
+if [ "$need_apt" = 1 ]; then
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${pkgs[@]}" >/dev/null
+fi
+# The staff read Japanese: the ja_JP.UTF-8 locale must exist for the catalogue to load.
+if ! locale -a 2>/dev/null | grep -qi '^ja_JP\.utf-\?8$'; then
+  grep -q '^ja_JP.UTF-8 UTF-8' /etc/locale.gen 2>/dev/null || echo 'ja_JP.UTF-8 UTF-8' >> /etc/locale.gen
+  locale-gen >/dev/null
+fi

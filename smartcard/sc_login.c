@@ -1,0 +1,261 @@
+#include "sc_login.h"
+
+#include <string.h>
+#include <openssl/evp.h>
+#include <openssl/x509.h>
+
+#include "sc_err.h"
+#include "sc_jpki.h"
+#include "sc_piv.h"
+#include "sk_err.h"
+#include "sk_log.h"
+
+/* The two PIN dialects differ only in their APDUs; the rules in sc_login.h are common. */
+struct pin_ops {
+	int (*status)(struct sc_card *card, int *tries, int *verified);
+	int (*verify)(struct sc_card *card, const char *pin, int *tries_left);
+	int (*reselect)(struct sc_card *card);
+};
+
+static const struct pin_ops jpki_pin = { sc_jpki_pin_status, sc_jpki_verify_pin, sc_jpki_select };
+static const struct pin_ops piv_pin = { sc_piv_pin_status, sc_piv_verify_pin, sc_piv_select };
+
+/* Reads the tries left, refusing to rely on a PIN some earlier program left verified:
+ * such a card is reset once and asked again. */
+static int
+pin_tries(struct sc_card *card, const struct pin_ops *ops, int *tries)
+{
+	int verified, r;
+
+	r = ops->status(card, tries, &verified);
+	if (r != SK_OK || !verified)
+		return r;
+	r = sc_card_reset(card);
+	if (r == SK_OK)
+		r = ops->reselect(card);
+	if (r == SK_OK)
+		r = ops->status(card, tries, &verified);
+	if (r == SK_OK && verified) {
+		sk_logerr("card reports the PIN verified even after a reset");
+		return SK_ERR_PROTO;
+	}
+	return r;
+}
+
+static int
+pin_step(struct sc_card *card, const struct pin_ops *ops, const struct sc_login_req *req,
+	 struct sc_login_result *res)
+{
+	char pin[SC_PIN_BUF];
+	int tries, left, again, verified, r;
+
+	r = pin_tries(card, ops, &tries);
+	if (r != SK_OK)
+		return r;
+	res->tries_left = tries;
+	if (tries <= 0) {
+		sk_logerr("PIN blocked: nothing sent");
+		return SC_PIN_BLOCKED;
+	}
+	if (tries == 1) {
+		sk_logerr("one PIN try left: PIN not asked for and not sent");
+		return SC_PIN_LAST_TRY;
+	}
+	memset(pin, 0, sizeof(pin));
+	r = req->pin_cb(req->pin_arg, tries, pin, sizeof(pin));
+	if (r != SK_OK) {
+		explicit_bzero(pin, sizeof(pin));
+		sk_logerr("PIN entry cancelled");
+		return SC_PIN_CANCELLED;
+	}
+	if (memchr(pin, '\0', sizeof(pin)) == NULL) {
+		explicit_bzero(pin, sizeof(pin));
+		sk_logerr("PIN not terminated: not sent");
+		return SC_PIN_FORMAT;
+	}
+	r = ops->verify(card, pin, &left);
+	explicit_bzero(pin, sizeof(pin));
+	if (r == SK_OK) {
+		res->tries_left = -1;   /* the card restores its counter; we have not read it */
+		return SK_OK;
+	}
+	if (r == SC_PIN_WRONG) {
+		/* The free status query is the authority on what is left (OpenSC notes: some
+		 * stacks do not report it after a failed VERIFY). */
+		if (ops->status(card, &again, &verified) == SK_OK && !verified)
+			left = again;
+		res->tries_left = left;
+		return left == 0 ? SC_PIN_BLOCKED : SC_PIN_WRONG;
+	}
+	if (r == SC_PIN_BLOCKED)
+		res->tries_left = 0;
+	return r;
+}
+
+/* What key the (still untrusted) certificate holds decides how the card is asked to sign. */
+static int
+cert_sig_alg(const uint8_t *der, size_t len, enum sc_sig_alg *alg)
+{
+	const unsigned char *p = der;
+	X509 *x = d2i_X509(NULL, &p, (long)len);
+	EVP_PKEY *pk;
+	char group[64];
+	size_t glen = 0;
+	int r = SK_ERR_PROTO;
+
+	if (x == NULL || p != der + len) {
+		sk_logerr("card certificate is not one DER certificate");
+		goto out;
+	}
+	pk = X509_get0_pubkey(x);
+	if (pk == NULL) {
+		sk_logerr("card certificate public key unreadable");
+		goto out;
+	}
+	if (EVP_PKEY_get_base_id(pk) == EVP_PKEY_RSA && EVP_PKEY_get_bits(pk) == 2048) {
+		*alg = SC_SIG_RSA_PKCS1_SHA256;
+		r = SK_OK;
+	} else if (EVP_PKEY_get_base_id(pk) == EVP_PKEY_EC &&
+		   EVP_PKEY_get_group_name(pk, group, sizeof(group), &glen) == 1 &&
+		   strcmp(group, "prime256v1") == 0) {
+		*alg = SC_SIG_ECDSA_SHA256;
+		r = SK_OK;
+	} else {
+		sk_logerr("card key is neither RSA-2048 nor ECC P-256");
+	}
+out:
+	X509_free(x);
+	return r;
+}
+
+static int
+login_jpki(struct sc_card *card, const struct sc_login_req *req, struct sc_login_result *res,
+	   const uint8_t hash[32])
+{
+	int r = sc_jpki_select(card);
+
+	if (r != SK_OK)
+		return r;
+	r = sc_jpki_read_token(card, res->jpki_token, sizeof(res->jpki_token));
+	if (r != SK_OK && r != SK_ERR_NOTFOUND)
+		return r;   /* a missing token EF is tolerated: it only informs */
+	r = sc_jpki_read_auth_cert(card, res->cert, sizeof(res->cert), &res->cert_len);
+	if (r != SK_OK)
+		return r;
+	r = cert_sig_alg(res->cert, res->cert_len, &res->sig_alg);
+	if (r != SK_OK)
+		return r;
+	if (res->sig_alg != SC_SIG_RSA_PKCS1_SHA256) {
+		sk_logerr("JPKI certificate does not hold an RSA-2048 key");
+		return SK_ERR_PROTO;
+	}
+	r = pin_step(card, &jpki_pin, req, res);
+	if (r != SK_OK)
+		return r;
+	r = sc_jpki_sign_sha256(card, hash, res->sig, sizeof(res->sig), &res->sig_len);
+	if (r != SK_OK)
+		return r;
+	/* The reset on disconnect clears the PIN too; a failed logout is logged, not fatal. */
+	(void)sc_jpki_logout(card);
+	return SK_OK;
+}
+
+static int
+login_piv(struct sc_card *card, const struct sc_login_req *req, struct sc_login_result *res,
+	  const uint8_t hash[32])
+{
+	enum sc_piv_key key = req->kind == SC_KIND_PIV_9A ? SC_PIV_KEY_AUTH : SC_PIV_KEY_CARD_AUTH;
+	enum sc_piv_alg alg;
+	int r = sc_piv_select(card);
+
+	if (r != SK_OK)
+		return r;
+	r = sc_piv_read_cert(card, key, res->cert, sizeof(res->cert), &res->cert_len);
+	if (r != SK_OK)
+		return r;
+	r = cert_sig_alg(res->cert, res->cert_len, &res->sig_alg);
+	if (r != SK_OK)
+		return r;
+	alg = res->sig_alg == SC_SIG_RSA_PKCS1_SHA256 ? SC_PIV_ALG_RSA2048 : SC_PIV_ALG_ECC_P256;
+	if (key == SC_PIV_KEY_AUTH) {
+		/* Never rely on a PIN verified earlier; pin_tries resets the card if the logout
+		 * is not supported and a PIN is still verified. */
+		(void)sc_piv_logout(card);
+		r = pin_step(card, &piv_pin, req, res);
+		if (r != SK_OK)
+			return r;
+	}
+	r = sc_piv_sign_sha256(card, key, alg, hash, res->sig, sizeof(res->sig), &res->sig_len);
+	if (r != SK_OK)
+		return r;
+	if (key == SC_PIV_KEY_AUTH)
+		(void)sc_piv_logout(card);
+	return SK_OK;
+}
+
+static int
+check_req(const struct sc_login_req *req, const struct sc_login_result *res)
+{
+	if (req == NULL || res == NULL || req->challenge == NULL) {
+		sk_logerr("missing argument");
+		return SK_ERR_ARG;
+	}
+	if (req->challenge_len < SC_CHALLENGE_MIN || req->challenge_len > SC_CHALLENGE_MAX) {
+		sk_logerr("challenge of %zu bytes out of range", req->challenge_len);
+		return SK_ERR_ARG;
+	}
+	if (req->kind != SC_KIND_JPKI && req->kind != SC_KIND_PIV_9A &&
+	    req->kind != SC_KIND_PIV_9E) {
+		sk_logerr("unknown card kind %d", (int)req->kind);
+		return SK_ERR_ARG;
+	}
+	if (req->kind != SC_KIND_PIV_9E && req->pin_cb == NULL) {
+		sk_logerr("a PIN callback is required for this card kind");
+		return SK_ERR_ARG;
+	}
+	return SK_OK;
+}
+
+int
+sc_login(const struct sc_login_req *req, struct sc_login_result *res)
+{
+	struct sc_card card;
+	SCARDCONTEXT ctx;
+	uint8_t hash[32];
+	int r;
+
+	r = check_req(req, res);
+	if (r != SK_OK)
+		return r;
+	memset(res, 0, sizeof(*res));
+	res->tries_left = -1;
+	memset(&card, 0, sizeof(card));
+	if (EVP_Digest(req->challenge, req->challenge_len, hash, NULL, EVP_sha256(), NULL) != 1) {
+		sk_logerr("SHA-256 of the challenge failed");
+		return SK_ERR_CRYPTO;
+	}
+	r = sc_ctx_open(&ctx);
+	if (r != SK_OK)
+		return r;
+	r = sc_card_wait(ctx, req->reader, req->card_wait_ms, res->reader, sizeof(res->reader));
+	if (r == SK_ERR_TIMEOUT)
+		sk_logerr("no card within %u ms", req->card_wait_ms);
+	if (r == SK_OK)
+		r = sc_card_connect(ctx, res->reader, &card);
+	if (r == SK_OK)
+		r = sc_card_begin(&card);
+	if (r == SK_OK)
+		r = req->kind == SC_KIND_JPKI ? login_jpki(&card, req, res, hash) :
+						login_piv(&card, req, res, hash);
+	/* Reset on the way out: whatever happened, no PIN stays verified for the next client. */
+	sc_card_disconnect(&card, 1);
+	sc_ctx_close(ctx);
+	if (r != SK_OK) {
+		explicit_bzero(res->cert, sizeof(res->cert));
+		explicit_bzero(res->sig, sizeof(res->sig));
+		res->cert_len = 0;
+		res->sig_len = 0;
+		res->sig_alg = SC_SIG_NONE;
+	}
+	return r;
+}

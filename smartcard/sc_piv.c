@@ -1,0 +1,313 @@
+#include "sc_piv.h"
+
+#include <string.h>
+
+#include "sc_err.h"
+#include "sc_tlv.h"
+#include "sk_err.h"
+#include "sk_log.h"
+
+static const uint8_t piv_aid[] = {
+	0xA0, 0x00, 0x00, 0x03, 0x08, 0x00, 0x00, 0x10, 0x00, 0x01, 0x00
+};
+static const uint8_t sha256_digestinfo[] = {
+	0x30, 0x31, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x01,
+	0x05, 0x00, 0x04, 0x20
+};
+
+#define RSA2048_LEN 256
+#define ECDSA_P256_DER_MAX 72
+#define GA_RESP_MAX 512
+
+static int
+sw_error(uint16_t sw, const char *what)
+{
+	sk_logerr("%s: card answered %04X", what, sw);
+	switch (sw) {
+	case 0x6982: return SK_ERR_DENIED;
+	case 0x6A82: return SK_ERR_NOTFOUND;
+	default: return SK_ERR_PROTO;
+	}
+}
+
+int
+sc_piv_select(struct sc_card *card)
+{
+	const struct sc_apdu a = { 0x00, 0xA4, 0x04, 0x00, piv_aid, sizeof(piv_aid), SC_LE_MAX };
+	uint8_t resp[SC_LE_MAX];
+	struct sc_tlv apt;
+	size_t n;
+	uint16_t sw;
+	int r = sc_transmit(card, &a, resp, sizeof(resp), &n, &sw);
+
+	if (r != SK_OK)
+		return r;
+	if (sw == 0x6A82 || sw == 0x6A86 || sw == 0x6D00 || sw == 0x6E00) {
+		sk_logerr("no PIV application on the card (%04X)", sw);
+		return SK_ERR_NOTFOUND;
+	}
+	if (sw != 0x9000)
+		return sw_error(sw, "select PIV");
+	/* SP 800-73-4: an application property template (61); early cards send an FCI (6F). */
+	if (n > 0 && sc_tlv_only(resp, n, resp[0] == 0x6F ? 0x6F : 0x61, &apt) != SK_OK) {
+		sk_logerr("malformed answer to select PIV");
+		return SK_ERR_PROTO;
+	}
+	return SK_OK;
+}
+
+int
+sc_piv_read_cert(struct sc_card *card, enum sc_piv_key key, uint8_t *der, size_t cap,
+		 size_t *der_len)
+{
+	/* 5FC105: PIV Authentication certificate (9A); 5FC101: Card Authentication (9E). */
+	const uint8_t cmd[5] = { 0x5C, 0x03, 0x5F, 0xC1, key == SC_PIV_KEY_AUTH ? 0x05 : 0x01 };
+	const struct sc_apdu a = { 0x00, 0xCB, 0x3F, 0xFF, cmd, sizeof(cmd), SC_LE_MAX };
+	uint8_t resp[SC_PIV_CERT_MAX + 32];
+	struct sc_tlv outer, t, cert = { 0, NULL, 0, 0 }, whole;
+	int seen71 = 0, seenFE = 0;
+	size_t n, off = 0;
+	uint16_t sw;
+	int r;
+
+	if (der == NULL || der_len == NULL) {
+		sk_logerr("missing output");
+		return SK_ERR_ARG;
+	}
+	*der_len = 0;
+	if (key != SC_PIV_KEY_AUTH && key != SC_PIV_KEY_CARD_AUTH) {
+		sk_logerr("unknown PIV key %02X", (unsigned int)key);
+		return SK_ERR_ARG;
+	}
+	r = sc_transmit(card, &a, resp, sizeof(resp), &n, &sw);
+	if (r != SK_OK)
+		return r;
+	if (sw != 0x9000)
+		return sw_error(sw, "GET DATA certificate");
+	r = sc_tlv_only(resp, n, 0x53, &outer);
+	if (r != SK_OK)
+		return r;
+	while (off < outer.len) {
+		r = sc_tlv_next(outer.val, outer.len, &off, &t);
+		if (r != SK_OK)
+			return r;
+		if (t.tag == 0x70 && cert.val == NULL) {
+			cert = t;
+		} else if (t.tag == 0x71 && !seen71) {
+			seen71 = 1;
+			if (t.len != 1 || (t.val[0] & 0x01)) {
+				sk_logerr("certificate info %s not supported",
+					  t.len == 1 ? "compressed" : "of this length");
+				return SK_ERR_PROTO;
+			}
+		} else if (t.tag == 0xFE && !seenFE) {
+			seenFE = 1;   /* error detection code: carries nothing we use */
+		} else {
+			sk_logerr("unexpected or repeated tag 0x%X in a certificate object", t.tag);
+			return SK_ERR_PROTO;
+		}
+	}
+	if (cert.val == NULL || cert.len == 0) {
+		sk_logerr("certificate object holds no certificate");
+		return SK_ERR_NOTFOUND;
+	}
+	if (cert.len > cap) {
+		sk_logerr("certificate of %zu bytes is larger than %zu", cert.len, cap);
+		return SK_ERR_RANGE;
+	}
+	r = sc_tlv_only(cert.val, cert.len, 0x30, &whole);
+	if (r != SK_OK)
+		return r;
+	memcpy(der, cert.val, cert.len);
+	*der_len = cert.len;
+	return SK_OK;
+}
+
+int
+sc_piv_pin_status(struct sc_card *card, int *tries, int *verified)
+{
+	const struct sc_apdu a = { 0x00, 0x20, 0x00, 0x80, NULL, 0, 0 };
+	size_t n;
+	uint16_t sw;
+	int r;
+
+	if (tries == NULL || verified == NULL) {
+		sk_logerr("missing output");
+		return SK_ERR_ARG;
+	}
+	r = sc_transmit(card, &a, NULL, 0, &n, &sw);
+	if (r != SK_OK)
+		return r;
+	*verified = 0;
+	if ((sw & 0xFFF0) == 0x63C0) {
+		*tries = sw & 0x0F;
+	} else if (sw == 0x6983) {
+		*tries = 0;
+	} else if (sw == 0x9000) {
+		*tries = -1;
+		*verified = 1;
+	} else {
+		return sw_error(sw, "PIN status query");
+	}
+	return SK_OK;
+}
+
+int
+sc_piv_verify_pin(struct sc_card *card, const char *pin, int *tries_left)
+{
+	uint8_t data[SC_PIV_PIN_MAX];
+	const struct sc_apdu a = { 0x00, 0x20, 0x00, 0x80, data, sizeof(data), 0 };
+	size_t len, i, n;
+	uint16_t sw;
+	int r;
+
+	if (tries_left == NULL) {
+		sk_logerr("missing output");
+		return SK_ERR_ARG;
+	}
+	*tries_left = -1;
+	len = pin == NULL ? 0 : strnlen(pin, SC_PIV_PIN_MAX + 1);
+	if (len < SC_PIV_PIN_MIN || len > SC_PIV_PIN_MAX) {
+		sk_logerr("PIN is not 4 to 8 digits: not sent");
+		return SC_PIN_FORMAT;
+	}
+	for (i = 0; i < len; i++) {
+		if (pin[i] < '0' || pin[i] > '9') {
+			sk_logerr("PIN is not 4 to 8 digits: not sent");
+			return SC_PIN_FORMAT;
+		}
+	}
+	memset(data, 0xFF, sizeof(data));
+	memcpy(data, pin, len);
+	r = sc_transmit(card, &a, NULL, 0, &n, &sw);
+	explicit_bzero(data, sizeof(data));
+	if (r != SK_OK)
+		return r;
+	if (sw == 0x9000)
+		return SK_OK;
+	if (sw == 0x6983 || sw == 0x63C0) {
+		*tries_left = 0;
+		sk_logerr("PIN refused: card blocked");
+		return SC_PIN_BLOCKED;
+	}
+	if ((sw & 0xFFF0) == 0x63C0 || sw == 0x6300) {
+		*tries_left = sw == 0x6300 ? -1 : (sw & 0x0F);
+		sk_logerr("PIN refused, %d tries left", *tries_left);
+		return SC_PIN_WRONG;
+	}
+	return sw_error(sw, "VERIFY");
+}
+
+/* An ECDSA-Sig-Value: SEQUENCE { INTEGER r, INTEGER s }, each 1..33 bytes, nothing else. */
+static int
+ecdsa_der_ok(const uint8_t *sig, size_t len)
+{
+	struct sc_tlv seq, i1, i2;
+	size_t off = 0;
+
+	if (len > ECDSA_P256_DER_MAX || sc_tlv_only(sig, len, 0x30, &seq) != SK_OK)
+		return 0;
+	if (sc_tlv_next(seq.val, seq.len, &off, &i1) != SK_OK ||
+	    sc_tlv_next(seq.val, seq.len, &off, &i2) != SK_OK)
+		return 0;
+	return off == seq.len && i1.tag == 0x02 && i2.tag == 0x02 && i1.len >= 1 &&
+	       i1.len <= 33 && i2.len >= 1 && i2.len <= 33;
+}
+
+int
+sc_piv_sign_sha256(struct sc_card *card, enum sc_piv_key key, enum sc_piv_alg alg,
+		   const uint8_t hash[32], uint8_t *sig, size_t cap, size_t *sig_len)
+{
+	/* 7C 82 01 06 { 82 00, 81 82 01 00 <256> } is the largest template: 266 bytes. */
+	uint8_t cmd[4 + 2 + 4 + RSA2048_LEN];
+	uint8_t in[RSA2048_LEN];
+	uint8_t resp[GA_RESP_MAX];
+	struct sc_apdu a = { 0x00, 0x87, (uint8_t)alg, (uint8_t)key, cmd, 0, SC_LE_MAX };
+	struct sc_tlv outer, s;
+	size_t in_len, inner, n = 0, k, got;
+	uint16_t sw;
+	int r;
+
+	if (hash == NULL || sig == NULL || sig_len == NULL ||
+	    (key != SC_PIV_KEY_AUTH && key != SC_PIV_KEY_CARD_AUTH)) {
+		sk_logerr("missing or invalid argument");
+		return SK_ERR_ARG;
+	}
+	*sig_len = 0;
+	if (alg == SC_PIV_ALG_RSA2048) {
+		/* EMSA-PKCS1-v1_5: 00 01 FF..FF 00 DigestInfo — the card does raw RSA. */
+		size_t ps = RSA2048_LEN - 3 - sizeof(sha256_digestinfo) - 32;
+
+		in[0] = 0x00;
+		in[1] = 0x01;
+		memset(in + 2, 0xFF, ps);
+		in[2 + ps] = 0x00;
+		memcpy(in + 3 + ps, sha256_digestinfo, sizeof(sha256_digestinfo));
+		memcpy(in + 3 + ps + sizeof(sha256_digestinfo), hash, 32);
+		in_len = RSA2048_LEN;
+	} else if (alg == SC_PIV_ALG_ECC_P256) {
+		memcpy(in, hash, 32);
+		in_len = 32;
+	} else {
+		sk_logerr("unsupported PIV algorithm %02X", (unsigned int)alg);
+		return SK_ERR_ARG;
+	}
+	/* Dynamic authentication template: 82 00 asks for the response, 81 carries the challenge. */
+	inner = 2 + 1 + (in_len < 0x80 ? 1 : in_len <= 0xFF ? 2 : 3) + in_len;
+	cmd[n++] = 0x7C;
+	k = sc_tlv_put_len(cmd + n, sizeof(cmd) - n, inner);
+	if (k == 0) {
+		sk_logerr("template too long");
+		return SK_ERR_INTERNAL;
+	}
+	n += k;
+	cmd[n++] = 0x82;
+	cmd[n++] = 0x00;
+	cmd[n++] = 0x81;
+	k = sc_tlv_put_len(cmd + n, sizeof(cmd) - n, in_len);
+	if (k == 0 || sizeof(cmd) - n - k < in_len) {
+		sk_logerr("template too long");
+		return SK_ERR_INTERNAL;
+	}
+	n += k;
+	memcpy(cmd + n, in, in_len);
+	n += in_len;
+	a.data_len = n;
+	r = sc_transmit(card, &a, resp, sizeof(resp), &got, &sw);
+	if (r != SK_OK)
+		return r;
+	if (sw != 0x9000)
+		return sw_error(sw, "GENERAL AUTHENTICATE");
+	r = sc_tlv_only(resp, got, 0x7C, &outer);
+	if (r != SK_OK)
+		return r;
+	r = sc_tlv_only(outer.val, outer.len, 0x82, &s);
+	if (r != SK_OK)
+		return r;
+	if (alg == SC_PIV_ALG_RSA2048 ? s.len != RSA2048_LEN : !ecdsa_der_ok(s.val, s.len)) {
+		sk_logerr("malformed signature of %zu bytes", s.len);
+		return SK_ERR_PROTO;
+	}
+	if (s.len > cap) {
+		sk_logerr("signature buffer too small");
+		return SK_ERR_RANGE;
+	}
+	memcpy(sig, s.val, s.len);
+	*sig_len = s.len;
+	return SK_OK;
+}
+
+int
+sc_piv_logout(struct sc_card *card)
+{
+	const struct sc_apdu a = { 0x00, 0x20, 0xFF, 0x80, NULL, 0, 0 };
+	size_t n;
+	uint16_t sw;
+	int r = sc_transmit(card, &a, NULL, 0, &n, &sw);
+
+	if (r != SK_OK)
+		return r;
+	if (sw != 0x9000)
+		return sw_error(sw, "PIV logout");
+	return SK_OK;
+}

@@ -1,0 +1,435 @@
+/* softfido: instance registry, the io/transport functions libfido2 calls, CTAPHID
+ * dispatch, authenticatorGetInfo. */
+#include "sf_internal.h"
+
+#include <errno.h>
+#include <string.h>
+#include <time.h>
+
+#include <openssl/crypto.h>
+
+#include "sk_err.h"
+#include "sk_log.h"
+
+#define SF_REGISTRY 8
+#define CTAPHID_CMD_INIT 0x06
+#define CTAPHID_CMD_CBOR 0x10
+#define CTAPHID_CMD_CANCEL 0x11
+#define CTAP_CAP_CBOR 0x04
+#define CTAP_CAP_NMSG 0x08
+
+static struct softfido *registry[SF_REGISTRY];
+
+static void *
+sf_io_open(const char *path)
+{
+	for (size_t i = 0; i < SF_REGISTRY; i++)
+		if (registry[i] != NULL && strcmp(registry[i]->path, path) == 0) {
+			if (registry[i]->open) {
+				sk_logerr("%s already open", path);
+				return NULL;
+			}
+			registry[i]->open = true;
+			registry[i]->pending = false;
+			registry[i]->hang = false;
+			return registry[i];
+		}
+	sk_logerr("no software authenticator at %s", path);
+	return NULL;
+}
+
+static void
+sf_io_close(void *h)
+{
+	struct softfido *sf = h;
+
+	if (sf != NULL)
+		sf->open = false;
+}
+
+/* The transport functions carry whole messages, so libfido2 never calls these two; they
+ * exist because libfido2 requires all four io callbacks. */
+static int
+sf_io_read(void *h, unsigned char *buf, size_t len, int ms)
+{
+	(void)h;
+	(void)buf;
+	(void)len;
+	(void)ms;
+	sk_logerr("report-level read is not supported");
+	return -1;
+}
+
+static int
+sf_io_write(void *h, const unsigned char *buf, size_t len)
+{
+	(void)h;
+	(void)buf;
+	(void)len;
+	sk_logerr("report-level write is not supported");
+	return -1;
+}
+
+void
+sf_reply_status(struct softfido *sf, uint8_t status)
+{
+	sf->resp[0] = status;
+	sf->resp_len = 1;
+	sf->pending = true;
+	sf->hang = false;
+}
+
+int
+sf_reply_cbor(struct softfido *sf, cbor_item_t *map)
+{
+	unsigned char *buf = NULL;
+	size_t cap = 0, len;
+
+	if (map == NULL) {
+		sf_reply_status(sf, FIDO_ERR_ERR_OTHER);
+		return SK_ERR_NOMEM;
+	}
+	len = cbor_serialize_alloc(map, &buf, &cap);
+	cbor_decref(&map);
+	if (len == 0 || len + 1 > sizeof(sf->resp)) {
+		free(buf);
+		sk_logerr("response does not fit");
+		sf_reply_status(sf, FIDO_ERR_ERR_OTHER);
+		return SK_ERR_RANGE;
+	}
+	sf->resp[0] = FIDO_OK;
+	memcpy(sf->resp + 1, buf, len);
+	sf->resp_len = len + 1;
+	sf->pending = true;
+	sf->hang = false;
+	free(buf);
+	return SK_OK;
+}
+
+static void
+put_option(cbor_item_t *opts, const char *name, bool val)
+{
+	(void)sf_put(opts, cbor_build_string(name), cbor_build_bool(val));
+}
+
+static void
+cmd_get_info(struct softfido *sf)
+{
+	cbor_item_t *m = cbor_new_definite_map(6);
+	cbor_item_t *versions = cbor_new_definite_array(1);
+	cbor_item_t *opts = cbor_new_definite_map(5);
+	cbor_item_t *protos = cbor_new_definite_array(1);
+	bool ok;
+
+	if (m == NULL || versions == NULL || opts == NULL || protos == NULL) {
+		if (m != NULL)
+			cbor_decref(&m);
+		if (versions != NULL)
+			cbor_decref(&versions);
+		if (opts != NULL)
+			cbor_decref(&opts);
+		if (protos != NULL)
+			cbor_decref(&protos);
+		sf_reply_status(sf, FIDO_ERR_ERR_OTHER);
+		return;
+	}
+	if (!sf_push(versions, cbor_build_string("FIDO_2_0")) ||
+	    !sf_push(protos, cbor_build_uint8(1))) {
+		cbor_decref(&m);
+		cbor_decref(&versions);
+		cbor_decref(&opts);
+		cbor_decref(&protos);
+		sf_reply_status(sf, FIDO_ERR_ERR_OTHER);
+		return;
+	}
+	/* canonical order: shorter names first, then bytewise */
+	put_option(opts, "rk", sf->o.rk);
+	put_option(opts, "up", true);
+	if (sf->o.builtin_uv)
+		put_option(opts, "uv", true);
+	if (sf->o.bio_enroll)
+		put_option(opts, "bioEnroll", true);
+	if (sf->o.client_pin)
+		put_option(opts, "clientPin", sf->pin_set);
+	ok = sf_put(m, cbor_build_uint8(1), versions) &&
+	     sf_put(m, cbor_build_uint8(3), cbor_build_bytestring(sf->o.aaguid, SOFTFIDO_AAGUID_LEN)) &&
+	     sf_put(m, cbor_build_uint8(4), opts) &&
+	     sf_put(m, cbor_build_uint8(5), cbor_build_uint16(SF_MAXMSG));
+	if (ok && sf->o.client_pin)
+		ok = sf_put(m, cbor_build_uint8(6), protos);
+	else
+		cbor_decref(&protos);
+	if (!ok) {
+		cbor_decref(&m);
+		sf_reply_status(sf, FIDO_ERR_ERR_OTHER);
+		return;
+	}
+	(void)sf_reply_cbor(sf, m);
+}
+
+static void
+dispatch_cbor(struct softfido *sf, const unsigned char *buf, size_t count)
+{
+	struct cbor_load_result lr;
+	cbor_item_t *req = NULL;
+
+	if (count < 1) {
+		sf_reply_status(sf, FIDO_ERR_INVALID_LENGTH);
+		return;
+	}
+	if (count > 1) {
+		if ((req = cbor_load(buf + 1, count - 1, &lr)) == NULL ||
+		    lr.error.code != CBOR_ERR_NONE || lr.read != count - 1 || !cbor_isa_map(req) ||
+		    !cbor_map_is_definite(req)) {
+			if (req != NULL)
+				cbor_decref(&req);
+			sf_reply_status(sf, FIDO_ERR_INVALID_CBOR);
+			return;
+		}
+	}
+	switch (buf[0]) {
+	case CTAP_CBOR_GETINFO:
+		cmd_get_info(sf);
+		break;
+	case CTAP_CBOR_MAKECRED:
+		if (req == NULL)
+			sf_reply_status(sf, FIDO_ERR_MISSING_PARAMETER);
+		else
+			sf_cmd_make_credential(sf, req);
+		break;
+	case CTAP_CBOR_ASSERT:
+		if (req == NULL)
+			sf_reply_status(sf, FIDO_ERR_MISSING_PARAMETER);
+		else
+			sf_cmd_get_assertion(sf, req);
+		break;
+	case CTAP_CBOR_CLIENT_PIN:
+		if (req == NULL)
+			sf_reply_status(sf, FIDO_ERR_MISSING_PARAMETER);
+		else
+			sf_cmd_client_pin(sf, req);
+		break;
+	default:
+		sf_reply_status(sf, FIDO_ERR_INVALID_COMMAND);
+		break;
+	}
+	if (req != NULL)
+		cbor_decref(&req);
+}
+
+static int
+sf_tx(fido_dev_t *dev, uint8_t cmd, const unsigned char *buf, size_t count)
+{
+	struct softfido *sf = fido_dev_io_handle(dev);
+
+	if (sf == NULL || (count > 0 && buf == NULL) || count > SF_MAXMSG) {
+		sk_logerr("bad transmit");
+		return -1;
+	}
+	switch (cmd) {
+	case CTAPHID_CMD_CANCEL:
+		/* CTAP: the cancelled request answers KEEPALIVE_CANCEL; nobody is listening
+		 * after a host timeout, so the request is simply dropped. */
+		sf->pending = false;
+		sf->hang = false;
+		return (int)count;
+	case CTAPHID_CMD_INIT:
+		if (count != 8) {
+			sk_logerr("CTAPHID_INIT nonce of %zu bytes", count);
+			return -1;
+		}
+		/* nonce | channel id | protocol 2 | version 1.0.0 | capabilities */
+		memcpy(sf->resp, buf, 8);
+		memcpy(sf->resp + 8, "\x5f\x1d\x00\x01", 4);
+		sf->resp[12] = 2;
+		sf->resp[13] = 1;
+		sf->resp[14] = 0;
+		sf->resp[15] = 0;
+		sf->resp[16] = CTAP_CAP_CBOR | CTAP_CAP_NMSG;
+		sf->resp_len = 17;
+		sf->pending = true;
+		sf->hang = false;
+		break;
+	case CTAPHID_CMD_CBOR:
+		dispatch_cbor(sf, buf, count);
+		break;
+	default:
+		sk_logerr("unknown CTAPHID command 0x%02x", cmd);
+		return -1;
+	}
+	sf->pend_cmd = cmd;
+	return (int)count;
+}
+
+static void
+sleep_ms(int ms)
+{
+	struct timespec ts = { .tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000L };
+
+	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+		;
+}
+
+static int
+sf_rx(fido_dev_t *dev, uint8_t cmd, unsigned char *buf, size_t count, int ms)
+{
+	struct softfido *sf = fido_dev_io_handle(dev);
+	int own = sf != NULL && sf->o.device_timeout_ms > 0 ? sf->o.device_timeout_ms : 30000;
+
+	if (sf == NULL || !sf->pending || cmd != sf->pend_cmd) {
+		sk_logerr("nothing to receive");
+		return -1;
+	}
+	if (sf->hang) {
+		/* Nobody touches the key: the host gives up first when its timeout is shorter
+		 * than the key's own; otherwise the key reports its own timeout. */
+		if (ms >= 0 && ms < own) {
+			sleep_ms(ms);
+			return -1;
+		}
+		sleep_ms(own);
+		sf_reply_status(sf, FIDO_ERR_USER_ACTION_TIMEOUT);
+	}
+	if (sf->resp_len > count) {
+		sk_logerr("answer of %zu bytes does not fit %zu", sf->resp_len, count);
+		return -1;
+	}
+	memcpy(buf, sf->resp, sf->resp_len);
+	sf->pending = false;
+	return (int)sf->resp_len;
+}
+
+static const fido_dev_io_t sf_io = {
+	.open = sf_io_open,
+	.close = sf_io_close,
+	.read = sf_io_read,
+	.write = sf_io_write,
+};
+
+static const fido_dev_transport_t sf_transport = {
+	.rx = sf_rx,
+	.tx = sf_tx,
+};
+
+const fido_dev_io_t *
+softfido_io(void)
+{
+	return &sf_io;
+}
+
+const fido_dev_transport_t *
+softfido_transport(void)
+{
+	return &sf_transport;
+}
+
+struct softfido *
+softfido_new(const char *path, const struct softfido_opts *o)
+{
+	struct softfido *sf;
+	size_t slot = SF_REGISTRY, plen;
+
+	for (size_t i = 0; i < SF_REGISTRY; i++)
+		if (registry[i] == NULL) {
+			slot = i;
+			break;
+		}
+	plen = strlen(path);
+	if (slot == SF_REGISTRY || plen == 0 || plen >= sizeof(sf->path)) {
+		sk_logerr("registry full or bad path");
+		return NULL;
+	}
+	if ((sf = calloc(1, sizeof(*sf))) == NULL) {
+		sk_logerr("calloc failed");
+		return NULL;
+	}
+	memcpy(sf->path, path, plen + 1);
+	sf->o = *o;
+	sf->o.pin = NULL;
+	sf->counter = o->counter_start;
+	sf->pin_retries = SF_PIN_RETRIES;
+	if (o->pin != NULL) {
+		size_t len = strlen(o->pin);
+
+		if (!o->client_pin || len < 4 || len >= sizeof(sf->pin)) {
+			sk_logerr("PIN needs clientPin and 4..63 bytes");
+			goto fail;
+		}
+		memcpy(sf->pin, o->pin, len + 1);
+		sf->pin_set = true;
+	}
+	if ((sf->ka_key = sf_ec_gen()) == NULL || sf_random(sf->pin_token, 32) != SK_OK)
+		goto fail;
+	if (o->att == SOFTFIDO_ATT_PACKED && sf_make_att_cert(sf) != SK_OK)
+		goto fail;
+	registry[slot] = sf;
+	return sf;
+fail:
+	softfido_free(sf);
+	return NULL;
+}
+
+void
+softfido_free(struct softfido *sf)
+{
+	if (sf == NULL)
+		return;
+	for (size_t i = 0; i < SF_REGISTRY; i++)
+		if (registry[i] == sf)
+			registry[i] = NULL;
+	for (size_t i = 0; i < SF_MAX_CREDS; i++)
+		EVP_PKEY_free(sf->creds[i].key);
+	EVP_PKEY_free(sf->ka_key);
+	EVP_PKEY_free(sf->att_key);
+	OPENSSL_free(sf->att_der);
+	OPENSSL_cleanse(sf, sizeof(*sf));
+	free(sf);
+}
+
+void
+softfido_set_never_touched(struct softfido *sf, bool on)
+{
+	sf->o.never_touched = on;
+}
+
+void
+softfido_set_counter_mode(struct softfido *sf, enum softfido_counter mode)
+{
+	sf->o.counter = mode;
+}
+
+void
+softfido_set_pin_retries(struct softfido *sf, int retries)
+{
+	sf->pin_retries = retries;
+}
+
+uint32_t
+softfido_counter(const struct softfido *sf)
+{
+	return sf->counter;
+}
+
+int
+softfido_pin_retries(const struct softfido *sf)
+{
+	return sf->pin_retries;
+}
+
+unsigned
+softfido_touches(const struct softfido *sf)
+{
+	return sf->n_touch;
+}
+
+unsigned
+softfido_pin_tokens(const struct softfido *sf)
+{
+	return sf->n_pin_token;
+}
+
+unsigned
+softfido_builtin_uvs(const struct softfido *sf)
+{
+	return sf->n_builtin_uv;
+}
