@@ -49,8 +49,8 @@ begin_locked(struct broker_conn *c, const struct sk_msg *req, const char *name,
 	r = sk_msg_get_bytes(req, SK_K_SECRET, seed, sizeof(seed), &seed_len);
 	if (r == SK_ERR_NOTFOUND)
 		r = sk_totp_random_seed(t.params.algo, seed, &seed_len);
-	else if (r == SK_OK && seed_len < 10)
-		r = SK_ERR_PROTO;   /* RFC 4226 asks for at least 128 bits; 80 is the floor */
+	else if (r == SK_OK && seed_len < 16)
+		r = SK_ERR_PROTO;   /* RFC 4226's minimum: 128 bits */
 	if (r != SK_OK) {
 		r = reply_status(reply, SK_ST_BAD_REQUEST);
 		goto out;

@@ -226,19 +226,27 @@ out:
 
 /* RSA of at least 2048 bits, or EC on P-256; anything else is not accepted for login. */
 static int
-key_accepted(EVP_PKEY *pk, size_t sig_len)
+key_accepted(EVP_PKEY *pk)
 {
 	if (EVP_PKEY_get_base_id(pk) == EVP_PKEY_RSA)
-		return EVP_PKEY_get_bits(pk) >= RSA_MIN_BITS &&
-		       sig_len == (size_t)EVP_PKEY_get_size(pk);
+		return EVP_PKEY_get_bits(pk) >= RSA_MIN_BITS;
 	if (EVP_PKEY_get_base_id(pk) == EVP_PKEY_EC) {
 		char group[64];
 		size_t glen = 0;
 
 		return EVP_PKEY_get_group_name(pk, group, sizeof(group), &glen) == 1 &&
-		       strcmp(group, "prime256v1") == 0 && sig_len <= ECDSA_P256_DER_MAX;
+		       strcmp(group, "prime256v1") == 0;
 	}
 	return 0;
+}
+
+/* An RSA signature is exactly the modulus size; a DER ECDSA P-256 one at most 72 bytes. */
+static int
+sig_len_fits(EVP_PKEY *pk, size_t sig_len)
+{
+	if (EVP_PKEY_get_base_id(pk) == EVP_PKEY_RSA)
+		return sig_len == (size_t)EVP_PKEY_get_size(pk);
+	return sig_len <= ECDSA_P256_DER_MAX;
 }
 
 int
@@ -258,9 +266,14 @@ card_verify_signature(const uint8_t *cert, size_t cert_len, const uint8_t *chall
 	if (r != SK_OK)
 		return r;
 	pk = X509_get0_pubkey(x);
-	if (pk == NULL || !key_accepted(pk, sig_len)) {
-		sk_logerr("key type, size or signature length not accepted");
+	if (pk == NULL || !key_accepted(pk)) {
+		sk_logerr("key type or size not accepted");
 		r = pk == NULL ? SK_ERR_PROTO : CARD_VERIFY_UNTRUSTED;
+		goto out;
+	}
+	if (!sig_len_fits(pk, sig_len)) {
+		sk_logerr("signature of %zu bytes does not fit the key", sig_len);
+		r = CARD_VERIFY_BAD_SIGNATURE;
 		goto out;
 	}
 	/* RSA: PKCS#1 v1.5 is the default padding. ECDSA: OpenSSL insists on strict DER. */

@@ -67,7 +67,8 @@ int card_verify_chain(const struct card_trust *trust, const uint8_t *cert, size_
 		      time_t at);
 
 /* The signature over the challenge with the certificate's key (no chain check).
- * SK_OK, CARD_VERIFY_BAD_SIGNATURE, CARD_VERIFY_UNTRUSTED (key type or size not accepted). */
+ * SK_OK, CARD_VERIFY_BAD_SIGNATURE (also for a signature whose length cannot fit the key),
+ * CARD_VERIFY_UNTRUSTED (key type or size not accepted). */
 int card_verify_signature(const uint8_t *cert, size_t cert_len, const uint8_t *challenge,
 			  size_t challenge_len, const uint8_t *sig, size_t sig_len);
 

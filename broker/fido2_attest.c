@@ -9,20 +9,21 @@
 #include <openssl/x509v3.h>
 
 #include "sk_err.h"
+#include "sk_i18n.h"
 #include "sk_log.h"
 
-const char FIDO2_ATTEST_MALFORMED[] = "attestation malformed";
-const char FIDO2_ATTEST_WRONG_RP[] = "relying party mismatch";
-const char FIDO2_ATTEST_NO_UP[] = "user presence missing";
-const char FIDO2_ATTEST_NO_UV[] = "user verification missing";
-const char FIDO2_ATTEST_BAD_SIG[] = "attestation signature invalid";
-const char FIDO2_ATTEST_FMT_UNSUPPORTED[] = "attestation format not supported";
-const char FIDO2_ATTEST_NONE_REFUSED[] = "attestation missing (format none)";
-const char FIDO2_ATTEST_SELF_REFUSED[] = "self attestation not accepted";
-const char FIDO2_ATTEST_UNTRUSTED[] = "attestation certificate not trusted";
-const char FIDO2_ATTEST_CERT_INVALID[] = "attestation certificate invalid";
-const char FIDO2_ATTEST_CERT_AAGUID[] = "attestation certificate is for another model";
-const char FIDO2_ATTEST_AAGUID_DENIED[] = "AAGUID not allowed";
+const char *const FIDO2_ATTEST_MALFORMED = N_("attestation malformed");
+const char *const FIDO2_ATTEST_WRONG_RP = N_("relying party mismatch");
+const char *const FIDO2_ATTEST_NO_UP = N_("user presence missing");
+const char *const FIDO2_ATTEST_NO_UV = N_("user verification missing");
+const char *const FIDO2_ATTEST_BAD_SIG = N_("attestation signature invalid");
+const char *const FIDO2_ATTEST_FMT_UNSUPPORTED = N_("attestation format not supported");
+const char *const FIDO2_ATTEST_NONE_REFUSED = N_("attestation missing (format none)");
+const char *const FIDO2_ATTEST_SELF_REFUSED = N_("self attestation not accepted");
+const char *const FIDO2_ATTEST_UNTRUSTED = N_("attestation certificate not trusted");
+const char *const FIDO2_ATTEST_CERT_INVALID = N_("attestation certificate invalid");
+const char *const FIDO2_ATTEST_CERT_AAGUID = N_("attestation certificate is for another model");
+const char *const FIDO2_ATTEST_AAGUID_DENIED = N_("AAGUID not allowed");
 
 /* FIDO: id-fido-gen-ce-aaguid, the model an attestation certificate speaks for. */
 #define OID_FIDO_AAGUID "1.3.6.1.4.1.45724.1.1.4"
@@ -67,7 +68,7 @@ cose_supported(int t)
 static int
 check_inputs(const struct fido2_attest_req *req)
 {
-	size_t rplen;
+	size_t rplen, fmtlen;
 
 	if (req == NULL || req->rp_id == NULL || req->cdh == NULL || req->fmt == NULL ||
 	    req->authdata == NULL) {
@@ -78,6 +79,11 @@ check_inputs(const struct fido2_attest_req *req)
 	if (rplen == 0 || rplen > FIDO2_RP_ID_MAX || req->cdh_len != FIDO2_CDH_LEN) {
 		sk_logerr("relying party id or challenge of wrong length");
 		return SK_ERR_ARG;
+	}
+	fmtlen = strnlen(req->fmt, FIDO2_FMT_MAX + 1);
+	if (fmtlen == 0 || fmtlen > FIDO2_FMT_MAX) {
+		sk_logerr("attestation format name empty or too long");
+		return SK_ERR_PROTO;
 	}
 	if ((req->attstmt != NULL && (req->attstmt_len == 0 ||
 	                              req->attstmt_len > FIDO2_ATTSTMT_MAX)) ||

@@ -23,20 +23,21 @@
 #define FIDO2_X5C_MAX 4096
 #define FIDO2_X5C_CHAIN_MAX 4   /* certificates in x5c after the attestation certificate */
 #define FIDO2_SUBJECT_MAX 256
+#define FIDO2_FMT_MAX 15
 
-/* Refusal reasons (pointer-comparable; the text is what the CLI shows). */
-extern const char FIDO2_ATTEST_MALFORMED[];       /* "attestation malformed" */
-extern const char FIDO2_ATTEST_WRONG_RP[];        /* "relying party mismatch" */
-extern const char FIDO2_ATTEST_NO_UP[];           /* "user presence missing" */
-extern const char FIDO2_ATTEST_NO_UV[];           /* "user verification missing" */
-extern const char FIDO2_ATTEST_BAD_SIG[];         /* "attestation signature invalid" */
-extern const char FIDO2_ATTEST_FMT_UNSUPPORTED[]; /* "attestation format not supported" */
-extern const char FIDO2_ATTEST_NONE_REFUSED[];    /* "attestation missing (format none)" */
-extern const char FIDO2_ATTEST_SELF_REFUSED[];    /* "self attestation not accepted" */
-extern const char FIDO2_ATTEST_UNTRUSTED[];       /* "attestation certificate not trusted" */
-extern const char FIDO2_ATTEST_CERT_INVALID[];    /* "attestation certificate invalid" */
-extern const char FIDO2_ATTEST_CERT_AAGUID[];     /* "attestation certificate is for another model" */
-extern const char FIDO2_ATTEST_AAGUID_DENIED[];   /* "AAGUID not allowed" */
+/* Refusal reasons: pointer-comparable, English, marked for gettext (show them with _()). */
+extern const char *const FIDO2_ATTEST_MALFORMED;       /* "attestation malformed" */
+extern const char *const FIDO2_ATTEST_WRONG_RP;        /* "relying party mismatch" */
+extern const char *const FIDO2_ATTEST_NO_UP;           /* "user presence missing" */
+extern const char *const FIDO2_ATTEST_NO_UV;           /* "user verification missing" */
+extern const char *const FIDO2_ATTEST_BAD_SIG;         /* "attestation signature invalid" */
+extern const char *const FIDO2_ATTEST_FMT_UNSUPPORTED; /* "attestation format not supported" */
+extern const char *const FIDO2_ATTEST_NONE_REFUSED;    /* "attestation missing (format none)" */
+extern const char *const FIDO2_ATTEST_SELF_REFUSED;    /* "self attestation not accepted" */
+extern const char *const FIDO2_ATTEST_UNTRUSTED;       /* "attestation certificate not trusted" */
+extern const char *const FIDO2_ATTEST_CERT_INVALID;    /* "attestation certificate invalid" */
+extern const char *const FIDO2_ATTEST_CERT_AAGUID;     /* "attestation certificate is for another model" */
+extern const char *const FIDO2_ATTEST_AAGUID_DENIED;   /* "AAGUID not allowed" */
 
 struct fido2_attest_policy {
 	X509_STORE *roots;                        /* NULL: no trust store configured */

@@ -425,6 +425,11 @@ fido2_verify_assertion(const struct fido2_stored_cred *cred,
 	}
 	if ((r = fido2_authdata_parse(req->authdata, req->authdata_len, false, &ad)) != SK_OK)
 		return verdict(res, FIDO2_VERDICT_MALFORMED, r);
+	if ((ad.flags & FIDO2_FLAG_ED) != 0) {
+		/* Sekimori asks for no extensions; outputs nobody asked for are not trusted. */
+		sk_logerr("assertion carries extension outputs nobody asked for");
+		return verdict(res, FIDO2_VERDICT_MALFORMED, SK_ERR_PROTO);
+	}
 	if (!fido2_rp_id_matches(req->rp_id, ad.rp_id_hash)) {
 		sk_logerr("assertion made for another relying party");
 		return verdict(res, FIDO2_VERDICT_WRONG_RP, SK_ERR_DENIED);

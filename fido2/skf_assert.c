@@ -300,9 +300,14 @@ run_assert(struct skf_dev *d, const struct skf_assert_req *req, struct skf_deadl
 			continue;
 		}
 		r = skf_map_fido_err(fr, dl, &res->fail);
-		sk_logerr("assertion on %s failed: %s", d->path, fido_strerr(fr));
-		if (r == SK_ERR_TIMEOUT && fido_dev_cancel(d->dev) != FIDO_OK)
-			sk_logwarn("cancel on %s failed", d->path);
+		if (r == SK_ERR_TIMEOUT) {
+			sk_logerr("%s was not touched within the timeout (%s)", d->path,
+			          fido_strerr(fr));
+			if (fido_dev_cancel(d->dev) != FIDO_OK)
+				sk_logwarn("cancel on %s failed", d->path);
+		} else {
+			sk_logerr("assertion on %s failed: %s", d->path, fido_strerr(fr));
+		}
 		if (res->fail == SKF_FAIL_PIN_INVALID &&
 		    skf_deadline_arm(dl, d, SKF_PREFLIGHT_MS) == SK_OK &&
 		    fido_dev_get_retry_count(d->dev, &res->pin_retries) != FIDO_OK)

@@ -89,7 +89,8 @@ int skf_uv_parse(const char *s, enum skf_uv *out);
 const char *skf_uv_name(enum skf_uv uv);
 /* "none" | "pin" | "builtin": the names the PAM module sends to the broker. */
 const char *skf_uv_method_name(enum skf_uv_method m);
-/* English, for logs and as gettext msgids. */
+/* English, for logs; marked N_() so the PAM module can show _(skf_fail_name(f)) once
+ * the fido2 sources are listed in po/POTFILES. */
 const char *skf_fail_name(enum skf_fail f);
 
 #endif

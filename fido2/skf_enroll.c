@@ -235,9 +235,13 @@ run_enroll(struct skf_dev *d, const struct skf_enroll_req *req, struct skf_deadl
 		goto out;
 	}
 	r = skf_map_fido_err(fr, dl, &res->fail);
-	sk_logerr("makeCredential on %s failed: %s", d->path, fido_strerr(fr));
-	if (r == SK_ERR_TIMEOUT && fido_dev_cancel(d->dev) != FIDO_OK)
-		sk_logwarn("cancel on %s failed", d->path);
+	if (r == SK_ERR_TIMEOUT) {
+		sk_logerr("%s was not touched within the timeout (%s)", d->path, fido_strerr(fr));
+		if (fido_dev_cancel(d->dev) != FIDO_OK)
+			sk_logwarn("cancel on %s failed", d->path);
+	} else {
+		sk_logerr("makeCredential on %s failed: %s", d->path, fido_strerr(fr));
+	}
 out:
 	explicit_bzero(pin, sizeof(pin));
 	fido_cred_free(&c);

@@ -1,10 +1,10 @@
 #include "skf_internal.h"
 
 #include <string.h>
-#include <strings.h>
 #include <time.h>
 
 #include "sk_err.h"
+#include "sk_i18n.h"
 #include "sk_log.h"
 
 int64_t
@@ -248,20 +248,20 @@ const char *
 skf_fail_name(enum skf_fail f)
 {
 	switch (f) {
-	case SKF_FAIL_NONE: return "ok";
-	case SKF_FAIL_NO_DEVICE: return "no security key found";
-	case SKF_FAIL_SEVERAL_DEVICES: return "several security keys plugged in";
-	case SKF_FAIL_NO_CREDENTIAL: return "no registered security key found";
-	case SKF_FAIL_TIMEOUT: return "security key not touched in time";
-	case SKF_FAIL_PIN_INVALID: return "wrong security key PIN";
-	case SKF_FAIL_PIN_BLOCKED: return "security key PIN blocked";
-	case SKF_FAIL_PIN_NOT_SET: return "security key has no PIN";
-	case SKF_FAIL_PIN_CANCELLED: return "PIN entry cancelled";
-	case SKF_FAIL_UV_UNAVAILABLE: return "security key cannot verify the user";
-	case SKF_FAIL_UV_FAILED: return "security key could not verify the user";
-	case SKF_FAIL_EXCLUDED: return "security key already registered";
-	case SKF_FAIL_UNSUPPORTED: return "security key does not support what is required";
-	case SKF_FAIL_DEVICE: return "security key error";
+	case SKF_FAIL_NONE: return N_("ok");
+	case SKF_FAIL_NO_DEVICE: return N_("no security key found");
+	case SKF_FAIL_SEVERAL_DEVICES: return N_("several security keys plugged in");
+	case SKF_FAIL_NO_CREDENTIAL: return N_("no registered security key found");
+	case SKF_FAIL_TIMEOUT: return N_("security key not touched in time");
+	case SKF_FAIL_PIN_INVALID: return N_("wrong security key PIN");
+	case SKF_FAIL_PIN_BLOCKED: return N_("security key PIN blocked");
+	case SKF_FAIL_PIN_NOT_SET: return N_("security key has no PIN");
+	case SKF_FAIL_PIN_CANCELLED: return N_("PIN entry cancelled");
+	case SKF_FAIL_UV_UNAVAILABLE: return N_("security key cannot verify the user");
+	case SKF_FAIL_UV_FAILED: return N_("security key could not verify the user");
+	case SKF_FAIL_EXCLUDED: return N_("security key already registered");
+	case SKF_FAIL_UNSUPPORTED: return N_("security key does not support what is required");
+	case SKF_FAIL_DEVICE: return N_("security key error");
 	}
-	return "security key error";
+	return N_("security key error");
 }

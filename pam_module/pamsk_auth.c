@@ -115,10 +115,6 @@ finish(struct pamsk *m, struct collected *c)
 		return PAM_AUTHINFO_UNAVAIL;
 	r = outcome(m, reply);
 	sk_msg_free(reply);
-	/* The password stays available to the password phase of this same transaction, where a
-	 * temporary password must be changed at once (R-CRED-1). */
-	if (r == PAM_SUCCESS && c->password)
-		(void)pam_set_item(m->pamh, PAM_AUTHTOK, c->password);
 	return r;
 }
 

@@ -25,16 +25,14 @@ reason_text(uint64_t reason)
 	}
 }
 
-/* The current password: typed during this login (PAM_AUTHTOK), or asked for now. */
+/* The current password, asked for again even right after login: libpam wipes the
+ * password typed during authentication, and the broker checks it here anyway. */
 static char *
 current_password(struct pamsk *m)
 {
 	const void *item = NULL;
 
 	if (pam_get_item(m->pamh, PAM_OLDAUTHTOK, &item) == PAM_SUCCESS && item != NULL)
-		return strdup(item);
-	if ((m->flags & PAM_CHANGE_EXPIRED_AUTHTOK) &&
-	    pam_get_item(m->pamh, PAM_AUTHTOK, &item) == PAM_SUCCESS && item != NULL)
 		return strdup(item);
 	return pamsk_prompt(m, 0, _("Current password: "));
 }

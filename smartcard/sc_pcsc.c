@@ -11,6 +11,7 @@
 
 #define RAW_RESP_MAX (SC_LE_MAX + 2)   /* one short response: 256 data bytes + SW */
 #define PNP_READER "\\\\?PnP?\\Notification"
+#define VANISH_WAIT_MS 1000
 
 /* Maps a PC/SC failure to an SK code; the caller has already decided it is a failure. */
 static int
@@ -376,6 +377,12 @@ exchange(struct sc_card *card, uint8_t cla, const struct sc_apdu *a, const uint8
 	if (rv != SCARD_S_SUCCESS) {
 		sk_logerr("SCardTransmit (INS %02X) failed: %s", a->ins, pcsc_stringify_error(rv));
 		return pcsc_code(rv);
+	}
+	if (rlen < 2 && sc_card_wait_empty(card->ctx, card->reader, VANISH_WAIT_MS) == SK_OK) {
+		/* vpcd answers an empty success when the card left mid-command: give pcscd one
+		 * poll cycle to confirm before calling it a malformed answer. */
+		sk_logerr("card removed during INS %02X", a->ins);
+		return SC_CARD_REMOVED;
 	}
 	if (rlen < 2 || rlen > RAW_RESP_MAX) {
 		sk_logerr("response of %lu bytes to INS %02X", (unsigned long)rlen, a->ins);

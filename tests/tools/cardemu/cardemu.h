@@ -51,6 +51,7 @@ struct emu_card {
 	uint8_t atr[33];
 	size_t atr_len;
 	int short_read_6c;      /* READ BINARY asking past the end: 6Cxx (1) or short 90 00 (0) */
+	const char *fault;      /* a deliberate misbehaviour for robustness tests, or NULL */
 	uint16_t blocked_sw;    /* status word of a blocked PIN: 6983 or 63C0 */
 	struct emu_pin pin;     /* JPKI auth PIN or the PIV PIN */
 	struct emu_pin sign_pin;/* JPKI signature PIN (EF 001B); OpenSC queries it */
@@ -73,6 +74,15 @@ struct emu_card {
 	size_t pending_len, pending_off;
 	struct emu_counters count;
 };
+
+/* Deliberate faults (--fault NAME) that test the host's handling of untrusted answers:
+ *   cert-huge     JPKI EF 000A starts 30 82 7F FF (a 32 kB certificate)
+ *   sig-short     JPKI signature one byte short
+ *   obj-overrun   PIV object: the 53 length runs 16 bytes past the data
+ *   compressed    PIV certificate info 71 01 01 (gzip)
+ *   endless-61    GET RESPONSE never ends (61 00 with data, forever)
+ *   extra-data    answers carry one byte more than Le allows */
+int emu_fault(const struct emu_card *c, const char *name);
 
 /* Card state after power-on or reset: nothing verified, default application. */
 void emu_reset(struct emu_card *c);

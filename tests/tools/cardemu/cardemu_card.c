@@ -4,6 +4,12 @@
 #include <string.h>
 #include <openssl/crypto.h>
 
+int
+emu_fault(const struct emu_card *c, const char *name)
+{
+	return c->fault != NULL && strcmp(c->fault, name) == 0;
+}
+
 void
 emu_reset(struct emu_card *c)
 {
@@ -34,8 +40,15 @@ next_piece(struct emu_card *c, size_t le, struct emu_resp *r)
 
 	memcpy(r->data, c->pending + c->pending_off, n);
 	r->len = n;
+	if (emu_fault(c, "extra-data") && n > 0)
+		r->data[r->len++] = 0x00;
 	c->pending_off += n;
 	left -= n;
+	if (emu_fault(c, "endless-61") && n > 0) {
+		c->pending_off = 0;   /* start over: the answer never ends */
+		r->sw = 0x6100;
+		return;
+	}
 	if (left == 0) {
 		c->pending_len = c->pending_off = 0;
 		r->sw = 0x9000;

@@ -93,6 +93,12 @@ read_binary(struct emu_card *c, const struct emu_apdu *a, struct emu_resp *r)
 	memcpy(r->data, buf + off, n);
 	r->len = n;
 	r->sw = 0x9000;
+	if (emu_fault(c, "cert-huge") && c->cur_ef == 0x000A && off == 0 && n >= 4) {
+		r->data[2] = 0x7F;
+		r->data[3] = 0xFF;
+	}
+	if (emu_fault(c, "extra-data"))
+		r->data[r->len++] = 0x00;
 }
 
 /* 80 2A 00 80: the card adds PKCS#1 v1.5 type-1 padding to the DigestInfo and signs. */
@@ -129,7 +135,7 @@ sign(struct emu_card *c, const struct emu_apdu *a, struct emu_resp *r)
 	EVP_PKEY_CTX_free(ctx);
 	c->count.sign_ops++;
 	/* One answer with 90 00 (OpenSC never asks for more). */
-	r->len = siglen;
+	r->len = emu_fault(c, "sig-short") ? siglen - 1 : siglen;
 	r->sw = 0x9000;
 }
 

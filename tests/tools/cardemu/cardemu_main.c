@@ -34,7 +34,7 @@ static const uint8_t atr_piv_body[] = {
 struct options {
 	const char *type, *host, *state_file;
 	const char *cert, *key, *ca_cert, *cert_9a, *key_9a, *cert_9e, *key_9e;
-	const char *pin, *sign_pin;
+	const char *pin, *sign_pin, *fault;
 	int port, tries, max_tries, exit_on_ins, connect_secs, no_6c;
 	uint16_t blocked_sw;
 };
@@ -54,6 +54,7 @@ usage(void)
 		"  --no-6c             short READ BINARY answers with 90 00 instead of 6Cxx\n"
 		"  --state FILE        counters and PIN state, rewritten after every APDU\n"
 		"  --exit-on-ins HEX   exit (card pulled) when a command with this INS arrives\n"
+		"  --fault NAME        misbehave on purpose (see cardemu.h)\n"
 		"  SIGTERM, SIGINT or SIGUSR1 remove the card (the process exits).\n");
 	exit(2);
 }
@@ -171,9 +172,16 @@ static int
 read_full(int fd, uint8_t *buf, size_t len)
 {
 	size_t got = 0;
+	int one = 1;
 
 	while (got < len) {
-		ssize_t n = recv(fd, buf + got, len - got, 0);
+		ssize_t n;
+
+		/* vpcd writes the length and the payload separately with Nagle on: its payload
+		 * waits for our ACK of the length. Quick ACKs (re-armed before every read, the
+		 * kernel clears the flag) save ~40 ms of delayed ACK per APDU. */
+		setsockopt(fd, IPPROTO_TCP, TCP_QUICKACK, &one, sizeof(one));
+		n = recv(fd, buf + got, len - got, 0);
 
 		if (n == 0)
 			return 0;
@@ -235,6 +243,7 @@ parse_options(int argc, char **argv, struct options *o)
 		{ "state", required_argument, NULL, 's' },
 		{ "exit-on-ins", required_argument, NULL, 12 },
 		{ "connect-timeout", required_argument, NULL, 13 },
+		{ "fault", required_argument, NULL, 14 },
 		{ NULL, 0, NULL, 0 }
 	};
 	int ch;
@@ -262,6 +271,7 @@ parse_options(int argc, char **argv, struct options *o)
 		case 's': o->state_file = optarg; break;
 		case 12: o->exit_on_ins = (int)strtol(optarg, NULL, 16); break;
 		case 13: o->connect_secs = atoi(optarg); break;
+		case 14: o->fault = optarg; break;
 		default: usage();
 		}
 	}
@@ -274,6 +284,7 @@ setup_card(const struct options *o, struct emu_card *c)
 
 	memset(c, 0, sizeof(*c));
 	c->short_read_6c = !o->no_6c;
+	c->fault = o->fault;
 	c->blocked_sw = o->blocked_sw;
 	if (c->blocked_sw != 0x6983 && c->blocked_sw != 0x63C0)
 		die("--blocked-sw must be 6983 or 63C0", NULL);

@@ -121,14 +121,14 @@ get_data(struct emu_card *c, const struct emu_apdu *a, struct emu_resp *r)
 	/* 53 { 70 cert, 71 01 00 (not compressed), FE 00 } */
 	inner = 1 + (cert->len < 0x80 ? 1 : cert->len <= 0xFF ? 2 : 3) + cert->len + 3 + 2;
 	obj[n++] = 0x53;
-	n += put_len(obj + n, inner);
+	n += put_len(obj + n, emu_fault(c, "obj-overrun") ? inner + 16 : inner);
 	obj[n++] = 0x70;
 	n += put_len(obj + n, cert->len);
 	memcpy(obj + n, cert->der, cert->len);
 	n += cert->len;
 	obj[n++] = 0x71;
 	obj[n++] = 0x01;
-	obj[n++] = 0x00;
+	obj[n++] = emu_fault(c, "compressed") ? 0x01 : 0x00;
 	obj[n++] = 0xFE;
 	obj[n++] = 0x00;
 	emu_answer_long(c, a, obj, n, r);

@@ -144,3 +144,56 @@ sf_cose_ec2(EVP_PKEY *key, int alg)
 	}
 	return m;
 }
+
+static cbor_item_t *
+cose_okp(EVP_PKEY *key)
+{
+	unsigned char x[32];
+	size_t xlen = sizeof(x);
+	cbor_item_t *m;
+
+	if (EVP_PKEY_get_raw_public_key(key, x, &xlen) != 1 || xlen != sizeof(x) ||
+	    (m = cbor_new_definite_map(4)) == NULL)
+		return NULL;
+	if (!sf_put(m, cbor_build_uint8(1), cbor_build_uint8(1)) ||
+	    !sf_put(m, cbor_build_uint8(3), sf_negint(COSE_EDDSA)) ||
+	    !sf_put(m, sf_negint(-1), cbor_build_uint8(6)) ||
+	    !sf_put(m, sf_negint(-2), cbor_build_bytestring(x, xlen))) {
+		cbor_decref(&m);
+		return NULL;
+	}
+	return m;
+}
+
+static cbor_item_t *
+cose_rsa(EVP_PKEY *key)
+{
+	unsigned char n[256], e[3];
+	BIGNUM *bn = NULL, *be = NULL;
+	cbor_item_t *m = NULL;
+
+	if (EVP_PKEY_get_bn_param(key, OSSL_PKEY_PARAM_RSA_N, &bn) == 1 &&
+	    EVP_PKEY_get_bn_param(key, OSSL_PKEY_PARAM_RSA_E, &be) == 1 &&
+	    BN_bn2binpad(bn, n, sizeof(n)) == sizeof(n) &&
+	    BN_bn2binpad(be, e, sizeof(e)) == sizeof(e) &&
+	    (m = cbor_new_definite_map(4)) != NULL &&
+	    (!sf_put(m, cbor_build_uint8(1), cbor_build_uint8(3)) ||
+	     !sf_put(m, cbor_build_uint8(3), sf_negint(COSE_RS256)) ||
+	     !sf_put(m, sf_negint(-1), cbor_build_bytestring(n, sizeof(n))) ||
+	     !sf_put(m, sf_negint(-2), cbor_build_bytestring(e, sizeof(e)))))
+		cbor_decref(&m);
+	BN_free(bn);
+	BN_free(be);
+	return m;
+}
+
+cbor_item_t *
+sf_cose_key(EVP_PKEY *key, int alg)
+{
+	switch (alg) {
+	case COSE_ES256: return sf_cose_ec2(key, alg);
+	case COSE_EDDSA: return cose_okp(key);
+	case COSE_RS256: return cose_rsa(key);
+	default: return NULL;
+	}
+}

@@ -11,8 +11,8 @@
 #define FLAG_UP 0x01
 #define FLAG_UV 0x04
 #define FLAG_AT 0x40
-#define AUTHDATA_MAX 512
-#define SIG_MAX 80
+#define AUTHDATA_MAX 1024
+#define SIG_MAX 512
 
 uint32_t
 sf_next_counter(struct softfido *sf)
@@ -82,11 +82,12 @@ verify_user(struct softfido *sf, const cbor_item_t *req, uint8_t k_pin_auth, uin
             const struct options *o, const unsigned char cdh[32], bool *verified)
 {
 	const cbor_item_t *pin_auth = sf_map_uint(req, k_pin_auth);
-	uint8_t st;
 
 	*verified = false;
 	if (pin_auth != NULL) {
-		if ((st = sf_check_pin_auth(sf, pin_auth, sf_map_uint(req, k_proto), cdh)) != FIDO_OK)
+		uint8_t st = sf_check_pin_auth(sf, pin_auth, sf_map_uint(req, k_proto), cdh);
+
+		if (st != FIDO_OK)
 			return st;
 		*verified = true;
 		return FIDO_OK;
@@ -140,26 +141,28 @@ match_list(struct softfido *sf, const cbor_item_t *list, const unsigned char rp_
 	return FIDO_OK;
 }
 
-static bool
-es256_offered(const cbor_item_t *params)
+/* The first algorithm of pubKeyCredParams (the platform's order) this key can make;
+ * 0 when none. */
+static int
+pick_alg(const struct softfido *sf, const cbor_item_t *params)
 {
 	cbor_item_t **items;
 
 	if (params == NULL || !cbor_isa_array(params) || !cbor_array_is_definite(params) ||
 	    cbor_array_size(params) > SF_MAX_LIST)
-		return false;
+		return 0;
 	items = cbor_array_handle(params);
 	for (size_t i = 0; i < cbor_array_size(params); i++) {
 		char type[16];
 		int64_t alg;
 
 		if (cbor_isa_map(items[i]) && cbor_map_is_definite(items[i]) &&
-		    sf_int(sf_map_text(items[i], "alg"), &alg) && alg == COSE_ES256 &&
+		    sf_int(sf_map_text(items[i], "alg"), &alg) &&
 		    sf_text(sf_map_text(items[i], "type"), 15, type, sizeof(type)) &&
-		    strcmp(type, "public-key") == 0)
-			return true;
+		    strcmp(type, "public-key") == 0 && sf_alg_supported(sf, (int)alg))
+			return (int)alg;
 	}
-	return false;
+	return 0;
 }
 
 static struct sf_cred *
@@ -177,23 +180,29 @@ att_statement(struct softfido *sf, const struct sf_cred *c, const unsigned char 
 {
 	unsigned char sig[SIG_MAX];
 	size_t siglen = sizeof(sig);
-	cbor_item_t *m, *x5c;
-	EVP_PKEY *signer = sf->o.att == SOFTFIDO_ATT_PACKED ? sf->att_key : c->key;
+	cbor_item_t *m;
+	bool full = sf->o.att == SOFTFIDO_ATT_PACKED;
+	/* full attestation: the attestation key (ES256); self: the credential key */
+	EVP_PKEY *signer = full ? sf->att_key : c->key;
+	int alg = full ? COSE_ES256 : c->alg;
 
 	if (sf->o.att == SOFTFIDO_ATT_NONE)
 		return cbor_new_definite_map(0);
-	if (sf_sign(signer, ad, adlen, cdh, 32, sig, &siglen) != SK_OK ||
+	if (sf_sign(signer, alg, ad, adlen, cdh, 32, sig, &siglen) != SK_OK ||
 	    (m = cbor_new_definite_map(sf->o.att == SOFTFIDO_ATT_PACKED ? 3 : 2)) == NULL)
 		return NULL;
-	if (!sf_put(m, cbor_build_string("alg"), sf_negint(COSE_ES256)) ||
+	if (!sf_put(m, cbor_build_string("alg"), sf_negint(alg)) ||
 	    !sf_put(m, cbor_build_string("sig"), cbor_build_bytestring(sig, siglen))) {
 		cbor_decref(&m);
 		return NULL;
 	}
 	if (sf->o.att == SOFTFIDO_ATT_PACKED) {
-		if ((x5c = cbor_new_definite_array(1)) == NULL ||
-		    !sf_push(x5c, cbor_build_bytestring(sf->att_der, sf->att_der_len)) ||
-		    !sf_put(m, cbor_build_string("x5c"), x5c)) {
+		cbor_item_t *x5c = cbor_new_definite_array(1);
+
+		if (x5c != NULL &&
+		    !sf_push(x5c, cbor_build_bytestring(sf->att_der, sf->att_der_len)))
+			cbor_decref(&x5c);
+		if (!sf_put(m, cbor_build_string("x5c"), x5c)) {
 			cbor_decref(&m);
 			return NULL;
 		}
@@ -206,7 +215,7 @@ static int
 make_authdata(struct softfido *sf, const struct sf_cred *c, uint8_t flags, unsigned char *ad,
               size_t *adlen)
 {
-	cbor_item_t *cose = sf_cose_ec2(c->key, COSE_ES256);
+	cbor_item_t *cose = sf_cose_key(c->key, c->alg);
 	unsigned char *buf = NULL;
 	size_t cap = 0, klen, n;
 
@@ -250,8 +259,13 @@ reply_made(struct softfido *sf, const struct sf_cred *c, uint8_t flags, const un
 	}
 	if (!sf_put(m, cbor_build_uint8(1),
 	            cbor_build_string(sf->o.att == SOFTFIDO_ATT_NONE ? "none" : "packed")) ||
-	    !sf_put(m, cbor_build_uint8(2), cbor_build_bytestring(ad, adlen)) ||
-	    !sf_put(m, cbor_build_uint8(3), att)) {
+	    !sf_put(m, cbor_build_uint8(2), cbor_build_bytestring(ad, adlen))) {
+		cbor_decref(&att);
+		cbor_decref(&m);
+		sf_reply_status(sf, FIDO_ERR_ERR_OTHER);
+		return;
+	}
+	if (!sf_put(m, cbor_build_uint8(3), att)) {
 		cbor_decref(&m);
 		sf_reply_status(sf, FIDO_ERR_ERR_OTHER);
 		return;
@@ -285,6 +299,7 @@ sf_cmd_make_credential(struct softfido *sf, const cbor_item_t *req)
 	struct sf_cred *c, *excluded = NULL;
 	bool uv;
 	uint8_t st;
+	int alg;
 
 	if (!sf_bytes(sf_map_uint(req, 1), 32, 32, &cdh, &cdhl) || rp == NULL || user == NULL ||
 	    !cbor_isa_map(rp) || !cbor_isa_map(user) ||
@@ -294,7 +309,7 @@ sf_cmd_make_credential(struct softfido *sf, const cbor_item_t *req)
 		sf_reply_status(sf, FIDO_ERR_MISSING_PARAMETER);
 		return;
 	}
-	if (!es256_offered(sf_map_uint(req, 4))) {
+	if ((alg = pick_alg(sf, sf_map_uint(req, 4))) == 0) {
 		sf_reply_status(sf, FIDO_ERR_UNSUPPORTED_ALGORITHM);
 		return;
 	}
@@ -333,13 +348,14 @@ sf_cmd_make_credential(struct softfido *sf, const cbor_item_t *req)
 		sf_reply_status(sf, FIDO_ERR_KEY_STORE_FULL);
 		return;
 	}
-	if ((c->key = sf_ec_gen()) == NULL || sf_random(c->id, sizeof(c->id)) != SK_OK) {
+	if ((c->key = sf_key_gen(alg)) == NULL || sf_random(c->id, sizeof(c->id)) != SK_OK) {
 		EVP_PKEY_free(c->key);
 		c->key = NULL;
 		sf_reply_status(sf, FIDO_ERR_ERR_OTHER);
 		return;
 	}
 	c->used = true;
+	c->alg = alg;
 	c->resident = o.rk;
 	memcpy(c->rp_hash, rp_hash, 32);
 	memcpy(c->user_id, uid, uidl);
@@ -357,32 +373,53 @@ first_resident(struct softfido *sf, const unsigned char rp_hash[32])
 	return NULL;
 }
 
+/* PublicKeyCredentialDescriptor {"id": ..., "type": "public-key"} */
+static cbor_item_t *
+descriptor(const struct sf_cred *c)
+{
+	cbor_item_t *d = cbor_new_definite_map(2);
+
+	if (!sf_put(d, cbor_build_string("id"), cbor_build_bytestring(c->id, sizeof(c->id))) ||
+	    !sf_put(d, cbor_build_string("type"), cbor_build_string("public-key"))) {
+		if (d != NULL)
+			cbor_decref(&d);
+		return NULL;
+	}
+	return d;
+}
+
+static cbor_item_t *
+user_entity(const struct sf_cred *c)
+{
+	cbor_item_t *u = cbor_new_definite_map(1);
+
+	if (!sf_put(u, cbor_build_string("id"), cbor_build_bytestring(c->user_id, c->user_id_len))) {
+		if (u != NULL)
+			cbor_decref(&u);
+		return NULL;
+	}
+	return u;
+}
+
 static void
 reply_assertion(struct softfido *sf, const struct sf_cred *c, uint8_t flags,
                 const unsigned char cdh[32])
 {
 	unsigned char ad[37], sig[SIG_MAX];
 	size_t siglen = sizeof(sig);
-	cbor_item_t *m, *desc, *user = NULL;
+	cbor_item_t *m;
 
 	(void)authdata_head(ad, c->rp_hash, flags, sf_next_counter(sf));
-	if (sf_sign(c->key, ad, sizeof(ad), cdh, 32, sig, &siglen) != SK_OK ||
+	if (sf_sign(c->key, c->alg, ad, sizeof(ad), cdh, 32, sig, &siglen) != SK_OK ||
 	    (m = cbor_new_definite_map(c->resident ? 4 : 3)) == NULL) {
 		sf_reply_status(sf, FIDO_ERR_ERR_OTHER);
 		return;
 	}
-	desc = cbor_new_definite_map(2);
-	if (c->resident)
-		user = cbor_new_definite_map(1);
-	if (!sf_put(desc, cbor_build_string("id"), cbor_build_bytestring(c->id, sizeof(c->id))) ||
-	    !sf_put(desc, cbor_build_string("type"), cbor_build_string("public-key")) ||
-	    !sf_put(m, cbor_build_uint8(1), desc) ||
+	/* sf_put consumes key and value whatever happens, so nothing leaks on failure */
+	if (!sf_put(m, cbor_build_uint8(1), descriptor(c)) ||
 	    !sf_put(m, cbor_build_uint8(2), cbor_build_bytestring(ad, sizeof(ad))) ||
 	    !sf_put(m, cbor_build_uint8(3), cbor_build_bytestring(sig, siglen)) ||
-	    (c->resident &&
-	     (!sf_put(user, cbor_build_string("id"),
-	              cbor_build_bytestring(c->user_id, c->user_id_len)) ||
-	      !sf_put(m, cbor_build_uint8(4), user)))) {
+	    (c->resident && !sf_put(m, cbor_build_uint8(4), user_entity(c)))) {
 		cbor_decref(&m);
 		sf_reply_status(sf, FIDO_ERR_ERR_OTHER);
 		return;

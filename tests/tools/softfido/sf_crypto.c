@@ -69,17 +69,61 @@ sf_sha256(const void *p, size_t len, unsigned char out[32])
 	return SK_OK;
 }
 
-/* ECDSA-SHA-256 (DER) over a | b. */
+EVP_PKEY *
+sf_key_gen(int alg)
+{
+	EVP_PKEY *k = NULL;
+
+	switch (alg) {
+	case COSE_ES256:
+		return sf_ec_gen();
+	case COSE_EDDSA:
+		k = EVP_PKEY_Q_keygen(NULL, NULL, "ED25519");
+		break;
+	case COSE_RS256:
+		k = EVP_RSA_gen(2048);
+		break;
+	default:
+		break;
+	}
+	if (k == NULL)
+		sk_logerr("key generation for COSE algorithm %d failed", alg);
+	return k;
+}
+
+bool
+sf_alg_supported(const struct softfido *sf, int alg)
+{
+	bool any = false;
+
+	for (size_t i = 0; i < 3; i++) {
+		if (sf->o.algs[i] == 0)
+			continue;
+		any = true;
+		if (sf->o.algs[i] == alg)
+			return true;
+	}
+	return !any && alg == COSE_ES256;
+}
+
 int
-sf_sign(EVP_PKEY *key, const unsigned char *a, size_t alen, const unsigned char *b,
+sf_sign(EVP_PKEY *key, int alg, const unsigned char *a, size_t alen, const unsigned char *b,
         size_t blen, unsigned char *sig, size_t *siglen)
 {
-	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+	unsigned char msg[SF_MAXMSG];
+	EVP_MD_CTX *ctx = NULL;
 	int r = SK_ERR_CRYPTO;
 
-	if (ctx == NULL || EVP_DigestSignInit(ctx, NULL, EVP_sha256(), NULL, key) != 1 ||
-	    EVP_DigestSignUpdate(ctx, a, alen) != 1 || EVP_DigestSignUpdate(ctx, b, blen) != 1 ||
-	    EVP_DigestSignFinal(ctx, sig, siglen) != 1)
+	if (alen + blen > sizeof(msg)) {
+		sk_logerr("message to sign too long");
+		return SK_ERR_RANGE;
+	}
+	memcpy(msg, a, alen);
+	memcpy(msg + alen, b, blen);
+	/* EdDSA signs the message itself, in one go */
+	if ((ctx = EVP_MD_CTX_new()) == NULL ||
+	    EVP_DigestSignInit(ctx, NULL, alg == COSE_EDDSA ? NULL : EVP_sha256(), NULL, key) != 1 ||
+	    EVP_DigestSign(ctx, sig, siglen, msg, alen + blen) != 1)
 		sk_logerr("signing failed");
 	else
 		r = SK_OK;

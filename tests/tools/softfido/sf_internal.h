@@ -20,6 +20,7 @@
 struct sf_cred {
 	bool used;
 	bool resident;
+	int alg;
 	unsigned char id[SF_CRED_ID_LEN];
 	unsigned char rp_hash[32];
 	unsigned char user_id[SF_USER_ID_MAX];
@@ -71,12 +72,18 @@ bool sf_put(cbor_item_t *map, cbor_item_t *key, cbor_item_t *val);  /* consumes 
 bool sf_push(cbor_item_t *array, cbor_item_t *val);                 /* consumes val */
 cbor_item_t *sf_negint(int64_t v);   /* v < 0 */
 cbor_item_t *sf_cose_ec2(EVP_PKEY *key, int alg);
+/* COSE_Key for a credential key of COSE algorithm alg (ES256, EdDSA, RS256). */
+cbor_item_t *sf_cose_key(EVP_PKEY *key, int alg);
 
 /* crypto */
 EVP_PKEY *sf_ec_gen(void);
+EVP_PKEY *sf_key_gen(int alg);
+bool sf_alg_supported(const struct softfido *sf, int alg);
 int sf_ec_xy(EVP_PKEY *key, unsigned char x[32], unsigned char y[32]);
-int sf_sign(EVP_PKEY *key, const unsigned char *a, size_t alen, const unsigned char *b,
-            size_t blen, unsigned char *sig, size_t *siglen);
+/* A signature over a | b as COSE algorithm alg prescribes (ES256/RS256: SHA-256, EdDSA:
+ * the message itself). */
+int sf_sign(EVP_PKEY *key, int alg, const unsigned char *a, size_t alen,
+            const unsigned char *b, size_t blen, unsigned char *sig, size_t *siglen);
 int sf_sha256(const void *p, size_t len, unsigned char out[32]);
 int sf_ecdh_shared(EVP_PKEY *mine, const unsigned char x[32], const unsigned char y[32],
                    unsigned char shared[32]);

@@ -106,61 +106,91 @@ sf_reply_cbor(struct softfido *sf, cbor_item_t *map)
 	return SK_OK;
 }
 
-static void
-put_option(cbor_item_t *opts, const char *name, bool val)
+static cbor_item_t *
+versions_array(void)
 {
-	(void)sf_put(opts, cbor_build_string(name), cbor_build_bool(val));
+	cbor_item_t *a = cbor_new_definite_array(1);
+
+	if (!sf_push(a, cbor_build_string("FIDO_2_0"))) {
+		if (a != NULL)
+			cbor_decref(&a);
+		return NULL;
+	}
+	return a;
+}
+
+static cbor_item_t *
+protocols_array(void)
+{
+	cbor_item_t *a = cbor_new_definite_array(1);
+
+	if (!sf_push(a, cbor_build_uint8(1))) {
+		if (a != NULL)
+			cbor_decref(&a);
+		return NULL;
+	}
+	return a;
+}
+
+/* In canonical order: shorter names first, then bytewise. */
+static cbor_item_t *
+options_map(const struct softfido *sf)
+{
+	cbor_item_t *m = cbor_new_definite_map(5);
+
+	if (!sf_put(m, cbor_build_string("rk"), cbor_build_bool(sf->o.rk)) ||
+	    !sf_put(m, cbor_build_string("up"), cbor_build_bool(true)) ||
+	    (sf->o.builtin_uv && !sf_put(m, cbor_build_string("uv"), cbor_build_bool(true))) ||
+	    (sf->o.bio_enroll &&
+	     !sf_put(m, cbor_build_string("bioEnroll"), cbor_build_bool(true))) ||
+	    (sf->o.client_pin &&
+	     !sf_put(m, cbor_build_string("clientPin"), cbor_build_bool(sf->pin_set)))) {
+		if (m != NULL)
+			cbor_decref(&m);
+		return NULL;
+	}
+	return m;
+}
+
+/* [{"alg": a, "type": "public-key"}, ...] */
+static cbor_item_t *
+algorithms_array(const struct softfido *sf)
+{
+	cbor_item_t *a = cbor_new_definite_array(3);
+
+	for (size_t i = 0; a != NULL && i < 3; i++) {
+		cbor_item_t *e;
+
+		if (sf->o.algs[i] == 0)
+			continue;
+		e = cbor_new_definite_map(2);
+		if (!sf_put(e, cbor_build_string("alg"), sf_negint(sf->o.algs[i])) ||
+		    !sf_put(e, cbor_build_string("type"), cbor_build_string("public-key"))) {
+			if (e != NULL)
+				cbor_decref(&e);
+			cbor_decref(&a);
+			return NULL;
+		}
+		if (!sf_push(a, e))
+			cbor_decref(&a);
+	}
+	return a;
 }
 
 static void
 cmd_get_info(struct softfido *sf)
 {
-	cbor_item_t *m = cbor_new_definite_map(6);
-	cbor_item_t *versions = cbor_new_definite_array(1);
-	cbor_item_t *opts = cbor_new_definite_map(5);
-	cbor_item_t *protos = cbor_new_definite_array(1);
-	bool ok;
+	cbor_item_t *m = cbor_new_definite_map(7);
 
-	if (m == NULL || versions == NULL || opts == NULL || protos == NULL) {
+	/* sf_put consumes what it is given, so a failure part way leaks nothing */
+	if (!sf_put(m, cbor_build_uint8(1), versions_array()) ||
+	    !sf_put(m, cbor_build_uint8(3), cbor_build_bytestring(sf->o.aaguid, SOFTFIDO_AAGUID_LEN)) ||
+	    !sf_put(m, cbor_build_uint8(4), options_map(sf)) ||
+	    !sf_put(m, cbor_build_uint8(5), cbor_build_uint16(SF_MAXMSG)) ||
+	    (sf->o.client_pin && !sf_put(m, cbor_build_uint8(6), protocols_array())) ||
+	    (sf->o.list_algs && !sf_put(m, cbor_build_uint8(10), algorithms_array(sf)))) {
 		if (m != NULL)
 			cbor_decref(&m);
-		if (versions != NULL)
-			cbor_decref(&versions);
-		if (opts != NULL)
-			cbor_decref(&opts);
-		if (protos != NULL)
-			cbor_decref(&protos);
-		sf_reply_status(sf, FIDO_ERR_ERR_OTHER);
-		return;
-	}
-	if (!sf_push(versions, cbor_build_string("FIDO_2_0")) ||
-	    !sf_push(protos, cbor_build_uint8(1))) {
-		cbor_decref(&m);
-		cbor_decref(&versions);
-		cbor_decref(&opts);
-		cbor_decref(&protos);
-		sf_reply_status(sf, FIDO_ERR_ERR_OTHER);
-		return;
-	}
-	/* canonical order: shorter names first, then bytewise */
-	put_option(opts, "rk", sf->o.rk);
-	put_option(opts, "up", true);
-	if (sf->o.builtin_uv)
-		put_option(opts, "uv", true);
-	if (sf->o.bio_enroll)
-		put_option(opts, "bioEnroll", true);
-	if (sf->o.client_pin)
-		put_option(opts, "clientPin", sf->pin_set);
-	ok = sf_put(m, cbor_build_uint8(1), versions) &&
-	     sf_put(m, cbor_build_uint8(3), cbor_build_bytestring(sf->o.aaguid, SOFTFIDO_AAGUID_LEN)) &&
-	     sf_put(m, cbor_build_uint8(4), opts) &&
-	     sf_put(m, cbor_build_uint8(5), cbor_build_uint16(SF_MAXMSG));
-	if (ok && sf->o.client_pin)
-		ok = sf_put(m, cbor_build_uint8(6), protos);
-	else
-		cbor_decref(&protos);
-	if (!ok) {
-		cbor_decref(&m);
 		sf_reply_status(sf, FIDO_ERR_ERR_OTHER);
 		return;
 	}
@@ -402,6 +432,12 @@ void
 softfido_set_pin_retries(struct softfido *sf, int retries)
 {
 	sf->pin_retries = retries;
+}
+
+void
+softfido_set_bio_match(struct softfido *sf, bool match)
+{
+	sf->o.bio_match = match;
 }
 
 uint32_t

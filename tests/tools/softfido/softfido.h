@@ -3,7 +3,8 @@
  * messages, no 64-byte framing). Everything it holds is generated at test time (R-TEST-1).
  *
  * It answers CTAPHID_INIT, CTAPHID_CANCEL and the CBOR commands authenticatorGetInfo,
- * authenticatorMakeCredential (ES256 only; "packed" attestation with an attestation
+ * authenticatorMakeCredential (ES256, and EdDSA / RS256 when configured; "packed"
+ * attestation with an attestation
  * certificate issued by a test CA, or self attestation, or "none"),
  * authenticatorGetAssertion (allowList or resident credentials, up/uv options, a global
  * signature counter that increments, stays 0, or replays a lower value) and
@@ -48,6 +49,9 @@ struct softfido_opts {
 	bool never_touched;
 	int device_timeout_ms;    /* its own wait for a touch when the host waits forever;
 	                           * 0 = 30000 like real keys */
+	int algs[3];              /* COSE algorithms it can make, its preference first;
+	                           * all 0 = ES256 only */
+	bool list_algs;           /* announce them in getInfo (CTAP 2.1 algorithms, 0x0A) */
 	enum softfido_attestation att;
 	X509 *ca_cert;            /* SOFTFIDO_ATT_PACKED: issuer (not taken over) */
 	EVP_PKEY *ca_key;
@@ -68,6 +72,7 @@ const fido_dev_transport_t *softfido_transport(void);
 void softfido_set_never_touched(struct softfido *sf, bool on);
 void softfido_set_counter_mode(struct softfido *sf, enum softfido_counter mode);
 void softfido_set_pin_retries(struct softfido *sf, int retries);
+void softfido_set_bio_match(struct softfido *sf, bool match);
 uint32_t softfido_counter(const struct softfido *sf);
 int softfido_pin_retries(const struct softfido *sf);
 unsigned softfido_touches(const struct softfido *sf);     /* user presence collected */
