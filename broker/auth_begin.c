@@ -3,6 +3,8 @@
 
 #include "audit_event.h"
 #include "auth.h"
+#include "auth_card.h"
+#include "auth_fido2.h"
 #include "plan.h"
 #include "request.h"
 #include "sk_err.h"
@@ -86,6 +88,8 @@ auth_begin(struct broker_conn *c, const struct sk_msg *req, struct sk_msg *reply
 		explicit_bzero(totp, sizeof(totp));
 		in.has_password = u.pw_hash[0] != '\0';
 		in.has_totp = n_totp > 0;
+		in.has_fido2 = auth_fido2_usable(c, u.id);
+		in.card_classes = auth_card_classes(c, u.id);
 	} else {
 		/* Unknown users get the plan a real user would, so names cannot be probed. */
 		in.has_password = 1;
@@ -97,5 +101,13 @@ auth_begin(struct broker_conn *c, const struct sk_msg *req, struct sk_msg *reply
 		return reply_status(reply, SK_ST_NO_FACTORS);
 	}
 	c->state = CONN_AUTH;
-	return steps_reply(reply, t);
+	if ((r = steps_reply(reply, t)) != SK_OK)
+		return r;
+	for (size_t i = 0; i < t->n_steps && r == SK_OK; i++) {
+		if (t->steps[i] == SK_METHOD_FIDO2)
+			r = auth_fido2_begin(c, u.id, reply);
+		else if (t->steps[i] == SK_METHOD_CARD)
+			r = auth_card_begin(c, u.id, reply);
+	}
+	return r;
 }

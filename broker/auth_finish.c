@@ -6,6 +6,8 @@
 
 #include "audit_event.h"
 #include "auth.h"
+#include "auth_card.h"
+#include "auth_fido2.h"
 #include "password.h"
 #include "plan.h"
 #include "request.h"
@@ -43,6 +45,8 @@ struct verdict {
 	const char *reason;
 	int64_t totp_id;
 	int64_t totp_step;
+	struct fido2_outcome fido2;
+	struct card_outcome card;
 };
 
 static int
@@ -63,7 +67,7 @@ read_evidence(const struct sk_msg *req, struct evidence *ev)
 
 static void
 verify_steps(struct broker_conn *c, const struct user_rec *u, const struct evidence *ev,
-             int64_t now, struct verdict *v)
+             const struct sk_msg *req, int64_t now, struct verdict *v)
 {
 	const struct auth_txn *t = &c->txn;
 
@@ -93,6 +97,24 @@ verify_steps(struct broker_conn *c, const struct user_rec *u, const struct evide
 			} else if (v->ok) {
 				v->ok = 0;
 				v->reason = "bad_otp";
+			}
+			break;
+		case SK_METHOD_FIDO2:
+			auth_fido2_verify(c, u->id, req, &v->fido2);
+			if (v->fido2.ok) {
+				v->classes |= v->fido2.classes;
+			} else if (v->ok) {
+				v->ok = 0;
+				v->reason = v->fido2.reason;
+			}
+			break;
+		case SK_METHOD_CARD:
+			auth_card_verify(c, u->id, req, now, &v->card);
+			if (v->card.ok) {
+				v->classes |= v->card.classes;
+			} else if (v->ok) {
+				v->ok = 0;
+				v->reason = v->card.reason;
 			}
 			break;
 		default:
@@ -144,6 +166,8 @@ commit_outcome(struct broker_conn *c, struct user_rec *u, const struct verdict *
 	if (r == SK_OK && v->ok && v->totp_id > 0)
 		r = store_totp_set_last_step(c->db, v->totp_id, v->totp_step);
 	if (r == SK_OK)
+		r = auth_fido2_commit(c, &v->fido2, broker_now());
+	if (r == SK_OK)
 		r = broker_audit(c, "auth", u->name, result, decision_fields(&c->txn, v));
 	if (r == SK_OK)
 		r = store_commit(c->db);
@@ -180,7 +204,7 @@ apply_outcome(struct user_rec *u, const struct verdict *v, const struct auth_txn
 
 static int
 finish_known(struct broker_conn *c, struct user_rec *u, const struct evidence *ev,
-             struct sk_msg *reply)
+             const struct sk_msg *req, struct sk_msg *reply)
 {
 	struct auth_txn *t = &c->txn;
 	struct verdict v = { .reason = "" };
@@ -200,7 +224,7 @@ finish_known(struct broker_conn *c, struct user_rec *u, const struct evidence *e
 	if (u->disabled) {
 		v.reason = "disabled";
 	} else {
-		verify_steps(c, u, ev, now, &v);
+		verify_steps(c, u, ev, req, now, &v);
 	}
 	apply_outcome(u, &v, t, &lim, now);
 	if ((r = commit_outcome(c, u, &v, v.ok ? "allow" : "deny")) != SK_OK)
@@ -237,7 +261,7 @@ auth_finish(struct broker_conn *c, const struct sk_msg *req, struct sk_msg *repl
 	pthread_mutex_lock(lock);
 	r = store_user_get(c->db, t->user, &u);
 	if (r == SK_OK) {
-		r = finish_known(c, &u, &ev, reply);
+		r = finish_known(c, &u, &ev, req, reply);
 	} else if (r == SK_ERR_NOTFOUND) {
 		pthread_once(&dummy_once, make_dummy_hash);
 		(void)password_verify(ev.password[0] ? ev.password : "x", dummy_hash);

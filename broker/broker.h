@@ -16,6 +16,16 @@
 #define BROKER_USER_LOCKS 64
 
 struct audit_log;
+struct x509_store_st;
+struct card_trust;
+
+/* FIDO2 policy loaded at start from [fido2] (issue 3). */
+struct broker_fido2 {
+	int enabled;                      /* rp_id configured */
+	struct x509_store_st *roots;      /* attestation trust store, or NULL */
+	void *allowed;                    /* struct fido2_aaguid_list *, or NULL: any model */
+	void *inherence;                  /* struct fido2_aaguid_list * (may be empty) */
+};
 
 struct broker {
 	struct sk_conf conf;
@@ -29,13 +39,18 @@ struct broker {
 	 * so parallel attempts for one user are serialised (R-LOGIN-1) while different users
 	 * proceed in parallel. */
 	pthread_mutex_t user_locks[BROKER_USER_LOCKS];
+	struct broker_fido2 fido2;
+	struct card_trust *card_trust;    /* [card] trust anchors and CRL, or NULL */
 	volatile sig_atomic_t stop;
 };
 
 enum conn_state {
 	CONN_IDLE = 1 << 0,
 	CONN_AUTH = 1 << 1,     /* AUTH_BEGIN answered, waiting for AUTH_FINISH */
+	CONN_ENROLL = 1 << 2,   /* FIDO2_ENROLL_BEGIN answered, waiting for FINISH */
 };
+
+#define BROKER_CHALLENGE_LEN 32
 
 #define PLAN_MAX 4
 
@@ -50,6 +65,15 @@ struct auth_txn {
 	size_t n_steps;
 	int user_known;
 	int64_t begun;
+	unsigned char fido2_challenge[BROKER_CHALLENGE_LEN];
+	unsigned char card_challenge[BROKER_CHALLENGE_LEN];
+};
+
+/* A FIDO2 enrolment between FIDO2_ENROLL_BEGIN and FIDO2_ENROLL_FINISH. */
+struct enroll_txn {
+	char user[SK_USER_MAX];
+	unsigned char challenge[BROKER_CHALLENGE_LEN];
+	int require_uv;
 };
 
 struct broker_conn {
@@ -64,6 +88,7 @@ struct broker_conn {
 	sqlite3 *db;
 	unsigned state;
 	struct auth_txn txn;
+	struct enroll_txn enroll;
 };
 
 /* Handlers fill reply (status and fields) and return SK_OK; any other return makes the

@@ -177,21 +177,16 @@ map_verify_error(int err)
 	}
 }
 
-int
-card_verify_chain(const struct card_trust *trust, const uint8_t *cert, size_t cert_len,
-		  time_t at)
+static int
+chain_x(const struct card_trust *trust, X509 *x, time_t at)
 {
 	X509_STORE_CTX *ctx = NULL;
-	X509 *x;
 	int r, ok, err;
 
 	if (trust == NULL) {
 		sk_logerr("no trust anchors loaded");
 		return SK_ERR_ARG;
 	}
-	r = parse_cert(cert, cert_len, &x);
-	if (r != SK_OK)
-		return r;
 	/* A card key is for signatures; keyUsage, when present, must say so. */
 	if ((X509_get_key_usage(x) & KU_DIGITAL_SIGNATURE) == 0) {
 		sk_logerr("certificate keyUsage lacks digitalSignature");
@@ -220,7 +215,6 @@ card_verify_chain(const struct card_trust *trust, const uint8_t *cert, size_t ce
 		  X509_STORE_CTX_get_error_depth(ctx));
 out:
 	X509_STORE_CTX_free(ctx);
-	X509_free(x);
 	return r;
 }
 
@@ -249,22 +243,18 @@ sig_len_fits(EVP_PKEY *pk, size_t sig_len)
 	return sig_len <= ECDSA_P256_DER_MAX;
 }
 
-int
-card_verify_signature(const uint8_t *cert, size_t cert_len, const uint8_t *challenge,
-		      size_t challenge_len, const uint8_t *sig, size_t sig_len)
+static int
+signature_x(X509 *x, const uint8_t *challenge, size_t challenge_len, const uint8_t *sig,
+	    size_t sig_len)
 {
 	EVP_MD_CTX *md = NULL;
 	EVP_PKEY *pk;
-	X509 *x;
 	int r;
 
 	if (challenge == NULL || challenge_len == 0 || sig == NULL || sig_len == 0) {
 		sk_logerr("challenge or signature missing");
 		return SK_ERR_ARG;
 	}
-	r = parse_cert(cert, cert_len, &x);
-	if (r != SK_OK)
-		return r;
 	pk = X509_get0_pubkey(x);
 	if (pk == NULL || !key_accepted(pk)) {
 		sk_logerr("key type or size not accepted");
@@ -292,7 +282,6 @@ card_verify_signature(const uint8_t *cert, size_t cert_len, const uint8_t *chall
 	r = SK_OK;
 out:
 	EVP_MD_CTX_free(md);
-	X509_free(x);
 	return r;
 }
 
@@ -372,10 +361,9 @@ binding_serial(X509 *x, char *out, size_t cap)
 	return SK_OK;
 }
 
-int
-card_verify_binding(const uint8_t *cert, size_t cert_len, struct card_binding *out)
+static int
+binding_x(X509 *x, struct card_binding *out)
 {
-	X509 *x;
 	int r;
 
 	if (out == NULL) {
@@ -383,17 +371,54 @@ card_verify_binding(const uint8_t *cert, size_t cert_len, struct card_binding *o
 		return SK_ERR_ARG;
 	}
 	memset(out, 0, sizeof(*out));
-	r = parse_cert(cert, cert_len, &x);
-	if (r != SK_OK)
-		return r;
 	r = binding_spki(x, out->spki_sha256);
 	if (r == SK_OK)
 		r = binding_issuer(x, out->issuer, sizeof(out->issuer));
 	if (r == SK_OK)
 		r = binding_serial(x, out->serial, sizeof(out->serial));
-	X509_free(x);
 	if (r != SK_OK)
 		memset(out, 0, sizeof(*out));
+	return r;
+}
+
+int
+card_verify_chain(const struct card_trust *trust, const uint8_t *cert, size_t cert_len,
+		  time_t at)
+{
+	X509 *x;
+	int r = parse_cert(cert, cert_len, &x);
+
+	if (r == SK_OK)
+		r = chain_x(trust, x, at);
+	X509_free(x);
+	return r;
+}
+
+int
+card_verify_signature(const uint8_t *cert, size_t cert_len, const uint8_t *challenge,
+		      size_t challenge_len, const uint8_t *sig, size_t sig_len)
+{
+	X509 *x;
+	int r = parse_cert(cert, cert_len, &x);
+
+	if (r == SK_OK)
+		r = signature_x(x, challenge, challenge_len, sig, sig_len);
+	X509_free(x);
+	return r;
+}
+
+int
+card_verify_binding(const uint8_t *cert, size_t cert_len, struct card_binding *out)
+{
+	X509 *x;
+	int r;
+
+	if (out != NULL)
+		memset(out, 0, sizeof(*out));
+	r = parse_cert(cert, cert_len, &x);
+	if (r == SK_OK)
+		r = binding_x(x, out);
+	X509_free(x);
 	return r;
 }
 
@@ -402,11 +427,15 @@ card_verify_login(const struct card_trust *trust, const uint8_t *cert, size_t ce
 		  const uint8_t *challenge, size_t challenge_len, const uint8_t *sig,
 		  size_t sig_len, time_t at, struct card_binding *binding)
 {
-	int r = card_verify_chain(trust, cert, cert_len, at);
+	X509 *x;
+	int r = parse_cert(cert, cert_len, &x);
 
 	if (r == SK_OK)
-		r = card_verify_signature(cert, cert_len, challenge, challenge_len, sig, sig_len);
+		r = chain_x(trust, x, at);
+	if (r == SK_OK)
+		r = signature_x(x, challenge, challenge_len, sig, sig_len);
 	if (r == SK_OK && binding != NULL)
-		r = card_verify_binding(cert, cert_len, binding);
+		r = binding_x(x, binding);
+	X509_free(x);
 	return r;
 }

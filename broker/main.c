@@ -9,6 +9,8 @@
 #include <unistd.h>
 
 #include "audit_log.h"
+#include "auth_card.h"
+#include "auth_fido2.h"
 #include "broker.h"
 #include "server.h"
 #include "sk_audit_chain.h"
@@ -32,7 +34,7 @@ usage(void)
 {
 	fprintf(stderr, "usage: sekimorid [-c FILE] [-f] [-d]\n"
 	                "  -c FILE  configuration (default %s)\n"
-	                "  -f       stay in the foreground and log to stderr\n"
+	                "  -f       log to stderr instead of syslog (it never forks)\n"
 	                "  -d       debug logging\n", SK_DEFAULT_CONF);
 }
 
@@ -49,7 +51,9 @@ make_parent(const char *path, mode_t mode)
 		return SK_ERR_CONFIG;
 	memcpy(dir, path, (size_t)(slash - path));
 	dir[slash - path] = '\0';
-	if (mkdir(dir, mode) != 0 && errno != EEXIST) {
+	if (mkdir(dir, mode) == 0)
+		return chmod(dir, mode) == 0 ? SK_OK : SK_ERR_IO;   /* the umask is 077 */
+	if (errno != EEXIST) {
 		sk_logerr("mkdir %s: %s", dir, strerror(errno));
 		return SK_ERR_IO;
 	}
@@ -105,6 +109,14 @@ broker_start(struct broker *b)
 		return r;
 	if ((r = store_init(b->conf.store_path)) != SK_OK)
 		return r;
+	if ((r = auth_fido2_init(b)) != SK_OK) {
+		sk_logerr("[fido2] configuration unusable");
+		return r;
+	}
+	if ((r = auth_card_init(b)) != SK_OK) {
+		sk_logerr("[card] trust anchors or CRL unusable");
+		return r;
+	}
 	return server_listen(b);
 }
 
@@ -147,10 +159,13 @@ main(int argc, char **argv)
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
+	signal(SIGHUP, SIG_IGN);   /* no reload: a changed policy needs a restart */
 	sk_log(LOG_INFO, "sekimorid %s listening on %s", SK_VERSION, b.conf.socket_path);
 	r = server_run(&b);
 	unlink(b.conf.socket_path);
 	audit_log_close(b.audit);
+	auth_fido2_free(&b);
+	auth_card_free(&b);
 	explicit_bzero(b.seed_key, sizeof(b.seed_key));
 	return r == SK_OK ? 0 : 1;
 }

@@ -1,5 +1,5 @@
 /* Which evidence a login needs: the profile's methods in order, skipping those the user has
- * not enrolled or cannot use from where they sit, until the required classes are covered. */
+ * not enrolled or cannot use from where they sit, until the classes are covered. */
 #ifndef BROKER_PLAN_H
 #define BROKER_PLAN_H
 #include <stddef.h>
@@ -10,6 +10,8 @@ struct plan_input {
 	const struct sk_profile *profile;
 	int has_password;
 	int has_totp;
+	int has_fido2;
+	unsigned card_classes;    /* what the user's active card proves (0: no card) */
 	int remote;               /* PAM_RHOST set: no local-only devices */
 };
 

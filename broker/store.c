@@ -56,7 +56,42 @@ static const char *schema =
 	" pid INTEGER NOT NULL,"
 	" opened INTEGER NOT NULL,"
 	" closed INTEGER NOT NULL DEFAULT 0);"
-	"CREATE INDEX IF NOT EXISTS sessions_user ON sessions(user_id, closed);";
+	"CREATE INDEX IF NOT EXISTS sessions_user ON sessions(user_id, closed);"
+	"CREATE TABLE IF NOT EXISTS fido2("
+	" id INTEGER PRIMARY KEY,"
+	" user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,"
+	" cred_id BLOB NOT NULL UNIQUE,"
+	" cose_type INTEGER NOT NULL,"
+	" pubkey BLOB NOT NULL,"
+	" aaguid BLOB NOT NULL,"
+	" sign_count INTEGER NOT NULL,"
+	" fmt TEXT NOT NULL,"
+	" attestation BLOB NOT NULL,"
+	" subject TEXT NOT NULL,"
+	" trusted INTEGER NOT NULL,"
+	" clone_flagged INTEGER NOT NULL DEFAULT 0,"
+	" created INTEGER NOT NULL,"
+	" last_used INTEGER NOT NULL DEFAULT 0);"
+	"CREATE INDEX IF NOT EXISTS fido2_user ON fido2(user_id);"
+	/* One card, one person (R-CARD-1): a certificate is bound once, ever, even after it is
+	 * revoked, so a lost card can never come back under another name. */
+	"CREATE TABLE IF NOT EXISTS cards("
+	" id INTEGER PRIMARY KEY,"
+	" user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,"
+	" kind INTEGER NOT NULL,"
+	" spki_sha256 TEXT NOT NULL UNIQUE,"
+	" issuer TEXT NOT NULL,"
+	" serial TEXT NOT NULL,"
+	" cert BLOB NOT NULL,"
+	" not_after INTEGER NOT NULL,"
+	" revoked INTEGER NOT NULL DEFAULT 0,"
+	" revoke_reason TEXT NOT NULL DEFAULT '',"
+	" replaced_by INTEGER,"
+	" collected INTEGER NOT NULL DEFAULT 0,"
+	" destroyed INTEGER NOT NULL DEFAULT 0,"
+	" disposal_note TEXT NOT NULL DEFAULT '',"
+	" created INTEGER NOT NULL);"
+	"CREATE INDEX IF NOT EXISTS cards_user ON cards(user_id, revoked);";
 
 int
 store_exec(sqlite3 *db, const char *sql)

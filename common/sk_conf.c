@@ -112,6 +112,9 @@ profile_defaults(struct sk_profile *p, const char *name, int line)
 	p->pw_history = 5;
 	p->totp_window = 1;
 	p->allow_remote = 1;
+	p->fido2_uv = 1;
+	p->fido2_up = 1;
+	p->card_removal = SK_CARD_REMOVAL_LOCK;
 }
 
 void
@@ -131,6 +134,8 @@ sk_conf_defaults(struct sk_conf *c)
 	c->max_clients = 256;
 	c->auth_timeout = 300;
 	c->request_timeout_ms = 15000;
+	c->fido2.timeout = 30;
+	c->card.timeout = 30;
 }
 
 const struct sk_profile *
@@ -264,6 +269,60 @@ set_text(char *dst, size_t cap, const char *v)
 	return (n < 0 || (size_t)n >= cap) ? -1 : 0;
 }
 
+static const char *const uv_names[] = { "discouraged", "preferred", "required", NULL };
+static const char *const removal_names[] = { "none", "lock", "end", NULL };
+
+static int
+parse_choice(const char *v, const char *const *names, unsigned *out)
+{
+	for (unsigned i = 0; names[i] != NULL; i++)
+		if (strcmp(v, names[i]) == 0) {
+			*out = i;
+			return 0;
+		}
+	return -1;
+}
+
+static int
+fido2_key(struct parse_state *st, const char *k, const char *v)
+{
+	struct sk_fido2_conf *f = &st->conf->fido2;
+	int bad = -1;
+
+	if (strcmp(k, "rp_id") == 0)
+		bad = set_text(f->rp_id, sizeof(f->rp_id), v);
+	else if (strcmp(k, "attestation_roots") == 0)
+		bad = set_path(st, f->attestation_roots, sizeof(f->attestation_roots), v);
+	else if (strcmp(k, "allowed_aaguids") == 0)
+		bad = set_text(f->allowed_aaguids, sizeof(f->allowed_aaguids), v);
+	else if (strcmp(k, "inherence_aaguids") == 0)
+		bad = set_text(f->inherence_aaguids, sizeof(f->inherence_aaguids), v);
+	else if (strcmp(k, "timeout") == 0)
+		bad = parse_uint(v, 1, 300, &f->timeout);
+	else
+		return fail(st, "unknown key '%s' in [fido2]", k);
+	return bad ? fail(st, "invalid value for '%s': '%s'", k, v) : 1;
+}
+
+static int
+card_key(struct parse_state *st, const char *k, const char *v)
+{
+	struct sk_card_conf *c = &st->conf->card;
+	int bad = -1;
+
+	if (strcmp(k, "trust_anchors") == 0)
+		bad = set_path(st, c->trust_anchors, sizeof(c->trust_anchors), v);
+	else if (strcmp(k, "crl") == 0)
+		bad = set_path(st, c->crl, sizeof(c->crl), v);
+	else if (strcmp(k, "lock_command") == 0)
+		bad = set_path(st, c->lock_command, sizeof(c->lock_command), v);
+	else if (strcmp(k, "timeout") == 0)
+		bad = parse_uint(v, 1, 300, &c->timeout);
+	else
+		return fail(st, "unknown key '%s' in [card]", k);
+	return bad ? fail(st, "invalid value for '%s': '%s'", k, v) : 1;
+}
+
 static int
 broker_key(struct parse_state *st, const char *k, const char *v)
 {
@@ -358,6 +417,12 @@ profile_key(struct parse_state *st, const char *k, const char *v)
 		bad = parse_bool(v, &p->allow_remote);
 	} else if (strcmp(k, "message") == 0) {
 		bad = append_message(p, v);
+	} else if (strcmp(k, "fido2_uv") == 0) {
+		bad = parse_choice(v, uv_names, &p->fido2_uv);
+	} else if (strcmp(k, "fido2_up") == 0) {
+		bad = parse_bool(v, &p->fido2_up);
+	} else if (strcmp(k, "card_removal") == 0) {
+		bad = parse_choice(v, removal_names, &p->card_removal);
 	} else {
 		return fail(st, "unknown key '%s' in [profile %s]", k, p->name);
 	}
@@ -368,7 +433,8 @@ static int
 start_section(struct parse_state *st, const char *section)
 {
 	snprintf(st->section, sizeof(st->section), "%s", section);
-	if (strcmp(section, "broker") == 0) {
+	if (strcmp(section, "broker") == 0 || strcmp(section, "fido2") == 0 ||
+	    strcmp(section, "card") == 0) {
 		st->cur = NULL;
 		return 1;
 	}
@@ -400,6 +466,10 @@ on_entry(void *arg, const char *section, const char *name, const char *value)
 	}
 	if (section[0] == '\0')
 		return fail(st, "'%s' outside any section", name);
+	if (st->cur == NULL && strcmp(section, "fido2") == 0)
+		return fido2_key(st, name, value);
+	if (st->cur == NULL && strcmp(section, "card") == 0)
+		return card_key(st, name, value);
 	if (st->cur == NULL)
 		return broker_key(st, name, value);
 	/* Repeated message keys and continuation lines build a multi-line text. */
@@ -427,8 +497,6 @@ check_profile(struct parse_state *st, const struct sk_profile *p)
 
 	for (size_t i = 0; i < p->n_methods; i++)
 		reach |= sk_method_classes(p->methods[i]);
-	if (p->knowledge == SK_KNOWLEDGE_STACK)
-		reach |= SK_CLASS_KNOWLEDGE;
 	sk_class_names(reach, have, sizeof(have));
 	st->line = p->line;
 	if (p->min_classes < 2)
@@ -440,6 +508,14 @@ check_profile(struct parse_state *st, const struct sk_profile *p)
 	}
 	if (p->n_methods == 0)
 		return fail(st, "profile '%s' allows no methods", p->name);
+	if (p->knowledge == SK_KNOWLEDGE_STACK) {
+		int has_password = 0;
+		for (size_t i = 0; i < p->n_methods; i++)
+			has_password |= p->methods[i] == SK_METHOD_PASSWORD;
+		if (!has_password)
+			return fail(st, "profile '%s': knowledge = stack needs 'password' in methods "
+			            "(the preceding module checks it)", p->name);
+	}
 	return 1;
 }
 
@@ -543,4 +619,7 @@ sk_profile_merge(const struct sk_profile *line, const struct sk_profile *user,
 	out->totp_window = line->totp_window < user->totp_window ? line->totp_window :
 	                   user->totp_window;
 	out->allow_remote = line->allow_remote && user->allow_remote;
+	out->fido2_uv = max_u(line->fido2_uv, user->fido2_uv);
+	out->fido2_up = line->fido2_up || user->fido2_up;
+	out->card_removal = max_u(line->card_removal, user->card_removal);
 }

@@ -35,7 +35,33 @@ struct sk_profile {
 	unsigned pw_max_age_days;         /* 0 = never expires */
 	unsigned totp_window;             /* steps either side of now */
 	int allow_remote;                 /* logins with PAM_RHOST set */
+	unsigned fido2_uv;                /* enum skf_uv: 0 discouraged, 1 preferred, 2 required */
+	int fido2_up;                     /* demand user presence (touch) */
+	unsigned card_removal;            /* enum sk_card_removal (R-CARD-2) */
 	char message[SK_MESSAGE_MAX];     /* the login message (R-LOGIN-1) */
+};
+
+enum sk_card_removal {
+	SK_CARD_REMOVAL_NONE = 0,
+	SK_CARD_REMOVAL_LOCK = 1,         /* lock the session (logind) */
+	SK_CARD_REMOVAL_END = 2,          /* end the session */
+};
+
+/* [fido2]: the relying party and the attestation policy (issue 3). */
+struct sk_fido2_conf {
+	char rp_id[254];                  /* empty: FIDO2 is not configured */
+	char attestation_roots[PATH_MAX]; /* PEM trust store; empty: attestation not required */
+	char allowed_aaguids[1024];       /* models that may enrol; empty: any */
+	char inherence_aaguids[1024];     /* models whose built-in UV counts as inherence */
+	unsigned timeout;                 /* seconds the module waits for a touch */
+};
+
+/* [card]: IC cards over PC/SC (issue 4). */
+struct sk_card_conf {
+	char trust_anchors[PATH_MAX];     /* PEM CA certificates; empty: cards not configured */
+	char crl[PATH_MAX];               /* optional imported CRL file */
+	char lock_command[PATH_MAX];      /* run on removal instead of logind's lock-session */
+	unsigned timeout;                 /* seconds the module waits for a card */
 };
 
 struct sk_conf {
@@ -54,6 +80,8 @@ struct sk_conf {
 	unsigned max_clients;
 	unsigned auth_timeout;            /* seconds between AUTH_BEGIN and AUTH_FINISH */
 	unsigned request_timeout_ms;      /* one request/reply on the socket */
+	struct sk_fido2_conf fido2;
+	struct sk_card_conf card;
 	struct sk_profile profiles[SK_PROFILES_MAX];
 	size_t n_profiles;
 };

@@ -36,6 +36,15 @@ enum sk_msg_type {
 	SK_REQ_TOTP_ENROLL_BEGIN = 30,
 	SK_REQ_TOTP_ENROLL_CONFIRM = 31,
 	SK_REQ_TOTP_REMOVE = 32,
+	SK_REQ_FIDO2_ENROLL_BEGIN = 33,
+	SK_REQ_FIDO2_ENROLL_FINISH = 34,
+	SK_REQ_FIDO2_LIST = 35,
+	SK_REQ_FIDO2_REMOVE = 36,
+	SK_REQ_CARD_ENROLL = 40,
+	SK_REQ_CARD_LIST = 41,
+	SK_REQ_CARD_REVOKE = 42,
+	SK_REQ_CARD_DISPOSE = 43,
+	SK_REQ_SESSION_EVENT = 44,   /* the card left the reader: session locked or ended */
 
 	SK_MSG_REPLY = 100,
 };
@@ -80,6 +89,29 @@ enum sk_msg_key {
 	SK_K_REMAINING = 35,    /* uint: attempts left before the lock */
 	SK_K_MAX_AGE_DAYS = 36,
 	SK_K_PW_EXPIRES = 37,   /* uint epoch */
+	SK_K_FIDO2_CHALLENGE = 38, /* bytes (32): the client data hash the key signs */
+	SK_K_RP_ID = 39,        /* text: FIDO2 relying party id */
+	SK_K_CRED_IDS = 40,     /* bytes array: the credentials a login may use */
+	SK_K_UV = 41,           /* uint: enum skf_uv, user verification the profile wants */
+	SK_K_TIMEOUT_MS = 42,   /* uint: how long the module waits for a device */
+	SK_K_CRED_ID = 43,      /* bytes */
+	SK_K_AUTHDATA = 44,     /* bytes: authenticator data (CBOR byte string) */
+	SK_K_SIG = 45,          /* bytes: a signature (FIDO2 assertion or card) */
+	SK_K_UV_METHOD = 46,    /* text: "none" | "pin" | "builtin" */
+	SK_K_DEVICE_FAIL = 47,  /* uint: why the module got no evidence from a device */
+	SK_K_FMT = 48,          /* text: attestation format */
+	SK_K_COSE_ALG = 49,     /* uint: minus the COSE algorithm (7 = ES256, 8 = EdDSA, 257 = RS256) */
+	SK_K_ATTSTMT = 50,      /* bytes: CBOR attestation statement */
+	SK_K_USER_HANDLE = 51,  /* bytes: opaque FIDO2 user id */
+	SK_K_RESIDENT = 52,     /* bool */
+	SK_K_CARD_CHALLENGE = 53, /* bytes: the nonce the card signs */
+	SK_K_CERT = 54,         /* bytes: DER certificate */
+	SK_K_CARD_KIND = 55,    /* uint: enum sk_card_kind */
+	SK_K_FACTOR_ID = 56,    /* uint: a factor's id (fido2 list/remove, cards) */
+	SK_K_CARD_REASON = 57,  /* text: lost | damaged | returned | replaced */
+	SK_K_CERT_HASH = 58,    /* text: hex SHA-256 of the certificate's SubjectPublicKeyInfo */
+	SK_K_PIN_TRIES = 59,    /* uint: tries left on a card PIN */
+	SK_K_EVENT = 60,        /* text: session event name */
 	SK_K_KEY_MAX
 };
 
@@ -111,6 +143,16 @@ enum sk_reason {
 	SK_REASON_OLD_WRONG = 8,
 	SK_REASON_UNKNOWN_PROFILE = 9,
 	SK_REASON_EXPIRED = 10,
+	SK_REASON_FIDO2_REFUSED = 11,  /* enrolment refused by the attestation policy */
+	SK_REASON_CERT_BOUND = 12,     /* certificate already bound to another user (R-CARD-1) */
+	SK_REASON_CERT_INVALID = 13,   /* untrusted, expired or revoked certificate */
+	SK_REASON_NOT_CONFIGURED = 14, /* the feature has no configuration ([fido2], [card]) */
+};
+
+enum sk_card_kind {
+	SK_CARD_JPKI = 1,       /* My Number card, user-authentication certificate, PIN */
+	SK_CARD_PIV_AUTH = 2,   /* PIV key 9A with PIN */
+	SK_CARD_PIV_CARD = 3,   /* PIV key 9E, no PIN: possession only */
 };
 
 /* What the module must collect, in order. */

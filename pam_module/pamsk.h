@@ -46,6 +46,8 @@ char *pamsk_prompt(struct pamsk *m, int echo, const char *text);
 void pamsk_info(struct pamsk *m, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void pamsk_error(struct pamsk *m, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void pamsk_free_secret(char *s);
+/* Shows a multi-line text one line per message, so no line meets PAM_MAX_MSG_SIZE. */
+void pamsk_info_lines(struct pamsk *m, const char *text);
 
 /* Messages shared by several phases. */
 void pamsk_say_locked(struct pamsk *m, const struct sk_msg *reply);

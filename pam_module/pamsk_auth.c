@@ -136,7 +136,7 @@ begin_and_collect(struct pamsk *m, struct collected *c)
 		return r == PAM_SUCCESS ? PAM_AUTH_ERR : r;
 	}
 	if (sk_msg_get_text(reply, SK_K_BANNER, banner, sizeof(banner)) == SK_OK)
-		pamsk_info(m, "%s", banner);
+		pamsk_info_lines(m, banner);
 	r = sk_msg_get_array_len(reply, SK_K_STEPS, &n) == SK_OK && n > 0 ? PAM_SUCCESS :
 	    PAM_SERVICE_ERR;
 	for (size_t i = 0; i < n && r == PAM_SUCCESS; i++) {

@@ -79,3 +79,20 @@ pamsk_error(struct pamsk *m, const char *fmt, ...)
 	say(m, PAM_ERROR_MSG, fmt, ap);
 	va_end(ap);
 }
+
+void
+pamsk_info_lines(struct pamsk *m, const char *text)
+{
+	while (*text != '\0') {
+		size_t n = strcspn(text, "\n");
+		/* A line longer than one message is cut at a UTF-8 character boundary. */
+		size_t keep = n < PAM_MAX_MSG_SIZE - 1 ? n : PAM_MAX_MSG_SIZE - 1;
+
+		while (keep < n && keep > 0 && ((unsigned char)text[keep] & 0xc0) == 0x80)
+			keep--;
+		pamsk_info(m, "%.*s", (int)keep, text);
+		text += n;
+		if (*text == '\n')
+			text++;
+	}
+}

@@ -92,7 +92,7 @@ static void
 emu_start_in(int same_reader, const char *type, va_list ap)
 {
 	const char *argv[40];
-	char port[8];
+	char port[16];
 	size_t n = 0;
 	const char *a;
 	pid_t pid;

@@ -1,0 +1,29 @@
+/* IC cards in a login (issue 4): the nonce the card signs, and the verification of the
+ * certificate, the signature, the binding to this user and the suspend list (R-CARD-1,
+ * R-CARD-3). A revoked card is refused at once on every workstation: the binding and its
+ * revocation live in the broker's one store. */
+#ifndef BROKER_AUTH_CARD_H
+#define BROKER_AUTH_CARD_H
+#include <stdint.h>
+
+#include "broker.h"
+
+struct card_outcome {
+	int ok;
+	unsigned classes;
+	const char *reason;
+	int64_t card_row;
+};
+
+/* Loads [card] trust anchors and CRL. */
+int auth_card_init(struct broker *b);
+void auth_card_free(struct broker *b);
+/* The classes the user's active card proves (0: none, or cards not configured). */
+unsigned auth_card_classes(struct broker_conn *c, int64_t user_id);
+/* SK_CLASS_* for a card kind. */
+unsigned auth_card_kind_classes(unsigned kind);
+int auth_card_begin(struct broker_conn *c, int64_t user_id, struct sk_msg *reply);
+void auth_card_verify(struct broker_conn *c, int64_t user_id, const struct sk_msg *req,
+                      int64_t now, struct card_outcome *o);
+
+#endif

@@ -1,0 +1,246 @@
+#include "auth_fido2.h"
+
+#include <openssl/rand.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fido2_attest.h"
+#include "fido2_verify.h"
+#include "sk_err.h"
+#include "sk_log.h"
+#include "store_fido2.h"
+
+static int
+load_list(const char *text, struct fido2_aaguid_list **out)
+{
+	char buf[1024], *save = NULL, *tok;
+	struct fido2_aaguid_list *l = calloc(1, sizeof(*l));
+
+	*out = NULL;
+	if (l == NULL)
+		return SK_ERR_NOMEM;
+	fido2_aaguid_list_init(l);
+	if (snprintf(buf, sizeof(buf), "%s", text) >= (int)sizeof(buf)) {
+		free(l);
+		return SK_ERR_CONFIG;
+	}
+	for (tok = strtok_r(buf, ", \t", &save); tok; tok = strtok_r(NULL, ", \t", &save)) {
+		if (fido2_aaguid_list_add(l, tok) != SK_OK) {
+			sk_logerr("[fido2] AAGUID '%s' invalid", tok);
+			free(l);
+			return SK_ERR_CONFIG;
+		}
+	}
+	*out = l;
+	return SK_OK;
+}
+
+int
+auth_fido2_init(struct broker *b)
+{
+	const struct sk_fido2_conf *f = &b->conf.fido2;
+	struct fido2_aaguid_list *allowed = NULL, *inherence = NULL;
+	int r;
+
+	if (f->rp_id[0] == '\0')
+		return SK_OK;
+	if (f->attestation_roots[0] != '\0' &&
+	    (r = fido2_attest_load_roots(f->attestation_roots, &b->fido2.roots)) != SK_OK)
+		return r;
+	if (f->allowed_aaguids[0] != '\0') {
+		if ((r = load_list(f->allowed_aaguids, &allowed)) != SK_OK)
+			return r;
+		b->fido2.allowed = allowed;
+	}
+	if ((r = load_list(f->inherence_aaguids, &inherence)) != SK_OK)
+		return r;
+	b->fido2.inherence = inherence;
+	b->fido2.enabled = 1;
+	return SK_OK;
+}
+
+void
+auth_fido2_free(struct broker *b)
+{
+	X509_STORE_free(b->fido2.roots);
+	free(b->fido2.allowed);
+	free(b->fido2.inherence);
+	memset(&b->fido2, 0, sizeof(b->fido2));
+}
+
+int
+auth_fido2_usable(struct broker_conn *c, int64_t user_id)
+{
+	struct fido2_rec *recs;
+	size_t n = 0;
+
+	if (!c->b->fido2.enabled || (recs = calloc(FIDO2_PER_USER_MAX, sizeof(*recs))) == NULL)
+		return 0;
+	if (store_fido2_list(c->db, user_id, 1, recs, FIDO2_PER_USER_MAX, &n) != SK_OK)
+		n = 0;
+	free(recs);
+	return n > 0;
+}
+
+int
+auth_fido2_begin(struct broker_conn *c, int64_t user_id, struct sk_msg *reply)
+{
+	struct fido2_rec *recs = calloc(FIDO2_PER_USER_MAX, sizeof(*recs));
+	const unsigned char *ids[FIDO2_PER_USER_MAX];
+	size_t lens[FIDO2_PER_USER_MAX], n = 0;
+	int r;
+
+	if (recs == NULL)
+		return SK_ERR_NOMEM;
+	r = store_fido2_list(c->db, user_id, 1, recs, FIDO2_PER_USER_MAX, &n);
+	if (r == SK_OK && RAND_bytes(c->txn.fido2_challenge, BROKER_CHALLENGE_LEN) != 1) {
+		sk_logerr("RAND_bytes");
+		r = SK_ERR_CRYPTO;
+	}
+	for (size_t i = 0; i < n; i++) {
+		ids[i] = recs[i].cred_id;
+		lens[i] = recs[i].cred_id_len;
+	}
+	if (r == SK_OK)
+		r = sk_msg_put_bytes(reply, SK_K_FIDO2_CHALLENGE, c->txn.fido2_challenge,
+		                     BROKER_CHALLENGE_LEN);
+	if (r == SK_OK)
+		r = sk_msg_put_text(reply, SK_K_RP_ID, c->b->conf.fido2.rp_id);
+	if (r == SK_OK)
+		r = sk_msg_put_bytes_array(reply, SK_K_CRED_IDS, ids, lens, n);
+	if (r == SK_OK)
+		r = sk_msg_put_uint(reply, SK_K_UV, c->txn.profile.fido2_uv);
+	if (r == SK_OK)
+		r = sk_msg_put_uint(reply, SK_K_TIMEOUT_MS, (uint64_t)c->b->conf.fido2.timeout * 1000);
+	free(recs);
+	return r;
+}
+
+static unsigned
+classes_of(unsigned fido2_classes)
+{
+	unsigned c = 0;
+
+	if (fido2_classes & FIDO2_CLASS_KNOWLEDGE)
+		c |= SK_CLASS_KNOWLEDGE;
+	if (fido2_classes & FIDO2_CLASS_POSSESSION)
+		c |= SK_CLASS_POSSESSION;
+	if (fido2_classes & FIDO2_CLASS_INHERENCE)
+		c |= SK_CLASS_INHERENCE;
+	return c;
+}
+
+/* The evidence the module sent, bounded by the fixed buffers (R-INPUT-1). */
+struct fido2_evidence {
+	unsigned char cred_id[FIDO2_CRED_ID_MAX];
+	size_t cred_id_len;
+	unsigned char authdata[FIDO2_AUTHDATA_MAX];
+	size_t authdata_len;
+	unsigned char sig[FIDO2_SIG_MAX];
+	size_t sig_len;
+	char uvm[16];
+};
+
+static const char *
+read_evidence(const struct sk_msg *req, struct fido2_evidence *e)
+{
+	uint64_t fail;
+
+	if (sk_msg_get_uint(req, SK_K_DEVICE_FAIL, &fail) == SK_OK)
+		return "fido2_no_evidence";
+	if (sk_msg_get_bytes(req, SK_K_CRED_ID, e->cred_id, sizeof(e->cred_id),
+	                     &e->cred_id_len) != SK_OK ||
+	    sk_msg_get_bytes(req, SK_K_AUTHDATA, e->authdata, sizeof(e->authdata),
+	                     &e->authdata_len) != SK_OK ||
+	    sk_msg_get_bytes(req, SK_K_SIG, e->sig, sizeof(e->sig), &e->sig_len) != SK_OK ||
+	    sk_msg_get_text(req, SK_K_UV_METHOD, e->uvm, sizeof(e->uvm)) != SK_OK)
+		return "fido2_evidence_malformed";
+	return NULL;
+}
+
+static const struct fido2_rec *
+find_cred(const struct fido2_rec *recs, size_t n, const struct fido2_evidence *e)
+{
+	for (size_t i = 0; i < n; i++)
+		if (recs[i].cred_id_len == e->cred_id_len &&
+		    memcmp(recs[i].cred_id, e->cred_id, e->cred_id_len) == 0)
+			return &recs[i];
+	return NULL;
+}
+
+static void
+verify_with(struct broker_conn *c, const struct fido2_rec *rec, const struct fido2_evidence *e,
+            enum fido2_uv_method uvm, struct fido2_outcome *o)
+{
+	struct fido2_stored_cred cred = {
+		.cred_id = rec->cred_id, .cred_id_len = rec->cred_id_len, .cose_type = rec->cose_type,
+		.pubkey = rec->pubkey, .pubkey_len = rec->pubkey_len, .sign_count = rec->sign_count,
+	};
+	struct fido2_verify_req vr = {
+		.rp_id = c->b->conf.fido2.rp_id, .cdh = c->txn.fido2_challenge,
+		.cdh_len = BROKER_CHALLENGE_LEN, .cred_id = e->cred_id, .cred_id_len = e->cred_id_len,
+		.authdata = e->authdata, .authdata_len = e->authdata_len, .sig = e->sig,
+		.sig_len = e->sig_len, .require_up = c->txn.profile.fido2_up != 0,
+		.require_uv = c->txn.profile.fido2_uv == 2, .uv_method = uvm,
+		.inherence_aaguids = c->b->fido2.inherence,
+	};
+	struct fido2_verify_result res;
+
+	memcpy(cred.aaguid, rec->aaguid, FIDO2_AAGUID_LEN);
+	memset(&res, 0, sizeof(res));
+	o->cred_row = rec->id;
+	if (fido2_verify_assertion(&cred, &vr, &res) == SK_OK && res.verdict == FIDO2_VERDICT_OK) {
+		o->ok = 1;
+		o->classes = classes_of(res.classes);
+		o->sign_count = res.sign_count;
+		o->reason = "ok";
+		return;
+	}
+	o->clone = res.verdict == FIDO2_VERDICT_CLONE_SUSPECTED;
+	o->reason = o->clone ? "fido2_clone_suspected" : "fido2_refused";
+	sk_log(LOG_WARNING, "fido2 assertion for credential %lld refused: %s",
+	       (long long)rec->id, res.reason ? res.reason : fido2_verdict_name(res.verdict));
+}
+
+void
+auth_fido2_verify(struct broker_conn *c, int64_t user_id, const struct sk_msg *req,
+                  struct fido2_outcome *o)
+{
+	struct fido2_evidence *e = calloc(1, sizeof(*e));
+	struct fido2_rec *recs = calloc(FIDO2_PER_USER_MAX, sizeof(*recs));
+	const struct fido2_rec *rec;
+	enum fido2_uv_method uvm;
+	size_t n = 0;
+
+	memset(o, 0, sizeof(*o));
+	o->reason = "fido2_internal";
+	if (e == NULL || recs == NULL)
+		goto out;
+	if ((o->reason = read_evidence(req, e)) != NULL)
+		goto out;
+	if (fido2_uv_method_parse(e->uvm, &uvm) != SK_OK) {
+		o->reason = "fido2_evidence_malformed";
+		goto out;
+	}
+	if (store_fido2_list(c->db, user_id, 1, recs, FIDO2_PER_USER_MAX, &n) != SK_OK ||
+	    (rec = find_cred(recs, n, e)) == NULL) {
+		o->reason = "fido2_unknown_credential";
+		goto out;
+	}
+	verify_with(c, rec, e, uvm, o);
+out:
+	free(e);
+	free(recs);
+}
+
+int
+auth_fido2_commit(struct broker_conn *c, const struct fido2_outcome *o, int64_t now)
+{
+	if (o->cred_row <= 0)
+		return SK_OK;
+	if (o->ok)
+		return store_fido2_used(c->db, o->cred_row, o->sign_count, now);
+	if (o->clone)
+		return store_fido2_flag_clone(c->db, o->cred_row);
+	return SK_OK;
+}

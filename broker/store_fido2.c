@@ -1,0 +1,161 @@
+#include "store_fido2.h"
+
+#include <string.h>
+
+#include "sk_err.h"
+#include "sk_log.h"
+#include "store.h"
+
+#define FIDO2_COLUMNS "id, user_id, cred_id, cose_type, pubkey, aaguid, sign_count, fmt," \
+	" subject, trusted, clone_flagged, created, last_used"
+
+static int
+copy_blob(sqlite3_stmt *st, int col, unsigned char *out, size_t cap, size_t *len)
+{
+	const void *b = sqlite3_column_blob(st, col);
+	int n = sqlite3_column_bytes(st, col);
+
+	if (b == NULL || n <= 0 || (size_t)n > cap) {
+		sk_logerr("column %d: blob missing or %d bytes", col, n);
+		return SK_ERR_STORE;
+	}
+	memcpy(out, b, (size_t)n);
+	*len = (size_t)n;
+	return SK_OK;
+}
+
+static int
+read_row(sqlite3_stmt *st, struct fido2_rec *f)
+{
+	size_t aaguid_len = 0;
+
+	memset(f, 0, sizeof(*f));
+	f->id = sqlite3_column_int64(st, 0);
+	f->user_id = sqlite3_column_int64(st, 1);
+	f->cose_type = sqlite3_column_int(st, 3);
+	f->sign_count = (uint32_t)sqlite3_column_int64(st, 6);
+	f->trusted = sqlite3_column_int(st, 9);
+	f->clone_flagged = sqlite3_column_int(st, 10);
+	f->created = sqlite3_column_int64(st, 11);
+	f->last_used = sqlite3_column_int64(st, 12);
+	if (copy_blob(st, 2, f->cred_id, sizeof(f->cred_id), &f->cred_id_len) != SK_OK ||
+	    copy_blob(st, 4, f->pubkey, sizeof(f->pubkey), &f->pubkey_len) != SK_OK ||
+	    copy_blob(st, 5, f->aaguid, sizeof(f->aaguid), &aaguid_len) != SK_OK ||
+	    aaguid_len != FIDO2_AAGUID_LEN ||
+	    store_col_text(st, 7, f->fmt, sizeof(f->fmt)) != SK_OK ||
+	    store_col_text(st, 8, f->subject, sizeof(f->subject)) != SK_OK)
+		return SK_ERR_STORE;
+	return SK_OK;
+}
+
+int
+store_fido2_list(sqlite3 *db, int64_t user_id, int usable_only, struct fido2_rec *out,
+                 size_t cap, size_t *n)
+{
+	sqlite3_stmt *st;
+	int r, rc;
+
+	*n = 0;
+	if ((r = store_prepare(db, "SELECT " FIDO2_COLUMNS " FROM fido2 WHERE user_id = ?"
+	                       " AND (? = 0 OR clone_flagged = 0) ORDER BY id", &st)))
+		return r;
+	sqlite3_bind_int64(st, 1, user_id);
+	sqlite3_bind_int(st, 2, usable_only);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW && *n < cap) {
+		if ((r = read_row(st, &out[*n])) != SK_OK)
+			break;
+		(*n)++;
+	}
+	if (r == SK_OK && rc != SQLITE_ROW && rc != SQLITE_DONE) {
+		sk_logerr("list fido2: %s", sqlite3_errmsg(db));
+		r = SK_ERR_STORE;
+	}
+	sqlite3_finalize(st);
+	return r;
+}
+
+static int
+run(sqlite3 *db, sqlite3_stmt *st, const char *what)
+{
+	int rc = sqlite3_step(st);
+
+	sqlite3_finalize(st);
+	if (rc == SQLITE_CONSTRAINT) {
+		sk_logerr("%s: %s", what, sqlite3_errmsg(db));
+		return SK_ERR_EXISTS;
+	}
+	if (rc != SQLITE_DONE) {
+		sk_logerr("%s: %s", what, sqlite3_errmsg(db));
+		return SK_ERR_STORE;
+	}
+	return SK_OK;
+}
+
+int
+store_fido2_insert(sqlite3 *db, int64_t user_id, const struct fido2_attest_result *a,
+                   const char *fmt, const unsigned char *attstmt, size_t attstmt_len,
+                   int64_t now, int64_t *id)
+{
+	sqlite3_stmt *st;
+	int r;
+
+	if ((r = store_prepare(db, "INSERT INTO fido2(user_id, cred_id, cose_type, pubkey, aaguid,"
+	                       " sign_count, fmt, attestation, subject, trusted, created)"
+	                       " VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", &st)))
+		return r;
+	sqlite3_bind_int64(st, 1, user_id);
+	sqlite3_bind_blob(st, 2, a->cred_id, (int)a->cred_id_len, SQLITE_STATIC);
+	sqlite3_bind_int(st, 3, a->cose_type);
+	sqlite3_bind_blob(st, 4, a->pubkey, (int)a->pubkey_len, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 5, a->aaguid, FIDO2_AAGUID_LEN, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 6, a->sign_count);
+	sqlite3_bind_text(st, 7, fmt, -1, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 8, attstmt ? (const void *)attstmt : "", (int)attstmt_len, SQLITE_STATIC);
+	sqlite3_bind_text(st, 9, a->subject, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 10, a->trusted);
+	sqlite3_bind_int64(st, 11, now);
+	if ((r = run(db, st, "insert fido2")) == SK_OK)
+		*id = sqlite3_last_insert_rowid(db);
+	return r;
+}
+
+int
+store_fido2_used(sqlite3 *db, int64_t id, uint32_t sign_count, int64_t now)
+{
+	sqlite3_stmt *st;
+	int r;
+
+	if ((r = store_prepare(db, "UPDATE fido2 SET sign_count = ?, last_used = ? WHERE id = ?", &st)))
+		return r;
+	sqlite3_bind_int64(st, 1, sign_count);
+	sqlite3_bind_int64(st, 2, now);
+	sqlite3_bind_int64(st, 3, id);
+	return run(db, st, "update fido2 counter");
+}
+
+int
+store_fido2_flag_clone(sqlite3 *db, int64_t id)
+{
+	sqlite3_stmt *st;
+	int r;
+
+	if ((r = store_prepare(db, "UPDATE fido2 SET clone_flagged = 1 WHERE id = ?", &st)))
+		return r;
+	sqlite3_bind_int64(st, 1, id);
+	return run(db, st, "flag fido2 clone");
+}
+
+int
+store_fido2_delete(sqlite3 *db, int64_t user_id, int64_t id)
+{
+	sqlite3_stmt *st;
+	int r;
+
+	if ((r = store_prepare(db, "DELETE FROM fido2 WHERE user_id = ? AND id = ?", &st)))
+		return r;
+	sqlite3_bind_int64(st, 1, user_id);
+	sqlite3_bind_int64(st, 2, id);
+	if ((r = run(db, st, "delete fido2")) != SK_OK)
+		return r;
+	return sqlite3_changes(db) == 1 ? SK_OK : SK_ERR_NOTFOUND;
+}
