@@ -18,6 +18,16 @@ int admin_totp_enroll_begin(struct broker_conn *c, const struct sk_msg *req,
 int admin_totp_enroll_confirm(struct broker_conn *c, const struct sk_msg *req,
                               struct sk_msg *reply);
 int admin_totp_remove(struct broker_conn *c, const struct sk_msg *req, struct sk_msg *reply);
+int admin_fido2_enroll_begin(struct broker_conn *c, const struct sk_msg *req,
+                             struct sk_msg *reply);
+int admin_fido2_enroll_finish(struct broker_conn *c, const struct sk_msg *req,
+                              struct sk_msg *reply);
+int admin_fido2_list(struct broker_conn *c, const struct sk_msg *req, struct sk_msg *reply);
+int admin_fido2_remove(struct broker_conn *c, const struct sk_msg *req, struct sk_msg *reply);
+int admin_card_enroll(struct broker_conn *c, const struct sk_msg *req, struct sk_msg *reply);
+int admin_card_list(struct broker_conn *c, const struct sk_msg *req, struct sk_msg *reply);
+int admin_card_revoke(struct broker_conn *c, const struct sk_msg *req, struct sk_msg *reply);
+int admin_card_dispose(struct broker_conn *c, const struct sk_msg *req, struct sk_msg *reply);
 
 /* Shared by the admin handlers: the target user from SK_K_USER, validated. */
 int admin_target_user(const struct sk_msg *req, char *user, size_t cap);

@@ -44,6 +44,17 @@ static const struct dispatch_entry {
 	{ SK_REQ_TOTP_ENROLL_CONFIRM, "totp_enroll_confirm", CONN_IDLE, PEER_ADMIN,
 	  admin_totp_enroll_confirm },
 	{ SK_REQ_TOTP_REMOVE, "totp_remove", CONN_IDLE, PEER_ADMIN, admin_totp_remove },
+	{ SK_REQ_FIDO2_ENROLL_BEGIN, "fido2_enroll_begin", CONN_IDLE, PEER_ADMIN,
+	  admin_fido2_enroll_begin },
+	{ SK_REQ_FIDO2_ENROLL_FINISH, "fido2_enroll_finish", CONN_ENROLL, PEER_ADMIN,
+	  admin_fido2_enroll_finish },
+	{ SK_REQ_FIDO2_LIST, "fido2_list", CONN_IDLE, PEER_ADMIN, admin_fido2_list },
+	{ SK_REQ_FIDO2_REMOVE, "fido2_remove", CONN_IDLE, PEER_ADMIN, admin_fido2_remove },
+	{ SK_REQ_CARD_ENROLL, "card_enroll", CONN_IDLE, PEER_ADMIN, admin_card_enroll },
+	{ SK_REQ_CARD_LIST, "card_list", CONN_IDLE, PEER_ADMIN, admin_card_list },
+	{ SK_REQ_CARD_REVOKE, "card_revoke", CONN_IDLE, PEER_ADMIN, admin_card_revoke },
+	{ SK_REQ_CARD_DISPOSE, "card_dispose", CONN_IDLE, PEER_ADMIN, admin_card_dispose },
+	{ SK_REQ_SESSION_EVENT, "session_event", CONN_IDLE, PEER_ROOT, session_event },
 };
 
 static const struct dispatch_entry *

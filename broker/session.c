@@ -1,6 +1,7 @@
 #include "session.h"
 
 #include "audit_event.h"
+#include "sk_utf8.h"
 #include "request.h"
 #include "sk_err.h"
 #include "sk_log.h"
@@ -132,4 +133,23 @@ session_close(struct broker_conn *c, const struct sk_msg *req, struct sk_msg *re
 		return r;
 	}
 	return reply_status(reply, SK_ST_OK);
+}
+
+/* The module's removal watcher reports that the card left the reader and what it did
+ * (R-CARD-2); the broker only records it. */
+int
+session_event(struct broker_conn *c, const struct sk_msg *req, struct sk_msg *reply)
+{
+	char user[SK_USER_MAX], event[SK_NAME_MAX];
+	uint64_t id = 0;
+	int r;
+
+	if (sk_msg_get_text(req, SK_K_USER, user, sizeof(user)) != SK_OK ||
+	    sk_msg_get_text(req, SK_K_EVENT, event, sizeof(event)) != SK_OK ||
+	    !sk_valid_name(event) || sk_msg_get_uint_opt(req, SK_K_SESSION_ID, 0, &id) != SK_OK ||
+	    id > INT64_MAX)
+		return reply_status(reply, SK_ST_BAD_REQUEST);
+	r = broker_audit(c, "session_event", user, event,
+	                 audit_field_int(NULL, "session", (int64_t)id));
+	return r == SK_OK ? reply_status(reply, SK_ST_OK) : r;
 }

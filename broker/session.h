@@ -6,5 +6,6 @@
 
 int session_open(struct broker_conn *c, const struct sk_msg *req, struct sk_msg *reply);
 int session_close(struct broker_conn *c, const struct sk_msg *req, struct sk_msg *reply);
+int session_event(struct broker_conn *c, const struct sk_msg *req, struct sk_msg *reply);
 
 #endif

@@ -30,6 +30,8 @@ int cli_call(struct cli *c, const struct sk_msg *req, struct sk_msg **reply);
 int cli_status_error(const struct sk_msg *reply, const char *user);
 /* Prints a JSON document: as JSON with --json, else as indented "key: value" lines. */
 void cli_print_json(const struct cli *c, json_object *doc);
+/* Sends a request (with the user when given) and prints the JSON the broker returns. */
+int cli_show_json(struct cli *c, unsigned type, const char *user);
 /* Looks for --name VALUE in c->argv; returns VALUE or NULL. */
 const char *cli_option(const struct cli *c, const char *name);
 int cli_flag(const struct cli *c, const char *name);
@@ -44,6 +46,9 @@ int cli_user_reset_password(struct cli *c);
 int cli_totp_enroll(struct cli *c);
 int cli_totp_remove(struct cli *c);
 int cli_audit_verify(struct cli *c);
+int cli_fido2_enroll(struct cli *c);
+int cli_fido2_list(struct cli *c);
+int cli_fido2_remove(struct cli *c);
 int cli_status(struct cli *c);
 
 #endif

@@ -75,7 +75,8 @@ static int
 is_option_with_value(const char *a)
 {
 	static const char *with_value[] = { "--profile", "--algorithm", "--digits", "--period",
-	                                    "--secret", "--code", NULL };
+	                                    "--secret", "--code", "--uv", "--reason", "--cert",
+	                                    "--note", "--reader", "--kind", NULL };
 
 	for (int i = 0; with_value[i]; i++)
 		if (strcmp(a, with_value[i]) == 0)

@@ -23,6 +23,10 @@ static const struct command {
 	{ "totp", "enroll", cli_totp_enroll, "USER [--algorithm sha1|sha256|sha512] [--digits 6|8]"
 	  " [--period N] [--secret BASE32] [--code CODE]" },
 	{ "totp", "remove", cli_totp_remove, "USER" },
+	{ "fido2", "enroll", cli_fido2_enroll, "USER [--uv required|preferred|discouraged]"
+	  " [--resident]" },
+	{ "fido2", "list", cli_fido2_list, "USER" },
+	{ "fido2", "remove", cli_fido2_remove, "USER ID" },
 	{ "audit", "verify", cli_audit_verify, "" },
 	{ "status", NULL, cli_status, "" },
 };

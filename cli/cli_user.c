@@ -8,9 +8,8 @@
 #include "sk_i18n.h"
 #include "sk_proto.h"
 
-/* Sends a request (with the user when given) and prints the JSON the broker returns. */
-static int
-show_json(struct cli *c, unsigned type, const char *user)
+int
+cli_show_json(struct cli *c, unsigned type, const char *user)
 {
 	struct sk_msg *req = cli_request(type), *reply = NULL;
 	char *text = malloc(SK_TEXT_MAX + 1);
@@ -123,19 +122,19 @@ cli_user_show(struct cli *c)
 		fprintf(stderr, "%s\n", _("sekimori: a user name is required"));
 		return CLI_USAGE;
 	}
-	return show_json(c, SK_REQ_USER_SHOW, user);
+	return cli_show_json(c, SK_REQ_USER_SHOW, user);
 }
 
 int
 cli_user_list(struct cli *c)
 {
-	return show_json(c, SK_REQ_USER_LIST, NULL);
+	return cli_show_json(c, SK_REQ_USER_LIST, NULL);
 }
 
 int
 cli_status(struct cli *c)
 {
-	return show_json(c, SK_REQ_STATUS, NULL);
+	return cli_show_json(c, SK_REQ_STATUS, NULL);
 }
 
 int

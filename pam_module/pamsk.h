@@ -54,6 +54,11 @@ void pamsk_say_locked(struct pamsk *m, const struct sk_msg *reply);
 void pamsk_say_unavailable(struct pamsk *m);
 void pamsk_format_time(int64_t t, char *out, size_t outsz);
 
+/* Device evidence for AUTH_FINISH: run the device, add what it produced (or SK_K_DEVICE_FAIL
+ * so the broker records the failed attempt). PAM_SUCCESS to go on to AUTH_FINISH. */
+int pamsk_collect_fido2(struct pamsk *m, const struct sk_msg *begin, struct sk_msg *finish);
+int pamsk_collect_card(struct pamsk *m, const struct sk_msg *begin, struct sk_msg *finish);
+
 int pamsk_authenticate(struct pamsk *m);
 int pamsk_account(struct pamsk *m);
 int pamsk_chauthtok(struct pamsk *m);

@@ -10,55 +10,53 @@
 #include "sk_proto.h"
 #include "sk_totp.h"
 
-struct collected {
-	char *password;
-	char *otp;
-	int stack;
-};
-
-static void
-collected_free(struct collected *c)
+/* Adds a typed secret to the request: over-long answers are refused, never cut into
+ * something else, and the copy from the conversation is wiped at once. */
+static int
+put_secret(struct sk_msg *finish, unsigned key, char *answer, size_t max)
 {
-	pamsk_free_secret(c->password);
-	pamsk_free_secret(c->otp);
-	c->password = c->otp = NULL;
+	int r = SK_ERR_RANGE;
+
+	if (answer == NULL)
+		return SK_ERR_IO;
+	if (strlen(answer) <= max)
+		r = sk_msg_put_text(finish, key, answer);
+	pamsk_free_secret(answer);
+	return r;
 }
 
 static int
-collect_step(struct pamsk *m, unsigned step, struct collected *c)
+collect_step(struct pamsk *m, unsigned step, const struct sk_msg *begin, struct sk_msg *finish)
 {
+	int r;
+
 	switch (step) {
 	case SK_METHOD_PASSWORD:
-		c->password = pamsk_prompt(m, 0, _("Password: "));
-		return c->password ? PAM_SUCCESS : PAM_CONV_ERR;
+		r = put_secret(finish, SK_K_PASSWORD, pamsk_prompt(m, 0, _("Password: ")),
+		               SK_PASSWORD_MAX);
+		break;
 	case SK_METHOD_TOTP:
-		c->otp = pamsk_prompt(m, 0, _("One-time code: "));
-		return c->otp ? PAM_SUCCESS : PAM_CONV_ERR;
+		r = put_secret(finish, SK_K_OTP, pamsk_prompt(m, 0, _("One-time code: ")),
+		               SK_TOTP_CODE_MAX);
+		break;
 	case SK_METHOD_STACK:
-		c->stack = 1;
-		return PAM_SUCCESS;
+		r = sk_msg_put_bool(finish, SK_K_STACK_KNOWLEDGE, 1);
+		break;
+	case SK_METHOD_FIDO2:
+		return pamsk_collect_fido2(m, begin, finish);
+	case SK_METHOD_CARD:
+		return pamsk_collect_card(m, begin, finish);
 	default:
 		sk_logerr("the broker asked for step %u, which this module cannot collect", step);
 		return PAM_SERVICE_ERR;
 	}
-}
-
-static int
-add_evidence(struct sk_msg *req, const struct collected *c)
-{
-	/* Over-long answers go to the broker as they are, which refuses them; never cut a
-	 * password into something else. */
-	if (c->password && strlen(c->password) > SK_PASSWORD_MAX)
-		return SK_ERR_RANGE;
-	if (c->otp && strlen(c->otp) > SK_TOTP_CODE_MAX)
-		return SK_ERR_RANGE;
-	if (c->password && sk_msg_put_text(req, SK_K_PASSWORD, c->password) != SK_OK)
-		return SK_ERR_RANGE;
-	if (c->otp && sk_msg_put_text(req, SK_K_OTP, c->otp) != SK_OK)
-		return SK_ERR_RANGE;
-	if (c->stack && sk_msg_put_bool(req, SK_K_STACK_KNOWLEDGE, 1) != SK_OK)
-		return SK_ERR_RANGE;
-	return SK_OK;
+	if (r == SK_ERR_IO)
+		return PAM_CONV_ERR;
+	if (r == SK_ERR_RANGE) {
+		pamsk_error(m, "%s", _("Authentication failed."));
+		return PAM_AUTH_ERR;
+	}
+	return r == SK_OK ? PAM_SUCCESS : PAM_BUF_ERR;
 }
 
 static int
@@ -99,18 +97,11 @@ outcome(struct pamsk *m, const struct sk_msg *reply)
 }
 
 static int
-finish(struct pamsk *m, struct collected *c)
+finish(struct pamsk *m, struct sk_msg *req)
 {
-	struct sk_msg *req = sk_msg_new(SK_REQ_AUTH_FINISH), *reply = NULL;
-	int r;
+	struct sk_msg *reply = NULL;
+	int r = pamsk_call(m, req, &reply, 0);
 
-	if (req == NULL || add_evidence(req, c) != SK_OK) {
-		sk_msg_free(req);
-		pamsk_error(m, "%s", _("Authentication failed."));
-		return PAM_AUTH_ERR;
-	}
-	r = pamsk_call(m, req, &reply, 0);
-	sk_msg_free(req);
 	if (r != SK_OK)
 		return PAM_AUTHINFO_UNAVAIL;
 	r = outcome(m, reply);
@@ -119,7 +110,7 @@ finish(struct pamsk *m, struct collected *c)
 }
 
 static int
-begin_and_collect(struct pamsk *m, struct collected *c)
+begin_and_collect(struct pamsk *m, struct sk_msg *finish_req)
 {
 	struct sk_msg *req = pamsk_request(m, SK_REQ_AUTH_BEGIN), *reply = NULL;
 	char banner[SK_MESSAGE_MAX];
@@ -142,7 +133,7 @@ begin_and_collect(struct pamsk *m, struct collected *c)
 	for (size_t i = 0; i < n && r == PAM_SUCCESS; i++) {
 		uint64_t step;
 		r = sk_msg_get_array_uint(reply, SK_K_STEPS, i, &step) == SK_OK && step < 64 ?
-		    collect_step(m, (unsigned)step, c) : PAM_SERVICE_ERR;
+		    collect_step(m, (unsigned)step, reply, finish_req) : PAM_SERVICE_ERR;
 	}
 	sk_msg_free(reply);
 	return r;
@@ -166,16 +157,18 @@ hook(struct pamsk *m, unsigned type)
 int
 pamsk_authenticate(struct pamsk *m)
 {
-	struct collected c = { 0 };
+	struct sk_msg *finish_req;
 	int r;
 
 	if (m->mode == PAMSK_MODE_PREAUTH)
 		return hook(m, SK_REQ_PREAUTH);
 	if (m->mode == PAMSK_MODE_AUTHFAIL)
 		return hook(m, SK_REQ_AUTHFAIL);
-	r = begin_and_collect(m, &c);
+	if ((finish_req = sk_msg_new(SK_REQ_AUTH_FINISH)) == NULL)
+		return PAM_BUF_ERR;
+	r = begin_and_collect(m, finish_req);
 	if (r == PAM_SUCCESS)
-		r = finish(m, &c);
-	collected_free(&c);
+		r = finish(m, finish_req);
+	sk_msg_free(finish_req);   /* wipes the evidence */
 	return r;
 }
