@@ -141,8 +141,9 @@ main(int argc, char **argv)
 	sk_log_to_stderr(foreground);
 	openlog("sekimorid", LOG_PID, LOG_AUTHPRIV);
 	if (sk_conf_load(conf_path, &b.conf, err, sizeof(err)) != SK_OK) {
-		fprintf(stderr, "sekimorid: %s\n", err);
 		sk_log(LOG_ERR, "configuration refused: %s", err);
+		if (!foreground)
+			fprintf(stderr, "sekimorid: configuration refused: %s\n", err);
 		return 1;
 	}
 	if (b.conf.n_profiles == 0) {

@@ -20,6 +20,7 @@ struct parse_state {
 	struct sk_conf *conf;
 	FILE *f;
 	int line;
+	int section_line;          /* where the current [section] header stands */
 	char dir[PATH_MAX];        /* the config file's folder, for relative paths */
 	char err[512];
 	struct sk_profile *cur;    /* NULL inside [broker] */
@@ -447,7 +448,7 @@ start_section(struct parse_state *st, const char *section)
 		if (st->conf->n_profiles >= SK_PROFILES_MAX)
 			return fail(st, "too many profiles (at most %d)", SK_PROFILES_MAX);
 		st->cur = &st->conf->profiles[st->conf->n_profiles++];
-		profile_defaults(st->cur, name, st->line);
+		profile_defaults(st->cur, name, st->section_line);
 		return 1;
 	}
 	return fail(st, "unknown section [%s]", section);
@@ -482,8 +483,11 @@ read_line(char *buf, int size, void *arg)
 	struct parse_state *st = arg;
 	char *r = fgets(buf, size, st->f);
 
-	if (r != NULL)
+	if (r != NULL) {
 		st->line++;
+		if (buf[strspn(buf, " \t")] == '[')
+			st->section_line = st->line;
+	}
 	return r;
 }
 

@@ -51,3 +51,12 @@ sk_gettext(const char *msgid)
 	uselocale(old);
 	return s;
 }
+
+/* The PAM module is loaded and unloaded with every PAM handle: give the locale back. */
+__attribute__((destructor)) static void
+sk_i18n_fini(void)
+{
+	if (i18n_locale != (locale_t)0)
+		freelocale(i18n_locale);
+	i18n_locale = (locale_t)0;
+}
