@@ -45,8 +45,12 @@ broker_audit(struct broker_conn *c, const char *event, const char *user, const c
 	if (c->peer_name[0] != '\0')
 		json_object_object_add(ev, "peer", json_object_new_string(c->peer_name));
 	if (extra != NULL) {
-		json_object_object_foreach(extra, k, v)
-			json_object_object_add(ev, k, json_object_get(v));
+		struct json_object_iterator it = json_object_iter_begin(extra);
+		struct json_object_iterator end = json_object_iter_end(extra);
+
+		for (; !json_object_iter_equal(&it, &end); json_object_iter_next(&it))
+			json_object_object_add(ev, json_object_iter_peek_name(&it),
+			                       json_object_get(json_object_iter_peek_value(&it)));
 		json_object_put(extra);
 	}
 	r = audit_log_append(c->b->audit, ev);

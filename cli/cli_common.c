@@ -118,8 +118,13 @@ static void
 print_value(json_object *v, int depth)
 {
 	if (json_object_is_type(v, json_type_object)) {
-		json_object_object_foreach(v, key, val) {
-			printf("%*s%s:", depth * 2, "", key);
+		struct json_object_iterator it = json_object_iter_begin(v);
+		struct json_object_iterator end = json_object_iter_end(v);
+
+		for (; !json_object_iter_equal(&it, &end); json_object_iter_next(&it)) {
+			json_object *val = json_object_iter_peek_value(&it);
+
+			printf("%*s%s:", depth * 2, "", json_object_iter_peek_name(&it));
 			if (json_object_is_type(val, json_type_object) ||
 			    json_object_is_type(val, json_type_array)) {
 				printf("\n");

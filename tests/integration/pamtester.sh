@@ -37,6 +37,7 @@ mkdir -p "$dir/pam.d"
 for phase in auth account password session; do
 	echo "$phase required $SK_PAM_MODULE profile=mynumber conf=$dir/sekimori.conf"
 done > "$dir/pam.d/sk-pamtester"
+printf '%s required pam_deny.so\n' auth account password session > "$dir/pam.d/other"
 
 "$SK_SEKIMORID" -c "$dir/sekimori.conf" -f 2> "$dir/broker.log" &
 broker=$!
