@@ -3,8 +3,10 @@
  * and what happens when a write fails (R-LOG-1: the append fails, so the decision denies).
  *
  * Order per record: the line with its newline in one write(), fdatasync, then the anchor.
- * A crash between the two leaves the log one record ahead of the anchor; open then refuses
- * rather than guess, and the operator decides (sekimori audit verify shows the state). */
+ * A crash between the two leaves the log one record ahead of the anchor; open accepts exactly
+ * that case (the extra record's MAC verifies and its prev is the anchored mac), re-anchors it
+ * and says so in the log. Anything else — a log cut short, rewritten, or further ahead —
+ * is refused, never silently continued. */
 #include "audit_log.h"
 #include "sk_audit_chain.h"
 #include "sk_err.h"
@@ -142,7 +144,7 @@ read_tail(int fd, off_t size, char *buf, size_t bufsz, size_t *len)
  * whole chain is checked by sk_audit_verify; this is the resume point only. */
 static int
 check_tail(const unsigned char *key, const char *line, size_t len, uint64_t *seq,
-           char mac[SK_AUDIT_MAC_HEX + 1])
+           char mac[SK_AUDIT_MAC_HEX + 1], char prev[SK_AUDIT_MAC_HEX + 1])
 {
 	static const char digits[] = "0123456789abcdef";
 	char text[SK_AUDIT_LINE_MAX];
@@ -198,6 +200,13 @@ check_tail(const unsigned char *key, const char *line, size_t len, uint64_t *seq
 		goto out;
 	}
 	*seq = (uint64_t)json_object_get_int64(v);
+	if (!json_object_object_get_ex(obj, "prev", &v) || !json_object_is_type(v, json_type_string) ||
+	    json_object_get_string_len(v) != SK_AUDIT_MAC_HEX) {
+		sk_logerr("last log record malformed (prev)");
+		goto out;
+	}
+	memcpy(prev, json_object_get_string(v), SK_AUDIT_MAC_HEX);
+	prev[SK_AUDIT_MAC_HEX] = '\0';
 	memcpy(mac, hex, SK_AUDIT_MAC_HEX);
 	mac[SK_AUDIT_MAC_HEX] = '\0';
 	rc = SK_OK;
@@ -213,7 +222,7 @@ static int
 resume(struct audit_log *log, off_t size, const struct sk_audit_anchor *anchor)
 {
 	char line[SK_AUDIT_LINE_MAX + 1];
-	char mac[SK_AUDIT_MAC_HEX + 1];
+	char mac[SK_AUDIT_MAC_HEX + 1], prev[SK_AUDIT_MAC_HEX + 1];
 	uint64_t seq = 0;
 	size_t len = 0;
 	int rc;
@@ -234,10 +243,17 @@ resume(struct audit_log *log, off_t size, const struct sk_audit_anchor *anchor)
 	}
 	rc = read_tail(log->log_fd, size, line, sizeof(line), &len);
 	if (rc == SK_OK)
-		rc = check_tail(log->key, line, len, &seq, mac);
+		rc = check_tail(log->key, line, len, &seq, mac, prev);
 	if (rc != SK_OK)
 		return rc;
-	if (seq != anchor->seq || CRYPTO_memcmp(mac, anchor->mac, SK_AUDIT_MAC_HEX) != 0) {
+	if (seq == anchor->seq + 1 && CRYPTO_memcmp(prev, anchor->mac, SK_AUDIT_MAC_HEX) == 0) {
+		struct sk_audit_anchor a = { .seq = seq };
+
+		memcpy(a.mac, mac, sizeof(a.mac));
+		if (sk_audit_anchor_write(log->anchor_fd, &a) != SK_OK)
+			return SK_ERR_AUDIT;
+		sk_logwarn("record %" PRIu64 " was written but not anchored (crash?); anchored now", seq);
+	} else if (seq != anchor->seq || CRYPTO_memcmp(mac, anchor->mac, SK_AUDIT_MAC_HEX) != 0) {
 		sk_logerr("last log record (seq %" PRIu64 ") does not match the anchor (seq %" PRIu64
 		          "): log truncated or rewritten",
 		          seq, anchor->seq);

@@ -240,7 +240,7 @@ password_verify(const char *pw, const char *hash)
 		if (out_len == hash_len && CRYPTO_memcmp(cd->output, hash, hash_len) == 0) {
 			rc = SK_OK;
 		} else {
-			sk_logerr("password does not match");
+			sk_logdebug("password does not match");   /* an outcome, not an error */
 			rc = SK_ERR_DENIED;
 		}
 	}

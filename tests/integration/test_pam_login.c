@@ -27,7 +27,7 @@ static const char *profiles =
 	"methods = password, totp\ndeny = 2\nunlock_time = 2\ntotp_window = 2\n"
 	"[profile privileged]\n"
 	"methods = password, totp\ndeny = 2\nunlock_time = 0\npassword_min_length = 14\n"
-	"password_min_classes = 4\n";
+	"password_min_classes = 4\npassword_max_age = 60\ntotp_window = 2\n";
 
 static struct sk_fixture fx;
 
@@ -267,6 +267,93 @@ test_parallel_guesses(void **state)
 	assert_int_equal(skfx_audit_count(&fx, "\"user\":\"race1\"", "\"result\":\"locked\"", NULL), 9);
 }
 
+struct code_racer {
+	const char *user;
+	const char *password;
+	const char *code;
+	int result;
+};
+
+static void *
+race_code(void *arg)
+{
+	struct code_racer *r = arg;
+	struct skpd d;
+
+	r->result = skpd_authenticate(&d, fx.pamdir, "sk-test", r->user, NULL, r->password, r->code);
+	return NULL;
+}
+
+/* A TOTP code is accepted once only, also when logins race with the same code. */
+static void
+test_same_code_race(void **state)
+{
+	struct account a;
+	struct code_racer r[6];
+	pthread_t t[6];
+	char code[16];
+	int wins = 0;
+
+	(void)state;
+	ready_account(&a, "race2", "mynumber");
+	skfx_totp_code(a.seed, 60, code, sizeof(code));
+	for (int i = 0; i < 6; i++) {
+		r[i] = (struct code_racer){ a.name, a.password, code, -1 };
+		assert_int_equal(pthread_create(&t[i], NULL, race_code, &r[i]), 0);
+	}
+	for (int i = 0; i < 6; i++) {
+		assert_int_equal(pthread_join(t[i], NULL), 0);
+		wins += r[i].result == PAM_SUCCESS;
+	}
+	assert_int_equal(wins, 1);
+	assert_int_equal(skfx_audit_count(&fx, "\"user\":\"race2\"", "\"result\":\"allow\"", NULL),
+	                 2);   /* the first login of ready_account, and one winner */
+}
+
+/* R-CRED-3, R-PRIV-5: a password older than the profile's maximum age must be changed. */
+static void
+test_password_expiry(void **state)
+{
+	struct account a;
+	struct skpd d;
+	char cmd[1024], code[16];
+
+	(void)state;
+	ready_account(&a, "old1", "privileged");   /* privileged: password_max_age = 60 */
+	snprintf(cmd, sizeof(cmd), "sqlite3 '%s/state/sekimori.db' \"UPDATE users SET pw_changed ="
+	         " pw_changed - 61 * 86400 WHERE name = 'old1'\"", fx.dir);
+	assert_int_equal(system(cmd), 0);
+	skfx_totp_code(a.seed, 60, code, sizeof(code));
+	skpd_begin(&d, fx.pamdir, "sk-test", a.name, NULL, a.password, code, NULL);
+	assert_int_equal(pam_authenticate(d.pamh, 0), PAM_SUCCESS);
+	d.last = pam_acct_mgmt(d.pamh, 0);
+	assert_int_equal(d.last, PAM_NEW_AUTHTOK_REQD);
+	assert_true(skpd_contains(&d, "expired"));
+	assert_int_equal(skpd_end(&d), PAM_SUCCESS);
+}
+
+/* R-LOGIN-1: the tally survives a broker restart. */
+static void
+test_tally_survives_restart(void **state)
+{
+	struct account a;
+	struct skpd d;
+	char out[4096];
+
+	(void)state;
+	ready_account(&a, "keep1", "mynumber");
+	for (int i = 0; i < 2; i++)
+		assert_int_equal(skpd_authenticate(&d, fx.pamdir, "sk-test", a.name, NULL, "nope",
+		                                   "000000"), PAM_AUTH_ERR);
+	skfx_stop_broker(&fx);
+	skfx_restart(&fx);
+	assert_int_equal(skfx_cli(&fx, "--json user show keep1", NULL, out, sizeof(out)), 0);
+	assert_non_null(strstr(out, "\"failures\":2"));
+	assert_int_equal(skpd_authenticate(&d, fx.pamdir, "sk-test", a.name, NULL, "nope", "000000"),
+	                 PAM_AUTH_ERR);
+	assert_true(skpd_contains(&d, "locked"));
+}
+
 /* R-LOGIN-1: the session shows the last login, the last logout and the failures since, and
  * exports the idle timeout. */
 static void
@@ -390,6 +477,9 @@ main(void)
 		cmocka_unit_test(test_lockout_and_unlock),
 		cmocka_unit_test(test_lock_expires),
 		cmocka_unit_test(test_parallel_guesses),
+		cmocka_unit_test(test_same_code_race),
+		cmocka_unit_test(test_password_expiry),
+		cmocka_unit_test(test_tally_survives_restart),
 		cmocka_unit_test(test_last_login_report),
 		cmocka_unit_test(test_unknown_user),
 		cmocka_unit_test(test_no_factors),

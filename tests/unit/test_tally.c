@@ -1,0 +1,223 @@
+/* The attempt limit (R-LOGIN-1: a limit on login attempts; R-PRIV-5: privileged IDs get a
+ * stricter one, e.g. unlock_time 0 = only an administrator unlocks). The tally functions are
+ * pure, so time is just a number here. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "sk_log.h"
+#include "tally.h"
+
+#define T0 INT64_C(1900000000)   /* an arbitrary epoch second */
+
+static void
+fresh(struct tally *t)
+{
+	t->fail_count = 99;
+	t->fail_first = 99;
+	t->locked = 99;
+	t->locked_until = 99;
+	tally_clear(t);
+	assert_int_equal(t->fail_count, 0);
+	assert_int_equal(t->fail_first, 0);
+	assert_int_equal(t->locked, 0);
+	assert_int_equal(t->locked_until, 0);
+}
+
+/* R-LOGIN-1: the deny-th failure locks, not one earlier; remaining counts down to 0. */
+static void
+test_lock_after_deny_failures(void **state)
+{
+	const struct tally_limits l = { .deny = 5, .fail_interval = 900, .unlock_time = 600 };
+	struct tally t;
+
+	(void)state;
+	fresh(&t);
+	assert_int_equal(tally_remaining(&t, &l), 5);
+	for (unsigned i = 1; i < 5; i++) {
+		tally_normalize(&t, &l, T0 + i);
+		assert_int_equal(tally_record_failure(&t, &l, T0 + i), 0);
+		assert_false(tally_is_locked(&t));
+		assert_int_equal(tally_remaining(&t, &l), 5 - i);
+	}
+	assert_int_equal(t.fail_first, T0 + 1);
+	tally_normalize(&t, &l, T0 + 5);
+	assert_int_equal(tally_record_failure(&t, &l, T0 + 5), 1);
+	assert_true(tally_is_locked(&t));
+	assert_int_equal(tally_remaining(&t, &l), 0);
+	assert_int_equal(t.locked_until, T0 + 5 + 600);
+}
+
+/* deny = 1: the first failure locks. */
+static void
+test_deny_one(void **state)
+{
+	const struct tally_limits l = { .deny = 1, .fail_interval = 60, .unlock_time = 0 };
+	struct tally t;
+
+	(void)state;
+	fresh(&t);
+	assert_int_equal(tally_remaining(&t, &l), 1);
+	assert_int_equal(tally_record_failure(&t, &l, T0), 1);
+	assert_true(tally_is_locked(&t));
+	assert_int_equal(t.locked_until, 0);
+}
+
+/* Failures older than fail_interval (counted from the first failure of the run) are
+ * forgotten; at exactly fail_interval they still count. */
+static void
+test_old_failures_forgotten(void **state)
+{
+	const struct tally_limits l = { .deny = 3, .fail_interval = 900, .unlock_time = 600 };
+	struct tally t;
+
+	(void)state;
+	fresh(&t);
+	assert_int_equal(tally_record_failure(&t, &l, T0), 0);
+	assert_int_equal(tally_record_failure(&t, &l, T0 + 10), 0);
+	assert_int_equal(tally_remaining(&t, &l), 1);
+	tally_normalize(&t, &l, T0 + 900);
+	assert_int_equal(t.fail_count, 2);
+	assert_int_equal(tally_remaining(&t, &l), 1);
+	tally_normalize(&t, &l, T0 + 901);
+	assert_int_equal(t.fail_count, 0);
+	assert_int_equal(tally_remaining(&t, &l), 3);
+	/* A new run starts at the next failure: two more do not lock... */
+	assert_int_equal(tally_record_failure(&t, &l, T0 + 901), 0);
+	assert_int_equal(t.fail_first, T0 + 901);
+	assert_int_equal(tally_record_failure(&t, &l, T0 + 902), 0);
+	assert_false(tally_is_locked(&t));
+	/* ...the third within the interval does. */
+	tally_normalize(&t, &l, T0 + 1000);
+	assert_int_equal(tally_record_failure(&t, &l, T0 + 1000), 1);
+	assert_true(tally_is_locked(&t));
+}
+
+/* Without normalize nothing is forgotten: the record itself never drops failures. */
+static void
+test_failures_add_up_within_interval(void **state)
+{
+	const struct tally_limits l = { .deny = 3, .fail_interval = 60, .unlock_time = 30 };
+	struct tally t;
+
+	(void)state;
+	fresh(&t);
+	for (int i = 0; i < 2; i++) {
+		tally_normalize(&t, &l, T0 + 30 * i);
+		assert_int_equal(tally_record_failure(&t, &l, T0 + 30 * i), 0);
+	}
+	tally_normalize(&t, &l, T0 + 60);
+	assert_int_equal(tally_record_failure(&t, &l, T0 + 60), 1);
+	assert_int_equal(t.locked_until, T0 + 90);
+}
+
+/* A timed lock opens at locked_until, not a second before. */
+static void
+test_timed_lock_opens(void **state)
+{
+	const struct tally_limits l = { .deny = 2, .fail_interval = 900, .unlock_time = 2 };
+	struct tally t;
+
+	(void)state;
+	fresh(&t);
+	tally_record_failure(&t, &l, T0);
+	assert_int_equal(tally_record_failure(&t, &l, T0 + 1), 1);
+	assert_int_equal(t.locked_until, T0 + 3);
+	tally_normalize(&t, &l, T0 + 2);
+	assert_true(tally_is_locked(&t));
+	assert_int_equal(tally_remaining(&t, &l), 0);
+	tally_normalize(&t, &l, T0 + 3);
+	assert_false(tally_is_locked(&t));
+	assert_int_equal(t.fail_count, 0);
+	assert_int_equal(tally_remaining(&t, &l), 2);
+	/* After the lock opens, the count starts again from zero. */
+	assert_int_equal(tally_record_failure(&t, &l, T0 + 4), 0);
+	assert_int_equal(tally_remaining(&t, &l), 1);
+}
+
+/* R-PRIV-5: unlock_time 0 never opens by time; only an administrator's clear does. */
+static void
+test_admin_only_lock(void **state)
+{
+	const struct tally_limits l = { .deny = 3, .fail_interval = 3600, .unlock_time = 0 };
+	static const int64_t later[] = { 1, 3600, 86400, 86400 * 365, INT64_C(1) << 40 };
+	struct tally t;
+
+	(void)state;
+	fresh(&t);
+	for (int i = 0; i < 3; i++)
+		tally_record_failure(&t, &l, T0 + i);
+	assert_true(tally_is_locked(&t));
+	assert_int_equal(t.locked_until, 0);
+	for (size_t i = 0; i < sizeof(later) / sizeof(later[0]); i++) {
+		tally_normalize(&t, &l, T0 + later[i]);
+		assert_true(tally_is_locked(&t));
+		assert_int_equal(tally_remaining(&t, &l), 0);
+	}
+	/* Neither does the fail_interval forget a locked account's failures. */
+	assert_int_equal(t.fail_count, 3);
+	tally_clear(&t);   /* sekimori user unlock */
+	assert_false(tally_is_locked(&t));
+	assert_int_equal(tally_remaining(&t, &l), 3);
+}
+
+/* While locked, failures are not counted (the lock does not grow, and the count is not
+ * pushed past deny); the call reports no new lock. */
+static void
+test_no_counting_while_locked(void **state)
+{
+	const struct tally_limits l = { .deny = 2, .fail_interval = 900, .unlock_time = 60 };
+	struct tally t;
+
+	(void)state;
+	fresh(&t);
+	tally_record_failure(&t, &l, T0);
+	assert_int_equal(tally_record_failure(&t, &l, T0 + 1), 1);
+	for (int i = 2; i < 50; i++) {
+		tally_normalize(&t, &l, T0 + i);
+		assert_int_equal(tally_record_failure(&t, &l, T0 + i), 0);
+		assert_int_equal(t.fail_count, 2);
+		assert_int_equal(t.locked_until, T0 + 61);   /* not extended */
+		assert_true(tally_is_locked(&t));
+	}
+}
+
+/* remaining never underflows when deny shrinks below the count already recorded (a profile
+ * made stricter while failures were on record). */
+static void
+test_remaining_with_stricter_limit(void **state)
+{
+	const struct tally_limits loose = { .deny = 10, .fail_interval = 900, .unlock_time = 60 };
+	const struct tally_limits strict = { .deny = 3, .fail_interval = 900, .unlock_time = 0 };
+	struct tally t;
+
+	(void)state;
+	fresh(&t);
+	for (int i = 0; i < 5; i++)
+		assert_int_equal(tally_record_failure(&t, &loose, T0 + i), 0);
+	assert_int_equal(tally_remaining(&t, &loose), 5);
+	assert_int_equal(tally_remaining(&t, &strict), 0);
+	/* The next failure under the stricter limit locks at once, for an administrator. */
+	assert_int_equal(tally_record_failure(&t, &strict, T0 + 6), 1);
+	assert_int_equal(t.locked_until, 0);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_lock_after_deny_failures),
+		cmocka_unit_test(test_deny_one),
+		cmocka_unit_test(test_old_failures_forgotten),
+		cmocka_unit_test(test_failures_add_up_within_interval),
+		cmocka_unit_test(test_timed_lock_opens),
+		cmocka_unit_test(test_admin_only_lock),
+		cmocka_unit_test(test_no_counting_while_locked),
+		cmocka_unit_test(test_remaining_with_stricter_limit),
+	};
+
+	sk_log_to_stderr(1);
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
