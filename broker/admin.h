@@ -11,6 +11,9 @@ int admin_user_add(struct broker_conn *c, const struct sk_msg *req, struct sk_ms
 int admin_user_show(struct broker_conn *c, const struct sk_msg *req, struct sk_msg *reply);
 int admin_user_list(struct broker_conn *c, const struct sk_msg *req, struct sk_msg *reply);
 int admin_user_unlock(struct broker_conn *c, const struct sk_msg *req, struct sk_msg *reply);
+int admin_user_lock(struct broker_conn *c, const struct sk_msg *req, struct sk_msg *reply);
+int admin_user_disable(struct broker_conn *c, const struct sk_msg *req, struct sk_msg *reply);
+int admin_user_enable(struct broker_conn *c, const struct sk_msg *req, struct sk_msg *reply);
 int admin_user_reset_password(struct broker_conn *c, const struct sk_msg *req,
                               struct sk_msg *reply);
 int admin_totp_enroll_begin(struct broker_conn *c, const struct sk_msg *req,

@@ -303,6 +303,44 @@ admin_user_unlock(struct broker_conn *c, const struct sk_msg *req, struct sk_msg
 	return admin_change_user(c, req, reply, "admin.user_unlock", do_unlock, NULL);
 }
 
+/* Locked until an administrator unlocks, whatever the profile's unlock_time (R-INC-1). */
+static int
+do_lock(struct broker_conn *c, struct user_rec *u, void *arg)
+{
+	(void)arg;
+	u->tally.locked = 1;
+	u->tally.locked_until = 0;
+	return store_user_save_auth(c->db, u);
+}
+
+int
+admin_user_lock(struct broker_conn *c, const struct sk_msg *req, struct sk_msg *reply)
+{
+	return admin_change_user(c, req, reply, "admin.user_lock", do_lock, NULL);
+}
+
+static int
+do_set_disabled(struct broker_conn *c, struct user_rec *u, void *arg)
+{
+	return store_user_set_disabled(c->db, u->id, *(const int *)arg);
+}
+
+int
+admin_user_disable(struct broker_conn *c, const struct sk_msg *req, struct sk_msg *reply)
+{
+	static const int yes = 1;
+
+	return admin_change_user(c, req, reply, "admin.user_disable", do_set_disabled, (void *)&yes);
+}
+
+int
+admin_user_enable(struct broker_conn *c, const struct sk_msg *req, struct sk_msg *reply)
+{
+	static const int no = 0;
+
+	return admin_change_user(c, req, reply, "admin.user_enable", do_set_disabled, (void *)&no);
+}
+
 static int
 do_reset(struct broker_conn *c, struct user_rec *u, void *arg)
 {

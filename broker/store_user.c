@@ -202,3 +202,16 @@ store_user_set_logout(sqlite3 *db, int64_t user_id, int64_t when)
 	sqlite3_bind_int64(st, 2, user_id);
 	return step_done(db, st, "update logout");
 }
+
+int
+store_user_set_disabled(sqlite3 *db, int64_t user_id, int disabled)
+{
+	sqlite3_stmt *st;
+	int r;
+
+	if ((r = store_prepare(db, "UPDATE users SET disabled = ? WHERE id = ?", &st)))
+		return r;
+	sqlite3_bind_int(st, 1, disabled != 0);
+	sqlite3_bind_int64(st, 2, user_id);
+	return step_done(db, st, "update disabled");
+}

@@ -40,6 +40,7 @@ int store_user_set_password(sqlite3 *db, struct user_rec *u, const char *hash, i
 /* Calls fn for each of the last `limit` history hashes; fn returns non-zero to stop. */
 int store_user_history(sqlite3 *db, int64_t user_id, unsigned limit,
                        int (*fn)(void *, const char *), void *arg);
+int store_user_set_disabled(sqlite3 *db, int64_t user_id, int disabled);
 int store_user_set_logout(sqlite3 *db, int64_t user_id, int64_t when);
 
 #endif

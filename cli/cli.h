@@ -42,6 +42,9 @@ int cli_user_add(struct cli *c);
 int cli_user_show(struct cli *c);
 int cli_user_list(struct cli *c);
 int cli_user_unlock(struct cli *c);
+int cli_user_lock(struct cli *c);
+int cli_user_disable(struct cli *c);
+int cli_user_enable(struct cli *c);
 int cli_user_reset_password(struct cli *c);
 int cli_totp_enroll(struct cli *c);
 int cli_totp_remove(struct cli *c);
@@ -49,6 +52,10 @@ int cli_audit_verify(struct cli *c);
 int cli_fido2_enroll(struct cli *c);
 int cli_fido2_list(struct cli *c);
 int cli_fido2_remove(struct cli *c);
+int cli_card_enroll(struct cli *c);
+int cli_card_list(struct cli *c);
+int cli_card_revoke(struct cli *c);
+int cli_card_dispose(struct cli *c);
 int cli_status(struct cli *c);
 
 #endif

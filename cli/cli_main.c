@@ -19,6 +19,9 @@ static const struct command {
 	{ "user", "show", cli_user_show, "USER" },
 	{ "user", "list", cli_user_list, "" },
 	{ "user", "unlock", cli_user_unlock, "USER" },
+	{ "user", "lock", cli_user_lock, "USER" },
+	{ "user", "disable", cli_user_disable, "USER" },
+	{ "user", "enable", cli_user_enable, "USER" },
 	{ "user", "reset-password", cli_user_reset_password, "USER" },
 	{ "totp", "enroll", cli_totp_enroll, "USER [--algorithm sha1|sha256|sha512] [--digits 6|8]"
 	  " [--period N] [--secret BASE32] [--code CODE]" },
@@ -27,6 +30,11 @@ static const struct command {
 	  " [--resident]" },
 	{ "fido2", "list", cli_fido2_list, "USER" },
 	{ "fido2", "remove", cli_fido2_remove, "USER ID" },
+	{ "card", "enroll", cli_card_enroll, "USER [--kind jpki|piv|piv-card] [--reader NAME]" },
+	{ "card", "list", cli_card_list, "USER" },
+	{ "card", "revoke", cli_card_revoke, "USER|--cert HASH --reason lost|damaged|returned" },
+	{ "card", "dispose", cli_card_dispose, "USER|--cert HASH --reason collected|destroyed"
+	  " [--note TEXT]" },
 	{ "audit", "verify", cli_audit_verify, "" },
 	{ "status", NULL, cli_status, "" },
 };

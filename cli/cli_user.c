@@ -137,22 +137,43 @@ cli_status(struct cli *c)
 	return cli_show_json(c, SK_REQ_STATUS, NULL);
 }
 
+/* A verb that takes a user and says one line when done. */
+static int
+simple_verb(struct cli *c, unsigned type, const char *done)
+{
+	int r = user_verb(c, type, NULL);
+
+	if (r == CLI_OK && !c->json)
+		printf("%s\n", done);
+	return r;
+}
+
 int
 cli_user_unlock(struct cli *c)
 {
-	int r = user_verb(c, SK_REQ_USER_UNLOCK, NULL);
+	return simple_verb(c, SK_REQ_USER_UNLOCK, _("Unlocked."));
+}
 
-	if (r == CLI_OK && !c->json)
-		printf("%s\n", _("Unlocked."));
-	return r;
+int
+cli_user_lock(struct cli *c)
+{
+	return simple_verb(c, SK_REQ_USER_LOCK, _("Locked until an administrator unlocks."));
+}
+
+int
+cli_user_disable(struct cli *c)
+{
+	return simple_verb(c, SK_REQ_USER_DISABLE, _("Disabled."));
+}
+
+int
+cli_user_enable(struct cli *c)
+{
+	return simple_verb(c, SK_REQ_USER_ENABLE, _("Enabled."));
 }
 
 int
 cli_totp_remove(struct cli *c)
 {
-	int r = user_verb(c, SK_REQ_TOTP_REMOVE, NULL);
-
-	if (r == CLI_OK && !c->json)
-		printf("%s\n", _("TOTP token removed."));
-	return r;
+	return simple_verb(c, SK_REQ_TOTP_REMOVE, _("TOTP token removed."));
 }

@@ -27,12 +27,12 @@
 #include "sk_proto.h"
 
 #define MAX_CLIENTS 32
-#define REQUEST_TIMEOUT_MS 4000
+#define REQUEST_TIMEOUT_MS 5000
 #define FLOOD 300
 
 static const char *profiles =
 	"max_clients = 32\n"
-	"request_timeout_ms = 4000\n"
+	"request_timeout_ms = 5000\n"
 	"[profile mynumber]\n"
 	"classes = knowledge, possession\n"
 	"methods = password, totp\n";

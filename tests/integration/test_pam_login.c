@@ -388,6 +388,37 @@ test_last_login_report(void **state)
 	                                  NULL), 1);
 }
 
+/* R-INC-1: an administrator stops an ID at once (lock), or disables it; both are audited. */
+static void
+test_admin_lock_disable(void **state)
+{
+	struct account a;
+	struct skpd d;
+	char code[16], out[4096];
+
+	(void)state;
+	ready_account(&a, "inc1", "mynumber");
+	skfx_totp_code(a.seed, 60, code, sizeof(code));
+	assert_int_equal(skfx_cli(&fx, "user lock inc1", NULL, out, sizeof(out)), 0);
+	assert_int_equal(skpd_authenticate(&d, fx.pamdir, "sk-test", a.name, NULL, a.password, code),
+	                 PAM_AUTH_ERR);
+	assert_true(skpd_contains(&d, "administrator"));
+	assert_int_equal(skfx_cli(&fx, "user unlock inc1", NULL, out, sizeof(out)), 0);
+	assert_int_equal(skfx_cli(&fx, "user disable inc1", NULL, out, sizeof(out)), 0);
+	assert_int_equal(skpd_authenticate(&d, fx.pamdir, "sk-test", a.name, NULL, a.password, code),
+	                 PAM_AUTH_ERR);
+	skpd_begin(&d, fx.pamdir, "sk-test", a.name, NULL, NULL);
+	d.last = pam_acct_mgmt(d.pamh, 0);
+	assert_int_equal(d.last, PAM_ACCT_EXPIRED);
+	assert_int_equal(skpd_end(&d), PAM_SUCCESS);
+	assert_int_equal(skfx_cli(&fx, "user enable inc1", NULL, out, sizeof(out)), 0);
+	assert_int_equal(skpd_authenticate(&d, fx.pamdir, "sk-test", a.name, NULL, a.password, code),
+	                 PAM_SUCCESS);
+	assert_int_equal(skfx_audit_count(&fx, "\"event\":\"admin.user_lock\"", NULL), 1);
+	assert_int_equal(skfx_audit_count(&fx, "\"user\":\"inc1\"", "\"reason\":\"disabled\"",
+	                                  NULL), 1);
+}
+
 /* Unknown users are asked the same questions as real ones and are denied. */
 static void
 test_unknown_user(void **state)
@@ -481,6 +512,7 @@ main(void)
 		cmocka_unit_test(test_password_expiry),
 		cmocka_unit_test(test_tally_survives_restart),
 		cmocka_unit_test(test_last_login_report),
+		cmocka_unit_test(test_admin_lock_disable),
 		cmocka_unit_test(test_unknown_user),
 		cmocka_unit_test(test_no_factors),
 		cmocka_unit_test(test_audit_verify),
