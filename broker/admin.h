@@ -35,6 +35,10 @@ int admin_card_dispose(struct broker_conn *c, const struct sk_msg *req, struct s
 /* Shared by the admin handlers: the target user from SK_K_USER, validated. */
 int admin_target_user(const struct sk_msg *req, char *user, size_t cap);
 struct user_rec;
+/* Reads the target user and runs fn under that user's lock. */
+int admin_with_user_lock(struct broker_conn *c, const struct sk_msg *req, struct sk_msg *reply,
+                         int (*fn)(struct broker_conn *, const struct sk_msg *, const char *,
+                                   struct sk_msg *));
 /* Runs fn on the target user under the user's lock, in one transaction with its audit
  * record (event); answers NOT_FOUND / OK. */
 int admin_change_user(struct broker_conn *c, const struct sk_msg *req, struct sk_msg *reply,

@@ -98,17 +98,7 @@ out:
 int
 admin_totp_enroll_begin(struct broker_conn *c, const struct sk_msg *req, struct sk_msg *reply)
 {
-	char name[SK_USER_MAX];
-	pthread_mutex_t *lock;
-	int r;
-
-	if (admin_target_user(req, name, sizeof(name)) != SK_OK)
-		return reply_status(reply, SK_ST_BAD_REQUEST);
-	lock = broker_user_lock(c->b, name);
-	pthread_mutex_lock(lock);
-	r = begin_locked(c, req, name, reply);
-	pthread_mutex_unlock(lock);
-	return r;
+	return admin_with_user_lock(c, req, reply, begin_locked);
 }
 
 static int
@@ -158,17 +148,7 @@ confirm_locked(struct broker_conn *c, const struct sk_msg *req, const char *name
 int
 admin_totp_enroll_confirm(struct broker_conn *c, const struct sk_msg *req, struct sk_msg *reply)
 {
-	char name[SK_USER_MAX];
-	pthread_mutex_t *lock;
-	int r;
-
-	if (admin_target_user(req, name, sizeof(name)) != SK_OK)
-		return reply_status(reply, SK_ST_BAD_REQUEST);
-	lock = broker_user_lock(c->b, name);
-	pthread_mutex_lock(lock);
-	r = confirm_locked(c, req, name, reply);
-	pthread_mutex_unlock(lock);
-	return r;
+	return admin_with_user_lock(c, req, reply, confirm_locked);
 }
 
 static int

@@ -253,6 +253,24 @@ admin_user_list(struct broker_conn *c, const struct sk_msg *req, struct sk_msg *
 }
 
 int
+admin_with_user_lock(struct broker_conn *c, const struct sk_msg *req, struct sk_msg *reply,
+                     int (*fn)(struct broker_conn *, const struct sk_msg *, const char *,
+                               struct sk_msg *))
+{
+	char name[SK_USER_MAX];
+	pthread_mutex_t *lock;
+	int r;
+
+	if (admin_target_user(req, name, sizeof(name)) != SK_OK)
+		return reply_status(reply, SK_ST_BAD_REQUEST);
+	lock = broker_user_lock(c->b, name);
+	pthread_mutex_lock(lock);
+	r = fn(c, req, name, reply);
+	pthread_mutex_unlock(lock);
+	return r;
+}
+
+int
 admin_change_user(struct broker_conn *c, const struct sk_msg *req, struct sk_msg *reply,
                   const char *event, int (*fn)(struct broker_conn *, struct user_rec *, void *),
                   void *arg)

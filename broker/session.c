@@ -13,7 +13,7 @@ insert_session(sqlite3 *db, int64_t user_id, const struct login_ctx *lc, int64_t
                int64_t now, int64_t *id)
 {
 	sqlite3_stmt *st;
-	int r, rc;
+	int r;
 
 	if ((r = store_prepare(db, "INSERT INTO sessions(user_id, service, rhost, tty, pid, opened)"
 	                       " VALUES(?, ?, ?, ?, ?, ?)", &st)))
@@ -24,14 +24,9 @@ insert_session(sqlite3 *db, int64_t user_id, const struct login_ctx *lc, int64_t
 	sqlite3_bind_text(st, 4, lc->tty, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 5, pid);
 	sqlite3_bind_int64(st, 6, now);
-	rc = sqlite3_step(st);
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE) {
-		sk_logerr("insert session: %s", sqlite3_errmsg(db));
-		return SK_ERR_STORE;
-	}
-	*id = sqlite3_last_insert_rowid(db);
-	return SK_OK;
+	if ((r = store_step_done(db, st, "insert session")) == SK_OK)
+		*id = sqlite3_last_insert_rowid(db);
+	return r;
 }
 
 static int
@@ -97,7 +92,7 @@ session_close(struct broker_conn *c, const struct sk_msg *req, struct sk_msg *re
 	sqlite3_stmt *st;
 	struct user_rec u;
 	int64_t now = broker_now();
-	int r, rc;
+	int r;
 
 	if (sk_msg_get_text(req, SK_K_USER, user, sizeof(user)) != SK_OK ||
 	    sk_msg_get_uint(req, SK_K_SESSION_ID, &id) != SK_OK || id > INT64_MAX)
@@ -116,9 +111,7 @@ session_close(struct broker_conn *c, const struct sk_msg *req, struct sk_msg *re
 	sqlite3_bind_int64(st, 1, now);
 	sqlite3_bind_int64(st, 2, (int64_t)id);
 	sqlite3_bind_int64(st, 3, u.id);
-	rc = sqlite3_step(st);
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE || sqlite3_changes(c->db) != 1) {
+	if (store_step_done(c->db, st, "close session") != SK_OK || sqlite3_changes(c->db) != 1) {
 		store_rollback(c->db);
 		return reply_status(reply, SK_ST_NOT_FOUND);
 	}

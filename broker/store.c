@@ -118,6 +118,47 @@ store_prepare(sqlite3 *db, const char *sql, sqlite3_stmt **st)
 }
 
 int
+store_step_done(sqlite3 *db, sqlite3_stmt *st, const char *what)
+{
+	int rc = sqlite3_step(st);
+
+	sqlite3_finalize(st);
+	if (rc == SQLITE_DONE)
+		return SK_OK;
+	sk_logerr("%s: %s", what, sqlite3_errmsg(db));
+	return rc == SQLITE_CONSTRAINT ? SK_ERR_EXISTS : SK_ERR_STORE;
+}
+
+int
+store_select(sqlite3 *db, sqlite3_stmt *st, store_row_reader read_row, void *rows,
+             size_t row_size, size_t cap, size_t *n)
+{
+	int r = SK_OK, rc = SQLITE_DONE;
+
+	*n = 0;
+	while (*n < cap && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if ((r = read_row(st, (char *)rows + *n * row_size)) != SK_OK)
+			break;
+		(*n)++;
+	}
+	if (r == SK_OK && *n < cap && rc != SQLITE_DONE) {
+		sk_logerr("select: %s", sqlite3_errmsg(db));
+		r = SK_ERR_STORE;
+	}
+	sqlite3_finalize(st);
+	return r;
+}
+
+int
+store_select_one(sqlite3 *db, sqlite3_stmt *st, store_row_reader read_row, void *row)
+{
+	size_t n = 0;
+	int r = store_select(db, st, read_row, row, 0, 1, &n);
+
+	return r == SK_OK && n == 0 ? SK_ERR_NOTFOUND : r;
+}
+
+int
 store_col_text(sqlite3_stmt *st, int col, char *buf, size_t cap)
 {
 	const unsigned char *t = sqlite3_column_text(st, col);

@@ -17,6 +17,15 @@ void store_rollback(sqlite3 *db);
 int store_exec(sqlite3 *db, const char *sql);
 /* Prepares a statement; logs and returns SK_ERR_STORE on failure. */
 int store_prepare(sqlite3 *db, const char *sql, sqlite3_stmt **st);
+/* Steps a statement that returns no rows and finalizes it: SK_OK, SK_ERR_EXISTS (a
+ * constraint) or SK_ERR_STORE. */
+int store_step_done(sqlite3 *db, sqlite3_stmt *st, const char *what);
+/* Reads up to cap rows of row_size bytes into rows with read_row, then finalizes st. */
+typedef int (*store_row_reader)(sqlite3_stmt *st, void *row);
+int store_select(sqlite3 *db, sqlite3_stmt *st, store_row_reader read_row, void *rows,
+                 size_t row_size, size_t cap, size_t *n);
+/* One row: SK_ERR_NOTFOUND when there is none. */
+int store_select_one(sqlite3 *db, sqlite3_stmt *st, store_row_reader read_row, void *row);
 /* Copies a text column into buf (truncation is an error). */
 int store_col_text(sqlite3_stmt *st, int col, char *buf, size_t cap);
 

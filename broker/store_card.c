@@ -10,8 +10,10 @@
 	" revoke_reason, replaced_by, collected, destroyed, disposal_note, created"
 
 static int
-read_row(sqlite3_stmt *st, struct card_rec *c)
+read_row(sqlite3_stmt *st, void *row)
 {
+	struct card_rec *c = row;
+
 	memset(c, 0, sizeof(*c));
 	c->id = sqlite3_column_int64(st, 0);
 	c->user_id = sqlite3_column_int64(st, 1);
@@ -31,25 +33,6 @@ read_row(sqlite3_stmt *st, struct card_rec *c)
 	return SK_OK;
 }
 
-static int
-select_rows(sqlite3 *db, sqlite3_stmt *st, struct card_rec *out, size_t cap, size_t *n)
-{
-	int r = SK_OK, rc;
-
-	*n = 0;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW && *n < cap) {
-		if ((r = read_row(st, &out[*n])) != SK_OK)
-			break;
-		(*n)++;
-	}
-	if (r == SK_OK && rc != SQLITE_ROW && rc != SQLITE_DONE) {
-		sk_logerr("select cards: %s", sqlite3_errmsg(db));
-		r = SK_ERR_STORE;
-	}
-	sqlite3_finalize(st);
-	return r;
-}
-
 int
 store_card_list(sqlite3 *db, int64_t user_id, int active_only, struct card_rec *out,
                 size_t cap, size_t *n)
@@ -62,35 +45,19 @@ store_card_list(sqlite3 *db, int64_t user_id, int active_only, struct card_rec *
 		return r;
 	sqlite3_bind_int64(st, 1, user_id);
 	sqlite3_bind_int(st, 2, active_only);
-	return select_rows(db, st, out, cap, n);
+	return store_select(db, st, read_row, out, sizeof(*out), cap, n);
 }
 
 int
 store_card_by_spki(sqlite3 *db, const char *spki_sha256, struct card_rec *out)
 {
 	sqlite3_stmt *st;
-	size_t n = 0;
 	int r;
 
 	if ((r = store_prepare(db, "SELECT " CARD_COLUMNS " FROM cards WHERE spki_sha256 = ?", &st)))
 		return r;
 	sqlite3_bind_text(st, 1, spki_sha256, -1, SQLITE_STATIC);
-	if ((r = select_rows(db, st, out, 1, &n)) != SK_OK)
-		return r;
-	return n == 1 ? SK_OK : SK_ERR_NOTFOUND;
-}
-
-static int
-run(sqlite3 *db, sqlite3_stmt *st, const char *what)
-{
-	int rc = sqlite3_step(st);
-
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE) {
-		sk_logerr("%s: %s", what, sqlite3_errmsg(db));
-		return rc == SQLITE_CONSTRAINT ? SK_ERR_EXISTS : SK_ERR_STORE;
-	}
-	return SK_OK;
+	return store_select_one(db, st, read_row, out);
 }
 
 int
@@ -110,7 +77,7 @@ store_card_insert(sqlite3 *db, struct card_rec *c, const unsigned char *cert, si
 	sqlite3_bind_blob(st, 6, cert, (int)len, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 7, c->not_after);
 	sqlite3_bind_int64(st, 8, c->created);
-	if ((r = run(db, st, "insert card")) == SK_OK)
+	if ((r = store_step_done(db, st, "insert card")) == SK_OK)
 		c->id = sqlite3_last_insert_rowid(db);
 	return r;
 }
@@ -128,7 +95,7 @@ store_card_revoke(sqlite3 *db, int64_t id, const char *reason, int64_t replaced_
 	sqlite3_bind_text(st, 1, reason, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, replaced_by);
 	sqlite3_bind_int64(st, 3, id);
-	if ((r = run(db, st, "revoke card")) != SK_OK)
+	if ((r = store_step_done(db, st, "revoke card")) != SK_OK)
 		return r;
 	return sqlite3_changes(db) == 1 ? SK_OK : SK_ERR_NOTFOUND;
 }
@@ -149,7 +116,7 @@ store_card_dispose(sqlite3 *db, int64_t id, int collected, int destroyed, const 
 	sqlite3_bind_text(st, 3, note, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 4, now);
 	sqlite3_bind_int64(st, 5, id);
-	if ((r = run(db, st, "dispose card")) != SK_OK)
+	if ((r = store_step_done(db, st, "dispose card")) != SK_OK)
 		return r;
 	return sqlite3_changes(db) == 1 ? SK_OK : SK_ERR_NOTFOUND;
 }

@@ -25,8 +25,9 @@ copy_blob(sqlite3_stmt *st, int col, unsigned char *out, size_t cap, size_t *len
 }
 
 static int
-read_row(sqlite3_stmt *st, struct fido2_rec *f)
+read_row(sqlite3_stmt *st, void *row)
 {
+	struct fido2_rec *f = row;
 	size_t aaguid_len = 0;
 
 	memset(f, 0, sizeof(*f));
@@ -53,7 +54,7 @@ store_fido2_list(sqlite3 *db, int64_t user_id, int usable_only, struct fido2_rec
                  size_t cap, size_t *n)
 {
 	sqlite3_stmt *st;
-	int r, rc;
+	int r;
 
 	*n = 0;
 	if ((r = store_prepare(db, "SELECT " FIDO2_COLUMNS " FROM fido2 WHERE user_id = ?"
@@ -61,34 +62,7 @@ store_fido2_list(sqlite3 *db, int64_t user_id, int usable_only, struct fido2_rec
 		return r;
 	sqlite3_bind_int64(st, 1, user_id);
 	sqlite3_bind_int(st, 2, usable_only);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW && *n < cap) {
-		if ((r = read_row(st, &out[*n])) != SK_OK)
-			break;
-		(*n)++;
-	}
-	if (r == SK_OK && rc != SQLITE_ROW && rc != SQLITE_DONE) {
-		sk_logerr("list fido2: %s", sqlite3_errmsg(db));
-		r = SK_ERR_STORE;
-	}
-	sqlite3_finalize(st);
-	return r;
-}
-
-static int
-run(sqlite3 *db, sqlite3_stmt *st, const char *what)
-{
-	int rc = sqlite3_step(st);
-
-	sqlite3_finalize(st);
-	if (rc == SQLITE_CONSTRAINT) {
-		sk_logerr("%s: %s", what, sqlite3_errmsg(db));
-		return SK_ERR_EXISTS;
-	}
-	if (rc != SQLITE_DONE) {
-		sk_logerr("%s: %s", what, sqlite3_errmsg(db));
-		return SK_ERR_STORE;
-	}
-	return SK_OK;
+	return store_select(db, st, read_row, out, sizeof(*out), cap, n);
 }
 
 int
@@ -114,7 +88,7 @@ store_fido2_insert(sqlite3 *db, int64_t user_id, const struct fido2_attest_resul
 	sqlite3_bind_text(st, 9, a->subject, -1, SQLITE_STATIC);
 	sqlite3_bind_int(st, 10, a->trusted);
 	sqlite3_bind_int64(st, 11, now);
-	if ((r = run(db, st, "insert fido2")) == SK_OK)
+	if ((r = store_step_done(db, st, "insert fido2")) == SK_OK)
 		*id = sqlite3_last_insert_rowid(db);
 	return r;
 }
@@ -130,7 +104,7 @@ store_fido2_used(sqlite3 *db, int64_t id, uint32_t sign_count, int64_t now)
 	sqlite3_bind_int64(st, 1, sign_count);
 	sqlite3_bind_int64(st, 2, now);
 	sqlite3_bind_int64(st, 3, id);
-	return run(db, st, "update fido2 counter");
+	return store_step_done(db, st, "update fido2 counter");
 }
 
 int
@@ -142,7 +116,7 @@ store_fido2_flag_clone(sqlite3 *db, int64_t id)
 	if ((r = store_prepare(db, "UPDATE fido2 SET clone_flagged = 1 WHERE id = ?", &st)))
 		return r;
 	sqlite3_bind_int64(st, 1, id);
-	return run(db, st, "flag fido2 clone");
+	return store_step_done(db, st, "flag fido2 clone");
 }
 
 int
@@ -155,7 +129,7 @@ store_fido2_delete(sqlite3 *db, int64_t user_id, int64_t id)
 		return r;
 	sqlite3_bind_int64(st, 1, user_id);
 	sqlite3_bind_int64(st, 2, id);
-	if ((r = run(db, st, "delete fido2")) != SK_OK)
+	if ((r = store_step_done(db, st, "delete fido2")) != SK_OK)
 		return r;
 	return sqlite3_changes(db) == 1 ? SK_OK : SK_ERR_NOTFOUND;
 }

@@ -9,8 +9,9 @@
 #define TOTP_COLUMNS "id, user_id, algorithm, digits, period, sealed, last_step, confirmed, created"
 
 static int
-read_row(sqlite3_stmt *st, struct totp_rec *t)
+read_row(sqlite3_stmt *st, void *row)
 {
+	struct totp_rec *t = row;
 	const void *blob = sqlite3_column_blob(st, 5);
 	int blen = sqlite3_column_bytes(st, 5);
 	const char *algo = (const char *)sqlite3_column_text(st, 2);
@@ -44,7 +45,7 @@ store_totp_list(sqlite3 *db, int64_t user_id, int confirmed_only, struct totp_re
                 size_t cap, size_t *n)
 {
 	sqlite3_stmt *st;
-	int r, rc;
+	int r;
 
 	*n = 0;
 	if ((r = store_prepare(db, "SELECT " TOTP_COLUMNS " FROM totp WHERE user_id = ?"
@@ -52,54 +53,21 @@ store_totp_list(sqlite3 *db, int64_t user_id, int confirmed_only, struct totp_re
 		return r;
 	sqlite3_bind_int64(st, 1, user_id);
 	sqlite3_bind_int(st, 2, confirmed_only ? 1 : 0);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW && *n < cap) {
-		if ((r = read_row(st, &out[*n])) != SK_OK)
-			break;
-		(*n)++;
-	}
-	if (r == SK_OK && rc != SQLITE_ROW && rc != SQLITE_DONE) {
-		sk_logerr("list totp: %s", sqlite3_errmsg(db));
-		r = SK_ERR_STORE;
-	}
-	sqlite3_finalize(st);
-	return r;
+	return store_select(db, st, read_row, out, sizeof(*out), cap, n);
 }
 
 int
 store_totp_get(sqlite3 *db, int64_t user_id, int64_t id, struct totp_rec *out)
 {
 	sqlite3_stmt *st;
-	int r, rc;
+	int r;
 
 	if ((r = store_prepare(db, "SELECT " TOTP_COLUMNS " FROM totp WHERE user_id = ? AND id = ?",
 	                       &st)))
 		return r;
 	sqlite3_bind_int64(st, 1, user_id);
 	sqlite3_bind_int64(st, 2, id);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
-		r = read_row(st, out);
-	else if (rc == SQLITE_DONE)
-		r = SK_ERR_NOTFOUND;
-	else {
-		sk_logerr("get totp: %s", sqlite3_errmsg(db));
-		r = SK_ERR_STORE;
-	}
-	sqlite3_finalize(st);
-	return r;
-}
-
-static int
-run(sqlite3 *db, sqlite3_stmt *st, const char *what)
-{
-	int rc = sqlite3_step(st);
-
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE) {
-		sk_logerr("%s: %s", what, sqlite3_errmsg(db));
-		return SK_ERR_STORE;
-	}
-	return SK_OK;
+	return store_select_one(db, st, read_row, out);
 }
 
 int
@@ -119,7 +87,7 @@ store_totp_insert(sqlite3 *db, struct totp_rec *t)
 	sqlite3_bind_int64(st, 6, t->last_step);
 	sqlite3_bind_int(st, 7, t->confirmed);
 	sqlite3_bind_int64(st, 8, t->created);
-	if ((r = run(db, st, "insert totp")) == SK_OK)
+	if ((r = store_step_done(db, st, "insert totp")) == SK_OK)
 		t->id = sqlite3_last_insert_rowid(db);
 	return r;
 }
@@ -134,7 +102,7 @@ store_totp_set_last_step(sqlite3 *db, int64_t id, int64_t step)
 		return r;
 	sqlite3_bind_int64(st, 1, step);
 	sqlite3_bind_int64(st, 2, id);
-	return run(db, st, "update totp step");
+	return store_step_done(db, st, "update totp step");
 }
 
 int
@@ -149,13 +117,13 @@ store_totp_confirm(sqlite3 *db, int64_t user_id, int64_t id, int64_t step)
 	sqlite3_bind_int64(st, 1, step);
 	sqlite3_bind_int64(st, 2, id);
 	sqlite3_bind_int64(st, 3, user_id);
-	if ((r = run(db, st, "confirm totp")) != SK_OK)
+	if ((r = store_step_done(db, st, "confirm totp")) != SK_OK)
 		return r;
 	if ((r = store_prepare(db, "DELETE FROM totp WHERE user_id = ? AND id <> ?", &st)))
 		return r;
 	sqlite3_bind_int64(st, 1, user_id);
 	sqlite3_bind_int64(st, 2, id);
-	return run(db, st, "remove replaced totp");
+	return store_step_done(db, st, "remove replaced totp");
 }
 
 static int
@@ -167,7 +135,7 @@ delete_where(sqlite3 *db, int64_t user_id, const char *sql)
 	if ((r = store_prepare(db, sql, &st)))
 		return r;
 	sqlite3_bind_int64(st, 1, user_id);
-	return run(db, st, "delete totp");
+	return store_step_done(db, st, "delete totp");
 }
 
 int

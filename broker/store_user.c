@@ -14,8 +14,10 @@
 	" last_logout"
 
 static int
-read_row(sqlite3_stmt *st, struct user_rec *u)
+read_row(sqlite3_stmt *st, void *row)
 {
+	struct user_rec *u = row;
+
 	memset(u, 0, sizeof(*u));
 	u->id = sqlite3_column_int64(st, 0);
 	u->created = sqlite3_column_int64(st, 3);
@@ -46,35 +48,12 @@ int
 store_user_get(sqlite3 *db, const char *name, struct user_rec *out)
 {
 	sqlite3_stmt *st;
-	int r, rc;
+	int r;
 
 	if ((r = store_prepare(db, "SELECT " USER_COLUMNS " FROM users WHERE name = ?", &st)))
 		return r;
 	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
-		r = read_row(st, out);
-	else if (rc == SQLITE_DONE)
-		r = SK_ERR_NOTFOUND;
-	else {
-		sk_logerr("select user: %s", sqlite3_errmsg(db));
-		r = SK_ERR_STORE;
-	}
-	sqlite3_finalize(st);
-	return r;
-}
-
-static int
-step_done(sqlite3 *db, sqlite3_stmt *st, const char *what)
-{
-	int rc = sqlite3_step(st);
-
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE) {
-		sk_logerr("%s: %s", what, sqlite3_errmsg(db));
-		return rc == SQLITE_CONSTRAINT ? SK_ERR_EXISTS : SK_ERR_STORE;
-	}
-	return SK_OK;
+	return store_select_one(db, st, read_row, out);
 }
 
 int
@@ -92,7 +71,7 @@ store_user_insert(sqlite3 *db, struct user_rec *u)
 	sqlite3_bind_text(st, 4, u->pw_hash, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 5, u->pw_changed);
 	sqlite3_bind_int(st, 6, u->pw_temporary);
-	if ((r = step_done(db, st, "insert user")) == SK_OK)
+	if ((r = store_step_done(db, st, "insert user")) == SK_OK)
 		u->id = sqlite3_last_insert_rowid(db);
 	return r;
 }
@@ -122,7 +101,7 @@ store_user_save_auth(sqlite3 *db, const struct user_rec *u)
 	sqlite3_bind_int64(st, 11, u->last_fail);
 	sqlite3_bind_text(st, 12, u->last_fail_from, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 13, u->id);
-	return step_done(db, st, "update user tally");
+	return store_step_done(db, st, "update user tally");
 }
 
 int
@@ -139,7 +118,7 @@ store_user_set_password(sqlite3 *db, struct user_rec *u, const char *hash, int t
 		sqlite3_bind_int64(st, 1, u->id);
 		sqlite3_bind_text(st, 2, u->pw_hash, -1, SQLITE_STATIC);
 		sqlite3_bind_int64(st, 3, now);
-		if ((r = step_done(db, st, "insert history")))
+		if ((r = store_step_done(db, st, "insert history")))
 			return r;
 		if ((r = store_prepare(db, "DELETE FROM pw_history WHERE user_id = ?1 AND rowid NOT IN"
 		                       " (SELECT rowid FROM pw_history WHERE user_id = ?1"
@@ -147,7 +126,7 @@ store_user_set_password(sqlite3 *db, struct user_rec *u, const char *hash, int t
 			return r;
 		sqlite3_bind_int64(st, 1, u->id);
 		sqlite3_bind_int(st, 2, (int)keep);
-		if ((r = step_done(db, st, "trim history")))
+		if ((r = store_step_done(db, st, "trim history")))
 			return r;
 	}
 	if ((r = store_prepare(db, "UPDATE users SET pw_hash = ?, pw_changed = ?, pw_temporary = ?"
@@ -157,7 +136,7 @@ store_user_set_password(sqlite3 *db, struct user_rec *u, const char *hash, int t
 	sqlite3_bind_int64(st, 2, now);
 	sqlite3_bind_int(st, 3, temporary);
 	sqlite3_bind_int64(st, 4, u->id);
-	if ((r = step_done(db, st, "update password")) == SK_OK) {
+	if ((r = store_step_done(db, st, "update password")) == SK_OK) {
 		snprintf(u->pw_hash, sizeof(u->pw_hash), "%s", hash);
 		u->pw_changed = now;
 		u->pw_temporary = temporary;
@@ -200,7 +179,7 @@ store_user_set_logout(sqlite3 *db, int64_t user_id, int64_t when)
 		return r;
 	sqlite3_bind_int64(st, 1, when);
 	sqlite3_bind_int64(st, 2, user_id);
-	return step_done(db, st, "update logout");
+	return store_step_done(db, st, "update logout");
 }
 
 int
@@ -213,5 +192,5 @@ store_user_set_disabled(sqlite3 *db, int64_t user_id, int disabled)
 		return r;
 	sqlite3_bind_int(st, 1, disabled != 0);
 	sqlite3_bind_int64(st, 2, user_id);
-	return step_done(db, st, "update disabled");
+	return store_step_done(db, st, "update disabled");
 }
