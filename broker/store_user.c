@@ -11,7 +11,7 @@
 	"id, name, profile, created, disabled, pw_hash, pw_changed, pw_temporary, fail_count," \
 	" fail_first, locked, locked_until, last_login, last_login_from, prev_login," \
 	" prev_login_from, failures_since_login, prev_failures, last_fail, last_fail_from," \
-	" last_logout"
+	" last_logout, fail_times"
 
 static int
 read_row(sqlite3_stmt *st, void *row)
@@ -34,6 +34,9 @@ read_row(sqlite3_stmt *st, void *row)
 	u->prev_failures = sqlite3_column_int64(st, 17);
 	u->last_fail = sqlite3_column_int64(st, 18);
 	u->last_logout = sqlite3_column_int64(st, 20);
+	if (tally_times_decode(&u->tally, sqlite3_column_blob(st, 21),
+	                       (size_t)sqlite3_column_bytes(st, 21)) != SK_OK)
+		return SK_ERR_STORE;
 	if (store_col_text(st, 1, u->name, sizeof(u->name)) != SK_OK ||
 	    store_col_text(st, 2, u->profile, sizeof(u->profile)) != SK_OK ||
 	    store_col_text(st, 5, u->pw_hash, sizeof(u->pw_hash)) != SK_OK ||
@@ -79,14 +82,16 @@ store_user_insert(sqlite3 *db, struct user_rec *u)
 int
 store_user_save_auth(sqlite3 *db, const struct user_rec *u)
 {
+	unsigned char times[TALLY_TIMES_MAX * 8];
+	size_t times_len = tally_times_encode(&u->tally, times, sizeof(times));
 	sqlite3_stmt *st;
 	int r;
 
 	if ((r = store_prepare(db, "UPDATE users SET fail_count = ?, fail_first = ?, locked = ?,"
 	                       " locked_until = ?, last_login = ?, last_login_from = ?,"
 	                       " prev_login = ?, prev_login_from = ?, failures_since_login = ?,"
-	                       " prev_failures = ?, last_fail = ?, last_fail_from = ?"
-	                       " WHERE id = ?", &st)))
+	                       " prev_failures = ?, last_fail = ?, last_fail_from = ?,"
+	                       " fail_times = ? WHERE id = ?", &st)))
 		return r;
 	sqlite3_bind_int64(st, 1, u->tally.fail_count);
 	sqlite3_bind_int64(st, 2, u->tally.fail_first);
@@ -100,7 +105,8 @@ store_user_save_auth(sqlite3 *db, const struct user_rec *u)
 	sqlite3_bind_int64(st, 10, u->prev_failures);
 	sqlite3_bind_int64(st, 11, u->last_fail);
 	sqlite3_bind_text(st, 12, u->last_fail_from, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 13, u->id);
+	sqlite3_bind_blob(st, 13, times, (int)times_len, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 14, u->id);
 	return store_step_done(db, st, "update user tally");
 }
 

@@ -21,6 +21,8 @@ struct parse_state {
 	FILE *f;
 	int line;
 	int section_line;          /* where the current [section] header stands */
+	int new_header;            /* a header was read since the last entry */
+	int default_profile_line;
 	char dir[PATH_MAX];        /* the config file's folder, for relative paths */
 	char err[512];
 	struct sk_profile *cur;    /* NULL inside [broker] */
@@ -159,6 +161,9 @@ fail(struct parse_state *st, const char *fmt, ...)
 	va_list ap;
 	int n;
 
+	/* libinih goes on after an error; the first one is the one to report. */
+	if (st->err[0] != '\0')
+		return 0;
 	va_start(ap, fmt);
 	n = vsnprintf(what, sizeof(what), fmt, ap);
 	va_end(ap);
@@ -351,7 +356,7 @@ broker_key(struct parse_state *st, const char *k, const char *v)
 		      set_text(c->language, sizeof(c->language), v);
 	else if (strcmp(k, "totp_issuer") == 0)
 		bad = set_text(c->totp_issuer, sizeof(c->totp_issuer), v);
-	else if (strcmp(k, "default_profile") == 0)
+	else if (strcmp(k, "default_profile") == 0 && (st->default_profile_line = st->line) > 0)
 		bad = sk_valid_name(v) ? set_text(c->default_profile,
 		                                          sizeof(c->default_profile), v) : -1;
 	else if (strcmp(k, "max_clients") == 0)
@@ -433,6 +438,8 @@ profile_key(struct parse_state *st, const char *k, const char *v)
 static int
 start_section(struct parse_state *st, const char *section)
 {
+	/* Errors about a section name the header's line, not its first key's. */
+	st->line = st->section_line;
 	snprintf(st->section, sizeof(st->section), "%s", section);
 	if (strcmp(section, "broker") == 0 || strcmp(section, "fido2") == 0 ||
 	    strcmp(section, "card") == 0) {
@@ -458,10 +465,16 @@ static int
 on_entry(void *arg, const char *section, const char *name, const char *value)
 {
 	struct parse_state *st = arg;
+	int line = st->line;
 
-	if (strcmp(section, st->section) != 0 || (name == NULL && value == NULL)) {
+	if (st->err[0] != '\0')
+		return 0;
+	if (st->new_header || strcmp(section, st->section) != 0 ||
+	    (name == NULL && value == NULL)) {
+		st->new_header = 0;
 		if (start_section(st, section) == 0)
 			return 0;
+		st->line = line;
 		if (name == NULL)
 			return 1;
 	}
@@ -485,8 +498,10 @@ read_line(char *buf, int size, void *arg)
 
 	if (r != NULL) {
 		st->line++;
-		if (buf[strspn(buf, " \t")] == '[')
+		if (buf[strspn(buf, " \t")] == '[') {
 			st->section_line = st->line;
+			st->new_header = 1;
+		}
 	}
 	return r;
 }
@@ -573,7 +588,7 @@ sk_conf_load(const char *path, struct sk_conf *conf, char *err, size_t errsz)
 		}
 	}
 	if (conf->n_profiles > 0 && sk_conf_profile(conf, conf->default_profile) == NULL) {
-		st.line = 0;
+		st.line = st.default_profile_line;
 		(void)fail(&st, "default_profile '%s' is not defined", conf->default_profile);
 		copy_err(err, errsz, st.err);
 		return SK_ERR_CONFIG;

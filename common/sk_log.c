@@ -25,6 +25,9 @@ sk_log_set_ident(const char *ident)
 	log_ident = ident;
 }
 
+static void sk_vlog(int priority, const char *func, const char *fmt, va_list ap)
+	__attribute__((format(printf, 3, 0)));
+
 static void
 sk_vlog(int priority, const char *func, const char *fmt, va_list ap)
 {

@@ -17,6 +17,9 @@ struct sk_msg {
 	cbor_item_t *map;
 };
 
+/* check_shape tracks the keys seen in one 64-bit mask. */
+_Static_assert(SK_K_KEY_MAX <= 64, "message keys must fit the duplicate-key mask");
+
 static cbor_item_t *
 msg_find(const struct sk_msg *m, unsigned key)
 {
@@ -301,14 +304,18 @@ sk_msg_get_bytes(const struct sk_msg *m, unsigned key, unsigned char *buf, size_
 	return copy_bytes(v, buf, cap, len);
 }
 
-static cbor_item_t *
-array_elem(const struct sk_msg *m, unsigned key, size_t i)
+/* SK_ERR_NOTFOUND when the key is absent, SK_ERR_PROTO when it is not an array or too short. */
+static int
+array_elem(const struct sk_msg *m, unsigned key, size_t i, cbor_item_t **out)
 {
 	cbor_item_t *v = msg_find(m, key);
 
-	if (v == NULL || !cbor_isa_array(v) || i >= cbor_array_size(v))
-		return NULL;
-	return cbor_array_handle(v)[i];
+	if (v == NULL)
+		return SK_ERR_NOTFOUND;
+	if (!cbor_isa_array(v) || i >= cbor_array_size(v))
+		return SK_ERR_PROTO;
+	*out = cbor_array_handle(v)[i];
+	return SK_OK;
 }
 
 int
@@ -327,9 +334,12 @@ sk_msg_get_array_len(const struct sk_msg *m, unsigned key, size_t *n)
 int
 sk_msg_get_array_uint(const struct sk_msg *m, unsigned key, size_t i, uint64_t *out)
 {
-	cbor_item_t *e = array_elem(m, key, i);
+	cbor_item_t *e = NULL;
+	int r = array_elem(m, key, i, &e);
 
-	if (e == NULL || !cbor_isa_uint(e))
+	if (r != SK_OK)
+		return r;
+	if (!cbor_isa_uint(e))
 		return SK_ERR_PROTO;
 	*out = cbor_get_int(e);
 	return SK_OK;
@@ -339,11 +349,10 @@ int
 sk_msg_get_array_bytes(const struct sk_msg *m, unsigned key, size_t i, unsigned char *buf,
                        size_t cap, size_t *len)
 {
-	cbor_item_t *e = array_elem(m, key, i);
+	cbor_item_t *e = NULL;
+	int r = array_elem(m, key, i, &e);
 
-	if (e == NULL)
-		return SK_ERR_PROTO;
-	return copy_bytes(e, buf, cap, len);
+	return r != SK_OK ? r : copy_bytes(e, buf, cap, len);
 }
 
 int

@@ -348,7 +348,7 @@ test_auth_finish_without_begin(void **state)
 	assert_true(status_on(fd) >= 1);
 	close(fd);
 	/* Nothing was decided for that user. */
-	assert_int_equal(skfx_audit_count(&fx, "\"user\":\"nobody1\"", NULL), 0);
+	assert_int_equal(skfx_audit_count(&fx, "\"user\":\"nobody1\"", (const char *)NULL), 0);
 }
 
 /* ---- A stalled frame -------------------------------------------------------------------- */
@@ -503,7 +503,7 @@ test_still_serving_and_audit_verifies(void **state)
 	assert_int_equal(skfx_cli(&fx, "--json user show after1", NULL, out, sizeof(out)), 0);
 	assert_non_null(strstr(out, "\"after1\""));
 	assert_int_equal(skfx_cli(&fx, "audit verify", NULL, out, sizeof(out)), 0);
-	assert_int_equal(skfx_audit_count(&fx, "\"user\":\"after1\"", NULL) >= 1, 1);
+	assert_int_equal(skfx_audit_count(&fx, "\"user\":\"after1\"", (const char *)NULL) >= 1, 1);
 	/* The flood was logged as refusals. */
 	snprintf(log, sizeof(log), "%s/broker.log", fx.dir);
 	f = fopen(log, "r");

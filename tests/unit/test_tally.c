@@ -65,8 +65,8 @@ test_deny_one(void **state)
 	assert_int_equal(t.locked_until, 0);
 }
 
-/* Failures older than fail_interval (counted from the first failure of the run) are
- * forgotten; at exactly fail_interval they still count. */
+/* The window slides: each failure counts for fail_interval seconds after it happened (at
+ * exactly fail_interval it still counts), so old failures drop out one by one. */
 static void
 test_old_failures_forgotten(void **state)
 {
@@ -80,19 +80,43 @@ test_old_failures_forgotten(void **state)
 	assert_int_equal(tally_remaining(&t, &l), 1);
 	tally_normalize(&t, &l, T0 + 900);
 	assert_int_equal(t.fail_count, 2);
-	assert_int_equal(tally_remaining(&t, &l), 1);
 	tally_normalize(&t, &l, T0 + 901);
+	assert_int_equal(t.fail_count, 1);
+	assert_int_equal(t.fail_first, T0 + 10);
+	assert_int_equal(tally_remaining(&t, &l), 2);
+	tally_normalize(&t, &l, T0 + 911);
 	assert_int_equal(t.fail_count, 0);
 	assert_int_equal(tally_remaining(&t, &l), 3);
-	/* A new run starts at the next failure: two more do not lock... */
-	assert_int_equal(tally_record_failure(&t, &l, T0 + 901), 0);
-	assert_int_equal(t.fail_first, T0 + 901);
-	assert_int_equal(tally_record_failure(&t, &l, T0 + 902), 0);
-	assert_false(tally_is_locked(&t));
-	/* ...the third within the interval does. */
-	tally_normalize(&t, &l, T0 + 1000);
-	assert_int_equal(tally_record_failure(&t, &l, T0 + 1000), 1);
+	assert_int_equal(tally_record_failure(&t, &l, T0 + 1000), 0);
+	assert_int_equal(t.fail_first, T0 + 1000);
+}
+
+/* R-LOGIN-1: a burst around the edge of a window gets no more than deny tries: failures just
+ * before and just after the point where the first one expires still add up. */
+static void
+test_no_burst_at_window_edge(void **state)
+{
+	const struct tally_limits l = { .deny = 5, .fail_interval = 900, .unlock_time = 600 };
+	struct tally t;
+	unsigned tries = 0;
+
+	(void)state;
+	fresh(&t);
+	tally_normalize(&t, &l, T0);
+	assert_int_equal(tally_record_failure(&t, &l, T0), 0);
+	tries++;
+	/* Three more just before the first expires, then as many as the limit lets through. */
+	for (int64_t now = T0 + 895; now < T0 + 910 && !tally_is_locked(&t); now++) {
+		tally_normalize(&t, &l, now);
+		if (tally_is_locked(&t))
+			break;
+		(void)tally_record_failure(&t, &l, now);
+		tries++;
+	}
 	assert_true(tally_is_locked(&t));
+	/* Within any 900 s no more than deny failures were allowed. */
+	assert_true(tries <= 1 + l.deny);
+	assert_int_equal(t.fail_count, l.deny);
 }
 
 /* Without normalize nothing is forgotten: the record itself never drops failures. */
@@ -211,6 +235,7 @@ main(void)
 		cmocka_unit_test(test_lock_after_deny_failures),
 		cmocka_unit_test(test_deny_one),
 		cmocka_unit_test(test_old_failures_forgotten),
+		cmocka_unit_test(test_no_burst_at_window_edge),
 		cmocka_unit_test(test_failures_add_up_within_interval),
 		cmocka_unit_test(test_timed_lock_opens),
 		cmocka_unit_test(test_admin_only_lock),
