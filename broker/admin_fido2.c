@@ -45,6 +45,10 @@ admin_fido2_enroll_begin(struct broker_conn *c, const struct sk_msg *req, struct
 		return reply_status(reply, SK_ST_NOT_FOUND);
 	if (r != SK_OK)
 		return r;
+	/* A key that cannot verify its user is no use for a profile that requires it. */
+	if (sk_conf_profile(&c->b->conf, u.profile) != NULL &&
+	    sk_conf_profile(&c->b->conf, u.profile)->fido2_uv > uv)
+		uv = sk_conf_profile(&c->b->conf, u.profile)->fido2_uv;
 	if ((recs = calloc(FIDO2_PER_USER_MAX, sizeof(*recs))) == NULL)
 		return SK_ERR_NOMEM;
 	r = store_fido2_list(c->db, u.id, 0, recs, FIDO2_PER_USER_MAX, &n);
@@ -69,6 +73,8 @@ admin_fido2_enroll_begin(struct broker_conn *c, const struct sk_msg *req, struct
 		r = sk_msg_put_bytes_array(reply, SK_K_CRED_IDS, ids, lens, n);
 	if (r == SK_OK)
 		r = sk_msg_put_uint(reply, SK_K_TIMEOUT_MS, (uint64_t)c->b->conf.fido2.timeout * 1000);
+	if (r == SK_OK)
+		r = sk_msg_put_uint(reply, SK_K_UV, uv);
 	free(recs);
 	if (r == SK_OK)
 		c->state = CONN_ENROLL;

@@ -65,6 +65,7 @@ struct begin_data {
 	struct skf_cred_ref refs[SKF_MAX_ALLOW];
 	size_t n_exclude;
 	uint64_t timeout_ms;
+	uint64_t uv;     /* what the broker asks for: the stricter of --uv and the profile */
 };
 
 static int
@@ -78,6 +79,7 @@ read_begin(const struct sk_msg *reply, struct begin_data *b)
 	                     &b->handle_len) != SK_OK ||
 	    sk_msg_get_text(reply, SK_K_RP_ID, b->rp_id, sizeof(b->rp_id)) != SK_OK ||
 	    sk_msg_get_uint_opt(reply, SK_K_TIMEOUT_MS, 30000, &b->timeout_ms) != SK_OK ||
+	    sk_msg_get_uint_opt(reply, SK_K_UV, SKF_UV_PREFERRED, &b->uv) != SK_OK || b->uv > 2 ||
 	    sk_msg_get_array_len(reply, SK_K_CRED_IDS, &b->n_exclude) != SK_OK ||
 	    b->n_exclude > SKF_MAX_ALLOW || b->timeout_ms > 600000)
 		return SK_ERR_PROTO;
@@ -151,10 +153,13 @@ finish(struct cli *c, const char *user, const struct skf_enroll_result *res)
 	} else if (r == CLI_OK) {
 		r = cli_status_error(reply, user);
 	}
-	if (r == CLI_OK && sk_msg_get_uint(reply, SK_K_FACTOR_ID, &id) == SK_OK && !c->json)
-		printf(_("Security key enrolled (id %llu).\n"), (unsigned long long)id);
-	else if (r == CLI_OK)
-		printf("{\"user\":\"%s\",\"id\":%llu}\n", user, (unsigned long long)id);
+	if (r == CLI_OK) {
+		(void)sk_msg_get_uint(reply, SK_K_FACTOR_ID, &id);
+		if (c->json)
+			printf("{\"user\":\"%s\",\"id\":%llu}\n", user, (unsigned long long)id);
+		else
+			printf(_("Security key enrolled (id %llu).\n"), (unsigned long long)id);
+	}
 	sk_msg_free(req);
 	sk_msg_free(reply);
 	return r;
@@ -187,7 +192,7 @@ cli_fido2_enroll(struct cli *c)
 		r = cli_status_error(reply, user);
 	if (r == CLI_OK && read_begin(reply, b) != SK_OK)
 		r = CLI_FAILED;
-	if (r == CLI_OK && run_key(c, user, uv, b, res) != SK_OK)
+	if (r == CLI_OK && run_key(c, user, (enum skf_uv)b->uv, b, res) != SK_OK)
 		r = CLI_FAILED;
 	if (r == CLI_OK)
 		r = finish(c, user, res);

@@ -12,6 +12,7 @@ run_suite() {   # build dir, extra cmake args...
 	cmake --build "$dir" -j "$jobs"
 	# pam_wrapper and the tests use private temporary folders; keep them out of /tmp.
 	local tmp; tmp=$(mktemp -d)
+	chmod 755 "$tmp"   # the peer-credential test reaches the socket as nobody
 	(cd "$dir" && TMPDIR="$tmp" ctest -j "$jobs" --output-on-failure --timeout 600)
 	rm -rf "$tmp"
 }

@@ -53,6 +53,7 @@ struct softfido {
 	unsigned n_touch;
 	unsigned n_pin_token;
 	unsigned n_builtin_uv;
+	char *state_file;           /* softfido_load with autosave: written after each command */
 };
 
 /* CTAP status in resp[0], CBOR after it. */
@@ -100,5 +101,7 @@ void sf_cmd_client_pin(struct softfido *sf, const cbor_item_t *req);
 uint8_t sf_check_pin_auth(struct softfido *sf, const cbor_item_t *pin_auth,
                           const cbor_item_t *protocol, const unsigned char cdh[32]);
 uint32_t sf_next_counter(struct softfido *sf);
+/* state files (sf_state.c): fills a fresh instance from file. */
+int sf_state_read(struct softfido *sf, const char *file);
 
 #endif

@@ -282,6 +282,10 @@ sf_tx(fido_dev_t *dev, uint8_t cmd, const unsigned char *buf, size_t count)
 		break;
 	case CTAPHID_CMD_CBOR:
 		dispatch_cbor(sf, buf, count);
+		/* What the key keeps (counter, credentials, PIN retries) outlives this process;
+		 * a key that cannot keep it answers with an error rather than forget. */
+		if (sf->state_file != NULL && softfido_save(sf, sf->state_file) != SK_OK)
+			sf_reply_status(sf, FIDO_ERR_ERR_OTHER);
 		break;
 	default:
 		sk_logerr("unknown CTAPHID command 0x%02x", cmd);
@@ -353,20 +357,15 @@ softfido_transport(void)
 	return &sf_transport;
 }
 
-struct softfido *
-softfido_new(const char *path, const struct softfido_opts *o)
+/* A new instance with its power-up state (key agreement key, PIN token), not registered. */
+static struct softfido *
+sf_alloc(const char *path)
 {
 	struct softfido *sf;
-	size_t slot = SF_REGISTRY, plen;
+	size_t plen = strlen(path);
 
-	for (size_t i = 0; i < SF_REGISTRY; i++)
-		if (registry[i] == NULL) {
-			slot = i;
-			break;
-		}
-	plen = strlen(path);
-	if (slot == SF_REGISTRY || plen == 0 || plen >= sizeof(sf->path)) {
-		sk_logerr("registry full or bad path");
+	if (plen == 0 || plen >= sizeof(sf->path)) {
+		sk_logerr("bad path");
 		return NULL;
 	}
 	if ((sf = calloc(1, sizeof(*sf))) == NULL) {
@@ -374,10 +373,39 @@ softfido_new(const char *path, const struct softfido_opts *o)
 		return NULL;
 	}
 	memcpy(sf->path, path, plen + 1);
+	sf->pin_retries = SF_PIN_RETRIES;
+	if ((sf->ka_key = sf_ec_gen()) == NULL || sf_random(sf->pin_token, 32) != SK_OK) {
+		softfido_free(sf);
+		return NULL;
+	}
+	return sf;
+}
+
+static int
+sf_register(struct softfido *sf)
+{
+	for (size_t i = 0; i < SF_REGISTRY; i++) {
+		if (registry[i] != NULL && strcmp(registry[i]->path, sf->path) == 0)
+			break;
+		if (registry[i] == NULL) {
+			registry[i] = sf;
+			return SK_OK;
+		}
+	}
+	sk_logerr("registry full or %s taken", sf->path);
+	return SK_ERR_RANGE;
+}
+
+struct softfido *
+softfido_new(const char *path, const struct softfido_opts *o)
+{
+	struct softfido *sf;
+
+	if ((sf = sf_alloc(path)) == NULL)
+		return NULL;
 	sf->o = *o;
 	sf->o.pin = NULL;
 	sf->counter = o->counter_start;
-	sf->pin_retries = SF_PIN_RETRIES;
 	if (o->pin != NULL) {
 		size_t len = strlen(o->pin);
 
@@ -388,15 +416,29 @@ softfido_new(const char *path, const struct softfido_opts *o)
 		memcpy(sf->pin, o->pin, len + 1);
 		sf->pin_set = true;
 	}
-	if ((sf->ka_key = sf_ec_gen()) == NULL || sf_random(sf->pin_token, 32) != SK_OK)
-		goto fail;
 	if (o->att == SOFTFIDO_ATT_PACKED && sf_make_att_cert(sf) != SK_OK)
 		goto fail;
-	registry[slot] = sf;
+	if (sf_register(sf) != SK_OK)
+		goto fail;
 	return sf;
 fail:
 	softfido_free(sf);
 	return NULL;
+}
+
+struct softfido *
+softfido_load(const char *path, const char *file, bool autosave)
+{
+	struct softfido *sf;
+
+	if ((sf = sf_alloc(path)) == NULL)
+		return NULL;
+	if (sf_state_read(sf, file) != SK_OK ||
+	    (autosave && (sf->state_file = strdup(file)) == NULL) || sf_register(sf) != SK_OK) {
+		softfido_free(sf);
+		return NULL;
+	}
+	return sf;
 }
 
 void
@@ -412,6 +454,7 @@ softfido_free(struct softfido *sf)
 	EVP_PKEY_free(sf->ka_key);
 	EVP_PKEY_free(sf->att_key);
 	OPENSSL_free(sf->att_der);
+	free(sf->state_file);
 	OPENSSL_cleanse(sf, sizeof(*sf));
 	free(sf);
 }

@@ -65,6 +65,18 @@ struct softfido;
 struct softfido *softfido_new(const char *path, const struct softfido_opts *o);
 void softfido_free(struct softfido *sf);
 
+/* State files: an authenticator that outlives its process (the CLI enrols in one process,
+ * a PAM login asserts in another). The file holds what a key keeps across power cycles:
+ * its options, PIN and PIN retries, signature counter, credentials with their private keys,
+ * the attestation key and certificate, and the touch/PIN-token/built-in-UV tallies. In
+ * clear: generated test keys only (R-TEST-1); written 0600 and replaced atomically. The
+ * key agreement key, the PIN token and the three-wrong-PINs block are power-up state and
+ * start afresh at every load, as when a key is plugged in again. */
+int softfido_save(const struct softfido *sf, const char *file);
+/* Registers an authenticator under path with the state in file. With autosave, every CBOR
+ * command it answers writes the state back to file. NULL on failure. */
+struct softfido *softfido_load(const char *path, const char *file, bool autosave);
+
 /* For fido_dev_set_io_functions / fido_dev_set_transport_functions. */
 const fido_dev_io_t *softfido_io(void);
 const fido_dev_transport_t *softfido_transport(void);
