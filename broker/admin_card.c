@@ -250,11 +250,14 @@ card_change(struct broker_conn *c, const struct sk_msg *req, struct sk_msg *repl
 	for (size_t i = 0; i < n && r == SK_OK; i++) {
 		if (revoke)
 			r = store_card_revoke(c->db, recs[i].id, action, 0, broker_now());
-		else if (recs[i].revoked)
+		else if (recs[i].revoked && !(strcmp(action, "collected") == 0 ? recs[i].collected :
+		                              recs[i].destroyed))
 			r = store_card_dispose(c->db, recs[i].id, strcmp(action, "collected") == 0,
-			                       strcmp(action, "destroyed") == 0, note, broker_now());
+			                       strcmp(action, "destroyed") == 0,
+			                       note[0] ? note : recs[i].disposal_note, broker_now());
 		else
-			continue;   /* an active card is revoked first, then handed back */
+			continue;   /* an active card is revoked first, then handed back; a step
+			             * recorded once keeps its time and note (R-CARD-4) */
 		if (r == SK_OK) {
 			done++;
 			extra = audit_field_int(extra, revoke ? "revoked_card" : "card", recs[i].id);

@@ -47,6 +47,8 @@ login_report(struct sk_msg *reply, const struct user_rec *u, const struct sk_pro
 		r = sk_msg_put_uint(reply, SK_K_FAILURES, (uint64_t)u->prev_failures);
 	if (r == SK_OK)
 		r = sk_msg_put_uint(reply, SK_K_IDLE_TIMEOUT, eff->idle_timeout);
+	if (r == SK_OK)
+		r = sk_msg_put_uint(reply, SK_K_CARD_REMOVAL, eff->card_removal);
 	return r;
 }
 

@@ -362,9 +362,9 @@ card_change(struct cli *c, unsigned type, const char *const reasons[], const cha
 			fprintf(stderr, _("sekimori: no active card found for %s\n"),
 			        user ? user : hash);
 		else
-			fprintf(stderr, _("sekimori: no revoked card found for %s (a card is revoked "
-			                  "before it is handed back: sekimori card revoke)\n"),
-			        user ? user : hash);
+			fprintf(stderr, _("sekimori: no revoked card of %s is left to record as %s (a "
+			                  "card is revoked before it is handed back: sekimori card "
+			                  "revoke)\n"), user ? user : hash, reason);
 		r = CLI_FAILED;
 	} else if (r == CLI_OK) {
 		r = cli_status_error(reply, user);

@@ -115,6 +115,7 @@ enum sk_msg_key {
 	SK_K_CERT_HASH = 58,    /* text: hex SHA-256 of the certificate's SubjectPublicKeyInfo */
 	SK_K_PIN_TRIES = 59,    /* uint: tries left on a card PIN */
 	SK_K_EVENT = 60,        /* text: session event name */
+	SK_K_CARD_REMOVAL = 61, /* uint: enum sk_card_removal of the effective profile */
 	SK_K_KEY_MAX
 };
 

@@ -28,6 +28,7 @@ struct pamsk {
 	const char *tty;
 	struct sk_conf conf;
 	struct sk_client client;
+	int card_removal;               /* from SESSION_OPEN (effective profile); -1 unknown */
 };
 
 /* Parses arguments, loads the configuration, reads the PAM items. Returns a PAM code. */
@@ -64,5 +65,6 @@ int pamsk_account(struct pamsk *m);
 int pamsk_chauthtok(struct pamsk *m);
 int pamsk_open_session(struct pamsk *m);
 int pamsk_close_session(struct pamsk *m);
+int pamsk_card_watch_start(struct pamsk *m, unsigned long long session_id);
 
 #endif

@@ -77,6 +77,11 @@ pamsk_open_session(struct pamsk *m)
 	}
 	show_login_report(m, reply);
 	(void)sk_msg_get_uint(reply, SK_K_SESSION_ID, &id);
+	{
+		uint64_t removal;
+		if (sk_msg_get_uint(reply, SK_K_CARD_REMOVAL, &removal) == SK_OK && removal <= 2)
+			m->card_removal = (int)removal;
+	}
 	if (sk_msg_get_uint(reply, SK_K_IDLE_TIMEOUT, &idle) == SK_OK && idle > 0 &&
 	    snprintf(env, sizeof(env), "TMOUT=%llu", (unsigned long long)idle) < (int)sizeof(env))
 		(void)pam_putenv(m->pamh, env);
@@ -88,7 +93,7 @@ pamsk_open_session(struct pamsk *m)
 		free(keep);
 		return PAM_SESSION_ERR;
 	}
-	return PAM_SUCCESS;
+	return pamsk_card_watch_start(m, id);
 }
 
 int
@@ -100,6 +105,8 @@ pamsk_close_session(struct pamsk *m)
 
 	if (pam_get_data(m->pamh, PAMSK_SESSION_DATA, &data) != PAM_SUCCESS || data == NULL)
 		return PAM_IGNORE;   /* opened in another process or not by us */
+	/* The session is over: the card watcher must not act on a removal from now on. */
+	(void)pam_set_data(m->pamh, "pam_sekimori_card_watch", NULL, NULL);
 	req = sk_msg_new(SK_REQ_SESSION_CLOSE);
 	if (req != NULL && (sk_msg_put_text(req, SK_K_USER, m->user) != SK_OK ||
 	    sk_msg_put_uint(req, SK_K_SESSION_ID, *(const unsigned long long *)data) != SK_OK)) {

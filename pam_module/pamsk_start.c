@@ -66,6 +66,7 @@ pamsk_start(pam_handle_t *pamh, int flags, int argc, const char **argv, int need
 	m->pamh = pamh;
 	m->flags = flags;
 	m->client.fd = -1;
+	m->card_removal = -1;
 	if ((r = parse_args(m, argc, argv)) != PAM_SUCCESS)
 		goto fail;
 	sk_log_set_debug(m->debug);
