@@ -189,6 +189,31 @@ test_peer_credentials(void **state)
 	assert_int_equal(chmod(fx.dir, 0700), 0);
 }
 
+/* R-LOG-1: when the audit record cannot be written, the decision is deny, with the
+ * service-unavailable message. The broker refuses to append to a log that something else
+ * wrote to, which makes a real write failure easy to cause from outside. Runs last. */
+static void
+test_audit_failure_denies(void **state)
+{
+	char pw[64], seed[64], code[16], path[700];
+	struct skpd d;
+	FILE *f;
+
+	(void)state;
+	skfx_add_user(&fx, "audit1", "mynumber", pw, sizeof(pw));
+	skfx_enroll_totp(&fx, "audit1", seed, sizeof(seed));
+	skfx_totp_code(seed, 30, code, sizeof(code));
+	snprintf(path, sizeof(path), "%s/log/audit.jsonl", fx.dir);
+	f = fopen(path, "a");
+	assert_non_null(f);
+	assert_true(fputs("\n", f) >= 0);
+	assert_int_equal(fclose(f), 0);
+	/* The right password and code: still no success. */
+	assert_int_not_equal(skpd_authenticate(&d, fx.pamdir, "sk-ja", "audit1", NULL, pw, code),
+	                     PAM_SUCCESS);
+	assert_true(skpd_contains(&d, "利用できません"));
+}
+
 /* A profile that cannot reach two classes stops the broker with the file and line. */
 static void
 test_profile_refused(void **state)
@@ -212,6 +237,7 @@ main(void)
 		cmocka_unit_test(test_japanese_messages),
 		cmocka_unit_test(test_peer_credentials),
 		cmocka_unit_test(test_profile_refused),
+		cmocka_unit_test(test_audit_failure_denies),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
