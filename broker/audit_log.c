@@ -24,13 +24,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include <openssl/crypto.h>
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
 
-/* The end of every line: ,"mac":"<64 hex>"} (see sk_audit_chain.h). */
-#define MAC_PREFIX ",\"mac\":\""
-#define MAC_PREFIX_LEN (sizeof(MAC_PREFIX) - 1)
-#define MAC_SUFFIX_LEN (MAC_PREFIX_LEN + SK_AUDIT_MAC_HEX + 2)
 
 /* Syslog gets a short summary; the full record is in the log. */
 #define SUMMARY_VALUE_MAX 64
@@ -139,81 +133,21 @@ read_tail(int fd, off_t size, char *buf, size_t bufsz, size_t *len)
 	return SK_OK;
 }
 
-/* Takes seq and mac from the last line and checks its MAC with our key, so that a broker
- * restarted with another key refuses instead of starting a chain nobody can verify. The
- * whole chain is checked by sk_audit_verify; this is the resume point only. */
+/* Takes seq, prev and mac from the last line and checks its MAC with our key, so that a
+ * broker restarted with another key refuses instead of starting a chain nobody can verify.
+ * The whole chain is checked by sk_audit_verify; this is the resume point only. */
 static int
 check_tail(const unsigned char *key, const char *line, size_t len, uint64_t *seq,
            char mac[SK_AUDIT_MAC_HEX + 1], char prev[SK_AUDIT_MAC_HEX + 1])
 {
-	static const char digits[] = "0123456789abcdef";
-	char text[SK_AUDIT_LINE_MAX];
-	unsigned char md[EVP_MAX_MD_SIZE];
-	char want[SK_AUDIT_MAC_HEX];
-	unsigned int mdlen = 0;
-	const char *suffix, *hex;
-	json_tokener *tok;
-	json_object *obj, *v;
-	size_t textlen;
-	unsigned int i;
-	int rc = SK_ERR_AUDIT;
+	const char *why = "";
+	int rc = sk_audit_line_open(key, SK_AUDIT_KEY_LEN, line, len, seq, prev, mac, &why);
 
-	if (len < MAC_SUFFIX_LEN + 2 || len - MAC_SUFFIX_LEN + 1 > sizeof(text)) {
-		sk_logerr("last log line malformed (length)");
-		return SK_ERR_AUDIT;
-	}
-	suffix = line + len - MAC_SUFFIX_LEN;
-	hex = suffix + MAC_PREFIX_LEN;
-	if (memcmp(suffix, MAC_PREFIX, MAC_PREFIX_LEN) != 0 ||
-	    memcmp(hex + SK_AUDIT_MAC_HEX, "\"}", 2) != 0) {
-		sk_logerr("last log line malformed (no mac at the end)");
-		return SK_ERR_AUDIT;
-	}
-	textlen = len - MAC_SUFFIX_LEN + 1;
-	memcpy(text, line, textlen - 1);
-	text[textlen - 1] = '}';
-	if (HMAC(EVP_sha256(), key, SK_AUDIT_KEY_LEN, (const unsigned char *)text, textlen, md,
-	         &mdlen) == NULL || mdlen * 2 != SK_AUDIT_MAC_HEX) {
-		sk_logerr("HMAC-SHA256 failed");
-		return SK_ERR_AUDIT;
-	}
-	/* Lowercase hex, as written, so that the comparison with the anchor is exact too. */
-	for (i = 0; i < mdlen; i++) {
-		want[2 * i] = digits[md[i] >> 4];
-		want[2 * i + 1] = digits[md[i] & 0x0f];
-	}
-	if (CRYPTO_memcmp(hex, want, SK_AUDIT_MAC_HEX) != 0) {
+	if (rc == SK_ERR_CRYPTO)
 		sk_logerr("last log record does not verify with this key");
-		return SK_ERR_AUDIT;
-	}
-	tok = json_tokener_new();
-	if (tok == NULL) {
-		sk_logerr("json_tokener_new failed");
-		return SK_ERR_AUDIT;
-	}
-	json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
-	obj = json_tokener_parse_ex(tok, text, (int)textlen);
-	if (obj == NULL || json_tokener_get_parse_end(tok) != textlen ||
-	    !json_object_object_get_ex(obj, "seq", &v) || !json_object_is_type(v, json_type_int) ||
-	    json_object_get_int64(v) <= 0) {
-		sk_logerr("last log record malformed (seq)");
-		goto out;
-	}
-	*seq = (uint64_t)json_object_get_int64(v);
-	if (!json_object_object_get_ex(obj, "prev", &v) || !json_object_is_type(v, json_type_string) ||
-	    json_object_get_string_len(v) != SK_AUDIT_MAC_HEX) {
-		sk_logerr("last log record malformed (prev)");
-		goto out;
-	}
-	memcpy(prev, json_object_get_string(v), SK_AUDIT_MAC_HEX);
-	prev[SK_AUDIT_MAC_HEX] = '\0';
-	memcpy(mac, hex, SK_AUDIT_MAC_HEX);
-	mac[SK_AUDIT_MAC_HEX] = '\0';
-	rc = SK_OK;
-out:
-	json_object_put(obj);
-	json_tokener_free(tok);
-	return rc;
+	else if (rc != SK_OK)
+		sk_logerr("last log line malformed (%s)", why);
+	return rc == SK_OK ? SK_OK : SK_ERR_AUDIT;
 }
 
 /* Resumes the chain where the anchor says it ends (R-LOG-3): a log cut short, rewritten at

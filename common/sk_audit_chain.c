@@ -501,35 +501,30 @@ read_line(FILE *f, char *buf, size_t bufsz, size_t *len)
 	return n == 0 ? LINE_EOF : LINE_TORN;
 }
 
-/* Checks one record against the chain so far. SK_OK: sound, mac filled. 1: a fault,
- * written to the report. Negative: an error (not a finding about the log). */
-static int
-check_record(const unsigned char *key, size_t keylen, const char *line, size_t len,
-             uint64_t lineno, uint64_t expect_seq, const char *prev_mac,
-             struct sk_audit_report *r, char mac[SK_AUDIT_MAC_HEX + 1])
+int
+sk_audit_line_open(const unsigned char *key, size_t keylen, const char *line, size_t len,
+                   uint64_t *seq, char prev[SK_AUDIT_MAC_HEX + 1],
+                   char mac[SK_AUDIT_MAC_HEX + 1], const char **why)
 {
 	char text[SK_AUDIT_LINE_MAX];
-	char want[SK_AUDIT_MAC_HEX + 1];
-	char prev[SK_AUDIT_MAC_HEX + 1];
-	const char *suffix, *why = "";
+	const char *suffix;
 	size_t textlen;
-	uint64_t seq = 0;
-	int rc;
 
+	*why = "";
 	if (memchr(line, '\0', len) != NULL) {
-		fault(r, lineno, "malformed line (NUL byte)");
-		return 1;
+		*why = "NUL byte";
+		return SK_ERR_PROTO;
 	}
 	if (len < MAC_SUFFIX_LEN + 2) {
-		fault(r, lineno, "malformed line (too short)");
-		return 1;
+		*why = "too short";
+		return SK_ERR_PROTO;
 	}
 	suffix = line + len - MAC_SUFFIX_LEN;
 	if (memcmp(suffix, MAC_PREFIX, MAC_PREFIX_LEN) != 0 ||
 	    !is_lower_hex(suffix + MAC_PREFIX_LEN, SK_AUDIT_MAC_HEX) ||
 	    memcmp(suffix + MAC_PREFIX_LEN + SK_AUDIT_MAC_HEX, "\"}", 2) != 0) {
-		fault(r, lineno, "malformed line (no mac at the end)");
-		return 1;
+		*why = "no mac at the end";
+		return SK_ERR_PROTO;
 	}
 	textlen = len - MAC_SUFFIX_LEN + 1;
 	if (textlen > sizeof(text)) {
@@ -538,14 +533,30 @@ check_record(const unsigned char *key, size_t keylen, const char *line, size_t l
 	}
 	memcpy(text, line, textlen - 1);
 	text[textlen - 1] = '}';
-	rc = compute_mac(key, keylen, text, textlen, want);
-	if (rc != SK_OK)
-		return rc;
-	if (CRYPTO_memcmp(want, suffix + MAC_PREFIX_LEN, SK_AUDIT_MAC_HEX) != 0) {
+	if (compute_mac(key, keylen, text, textlen, mac) != SK_OK)
+		return SK_ERR_INTERNAL;   /* SK_ERR_CRYPTO means "the MAC does not match" here */
+	if (CRYPTO_memcmp(mac, suffix + MAC_PREFIX_LEN, SK_AUDIT_MAC_HEX) != 0)
+		return SK_ERR_CRYPTO;
+	return parse_record(text, textlen, seq, prev, why);
+}
+
+/* Checks one record against the chain so far. SK_OK: sound, mac filled. 1: a fault,
+ * written to the report. Negative: an error (not a finding about the log). */
+static int
+check_record(const unsigned char *key, size_t keylen, const char *line, size_t len,
+             uint64_t lineno, uint64_t expect_seq, const char *prev_mac,
+             struct sk_audit_report *r, char mac[SK_AUDIT_MAC_HEX + 1])
+{
+	char want[SK_AUDIT_MAC_HEX + 1];
+	char prev[SK_AUDIT_MAC_HEX + 1];
+	const char *why = "";
+	uint64_t seq = 0;
+	int rc = sk_audit_line_open(key, keylen, line, len, &seq, prev, want, &why);
+
+	if (rc == SK_ERR_CRYPTO) {
 		fault(r, lineno, "record modified");
 		return 1;
 	}
-	rc = parse_record(text, textlen, &seq, prev, &why);
 	if (rc == SK_ERR_PROTO) {
 		fault(r, lineno, "malformed line (%s)", why);
 		return 1;

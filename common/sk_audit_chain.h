@@ -41,6 +41,13 @@ struct sk_audit_report {
 int sk_audit_verify(const char *log_path, const char *anchor_path, const unsigned char *key,
                     size_t keylen, struct sk_audit_report *report);
 
+/* Opens one record line: checks its MAC with key and reads its seq and prev. SK_OK;
+ * SK_ERR_CRYPTO when the MAC does not match (modified, or another key); SK_ERR_PROTO with
+ * *why when the line is malformed. */
+int sk_audit_line_open(const unsigned char *key, size_t keylen, const char *line, size_t len,
+                       uint64_t *seq, char prev[SK_AUDIT_MAC_HEX + 1],
+                       char mac[SK_AUDIT_MAC_HEX + 1], const char **why);
+
 /* Builds the full line for `event` (which must not hold seq/ts/clock_synced/prev/mac):
  * adds those fields and the mac. out gets the line without newline. */
 int sk_audit_seal_line(const unsigned char *key, size_t keylen, uint64_t seq,
