@@ -47,6 +47,9 @@ char *pamsk_prompt(struct pamsk *m, int echo, const char *text);
 void pamsk_info(struct pamsk *m, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void pamsk_error(struct pamsk *m, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void pamsk_free_secret(char *s);
+/* Asks (echo off) and copies the answer into buf: SK_OK, SK_ERR_IO (no answer) or
+ * SK_ERR_RANGE (empty or too long). The conversation's copy is wiped. */
+int pamsk_prompt_secret(struct pamsk *m, const char *text, char *buf, size_t cap);
 /* Shows a multi-line text one line per message, so no line meets PAM_MAX_MSG_SIZE. */
 void pamsk_info_lines(struct pamsk *m, const char *text);
 

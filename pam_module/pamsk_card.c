@@ -20,22 +20,10 @@ static int
 ask_pin(void *arg, int tries_left, char *pin, size_t cap)
 {
 	struct pamsk *m = arg;
-	char *answer;
-	size_t n;
 
 	if (tries_left > 0)
 		pamsk_info(m, _("%d PIN attempts are left on this card."), tries_left);
-	answer = pamsk_prompt(m, 0, _("Card PIN: "));
-	if (answer == NULL)
-		return SK_ERR_IO;
-	n = strlen(answer);
-	if (n >= cap) {
-		pamsk_free_secret(answer);
-		return SK_ERR_RANGE;
-	}
-	memcpy(pin, answer, n + 1);
-	pamsk_free_secret(answer);
-	return SK_OK;
+	return pamsk_prompt_secret(m, _("Card PIN: "), pin, cap);
 }
 
 static void

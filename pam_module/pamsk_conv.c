@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "pamsk.h"
+#include "sk_err.h"
 #include "sk_log.h"
 
 char *
@@ -27,6 +28,24 @@ pamsk_prompt(struct pamsk *m, int echo, const char *text)
 	answer = resp[0].resp;
 	free(resp);
 	return answer;
+}
+
+int
+pamsk_prompt_secret(struct pamsk *m, const char *text, char *buf, size_t cap)
+{
+	char *answer = pamsk_prompt(m, 0, text);
+	size_t n;
+
+	if (answer == NULL)
+		return SK_ERR_IO;
+	n = strlen(answer);
+	if (n == 0 || n >= cap) {
+		pamsk_free_secret(answer);
+		return SK_ERR_RANGE;
+	}
+	memcpy(buf, answer, n + 1);
+	pamsk_free_secret(answer);
+	return SK_OK;
 }
 
 void

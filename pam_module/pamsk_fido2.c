@@ -23,22 +23,10 @@ static int
 ask_pin(void *arg, int retries, char *pin, size_t pinsz)
 {
 	struct pamsk *m = arg;
-	char *answer;
-	size_t n;
 
 	if (retries > 0 && retries <= 3)
 		pamsk_info(m, _("%d PIN attempts are left on this security key."), retries);
-	answer = pamsk_prompt(m, 0, _("Security key PIN: "));
-	if (answer == NULL)
-		return SK_ERR_IO;
-	n = strlen(answer);
-	if (n == 0 || n >= pinsz) {
-		pamsk_free_secret(answer);
-		return SK_ERR_RANGE;
-	}
-	memcpy(pin, answer, n + 1);
-	pamsk_free_secret(answer);
-	return SK_OK;
+	return pamsk_prompt_secret(m, _("Security key PIN: "), pin, pinsz);
 }
 
 static void
