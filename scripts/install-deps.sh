@@ -8,7 +8,8 @@ pkgs=(build-essential cmake pkg-config gettext
       libsqlite3-dev libcrypt-dev libqrencode-dev libcbor-dev libsystemd-dev libinih-dev
       libjson-c-dev sqlite3 locales
       pamtester libpam-wrapper libpamtest0-dev oathtool
-      pcscd vsmartcard-vpcd opensc pcsc-tools cppcheck)
+      pcscd vsmartcard-vpcd opensc pcsc-tools cppcheck
+      openssl iproute2 util-linux systemd)
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || { need_apt=1; break; }
 done
