@@ -196,7 +196,7 @@ test_roundtrip_every_type(void **state)
 	assert_string_equal(text, "tanaka.hanako");
 	assert_int_equal(sk_msg_get_text(d, SK_K_BANNER, text, sizeof(text)), SK_OK);
 	assert_string_equal(text, banner_ja);
-	strcpy(text, "not empty");
+	snprintf(text, sizeof(text), "%s", "not empty");
 	assert_int_equal(sk_msg_get_text(d, SK_K_SERVICE, text, sizeof(text)), SK_OK);
 	assert_string_equal(text, "");
 	assert_int_equal(sk_msg_get_bytes(d, SK_K_SECRET, bytes, sizeof(bytes), &n), SK_OK);
@@ -419,7 +419,7 @@ test_getters_strict(void **state)
 	assert_int_equal(sk_msg_get_bytes(d, SK_K_URI, bytes, sizeof(bytes), &n), SK_ERR_NOTFOUND);
 	assert_int_equal(sk_msg_get_array_len(d, SK_K_FAILURES, &n), SK_ERR_NOTFOUND);
 	assert_int_equal(sk_msg_get_uint(d, SK_K_KEY_MAX, &u), SK_ERR_NOTFOUND);
-	strcpy(text, "stale");
+	snprintf(text, sizeof(text), "%s", "stale");
 	assert_int_equal(sk_msg_get_text_opt(d, SK_K_TTY, text, sizeof(text)), SK_OK);
 	assert_string_equal(text, "");
 	assert_int_equal(sk_msg_get_uint_opt(d, SK_K_PID, 42, &u), SK_OK);
