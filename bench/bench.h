@@ -43,6 +43,8 @@ int bench_proc_read(pid_t pid, struct bench_proc *p);
 /* Resets VmHWM (writes 5 to /proc/PID/clear_refs); 0 when the kernel allowed it. */
 int bench_proc_reset_hwm(pid_t pid);
 double bench_self_cpu_s(void);
+/* CPU seconds all processes have used since boot (/proc/stat, busy time of every CPU). */
+double bench_system_cpu_s(void);
 
 /* bench_broker.c: the broker on its own folder, the CLI, and the users. */
 struct bench_env {
@@ -101,6 +103,17 @@ int bench_pam_login(const struct bench_env *e, const char *user, const char *cod
 int bench_pam_chauthtok(const struct bench_env *e, const char *user, const char *old_pw,
                         const char *new_pw, char *why, size_t whysz);
 
+/* Optional: kernel event counts for the broker during a phase, from `perf stat -p`. */
+#define BENCH_EVENTS 6
+extern const char *const bench_event_names[BENCH_EVENTS];
+extern int bench_perf_stat;            /* set by -P */
+struct bench_counts {
+	int valid;
+	double v[BENCH_EVENTS];
+};
+pid_t bench_perf_stat_start(pid_t target, const char *out);
+void bench_perf_stat_stop(pid_t perf, const char *out, struct bench_counts *c);
+
 struct bench_phase_result {
 	int threads;
 	size_t tx;
@@ -111,12 +124,15 @@ struct bench_phase_result {
 	double phase_mean_ms[PH_COUNT];
 	double broker_cpu_s;
 	double client_cpu_s;
+	double other_cpu_s;        /* everything else on the machine meanwhile: noise */
 	long broker_hwm_kb;
 	int broker_threads_max;
 	double waited_ms;
+	struct bench_counts counts;
 };
 void bench_run_phase(const struct bench_env *e, struct bench_pool *pool, int threads, size_t tx,
                      struct bench_phase_result *out);
+
 
 /* bench_micro.c */
 struct bench_micro {
@@ -124,10 +140,11 @@ struct bench_micro {
 	struct bench_stats s;
 };
 #define BENCH_MICRO_MAX 12
+extern char bench_micro_notes[512];   /* a sentence about yescrypt's CPU split */
 /* Fills out[] with in-process measurements (password hash/verify, fdatasync, audit append,
- * store commit) in a folder under base, and protocol round trips against the running
- * broker. Returns the count. */
-size_t bench_micro_run(const struct bench_env *e, struct bench_pool *pool, const char *base,
-                       unsigned scale, struct bench_micro *out);
+ * store commit) in a folder beside the broker's files, and protocol round trips against the
+ * running broker. Returns the count. */
+size_t bench_micro_run(const struct bench_env *e, struct bench_pool *pool, unsigned scale,
+                       struct bench_micro *out);
 
 #endif

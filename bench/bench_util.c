@@ -1,6 +1,7 @@
 /* Small helpers for the benchmark: clocks, child processes, statistics, /proc counters. */
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <spawn.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -195,4 +196,97 @@ bench_self_cpu_s(void)
 	getrusage(RUSAGE_SELF, &ru);
 	return (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
 	       (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
+}
+
+double
+bench_system_cpu_s(void)
+{
+	unsigned long long v[8] = { 0 };
+	FILE *f = fopen("/proc/stat", "r");
+	int n;
+
+	if (f == NULL)
+		return 0;
+	/* user nice system idle iowait irq softirq steal: busy is all but idle and iowait. */
+	n = fscanf(f, "cpu %llu %llu %llu %llu %llu %llu %llu %llu", &v[0], &v[1], &v[2], &v[3],
+	           &v[4], &v[5], &v[6], &v[7]);
+	fclose(f);
+	if (n != 8)
+		return 0;
+	return (double)(v[0] + v[1] + v[2] + v[5] + v[6] + v[7]) / (double)sysconf(_SC_CLK_TCK);
+}
+
+/* What the broker asks of the kernel: page faults (yescrypt maps and touches its memory
+ * afresh on every hash), context switches, durable syncs, sleeps (SQLite's busy handler
+ * sleeps while another connection holds the write lock) and thread creations. */
+const char *const bench_event_names[BENCH_EVENTS] = {
+	"page-faults", "context-switches", "syscalls:sys_enter_fdatasync",
+	"syscalls:sys_enter_fsync", "syscalls:sys_enter_clock_nanosleep",
+	"syscalls:sys_enter_clone3",
+};
+int bench_perf_stat;
+
+pid_t
+bench_perf_stat_start(pid_t target, const char *out)
+{
+	char pid[32], events[512];
+	size_t off = 0;
+	pid_t p;
+
+	for (int i = 0; i < BENCH_EVENTS; i++) {
+		int n = snprintf(events + off, sizeof(events) - off, "%s%s", i ? "," : "",
+		                 bench_event_names[i]);
+		if (n < 0 || (size_t)n >= sizeof(events) - off)
+			bench_die("event list too long");
+		off += (size_t)n;
+	}
+	snprintf(pid, sizeof(pid), "%d", (int)target);
+	if ((p = fork()) < 0)
+		bench_die("fork: %s", strerror(errno));
+	if (p == 0) {
+		int fd = open("/dev/null", O_WRONLY);
+		if (fd >= 0) {
+			dup2(fd, 1);
+			dup2(fd, 2);
+		}
+		execlp("perf", "perf", "stat", "-x", ",", "-e", events, "-p", pid, "-o", out,
+		       (char *)NULL);
+		_exit(127);
+	}
+	usleep(300000);   /* let it attach */
+	return p;
+}
+
+void
+bench_perf_stat_stop(pid_t perf, const char *out, struct bench_counts *c)
+{
+	char line[512];
+	int status;
+	FILE *f;
+
+	memset(c, 0, sizeof(*c));
+	kill(perf, SIGINT);
+	while (waitpid(perf, &status, 0) < 0 && errno == EINTR)
+		;
+	if ((f = fopen(out, "r")) == NULL)
+		return;
+	/* CSV: value,unit,event,... ; "<not supported>" or "<not counted>" when unavailable. */
+	while (fgets(line, sizeof(line), f) != NULL) {
+		char *comma = strchr(line, ','), *ev, *end;
+		if (comma == NULL || line[0] == '#' || line[0] == '<')
+			continue;
+		ev = strchr(comma + 1, ',');
+		if (ev == NULL)
+			continue;
+		ev++;
+		end = strchr(ev, ',');
+		if (end != NULL)
+			*end = '\0';
+		for (int i = 0; i < BENCH_EVENTS; i++)
+			if (strcmp(ev, bench_event_names[i]) == 0) {
+				c->v[i] = strtod(line, NULL);
+				c->valid = 1;
+			}
+	}
+	fclose(f);
 }

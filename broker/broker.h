@@ -13,7 +13,7 @@
 #include "sk_msg.h"
 #include "sk_proto.h"
 
-#define BROKER_USER_LOCKS 64
+#define BROKER_USER_LOCKS 1024
 
 struct audit_log;
 struct x509_store_st;

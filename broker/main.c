@@ -164,6 +164,7 @@ main(int argc, char **argv)
 	sk_log(LOG_INFO, "sekimorid %s listening on %s", SK_VERSION, b.conf.socket_path);
 	r = server_run(&b);
 	unlink(b.conf.socket_path);
+	store_pool_drain();
 	audit_log_close(b.audit);
 	auth_fido2_free(&b);
 	auth_card_free(&b);

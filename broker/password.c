@@ -19,7 +19,9 @@
 #include <openssl/rand.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <pthread.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "sk_err.h"
 #include "sk_log.h"
@@ -148,6 +150,38 @@ hash_chars_ok(const char *hash, size_t len)
 	return 1;
 }
 
+/* Each yescrypt run maps 16 MiB and keeps a CPU busy for tens of milliseconds; more runs at
+ * once than CPUs only add memory and make every login slower. Bound them. */
+static pthread_mutex_t crypt_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t crypt_free = PTHREAD_COND_INITIALIZER;
+static long crypt_running;
+
+static long
+crypt_limit(void)
+{
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+
+	return n < 1 ? 2 : n + 1;
+}
+
+static char *
+bounded_crypt(const char *pw, const char *setting, struct crypt_data *cd)
+{
+	char *out;
+
+	pthread_mutex_lock(&crypt_lock);
+	while (crypt_running >= crypt_limit())
+		pthread_cond_wait(&crypt_free, &crypt_lock);
+	crypt_running++;
+	pthread_mutex_unlock(&crypt_lock);
+	out = crypt_rn(pw, setting, cd, (int)sizeof(*cd));
+	pthread_mutex_lock(&crypt_lock);
+	crypt_running--;
+	pthread_cond_signal(&crypt_free);
+	pthread_mutex_unlock(&crypt_lock);
+	return out;
+}
+
 int
 password_hash(const char *pw, char *out, size_t outsz)
 {
@@ -177,7 +211,7 @@ password_hash(const char *pw, char *out, size_t outsz)
 		return SK_ERR_NOMEM;
 	}
 	rc = SK_OK;
-	if (crypt_rn(pw, salt, cd, (int)sizeof(*cd)) == NULL || cd->output[0] == '*' ||
+	if (bounded_crypt(pw, salt, cd) == NULL || cd->output[0] == '*' ||
 	    strncmp(cd->output, "$y$", 3) != 0) {
 		sk_logerr("crypt_rn with yescrypt failed");
 		rc = SK_ERR_CRYPTO;
@@ -229,7 +263,7 @@ password_verify(const char *pw, const char *hash)
 		sk_logerr("calloc for crypt_data failed");
 		return SK_ERR_NOMEM;
 	}
-	if (crypt_rn(pw, hash, cd, (int)sizeof(*cd)) == NULL || cd->output[0] == '*') {
+	if (bounded_crypt(pw, hash, cd) == NULL || cd->output[0] == '*') {
 		sk_logerr("crypt_rn rejected the stored hash");
 		rc = SK_ERR_CRYPTO;
 	} else {

@@ -97,7 +97,7 @@ client_thread(void *arg)
 	struct broker_conn *c = arg;
 	struct broker *b = c->b;
 
-	if (server_peer(b, c) == SK_OK && store_open(b->conf.store_path, &c->db) == SK_OK) {
+	if (server_peer(b, c) == SK_OK && store_acquire(b->conf.store_path, &c->db) == SK_OK) {
 		for (;;) {
 			struct sk_msg *req = NULL, *reply = NULL;
 			/* A client mid-login may take long to type; an idle one must be quick. */
@@ -116,7 +116,7 @@ client_thread(void *arg)
 				break;
 		}
 	}
-	store_close(c->db);
+	store_release(c->db);
 	close(c->fd);
 	explicit_bzero(c, sizeof(*c));
 	free(c);

@@ -1,11 +1,24 @@
 #include "store.h"
 
+#include <pthread.h>
 #include <string.h>
 
 #include "sk_err.h"
 #include "sk_log.h"
 
 #define STORE_SCHEMA_VERSION "1"
+#define STORE_POOL_MAX 16
+
+/* Write transactions queue on this mutex instead of polling SQLite's busy handler: a
+ * writer waiting behind password hashing must not give up after busy_timeout and turn a
+ * correct login into a deny. Taken after any user lock, never before one. */
+static pthread_mutex_t writer_lock = PTHREAD_MUTEX_INITIALIZER;
+static __thread int writer_held;
+
+/* Idle connections kept open, so the WAL stays open between clients. */
+static pthread_mutex_t pool_lock = PTHREAD_MUTEX_INITIALIZER;
+static sqlite3 *pool[STORE_POOL_MAX];
+static size_t pool_n;
 
 static const char *schema =
 	"CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);"
@@ -225,16 +238,39 @@ store_init(const char *path)
 	return r;
 }
 
+static void
+writer_release(void)
+{
+	if (writer_held) {
+		writer_held = 0;
+		pthread_mutex_unlock(&writer_lock);
+	}
+}
+
 int
 store_begin(sqlite3 *db)
 {
-	return store_exec(db, "BEGIN IMMEDIATE;");
+	int r;
+
+	if (writer_held) {
+		sk_logerr("nested write transaction");
+		return SK_ERR_INTERNAL;
+	}
+	pthread_mutex_lock(&writer_lock);
+	writer_held = 1;
+	if ((r = store_exec(db, "BEGIN IMMEDIATE;")) != SK_OK)
+		writer_release();
+	return r;
 }
 
 int
 store_commit(sqlite3 *db)
 {
-	return store_exec(db, "COMMIT;");
+	int r = store_exec(db, "COMMIT;");
+
+	if (r == SK_OK)
+		writer_release();   /* on failure the caller rolls back, which releases */
+	return r;
 }
 
 void
@@ -242,4 +278,42 @@ store_rollback(sqlite3 *db)
 {
 	if (!sqlite3_get_autocommit(db))
 		(void)store_exec(db, "ROLLBACK;");
+	writer_release();
+}
+
+int
+store_acquire(const char *path, sqlite3 **out)
+{
+	pthread_mutex_lock(&pool_lock);
+	if (pool_n > 0) {
+		*out = pool[--pool_n];
+		pthread_mutex_unlock(&pool_lock);
+		return SK_OK;
+	}
+	pthread_mutex_unlock(&pool_lock);
+	return store_open(path, out);
+}
+
+void
+store_release(sqlite3 *db)
+{
+	if (db == NULL)
+		return;
+	store_rollback(db);   /* never hand on an open transaction */
+	pthread_mutex_lock(&pool_lock);
+	if (pool_n < STORE_POOL_MAX) {
+		pool[pool_n++] = db;
+		db = NULL;
+	}
+	pthread_mutex_unlock(&pool_lock);
+	store_close(db);
+}
+
+void
+store_pool_drain(void)
+{
+	pthread_mutex_lock(&pool_lock);
+	while (pool_n > 0)
+		store_close(pool[--pool_n]);
+	pthread_mutex_unlock(&pool_lock);
 }

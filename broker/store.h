@@ -10,7 +10,13 @@ int store_init(const char *path);
  * keys, secure_delete (freed pages holding sealed secrets are overwritten). */
 int store_open(const char *path, sqlite3 **out);
 void store_close(sqlite3 *db);
-int store_begin(sqlite3 *db);      /* BEGIN IMMEDIATE */
+/* A pooled connection for one client; give it back with store_release. */
+int store_acquire(const char *path, sqlite3 **out);
+void store_release(sqlite3 *db);
+void store_pool_drain(void);
+/* BEGIN IMMEDIATE, queued behind the broker's other writers; store_commit or
+ * store_rollback ends it (a failed commit must be followed by store_rollback). */
+int store_begin(sqlite3 *db);
 int store_commit(sqlite3 *db);
 void store_rollback(sqlite3 *db);
 /* Runs one statement without results; SK_ERR_STORE on failure. */
