@@ -47,9 +47,10 @@ for _ in $(seq 100); do [ -S "$dir/sekimorid.sock" ] && break; sleep 0.05; done
 cli() { LC_ALL=C "$SK_CLI" -c "$dir/sekimori.conf" "$@"; }
 # A sanitizer-built module needs the ASan runtime first in an uninstrumented program.
 preload="libpam_wrapper.so"
-if ldd "$SK_PAM_MODULE" | grep -q libasan; then
-	preload="$(gcc -print-file-name=libasan.so) $preload"
-fi
+# (No `ldd | grep -q` under pipefail: grep's early exit can fail the pipeline by SIGPIPE.)
+case "$(ldd "$SK_PAM_MODULE")" in
+*libasan*) preload="$(gcc -print-file-name=libasan.so) $preload" ;;
+esac
 pt() {
 	LD_PRELOAD="$preload" PAM_WRAPPER=1 PAM_WRAPPER_SERVICE_DIR="$dir/pam.d" \
 	PAM_WRAPPER_DISABLE_DEEPBIND=1 ASAN_OPTIONS=detect_leaks=0 TMPDIR="$dir" \
@@ -82,13 +83,14 @@ printf '%s\n%s\n%s\n' "$temp" "$new" "$new" | pt hanako chauthtok > "$dir/out" 2
 grep -q 'password has been changed' "$dir/out" || fail "chauthtok message"; ok
 
 # The new password, the next code, account and session phases all pass.
-printf '%s\n%s\n' "$new" "$(code 60)" | \
+next=$(code 60)   # computed once: the replay below must send the very same code
+printf '%s\n%s\n' "$new" "$next" | \
 	pt hanako authenticate acct_mgmt open_session close_session > "$dir/out" 2>&1 \
 	|| fail "full login with the new password"
 grep -q 'Last login' "$dir/out" || fail "no last-login line"; ok
 
 # Reusing that code is refused.
-printf '%s\n%s\n' "$new" "$(code 60)" | pt hanako authenticate > "$dir/out" 2>&1 \
+printf '%s\n%s\n' "$new" "$next" | pt hanako authenticate > "$dir/out" 2>&1 \
 	&& fail "replayed code accepted"
 ok
 

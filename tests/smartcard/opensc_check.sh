@@ -62,7 +62,7 @@ pkcs15-tool --reader 0 --read-certificate 03 >"$SK_TEST_WORK/jpki_ca_opensc.pem"
 [ "$(der_sha "$SK_TEST_WORK/jpki_ca_opensc.pem")" = "$(der_sha "$pki/ca.pem")" ] ||
 	fail "JPKI CA certificate (EF 000B) read by OpenSC differs"
 pins=$(pkcs15-tool --reader 0 --list-pins)
-grep -A9 'User Authentication PIN' <<<"$pins" | grep -q 'Tries left *: 3' ||
+grep -A9 'User Authentication PIN' <<<"$pins" | grep 'Tries left *: 3' >/dev/null ||
 	fail "OpenSC does not see 3 tries on the auth PIN"
 opensc_sign_verifies 01 "$pki/jpki.pem" --pkcs1 --pin 1234
 echo "OpenSC/JPKI: driver jpki, auth and CA certificates identical, auth PIN 3 tries," \
