@@ -32,9 +32,15 @@ int admin_card_list(struct broker_conn *c, const struct sk_msg *req, struct sk_m
 int admin_card_revoke(struct broker_conn *c, const struct sk_msg *req, struct sk_msg *reply);
 int admin_card_dispose(struct broker_conn *c, const struct sk_msg *req, struct sk_msg *reply);
 
+struct user_rec;
+
+/* The target user (SK_K_USER) loaded from the store: SK_OK; ADMIN_ANSWERED when the reply
+ * already says BAD_REQUEST or NOT_FOUND; or an error. */
+#define ADMIN_ANSWERED 1
+int admin_find_user(struct broker_conn *c, const struct sk_msg *req, struct sk_msg *reply,
+                    struct user_rec *u);
 /* Shared by the admin handlers: the target user from SK_K_USER, validated. */
 int admin_target_user(const struct sk_msg *req, char *user, size_t cap);
-struct user_rec;
 /* Reads the target user and runs fn under that user's lock. */
 int admin_with_user_lock(struct broker_conn *c, const struct sk_msg *req, struct sk_msg *reply,
                          int (*fn)(struct broker_conn *, const struct sk_msg *, const char *,

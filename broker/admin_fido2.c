@@ -204,17 +204,15 @@ out:
 int
 admin_fido2_list(struct broker_conn *c, const struct sk_msg *req, struct sk_msg *reply)
 {
-	char name[SK_USER_MAX], aaguid[FIDO2_AAGUID_STR];
+	char aaguid[FIDO2_AAGUID_STR];
 	struct fido2_rec *recs;
 	struct user_rec u;
 	json_object *arr;
 	size_t n = 0;
-	int r;
+	int r = admin_find_user(c, req, reply, &u);
 
-	if (admin_target_user(req, name, sizeof(name)) != SK_OK)
-		return reply_status(reply, SK_ST_BAD_REQUEST);
-	if ((r = store_user_get(c->db, name, &u)) == SK_ERR_NOTFOUND)
-		return reply_status(reply, SK_ST_NOT_FOUND);
+	if (r == ADMIN_ANSWERED)
+		return SK_OK;
 	if (r != SK_OK || (recs = calloc(FIDO2_PER_USER_MAX, sizeof(*recs))) == NULL)
 		return r != SK_OK ? r : SK_ERR_NOMEM;
 	if ((r = store_fido2_list(c->db, u.id, 0, recs, FIDO2_PER_USER_MAX, &n)) != SK_OK) {

@@ -26,6 +26,20 @@ admin_target_user(const struct sk_msg *req, char *user, size_t cap)
 }
 
 int
+admin_find_user(struct broker_conn *c, const struct sk_msg *req, struct sk_msg *reply,
+                struct user_rec *u)
+{
+	char name[SK_USER_MAX];
+	int r;
+
+	if (admin_target_user(req, name, sizeof(name)) != SK_OK)
+		return reply_status(reply, SK_ST_BAD_REQUEST) == SK_OK ? ADMIN_ANSWERED : SK_ERR_NOMEM;
+	if ((r = store_user_get(c->db, name, u)) == SK_ERR_NOTFOUND)
+		return reply_status(reply, SK_ST_NOT_FOUND) == SK_OK ? ADMIN_ANSWERED : SK_ERR_NOMEM;
+	return r;
+}
+
+int
 admin_reply_json(struct sk_msg *reply, json_object *doc)
 {
 	const char *text;
@@ -206,16 +220,11 @@ user_json(sqlite3 *db, const struct broker *b, const struct user_rec *u)
 int
 admin_user_show(struct broker_conn *c, const struct sk_msg *req, struct sk_msg *reply)
 {
-	char name[SK_USER_MAX];
 	struct user_rec u;
-	int r;
+	int r = admin_find_user(c, req, reply, &u);
 
-	if (admin_target_user(req, name, sizeof(name)) != SK_OK)
-		return reply_status(reply, SK_ST_BAD_REQUEST);
-	if ((r = store_user_get(c->db, name, &u)) == SK_ERR_NOTFOUND)
-		return reply_status(reply, SK_ST_NOT_FOUND);
 	if (r != SK_OK)
-		return r;
+		return r == ADMIN_ANSWERED ? SK_OK : r;
 	return admin_reply_json(reply, user_json(c->db, c->b, &u));
 }
 
@@ -396,17 +405,10 @@ admin_status(struct broker_conn *c, const struct sk_msg *req, struct sk_msg *rep
 	for (size_t i = 0; i < c->b->conf.n_profiles; i++) {
 		const struct sk_profile *p = &c->b->conf.profiles[i];
 		json_object *j = json_object_new_object();
-		char cls[64], methods[96] = "";
-		size_t off = 0;
+		char cls[64], methods[96];
 
 		sk_class_names(p->required_classes, cls, sizeof(cls));
-		for (size_t k = 0; k < p->n_methods; k++) {
-			int n = snprintf(methods + off, sizeof(methods) - off, "%s%s", k ? "," : "",
-			                 sk_method_name(p->methods[k]));
-			if (n < 0 || (size_t)n >= sizeof(methods) - off)
-				break;
-			off += (size_t)n;
-		}
+		sk_method_names(p->methods, p->n_methods, methods, sizeof(methods));
 		json_object_object_add(j, "name", json_object_new_string(p->name));
 		json_object_object_add(j, "classes", json_object_new_string(cls));
 		json_object_object_add(j, "min_classes", json_object_new_int((int)p->min_classes));

@@ -133,18 +133,11 @@ verify_steps(struct broker_conn *c, const struct user_rec *u, const struct evide
 static json_object *
 decision_fields(const struct auth_txn *t, const struct verdict *v)
 {
-	char classes[64], methods[64] = "";
+	char classes[64], methods[64];
 	json_object *x;
-	size_t off = 0;
 
 	sk_class_names(v->classes, classes, sizeof(classes));
-	for (size_t i = 0; i < t->n_steps; i++) {
-		int n = snprintf(methods + off, sizeof(methods) - off, "%s%s", i ? "," : "",
-		                 sk_method_name(t->steps[i]));
-		if (n < 0 || (size_t)n >= sizeof(methods) - off)
-			break;
-		off += (size_t)n;
-	}
+	sk_method_names(t->steps, t->n_steps, methods, sizeof(methods));
 	x = audit_field(NULL, "service", t->service);
 	x = audit_field(x, "rhost", t->rhost);
 	x = audit_field(x, "tty", t->tty);

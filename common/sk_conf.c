@@ -95,6 +95,22 @@ sk_class_names(unsigned mask, char *out, size_t outsz)
 	}
 }
 
+void
+sk_method_names(const unsigned *list, size_t count, char *out, size_t outsz)
+{
+	size_t off = 0;
+
+	if (outsz == 0)
+		return;
+	out[0] = '\0';
+	for (size_t i = 0; i < count; i++) {
+		int n = snprintf(out + off, outsz - off, "%s%s", i ? "," : "", sk_method_name(list[i]));
+		if (n < 0 || (size_t)n >= outsz - off)
+			return;
+		off += (size_t)n;
+	}
+}
+
 static void
 profile_defaults(struct sk_profile *p, const char *name, int line)
 {

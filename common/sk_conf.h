@@ -99,6 +99,8 @@ int sk_method_parse(const char *name, unsigned *out);
 unsigned sk_class_count(unsigned mask);
 /* "knowledge,possession" style rendering of a class mask. */
 void sk_class_names(unsigned mask, char *out, size_t outsz);
+/* "password,totp" style rendering of a list of methods. */
+void sk_method_names(const unsigned *methods, size_t n, char *out, size_t outsz);
 
 /* The stricter of two profiles: the line's profile (what this endpoint demands) and the
  * user's own profile (what the ID demands, e.g. privileged IDs, R-PRIV-5). */
