@@ -17,8 +17,9 @@ struct sk_msg {
 	cbor_item_t *map;
 };
 
-/* check_shape tracks the keys seen in one 64-bit mask. */
-_Static_assert(SK_K_KEY_MAX <= 64, "message keys must fit the duplicate-key mask");
+/* check_shape tracks the keys seen in a 128-bit mask (two words). */
+#define SK_KEY_MASK_WORDS 2
+_Static_assert(SK_K_KEY_MAX <= 64 * SK_KEY_MASK_WORDS, "message keys must fit the duplicate-key mask");
 
 static cbor_item_t *
 msg_find(const struct sk_msg *m, unsigned key)
@@ -460,7 +461,7 @@ check_shape(cbor_item_t *map)
 {
 	struct cbor_pair *pairs;
 	size_t n;
-	uint64_t seen_lo = 0;
+	uint64_t seen[SK_KEY_MASK_WORDS] = { 0 };
 
 	if (!cbor_isa_map(map) || !cbor_map_is_definite(map))
 		return SK_ERR_PROTO;
@@ -472,9 +473,9 @@ check_shape(cbor_item_t *map)
 
 		if (!cbor_isa_uint(pairs[i].key) || (k = cbor_get_int(pairs[i].key)) >= SK_K_KEY_MAX)
 			return SK_ERR_PROTO;
-		if (seen_lo & (UINT64_C(1) << k))
+		if (seen[k / 64] & (UINT64_C(1) << (k % 64)))
 			return SK_ERR_PROTO;
-		seen_lo |= UINT64_C(1) << k;
+		seen[k / 64] |= UINT64_C(1) << (k % 64);
 		if (cbor_isa_array(v)) {
 			for (size_t j = 0; j < cbor_array_size(v); j++) {
 				cbor_item_t *e = cbor_array_handle(v)[j];

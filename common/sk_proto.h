@@ -116,7 +116,8 @@ enum sk_msg_key {
 	SK_K_PIN_TRIES = 59,    /* uint: tries left on a card PIN */
 	SK_K_EVENT = 60,        /* text: session event name */
 	SK_K_CARD_REMOVAL = 61, /* uint: enum sk_card_removal of the effective profile */
-	SK_K_KEY_MAX
+	/* Keys are written as one CBOR byte (below 256) and tracked in a 128-bit mask. */
+	SK_K_KEY_MAX = 128
 };
 
 enum sk_status {
