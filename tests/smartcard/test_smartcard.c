@@ -512,8 +512,8 @@ test_jpki_pin_format_and_cancel(void **state)
 	assert_int_equal(login(SC_KIND_JPKI, &p, reader, chal, &res), SC_PIN_FORMAT);
 	p.pin = "12a4";
 	assert_int_equal(login(SC_KIND_JPKI, &p, reader, chal, &res), SC_PIN_FORMAT);
-	p.pin = "";
-	assert_int_equal(login(SC_KIND_JPKI, &p, reader, chal, &res), SC_PIN_FORMAT);
+	p.pin = "";   /* empty: its own outcome, not "unreadable" (issue 7 item 15) */
+	assert_int_equal(login(SC_KIND_JPKI, &p, reader, chal, &res), SC_PIN_EMPTY);
 	p.cancel = 1;
 	assert_int_equal(login(SC_KIND_JPKI, &p, reader, chal, &res), SC_PIN_CANCELLED);
 	assert_int_equal(p.calls, 4);
