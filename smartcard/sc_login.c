@@ -128,13 +128,15 @@ out:
 /* Is this card the user's? Decided on the certificate alone, before anything about the PIN
  * is sent (R-CARD-1): a card that is not is left exactly as it was found. */
 static int
-check_bound(const struct sc_login_req *req, const struct sc_login_result *res)
+check_bound(const struct sc_login_req *req, struct sc_login_result *res)
 {
 	uint8_t h[SC_KEY_HASH_LEN];
 	int r, match = 0;
 
-	if (req->bound_keys == NULL)
+	if (req->bound_keys == NULL) {
+		res->identified = 1;
 		return SK_OK;
+	}
 	r = sc_cert_spki_sha256(res->cert, res->cert_len, h);
 	if (r != SK_OK)
 		return r;
@@ -145,6 +147,7 @@ check_bound(const struct sc_login_req *req, const struct sc_login_result *res)
 			  res->reader);
 		return SC_CARD_FOREIGN;
 	}
+	res->identified = 1;
 	return SK_OK;
 }
 
@@ -298,6 +301,7 @@ clear_evidence(struct sc_login_result *res)
 	res->card_uid[0] = '\0';
 	res->jpki_token[0] = '\0';
 	res->tries_left = -1;
+	res->identified = 0;
 }
 
 /* One reader: connect, and inside one transaction identify the card and (if it is the
@@ -330,29 +334,33 @@ login_at(SCARDCONTEXT ctx, const char *reader, const struct sc_login_req *req,
 }
 
 /* Every reader holding a card, in pcscd's order, until one holds the user's key. A card
- * without the application or certificate of the requested kind is not the user's either. */
+ * without the application or certificate of the requested kind is not the user's either; a
+ * card that fails before it was identified does not stop the search (the user's card may be
+ * in the next reader), but once the user's card is found its outcome is the answer. */
 static int
 login_scan(SCARDCONTEXT ctx, const struct sc_login_req *req, struct sc_login_result *res,
 	   const uint8_t hash[32])
 {
 	struct sc_readers *list = calloc(1, sizeof(*list));
-	int r, had_card;
+	int r, had_card, unreadable = SK_OK;
 
 	if (list == NULL)
 		return SK_ERR_NOMEM;
 	r = sc_readers_list(ctx, list);
 	for (size_t i = 0; r == SK_OK && i < list->count; i++) {
 		r = login_at(ctx, list->name[i], req, res, hash, &had_card);
-		if (had_card && (r == SC_CARD_FOREIGN || r == SK_ERR_NOTFOUND))
-			res->foreign_cards++;
-		if (r == SC_CARD_FOREIGN || r == SK_ERR_NOTFOUND || (r == SC_CARD_REMOVED && !had_card))
-			r = SK_OK;   /* not this one (or an empty reader): the next reader */
-		else
+		if (r == SK_OK || res->identified)
 			break;
+		if (r == SC_CARD_FOREIGN || r == SK_ERR_NOTFOUND)
+			res->foreign_cards++;
+		else if (had_card && unreadable == SK_OK)
+			unreadable = r;   /* could have been the user's card: say so if none is */
+		r = SK_OK;                /* not this one (or an empty reader): the next reader */
 	}
 	free(list);
-	if (r == SK_OK && res->sig_len == 0)
-		r = res->foreign_cards > 0 ? SC_CARD_FOREIGN : SC_CARD_REMOVED;
+	if (r == SK_OK && !res->identified)
+		r = unreadable != SK_OK ? unreadable :
+		    res->foreign_cards > 0 ? SC_CARD_FOREIGN : SC_CARD_REMOVED;
 	return r;
 }
 

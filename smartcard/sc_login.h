@@ -90,6 +90,8 @@ struct sc_login_result {
 	char jpki_token[33];              /* JPKI card kind from EF 0006 ("JPKIAPICCTOKEN2"), or "" */
 	char card_uid[SC_CARD_UID_MAX];   /* PIV: the card's identity from its CHUID, or "" */
 	unsigned foreign_cards;           /* cards looked at and passed over (not the user's) */
+	int identified;                   /* the card in `reader` holds a bound key (or any card,
+	                                   * without bound_keys): from here on its errors count */
 };
 
 /* SHA-256 of the DER SubjectPublicKeyInfo of a DER certificate (the binding key the broker
