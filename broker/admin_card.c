@@ -65,43 +65,134 @@ revoke_others(struct broker_conn *c, int64_t user_id, int64_t keep, json_object 
 	return r;
 }
 
+/* What the card holds besides the certificate enrolled: its identity (PIV CHUID) and the
+ * binding keys of its other certificates, so that the whole card is bound (R-CARD-1). */
+struct card_whole {
+	char uid[CARD_UID_MAX];
+	char keys[CARD_KEYS_PER_CARD][CARD_SPKI_HEX];   /* [0] is the certificate enrolled */
+	size_t n_keys;
+};
+
+static int
+read_whole_card(const struct sk_msg *req, const struct card_binding *enrolled,
+                struct card_whole *w)
+{
+	unsigned char *der;
+	size_t n = 0, len = 0;
+	int r;
+
+	memset(w, 0, sizeof(*w));
+	memcpy(w->keys[0], enrolled->spki_sha256, CARD_SPKI_HEX);
+	w->n_keys = 1;
+	if (sk_msg_get_text_opt(req, SK_K_CARD_UID, w->uid, sizeof(w->uid)) != SK_OK)
+		return SK_ERR_PROTO;
+	r = sk_msg_get_array_len(req, SK_K_CARD_CERTS, &n);
+	if (r == SK_ERR_NOTFOUND)
+		return SK_OK;
+	if (r != SK_OK || n > CARD_KEYS_PER_CARD - 1 || (der = malloc(CARD_CERT_MAX)) == NULL)
+		return r != SK_OK ? r : n > CARD_KEYS_PER_CARD - 1 ? SK_ERR_PROTO : SK_ERR_NOMEM;
+	for (size_t i = 0; i < n && r == SK_OK; i++) {
+		struct card_binding b;
+
+		r = sk_msg_get_array_bytes(req, SK_K_CARD_CERTS, i, der, CARD_CERT_MAX, &len);
+		if (r == SK_OK)
+			r = card_verify_binding(der, len, &b) == SK_OK ? SK_OK : SK_ERR_PROTO;
+		if (r == SK_OK)
+			memcpy(w->keys[w->n_keys++], b.spki_sha256, CARD_SPKI_HEX);
+	}
+	free(der);
+	return r;
+}
+
+/* The audit reason of a certificate refused at enrolment (R-LOG-1). */
+static const char *
+cert_refusal(int err)
+{
+	switch (err) {
+	case CARD_VERIFY_UNTRUSTED: return "certificate_untrusted";
+	case CARD_VERIFY_EXPIRED: return "certificate_expired";
+	case CARD_VERIFY_NOT_YET_VALID: return "certificate_not_yet_valid";
+	case CARD_VERIFY_REVOKED: return "certificate_revoked";
+	case CARD_VERIFY_CRL_UNUSABLE: return "certificate_crl_unusable";
+	default: return "certificate_malformed";
+	}
+}
+
+static int
+enroll_denied(struct broker_conn *c, const struct sk_msg *req, const char *name,
+              const char *reason, const char *cert_hash, const char *uid)
+{
+	json_object *x = audit_field(NULL, "reason", reason);
+
+	if (cert_hash != NULL && cert_hash[0] != '\0')
+		x = audit_field(x, "cert", cert_hash);
+	if (uid != NULL && uid[0] != '\0')
+		x = audit_field(x, "card_uid", uid);
+	return broker_audit(c, "admin.card_enroll", name, "deny", admin_actor(req, x));
+}
+
 static int
 enroll_locked(struct broker_conn *c, const struct sk_msg *req, const char *name,
               const unsigned char *cert, size_t cert_len, unsigned kind, struct sk_msg *reply)
 {
 	struct card_rec rec, existing;
+	struct card_whole whole;
 	struct user_rec u;
 	json_object *extra = NULL;
-	int r;
+	int64_t other = 0;
+	int r, v;
 
 	if ((r = store_user_get(c->db, name, &u)) == SK_ERR_NOTFOUND)
 		return reply_status(reply, SK_ST_NOT_FOUND);
 	if (r != SK_OK)
 		return r;
 	memset(&rec, 0, sizeof(rec));
-	if ((r = card_verify_chain(c->b->card_trust, cert, cert_len, (time_t)broker_now())) != SK_OK ||
-	    (r = card_verify_binding(cert, cert_len, &rec.binding)) != SK_OK)
-		return refuse(reply, SK_ST_DENIED, SK_REASON_CERT_INVALID, card_verify_strerror(r));
+	(void)card_verify_binding(cert, cert_len, &rec.binding);   /* for the record, if it parses */
+	if ((v = card_verify_chain(c->b->card_trust, cert, cert_len, (time_t)broker_now())) != SK_OK ||
+	    (v = card_verify_binding(cert, cert_len, &rec.binding)) != SK_OK) {
+		/* A refused certificate is an administrative act too (R-LOG-1). */
+		r = enroll_denied(c, req, name, cert_refusal(v), rec.binding.spki_sha256, NULL);
+		return r == SK_OK ? refuse(reply, SK_ST_DENIED, SK_REASON_CERT_INVALID,
+		                           card_verify_strerror(v)) : r;
+	}
+	if (read_whole_card(req, &rec.binding, &whole) != SK_OK)
+		return reply_status(reply, SK_ST_BAD_REQUEST);
 	if (store_card_by_spki(c->db, rec.binding.spki_sha256, &existing) == SK_OK) {
 		/* Bound before, to anyone, active or revoked: never bound again (R-CARD-1). */
-		r = broker_audit(c, "admin.card_enroll", name, "deny", admin_actor(req,
-		                 audit_field(audit_field(NULL, "reason", "certificate_already_bound"),
-		                 "cert", rec.binding.spki_sha256)));
+		r = enroll_denied(c, req, name, "certificate_already_bound", rec.binding.spki_sha256,
+		                  whole.uid);
 		return r == SK_OK ? refuse(reply, SK_ST_EXISTS, SK_REASON_CERT_BOUND,
 		                           existing.user_id == u.id ? "bound to this user already" :
 		                           "bound to another user") : r;
+	}
+	/* Another key of this card, or the card itself, belongs to somebody else: one card, one
+	 * person, whatever key is enrolled (R-CARD-1). */
+	if ((r = store_card_other_owner(c->db, u.id, whole.uid, (const char (*)[CARD_SPKI_HEX])
+	                                whole.keys, whole.n_keys, &other)) != SK_OK)
+		return r;
+	if (other != 0) {
+		r = enroll_denied(c, req, name, "card_already_bound", rec.binding.spki_sha256,
+		                  whole.uid);
+		return r == SK_OK ? refuse(reply, SK_ST_EXISTS, SK_REASON_CERT_BOUND,
+		                           "card bound to another user") : r;
 	}
 	rec.user_id = u.id;
 	rec.kind = kind;
 	rec.not_after = cert_not_after(cert, cert_len);
 	rec.created = broker_now();
+	memcpy(rec.card_uid, whole.uid, sizeof(rec.card_uid));
 	r = store_begin(c->db);
 	if (r == SK_OK)
 		r = store_card_insert(c->db, &rec, cert, cert_len);
 	if (r == SK_OK)
+		r = store_card_add_keys(c->db, rec.id, u.id, (const char (*)[CARD_SPKI_HEX])whole.keys,
+		                        whole.n_keys);
+	if (r == SK_OK)
 		r = revoke_others(c, u.id, rec.id, &extra);
 	extra = audit_field(audit_field(audit_field_int(extra, "card", rec.id), "cert",
 	                    rec.binding.spki_sha256), "serial", rec.binding.serial);
+	if (whole.uid[0] != '\0')
+		extra = audit_field(extra, "card_uid", whole.uid);
 	if (r == SK_OK)
 		r = broker_audit(c, "admin.card_enroll", name, "ok", admin_actor(req, extra));
 	else
@@ -161,7 +252,9 @@ card_json(const struct card_rec *k)
 	json_object_object_add(o, "issuer", json_object_new_string(k->binding.issuer));
 	json_object_object_add(o, "serial", json_object_new_string(k->binding.serial));
 	json_object_object_add(o, "not_after", json_object_new_int64(k->not_after));
+	json_object_object_add(o, "card_uid", json_object_new_string(k->card_uid));
 	json_object_object_add(o, "state", json_object_new_string(k->revoked ? "revoked" : "active"));
+	json_object_object_add(o, "revoked_at", json_object_new_int64(k->revoked_at));
 	json_object_object_add(o, "revoke_reason", json_object_new_string(k->revoke_reason));
 	json_object_object_add(o, "replaced_by", json_object_new_int64(k->replaced_by));
 	json_object_object_add(o, "collected", json_object_new_int64(k->collected));
@@ -223,7 +316,7 @@ card_change(struct broker_conn *c, const struct sk_msg *req, struct sk_msg *repl
 {
 	char name[SK_USER_MAX], action[32], note[256] = "";
 	struct card_rec *recs = calloc(CARDS_PER_USER_MAX, sizeof(*recs));
-	json_object *extra = NULL;
+	json_object *extra = NULL, *certs = NULL;
 	size_t n = 0, done = 0;
 	int r;
 
@@ -258,9 +351,22 @@ card_change(struct broker_conn *c, const struct sk_msg *req, struct sk_msg *repl
 		if (r == SK_OK) {
 			done++;
 			extra = audit_field_int(extra, revoke ? "revoked_card" : "card", recs[i].id);
+			/* Every card changed, by its binding key: with --cert HASH the record must say
+			 * which certificate, and whose (R-LOG-1). */
+			if (certs == NULL)
+				certs = json_object_new_array();
+			json_object_array_add(certs, json_object_new_string(recs[i].binding.spki_sha256));
+			if (name[0] == '\0')
+				r = store_card_user_name(c->db, recs[i].user_id, name, sizeof(name));
 		} else if (r == SK_ERR_NOTFOUND) {
 			r = SK_OK;
 		}
+	}
+	if (certs != NULL) {
+		extra = audit_field(extra, "cert", json_object_get_string(json_object_array_get_idx(
+		                    certs, 0)));
+		json_object_object_add(extra, "certs", certs);
+		certs = NULL;
 	}
 	extra = audit_field(audit_field(extra, "action", action), "note", note);
 	if (r == SK_OK && done == 0) {

@@ -1,5 +1,7 @@
 #include "auth_card.h"
 
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
 #include <openssl/rand.h>
 #include <stdlib.h>
 #include <string.h>
@@ -69,22 +71,113 @@ auth_card_classes(struct broker_conn *c, int64_t user_id)
 	return auth_card_kind_classes(rec.kind);
 }
 
+static int
+hex_key(const char *hex, unsigned char out[CARD_KEY_HASH_LEN])
+{
+	for (size_t i = 0; i < CARD_KEY_HASH_LEN; i++) {
+		unsigned v = 0;
+
+		for (size_t k = 0; k < 2; k++) {
+			char ch = hex[2 * i + k];
+
+			v <<= 4;
+			if (ch >= '0' && ch <= '9')
+				v |= (unsigned)(ch - '0');
+			else if (ch >= 'a' && ch <= 'f')
+				v |= (unsigned)(ch - 'a' + 10);
+			else
+				return SK_ERR_STORE;
+		}
+		out[i] = (unsigned char)v;
+	}
+	return SK_OK;
+}
+
+/* The key list an unknown name gets: one hash, the same for the same name every time, that
+ * no card holds. A known user with one card gets one hash too, so the answer does not tell
+ * the two apart; the module then finds no matching card and sends no PIN. */
+static int
+decoy_key(const struct broker_conn *c, unsigned char out[CARD_KEY_HASH_LEN])
+{
+	static const char label[] = "sekimori card decoy v1";
+	unsigned char msg[sizeof(label) + SK_USER_MAX];
+	unsigned int len = CARD_KEY_HASH_LEN;
+	size_t ulen = strnlen(c->txn.user, SK_USER_MAX);
+
+	memcpy(msg, label, sizeof(label));
+	memcpy(msg + sizeof(label), c->txn.user, ulen);
+	if (HMAC(EVP_sha256(), c->b->seed_key, sizeof(c->b->seed_key), msg, sizeof(label) + ulen,
+	         out, &len) == NULL || len != CARD_KEY_HASH_LEN) {
+		sk_logerr("HMAC for the card decoy");
+		return SK_ERR_CRYPTO;
+	}
+	return SK_OK;
+}
+
+/* The challenge, the kind of card to read, and the keys a card must hold to be asked for its
+ * PIN (R-CARD-1: the module identifies the user's card before any PIN is sent). */
 int
 auth_card_begin(struct broker_conn *c, int64_t user_id, struct sk_msg *reply)
 {
-	struct card_rec rec;
-	int r = active_card(c, user_id, &rec);
+	unsigned char keys[CARDS_PER_USER_MAX][CARD_KEY_HASH_LEN];
+	const unsigned char *items[CARDS_PER_USER_MAX];
+	size_t lens[CARDS_PER_USER_MAX], n = 0;
+	unsigned kind = SK_CARD_JPKI;
+	int r = SK_OK;
 
-	if (r != SK_OK)
-		return r;
-	if (RAND_bytes(c->txn.card_challenge, BROKER_CHALLENGE_LEN) != 1) {
-		sk_logerr("RAND_bytes");
-		return SK_ERR_CRYPTO;
+	if (!c->txn.user_known) {
+		r = decoy_key(c, keys[0]);
+		n = 1;
+	} else {
+		struct card_rec *recs = calloc(CARDS_PER_USER_MAX, sizeof(*recs));
+
+		if (recs == NULL)
+			return SK_ERR_NOMEM;
+		r = store_card_list(c->db, user_id, 1, recs, CARDS_PER_USER_MAX, &n);
+		if (r == SK_OK && n == 0)
+			r = SK_ERR_NOTFOUND;
+		for (size_t i = 0; i < n && r == SK_OK; i++)
+			r = hex_key(recs[i].binding.spki_sha256, keys[i]);
+		if (r == SK_OK)
+			kind = recs[n - 1].kind;   /* the newest: a replacement revokes the older ones */
+		free(recs);
 	}
-	r = sk_msg_put_bytes(reply, SK_K_CARD_CHALLENGE, c->txn.card_challenge, BROKER_CHALLENGE_LEN);
+	for (size_t i = 0; i < n; i++) {
+		items[i] = keys[i];
+		lens[i] = CARD_KEY_HASH_LEN;
+	}
+	if (r == SK_OK && RAND_bytes(c->txn.card_challenge, BROKER_CHALLENGE_LEN) != 1) {
+		sk_logerr("RAND_bytes");
+		r = SK_ERR_CRYPTO;
+	}
 	if (r == SK_OK)
-		r = sk_msg_put_uint(reply, SK_K_CARD_KIND, rec.kind);
+		r = sk_msg_put_bytes(reply, SK_K_CARD_CHALLENGE, c->txn.card_challenge,
+		                     BROKER_CHALLENGE_LEN);
+	if (r == SK_OK)
+		r = sk_msg_put_uint(reply, SK_K_CARD_KIND, kind);
+	if (r == SK_OK)
+		r = sk_msg_put_bytes_array(reply, SK_K_CARD_KEYS, items, lens, n);
 	return r;
+}
+
+/* The module's account of a card step without evidence (SK_K_CARD_FAIL), as its own audit
+ * reason (R-LOG-1). */
+static const char *
+card_fail_reason(uint64_t reason)
+{
+	switch (reason) {
+	case SK_REASON_CARD_PIN_WRONG: return "card_pin_wrong";
+	case SK_REASON_CARD_PIN_LAST_TRY: return "card_pin_last_try_withheld";
+	case SK_REASON_CARD_PIN_BLOCKED: return "card_pin_blocked";
+	case SK_REASON_CARD_FOREIGN: return "card_not_enrolled";
+	case SK_REASON_CARD_PIN_EMPTY: return "card_pin_empty";
+	case SK_REASON_CARD_PIN_FORMAT: return "card_pin_format";
+	case SK_REASON_CARD_ABSENT: return "card_absent";
+	case SK_REASON_CARD_REMOVED: return "card_removed";
+	case SK_REASON_CARD_UNREADABLE: return "card_unreadable";
+	case SK_REASON_CARD_PIN_CANCELLED: return "card_pin_cancelled";
+	default: return "card_no_evidence";
+	}
 }
 
 static const char *
@@ -106,10 +199,12 @@ auth_card_verify(struct broker_conn *c, int64_t user_id, const struct sk_msg *re
                  struct card_outcome *o)
 {
 	unsigned char *cert = malloc(CARD_CERT_MAX), sig[512];
+	char uid[CARD_UID_MAX] = "";
 	size_t cert_len = 0, sig_len = 0;
 	struct card_binding binding;
 	struct card_rec bound;
-	uint64_t fail;
+	uint64_t fail, why = 0;
+	int64_t other = 0;
 	int r;
 
 	memset(o, 0, sizeof(*o));
@@ -117,11 +212,13 @@ auth_card_verify(struct broker_conn *c, int64_t user_id, const struct sk_msg *re
 	if (cert == NULL || c->b->card_trust == NULL)
 		goto out;
 	if (sk_msg_get_uint(req, SK_K_DEVICE_FAIL, &fail) == SK_OK) {
-		o->reason = "card_no_evidence";
+		o->reason = sk_msg_get_uint(req, SK_K_CARD_FAIL, &why) == SK_OK ?
+		            card_fail_reason(why) : "card_no_evidence";
 		goto out;
 	}
 	if (sk_msg_get_bytes(req, SK_K_CERT, cert, CARD_CERT_MAX, &cert_len) != SK_OK ||
-	    sk_msg_get_bytes(req, SK_K_SIG, sig, sizeof(sig), &sig_len) != SK_OK) {
+	    sk_msg_get_bytes(req, SK_K_SIG, sig, sizeof(sig), &sig_len) != SK_OK ||
+	    sk_msg_get_text_opt(req, SK_K_CARD_UID, uid, sizeof(uid)) != SK_OK) {
 		o->reason = "card_evidence_malformed";
 		goto out;
 	}
@@ -140,6 +237,16 @@ auth_card_verify(struct broker_conn *c, int64_t user_id, const struct sk_msg *re
 	o->card_row = bound.id;
 	if (bound.revoked) {
 		o->reason = "card_revoked";
+		goto out;
+	}
+	/* The card itself, not only one key on it (R-CARD-1): the identity the card states
+	 * (PIV CHUID) must be the one enrolled, and no other person's card. */
+	if (bound.card_uid[0] != '\0' && strcmp(bound.card_uid, uid) != 0) {
+		o->reason = "card_identity_mismatch";
+		goto out;
+	}
+	if (store_card_other_owner(c->db, user_id, uid, NULL, 0, &other) != SK_OK || other != 0) {
+		o->reason = other != 0 ? "card_shared" : "card_internal";
 		goto out;
 	}
 	o->ok = 1;

@@ -8,6 +8,8 @@
 
 #include "broker.h"
 
+#define CARD_KEY_HASH_LEN 32     /* SHA-256 of a SubjectPublicKeyInfo (SK_K_CARD_KEYS) */
+
 struct card_outcome {
 	int ok;
 	unsigned classes;
@@ -22,6 +24,9 @@ void auth_card_free(struct broker *b);
 unsigned auth_card_classes(struct broker_conn *c, int64_t user_id);
 /* SK_CLASS_* for a card kind. */
 unsigned auth_card_kind_classes(unsigned kind);
+/* AUTH_BEGIN's card part: challenge, kind, and the SPKI SHA-256 of the user's active cards
+ * (SK_K_CARD_KEYS). An unknown user (c->txn.user_known == 0; user_id unused) gets one
+ * stable decoy hash, as a user with one card gets one real hash. */
 int auth_card_begin(struct broker_conn *c, int64_t user_id, struct sk_msg *reply);
 void auth_card_verify(struct broker_conn *c, int64_t user_id, const struct sk_msg *req,
                       int64_t now, struct card_outcome *o);

@@ -5,6 +5,7 @@
 
 #include "sk_err.h"
 #include "sk_log.h"
+#include "store_card.h"
 
 #define STORE_SCHEMA_VERSION "1"
 #define STORE_POOL_MAX 16
@@ -227,6 +228,8 @@ store_init(const char *path)
 	r = store_exec(db, "BEGIN IMMEDIATE;");
 	if (r == SK_OK)
 		r = store_exec(db, schema);
+	if (r == SK_OK)
+		r = store_card_schema(db);   /* card identity columns and keys (R-CARD-1) */
 	if (r == SK_OK)
 		r = store_exec(db, "INSERT OR IGNORE INTO meta(key, value) VALUES('schema', '"
 		                   STORE_SCHEMA_VERSION "');");

@@ -7,7 +7,52 @@
 #include "store.h"
 
 #define CARD_COLUMNS "id, user_id, kind, spki_sha256, issuer, serial, not_after, revoked," \
-	" revoke_reason, replaced_by, collected, destroyed, disposal_note, created"
+	" revoke_reason, replaced_by, collected, destroyed, disposal_note, created, card_uid," \
+	" revoked_at"
+
+static int
+has_column(sqlite3 *db, const char *table_sql, const char *column, int *has)
+{
+	sqlite3_stmt *st;
+	int r, rc;
+
+	*has = 0;
+	if ((r = store_prepare(db, table_sql, &st)) != SK_OK)
+		return r;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const unsigned char *name = sqlite3_column_text(st, 1);
+
+		if (name != NULL && strcmp((const char *)name, column) == 0)
+			*has = 1;
+	}
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? SK_OK : SK_ERR_STORE;
+}
+
+int
+store_card_schema(sqlite3 *db)
+{
+	static const struct {
+		const char *column, *add;
+	} columns[] = {
+		{ "card_uid", "ALTER TABLE cards ADD COLUMN card_uid TEXT NOT NULL DEFAULT '';" },
+		{ "revoked_at", "ALTER TABLE cards ADD COLUMN revoked_at INTEGER NOT NULL DEFAULT 0;" },
+	};
+	int r = SK_OK, has;
+
+	for (size_t i = 0; i < sizeof(columns) / sizeof(columns[0]) && r == SK_OK; i++) {
+		r = has_column(db, "PRAGMA table_info(cards)", columns[i].column, &has);
+		if (r == SK_OK && !has)
+			r = store_exec(db, columns[i].add);
+	}
+	if (r == SK_OK)
+		r = store_exec(db, "CREATE INDEX IF NOT EXISTS cards_uid ON cards(card_uid);"
+		               "CREATE TABLE IF NOT EXISTS card_keys("
+		               " spki_sha256 TEXT PRIMARY KEY,"
+		               " card_id INTEGER NOT NULL REFERENCES cards(id) ON DELETE CASCADE,"
+		               " user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE);");
+	return r;
+}
 
 static int
 read_row(sqlite3_stmt *st, void *row)
@@ -24,7 +69,9 @@ read_row(sqlite3_stmt *st, void *row)
 	c->collected = sqlite3_column_int64(st, 10);
 	c->destroyed = sqlite3_column_int64(st, 11);
 	c->created = sqlite3_column_int64(st, 13);
-	if (store_col_text(st, 3, c->binding.spki_sha256, sizeof(c->binding.spki_sha256)) ||
+	c->revoked_at = sqlite3_column_int64(st, 15);
+	if (store_col_text(st, 14, c->card_uid, sizeof(c->card_uid)) ||
+	    store_col_text(st, 3, c->binding.spki_sha256, sizeof(c->binding.spki_sha256)) ||
 	    store_col_text(st, 4, c->binding.issuer, sizeof(c->binding.issuer)) ||
 	    store_col_text(st, 5, c->binding.serial, sizeof(c->binding.serial)) ||
 	    store_col_text(st, 8, c->revoke_reason, sizeof(c->revoke_reason)) ||
@@ -60,6 +107,81 @@ store_card_by_spki(sqlite3 *db, const char *spki_sha256, struct card_rec *out)
 	return store_select_one(db, st, read_row, out);
 }
 
+static int
+first_other(sqlite3 *db, const char *sql, int64_t user_id, const char *key, int64_t *other)
+{
+	sqlite3_stmt *st;
+	int r, rc;
+
+	if ((r = store_prepare(db, sql, &st)) != SK_OK)
+		return r;
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, user_id);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*other = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+		sk_logerr("card owner: %s", sqlite3_errmsg(db));
+		return SK_ERR_STORE;
+	}
+	return SK_OK;
+}
+
+int
+store_card_other_owner(sqlite3 *db, int64_t user_id, const char *card_uid,
+                       const char (*spki)[CARD_SPKI_HEX], size_t n_spki, int64_t *other)
+{
+	int r = SK_OK;
+
+	*other = 0;
+	if (card_uid != NULL && card_uid[0] != '\0')
+		r = first_other(db, "SELECT user_id FROM cards WHERE card_uid = ? AND user_id <> ?"
+		                " LIMIT 1", user_id, card_uid, other);
+	for (size_t i = 0; i < n_spki && r == SK_OK && *other == 0; i++) {
+		r = first_other(db, "SELECT user_id FROM cards WHERE spki_sha256 = ?1 AND user_id <> ?2"
+		                " UNION ALL SELECT user_id FROM card_keys WHERE spki_sha256 = ?1"
+		                " AND user_id <> ?2 LIMIT 1", user_id, spki[i], other);
+	}
+	return r;
+}
+
+int
+store_card_add_keys(sqlite3 *db, int64_t card_id, int64_t user_id,
+                    const char (*spki)[CARD_SPKI_HEX], size_t n_spki)
+{
+	int r = SK_OK;
+
+	for (size_t i = 0; i < n_spki && r == SK_OK; i++) {
+		sqlite3_stmt *st;
+
+		if ((r = store_prepare(db, "INSERT OR IGNORE INTO card_keys(spki_sha256, card_id,"
+		                       " user_id) VALUES(?, ?, ?)", &st)) != SK_OK)
+			return r;
+		sqlite3_bind_text(st, 1, spki[i], -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 2, card_id);
+		sqlite3_bind_int64(st, 3, user_id);
+		r = store_step_done(db, st, "add card key");
+	}
+	return r;
+}
+
+int
+store_card_user_name(sqlite3 *db, int64_t user_id, char *name, size_t cap)
+{
+	sqlite3_stmt *st;
+	int r, rc;
+
+	if ((r = store_prepare(db, "SELECT name FROM users WHERE id = ?", &st)) != SK_OK)
+		return r;
+	sqlite3_bind_int64(st, 1, user_id);
+	rc = sqlite3_step(st);
+	r = rc == SQLITE_ROW ? store_col_text(st, 0, name, cap) :
+	    rc == SQLITE_DONE ? SK_ERR_NOTFOUND : SK_ERR_STORE;
+	sqlite3_finalize(st);
+	return r;
+}
+
 int
 store_card_insert(sqlite3 *db, struct card_rec *c, const unsigned char *cert, size_t len)
 {
@@ -67,8 +189,10 @@ store_card_insert(sqlite3 *db, struct card_rec *c, const unsigned char *cert, si
 	int r;
 
 	if ((r = store_prepare(db, "INSERT INTO cards(user_id, kind, spki_sha256, issuer, serial,"
-	                       " cert, not_after, created) VALUES(?, ?, ?, ?, ?, ?, ?, ?)", &st)))
+	                       " cert, not_after, created, card_uid) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?)",
+	                       &st)))
 		return r;
+	sqlite3_bind_text(st, 9, c->card_uid, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 1, c->user_id);
 	sqlite3_bind_int(st, 2, (int)c->kind);
 	sqlite3_bind_text(st, 3, c->binding.spki_sha256, -1, SQLITE_STATIC);
@@ -88,13 +212,14 @@ store_card_revoke(sqlite3 *db, int64_t id, const char *reason, int64_t replaced_
 	sqlite3_stmt *st;
 	int r;
 
-	(void)now;
 	if ((r = store_prepare(db, "UPDATE cards SET revoked = 1, revoke_reason = ?,"
-	                       " replaced_by = NULLIF(?, 0) WHERE id = ? AND revoked = 0", &st)))
+	                       " replaced_by = NULLIF(?, 0), revoked_at = ? WHERE id = ?"
+	                       " AND revoked = 0", &st)))
 		return r;
 	sqlite3_bind_text(st, 1, reason, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, replaced_by);
-	sqlite3_bind_int64(st, 3, id);
+	sqlite3_bind_int64(st, 3, now);
+	sqlite3_bind_int64(st, 4, id);
 	if ((r = store_step_done(db, st, "revoke card")) != SK_OK)
 		return r;
 	return sqlite3_changes(db) == 1 ? SK_OK : SK_ERR_NOTFOUND;

@@ -25,6 +25,11 @@ struct card_read {
 	uint8_t cert[SC_JPKI_CERT_MAX > SC_PIV_CERT_MAX ? SC_JPKI_CERT_MAX : SC_PIV_CERT_MAX];
 	size_t cert_len;
 	char reader[SC_READER_NAME_MAX];
+	/* The rest of the card, so that the broker binds the card and not one key (R-CARD-1):
+	 * its identity (PIV CHUID) and its other certificate (PIV 9E next to 9A, or 9A). */
+	char uid[SC_CARD_UID_MAX];
+	uint8_t other[SC_PIV_CERT_MAX];
+	size_t other_len;
 };
 
 static int
@@ -64,8 +69,20 @@ read_cert(struct sc_card *card, struct card_read *out)
 		return r;
 	if (out->kind == 0)
 		out->kind = SK_CARD_PIV_AUTH;
-	return sc_piv_read_cert(card, out->kind == SK_CARD_PIV_CARD ? SC_PIV_KEY_CARD_AUTH :
-	                        SC_PIV_KEY_AUTH, out->cert, sizeof(out->cert), &out->cert_len);
+	r = sc_piv_read_cert(card, out->kind == SK_CARD_PIV_CARD ? SC_PIV_KEY_CARD_AUTH :
+	                     SC_PIV_KEY_AUTH, out->cert, sizeof(out->cert), &out->cert_len);
+	if (r != SK_OK)
+		return r;
+	r = sc_piv_read_card_uid(card, out->uid, sizeof(out->uid));
+	if (r != SK_OK && r != SK_ERR_NOTFOUND)
+		return r;
+	r = sc_piv_read_cert(card, out->kind == SK_CARD_PIV_CARD ? SC_PIV_KEY_AUTH :
+	                     SC_PIV_KEY_CARD_AUTH, out->other, sizeof(out->other), &out->other_len);
+	if (r == SK_ERR_NOTFOUND) {
+		out->other_len = 0;   /* an empty slot */
+		r = SK_OK;
+	}
+	return r;
 }
 
 static void
@@ -259,7 +276,16 @@ cli_card_enroll(struct cli *c)
 		req = cli_request(SK_REQ_CARD_ENROLL);
 		if (req == NULL || sk_msg_put_text(req, SK_K_USER, user) != SK_OK ||
 		    sk_msg_put_bytes(req, SK_K_CERT, card->cert, card->cert_len) != SK_OK ||
-		    sk_msg_put_uint(req, SK_K_CARD_KIND, card->kind) != SK_OK)
+		    sk_msg_put_uint(req, SK_K_CARD_KIND, card->kind) != SK_OK ||
+		    (card->uid[0] != '\0' &&
+		     sk_msg_put_text(req, SK_K_CARD_UID, card->uid) != SK_OK))
+			r = CLI_USAGE;
+	}
+	if (r == CLI_OK && card->other_len > 0) {
+		const unsigned char *items[1] = { card->other };
+		size_t lens[1] = { card->other_len };
+
+		if (sk_msg_put_bytes_array(req, SK_K_CARD_CERTS, items, lens, 1) != SK_OK)
 			r = CLI_USAGE;
 	}
 	if (r == CLI_OK)

@@ -116,6 +116,15 @@ enum sk_msg_key {
 	SK_K_PIN_TRIES = 59,    /* uint: tries left on a card PIN */
 	SK_K_EVENT = 60,        /* text: session event name */
 	SK_K_CARD_REMOVAL = 61, /* uint: enum sk_card_removal of the effective profile */
+	SK_K_CARD_KEYS = 62,    /* bytes array (32 each): SHA-256 of the SubjectPublicKeyInfo of
+	                         * every key the user may log in with (AUTH_BEGIN); the module
+	                         * sends a PIN only to a card holding one of them (R-CARD-1) */
+	SK_K_CARD_FAIL = 63,    /* uint: enum sk_reason (15..24): why the card step gave no
+	                         * evidence (AUTH_FINISH, with SK_K_DEVICE_FAIL) */
+	SK_K_CARD_UID = 64,     /* text: the card's identity, "piv-guid:HEX" or "piv-fascn:HEX"
+	                         * from the PIV CHUID; absent for JPKI (enrolment, AUTH_FINISH) */
+	SK_K_CARD_CERTS = 65,   /* bytes array: every other certificate on the card (enrolment),
+	                         * so that every key of one card is bound to one person */
 	/* Keys are written as one CBOR byte (below 256) and tracked in a 128-bit mask. */
 	SK_K_KEY_MAX = 128
 };
@@ -152,6 +161,17 @@ enum sk_reason {
 	SK_REASON_CERT_BOUND = 12,     /* certificate already bound to another user (R-CARD-1) */
 	SK_REASON_CERT_INVALID = 13,   /* untrusted, expired or revoked certificate */
 	SK_REASON_NOT_CONFIGURED = 14, /* the feature has no configuration ([fido2], [card]) */
+	/* Why a card step gave no evidence (SK_K_CARD_FAIL); each is its own audit reason. */
+	SK_REASON_CARD_PIN_WRONG = 15,     /* the card refused the PIN */
+	SK_REASON_CARD_PIN_LAST_TRY = 16,  /* one try left: the PIN was withheld, not sent */
+	SK_REASON_CARD_PIN_BLOCKED = 17,   /* no tries left: nothing sent */
+	SK_REASON_CARD_FOREIGN = 18,       /* no card in any reader holds the user's key: no PIN */
+	SK_REASON_CARD_PIN_EMPTY = 19,     /* an empty PIN was entered: nothing sent */
+	SK_REASON_CARD_PIN_FORMAT = 20,    /* the PIN does not have the card's form: not sent */
+	SK_REASON_CARD_ABSENT = 21,        /* no card inserted in time */
+	SK_REASON_CARD_REMOVED = 22,       /* the card left during the exchange */
+	SK_REASON_CARD_UNREADABLE = 23,    /* anything else: reader, pcscd, malformed answer */
+	SK_REASON_CARD_PIN_CANCELLED = 24, /* the PIN prompt was cancelled */
 };
 
 enum sk_card_kind {

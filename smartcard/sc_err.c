@@ -12,6 +12,8 @@ sc_strerror(int err)
 	case SC_PIN_FORMAT: return "PIN has the wrong form";
 	case SC_PIN_CANCELLED: return "PIN entry cancelled";
 	case SC_CARD_REMOVED: return "card removed";
+	case SC_CARD_FOREIGN: return "no card holds the user's key: no PIN sent";
+	case SC_PIN_EMPTY: return "empty PIN: not sent";
 	default: return sk_strerror(err);
 	}
 }

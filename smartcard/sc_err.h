@@ -21,6 +21,11 @@ enum sc_err {
 	SC_PIN_CANCELLED = -104,
 	/* The card was removed (or reset by someone else) in the middle of an operation. */
 	SC_CARD_REMOVED = -105,
+	/* Cards were found, but none holds a key the broker bound to this user (a citizen's card
+	 * at a counter, a colleague's card): no PIN was asked for or sent to any of them. */
+	SC_CARD_FOREIGN = -106,
+	/* The PIN callback gave an empty PIN: nothing was sent, no try spent. */
+	SC_PIN_EMPTY = -107,
 };
 
 /* A short English name for an SK_ERR_* or SC_* code, for logs (never shown to staff). */

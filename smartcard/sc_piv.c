@@ -82,6 +82,8 @@ sc_piv_read_cert(struct sc_card *card, enum sc_piv_key key, uint8_t *der, size_t
 	r = sc_transmit(card, &a, resp, sizeof(resp), &n, &sw);
 	if (r != SK_OK)
 		return r;
+	if (sw == 0x6A82)
+		return SK_ERR_NOTFOUND;   /* an empty slot: ordinary, the caller decides */
 	if (sw != 0x9000)
 		return sw_error(sw, "GET DATA certificate");
 	r = sc_tlv_only(resp, n, 0x53, &outer);
@@ -121,6 +123,68 @@ sc_piv_read_cert(struct sc_card *card, enum sc_piv_key key, uint8_t *der, size_t
 	memcpy(der, cert.val, cert.len);
 	*der_len = cert.len;
 	return SK_OK;
+}
+
+static void
+hex_text(const char *prefix, const uint8_t *v, size_t n, char *out)
+{
+	static const char digits[] = "0123456789abcdef";
+	size_t k = strlen(prefix);
+
+	memcpy(out, prefix, k);
+	for (size_t i = 0; i < n; i++) {
+		out[k++] = digits[v[i] >> 4];
+		out[k++] = digits[v[i] & 0x0F];
+	}
+	out[k] = '\0';
+}
+
+int
+sc_piv_read_card_uid(struct sc_card *card, char *uid, size_t cap)
+{
+	static const uint8_t zero_guid[16];
+	const uint8_t cmd[5] = { 0x5C, 0x03, 0x5F, 0xC1, 0x02 };
+	const struct sc_apdu a = { 0x00, 0xCB, 0x3F, 0xFF, cmd, sizeof(cmd), SC_LE_MAX };
+	uint8_t resp[1024];
+	struct sc_tlv outer, t, guid = { 0, NULL, 0, 0 }, fascn = { 0, NULL, 0, 0 };
+	size_t n, off = 0;
+	uint16_t sw;
+	int r;
+
+	if (uid == NULL || cap < SC_CARD_UID_MAX) {
+		sk_logerr("card identity buffer missing or too small");
+		return SK_ERR_ARG;
+	}
+	uid[0] = '\0';
+	r = sc_transmit(card, &a, resp, sizeof(resp), &n, &sw);
+	if (r != SK_OK)
+		return r;
+	if (sw == 0x6A82)
+		return SK_ERR_NOTFOUND;   /* no CHUID: the card is known by its keys alone */
+	if (sw != 0x9000)
+		return sw_error(sw, "GET DATA CHUID");
+	r = sc_tlv_only(resp, n, 0x53, &outer);
+	while (r == SK_OK && off < outer.len) {
+		r = sc_tlv_next(outer.val, outer.len, &off, &t);
+		if (r == SK_OK && t.tag == 0x34 && guid.val == NULL)
+			guid = t;
+		else if (r == SK_OK && t.tag == 0x30 && fascn.val == NULL)
+			fascn = t;
+	}
+	if (r != SK_OK) {
+		sk_logerr("malformed CHUID");
+		return r;
+	}
+	if (guid.val != NULL && guid.len == 16 && memcmp(guid.val, zero_guid, 16) != 0) {
+		hex_text("piv-guid:", guid.val, 16, uid);
+		return SK_OK;
+	}
+	if (fascn.val != NULL && fascn.len == 25) {
+		hex_text("piv-fascn:", fascn.val, 25, uid);
+		return SK_OK;
+	}
+	sk_logerr("CHUID holds neither a GUID nor a FASC-N");
+	return SK_ERR_NOTFOUND;
 }
 
 int

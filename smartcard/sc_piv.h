@@ -40,6 +40,15 @@ int sc_piv_select(struct sc_card *card);
 int sc_piv_read_cert(struct sc_card *card, enum sc_piv_key key, uint8_t *der, size_t cap,
 		     size_t *der_len);
 
+#define SC_CARD_UID_MAX 64          /* "piv-fascn:" + 50 hex digits + NUL fits */
+
+/* GET DATA of the Card Holder Unique Identifier (5FC102; no PIN needed) and the card's
+ * identity from it, as text: "piv-guid:" + 32 lowercase hex digits of the GUID (tag 34), or,
+ * when the GUID is absent or all zero, "piv-fascn:" + 50 hex digits of the FASC-N (tag 30).
+ * It names the card, not one key on it, so that one card is bound to one person whatever key
+ * is enrolled (R-CARD-1). SK_ERR_NOTFOUND when the card has no CHUID or neither field. */
+int sc_piv_read_card_uid(struct sc_card *card, char *uid, size_t cap);
+
 /* VERIFY without data for the PIV PIN (key reference 80): 63Cx -> *tries = x, *verified = 0;
  * 6983 -> *tries = 0; 90 00 -> *verified = 1, *tries = -1 (a PIN is verified already). */
 int sc_piv_pin_status(struct sc_card *card, int *tries, int *verified);

@@ -516,7 +516,7 @@ test_wrong_pin_shows_tries(void **state)
 	assert_int_equal(emu_state("pin_tries"), 2);
 	assert_int_equal(emu_state("sign_ops"), signed_before);
 	assert_int_equal(skfx_audit_count(&fx, "\"event\":\"auth\"", "\"user\":\"tanaka\"",
-	                                  "\"reason\":\"card_no_evidence\"", NULL), 1);
+	                                  "\"reason\":\"card_pin_wrong\"", NULL), 1);
 	assert_int_equal(login(&d, "sk-card", "tanaka", tanaka_pw, "1234"), PAM_SUCCESS);
 	assert_true(skpd_contains(&d, "i 2 PIN attempts are left on this card."));
 	assert_int_equal(emu_state("pin_tries"), 3);   /* a right PIN resets the counter */
@@ -929,10 +929,11 @@ test_card_of_another_user(void **state)
 	assert_non_null(strstr(out, "enrolled for another person"));
 	assert_int_equal(skfx_audit_count(&fx, "\"event\":\"admin.card_enroll\"", "\"user\":\"ito\"",
 	                                  "\"reason\":\"certificate_already_bound\"", NULL), 1);
-	/* tanaka's account with sato's card: the signature is good, the binding is not. */
+	/* tanaka's account with sato's card: not tanaka's key, so not even asked for its PIN. */
 	assert_int_equal(login(&d, "sk-card", "tanaka", tanaka_pw, "1234"), PAM_AUTH_ERR);
+	assert_false(skpd_contains(&d, "Card PIN"));
 	assert_int_equal(skfx_audit_count(&fx, "\"event\":\"auth\"", "\"user\":\"tanaka\"",
-	                                  "\"reason\":\"card_not_bound_to_user\"", NULL), 1);
+	                                  "\"reason\":\"card_not_enrolled\"", NULL), 1);
 }
 
 /* R-CARD-4, R-LIFE-5: a new card replaces the old one, which is revoked at once; collecting
@@ -959,11 +960,12 @@ test_replacement(void **state)
 	/* an active card cannot be recorded as handed back; */
 	assert_int_equal(cli("card dispose --cert %s --reason collected", new_hash), 1);
 	assert_non_null(strstr(out, "no revoked card of"));
-	/* the old one is refused. */
+	/* the old one is refused: it is no longer among kato's keys, so no PIN reaches it. */
 	emu_jpki("card2", NULL);
 	assert_int_equal(login(&d, "sk-card", "kato", pw, "1234"), PAM_AUTH_ERR);
+	assert_false(skpd_contains(&d, "Card PIN"));
 	assert_int_equal(skfx_audit_count(&fx, "\"event\":\"auth\"", "\"user\":\"kato\"",
-	                                  "\"reason\":\"card_revoked\"", NULL), 1);
+	                                  "\"reason\":\"card_not_enrolled\"", NULL), 1);
 	assert_int_equal(cli("card dispose kato --reason collected --note 'handed back at the desk'"),
 	                 0);
 	assert_non_null(strstr(out, "collected"));

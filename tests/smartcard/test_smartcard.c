@@ -512,8 +512,8 @@ test_jpki_pin_format_and_cancel(void **state)
 	assert_int_equal(login(SC_KIND_JPKI, &p, reader, chal, &res), SC_PIN_FORMAT);
 	p.pin = "12a4";
 	assert_int_equal(login(SC_KIND_JPKI, &p, reader, chal, &res), SC_PIN_FORMAT);
-	p.pin = "";
-	assert_int_equal(login(SC_KIND_JPKI, &p, reader, chal, &res), SC_PIN_FORMAT);
+	p.pin = "";   /* empty: its own outcome, not "unreadable" (issue 7 item 15) */
+	assert_int_equal(login(SC_KIND_JPKI, &p, reader, chal, &res), SC_PIN_EMPTY);
 	p.cancel = 1;
 	assert_int_equal(login(SC_KIND_JPKI, &p, reader, chal, &res), SC_PIN_CANCELLED);
 	assert_int_equal(p.calls, 4);
@@ -849,6 +849,56 @@ test_no_card_and_wrong_card(void **state)
 	assert_int_equal(p.calls, 0);
 }
 
+/* R-CARD-1 (issue 7 item 1): a card that holds none of the user's keys gets nothing about the
+ * PIN, not even the free tries query, and the PIN callback is never called; the user's card
+ * is found by its key. The key hash is the one the broker stores (card_verify_binding). */
+static void
+test_r_card_1_only_bound_card_gets_pin(void **state)
+{
+	struct pin_ctx p = { "1234", 0, 0, 0 };
+	struct sc_login_result res;
+	struct sc_login_req req;
+	struct card_binding b;
+	uint8_t chal[32], keys[2][SC_KEY_HASH_LEN], der[4096];
+	char hex[2 * SC_KEY_HASH_LEN + 1];
+	size_t len;
+
+	(void)state;
+	len = pem_der("jpki.pem", der, sizeof(der));
+	assert_int_equal(sc_cert_spki_sha256(der, len, keys[1]), SK_OK);
+	assert_int_equal(card_verify_binding(der, len, &b), SK_OK);
+	for (size_t i = 0; i < SC_KEY_HASH_LEN; i++)
+		snprintf(hex + 2 * i, 3, "%02x", keys[1][i]);
+	assert_string_equal(hex, b.spki_sha256);
+	len = pem_der("piv9a_rsa.pem", der, sizeof(der));
+	assert_int_equal(sc_cert_spki_sha256(der, len, keys[0]), SK_OK);
+	emu_jpki("jpki.pem", "jpki.key", END);
+	assert_int_equal(RAND_bytes(chal, 32), 1);
+	memset(&req, 0, sizeof(req));
+	req.kind = SC_KIND_JPKI;
+	req.pin_cb = pin_cb;
+	req.pin_arg = &p;
+	req.challenge = chal;
+	req.challenge_len = 32;
+	req.card_wait_ms = 1000;
+	req.bound_keys = (const uint8_t (*)[SC_KEY_HASH_LEN])keys;
+	req.n_bound_keys = 1;   /* someone else's key only */
+	assert_int_equal(sc_login(&req, &res), SC_CARD_FOREIGN);
+	assert_int_equal(res.foreign_cards, 1);
+	assert_int_equal(res.cert_len, 0);
+	req.n_bound_keys = 0;   /* nothing bound */
+	assert_int_equal(sc_login(&req, &res), SC_CARD_FOREIGN);
+	assert_int_equal(p.calls, 0);
+	assert_int_equal(emu_state("pin_status"), 0);
+	assert_int_equal(emu_state("pin_verify_data"), 0);
+	assert_int_equal(emu_state("pin_tries"), 3);
+	req.n_bound_keys = 2;   /* the user's key among them */
+	assert_int_equal(sc_login(&req, &res), SK_OK);
+	assert_int_equal(p.calls, 1);
+	assert_int_equal(emu_state("sign_ops"), 1);
+	assert_int_equal(res.foreign_cards, 0);
+}
+
 /* ---- R-INPUT-1: a card that answers nonsense -------------------------------------------- */
 
 static void
@@ -984,6 +1034,7 @@ main(void)
 		cmocka_unit_test_teardown(test_watch_cancel, teardown),
 		cmocka_unit_test_teardown(test_pulled_during_sign, teardown),
 		cmocka_unit_test_teardown(test_no_card_and_wrong_card, teardown),
+		cmocka_unit_test_teardown(test_r_card_1_only_bound_card_gets_pin, teardown),
 		cmocka_unit_test_teardown(test_malformed_answers, teardown),
 		cmocka_unit_test(test_binding_matches_openssl),
 		cmocka_unit_test(test_verify_input_checks),

@@ -64,6 +64,8 @@ struct emu_card {
 	/* PIV */
 	int piv_selected;
 	struct emu_blob cert_9a, cert_9e;
+	int has_chuid;          /* --chuid-guid given: GET DATA 5FC102 answers a CHUID */
+	uint8_t chuid_guid[16];
 	EVP_PKEY *key_9a, *key_9e;
 	uint8_t chain[EMU_CHAIN_MAX];
 	size_t chain_len;

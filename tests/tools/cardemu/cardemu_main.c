@@ -34,7 +34,7 @@ static const uint8_t atr_piv_body[] = {
 struct options {
 	const char *type, *host, *state_file;
 	const char *cert, *key, *ca_cert, *cert_9a, *key_9a, *cert_9e, *key_9e;
-	const char *pin, *sign_pin, *fault;
+	const char *pin, *sign_pin, *fault, *chuid_guid;
 	int port, tries, max_tries, exit_on_ins, connect_secs, no_6c;
 	uint16_t blocked_sw;
 };
@@ -47,6 +47,7 @@ usage(void)
 		"  --port N            vpcd port on 127.0.0.1 (35963)\n"
 		"  JPKI: --cert PEM --key PEM [--ca-cert PEM] [--pin 4DIGITS] [--sign-pin PIN]\n"
 		"  PIV:  [--cert-9a PEM --key-9a PEM] [--cert-9e PEM --key-9e PEM] [--pin PIN]\n"
+		"        [--chuid-guid 32HEX]  a CHUID (5FC102) with this GUID (none by default)\n"
 		"  --max-tries N       PIN tries when unblocked (JPKI 3, PIV 3)\n"
 		"  --tries N           tries left at start (default max); --blocked = 0,\n"
 		"                      --one-try-left = 1\n"
@@ -244,6 +245,7 @@ parse_options(int argc, char **argv, struct options *o)
 		{ "exit-on-ins", required_argument, NULL, 12 },
 		{ "connect-timeout", required_argument, NULL, 13 },
 		{ "fault", required_argument, NULL, 14 },
+		{ "chuid-guid", required_argument, NULL, 15 },
 		{ NULL, 0, NULL, 0 }
 	};
 	int ch;
@@ -272,6 +274,7 @@ parse_options(int argc, char **argv, struct options *o)
 		case 12: o->exit_on_ins = (int)strtol(optarg, NULL, 16); break;
 		case 13: o->connect_secs = atoi(optarg); break;
 		case 14: o->fault = optarg; break;
+		case 15: o->chuid_guid = optarg; break;
 		default: usage();
 		}
 	}
@@ -321,6 +324,18 @@ setup_card(const struct options *o, struct emu_card *c)
 		}
 		set_pin(&c->pin, o->pin ? o->pin : "123456", o->max_tries > 0 ? o->max_tries : 3,
 			o->tries);
+		if (o->chuid_guid != NULL) {
+			if (strlen(o->chuid_guid) != 32)
+				die("--chuid-guid needs 32 hex digits", o->chuid_guid);
+			for (i = 0; i < 16; i++) {
+				unsigned int byte;
+
+				if (sscanf(o->chuid_guid + 2 * i, "%2x", &byte) != 1)
+					die("--chuid-guid needs 32 hex digits", o->chuid_guid);
+				c->chuid_guid[i] = (uint8_t)byte;
+			}
+			c->has_chuid = 1;
+		}
 		memcpy(c->atr, atr_piv_body, sizeof(atr_piv_body));
 		for (i = 1; i < sizeof(atr_piv_body); i++)
 			tck ^= atr_piv_body[i];

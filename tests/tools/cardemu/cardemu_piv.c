@@ -108,6 +108,31 @@ get_data(struct emu_card *c, const struct emu_apdu *a, struct emu_resp *r)
 		return;
 	}
 	tag = (unsigned int)a->data[2] << 16 | (unsigned int)a->data[3] << 8 | a->data[4];
+	if (tag == 0x5FC102 && c->has_chuid) {
+		/* CHUID: 53 { 30 FASC-N (25), 34 GUID (16), 35 expiry "20351231", 3E 00, FE 00 } */
+		static const uint8_t fascn[25] = { 0xD4, 0x32, 0x10, 0xD8, 0x21, 0x0C, 0x2C, 0x08 };
+
+		obj[n++] = 0x53;
+		obj[n++] = 2 + 25 + 2 + 16 + 2 + 8 + 2 + 2;
+		obj[n++] = 0x30;
+		obj[n++] = 25;
+		memcpy(obj + n, fascn, 25);
+		n += 25;
+		obj[n++] = 0x34;
+		obj[n++] = 16;
+		memcpy(obj + n, c->chuid_guid, 16);
+		n += 16;
+		obj[n++] = 0x35;
+		obj[n++] = 8;
+		memcpy(obj + n, "20351231", 8);
+		n += 8;
+		obj[n++] = 0x3E;
+		obj[n++] = 0x00;
+		obj[n++] = 0xFE;
+		obj[n++] = 0x00;
+		emu_answer_long(c, a, obj, n, r);
+		return;
+	}
 	if (tag == 0x5FC105)
 		cert = &c->cert_9a;
 	else if (tag == 0x5FC101)
