@@ -43,6 +43,7 @@ static void
 usage(FILE *out)
 {
 	fprintf(out, "%s\n", _("usage: sekimori [-c FILE] [--json] COMMAND [ARGS]"));
+	fprintf(out, _("  -c FILE  configuration (default %s)\n"), SK_DEFAULT_CONF);
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		fprintf(out, "  sekimori %s%s%s %s\n", commands[i].noun, commands[i].verb ? " " : "",
 		        commands[i].verb ? commands[i].verb : "", commands[i].args);
@@ -113,7 +114,7 @@ main(int argc, char **argv)
 {
 	static struct cli c;
 	const struct command *cmd;
-	const char *conf_path = SK_DEFAULT_CONF, *bad;
+	const char *conf_path = SK_DEFAULT_CONF, *bad = NULL;
 	char err[512], words[256];
 	int i = 1, r, noun_known, conf_ok;
 
@@ -138,14 +139,18 @@ main(int argc, char **argv)
 			fprintf(stderr, _("sekimori: option '%s' needs a file name\n"), argv[i]);
 			return usage_error();
 		} else {
-			fprintf(stderr, _("sekimori: unknown option '%s'\n"), argv[i]);
-			return usage_error();
+			bad = argv[i];   /* said below, once the catalogue is known */
+			break;
 		}
 	}
 	conf_ok = sk_conf_load(conf_path, &c.conf, err, sizeof(err)) == SK_OK;
 	/* Administrators read the CLI in their own terminal's language. */
 	if (conf_ok)
 		sk_i18n_init("auto", c.conf.locale_dir);
+	if (bad != NULL) {
+		fprintf(stderr, _("sekimori: unknown option '%s'\n"), bad);
+		return usage_error();
+	}
 	if (i >= argc) {
 		fprintf(stderr, "%s\n", _("sekimori: no command given"));
 		return usage_error();
