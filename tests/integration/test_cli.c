@@ -280,6 +280,39 @@ test_r_input_1_digits_7_refused_with_reason(void **state)
 	                "sekimori: 拒否されました: --digits の値が正しくありません (6 または 8)");
 }
 
+/* R-INPUT-1: the other TOTP values the broker checks are named too, exit 2. */
+static void
+test_r_input_1_totp_values_refused_with_reason(void **state)
+{
+	char pw[64];
+
+	(void)state;
+	skfx_add_user(&fx, "values", "mynumber", pw, sizeof(pw));
+	refusal_in_both("totp enroll values --period 10 --code 123456", 2,
+	                "sekimori: refused: invalid --period (15 to 300 seconds)",
+	                "--period の値が正しくありません (15～300 秒)");
+	refusal_in_both("totp enroll values --algorithm md5 --code 123456", 2,
+	                "sekimori: refused: invalid --algorithm (sha1, sha256 or sha512)",
+	                "--algorithm の値が正しくありません");
+	/* Nothing was enrolled by the refused requests. */
+	assert_int_equal(skfx_audit_count(&fx, "\"event\":\"admin.totp_enroll_begin\"",
+	                                  "\"user\":\"values\"", NULL), 0);
+}
+
+/* R-INPUT-1, R-LIFE-1: an undefined profile is a refusal (exit 1), a malformed profile
+ * name an invalid value (exit 2); both say which. */
+static void
+test_r_input_1_profile_refusals(void **state)
+{
+	(void)state;
+	refusal_in_both("user add prof1 --profile nosuch", 1,
+	                "sekimori: refused: unknown profile (not defined in sekimori.conf)",
+	                "プロファイルが定義されていません");
+	refusal_in_both("user add prof1 --profile Bad!", 2,
+	                "sekimori: refused: invalid profile name",
+	                "プロファイル名が正しくありません");
+}
+
 /* R-INPUT-1, R-LIFE-1, item 16: a user name the broker refuses says why, exit 2. */
 static void
 test_r_input_1_bad_user_name_refused_with_reason(void **state)
@@ -438,6 +471,8 @@ main(void)
 		cmocka_unit_test(test_r_mfa_1_default_totp_enroll_sha512),
 		cmocka_unit_test(test_r_input_1_short_secret_exits_2),
 		cmocka_unit_test(test_r_input_1_digits_7_refused_with_reason),
+		cmocka_unit_test(test_r_input_1_totp_values_refused_with_reason),
+		cmocka_unit_test(test_r_input_1_profile_refusals),
 		cmocka_unit_test(test_r_input_1_bad_user_name_refused_with_reason),
 		cmocka_unit_test(test_r_input_1_fido2_not_configured_says_so),
 		cmocka_unit_test(test_r_input_1_every_reason_has_a_sentence),
