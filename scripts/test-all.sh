@@ -3,13 +3,11 @@
 # and the message catalogue check. Installs what it needs on Debian 12 (run as root).
 #
 # Every step runs even when an earlier one failed. The last line is the total over all of
-# them, exactly "N passed, M failed": each ctest test counts once, cppcheck and check-po
-# once each, a build that fails once (its tests then do not run). The exit status is 0
+# them, exactly "N passed, M failed": each ctest test counts once, install-deps.sh, cppcheck
+# and check-po once each, a build that fails once (its tests then do not run). The exit status is 0
 # only when nothing failed. Temporary folders are removed however the script ends.
 set -uo pipefail
 cd "$(dirname "$0")/.."
-./scripts/install-deps.sh || { echo "install-deps.sh failed"; echo "0 passed, 1 failed"; exit 1; }
-
 jobs=$(nproc)
 passed=0
 failed=0
@@ -83,6 +81,9 @@ run_suite() {
 	fi
 	rm -rf "$tmp"
 }
+
+echo "== packages (install-deps.sh)"
+step install-deps ./scripts/install-deps.sh
 
 echo "== static analysis (cppcheck)"
 step cppcheck cppcheck --quiet --error-exitcode=1 --enable=warning,portability --inline-suppr \
