@@ -169,6 +169,10 @@ main(int argc, char **argv)
 	}
 	c.argc = argc - i - (cmd->verb ? 2 : 1);
 	c.argv = argv + i + (cmd->verb ? 2 : 1);
+	if (cli_flag(&c, "--help") || cli_flag(&c, "-h")) {
+		usage(stdout);
+		return CLI_OK;
+	}
 	if ((bad = unknown_option(cmd, &c)) != NULL) {
 		fprintf(stderr, _("sekimori: unknown option '%s' for this command\n"), bad);
 		return usage_error();

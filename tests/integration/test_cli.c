@@ -413,6 +413,12 @@ test_r_input_1_unknown_command_or_option_named(void **state)
 	                "sekimori: unknown option '--frob' for this command",
 	                "このコマンドに不明なオプション '--frob'");
 	refusal_in_both("frob", 2, "Try 'sekimori --help'", "'sekimori --help'");
+	{
+		char out[8192];
+		/* --help after a command is help, not an unknown option. */
+		assert_int_equal(cli_in("C", "user add --help", out, sizeof(out)), 0);
+		assert_contains(out, "usage: sekimori");
+	}
 	/* The option of another command is refused too; the command's own are taken. */
 	refusal_in_both("user add someone --secret X", 2, "unknown option '--secret'",
 	                "'--secret'");
