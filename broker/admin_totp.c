@@ -54,8 +54,12 @@ read_or_make_seed(const struct sk_msg *req, enum sk_totp_algo algo, unsigned cha
 		*seed_len = cap;   /* sk_totp_random_seed: capacity in, length out */
 		return sk_totp_random_seed(algo, seed, seed_len);
 	}
-	if (r != SK_OK || *seed_len < 16) {
-		sk_logerr("imported TOTP seed of %zu bytes refused (16..%d)", r == SK_OK ? *seed_len : 0,
+	if (r != SK_OK) {
+		sk_logerr("imported TOTP seed refused: not bytes or over %d bytes", SK_TOTP_SEED_MAX);
+		return SK_ERR_PROTO;
+	}
+	if (*seed_len < 16) {
+		sk_logerr("imported TOTP seed of %zu bytes refused (16..%d)", *seed_len,
 		          SK_TOTP_SEED_MAX);
 		return SK_ERR_PROTO;
 	}
@@ -71,9 +75,8 @@ begin_locked(struct broker_conn *c, const struct sk_msg *req, const char *name,
 	char uri[1024];
 	struct totp_rec t;
 	struct user_rec u;
-	int r;
-
 	enum sk_reason why;
+	int r;
 
 	memset(&t, 0, sizeof(t));
 	if (read_params(req, &t.params, &why) != SK_OK)
