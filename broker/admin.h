@@ -50,6 +50,9 @@ int admin_with_user_lock(struct broker_conn *c, const struct sk_msg *req, struct
 int admin_change_user(struct broker_conn *c, const struct sk_msg *req, struct sk_msg *reply,
                       const char *event,
                       int (*fn)(struct broker_conn *, struct user_rec *, void *), void *arg);
+/* A refusal that says why: status (BAD_REQUEST, INVALID, ...) and SK_K_REASON, which the
+ * CLI turns into a sentence in the administrator's language (issue 7). */
+int admin_refuse(struct sk_msg *reply, enum sk_status st, enum sk_reason why);
 /* Puts a json-c document into the reply as SK_K_JSON with status OK; releases doc. */
 int admin_reply_json(struct sk_msg *reply, json_object *doc);
 /* The admin's own name as the CLI reported it (SUDO_USER), for the audit record. */

@@ -16,14 +16,6 @@
 #include "store_fido2.h"
 #include "store_user.h"
 
-static int
-not_configured(struct sk_msg *reply)
-{
-	int r = reply_status(reply, SK_ST_BAD_REQUEST);
-
-	return r == SK_OK ? sk_msg_put_uint(reply, SK_K_REASON, SK_REASON_NOT_CONFIGURED) : r;
-}
-
 int
 admin_fido2_enroll_begin(struct broker_conn *c, const struct sk_msg *req, struct sk_msg *reply)
 {
@@ -36,11 +28,12 @@ admin_fido2_enroll_begin(struct broker_conn *c, const struct sk_msg *req, struct
 	int r;
 
 	if (!c->b->fido2.enabled)
-		return not_configured(reply);
+		return admin_refuse(reply, SK_ST_BAD_REQUEST, SK_REASON_NOT_CONFIGURED);
 	memset(&c->enroll, 0, sizeof(c->enroll));
-	if (admin_target_user(req, c->enroll.user, sizeof(c->enroll.user)) != SK_OK ||
-	    sk_msg_get_uint_opt(req, SK_K_UV, 1, &uv) != SK_OK || uv > 2)
-		return reply_status(reply, SK_ST_BAD_REQUEST);
+	if (admin_target_user(req, c->enroll.user, sizeof(c->enroll.user)) != SK_OK)
+		return admin_refuse(reply, SK_ST_INVALID, SK_REASON_INVALID_USER_NAME);
+	if (sk_msg_get_uint_opt(req, SK_K_UV, 1, &uv) != SK_OK || uv > 2)
+		return admin_refuse(reply, SK_ST_INVALID, SK_REASON_INVALID_UV);
 	if ((r = store_user_get(c->db, c->enroll.user, &u)) == SK_ERR_NOTFOUND)
 		return reply_status(reply, SK_ST_NOT_FOUND);
 	if (r != SK_OK)
@@ -174,7 +167,7 @@ admin_fido2_enroll_finish(struct broker_conn *c, const struct sk_msg *req, struc
 		goto out;
 	}
 	if (read_attestation(req, in) != SK_OK) {
-		r = reply_status(reply, SK_ST_BAD_REQUEST);
+		r = admin_refuse(reply, SK_ST_BAD_REQUEST, SK_REASON_MALFORMED_FIELD);
 		goto out;
 	}
 	memset(&ar, 0, sizeof(ar));
@@ -253,7 +246,7 @@ admin_fido2_remove(struct broker_conn *c, const struct sk_msg *req, struct sk_ms
 	int64_t sid;
 
 	if (sk_msg_get_uint(req, SK_K_FACTOR_ID, &id) != SK_OK || id > INT64_MAX)
-		return reply_status(reply, SK_ST_BAD_REQUEST);
+		return admin_refuse(reply, SK_ST_INVALID, SK_REASON_INVALID_FACTOR_ID);
 	sid = (int64_t)id;
 	return admin_change_user(c, req, reply, "admin.fido2_remove", do_remove, &sid);
 }

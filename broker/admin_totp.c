@@ -13,23 +13,57 @@
 #include "store_user.h"
 #include "totp_factor.h"
 
+/* The parameters asked for, or the reason the first bad one is refused. */
 static int
-read_params(const struct sk_msg *req, struct sk_totp_params *p)
+read_params(const struct sk_msg *req, struct sk_totp_params *p, enum sk_reason *why)
 {
 	char algo[16];
 	uint64_t digits, period;
 
 	sk_totp_params_default(p);
 	if (sk_msg_get_text_opt(req, SK_K_ALGORITHM, algo, sizeof(algo)) != SK_OK ||
-	    sk_msg_get_uint_opt(req, SK_K_DIGITS, p->digits, &digits) != SK_OK ||
-	    sk_msg_get_uint_opt(req, SK_K_PERIOD, p->period, &period) != SK_OK ||
-	    digits > 10 || period > 3600)
+	    (algo[0] != '\0' && sk_totp_algo_parse(algo, &p->algo) != SK_OK)) {
+		*why = SK_REASON_INVALID_ALGORITHM;
 		return SK_ERR_PROTO;
-	if (algo[0] != '\0' && sk_totp_algo_parse(algo, &p->algo) != SK_OK)
+	}
+	if (sk_msg_get_uint_opt(req, SK_K_DIGITS, p->digits, &digits) != SK_OK ||
+	    (digits != 6 && digits != 8)) {
+		*why = SK_REASON_INVALID_DIGITS;
 		return SK_ERR_PROTO;
+	}
+	if (sk_msg_get_uint_opt(req, SK_K_PERIOD, p->period, &period) != SK_OK ||
+	    period < 15 || period > 300) {
+		*why = SK_REASON_INVALID_PERIOD;
+		return SK_ERR_PROTO;
+	}
 	p->digits = (unsigned)digits;
 	p->period = (unsigned)period;
+	*why = SK_REASON_MALFORMED_FIELD;
 	return sk_totp_params_check(p);
+}
+
+/* The seed: the imported one (SK_K_SECRET, 16..64 bytes: RFC 4226's 128-bit minimum), or a
+ * new random one of the hash's output size. */
+static int
+read_or_make_seed(const struct sk_msg *req, enum sk_totp_algo algo, unsigned char *seed,
+                  size_t cap, size_t *seed_len)
+{
+	int r = sk_msg_get_bytes(req, SK_K_SECRET, seed, cap, seed_len);
+
+	if (r == SK_ERR_NOTFOUND) {
+		*seed_len = cap;   /* sk_totp_random_seed: capacity in, length out */
+		return sk_totp_random_seed(algo, seed, seed_len);
+	}
+	if (r != SK_OK) {
+		sk_logerr("imported TOTP seed refused: not bytes or over %d bytes", SK_TOTP_SEED_MAX);
+		return SK_ERR_PROTO;
+	}
+	if (*seed_len < 16) {
+		sk_logerr("imported TOTP seed of %zu bytes refused (16..%d)", *seed_len,
+		          SK_TOTP_SEED_MAX);
+		return SK_ERR_PROTO;
+	}
+	return SK_OK;
 }
 
 static int
@@ -41,20 +75,19 @@ begin_locked(struct broker_conn *c, const struct sk_msg *req, const char *name,
 	char uri[1024];
 	struct totp_rec t;
 	struct user_rec u;
+	enum sk_reason why;
 	int r;
 
 	memset(&t, 0, sizeof(t));
-	if (read_params(req, &t.params) != SK_OK)
-		return reply_status(reply, SK_ST_BAD_REQUEST);
-	r = sk_msg_get_bytes(req, SK_K_SECRET, seed, sizeof(seed), &seed_len);
-	if (r == SK_ERR_NOTFOUND)
-		r = sk_totp_random_seed(t.params.algo, seed, &seed_len);
-	else if (r == SK_OK && seed_len < 16)
-		r = SK_ERR_PROTO;   /* RFC 4226's minimum: 128 bits */
-	if (r != SK_OK) {
-		r = reply_status(reply, SK_ST_BAD_REQUEST);
+	if (read_params(req, &t.params, &why) != SK_OK)
+		return admin_refuse(reply, SK_ST_INVALID, why);
+	r = read_or_make_seed(req, t.params.algo, seed, sizeof(seed), &seed_len);
+	if (r == SK_ERR_PROTO) {
+		r = admin_refuse(reply, SK_ST_INVALID, SK_REASON_INVALID_SECRET);
 		goto out;
 	}
+	if (r != SK_OK)
+		goto out;   /* no randomness: fail closed, an error reply */
 	if ((r = store_user_get(c->db, name, &u)) == SK_ERR_NOTFOUND) {
 		r = reply_status(reply, SK_ST_NOT_FOUND);
 		goto out;
@@ -112,9 +145,10 @@ confirm_locked(struct broker_conn *c, const struct sk_msg *req, const char *name
 	struct user_rec u;
 	int r;
 
-	if (sk_msg_get_uint(req, SK_K_ENROLL_ID, &id) != SK_OK || id > INT64_MAX ||
-	    sk_msg_get_text(req, SK_K_OTP, code, sizeof(code)) != SK_OK)
-		return reply_status(reply, SK_ST_BAD_REQUEST);
+	if (sk_msg_get_uint(req, SK_K_ENROLL_ID, &id) != SK_OK || id > INT64_MAX)
+		return admin_refuse(reply, SK_ST_BAD_REQUEST, SK_REASON_INVALID_FACTOR_ID);
+	if (sk_msg_get_text(req, SK_K_OTP, code, sizeof(code)) != SK_OK)
+		return admin_refuse(reply, SK_ST_BAD_REQUEST, SK_REASON_MALFORMED_FIELD);
 	if ((r = store_user_get(c->db, name, &u)) == SK_OK)
 		r = store_totp_get(c->db, u.id, (int64_t)id, &t);
 	if (r == SK_ERR_NOTFOUND)

@@ -26,6 +26,21 @@ admin_target_user(const struct sk_msg *req, char *user, size_t cap)
 }
 
 int
+admin_refuse(struct sk_msg *reply, enum sk_status st, enum sk_reason why)
+{
+	int r = reply_status(reply, st);
+
+	return r == SK_OK ? sk_msg_put_uint(reply, SK_K_REASON, why) : r;
+}
+
+/* Every handler that names a user refuses a bad name the same way: an invalid value. */
+static int
+refuse_user_name(struct sk_msg *reply)
+{
+	return admin_refuse(reply, SK_ST_INVALID, SK_REASON_INVALID_USER_NAME);
+}
+
+int
 admin_find_user(struct broker_conn *c, const struct sk_msg *req, struct sk_msg *reply,
                 struct user_rec *u)
 {
@@ -33,7 +48,7 @@ admin_find_user(struct broker_conn *c, const struct sk_msg *req, struct sk_msg *
 	int r;
 
 	if (admin_target_user(req, name, sizeof(name)) != SK_OK)
-		return reply_status(reply, SK_ST_BAD_REQUEST) == SK_OK ? ADMIN_ANSWERED : SK_ERR_NOMEM;
+		return refuse_user_name(reply) == SK_OK ? ADMIN_ANSWERED : SK_ERR_NOMEM;
 	if ((r = store_user_get(c->db, name, u)) == SK_ERR_NOTFOUND)
 		return reply_status(reply, SK_ST_NOT_FOUND) == SK_OK ? ADMIN_ANSWERED : SK_ERR_NOMEM;
 	return r;
@@ -108,15 +123,15 @@ admin_user_add(struct broker_conn *c, const struct sk_msg *req, struct sk_msg *r
 	int r;
 
 	memset(&u, 0, sizeof(u));
-	if (admin_target_user(req, u.name, sizeof(u.name)) != SK_OK ||
-	    sk_msg_get_text_opt(req, SK_K_PROFILE, profile, sizeof(profile)) != SK_OK)
-		return reply_status(reply, SK_ST_BAD_REQUEST);
+	if (admin_target_user(req, u.name, sizeof(u.name)) != SK_OK)
+		return refuse_user_name(reply);
+	if (sk_msg_get_text_opt(req, SK_K_PROFILE, profile, sizeof(profile)) != SK_OK ||
+	    (profile[0] != '\0' && !sk_valid_name(profile)))
+		return admin_refuse(reply, SK_ST_INVALID, SK_REASON_INVALID_PROFILE_NAME);
 	if (profile[0] == '\0')
 		snprintf(profile, sizeof(profile), "%s", c->b->conf.default_profile);
-	if (sk_conf_profile(&c->b->conf, profile) == NULL) {
-		r = reply_status(reply, SK_ST_BAD_REQUEST);
-		return r == SK_OK ? sk_msg_put_uint(reply, SK_K_REASON, SK_REASON_UNKNOWN_PROFILE) : r;
-	}
+	if (sk_conf_profile(&c->b->conf, profile) == NULL)
+		return admin_refuse(reply, SK_ST_BAD_REQUEST, SK_REASON_UNKNOWN_PROFILE);
 	memcpy(u.profile, profile, sizeof(u.profile));
 	u.created = u.pw_changed = broker_now();
 	u.pw_temporary = 1;   /* R-CRED-1: changed at the first login */
@@ -271,7 +286,7 @@ admin_with_user_lock(struct broker_conn *c, const struct sk_msg *req, struct sk_
 	int r;
 
 	if (admin_target_user(req, name, sizeof(name)) != SK_OK)
-		return reply_status(reply, SK_ST_BAD_REQUEST);
+		return refuse_user_name(reply);
 	lock = broker_user_lock(c->b, name);
 	pthread_mutex_lock(lock);
 	r = fn(c, req, name, reply);
@@ -290,7 +305,7 @@ admin_change_user(struct broker_conn *c, const struct sk_msg *req, struct sk_msg
 	int r;
 
 	if (admin_target_user(req, name, sizeof(name)) != SK_OK)
-		return reply_status(reply, SK_ST_BAD_REQUEST);
+		return refuse_user_name(reply);
 	lock = broker_user_lock(c->b, name);
 	pthread_mutex_lock(lock);
 	if ((r = store_user_get(c->db, name, &u)) == SK_ERR_NOTFOUND) {

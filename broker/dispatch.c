@@ -77,6 +77,15 @@ peer_allowed(const struct broker_conn *c, enum peer_rule rule)
 	return rule == PEER_ADMIN && c->peer_is_admin;
 }
 
+/* BAD_REQUEST with the reason, so that a client can say more than "malformed". */
+static int
+refuse(struct sk_msg *reply, enum sk_reason why)
+{
+	int r = reply_status(reply, SK_ST_BAD_REQUEST);
+
+	return r == SK_OK ? sk_msg_put_uint(reply, SK_K_REASON, why) : r;
+}
+
 int
 broker_dispatch(struct broker_conn *c, const struct sk_msg *req, struct sk_msg **reply)
 {
@@ -88,7 +97,7 @@ broker_dispatch(struct broker_conn *c, const struct sk_msg *req, struct sk_msg *
 	if (e == NULL) {
 		sk_logerr("unknown request type %u from uid %u", sk_msg_type(req), (unsigned)c->peer_uid);
 		c->state = CONN_IDLE;
-		return reply_status(*reply, SK_ST_BAD_REQUEST);
+		return refuse(*reply, SK_REASON_UNKNOWN_REQUEST);
 	}
 	if (!peer_allowed(c, e->peer)) {
 		sk_logerr("%s refused: uid %u may not send it", e->name, (unsigned)c->peer_uid);
@@ -97,7 +106,7 @@ broker_dispatch(struct broker_conn *c, const struct sk_msg *req, struct sk_msg *
 	if (!(e->states & c->state)) {
 		sk_logerr("%s refused: not allowed in this state", e->name);
 		c->state = CONN_IDLE;
-		return reply_status(*reply, SK_ST_BAD_REQUEST);
+		return refuse(*reply, SK_REASON_WRONG_STATE);
 	}
 	r = e->handler(c, req, *reply);
 	if (r != SK_OK) {

@@ -1,5 +1,6 @@
 /* sekimorid: the Sekimori broker. Owns all state and policy; reached over a Unix socket. */
 #include <errno.h>
+#include <getopt.h>
 #include <grp.h>
 #include <signal.h>
 #include <stdio.h>
@@ -30,12 +31,15 @@ on_signal(int sig)
 }
 
 static void
-usage(void)
+usage(FILE *out)
 {
-	fprintf(stderr, "usage: sekimorid [-c FILE] [-f] [-d]\n"
-	                "  -c FILE  configuration (default %s)\n"
-	                "  -f       log to stderr instead of syslog (it never forks)\n"
-	                "  -d       debug logging\n", SK_DEFAULT_CONF);
+	fprintf(out, "usage: sekimorid [-c FILE] [-f] [-d]\n"
+	             "       sekimorid -h | --help | --version\n"
+	             "  -c FILE    configuration (default %s)\n"
+	             "  -f         log to stderr instead of syslog (it never forks)\n"
+	             "  -d         debug logging\n"
+	             "  -h, --help this text, on standard output\n"
+	             "  --version  the version\n", SK_DEFAULT_CONF);
 }
 
 /* Makes the folder holding path (one level), root-owned and closed to others. */
@@ -129,13 +133,29 @@ main(int argc, char **argv)
 	char err[512];
 	int opt, foreground = 0, r;
 
-	while ((opt = getopt(argc, argv, "c:fdh")) != -1) {
+	static const struct option longopts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+
+	/* getopt_long names a bad option itself ("unrecognized option '--frob'"). */
+	while ((opt = getopt_long(argc, argv, "c:fdh", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'c': conf_path = optarg; break;
 		case 'f': foreground = 1; break;
 		case 'd': sk_log_set_debug(1); break;
-		default: usage(); return opt == 'h' ? 0 : 2;
+		case 'h': usage(stdout); return 0;
+		case 'V': printf("sekimorid %s\n", SK_VERSION); return 0;
+		default:
+			fprintf(stderr, "Try 'sekimorid --help'.\n");
+			return 2;
 		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "sekimorid: unexpected argument '%s'\nTry 'sekimorid --help'.\n",
+		        argv[optind]);
+		return 2;
 	}
 	sk_log_set_ident("sekimorid");
 	sk_log_to_stderr(foreground);

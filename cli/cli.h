@@ -26,8 +26,13 @@ struct cli {
 struct sk_msg *cli_request(unsigned type);
 /* Sends and receives; on failure prints why and returns CLI_UNAVAILABLE. */
 int cli_call(struct cli *c, const struct sk_msg *req, struct sk_msg **reply);
-/* Prints the message for a non-OK status and returns the exit code for it. */
+/* Prints the message for a non-OK status (with the broker's SK_K_REASON as a sentence) and
+ * returns the exit code for it: 2 for SK_ST_INVALID, 1 for other refusals. */
 int cli_status_error(const struct sk_msg *reply, const char *user);
+/* The translated sentence for an enum sk_reason, or NULL when this CLI does not know it. */
+const char *cli_reason_text(uint64_t reason);
+/* "sekimori: refused: SENTENCE" on stderr; an unknown reason is named by its number. */
+void cli_print_reason(uint64_t reason);
 /* Prints a JSON document: as JSON with --json, else as indented "key: value" lines. */
 void cli_print_json(const struct cli *c, json_object *doc);
 /* Sends a request (with the user when given) and prints the JSON the broker returns. */
@@ -35,6 +40,8 @@ int cli_show_json(struct cli *c, unsigned type, const char *user);
 /* Looks for --name VALUE in c->argv; returns VALUE or NULL. */
 const char *cli_option(const struct cli *c, const char *name);
 int cli_flag(const struct cli *c, const char *name);
+/* Whether the option is followed by a value (--profile NAME), not a flag (--resident). */
+int cli_option_takes_value(const char *a);
 /* The first argument that is not an option or an option's value. */
 const char *cli_positional(const struct cli *c);
 

@@ -37,12 +37,72 @@ cli_call(struct cli *c, const struct sk_msg *req, struct sk_msg **reply)
 	return CLI_OK;
 }
 
+/* One sentence per reason the broker gives (enum sk_reason), in the administrator's
+ * language. NULL for a reason this CLI does not know (a newer broker). */
+const char *
+cli_reason_text(uint64_t reason)
+{
+	static const struct {
+		uint64_t reason;
+		const char *text;
+	} texts[] = {
+		{ SK_REASON_TOO_SHORT, N_("the password is too short") },
+		{ SK_REASON_TOO_FEW_CLASSES, N_("the password has too few kinds of characters") },
+		{ SK_REASON_CONTAINS_USER, N_("the password contains the user name") },
+		{ SK_REASON_REUSED, N_("the password was used before") },
+		{ SK_REASON_BAD_CHARS, N_("the password contains characters that are not allowed") },
+		{ SK_REASON_TOO_LONG, N_("the password is too long") },
+		{ SK_REASON_SAME_AS_OLD, N_("the new password is the same as the old one") },
+		{ SK_REASON_OLD_WRONG, N_("the current password is wrong") },
+		{ SK_REASON_UNKNOWN_PROFILE, N_("unknown profile (not defined in sekimori.conf)") },
+		{ SK_REASON_EXPIRED, N_("the password has expired") },
+		{ SK_REASON_FIDO2_REFUSED, N_("the security key was refused by the attestation "
+		                              "policy") },
+		{ SK_REASON_CERT_BOUND, N_("the certificate is bound to another user") },
+		{ SK_REASON_CERT_INVALID, N_("the certificate is not trusted, expired or revoked") },
+		{ SK_REASON_NOT_CONFIGURED, N_("this feature is not configured on the broker "
+		                               "(see sekimori.conf(5))") },
+		{ SK_REASON_INVALID_USER_NAME, N_("invalid user name (letters, digits, '.', '_', '@' "
+		                                  "and '-', at most 63, not starting with '-' or "
+		                                  "'.')") },
+		{ SK_REASON_INVALID_ALGORITHM, N_("invalid --algorithm (sha1, sha256 or sha512)") },
+		{ SK_REASON_INVALID_DIGITS, N_("invalid --digits (6 or 8)") },
+		{ SK_REASON_INVALID_PERIOD, N_("invalid --period (15 to 300 seconds)") },
+		{ SK_REASON_INVALID_SECRET, N_("invalid --secret: the seed must be 16 to 64 bytes") },
+		{ SK_REASON_INVALID_UV, N_("invalid --uv (required, preferred or discouraged)") },
+		{ SK_REASON_INVALID_FACTOR_ID, N_("invalid or missing factor id") },
+		{ SK_REASON_MALFORMED_FIELD, N_("a value in the request is missing or malformed") },
+		{ SK_REASON_UNKNOWN_REQUEST, N_("the broker does not know this request (is it an "
+		                                "older version?)") },
+		{ SK_REASON_WRONG_STATE, N_("the request came out of order") },
+		{ SK_REASON_INVALID_PROFILE_NAME, N_("invalid profile name (a-z, 0-9, '_' and '-')") },
+	};
+
+	for (size_t i = 0; i < sizeof(texts) / sizeof(texts[0]); i++)
+		if (texts[i].reason == reason)
+			return _(texts[i].text);
+	return NULL;
+}
+
+void
+cli_print_reason(uint64_t reason)
+{
+	const char *text = cli_reason_text(reason);
+
+	if (text != NULL)
+		fprintf(stderr, _("sekimori: refused: %s\n"), text);
+	else
+		fprintf(stderr, _("sekimori: the broker refused the request (reason %llu)\n"),
+		        (unsigned long long)reason);
+}
+
 int
 cli_status_error(const struct sk_msg *reply, const char *user)
 {
-	uint64_t reason = 0;
+	uint64_t reason = SK_REASON_NONE;
+	int has_reason = sk_msg_get_uint(reply, SK_K_REASON, &reason) == SK_OK &&
+	                 reason != SK_REASON_NONE;
 
-	(void)sk_msg_get_uint(reply, SK_K_REASON, &reason);
 	switch (sk_reply_status(reply)) {
 	case SK_ST_OK:
 		return CLI_OK;
@@ -57,12 +117,21 @@ cli_status_error(const struct sk_msg *reply, const char *user)
 		                          "of the admin group"));
 		return CLI_FAILED;
 	case SK_ST_DENIED:
-		fprintf(stderr, "%s\n", _("sekimori: refused: the code did not match"));
+		if (has_reason)
+			cli_print_reason(reason);
+		else
+			fprintf(stderr, "%s\n", _("sekimori: refused: the code did not match"));
 		return CLI_FAILED;
+	case SK_ST_INVALID:
+		/* A value the administrator typed: a usage error, as sekimori(1) says. */
+		cli_print_reason(reason);
+		return CLI_USAGE;
 	case SK_ST_BAD_REQUEST:
-		fprintf(stderr, "%s\n", reason == SK_REASON_UNKNOWN_PROFILE ?
-		        _("sekimori: unknown profile") : _("sekimori: the broker refused the request as "
-		        "malformed"));
+		if (has_reason)
+			cli_print_reason(reason);
+		else
+			fprintf(stderr, "%s\n", _("sekimori: the broker refused the request as "
+			                          "malformed"));
 		return CLI_FAILED;
 	default:
 		fprintf(stderr, "%s\n", _("sekimori: the broker failed to carry out the request "
@@ -71,8 +140,8 @@ cli_status_error(const struct sk_msg *reply, const char *user)
 	}
 }
 
-static int
-is_option_with_value(const char *a)
+int
+cli_option_takes_value(const char *a)
 {
 	static const char *with_value[] = { "--profile", "--algorithm", "--digits", "--period",
 	                                    "--secret", "--code", "--uv", "--reason", "--cert",
@@ -106,7 +175,7 @@ const char *
 cli_positional(const struct cli *c)
 {
 	for (int i = 0; i < c->argc; i++) {
-		if (is_option_with_value(c->argv[i]))
+		if (cli_option_takes_value(c->argv[i]))
 			i++;
 		else if (c->argv[i][0] != '-')
 			return c->argv[i];

@@ -173,6 +173,7 @@ cli_fido2_enroll(struct cli *c)
 	struct begin_data *b = calloc(1, sizeof(*b));
 	struct skf_enroll_result *res = calloc(1, sizeof(*res));
 	enum skf_uv uv = SKF_UV_PREFERRED;
+	uint64_t reason = SK_REASON_NONE;
 	int r = CLI_OK;
 
 	if (b == NULL || res == NULL)
@@ -188,8 +189,15 @@ cli_fido2_enroll(struct cli *c)
 		r = CLI_USAGE;
 	if (r == CLI_OK)
 		r = cli_call(c, req, &reply);
-	if (r == CLI_OK)
+	if (r == CLI_OK && sk_reply_status(reply) == SK_ST_BAD_REQUEST &&
+	    sk_msg_get_uint(reply, SK_K_REASON, &reason) == SK_OK &&
+	    reason == SK_REASON_NOT_CONFIGURED) {
+		fprintf(stderr, "%s\n", _("sekimori: refused: FIDO2 security keys are not configured "
+		                          "on the broker ([fido2] rp_id in sekimori.conf)"));
+		r = CLI_FAILED;
+	} else if (r == CLI_OK) {
 		r = cli_status_error(reply, user);
+	}
 	if (r == CLI_OK && read_begin(reply, b) != SK_OK)
 		r = CLI_FAILED;
 	if (r == CLI_OK && run_key(c, user, (enum skf_uv)b->uv, b, res) != SK_OK)

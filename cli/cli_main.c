@@ -43,22 +43,86 @@ static void
 usage(FILE *out)
 {
 	fprintf(out, "%s\n", _("usage: sekimori [-c FILE] [--json] COMMAND [ARGS]"));
+	fprintf(out, _("  -c FILE  configuration (default %s)\n"), SK_DEFAULT_CONF);
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		fprintf(out, "  sekimori %s%s%s %s\n", commands[i].noun, commands[i].verb ? " " : "",
 		        commands[i].verb ? commands[i].verb : "", commands[i].args);
+}
+
+/* A usage error names the word at fault (the caller printed that line) and points to
+ * --help, rather than dumping the whole list (issue 7). */
+static int
+usage_error(void)
+{
+	fprintf(stderr, "%s\n", _("Try 'sekimori --help' for the list of commands."));
+	return CLI_USAGE;
+}
+
+static const struct command *
+find_command(int argc, char **argv, int i, int *noun_known)
+{
+	*noun_known = 0;
+	for (size_t k = 0; i < argc && k < sizeof(commands) / sizeof(commands[0]); k++) {
+		const struct command *cmd = &commands[k];
+
+		if (strcmp(argv[i], cmd->noun) != 0)
+			continue;
+		*noun_known = 1;
+		if (cmd->verb == NULL || (i + 1 < argc && strcmp(argv[i + 1], cmd->verb) == 0))
+			return cmd;
+	}
+	return NULL;
+}
+
+/* Whether the option word appears in the command's synopsis (as "[--name", "|--name", ...). */
+static int
+command_takes(const struct command *cmd, const char *opt)
+{
+	size_t n = strlen(opt);
+
+	if (strcmp(opt, "--json") == 0)
+		return 1;
+	for (const char *p = cmd->args; (p = strstr(p, opt)) != NULL; p += n) {
+		int starts = p == cmd->args || strchr(" [|", p[-1]) != NULL;
+		int ends = p[n] == '\0' || strchr(" ]|", p[n]) != NULL;
+
+		if (starts && ends)
+			return 1;
+	}
+	return 0;
+}
+
+/* The first option after the command that the command does not take, or NULL. */
+static const char *
+unknown_option(const struct command *cmd, const struct cli *c)
+{
+	for (int i = 0; i < c->argc; i++) {
+		const char *a = c->argv[i];
+
+		if (a[0] != '-' || a[1] == '\0')
+			continue;
+		if (!command_takes(cmd, a))
+			return a;
+		if (cli_option_takes_value(a))
+			i++;
+	}
+	return NULL;
 }
 
 int
 main(int argc, char **argv)
 {
 	static struct cli c;
-	const char *conf_path = SK_DEFAULT_CONF;
-	char err[512];
-	int i = 1, r;
+	const struct command *cmd;
+	const char *conf_path = SK_DEFAULT_CONF, *bad = NULL;
+	char err[512], words[256];
+	int i = 1, r, noun_known, conf_ok;
 
 	setlocale(LC_ALL, "");
 	sk_log_set_ident("sekimori");
 	sk_log_to_stderr(1);
+	/* The installed catalogue until the configuration names another one. */
+	sk_i18n_init("auto", SK_LOCALE_DIR);
 	c.client.fd = -1;
 	for (; i < argc && argv[i][0] == '-'; i++) {
 		if (strcmp(argv[i], "-c") == 0 && i + 1 < argc)
@@ -71,33 +135,56 @@ main(int argc, char **argv)
 		} else if (strcmp(argv[i], "--version") == 0) {
 			printf("sekimori %s\n", SK_VERSION);
 			return CLI_OK;
+		} else if (strcmp(argv[i], "-c") == 0) {
+			fprintf(stderr, _("sekimori: option '%s' needs a file name\n"), argv[i]);
+			return usage_error();
 		} else {
-			usage(stderr);
-			return CLI_USAGE;
+			bad = argv[i];   /* said below, once the catalogue is known */
+			break;
 		}
 	}
-	if (sk_conf_load(conf_path, &c.conf, err, sizeof(err)) != SK_OK) {
+	conf_ok = sk_conf_load(conf_path, &c.conf, err, sizeof(err)) == SK_OK;
+	/* Administrators read the CLI in their own terminal's language. */
+	if (conf_ok)
+		sk_i18n_init("auto", c.conf.locale_dir);
+	if (bad != NULL) {
+		fprintf(stderr, _("sekimori: unknown option '%s'\n"), bad);
+		return usage_error();
+	}
+	if (i >= argc) {
+		fprintf(stderr, "%s\n", _("sekimori: no command given"));
+		return usage_error();
+	}
+	cmd = find_command(argc, argv, i, &noun_known);
+	if (cmd == NULL) {
+		/* Name what was typed: "user frob" when the noun is known, else the noun. */
+		snprintf(words, sizeof(words), "%s%s%s", argv[i],
+		         noun_known && i + 1 < argc ? " " : "", noun_known && i + 1 < argc ?
+		         argv[i + 1] : "");
+		if (noun_known && i + 1 >= argc)
+			fprintf(stderr, _("sekimori: '%s' needs a command after it\n"), words);
+		else
+			fprintf(stderr, _("sekimori: unknown command '%s'\n"), words);
+		return usage_error();
+	}
+	c.argc = argc - i - (cmd->verb ? 2 : 1);
+	c.argv = argv + i + (cmd->verb ? 2 : 1);
+	if (cli_flag(&c, "--help") || cli_flag(&c, "-h")) {
+		usage(stdout);
+		return CLI_OK;
+	}
+	if ((bad = unknown_option(cmd, &c)) != NULL) {
+		fprintf(stderr, _("sekimori: unknown option '%s' for this command\n"), bad);
+		return usage_error();
+	}
+	if (!conf_ok) {
 		fprintf(stderr, "sekimori: %s\n", err);
 		return CLI_USAGE;
 	}
-	/* Administrators read the CLI in their own terminal's language. */
-	sk_i18n_init("auto", c.conf.locale_dir);
-	for (size_t k = 0; k < sizeof(commands) / sizeof(commands[0]); k++) {
-		const struct command *cmd = &commands[k];
-		int words = cmd->verb ? 2 : 1;
-
-		if (i + words > argc || strcmp(argv[i], cmd->noun) != 0 ||
-		    (cmd->verb && strcmp(argv[i + 1], cmd->verb) != 0))
-			continue;
-		c.argc = argc - i - words;
-		c.argv = argv + i + words;
-		/* --json may also follow the command. */
-		if (cli_flag(&c, "--json"))
-			c.json = 1;
-		r = cmd->run(&c);
-		sk_client_close(&c.client);
-		return r;
-	}
-	usage(stderr);
-	return CLI_USAGE;
+	/* --json may also follow the command. */
+	if (cli_flag(&c, "--json"))
+		c.json = 1;
+	r = cmd->run(&c);
+	sk_client_close(&c.client);
+	return r;
 }

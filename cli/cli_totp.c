@@ -144,7 +144,10 @@ cli_totp_enroll(struct cli *c)
 		json_object_put(o);
 	} else {
 		printf("%s\n%s\n\n", _("Add this token to the authenticator (shown only now):"), uri);
-		(void)cli_qr_print(stdout, uri);
+		/* The QR code is drawn with terminal escape codes: only for a terminal. Into a
+		 * file or a pipe goes the URI alone (qrencode(1) can make an image of it). */
+		if (isatty(STDOUT_FILENO))
+			(void)cli_qr_print(stdout, uri);
 	}
 	fflush(stdout);
 	explicit_bzero(uri, sizeof(uri));

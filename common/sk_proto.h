@@ -143,6 +143,9 @@ enum sk_status {
 	SK_ST_QUALITY = 10,       /* new password refused, see SK_K_REASON */
 	SK_ST_BUSY = 11,
 	SK_ST_NO_FACTORS = 12,    /* the user cannot satisfy the profile (nothing enrolled) */
+	/* 13-15: the CLI's (issue 7). */
+	SK_ST_INVALID = 13,       /* a value the administrator gave is invalid, see SK_K_REASON;
+	                           * the CLI exits 2 as for its own usage errors */
 };
 
 enum sk_reason {
@@ -172,6 +175,19 @@ enum sk_reason {
 	SK_REASON_CARD_REMOVED = 22,       /* the card left during the exchange */
 	SK_REASON_CARD_UNREADABLE = 23,    /* anything else: reader, pcscd, malformed answer */
 	SK_REASON_CARD_PIN_CANCELLED = 24, /* the PIN prompt was cancelled */
+	/* 50-64: why the broker refused an administrative request (issue 7); the CLI turns
+	 * each into a sentence in the administrator's language (cli_reason_text). */
+	SK_REASON_INVALID_USER_NAME = 50, /* missing, too long, or a character not allowed */
+	SK_REASON_INVALID_ALGORITHM = 51, /* TOTP HMAC other than SHA1, SHA256, SHA512 */
+	SK_REASON_INVALID_DIGITS = 52,    /* TOTP digits other than 6 or 8 */
+	SK_REASON_INVALID_PERIOD = 53,    /* TOTP period outside 15..300 seconds */
+	SK_REASON_INVALID_SECRET = 54,    /* imported TOTP seed shorter than 16 or over 64 bytes */
+	SK_REASON_INVALID_UV = 55,        /* FIDO2 user verification not 0..2 */
+	SK_REASON_INVALID_FACTOR_ID = 56, /* a factor or enrolment id missing or out of range */
+	SK_REASON_MALFORMED_FIELD = 57,   /* a value missing, too long or of the wrong type */
+	SK_REASON_UNKNOWN_REQUEST = 58,   /* a message type this broker does not know */
+	SK_REASON_WRONG_STATE = 59,       /* a request out of order on this connection */
+	SK_REASON_INVALID_PROFILE_NAME = 60, /* a profile name too long or not [a-z0-9_-] */
 };
 
 enum sk_card_kind {

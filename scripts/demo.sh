@@ -4,18 +4,26 @@
 # a real PAM login (libpam + pam_sekimori.so, driven by pamtester under pam_wrapper): first
 # login with the temporary password, the forced change, then a full login with the session
 # report. Everything uses generated data (R-TEST-1). Run as root on Debian 12.
+#
+# Each step checks what it claims, from pamtester's result and the audit record the broker
+# wrote (event, result, reason), and the demo stops with "DEMO FAILED" when one does not
+# hold. Tests run it on an existing build: SK_DEMO_BUILD=<build folder> skips the package
+# installation and the build, SK_DEMO_VAR=<folder> puts the state there instead of ./var.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 top=$(pwd)
-./scripts/install-deps.sh
-
-echo "== build"
-cmake -S . -B build-demo -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSK_TESTS=OFF > /dev/null
-cmake --build build-demo -j "$(nproc)" > /dev/null
-bin=$top/build-demo
+if [ -z "${SK_DEMO_BUILD:-}" ]; then
+	./scripts/install-deps.sh
+	echo "== build"
+	cmake -S . -B build-demo -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSK_TESTS=OFF > /dev/null
+	cmake --build build-demo -j "$(nproc)" > /dev/null
+	bin=$top/build-demo
+else
+	bin=$SK_DEMO_BUILD
+fi
 module=$bin/pam_module/pam_sekimori.so
 
-var=$top/var
+var=${SK_DEMO_VAR:-$top/var}
 rm -rf "$var"
 mkdir -p "$var/pam.d"
 # The shipped configuration with the state moved under ./var.
@@ -35,51 +43,113 @@ printf '%s required pam_deny.so\n' auth account password session > "$var/pam.d/o
 echo "== start sekimorid (store: $var/state/sekimori.db)"
 "$bin/broker/sekimorid" -c "$var/sekimori.conf" -f 2> "$var/sekimorid.log" &
 broker=$!
-trap 'kill $broker 2>/dev/null; wait $broker 2>/dev/null || true' EXIT
+enroll=
+cleanup() {
+	[ -z "$enroll" ] || kill "$enroll" 2>/dev/null || true
+	kill "$broker" 2>/dev/null; wait "$broker" 2>/dev/null || true
+}
+trap cleanup EXIT
 for _ in $(seq 100); do [ -S "$var/sekimorid.sock" ] && break; sleep 0.05; done
 [ -S "$var/sekimorid.sock" ] || { cat "$var/sekimorid.log"; exit 1; }
 
 cli() { "$bin/cli/sekimori" -c "$var/sekimori.conf" "$@"; }
+# A sanitizer-built module needs the ASan runtime first in an uninstrumented program.
+preload="libpam_wrapper.so"
+case "$(ldd "$module")" in
+*libasan*) preload="$(gcc -print-file-name=libasan.so) $preload" ;;
+esac
 pam() {
-	LD_PRELOAD=libpam_wrapper.so PAM_WRAPPER=1 PAM_WRAPPER_SERVICE_DIR="$var/pam.d" \
-	TMPDIR="$var" pamtester -v sekimori-demo "$@"
+	LD_PRELOAD="$preload" PAM_WRAPPER=1 PAM_WRAPPER_SERVICE_DIR="$var/pam.d" \
+	PAM_WRAPPER_DISABLE_DEEPBIND=1 ASAN_OPTIONS=detect_leaks=0 TMPDIR="$var" \
+		pamtester -v sekimori-demo "$@"
+}
+broken() { echo "DEMO FAILED: $*" >&2; exit 1; }
+# The last audit record of EVENT for the demo user must contain every further argument.
+expect_audit() {
+	local event=$1 rec; shift
+	rec=$(grep "\"event\":\"$event\"" "$var/log/audit.jsonl" | grep "\"user\":\"$user\"" |
+	      tail -n 1 || true)
+	for want in "$@"; do
+		case $rec in
+		*"$want"*) ;;
+		*) broken "the last '$event' audit record lacks $want: ${rec:-none}" ;;
+		esac
+	done
+	echo "   audit: $event $*"
 }
 
 user=demo$(printf '%04d' $((RANDOM % 10000)))
 echo "== sekimori user add $user --profile mynumber"
 temp=$(cli --json user add "$user" --profile mynumber | sed -n 's/.*"temporary_password":"\([^"]*\)".*/\1/p')
+[ -n "$temp" ] || broken "no temporary password"
 echo "temporary password (shown once): $temp"
+expect_audit admin.user_add '"result":"ok"' '"profile":"mynumber"'
 
-echo "== sekimori totp enroll $user   (a generated seed stands in for the staff member's phone)"
-seed=$(head -c 20 /dev/urandom | base32 | tr -d '=')
-code() { oathtool --totp -b -N "@$(( $(date +%s) + $1 ))" "$seed"; }
-cli totp enroll "$user" --secret "$seed" --code "$(code 0)"
+echo
+echo "== sekimori totp enroll $user   (the broker makes the seed; oathtool stands in for the phone)"
+# As at the terminal: the CLI prints the otpauth URI (and, on a terminal, the QR code), then
+# waits for the first code. Here the "phone" reads the seed from that URI.
+mkfifo "$var/enroll.in"
+cli totp enroll "$user" < "$var/enroll.in" > "$var/enroll.out" 2>&1 &
+enroll=$!
+exec 3> "$var/enroll.in"
+for _ in $(seq 200); do grep -q 'otpauth://' "$var/enroll.out" && break; sleep 0.05; done
+uri=$(grep -o 'otpauth://[^ ]*' "$var/enroll.out" || true)
+[ -n "$uri" ] || { exec 3>&-; cat "$var/enroll.out"; broken "no otpauth URI"; }
+seed=$(printf '%s\n' "$uri" | sed -n 's/.*[?&]secret=\([A-Z2-7]*\).*/\1/p')
+algo=$(printf '%s\n' "$uri" | sed -n 's/.*[?&]algorithm=\([A-Z0-9]*\).*/\1/p')
+code() { oathtool --totp="${algo:-SHA1}" -b -N "@$(( $(date +%s) + $1 ))" "$seed"; }
+code 0 >&3
+exec 3>&-
+wait "$enroll" || { cat "$var/enroll.out"; broken "totp enroll failed"; }
+enroll=
+cat "$var/enroll.out"
+expect_audit admin.totp_enroll_confirm '"result":"ok"'
 
 echo
 echo "== first login: temporary password + one-time code; the account phase demands a change"
-printf '%s\n%s\n' "$temp" "$(code 30)" | pam "$user" authenticate acct_mgmt || true
+if printf '%s\n%s\n' "$temp" "$(code 30)" | pam "$user" authenticate acct_mgmt > "$var/out" 2>&1
+then cat "$var/out"; broken "a temporary password was not forced to change"; fi
+cat "$var/out"
+grep -q 'successfully authenticated' "$var/out" || broken "the temporary password did not authenticate"
+expect_audit auth '"result":"allow"'
 
 new="Sakura-$(head -c 6 /dev/urandom | base64 | tr -d '/+=')-2026"
 echo
 echo "== the forced password change (R-CRED-1)"
 printf '%s\n%s\n%s\n' "$temp" "$new" "$new" | pam "$user" chauthtok
+expect_audit password_change '"result":"ok"'
 
 # A code is accepted once only, and the profile allows one step of clock drift: wait for
 # the next 30-second step, as a person at the terminal would.
 sleep $((30 - $(date +%s) % 30 + 1))
-echo
-echo "== a full login with the new password and the next code, session opened and closed"
-printf '%s\n%s\n' "$new" "$(code 30)" | pam "$user" authenticate acct_mgmt open_session close_session
+fresh=$(code 30)   # a code no login has used yet; the next three steps all send it
 
 echo
-echo "== a wrong password is refused and counted (R-LOGIN-1)"
-printf '%s\n%s\n' "not-the-password" "$(code 0)" | pam "$user" authenticate || true
+echo "== a wrong password with a valid, unused code is refused for the password (R-LOGIN-1)"
+if printf '%s\n%s\n' "not-the-password" "$fresh" | pam "$user" authenticate; then
+	broken "a wrong password was accepted"
+fi
+expect_audit auth '"result":"deny"' '"reason":"bad_password"'
+
+echo
+echo "== the right password with that same code: the code was valid and not used up"
+printf '%s\n%s\n' "$new" "$fresh" | pam "$user" authenticate acct_mgmt open_session close_session
+expect_audit auth '"result":"allow"' '"classes":"knowledge,possession"'
+expect_audit session_close '"result":"ok"'
+
+echo
+echo "== the same code once more: refused as a replay, although the password is right"
+if printf '%s\n%s\n' "$new" "$fresh" | pam "$user" authenticate; then
+	broken "a replayed code was accepted"
+fi
+expect_audit auth '"result":"deny"' '"reason":"bad_otp"'
 
 echo
 echo "== sekimori user show $user"
 cli user show "$user"
 echo
 echo "== sekimori audit verify (R-LOG-1, R-LOG-3)"
-cli audit verify
+cli audit verify || broken "the audit log does not verify"
 echo
-echo "The demo's state is in $var (store, audit log, keys); the broker stops now."
+echo "Every step held. The demo's state is in $var (store, audit log, keys); the broker stops now."
