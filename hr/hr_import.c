@@ -27,6 +27,8 @@ struct vctx {
 	hr_record_fn fn;             /* NULL in the validating pass */
 	void *arg;
 	unsigned long records;
+	EVP_MD_CTX *md;              /* reused for every event identity (pass 2) */
+	EVP_MD *sha256;              /* fetched once: an implicit fetch per row costs more */
 };
 
 /* Copies the trimmed header text, cut at a character boundary, for error messages. */
@@ -153,8 +155,21 @@ text_field(struct vctx *v, const struct hr_row *row, enum hr_field f, const stru
 	out[val->n] = '\0';
 }
 
+/* Lower-case hex without printf: this runs once per row. */
+static void
+to_hex(const unsigned char in[HR_SHA256_LEN], char out[2 * HR_SHA256_LEN + 1])
+{
+	static const char digits[] = "0123456789abcdef";
+
+	for (size_t i = 0; i < HR_SHA256_LEN; i++) {
+		out[2 * i] = digits[in[i] >> 4];
+		out[2 * i + 1] = digits[in[i] & 15];
+	}
+	out[2 * HR_SHA256_LEN] = '\0';
+}
+
 static int
-event_identity(struct hr_record *rec)
+event_identity(struct vctx *v, struct hr_record *rec)
 {
 	char in[128];
 	int n = snprintf(in, sizeof(in), "%s\n%s\n%s\n%04d-%02d-%02d", HR_EVENT_ID_TAG,
@@ -163,13 +178,14 @@ event_identity(struct hr_record *rec)
 	unsigned int len = 0;
 
 	if (n < 0 || (size_t)n >= sizeof(in) ||
-	    EVP_Digest(in, (size_t)n, rec->event_id, &len, EVP_sha256(), NULL) != 1 ||
+	    EVP_DigestInit_ex(v->md, v->sha256, NULL) != 1 ||
+	    EVP_DigestUpdate(v->md, in, (size_t)n) != 1 ||
+	    EVP_DigestFinal_ex(v->md, rec->event_id, &len) != 1 ||
 	    len != HR_SHA256_LEN) {
 		sk_logerr("event identity: hashing failed");
 		return SK_ERR_CRYPTO;
 	}
-	for (size_t i = 0; i < HR_SHA256_LEN; i++)
-		snprintf(rec->event_id_hex + 2 * i, 3, "%02x", rec->event_id[i]);
+	to_hex(rec->event_id, rec->event_id_hex);
 	return SK_OK;
 }
 
@@ -265,7 +281,7 @@ on_data(struct vctx *v, const struct hr_row *row)
 
 	if (v->errs->total != before || v->fn == NULL)
 		return SK_OK;
-	p = event_identity(&rec);
+	p = event_identity(v, &rec);
 	if (p != SK_OK)
 		return p;
 	v->records++;
@@ -373,7 +389,18 @@ hr_import_fd(int fd, const struct hr_options *opt, hr_record_fn fn, void *arg,
 	if (rc == SK_OK && fn) {
 		v.fn = fn;
 		v.arg = arg;
-		rc = one_pass(fd, enc, &v, sha2, &res->peak_buffer_bytes);
+		v.md = EVP_MD_CTX_new();
+		v.sha256 = EVP_MD_fetch(NULL, "SHA256", NULL);
+		if (!v.md || !v.sha256) {
+			sk_logerr("SHA-256 unavailable");
+			rc = SK_ERR_CRYPTO;
+		} else {
+			rc = one_pass(fd, enc, &v, sha2, &res->peak_buffer_bytes);
+		}
+		EVP_MD_CTX_free(v.md);
+		EVP_MD_free(v.sha256);
+		v.md = NULL;
+		v.sha256 = NULL;
 		res->records = v.records;
 		/* The caller's transaction must not commit records of a file that changed. */
 		if ((rc == SK_OK || rc == SK_ERR_PROTO) &&
@@ -382,8 +409,7 @@ hr_import_fd(int fd, const struct hr_options *opt, hr_record_fn fn, void *arg,
 			rc = SK_ERR_PROTO;
 		}
 	}
-	for (size_t i = 0; i < HR_SHA256_LEN; i++)
-		snprintf(res->sha256_hex + 2 * i, 3, "%02x", res->sha256[i]);
+	to_hex(res->sha256, res->sha256_hex);
 	res->errors_total = errs.total;
 	res->errors_kept = errs.kept;
 	res->errors = errs.v;
