@@ -83,13 +83,13 @@ static void
 test_utf8_bom_crlf_quoted_fields(void **state)
 {
 	/* Line 1 header, 2 a quoted remark with a comma and quotes, 3-4 a remark with a line
-	 * break, 5 a plain row, 6 blank, 7 the last row without a final line end. */
+	 * break, 5 a plain row, 6 blank but for spaces, 7 the last row without a final line end. */
 	static const char crlf[] =
 		HDR "\r\n"
 		"0000001,川田　太郎,カワダ　タロウ,D001,主事,正規職員,2025-04-01,採用,\"a, \"\"b\"\"\"\r\n"
 		"0000002,森野　花子,モリノ　ハナコ,D002,主事,正規職員,2025/4/1,異動,\"一行目\r\n二行目\"\r\n"
 		"0000003,林田　一郎,ハヤシダ　イチロウ,D003,技師,会計年度任用職員,令和7年4月1日,休職,\r\n"
-		"\r\n"
+		" \t \r\n"
 		"0000004,木本　美香,キモト　ミカ,D004,主事,業務委託,R7.4.1,退職,";
 	char lf[sizeof(crlf)];
 	struct hr_gen_collect c;
