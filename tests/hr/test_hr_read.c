@@ -91,7 +91,7 @@ test_utf8_bom_crlf_quoted_fields(void **state)
 		"0000003,林田　一郎,ハヤシダ　イチロウ,D003,技師,会計年度任用職員,令和7年4月1日,休職,\r\n"
 		" \t \r\n"
 		"0000004,木本　美香,キモト　ミカ,D004,主事,業務委託,R7.4.1,退職,";
-	char lf[sizeof(crlf)];
+	char lf[sizeof(crlf)], cr[sizeof(crlf)];
 	struct hr_gen_collect c;
 	struct hr_result res;
 	size_t o = 0;
@@ -101,8 +101,14 @@ test_utf8_bom_crlf_quoted_fields(void **state)
 		if (crlf[i] != '\r')
 			lf[o++] = crlf[i];
 	lf[o] = '\0';
-	for (int variant = 0; variant < 3; variant++) {
-		const char *text = variant == 1 ? lf : crlf;
+	o = 0;
+	for (size_t i = 0; crlf[i]; i++)
+		if (crlf[i] != '\n')
+			cr[o++] = crlf[i];
+	cr[o] = '\0';
+	/* CRLF with BOM, LF with BOM, CRLF without BOM, lone CR (old Mac) with BOM. */
+	for (int variant = 0; variant < 4; variant++) {
+		const char *text = variant == 1 ? lf : variant == 3 ? cr : crlf;
 		int bom = variant != 2;
 		assert_int_equal(import(text, 0, bom, HR_ENC_AUTO, NULL, &c, &res), SK_OK);
 		assert_int_equal(res.encoding, HR_ENC_UTF8);
