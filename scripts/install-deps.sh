@@ -10,6 +10,7 @@ pkgs=(build-essential cmake pkg-config gettext
       pamtester libpam-wrapper libpamtest0-dev oathtool
       pcscd vsmartcard-vpcd opensc pcsc-tools cppcheck
       openssl iproute2 util-linux systemd)
+pkgs+=(libcsv-dev)   # hr/: the CSV parser of the HR import (doc/hr-import.md)
 for p in "${pkgs[@]}"; do
   [ "$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null)" = "install ok installed" ] || { need_apt=1; break; }
 done
