@@ -116,6 +116,8 @@ enum sk_msg_key {
 	SK_K_PIN_TRIES = 59,    /* uint: tries left on a card PIN */
 	SK_K_EVENT = 60,        /* text: session event name */
 	SK_K_CARD_REMOVAL = 61, /* uint: enum sk_card_removal of the effective profile */
+	SK_K_ATTEMPT_TOKEN = 75,/* bytes (16): a pending stack attempt, from PREAUTH's reply */
+	SK_K_ABANDONED = 76,    /* bool: AUTHFAIL for a stack login that ended unfinished */
 	/* Keys are written as one CBOR byte (below 256) and tracked in a 128-bit mask. */
 	SK_K_KEY_MAX = 128
 };
@@ -152,6 +154,7 @@ enum sk_reason {
 	SK_REASON_CERT_BOUND = 12,     /* certificate already bound to another user (R-CARD-1) */
 	SK_REASON_CERT_INVALID = 13,   /* untrusted, expired or revoked certificate */
 	SK_REASON_NOT_CONFIGURED = 14, /* the feature has no configuration ([fido2], [card]) */
+	SK_REASON_ATTEMPTS_PENDING = 30, /* failures plus attempts in flight reach deny */
 };
 
 enum sk_card_kind {
