@@ -6,8 +6,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "sk_proto.h"
+
 #define TALLY_TIMES_MAX 100   /* the largest deny the configuration accepts */
-#define TALLY_TOKEN_LEN 16
+#define TALLY_TOKEN_LEN SK_ATTEMPT_TOKEN_LEN
 /* How long an attempt may stay pending before it counts as a failure on its own: long
  * enough to type a password and a one-time code (sshd's LoginGraceTime is 120 s), short
  * enough that a login abandoned without a word frees its place and is counted soon. */

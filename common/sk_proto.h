@@ -14,6 +14,7 @@
 #define SK_NAME_MAX 64            /* profile, service and method names */
 #define SK_HOST_MAX 256           /* PAM_RHOST, PAM_TTY */
 #define SK_PASSWORD_MAX 256       /* bytes; longer passwords are refused, never cut */
+#define SK_ATTEMPT_TOKEN_LEN 16   /* bytes: a pending stack attempt (SK_K_ATTEMPT_TOKEN) */
 
 /* Message types. Requests the module sends need a root peer; admin requests need root or
  * the admin group (broker/dispatch.c lists every type once with its rules). */

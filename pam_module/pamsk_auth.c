@@ -20,7 +20,7 @@
 #define PAMSK_STACK_ATTEMPT "pam_sekimori_stack_attempt"
 
 struct stack_attempt {
-	unsigned char token[16];
+	unsigned char token[SK_ATTEMPT_TOKEN_LEN];
 	int resolved;
 	int timeout_ms;
 	char socket[PATH_MAX];
