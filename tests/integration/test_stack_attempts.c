@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 #include <cmocka.h>
 
@@ -218,6 +219,39 @@ test_r_login_1_stack_transaction_end_counted(void **state)
 	assert_string_equal(value, "1|198.51.100.4");
 }
 
+/* R-LOGIN-1: attempts whose logins vanished without a word (the process killed after the
+ * password check, a broker restart) count as failures once their time is up: three of them
+ * lock the account. The rows are what PREAUTH stores, written here with times 220 s in the
+ * past rather than waiting for TALLY_PENDING_TTL. */
+static void
+test_r_login_1_stack_expired_attempts_counted(void **state)
+{
+	char cmd[2048], out[1024], value[256];
+	struct skpd d;
+	long now = (long)time(NULL);
+
+	(void)state;
+	stack_user("stackgone");
+	for (int i = 1; i <= 3; i++) {
+		snprintf(cmd, sizeof(cmd), "sqlite3 '%s/state/sekimori.db' \"PRAGMA busy_timeout=10000;"
+		         " INSERT INTO pending_attempts(user_id, token, created, expires) SELECT id,"
+		         " randomblob(16), %ld, %ld FROM users WHERE name = 'stackgone'\"", fx.dir,
+		         now - 400 + i, now - 220 + i);
+		assert_int_equal(sk_test_run(cmd, out, sizeof(out)), 0);
+	}
+	/* The password module would say yes: the lock stops the login before it. */
+	assert_int_equal(skpd_authenticate(&d, fx.pamdir, "sk-stack-ok", "stackgone", NULL, NULL,
+	                                   NULL), PAM_AUTH_ERR);
+	assert_false(skpd_contains(&d, "One-time code: "));
+	assert_int_equal(skfx_audit_count(&fx, "\"user\":\"stackgone\"",
+	                                  "\"reason\":\"pending_attempt_expired\"", NULL), 3);
+	assert_int_equal(skfx_audit_count(&fx, "\"user\":\"stackgone\"",
+	                                  "\"reason\":\"locked_preauth\"", NULL), 1);
+	store_value("stackgone", "locked || '|' || fail_count || '|' || (SELECT count(*) FROM"
+	            " pending_attempts WHERE user_id = users.id)", value, sizeof(value));
+	assert_string_equal(value, "1|3|0");
+}
+
 /* One bookkeeping for every path that counts guesses: a wrong current password in a
  * password change records where the failure came from, like a failed login. */
 static void
@@ -295,6 +329,9 @@ test_r_login_1_store_full_denies_before_checking(void **state)
 	snprintf(cmd, sizeof(cmd), "cp -a '%s/state.keep/.' '%s/state/'", fx.dir, fx.dir);
 	run_ok(cmd);
 	skfx_restart(&fx);
+	/* A read makes the broker open the store (and its WAL index) before the disk fills. */
+	snprintf(cmd, sizeof(cmd), "user show full1");
+	assert_int_equal(skfx_cli(&fx, cmd, NULL, value, sizeof(value)), 0);
 	/* SQLite maps its WAL index (-shm) into memory: its blocks must exist before the file
 	 * system is full, or touching a new page of it is a SIGBUS rather than a failed write.
 	 * fallocate allocates them without changing a byte. */
@@ -372,6 +409,7 @@ main(void)
 		cmocka_unit_test(test_r_login_1_stack_parallel_guesses_bounded),
 		cmocka_unit_test(test_r_login_1_stack_abandoned_second_step_counted),
 		cmocka_unit_test(test_r_login_1_stack_transaction_end_counted),
+		cmocka_unit_test(test_r_login_1_stack_expired_attempts_counted),
 		cmocka_unit_test(test_r_login_1_password_change_failure_origin),
 		cmocka_unit_test(test_r_login_1_store_full_denies_before_checking),
 		cmocka_unit_test(test_r_log_1_password_change_tally_and_audit_together),
