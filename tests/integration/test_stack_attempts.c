@@ -219,6 +219,32 @@ test_r_login_1_stack_transaction_end_counted(void **state)
 	assert_string_equal(value, "1|198.51.100.4");
 }
 
+/* R-LOGIN-1: a stack login that succeeds gives its place back and clears the failures; one
+ * whose code is wrong turns its place into one failure, not two. */
+static void
+test_r_login_1_stack_success_releases(void **state)
+{
+	char pw[64], seed[64], code[16], value[256];
+	struct skpd d;
+
+	(void)state;
+	skfx_add_user(&fx, "stackok", "stackp", pw, sizeof(pw));
+	skfx_enroll_totp(&fx, "stackok", seed, sizeof(seed));
+	assert_int_equal(skpd_authenticate(&d, fx.pamdir, "sk-stack-ok", "stackok", NULL, "000000",
+	                                   NULL), PAM_AUTH_ERR);
+	store_value("stackok", "fail_count || '|' || (SELECT count(*) FROM pending_attempts"
+	            " WHERE user_id = users.id)", value, sizeof(value));
+	assert_string_equal(value, "1|0");
+	skfx_totp_code(seed, 30, code, sizeof(code));
+	assert_int_equal(skpd_authenticate(&d, fx.pamdir, "sk-stack-ok", "stackok", NULL, code,
+	                                   NULL), PAM_SUCCESS);
+	store_value("stackok", "fail_count || '|' || (SELECT count(*) FROM pending_attempts"
+	            " WHERE user_id = users.id)", value, sizeof(value));
+	assert_string_equal(value, "0|0");
+	assert_int_equal(skfx_audit_count(&fx, "\"user\":\"stackok\"", "\"result\":\"allow\"",
+	                                  "\"methods\":\"stack,totp\"", NULL), 1);
+}
+
 /* R-LOGIN-1: attempts whose logins vanished without a word (the process killed after the
  * password check, a broker restart) count as failures once their time is up: three of them
  * lock the account. The rows are what PREAUTH stores, written here with times 220 s in the
@@ -410,6 +436,7 @@ main(void)
 		cmocka_unit_test(test_r_login_1_stack_abandoned_second_step_counted),
 		cmocka_unit_test(test_r_login_1_stack_transaction_end_counted),
 		cmocka_unit_test(test_r_login_1_stack_expired_attempts_counted),
+		cmocka_unit_test(test_r_login_1_stack_success_releases),
 		cmocka_unit_test(test_r_login_1_password_change_failure_origin),
 		cmocka_unit_test(test_r_login_1_store_full_denies_before_checking),
 		cmocka_unit_test(test_r_log_1_password_change_tally_and_audit_together),
