@@ -1,124 +1,15 @@
 /* The auth phase: begin, collect what the broker asks for, finish (R-MFA-1, R-LOGIN-1).
  * Also the preauth/authfail hooks for stacks where a preceding module checks the password. */
-#include <stdint.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "pamsk.h"
+#include "pamsk_stack.h"
 #include "sk_err.h"
 #include "sk_i18n.h"
 #include "sk_log.h"
 #include "sk_proto.h"
 #include "sk_totp.h"
-#include "sk_utf8.h"
-
-/* The stack attempt PREAUTH holds (R-LOGIN-1), kept in the PAM handle for the lines after
- * it: AUTHFAIL and the final line send its token, so the broker counts or releases exactly
- * that attempt. A login that ends without either (the code prompt quit, the transaction
- * ended) reports it as abandoned, which counts as a failure. */
-#define PAMSK_STACK_ATTEMPT "pam_sekimori_stack_attempt"
-
-struct stack_attempt {
-	unsigned char token[SK_ATTEMPT_TOKEN_LEN];
-	int resolved;
-	int timeout_ms;
-	char socket[PATH_MAX];
-	char profile[SK_NAME_MAX];
-};
-
-static const char *
-item_or_empty(pam_handle_t *pamh, int item)
-{
-	const void *v = NULL;
-
-	return pam_get_item(pamh, item, &v) == PAM_SUCCESS && v != NULL ? v : "";
-}
-
-/* Without a struct pamsk, so it can run from the PAM data cleanup at pam_end. Best effort:
- * if the broker cannot be told, the attempt still counts when it expires. */
-static void
-send_abandoned(pam_handle_t *pamh, struct stack_attempt *a)
-{
-	struct sk_msg *req = sk_msg_new(SK_REQ_AUTHFAIL), *reply = NULL;
-	struct sk_client c = { .fd = -1 };
-	const char *user = item_or_empty(pamh, PAM_USER);
-
-	a->resolved = 1;
-	if (req == NULL || !sk_valid_username(user) ||
-	    sk_msg_put_text(req, SK_K_USER, user) != SK_OK ||
-	    sk_msg_put_text(req, SK_K_SERVICE, item_or_empty(pamh, PAM_SERVICE)) != SK_OK ||
-	    sk_msg_put_text(req, SK_K_RHOST, item_or_empty(pamh, PAM_RHOST)) != SK_OK ||
-	    sk_msg_put_text(req, SK_K_TTY, item_or_empty(pamh, PAM_TTY)) != SK_OK ||
-	    (a->profile[0] && sk_msg_put_text(req, SK_K_PROFILE, a->profile) != SK_OK) ||
-	    sk_msg_put_bytes(req, SK_K_ATTEMPT_TOKEN, a->token, sizeof(a->token)) != SK_OK ||
-	    sk_msg_put_bool(req, SK_K_ABANDONED, 1) != SK_OK) {
-		sk_msg_free(req);
-		return;
-	}
-	if (sk_client_open(&c, a->socket, a->timeout_ms) == SK_OK)
-		(void)sk_client_call(&c, req, &reply, 0);
-	sk_client_close(&c);
-	sk_msg_free(req);
-	sk_msg_free(reply);
-}
-
-static void
-end_stack_attempt(pam_handle_t *pamh, void *data, int error_status)
-{
-	struct stack_attempt *a = data;
-
-	/* PAM_DATA_SILENT: a forked copy of the handle going away, not the login ending. */
-	if (!a->resolved && !(error_status & PAM_DATA_SILENT))
-		send_abandoned(pamh, a);
-	explicit_bzero(a, sizeof(*a));
-	free(a);
-}
-
-static struct stack_attempt *
-stack_attempt(const struct pamsk *m)
-{
-	const void *data = NULL;
-
-	if (pam_get_data(m->pamh, PAMSK_STACK_ATTEMPT, &data) != PAM_SUCCESS || data == NULL)
-		return NULL;
-	return (struct stack_attempt *)(uintptr_t)data;
-}
-
-/* After PREAUTH said OK: keep its token for the lines that follow. */
-static int
-keep_stack_attempt(struct pamsk *m, const struct sk_msg *reply)
-{
-	struct stack_attempt *a = calloc(1, sizeof(*a));
-	size_t len = 0;
-
-	if (a == NULL)
-		return PAM_BUF_ERR;
-	if (sk_msg_get_bytes(reply, SK_K_ATTEMPT_TOKEN, a->token, sizeof(a->token), &len) != SK_OK ||
-	    len != sizeof(a->token)) {
-		free(a);
-		sk_logerr("the broker's preauth answer has no attempt token");
-		return PAM_SERVICE_ERR;
-	}
-	a->timeout_ms = (int)m->conf.request_timeout_ms;
-	snprintf(a->socket, sizeof(a->socket), "%s", m->conf.socket_path);
-	snprintf(a->profile, sizeof(a->profile), "%s", m->profile);
-	if (pam_set_data(m->pamh, PAMSK_STACK_ATTEMPT, a, end_stack_attempt) != PAM_SUCCESS) {
-		explicit_bzero(a, sizeof(*a));
-		free(a);
-		return PAM_BUF_ERR;
-	}
-	return PAM_SUCCESS;
-}
-
-/* Adds the held attempt's token to a request; marks it resolved once the broker has it. */
-static int
-put_stack_token(struct stack_attempt *a, struct sk_msg *req)
-{
-	if (a == NULL || a->resolved)
-		return SK_OK;
-	return sk_msg_put_bytes(req, SK_K_ATTEMPT_TOKEN, a->token, sizeof(a->token));
-}
 
 /* Adds a typed secret to the request: over-long answers are refused, never cut into
  * something else, and the copy from the conversation is wiped at once. */
@@ -259,8 +150,8 @@ static int
 hook(struct pamsk *m, unsigned type)
 {
 	struct sk_msg *req = pamsk_request(m, type), *reply = NULL;
-	struct stack_attempt *a = type == SK_REQ_AUTHFAIL ? stack_attempt(m) : NULL;
-	int r = req != NULL && put_stack_token(a, req) != SK_OK ? SK_ERR_NOMEM : SK_OK;
+	struct stack_attempt *a = type == SK_REQ_AUTHFAIL ? pamsk_stack_attempt(m) : NULL;
+	int r = req != NULL && pamsk_stack_put_token(a, req) != SK_OK ? SK_ERR_NOMEM : SK_OK;
 
 	if (r == SK_OK)
 		r = pamsk_call(m, req, &reply, 0);
@@ -271,7 +162,7 @@ hook(struct pamsk *m, unsigned type)
 		a->resolved = 1;
 	r = outcome(m, reply);
 	if (type == SK_REQ_PREAUTH && r == PAM_SUCCESS)
-		r = keep_stack_attempt(m, reply);
+		r = pamsk_stack_keep(m, reply);
 	sk_msg_free(reply);
 	/* authfail reports a failure: the stack must fail even if the broker said OK. */
 	return type == SK_REQ_AUTHFAIL && r == PAM_SUCCESS ? PAM_AUTH_ERR : r;
@@ -288,11 +179,11 @@ pamsk_authenticate(struct pamsk *m)
 		return hook(m, SK_REQ_PREAUTH);
 	if (m->mode == PAMSK_MODE_AUTHFAIL)
 		return hook(m, SK_REQ_AUTHFAIL);
-	a = stack_attempt(m);
+	a = pamsk_stack_attempt(m);
 	if ((finish_req = sk_msg_new(SK_REQ_AUTH_FINISH)) == NULL)
 		return PAM_BUF_ERR;
 	r = begin_and_collect(m, finish_req);
-	if (r == PAM_SUCCESS && put_stack_token(a, finish_req) != SK_OK)
+	if (r == PAM_SUCCESS && pamsk_stack_put_token(a, finish_req) != SK_OK)
 		r = PAM_BUF_ERR;
 	if (r == PAM_SUCCESS) {
 		/* The broker decides on AUTH_FINISH (if it cannot be reached, the attempt expires
@@ -304,6 +195,6 @@ pamsk_authenticate(struct pamsk *m)
 	sk_msg_free(finish_req);   /* wipes the evidence */
 	/* Stopped before the decision (the code prompt quit, a device error): abandoned. */
 	if (a != NULL && !a->resolved)
-		send_abandoned(m->pamh, a);
+		pamsk_stack_abandon(m->pamh, a);
 	return r;
 }
