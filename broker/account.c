@@ -2,6 +2,7 @@
 
 #include <string.h>
 
+#include "attempt.h"
 #include "audit_event.h"
 #include "password.h"
 #include "request.h"
@@ -86,6 +87,24 @@ refuse(struct broker_conn *c, const char *user, struct sk_msg *reply, enum sk_st
 	return r;
 }
 
+struct user_work {
+	struct user_rec *u;
+	const char *service;
+	const char *hash;      /* the new password's hash, or NULL */
+	int64_t now;
+	unsigned keep;
+};
+
+static int
+user_work(struct broker_conn *c, void *arg)
+{
+	struct user_work *w = arg;
+
+	if (w->hash != NULL)
+		return store_user_set_password(c->db, w->u, w->hash, 0, w->now, w->keep);
+	return attempt_write_user(c, w->u, w->service);
+}
+
 static int
 change_locked(struct broker_conn *c, const struct login_ctx *lc, const char *old_pw,
               const char *new_pw, struct sk_msg *reply)
@@ -110,17 +129,19 @@ change_locked(struct broker_conn *c, const struct login_ctx *lc, const char *old
 	if (tally_is_locked(&u.tally))
 		return reply_locked(reply, &u.tally);
 	if (password_verify(old_pw, u.pw_hash) != SK_OK) {
-		/* A wrong current password is a guess like any other: it counts. */
-		(void)tally_record_failure(&u.tally, &lim, now);
-		u.failures_since_login++;
-		u.last_fail = now;
-		if ((r = store_begin(c->db)) == SK_OK && (r = store_user_save_auth(c->db, &u)) == SK_OK)
-			r = store_commit(c->db);
-		if (r != SK_OK) {
-			store_rollback(c->db);
-			return r;
-		}
-		return refuse(c, lc->user, reply, SK_ST_DENIED, SK_REASON_OLD_WRONG, "old_wrong");
+		/* A wrong current password is a guess like any other: it counts, with its audit
+		 * record in the same transaction. */
+		struct user_work w = { .u = &u, .service = lc->service };
+
+		(void)attempt_note_failure(&u, &lim, now, lc->rhost, lc->tty);
+		r = attempt_txn(c, user_work, &w, "password_change", lc->user, "deny",
+		                audit_field(audit_field(NULL, "service", lc->service), "reason",
+		                            "old_wrong"));
+		if (r == SK_OK)
+			r = reply_status(reply, SK_ST_DENIED);
+		if (r == SK_OK)
+			r = sk_msg_put_uint(reply, SK_K_REASON, SK_REASON_OLD_WRONG);
+		return r;
 	}
 	if (strcmp(old_pw, new_pw) == 0)
 		return refuse(c, lc->user, reply, SK_ST_QUALITY, SK_REASON_SAME_AS_OLD, "same_as_old");
@@ -137,20 +158,14 @@ change_locked(struct broker_conn *c, const struct login_ctx *lc, const char *old
 		return refuse(c, lc->user, reply, SK_ST_QUALITY, SK_REASON_REUSED, "reused");
 	if ((r = password_hash(new_pw, hash, sizeof(hash))) != SK_OK)
 		return r;
-	r = store_begin(c->db);
-	if (r == SK_OK)
-		r = store_user_set_password(c->db, &u, hash, 0, now, rules.history);
-	if (r == SK_OK)
-		r = broker_audit(c, "password_change", lc->user, "ok",
-		                 audit_field(NULL, "service", lc->service));
-	if (r == SK_OK)
-		r = store_commit(c->db);
-	explicit_bzero(hash, sizeof(hash));
-	if (r != SK_OK) {
-		store_rollback(c->db);
-		return r;
+	{
+		struct user_work w = { .u = &u, .hash = hash, .now = now, .keep = rules.history };
+
+		r = attempt_txn(c, user_work, &w, "password_change", lc->user, "ok",
+		                audit_field(NULL, "service", lc->service));
 	}
-	return reply_status(reply, SK_ST_OK);
+	explicit_bzero(hash, sizeof(hash));
+	return r == SK_OK ? reply_status(reply, SK_ST_OK) : r;
 }
 
 int

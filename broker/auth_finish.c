@@ -1,9 +1,11 @@
-/* AUTH_FINISH: the decision. Under the user's lock: check the tally, verify every step,
- * then write the tally, the replay guard and the audit record in one store transaction
- * (R-MFA-1, R-LOGIN-1). A failed audit or commit turns any decision into deny. */
+/* AUTH_FINISH: the decision. Under the user's lock: check the tally, hold the attempt in
+ * the store ("deny first": a guess the store cannot count is not checked), verify every
+ * step, then write the tally, the replay guard and the audit record in one store
+ * transaction (R-MFA-1, R-LOGIN-1). A failed audit or commit turns any decision into deny. */
 #include <stdio.h>
 #include <string.h>
 
+#include "attempt.h"
 #include "audit_event.h"
 #include "auth.h"
 #include "auth_card.h"
@@ -37,6 +39,8 @@ struct evidence {
 	char password[PASSWORD_MAX + 1];
 	char otp[SK_TOTP_CODE_MAX + 1];
 	int stack_knowledge;
+	int has_token;     /* the stack attempt PREAUTH holds for this login */
+	unsigned char token[TALLY_TOKEN_LEN];
 };
 
 struct verdict {
@@ -62,6 +66,8 @@ read_evidence(const struct sk_msg *req, struct evidence *ev)
 		sk_logerr("stack flag malformed");
 		return SK_ERR_PROTO;
 	}
+	if ((ev->has_token = attempt_token_get(req, ev->token)) < 0)
+		return SK_ERR_PROTO;
 	return SK_OK;
 }
 
@@ -147,25 +153,34 @@ decision_fields(const struct auth_txn *t, const struct verdict *v)
 	return audit_field(x, "reason", v->reason);
 }
 
+struct outcome_work {
+	struct user_rec *u;
+	const struct verdict *v;
+};
+
+static int
+outcome_work(struct broker_conn *c, void *arg)
+{
+	const struct outcome_work *w = arg;
+	int r = attempt_write_user(c, w->u, c->txn.service);
+
+	if (r == SK_OK && w->v->ok && w->v->totp_id > 0)
+		r = store_totp_set_last_step(c->db, w->v->totp_id, w->v->totp_step);
+	if (r == SK_OK)
+		r = auth_fido2_commit(c, &w->v->fido2, broker_now());
+	return r;
+}
+
 /* Writes the outcome. Returns SK_OK when it is durable, else the decision must be deny. */
 static int
 commit_outcome(struct broker_conn *c, struct user_rec *u, const struct verdict *v,
                const char *result)
 {
-	int r = store_begin(c->db);
+	struct outcome_work w = { u, v };
+	int r = attempt_txn(c, outcome_work, &w, "auth", u->name, result,
+	                    decision_fields(&c->txn, v));
 
-	if (r == SK_OK)
-		r = store_user_save_auth(c->db, u);
-	if (r == SK_OK && v->ok && v->totp_id > 0)
-		r = store_totp_set_last_step(c->db, v->totp_id, v->totp_step);
-	if (r == SK_OK)
-		r = auth_fido2_commit(c, &v->fido2, broker_now());
-	if (r == SK_OK)
-		r = broker_audit(c, "auth", u->name, result, decision_fields(&c->txn, v));
-	if (r == SK_OK)
-		r = store_commit(c->db);
 	if (r != SK_OK) {
-		store_rollback(c->db);
 		sk_logerr("outcome for %s not stored: %s; denying", u->name, sk_strerror(r));
 		if (v->ok)
 			(void)broker_audit(c, "auth", u->name, "deny",
@@ -189,10 +204,44 @@ apply_outcome(struct user_rec *u, const struct verdict *v, const struct auth_txn
 		u->failures_since_login = 0;
 		return;
 	}
-	(void)tally_record_failure(&u->tally, lim, now);
-	u->failures_since_login++;
-	u->last_fail = now;
-	snprintf(u->last_fail_from, sizeof(u->last_fail_from), "%s", t->rhost[0] ? t->rhost : t->tty);
+	(void)attempt_note_failure(u, lim, now, t->rhost, t->tty);
+}
+
+/* Deny first: the attempt is in the store before anything is checked, so a store that
+ * cannot be written costs the guess its check, never its count; a crash during the check
+ * leaves the attempt to expire into a failure. A stack login's attempt was stored by
+ * PREAUTH already. Returns SK_OK to go on to verification; otherwise the reply is set (or
+ * an error returned) and nothing is verified. */
+static int
+hold_attempt(struct broker_conn *c, struct user_rec *u, const struct evidence *ev,
+             const struct tally_limits *lim, int64_t now, struct sk_msg *reply, int *stop)
+{
+	unsigned char token[TALLY_TOKEN_LEN];
+	const struct auth_txn *t = &c->txn;
+	int r;
+
+	*stop = 1;
+	if (ev->has_token && tally_release(&u->tally, ev->token)) {
+		*stop = 0;
+		return SK_OK;
+	}
+	r = attempt_hold(c, u, lim, now, t->service, token);
+	if (r == SK_OK) {
+		(void)tally_release(&u->tally, token);   /* the outcome's write removes it */
+		*stop = 0;
+		return SK_OK;
+	}
+	if (r == SK_ERR_BUSY) {
+		struct verdict v = { .reason = "attempts_in_progress" };
+
+		if ((r = commit_outcome(c, u, &v, "deny")) != SK_OK)
+			return r;
+		r = reply_status(reply, SK_ST_DENIED);
+		return r == SK_OK ? sk_msg_put_uint(reply, SK_K_REASON, SK_REASON_ATTEMPTS_PENDING) : r;
+	}
+	(void)broker_audit(c, "auth", u->name, "deny", audit_field(audit_field(NULL, "service",
+	                   t->service), "reason", "store_unavailable"));
+	return r;
 }
 
 static int
@@ -210,6 +259,8 @@ finish_known(struct broker_conn *c, struct user_rec *u, const struct evidence *e
 	if (tally_is_locked(&u->tally)) {
 		/* Locked meanwhile (a parallel attempt): no verification at all. */
 		v.reason = "locked";
+		if (ev->has_token)
+			(void)tally_release(&u->tally, ev->token);
 		if ((r = commit_outcome(c, u, &v, "locked")) != SK_OK)
 			return r;
 		return reply_locked(reply, &u->tally);
@@ -217,6 +268,10 @@ finish_known(struct broker_conn *c, struct user_rec *u, const struct evidence *e
 	if (u->disabled) {
 		v.reason = "disabled";
 	} else {
+		int stop;
+
+		if ((r = hold_attempt(c, u, ev, &lim, now, reply, &stop)) != SK_OK || stop)
+			return r;
 		verify_steps(c, u, ev, req, now, &v);
 	}
 	apply_outcome(u, &v, t, &lim, now);

@@ -1,51 +1,71 @@
 /* PREAUTH and AUTHFAIL: for stacks where pam_unix or pam_sss checks the password before
- * pam_sekimori, these let those failures count against the same limit (R-LOGIN-1). */
+ * pam_sekimori (R-LOGIN-1). PREAUTH holds one of the deny places for the attempt before the
+ * preceding module runs, so that however many guesses run in parallel, at most deny of
+ * them reach that module; the reply carries the attempt's token. AUTHFAIL (the preceding
+ * module said no, or the login ended before its second step finished) turns the attempt
+ * into a counted failure; a successful AUTH_FINISH releases it; one left alone counts as a
+ * failure when TALLY_PENDING_TTL has passed. */
 #include <stdio.h>
 #include <string.h>
 
+#include <openssl/rand.h>
+
+#include "attempt.h"
 #include "audit_event.h"
 #include "auth.h"
 #include "request.h"
 #include "sk_err.h"
 #include "sk_log.h"
-#include "store.h"
 #include "store_user.h"
+
+static json_object *
+hook_fields(const struct login_ctx *lc, const char *reason)
+{
+	return audit_field(audit_field(audit_field(NULL, "service", lc->service), "rhost",
+	                                           lc->rhost), "reason", reason);
+}
+
+static int
+preauth_known(struct broker_conn *c, const struct login_ctx *lc, struct user_rec *u,
+              struct sk_msg *reply)
+{
+	unsigned char token[TALLY_TOKEN_LEN];
+	struct sk_profile eff;
+	struct tally_limits lim;
+	int r;
+
+	request_effective_profile(c->b, lc->line, u, &eff);
+	request_limits(&eff, &lim);
+	tally_normalize(&u->tally, &lim, broker_now());
+	if (tally_is_locked(&u->tally)) {
+		r = attempt_save(c, u, lc->service, "locked", hook_fields(lc, "locked_preauth"));
+		return r == SK_OK ? reply_locked(reply, &u->tally) : r;
+	}
+	r = attempt_hold(c, u, &lim, broker_now(), lc->service, token);
+	if (r == SK_ERR_BUSY) {
+		/* Every place is taken by failures or by attempts still in flight. */
+		r = attempt_save(c, u, lc->service, "deny", hook_fields(lc, "attempts_in_progress"));
+		if (r == SK_OK)
+			r = reply_status(reply, SK_ST_DENIED);
+		if (r == SK_OK)
+			r = sk_msg_put_uint(reply, SK_K_REASON, SK_REASON_ATTEMPTS_PENDING);
+		return r;
+	}
+	if (r != SK_OK)
+		return r;
+	r = reply_status(reply, SK_ST_OK);
+	if (r == SK_OK)
+		r = sk_msg_put_bytes(reply, SK_K_ATTEMPT_TOKEN, token, sizeof(token));
+	return r;
+}
 
 int
 auth_preauth(struct broker_conn *c, const struct sk_msg *req, struct sk_msg *reply)
 {
+	unsigned char token[TALLY_TOKEN_LEN];
 	struct login_ctx lc;
-	struct sk_profile eff;
-	struct tally_limits lim;
-	struct user_rec u;
-	int r;
-
-	if (request_login_ctx(c->b, req, &lc) != SK_OK)
-		return reply_status(reply, SK_ST_BAD_REQUEST);
-	r = store_user_get(c->db, lc.user, &u);
-	if (r == SK_ERR_NOTFOUND)
-		return reply_status(reply, SK_ST_OK);   /* the final module decides, uniformly */
-	if (r != SK_OK)
-		return r;
-	request_effective_profile(c->b, lc.line, &u, &eff);
-	request_limits(&eff, &lim);
-	tally_normalize(&u.tally, &lim, broker_now());
-	if (!tally_is_locked(&u.tally))
-		return reply_status(reply, SK_ST_OK);
-	r = broker_audit(c, "auth", lc.user, "locked", audit_field(audit_field(NULL, "service",
-	                 lc.service), "reason", "locked_preauth"));
-	return r == SK_OK ? reply_locked(reply, &u.tally) : r;
-}
-
-int
-auth_authfail(struct broker_conn *c, const struct sk_msg *req, struct sk_msg *reply)
-{
-	struct login_ctx lc;
-	struct sk_profile eff;
-	struct tally_limits lim;
 	struct user_rec u;
 	pthread_mutex_t *lock;
-	int64_t now = broker_now();
 	int r;
 
 	if (request_login_ctx(c->b, req, &lc) != SK_OK)
@@ -53,40 +73,78 @@ auth_authfail(struct broker_conn *c, const struct sk_msg *req, struct sk_msg *re
 	lock = broker_user_lock(c->b, lc.user);
 	pthread_mutex_lock(lock);
 	r = store_user_get(c->db, lc.user, &u);
-	if (r == SK_ERR_NOTFOUND) {
+	if (r == SK_OK) {
+		r = preauth_known(c, &lc, &u, reply);
+	} else if (r == SK_ERR_NOTFOUND) {
+		/* The final module decides, uniformly; the token looks like any other. */
+		r = RAND_bytes(token, sizeof(token)) == 1 ? reply_status(reply, SK_ST_OK) :
+		    SK_ERR_CRYPTO;
+		if (r == SK_OK)
+			r = sk_msg_put_bytes(reply, SK_K_ATTEMPT_TOKEN, token, sizeof(token));
+	}
+	pthread_mutex_unlock(lock);
+	return r;
+}
+
+static int
+authfail_known(struct broker_conn *c, const struct login_ctx *lc, struct user_rec *u,
+               const struct sk_msg *req, struct sk_msg *reply)
+{
+	unsigned char token[TALLY_TOKEN_LEN];
+	struct sk_profile eff;
+	struct tally_limits lim;
+	int64_t now = broker_now();
+	int has_token, abandoned = 0, held = 0, r;
+
+	if ((has_token = attempt_token_get(req, token)) < 0 ||
+	    sk_msg_get_bool(req, SK_K_ABANDONED, &abandoned) == SK_ERR_PROTO)
+		return reply_status(reply, SK_ST_BAD_REQUEST);
+	request_effective_profile(c->b, lc->line, u, &eff);
+	request_limits(&eff, &lim);
+	tally_normalize(&u->tally, &lim, now);
+	if (has_token)
+		held = tally_release(&u->tally, token);
+	if (abandoned && !held) {
+		/* Already counted (its time ran out) or already decided: nothing to add. */
+		r = attempt_save(c, u, lc->service, NULL, NULL);
+		return r == SK_OK ? reply_status(reply, SK_ST_DENIED) : r;
+	}
+	/* A failure without a held attempt (a stack without the preauth line, or one whose
+	 * attempt already expired) still counts: never fewer than the guesses made. */
+	(void)attempt_note_failure(u, &lim, now, lc->rhost, lc->tty);
+	r = attempt_save(c, u, lc->service, tally_is_locked(&u->tally) ? "locked" : "deny",
+	                 hook_fields(lc, abandoned ? "stack_second_step_abandoned" :
+	                                             "stack_password_failed"));
+	if (r != SK_OK)
+		return r;
+	if (tally_is_locked(&u->tally))
+		return reply_locked(reply, &u->tally);
+	if ((r = reply_status(reply, SK_ST_DENIED)) == SK_OK)
+		r = sk_msg_put_uint(reply, SK_K_REMAINING, tally_remaining(&u->tally, &lim));
+	return r;
+}
+
+int
+auth_authfail(struct broker_conn *c, const struct sk_msg *req, struct sk_msg *reply)
+{
+	struct login_ctx lc;
+	struct user_rec u;
+	pthread_mutex_t *lock;
+	int r;
+
+	if (request_login_ctx(c->b, req, &lc) != SK_OK)
+		return reply_status(reply, SK_ST_BAD_REQUEST);
+	lock = broker_user_lock(c->b, lc.user);
+	pthread_mutex_lock(lock);
+	r = store_user_get(c->db, lc.user, &u);
+	if (r == SK_OK) {
+		r = authfail_known(c, &lc, &u, req, reply);
+	} else if (r == SK_ERR_NOTFOUND) {
 		r = broker_audit(c, "auth", lc.user, "deny", audit_field(audit_field(NULL, "service",
 		                 lc.service), "reason", "unknown_user_stack"));
 		if (r == SK_OK)
 			r = reply_status(reply, SK_ST_DENIED);
-		goto out;
 	}
-	if (r != SK_OK)
-		goto out;
-	request_effective_profile(c->b, lc.line, &u, &eff);
-	request_limits(&eff, &lim);
-	tally_normalize(&u.tally, &lim, now);
-	(void)tally_record_failure(&u.tally, &lim, now);
-	u.failures_since_login++;
-	u.last_fail = now;
-	snprintf(u.last_fail_from, sizeof(u.last_fail_from), "%s", lc.rhost[0] ? lc.rhost : lc.tty);
-	r = store_begin(c->db);
-	if (r == SK_OK)
-		r = store_user_save_auth(c->db, &u);
-	if (r == SK_OK)
-		r = broker_audit(c, "auth", lc.user, tally_is_locked(&u.tally) ? "locked" : "deny",
-		                 audit_field(audit_field(audit_field(NULL, "service", lc.service),
-		                 "rhost", lc.rhost), "reason", "stack_password_failed"));
-	if (r == SK_OK)
-		r = store_commit(c->db);
-	if (r != SK_OK) {
-		store_rollback(c->db);
-		goto out;
-	}
-	if (tally_is_locked(&u.tally))
-		r = reply_locked(reply, &u.tally);
-	else if ((r = reply_status(reply, SK_ST_DENIED)) == SK_OK)
-		r = sk_msg_put_uint(reply, SK_K_REMAINING, tally_remaining(&u.tally, &lim));
-out:
 	pthread_mutex_unlock(lock);
 	return r;
 }

@@ -46,6 +46,13 @@ static const char *schema =
 	" last_fail_from TEXT NOT NULL DEFAULT '',"
 	" last_logout INTEGER NOT NULL DEFAULT 0,"
 	" fail_times BLOB NOT NULL DEFAULT x'');"
+	/* Attempts that hold one of the deny places until their verdict (R-LOGIN-1). */
+	"CREATE TABLE IF NOT EXISTS pending_attempts("
+	" user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,"
+	" token BLOB NOT NULL,"
+	" created INTEGER NOT NULL,"
+	" expires INTEGER NOT NULL);"
+	"CREATE INDEX IF NOT EXISTS pending_attempts_user ON pending_attempts(user_id);"
 	"CREATE TABLE IF NOT EXISTS pw_history("
 	" user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,"
 	" hash TEXT NOT NULL,"

@@ -47,6 +47,38 @@ read_row(sqlite3_stmt *st, void *row)
 	return SK_OK;
 }
 
+static int
+read_pending(sqlite3 *db, struct user_rec *u)
+{
+	sqlite3_stmt *st;
+	int r, rc;
+
+	if ((r = store_prepare(db, "SELECT token, created, expires FROM pending_attempts"
+	                       " WHERE user_id = ? ORDER BY created, rowid", &st)))
+		return r;
+	sqlite3_bind_int64(st, 1, u->id);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct tally_pending *p = &u->tally.pending[u->tally.n_pending];
+
+		if (u->tally.n_pending == TALLY_TIMES_MAX ||
+		    sqlite3_column_bytes(st, 0) != TALLY_TOKEN_LEN) {
+			sk_logerr("pending attempts of %s malformed", u->name);
+			r = SK_ERR_STORE;
+			break;
+		}
+		memcpy(p->token, sqlite3_column_blob(st, 0), TALLY_TOKEN_LEN);
+		p->created = sqlite3_column_int64(st, 1);
+		p->expires = sqlite3_column_int64(st, 2);
+		u->tally.n_pending++;
+	}
+	if (r == SK_OK && rc != SQLITE_ROW && rc != SQLITE_DONE) {
+		sk_logerr("pending attempts: %s", sqlite3_errmsg(db));
+		r = SK_ERR_STORE;
+	}
+	sqlite3_finalize(st);
+	return r;
+}
+
 int
 store_user_get(sqlite3 *db, const char *name, struct user_rec *out)
 {
@@ -56,7 +88,36 @@ store_user_get(sqlite3 *db, const char *name, struct user_rec *out)
 	if ((r = store_prepare(db, "SELECT " USER_COLUMNS " FROM users WHERE name = ?", &st)))
 		return r;
 	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
-	return store_select_one(db, st, read_row, out);
+	if ((r = store_select_one(db, st, read_row, out)) != SK_OK)
+		return r;
+	return read_pending(db, out);
+}
+
+/* The pending attempts are few (at most deny): rewritten as a whole. */
+static int
+save_pending(sqlite3 *db, const struct user_rec *u)
+{
+	sqlite3_stmt *st;
+	int r;
+
+	if ((r = store_prepare(db, "DELETE FROM pending_attempts WHERE user_id = ?", &st)))
+		return r;
+	sqlite3_bind_int64(st, 1, u->id);
+	if ((r = store_step_done(db, st, "clear pending attempts")))
+		return r;
+	for (unsigned i = 0; i < u->tally.n_pending && r == SK_OK; i++) {
+		const struct tally_pending *p = &u->tally.pending[i];
+
+		if ((r = store_prepare(db, "INSERT INTO pending_attempts(user_id, token, created,"
+		                       " expires) VALUES(?, ?, ?, ?)", &st)))
+			return r;
+		sqlite3_bind_int64(st, 1, u->id);
+		sqlite3_bind_blob(st, 2, p->token, TALLY_TOKEN_LEN, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 3, p->created);
+		sqlite3_bind_int64(st, 4, p->expires);
+		r = store_step_done(db, st, "insert pending attempt");
+	}
+	return r;
 }
 
 int
@@ -107,7 +168,9 @@ store_user_save_auth(sqlite3 *db, const struct user_rec *u)
 	sqlite3_bind_text(st, 12, u->last_fail_from, -1, SQLITE_STATIC);
 	sqlite3_bind_blob(st, 13, times, (int)times_len, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 14, u->id);
-	return store_step_done(db, st, "update user tally");
+	if ((r = store_step_done(db, st, "update user tally")) != SK_OK)
+		return r;
+	return save_pending(db, u);
 }
 
 int

@@ -29,10 +29,10 @@ struct user_rec {
 	int64_t last_logout;
 };
 
-/* SK_ERR_NOTFOUND when there is no such user. */
+/* SK_ERR_NOTFOUND when there is no such user. Loads the pending attempts with the tally. */
 int store_user_get(sqlite3 *db, const char *name, struct user_rec *out);
 int store_user_insert(sqlite3 *db, struct user_rec *u);
-/* Writes the tally and the login history fields. */
+/* Writes the tally (with its pending attempts) and the login history fields. */
 int store_user_save_auth(sqlite3 *db, const struct user_rec *u);
 /* Replaces the password; the old hash goes to the history, which keeps `keep` entries. */
 int store_user_set_password(sqlite3 *db, struct user_rec *u, const char *hash, int temporary,

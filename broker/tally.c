@@ -2,6 +2,8 @@
 
 #include <string.h>
 
+#include <openssl/crypto.h>
+
 #include "sk_err.h"
 #include "sk_log.h"
 
@@ -13,26 +15,79 @@ sync_count(struct tally *t)
 }
 
 void
-tally_clear(struct tally *t)
+tally_init(struct tally *t)
 {
 	memset(t, 0, sizeof(*t));
 }
 
 void
-tally_normalize(struct tally *t, const struct tally_limits *l, int64_t now)
+tally_clear(struct tally *t)
+{
+	t->fail_count = 0;
+	t->fail_first = 0;
+	t->locked = 0;
+	t->locked_until = 0;
+	memset(t->fail_times, 0, sizeof(t->fail_times));
+	t->n_times = 0;
+}
+
+static void
+remove_pending(struct tally *t, unsigned i)
+{
+	t->pending[i] = t->pending[--t->n_pending];
+	memset(&t->pending[t->n_pending], 0, sizeof(t->pending[0]));
+}
+
+static void
+prune(struct tally *t, const struct tally_limits *l, int64_t at)
 {
 	unsigned keep = 0;
 
+	for (unsigned i = 0; i < t->n_times; i++)
+		if (at - t->fail_times[i] <= (int64_t)l->fail_interval)
+			t->fail_times[keep++] = t->fail_times[i];
+	t->n_times = keep;
+	sync_count(t);
+}
+
+/* Each expired attempt is a failure at its expiry time, oldest first, judged as it would
+ * have been then: a lock that had already ended is gone, older failures slid out. */
+static void
+expire_pending(struct tally *t, const struct tally_limits *l, int64_t now)
+{
+	t->n_expired = 0;
+	for (;;) {
+		unsigned oldest = t->n_pending;
+		int64_t when;
+
+		for (unsigned i = 0; i < t->n_pending; i++)
+			if (t->pending[i].expires <= now &&
+			    (oldest == t->n_pending || t->pending[i].expires < t->pending[oldest].expires))
+				oldest = i;
+		if (oldest == t->n_pending)
+			return;
+		when = t->pending[oldest].expires;
+		remove_pending(t, oldest);
+		t->n_expired++;
+		if (t->locked && t->locked_until != 0 && when >= t->locked_until)
+			tally_clear(t);
+		if (!t->locked) {
+			prune(t, l, when);
+			(void)tally_record_failure(t, l, when);
+		}
+	}
+}
+
+void
+tally_normalize(struct tally *t, const struct tally_limits *l, int64_t now)
+{
+	expire_pending(t, l, now);
 	if (t->locked) {
 		if (t->locked_until != 0 && now >= t->locked_until)
 			tally_clear(t);
 		return;
 	}
-	for (unsigned i = 0; i < t->n_times; i++)
-		if (now - t->fail_times[i] <= (int64_t)l->fail_interval)
-			t->fail_times[keep++] = t->fail_times[i];
-	t->n_times = keep;
-	sync_count(t);
+	prune(t, l, now);
 }
 
 int
@@ -63,9 +118,38 @@ tally_record_failure(struct tally *t, const struct tally_limits *l, int64_t now)
 unsigned
 tally_remaining(const struct tally *t, const struct tally_limits *l)
 {
-	if (t->locked || t->fail_count >= (int64_t)l->deny)
+	int64_t used = t->fail_count + (int64_t)t->n_pending;
+
+	if (t->locked || used >= (int64_t)l->deny)
 		return 0;
-	return l->deny - (unsigned)t->fail_count;
+	return l->deny - (unsigned)used;
+}
+
+int
+tally_reserve(struct tally *t, const struct tally_limits *l, int64_t now, int64_t ttl,
+              const unsigned char token[TALLY_TOKEN_LEN])
+{
+	struct tally_pending *p;
+
+	if (tally_remaining(t, l) == 0 || t->n_pending >= TALLY_TIMES_MAX)
+		return 0;
+	p = &t->pending[t->n_pending++];
+	memcpy(p->token, token, TALLY_TOKEN_LEN);
+	p->created = now;
+	p->expires = now + ttl;
+	return 1;
+}
+
+int
+tally_release(struct tally *t, const unsigned char token[TALLY_TOKEN_LEN])
+{
+	for (unsigned i = 0; i < t->n_pending; i++) {
+		if (CRYPTO_memcmp(t->pending[i].token, token, TALLY_TOKEN_LEN) == 0) {
+			remove_pending(t, i);
+			return 1;
+		}
+	}
+	return 0;
 }
 
 size_t

@@ -6,7 +6,24 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "sk_proto.h"
+
 #define TALLY_TIMES_MAX 100   /* the largest deny the configuration accepts */
+#define TALLY_TOKEN_LEN SK_ATTEMPT_TOKEN_LEN
+/* How long an attempt may stay pending before it counts as a failure on its own: long
+ * enough to type a password and a one-time code (sshd's LoginGraceTime is 120 s), short
+ * enough that a login abandoned without a word frees its place and is counted soon. */
+#define TALLY_PENDING_TTL 180
+
+/* An attempt that may reach a password check but has no verdict yet (R-LOGIN-1). It holds
+ * one of the deny places from the moment it is granted, so parallel guesses cannot all
+ * reach the check; a failure confirms it, a success releases it, and one that is never
+ * resolved counts as a failure when it expires. */
+struct tally_pending {
+	unsigned char token[TALLY_TOKEN_LEN];
+	int64_t created;
+	int64_t expires;
+};
 
 struct tally {
 	int64_t fail_count;    /* failures inside the window */
@@ -15,6 +32,9 @@ struct tally {
 	int64_t locked_until;  /* 0 with locked = only an administrator unlocks */
 	int64_t fail_times[TALLY_TIMES_MAX];   /* the failures inside the window, oldest first */
 	unsigned n_times;
+	struct tally_pending pending[TALLY_TIMES_MAX];   /* at most deny of them */
+	unsigned n_pending;
+	unsigned n_expired;    /* pending attempts the last normalize counted (not stored) */
 };
 
 struct tally_limits {
@@ -23,14 +43,28 @@ struct tally_limits {
 	unsigned unlock_time;
 };
 
-/* Forgets failures older than fail_interval and locks whose time has passed. */
+/* Everything zero: no failures, no lock, nothing pending. */
+void tally_init(struct tally *t);
+/* Counts each pending attempt whose time is up as a failure at its expiry time (so the
+ * result does not depend on when this runs; n_expired says how many), then forgets failures
+ * older than fail_interval and locks whose time has passed. */
 void tally_normalize(struct tally *t, const struct tally_limits *l, int64_t now);
 int tally_is_locked(const struct tally *t);
 /* Counts one failure; returns 1 when this failure locked the account. */
 int tally_record_failure(struct tally *t, const struct tally_limits *l, int64_t now);
+/* Forgets the failures and the lock (a success, an unlock). Pending attempts stay: they
+ * are other logins still in flight, each of which must still be counted or released. */
 void tally_clear(struct tally *t);
-/* Attempts left before the lock. */
+/* Attempts left before the lock; pending attempts already hold their places. */
 unsigned tally_remaining(const struct tally *t, const struct tally_limits *l);
+
+/* Grants a pending attempt with this token, expiring ttl seconds from now. Returns 1 when
+ * granted, 0 when the account is locked or failures plus pending attempts already reach
+ * deny (the attempt must then not reach any password check). */
+int tally_reserve(struct tally *t, const struct tally_limits *l, int64_t now, int64_t ttl,
+                  const unsigned char token[TALLY_TOKEN_LEN]);
+/* Removes the pending attempt with this token; returns 1 when there was one. */
+int tally_release(struct tally *t, const unsigned char token[TALLY_TOKEN_LEN]);
 
 /* The failure times as stored: 8 bytes each, big-endian. */
 size_t tally_times_encode(const struct tally *t, unsigned char *out, size_t cap);

@@ -14,6 +14,7 @@
 #define SK_NAME_MAX 64            /* profile, service and method names */
 #define SK_HOST_MAX 256           /* PAM_RHOST, PAM_TTY */
 #define SK_PASSWORD_MAX 256       /* bytes; longer passwords are refused, never cut */
+#define SK_ATTEMPT_TOKEN_LEN 16   /* bytes: a pending stack attempt (SK_K_ATTEMPT_TOKEN) */
 
 /* Message types. Requests the module sends need a root peer; admin requests need root or
  * the admin group (broker/dispatch.c lists every type once with its rules). */
@@ -125,6 +126,8 @@ enum sk_msg_key {
 	                         * from the PIV CHUID; absent for JPKI (enrolment, AUTH_FINISH) */
 	SK_K_CARD_CERTS = 65,   /* bytes array: every other certificate on the card (enrolment),
 	                         * so that every key of one card is bound to one person */
+	SK_K_ATTEMPT_TOKEN = 75,/* bytes (16): a pending stack attempt, from PREAUTH's reply */
+	SK_K_ABANDONED = 76,    /* bool: AUTHFAIL for a stack login that ended unfinished */
 	/* Keys are written as one CBOR byte (below 256) and tracked in a 128-bit mask. */
 	SK_K_KEY_MAX = 128
 };
@@ -188,6 +191,7 @@ enum sk_reason {
 	SK_REASON_UNKNOWN_REQUEST = 58,   /* a message type this broker does not know */
 	SK_REASON_WRONG_STATE = 59,       /* a request out of order on this connection */
 	SK_REASON_INVALID_PROFILE_NAME = 60, /* a profile name too long or not [a-z0-9_-] */
+	SK_REASON_ATTEMPTS_PENDING = 30, /* failures plus attempts in flight reach deny */
 };
 
 enum sk_card_kind {

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "pamsk.h"
+#include "pamsk_stack.h"
 #include "sk_err.h"
 #include "sk_i18n.h"
 #include "sk_log.h"
@@ -62,8 +63,14 @@ collect_step(struct pamsk *m, unsigned step, const struct sk_msg *begin, struct 
 static int
 say_denied(struct pamsk *m, const struct sk_msg *reply)
 {
-	uint64_t left = 0;
+	uint64_t left = 0, reason = 0;
 
+	if (sk_msg_get_uint(reply, SK_K_REASON, &reason) == SK_OK &&
+	    reason == SK_REASON_ATTEMPTS_PENDING) {
+		pamsk_error(m, "%s", _("Too many login attempts for this account are in progress. "
+		                       "Please try again later."));
+		return PAM_AUTH_ERR;
+	}
 	pamsk_error(m, "%s", _("Authentication failed."));
 	if (sk_msg_get_uint(reply, SK_K_REMAINING, &left) == SK_OK && left > 0 && left <= 3)
 		pamsk_error(m, _("%llu more failed attempts will lock this account."),
@@ -143,12 +150,19 @@ static int
 hook(struct pamsk *m, unsigned type)
 {
 	struct sk_msg *req = pamsk_request(m, type), *reply = NULL;
-	int r = pamsk_call(m, req, &reply, 0);
+	struct stack_attempt *a = type == SK_REQ_AUTHFAIL ? pamsk_stack_attempt(m) : NULL;
+	int r = req != NULL && pamsk_stack_put_token(a, req) != SK_OK ? SK_ERR_NOMEM : SK_OK;
 
+	if (r == SK_OK)
+		r = pamsk_call(m, req, &reply, 0);
 	sk_msg_free(req);
 	if (r != SK_OK)
 		return PAM_AUTHINFO_UNAVAIL;
+	if (a != NULL)
+		a->resolved = 1;
 	r = outcome(m, reply);
+	if (type == SK_REQ_PREAUTH && r == PAM_SUCCESS)
+		r = pamsk_stack_keep(m, reply);
 	sk_msg_free(reply);
 	/* authfail reports a failure: the stack must fail even if the broker said OK. */
 	return type == SK_REQ_AUTHFAIL && r == PAM_SUCCESS ? PAM_AUTH_ERR : r;
@@ -157,6 +171,7 @@ hook(struct pamsk *m, unsigned type)
 int
 pamsk_authenticate(struct pamsk *m)
 {
+	struct stack_attempt *a;
 	struct sk_msg *finish_req;
 	int r;
 
@@ -164,11 +179,22 @@ pamsk_authenticate(struct pamsk *m)
 		return hook(m, SK_REQ_PREAUTH);
 	if (m->mode == PAMSK_MODE_AUTHFAIL)
 		return hook(m, SK_REQ_AUTHFAIL);
+	a = pamsk_stack_attempt(m);
 	if ((finish_req = sk_msg_new(SK_REQ_AUTH_FINISH)) == NULL)
 		return PAM_BUF_ERR;
 	r = begin_and_collect(m, finish_req);
-	if (r == PAM_SUCCESS)
+	if (r == PAM_SUCCESS && pamsk_stack_put_token(a, finish_req) != SK_OK)
+		r = PAM_BUF_ERR;
+	if (r == PAM_SUCCESS) {
+		/* The broker decides on AUTH_FINISH (if it cannot be reached, the attempt expires
+		 * into a failure there). */
+		if (a != NULL)
+			a->resolved = 1;
 		r = finish(m, finish_req);
+	}
 	sk_msg_free(finish_req);   /* wipes the evidence */
+	/* Stopped before the decision (the code prompt quit, a device error): abandoned. */
+	if (a != NULL && !a->resolved)
+		pamsk_stack_abandon(m->pamh, a);
 	return r;
 }

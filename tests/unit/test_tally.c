@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <setjmp.h>
 #include <stdint.h>
+#include <string.h>
 #include <cmocka.h>
 
 #include "sk_log.h"
@@ -15,6 +16,7 @@
 static void
 fresh(struct tally *t)
 {
+	tally_init(t);
 	t->fail_count = 99;
 	t->fail_first = 99;
 	t->locked = 99;
@@ -228,6 +230,114 @@ test_remaining_with_stricter_limit(void **state)
 	assert_int_equal(t.locked_until, 0);
 }
 
+static void
+token_of(unsigned char tok[TALLY_TOKEN_LEN], unsigned char v)
+{
+	memset(tok, v, TALLY_TOKEN_LEN);
+}
+
+/* R-LOGIN-1: pending attempts hold their places, so no more than deny can be in flight or
+ * failed at once, however many ask at the same moment. */
+static void
+test_r_login_1_pending_attempts_hold_places(void **state)
+{
+	const struct tally_limits l = { .deny = 3, .fail_interval = 900, .unlock_time = 0 };
+	unsigned char tok[TALLY_TOKEN_LEN];
+	struct tally t;
+	int granted = 0;
+
+	(void)state;
+	fresh(&t);
+	for (unsigned char i = 1; i <= 12; i++) {
+		token_of(tok, i);
+		granted += tally_reserve(&t, &l, T0, TALLY_PENDING_TTL, tok);
+	}
+	assert_int_equal(granted, 3);
+	assert_int_equal(t.n_pending, 3);
+	assert_int_equal(tally_remaining(&t, &l), 0);
+	assert_false(tally_is_locked(&t));
+	/* One confirmed as a failure: still no new place. */
+	token_of(tok, 1);
+	assert_int_equal(tally_release(&t, tok), 1);
+	assert_int_equal(tally_record_failure(&t, &l, T0 + 1), 0);
+	token_of(tok, 13);
+	assert_int_equal(tally_reserve(&t, &l, T0 + 1, TALLY_PENDING_TTL, tok), 0);
+	/* One released by a success of that login: its place frees, the failures stay. */
+	token_of(tok, 2);
+	assert_int_equal(tally_release(&t, tok), 1);
+	assert_int_equal(tally_release(&t, tok), 0);
+	token_of(tok, 14);
+	assert_int_equal(tally_reserve(&t, &l, T0 + 2, TALLY_PENDING_TTL, tok), 1);
+	/* A success clears the failures, not the other logins still in flight. */
+	tally_clear(&t);
+	assert_int_equal(t.fail_count, 0);
+	assert_int_equal(t.n_pending, 2);
+	assert_int_equal(tally_remaining(&t, &l), 1);
+}
+
+/* R-LOGIN-1: an attempt never resolved (a second step abandoned, a crash) counts as a
+ * failure at its expiry time, whenever the tally is next looked at, and only once. */
+static void
+test_r_login_1_expired_attempt_counts(void **state)
+{
+	const struct tally_limits l = { .deny = 2, .fail_interval = 900, .unlock_time = 600 };
+	unsigned char a[TALLY_TOKEN_LEN], b[TALLY_TOKEN_LEN];
+	struct tally t;
+
+	(void)state;
+	fresh(&t);
+	token_of(a, 0xa);
+	token_of(b, 0xb);
+	assert_int_equal(tally_reserve(&t, &l, T0, 100, a), 1);
+	assert_int_equal(tally_reserve(&t, &l, T0 + 10, 100, b), 1);
+	tally_normalize(&t, &l, T0 + 99);
+	assert_int_equal(t.n_expired, 0);
+	assert_int_equal(t.n_pending, 2);
+	tally_normalize(&t, &l, T0 + 105);
+	assert_int_equal(t.n_expired, 1);
+	assert_int_equal(t.n_pending, 1);
+	assert_int_equal(t.fail_count, 1);
+	assert_int_equal(t.fail_times[0], T0 + 100);
+	assert_false(tally_is_locked(&t));
+	/* Looked at much later: the second expiry locks, from its own expiry time. */
+	tally_normalize(&t, &l, T0 + 300);
+	assert_int_equal(t.n_expired, 1);
+	assert_int_equal(t.n_pending, 0);
+	assert_true(tally_is_locked(&t));
+	assert_int_equal(t.locked_until, T0 + 110 + 600);
+	/* Nothing left to count a second time. */
+	tally_normalize(&t, &l, T0 + 301);
+	assert_int_equal(t.n_expired, 0);
+	assert_true(tally_is_locked(&t));
+	assert_int_equal(tally_release(&t, a), 0);
+}
+
+/* An attempt that expires after a timed lock has opened counts in a fresh window; one whose
+ * failure would already be outside fail_interval leaves nothing behind. */
+static void
+test_r_login_1_expiry_after_lock_and_window(void **state)
+{
+	const struct tally_limits l = { .deny = 1, .fail_interval = 60, .unlock_time = 30 };
+	unsigned char a[TALLY_TOKEN_LEN];
+	struct tally t;
+
+	(void)state;
+	fresh(&t);
+	token_of(a, 1);
+	assert_int_equal(tally_reserve(&t, &l, T0, 200, a), 1);
+	tally_normalize(&t, &l, T0 + 200);
+	assert_true(tally_is_locked(&t));
+	assert_int_equal(t.locked_until, T0 + 230);
+	tally_normalize(&t, &l, T0 + 231);
+	assert_false(tally_is_locked(&t));
+	assert_int_equal(t.fail_count, 0);
+	assert_int_equal(tally_reserve(&t, &l, T0 + 231, 200, a), 1);
+	tally_normalize(&t, &l, T0 + 1000);   /* expired at +431, out of the window by +1000 */
+	assert_int_equal(t.n_expired, 1);
+	assert_false(tally_is_locked(&t));
+	assert_int_equal(t.locked_until, 0);
+}
+
 int
 main(void)
 {
@@ -241,6 +351,9 @@ main(void)
 		cmocka_unit_test(test_admin_only_lock),
 		cmocka_unit_test(test_no_counting_while_locked),
 		cmocka_unit_test(test_remaining_with_stricter_limit),
+		cmocka_unit_test(test_r_login_1_pending_attempts_hold_places),
+		cmocka_unit_test(test_r_login_1_expired_attempt_counts),
+		cmocka_unit_test(test_r_login_1_expiry_after_lock_and_window),
 	};
 
 	sk_log_to_stderr(1);
