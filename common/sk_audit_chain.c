@@ -32,10 +32,17 @@
 /* "2026-11-24T02:13:32.123456Z" */
 #define TS_LEN 27
 
-/* "seq=<20 digits> mac=<64 hex>\n": fixed size, so a rewrite in place never leaves a tail
- * of an older, longer record, and the record fits one disk sector (written whole). */
+/* "seq=<20 digits> mac=<64 hex> tag=<64 hex>\n": fixed size, so a rewrite in place never
+ * leaves a tail of an older, longer record, and the record fits one disk sector (written
+ * whole). The tag is the HMAC of the body (everything before " tag=") with the anchor key. */
 #define ANCHOR_SEQ_DIGITS 20
-#define ANCHOR_LEN (4 + ANCHOR_SEQ_DIGITS + 5 + SK_AUDIT_MAC_HEX + 1)
+#define ANCHOR_BODY_LEN (4 + ANCHOR_SEQ_DIGITS + 5 + SK_AUDIT_MAC_HEX)
+#define ANCHOR_TAG_AT (ANCHOR_BODY_LEN + 5)
+#define ANCHOR_LEN (ANCHOR_TAG_AT + SK_AUDIT_MAC_HEX + 1)
+
+/* Domain separation: the anchor key is derived from the audit key, so that no record MAC can
+ * ever serve as an anchor tag or the other way round. */
+static const char anchor_key_label[] = "sekimori audit anchor v1";
 
 /* How long verify waits for appends in flight on a running broker to be anchored. */
 #define SETTLE_ROUNDS 50
@@ -101,6 +108,30 @@ compute_mac(const unsigned char *key, size_t keylen, const char *text, size_t le
 	return SK_OK;
 }
 
+/* tag = HMAC(HMAC(key, label), body). */
+static int
+anchor_tag(const unsigned char *key, size_t keylen, const char *body, size_t len,
+           char hex[SK_AUDIT_MAC_HEX + 1])
+{
+	unsigned char akey[EVP_MAX_MD_SIZE];
+	unsigned int akeylen = 0;
+	int rc;
+
+	if (key == NULL || keylen != SK_AUDIT_KEY_LEN) {
+		sk_logerr("invalid audit key");
+		return SK_ERR_ARG;
+	}
+	if (HMAC(EVP_sha256(), key, (int)keylen, (const unsigned char *)anchor_key_label,
+	         sizeof(anchor_key_label) - 1, akey, &akeylen) == NULL || akeylen != 32) {
+		sk_logerr("HMAC-SHA256 failed");
+		explicit_bzero(akey, sizeof(akey));
+		return SK_ERR_CRYPTO;
+	}
+	rc = compute_mac(akey, akeylen, body, len, hex);
+	explicit_bzero(akey, sizeof(akey));
+	return rc;
+}
+
 static int
 format_ts(char out[TS_LEN + 1])
 {
@@ -147,9 +178,38 @@ ts_valid(const char *s, size_t n)
 /* Strict parse of a record's MACed text (R-INPUT-1): one JSON object, nothing after it,
  * valid UTF-8, and the chain fields with their exact types. On failure *why names the
  * fault for the report; the caller decides whether that is an error or a finding. */
+/* What a not-committed marker names: records first..last. */
+struct marker {
+	int present;
+	uint64_t first, last;
+};
+
+/* A marker's range must lie wholly before the marker itself. */
+static int
+parse_marker(json_object *obj, uint64_t seq, struct marker *m)
+{
+	json_object *v;
+	int64_t first, last;
+
+	if (!json_object_object_get_ex(obj, "event", &v) || !json_object_is_type(v, json_type_string) ||
+	    strcmp(json_object_get_string(v), SK_AUDIT_NOT_COMMITTED) != 0)
+		return SK_OK;
+	if (!json_object_object_get_ex(obj, "first", &v) || !json_object_is_type(v, json_type_int) ||
+	    (first = json_object_get_int64(v)) < 1 ||
+	    !json_object_object_get_ex(obj, "last", &v) || !json_object_is_type(v, json_type_int) ||
+	    (last = json_object_get_int64(v)) < first || (uint64_t)last >= seq)
+		return SK_ERR_PROTO;
+	if (m != NULL) {
+		m->present = 1;
+		m->first = (uint64_t)first;
+		m->last = (uint64_t)last;
+	}
+	return SK_OK;
+}
+
 static int
 parse_record(const char *text, size_t len, uint64_t *seq, char prev[SK_AUDIT_MAC_HEX + 1],
-             const char **why)
+             struct marker *m, const char **why)
 {
 	json_tokener *tok;
 	json_object *obj, *v;
@@ -202,6 +262,10 @@ parse_record(const char *text, size_t len, uint64_t *seq, char prev[SK_AUDIT_MAC
 	}
 	memcpy(prev, s, SK_AUDIT_MAC_HEX);
 	prev[SK_AUDIT_MAC_HEX] = '\0';
+	if (parse_marker(obj, *seq, m) != SK_OK) {
+		*why = "not_committed marker without a range before it";
+		goto out;
+	}
 	rc = SK_OK;
 out:
 	json_object_put(obj);
@@ -328,7 +392,7 @@ sk_audit_seal_line(const unsigned char *key, size_t keylen, uint64_t seq,
 	}
 	/* Seal only what the verifier will accept, e.g. no invalid UTF-8 from an event. */
 	if (memchr(text, '\n', textlen) != NULL || memchr(text, '\0', textlen) != NULL ||
-	    parse_record(text, textlen, &check_seq, check_prev, &why) != SK_OK ||
+	    parse_record(text, textlen, &check_seq, check_prev, NULL, &why) != SK_OK ||
 	    check_seq != seq) {
 		sk_logerr("record would not verify: %s", why);
 		rc = SK_ERR_PROTO;
@@ -351,16 +415,18 @@ out:
 }
 
 int
-sk_audit_anchor_read(const char *path, struct sk_audit_anchor *out)
+sk_audit_anchor_read(const char *path, const unsigned char *key, size_t keylen,
+                     struct sk_audit_anchor *out)
 {
 	char buf[ANCHOR_LEN + 1];
+	char tag[SK_AUDIT_MAC_HEX + 1];
 	size_t got = 0, i;
 	struct stat st;
 	uint64_t seq = 0;
 	ssize_t r;
 	int fd, rc = SK_OK;
 
-	if (path == NULL || out == NULL) {
+	if (path == NULL || out == NULL || key == NULL || keylen != SK_AUDIT_KEY_LEN) {
 		sk_logerr("invalid argument");
 		return SK_ERR_ARG;
 	}
@@ -394,7 +460,8 @@ sk_audit_anchor_read(const char *path, struct sk_audit_anchor *out)
 	    !is_digits(buf + 4, ANCHOR_SEQ_DIGITS) ||
 	    memcmp(buf + 4 + ANCHOR_SEQ_DIGITS, " mac=", 5) != 0 ||
 	    !is_lower_hex(buf + 9 + ANCHOR_SEQ_DIGITS, SK_AUDIT_MAC_HEX) ||
-	    buf[ANCHOR_LEN - 1] != '\n') {
+	    memcmp(buf + ANCHOR_BODY_LEN, " tag=", 5) != 0 ||
+	    !is_lower_hex(buf + ANCHOR_TAG_AT, SK_AUDIT_MAC_HEX) || buf[ANCHOR_LEN - 1] != '\n') {
 		sk_logerr("anchor %s is malformed", path);
 		rc = SK_ERR_PROTO;
 		goto out;
@@ -409,6 +476,13 @@ sk_audit_anchor_read(const char *path, struct sk_audit_anchor *out)
 		}
 		seq = seq * 10 + d;
 	}
+	if ((rc = anchor_tag(key, keylen, buf, ANCHOR_BODY_LEN, tag)) != SK_OK)
+		goto out;
+	if (CRYPTO_memcmp(tag, buf + ANCHOR_TAG_AT, SK_AUDIT_MAC_HEX) != 0) {
+		sk_logerr("anchor %s: tag does not verify with the audit key", path);
+		rc = SK_ERR_CRYPTO;
+		goto out;
+	}
 	out->seq = seq;
 	memcpy(out->mac, buf + 9 + ANCHOR_SEQ_DIGITS, SK_AUDIT_MAC_HEX);
 	out->mac[SK_AUDIT_MAC_HEX] = '\0';
@@ -418,14 +492,16 @@ out:
 }
 
 int
-sk_audit_anchor_write(int fd, const struct sk_audit_anchor *a)
+sk_audit_anchor_write(int fd, const unsigned char *key, size_t keylen,
+                      const struct sk_audit_anchor *a)
 {
 	char buf[ANCHOR_LEN + 1];
+	char tag[SK_AUDIT_MAC_HEX + 1];
 	size_t done = 0;
 	ssize_t w;
-	int n, flags;
+	int n, flags, rc;
 
-	if (fd < 0 || a == NULL || strnlen(a->mac, SK_AUDIT_MAC_HEX + 1) != SK_AUDIT_MAC_HEX ||
+	if (fd < 0 || a == NULL || key == NULL || keylen != SK_AUDIT_KEY_LEN || strnlen(a->mac, SK_AUDIT_MAC_HEX + 1) != SK_AUDIT_MAC_HEX ||
 	    !is_lower_hex(a->mac, SK_AUDIT_MAC_HEX)) {
 		sk_logerr("invalid argument");
 		return SK_ERR_ARG;
@@ -437,9 +513,16 @@ sk_audit_anchor_write(int fd, const struct sk_audit_anchor *a)
 		sk_logerr("anchor descriptor is unusable or opened with O_APPEND");
 		return SK_ERR_ARG;
 	}
-	n = snprintf(buf, sizeof(buf), "seq=%020" PRIu64 " mac=%s\n", a->seq, a->mac);
-	if (n != ANCHOR_LEN) {
+	n = snprintf(buf, sizeof(buf), "seq=%020" PRIu64 " mac=%s", a->seq, a->mac);
+	if (n != ANCHOR_BODY_LEN) {
 		sk_logerr("cannot format the anchor");
+		return SK_ERR_INTERNAL;
+	}
+	if ((rc = anchor_tag(key, keylen, buf, ANCHOR_BODY_LEN, tag)) != SK_OK)
+		return rc;
+	n = snprintf(buf + ANCHOR_BODY_LEN, sizeof(buf) - ANCHOR_BODY_LEN, " tag=%s\n", tag);
+	if (n != ANCHOR_LEN - ANCHOR_BODY_LEN) {
+		sk_logerr("cannot format the anchor tag");
 		return SK_ERR_INTERNAL;
 	}
 	while (done < ANCHOR_LEN) {
@@ -456,6 +539,37 @@ sk_audit_anchor_write(int fd, const struct sk_audit_anchor *a)
 		sk_logerr("cannot sync the anchor: %s", strerror(errno));
 		return SK_ERR_IO;
 	}
+	return SK_OK;
+}
+
+int
+sk_audit_anchor_parse(const char *text, struct sk_audit_anchor *out)
+{
+	const char *colon;
+	uint64_t seq = 0;
+	size_t n, i;
+
+	if (text == NULL || out == NULL)
+		return SK_ERR_ARG;
+	colon = strchr(text, ':');
+	if (colon == NULL)
+		return SK_ERR_PROTO;
+	n = (size_t)(colon - text);
+	if (n == 0 || n > ANCHOR_SEQ_DIGITS || !is_digits(text, n) ||
+	    strlen(colon + 1) != SK_AUDIT_MAC_HEX || !is_lower_hex(colon + 1, SK_AUDIT_MAC_HEX))
+		return SK_ERR_PROTO;
+	for (i = 0; i < n; i++) {
+		unsigned d = (unsigned)(text[i] - '0');
+
+		if (seq > (UINT64_MAX - d) / 10)
+			return SK_ERR_PROTO;
+		seq = seq * 10 + d;
+	}
+	if (seq == 0)
+		return SK_ERR_PROTO;
+	out->seq = seq;
+	memcpy(out->mac, colon + 1, SK_AUDIT_MAC_HEX);
+	out->mac[SK_AUDIT_MAC_HEX] = '\0';
 	return SK_OK;
 }
 
@@ -501,10 +615,10 @@ read_line(FILE *f, char *buf, size_t bufsz, size_t *len)
 	return n == 0 ? LINE_EOF : LINE_TORN;
 }
 
-int
-sk_audit_line_open(const unsigned char *key, size_t keylen, const char *line, size_t len,
-                   uint64_t *seq, char prev[SK_AUDIT_MAC_HEX + 1],
-                   char mac[SK_AUDIT_MAC_HEX + 1], const char **why)
+static int
+line_open(const unsigned char *key, size_t keylen, const char *line, size_t len, uint64_t *seq,
+          char prev[SK_AUDIT_MAC_HEX + 1], char mac[SK_AUDIT_MAC_HEX + 1], struct marker *m,
+          const char **why)
 {
 	char text[SK_AUDIT_LINE_MAX];
 	const char *suffix;
@@ -537,7 +651,15 @@ sk_audit_line_open(const unsigned char *key, size_t keylen, const char *line, si
 		return SK_ERR_INTERNAL;   /* SK_ERR_CRYPTO means "the MAC does not match" here */
 	if (CRYPTO_memcmp(mac, suffix + MAC_PREFIX_LEN, SK_AUDIT_MAC_HEX) != 0)
 		return SK_ERR_CRYPTO;
-	return parse_record(text, textlen, seq, prev, why);
+	return parse_record(text, textlen, seq, prev, m, why);
+}
+
+int
+sk_audit_line_open(const unsigned char *key, size_t keylen, const char *line, size_t len,
+                   uint64_t *seq, char prev[SK_AUDIT_MAC_HEX + 1],
+                   char mac[SK_AUDIT_MAC_HEX + 1], const char **why)
+{
+	return line_open(key, keylen, line, len, seq, prev, mac, NULL, why);
 }
 
 /* Checks one record against the chain so far. SK_OK: sound, mac filled. 1: a fault,
@@ -549,9 +671,10 @@ check_record(const unsigned char *key, size_t keylen, const char *line, size_t l
 {
 	char want[SK_AUDIT_MAC_HEX + 1];
 	char prev[SK_AUDIT_MAC_HEX + 1];
+	struct marker m = { 0, 0, 0 };
 	const char *why = "";
 	uint64_t seq = 0;
-	int rc = sk_audit_line_open(key, keylen, line, len, &seq, prev, want, &why);
+	int rc = line_open(key, keylen, line, len, &seq, prev, want, &m, &why);
 
 	if (rc == SK_ERR_CRYPTO) {
 		fault(r, lineno, "record modified");
@@ -573,6 +696,10 @@ check_record(const unsigned char *key, size_t keylen, const char *line, size_t l
 		return 1;
 	}
 	memcpy(mac, want, SK_AUDIT_MAC_HEX + 1);
+	/* Markers are written once per start for the records beyond the store's last commit;
+	 * the ranges of two markers never overlap. */
+	if (m.present)
+		r->not_committed += m.last - m.first + 1;
 	return SK_OK;
 }
 
@@ -587,6 +714,9 @@ struct verify_state {
 	int anchor_present;
 	int have_anchor_mac;          /* the mac of record anchor.seq has been read */
 	char anchor_seq_mac[SK_AUDIT_MAC_HEX + 1];
+	const struct sk_audit_anchor *remote;   /* an anchor copied from syslog, or NULL */
+	int have_remote_mac;
+	char remote_seq_mac[SK_AUDIT_MAC_HEX + 1];
 };
 
 /* Reads records from where the last call stopped to the end of the log. SK_OK at the end,
@@ -636,13 +766,18 @@ scan_lines(struct verify_state *vs, const unsigned char *key, size_t keylen,
 			vs->have_anchor_mac = 1;
 			memcpy(vs->anchor_seq_mac, mac, sizeof(vs->anchor_seq_mac));
 		}
+		if (vs->remote != NULL && r->records == vs->remote->seq) {
+			vs->have_remote_mac = 1;
+			memcpy(vs->remote_seq_mac, mac, sizeof(vs->remote_seq_mac));
+		}
 	}
 }
 
 /* A missing anchor, or one created but never written (empty), reads as seq 0 with the
  * zero mac: only an empty log matches it. */
 static int
-load_anchor(const char *path, struct sk_audit_anchor *a, int *present, struct sk_audit_report *r)
+load_anchor(const char *path, const unsigned char *key, size_t keylen, struct sk_audit_anchor *a,
+            int *present, struct sk_audit_report *r)
 {
 	struct stat st;
 	int attempt, rc = SK_OK;
@@ -663,14 +798,18 @@ load_anchor(const char *path, struct sk_audit_anchor *a, int *present, struct sk
 			memcpy(a->mac, zero_mac, sizeof(a->mac));
 			return SK_OK;
 		}
-		rc = sk_audit_anchor_read(path, a);
-		if (rc != SK_ERR_PROTO)
+		rc = sk_audit_anchor_read(path, key, keylen, a);
+		if (rc != SK_ERR_PROTO && rc != SK_ERR_CRYPTO)
 			break;
 		/* A read racing the broker's rewrite in place may see a mix; read once more. */
 		nanosleep(&settle_wait, NULL);
 	}
 	if (rc == SK_ERR_PROTO) {
 		fault(r, 0, "anchor malformed");
+		return 1;
+	}
+	if (rc == SK_ERR_CRYPTO) {
+		fault(r, 0, "anchor forged: its tag does not verify with the audit key");
 		return 1;
 	}
 	if (rc != SK_OK)
@@ -722,7 +861,7 @@ settle_with_anchor(struct verify_state *vs, const char *anchor_path, const unsig
 			return 1;
 		}
 		nanosleep(&settle_wait, NULL);
-		rc = load_anchor(anchor_path, &next, &present, r);
+		rc = load_anchor(anchor_path, key, keylen, &next, &present, r);
 		if (rc != SK_OK)
 			return rc;
 		if (next.seq < vs->anchor.seq || (vs->anchor_present && !present)) {
@@ -750,9 +889,38 @@ report_error(struct sk_audit_report *r, int rc)
 	return rc;
 }
 
+/* The local anchor says the log is whole; a copy of a later anchor, taken from syslog, can
+ * still show that log and anchor were both cut back (an older anchor put back, or the key
+ * stolen). SK_OK when the log reaches it, 1 for a fault. */
+static int
+check_remote(const struct verify_state *vs, struct sk_audit_report *r)
+{
+	if (r->records < vs->remote->seq) {
+		fault(r, r->records + 1,
+		      "truncated: log ends at seq %" PRIu64 ", the remote anchor says %" PRIu64,
+		      r->records, vs->remote->seq);
+		return 1;
+	}
+	if (!vs->have_remote_mac ||
+	    CRYPTO_memcmp(vs->remote_seq_mac, vs->remote->mac, SK_AUDIT_MAC_HEX) != 0) {
+		fault(r, vs->remote->seq,
+		      "rewritten: record %" PRIu64 " does not match the remote anchor", vs->remote->seq);
+		return 1;
+	}
+	return SK_OK;
+}
+
 int
 sk_audit_verify(const char *log_path, const char *anchor_path, const unsigned char *key,
                 size_t keylen, struct sk_audit_report *report)
+{
+	return sk_audit_verify_remote(log_path, anchor_path, key, keylen, NULL, report);
+}
+
+int
+sk_audit_verify_remote(const char *log_path, const char *anchor_path,
+                       const unsigned char *key, size_t keylen,
+                       const struct sk_audit_anchor *remote, struct sk_audit_report *report)
 {
 	struct verify_state vs;
 	struct stat st;
@@ -768,7 +936,8 @@ sk_audit_verify(const char *log_path, const char *anchor_path, const unsigned ch
 	memset(&vs, 0, sizeof(vs));
 	memcpy(vs.last_mac, zero_mac, sizeof(vs.last_mac));
 	report->ok = 1;
-	rc = load_anchor(anchor_path, &vs.anchor, &vs.anchor_present, report);
+	vs.remote = remote;
+	rc = load_anchor(anchor_path, key, keylen, &vs.anchor, &vs.anchor_present, report);
 	if (rc != SK_OK)
 		return rc > 0 ? SK_OK : report_error(report, rc);
 	vs.have_anchor_mac = vs.anchor.seq == 0;
@@ -793,6 +962,8 @@ sk_audit_verify(const char *log_path, const char *anchor_path, const unsigned ch
 		return report_error(report, SK_ERR_NOMEM);
 	}
 	rc = settle_with_anchor(&vs, anchor_path, key, keylen, report);
+	if (rc == SK_OK && remote != NULL)
+		rc = check_remote(&vs, report);
 	fclose(vs.f);
 	/* A finding is a successful verification: rc > 0 only says the report has it. */
 	return rc >= 0 ? SK_OK : report_error(report, rc);

@@ -287,11 +287,11 @@ test_append_and_verify(void **state)
 		memcpy(prev, mac, sizeof(prev));
 	}
 	/* The anchor names the last record. */
-	assert_int_equal(sk_audit_anchor_read(fx->anchor, &a), SK_OK);
+	assert_int_equal(sk_audit_anchor_read(fx->anchor, fx->key, sizeof(fx->key), &a), SK_OK);
 	assert_int_equal(a.seq, N_RECORDS);
 	assert_string_equal(a.mac, prev);
 	assert_int_equal(stat(fx->anchor, &st), 0);
-	assert_int_equal(st.st_size, 94);
+	assert_int_equal(st.st_size, 163);
 	free(l.buf);
 }
 
@@ -414,12 +414,12 @@ test_detect_anchor_faults(void **state)
 	int fd;
 
 	copy_file(fx->log, fx->log2);
-	assert_int_equal(sk_audit_anchor_read(fx->anchor, &a), SK_OK);
+	assert_int_equal(sk_audit_anchor_read(fx->anchor, fx->key, sizeof(fx->key), &a), SK_OK);
 	/* Same seq, other mac: the last record was replaced (by someone holding the key). */
 	a.mac[0] = a.mac[0] == '0' ? '1' : '0';
 	fd = open(fx->anchor2, O_RDWR);
 	assert_true(fd >= 0);
-	assert_int_equal(sk_audit_anchor_write(fd, &a), SK_OK);
+	assert_int_equal(sk_audit_anchor_write(fd, fx->key, sizeof(fx->key), &a), SK_OK);
 	close(fd);
 	expect_fault(fx->log2, fx->anchor2, fx->key, 20, "rewritten");
 	/* An anchor behind the log: records past it are not vouched for. */
@@ -427,7 +427,7 @@ test_detect_anchor_faults(void **state)
 	a.seq = 19;
 	fd = open(fx->anchor2, O_RDWR);
 	assert_true(fd >= 0);
-	assert_int_equal(sk_audit_anchor_write(fd, &a), SK_OK);
+	assert_int_equal(sk_audit_anchor_write(fd, fx->key, sizeof(fx->key), &a), SK_OK);
 	close(fd);
 	expect_fault(fx->log2, fx->anchor2, fx->key, 20, "anchor mismatch: log ends at seq 20");
 	/* Malformed. */
@@ -452,7 +452,8 @@ test_detect_wrong_key(void **state)
 	write_log(fx, 3);
 	memcpy(other, fx->key, sizeof(other));
 	other[31] ^= 1;
-	expect_fault(fx->log, fx->anchor, other, 1, "record modified");
+	/* The anchor's tag is checked first. */
+	expect_fault(fx->log, fx->anchor, other, 0, "anchor forged");
 	/* And a key of the wrong length is an argument error, not a report. */
 	assert_int_equal(sk_audit_verify(fx->log, fx->anchor, fx->key, 16, &r), SK_ERR_ARG);
 }
@@ -553,35 +554,61 @@ test_anchor_strict(void **state)
 	size_t i;
 	int fd;
 
-	sk_test_write_file(fx->dir, "a", "seq=18446744073709551615 mac=0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef\n",
-	                   path, sizeof(path));
-	assert_int_equal(sk_audit_anchor_read(path, &a), SK_OK);
+	char text[200], saved;
+	unsigned char other[SK_AUDIT_KEY_LEN];
+
+	path_in(fx, "a", path, sizeof(path));
+	fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
+	assert_true(fd >= 0);
+	a.seq = UINT64_MAX;
+	memcpy(a.mac, "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef", 65);
+	assert_int_equal(sk_audit_anchor_write(fd, fx->key, sizeof(fx->key), &a), SK_OK);
+	close(fd);
+	memset(&a, 0, sizeof(a));
+	assert_int_equal(sk_audit_anchor_read(path, fx->key, sizeof(fx->key), &a), SK_OK);
 	assert_true(a.seq == UINT64_MAX);
 	assert_string_equal(a.mac, "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef");
+	/* The tag: one hex digit of it changed, or the anchor read with another key. */
+	fd = open(path, O_RDONLY);
+	assert_true(fd >= 0);
+	assert_int_equal(read(fd, text, 163), 163);
+	close(fd);
+	text[163] = '\0';
+	saved = text[100];
+	text[100] = saved == '0' ? '1' : '0';
+	sk_test_write_file(fx->dir, "a", text, path, sizeof(path));
+	assert_int_equal(sk_audit_anchor_read(path, fx->key, sizeof(fx->key), &a), SK_ERR_CRYPTO);
+	text[100] = saved;
+	sk_test_write_file(fx->dir, "a", text, path, sizeof(path));
+	memcpy(other, fx->key, sizeof(other));
+	other[5] ^= 1;
+	assert_int_equal(sk_audit_anchor_read(path, other, sizeof(other), &a), SK_ERR_CRYPTO);
+	assert_int_equal(sk_audit_anchor_read(path, fx->key, sizeof(fx->key), &a), SK_OK);
+	/* The anchor of an earlier version (no tag) is malformed. */
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		sk_test_write_file(fx->dir, "a", bad[i], path, sizeof(path));
-		if (sk_audit_anchor_read(path, &a) != SK_ERR_PROTO)
+		if (sk_audit_anchor_read(path, fx->key, sizeof(fx->key), &a) != SK_ERR_PROTO)
 			fail_msg("accepted bad anchor %zu", i);
 	}
 	path_in(fx, "none", path, sizeof(path));
-	assert_int_equal(sk_audit_anchor_read(path, &a), SK_ERR_NOTFOUND);
+	assert_int_equal(sk_audit_anchor_read(path, fx->key, sizeof(fx->key), &a), SK_ERR_NOTFOUND);
 
 	/* Rewritten in place: a smaller seq after a larger leaves no stale bytes. */
 	path_in(fx, "w", path, sizeof(path));
 	fd = open(path, O_RDWR | O_CREAT, 0600);
 	assert_true(fd >= 0);
 	a.seq = 123456789;
-	assert_int_equal(sk_audit_anchor_write(fd, &a), SK_OK);
+	assert_int_equal(sk_audit_anchor_write(fd, fx->key, sizeof(fx->key), &a), SK_OK);
 	a.seq = 7;
-	assert_int_equal(sk_audit_anchor_write(fd, &a), SK_OK);
+	assert_int_equal(sk_audit_anchor_write(fd, fx->key, sizeof(fx->key), &a), SK_OK);
 	close(fd);
 	memset(&a, 0, sizeof(a));
-	assert_int_equal(sk_audit_anchor_read(path, &a), SK_OK);
+	assert_int_equal(sk_audit_anchor_read(path, fx->key, sizeof(fx->key), &a), SK_OK);
 	assert_int_equal(a.seq, 7);
 	/* An O_APPEND descriptor would append instead of rewriting. */
 	fd = open(path, O_RDWR | O_APPEND);
 	assert_true(fd >= 0);
-	assert_int_equal(sk_audit_anchor_write(fd, &a), SK_ERR_ARG);
+	assert_int_equal(sk_audit_anchor_write(fd, fx->key, sizeof(fx->key), &a), SK_ERR_ARG);
 	close(fd);
 }
 
@@ -1106,7 +1133,8 @@ test_summary(void **state)
 	struct fixture *fx = *state;
 	struct audit_log *log = NULL;
 	json_object *ev = json_object_new_object();
-	char path[PATH_MAX], out[4096];
+	char path[PATH_MAX], out[4096], want[256];
+	struct sk_audit_anchor a;
 	FILE *f;
 	size_t n;
 	int saved, fd;
@@ -1136,7 +1164,11 @@ test_summary(void **state)
 	n = fread(out, 1, sizeof(out) - 1, f);
 	fclose(f);
 	out[n] = '\0';
-	assert_non_null(strstr(out, "audit seq=1 event=auth user=eve?fake=1 result=deny\n"));
+	/* The anchor (seq:mac) is the copy an auditor holds the log to. */
+	assert_int_equal(sk_audit_anchor_read(fx->anchor, fx->key, sizeof(fx->key), &a), SK_OK);
+	assert_true(snprintf(want, sizeof(want), "audit anchor=1:%s event=auth user=eve?fake=1 "
+	                     "result=deny\n", a.mac) > 0);
+	assert_non_null(strstr(out, want));
 	assert_null(strstr(out, "secret"));
 	/* The full record keeps the field (the log is the evidence, syslog the summary). */
 	expect_whole(fx->log, fx->anchor, fx->key, 1);
