@@ -1,5 +1,6 @@
-/* The audit record chain (R-LOG-1, R-LOG-3, R-LOG-4): sealing records, the anchor, and
- * verification. The record format is described in sk_audit_chain.h.
+/* The audit record chain (R-LOG-1, R-LOG-3, R-LOG-4): sealing records and verification (the
+ * anchor file itself is in sk_audit_anchor.c). The record format is described in
+ * sk_audit_chain.h.
  *
  * The MAC covers the exact bytes written, never a re-serialisation, so verification does
  * not depend on how json-c prints numbers or orders keys. Every record names its
@@ -7,6 +8,7 @@
  * chain; the anchor, kept apart from the log, catches cutting records off the end, which
  * the chain alone cannot show. */
 #include "sk_audit_chain.h"
+#include "sk_audit_internal.h"
 #include "sk_err.h"
 #include "sk_log.h"
 
@@ -32,18 +34,6 @@
 /* "2026-11-24T02:13:32.123456Z" */
 #define TS_LEN 27
 
-/* "seq=<20 digits> mac=<64 hex> tag=<64 hex>\n": fixed size, so a rewrite in place never
- * leaves a tail of an older, longer record, and the record fits one disk sector (written
- * whole). The tag is the HMAC of the body (everything before " tag=") with the anchor key. */
-#define ANCHOR_SEQ_DIGITS 20
-#define ANCHOR_BODY_LEN (4 + ANCHOR_SEQ_DIGITS + 5 + SK_AUDIT_MAC_HEX)
-#define ANCHOR_TAG_AT (ANCHOR_BODY_LEN + 5)
-#define ANCHOR_LEN (ANCHOR_TAG_AT + SK_AUDIT_MAC_HEX + 1)
-
-/* Domain separation: the anchor key is derived from the audit key, so that no record MAC can
- * ever serve as an anchor tag or the other way round. */
-static const char anchor_key_label[] = "sekimori audit anchor v1";
-
 /* How long verify waits for appends in flight on a running broker to be anchored. */
 #define SETTLE_ROUNDS 50
 static const struct timespec settle_wait = { 0, 10 * 1000 * 1000 };
@@ -56,8 +46,8 @@ static const char zero_mac[SK_AUDIT_MAC_HEX + 1] =
 
 static const char *const reserved_keys[] = { "seq", "ts", "clock_synced", "prev", "mac" };
 
-static int
-is_lower_hex(const char *s, size_t n)
+int
+sk_audit_is_lower_hex(const char *s, size_t n)
 {
 	size_t i;
 
@@ -68,8 +58,8 @@ is_lower_hex(const char *s, size_t n)
 	return 1;
 }
 
-static int
-is_digits(const char *s, size_t n)
+int
+sk_audit_is_digits(const char *s, size_t n)
 {
 	size_t i;
 
@@ -86,8 +76,8 @@ two_digits(const char *s)
 	return (unsigned)(s[0] - '0') * 10u + (unsigned)(s[1] - '0');
 }
 
-static int
-compute_mac(const unsigned char *key, size_t keylen, const char *text, size_t len,
+int
+sk_audit_hmac_hex(const unsigned char *key, size_t keylen, const char *text, size_t len,
             char hex[SK_AUDIT_MAC_HEX + 1])
 {
 	static const char digits[] = "0123456789abcdef";
@@ -106,30 +96,6 @@ compute_mac(const unsigned char *key, size_t keylen, const char *text, size_t le
 	}
 	hex[SK_AUDIT_MAC_HEX] = '\0';
 	return SK_OK;
-}
-
-/* tag = HMAC(HMAC(key, label), body). */
-static int
-anchor_tag(const unsigned char *key, size_t keylen, const char *body, size_t len,
-           char hex[SK_AUDIT_MAC_HEX + 1])
-{
-	unsigned char akey[EVP_MAX_MD_SIZE];
-	unsigned int akeylen = 0;
-	int rc;
-
-	if (key == NULL || keylen != SK_AUDIT_KEY_LEN) {
-		sk_logerr("invalid audit key");
-		return SK_ERR_ARG;
-	}
-	if (HMAC(EVP_sha256(), key, (int)keylen, (const unsigned char *)anchor_key_label,
-	         sizeof(anchor_key_label) - 1, akey, &akeylen) == NULL || akeylen != 32) {
-		sk_logerr("HMAC-SHA256 failed");
-		explicit_bzero(akey, sizeof(akey));
-		return SK_ERR_CRYPTO;
-	}
-	rc = compute_mac(akey, akeylen, body, len, hex);
-	explicit_bzero(akey, sizeof(akey));
-	return rc;
 }
 
 static int
@@ -164,10 +130,10 @@ ts_valid(const char *s, size_t n)
 {
 	if (n != TS_LEN)
 		return 0;
-	if (!is_digits(s, 4) || s[4] != '-' || !is_digits(s + 5, 2) || s[7] != '-' ||
-	    !is_digits(s + 8, 2) || s[10] != 'T' || !is_digits(s + 11, 2) || s[13] != ':' ||
-	    !is_digits(s + 14, 2) || s[16] != ':' || !is_digits(s + 17, 2) || s[19] != '.' ||
-	    !is_digits(s + 20, 6) || s[26] != 'Z')
+	if (!sk_audit_is_digits(s, 4) || s[4] != '-' || !sk_audit_is_digits(s + 5, 2) || s[7] != '-' ||
+	    !sk_audit_is_digits(s + 8, 2) || s[10] != 'T' || !sk_audit_is_digits(s + 11, 2) || s[13] != ':' ||
+	    !sk_audit_is_digits(s + 14, 2) || s[16] != ':' || !sk_audit_is_digits(s + 17, 2) || s[19] != '.' ||
+	    !sk_audit_is_digits(s + 20, 6) || s[26] != 'Z')
 		return 0;
 	/* Seconds up to 60 allow a leap second. */
 	return two_digits(s + 5) >= 1 && two_digits(s + 5) <= 12 && two_digits(s + 8) >= 1 &&
@@ -256,7 +222,7 @@ parse_record(const char *text, size_t len, uint64_t *seq, char prev[SK_AUDIT_MAC
 	if (!json_object_object_get_ex(obj, "prev", &v) ||
 	    !json_object_is_type(v, json_type_string) ||
 	    json_object_get_string_len(v) != SK_AUDIT_MAC_HEX ||
-	    !is_lower_hex((s = json_object_get_string(v)), SK_AUDIT_MAC_HEX)) {
+	    !sk_audit_is_lower_hex((s = json_object_get_string(v)), SK_AUDIT_MAC_HEX)) {
 		*why = "prev missing or not 64 lowercase hex digits";
 		goto out;
 	}
@@ -358,7 +324,7 @@ sk_audit_seal_line(const unsigned char *key, size_t keylen, uint64_t seq,
 		return SK_ERR_RANGE;
 	}
 	if (strnlen(prev_mac, SK_AUDIT_MAC_HEX + 1) != SK_AUDIT_MAC_HEX ||
-	    !is_lower_hex(prev_mac, SK_AUDIT_MAC_HEX)) {
+	    !sk_audit_is_lower_hex(prev_mac, SK_AUDIT_MAC_HEX)) {
 		sk_logerr("prev mac is not 64 lowercase hex digits");
 		return SK_ERR_ARG;
 	}
@@ -398,7 +364,7 @@ sk_audit_seal_line(const unsigned char *key, size_t keylen, uint64_t seq,
 		rc = SK_ERR_PROTO;
 		goto out;
 	}
-	rc = compute_mac(key, keylen, text, textlen, mac);
+	rc = sk_audit_hmac_hex(key, keylen, text, textlen, mac);
 	if (rc != SK_OK)
 		goto out;
 	memcpy(out, text, textlen - 1);
@@ -412,165 +378,6 @@ sk_audit_seal_line(const unsigned char *key, size_t keylen, uint64_t seq,
 out:
 	json_object_put(rec);
 	return rc;
-}
-
-int
-sk_audit_anchor_read(const char *path, const unsigned char *key, size_t keylen,
-                     struct sk_audit_anchor *out)
-{
-	char buf[ANCHOR_LEN + 1];
-	char tag[SK_AUDIT_MAC_HEX + 1];
-	size_t got = 0, i;
-	struct stat st;
-	uint64_t seq = 0;
-	ssize_t r;
-	int fd, rc = SK_OK;
-
-	if (path == NULL || out == NULL || key == NULL || keylen != SK_AUDIT_KEY_LEN) {
-		sk_logerr("invalid argument");
-		return SK_ERR_ARG;
-	}
-	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0) {
-		int e = errno;   /* logging may change errno */
-
-		sk_logerr("cannot open the anchor %s: %s", path, strerror(e));
-		return e == ENOENT ? SK_ERR_NOTFOUND : SK_ERR_IO;
-	}
-	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-		sk_logerr("anchor %s is not a regular file", path);
-		rc = SK_ERR_IO;
-		goto out;
-	}
-	/* Read one byte more than a record so that a longer file is caught, not cut. */
-	while (got < sizeof(buf)) {
-		r = read(fd, buf + got, sizeof(buf) - got);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0) {
-			sk_logerr("cannot read the anchor %s: %s", path, strerror(errno));
-			rc = SK_ERR_IO;
-			goto out;
-		}
-		if (r == 0)
-			break;
-		got += (size_t)r;
-	}
-	if (got != ANCHOR_LEN || memcmp(buf, "seq=", 4) != 0 ||
-	    !is_digits(buf + 4, ANCHOR_SEQ_DIGITS) ||
-	    memcmp(buf + 4 + ANCHOR_SEQ_DIGITS, " mac=", 5) != 0 ||
-	    !is_lower_hex(buf + 9 + ANCHOR_SEQ_DIGITS, SK_AUDIT_MAC_HEX) ||
-	    memcmp(buf + ANCHOR_BODY_LEN, " tag=", 5) != 0 ||
-	    !is_lower_hex(buf + ANCHOR_TAG_AT, SK_AUDIT_MAC_HEX) || buf[ANCHOR_LEN - 1] != '\n') {
-		sk_logerr("anchor %s is malformed", path);
-		rc = SK_ERR_PROTO;
-		goto out;
-	}
-	for (i = 0; i < ANCHOR_SEQ_DIGITS; i++) {
-		unsigned d = (unsigned)(buf[4 + i] - '0');
-
-		if (seq > (UINT64_MAX - d) / 10) {
-			sk_logerr("anchor %s: seq out of range", path);
-			rc = SK_ERR_PROTO;
-			goto out;
-		}
-		seq = seq * 10 + d;
-	}
-	if ((rc = anchor_tag(key, keylen, buf, ANCHOR_BODY_LEN, tag)) != SK_OK)
-		goto out;
-	if (CRYPTO_memcmp(tag, buf + ANCHOR_TAG_AT, SK_AUDIT_MAC_HEX) != 0) {
-		sk_logerr("anchor %s: tag does not verify with the audit key", path);
-		rc = SK_ERR_CRYPTO;
-		goto out;
-	}
-	out->seq = seq;
-	memcpy(out->mac, buf + 9 + ANCHOR_SEQ_DIGITS, SK_AUDIT_MAC_HEX);
-	out->mac[SK_AUDIT_MAC_HEX] = '\0';
-out:
-	close(fd);
-	return rc;
-}
-
-int
-sk_audit_anchor_write(int fd, const unsigned char *key, size_t keylen,
-                      const struct sk_audit_anchor *a)
-{
-	char buf[ANCHOR_LEN + 1];
-	char tag[SK_AUDIT_MAC_HEX + 1];
-	size_t done = 0;
-	ssize_t w;
-	int n, flags, rc;
-
-	if (fd < 0 || a == NULL || key == NULL || keylen != SK_AUDIT_KEY_LEN || strnlen(a->mac, SK_AUDIT_MAC_HEX + 1) != SK_AUDIT_MAC_HEX ||
-	    !is_lower_hex(a->mac, SK_AUDIT_MAC_HEX)) {
-		sk_logerr("invalid argument");
-		return SK_ERR_ARG;
-	}
-	/* On Linux pwrite on an O_APPEND descriptor appends, which would grow the anchor
-	 * instead of rewriting it. */
-	flags = fcntl(fd, F_GETFL);
-	if (flags < 0 || (flags & O_APPEND) != 0) {
-		sk_logerr("anchor descriptor is unusable or opened with O_APPEND");
-		return SK_ERR_ARG;
-	}
-	n = snprintf(buf, sizeof(buf), "seq=%020" PRIu64 " mac=%s", a->seq, a->mac);
-	if (n != ANCHOR_BODY_LEN) {
-		sk_logerr("cannot format the anchor");
-		return SK_ERR_INTERNAL;
-	}
-	if ((rc = anchor_tag(key, keylen, buf, ANCHOR_BODY_LEN, tag)) != SK_OK)
-		return rc;
-	n = snprintf(buf + ANCHOR_BODY_LEN, sizeof(buf) - ANCHOR_BODY_LEN, " tag=%s\n", tag);
-	if (n != ANCHOR_LEN - ANCHOR_BODY_LEN) {
-		sk_logerr("cannot format the anchor tag");
-		return SK_ERR_INTERNAL;
-	}
-	while (done < ANCHOR_LEN) {
-		w = pwrite(fd, buf + done, ANCHOR_LEN - done, (off_t)done);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0) {
-			sk_logerr("cannot write the anchor: %s", w < 0 ? strerror(errno) : "no progress");
-			return SK_ERR_IO;
-		}
-		done += (size_t)w;
-	}
-	if (fdatasync(fd) != 0) {
-		sk_logerr("cannot sync the anchor: %s", strerror(errno));
-		return SK_ERR_IO;
-	}
-	return SK_OK;
-}
-
-int
-sk_audit_anchor_parse(const char *text, struct sk_audit_anchor *out)
-{
-	const char *colon;
-	uint64_t seq = 0;
-	size_t n, i;
-
-	if (text == NULL || out == NULL)
-		return SK_ERR_ARG;
-	colon = strchr(text, ':');
-	if (colon == NULL)
-		return SK_ERR_PROTO;
-	n = (size_t)(colon - text);
-	if (n == 0 || n > ANCHOR_SEQ_DIGITS || !is_digits(text, n) ||
-	    strlen(colon + 1) != SK_AUDIT_MAC_HEX || !is_lower_hex(colon + 1, SK_AUDIT_MAC_HEX))
-		return SK_ERR_PROTO;
-	for (i = 0; i < n; i++) {
-		unsigned d = (unsigned)(text[i] - '0');
-
-		if (seq > (UINT64_MAX - d) / 10)
-			return SK_ERR_PROTO;
-		seq = seq * 10 + d;
-	}
-	if (seq == 0)
-		return SK_ERR_PROTO;
-	out->seq = seq;
-	memcpy(out->mac, colon + 1, SK_AUDIT_MAC_HEX);
-	out->mac[SK_AUDIT_MAC_HEX] = '\0';
-	return SK_OK;
 }
 
 static void fault(struct sk_audit_report *r, uint64_t line, const char *fmt, ...)
@@ -635,7 +442,7 @@ line_open(const unsigned char *key, size_t keylen, const char *line, size_t len,
 	}
 	suffix = line + len - MAC_SUFFIX_LEN;
 	if (memcmp(suffix, MAC_PREFIX, MAC_PREFIX_LEN) != 0 ||
-	    !is_lower_hex(suffix + MAC_PREFIX_LEN, SK_AUDIT_MAC_HEX) ||
+	    !sk_audit_is_lower_hex(suffix + MAC_PREFIX_LEN, SK_AUDIT_MAC_HEX) ||
 	    memcmp(suffix + MAC_PREFIX_LEN + SK_AUDIT_MAC_HEX, "\"}", 2) != 0) {
 		*why = "no mac at the end";
 		return SK_ERR_PROTO;
@@ -647,7 +454,7 @@ line_open(const unsigned char *key, size_t keylen, const char *line, size_t len,
 	}
 	memcpy(text, line, textlen - 1);
 	text[textlen - 1] = '}';
-	if (compute_mac(key, keylen, text, textlen, mac) != SK_OK)
+	if (sk_audit_hmac_hex(key, keylen, text, textlen, mac) != SK_OK)
 		return SK_ERR_INTERNAL;   /* SK_ERR_CRYPTO means "the MAC does not match" here */
 	if (CRYPTO_memcmp(mac, suffix + MAC_PREFIX_LEN, SK_AUDIT_MAC_HEX) != 0)
 		return SK_ERR_CRYPTO;
