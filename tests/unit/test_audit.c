@@ -1316,7 +1316,7 @@ test_r_log_1_live_log_deleted_or_replaced(void **state)
 {
 	static const char *const ways[] = { "deleted", "renamed", "replaced", "linked" };
 	struct fixture *fx = *state;
-	char out[8192], other[PATH_MAX], text[64];
+	char out[8192], other[PATH_MAX];
 	size_t w;
 	int saved;
 
@@ -1350,9 +1350,7 @@ test_r_log_1_live_log_deleted_or_replaced(void **state)
 		audit_log_close(log);
 		json_object_put(ev);
 	}
-	/* A log with two names is refused at start too. */
-	assert_int_equal(audit_log_open(fx->log, fx->anchor, fx->key, sizeof(fx->key), NULL),
-	                 SK_ERR_ARG);
+	/* A log with two names (the last case left it so) is refused at start too. */
 	{
 		struct audit_log *log = NULL;
 
@@ -1360,7 +1358,6 @@ test_r_log_1_live_log_deleted_or_replaced(void **state)
 		                 SK_ERR_AUDIT);
 		assert_null(log);
 	}
-	(void)text;
 }
 
 /* R-LOG-1: a not-committed marker is understood by verify (counted, not a fault), and only a
