@@ -1,8 +1,32 @@
+/* Audit records for decisions and administrative acts (R-LOG-1, R-LOG-3), and how they stay
+ * in step with the store.
+ *
+ * Every record is appended inside a write transaction of the store, and the same transaction
+ * writes the record's seq to meta 'audit_seq': a record the broker appends on its own (a deny
+ * that changes nothing in the store) gets a transaction of its own. Records are appended only
+ * by the thread holding the store's writer lock, and that lock is held until the commit, so
+ * the log's order is the commit order and, whenever the broker stops:
+ *   - every record up to 'audit_seq' had its transaction committed (or was followed by a
+ *     marker, see below), so every committed change has its record;
+ *   - every record after 'audit_seq' belongs to the one transaction that did not commit.
+ * At start, records after 'audit_seq' get an audit.not_committed marker (reason
+ * broker_stopped_before_commit). A transaction rolled back after it appended records gets
+ * one at once (reason rolled_back); when even that cannot be written, the log refuses every
+ * further record until restart, so that the marker is written at the next start. */
 #include "audit_event.h"
 
+#include <inttypes.h>
+
 #include "audit_log.h"
+#include "sk_audit_chain.h"
 #include "sk_err.h"
 #include "sk_log.h"
+#include "store.h"
+
+/* The records this thread's open write transaction appended (0: none). */
+static __thread uint64_t txn_first, txn_last;
+/* The log the transaction hooks write to; set once at start, before any client. */
+static struct audit_log *hooked_log;
 
 json_object *
 audit_field(json_object *extra, const char *key, const char *value)
@@ -24,12 +48,65 @@ audit_field_int(json_object *extra, const char *key, int64_t value)
 	return extra;
 }
 
+/* Appends the marker for records first..last and records its seq, in a transaction on db
+ * (the caller holds the writer lock and no transaction is open on db). */
+static int
+write_marker(struct audit_log *log, sqlite3 *db, uint64_t first, uint64_t last,
+             const char *reason)
+{
+	json_object *ev = json_object_new_object();
+	uint64_t seq = 0;
+	int r;
+
+	if (ev == NULL) {
+		sk_logerr("allocation");
+		return SK_ERR_NOMEM;
+	}
+	json_object_object_add(ev, "event", json_object_new_string(SK_AUDIT_NOT_COMMITTED));
+	json_object_object_add(ev, "first", json_object_new_int64((int64_t)first));
+	json_object_object_add(ev, "last", json_object_new_int64((int64_t)last));
+	json_object_object_add(ev, "reason", json_object_new_string(reason));
+	r = store_exec(db, "BEGIN IMMEDIATE;");
+	if (r == SK_OK) {
+		r = audit_log_append_seq(log, ev, &seq);
+		if (r == SK_OK)
+			r = store_audit_seq_set(db, seq);
+		if (r == SK_OK)
+			r = store_exec(db, "COMMIT;");
+		if (r != SK_OK)
+			(void)store_exec(db, "ROLLBACK;");
+	}
+	json_object_put(ev);
+	return r;
+}
+
+static void
+on_committed(void)
+{
+	txn_first = txn_last = 0;
+}
+
+/* The transaction's records describe changes that did not happen: say so now, before any
+ * later record can commit. */
+static void
+on_rolled_back(sqlite3 *db)
+{
+	uint64_t first = txn_first, last = txn_last;
+
+	txn_first = txn_last = 0;
+	if (first == 0 || hooked_log == NULL)
+		return;
+	if (write_marker(hooked_log, db, first, last, "rolled_back") != SK_OK)
+		audit_log_break(hooked_log, "cannot mark records of a rolled-back transaction");
+}
+
 int
 broker_audit(struct broker_conn *c, const char *event, const char *user, const char *result,
              json_object *extra)
 {
 	json_object *ev = json_object_new_object();
-	int r;
+	int own_txn = !store_writer_held(), r;
+	uint64_t seq = 0;
 
 	if (ev == NULL) {
 		json_object_put(extra);
@@ -53,7 +130,76 @@ broker_audit(struct broker_conn *c, const char *event, const char *user, const c
 			                       json_object_get(json_object_iter_peek_value(&it)));
 		json_object_put(extra);
 	}
-	r = audit_log_append(c->b->audit, ev);
+	/* No store, no record: appending outside the writer lock would break the order the
+	 * recovery relies on. The decision denies (R-LOG-1). */
+	r = own_txn ? store_begin(c->db) : SK_OK;
+	if (r == SK_OK) {
+		r = audit_log_append_seq(c->b->audit, ev, &seq);
+		if (r == SK_OK) {
+			if (txn_first == 0)
+				txn_first = seq;
+			txn_last = seq;
+			r = store_audit_seq_set(c->db, seq);
+		}
+		if (own_txn) {
+			if (r == SK_OK)
+				r = store_commit(c->db);
+			if (r != SK_OK)
+				store_rollback(c->db);
+		}
+	}
 	json_object_put(ev);
 	return r == SK_OK ? SK_OK : SK_ERR_AUDIT;
+}
+
+int
+audit_recover(struct broker *b)
+{
+	uint64_t committed = 0, last;
+	sqlite3 *db = NULL;
+	int present = 0, r;
+
+	hooked_log = b->audit;
+	store_set_txn_hooks(on_committed, on_rolled_back);
+	if ((r = store_open(b->conf.store_path, &db)) != SK_OK)
+		return r;
+	r = store_begin(db);
+	if (r == SK_OK)
+		r = store_audit_seq_get(db, &committed, &present);
+	if (r != SK_OK) {
+		store_rollback(db);
+		store_close(db);
+		return r;
+	}
+	last = audit_log_last_seq(b->audit);
+	if (!present || committed == last) {
+		/* A store from before 'audit_seq' was kept starts counting here. */
+		if (!present && last != 0)
+			sk_logwarn("store has no committed audit seq; starting from the log's %" PRIu64,
+			           last);
+		r = present ? SK_OK : store_audit_seq_set(db, last);
+		if (r == SK_OK)
+			r = store_commit(db);
+		if (r != SK_OK)
+			store_rollback(db);
+	} else if (committed > last) {
+		/* The store saw records the log no longer has: log and anchor were cut back. */
+		sk_logerr("the store committed audit record %" PRIu64 " but the log ends at %" PRIu64
+		          ": log and anchor were cut back or replaced; check them with "
+		          "sekimori audit verify --anchor", committed, last);
+		store_rollback(db);
+		r = SK_ERR_AUDIT;
+	} else {
+		/* The raw marker transaction needs none open; the writer lock stays held. */
+		(void)store_exec(db, "ROLLBACK;");
+		sk_logwarn("audit records %" PRIu64 "-%" PRIu64 " were written but their store "
+		           "transaction never committed (broker killed?): marked not committed",
+		           committed + 1, last);
+		r = write_marker(b->audit, db, committed + 1, last, "broker_stopped_before_commit");
+		store_rollback(db);   /* releases the writer lock */
+		if (r != SK_OK)
+			r = SK_ERR_AUDIT;
+	}
+	store_close(db);
+	return r;
 }

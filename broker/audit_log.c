@@ -6,7 +6,13 @@
  * A crash between the two leaves the log one record ahead of the anchor; open accepts exactly
  * that case (the extra record's MAC verifies and its prev is the anchored mac), re-anchors it
  * and says so in the log. Anything else — a log cut short, rewritten, or further ahead —
- * is refused, never silently continued. */
+ * is refused, never silently continued.
+ *
+ * Before each append the open log is checked to still be the file at its path, with one
+ * link: a log deleted or renamed away while the broker runs would otherwise take every new
+ * record into a file nobody sees. Then the broker refuses every further record (every
+ * decision denies) until it is restarted; it does not create a new file, so that the old
+ * one, still open, can be copied back from /proc/PID/fd before the restart. */
 #include "audit_log.h"
 #include "sk_audit_chain.h"
 #include "sk_err.h"
@@ -38,6 +44,9 @@ struct audit_log {
 	 * continuing would bury the fault under new records. Reopening checks the state. */
 	int broken;
 	off_t end;          /* log size after our last record: anything else wrote to it */
+	dev_t dev;          /* the log file opened, to see it deleted or replaced */
+	ino_t ino;
+	char path[PATH_MAX];
 	uint64_t seq;
 	char mac[SK_AUDIT_MAC_HEX + 1];
 	unsigned char key[SK_AUDIT_KEY_LEN];
@@ -184,7 +193,7 @@ resume(struct audit_log *log, off_t size, const struct sk_audit_anchor *anchor)
 		struct sk_audit_anchor a = { .seq = seq };
 
 		memcpy(a.mac, mac, sizeof(a.mac));
-		if (sk_audit_anchor_write(log->anchor_fd, &a) != SK_OK)
+		if (sk_audit_anchor_write(log->anchor_fd, log->key, sizeof(log->key), &a) != SK_OK)
 			return SK_ERR_AUDIT;
 		sk_logwarn("record %" PRIu64 " was written but not anchored (crash?); anchored now", seq);
 	} else if (seq != anchor->seq || CRYPTO_memcmp(mac, anchor->mac, SK_AUDIT_MAC_HEX) != 0) {
@@ -196,6 +205,36 @@ resume(struct audit_log *log, off_t size, const struct sk_audit_anchor *anchor)
 	log->seq = seq;
 	memcpy(log->mac, mac, sizeof(log->mac));
 	return SK_OK;
+}
+
+/* Is the open log still the one file at its path, of the size we left it? Deleted, renamed
+ * away, replaced, given a second name, or written by someone else: SK_ERR_AUDIT, said to
+ * syslog at LOG_ALERT once (the log is then broken and refuses every further record). */
+static int
+check_identity(struct audit_log *log)
+{
+	struct stat fst, pst;
+	const char *what = NULL;
+
+	if (fstat(log->log_fd, &fst) != 0)
+		what = "cannot be examined";
+	else if (fst.st_nlink == 0)
+		what = "was deleted";
+	else if (lstat(log->path, &pst) != 0)
+		what = errno == ENOENT ? "was deleted or renamed away" : "cannot be found at its path";
+	else if (pst.st_dev != log->dev || pst.st_ino != log->ino)
+		what = "was replaced by another file";
+	else if (fst.st_nlink != 1)
+		what = "has a second name (hard link)";
+	else if (fst.st_size != log->end)
+		what = "was written to or cut by someone else";
+	if (what == NULL)
+		return SK_OK;
+	sk_log(LOG_ALERT, "audit log %s %s while the broker ran: every decision is refused until "
+	       "the broker is restarted (the open file stays readable in /proc/%ld/fd/%d)",
+	       log->path, what, (long)getpid(), log->log_fd);
+	log->broken = 1;
+	return SK_ERR_AUDIT;
 }
 
 static int
@@ -251,6 +290,12 @@ audit_log_open(const char *log_path, const char *anchor_path, const unsigned cha
 		return SK_ERR_INTERNAL;
 	}
 	memcpy(log->key, key, SK_AUDIT_KEY_LEN);
+	if (strlen(log_path) >= sizeof(log->path)) {
+		sk_logerr("audit log path too long");
+		rc = SK_ERR_ARG;
+		goto fail;
+	}
+	memcpy(log->path, log_path, strlen(log_path) + 1);
 
 	/* O_APPEND: every write lands at the end, whatever the offset; O_RDWR for the tail. */
 	log->log_fd = open_file(log_path, O_RDWR | O_APPEND, &lst);
@@ -281,7 +326,8 @@ audit_log_open(const char *log_path, const char *anchor_path, const unsigned cha
 	if (rc != SK_OK)
 		goto fail;
 	/* An empty anchor is one created here before any record was anchored. */
-	if (ast.st_size != 0 && sk_audit_anchor_read(anchor_path, &anchor) != SK_OK) {
+	if (ast.st_size != 0 &&
+	    sk_audit_anchor_read(anchor_path, log->key, sizeof(log->key), &anchor) != SK_OK) {
 		rc = SK_ERR_AUDIT;
 		goto fail;
 	}
@@ -289,6 +335,14 @@ audit_log_open(const char *log_path, const char *anchor_path, const unsigned cha
 	if (rc != SK_OK)
 		goto fail;
 	log->end = lst.st_size;
+	log->dev = lst.st_dev;
+	log->ino = lst.st_ino;
+	if (lst.st_nlink != 1) {
+		sk_logerr("%s has %lu names (hard links); the log must have one", log_path,
+		          (unsigned long)lst.st_nlink);
+		rc = SK_ERR_AUDIT;
+		goto fail;
+	}
 	*out = log;
 	return SK_OK;
 fail:
@@ -313,9 +367,10 @@ summary_value(json_object *event, const char *name, char *out, size_t outsz)
 	out[n] = '\0';
 }
 
-/* Only event, user and result: the record may hold fields syslog must not see. */
+/* Only the anchor (seq:mac), event, user and result: the record may hold fields syslog must
+ * not see. The anchor is the remote copy an auditor gives to `audit verify --anchor`. */
 static void
-summary(uint64_t seq, json_object *event)
+summary(uint64_t seq, const char *mac, json_object *event)
 {
 	static const char *const names[] = { "event", "user", "result" };
 	char fields[3 * (SUMMARY_VALUE_MAX + 16)];
@@ -333,17 +388,16 @@ summary(uint64_t seq, json_object *event)
 			break;
 		off += (size_t)n;
 	}
-	sk_log(LOG_INFO, "audit seq=%" PRIu64 "%s", seq, fields);
+	sk_log(LOG_INFO, "audit anchor=%" PRIu64 ":%s%s", seq, mac, fields);
 }
 
 /* Called with log->mu held. */
 static int
-append_locked(struct audit_log *log, json_object *event, uint64_t *seq_out)
+append_locked(struct audit_log *log, json_object *event, uint64_t *seq_out,
+              char mac[SK_AUDIT_MAC_HEX + 1])
 {
 	char line[SK_AUDIT_LINE_MAX];
-	char mac[SK_AUDIT_MAC_HEX + 1];
 	struct sk_audit_anchor a;
-	struct stat st;
 	uint64_t seq;
 	size_t len;
 	ssize_t w;
@@ -363,12 +417,10 @@ append_locked(struct audit_log *log, json_object *event, uint64_t *seq_out)
 		return SK_ERR_AUDIT;
 	}
 	line[len++] = '\n';
-	/* Anything else that wrote to or cut the log must stop us, not be chained over. */
-	if (fstat(log->log_fd, &st) != 0 || st.st_size != log->end) {
-		sk_logerr("log changed underneath the broker");
-		log->broken = 1;
+	/* Anything else that wrote to, cut, deleted or replaced the log must stop us, not be
+	 * chained over. */
+	if (check_identity(log) != SK_OK)
 		return SK_ERR_AUDIT;
-	}
 	/* One write(): with O_APPEND the line lands whole at the end, never interleaved with
 	 * another writer's; only a full disk or file size limit can cut it short (below). */
 	do {
@@ -395,7 +447,7 @@ append_locked(struct audit_log *log, json_object *event, uint64_t *seq_out)
 	}
 	a.seq = seq;
 	memcpy(a.mac, mac, sizeof(a.mac));
-	if (sk_audit_anchor_write(log->anchor_fd, &a) != SK_OK) {
+	if (sk_audit_anchor_write(log->anchor_fd, log->key, sizeof(log->key), &a) != SK_OK) {
 		log->broken = 1;
 		return SK_ERR_AUDIT;
 	}
@@ -409,6 +461,13 @@ append_locked(struct audit_log *log, json_object *event, uint64_t *seq_out)
 int
 audit_log_append(struct audit_log *log, json_object *event)
 {
+	return audit_log_append_seq(log, event, NULL);
+}
+
+int
+audit_log_append_seq(struct audit_log *log, json_object *event, uint64_t *seq_out)
+{
+	char mac[SK_AUDIT_MAC_HEX + 1];
 	uint64_t seq = 0;
 	int rc;
 
@@ -420,12 +479,36 @@ audit_log_append(struct audit_log *log, json_object *event)
 		sk_logerr("pthread_mutex_lock failed");
 		return SK_ERR_AUDIT;
 	}
-	rc = append_locked(log, event, &seq);
+	rc = append_locked(log, event, &seq, mac);
 	pthread_mutex_unlock(&log->mu);
 	/* Outside the lock; seq orders the syslog lines should they interleave. */
-	if (rc == SK_OK)
-		summary(seq, event);
+	if (rc == SK_OK) {
+		summary(seq, mac, event);
+		if (seq_out != NULL)
+			*seq_out = seq;
+	}
 	return rc;
+}
+
+uint64_t
+audit_log_last_seq(struct audit_log *log)
+{
+	uint64_t seq;
+
+	pthread_mutex_lock(&log->mu);
+	seq = log->seq;
+	pthread_mutex_unlock(&log->mu);
+	return seq;
+}
+
+void
+audit_log_break(struct audit_log *log, const char *why)
+{
+	pthread_mutex_lock(&log->mu);
+	if (!log->broken)
+		sk_log(LOG_ALERT, "audit log refuses every further record until restart: %s", why);
+	log->broken = 1;
+	pthread_mutex_unlock(&log->mu);
 }
 
 void

@@ -3,17 +3,28 @@
 #ifndef BROKER_AUDIT_LOG_H
 #define BROKER_AUDIT_LOG_H
 #include <stddef.h>
+#include <stdint.h>
 #include <json-c/json.h>
 
 struct audit_log;
 
 /* Opens (creating if needed) the log and anchor. Resumes the chain from the anchor; refuses
- * (SK_ERR_AUDIT) when the log's last record does not match the anchor. */
+ * (SK_ERR_AUDIT) when the log's last record does not match the anchor, the anchor's tag does
+ * not verify with key, or the log has more than one name. */
 int audit_log_open(const char *log_path, const char *anchor_path, const unsigned char *key,
                    size_t keylen, struct audit_log **out);
 /* Appends one record; takes ownership of nothing (event is only read). Also sends a one-line
- * summary to syslog (LOG_AUTHPRIV). Returns SK_OK or SK_ERR_AUDIT. */
+ * summary with the new anchor ("audit anchor=SEQ:MAC event=... user=... result=...") to
+ * syslog (LOG_AUTHPRIV). Returns SK_OK or SK_ERR_AUDIT; SK_ERR_AUDIT also when the log was
+ * deleted, renamed, replaced or written by someone else (then every later append fails). */
 int audit_log_append(struct audit_log *log, json_object *event);
+/* The same, and *seq gets the record's seq (for the store's last committed audit seq). */
+int audit_log_append_seq(struct audit_log *log, json_object *event, uint64_t *seq);
+/* The seq of the last record (0 for an empty log). */
+uint64_t audit_log_last_seq(struct audit_log *log);
+/* Refuses every further append until restart, saying why (LOG_ALERT): for a caller that
+ * cannot record that records it appended did not take effect. */
+void audit_log_break(struct audit_log *log, const char *why);
 void audit_log_close(struct audit_log *log);
 
 #endif

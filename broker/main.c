@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "audit_event.h"
 #include "audit_log.h"
 #include "auth_card.h"
 #include "auth_fido2.h"
@@ -112,6 +113,8 @@ broker_start(struct broker *b)
 	if (r != SK_OK)
 		return r;
 	if ((r = store_init(b->conf.store_path)) != SK_OK)
+		return r;
+	if ((r = audit_recover(b)) != SK_OK)   /* records a killed broker left uncommitted */
 		return r;
 	if ((r = auth_fido2_init(b)) != SK_OK) {
 		sk_logerr("[fido2] configuration unusable");

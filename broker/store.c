@@ -1,6 +1,8 @@
 #include "store.h"
 
+#include <inttypes.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "sk_err.h"
@@ -15,6 +17,11 @@
  * correct login into a deny. Taken after any user lock, never before one. */
 static pthread_mutex_t writer_lock = PTHREAD_MUTEX_INITIALIZER;
 static __thread int writer_held;
+
+/* The audit writer's view of write transactions (broker/audit_event.c): which records a
+ * transaction appended, and what becomes of them. */
+static void (*hook_committed)(void);
+static void (*hook_rolled_back)(sqlite3 *db);
 
 /* Idle connections kept open, so the WAL stays open between clients. */
 static pthread_mutex_t pool_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -278,8 +285,11 @@ store_commit(sqlite3 *db)
 {
 	int r = store_exec(db, "COMMIT;");
 
-	if (r == SK_OK)
+	if (r == SK_OK) {
+		if (hook_committed != NULL && writer_held)
+			hook_committed();
 		writer_release();   /* on failure the caller rolls back, which releases */
+	}
 	return r;
 }
 
@@ -288,7 +298,66 @@ store_rollback(sqlite3 *db)
 {
 	if (!sqlite3_get_autocommit(db))
 		(void)store_exec(db, "ROLLBACK;");
+	/* Still holding the writer lock, so that no later record commits before the hook has
+	 * said which records of this transaction did not take effect. */
+	if (hook_rolled_back != NULL && writer_held)
+		hook_rolled_back(db);
 	writer_release();
+}
+
+int
+store_writer_held(void)
+{
+	return writer_held;
+}
+
+void
+store_set_txn_hooks(void (*committed)(void), void (*rolled_back)(sqlite3 *db))
+{
+	hook_committed = committed;
+	hook_rolled_back = rolled_back;
+}
+
+int
+store_audit_seq_get(sqlite3 *db, uint64_t *seq, int *present)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	*seq = 0;
+	*present = 0;
+	if (store_prepare(db, "SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'audit_seq';",
+	                  &st) != SK_OK)
+		return SK_ERR_STORE;
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW && sqlite3_column_int64(st, 0) >= 0) {
+		*seq = (uint64_t)sqlite3_column_int64(st, 0);
+		*present = 1;
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+		sk_logerr("reading the committed audit seq: %s", sqlite3_errmsg(db));
+		return SK_ERR_STORE;
+	}
+	return SK_OK;
+}
+
+int
+store_audit_seq_set(sqlite3 *db, uint64_t seq)
+{
+	char text[24];
+	sqlite3_stmt *st;
+
+	if (seq > (uint64_t)INT64_MAX) {
+		sk_logerr("audit seq out of range");
+		return SK_ERR_RANGE;
+	}
+	(void)snprintf(text, sizeof(text), "%" PRIu64, seq);
+	if (store_prepare(db, "INSERT INTO meta(key, value) VALUES('audit_seq', ?)"
+	                      " ON CONFLICT(key) DO UPDATE SET value = excluded.value;", &st) != SK_OK)
+		return SK_ERR_STORE;
+	sqlite3_bind_text(st, 1, text, -1, SQLITE_TRANSIENT);
+	return store_step_done(db, st, "recording the committed audit seq");
 }
 
 int

@@ -3,6 +3,7 @@
 #define BROKER_STORE_H
 #include <sqlite3.h>
 #include <stddef.h>
+#include <stdint.h>
 
 /* Creates or upgrades the schema (run once at broker start). */
 int store_init(const char *path);
@@ -19,6 +20,15 @@ void store_pool_drain(void);
 int store_begin(sqlite3 *db);
 int store_commit(sqlite3 *db);
 void store_rollback(sqlite3 *db);
+/* 1 when this thread is inside a write transaction (holds the writer lock). */
+int store_writer_held(void);
+/* committed runs after a COMMIT, rolled_back after a ROLLBACK, both on the thread that held
+ * the transaction and still holding the writer lock (set once at start). */
+void store_set_txn_hooks(void (*committed)(void), void (*rolled_back)(sqlite3 *db));
+/* meta 'audit_seq': the seq of the last audit record whose transaction committed, written in
+ * that same transaction (R-LOG-1). *present is 0 for a store that never recorded one. */
+int store_audit_seq_get(sqlite3 *db, uint64_t *seq, int *present);
+int store_audit_seq_set(sqlite3 *db, uint64_t seq);
 /* Runs one statement without results; SK_ERR_STORE on failure. */
 int store_exec(sqlite3 *db, const char *sql);
 /* Prepares a statement; logs and returns SK_ERR_STORE on failure. */

@@ -35,7 +35,7 @@ static const struct command {
 	{ "card", "revoke", cli_card_revoke, "USER|--cert HASH --reason lost|damaged|returned" },
 	{ "card", "dispose", cli_card_dispose, "USER|--cert HASH --reason collected|destroyed"
 	  " [--note TEXT]" },
-	{ "audit", "verify", cli_audit_verify, "" },
+	{ "audit", "verify", cli_audit_verify, "[--anchor SEQ:MAC]" },
 	{ "status", NULL, cli_status, "" },
 };
 

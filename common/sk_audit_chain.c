@@ -1,5 +1,6 @@
-/* The audit record chain (R-LOG-1, R-LOG-3, R-LOG-4): sealing records, the anchor, and
- * verification. The record format is described in sk_audit_chain.h.
+/* The audit record chain (R-LOG-1, R-LOG-3, R-LOG-4): sealing records and verification (the
+ * anchor file itself is in sk_audit_anchor.c). The record format is described in
+ * sk_audit_chain.h.
  *
  * The MAC covers the exact bytes written, never a re-serialisation, so verification does
  * not depend on how json-c prints numbers or orders keys. Every record names its
@@ -7,6 +8,7 @@
  * chain; the anchor, kept apart from the log, catches cutting records off the end, which
  * the chain alone cannot show. */
 #include "sk_audit_chain.h"
+#include "sk_audit_internal.h"
 #include "sk_err.h"
 #include "sk_log.h"
 
@@ -32,11 +34,6 @@
 /* "2026-11-24T02:13:32.123456Z" */
 #define TS_LEN 27
 
-/* "seq=<20 digits> mac=<64 hex>\n": fixed size, so a rewrite in place never leaves a tail
- * of an older, longer record, and the record fits one disk sector (written whole). */
-#define ANCHOR_SEQ_DIGITS 20
-#define ANCHOR_LEN (4 + ANCHOR_SEQ_DIGITS + 5 + SK_AUDIT_MAC_HEX + 1)
-
 /* How long verify waits for appends in flight on a running broker to be anchored. */
 #define SETTLE_ROUNDS 50
 static const struct timespec settle_wait = { 0, 10 * 1000 * 1000 };
@@ -49,8 +46,8 @@ static const char zero_mac[SK_AUDIT_MAC_HEX + 1] =
 
 static const char *const reserved_keys[] = { "seq", "ts", "clock_synced", "prev", "mac" };
 
-static int
-is_lower_hex(const char *s, size_t n)
+int
+sk_audit_is_lower_hex(const char *s, size_t n)
 {
 	size_t i;
 
@@ -61,8 +58,8 @@ is_lower_hex(const char *s, size_t n)
 	return 1;
 }
 
-static int
-is_digits(const char *s, size_t n)
+int
+sk_audit_is_digits(const char *s, size_t n)
 {
 	size_t i;
 
@@ -79,8 +76,8 @@ two_digits(const char *s)
 	return (unsigned)(s[0] - '0') * 10u + (unsigned)(s[1] - '0');
 }
 
-static int
-compute_mac(const unsigned char *key, size_t keylen, const char *text, size_t len,
+int
+sk_audit_hmac_hex(const unsigned char *key, size_t keylen, const char *text, size_t len,
             char hex[SK_AUDIT_MAC_HEX + 1])
 {
 	static const char digits[] = "0123456789abcdef";
@@ -133,10 +130,10 @@ ts_valid(const char *s, size_t n)
 {
 	if (n != TS_LEN)
 		return 0;
-	if (!is_digits(s, 4) || s[4] != '-' || !is_digits(s + 5, 2) || s[7] != '-' ||
-	    !is_digits(s + 8, 2) || s[10] != 'T' || !is_digits(s + 11, 2) || s[13] != ':' ||
-	    !is_digits(s + 14, 2) || s[16] != ':' || !is_digits(s + 17, 2) || s[19] != '.' ||
-	    !is_digits(s + 20, 6) || s[26] != 'Z')
+	if (!sk_audit_is_digits(s, 4) || s[4] != '-' || !sk_audit_is_digits(s + 5, 2) || s[7] != '-' ||
+	    !sk_audit_is_digits(s + 8, 2) || s[10] != 'T' || !sk_audit_is_digits(s + 11, 2) || s[13] != ':' ||
+	    !sk_audit_is_digits(s + 14, 2) || s[16] != ':' || !sk_audit_is_digits(s + 17, 2) || s[19] != '.' ||
+	    !sk_audit_is_digits(s + 20, 6) || s[26] != 'Z')
 		return 0;
 	/* Seconds up to 60 allow a leap second. */
 	return two_digits(s + 5) >= 1 && two_digits(s + 5) <= 12 && two_digits(s + 8) >= 1 &&
@@ -147,9 +144,38 @@ ts_valid(const char *s, size_t n)
 /* Strict parse of a record's MACed text (R-INPUT-1): one JSON object, nothing after it,
  * valid UTF-8, and the chain fields with their exact types. On failure *why names the
  * fault for the report; the caller decides whether that is an error or a finding. */
+/* What a not-committed marker names: records first..last. */
+struct marker {
+	int present;
+	uint64_t first, last;
+};
+
+/* A marker's range must lie wholly before the marker itself. */
+static int
+parse_marker(json_object *obj, uint64_t seq, struct marker *m)
+{
+	json_object *v;
+	int64_t first, last;
+
+	if (!json_object_object_get_ex(obj, "event", &v) || !json_object_is_type(v, json_type_string) ||
+	    strcmp(json_object_get_string(v), SK_AUDIT_NOT_COMMITTED) != 0)
+		return SK_OK;
+	if (!json_object_object_get_ex(obj, "first", &v) || !json_object_is_type(v, json_type_int) ||
+	    (first = json_object_get_int64(v)) < 1 ||
+	    !json_object_object_get_ex(obj, "last", &v) || !json_object_is_type(v, json_type_int) ||
+	    (last = json_object_get_int64(v)) < first || (uint64_t)last >= seq)
+		return SK_ERR_PROTO;
+	if (m != NULL) {
+		m->present = 1;
+		m->first = (uint64_t)first;
+		m->last = (uint64_t)last;
+	}
+	return SK_OK;
+}
+
 static int
 parse_record(const char *text, size_t len, uint64_t *seq, char prev[SK_AUDIT_MAC_HEX + 1],
-             const char **why)
+             struct marker *m, const char **why)
 {
 	json_tokener *tok;
 	json_object *obj, *v;
@@ -196,12 +222,16 @@ parse_record(const char *text, size_t len, uint64_t *seq, char prev[SK_AUDIT_MAC
 	if (!json_object_object_get_ex(obj, "prev", &v) ||
 	    !json_object_is_type(v, json_type_string) ||
 	    json_object_get_string_len(v) != SK_AUDIT_MAC_HEX ||
-	    !is_lower_hex((s = json_object_get_string(v)), SK_AUDIT_MAC_HEX)) {
+	    !sk_audit_is_lower_hex((s = json_object_get_string(v)), SK_AUDIT_MAC_HEX)) {
 		*why = "prev missing or not 64 lowercase hex digits";
 		goto out;
 	}
 	memcpy(prev, s, SK_AUDIT_MAC_HEX);
 	prev[SK_AUDIT_MAC_HEX] = '\0';
+	if (parse_marker(obj, *seq, m) != SK_OK) {
+		*why = "not_committed marker without a range before it";
+		goto out;
+	}
 	rc = SK_OK;
 out:
 	json_object_put(obj);
@@ -294,7 +324,7 @@ sk_audit_seal_line(const unsigned char *key, size_t keylen, uint64_t seq,
 		return SK_ERR_RANGE;
 	}
 	if (strnlen(prev_mac, SK_AUDIT_MAC_HEX + 1) != SK_AUDIT_MAC_HEX ||
-	    !is_lower_hex(prev_mac, SK_AUDIT_MAC_HEX)) {
+	    !sk_audit_is_lower_hex(prev_mac, SK_AUDIT_MAC_HEX)) {
 		sk_logerr("prev mac is not 64 lowercase hex digits");
 		return SK_ERR_ARG;
 	}
@@ -328,13 +358,13 @@ sk_audit_seal_line(const unsigned char *key, size_t keylen, uint64_t seq,
 	}
 	/* Seal only what the verifier will accept, e.g. no invalid UTF-8 from an event. */
 	if (memchr(text, '\n', textlen) != NULL || memchr(text, '\0', textlen) != NULL ||
-	    parse_record(text, textlen, &check_seq, check_prev, &why) != SK_OK ||
+	    parse_record(text, textlen, &check_seq, check_prev, NULL, &why) != SK_OK ||
 	    check_seq != seq) {
 		sk_logerr("record would not verify: %s", why);
 		rc = SK_ERR_PROTO;
 		goto out;
 	}
-	rc = compute_mac(key, keylen, text, textlen, mac);
+	rc = sk_audit_hmac_hex(key, keylen, text, textlen, mac);
 	if (rc != SK_OK)
 		goto out;
 	memcpy(out, text, textlen - 1);
@@ -348,115 +378,6 @@ sk_audit_seal_line(const unsigned char *key, size_t keylen, uint64_t seq,
 out:
 	json_object_put(rec);
 	return rc;
-}
-
-int
-sk_audit_anchor_read(const char *path, struct sk_audit_anchor *out)
-{
-	char buf[ANCHOR_LEN + 1];
-	size_t got = 0, i;
-	struct stat st;
-	uint64_t seq = 0;
-	ssize_t r;
-	int fd, rc = SK_OK;
-
-	if (path == NULL || out == NULL) {
-		sk_logerr("invalid argument");
-		return SK_ERR_ARG;
-	}
-	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0) {
-		int e = errno;   /* logging may change errno */
-
-		sk_logerr("cannot open the anchor %s: %s", path, strerror(e));
-		return e == ENOENT ? SK_ERR_NOTFOUND : SK_ERR_IO;
-	}
-	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-		sk_logerr("anchor %s is not a regular file", path);
-		rc = SK_ERR_IO;
-		goto out;
-	}
-	/* Read one byte more than a record so that a longer file is caught, not cut. */
-	while (got < sizeof(buf)) {
-		r = read(fd, buf + got, sizeof(buf) - got);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0) {
-			sk_logerr("cannot read the anchor %s: %s", path, strerror(errno));
-			rc = SK_ERR_IO;
-			goto out;
-		}
-		if (r == 0)
-			break;
-		got += (size_t)r;
-	}
-	if (got != ANCHOR_LEN || memcmp(buf, "seq=", 4) != 0 ||
-	    !is_digits(buf + 4, ANCHOR_SEQ_DIGITS) ||
-	    memcmp(buf + 4 + ANCHOR_SEQ_DIGITS, " mac=", 5) != 0 ||
-	    !is_lower_hex(buf + 9 + ANCHOR_SEQ_DIGITS, SK_AUDIT_MAC_HEX) ||
-	    buf[ANCHOR_LEN - 1] != '\n') {
-		sk_logerr("anchor %s is malformed", path);
-		rc = SK_ERR_PROTO;
-		goto out;
-	}
-	for (i = 0; i < ANCHOR_SEQ_DIGITS; i++) {
-		unsigned d = (unsigned)(buf[4 + i] - '0');
-
-		if (seq > (UINT64_MAX - d) / 10) {
-			sk_logerr("anchor %s: seq out of range", path);
-			rc = SK_ERR_PROTO;
-			goto out;
-		}
-		seq = seq * 10 + d;
-	}
-	out->seq = seq;
-	memcpy(out->mac, buf + 9 + ANCHOR_SEQ_DIGITS, SK_AUDIT_MAC_HEX);
-	out->mac[SK_AUDIT_MAC_HEX] = '\0';
-out:
-	close(fd);
-	return rc;
-}
-
-int
-sk_audit_anchor_write(int fd, const struct sk_audit_anchor *a)
-{
-	char buf[ANCHOR_LEN + 1];
-	size_t done = 0;
-	ssize_t w;
-	int n, flags;
-
-	if (fd < 0 || a == NULL || strnlen(a->mac, SK_AUDIT_MAC_HEX + 1) != SK_AUDIT_MAC_HEX ||
-	    !is_lower_hex(a->mac, SK_AUDIT_MAC_HEX)) {
-		sk_logerr("invalid argument");
-		return SK_ERR_ARG;
-	}
-	/* On Linux pwrite on an O_APPEND descriptor appends, which would grow the anchor
-	 * instead of rewriting it. */
-	flags = fcntl(fd, F_GETFL);
-	if (flags < 0 || (flags & O_APPEND) != 0) {
-		sk_logerr("anchor descriptor is unusable or opened with O_APPEND");
-		return SK_ERR_ARG;
-	}
-	n = snprintf(buf, sizeof(buf), "seq=%020" PRIu64 " mac=%s\n", a->seq, a->mac);
-	if (n != ANCHOR_LEN) {
-		sk_logerr("cannot format the anchor");
-		return SK_ERR_INTERNAL;
-	}
-	while (done < ANCHOR_LEN) {
-		w = pwrite(fd, buf + done, ANCHOR_LEN - done, (off_t)done);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0) {
-			sk_logerr("cannot write the anchor: %s", w < 0 ? strerror(errno) : "no progress");
-			return SK_ERR_IO;
-		}
-		done += (size_t)w;
-	}
-	if (fdatasync(fd) != 0) {
-		sk_logerr("cannot sync the anchor: %s", strerror(errno));
-		return SK_ERR_IO;
-	}
-	return SK_OK;
 }
 
 static void fault(struct sk_audit_report *r, uint64_t line, const char *fmt, ...)
@@ -501,10 +422,10 @@ read_line(FILE *f, char *buf, size_t bufsz, size_t *len)
 	return n == 0 ? LINE_EOF : LINE_TORN;
 }
 
-int
-sk_audit_line_open(const unsigned char *key, size_t keylen, const char *line, size_t len,
-                   uint64_t *seq, char prev[SK_AUDIT_MAC_HEX + 1],
-                   char mac[SK_AUDIT_MAC_HEX + 1], const char **why)
+static int
+line_open(const unsigned char *key, size_t keylen, const char *line, size_t len, uint64_t *seq,
+          char prev[SK_AUDIT_MAC_HEX + 1], char mac[SK_AUDIT_MAC_HEX + 1], struct marker *m,
+          const char **why)
 {
 	char text[SK_AUDIT_LINE_MAX];
 	const char *suffix;
@@ -521,7 +442,7 @@ sk_audit_line_open(const unsigned char *key, size_t keylen, const char *line, si
 	}
 	suffix = line + len - MAC_SUFFIX_LEN;
 	if (memcmp(suffix, MAC_PREFIX, MAC_PREFIX_LEN) != 0 ||
-	    !is_lower_hex(suffix + MAC_PREFIX_LEN, SK_AUDIT_MAC_HEX) ||
+	    !sk_audit_is_lower_hex(suffix + MAC_PREFIX_LEN, SK_AUDIT_MAC_HEX) ||
 	    memcmp(suffix + MAC_PREFIX_LEN + SK_AUDIT_MAC_HEX, "\"}", 2) != 0) {
 		*why = "no mac at the end";
 		return SK_ERR_PROTO;
@@ -533,11 +454,19 @@ sk_audit_line_open(const unsigned char *key, size_t keylen, const char *line, si
 	}
 	memcpy(text, line, textlen - 1);
 	text[textlen - 1] = '}';
-	if (compute_mac(key, keylen, text, textlen, mac) != SK_OK)
+	if (sk_audit_hmac_hex(key, keylen, text, textlen, mac) != SK_OK)
 		return SK_ERR_INTERNAL;   /* SK_ERR_CRYPTO means "the MAC does not match" here */
 	if (CRYPTO_memcmp(mac, suffix + MAC_PREFIX_LEN, SK_AUDIT_MAC_HEX) != 0)
 		return SK_ERR_CRYPTO;
-	return parse_record(text, textlen, seq, prev, why);
+	return parse_record(text, textlen, seq, prev, m, why);
+}
+
+int
+sk_audit_line_open(const unsigned char *key, size_t keylen, const char *line, size_t len,
+                   uint64_t *seq, char prev[SK_AUDIT_MAC_HEX + 1],
+                   char mac[SK_AUDIT_MAC_HEX + 1], const char **why)
+{
+	return line_open(key, keylen, line, len, seq, prev, mac, NULL, why);
 }
 
 /* Checks one record against the chain so far. SK_OK: sound, mac filled. 1: a fault,
@@ -549,9 +478,10 @@ check_record(const unsigned char *key, size_t keylen, const char *line, size_t l
 {
 	char want[SK_AUDIT_MAC_HEX + 1];
 	char prev[SK_AUDIT_MAC_HEX + 1];
+	struct marker m = { 0, 0, 0 };
 	const char *why = "";
 	uint64_t seq = 0;
-	int rc = sk_audit_line_open(key, keylen, line, len, &seq, prev, want, &why);
+	int rc = line_open(key, keylen, line, len, &seq, prev, want, &m, &why);
 
 	if (rc == SK_ERR_CRYPTO) {
 		fault(r, lineno, "record modified");
@@ -573,6 +503,10 @@ check_record(const unsigned char *key, size_t keylen, const char *line, size_t l
 		return 1;
 	}
 	memcpy(mac, want, SK_AUDIT_MAC_HEX + 1);
+	/* Markers are written once per start for the records beyond the store's last commit;
+	 * the ranges of two markers never overlap. */
+	if (m.present)
+		r->not_committed += m.last - m.first + 1;
 	return SK_OK;
 }
 
@@ -587,6 +521,9 @@ struct verify_state {
 	int anchor_present;
 	int have_anchor_mac;          /* the mac of record anchor.seq has been read */
 	char anchor_seq_mac[SK_AUDIT_MAC_HEX + 1];
+	const struct sk_audit_anchor *remote;   /* an anchor copied from syslog, or NULL */
+	int have_remote_mac;
+	char remote_seq_mac[SK_AUDIT_MAC_HEX + 1];
 };
 
 /* Reads records from where the last call stopped to the end of the log. SK_OK at the end,
@@ -636,13 +573,18 @@ scan_lines(struct verify_state *vs, const unsigned char *key, size_t keylen,
 			vs->have_anchor_mac = 1;
 			memcpy(vs->anchor_seq_mac, mac, sizeof(vs->anchor_seq_mac));
 		}
+		if (vs->remote != NULL && r->records == vs->remote->seq) {
+			vs->have_remote_mac = 1;
+			memcpy(vs->remote_seq_mac, mac, sizeof(vs->remote_seq_mac));
+		}
 	}
 }
 
 /* A missing anchor, or one created but never written (empty), reads as seq 0 with the
  * zero mac: only an empty log matches it. */
 static int
-load_anchor(const char *path, struct sk_audit_anchor *a, int *present, struct sk_audit_report *r)
+load_anchor(const char *path, const unsigned char *key, size_t keylen, struct sk_audit_anchor *a,
+            int *present, struct sk_audit_report *r)
 {
 	struct stat st;
 	int attempt, rc = SK_OK;
@@ -663,14 +605,18 @@ load_anchor(const char *path, struct sk_audit_anchor *a, int *present, struct sk
 			memcpy(a->mac, zero_mac, sizeof(a->mac));
 			return SK_OK;
 		}
-		rc = sk_audit_anchor_read(path, a);
-		if (rc != SK_ERR_PROTO)
+		rc = sk_audit_anchor_read(path, key, keylen, a);
+		if (rc != SK_ERR_PROTO && rc != SK_ERR_CRYPTO)
 			break;
 		/* A read racing the broker's rewrite in place may see a mix; read once more. */
 		nanosleep(&settle_wait, NULL);
 	}
 	if (rc == SK_ERR_PROTO) {
 		fault(r, 0, "anchor malformed");
+		return 1;
+	}
+	if (rc == SK_ERR_CRYPTO) {
+		fault(r, 0, "anchor forged: its tag does not verify with the audit key");
 		return 1;
 	}
 	if (rc != SK_OK)
@@ -722,7 +668,7 @@ settle_with_anchor(struct verify_state *vs, const char *anchor_path, const unsig
 			return 1;
 		}
 		nanosleep(&settle_wait, NULL);
-		rc = load_anchor(anchor_path, &next, &present, r);
+		rc = load_anchor(anchor_path, key, keylen, &next, &present, r);
 		if (rc != SK_OK)
 			return rc;
 		if (next.seq < vs->anchor.seq || (vs->anchor_present && !present)) {
@@ -750,9 +696,38 @@ report_error(struct sk_audit_report *r, int rc)
 	return rc;
 }
 
+/* The local anchor says the log is whole; a copy of a later anchor, taken from syslog, can
+ * still show that log and anchor were both cut back (an older anchor put back, or the key
+ * stolen). SK_OK when the log reaches it, 1 for a fault. */
+static int
+check_remote(const struct verify_state *vs, struct sk_audit_report *r)
+{
+	if (r->records < vs->remote->seq) {
+		fault(r, r->records + 1,
+		      "truncated: log ends at seq %" PRIu64 ", the remote anchor says %" PRIu64,
+		      r->records, vs->remote->seq);
+		return 1;
+	}
+	if (!vs->have_remote_mac ||
+	    CRYPTO_memcmp(vs->remote_seq_mac, vs->remote->mac, SK_AUDIT_MAC_HEX) != 0) {
+		fault(r, vs->remote->seq,
+		      "rewritten: record %" PRIu64 " does not match the remote anchor", vs->remote->seq);
+		return 1;
+	}
+	return SK_OK;
+}
+
 int
 sk_audit_verify(const char *log_path, const char *anchor_path, const unsigned char *key,
                 size_t keylen, struct sk_audit_report *report)
+{
+	return sk_audit_verify_remote(log_path, anchor_path, key, keylen, NULL, report);
+}
+
+int
+sk_audit_verify_remote(const char *log_path, const char *anchor_path,
+                       const unsigned char *key, size_t keylen,
+                       const struct sk_audit_anchor *remote, struct sk_audit_report *report)
 {
 	struct verify_state vs;
 	struct stat st;
@@ -768,7 +743,8 @@ sk_audit_verify(const char *log_path, const char *anchor_path, const unsigned ch
 	memset(&vs, 0, sizeof(vs));
 	memcpy(vs.last_mac, zero_mac, sizeof(vs.last_mac));
 	report->ok = 1;
-	rc = load_anchor(anchor_path, &vs.anchor, &vs.anchor_present, report);
+	vs.remote = remote;
+	rc = load_anchor(anchor_path, key, keylen, &vs.anchor, &vs.anchor_present, report);
 	if (rc != SK_OK)
 		return rc > 0 ? SK_OK : report_error(report, rc);
 	vs.have_anchor_mac = vs.anchor.seq == 0;
@@ -793,6 +769,8 @@ sk_audit_verify(const char *log_path, const char *anchor_path, const unsigned ch
 		return report_error(report, SK_ERR_NOMEM);
 	}
 	rc = settle_with_anchor(&vs, anchor_path, key, keylen, report);
+	if (rc == SK_OK && remote != NULL)
+		rc = check_remote(&vs, report);
 	fclose(vs.f);
 	/* A finding is a successful verification: rc > 0 only says the report has it. */
 	return rc >= 0 ? SK_OK : report_error(report, rc);

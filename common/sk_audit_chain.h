@@ -5,7 +5,18 @@
  * closing brace is replaced by ,"mac":"<64 hex>"} where mac = HMAC-SHA256(key, text without
  * mac). Every record carries "seq" (1, 2, ...), "ts" (UTC, RFC 3339 with microseconds),
  * "clock_synced" (the kernel's NTP sync state) and "prev" (the previous record's mac; 64
- * zeros for the first). The anchor, kept apart from the log, holds the last seq and mac. */
+ * zeros for the first).
+ *
+ * The anchor, kept apart from the log, holds the last seq and mac and a tag:
+ * HMAC-SHA256(anchor key, "seq=<20 digits> mac=<64 hex>") where the anchor key is
+ * HMAC-SHA256(audit key, "sekimori audit anchor v1"), so that nobody without the audit key
+ * can write an anchor that matches a log they cut short. Each anchor (seq and mac) also goes
+ * to syslog, so that a copy exists off the machine; `sekimori audit verify --anchor SEQ:MAC`
+ * holds the log to such a copy.
+ *
+ * A record {"event":"audit.not_committed","first":F,"last":L,...} written by the broker at
+ * start says that records F..L were appended but their store transaction never committed
+ * (the broker was killed between the two): whatever they describe did not take effect. */
 #ifndef SK_AUDIT_CHAIN_H
 #define SK_AUDIT_CHAIN_H
 #include <stddef.h>
@@ -24,9 +35,18 @@ struct sk_audit_anchor {
 /* 1 when the kernel says the clock is synchronised (adjtimex without STA_UNSYNC), else 0. */
 int sk_clock_synced(void);
 
-int sk_audit_anchor_read(const char *path, struct sk_audit_anchor *out);
-/* Rewrites the anchor durably (fixed-size record, fdatasync). */
-int sk_audit_anchor_write(int fd, const struct sk_audit_anchor *a);
+/* Reads and checks the anchor: SK_ERR_PROTO when malformed, SK_ERR_CRYPTO when its tag does
+ * not verify with key (written by someone without the key, or for another key). */
+int sk_audit_anchor_read(const char *path, const unsigned char *key, size_t keylen,
+                         struct sk_audit_anchor *out);
+/* Rewrites the anchor durably (fixed-size record with its tag, fdatasync). */
+int sk_audit_anchor_write(int fd, const unsigned char *key, size_t keylen,
+                          const struct sk_audit_anchor *a);
+/* Parses "SEQ:MAC" (decimal seq >= 1, 64 lowercase hex), as the broker writes it to syslog
+ * after "anchor=". SK_ERR_PROTO when malformed. */
+int sk_audit_anchor_parse(const char *text, struct sk_audit_anchor *out);
+
+#define SK_AUDIT_NOT_COMMITTED "audit.not_committed"
 
 /* Verification report: ok=1 when the log is whole. Otherwise `problem` names the first
  * fault and `line` its line number: a modified record, a deleted / reordered / inserted
@@ -34,12 +54,19 @@ int sk_audit_anchor_write(int fd, const struct sk_audit_anchor *a);
 struct sk_audit_report {
 	int ok;
 	uint64_t records;
+	uint64_t not_committed;   /* records named by audit.not_committed markers */
 	uint64_t line;
 	char problem[256];
 };
 
 int sk_audit_verify(const char *log_path, const char *anchor_path, const unsigned char *key,
                     size_t keylen, struct sk_audit_report *report);
+/* As sk_audit_verify, and the log must also hold record remote->seq with mac remote->mac
+ * (an anchor copied from syslog): a log cut short together with its anchor is reported. */
+int sk_audit_verify_remote(const char *log_path, const char *anchor_path,
+                           const unsigned char *key, size_t keylen,
+                           const struct sk_audit_anchor *remote,
+                           struct sk_audit_report *report);
 
 /* Opens one record line: checks its MAC with key and reads its seq and prev. SK_OK;
  * SK_ERR_CRYPTO when the MAC does not match (modified, or another key); SK_ERR_PROTO with

@@ -287,11 +287,11 @@ test_append_and_verify(void **state)
 		memcpy(prev, mac, sizeof(prev));
 	}
 	/* The anchor names the last record. */
-	assert_int_equal(sk_audit_anchor_read(fx->anchor, &a), SK_OK);
+	assert_int_equal(sk_audit_anchor_read(fx->anchor, fx->key, sizeof(fx->key), &a), SK_OK);
 	assert_int_equal(a.seq, N_RECORDS);
 	assert_string_equal(a.mac, prev);
 	assert_int_equal(stat(fx->anchor, &st), 0);
-	assert_int_equal(st.st_size, 94);
+	assert_int_equal(st.st_size, 163);
 	free(l.buf);
 }
 
@@ -414,12 +414,12 @@ test_detect_anchor_faults(void **state)
 	int fd;
 
 	copy_file(fx->log, fx->log2);
-	assert_int_equal(sk_audit_anchor_read(fx->anchor, &a), SK_OK);
+	assert_int_equal(sk_audit_anchor_read(fx->anchor, fx->key, sizeof(fx->key), &a), SK_OK);
 	/* Same seq, other mac: the last record was replaced (by someone holding the key). */
 	a.mac[0] = a.mac[0] == '0' ? '1' : '0';
 	fd = open(fx->anchor2, O_RDWR);
 	assert_true(fd >= 0);
-	assert_int_equal(sk_audit_anchor_write(fd, &a), SK_OK);
+	assert_int_equal(sk_audit_anchor_write(fd, fx->key, sizeof(fx->key), &a), SK_OK);
 	close(fd);
 	expect_fault(fx->log2, fx->anchor2, fx->key, 20, "rewritten");
 	/* An anchor behind the log: records past it are not vouched for. */
@@ -427,7 +427,7 @@ test_detect_anchor_faults(void **state)
 	a.seq = 19;
 	fd = open(fx->anchor2, O_RDWR);
 	assert_true(fd >= 0);
-	assert_int_equal(sk_audit_anchor_write(fd, &a), SK_OK);
+	assert_int_equal(sk_audit_anchor_write(fd, fx->key, sizeof(fx->key), &a), SK_OK);
 	close(fd);
 	expect_fault(fx->log2, fx->anchor2, fx->key, 20, "anchor mismatch: log ends at seq 20");
 	/* Malformed. */
@@ -452,7 +452,8 @@ test_detect_wrong_key(void **state)
 	write_log(fx, 3);
 	memcpy(other, fx->key, sizeof(other));
 	other[31] ^= 1;
-	expect_fault(fx->log, fx->anchor, other, 1, "record modified");
+	/* The anchor's tag is checked first. */
+	expect_fault(fx->log, fx->anchor, other, 0, "anchor forged");
 	/* And a key of the wrong length is an argument error, not a report. */
 	assert_int_equal(sk_audit_verify(fx->log, fx->anchor, fx->key, 16, &r), SK_ERR_ARG);
 }
@@ -553,35 +554,61 @@ test_anchor_strict(void **state)
 	size_t i;
 	int fd;
 
-	sk_test_write_file(fx->dir, "a", "seq=18446744073709551615 mac=0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef\n",
-	                   path, sizeof(path));
-	assert_int_equal(sk_audit_anchor_read(path, &a), SK_OK);
+	char text[200], saved;
+	unsigned char other[SK_AUDIT_KEY_LEN];
+
+	path_in(fx, "a", path, sizeof(path));
+	fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
+	assert_true(fd >= 0);
+	a.seq = UINT64_MAX;
+	memcpy(a.mac, "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef", 65);
+	assert_int_equal(sk_audit_anchor_write(fd, fx->key, sizeof(fx->key), &a), SK_OK);
+	close(fd);
+	memset(&a, 0, sizeof(a));
+	assert_int_equal(sk_audit_anchor_read(path, fx->key, sizeof(fx->key), &a), SK_OK);
 	assert_true(a.seq == UINT64_MAX);
 	assert_string_equal(a.mac, "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef");
+	/* The tag: one hex digit of it changed, or the anchor read with another key. */
+	fd = open(path, O_RDONLY);
+	assert_true(fd >= 0);
+	assert_int_equal(read(fd, text, 163), 163);
+	close(fd);
+	text[163] = '\0';
+	saved = text[100];
+	text[100] = saved == '0' ? '1' : '0';
+	sk_test_write_file(fx->dir, "a", text, path, sizeof(path));
+	assert_int_equal(sk_audit_anchor_read(path, fx->key, sizeof(fx->key), &a), SK_ERR_CRYPTO);
+	text[100] = saved;
+	sk_test_write_file(fx->dir, "a", text, path, sizeof(path));
+	memcpy(other, fx->key, sizeof(other));
+	other[5] ^= 1;
+	assert_int_equal(sk_audit_anchor_read(path, other, sizeof(other), &a), SK_ERR_CRYPTO);
+	assert_int_equal(sk_audit_anchor_read(path, fx->key, sizeof(fx->key), &a), SK_OK);
+	/* The anchor of an earlier version (no tag) is malformed. */
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		sk_test_write_file(fx->dir, "a", bad[i], path, sizeof(path));
-		if (sk_audit_anchor_read(path, &a) != SK_ERR_PROTO)
+		if (sk_audit_anchor_read(path, fx->key, sizeof(fx->key), &a) != SK_ERR_PROTO)
 			fail_msg("accepted bad anchor %zu", i);
 	}
 	path_in(fx, "none", path, sizeof(path));
-	assert_int_equal(sk_audit_anchor_read(path, &a), SK_ERR_NOTFOUND);
+	assert_int_equal(sk_audit_anchor_read(path, fx->key, sizeof(fx->key), &a), SK_ERR_NOTFOUND);
 
 	/* Rewritten in place: a smaller seq after a larger leaves no stale bytes. */
 	path_in(fx, "w", path, sizeof(path));
 	fd = open(path, O_RDWR | O_CREAT, 0600);
 	assert_true(fd >= 0);
 	a.seq = 123456789;
-	assert_int_equal(sk_audit_anchor_write(fd, &a), SK_OK);
+	assert_int_equal(sk_audit_anchor_write(fd, fx->key, sizeof(fx->key), &a), SK_OK);
 	a.seq = 7;
-	assert_int_equal(sk_audit_anchor_write(fd, &a), SK_OK);
+	assert_int_equal(sk_audit_anchor_write(fd, fx->key, sizeof(fx->key), &a), SK_OK);
 	close(fd);
 	memset(&a, 0, sizeof(a));
-	assert_int_equal(sk_audit_anchor_read(path, &a), SK_OK);
+	assert_int_equal(sk_audit_anchor_read(path, fx->key, sizeof(fx->key), &a), SK_OK);
 	assert_int_equal(a.seq, 7);
 	/* An O_APPEND descriptor would append instead of rewriting. */
 	fd = open(path, O_RDWR | O_APPEND);
 	assert_true(fd >= 0);
-	assert_int_equal(sk_audit_anchor_write(fd, &a), SK_ERR_ARG);
+	assert_int_equal(sk_audit_anchor_write(fd, fx->key, sizeof(fx->key), &a), SK_ERR_ARG);
 	close(fd);
 }
 
@@ -1106,7 +1133,8 @@ test_summary(void **state)
 	struct fixture *fx = *state;
 	struct audit_log *log = NULL;
 	json_object *ev = json_object_new_object();
-	char path[PATH_MAX], out[4096];
+	char path[PATH_MAX], out[4096], want[256];
+	struct sk_audit_anchor a;
 	FILE *f;
 	size_t n;
 	int saved, fd;
@@ -1136,10 +1164,236 @@ test_summary(void **state)
 	n = fread(out, 1, sizeof(out) - 1, f);
 	fclose(f);
 	out[n] = '\0';
-	assert_non_null(strstr(out, "audit seq=1 event=auth user=eve?fake=1 result=deny\n"));
+	/* The anchor (seq:mac) is the copy an auditor holds the log to. */
+	assert_int_equal(sk_audit_anchor_read(fx->anchor, fx->key, sizeof(fx->key), &a), SK_OK);
+	assert_true(snprintf(want, sizeof(want), "audit anchor=1:%s event=auth user=eve?fake=1 "
+	                     "result=deny\n", a.mac) > 0);
+	assert_non_null(strstr(out, want));
 	assert_null(strstr(out, "secret"));
 	/* The full record keeps the field (the log is the evidence, syslog the summary). */
 	expect_whole(fx->log, fx->anchor, fx->key, 1);
+}
+
+/* Captures what sk_log writes to stderr while fn runs (the tests log to stderr). */
+static void
+capture_stderr_begin(const struct fixture *fx, int *saved)
+{
+	char path[PATH_MAX];
+	int fd;
+
+	path_in(fx, "stderr.txt", path, sizeof(path));
+	fflush(stderr);
+	*saved = dup(STDERR_FILENO);
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	assert_true(*saved >= 0 && fd >= 0);
+	assert_int_equal(dup2(fd, STDERR_FILENO), STDERR_FILENO);
+	close(fd);
+}
+
+static void
+capture_stderr_end(const struct fixture *fx, int saved, char *out, size_t outsz)
+{
+	char path[PATH_MAX];
+	FILE *f;
+	size_t n;
+
+	fflush(stderr);
+	assert_int_equal(dup2(saved, STDERR_FILENO), STDERR_FILENO);
+	close(saved);
+	path_in(fx, "stderr.txt", path, sizeof(path));
+	f = fopen(path, "r");
+	assert_non_null(f);
+	n = fread(out, 1, outsz - 1, f);
+	fclose(f);
+	out[n] = '\0';
+}
+
+/* R-LOG-3: an attacker without the key cuts the log back and writes an anchor for the new
+ * end (seq and mac are in the log for all to read): the anchor's tag gives it away, to
+ * verify and to a starting broker. */
+static void
+test_r_log_3_truncate_and_rewrite_anchor_without_key(void **state)
+{
+	struct fixture *fx = *state;
+	struct lines l = tamper_base(fx);
+	struct audit_log *log = NULL;
+	char mac[SK_AUDIT_MAC_HEX + 1], text[256];
+	unsigned char guess[SK_AUDIT_KEY_LEN];
+
+	save_lines(fx->log2, l.v, 17);
+	/* The anchor as an earlier version wrote it, without tag. */
+	assert_true(snprintf(text, sizeof(text), "seq=%020d mac=%s\n", 17, line_mac(l.v[16], mac)) > 0);
+	sk_test_write_file(fx->dir, "copy.anchor", text, fx->anchor2, sizeof(fx->anchor2));
+	expect_fault(fx->log2, fx->anchor2, fx->key, 0, "anchor malformed");
+	/* With a tag made with a guessed key. */
+	memset(guess, 0x5a, sizeof(guess));
+	{
+		struct sk_audit_anchor a = { .seq = 17 };
+		int fd = open(fx->anchor2, O_RDWR | O_TRUNC);
+
+		memcpy(a.mac, mac, sizeof(a.mac));
+		assert_true(fd >= 0);
+		assert_int_equal(sk_audit_anchor_write(fd, guess, sizeof(guess), &a), SK_OK);
+		close(fd);
+	}
+	expect_fault(fx->log2, fx->anchor2, fx->key, 0, "anchor forged");
+	assert_int_equal(audit_log_open(fx->log2, fx->anchor2, fx->key, sizeof(fx->key), &log),
+	                 SK_ERR_AUDIT);
+	assert_null(log);
+	free(l.buf);
+}
+
+/* R-LOG-3: log and anchor cut back together, with an anchor that is genuine but old (kept
+ * by the attacker, or made with a stolen key): the local check cannot tell, the anchor copied
+ * from syslog can. Each append logs "audit anchor=SEQ:MAC". */
+static void
+test_r_log_3_remote_anchor_finds_truncation(void **state)
+{
+	struct fixture *fx = *state;
+	struct audit_log *log = NULL;
+	struct sk_audit_anchor remote, old;
+	struct sk_audit_report r;
+	char out[16384], saved_anchor[PATH_MAX], *p;
+	int saved;
+
+	path_in(fx, "anchor.old", saved_anchor, sizeof(saved_anchor));
+	write_log(fx, 17);
+	copy_file(fx->anchor, saved_anchor);
+	assert_int_equal(audit_log_open(fx->log, fx->anchor, fx->key, sizeof(fx->key), &log), SK_OK);
+	capture_stderr_begin(fx, &saved);
+	append_n(log, 18, 3);
+	capture_stderr_end(fx, saved, out, sizeof(out));
+	audit_log_close(log);
+	/* The last anchor the broker sent to syslog. */
+	p = strstr(out, "audit anchor=20:");
+	assert_non_null(p);
+	p += strlen("audit anchor=");
+	*strchr(p, ' ') = '\0';
+	assert_int_equal(sk_audit_anchor_parse(p, &remote), SK_OK);
+	assert_true(remote.seq == 20);
+	/* Intact: the log reaches the remote anchor. */
+	assert_int_equal(sk_audit_verify_remote(fx->log, fx->anchor, fx->key, sizeof(fx->key),
+	                                        &remote, &r), SK_OK);
+	assert_true(r.ok);
+	/* Cut back to 17 with the anchor of 17 put back. */
+	{
+		struct lines l;
+
+		load_lines(fx->log, &l);
+		save_lines(fx->log2, l.v, 17);
+		free(l.buf);
+	}
+	copy_file(saved_anchor, fx->anchor2);
+	assert_int_equal(sk_audit_anchor_read(fx->anchor2, fx->key, sizeof(fx->key), &old), SK_OK);
+	assert_true(old.seq == 17);
+	expect_whole(fx->log2, fx->anchor2, fx->key, 17);
+	assert_int_equal(sk_audit_verify_remote(fx->log2, fx->anchor2, fx->key, sizeof(fx->key),
+	                                        &remote, &r), SK_OK);
+	assert_false(r.ok);
+	assert_int_equal(r.line, 18);
+	assert_string_equal(r.problem, "truncated: log ends at seq 17, the remote anchor says 20");
+	/* A remote anchor whose mac the log does not have at that seq. */
+	remote.seq = 5;
+	assert_int_equal(sk_audit_verify_remote(fx->log2, fx->anchor2, fx->key, sizeof(fx->key),
+	                                        &remote, &r), SK_OK);
+	assert_false(r.ok);
+	assert_string_equal(r.problem, "rewritten: record 5 does not match the remote anchor");
+	/* The form is strict. */
+	assert_int_equal(sk_audit_anchor_parse("0:00", &remote), SK_ERR_PROTO);
+	assert_int_equal(sk_audit_anchor_parse("20", &remote), SK_ERR_PROTO);
+	assert_int_equal(sk_audit_anchor_parse("x:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
+	                                       &remote), SK_ERR_PROTO);
+	assert_int_equal(sk_audit_anchor_parse("0:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
+	                                       &remote), SK_ERR_PROTO);
+}
+
+/* R-LOG-1: the live log deleted, renamed away, replaced or given a second name under a
+ * running writer: the next append fails (the decision denies), every later one too, and
+ * the event goes to syslog. Before, only the size was compared and records went on into
+ * the deleted file. */
+static void
+test_r_log_1_live_log_deleted_or_replaced(void **state)
+{
+	static const char *const ways[] = { "deleted", "renamed", "replaced", "linked" };
+	struct fixture *fx = *state;
+	char out[8192], other[PATH_MAX];
+	size_t w;
+	int saved;
+
+	path_in(fx, "other.log", other, sizeof(other));
+	for (w = 0; w < sizeof(ways) / sizeof(ways[0]); w++) {
+		struct audit_log *log = NULL;
+		json_object *ev = make_event(9);
+
+		(void)unlink(fx->log);
+		(void)unlink(fx->anchor);
+		(void)unlink(other);
+		assert_int_equal(audit_log_open(fx->log, fx->anchor, fx->key, sizeof(fx->key), &log),
+		                 SK_OK);
+		append_n(log, 1, 2);
+		if (strcmp(ways[w], "deleted") == 0) {
+			assert_int_equal(unlink(fx->log), 0);
+		} else if (strcmp(ways[w], "renamed") == 0) {
+			assert_int_equal(rename(fx->log, other), 0);
+		} else if (strcmp(ways[w], "replaced") == 0) {
+			copy_file(fx->log, other);
+			assert_int_equal(rename(other, fx->log), 0);   /* same size, same content */
+		} else {
+			assert_int_equal(link(fx->log, other), 0);
+		}
+		capture_stderr_begin(fx, &saved);
+		assert_int_equal(audit_log_append(log, ev), SK_ERR_AUDIT);
+		assert_int_equal(audit_log_append(log, ev), SK_ERR_AUDIT);
+		capture_stderr_end(fx, saved, out, sizeof(out));
+		if (strstr(out, "every decision is refused until the broker is restarted") == NULL)
+			fail_msg("%s: not reported: %s", ways[w], out);
+		audit_log_close(log);
+		json_object_put(ev);
+	}
+	/* A log with two names (the last case left it so) is refused at start too. */
+	{
+		struct audit_log *log = NULL;
+
+		assert_int_equal(audit_log_open(fx->log, fx->anchor, fx->key, sizeof(fx->key), &log),
+		                 SK_ERR_AUDIT);
+		assert_null(log);
+	}
+}
+
+/* R-LOG-1: a not-committed marker is understood by verify (counted, not a fault), and only a
+ * marker naming records before it can be sealed. */
+static void
+test_r_log_1_not_committed_marker(void **state)
+{
+	struct fixture *fx = *state;
+	struct audit_log *log = NULL;
+	struct sk_audit_report r;
+	json_object *ev;
+	char line[SK_AUDIT_LINE_MAX], mac[SK_AUDIT_MAC_HEX + 1];
+
+	write_log(fx, 4);
+	assert_int_equal(audit_log_open(fx->log, fx->anchor, fx->key, sizeof(fx->key), &log), SK_OK);
+	ev = json_object_new_object();
+	json_object_object_add(ev, "event", json_object_new_string(SK_AUDIT_NOT_COMMITTED));
+	json_object_object_add(ev, "first", json_object_new_int64(3));
+	json_object_object_add(ev, "last", json_object_new_int64(4));
+	assert_int_equal(audit_log_append(log, ev), SK_OK);
+	audit_log_close(log);
+	assert_int_equal(sk_audit_verify(fx->log, fx->anchor, fx->key, sizeof(fx->key), &r), SK_OK);
+	assert_true(r.ok);
+	assert_int_equal(r.records, 5);
+	assert_int_equal(r.not_committed, 2);
+	/* A range reaching the marker itself, or empty, is refused. */
+	json_object_object_add(ev, "last", json_object_new_int64(6));
+	memset(mac, '0', SK_AUDIT_MAC_HEX);
+	mac[SK_AUDIT_MAC_HEX] = '\0';
+	assert_int_equal(sk_audit_seal_line(fx->key, sizeof(fx->key), 6, mac, ev, line, sizeof(line),
+	                                    mac), SK_ERR_PROTO);
+	json_object_object_add(ev, "first", json_object_new_int64(5));
+	json_object_object_add(ev, "last", json_object_new_int64(4));
+	assert_int_equal(sk_audit_seal_line(fx->key, sizeof(fx->key), 6, mac, ev, line, sizeof(line),
+	                                    mac), SK_ERR_PROTO);
+	json_object_put(ev);
 }
 
 int
@@ -1171,6 +1425,13 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_bad_events, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_line_limit, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_summary, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_r_log_3_truncate_and_rewrite_anchor_without_key,
+		                                setup, teardown),
+		cmocka_unit_test_setup_teardown(test_r_log_3_remote_anchor_finds_truncation, setup,
+		                                teardown),
+		cmocka_unit_test_setup_teardown(test_r_log_1_live_log_deleted_or_replaced, setup,
+		                                teardown),
+		cmocka_unit_test_setup_teardown(test_r_log_1_not_committed_marker, setup, teardown),
 	};
 
 	sk_log_to_stderr(1);
