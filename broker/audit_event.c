@@ -100,6 +100,24 @@ on_rolled_back(sqlite3 *db)
 		audit_log_break(hooked_log, "cannot mark records of a rolled-back transaction");
 }
 
+/* Commits the transaction of a record the broker appended on its own. Such a record changes
+ * nothing in the store: when only its 'audit_seq' cannot be committed (a full or failing
+ * disk, where such records are denies saying so), the record is still true and in the log,
+ * so it gets no "not committed" marker and the log stays open; the next transaction that
+ * commits moves 'audit_seq' past it. Should the broker stop before that, the start-up
+ * recovery marks it not committed, which for a change-free record says nothing false. */
+static int
+audit_seq_commit(sqlite3 *db)
+{
+	int r = store_commit(db);
+
+	if (r != SK_OK) {
+		txn_first = txn_last = 0;   /* no marker: the record describes no store change */
+		store_rollback(db);
+	}
+	return r;
+}
+
 int
 broker_audit(struct broker_conn *c, const char *event, const char *user, const char *result,
              json_object *extra)
@@ -141,12 +159,10 @@ broker_audit(struct broker_conn *c, const char *event, const char *user, const c
 			txn_last = seq;
 			r = store_audit_seq_set(c->db, seq);
 		}
-		if (own_txn) {
-			if (r == SK_OK)
-				r = store_commit(c->db);
-			if (r != SK_OK)
-				store_rollback(c->db);
-		}
+		if (own_txn && r == SK_OK && audit_seq_commit(c->db) != SK_OK)
+			r = SK_OK;   /* the record stands on its own, see audit_seq_commit */
+		else if (own_txn && r != SK_OK)
+			store_rollback(c->db);
 	}
 	json_object_put(ev);
 	return r == SK_OK ? SK_OK : SK_ERR_AUDIT;
