@@ -25,7 +25,9 @@
 #define SKF_USER_ID_MAX 64      /* CTAP: user handle at most 64 bytes */
 #define SKF_PATH_MAX 256
 
-/* WebAuthn's userVerification requirement, as given on the CLI (--uv) or by the broker. */
+/* WebAuthn's userVerification requirement, as given on the CLI (--uv) or by the broker; also
+ * the values of sekimori.conf's fido2_uv (struct sk_profile) and of SK_K_UV on the wire.
+ * This and enum skf_uv_method are the only definitions: the broker includes this header. */
 enum skf_uv {
 	SKF_UV_DISCOURAGED = 0,
 	SKF_UV_PREFERRED = 1,
@@ -89,6 +91,8 @@ int skf_uv_parse(const char *s, enum skf_uv *out);
 const char *skf_uv_name(enum skf_uv uv);
 /* "none" | "pin" | "builtin": the names the PAM module sends to the broker. */
 const char *skf_uv_method_name(enum skf_uv_method m);
+/* The reverse, for the broker reading SK_K_UV_METHOD; SK_ERR_PROTO for anything else. */
+int skf_uv_method_parse(const char *s, enum skf_uv_method *out);
 /* English, for logs; marked N_() so the PAM module can show _(skf_fail_name(f)) once
  * the fido2 sources are listed in po/POTFILES. */
 const char *skf_fail_name(enum skf_fail f);

@@ -233,6 +233,22 @@ skf_uv_name(enum skf_uv uv)
 	return "discouraged";
 }
 
+int
+skf_uv_method_parse(const char *s, enum skf_uv_method *out)
+{
+	if (s != NULL && strcmp(s, "none") == 0)
+		*out = SKF_UVM_NONE;
+	else if (s != NULL && strcmp(s, "pin") == 0)
+		*out = SKF_UVM_PIN;
+	else if (s != NULL && strcmp(s, "builtin") == 0)
+		*out = SKF_UVM_BUILTIN;
+	else {
+		sk_logerr("unknown user verification method");
+		return SK_ERR_PROTO;
+	}
+	return SK_OK;
+}
+
 const char *
 skf_uv_method_name(enum skf_uv_method m)
 {

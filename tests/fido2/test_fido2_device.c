@@ -354,7 +354,7 @@ verify(struct t *t, const unsigned char cdh[32], const char *rp, bool require_uv
 	int rc;
 
 	memcpy(c.aaguid, t->cred.aaguid, 16);
-	assert_int_equal(fido2_uv_method_parse(skf_uv_method_name(t->ar->uv_method), &r.uv_method),
+	assert_int_equal(skf_uv_method_parse(skf_uv_method_name(t->ar->uv_method), &r.uv_method),
 	                 SK_OK);
 	rc = fido2_verify_assertion(&c, &r, res);
 	if (rc == SK_OK)
