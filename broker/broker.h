@@ -64,6 +64,7 @@ struct auth_txn {
 	unsigned steps[PLAN_MAX];
 	size_t n_steps;
 	int user_known;
+	int decoy;                  /* unknown name or no usable factors: AUTH_FINISH denies */
 	int64_t begun;
 	unsigned char fido2_challenge[BROKER_CHALLENGE_LEN];
 	unsigned char card_challenge[BROKER_CHALLENGE_LEN];

@@ -52,6 +52,7 @@ struct stored {
 	int cose_type;
 	unsigned char aaguid[16];
 	uint32_t count;
+	bool trusted;          /* the attestation chained to a root (broker's "trusted") */
 };
 
 struct ui {
@@ -289,6 +290,7 @@ attest(struct t *t, const unsigned char cdh[32], const char *rp, X509_STORE *sto
 		t->cred.cose_type = t->at->cose_type;
 		memcpy(t->cred.aaguid, t->at->aaguid, 16);
 		t->cred.count = t->at->sign_count;
+		t->cred.trusted = t->at->trusted;
 	}
 	return rc;
 }
@@ -336,6 +338,7 @@ verify(struct t *t, const unsigned char cdh[32], const char *rp, bool require_uv
 		.pubkey = t->cred.pubkey,
 		.pubkey_len = t->cred.pubkey_len,
 		.sign_count = t->cred.count,
+		.chain_verified = t->cred.trusted,
 	};
 	struct fido2_verify_req r = {
 		.rp_id = rp,

@@ -1,0 +1,70 @@
+#include "auth_decoy.h"
+
+#include <string.h>
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <openssl/rand.h>
+
+#include "sk_err.h"
+#include "sk_log.h"
+
+void
+auth_decoy_input(const struct broker *b, int remote, struct plan_input *in)
+{
+	in->has_password = 1;
+	in->has_totp = 1;
+	in->has_fido2 = b->fido2.enabled;
+	in->fido2_inherence = b->fido2.enabled && b->fido2.roots != NULL;
+	/* The common card: JPKI proves possession and, by its PIN, knowledge. */
+	in->card_classes = b->card_trust != NULL ? SK_CLASS_POSSESSION | SK_CLASS_KNOWLEDGE : 0;
+	in->remote = remote;
+}
+
+int
+auth_decoy_bytes(const struct broker *b, const char *label, const char *user,
+                 unsigned char *out, size_t len)
+{
+	static const char prefix[] = "sekimori-decoy-v1";
+	unsigned char msg[sizeof(prefix) + 64 + 1 + SK_USER_MAX + 1], block[EVP_MAX_MD_SIZE];
+	size_t ll = strnlen(label, 64), ul = strnlen(user, SK_USER_MAX), mlen, done = 0;
+	unsigned int blen = 0;
+
+	/* block i = HMAC-SHA-256(seed key, prefix | label | user | i), NUL-separated. */
+	memcpy(msg, prefix, sizeof(prefix));
+	memcpy(msg + sizeof(prefix), label, ll);
+	msg[sizeof(prefix) + ll] = '\0';
+	memcpy(msg + sizeof(prefix) + ll + 1, user, ul);
+	mlen = sizeof(prefix) + ll + 1 + ul;
+	for (unsigned char i = 1; done < len; i++) {
+		size_t take;
+
+		msg[mlen] = i;
+		if (HMAC(EVP_sha256(), b->seed_key, (int)sizeof(b->seed_key), msg, mlen + 1, block,
+		         &blen) == NULL || blen == 0) {
+			sk_logerr("HMAC for a decoy failed");
+			return SK_ERR_CRYPTO;
+		}
+		take = len - done < blen ? len - done : blen;
+		memcpy(out + done, block, take);
+		done += take;
+	}
+	OPENSSL_cleanse(block, sizeof(block));
+	return SK_OK;
+}
+
+int
+auth_decoy_card_begin(struct broker_conn *c, struct sk_msg *reply)
+{
+	int r;
+
+	if (RAND_bytes(c->txn.card_challenge, BROKER_CHALLENGE_LEN) != 1) {
+		sk_logerr("RAND_bytes");
+		return SK_ERR_CRYPTO;
+	}
+	r = sk_msg_put_bytes(reply, SK_K_CARD_CHALLENGE, c->txn.card_challenge, BROKER_CHALLENGE_LEN);
+	if (r == SK_OK)
+		r = sk_msg_put_uint(reply, SK_K_CARD_KIND, SK_CARD_JPKI);
+	return r;
+}
