@@ -489,6 +489,7 @@ test_clone_detected(void **state)
 {
 	char pw[64], key[512];
 	struct skpd d;
+	struct tallies before;
 	json_object *doc;
 
 	(void)state;
@@ -511,13 +512,18 @@ test_clone_detected(void **state)
 	                                          "clone_suspected")));
 	json_object_put(doc);
 
-	/* Even a key that counts properly again is not offered any more. */
+	/* Even a key that counts properly again is not offered any more: clone1 has no usable
+	 * factor left, so it gets the decoy plan an unknown name gets (issue 7 item 6): a
+	 * credential id no key holds. The key is asked silently and never touched; the deny
+	 * is not counted, and the audit says why. */
 	key_set_counter_mode(key, SOFTFIDO_COUNTER_INCREMENT);
 	plug(key);
+	before = key_tallies(key);
 	assert_int_equal(login(&fx, &d, "sk-touch", "clone1", NULL, pw, NULL, NULL), PAM_AUTH_ERR);
-	assert_true(skpd_contains(&d, "not registered for your account"));
-	assert_false(skpd_contains(&d, "? Password: "));
+	assert_true(skpd_contains(&d, "The plugged security key is not registered for this account."));
 	assert_false(skpd_contains(&d, "Touch your security key"));
+	assert_false(skpd_contains(&d, "more failed attempts"));
+	assert_int_equal(key_tallies(key).touches, before.touches);
 	assert_int_equal(audit_auth(&fx, "clone1", "deny", "\"reason\":\"no_factors\""), 1);
 }
 
