@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 
 #include <json-c/json.h>
@@ -64,6 +65,8 @@ static struct sk_fixture fxt;       /* [fido2] timeout = 1, for test_no_touch_ti
 	"deny = 3\nunlock_time = 0\n" \
 	"[profile mixed]\n" \
 	"methods = fido2, password, totp\nfido2_uv = discouraged\ntotp_window = 2\n" \
+	"[profile bio]\n" \
+	"classes = possession, inherence\nmethods = fido2, password\nfido2_uv = required\n" \
 	"[fido2]\n" \
 	"rp_id = sekimori.test\n" \
 	"attestation_roots = %s/ca.pem\n" \
@@ -237,6 +240,7 @@ start_broker(struct sk_fixture *f, int timeout_s)
 	char profiles[4096], args[1024];
 	static const char *const services[][2] = {
 		{ "sk-touch", "touch" }, { "sk-fido", "fido" }, { "sk-mixed", "mixed" },
+		{ "sk-bio", "bio" },
 	};
 
 	assert_true(snprintf(profiles, sizeof(profiles), PROFILES_FMT, kdir, timeout_s) <
@@ -479,6 +483,114 @@ test_bio_key_inherence(void **state)
 	assert_int_equal(after.builtin_uvs, before.builtin_uvs + 1);
 	assert_int_equal(after.pin_tokens, before.pin_tokens);
 	assert_int_equal(audit_auth(&fx, "bio1", "allow", "\"classes\":\"possession,inherence\""), 1);
+}
+
+/* R-MFA-1 (issue 7 item 7): a profile that requires inherence (classes = possession,
+ * inherence) logs in the owner of a fingerprint key of an allow-listed model, whose
+ * attestation chained to the root: the planner counts on the sensor, and only the sensor's
+ * answer satisfies the profile. A PIN-only key cannot: nothing can be planned for its
+ * owner, who is answered like an unknown name (no_factors in the audit). */
+static void
+test_r_mfa_1_inherence_profile_bio_login(void **state)
+{
+	char pw[64], pw2[64], key[512], pinkey[512];
+	struct skpd d;
+	struct tallies before, after;
+
+	(void)state;
+	skfx_add_user(&fx, "bio2", "bio", pw, sizeof(pw));
+	make_key("bio2", KEY_BIO, key, sizeof(key));
+	enroll_ok(&fx, "bio2", key, "--uv required", NULL);
+	before = key_tallies(key);
+	plug(key);
+	assert_int_equal(login(&fx, &d, "sk-bio", "bio2", NULL, NULL, NULL, NULL), PAM_SUCCESS);
+	assert_true(skpd_contains(&d, "i Touch the fingerprint sensor of your security key."));
+	assert_false(skpd_contains(&d, "not registered"));
+	after = key_tallies(key);
+	assert_int_equal(after.builtin_uvs, before.builtin_uvs + 1);
+	assert_int_equal(after.pin_tokens, before.pin_tokens);
+	assert_int_equal(audit_auth(&fx, "bio2", "allow", "\"classes\":\"possession,inherence\""),
+	                 1);
+	assert_int_equal(audit_auth(&fx, "bio2", "allow", "\"profile\":\"bio\""), 1);
+
+	skfx_add_user(&fx, "bio3", "bio", pw2, sizeof(pw2));
+	make_key("bio3", KEY_PIN, pinkey, sizeof(pinkey));
+	enroll_ok(&fx, "bio3", pinkey, "--uv required", PIN_GOOD "\n");
+	plug(pinkey);
+	assert_int_equal(login(&fx, &d, "sk-bio", "bio3", NULL, pw2, PIN_GOOD, NULL), PAM_AUTH_ERR);
+	assert_false(skpd_contains(&d, "Security key PIN"));
+	assert_int_equal(audit_auth(&fx, "bio3", "deny", "\"reason\":\"no_factors\""), 1);
+	assert_int_equal(audit_auth(&fx, "bio3", "allow", (const char *)NULL), 0);
+}
+
+/* Runs sekimorid on a configuration text; returns its exit status, its stderr in out. */
+static int
+broker_on(const char *conf_text, char *out, size_t outsz)
+{
+	char dir[256], path[400], cmd[1024];
+	FILE *p;
+	size_t n;
+	int st;
+
+	sk_test_mkdtemp(dir, sizeof(dir));
+	sk_test_write_file(dir, "sekimori.conf", conf_text, path, sizeof(path));
+	/* A broker that accepted the file would run on: timeout ends it (exit 124). */
+	snprintf(cmd, sizeof(cmd), "timeout 20 '%s' -c '%s' -f 2>&1 </dev/null",
+	         getenv("SK_SEKIMORID"), path);
+	assert_non_null(p = popen(cmd, "r"));
+	n = fread(out, 1, outsz - 1, p);
+	out[n] = '\0';
+	st = pclose(p);
+	sk_test_rmtree(dir);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+/* Seven lines of [broker] that keep a broker that did start inside its temporary folder. */
+#define HDR "[broker]\nsocket = sekimorid.sock\nstore = sekimori.db\naudit_log = audit.jsonl\n" \
+	"audit_anchor = audit.anchor\nkey_dir = keys\ndefault_profile = p\n"
+
+/* R-MFA-1 (issue 7 item 8): inherence rests on a verified attestation chain. A
+ * configuration that grants inherence without attestation_roots (the default), or a
+ * profile that requires inherence it can never get, stops the broker at start with the
+ * file and line. Nothing is started: no socket, no store. */
+static void
+test_r_mfa_1_inherence_without_roots_refused(void **state)
+{
+	static const char *const bad[][2] = {
+		{ HDR
+		  "[profile p]\nmethods = password, fido2\n"
+		  "[fido2]\nrp_id = sekimori.test\n"
+		  "inherence_aaguids = " AAGUID_BIO "\n",
+		  "sekimori.conf:12: [fido2] inherence_aaguids needs attestation_roots" },
+		{ HDR
+		  "[profile p]\nclasses = possession, inherence\nmethods = fido2, password\n"
+		  "fido2_uv = required\n"
+		  "[fido2]\nrp_id = sekimori.test\n",
+		  "sekimori.conf:8: profile 'p' requires inherence, which needs [fido2] rp_id and "
+		  "attestation_roots" },
+		{ HDR
+		  "[profile p]\nmethods = password, totp\n"
+		  "[profile q]\nmin_classes = 3\nmethods = password, fido2, totp\n"
+		  "fido2_uv = required\n"
+		  "[fido2]\nrp_id = sekimori.test\nattestation_roots = /nonexistent/roots.pem\n",
+		  "sekimori.conf:10: profile 'q' requires inherence, but [fido2] inherence_aaguids "
+		  "names no model" },
+		{ HDR
+		  "[profile p]\nclasses = possession, inherence\nmethods = fido2, password\n"
+		  "[fido2]\nrp_id = sekimori.test\nattestation_roots = /nonexistent/roots.pem\n"
+		  "inherence_aaguids = " AAGUID_BIO "\n",
+		  "sekimori.conf:8: profile 'p' requires inherence, which only a key's built-in "
+		  "verification proves: set fido2_uv = required" },
+	};
+	char out[4096];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		assert_int_equal(broker_on(bad[i][0], out, sizeof(out)), 1);
+		if (strstr(out, bad[i][1]) == NULL)
+			fail_msg("case %zu: expected \"%s\" in:\n%s", i, bad[i][1], out);
+		assert_non_null(strstr(out, "configuration refused: "));
+	}
 }
 
 /* R-LOG-5, R-LOGIN-1: a counter that goes backwards means a cloned key. The login is denied
@@ -736,6 +848,8 @@ main(void)
 		cmocka_unit_test_teardown(test_touch_key_and_password, unplug),
 		cmocka_unit_test_teardown(test_pin_key_two_classes, unplug),
 		cmocka_unit_test_teardown(test_bio_key_inherence, unplug),
+		cmocka_unit_test_teardown(test_r_mfa_1_inherence_profile_bio_login, unplug),
+		cmocka_unit_test(test_r_mfa_1_inherence_without_roots_refused),
 		cmocka_unit_test_teardown(test_clone_detected, unplug),
 		cmocka_unit_test_teardown(test_uv_required_without_uv, unplug),
 		cmocka_unit_test_teardown(test_enrol_refused, unplug),
