@@ -1124,6 +1124,112 @@ test_assert_pin_blocked(void **state)
 	assert_int_equal(t->ui.pin_calls, 0);
 }
 
+/* Issue 7 item 11: like a card, a key's last PIN try is never spent at a login. With one
+ * try left the PIN is not asked for at all; with two it is, and a wrong one leaves one. */
+static void
+test_r_login_1_fido2_last_pin_try_kept(void **state)
+{
+	struct t *t = *state;
+	struct softfido_opts o;
+	unsigned char cdh[32];
+
+	opts_pin(&o);
+	plug(t, 0, "softfido:pin", &o);
+	enroll_ok(t, SKF_UV_REQUIRED);
+	softfido_set_pin_retries(t->sf[0], 1);
+	t->ui.pin_calls = 0;
+	assert_int_equal(assert_run(t, RP, SKF_UV_REQUIRED, TIMEOUT_MS, cdh), SK_ERR_DENIED);
+	assert_int_equal(t->ar->fail, SKF_FAIL_PIN_LAST_TRY);
+	assert_int_equal(t->ui.pin_calls, 0);
+	assert_int_equal(softfido_pin_retries(t->sf[0]), 1);
+	/* two left: asked, shown the count, and a wrong PIN leaves the last one alone */
+	softfido_set_pin_retries(t->sf[0], 2);
+	t->ui.pin = "000000";
+	assert_int_equal(assert_run(t, RP, SKF_UV_REQUIRED, TIMEOUT_MS, cdh), SK_ERR_DENIED);
+	assert_int_equal(t->ui.pin_calls, 1);
+	assert_int_equal(t->ui.last_retries, 2);
+	assert_int_equal(t->ar->fail, SKF_FAIL_PIN_INVALID);
+	assert_int_equal(softfido_pin_retries(t->sf[0]), 1);
+	t->ui.pin = PIN_GOOD;
+	assert_int_equal(assert_run(t, RP, SKF_UV_REQUIRED, TIMEOUT_MS, cdh), SK_ERR_DENIED);
+	assert_int_equal(t->ar->fail, SKF_FAIL_PIN_LAST_TRY);
+	assert_int_equal(t->ui.pin_calls, 1);
+	assert_int_equal(softfido_pin_retries(t->sf[0]), 1);
+}
+
+/* Issue 7 item 11: three wrong PINs in a row and the key takes no PIN until it is removed
+ * and re-inserted (CTAP2_ERR_PIN_AUTH_BLOCKED); that is what the person is told, not that
+ * the PIN is blocked. No try is used meanwhile; after the power cycle the right PIN works. */
+static void
+test_r_login_1_fido2_three_wrong_pins_power_cycle(void **state)
+{
+	struct t *t = *state;
+	struct softfido_opts o;
+	unsigned char cdh[32];
+
+	opts_pin(&o);
+	plug(t, 0, "softfido:pin", &o);
+	enroll_ok(t, SKF_UV_REQUIRED);
+	t->ui.pin = "000000";
+	for (int i = 0; i < 2; i++) {
+		assert_int_equal(assert_run(t, RP, SKF_UV_REQUIRED, TIMEOUT_MS, cdh), SK_ERR_DENIED);
+		assert_int_equal(t->ar->fail, SKF_FAIL_PIN_INVALID);
+	}
+	assert_int_equal(assert_run(t, RP, SKF_UV_REQUIRED, TIMEOUT_MS, cdh), SK_ERR_DENIED);
+	assert_int_equal(t->ar->fail, SKF_FAIL_PIN_POWER_CYCLE);
+	assert_int_equal(softfido_pin_retries(t->sf[0]), 5);
+	t->ui.pin = PIN_GOOD;
+	assert_int_equal(assert_run(t, RP, SKF_UV_REQUIRED, TIMEOUT_MS, cdh), SK_ERR_DENIED);
+	assert_int_equal(t->ar->fail, SKF_FAIL_PIN_POWER_CYCLE);
+	assert_int_equal(softfido_pin_retries(t->sf[0]), 5);
+	assert_int_equal(softfido_power_cycle(t->sf[0]), SK_OK);
+	assert_int_equal(assert_run(t, RP, SKF_UV_REQUIRED, TIMEOUT_MS, cdh), SK_OK);
+	assert_int_equal(softfido_pin_retries(t->sf[0]), 8);
+}
+
+/* Issue 7 item 11: the sensor's last try is not spent either (CTAP 2.1 getUVRetries). With
+ * one left the key's PIN is used instead, which also restores the sensor's tries; a key
+ * without a PIN is not used at all. */
+static void
+test_r_login_1_fido2_last_uv_try_kept(void **state)
+{
+	struct t *t = *state;
+	struct softfido_opts o;
+	unsigned builtin;
+	unsigned char cdh[32];
+
+	opts_bio(&o);
+	plug(t, 0, "softfido:bio", &o);
+	enroll_ok(t, SKF_UV_REQUIRED);
+	softfido_set_uv_retries(t->sf[0], 1);
+	builtin = softfido_builtin_uvs(t->sf[0]);
+	t->ui.pin_calls = 0;
+	assert_int_equal(assert_run(t, RP, SKF_UV_REQUIRED, TIMEOUT_MS, cdh), SK_OK);
+	assert_int_equal(t->ar->uv_method, SKF_UVM_PIN);
+	assert_int_equal(t->ui.pin_calls, 1);
+	assert_int_equal(softfido_builtin_uvs(t->sf[0]), builtin);
+	assert_int_equal(softfido_uv_retries(t->sf[0]), 5);
+	/* with tries left, the sensor is used */
+	assert_int_equal(assert_run(t, RP, SKF_UV_REQUIRED, TIMEOUT_MS, cdh), SK_OK);
+	assert_int_equal(t->ar->uv_method, SKF_UVM_BUILTIN);
+
+	/* a sensor key without a PIN */
+	opts_bio(&o);
+	o.client_pin = false;
+	o.pin = NULL;
+	memset(&t->cred, 0, sizeof(t->cred));
+	skf_devlist_close(&t->l);
+	skf_devlist_init(&t->l);
+	plug(t, 1, "softfido:bio-nopin", &o);
+	enroll_ok(t, SKF_UV_REQUIRED);
+	softfido_set_uv_retries(t->sf[1], 1);
+	builtin = softfido_builtin_uvs(t->sf[1]);
+	assert_int_equal(assert_run(t, RP, SKF_UV_REQUIRED, TIMEOUT_MS, cdh), SK_ERR_DENIED);
+	assert_int_equal(t->ar->fail, SKF_FAIL_UV_LAST_TRY);
+	assert_int_equal(softfido_builtin_uvs(t->sf[1]), builtin);
+	assert_int_equal(softfido_uv_retries(t->sf[1]), 1);
+}
+
 /* Several keys plugged in: the one holding the credential is found and used; the others
  * are never asked for a touch. */
 static void
@@ -1301,6 +1407,9 @@ main(void)
 		T(test_assert_timeout),
 		T(test_assert_wrong_pin),
 		T(test_assert_pin_blocked),
+		T(test_r_login_1_fido2_last_pin_try_kept),
+		T(test_r_login_1_fido2_three_wrong_pins_power_cycle),
+		T(test_r_login_1_fido2_last_uv_try_kept),
 		T(test_assert_several_keys),
 		T(test_assert_no_key),
 		T(test_assert_bad_requests),

@@ -12,14 +12,32 @@
 #define SUB_GET_RETRIES 1
 #define SUB_GET_KEY_AGREEMENT 2
 #define SUB_GET_PIN_TOKEN 5
+#define SUB_GET_UV_RETRIES 7
 #define CTAP2_ERR_INVALID_SUBCOMMAND 0x3e
 
+/* getPINRetries: pinRetries (0x03) and CTAP 2.1's powerCycleState (0x04). */
 static void
 get_retries(struct softfido *sf)
 {
+	cbor_item_t *m = cbor_new_definite_map(2);
+
+	if (!sf_put(m, cbor_build_uint8(3), cbor_build_uint8((uint8_t)sf->pin_retries)) ||
+	    !sf_put(m, cbor_build_uint8(4), cbor_build_bool(sf->pin_fails_in_row >= 3))) {
+		if (m != NULL)
+			cbor_decref(&m);
+		sf_reply_status(sf, FIDO_ERR_ERR_OTHER);
+		return;
+	}
+	(void)sf_reply_cbor(sf, m);
+}
+
+/* getUVRetries (CTAP 2.1): uvRetries (0x05), for keys with built-in verification. */
+static void
+get_uv_retries(struct softfido *sf)
+{
 	cbor_item_t *m = cbor_new_definite_map(1);
 
-	if (!sf_put(m, cbor_build_uint8(3), cbor_build_uint8((uint8_t)sf->pin_retries))) {
+	if (!sf_put(m, cbor_build_uint8(5), cbor_build_uint8((uint8_t)sf->uv_retries))) {
 		if (m != NULL)
 			cbor_decref(&m);
 		sf_reply_status(sf, FIDO_ERR_ERR_OTHER);
@@ -106,6 +124,7 @@ get_pin_token(struct softfido *sf, const cbor_item_t *req)
 	}
 	sf->pin_retries = SF_PIN_RETRIES;
 	sf->pin_fails_in_row = 0;
+	sf->uv_retries = SF_UV_RETRIES;   /* a right PIN unblocks the sensor too */
 	if (sf_aes256cbc(shared, 1, sf->pin_token, sizeof(sf->pin_token), token_enc) != SK_OK ||
 	    (m = cbor_new_definite_map(1)) == NULL) {
 		OPENSSL_cleanse(shared, sizeof(shared));
@@ -127,12 +146,23 @@ sf_cmd_client_pin(struct softfido *sf, const cbor_item_t *req)
 {
 	int64_t proto, sub;
 
-	if (!sf->o.client_pin) {
+	if (!sf->o.client_pin && !sf->o.builtin_uv) {
 		sf_reply_status(sf, FIDO_ERR_INVALID_COMMAND);
 		return;
 	}
 	if (!sf_int(sf_map_uint(req, 1), &proto) || !sf_int(sf_map_uint(req, 2), &sub)) {
 		sf_reply_status(sf, FIDO_ERR_MISSING_PARAMETER);
+		return;
+	}
+	if (sub == SUB_GET_UV_RETRIES) {
+		if (sf->o.builtin_uv)
+			get_uv_retries(sf);
+		else
+			sf_reply_status(sf, CTAP2_ERR_INVALID_SUBCOMMAND);
+		return;
+	}
+	if (!sf->o.client_pin) {
+		sf_reply_status(sf, FIDO_ERR_INVALID_COMMAND);
 		return;
 	}
 	if (proto != 1) {
