@@ -65,6 +65,8 @@ static struct sk_fixture fxt;       /* [fido2] timeout = 1, for test_no_touch_ti
 	"deny = 3\nunlock_time = 0\n" \
 	"[profile mixed]\n" \
 	"methods = fido2, password, totp\nfido2_uv = discouraged\ntotp_window = 2\n" \
+	"[profile pinp]\n" \
+	"methods = fido2, password\nfido2_uv = required\ndeny = 10\n" \
 	"[profile bio]\n" \
 	"classes = possession, inherence\nmethods = fido2, password\nfido2_uv = required\n" \
 	"[fido2]\n" \
@@ -149,6 +151,37 @@ key_set_never_touched(const char *file, bool on)
 	struct softfido *sf = open_key(file);
 
 	softfido_set_never_touched(sf, on);
+	assert_int_equal(softfido_save(sf, file), SK_OK);
+	softfido_free(sf);
+}
+
+static void
+key_set_pin_retries(const char *file, int retries)
+{
+	struct softfido *sf = open_key(file);
+
+	softfido_set_pin_retries(sf, retries);
+	assert_int_equal(softfido_save(sf, file), SK_OK);
+	softfido_free(sf);
+}
+
+static int
+key_pin_retries(const char *file)
+{
+	struct softfido *sf = open_key(file);
+	int n = softfido_pin_retries(sf);
+
+	softfido_free(sf);
+	return n;
+}
+
+/* The key is removed and inserted again. */
+static void
+key_replug(const char *file)
+{
+	struct softfido *sf = open_key(file);
+
+	assert_int_equal(softfido_power_cycle(sf), SK_OK);
 	assert_int_equal(softfido_save(sf, file), SK_OK);
 	softfido_free(sf);
 }
@@ -240,7 +273,7 @@ start_broker(struct sk_fixture *f, int timeout_s)
 	char profiles[4096], args[1024];
 	static const char *const services[][2] = {
 		{ "sk-touch", "touch" }, { "sk-fido", "fido" }, { "sk-mixed", "mixed" },
-		{ "sk-bio", "bio" },
+		{ "sk-bio", "bio" }, { "sk-pin", "pinp" },
 	};
 
 	assert_true(snprintf(profiles, sizeof(profiles), PROFILES_FMT, kdir, timeout_s) <
@@ -593,6 +626,52 @@ test_r_mfa_1_inherence_without_roots_refused(void **state)
 	}
 }
 
+/* Issue 7 item 11: a key's PIN tries are protected as a card's are. With one try left no
+ * PIN is asked and the person is told why; three wrong PINs in a row (the key stays plugged
+ * in between the logins) and the key takes no PIN until it is re-inserted, which is what
+ * the person is told, not that the PIN is blocked. No try is spent while it waits. */
+static void
+test_r_login_1_fido2_pin_tries_protected(void **state)
+{
+	char pw[64], key[512];
+	struct skpd d;
+
+	(void)state;
+	skfx_add_user(&fx, "tries1", "pinp", pw, sizeof(pw));
+	make_key("tries1", KEY_PIN, key, sizeof(key));
+	enroll_ok(&fx, "tries1", key, "--uv required", PIN_GOOD "\n");
+	plug(key);
+	for (int i = 0; i < 2; i++) {
+		assert_int_equal(login(&fx, &d, "sk-pin", "tries1", NULL, PIN_WRONG, NULL, NULL),
+		                 PAM_AUTH_ERR);
+		assert_true(skpd_contains(&d, "! The security key PIN is wrong."));
+	}
+	assert_int_equal(login(&fx, &d, "sk-pin", "tries1", NULL, PIN_WRONG, NULL, NULL),
+	                 PAM_AUTH_ERR);
+	assert_true(skpd_contains(&d, "! The security key PIN was wrong three times in a row. "
+	                              "Remove the key, insert it again and try once more."));
+	assert_false(skpd_contains(&d, "blocked"));
+	assert_int_equal(key_pin_retries(key), 5);
+	/* still plugged in: even the right PIN is refused by the key, and costs no try */
+	assert_int_equal(login(&fx, &d, "sk-pin", "tries1", NULL, PIN_GOOD, NULL, NULL),
+	                 PAM_AUTH_ERR);
+	assert_true(skpd_contains(&d, "Remove the key, insert it again"));
+	assert_int_equal(key_pin_retries(key), 5);
+	key_replug(key);
+	assert_int_equal(login(&fx, &d, "sk-pin", "tries1", NULL, PIN_GOOD, NULL, NULL),
+	                 PAM_SUCCESS);
+	assert_int_equal(key_pin_retries(key), 8);
+
+	/* The last try is kept: not asked for. */
+	key_set_pin_retries(key, 1);
+	assert_int_equal(login(&fx, &d, "sk-pin", "tries1", NULL, PIN_GOOD, NULL, NULL),
+	                 PAM_AUTH_ERR);
+	assert_false(skpd_contains(&d, "Security key PIN"));
+	assert_true(skpd_contains(&d, "! Only one PIN attempt is left on this security key"));
+	assert_int_equal(key_pin_retries(key), 1);
+	assert_int_equal(audit_auth(&fx, "tries1", "deny", "\"reason\":\"fido2_no_evidence\""), 5);
+}
+
 /* R-LOG-5, R-LOGIN-1: a counter that goes backwards means a cloned key. The login is denied
  * and counted, the audit keeps the evidence, the credential is flagged and no longer
  * offered: with only the password left, the touch profile cannot reach two classes. */
@@ -850,6 +929,7 @@ main(void)
 		cmocka_unit_test_teardown(test_bio_key_inherence, unplug),
 		cmocka_unit_test_teardown(test_r_mfa_1_inherence_profile_bio_login, unplug),
 		cmocka_unit_test(test_r_mfa_1_inherence_without_roots_refused),
+		cmocka_unit_test_teardown(test_r_login_1_fido2_pin_tries_protected, unplug),
 		cmocka_unit_test_teardown(test_clone_detected, unplug),
 		cmocka_unit_test_teardown(test_uv_required_without_uv, unplug),
 		cmocka_unit_test_teardown(test_enrol_refused, unplug),
