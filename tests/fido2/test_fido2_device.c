@@ -1228,6 +1228,16 @@ test_r_login_1_fido2_last_uv_try_kept(void **state)
 	assert_int_equal(t->ar->fail, SKF_FAIL_UV_LAST_TRY);
 	assert_int_equal(softfido_builtin_uvs(t->sf[1]), builtin);
 	assert_int_equal(softfido_uv_retries(t->sf[1]), 1);
+
+	/* enrolment keeps it too */
+	skf_devlist_close(&t->l);
+	skf_devlist_init(&t->l);
+	plug(t, 2, "softfido:bio-nopin-2", &o);
+	softfido_set_uv_retries(t->sf[2], 1);
+	assert_int_equal(enroll(t, SKF_UV_REQUIRED, false, cdh), SK_ERR_DENIED);
+	assert_int_equal(t->er->fail, SKF_FAIL_UV_LAST_TRY);
+	assert_int_equal(softfido_builtin_uvs(t->sf[2]), 0);
+	assert_int_equal(softfido_uv_retries(t->sf[2]), 1);
 }
 
 /* Several keys plugged in: the one holding the credential is found and used; the others
