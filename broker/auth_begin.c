@@ -113,6 +113,9 @@ auth_begin(struct broker_conn *c, const struct sk_msg *req, struct sk_msg *reply
 		/* An unknown name and a user without the factors get the same decoy plan and are
 		 * denied at AUTH_FINISH after the same work: names cannot be probed (auth_decoy.h). */
 		t->decoy = 1;
+		/* The line's profile alone, as for an unknown name: the user's own profile (its
+		 * message, a stricter UV) would tell that the name exists. */
+		request_effective_profile(c->b, lc.line, NULL, &t->profile);
 		auth_decoy_input(c->b, in.remote, &in);
 		if (plan_build(&in, t->steps, PLAN_MAX, &t->n_steps, &classes) != SK_OK) {
 			/* Nothing this broker offers satisfies the profile: every name hears so. */

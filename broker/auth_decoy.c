@@ -7,6 +7,7 @@
 #include <openssl/hmac.h>
 #include <openssl/rand.h>
 
+#include "fido2_verify.h"
 #include "sk_err.h"
 #include "sk_log.h"
 
@@ -16,7 +17,9 @@ auth_decoy_input(const struct broker *b, int remote, struct plan_input *in)
 	in->has_password = 1;
 	in->has_totp = 1;
 	in->has_fido2 = b->fido2.enabled;
-	in->fido2_inherence = b->fido2.enabled && b->fido2.roots != NULL;
+	in->fido2_inherence = b->fido2.enabled && b->fido2.roots != NULL &&
+	                      b->fido2.inherence != NULL &&
+	                      ((const struct fido2_aaguid_list *)b->fido2.inherence)->n > 0;
 	/* The common card: JPKI proves possession and, by its PIN, knowledge. */
 	in->card_classes = b->card_trust != NULL ? SK_CLASS_POSSESSION | SK_CLASS_KNOWLEDGE : 0;
 	in->remote = remote;

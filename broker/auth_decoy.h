@@ -1,6 +1,7 @@
 /* What AUTH_BEGIN answers when the account cannot log in: an unknown user, or a known one
- * without the factors the profile needs. Both get the same plan, a user with every factor
- * the broker offers would get, and AUTH_FINISH denies both after the same work, so the
+ * without the factors the profile needs. Both get the same plan, the one a user with every
+ * factor the broker offers would get under the PAM line's profile alone (the user's own
+ * profile is not looked at), and AUTH_FINISH denies both after the same work, so the
  * answer and its timing do not tell whether a name exists (R-LOGIN-1). The audit record
  * says the truth (unknown_user or no_factors).
  *

@@ -35,6 +35,8 @@ static const char profiles_fmt[] =
 	"classes = knowledge, possession\nmethods = password, totp\n"
 	"[profile cardp]\n"
 	"classes = knowledge, possession\nmethods = password, card\n"
+	"[profile priv]\n"
+	"classes = knowledge, possession\nmethods = password, fido2\nfido2_uv = required\n"
 	"[profile keyp]\n"
 	"classes = knowledge, possession\nmethods = password, fido2\nfido2_uv = discouraged\n"
 	"[fido2]\n"
@@ -66,6 +68,7 @@ group_setup(void **state)
 	skfx_add_user(&fx, "plain-totp", "mynumber", pw, sizeof(pw));
 	skfx_add_user(&fx, "plain-card", "cardp", pw, sizeof(pw));
 	skfx_add_user(&fx, "plain-key", "keyp", pw, sizeof(pw));
+	skfx_add_user(&fx, "plain-priv", "priv", pw, sizeof(pw));
 	return 0;
 }
 
@@ -90,6 +93,7 @@ struct shape {
 	int has_card_challenge;
 	uint64_t card_kind;
 	uint64_t uv;
+	char banner[2048];
 };
 
 static void
@@ -114,6 +118,7 @@ read_shape(const struct sk_msg *m, struct shape *s)
 	                                         &len) == SK_OK && len == 32;
 	(void)sk_msg_get_uint(m, SK_K_CARD_KIND, &s->card_kind);
 	(void)sk_msg_get_uint(m, SK_K_UV, &s->uv);
+	(void)sk_msg_get_text_opt(m, SK_K_BANNER, s->banner, sizeof(s->banner));
 }
 
 struct attempt {
@@ -175,6 +180,7 @@ same_answer(const struct attempt *u, const struct attempt *k)
 	assert_int_equal(u->begin.has_card_challenge, k->begin.has_card_challenge);
 	assert_int_equal(u->begin.card_kind, k->begin.card_kind);
 	assert_int_equal(u->begin.uv, k->begin.uv);
+	assert_string_equal(u->begin.banner, k->begin.banner);
 	assert_int_equal(u->finish_status, k->finish_status);
 	assert_int_equal(u->finish_has_remaining, k->finish_has_remaining);
 }
@@ -286,6 +292,22 @@ test_r_login_1_probe_key_profile(void **state)
 	            memcmp(a.begin.cred_id, b.begin.cred_id, a.begin.cred_id_len) != 0);
 }
 
+/* A user whose own profile is stricter than the line's (a privileged ID that demands key
+ * PINs) is answered with the line's profile alone, as an unknown name is: the UV the
+ * FIDO2 step asks for does not show the user's own profile. */
+static void
+test_r_login_1_probe_own_profile_hidden(void **state)
+{
+	struct attempt u, k;
+
+	(void)state;
+	attempt("nosuch-priv", "keyp", &u);
+	attempt("plain-priv", "keyp", &k);
+	assert_int_equal(k.begin.status, SK_ST_OK);
+	assert_int_equal(k.begin.uv, 0);   /* keyp: fido2_uv = discouraged */
+	same_answer(&u, &k);
+}
+
 /* A known user without the factor is not counted nor locked: a lock would be answered at
  * AUTH_BEGIN, which an unknown name never gets (default deny = 5 here). */
 static void
@@ -309,6 +331,7 @@ main(void)
 		cmocka_unit_test(test_r_login_1_probe_totp_profile),
 		cmocka_unit_test(test_r_login_1_probe_card_profile),
 		cmocka_unit_test(test_r_login_1_probe_key_profile),
+		cmocka_unit_test(test_r_login_1_probe_own_profile_hidden),
 		cmocka_unit_test(test_r_login_1_no_factor_user_never_locks),
 	};
 
