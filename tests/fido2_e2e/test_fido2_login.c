@@ -746,11 +746,15 @@ test_uv_required_without_uv(void **state)
 	doc = list_keys(&fx, "nouv1");
 	assert_int_equal(json_object_array_length(doc), 0);
 	json_object_put(doc);
-	/* So nothing can be planned for the profile, and no login is attempted. */
+	/* So nothing can be planned for the profile: nouv1 gets the decoy plan an unknown name
+	 * gets (a credential id no key holds), is denied without a count, and the audit says
+	 * no_factors. */
 	plug(key);
 	assert_int_equal(login(&fx, &d, "sk-fido", "nouv1", NULL, pw, NULL, NULL), PAM_AUTH_ERR);
-	assert_true(skpd_contains(&d, "not registered"));
+	assert_true(skpd_contains(&d, "The plugged security key is not registered for this account."));
 	assert_false(skpd_contains(&d, "Security key PIN"));
+	assert_false(skpd_contains(&d, "more failed attempts"));
+	assert_int_equal(audit_auth(&fx, "nouv1", "deny", "\"reason\":\"no_factors\""), 1);
 }
 
 /* R-LOG-1: enrolment policy. A model not on allowed_aaguids, and an attestation from a CA
