@@ -89,7 +89,8 @@ auth_begin(struct broker_conn *c, const struct sk_msg *req, struct sk_msg *reply
 	request_effective_profile(c->b, lc.line, t->user_known ? &u : NULL, &t->profile);
 	in.profile = &t->profile;
 	in.remote = lc.rhost[0] != '\0';
-	if (in.remote && !t->profile.allow_remote) {
+	if (in.remote && !lc.line->allow_remote) {
+		/* The line's own rule: every name is refused alike. */
 		if (broker_audit(c, "auth", lc.user, "deny", login_fields(&lc, "remote_not_allowed")))
 			return SK_ERR_AUDIT;
 		return reply_status(reply, SK_ST_DENIED);
@@ -109,9 +110,16 @@ auth_begin(struct broker_conn *c, const struct sk_msg *req, struct sk_msg *reply
 	if ((r = user_factors(c, t->user_known ? u.id : -1, t->user_known ? &u : NULL, &in)) !=
 	    SK_OK)
 		return r;
-	if (!t->user_known || plan_build(&in, t->steps, PLAN_MAX, &t->n_steps, &classes) != SK_OK) {
-		/* An unknown name and a user without the factors get the same decoy plan and are
-		 * denied at AUTH_FINISH after the same work: names cannot be probed (auth_decoy.h). */
+	/* An unknown name, a user without the factors and a user whose own profile forbids
+	 * remote logins get the same decoy plan and are denied at AUTH_FINISH after the same
+	 * work: names cannot be probed (auth_decoy.h). */
+	if (!t->user_known)
+		t->decoy_reason = "unknown_user";
+	else if (in.remote && !t->profile.allow_remote)
+		t->decoy_reason = "remote_not_allowed";
+	else if (plan_build(&in, t->steps, PLAN_MAX, &t->n_steps, &classes) != SK_OK)
+		t->decoy_reason = "no_factors";
+	if (t->decoy_reason != NULL) {
 		t->decoy = 1;
 		/* The line's profile alone, as for an unknown name: the user's own profile (its
 		 * message, a stricter UV) would tell that the name exists. */
@@ -119,8 +127,7 @@ auth_begin(struct broker_conn *c, const struct sk_msg *req, struct sk_msg *reply
 		auth_decoy_input(c->b, in.remote, &in);
 		if (plan_build(&in, t->steps, PLAN_MAX, &t->n_steps, &classes) != SK_OK) {
 			/* Nothing this broker offers satisfies the profile: every name hears so. */
-			if (broker_audit(c, "auth", lc.user, "deny", login_fields(&lc, t->user_known ?
-			                 "no_factors" : "unknown_user")))
+			if (broker_audit(c, "auth", lc.user, "deny", login_fields(&lc, t->decoy_reason)))
 				return SK_ERR_AUDIT;
 			return reply_status(reply, SK_ST_NO_FACTORS);
 		}

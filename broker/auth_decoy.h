@@ -1,5 +1,6 @@
-/* What AUTH_BEGIN answers when the account cannot log in: an unknown user, or a known one
- * without the factors the profile needs. Both get the same plan, the one a user with every
+/* What AUTH_BEGIN answers when the account cannot log in: an unknown user, a known one
+ * without the factors the profile needs, or one whose own profile forbids this remote
+ * login. Both get the same plan, the one a user with every
  * factor the broker offers would get under the PAM line's profile alone (the user's own
  * profile is not looked at), and AUTH_FINISH denies both after the same work, so the
  * answer and its timing do not tell whether a name exists (R-LOGIN-1). The audit record

@@ -261,8 +261,8 @@ auth_finish(struct broker_conn *c, const struct sk_msg *req, struct sk_msg *repl
 		pthread_once(&dummy_once, make_dummy_hash);
 		(void)password_verify(ev.password[0] ? ev.password : "x", dummy_hash);
 		r = broker_audit(c, "auth", t->user, "deny", audit_field(audit_field(NULL,
-		                 "service", t->service), "reason", t->decoy && t->user_known ?
-		                 "no_factors" : "unknown_user"));
+		                 "service", t->service), "reason", t->decoy ? t->decoy_reason :
+		                 "unknown_user"));
 		if (r == SK_OK)
 			r = reply_status(reply, SK_ST_DENIED);
 	}

@@ -37,6 +37,8 @@ static const char profiles_fmt[] =
 	"classes = knowledge, possession\nmethods = password, card\n"
 	"[profile priv]\n"
 	"classes = knowledge, possession\nmethods = password, fido2\nfido2_uv = required\n"
+	"[profile local]\n"
+	"classes = knowledge, possession\nmethods = password, totp\nremote = no\n"
 	"[profile keyp]\n"
 	"classes = knowledge, possession\nmethods = password, fido2\nfido2_uv = discouraged\n"
 	"[fido2]\n"
@@ -48,7 +50,7 @@ static const char profiles_fmt[] =
 static int
 group_setup(void **state)
 {
-	char pem[300], profiles[2048], pw[64];
+	char pem[300], profiles[2048], pw[64], seed[64];
 	X509 *ca = NULL;
 	EVP_PKEY *key = NULL;
 
@@ -69,6 +71,8 @@ group_setup(void **state)
 	skfx_add_user(&fx, "plain-card", "cardp", pw, sizeof(pw));
 	skfx_add_user(&fx, "plain-key", "keyp", pw, sizeof(pw));
 	skfx_add_user(&fx, "plain-priv", "priv", pw, sizeof(pw));
+	skfx_add_user(&fx, "local-totp", "local", pw, sizeof(pw));
+	skfx_enroll_totp(&fx, "local-totp", seed, sizeof(seed));
 	return 0;
 }
 
@@ -128,6 +132,9 @@ struct attempt {
 	double seconds;            /* AUTH_BEGIN to the AUTH_FINISH reply */
 };
 
+/* PAM_RHOST of the next attempts; NULL: a local login. */
+static const char *attempt_rhost;
+
 /* One login as the PAM module makes it, with a wrong password and no device. */
 static void
 attempt(const char *user, const char *profile, struct attempt *a)
@@ -143,6 +150,8 @@ attempt(const char *user, const char *profile, struct attempt *a)
 	assert_int_equal(sk_msg_put_text(req, SK_K_USER, user), SK_OK);
 	assert_int_equal(sk_msg_put_text(req, SK_K_SERVICE, "sk-probe"), SK_OK);
 	assert_int_equal(sk_msg_put_text(req, SK_K_TTY, "pts/9"), SK_OK);
+	if (attempt_rhost != NULL)
+		assert_int_equal(sk_msg_put_text(req, SK_K_RHOST, attempt_rhost), SK_OK);
 	assert_int_equal(sk_msg_put_text(req, SK_K_PROFILE, profile), SK_OK);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	assert_int_equal(sk_client_call(&cl, req, &reply, 0), SK_OK);
@@ -308,6 +317,27 @@ test_r_login_1_probe_own_profile_hidden(void **state)
 	same_answer(&u, &k);
 }
 
+/* A user whose own profile forbids remote logins (remote = no), with every factor, logging
+ * in from afar on a line that allows it: refused, but answered as an unknown name is, so
+ * the name does not show; the audit says remote_not_allowed. */
+static void
+test_r_login_1_probe_remote_refusal_hidden(void **state)
+{
+	struct attempt u, k;
+
+	(void)state;
+	attempt_rhost = "192.0.2.30";
+	attempt("nosuch-local", "mynumber", &u);
+	attempt("local-totp", "mynumber", &k);
+	attempt_rhost = NULL;
+	assert_int_equal(k.begin.status, SK_ST_OK);
+	assert_int_equal(k.finish_status, SK_ST_DENIED);
+	same_answer(&u, &k);
+	assert_int_equal(skfx_audit_count(&fx, "\"event\":\"auth\"", "\"user\":\"local-totp\"",
+	                                  "\"result\":\"deny\"", "\"reason\":\"remote_not_allowed\"",
+	                                  (const char *)NULL), 1);
+}
+
 /* A known user without the factor is not counted nor locked: a lock would be answered at
  * AUTH_BEGIN, which an unknown name never gets (default deny = 5 here). */
 static void
@@ -332,6 +362,7 @@ main(void)
 		cmocka_unit_test(test_r_login_1_probe_card_profile),
 		cmocka_unit_test(test_r_login_1_probe_key_profile),
 		cmocka_unit_test(test_r_login_1_probe_own_profile_hidden),
+		cmocka_unit_test(test_r_login_1_probe_remote_refusal_hidden),
 		cmocka_unit_test(test_r_login_1_no_factor_user_never_locks),
 	};
 
