@@ -15,20 +15,28 @@
 #define SUB_GET_UV_RETRIES 7
 #define CTAP2_ERR_INVALID_SUBCOMMAND 0x3e
 
-/* getPINRetries: pinRetries (0x03) and CTAP 2.1's powerCycleState (0x04). */
+/* Sends m when every sf_put into it went well, else an error (m freed either way). */
 static void
-get_retries(struct softfido *sf)
+reply_map(struct softfido *sf, cbor_item_t *m, bool filled)
 {
-	cbor_item_t *m = cbor_new_definite_map(2);
-
-	if (!sf_put(m, cbor_build_uint8(3), cbor_build_uint8((uint8_t)sf->pin_retries)) ||
-	    !sf_put(m, cbor_build_uint8(4), cbor_build_bool(sf->pin_fails_in_row >= 3))) {
+	if (!filled) {
 		if (m != NULL)
 			cbor_decref(&m);
 		sf_reply_status(sf, FIDO_ERR_ERR_OTHER);
 		return;
 	}
 	(void)sf_reply_cbor(sf, m);
+}
+
+/* getPINRetries: pinRetries (0x03) and CTAP 2.1's powerCycleState (0x04). */
+static void
+get_retries(struct softfido *sf)
+{
+	cbor_item_t *m = cbor_new_definite_map(2);
+	bool filled = sf_put(m, cbor_build_uint8(3), cbor_build_uint8((uint8_t)sf->pin_retries)) &&
+	              sf_put(m, cbor_build_uint8(4), cbor_build_bool(sf->pin_fails_in_row >= 3));
+
+	reply_map(sf, m, filled);
 }
 
 /* getUVRetries (CTAP 2.1): uvRetries (0x05), for keys with built-in verification. */
@@ -37,13 +45,7 @@ get_uv_retries(struct softfido *sf)
 {
 	cbor_item_t *m = cbor_new_definite_map(1);
 
-	if (!sf_put(m, cbor_build_uint8(5), cbor_build_uint8((uint8_t)sf->uv_retries))) {
-		if (m != NULL)
-			cbor_decref(&m);
-		sf_reply_status(sf, FIDO_ERR_ERR_OTHER);
-		return;
-	}
-	(void)sf_reply_cbor(sf, m);
+	reply_map(sf, m, sf_put(m, cbor_build_uint8(5), cbor_build_uint8((uint8_t)sf->uv_retries)));
 }
 
 static void
@@ -51,13 +53,7 @@ get_key_agreement(struct softfido *sf)
 {
 	cbor_item_t *m = cbor_new_definite_map(1);
 
-	if (!sf_put(m, cbor_build_uint8(1), sf_cose_ec2(sf->ka_key, COSE_ECDH_ES256))) {
-		if (m != NULL)
-			cbor_decref(&m);
-		sf_reply_status(sf, FIDO_ERR_ERR_OTHER);
-		return;
-	}
-	(void)sf_reply_cbor(sf, m);
+	reply_map(sf, m, sf_put(m, cbor_build_uint8(1), sf_cose_ec2(sf->ka_key, COSE_ECDH_ES256)));
 }
 
 /* A new key agreement key after a mismatch, as CTAP requires. */
