@@ -128,34 +128,40 @@ open_key(const char *file)
 	return sf;
 }
 
+/* What a test changes on a key between two processes. */
+enum key_change {
+	KEY_COUNTER_MODE,    /* enum softfido_counter */
+	KEY_NEVER_TOUCHED,   /* bool */
+	KEY_PIN_RETRIES,     /* tries left */
+	KEY_REPLUG,          /* removed and inserted again (power cycle) */
+};
+
+/* Loads the key in file, changes it, saves it. */
 static inline void
-key_set_counter_mode(const char *file, enum softfido_counter mode)
+key_change(const char *file, enum key_change what, int value)
 {
 	struct softfido *sf = open_key(file);
 
-	softfido_set_counter_mode(sf, mode);
+	switch (what) {
+	case KEY_COUNTER_MODE: softfido_set_counter_mode(sf, (enum softfido_counter)value); break;
+	case KEY_NEVER_TOUCHED: softfido_set_never_touched(sf, value != 0); break;
+	case KEY_PIN_RETRIES: softfido_set_pin_retries(sf, value); break;
+	case KEY_REPLUG: assert_int_equal(softfido_power_cycle(sf), SK_OK); break;
+	}
 	assert_int_equal(softfido_save(sf, file), SK_OK);
 	softfido_free(sf);
+}
+
+static inline void
+key_set_counter_mode(const char *file, enum softfido_counter mode)
+{
+	key_change(file, KEY_COUNTER_MODE, (int)mode);
 }
 
 static inline void
 key_set_never_touched(const char *file, bool on)
 {
-	struct softfido *sf = open_key(file);
-
-	softfido_set_never_touched(sf, on);
-	assert_int_equal(softfido_save(sf, file), SK_OK);
-	softfido_free(sf);
-}
-
-static inline void
-key_set_pin_retries(const char *file, int retries)
-{
-	struct softfido *sf = open_key(file);
-
-	softfido_set_pin_retries(sf, retries);
-	assert_int_equal(softfido_save(sf, file), SK_OK);
-	softfido_free(sf);
+	key_change(file, KEY_NEVER_TOUCHED, on);
 }
 
 static inline int
@@ -166,17 +172,6 @@ key_pin_retries(const char *file)
 
 	softfido_free(sf);
 	return n;
-}
-
-/* The key is removed and inserted again. */
-static inline void
-key_replug(const char *file)
-{
-	struct softfido *sf = open_key(file);
-
-	assert_int_equal(softfido_power_cycle(sf), SK_OK);
-	assert_int_equal(softfido_save(sf, file), SK_OK);
-	softfido_free(sf);
 }
 
 struct tallies {

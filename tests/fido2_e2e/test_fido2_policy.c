@@ -145,13 +145,13 @@ test_r_login_1_fido2_pin_tries_protected(void **state)
 	                 PAM_AUTH_ERR);
 	assert_true(skpd_contains(&d, "Remove the key, insert it again"));
 	assert_int_equal(key_pin_retries(key), 5);
-	key_replug(key);
+	key_change(key, KEY_REPLUG, 0);
 	assert_int_equal(login(&fx, &d, "sk-pin", "tries1", NULL, PIN_GOOD, NULL, NULL),
 	                 PAM_SUCCESS);
 	assert_int_equal(key_pin_retries(key), 8);
 
 	/* The last try is kept: not asked for. */
-	key_set_pin_retries(key, 1);
+	key_change(key, KEY_PIN_RETRIES, 1);
 	assert_int_equal(login(&fx, &d, "sk-pin", "tries1", NULL, PIN_GOOD, NULL, NULL),
 	                 PAM_AUTH_ERR);
 	assert_false(skpd_contains(&d, "Security key PIN"));
