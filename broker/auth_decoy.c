@@ -29,32 +29,45 @@ int
 auth_decoy_bytes(const struct broker *b, const char *label, const char *user,
                  unsigned char *out, size_t len)
 {
-	static const char prefix[] = "sekimori-decoy-v1";
-	unsigned char msg[sizeof(prefix) + 64 + 1 + SK_USER_MAX + 1], block[EVP_MAX_MD_SIZE];
+	static const char key_label[] = "sekimori decoy key v1";
+	unsigned char msg[64 + 1 + SK_USER_MAX + 1], key[32], block[EVP_MAX_MD_SIZE];
 	size_t ll = strnlen(label, 64), ul = strnlen(user, SK_USER_MAX), mlen, done = 0;
-	unsigned int blen = 0;
+	unsigned int klen = 0, blen = 0;
+	int r = SK_OK;
 
-	/* block i = HMAC-SHA-256(seed key, prefix | label | user | i), NUL-separated. */
-	memcpy(msg, prefix, sizeof(prefix));
-	memcpy(msg + sizeof(prefix), label, ll);
-	msg[sizeof(prefix) + ll] = '\0';
-	memcpy(msg + sizeof(prefix) + ll + 1, user, ul);
-	mlen = sizeof(prefix) + ll + 1 + ul;
-	for (unsigned char i = 1; done < len; i++) {
+	if (len > 255 * 32) {
+		sk_logerr("decoy of %zu bytes asked for", len);
+		return SK_ERR_ARG;
+	}
+	/* A key of its own, so the seed key (which seals TOTP seeds) is used for one thing:
+	 * key = HMAC-SHA-256(seed key, key_label); block i = HMAC-SHA-256(key, label | 0 |
+	 * user | i). */
+	memcpy(msg, label, ll);
+	msg[ll] = '\0';
+	memcpy(msg + ll + 1, user, ul);
+	mlen = ll + 1 + ul;
+	if (HMAC(EVP_sha256(), b->seed_key, (int)sizeof(b->seed_key),
+	         (const unsigned char *)key_label, sizeof(key_label) - 1, key, &klen) == NULL ||
+	    klen != sizeof(key))
+		r = SK_ERR_CRYPTO;
+	for (unsigned i = 1; r == SK_OK && done < len; i++) {
 		size_t take;
 
-		msg[mlen] = i;
-		if (HMAC(EVP_sha256(), b->seed_key, (int)sizeof(b->seed_key), msg, mlen + 1, block,
-		         &blen) == NULL || blen == 0) {
-			sk_logerr("HMAC for a decoy failed");
-			return SK_ERR_CRYPTO;
+		msg[mlen] = (unsigned char)i;
+		if (HMAC(EVP_sha256(), key, (int)sizeof(key), msg, mlen + 1, block, &blen) == NULL ||
+		    blen == 0) {
+			r = SK_ERR_CRYPTO;
+			break;
 		}
 		take = len - done < blen ? len - done : blen;
 		memcpy(out + done, block, take);
 		done += take;
 	}
+	if (r != SK_OK)
+		sk_logerr("HMAC for a decoy failed");
+	OPENSSL_cleanse(key, sizeof(key));
 	OPENSSL_cleanse(block, sizeof(block));
-	return SK_OK;
+	return r;
 }
 
 int
