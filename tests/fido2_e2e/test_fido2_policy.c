@@ -1,6 +1,7 @@
 /* FIDO2 end to end, the policy around the key (issue 7): a profile that requires inherence
  * logs in with a fingerprint key (R-MFA-1); inherence without a verified attestation chain
- * stops the broker at start; a key's PIN tries are protected as a card's are (R-LOGIN-1).
+ * stops the broker at start, and a key enrolled without one never proves inherence; a
+ * key's PIN tries are protected as a card's are (R-LOGIN-1).
  * The same broker, keys, CLI and PAM module as test_fido2_login.c (f2e.h). */
 #include <sys/wait.h>
 
@@ -114,6 +115,70 @@ test_r_mfa_1_inherence_without_roots_refused(void **state)
 	}
 }
 
+/* R-MFA-1 (issue 7 item 8): a key enrolled while the broker had no attestation roots was
+ * never vouched for; its AAGUID is only its own claim. When the roots and the inherence
+ * list come later, that credential still proves no inherence, even from a sensor whose
+ * model is on the list: the planner does not count on it, and its answer proves
+ * possession only. */
+static struct sk_fixture early;   /* a broker that had no roots at first */
+
+/* Stops it even after a failed assertion, so that ctest does not wait on it. */
+static int
+unplug_and_stop_early(void **state)
+{
+	if (early.broker > 0)
+		skfx_finish(&early);
+	return unplug(state);
+}
+
+static void
+test_r_mfa_1_unattested_key_never_inherence(void **state)
+{
+	char pw[64], key[512], args[1024];
+	struct skpd d;
+	json_object *doc;
+	FILE *f;
+
+	(void)state;
+	skfx_start(&early, "C",
+	           "[profile mynumber]\nmethods = password, totp\n"
+	           "[profile fido]\nmethods = fido2, password\nfido2_uv = required\n"
+	           "[fido2]\nrp_id = sekimori.test\n");
+	skfx_add_user(&early, "early1", "fido", pw, sizeof(pw));
+	make_key("early1", KEY_BIO, key, sizeof(key));
+	enroll_ok(&early, "early1", key, "--uv required", NULL);
+	doc = list_keys(&early, "early1");
+	assert_false(json_object_get_boolean(field(json_object_array_get_idx(doc, 0), "trusted")));
+	json_object_put(doc);
+
+	/* Later: roots, the sensor model on the inherence list, a profile that requires it. */
+	skfx_stop_broker(&early);
+	assert_non_null(f = fopen(early.conf, "a"));
+	fprintf(f, "attestation_roots = %s/ca.pem\ninherence_aaguids = " AAGUID_BIO "\n"
+	        "[profile bio]\nclasses = possession, inherence\nmethods = fido2, password\n"
+	        "fido2_uv = required\n", kdir);
+	assert_int_equal(fclose(f), 0);
+	skfx_restart(&early);
+	snprintf(args, sizeof(args), "profile=fido conf=%s", early.conf);
+	skpd_write_service(early.pamdir, "sk-fido", args, NULL);
+	snprintf(args, sizeof(args), "profile=bio conf=%s", early.conf);
+	skpd_write_service(early.pamdir, "sk-bio", args, NULL);
+
+	plug(key);
+	/* Two classes of any kind: the sensor answers, but proves possession only. */
+	assert_int_equal(login(&early, &d, "sk-fido", "early1", NULL, NULL, NULL, NULL),
+	                 PAM_AUTH_ERR);
+	assert_true(skpd_contains(&d, "Touch the fingerprint sensor of your security key."));
+	assert_int_equal(audit_auth(&early, "early1", "deny",
+	                            "\"reason\":\"classes_not_satisfied\""), 1);
+	assert_int_equal(audit_auth(&early, "early1", "deny", "inherence"), 0);
+	/* Inherence required: nothing can be planned for early1 (no_factors, not counted). */
+	assert_int_equal(login(&early, &d, "sk-bio", "early1", NULL, pw, NULL, NULL), PAM_AUTH_ERR);
+	assert_false(skpd_contains(&d, "Touch the fingerprint sensor"));
+	assert_int_equal(audit_auth(&early, "early1", "deny", "\"reason\":\"no_factors\""), 1);
+	skfx_finish(&early);
+}
+
 /* Issue 7 item 11: a key's PIN tries are protected as a card's are. With one try left no
  * PIN is asked and the person is told why; three wrong PINs in a row (the key stays plugged
  * in between the logins) and the key takes no PIN until it is re-inserted, which is what
@@ -166,6 +231,8 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_teardown(test_r_mfa_1_inherence_profile_bio_login, unplug),
 		cmocka_unit_test(test_r_mfa_1_inherence_without_roots_refused),
+		cmocka_unit_test_teardown(test_r_mfa_1_unattested_key_never_inherence,
+		                          unplug_and_stop_early),
 		cmocka_unit_test_teardown(test_r_login_1_fido2_pin_tries_protected, unplug),
 	};
 
