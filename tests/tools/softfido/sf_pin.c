@@ -1,4 +1,5 @@
-/* softfido: authenticatorClientPIN, protocol 1 (CTAP 2.0 section 5.5). */
+/* softfido: authenticatorClientPIN, protocol 1 (CTAP 2.0 section 5.5), with CTAP 2.1's
+ * getPINRetries powerCycleState and getUVRetries, which need no PIN protocol. */
 #include "sf_internal.h"
 
 #include <string.h>
@@ -140,16 +141,17 @@ get_pin_token(struct softfido *sf, const cbor_item_t *req)
 void
 sf_cmd_client_pin(struct softfido *sf, const cbor_item_t *req)
 {
-	int64_t proto, sub;
+	int64_t proto = 0, sub;
 
 	if (!sf->o.client_pin && !sf->o.builtin_uv) {
 		sf_reply_status(sf, FIDO_ERR_INVALID_COMMAND);
 		return;
 	}
-	if (!sf_int(sf_map_uint(req, 1), &proto) || !sf_int(sf_map_uint(req, 2), &sub)) {
+	if (!sf_int(sf_map_uint(req, 2), &sub)) {
 		sf_reply_status(sf, FIDO_ERR_MISSING_PARAMETER);
 		return;
 	}
+	/* CTAP 2.1: the two counters need no PIN protocol; every other subcommand does. */
 	if (sub == SUB_GET_UV_RETRIES) {
 		if (sf->o.builtin_uv)
 			get_uv_retries(sf);
@@ -161,14 +163,19 @@ sf_cmd_client_pin(struct softfido *sf, const cbor_item_t *req)
 		sf_reply_status(sf, FIDO_ERR_INVALID_COMMAND);
 		return;
 	}
+	if (sub == SUB_GET_RETRIES) {
+		get_retries(sf);
+		return;
+	}
+	if (!sf_int(sf_map_uint(req, 1), &proto)) {
+		sf_reply_status(sf, FIDO_ERR_MISSING_PARAMETER);
+		return;
+	}
 	if (proto != 1) {
 		sf_reply_status(sf, FIDO_ERR_INVALID_PARAMETER);
 		return;
 	}
 	switch (sub) {
-	case SUB_GET_RETRIES:
-		get_retries(sf);
-		break;
 	case SUB_GET_KEY_AGREEMENT:
 		get_key_agreement(sf);
 		break;
