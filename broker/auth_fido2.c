@@ -1,9 +1,12 @@
 #include "auth_fido2.h"
 
 #include <openssl/rand.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "auth_decoy.h"
 #include "fido2_attest.h"
 #include "fido2_verify.h"
 #include "sk_err.h"
@@ -68,18 +71,110 @@ auth_fido2_free(struct broker *b)
 	memset(&b->fido2, 0, sizeof(b->fido2));
 }
 
-int
+/* Whether a credential can ever prove inherence: a model on the inherence list whose
+ * attestation chained to a root at enrolment (R-MFA-1: not on the key's own word). */
+static int
+can_prove_inherence(const struct broker *b, const struct fido2_rec *rec)
+{
+	return rec->trusted && b->fido2.roots != NULL &&
+	       fido2_aaguid_list_contains(b->fido2.inherence, rec->aaguid);
+}
+
+unsigned
 auth_fido2_usable(struct broker_conn *c, int64_t user_id)
 {
 	struct fido2_rec *recs;
+	unsigned usable = 0;
 	size_t n = 0;
 
 	if (!c->b->fido2.enabled || (recs = calloc(FIDO2_PER_USER_MAX, sizeof(*recs))) == NULL)
 		return 0;
 	if (store_fido2_list(c->db, user_id, 1, recs, FIDO2_PER_USER_MAX, &n) != SK_OK)
 		n = 0;
+	for (size_t i = 0; i < n; i++) {
+		usable |= AUTH_FIDO2_USABLE;
+		if (can_prove_inherence(c->b, &recs[i]))
+			usable |= AUTH_FIDO2_INHERENCE;
+	}
 	free(recs);
-	return n > 0;
+	return usable;
+}
+
+/* R-MFA-1: inherence rests on a verified attestation chain, and a profile must be able to
+ * get what it requires. Refused here, with the file and line, rather than refusing every
+ * login later. */
+static int conf_refuse(char *err, size_t errsz, const struct sk_conf *conf, int line,
+                       const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+
+static int
+conf_refuse(char *err, size_t errsz, const struct sk_conf *conf, int line, const char *fmt, ...)
+{
+	int n = snprintf(err, errsz, "%s:%d: ", conf->path, line);
+	va_list ap;
+
+	if (n > 0 && (size_t)n < errsz) {
+		va_start(ap, fmt);
+		vsnprintf(err + n, errsz - (size_t)n, fmt, ap);
+		va_end(ap);
+	}
+	return SK_ERR_CONFIG;
+}
+
+int
+auth_fido2_check_conf(const struct sk_conf *conf, char *err, size_t errsz)
+{
+	const struct sk_fido2_conf *f = &conf->fido2;
+
+	if (f->inherence_aaguids[0] != '\0' && f->attestation_roots[0] == '\0')
+		return conf_refuse(err, errsz, conf, f->inherence_line,
+		                   "[fido2] inherence_aaguids needs attestation_roots: without a "
+		                   "verified attestation chain a key's model is only its own claim "
+		                   "(R-MFA-1)");
+	for (size_t i = 0; i < conf->n_profiles; i++) {
+		const struct sk_profile *p = &conf->profiles[i];
+
+		if (!(p->required_classes & SK_CLASS_INHERENCE) && p->min_classes < 3)
+			continue;
+		if (f->attestation_roots[0] == '\0' || f->rp_id[0] == '\0')
+			return conf_refuse(err, errsz, conf, p->line,
+			                   "profile '%s' requires inherence, which needs [fido2] rp_id and "
+			                   "attestation_roots (a verified attestation chain, R-MFA-1)",
+			                   p->name);
+		if (f->inherence_aaguids[0] == '\0')
+			return conf_refuse(err, errsz, conf, p->line,
+			                   "profile '%s' requires inherence, but [fido2] inherence_aaguids "
+			                   "names no model", p->name);
+		if (p->fido2_uv != SKF_UV_REQUIRED)
+			return conf_refuse(err, errsz, conf, p->line,
+			                   "profile '%s' requires inherence, which only a key's built-in "
+			                   "verification proves: set fido2_uv = required", p->name);
+	}
+	return SK_OK;
+}
+
+/* The challenge, relying party, allowed credential ids, UV and timeout. */
+static int
+put_challenge(struct broker_conn *c, const unsigned char **ids, const size_t *lens, size_t n,
+              struct sk_msg *reply)
+{
+	int r = SK_OK;
+
+	if (RAND_bytes(c->txn.fido2_challenge, BROKER_CHALLENGE_LEN) != 1) {
+		sk_logerr("RAND_bytes");
+		r = SK_ERR_CRYPTO;
+	}
+	if (r == SK_OK)
+		r = sk_msg_put_bytes(reply, SK_K_FIDO2_CHALLENGE, c->txn.fido2_challenge,
+		                     BROKER_CHALLENGE_LEN);
+	if (r == SK_OK)
+		r = sk_msg_put_text(reply, SK_K_RP_ID, c->b->conf.fido2.rp_id);
+	if (r == SK_OK)
+		r = sk_msg_put_bytes_array(reply, SK_K_CRED_IDS, ids, lens, n);
+	if (r == SK_OK)
+		r = sk_msg_put_uint(reply, SK_K_UV, c->txn.profile.fido2_uv);
+	if (r == SK_OK)
+		r = sk_msg_put_uint(reply, SK_K_TIMEOUT_MS, (uint64_t)c->b->conf.fido2.timeout * 1000);
+	return r;
 }
 
 int
@@ -93,26 +188,26 @@ auth_fido2_begin(struct broker_conn *c, int64_t user_id, struct sk_msg *reply)
 	if (recs == NULL)
 		return SK_ERR_NOMEM;
 	r = store_fido2_list(c->db, user_id, 1, recs, FIDO2_PER_USER_MAX, &n);
-	if (r == SK_OK && RAND_bytes(c->txn.fido2_challenge, BROKER_CHALLENGE_LEN) != 1) {
-		sk_logerr("RAND_bytes");
-		r = SK_ERR_CRYPTO;
-	}
 	for (size_t i = 0; i < n; i++) {
 		ids[i] = recs[i].cred_id;
 		lens[i] = recs[i].cred_id_len;
 	}
 	if (r == SK_OK)
-		r = sk_msg_put_bytes(reply, SK_K_FIDO2_CHALLENGE, c->txn.fido2_challenge,
-		                     BROKER_CHALLENGE_LEN);
-	if (r == SK_OK)
-		r = sk_msg_put_text(reply, SK_K_RP_ID, c->b->conf.fido2.rp_id);
-	if (r == SK_OK)
-		r = sk_msg_put_bytes_array(reply, SK_K_CRED_IDS, ids, lens, n);
-	if (r == SK_OK)
-		r = sk_msg_put_uint(reply, SK_K_UV, c->txn.profile.fido2_uv);
-	if (r == SK_OK)
-		r = sk_msg_put_uint(reply, SK_K_TIMEOUT_MS, (uint64_t)c->b->conf.fido2.timeout * 1000);
+		r = put_challenge(c, ids, lens, n, reply);
 	free(recs);
+	return r;
+}
+
+int
+auth_fido2_begin_decoy(struct broker_conn *c, struct sk_msg *reply)
+{
+	unsigned char id[AUTH_DECOY_CRED_ID_LEN];
+	const unsigned char *ids[1] = { id };
+	size_t lens[1] = { sizeof(id) };
+	int r = auth_decoy_bytes(c->b, "fido2-cred-id", c->txn.user, id, sizeof(id));
+
+	if (r == SK_OK)
+		r = put_challenge(c, ids, lens, 1, reply);
 	return r;
 }
 
@@ -170,7 +265,7 @@ find_cred(const struct fido2_rec *recs, size_t n, const struct fido2_evidence *e
 
 static void
 verify_with(struct broker_conn *c, const struct fido2_rec *rec, const struct fido2_evidence *e,
-            enum fido2_uv_method uvm, struct fido2_outcome *o)
+            enum skf_uv_method uvm, struct fido2_outcome *o)
 {
 	struct fido2_stored_cred cred = {
 		.cred_id = rec->cred_id, .cred_id_len = rec->cred_id_len, .cose_type = rec->cose_type,
@@ -181,12 +276,13 @@ verify_with(struct broker_conn *c, const struct fido2_rec *rec, const struct fid
 		.cdh_len = BROKER_CHALLENGE_LEN, .cred_id = e->cred_id, .cred_id_len = e->cred_id_len,
 		.authdata = e->authdata, .authdata_len = e->authdata_len, .sig = e->sig,
 		.sig_len = e->sig_len, .require_up = c->txn.profile.fido2_up != 0,
-		.require_uv = c->txn.profile.fido2_uv == 2, .uv_method = uvm,
+		.require_uv = c->txn.profile.fido2_uv == SKF_UV_REQUIRED, .uv_method = uvm,
 		.inherence_aaguids = c->b->fido2.inherence,
 	};
 	struct fido2_verify_result res;
 
 	memcpy(cred.aaguid, rec->aaguid, FIDO2_AAGUID_LEN);
+	cred.chain_verified = rec->trusted != 0;
 	memset(&res, 0, sizeof(res));
 	o->cred_row = rec->id;
 	if (fido2_verify_assertion(&cred, &vr, &res) == SK_OK && res.verdict == FIDO2_VERDICT_OK) {
@@ -209,7 +305,7 @@ auth_fido2_verify(struct broker_conn *c, int64_t user_id, const struct sk_msg *r
 	struct fido2_evidence *e = calloc(1, sizeof(*e));
 	struct fido2_rec *recs = calloc(FIDO2_PER_USER_MAX, sizeof(*recs));
 	const struct fido2_rec *rec;
-	enum fido2_uv_method uvm;
+	enum skf_uv_method uvm;
 	size_t n = 0;
 
 	memset(o, 0, sizeof(*o));
@@ -218,7 +314,7 @@ auth_fido2_verify(struct broker_conn *c, int64_t user_id, const struct sk_msg *r
 		goto out;
 	if ((o->reason = read_evidence(req, e)) != NULL)
 		goto out;
-	if (fido2_uv_method_parse(e->uvm, &uvm) != SK_OK) {
+	if (skf_uv_method_parse(e->uvm, &uvm) != SK_OK) {
 		o->reason = "fido2_evidence_malformed";
 		goto out;
 	}

@@ -308,13 +308,16 @@ auth_finish(struct broker_conn *c, const struct sk_msg *req, struct sk_msg *repl
 	lock = broker_user_lock(c->b, t->user);
 	pthread_mutex_lock(lock);
 	r = store_user_get(c->db, t->user, &u);
+	if (r == SK_OK && t->decoy)
+		r = SK_ERR_NOTFOUND;   /* a decoy plan (auth_decoy.h): denied as an unknown name */
 	if (r == SK_OK) {
 		r = finish_known(c, &u, &ev, req, reply);
 	} else if (r == SK_ERR_NOTFOUND) {
 		pthread_once(&dummy_once, make_dummy_hash);
 		(void)password_verify(ev.password[0] ? ev.password : "x", dummy_hash);
 		r = broker_audit(c, "auth", t->user, "deny", audit_field(audit_field(NULL,
-		                 "service", t->service), "reason", "unknown_user"));
+		                 "service", t->service), "reason", t->decoy ? t->decoy_reason :
+		                 "unknown_user"));
 		if (r == SK_OK)
 			r = reply_status(reply, SK_ST_DENIED);
 	}

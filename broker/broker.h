@@ -64,6 +64,8 @@ struct auth_txn {
 	unsigned steps[PLAN_MAX];
 	size_t n_steps;
 	int user_known;
+	int decoy;                  /* a decoy plan (auth_decoy.h): AUTH_FINISH denies */
+	const char *decoy_reason;   /* static: unknown_user, no_factors, remote_not_allowed */
 	int64_t begun;
 	unsigned char fido2_challenge[BROKER_CHALLENGE_LEN];
 	unsigned char card_challenge[BROKER_CHALLENGE_LEN];

@@ -117,33 +117,6 @@ fido2_aaguid_list_contains(const struct fido2_aaguid_list *l,
 	return false;
 }
 
-int
-fido2_uv_method_parse(const char *s, enum fido2_uv_method *out)
-{
-	if (s != NULL && strcmp(s, "none") == 0)
-		*out = FIDO2_UVM_NONE;
-	else if (s != NULL && strcmp(s, "pin") == 0)
-		*out = FIDO2_UVM_PIN;
-	else if (s != NULL && strcmp(s, "builtin") == 0)
-		*out = FIDO2_UVM_BUILTIN;
-	else {
-		sk_logerr("unknown user verification method");
-		return SK_ERR_PROTO;
-	}
-	return SK_OK;
-}
-
-const char *
-fido2_uv_method_name(enum fido2_uv_method m)
-{
-	switch (m) {
-	case FIDO2_UVM_PIN: return "pin";
-	case FIDO2_UVM_BUILTIN: return "builtin";
-	case FIDO2_UVM_NONE: break;
-	}
-	return "none";
-}
-
 const char *
 fido2_verdict_name(enum fido2_verdict v)
 {
@@ -456,9 +429,9 @@ fido2_verify_assertion(const struct fido2_stored_cred *cred,
 	verdict(res, FIDO2_VERDICT_OK, SK_OK);
 	if (res->up)
 		res->classes |= FIDO2_CLASS_POSSESSION;
-	if (res->uv && req->uv_method == FIDO2_UVM_PIN)
+	if (res->uv && req->uv_method == SKF_UVM_PIN)
 		res->classes |= FIDO2_CLASS_KNOWLEDGE;
-	else if (res->uv && req->uv_method == FIDO2_UVM_BUILTIN &&
+	else if (res->uv && req->uv_method == SKF_UVM_BUILTIN && cred->chain_verified &&
 	         fido2_aaguid_list_contains(req->inherence_aaguids, cred->aaguid))
 		res->classes |= FIDO2_CLASS_INHERENCE;
 	return SK_OK;

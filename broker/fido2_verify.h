@@ -7,8 +7,9 @@
  *   UP (touch)                                   -> possession
  *   UV by the key's PIN                          -> possession + knowledge
  *   UV by built-in verification (fingerprint)    -> possession + inherence, only when the
- *        credential's attested AAGUID is in the inherence allow-list; otherwise nothing
- *        beyond possession.
+ *        credential's attestation chained to a configured root at enrolment (chain_verified) and
+ *        its AAGUID is in the inherence allow-list; otherwise nothing beyond possession. An
+ *        AAGUID without a verified chain is only what the key says about itself.
  * The UV flag is signed by the key; how UV was done is the client's claim (CTAP does not
  * sign it). A false claim can only swap knowledge for inherence on a key that is both
  * allow-listed and verified, never add a class, and possession is always one of the two.
@@ -20,6 +21,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+#include "skf_common.h"   /* enum skf_uv, enum skf_uv_method: one definition for both sides */
 
 #define FIDO2_CLASS_KNOWLEDGE 0x01u
 #define FIDO2_CLASS_POSSESSION 0x02u
@@ -40,13 +43,6 @@
 #define FIDO2_FLAG_AT 0x40u
 #define FIDO2_FLAG_ED 0x80u
 
-/* How the client says UV was done; wire names "none", "pin", "builtin". */
-enum fido2_uv_method {
-	FIDO2_UVM_NONE = 0,
-	FIDO2_UVM_PIN = 1,
-	FIDO2_UVM_BUILTIN = 2,
-};
-
 struct fido2_aaguid_list {
 	size_t n;
 	unsigned char id[FIDO2_AAGUID_LIST_MAX][FIDO2_AAGUID_LEN];
@@ -60,10 +56,6 @@ void fido2_aaguid_list_init(struct fido2_aaguid_list *l);
 int fido2_aaguid_list_add(struct fido2_aaguid_list *l, const char *s);
 bool fido2_aaguid_list_contains(const struct fido2_aaguid_list *l,
                                 const unsigned char id[FIDO2_AAGUID_LEN]);
-
-/* "none" | "pin" | "builtin" -> enum; SK_ERR_PROTO otherwise. */
-int fido2_uv_method_parse(const char *s, enum fido2_uv_method *out);
-const char *fido2_uv_method_name(enum fido2_uv_method m);
 
 /* The fixed part of authenticator data, from its CBOR byte-string form. The byte string must
  * be the whole input, definite, and at least 37 bytes; for an assertion (attested == false)
@@ -86,6 +78,9 @@ struct fido2_stored_cred {
 	const unsigned char *pubkey;   /* libfido2's form: ES256 x|y (64), EdDSA 32, RS256 n|e */
 	size_t pubkey_len;
 	unsigned char aaguid[FIDO2_AAGUID_LEN];
+	bool chain_verified;           /* its attestation chained to a configured root at
+	                                * enrolment: only then is its AAGUID more than the key's
+	                                * own word */
 	uint32_t sign_count;           /* last accepted */
 };
 
@@ -101,7 +96,7 @@ struct fido2_verify_req {
 	size_t sig_len;
 	bool require_up;
 	bool require_uv;
-	enum fido2_uv_method uv_method;                 /* the client's claim */
+	enum skf_uv_method uv_method;                   /* the client's claim */
 	const struct fido2_aaguid_list *inherence_aaguids;  /* NULL: no key counts as inherence */
 };
 

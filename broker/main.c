@@ -163,7 +163,8 @@ main(int argc, char **argv)
 	sk_log_set_ident("sekimorid");
 	sk_log_to_stderr(foreground);
 	openlog("sekimorid", LOG_PID, LOG_AUTHPRIV);
-	if (sk_conf_load(conf_path, &b.conf, err, sizeof(err)) != SK_OK) {
+	if (sk_conf_load(conf_path, &b.conf, err, sizeof(err)) != SK_OK ||
+	    auth_fido2_check_conf(&b.conf, err, sizeof(err)) != SK_OK) {
 		sk_log(LOG_ERR, "configuration refused: %s", err);
 		if (!foreground)
 			fprintf(stderr, "sekimorid: configuration refused: %s\n", err);

@@ -1,6 +1,7 @@
 #include "plan.h"
 
 #include "sk_err.h"
+#include "skf_common.h"
 
 int
 plan_satisfied(const struct sk_profile *p, unsigned classes)
@@ -9,21 +10,30 @@ plan_satisfied(const struct sk_profile *p, unsigned classes)
 	       sk_class_count(classes) >= p->min_classes && sk_class_count(classes) >= 2;
 }
 
-/* A FIDO2 key with user verification required proves possession plus one of knowledge (PIN)
- * or inherence (fingerprint); which one is known only after it answers. Planning counts that
- * second class only towards the number of classes, never towards a class the profile names. */
-static int
-satisfied_with_wildcard(const struct sk_profile *p, unsigned sure, unsigned wildcards)
-{
-	unsigned open = (SK_CLASS_KNOWLEDGE | SK_CLASS_INHERENCE) & ~sure;
-	unsigned extra = wildcards < sk_class_count(open) ? wildcards : sk_class_count(open);
-	unsigned count = sk_class_count(sure) + extra;
+/* A FIDO2 key with user verification required proves possession plus exactly one of
+ * knowledge (its PIN) or inherence (its sensor); which one is known only after it answers.
+ * Such a step is a "wildcard": a set of classes of which it will add one. The plan is
+ * possible when some choice of one class per wildcard satisfies the profile. */
+struct wildcards {
+	unsigned mask[SK_METHODS_MAX];
+	size_t n;
+};
 
-	return (sure & p->required_classes) == p->required_classes && count >= p->min_classes &&
-	       count >= 2;
+static int
+satisfiable(const struct sk_profile *p, unsigned classes, const struct wildcards *w, size_t i)
+{
+	if (plan_satisfied(p, classes))
+		return 1;
+	if (i >= w->n)
+		return 0;
+	for (unsigned c = SK_CLASS_KNOWLEDGE; c <= SK_CLASS_INHERENCE; c <<= 1)
+		if ((w->mask[i] & c) && satisfiable(p, classes | c, w, i + 1))
+			return 1;
+	return satisfiable(p, classes, w, i + 1);
 }
 
-/* The classes a method is sure to prove for this user, and whether it adds a wildcard. */
+/* The classes a method is sure to prove for this user, and the classes of which it may add
+ * one more (0: none). */
 static unsigned
 sure_classes(const struct plan_input *in, unsigned method, unsigned *wildcard)
 {
@@ -38,7 +48,8 @@ sure_classes(const struct plan_input *in, unsigned method, unsigned *wildcard)
 	case SK_METHOD_FIDO2:
 		if (!in->has_fido2 || in->remote)
 			return 0;   /* nobody can touch a key at this machine from afar */
-		*wildcard = in->profile->fido2_uv == 2;
+		if (in->profile->fido2_uv == SKF_UV_REQUIRED)
+			*wildcard = SK_CLASS_KNOWLEDGE | (in->fido2_inherence ? SK_CLASS_INHERENCE : 0);
 		return SK_CLASS_POSSESSION;
 	case SK_METHOD_CARD:
 		return in->remote ? 0 : in->card_classes;
@@ -52,21 +63,22 @@ plan_build(const struct plan_input *in, unsigned *steps, size_t cap, size_t *n,
            unsigned *classes)
 {
 	const struct sk_profile *p = in->profile;
-	unsigned wildcards = 0;
+	struct wildcards w = { .n = 0 };
 
 	*n = 0;
 	*classes = 0;
-	for (size_t i = 0; i < p->n_methods && !satisfied_with_wildcard(p, *classes, wildcards); i++) {
+	for (size_t i = 0; i < p->n_methods && !satisfiable(p, *classes, &w, 0); i++) {
 		unsigned m = p->methods[i], wild, sure;
 
 		if (m == SK_METHOD_PASSWORD && p->knowledge == SK_KNOWLEDGE_STACK)
 			m = SK_METHOD_STACK;
 		sure = sure_classes(in, m, &wild);
-		if (sure == 0 || ((sure & ~*classes) == 0 && !wild) || *n >= cap)
+		if (sure == 0 || ((sure & ~*classes) == 0 && (wild & ~*classes) == 0) || *n >= cap)
 			continue;
 		steps[(*n)++] = m;
 		*classes |= sure;
-		wildcards += wild;
+		if (wild != 0 && w.n < SK_METHODS_MAX)
+			w.mask[w.n++] = wild;
 	}
-	return satisfied_with_wildcard(p, *classes, wildcards) ? SK_OK : SK_ERR_NOTFOUND;
+	return satisfiable(p, *classes, &w, 0) ? SK_OK : SK_ERR_NOTFOUND;
 }

@@ -291,6 +291,7 @@ set_text(char *dst, size_t cap, const char *v)
 	return (n < 0 || (size_t)n >= cap) ? -1 : 0;
 }
 
+/* In the order of enum skf_uv (fido2/skf_common.h): the index is the value. */
 static const char *const uv_names[] = { "discouraged", "preferred", "required", NULL };
 static const char *const removal_names[] = { "none", "lock", "end", NULL };
 
@@ -317,8 +318,10 @@ fido2_key(struct parse_state *st, const char *k, const char *v)
 		bad = set_path(st, f->attestation_roots, sizeof(f->attestation_roots), v);
 	else if (strcmp(k, "allowed_aaguids") == 0)
 		bad = set_text(f->allowed_aaguids, sizeof(f->allowed_aaguids), v);
-	else if (strcmp(k, "inherence_aaguids") == 0)
+	else if (strcmp(k, "inherence_aaguids") == 0) {
 		bad = set_text(f->inherence_aaguids, sizeof(f->inherence_aaguids), v);
+		f->inherence_line = st->line;
+	}
 	else if (strcmp(k, "timeout") == 0)
 		bad = parse_uint(v, 1, 300, &f->timeout);
 	else

@@ -35,7 +35,7 @@ struct sk_profile {
 	unsigned pw_max_age_days;         /* 0 = never expires */
 	unsigned totp_window;             /* steps either side of now */
 	int allow_remote;                 /* logins with PAM_RHOST set */
-	unsigned fido2_uv;                /* enum skf_uv: 0 discouraged, 1 preferred, 2 required */
+	unsigned fido2_uv;                /* enum skf_uv (fido2/skf_common.h), in uv_names order */
 	int fido2_up;                     /* demand user presence (touch) */
 	unsigned card_removal;            /* enum sk_card_removal (R-CARD-2) */
 	char message[SK_MESSAGE_MAX];     /* the login message (R-LOGIN-1) */
@@ -53,6 +53,7 @@ struct sk_fido2_conf {
 	char attestation_roots[PATH_MAX]; /* PEM trust store; empty: attestation not required */
 	char allowed_aaguids[1024];       /* models that may enrol; empty: any */
 	char inherence_aaguids[1024];     /* models whose built-in UV counts as inherence */
+	int inherence_line;               /* where inherence_aaguids stands (start-up check) */
 	unsigned timeout;                 /* seconds the module waits for a touch */
 };
 

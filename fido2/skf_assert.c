@@ -349,7 +349,8 @@ skf_assert(struct skf_devlist *l, const struct skf_assert_req *req,
 	plen = strnlen(d->path, sizeof(d->path) - 1);
 	memcpy(res->dev_path, d->path, plen);
 	res->dev_path[plen] = '\0';
-	if ((r = plan_uv(d, req->uv, req->ui.pin != NULL, &m, &res->fail)) != SK_OK)
+	if ((r = plan_uv(d, req->uv, req->ui.pin != NULL, &m, &res->fail)) != SK_OK ||
+	    (r = skf_keep_last_uv_try(d, &dl, req->ui.pin != NULL, &m, &res->fail)) != SK_OK)
 		return r;
 	return run_assert(d, req, &dl, idx, m, res);
 }

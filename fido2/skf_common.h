@@ -25,7 +25,9 @@
 #define SKF_USER_ID_MAX 64      /* CTAP: user handle at most 64 bytes */
 #define SKF_PATH_MAX 256
 
-/* WebAuthn's userVerification requirement, as given on the CLI (--uv) or by the broker. */
+/* WebAuthn's userVerification requirement, as given on the CLI (--uv) or by the broker; also
+ * the values of sekimori.conf's fido2_uv (struct sk_profile) and of SK_K_UV on the wire.
+ * This and enum skf_uv_method are the only definitions: the broker includes this header. */
 enum skf_uv {
 	SKF_UV_DISCOURAGED = 0,
 	SKF_UV_PREFERRED = 1,
@@ -55,7 +57,7 @@ enum skf_fail {
 	SKF_FAIL_NO_CREDENTIAL,    /* no plugged key holds an allowed credential */
 	SKF_FAIL_TIMEOUT,          /* nobody touched the key in time */
 	SKF_FAIL_PIN_INVALID,
-	SKF_FAIL_PIN_BLOCKED,      /* no PIN tries left (or blocked until re-plugged) */
+	SKF_FAIL_PIN_BLOCKED,      /* no PIN tries left: only a reset of the key helps */
 	SKF_FAIL_PIN_NOT_SET,      /* UV required but the key has no PIN and no built-in UV */
 	SKF_FAIL_PIN_CANCELLED,    /* the PIN prompt was cancelled or gave an unusable PIN */
 	SKF_FAIL_UV_UNAVAILABLE,   /* UV required but the key cannot verify anyone */
@@ -63,9 +65,14 @@ enum skf_fail {
 	SKF_FAIL_EXCLUDED,         /* the key already holds a credential for this user */
 	SKF_FAIL_UNSUPPORTED,      /* no common algorithm or option */
 	SKF_FAIL_DEVICE,           /* any other device or transport error */
+	/* Added at the end: the numbers travel as SK_K_DEVICE_FAIL. */
+	SKF_FAIL_PIN_LAST_TRY,     /* one PIN try left: kept, never asked for (like cards) */
+	SKF_FAIL_PIN_POWER_CYCLE,  /* three wrong PINs in a row: remove and re-insert the key */
+	SKF_FAIL_UV_LAST_TRY,      /* one built-in verification left and no PIN to use instead */
 };
 
-/* Asks for the key's PIN. retries is the number of tries the key has left (-1 unknown).
+/* Asks for the key's PIN. retries is the number of tries the key has left (-1 unknown); it
+ * is never 1 or 0: the last try is kept for the key's owner to unblock it elsewhere.
  * Write a NUL-terminated PIN into pin (pinsz bytes) and return SK_OK, or return an error to
  * cancel. The buffer is zeroed by the library after use; never copy or log it. */
 typedef int skf_pin_cb(void *arg, int retries, char *pin, size_t pinsz);
@@ -89,6 +96,8 @@ int skf_uv_parse(const char *s, enum skf_uv *out);
 const char *skf_uv_name(enum skf_uv uv);
 /* "none" | "pin" | "builtin": the names the PAM module sends to the broker. */
 const char *skf_uv_method_name(enum skf_uv_method m);
+/* The reverse, for the broker reading SK_K_UV_METHOD; SK_ERR_PROTO for anything else. */
+int skf_uv_method_parse(const char *s, enum skf_uv_method *out);
 /* English, for logs; marked N_() so the PAM module can show _(skf_fail_name(f)) once
  * the fido2 sources are listed in po/POTFILES. */
 const char *skf_fail_name(enum skf_fail f);

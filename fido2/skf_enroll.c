@@ -284,5 +284,7 @@ skf_enroll(struct skf_devlist *l, const struct skf_enroll_req *req,
 	if ((r = plan_uv(d, req, &m, &res->fail)) != SK_OK)
 		return r;
 	skf_deadline_start(&dl, req->timeout_ms);
+	if ((r = skf_keep_last_uv_try(d, &dl, req->ui.pin != NULL, &m, &res->fail)) != SK_OK)
+		return r;
 	return run_enroll(d, req, &dl, m, res);
 }

@@ -2,6 +2,7 @@
  * what a key returned, and the PIN prompt. Not installed, not for callers. */
 #ifndef SKF_INTERNAL_H
 #define SKF_INTERNAL_H
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "skf_common.h"
@@ -32,11 +33,18 @@ int skf_copy_blob(unsigned char *dst, size_t cap, size_t *dst_len, const unsigne
                   size_t len, const char *what);
 
 /* Asks for the PIN of d through ui (only call when a PIN is really needed). Reads the tries
- * left first and refuses without asking when none are left. The PIN lands in pin (pinsz >=
+ * left first and refuses without asking when none or only one is left (SKF_FAIL_PIN_BLOCKED,
+ * SKF_FAIL_PIN_LAST_TRY): the last try is never spent here. The PIN lands in pin (pinsz >=
  * SKF_PIN_MAX + 1); the caller zeroes it with explicit_bzero after use. The time the prompt
  * took is added to dl. */
 int skf_pin_ask(struct skf_dev *d, const struct skf_ui *ui, struct skf_deadline *dl, char *pin,
                 size_t pinsz, int *retries, enum skf_fail *fail);
+
+/* Before built-in verification on d: with one try or none left on its sensor (CTAP 2.1
+ * getUVRetries), *m becomes SKF_UVM_PIN when a PIN can be asked, otherwise SK_ERR_DENIED
+ * with SKF_FAIL_UV_LAST_TRY. A key that cannot tell keeps *m. */
+int skf_keep_last_uv_try(struct skf_dev *d, const struct skf_deadline *dl, bool can_ask_pin,
+                         enum skf_uv_method *m, enum skf_fail *fail);
 
 void skf_cue(const struct skf_ui *ui, enum skf_cue cue);
 

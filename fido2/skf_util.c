@@ -6,6 +6,7 @@
 #include "sk_err.h"
 #include "sk_i18n.h"
 #include "sk_log.h"
+#include "skf_assert.h"   /* SKF_PREFLIGHT_MS */
 
 int64_t
 skf_now_ms(void)
@@ -69,8 +70,11 @@ skf_map_fido_err(int fido_err, const struct skf_deadline *dl, enum skf_fail *fai
 		*fail = SKF_FAIL_PIN_INVALID;
 		return SK_ERR_DENIED;
 	case FIDO_ERR_PIN_BLOCKED:
-	case FIDO_ERR_PIN_AUTH_BLOCKED:
 		*fail = SKF_FAIL_PIN_BLOCKED;
+		return SK_ERR_DENIED;
+	case FIDO_ERR_PIN_AUTH_BLOCKED:
+		/* CTAP: three wrong in a row; the key takes no PIN until it is re-plugged. */
+		*fail = SKF_FAIL_PIN_POWER_CYCLE;
 		return SK_ERR_DENIED;
 	case FIDO_ERR_PIN_NOT_SET:
 		*fail = SKF_FAIL_PIN_NOT_SET;
@@ -176,6 +180,13 @@ skf_pin_ask(struct skf_dev *d, const struct skf_ui *ui, struct skf_deadline *dl,
 		*fail = SKF_FAIL_PIN_BLOCKED;
 		return SK_ERR_DENIED;
 	}
+	if (*retries == 1) {
+		/* The last try would block the key for good if it were wrong: keep it, as for
+		 * cards. Its owner unblocks it with a right PIN in a trusted tool. */
+		sk_logerr("only one PIN try left on %s: not asking for the PIN", d->path);
+		*fail = SKF_FAIL_PIN_LAST_TRY;
+		return SK_ERR_DENIED;
+	}
 	explicit_bzero(pin, pinsz);
 	asked = skf_now_ms();
 	r = ui->pin(ui->arg, *retries, pin, pinsz);
@@ -193,6 +204,35 @@ skf_pin_ask(struct skf_dev *d, const struct skf_ui *ui, struct skf_deadline *dl,
 		return SK_ERR_PROTO;
 	}
 	return SK_OK;
+}
+
+int
+skf_keep_last_uv_try(struct skf_dev *d, const struct skf_deadline *dl, bool can_ask_pin,
+                     enum skf_uv_method *m, enum skf_fail *fail)
+{
+	int left = -1, r;
+
+	if (*m != SKF_UVM_BUILTIN)
+		return SK_OK;
+	if ((r = skf_deadline_arm(dl, d, SKF_PREFLIGHT_MS)) != SK_OK) {
+		*fail = SKF_FAIL_TIMEOUT;
+		return r;
+	}
+	if ((r = fido_dev_get_uv_retry_count(d->dev, &left)) != FIDO_OK) {
+		sk_logdebug("%s does not tell its built-in verification tries: %s", d->path,
+		            fido_strerr(r));
+		return SK_OK;   /* a CTAP 2.0 key: its sensor falls back to the PIN itself */
+	}
+	if (left > 1)
+		return SK_OK;
+	if (d->pin_set && can_ask_pin) {
+		sk_logwarn("%d built-in verification tries left on %s: using its PIN", left, d->path);
+		*m = SKF_UVM_PIN;
+		return SK_OK;
+	}
+	sk_logerr("%d built-in verification tries left on %s and no PIN to use", left, d->path);
+	*fail = SKF_FAIL_UV_LAST_TRY;
+	return SK_ERR_DENIED;
 }
 
 void
@@ -233,6 +273,22 @@ skf_uv_name(enum skf_uv uv)
 	return "discouraged";
 }
 
+int
+skf_uv_method_parse(const char *s, enum skf_uv_method *out)
+{
+	if (s != NULL && strcmp(s, "none") == 0)
+		*out = SKF_UVM_NONE;
+	else if (s != NULL && strcmp(s, "pin") == 0)
+		*out = SKF_UVM_PIN;
+	else if (s != NULL && strcmp(s, "builtin") == 0)
+		*out = SKF_UVM_BUILTIN;
+	else {
+		sk_logerr("unknown user verification method");
+		return SK_ERR_PROTO;
+	}
+	return SK_OK;
+}
+
 const char *
 skf_uv_method_name(enum skf_uv_method m)
 {
@@ -262,6 +318,11 @@ skf_fail_name(enum skf_fail f)
 	case SKF_FAIL_EXCLUDED: return N_("security key already registered");
 	case SKF_FAIL_UNSUPPORTED: return N_("security key does not support what is required");
 	case SKF_FAIL_DEVICE: return N_("security key error");
+	case SKF_FAIL_PIN_LAST_TRY: return N_("only one PIN try left on the security key");
+	case SKF_FAIL_PIN_POWER_CYCLE:
+		return N_("security key PIN wrong three times in a row: remove and re-insert the key");
+	case SKF_FAIL_UV_LAST_TRY:
+		return N_("only one fingerprint try left on the security key");
 	}
 	return N_("security key error");
 }

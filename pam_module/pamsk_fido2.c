@@ -51,7 +51,16 @@ failure_text(enum skf_fail f)
 	case SKF_FAIL_PIN_INVALID: return _("The security key PIN is wrong.");
 	case SKF_FAIL_PIN_BLOCKED:
 		return _("The security key PIN is blocked. Ask an administrator for help.");
+	case SKF_FAIL_PIN_LAST_TRY:
+		return _("Only one PIN attempt is left on this security key, so it is not asked for "
+		         "here. Ask an administrator for help before the key is blocked.");
+	case SKF_FAIL_PIN_POWER_CYCLE:
+		return _("The security key PIN was wrong three times in a row. Remove the key, "
+		         "insert it again and try once more.");
 	case SKF_FAIL_UV_FAILED: return _("The fingerprint was not recognised.");
+	case SKF_FAIL_UV_LAST_TRY:
+		return _("Only one fingerprint attempt is left on this security key. Ask an "
+		         "administrator for help.");
 	default: return _("The security key could not be used.");
 	}
 }

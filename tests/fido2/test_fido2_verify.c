@@ -135,6 +135,9 @@ make(const struct key *k, struct assertion *a, const char *rp, uint8_t flags, ui
 	sign(k, a);
 }
 
+/* Whether stored() marks the credential's attestation chain as verified at enrolment. */
+static bool stored_chain_verified = true;
+
 static void
 stored(const struct key *k, uint32_t count, struct fido2_stored_cred *c)
 {
@@ -145,6 +148,7 @@ stored(const struct key *k, uint32_t count, struct fido2_stored_cred *c)
 	c->pubkey = k->pub;
 	c->pubkey_len = k->publen;
 	memcpy(c->aaguid, k->aaguid, FIDO2_AAGUID_LEN);
+	c->chain_verified = stored_chain_verified;
 	c->sign_count = count;
 }
 
@@ -167,7 +171,7 @@ request(const struct key *k, const struct assertion *a, struct fido2_verify_req 
 /* Verifies a fresh assertion with the given flags/method; returns the SK code. */
 static int
 run(int type, uint8_t flags, uint32_t stored_count, uint32_t count,
-    enum fido2_uv_method m, const struct fido2_aaguid_list *inh, bool require_uv,
+    enum skf_uv_method m, const struct fido2_aaguid_list *inh, bool require_uv,
     struct fido2_verify_result *res)
 {
 	struct key k;
@@ -197,7 +201,7 @@ test_up_only_is_possession(void **state)
 	struct fido2_verify_result res;
 
 	(void)state;
-	assert_int_equal(run(COSE_ES256, FIDO2_FLAG_UP, 4, 5, FIDO2_UVM_NONE, &bio_list, false,
+	assert_int_equal(run(COSE_ES256, FIDO2_FLAG_UP, 4, 5, SKF_UVM_NONE, &bio_list, false,
 	                     &res), SK_OK);
 	assert_int_equal(res.verdict, FIDO2_VERDICT_OK);
 	assert_int_equal(res.classes, FIDO2_CLASS_POSSESSION);
@@ -213,7 +217,7 @@ test_uv_pin_is_possession_knowledge(void **state)
 	struct fido2_verify_result res;
 
 	(void)state;
-	assert_int_equal(run(COSE_ES256, FIDO2_FLAG_UP | FIDO2_FLAG_UV, 0, 1, FIDO2_UVM_PIN,
+	assert_int_equal(run(COSE_ES256, FIDO2_FLAG_UP | FIDO2_FLAG_UV, 0, 1, SKF_UVM_PIN,
 	                     &bio_list, true, &res), SK_OK);
 	assert_int_equal(res.classes, FIDO2_CLASS_POSSESSION | FIDO2_CLASS_KNOWLEDGE);
 }
@@ -225,7 +229,27 @@ test_uv_builtin_allowlisted_is_inherence(void **state)
 	struct fido2_verify_result res;
 
 	(void)state;
-	assert_int_equal(run(COSE_ES256, FIDO2_FLAG_UP | FIDO2_FLAG_UV, 7, 8, FIDO2_UVM_BUILTIN,
+	assert_int_equal(run(COSE_ES256, FIDO2_FLAG_UP | FIDO2_FLAG_UV, 7, 8, SKF_UVM_BUILTIN,
+	                     &bio_list, true, &res), SK_OK);
+	assert_int_equal(res.classes, FIDO2_CLASS_POSSESSION | FIDO2_CLASS_INHERENCE);
+}
+
+/* R-MFA-1 (issue 7 item 8): an allow-listed AAGUID whose attestation never chained to a
+ * root is only the key's own word: a sensor-less key claiming the model gets no inherence. */
+static void
+test_r_mfa_1_inherence_needs_verified_chain(void **state)
+{
+	struct fido2_verify_result res;
+
+	(void)state;
+	stored_chain_verified = false;
+	assert_int_equal(run(COSE_ES256, FIDO2_FLAG_UP | FIDO2_FLAG_UV, 7, 8, SKF_UVM_BUILTIN,
+	                     &bio_list, true, &res), SK_OK);
+	stored_chain_verified = true;
+	assert_int_equal(res.verdict, FIDO2_VERDICT_OK);
+	assert_int_equal(res.classes, FIDO2_CLASS_POSSESSION);
+	/* The same assertion on a credential whose chain was verified proves inherence. */
+	assert_int_equal(run(COSE_ES256, FIDO2_FLAG_UP | FIDO2_FLAG_UV, 7, 8, SKF_UVM_BUILTIN,
 	                     &bio_list, true, &res), SK_OK);
 	assert_int_equal(res.classes, FIDO2_CLASS_POSSESSION | FIDO2_CLASS_INHERENCE);
 }
@@ -240,10 +264,10 @@ test_uv_builtin_not_allowlisted_is_possession(void **state)
 	(void)state;
 	fido2_aaguid_list_init(&other);
 	assert_int_equal(fido2_aaguid_list_add(&other, "00112233445566778899aabbccddeeff"), SK_OK);
-	assert_int_equal(run(COSE_ES256, FIDO2_FLAG_UP | FIDO2_FLAG_UV, 0, 1, FIDO2_UVM_BUILTIN,
+	assert_int_equal(run(COSE_ES256, FIDO2_FLAG_UP | FIDO2_FLAG_UV, 0, 1, SKF_UVM_BUILTIN,
 	                     &other, true, &res), SK_OK);
 	assert_int_equal(res.classes, FIDO2_CLASS_POSSESSION);
-	assert_int_equal(run(COSE_ES256, FIDO2_FLAG_UP | FIDO2_FLAG_UV, 0, 1, FIDO2_UVM_BUILTIN,
+	assert_int_equal(run(COSE_ES256, FIDO2_FLAG_UP | FIDO2_FLAG_UV, 0, 1, SKF_UVM_BUILTIN,
 	                     NULL, true, &res), SK_OK);
 	assert_int_equal(res.classes, FIDO2_CLASS_POSSESSION);
 }
@@ -255,10 +279,10 @@ test_claim_without_uv_flag(void **state)
 	struct fido2_verify_result res;
 
 	(void)state;
-	assert_int_equal(run(COSE_ES256, FIDO2_FLAG_UP, 0, 1, FIDO2_UVM_PIN, &bio_list, false,
+	assert_int_equal(run(COSE_ES256, FIDO2_FLAG_UP, 0, 1, SKF_UVM_PIN, &bio_list, false,
 	                     &res), SK_OK);
 	assert_int_equal(res.classes, FIDO2_CLASS_POSSESSION);
-	assert_int_equal(run(COSE_ES256, FIDO2_FLAG_UP, 0, 1, FIDO2_UVM_BUILTIN, &bio_list, false,
+	assert_int_equal(run(COSE_ES256, FIDO2_FLAG_UP, 0, 1, SKF_UVM_BUILTIN, &bio_list, false,
 	                     &res), SK_OK);
 	assert_int_equal(res.classes, FIDO2_CLASS_POSSESSION);
 }
@@ -270,7 +294,7 @@ test_uv_flag_without_method(void **state)
 	struct fido2_verify_result res;
 
 	(void)state;
-	assert_int_equal(run(COSE_ES256, FIDO2_FLAG_UP | FIDO2_FLAG_UV, 0, 1, FIDO2_UVM_NONE,
+	assert_int_equal(run(COSE_ES256, FIDO2_FLAG_UP | FIDO2_FLAG_UV, 0, 1, SKF_UVM_NONE,
 	                     &bio_list, true, &res), SK_OK);
 	assert_int_equal(res.classes, FIDO2_CLASS_POSSESSION);
 }
@@ -281,7 +305,7 @@ test_uv_missing_when_required(void **state)
 	struct fido2_verify_result res;
 
 	(void)state;
-	assert_int_equal(run(COSE_ES256, FIDO2_FLAG_UP, 0, 1, FIDO2_UVM_PIN, &bio_list, true, &res),
+	assert_int_equal(run(COSE_ES256, FIDO2_FLAG_UP, 0, 1, SKF_UVM_PIN, &bio_list, true, &res),
 	                 SK_ERR_DENIED);
 	assert_int_equal(res.verdict, FIDO2_VERDICT_UV_MISSING);
 	assert_int_equal(res.classes, 0);
@@ -293,7 +317,7 @@ test_up_missing_when_required(void **state)
 	struct fido2_verify_result res;
 
 	(void)state;
-	assert_int_equal(run(COSE_ES256, 0, 0, 1, FIDO2_UVM_NONE, &bio_list, false, &res),
+	assert_int_equal(run(COSE_ES256, 0, 0, 1, SKF_UVM_NONE, &bio_list, false, &res),
 	                 SK_ERR_DENIED);
 	assert_int_equal(res.verdict, FIDO2_VERDICT_UP_MISSING);
 }
@@ -342,7 +366,7 @@ test_tampered(void **state)
 	assert_int_equal(fido2_verify_assertion(&c, &r, &res), SK_OK);
 
 	a.cbor[2 + 32] |= FIDO2_FLAG_UV;
-	r.uv_method = FIDO2_UVM_PIN;
+	r.uv_method = SKF_UVM_PIN;
 	assert_int_equal(fido2_verify_assertion(&c, &r, &res), SK_ERR_CRYPTO);
 	assert_int_equal(res.verdict, FIDO2_VERDICT_BAD_SIGNATURE);
 	a.cbor[2 + 32] &= (unsigned char)~FIDO2_FLAG_UV;
@@ -360,19 +384,19 @@ test_counter_not_increasing_is_clone(void **state)
 	struct fido2_verify_result res;
 
 	(void)state;
-	assert_int_equal(run(COSE_ES256, FIDO2_FLAG_UP, 10, 9, FIDO2_UVM_NONE, NULL, false, &res),
+	assert_int_equal(run(COSE_ES256, FIDO2_FLAG_UP, 10, 9, SKF_UVM_NONE, NULL, false, &res),
 	                 SK_ERR_DENIED);
 	assert_int_equal(res.verdict, FIDO2_VERDICT_CLONE_SUSPECTED);
 	assert_string_equal(res.reason, "clone suspected");
 	assert_int_equal(res.sign_count, 9);
 	assert_int_equal(res.classes, 0);
-	assert_int_equal(run(COSE_ES256, FIDO2_FLAG_UP, 10, 10, FIDO2_UVM_NONE, NULL, false, &res),
+	assert_int_equal(run(COSE_ES256, FIDO2_FLAG_UP, 10, 10, SKF_UVM_NONE, NULL, false, &res),
 	                 SK_ERR_DENIED);
 	assert_int_equal(res.verdict, FIDO2_VERDICT_CLONE_SUSPECTED);
-	assert_int_equal(run(COSE_ES256, FIDO2_FLAG_UP, 10, 0, FIDO2_UVM_NONE, NULL, false, &res),
+	assert_int_equal(run(COSE_ES256, FIDO2_FLAG_UP, 10, 0, SKF_UVM_NONE, NULL, false, &res),
 	                 SK_ERR_DENIED);
 	assert_int_equal(res.verdict, FIDO2_VERDICT_CLONE_SUSPECTED);
-	assert_int_equal(run(COSE_ES256, FIDO2_FLAG_UP, UINT32_MAX, UINT32_MAX, FIDO2_UVM_NONE,
+	assert_int_equal(run(COSE_ES256, FIDO2_FLAG_UP, UINT32_MAX, UINT32_MAX, SKF_UVM_NONE,
 	                     NULL, false, &res), SK_ERR_DENIED);
 	assert_int_equal(res.verdict, FIDO2_VERDICT_CLONE_SUSPECTED);
 }
@@ -384,7 +408,7 @@ test_counter_always_zero_accepted(void **state)
 	struct fido2_verify_result res;
 
 	(void)state;
-	assert_int_equal(run(COSE_ES256, FIDO2_FLAG_UP, 0, 0, FIDO2_UVM_NONE, NULL, false, &res),
+	assert_int_equal(run(COSE_ES256, FIDO2_FLAG_UP, 0, 0, SKF_UVM_NONE, NULL, false, &res),
 	                 SK_OK);
 	assert_int_equal(res.sign_count, 0);
 	assert_int_equal(res.classes, FIDO2_CLASS_POSSESSION);
@@ -421,10 +445,10 @@ test_eddsa_and_rs256(void **state)
 	struct fido2_verify_req r;
 
 	(void)state;
-	assert_int_equal(run(COSE_EDDSA, FIDO2_FLAG_UP | FIDO2_FLAG_UV, 1, 2, FIDO2_UVM_PIN, NULL,
+	assert_int_equal(run(COSE_EDDSA, FIDO2_FLAG_UP | FIDO2_FLAG_UV, 1, 2, SKF_UVM_PIN, NULL,
 	                     true, &res), SK_OK);
 	assert_int_equal(res.classes, FIDO2_CLASS_POSSESSION | FIDO2_CLASS_KNOWLEDGE);
-	assert_int_equal(run(COSE_RS256, FIDO2_FLAG_UP, 1, 2, FIDO2_UVM_NONE, NULL, false, &res),
+	assert_int_equal(run(COSE_RS256, FIDO2_FLAG_UP, 1, 2, SKF_UVM_NONE, NULL, false, &res),
 	                 SK_OK);
 	assert_int_equal(res.classes, FIDO2_CLASS_POSSESSION);
 
@@ -588,19 +612,19 @@ test_aaguid_text(void **state)
 static void
 test_uv_method_names(void **state)
 {
-	enum fido2_uv_method m;
+	enum skf_uv_method m;
 
 	(void)state;
-	assert_int_equal(fido2_uv_method_parse("pin", &m), SK_OK);
-	assert_int_equal(m, FIDO2_UVM_PIN);
-	assert_int_equal(fido2_uv_method_parse("builtin", &m), SK_OK);
-	assert_int_equal(m, FIDO2_UVM_BUILTIN);
-	assert_int_equal(fido2_uv_method_parse("none", &m), SK_OK);
-	assert_int_equal(m, FIDO2_UVM_NONE);
-	assert_int_equal(fido2_uv_method_parse("PIN", &m), SK_ERR_PROTO);
-	assert_int_equal(fido2_uv_method_parse("fingerprint", &m), SK_ERR_PROTO);
-	assert_int_equal(fido2_uv_method_parse(NULL, &m), SK_ERR_PROTO);
-	assert_string_equal(fido2_uv_method_name(FIDO2_UVM_BUILTIN), "builtin");
+	assert_int_equal(skf_uv_method_parse("pin", &m), SK_OK);
+	assert_int_equal(m, SKF_UVM_PIN);
+	assert_int_equal(skf_uv_method_parse("builtin", &m), SK_OK);
+	assert_int_equal(m, SKF_UVM_BUILTIN);
+	assert_int_equal(skf_uv_method_parse("none", &m), SK_OK);
+	assert_int_equal(m, SKF_UVM_NONE);
+	assert_int_equal(skf_uv_method_parse("PIN", &m), SK_ERR_PROTO);
+	assert_int_equal(skf_uv_method_parse("fingerprint", &m), SK_ERR_PROTO);
+	assert_int_equal(skf_uv_method_parse(NULL, &m), SK_ERR_PROTO);
+	assert_string_equal(skf_uv_method_name(SKF_UVM_BUILTIN), "builtin");
 }
 
 int
@@ -610,6 +634,7 @@ main(void)
 		cmocka_unit_test(test_up_only_is_possession),
 		cmocka_unit_test(test_uv_pin_is_possession_knowledge),
 		cmocka_unit_test(test_uv_builtin_allowlisted_is_inherence),
+		cmocka_unit_test(test_r_mfa_1_inherence_needs_verified_chain),
 		cmocka_unit_test(test_uv_builtin_not_allowlisted_is_possession),
 		cmocka_unit_test(test_claim_without_uv_flag),
 		cmocka_unit_test(test_uv_flag_without_method),

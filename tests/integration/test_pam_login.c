@@ -434,7 +434,8 @@ test_unknown_user(void **state)
 	                                  "\"reason\":\"unknown_user\"", NULL), 1);
 }
 
-/* A user without the factors the profile needs is told so, and nothing is verified. */
+/* A user without the factors the profile needs is asked what an unknown name is asked and
+ * denied the same way, so names cannot be probed (issue 7 item 6); the audit says why. */
 static void
 test_no_factors(void **state)
 {
@@ -445,8 +446,12 @@ test_no_factors(void **state)
 	skfx_add_user(&fx, "nototp", "mynumber", pw, sizeof(pw));
 	assert_int_equal(skpd_authenticate(&d, fx.pamdir, "sk-test", "nototp", NULL, pw, "123456"),
 	                 PAM_AUTH_ERR);
-	assert_true(skpd_contains(&d, "not registered"));
-	assert_false(skpd_contains(&d, "? Password: "));
+	assert_true(skpd_contains(&d, "? Password: "));
+	assert_true(skpd_contains(&d, "? One-time code: "));
+	assert_false(skpd_contains(&d, "not registered"));
+	assert_false(skpd_contains(&d, "more failed attempts"));
+	assert_int_equal(skfx_audit_count(&fx, "\"user\":\"nototp\"", "\"result\":\"deny\"",
+	                                  "\"reason\":\"no_factors\"", NULL), 1);
 }
 
 /* R-CRED-2 / fail closed: broker down means deny with a clear message, never success. */

@@ -38,7 +38,12 @@ static const char conf_text[] =
 	"methods = password, totp, card\n"
 	"[profile inherence]\n"
 	"classes = possession, inherence\n"
-	"methods = password, totp, fido2\n";
+	"methods = password, totp, fido2\n"
+	"fido2_uv = required\n"
+	"[profile bio]\n"
+	"classes = possession, inherence\n"
+	"methods = fido2, password\n"
+	"fido2_uv = required\n";
 
 static struct sk_conf conf;
 
@@ -75,13 +80,17 @@ struct outcome {
 	unsigned classes;
 };
 
+/* Whether the user's FIDO2 key can prove inherence (plan_input.fido2_inherence). */
+static int key_has_sensor;
+
 static struct outcome
 plan(const char *name, int has_password, int has_totp, int has_fido2, unsigned card, int remote,
      size_t cap)
 {
 	struct plan_input in = {
 		.profile = profile(name), .has_password = has_password, .has_totp = has_totp,
-		.has_fido2 = has_fido2, .card_classes = card, .remote = remote,
+		.has_fido2 = has_fido2, .fido2_inherence = has_fido2 && key_has_sensor,
+		.card_classes = card, .remote = remote,
 	};
 	struct outcome o;
 
@@ -247,11 +256,56 @@ test_fido2_uv_wildcard(void **state)
 	assert_false(plan_satisfied(p, o.classes));
 	assert_true(plan_satisfied(p, o.classes | SK_CLASS_KNOWLEDGE));
 	assert_true(plan_satisfied(p, o.classes | SK_CLASS_INHERENCE));
-	/* A named class is never assumed from the wildcard: a profile that requires inherence
-	 * is not satisfied by planning password + key. */
+	/* A class the user's keys cannot prove is never assumed from the wildcard: a profile
+	 * that requires inherence is not satisfied by planning password + a PIN-only key. */
+	key_has_sensor = 0;
 	o = plan("inherence", 1, 1, 1, 0, 0, 8);
 	assert_int_equal(o.r, SK_ERR_NOTFOUND);
 	assert_false(plan_satisfied(profile("inherence"), o.classes));
+}
+
+/* R-MFA-1 (issue 7 item 7): classes = possession, inherence. A user with a key whose sensor
+ * can prove inherence (an attested model on the inherence list) gets the key planned; it
+ * proves possession for sure and inherence when it answers with its sensor. */
+static void
+test_r_mfa_1_inherence_profile_plans_key(void **state)
+{
+	static const unsigned pw_totp_key[] = { SK_METHOD_PASSWORD, SK_METHOD_TOTP,
+	                                        SK_METHOD_FIDO2 };
+	static const unsigned key_only[] = { SK_METHOD_FIDO2 };
+	const struct sk_profile *p = profile("bio");
+	struct outcome o;
+
+	(void)state;
+	key_has_sensor = 1;
+	o = plan("bio", 1, 0, 1, 0, 0, 8);
+	assert_int_equal(o.r, SK_OK);
+	expect_steps(&o, 1, key_only);
+	assert_int_equal(o.classes, SK_CLASS_POSSESSION);
+	/* At AUTH_FINISH only the sensor's answer satisfies the profile, not the PIN's. */
+	assert_true(plan_satisfied(p, o.classes | SK_CLASS_INHERENCE));
+	assert_false(plan_satisfied(p, o.classes | SK_CLASS_KNOWLEDGE));
+	/* The profile's order stands: password and TOTP come first, then the key is still
+	 * needed for inherence although possession is already covered. */
+	o = plan("inherence", 1, 1, 1, 0, 0, 8);
+	assert_int_equal(o.r, SK_OK);
+	expect_steps(&o, 3, pw_totp_key);
+	assert_true(plan_satisfied(profile("inherence"), o.classes | SK_CLASS_INHERENCE));
+	/* No key, or a key from afar: nothing can prove inherence. */
+	o = plan("bio", 1, 1, 0, 0, 0, 8);
+	assert_int_equal(o.r, SK_ERR_NOTFOUND);
+	o = plan("bio", 1, 1, 1, 0, 1, 8);
+	assert_int_equal(o.r, SK_ERR_NOTFOUND);
+	/* A key without a (trusted) sensor cannot either. */
+	key_has_sensor = 0;
+	o = plan("bio", 1, 1, 1, 0, 0, 8);
+	assert_int_equal(o.r, SK_ERR_NOTFOUND);
+	/* With the sensor, a profile that wants two classes of any kind may use it too. */
+	key_has_sensor = 1;
+	o = plan("keyuv", 0, 0, 1, 0, 0, 8);
+	assert_int_equal(o.r, SK_OK);
+	assert_int_equal(o.n, 1);
+	key_has_sensor = 0;
 }
 
 int
@@ -264,6 +318,7 @@ main(void)
 		cmocka_unit_test(test_one_class_never_satisfies),
 		cmocka_unit_test(test_skips_unavailable_methods),
 		cmocka_unit_test(test_fido2_uv_wildcard),
+		cmocka_unit_test(test_r_mfa_1_inherence_profile_plans_key),
 	};
 
 	sk_log_to_stderr(1);

@@ -95,9 +95,14 @@ verify_user(struct softfido *sf, const cbor_item_t *req, uint8_t k_pin_auth, uin
 	if (o->uv) {
 		if (!sf->o.builtin_uv)
 			return FIDO_ERR_UNSUPPORTED_OPTION;
+		if (sf->uv_retries <= 0)
+			return FIDO_ERR_UV_BLOCKED;   /* the sensor is off until a right PIN */
 		sf->n_builtin_uv++;
-		if (!sf->o.bio_match)
-			return FIDO_ERR_UV_INVALID;
+		if (!sf->o.bio_match) {
+			sf->uv_retries--;
+			return sf->uv_retries <= 0 ? FIDO_ERR_UV_BLOCKED : FIDO_ERR_UV_INVALID;
+		}
+		sf->uv_retries = SF_UV_RETRIES;
 		*verified = true;
 	}
 	return FIDO_OK;

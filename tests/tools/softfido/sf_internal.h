@@ -12,6 +12,7 @@
 #define SF_CRED_ID_LEN 48
 #define SF_MAXMSG 2048          /* libfido2's FIDO_MAXMSG */
 #define SF_PIN_RETRIES 8
+#define SF_UV_RETRIES 5          /* maxUvAttempts of its "sensor" (CTAP 2.1) */
 #define SF_USER_ID_MAX 64
 #define SF_RP_ID_MAX 253
 #define SF_CRED_ID_MAX 1023
@@ -34,7 +35,8 @@ struct softfido {
 	char pin[64];
 	bool pin_set;
 	int pin_retries;
-	int pin_fails_in_row;       /* 3 in a row block PIN use until power-up */
+	int pin_fails_in_row;       /* 3 in a row block PIN use until a power cycle */
+	int uv_retries;             /* built-in verifications left before the sensor blocks */
 	unsigned char pin_token[32];
 	EVP_PKEY *ka_key;           /* key agreement key (clientPIN) */
 	EVP_PKEY *att_key;

@@ -1,4 +1,5 @@
-/* softfido: authenticatorClientPIN, protocol 1 (CTAP 2.0 section 5.5). */
+/* softfido: authenticatorClientPIN, protocol 1 (CTAP 2.0 section 5.5), with CTAP 2.1's
+ * getPINRetries powerCycleState and getUVRetries, which need no PIN protocol. */
 #include "sf_internal.h"
 
 #include <string.h>
@@ -12,14 +13,14 @@
 #define SUB_GET_RETRIES 1
 #define SUB_GET_KEY_AGREEMENT 2
 #define SUB_GET_PIN_TOKEN 5
+#define SUB_GET_UV_RETRIES 7
 #define CTAP2_ERR_INVALID_SUBCOMMAND 0x3e
 
+/* Sends m when every sf_put into it went well, else an error (m freed either way). */
 static void
-get_retries(struct softfido *sf)
+reply_map(struct softfido *sf, cbor_item_t *m, bool filled)
 {
-	cbor_item_t *m = cbor_new_definite_map(1);
-
-	if (!sf_put(m, cbor_build_uint8(3), cbor_build_uint8((uint8_t)sf->pin_retries))) {
+	if (!filled) {
 		if (m != NULL)
 			cbor_decref(&m);
 		sf_reply_status(sf, FIDO_ERR_ERR_OTHER);
@@ -28,18 +29,32 @@ get_retries(struct softfido *sf)
 	(void)sf_reply_cbor(sf, m);
 }
 
+/* getPINRetries: pinRetries (0x03) and CTAP 2.1's powerCycleState (0x04). */
+static void
+get_retries(struct softfido *sf)
+{
+	cbor_item_t *m = cbor_new_definite_map(2);
+	bool filled = sf_put(m, cbor_build_uint8(3), cbor_build_uint8((uint8_t)sf->pin_retries)) &&
+	              sf_put(m, cbor_build_uint8(4), cbor_build_bool(sf->pin_fails_in_row >= 3));
+
+	reply_map(sf, m, filled);
+}
+
+/* getUVRetries (CTAP 2.1): uvRetries (0x05), for keys with built-in verification. */
+static void
+get_uv_retries(struct softfido *sf)
+{
+	cbor_item_t *m = cbor_new_definite_map(1);
+
+	reply_map(sf, m, sf_put(m, cbor_build_uint8(5), cbor_build_uint8((uint8_t)sf->uv_retries)));
+}
+
 static void
 get_key_agreement(struct softfido *sf)
 {
 	cbor_item_t *m = cbor_new_definite_map(1);
 
-	if (!sf_put(m, cbor_build_uint8(1), sf_cose_ec2(sf->ka_key, COSE_ECDH_ES256))) {
-		if (m != NULL)
-			cbor_decref(&m);
-		sf_reply_status(sf, FIDO_ERR_ERR_OTHER);
-		return;
-	}
-	(void)sf_reply_cbor(sf, m);
+	reply_map(sf, m, sf_put(m, cbor_build_uint8(1), sf_cose_ec2(sf->ka_key, COSE_ECDH_ES256)));
 }
 
 /* A new key agreement key after a mismatch, as CTAP requires. */
@@ -106,6 +121,7 @@ get_pin_token(struct softfido *sf, const cbor_item_t *req)
 	}
 	sf->pin_retries = SF_PIN_RETRIES;
 	sf->pin_fails_in_row = 0;
+	sf->uv_retries = SF_UV_RETRIES;   /* a right PIN unblocks the sensor too */
 	if (sf_aes256cbc(shared, 1, sf->pin_token, sizeof(sf->pin_token), token_enc) != SK_OK ||
 	    (m = cbor_new_definite_map(1)) == NULL) {
 		OPENSSL_cleanse(shared, sizeof(shared));
@@ -125,13 +141,33 @@ get_pin_token(struct softfido *sf, const cbor_item_t *req)
 void
 sf_cmd_client_pin(struct softfido *sf, const cbor_item_t *req)
 {
-	int64_t proto, sub;
+	int64_t proto = 0, sub;
 
+	if (!sf->o.client_pin && !sf->o.builtin_uv) {
+		sf_reply_status(sf, FIDO_ERR_INVALID_COMMAND);
+		return;
+	}
+	if (!sf_int(sf_map_uint(req, 2), &sub)) {
+		sf_reply_status(sf, FIDO_ERR_MISSING_PARAMETER);
+		return;
+	}
+	/* CTAP 2.1: the two counters need no PIN protocol; every other subcommand does. */
+	if (sub == SUB_GET_UV_RETRIES) {
+		if (sf->o.builtin_uv)
+			get_uv_retries(sf);
+		else
+			sf_reply_status(sf, CTAP2_ERR_INVALID_SUBCOMMAND);
+		return;
+	}
 	if (!sf->o.client_pin) {
 		sf_reply_status(sf, FIDO_ERR_INVALID_COMMAND);
 		return;
 	}
-	if (!sf_int(sf_map_uint(req, 1), &proto) || !sf_int(sf_map_uint(req, 2), &sub)) {
+	if (sub == SUB_GET_RETRIES) {
+		get_retries(sf);
+		return;
+	}
+	if (!sf_int(sf_map_uint(req, 1), &proto)) {
 		sf_reply_status(sf, FIDO_ERR_MISSING_PARAMETER);
 		return;
 	}
@@ -140,9 +176,6 @@ sf_cmd_client_pin(struct softfido *sf, const cbor_item_t *req)
 		return;
 	}
 	switch (sub) {
-	case SUB_GET_RETRIES:
-		get_retries(sf);
-		break;
 	case SUB_GET_KEY_AGREEMENT:
 		get_key_agreement(sf);
 		break;

@@ -102,7 +102,9 @@ write_state(FILE *f, const struct softfido *sf)
 	     fprintf(f, "algs %d %d %d\nlist_algs %d\natt %d\n", o->algs[0], o->algs[1], o->algs[2],
 	             o->list_algs, (int)o->att) > 0 &&
 	     fprintf(f, "pin_retries %d\ntouches %u\npin_tokens %u\nbuiltin_uvs %u\n",
-	             sf->pin_retries, sf->n_touch, sf->n_pin_token, sf->n_builtin_uv) > 0;
+	             sf->pin_retries, sf->n_touch, sf->n_pin_token, sf->n_builtin_uv) > 0 &&
+	     fprintf(f, "pin_fails_in_row %d\nuv_retries %d\n", sf->pin_fails_in_row,
+	             sf->uv_retries) > 0;
 	if (ok && sf->pin_set)
 		ok = put_hex(f, "pin", (const unsigned char *)sf->pin, strlen(sf->pin));
 	if (ok && sf->att_key != NULL)
@@ -336,6 +338,10 @@ apply_line(struct softfido *sf, char *line)
 		o->device_timeout_ms = (int)v;
 	else if (strcmp(tok[0], "pin_retries") == 0 && v <= SF_PIN_RETRIES)
 		sf->pin_retries = (int)v;
+	else if (strcmp(tok[0], "pin_fails_in_row") == 0 && v <= 3)
+		sf->pin_fails_in_row = (int)v;
+	else if (strcmp(tok[0], "uv_retries") == 0 && v <= SF_UV_RETRIES)
+		sf->uv_retries = (int)v;
 	else if (strcmp(tok[0], "touches") == 0)
 		sf->n_touch = (unsigned)v;
 	else if (strcmp(tok[0], "pin_tokens") == 0)

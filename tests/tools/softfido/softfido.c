@@ -374,6 +374,7 @@ sf_alloc(const char *path)
 	}
 	memcpy(sf->path, path, plen + 1);
 	sf->pin_retries = SF_PIN_RETRIES;
+	sf->uv_retries = SF_UV_RETRIES;
 	if ((sf->ka_key = sf_ec_gen()) == NULL || sf_random(sf->pin_token, 32) != SK_OK) {
 		softfido_free(sf);
 		return NULL;
@@ -475,6 +476,33 @@ void
 softfido_set_pin_retries(struct softfido *sf, int retries)
 {
 	sf->pin_retries = retries;
+}
+
+void
+softfido_set_uv_retries(struct softfido *sf, int retries)
+{
+	sf->uv_retries = retries;
+}
+
+int
+softfido_uv_retries(const struct softfido *sf)
+{
+	return sf->uv_retries;
+}
+
+int
+softfido_power_cycle(struct softfido *sf)
+{
+	EVP_PKEY *k = sf_ec_gen();
+
+	if (k == NULL || sf_random(sf->pin_token, sizeof(sf->pin_token)) != SK_OK) {
+		EVP_PKEY_free(k);
+		return SK_ERR_CRYPTO;
+	}
+	EVP_PKEY_free(sf->ka_key);
+	sf->ka_key = k;
+	sf->pin_fails_in_row = 0;
+	return SK_OK;
 }
 
 void

@@ -9,7 +9,12 @@
  * authenticatorGetAssertion (allowList or resident credentials, up/uv options, a global
  * signature counter that increments, stays 0, or replays a lower value) and
  * authenticatorClientPIN protocol 1 (getRetries, getKeyAgreement, getPINToken: ECDH P-256,
- * AES-256-CBC with a zero IV, pinAuth = LEFT(HMAC-SHA-256(pinToken, cdh), 16)).
+ * AES-256-CBC with a zero IV, pinAuth = LEFT(HMAC-SHA-256(pinToken, cdh), 16)), with CTAP 2.1's
+ * getPINRetries powerCycleState and getUVRetries. PIN tries: 8, and after three wrong PINs in
+ * a row every PIN request is refused with PIN_AUTH_BLOCKED, without using a try, until the
+ * key is power-cycled (softfido_power_cycle). Built-in verification tries: 5; a failed match
+ * uses one, none left answers UV_BLOCKED and the PIN must be used; a right PIN or match
+ * restores them.
  * Its "biometric" mode claims options uv=true and bioEnroll=true and verifies internally;
  * its "never touched" mode never collects user presence, so the host times out.
  * getNextAssertion is not implemented: discovery without allowList returns one credential. */
@@ -67,11 +72,12 @@ void softfido_free(struct softfido *sf);
 
 /* State files: an authenticator that outlives its process (the CLI enrols in one process,
  * a PAM login asserts in another). The file holds what a key keeps across power cycles:
- * its options, PIN and PIN retries, signature counter, credentials with their private keys,
- * the attestation key and certificate, and the touch/PIN-token/built-in-UV tallies. In
- * clear: generated test keys only (R-TEST-1); written 0600 and replaced atomically. The
- * key agreement key, the PIN token and the three-wrong-PINs block are power-up state and
- * start afresh at every load, as when a key is plugged in again. */
+ * its options, PIN and PIN retries, UV retries, signature counter, credentials with their
+ * private keys, the attestation key and certificate, and the touch/PIN-token/built-in-UV
+ * tallies. In clear: generated test keys only (R-TEST-1); written 0600 and replaced
+ * atomically. The three-wrong-PINs block is kept too: a key stays plugged in from one login
+ * to the next, and only softfido_power_cycle (remove and re-insert) lifts it. The key
+ * agreement key and the PIN token start afresh at every load. */
 int softfido_save(const struct softfido *sf, const char *file);
 /* Registers an authenticator under path with the state in file. With autosave, every CBOR
  * command it answers writes the state back to file. NULL on failure. */
@@ -85,6 +91,11 @@ void softfido_set_never_touched(struct softfido *sf, bool on);
 void softfido_set_counter_mode(struct softfido *sf, enum softfido_counter mode);
 void softfido_set_pin_retries(struct softfido *sf, int retries);
 void softfido_set_bio_match(struct softfido *sf, bool match);
+void softfido_set_uv_retries(struct softfido *sf, int retries);
+int softfido_uv_retries(const struct softfido *sf);
+/* Removed and plugged in again: lifts the three-wrong-PINs block, new key agreement key and
+ * PIN token. SK_OK or SK_ERR_CRYPTO. */
+int softfido_power_cycle(struct softfido *sf);
 uint32_t softfido_counter(const struct softfido *sf);
 int softfido_pin_retries(const struct softfido *sf);
 unsigned softfido_touches(const struct softfido *sf);     /* user presence collected */

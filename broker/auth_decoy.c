@@ -1,0 +1,86 @@
+#include "auth_decoy.h"
+
+#include <string.h>
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <openssl/rand.h>
+
+#include "fido2_verify.h"
+#include "sk_err.h"
+#include "sk_log.h"
+
+void
+auth_decoy_input(const struct broker *b, int remote, struct plan_input *in)
+{
+	in->has_password = 1;
+	in->has_totp = 1;
+	in->has_fido2 = b->fido2.enabled;
+	in->fido2_inherence = b->fido2.enabled && b->fido2.roots != NULL &&
+	                      b->fido2.inherence != NULL &&
+	                      ((const struct fido2_aaguid_list *)b->fido2.inherence)->n > 0;
+	/* The common card: JPKI proves possession and, by its PIN, knowledge. */
+	in->card_classes = b->card_trust != NULL ? SK_CLASS_POSSESSION | SK_CLASS_KNOWLEDGE : 0;
+	in->remote = remote;
+}
+
+int
+auth_decoy_bytes(const struct broker *b, const char *label, const char *user,
+                 unsigned char *out, size_t len)
+{
+	static const char key_label[] = "sekimori decoy key v1";
+	unsigned char msg[64 + 1 + SK_USER_MAX + 1], key[32], block[EVP_MAX_MD_SIZE];
+	size_t ll = strnlen(label, 64), ul = strnlen(user, SK_USER_MAX), mlen, done = 0;
+	unsigned int klen = 0, blen = 0;
+	int r = SK_OK;
+
+	if (len > 255 * 32) {
+		sk_logerr("decoy of %zu bytes asked for", len);
+		return SK_ERR_ARG;
+	}
+	/* A key of its own, so the seed key (which seals TOTP seeds) is used for one thing:
+	 * key = HMAC-SHA-256(seed key, key_label); block i = HMAC-SHA-256(key, label | 0 |
+	 * user | i). */
+	memcpy(msg, label, ll);
+	msg[ll] = '\0';
+	memcpy(msg + ll + 1, user, ul);
+	mlen = ll + 1 + ul;
+	if (HMAC(EVP_sha256(), b->seed_key, (int)sizeof(b->seed_key),
+	         (const unsigned char *)key_label, sizeof(key_label) - 1, key, &klen) == NULL ||
+	    klen != sizeof(key))
+		r = SK_ERR_CRYPTO;
+	for (unsigned i = 1; r == SK_OK && done < len; i++) {
+		size_t take;
+
+		msg[mlen] = (unsigned char)i;
+		if (HMAC(EVP_sha256(), key, (int)sizeof(key), msg, mlen + 1, block, &blen) == NULL ||
+		    blen == 0) {
+			r = SK_ERR_CRYPTO;
+			break;
+		}
+		take = len - done < blen ? len - done : blen;
+		memcpy(out + done, block, take);
+		done += take;
+	}
+	if (r != SK_OK)
+		sk_logerr("HMAC for a decoy failed");
+	OPENSSL_cleanse(key, sizeof(key));
+	OPENSSL_cleanse(block, sizeof(block));
+	return r;
+}
+
+int
+auth_decoy_card_begin(struct broker_conn *c, struct sk_msg *reply)
+{
+	int r;
+
+	if (RAND_bytes(c->txn.card_challenge, BROKER_CHALLENGE_LEN) != 1) {
+		sk_logerr("RAND_bytes");
+		return SK_ERR_CRYPTO;
+	}
+	r = sk_msg_put_bytes(reply, SK_K_CARD_CHALLENGE, c->txn.card_challenge, BROKER_CHALLENGE_LEN);
+	if (r == SK_OK)
+		r = sk_msg_put_uint(reply, SK_K_CARD_KIND, SK_CARD_JPKI);
+	return r;
+}
