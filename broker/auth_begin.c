@@ -139,7 +139,7 @@ auth_begin(struct broker_conn *c, const struct sk_msg *req, struct sk_msg *reply
 		if (t->steps[i] == SK_METHOD_FIDO2)
 			r = t->decoy ? auth_fido2_begin_decoy(c, reply) : auth_fido2_begin(c, u.id, reply);
 		else if (t->steps[i] == SK_METHOD_CARD)
-			r = t->decoy ? auth_decoy_card_begin(c, reply) : auth_card_begin(c, u.id, reply);
+			r = auth_card_begin(c, u.id, reply);   /* decoys too: it knows t->decoy */
 	}
 	return r;
 }

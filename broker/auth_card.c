@@ -1,5 +1,7 @@
 #include "auth_card.h"
 
+#include "auth_decoy.h"
+
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 #include <openssl/rand.h>
@@ -93,27 +95,6 @@ hex_key(const char *hex, unsigned char out[CARD_KEY_HASH_LEN])
 	return SK_OK;
 }
 
-/* The key list an unknown name gets: one hash, the same for the same name every time, that
- * no card holds. A known user with one card gets one hash too, so the answer does not tell
- * the two apart; the module then finds no matching card and sends no PIN. */
-static int
-decoy_key(const struct broker_conn *c, unsigned char out[CARD_KEY_HASH_LEN])
-{
-	static const char label[] = "sekimori card decoy v1";
-	unsigned char msg[sizeof(label) + SK_USER_MAX];
-	unsigned int len = CARD_KEY_HASH_LEN;
-	size_t ulen = strnlen(c->txn.user, SK_USER_MAX);
-
-	memcpy(msg, label, sizeof(label));
-	memcpy(msg + sizeof(label), c->txn.user, ulen);
-	if (HMAC(EVP_sha256(), c->b->seed_key, sizeof(c->b->seed_key), msg, sizeof(label) + ulen,
-	         out, &len) == NULL || len != CARD_KEY_HASH_LEN) {
-		sk_logerr("HMAC for the card decoy");
-		return SK_ERR_CRYPTO;
-	}
-	return SK_OK;
-}
-
 /* The challenge, the kind of card to read, and the keys a card must hold to be asked for its
  * PIN (R-CARD-1: the module identifies the user's card before any PIN is sent). */
 int
@@ -125,8 +106,12 @@ auth_card_begin(struct broker_conn *c, int64_t user_id, struct sk_msg *reply)
 	unsigned kind = SK_CARD_JPKI;
 	int r = SK_OK;
 
-	if (!c->txn.user_known) {
-		r = decoy_key(c, keys[0]);
+	if (!c->txn.user_known || c->txn.decoy) {
+		/* The key list a decoy plan gets (auth_decoy.h): one hash, the same for the same
+		 * name every time, that no card holds; a user with one card gets one hash too, so
+		 * the answer does not tell the two apart. The module finds no matching card and
+		 * sends no PIN. */
+		r = auth_decoy_bytes(c->b, "card-key-hash", c->txn.user, keys[0], CARD_KEY_HASH_LEN);
 		n = 1;
 	} else {
 		struct card_rec *recs = calloc(CARDS_PER_USER_MAX, sizeof(*recs));

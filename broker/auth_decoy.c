@@ -69,18 +69,3 @@ auth_decoy_bytes(const struct broker *b, const char *label, const char *user,
 	OPENSSL_cleanse(block, sizeof(block));
 	return r;
 }
-
-int
-auth_decoy_card_begin(struct broker_conn *c, struct sk_msg *reply)
-{
-	int r;
-
-	if (RAND_bytes(c->txn.card_challenge, BROKER_CHALLENGE_LEN) != 1) {
-		sk_logerr("RAND_bytes");
-		return SK_ERR_CRYPTO;
-	}
-	r = sk_msg_put_bytes(reply, SK_K_CARD_CHALLENGE, c->txn.card_challenge, BROKER_CHALLENGE_LEN);
-	if (r == SK_OK)
-		r = sk_msg_put_uint(reply, SK_K_CARD_KIND, SK_CARD_JPKI);
-	return r;
-}

@@ -23,7 +23,5 @@ void auth_decoy_input(const struct broker *b, int remote, struct plan_input *in)
 /* len bytes that depend only on the broker's seed key, label and user. */
 int auth_decoy_bytes(const struct broker *b, const char *label, const char *user,
                      unsigned char *out, size_t len);
-/* The card challenge and a card kind, as auth_card_begin gives them for a real card. */
-int auth_decoy_card_begin(struct broker_conn *c, struct sk_msg *reply);
 
 #endif
