@@ -48,6 +48,9 @@ enum sk_msg_type {
 	SK_REQ_CARD_REVOKE = 42,
 	SK_REQ_CARD_DISPOSE = 43,
 	SK_REQ_SESSION_EVENT = 44,   /* the card left the reader: session locked or ended */
+	/* The session agent's standing request: answered at once (registered) and again when the
+	 * broker orders the session locked or ended (doc/protocol.md). */
+	SK_REQ_SESSION_WATCH = 48,
 
 	SK_MSG_REPLY = 100,
 };
@@ -116,6 +119,7 @@ enum sk_msg_key {
 	SK_K_PIN_TRIES = 59,    /* uint: tries left on a card PIN */
 	SK_K_EVENT = 60,        /* text: session event name */
 	SK_K_CARD_REMOVAL = 61, /* uint: enum sk_card_removal of the effective profile */
+	SK_K_SESSION_ACTION = 70, /* uint: enum sk_card_removal, LOCK or END: what the agent does */
 	/* Keys are written as one CBOR byte (below 256) and tracked in a 128-bit mask. */
 	SK_K_KEY_MAX = 128
 };

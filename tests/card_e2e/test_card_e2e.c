@@ -41,7 +41,7 @@
 #define END ((const char *)NULL)
 
 static struct sk_fixture fx;
-static const char *pki, *emu_bin, *work;
+static const char *pki, *emu_bin, *work, *agent;
 static char readers[2][SC_READER_NAME_MAX];
 static int slot = 1;                /* the reader of the current (or last) card */
 static pid_t emu_pid = -1;
@@ -264,7 +264,8 @@ audit_wait(int want, const char *a, const char *b, const char *c, const char *e)
 	return n;
 }
 
-/* Live processes named sekimori-watch (zombies waiting for their reaper do not count). */
+/* Live session agents (comm "sekimori-agent"; zombies waiting for their reaper do not
+ * count). */
 static int
 watchers(void)
 {
@@ -282,7 +283,7 @@ watchers(void)
 		snprintf(path, sizeof(path), "/proc/%s/stat", e->d_name);
 		if ((f = fopen(path, "r")) == NULL)
 			continue;
-		if (fgets(stat, sizeof(stat), f) != NULL && strstr(stat, "(sekimori-watch) ") &&
+		if (fgets(stat, sizeof(stat), f) != NULL && strstr(stat, "(sekimori-agent) ") &&
 		    (p = strrchr(stat, ')')) != NULL && p[2] != 'Z')
 			n++;
 		fclose(f);
@@ -345,8 +346,10 @@ setup(void **state)
 	pki = getenv("SK_TEST_PKI");
 	emu_bin = getenv("SK_CARDEMU");
 	work = getenv("SK_TEST_WORK");
-	if (pki == NULL || emu_bin == NULL || work == NULL) {
-		fprintf(stderr, "run me through harness.sh (SK_TEST_PKI, SK_CARDEMU, SK_TEST_WORK)\n");
+	agent = getenv("SK_SESSION_AGENT");   /* the build's agent, not the installed one */
+	if (pki == NULL || emu_bin == NULL || work == NULL || agent == NULL) {
+		fprintf(stderr, "run me through harness.sh (SK_TEST_PKI, SK_CARDEMU, SK_TEST_WORK, "
+		        "SK_SESSION_AGENT)\n");
 		return -1;
 	}
 	/* More cards from the test CA: a binding is forever, so each card test needs its own. */
@@ -397,9 +400,9 @@ setup(void **state)
 	         "deny = 20\nunlock_time = 0\ncard_removal = end\n",
 	         pki_path("ca.pem"), path);
 	skfx_start(&fx, "C", profiles);
-	snprintf(args, sizeof(args), "profile=mynumber conf=%s", fx.conf);
+	snprintf(args, sizeof(args), "profile=mynumber conf=%s session_agent=%s", fx.conf, agent);
 	skpd_write_service(fx.pamdir, "sk-card", args, NULL);
-	snprintf(args, sizeof(args), "profile=cardonly conf=%s", fx.conf);
+	snprintf(args, sizeof(args), "profile=cardonly conf=%s session_agent=%s", fx.conf, agent);
 	skpd_write_service(fx.pamdir, "sk-cardonly", args, NULL);
 	/* sk-logind: the same broker, but a configuration without lock_command, so that the
 	 * watcher falls back to loginctl (a fake one, see logind_begin). */
@@ -419,7 +422,7 @@ setup(void **state)
 				fprintf(o, "%s\n", line);
 		if (fclose(o) != 0)
 			return -1;
-		snprintf(args, sizeof(args), "profile=mynumber conf=%s", logind_conf);
+		snprintf(args, sizeof(args), "profile=mynumber conf=%s session_agent=%s", logind_conf, agent);
 		skpd_write_service(fx.pamdir, "sk-logind", args, NULL);
 	}
 	snprintf(fake_loginctl, sizeof(fake_loginctl), "%s/loginctl", work);
