@@ -354,7 +354,7 @@ setup(void **state)
 	}
 	/* More cards from the test CA: a binding is forever, so each card test needs its own. */
 	snprintf(args, sizeof(args), "'%s/tests/card_e2e/extra_certs.sh' '%s' card1 card2 card3 "
-	         "card4 2>&1", getenv("SK_SOURCE_DIR"), pki);
+	         "card4 lost5 lost6 2>&1", getenv("SK_SOURCE_DIR"), pki);
 	if (sk_test_run(args, out, sizeof(out)) != 0) {
 		fprintf(stderr, "extra_certs.sh failed: %s\n", out);
 		return -1;
@@ -919,6 +919,77 @@ test_revoked_card_refused(void **state)
 	assert_int_equal(cli("card revoke sato --reason stolen"), 2);
 }
 
+/* R-CARD-3 "stopped at once": a card reported lost while a session opened with it is live.
+ * The broker orders the session's agent over its SESSION_WATCH connection; the agent runs
+ * the profile's card_removal action (mynumber: lock; cardonly: end) at once, with the card
+ * still in the reader. Audited: session_open names the card, the broker's order
+ * (session_order) and the agent's report (session_event card_revoked_*) name session, user
+ * and card. */
+static void
+lost_card_stops_session(const char *card, const char *user, const char *profile,
+                        const char *service, const char *action, int by_hash)
+{
+	struct skpd d;
+	char pw[64], hash[65], pem[64], line[256], want[256], session[32], card_field[128];
+	long long t0, waited;
+
+	snprintf(pem, sizeof(pem), "%s.pem", card);
+	spki_hash(pem, hash);
+	snprintf(card_field, sizeof(card_field), "\"card\":\"%s\"", hash);
+	emu_jpki(card, NULL);
+	add_user_with_card(user, profile, pw, sizeof(pw), "");
+	unlink(marker);
+	if (strcmp(profile, "cardonly") == 0)
+		open_card_session(&d, service, user, NULL, "1234");
+	else
+		open_card_session(&d, service, user, pw, "1234");
+	assert_int_equal(watchers_wait(1, 2000), 1);
+	/* The session rests on this card, and the broker recorded which. */
+	assert_int_equal(skfx_audit_count(&fx, "\"event\":\"session_open\"", "\"result\":\"ok\"",
+	                                  "\"user\":", card_field, NULL), 1);
+	t0 = now_ms();
+	if (by_hash)
+		assert_int_equal(cli("card revoke --cert %s --reason lost", hash), 0);
+	else
+		assert_int_equal(cli("card revoke %s --reason lost", user), 0);
+	waited = marker_wait(t0, line, sizeof(line));
+	print_message("card reported lost -> %s command after %lld ms: %s\n", action, waited, line);
+	assert_true(waited >= 0);
+	/* ACTION USER LOGIND_SESSION SEKIMORI_SESSION */
+	snprintf(want, sizeof(want), "%s %s - ", action, user);
+	assert_int_equal(strncmp(line, want, strlen(want)), 0);
+	snprintf(session, sizeof(session), "\"session\":%s", line + strlen(want));
+	snprintf(want, sizeof(want), "\"result\":\"%s\"", action);
+	assert_int_equal(audit_wait(1, "\"event\":\"session_order\"", want, session, card_field), 1);
+	snprintf(want, sizeof(want), "\"user\":\"%s\"", user);
+	assert_int_equal(skfx_audit_count(&fx, "\"event\":\"session_order\"", want,
+	                                  "\"cause\":\"card_revoked\"", NULL), 1);
+	snprintf(want, sizeof(want), "\"result\":\"card_revoked_%s\"", action);
+	assert_int_equal(audit_wait(1, "\"event\":\"session_event\"", want, session, card_field),
+	                 1);
+	assert_int_equal(watchers_wait(0, 2000), 0);   /* it acted once and left */
+	end_session(&d);
+	/* The card is still in the reader: the agent is gone, so nothing more happens. */
+	unlink(marker);
+	emu_pull();
+	emu_settle();
+	assert_int_equal(access(marker, F_OK), -1);
+}
+
+static void
+test_r_card_3_lost_card_locks_open_session(void **state)
+{
+	(void)state;
+	lost_card_stops_session("lost5", "watanabe", "mynumber", "sk-card", "lock", 0);
+}
+
+static void
+test_r_card_3_lost_card_ends_open_session(void **state)
+{
+	(void)state;
+	lost_card_stops_session("lost6", "nakamura", "cardonly", "sk-cardonly", "end", 1);
+}
+
 /* R-CARD-1: sato's card (revoked, bound to sato) never becomes somebody else's; and a card
  * bound to another user does not log in as this one. */
 static void
@@ -1126,6 +1197,8 @@ main(void)
 		cmocka_unit_test(test_card_only_login),
 		cmocka_unit_test(test_removal_ends_session),
 		cmocka_unit_test(test_revoked_card_refused),
+		cmocka_unit_test(test_r_card_3_lost_card_locks_open_session),
+		cmocka_unit_test(test_r_card_3_lost_card_ends_open_session),
 		cmocka_unit_test(test_card_of_another_user),
 		cmocka_unit_test(test_replacement),
 		cmocka_unit_test(test_piv),
