@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "agent.h"
+#include "sk_io.h"
 #include "sk_log.h"
 
 #define COMMAND_TIMEOUT_MS 5000
@@ -56,21 +57,12 @@ leader_session(pid_t pid, char *out, size_t cap)
 	return found;
 }
 
-static long long
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* Runs argv[0] (absolute path) with a clean environment; 1 when it exited 0 in time. */
 static int
 run_command(char *const argv[])
 {
 	static char *const envp[] = { "PATH=/usr/sbin:/usr/bin:/sbin:/bin", "LANG=C", NULL };
-	long long deadline = now_ms() + COMMAND_TIMEOUT_MS;
+	int64_t deadline = sk_now_ms() + COMMAND_TIMEOUT_MS;
 	struct timespec pause = { 0, 10 * 1000 * 1000 };
 	int status;
 	pid_t pid = fork(), w;
@@ -83,7 +75,7 @@ run_command(char *const argv[])
 		execve(argv[0], argv, envp);
 		_exit(127);
 	}
-	while ((w = waitpid(pid, &status, WNOHANG)) == 0 && now_ms() < deadline)
+	while ((w = waitpid(pid, &status, WNOHANG)) == 0 && sk_now_ms() < deadline)
 		nanosleep(&pause, NULL);
 	if (w == 0) {
 		sk_logerr("%s did not finish within %d ms", argv[0], COMMAND_TIMEOUT_MS);

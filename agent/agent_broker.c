@@ -34,21 +34,31 @@ read_order(const struct sk_msg *reply, int *ordered, unsigned *action, char *cau
 	return SK_OK;
 }
 
+/* USER, SESSION_ID and, when known, the card: what names the session to the broker. */
+static int
+put_session(struct sk_msg *req, const struct agent_job *j)
+{
+	if (req == NULL)
+		return SK_ERR_NOMEM;
+	if (sk_msg_put_text(req, SK_K_USER, j->user) != SK_OK ||
+	    sk_msg_put_uint(req, SK_K_SESSION_ID, j->session_id) != SK_OK ||
+	    (j->card[0] && sk_msg_put_text(req, SK_K_CERT_HASH, j->card) != SK_OK))
+		return SK_ERR_NOMEM;
+	return SK_OK;
+}
+
 int
 agent_watch_open(const struct agent_job *j, int *fd, unsigned *ordered, char *cause,
                  size_t causesz)
 {
 	struct sk_client client = { -1, 0 };
 	struct sk_msg *req = sk_msg_new(SK_REQ_SESSION_WATCH), *reply = NULL;
-	int r = req ? SK_OK : SK_ERR_NOMEM, got = 0;
+	int r = put_session(req, j), got = 0;
 	unsigned action = 0;
 
 	*fd = -1;
 	*ordered = 0;
-	if (r == SK_OK && (sk_msg_put_text(req, SK_K_USER, j->user) != SK_OK ||
-	                   sk_msg_put_uint(req, SK_K_SESSION_ID, j->session_id) != SK_OK ||
-	                   sk_msg_put_uint(req, SK_K_SESSION_ACTION, j->action) != SK_OK ||
-	                   (j->card[0] && sk_msg_put_text(req, SK_K_CERT_HASH, j->card) != SK_OK)))
+	if (r == SK_OK && sk_msg_put_uint(req, SK_K_SESSION_ACTION, j->action) != SK_OK)
 		r = SK_ERR_NOMEM;
 	if (r == SK_OK)
 		r = sk_client_open(&client, j->socket_path, j->request_timeout_ms);
@@ -90,12 +100,9 @@ agent_report(const struct agent_job *j, const char *event)
 {
 	struct sk_client client = { -1, 0 };
 	struct sk_msg *req = sk_msg_new(SK_REQ_SESSION_EVENT), *reply = NULL;
-	int r = req ? SK_OK : SK_ERR_NOMEM;
+	int r = put_session(req, j);
 
-	if (r == SK_OK && (sk_msg_put_text(req, SK_K_USER, j->user) != SK_OK ||
-	                   sk_msg_put_text(req, SK_K_EVENT, event) != SK_OK ||
-	                   sk_msg_put_uint(req, SK_K_SESSION_ID, j->session_id) != SK_OK ||
-	                   (j->card[0] && sk_msg_put_text(req, SK_K_CERT_HASH, j->card) != SK_OK)))
+	if (r == SK_OK && sk_msg_put_text(req, SK_K_EVENT, event) != SK_OK)
 		r = SK_ERR_NOMEM;
 	if (r == SK_OK)
 		r = sk_client_open(&client, j->socket_path, j->request_timeout_ms);

@@ -103,9 +103,10 @@ agent_parse_args(int argc, char **argv, struct agent_job *j)
 			r = copy_arg(j->reader, sizeof(j->reader), v);
 		else if (strcmp(k, "--card") == 0)
 			r = valid_hash(v) ? copy_arg(j->card, sizeof(j->card), v) : SK_ERR_PROTO;
+		else if (strcmp(k, "--xdg-session") == 0 && agent_valid_session_id(v))
+			r = copy_arg(j->xdg_session, sizeof(j->xdg_session), v);
 		else if (strcmp(k, "--xdg-session") == 0)
-			r = agent_valid_session_id(v) ?
-			    copy_arg(j->xdg_session, sizeof(j->xdg_session), v) : SK_ERR_PROTO;
+			sk_logwarn("ignoring a malformed XDG_SESSION_ID");   /* the leader's cgroup */
 		else if (strcmp(k, "--lock-command") == 0)
 			r = v[0] == '/' ? copy_arg(j->lock_command, sizeof(j->lock_command), v) :
 			    SK_ERR_PROTO;

@@ -44,6 +44,7 @@
 #include "pamsk.h"
 #include "sk_err.h"
 #include "sk_i18n.h"
+#include "sk_io.h"
 #include "sk_log.h"
 #include "sk_proto.h"
 
@@ -110,29 +111,6 @@ pamsk_card_watch_put_cert(const struct pamsk *m, struct sk_msg *req)
 	return sk_msg_put_bytes(req, SK_K_CERT, l->cert, l->cert_len);
 }
 
-static long long
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static int
-valid_session_id(const char *s)
-{
-	size_t n = strlen(s);
-
-	if (n == 0 || n >= XDG_ID_MAX)
-		return 0;
-	for (size_t i = 0; i < n; i++)
-		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'z') ||
-		      (s[i] >= 'A' && s[i] <= 'Z')))
-			return 0;
-	return 1;
-}
-
 static unsigned
 removal_action(const struct pamsk *m)
 {
@@ -180,7 +158,8 @@ build_argv(struct pamsk *m, const struct card_login *l, unsigned long long sessi
 		a->argv[n++] = "--card";
 		a->argv[n++] = card_hash;
 	}
-	if (xdg != NULL && valid_session_id(xdg)) {
+	/* The agent checks its form (and ignores a malformed one: "-" to the lock command). */
+	if (xdg != NULL && xdg[0] != '\0' && strlen(xdg) < XDG_ID_MAX) {
 		a->argv[n++] = "--xdg-session";
 		a->argv[n++] = xdg;
 	}
@@ -219,6 +198,7 @@ exec_agent(const struct agent_argv *a, int null, int leader_fd, int life_fd, int
 	static char *const envp[] = { NULL };
 	struct sigaction sa;
 	sigset_t none;
+	int have_leader = leader_fd >= 0;
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = SIG_DFL;
@@ -236,6 +216,8 @@ exec_agent(const struct agent_argv *a, int null, int leader_fd, int life_fd, int
 	    dup2(ready_fd, FD_READY) < 0)
 		_exit(127);
 	closefrom(FD_READY + 1);
+	if (!have_leader)
+		close(FD_LEADER);   /* the agent then leaves only when the lifeline closes */
 	if (a->argv[0] == NULL)
 		_exit(127);
 	execve(a->argv[0], (char *const *)a->argv, envp);
@@ -276,8 +258,8 @@ spawn(const struct agent_argv *a, int *lifeline_out)
 		;
 	p.fd = ready[0];
 	p.events = POLLIN;
-	for (long long deadline = now_ms() + WATCH_READY_MS; word == 0 && now_ms() < deadline;) {
-		int n = poll(&p, 1, (int)(deadline - now_ms() > 0 ? deadline - now_ms() : 0));
+	for (int64_t deadline = sk_now_ms() + WATCH_READY_MS; word == 0 && sk_now_ms() < deadline;) {
+		int n = poll(&p, 1, (int)(deadline - sk_now_ms() > 0 ? deadline - sk_now_ms() : 0));
 		ssize_t got;
 
 		if (n < 0 && errno == EINTR)
