@@ -123,6 +123,8 @@ session_open(struct broker_conn *c, const struct sk_msg *req, struct sk_msg *rep
 	                    "tty", lc.tty);
 	if (r == SK_ERR_DENIED) {
 		/* Revoked (reported lost) between the login and the session: not opened. */
+		if (card.id != 0)
+			extra = audit_field(extra, "card", card.binding.spki_sha256);
 		r = broker_audit(c, "session_open", lc.user, "deny",
 		                 audit_field(extra, "reason", "card_revoked"));
 		return r == SK_OK ? reply_status(reply, SK_ST_DENIED) : r;

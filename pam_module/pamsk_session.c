@@ -73,6 +73,12 @@ pamsk_open_session(struct pamsk *m)
 		/* Not an account Sekimori manages (e.g. root in sudo's session stack). */
 		sk_msg_free(reply);
 		return PAM_IGNORE;
+	case SK_ST_DENIED:
+		/* The login's card was revoked (reported lost) after the login (R-CARD-3). */
+		sk_msg_free(reply);
+		pamsk_error(m, "%s", _("The IC card used for this login has been revoked, so the "
+		                       "session is not opened."));
+		return PAM_SESSION_ERR;
 	default:
 		sk_msg_free(reply);
 		pamsk_say_unavailable(m);

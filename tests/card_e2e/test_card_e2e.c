@@ -354,7 +354,7 @@ setup(void **state)
 	}
 	/* More cards from the test CA: a binding is forever, so each card test needs its own. */
 	snprintf(args, sizeof(args), "'%s/tests/card_e2e/extra_certs.sh' '%s' card1 card2 card3 "
-	         "card4 lost5 lost6 2>&1", getenv("SK_SOURCE_DIR"), pki);
+	         "card4 lost5 lost6 lost7 2>&1", getenv("SK_SOURCE_DIR"), pki);
 	if (sk_test_run(args, out, sizeof(out)) != 0) {
 		fprintf(stderr, "extra_certs.sh failed: %s\n", out);
 		return -1;
@@ -990,6 +990,35 @@ test_r_card_3_lost_card_ends_open_session(void **state)
 	lost_card_stops_session("lost6", "nakamura", "cardonly", "sk-cardonly", "end", 1);
 }
 
+/* R-CARD-3: the card reported lost between the login and the session: SESSION_OPEN refuses
+ * the session (the broker checks the card the module names), audited with the card. */
+static void
+test_r_card_3_card_revoked_before_session_open(void **state)
+{
+	struct skpd d;
+	char pw[64], hash[65], card_field[128];
+
+	(void)state;
+	spki_hash("lost7.pem", hash);
+	snprintf(card_field, sizeof(card_field), "\"card\":\"%s\"", hash);
+	emu_jpki("lost7", NULL);
+	add_user_with_card("kondo", "mynumber", pw, sizeof(pw), "");
+	skpd_begin(&d, fx.pamdir, "sk-card", "kondo", NULL, pw, "1234", NULL);
+	assert_int_equal(pam_authenticate(d.pamh, 0), PAM_SUCCESS);
+	assert_int_equal(cli("card revoke kondo --reason lost"), 0);
+	d.last = pam_open_session(d.pamh, 0);
+	print_message("%s", d.transcript);
+	assert_int_equal(d.last, PAM_SESSION_ERR);
+	assert_true(skpd_contains(&d, "! The IC card used for this login has been revoked"));
+	assert_int_equal(skpd_end(&d), PAM_SUCCESS);
+	assert_int_equal(skfx_audit_count(&fx, "\"event\":\"session_open\"", "\"user\":\"kondo\"",
+	                                  "\"result\":\"deny\"", "\"reason\":\"card_revoked\"",
+	                                  card_field, NULL), 1);
+	assert_int_equal(skfx_audit_count(&fx, "\"event\":\"session_open\"", "\"user\":\"kondo\"",
+	                                  "\"result\":\"ok\"", NULL), 0);
+	assert_int_equal(watchers_wait(0, 2000), 0);   /* no agent was started */
+}
+
 /* R-CARD-1: sato's card (revoked, bound to sato) never becomes somebody else's; and a card
  * bound to another user does not log in as this one. */
 static void
@@ -1199,6 +1228,7 @@ main(void)
 		cmocka_unit_test(test_revoked_card_refused),
 		cmocka_unit_test(test_r_card_3_lost_card_locks_open_session),
 		cmocka_unit_test(test_r_card_3_lost_card_ends_open_session),
+		cmocka_unit_test(test_r_card_3_card_revoked_before_session_open),
 		cmocka_unit_test(test_card_of_another_user),
 		cmocka_unit_test(test_replacement),
 		cmocka_unit_test(test_piv),
