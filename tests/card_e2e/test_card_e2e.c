@@ -14,6 +14,8 @@
  * private mount namespace only) append their arguments to a marker file. */
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <json-c/json.h>
 #include <setjmp.h>
 #include <signal.h>
@@ -1180,6 +1182,100 @@ find_process(const char *comm)
 	return pid;
 }
 
+/* The session agent is exec'd, as pam_unix runs its helpers (issue 8 item 6): its image is
+ * the agent program, not a copy of the PAM application; its environment is empty; it holds
+ * none of the application's descriptors (a file the application left open without
+ * O_CLOEXEC is not inherited) but /dev/null on 0-2, the pidfd on 3 and the lifeline on 4;
+ * no secret is on its command line; it is not the application's child and not in its
+ * session. */
+static void
+test_r_card_2_agent_is_execd_clean(void **state)
+{
+	struct skpd d;
+	char path[PATH_MAX], link[PATH_MAX], want[PATH_MAX], buf[4096], stat[512], *p;
+	int sentinel, ppid = 0, sid = 0;
+	pid_t agent_pid;
+	ssize_t n;
+	DIR *dir;
+	struct dirent *e;
+	FILE *f;
+
+	(void)state;
+	emu_jpki("jpki", NULL);
+	unlink(marker);
+	snprintf(path, sizeof(path), "%s/leaked-sentinel", work);
+	sentinel = open(path, O_RDWR | O_CREAT, 0600);   /* no O_CLOEXEC, on purpose */
+	assert_true(sentinel >= 0);
+	open_card_session(&d, "sk-card", "tanaka", tanaka_pw, "1234");
+	assert_int_equal(watchers_wait(1, 2000), 1);
+	assert_true((agent_pid = find_process("sekimori-agent")) > 0);
+	/* Its image is the agent program. */
+	snprintf(path, sizeof(path), "/proc/%d/exe", (int)agent_pid);
+	n = readlink(path, link, sizeof(link) - 1);
+	assert_true(n > 0);
+	link[n] = '\0';
+	assert_non_null(realpath(agent, want));
+	assert_string_equal(link, want);
+	/* An empty environment. */
+	snprintf(path, sizeof(path), "/proc/%d/environ", (int)agent_pid);
+	f = fopen(path, "r");
+	assert_non_null(f);
+	assert_int_equal(fread(buf, 1, sizeof(buf), f), 0);
+	fclose(f);
+	/* No secret on its command line (the password; the PIN never reached the module's
+	 * session phase). */
+	snprintf(path, sizeof(path), "/proc/%d/cmdline", (int)agent_pid);
+	f = fopen(path, "r");
+	assert_non_null(f);
+	n = (ssize_t)fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	assert_true(n > 0);
+	for (ssize_t i = 0; i < n; i++)
+		if (buf[i] == '\0')
+			buf[i] = ' ';
+	buf[n] = '\0';
+	print_message("agent: %s\n", buf);
+	assert_non_null(strstr(buf, "--user tanaka "));
+	assert_null(strstr(buf, tanaka_pw));
+	/* Descriptors: nothing of ours. */
+	snprintf(path, sizeof(path), "/proc/%d/fd", (int)agent_pid);
+	dir = opendir(path);
+	assert_non_null(dir);
+	while ((e = readdir(dir)) != NULL) {
+		char fdpath[PATH_MAX + 300];
+		int fd = atoi(e->d_name);
+
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(fdpath, sizeof(fdpath), "%s/%s", path, e->d_name);
+		n = readlink(fdpath, link, sizeof(link) - 1);
+		assert_true(n > 0);
+		link[n] = '\0';
+		print_message("agent fd %d -> %s\n", fd, link);
+		assert_null(strstr(link, "leaked-sentinel"));
+		if (fd <= 2)
+			assert_string_equal(link, "/dev/null");
+		if (fd == 3)
+			assert_non_null(strstr(link, "pidfd"));
+		if (fd == 4)
+			assert_int_equal(strncmp(link, "pipe:", 5), 0);
+	}
+	closedir(dir);
+	/* Not our child, not in our session. */
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)agent_pid);
+	f = fopen(path, "r");
+	assert_non_null(f);
+	assert_non_null(fgets(stat, sizeof(stat), f));
+	fclose(f);
+	assert_non_null(p = strrchr(stat, ')'));
+	assert_int_equal(sscanf(p + 2, "%*c %d %*d %d", &ppid, &sid), 2);
+	assert_int_not_equal(ppid, (int)getpid());
+	assert_int_not_equal(sid, (int)getsid(0));
+	end_session(&d);
+	close(sentinel);
+	assert_int_equal(watchers_wait(0, 2000), 0);
+}
+
 /* pcscd stopping (nothing can vouch for the card any more) locks the session. Runs last:
  * pcscd stays down. */
 static void
@@ -1232,6 +1328,7 @@ main(void)
 		cmocka_unit_test(test_card_of_another_user),
 		cmocka_unit_test(test_replacement),
 		cmocka_unit_test(test_piv),
+		cmocka_unit_test(test_r_card_2_agent_is_execd_clean),
 		cmocka_unit_test(test_pcscd_gone_locks_session),
 	};
 
