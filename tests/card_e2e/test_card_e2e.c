@@ -305,11 +305,12 @@ watchers_wait(int want, int ms)
 	return n;
 }
 
-/* Waits until the marker file (the lock command's log) holds a line; returns ms waited or -1. */
+/* Waits up to bound ms until the marker file (the lock command's log) holds a line; returns
+ * ms waited or -1. */
 static long long
-marker_wait(long long since, char *line, size_t cap)
+marker_wait_for(long long since, long long bound, char *line, size_t cap)
 {
-	while (now_ms() - since <= REMOVAL_BOUND_MS) {
+	while (now_ms() - since <= bound) {
 		FILE *f = fopen(marker, "r");
 
 		if (f != NULL) {
@@ -324,6 +325,12 @@ marker_wait(long long since, char *line, size_t cap)
 		usleep(10000);
 	}
 	return -1;
+}
+
+static long long
+marker_wait(long long since, char *line, size_t cap)
+{
+	return marker_wait_for(since, REMOVAL_BOUND_MS, line, cap);
 }
 
 /* A user of profile with a card enrolled from the emulator now in the reader. */
@@ -356,7 +363,7 @@ setup(void **state)
 	}
 	/* More cards from the test CA: a binding is forever, so each card test needs its own. */
 	snprintf(args, sizeof(args), "'%s/tests/card_e2e/extra_certs.sh' '%s' card1 card2 card3 "
-	         "card4 lost5 lost6 lost7 2>&1", getenv("SK_SOURCE_DIR"), pki);
+	         "card4 lost5 lost6 lost7 lost8 2>&1", getenv("SK_SOURCE_DIR"), pki);
 	if (sk_test_run(args, out, sizeof(out)) != 0) {
 		fprintf(stderr, "extra_certs.sh failed: %s\n", out);
 		return -1;
@@ -992,6 +999,43 @@ test_r_card_3_lost_card_ends_open_session(void **state)
 	lost_card_stops_session("lost6", "nakamura", "cardonly", "sk-cardonly", "end", 1);
 }
 
+/* R-CARD-3 across a broker restart: the agent's watch connection breaks when the broker
+ * stops; the agent registers again with the new broker (first try after 1 s), and a card
+ * revoked meanwhile is caught at that registration. Bound: the 1 s retry plus the removal
+ * bound. */
+static void
+test_r_card_3_agent_watches_again_after_broker_restart(void **state)
+{
+	struct skpd d;
+	char pw[64], hash[65], line[256], card_field[128];
+	long long t0, waited;
+
+	(void)state;
+	spki_hash("lost8.pem", hash);
+	snprintf(card_field, sizeof(card_field), "\"card\":\"%s\"", hash);
+	emu_jpki("lost8", NULL);
+	add_user_with_card("hayashi", "mynumber", pw, sizeof(pw), "");
+	unlink(marker);
+	open_card_session(&d, "sk-card", "hayashi", pw, "1234");
+	assert_int_equal(watchers_wait(1, 2000), 1);
+	skfx_stop_broker(&fx);
+	skfx_restart(&fx);
+	assert_int_equal(watchers(), 1);   /* the agent outlives the broker */
+	t0 = now_ms();
+	assert_int_equal(cli("card revoke hayashi --reason lost"), 0);
+	waited = marker_wait_for(t0, 1000 + REMOVAL_BOUND_MS, line, sizeof(line));
+	print_message("broker restarted, card reported lost -> lock command after %lld ms: %s\n",
+	              waited, line);
+	assert_true(waited >= 0);
+	assert_int_equal(strncmp(line, "lock hayashi - ", 15), 0);
+	assert_int_equal(audit_wait(1, "\"event\":\"session_order\"", "\"user\":\"hayashi\"",
+	                            "\"cause\":\"card_revoked\"", card_field), 1);
+	assert_int_equal(audit_wait(1, "\"event\":\"session_event\"", "\"user\":\"hayashi\"",
+	                            "\"result\":\"card_revoked_lock\"", card_field), 1);
+	assert_int_equal(watchers_wait(0, 2000), 0);
+	end_session(&d);
+}
+
 /* R-CARD-3: the card reported lost between the login and the session: SESSION_OPEN refuses
  * the session (the broker checks the card the module names), audited with the card. */
 static void
@@ -1325,6 +1369,7 @@ main(void)
 		cmocka_unit_test(test_r_card_3_lost_card_locks_open_session),
 		cmocka_unit_test(test_r_card_3_lost_card_ends_open_session),
 		cmocka_unit_test(test_r_card_3_card_revoked_before_session_open),
+		cmocka_unit_test(test_r_card_3_agent_watches_again_after_broker_restart),
 		cmocka_unit_test(test_card_of_another_user),
 		cmocka_unit_test(test_replacement),
 		cmocka_unit_test(test_piv),
