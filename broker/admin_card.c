@@ -13,6 +13,7 @@
 #include "request.h"
 #include "sk_err.h"
 #include "sk_log.h"
+#include "session_watch.h"
 #include "store.h"
 #include "store_card.h"
 #include "store_user.h"
@@ -384,6 +385,8 @@ card_change(struct broker_conn *c, const struct sk_msg *req, struct sk_msg *repl
 		r = store_commit(c->db);
 	if (r != SK_OK)
 		store_rollback(c->db);
+	else if (revoke)   /* open sessions on these cards are locked or ended now (R-CARD-3) */
+		(void)session_watch_cards_revoked(recs, n);
 	free(recs);
 	return r == SK_OK ? reply_status(reply, SK_ST_OK) : r;
 }

@@ -58,6 +58,7 @@ static const struct dispatch_entry {
 	{ SK_REQ_CARD_REVOKE, "card_revoke", CONN_IDLE, PEER_ADMIN, admin_card_revoke },
 	{ SK_REQ_CARD_DISPOSE, "card_dispose", CONN_IDLE, PEER_ADMIN, admin_card_dispose },
 	{ SK_REQ_SESSION_EVENT, "session_event", CONN_IDLE, PEER_ROOT, session_event },
+	{ SK_REQ_SESSION_WATCH, "session_watch", CONN_IDLE, PEER_ROOT, session_watch_request },
 };
 
 static const struct dispatch_entry *

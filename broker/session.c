@@ -1,6 +1,11 @@
 #include "session.h"
 
+#include <stdlib.h>
+#include <string.h>
+
 #include "audit_event.h"
+#include "card_verify.h"
+#include "store_card.h"
 #include "sk_utf8.h"
 #include "request.h"
 #include "sk_err.h"
@@ -29,9 +34,47 @@ insert_session(sqlite3 *db, int64_t user_id, const struct login_ctx *lc, int64_t
 	return r;
 }
 
+int
+session_valid_card_hash(const char *s)
+{
+	size_t n = strlen(s);
+
+	return n == CARD_SPKI_HEX - 1 && strspn(s, "0123456789abcdef") == n;
+}
+
+/* The card a card login used (SK_K_CERT from the module, R-CARD-3): its binding hash, when
+ * it is an active card of this user. SK_OK with card->id 0 when the login used no card;
+ * SK_ERR_DENIED when the card is revoked or not this user's (the session is refused). */
+static int
+session_card(struct broker_conn *c, const struct sk_msg *req, const struct user_rec *u,
+             struct card_rec *card)
+{
+	unsigned char *cert = malloc(CARD_CERT_MAX);
+	struct card_binding bind;
+	size_t len = 0;
+	int r;
+
+	memset(card, 0, sizeof(*card));
+	if (cert == NULL)
+		return SK_ERR_NOMEM;
+	r = sk_msg_get_bytes(req, SK_K_CERT, cert, CARD_CERT_MAX, &len);
+	if (r == SK_ERR_NOTFOUND) {
+		free(cert);
+		return SK_OK;
+	}
+	if (r == SK_OK)
+		r = card_verify_binding(cert, len, &bind) == SK_OK ? SK_OK : SK_ERR_PROTO;
+	free(cert);
+	if (r == SK_OK && (r = store_card_by_spki(c->db, bind.spki_sha256, card)) == SK_ERR_NOTFOUND)
+		r = SK_ERR_DENIED;
+	if (r == SK_OK && (card->user_id != u->id || card->revoked))
+		r = SK_ERR_DENIED;
+	return r;
+}
+
 static int
 login_report(struct sk_msg *reply, const struct user_rec *u, const struct sk_profile *eff,
-             int64_t id)
+             int64_t id, const struct card_rec *card)
 {
 	int r = reply_status(reply, SK_ST_OK);
 
@@ -49,6 +92,8 @@ login_report(struct sk_msg *reply, const struct user_rec *u, const struct sk_pro
 		r = sk_msg_put_uint(reply, SK_K_IDLE_TIMEOUT, eff->idle_timeout);
 	if (r == SK_OK)
 		r = sk_msg_put_uint(reply, SK_K_CARD_REMOVAL, eff->card_removal);
+	if (r == SK_OK && card->id != 0)
+		r = sk_msg_put_text(reply, SK_K_CERT_HASH, card->binding.spki_sha256);
 	return r;
 }
 
@@ -58,6 +103,8 @@ session_open(struct broker_conn *c, const struct sk_msg *req, struct sk_msg *rep
 	struct login_ctx lc;
 	struct sk_profile eff;
 	struct user_rec u;
+	struct card_rec card;
+	json_object *extra;
 	uint64_t pid = 0;
 	int64_t id = 0, now = broker_now();
 	int r;
@@ -70,20 +117,39 @@ session_open(struct broker_conn *c, const struct sk_msg *req, struct sk_msg *rep
 	if (r != SK_OK)
 		return r;
 	request_effective_profile(c->b, lc.line, &u, &eff);
+	if ((r = session_card(c, req, &u, &card)) == SK_ERR_PROTO)
+		return reply_status(reply, SK_ST_BAD_REQUEST);
+	extra = audit_field(audit_field(audit_field(NULL, "service", lc.service), "rhost", lc.rhost),
+	                    "tty", lc.tty);
+	if (r == SK_ERR_DENIED) {
+		/* Revoked (reported lost) between the login and the session: not opened. */
+		if (card.id != 0)
+			extra = audit_field(extra, "card", card.binding.spki_sha256);
+		r = broker_audit(c, "session_open", lc.user, "deny",
+		                 audit_field(extra, "reason", "card_revoked"));
+		return r == SK_OK ? reply_status(reply, SK_ST_DENIED) : r;
+	}
+	if (r != SK_OK) {
+		json_object_put(extra);
+		return r;
+	}
+	if (card.id != 0)   /* which card this session rests on (R-CARD-3) */
+		extra = audit_field_int(audit_field(extra, "card", card.binding.spki_sha256),
+		                        "card_id", card.id);
 	r = store_begin(c->db);
 	if (r == SK_OK)
 		r = insert_session(c->db, u.id, &lc, (int64_t)pid, now, &id);
 	if (r == SK_OK)
-		r = broker_audit(c, "session_open", lc.user, "ok", audit_field_int(audit_field(
-		                 audit_field(audit_field(NULL, "service", lc.service), "rhost", lc.rhost),
-		                 "tty", lc.tty), "session", id));
+		r = broker_audit(c, "session_open", lc.user, "ok", audit_field_int(extra, "session", id));
+	else
+		json_object_put(extra);
 	if (r == SK_OK)
 		r = store_commit(c->db);
 	if (r != SK_OK) {
 		store_rollback(c->db);
 		return r;
 	}
-	return login_report(reply, &u, &eff, id);
+	return login_report(reply, &u, &eff, id, &card);
 }
 
 int
@@ -130,21 +196,25 @@ session_close(struct broker_conn *c, const struct sk_msg *req, struct sk_msg *re
 	return reply_status(reply, SK_ST_OK);
 }
 
-/* The module's removal watcher reports that the card left the reader and what it did
- * (R-CARD-2); the broker only records it. */
+/* The session agent reports what it did and why (card_removed_lock, card_revoked_end, ...,
+ * R-CARD-2, R-CARD-3), naming the card when it knows it; the broker only records it. */
 int
 session_event(struct broker_conn *c, const struct sk_msg *req, struct sk_msg *reply)
 {
-	char user[SK_USER_MAX], event[SK_NAME_MAX];
+	char user[SK_USER_MAX], event[SK_NAME_MAX], card[CARD_SPKI_HEX] = "";
+	json_object *extra;
 	uint64_t id = 0;
 	int r;
 
 	if (sk_msg_get_text(req, SK_K_USER, user, sizeof(user)) != SK_OK ||
 	    sk_msg_get_text(req, SK_K_EVENT, event, sizeof(event)) != SK_OK ||
 	    !sk_valid_name(event) || sk_msg_get_uint_opt(req, SK_K_SESSION_ID, 0, &id) != SK_OK ||
-	    id > INT64_MAX)
+	    id > INT64_MAX || sk_msg_get_text_opt(req, SK_K_CERT_HASH, card, sizeof(card)) != SK_OK ||
+	    (card[0] != '\0' && !session_valid_card_hash(card)))
 		return reply_status(reply, SK_ST_BAD_REQUEST);
-	r = broker_audit(c, "session_event", user, event,
-	                 audit_field_int(NULL, "session", (int64_t)id));
+	extra = audit_field_int(NULL, "session", (int64_t)id);
+	if (card[0] != '\0')
+		extra = audit_field(extra, "card", card);
+	r = broker_audit(c, "session_event", user, event, extra);
 	return r == SK_OK ? reply_status(reply, SK_ST_OK) : r;
 }

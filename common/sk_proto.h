@@ -49,6 +49,9 @@ enum sk_msg_type {
 	SK_REQ_CARD_REVOKE = 42,
 	SK_REQ_CARD_DISPOSE = 43,
 	SK_REQ_SESSION_EVENT = 44,   /* the card left the reader: session locked or ended */
+	/* The session agent's standing request: answered at once (registered) and again when the
+	 * broker orders the session locked or ended (doc/protocol.md). */
+	SK_REQ_SESSION_WATCH = 48,
 
 	SK_MSG_REPLY = 100,
 };
@@ -128,6 +131,7 @@ enum sk_msg_key {
 	                         * so that every key of one card is bound to one person */
 	SK_K_ATTEMPT_TOKEN = 75,/* bytes (16): a pending stack attempt, from PREAUTH's reply */
 	SK_K_ABANDONED = 76,    /* bool: AUTHFAIL for a stack login that ended unfinished */
+	SK_K_SESSION_ACTION = 70, /* uint: enum sk_card_removal, LOCK or END: what the agent does */
 	/* Keys are written as one CBOR byte (below 256) and tracked in a 128-bit mask. */
 	SK_K_KEY_MAX = 128
 };

@@ -21,6 +21,7 @@ struct pamsk {
 	int debug;
 	unsigned retry;                 /* password change attempts */
 	char conf_path[PATH_MAX];
+	char agent_path[PATH_MAX];      /* the session agent (SK_SESSION_AGENT, session_agent=) */
 	char profile[SK_NAME_MAX];
 	const char *user;
 	const char *service;
@@ -68,6 +69,12 @@ int pamsk_account(struct pamsk *m);
 int pamsk_chauthtok(struct pamsk *m);
 int pamsk_open_session(struct pamsk *m);
 int pamsk_close_session(struct pamsk *m);
-int pamsk_card_watch_start(struct pamsk *m, unsigned long long session_id);
+/* The session agent (pamsk_card_watch.c): the auth phase remembers the card login (reader,
+ * certificate); SESSION_OPEN carries the certificate; the agent is exec'd after it. */
+int pamsk_card_watch_remember(struct pamsk *m, const char *reader, const unsigned char *cert,
+                              size_t cert_len);
+int pamsk_card_watch_put_cert(const struct pamsk *m, struct sk_msg *req);
+int pamsk_card_watch_start(struct pamsk *m, unsigned long long session_id,
+                           const char *card_hash);
 
 #endif

@@ -15,8 +15,6 @@
 #include "sk_log.h"
 #include "sk_proto.h"
 
-#define PAMSK_CARD_READER "pam_sekimori_card_reader"
-
 static int
 ask_pin(void *arg, int tries_left, char *pin, size_t cap)
 {
@@ -99,14 +97,6 @@ say_failure(struct pamsk *m, int err, int tries_left)
 	}
 }
 
-static void
-free_reader(pam_handle_t *pamh, void *data, int status)
-{
-	(void)pamh;
-	(void)status;
-	free(data);
-}
-
 int
 pamsk_collect_card(struct pamsk *m, const struct sk_msg *begin, struct sk_msg *finish)
 {
@@ -149,16 +139,13 @@ pamsk_collect_card(struct pamsk *m, const struct sk_msg *begin, struct sk_msg *f
 	pamsk_info(m, "%s", _("Insert your IC card into the reader."));
 	err = sc_login(&req, res);
 	if (err == SK_OK) {
-		char *reader = strdup(res->reader);
 		r = sk_msg_put_bytes(finish, SK_K_CERT, res->cert, res->cert_len) == SK_OK &&
 		    sk_msg_put_bytes(finish, SK_K_SIG, res->sig, res->sig_len) == SK_OK &&
 		    (res->card_uid[0] == '\0' ||
 		     sk_msg_put_text(finish, SK_K_CARD_UID, res->card_uid) == SK_OK) ?
 		    PAM_SUCCESS : PAM_BUF_ERR;
-		/* The session phase watches this reader (R-CARD-2). */
-		if (reader == NULL ||
-		    pam_set_data(m->pamh, PAMSK_CARD_READER, reader, free_reader) != PAM_SUCCESS)
-			free(reader);
+		/* The session phase watches this reader and card (R-CARD-2, R-CARD-3). */
+		(void)pamsk_card_watch_remember(m, res->reader, res->cert, res->cert_len);
 	} else {
 		say_failure(m, err, res->tries_left);
 		r = sk_msg_put_uint(finish, SK_K_DEVICE_FAIL, (uint64_t)(-err)) == SK_OK &&

@@ -52,10 +52,13 @@ pamsk_open_session(struct pamsk *m)
 	struct sk_msg *req = pamsk_request(m, SK_REQ_SESSION_OPEN), *reply = NULL;
 	uint64_t id = 0, idle = 0;
 	unsigned long long *keep;
-	char env[32];
+	char env[32], card_hash[65] = "";
 	int r;
 
-	if (req != NULL && sk_msg_put_uint(req, SK_K_PID, (uint64_t)getpid()) != SK_OK) {
+	/* The card of a card login, so that the broker records which card the session used
+	 * and can find the session when that card is reported lost (R-CARD-3). */
+	if (req != NULL && (sk_msg_put_uint(req, SK_K_PID, (uint64_t)getpid()) != SK_OK ||
+	                    pamsk_card_watch_put_cert(m, req) != SK_OK)) {
 		sk_msg_free(req);
 		req = NULL;
 	}
@@ -70,6 +73,12 @@ pamsk_open_session(struct pamsk *m)
 		/* Not an account Sekimori manages (e.g. root in sudo's session stack). */
 		sk_msg_free(reply);
 		return PAM_IGNORE;
+	case SK_ST_DENIED:
+		/* The login's card was revoked (reported lost) after the login (R-CARD-3). */
+		sk_msg_free(reply);
+		pamsk_error(m, "%s", _("The IC card used for this login has been revoked, so the "
+		                       "session is not opened."));
+		return PAM_SESSION_ERR;
 	default:
 		sk_msg_free(reply);
 		pamsk_say_unavailable(m);
@@ -77,6 +86,8 @@ pamsk_open_session(struct pamsk *m)
 	}
 	show_login_report(m, reply);
 	(void)sk_msg_get_uint(reply, SK_K_SESSION_ID, &id);
+	if (sk_msg_get_text_opt(reply, SK_K_CERT_HASH, card_hash, sizeof(card_hash)) != SK_OK)
+		card_hash[0] = '\0';
 	{
 		uint64_t removal;
 		if (sk_msg_get_uint(reply, SK_K_CARD_REMOVAL, &removal) == SK_OK && removal <= 2)
@@ -93,7 +104,7 @@ pamsk_open_session(struct pamsk *m)
 		free(keep);
 		return PAM_SESSION_ERR;
 	}
-	return pamsk_card_watch_start(m, id);
+	return pamsk_card_watch_start(m, id, card_hash);
 }
 
 int
@@ -105,7 +116,7 @@ pamsk_close_session(struct pamsk *m)
 
 	if (pam_get_data(m->pamh, PAMSK_SESSION_DATA, &data) != PAM_SUCCESS || data == NULL)
 		return PAM_IGNORE;   /* opened in another process or not by us */
-	/* The session is over: the card watcher must not act on a removal from now on. */
+	/* The session is over: the session agent must not act on a removal from now on. */
 	(void)pam_set_data(m->pamh, "pam_sekimori_card_watch", NULL, NULL);
 	req = sk_msg_new(SK_REQ_SESSION_CLOSE);
 	if (req != NULL && (sk_msg_put_text(req, SK_K_USER, m->user) != SK_OK ||

@@ -14,6 +14,7 @@ static int
 parse_args(struct pamsk *m, int argc, const char **argv)
 {
 	snprintf(m->conf_path, sizeof(m->conf_path), "%s", SK_DEFAULT_CONF);
+	snprintf(m->agent_path, sizeof(m->agent_path), "%s", SK_SESSION_AGENT);
 	m->retry = 3;
 	for (int i = 0; i < argc; i++) {
 		const char *a = argv[i];
@@ -23,6 +24,8 @@ parse_args(struct pamsk *m, int argc, const char **argv)
 			n = snprintf(m->profile, sizeof(m->profile), "%s", a + 8);
 		else if (strncmp(a, "conf=", 5) == 0 && a[5] == '/')
 			n = snprintf(m->conf_path, sizeof(m->conf_path), "%s", a + 5);
+		else if (strncmp(a, "session_agent=", 14) == 0 && a[14] == '/')
+			n = snprintf(m->agent_path, sizeof(m->agent_path), "%s", a + 14);
 		else if (strcmp(a, "preauth") == 0)
 			m->mode = PAMSK_MODE_PREAUTH;
 		else if (strcmp(a, "authfail") == 0)

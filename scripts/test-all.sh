@@ -88,7 +88,7 @@ step install-deps ./scripts/install-deps.sh
 echo "== static analysis (cppcheck)"
 step cppcheck cppcheck --quiet --error-exitcode=1 --enable=warning,portability --inline-suppr \
 	--suppress=missingIncludeSystem -I common -I broker -I pam_module -I cli -I smartcard \
-	-I fido2 common broker pam_module cli smartcard fido2
+	-I fido2 -I agent common broker pam_module cli smartcard fido2 agent
 
 echo "== build and tests (release)"
 run_suite build-ci

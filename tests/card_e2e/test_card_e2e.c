@@ -14,6 +14,8 @@
  * private mount namespace only) append their arguments to a marker file. */
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <json-c/json.h>
 #include <setjmp.h>
 #include <signal.h>
@@ -41,7 +43,7 @@
 #define END ((const char *)NULL)
 
 static struct sk_fixture fx;
-static const char *pki, *emu_bin, *work;
+static const char *pki, *emu_bin, *work, *agent;
 static char readers[2][SC_READER_NAME_MAX];
 static int slot = 1;                /* the reader of the current (or last) card */
 static pid_t emu_pid = -1;
@@ -264,7 +266,8 @@ audit_wait(int want, const char *a, const char *b, const char *c, const char *e)
 	return n;
 }
 
-/* Live processes named sekimori-watch (zombies waiting for their reaper do not count). */
+/* Live session agents (comm "sekimori-agent"; zombies waiting for their reaper do not
+ * count). */
 static int
 watchers(void)
 {
@@ -282,7 +285,7 @@ watchers(void)
 		snprintf(path, sizeof(path), "/proc/%s/stat", e->d_name);
 		if ((f = fopen(path, "r")) == NULL)
 			continue;
-		if (fgets(stat, sizeof(stat), f) != NULL && strstr(stat, "(sekimori-watch) ") &&
+		if (fgets(stat, sizeof(stat), f) != NULL && strstr(stat, "(sekimori-agent) ") &&
 		    (p = strrchr(stat, ')')) != NULL && p[2] != 'Z')
 			n++;
 		fclose(f);
@@ -302,11 +305,12 @@ watchers_wait(int want, int ms)
 	return n;
 }
 
-/* Waits until the marker file (the lock command's log) holds a line; returns ms waited or -1. */
+/* Waits up to bound ms until the marker file (the lock command's log) holds a line; returns
+ * ms waited or -1. */
 static long long
-marker_wait(long long since, char *line, size_t cap)
+marker_wait_for(long long since, long long bound, char *line, size_t cap)
 {
-	while (now_ms() - since <= REMOVAL_BOUND_MS) {
+	while (now_ms() - since <= bound) {
 		FILE *f = fopen(marker, "r");
 
 		if (f != NULL) {
@@ -321,6 +325,12 @@ marker_wait(long long since, char *line, size_t cap)
 		usleep(10000);
 	}
 	return -1;
+}
+
+static long long
+marker_wait(long long since, char *line, size_t cap)
+{
+	return marker_wait_for(since, REMOVAL_BOUND_MS, line, cap);
 }
 
 /* A user of profile with a card enrolled from the emulator now in the reader. */
@@ -345,13 +355,15 @@ setup(void **state)
 	pki = getenv("SK_TEST_PKI");
 	emu_bin = getenv("SK_CARDEMU");
 	work = getenv("SK_TEST_WORK");
-	if (pki == NULL || emu_bin == NULL || work == NULL) {
-		fprintf(stderr, "run me through harness.sh (SK_TEST_PKI, SK_CARDEMU, SK_TEST_WORK)\n");
+	agent = getenv("SK_SESSION_AGENT");   /* the build's agent, not the installed one */
+	if (pki == NULL || emu_bin == NULL || work == NULL || agent == NULL) {
+		fprintf(stderr, "run me through harness.sh (SK_TEST_PKI, SK_CARDEMU, SK_TEST_WORK, "
+		        "SK_SESSION_AGENT)\n");
 		return -1;
 	}
 	/* More cards from the test CA: a binding is forever, so each card test needs its own. */
 	snprintf(args, sizeof(args), "'%s/tests/card_e2e/extra_certs.sh' '%s' card1 card2 card3 "
-	         "card4 2>&1", getenv("SK_SOURCE_DIR"), pki);
+	         "card4 lost5 lost6 lost7 lost8 2>&1", getenv("SK_SOURCE_DIR"), pki);
 	if (sk_test_run(args, out, sizeof(out)) != 0) {
 		fprintf(stderr, "extra_certs.sh failed: %s\n", out);
 		return -1;
@@ -397,9 +409,9 @@ setup(void **state)
 	         "deny = 20\nunlock_time = 0\ncard_removal = end\n",
 	         pki_path("ca.pem"), path);
 	skfx_start(&fx, "C", profiles);
-	snprintf(args, sizeof(args), "profile=mynumber conf=%s", fx.conf);
+	snprintf(args, sizeof(args), "profile=mynumber conf=%s session_agent=%s", fx.conf, agent);
 	skpd_write_service(fx.pamdir, "sk-card", args, NULL);
-	snprintf(args, sizeof(args), "profile=cardonly conf=%s", fx.conf);
+	snprintf(args, sizeof(args), "profile=cardonly conf=%s session_agent=%s", fx.conf, agent);
 	skpd_write_service(fx.pamdir, "sk-cardonly", args, NULL);
 	/* sk-logind: the same broker, but a configuration without lock_command, so that the
 	 * watcher falls back to loginctl (a fake one, see logind_begin). */
@@ -419,7 +431,7 @@ setup(void **state)
 				fprintf(o, "%s\n", line);
 		if (fclose(o) != 0)
 			return -1;
-		snprintf(args, sizeof(args), "profile=mynumber conf=%s", logind_conf);
+		snprintf(args, sizeof(args), "profile=mynumber conf=%s session_agent=%s", logind_conf, agent);
 		skpd_write_service(fx.pamdir, "sk-logind", args, NULL);
 	}
 	snprintf(fake_loginctl, sizeof(fake_loginctl), "%s/loginctl", work);
@@ -616,7 +628,9 @@ test_card_missing_at_open(void **state)
 	assert_int_equal(skpd_end(&d), PAM_SUCCESS);
 	assert_int_equal(skfx_audit_count(&fx, "\"event\":\"session_event\"", "\"user\":\"tanaka\"",
 	                                  "\"result\":\"card_missing_at_open\"", NULL), 1);
-	assert_int_equal(watchers(), 0);
+	/* The watcher that found no card exits on its own after answering: wait for it (it may
+	 * still be alive for a moment after the module read its answer). */
+	assert_int_equal(watchers_wait(0, 2000), 0);
 }
 
 /* ---- removal without lock_command: logind ----------------------------------------------- */
@@ -915,6 +929,143 @@ test_revoked_card_refused(void **state)
 	assert_int_equal(cli("card revoke sato --reason stolen"), 2);
 }
 
+/* R-CARD-3 "stopped at once": a card reported lost while a session opened with it is live.
+ * The broker orders the session's agent over its SESSION_WATCH connection; the agent runs
+ * the profile's card_removal action (mynumber: lock; cardonly: end) at once, with the card
+ * still in the reader. Audited: session_open names the card, the broker's order
+ * (session_order) and the agent's report (session_event card_revoked_*) name session, user
+ * and card. */
+static void
+lost_card_stops_session(const char *card, const char *user, const char *profile,
+                        const char *service, const char *action, int by_hash)
+{
+	struct skpd d;
+	char pw[64], hash[65], pem[64], line[256], want[256], session[32], card_field[128];
+	long long t0, waited;
+
+	snprintf(pem, sizeof(pem), "%s.pem", card);
+	spki_hash(pem, hash);
+	snprintf(card_field, sizeof(card_field), "\"card\":\"%s\"", hash);
+	emu_jpki(card, NULL);
+	add_user_with_card(user, profile, pw, sizeof(pw), "");
+	unlink(marker);
+	if (strcmp(profile, "cardonly") == 0)
+		open_card_session(&d, service, user, NULL, "1234");
+	else
+		open_card_session(&d, service, user, pw, "1234");
+	assert_int_equal(watchers_wait(1, 2000), 1);
+	/* The session rests on this card, and the broker recorded which. */
+	assert_int_equal(skfx_audit_count(&fx, "\"event\":\"session_open\"", "\"result\":\"ok\"",
+	                                  "\"user\":", card_field, NULL), 1);
+	t0 = now_ms();
+	if (by_hash)
+		assert_int_equal(cli("card revoke --cert %s --reason lost", hash), 0);
+	else
+		assert_int_equal(cli("card revoke %s --reason lost", user), 0);
+	waited = marker_wait(t0, line, sizeof(line));
+	print_message("card reported lost -> %s command after %lld ms: %s\n", action, waited, line);
+	assert_true(waited >= 0);
+	/* ACTION USER LOGIND_SESSION SEKIMORI_SESSION */
+	snprintf(want, sizeof(want), "%s %s - ", action, user);
+	assert_int_equal(strncmp(line, want, strlen(want)), 0);
+	snprintf(session, sizeof(session), "\"session\":%s", line + strlen(want));
+	snprintf(want, sizeof(want), "\"result\":\"%s\"", action);
+	assert_int_equal(audit_wait(1, "\"event\":\"session_order\"", want, session, card_field), 1);
+	snprintf(want, sizeof(want), "\"user\":\"%s\"", user);
+	assert_int_equal(skfx_audit_count(&fx, "\"event\":\"session_order\"", want,
+	                                  "\"cause\":\"card_revoked\"", NULL), 1);
+	snprintf(want, sizeof(want), "\"result\":\"card_revoked_%s\"", action);
+	assert_int_equal(audit_wait(1, "\"event\":\"session_event\"", want, session, card_field),
+	                 1);
+	assert_int_equal(watchers_wait(0, 2000), 0);   /* it acted once and left */
+	end_session(&d);
+	/* The card is still in the reader: the agent is gone, so nothing more happens. */
+	unlink(marker);
+	emu_pull();
+	emu_settle();
+	assert_int_equal(access(marker, F_OK), -1);
+}
+
+static void
+test_r_card_3_lost_card_locks_open_session(void **state)
+{
+	(void)state;
+	lost_card_stops_session("lost5", "watanabe", "mynumber", "sk-card", "lock", 0);
+}
+
+static void
+test_r_card_3_lost_card_ends_open_session(void **state)
+{
+	(void)state;
+	lost_card_stops_session("lost6", "nakamura", "cardonly", "sk-cardonly", "end", 1);
+}
+
+/* R-CARD-3 across a broker restart: the agent's watch connection breaks when the broker
+ * stops; the agent registers again with the new broker (first try after 1 s), and a card
+ * revoked meanwhile is caught at that registration. Bound: the 1 s retry plus the removal
+ * bound. */
+static void
+test_r_card_3_agent_watches_again_after_broker_restart(void **state)
+{
+	struct skpd d;
+	char pw[64], hash[65], line[256], card_field[128];
+	long long t0, waited;
+
+	(void)state;
+	spki_hash("lost8.pem", hash);
+	snprintf(card_field, sizeof(card_field), "\"card\":\"%s\"", hash);
+	emu_jpki("lost8", NULL);
+	add_user_with_card("hayashi", "mynumber", pw, sizeof(pw), "");
+	unlink(marker);
+	open_card_session(&d, "sk-card", "hayashi", pw, "1234");
+	assert_int_equal(watchers_wait(1, 2000), 1);
+	skfx_stop_broker(&fx);
+	skfx_restart(&fx);
+	assert_int_equal(watchers(), 1);   /* the agent outlives the broker */
+	t0 = now_ms();
+	assert_int_equal(cli("card revoke hayashi --reason lost"), 0);
+	waited = marker_wait_for(t0, 1000 + REMOVAL_BOUND_MS, line, sizeof(line));
+	print_message("broker restarted, card reported lost -> lock command after %lld ms: %s\n",
+	              waited, line);
+	assert_true(waited >= 0);
+	assert_int_equal(strncmp(line, "lock hayashi - ", 15), 0);
+	assert_int_equal(audit_wait(1, "\"event\":\"session_order\"", "\"user\":\"hayashi\"",
+	                            "\"cause\":\"card_revoked\"", card_field), 1);
+	assert_int_equal(audit_wait(1, "\"event\":\"session_event\"", "\"user\":\"hayashi\"",
+	                            "\"result\":\"card_revoked_lock\"", card_field), 1);
+	assert_int_equal(watchers_wait(0, 2000), 0);
+	end_session(&d);
+}
+
+/* R-CARD-3: the card reported lost between the login and the session: SESSION_OPEN refuses
+ * the session (the broker checks the card the module names), audited with the card. */
+static void
+test_r_card_3_card_revoked_before_session_open(void **state)
+{
+	struct skpd d;
+	char pw[64], hash[65], card_field[128];
+
+	(void)state;
+	spki_hash("lost7.pem", hash);
+	snprintf(card_field, sizeof(card_field), "\"card\":\"%s\"", hash);
+	emu_jpki("lost7", NULL);
+	add_user_with_card("kondo", "mynumber", pw, sizeof(pw), "");
+	skpd_begin(&d, fx.pamdir, "sk-card", "kondo", NULL, pw, "1234", NULL);
+	assert_int_equal(pam_authenticate(d.pamh, 0), PAM_SUCCESS);
+	assert_int_equal(cli("card revoke kondo --reason lost"), 0);
+	d.last = pam_open_session(d.pamh, 0);
+	print_message("%s", d.transcript);
+	assert_int_equal(d.last, PAM_SESSION_ERR);
+	assert_true(skpd_contains(&d, "! The IC card used for this login has been revoked"));
+	assert_int_equal(skpd_end(&d), PAM_SUCCESS);
+	assert_int_equal(skfx_audit_count(&fx, "\"event\":\"session_open\"", "\"user\":\"kondo\"",
+	                                  "\"result\":\"deny\"", "\"reason\":\"card_revoked\"",
+	                                  card_field, NULL), 1);
+	assert_int_equal(skfx_audit_count(&fx, "\"event\":\"session_open\"", "\"user\":\"kondo\"",
+	                                  "\"result\":\"ok\"", NULL), 0);
+	assert_int_equal(watchers_wait(0, 2000), 0);   /* no agent was started */
+}
+
 /* R-CARD-1: sato's card (revoked, bound to sato) never becomes somebody else's; and a card
  * bound to another user does not log in as this one. */
 static void
@@ -1078,6 +1229,100 @@ find_process(const char *comm)
 	return pid;
 }
 
+/* The session agent is exec'd, as pam_unix runs its helpers (issue 8 item 6): its image is
+ * the agent program, not a copy of the PAM application; its environment is empty; it holds
+ * none of the application's descriptors (a file the application left open without
+ * O_CLOEXEC is not inherited) but /dev/null on 0-2, the pidfd on 3 and the lifeline on 4;
+ * no secret is on its command line; it is not the application's child and not in its
+ * session. */
+static void
+test_r_card_2_agent_is_execd_clean(void **state)
+{
+	struct skpd d;
+	char path[PATH_MAX], link[PATH_MAX], want[PATH_MAX], buf[4096], stat[512], *p;
+	int sentinel, ppid = 0, sid = 0;
+	pid_t agent_pid;
+	ssize_t n;
+	DIR *dir;
+	struct dirent *e;
+	FILE *f;
+
+	(void)state;
+	emu_jpki("jpki", NULL);
+	unlink(marker);
+	snprintf(path, sizeof(path), "%s/leaked-sentinel", work);
+	sentinel = open(path, O_RDWR | O_CREAT, 0600);   /* no O_CLOEXEC, on purpose */
+	assert_true(sentinel >= 0);
+	open_card_session(&d, "sk-card", "tanaka", tanaka_pw, "1234");
+	assert_int_equal(watchers_wait(1, 2000), 1);
+	assert_true((agent_pid = find_process("sekimori-agent")) > 0);
+	/* Its image is the agent program. */
+	snprintf(path, sizeof(path), "/proc/%d/exe", (int)agent_pid);
+	n = readlink(path, link, sizeof(link) - 1);
+	assert_true(n > 0);
+	link[n] = '\0';
+	assert_non_null(realpath(agent, want));
+	assert_string_equal(link, want);
+	/* An empty environment. */
+	snprintf(path, sizeof(path), "/proc/%d/environ", (int)agent_pid);
+	f = fopen(path, "r");
+	assert_non_null(f);
+	assert_int_equal(fread(buf, 1, sizeof(buf), f), 0);
+	fclose(f);
+	/* No secret on its command line (the password; the PIN never reached the module's
+	 * session phase). */
+	snprintf(path, sizeof(path), "/proc/%d/cmdline", (int)agent_pid);
+	f = fopen(path, "r");
+	assert_non_null(f);
+	n = (ssize_t)fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	assert_true(n > 0);
+	for (ssize_t i = 0; i < n; i++)
+		if (buf[i] == '\0')
+			buf[i] = ' ';
+	buf[n] = '\0';
+	print_message("agent: %s\n", buf);
+	assert_non_null(strstr(buf, "--user tanaka "));
+	assert_null(strstr(buf, tanaka_pw));
+	/* Descriptors: nothing of ours. */
+	snprintf(path, sizeof(path), "/proc/%d/fd", (int)agent_pid);
+	dir = opendir(path);
+	assert_non_null(dir);
+	while ((e = readdir(dir)) != NULL) {
+		char fdpath[PATH_MAX + 300];
+		int fd = atoi(e->d_name);
+
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(fdpath, sizeof(fdpath), "%s/%s", path, e->d_name);
+		n = readlink(fdpath, link, sizeof(link) - 1);
+		assert_true(n > 0);
+		link[n] = '\0';
+		print_message("agent fd %d -> %s\n", fd, link);
+		assert_null(strstr(link, "leaked-sentinel"));
+		if (fd <= 2)
+			assert_string_equal(link, "/dev/null");
+		if (fd == 3)
+			assert_non_null(strstr(link, "pidfd"));
+		if (fd == 4)
+			assert_int_equal(strncmp(link, "pipe:", 5), 0);
+	}
+	closedir(dir);
+	/* Not our child, not in our session. */
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)agent_pid);
+	f = fopen(path, "r");
+	assert_non_null(f);
+	assert_non_null(fgets(stat, sizeof(stat), f));
+	fclose(f);
+	assert_non_null(p = strrchr(stat, ')'));
+	assert_int_equal(sscanf(p + 2, "%*c %d %*d %d", &ppid, &sid), 2);
+	assert_int_not_equal(ppid, (int)getpid());
+	assert_int_not_equal(sid, (int)getsid(0));
+	end_session(&d);
+	close(sentinel);
+	assert_int_equal(watchers_wait(0, 2000), 0);
+}
+
 /* pcscd stopping (nothing can vouch for the card any more) locks the session. Runs last:
  * pcscd stays down. */
 static void
@@ -1124,9 +1369,14 @@ main(void)
 		cmocka_unit_test(test_card_only_login),
 		cmocka_unit_test(test_removal_ends_session),
 		cmocka_unit_test(test_revoked_card_refused),
+		cmocka_unit_test(test_r_card_3_lost_card_locks_open_session),
+		cmocka_unit_test(test_r_card_3_lost_card_ends_open_session),
+		cmocka_unit_test(test_r_card_3_card_revoked_before_session_open),
+		cmocka_unit_test(test_r_card_3_agent_watches_again_after_broker_restart),
 		cmocka_unit_test(test_card_of_another_user),
 		cmocka_unit_test(test_replacement),
 		cmocka_unit_test(test_piv),
+		cmocka_unit_test(test_r_card_2_agent_is_execd_clean),
 		cmocka_unit_test(test_pcscd_gone_locks_session),
 	};
 

@@ -1,0 +1,126 @@
+/* SESSION_WATCH: the session agent's standing request (agent/, R-CARD-3). The handler checks
+ * that the session is open and the user's, registers it (session_watch.h), answers at once
+ * "registered" (SK_ST_OK), and then holds the connection until an order comes: the second
+ * answer carries SK_K_SESSION_ACTION (lock or end) and the cause in SK_K_EVENT. The order
+ * is audited here ("session_order"), naming session, user and card. When the login card is
+ * already revoked the first answer is the order. The connection ends with the order, when
+ * the agent goes away (its session ended), or when the broker stops (the agent registers
+ * again with the next broker).
+ *
+ * The thread gives its store connection back while it waits: a watched session must not hold
+ * one for hours. */
+#include "session.h"
+
+#include <string.h>
+
+#include "audit_event.h"
+#include "card_verify.h"
+#include "request.h"
+#include "session_watch.h"
+#include "sk_err.h"
+#include "sk_log.h"
+#include "store.h"
+#include "store_card.h"
+#include "store_user.h"
+
+static int
+read_open(sqlite3_stmt *st, void *row)
+{
+	*(int *)row = sqlite3_column_int(st, 0);
+	return SK_OK;
+}
+
+/* SK_OK when session id is open and belongs to user_id; SK_ERR_NOTFOUND otherwise. */
+static int
+session_is_open(sqlite3 *db, int64_t user_id, int64_t id)
+{
+	sqlite3_stmt *st;
+	int one = 0, r;
+
+	if ((r = store_prepare(db, "SELECT 1 FROM sessions WHERE id = ? AND user_id = ?"
+	                       " AND closed = 0", &st)) != SK_OK)
+		return r;
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_int64(st, 2, user_id);
+	return store_select_one(db, st, read_open, &one);
+}
+
+static int
+order_reply(struct broker_conn *c, struct sk_msg *reply, const char *user, uint64_t id,
+            const char *card, unsigned action, const char *cause)
+{
+	const char *what = action == SK_CARD_REMOVAL_END ? "end" : "lock";
+	json_object *extra = audit_field(audit_field_int(NULL, "session", (int64_t)id), "cause",
+	                                 cause);
+	int r;
+
+	if (card[0] != '\0')
+		extra = audit_field(extra, "card", card);
+	sk_log(LOG_NOTICE, "ordering session %llu of %s: %s (%s)", (unsigned long long)id, user,
+	       what, cause);
+	r = broker_audit(c, "session_order", user, what, extra);
+	if (r == SK_OK)
+		r = reply_status(reply, SK_ST_OK);
+	if (r == SK_OK)
+		r = sk_msg_put_uint(reply, SK_K_SESSION_ACTION, action);
+	if (r == SK_OK)
+		r = sk_msg_put_text(reply, SK_K_EVENT, cause);
+	return r;
+}
+
+int
+session_watch_request(struct broker_conn *c, const struct sk_msg *req, struct sk_msg *reply)
+{
+	char user[SK_USER_MAX], card[CARD_SPKI_HEX] = "", cause[SK_NAME_MAX];
+	struct session_watch *w = NULL;
+	struct card_rec rec;
+	struct user_rec u;
+	struct sk_msg *ack;
+	uint64_t id, action;
+	unsigned ordered = 0;
+	int r;
+
+	if (sk_msg_get_text(req, SK_K_USER, user, sizeof(user)) != SK_OK ||
+	    sk_msg_get_uint(req, SK_K_SESSION_ID, &id) != SK_OK || id > INT64_MAX ||
+	    sk_msg_get_uint(req, SK_K_SESSION_ACTION, &action) != SK_OK ||
+	    (action != SK_CARD_REMOVAL_LOCK && action != SK_CARD_REMOVAL_END) ||
+	    sk_msg_get_text_opt(req, SK_K_CERT_HASH, card, sizeof(card)) != SK_OK ||
+	    (card[0] != '\0' && !session_valid_card_hash(card)))
+		return reply_status(reply, SK_ST_BAD_REQUEST);
+	if ((r = store_user_get(c->db, user, &u)) == SK_OK)
+		r = session_is_open(c->db, u.id, (int64_t)id);
+	if (r == SK_OK && card[0] != '\0' && (r = store_card_by_spki(c->db, card, &rec)) == SK_OK &&
+	    rec.user_id != u.id)
+		r = SK_ERR_NOTFOUND;
+	if (r == SK_ERR_NOTFOUND)
+		return reply_status(reply, SK_ST_NOT_FOUND);
+	if (r != SK_OK)
+		return r;
+	/* Registered first, checked second: a revocation between the two is not missed. */
+	if ((r = session_watch_add(id, user, card, (unsigned)action, &w)) == SK_ERR_BUSY)
+		return reply_status(reply, SK_ST_BUSY);
+	if (r != SK_OK)
+		return r;
+	if (card[0] != '\0' && store_card_by_spki(c->db, card, &rec) == SK_OK && rec.revoked) {
+		session_watch_remove(w);
+		return order_reply(c, reply, user, id, card, (unsigned)action, "card_revoked");
+	}
+	if ((ack = sk_msg_new(SK_MSG_REPLY)) == NULL || reply_status(ack, SK_ST_OK) != SK_OK ||
+	    sk_msg_send(c->fd, ack, (int)c->b->conf.request_timeout_ms) != SK_OK) {
+		sk_msg_free(ack);
+		session_watch_remove(w);
+		return SK_ERR_IO;
+	}
+	sk_msg_free(ack);
+	store_release(c->db);
+	c->db = NULL;
+	r = session_watch_wait(w, c->fd, &c->b->stop, &ordered, cause, sizeof(cause));
+	session_watch_remove(w);
+	if (store_acquire(c->b->conf.store_path, &c->db) != SK_OK)
+		return SK_ERR_STORE;
+	if (r == SK_ERR_IO)   /* the agent left with its session: the answer goes nowhere */
+		return reply_status(reply, SK_ST_OK);
+	if (r != SK_OK)       /* the broker stops: the agent registers again with the next */
+		return reply_status(reply, SK_ST_BUSY);
+	return order_reply(c, reply, user, id, card, ordered, cause);
+}
