@@ -914,7 +914,13 @@ test_revoked_card_refused(void **state)
 	 * (issue 7 item 6: the decoy plan, denied at the end, not counted), and the audit
 	 * says no_factors. */
 	assert_int_equal(login(&d, "sk-card", "sato", pw, "1234"), PAM_AUTH_ERR);
-	assert_false(skpd_contains(&d, "not registered for your account"));
+	/* The decoy's card step names a key no card holds, so the revoked card in the reader
+	 * gets no PIN and the person is told it is not registered, exactly as a name that does
+	 * not exist is told with the same card in the reader. */
+	assert_true(skpd_contains(&d, "not registered for your account"));
+	assert_false(skpd_contains(&d, "more failed attempts"));
+	assert_int_equal(login(&d, "sk-card", "nosuchuser", pw, "1234"), PAM_AUTH_ERR);
+	assert_true(skpd_contains(&d, "not registered for your account"));
 	assert_false(skpd_contains(&d, "more failed attempts"));
 	assert_int_equal(skfx_audit_count(&fx, "\"event\":\"auth\"", "\"user\":\"sato\"",
 	                                  "\"result\":\"deny\"", "\"reason\":\"no_factors\"", NULL),
