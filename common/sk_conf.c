@@ -514,7 +514,9 @@ read_line(char *buf, int size, void *arg)
 
 	if (r != NULL) {
 		st->line++;
-		if (buf[strspn(buf, " \t")] == '[') {
+		/* inih finds a header after skipping what isspace() skips (a form feed too), so
+		 * must this, or a header's line number would be that of an earlier one (or 0). */
+		if (buf[strspn(buf, " \t\n\v\f\r")] == '[') {
 			st->section_line = st->line;
 			st->new_header = 1;
 		}

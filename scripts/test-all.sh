@@ -17,6 +17,18 @@ run_suite() {   # build dir, extra cmake args...
 	rm -rf "$tmp"
 }
 
+# Every libFuzzer target in fuzz/ (R-INPUT-1), built with clang: each replays its committed
+# seeds (a crash there is a regression) and then fuzzes for SK_FUZZ_CI_SECONDS (30 s).
+# `make fuzz` in that build runs them for long (fuzz/README.md).
+run_fuzzers() {
+	local dir=build-ci-fuzz
+	echo "== fuzzers (clang, libFuzzer + ASan + UBSan)"
+	cmake -S . -B "$dir" -DCMAKE_C_COMPILER=clang -DSK_FUZZ=ON -DSK_TESTS=OFF \
+		-DSK_FUZZ_CI_SECONDS="${SK_FUZZ_CI_SECONDS:-30}" > /dev/null
+	cmake --build "$dir" -j "$jobs"
+	(cd "$dir" && ctest -R '^fuzz_' --output-on-failure --timeout 600)
+}
+
 echo "== static analysis (cppcheck)"
 cppcheck --quiet --error-exitcode=1 --enable=warning,portability --inline-suppr \
 	--suppress=missingIncludeSystem -I common -I broker -I pam_module -I cli -I smartcard \
@@ -28,3 +40,5 @@ cmake --build build-ci --target check-po
 
 echo "== build and tests (ASan + UBSan)"
 run_suite build-ci-asan -DSK_SANITIZE=ON
+
+run_fuzzers
