@@ -22,6 +22,7 @@ struct parse_state {
 	int line;
 	int section_line;          /* where the current [section] header stands */
 	int new_header;            /* a header was read since the last entry */
+	int after_entry;           /* inih's prev_name is set: an indented line continues it */
 	int default_profile_line;
 	char dir[PATH_MAX];        /* the config file's folder, for relative paths */
 	char err[512];
@@ -506,6 +507,35 @@ on_entry(void *arg, const char *section, const char *name, const char *value)
 	return profile_key(st, name, value);
 }
 
+/* Follows each raw line the way inih (r55, ini.c) classifies it, so that a header's line
+ * number is the one inih acts on: a BOM on line 1 and whatever isspace() skips (a form feed
+ * too) come before it; blank lines and ';' '#' comments change nothing; an indented line
+ * after an entry continues that entry, even when it starts with '['. */
+static void
+track_line(struct parse_state *st, const char *buf)
+{
+	const char *start = buf;
+	const char *end;
+
+	if (st->line == 1 && strncmp(start, "\xEF\xBB\xBF", 3) == 0)
+		start += 3;
+	start += strspn(start, " \t\n\v\f\r");
+	if (*start == '\0' || *start == ';' || *start == '#')
+		return;
+	if (st->after_entry && start > buf)
+		return;
+	if (*start == '[') {
+		st->section_line = st->line;
+		st->new_header = 1;
+		st->after_entry = 0;
+		return;
+	}
+	/* An entry with a name; a line without '=' or ':' is an error inih reports itself. */
+	end = start + strcspn(start, "=:");
+	if (*end != '\0')
+		st->after_entry = end > start;
+}
+
 static char *
 read_line(char *buf, int size, void *arg)
 {
@@ -514,12 +544,7 @@ read_line(char *buf, int size, void *arg)
 
 	if (r != NULL) {
 		st->line++;
-		/* inih finds a header after skipping what isspace() skips (a form feed too), so
-		 * must this, or a header's line number would be that of an earlier one (or 0). */
-		if (buf[strspn(buf, " \t\n\v\f\r")] == '[') {
-			st->section_line = st->line;
-			st->new_header = 1;
-		}
+		track_line(st, buf);
 	}
 	return r;
 }
