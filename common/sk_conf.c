@@ -154,6 +154,10 @@ sk_conf_defaults(struct sk_conf *c)
 	c->max_clients = 256;
 	c->auth_timeout = 300;
 	c->request_timeout_ms = 15000;
+	c->root_reserved_clients = SK_CONF_AUTO;
+	c->max_clients_per_uid = 8;
+	c->connection_lifetime = 360;
+	c->refusal_log_interval = 60;
 	c->fido2.timeout = 30;
 	c->card.timeout = 30;
 }
@@ -382,6 +386,14 @@ broker_key(struct parse_state *st, const char *k, const char *v)
 		bad = parse_uint(v, 5, 3600, &c->auth_timeout);
 	else if (strcmp(k, "request_timeout_ms") == 0)
 		bad = parse_uint(v, 100, 600000, &c->request_timeout_ms);
+	else if (strcmp(k, "root_reserved_clients") == 0)
+		bad = parse_uint(v, 0, 4095, &c->root_reserved_clients);
+	else if (strcmp(k, "max_clients_per_uid") == 0)
+		bad = parse_uint(v, 1, 4096, &c->max_clients_per_uid);
+	else if (strcmp(k, "connection_lifetime") == 0)
+		bad = parse_uint(v, 10, 86400, &c->connection_lifetime);
+	else if (strcmp(k, "refusal_log_interval") == 0)
+		bad = parse_uint(v, 1, 3600, &c->refusal_log_interval);
 	else
 		return fail(st, "unknown key '%s' in [broker]", k);
 	return bad ? fail(st, "invalid value for '%s': '%s'", k, v) : 1;

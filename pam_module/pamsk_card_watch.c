@@ -191,7 +191,7 @@ try_action(const struct watch_job *j, const char *session, int end)
 static void
 report(const struct watch_job *j, const char *event)
 {
-	struct sk_client client = { -1, 0 };
+	struct sk_client client = { .fd = -1 };
 	struct sk_msg *req = sk_msg_new(SK_REQ_SESSION_EVENT), *reply = NULL;
 	int r = req ? SK_OK : SK_ERR_NOMEM;
 
