@@ -38,7 +38,9 @@ int sk_msg_get_text_opt(const struct sk_msg *m, unsigned key, char *buf, size_t 
 /* An unsigned value that may be absent: absent gives def. */
 int sk_msg_get_uint_opt(const struct sk_msg *m, unsigned key, uint64_t def, uint64_t *out);
 
-/* Encoding without I/O, for tests and the fuzzer. encode allocates *buf (free with free()). */
+/* Encoding without I/O, for tests and the fuzzer. encode allocates *buf once, of the exact
+ * size (no copy of a secret is left in a freed block); wipe it before free() when the
+ * message may carry a secret. */
 int sk_msg_encode(const struct sk_msg *m, unsigned char **buf, size_t *len);
 int sk_msg_decode(const unsigned char *buf, size_t len, struct sk_msg **out);
 
