@@ -135,13 +135,17 @@ client_thread(void *arg)
 	if (server_peer(b, c) == SK_OK && store_acquire(b->conf.store_path, &c->db) == SK_OK) {
 		for (;;) {
 			struct sk_msg *req = NULL, *reply = NULL;
+			const char *why = NULL;
 			int wait = next_wait_ms(sc), r, last = 0;
 
 			if (wait <= 0)
 				break;
-			r = sk_msg_recv(c->fd, &req, wait);
-			if (r != SK_OK)
+			r = sk_msg_recv_why(c->fd, &req, wait, &why);
+			if (r != SK_OK) {
+				if (why != NULL)
+					server_note_refusal(b, uid, "a frame from uid %u: %s", (unsigned)uid, why);
 				break;
+			}
 			r = broker_dispatch(c, req, &reply);
 			sk_msg_free(req);
 			if (r == SK_OK) {

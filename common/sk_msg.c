@@ -559,8 +559,9 @@ check_shape(cbor_item_t *map)
 	return SK_OK;
 }
 
-int
-sk_msg_decode(const unsigned char *buf, size_t len, struct sk_msg **out)
+/* Decodes without logging; *why says what was wrong (a fixed text). */
+static int
+decode_quiet(const unsigned char *buf, size_t len, struct sk_msg **out, const char **why)
 {
 	struct cbor_load_result res;
 	struct sk_msg *m;
@@ -569,7 +570,7 @@ sk_msg_decode(const unsigned char *buf, size_t len, struct sk_msg **out)
 
 	*out = NULL;
 	if (len == 0 || len > SK_MSG_MAX || prepass(buf, len) != SK_OK) {
-		sk_logerr("malformed message of %zu bytes", len);
+		*why = "malformed message";
 		return SK_ERR_PROTO;
 	}
 	item = cbor_load(buf, len, &res);
@@ -577,27 +578,38 @@ sk_msg_decode(const unsigned char *buf, size_t len, struct sk_msg **out)
 	    check_shape(item) != SK_OK) {
 		if (item != NULL)
 			cbor_decref(&item);
-		sk_logerr("message does not decode to a protocol map");
+		*why = "message does not decode to a protocol map";
 		return SK_ERR_PROTO;
 	}
 	if ((m = calloc(1, sizeof(*m))) == NULL) {
 		cbor_decref(&item);
-		sk_logerr("allocation");
+		*why = "allocation";
 		return SK_ERR_NOMEM;
 	}
 	m->map = item;
 	if (sk_msg_get_uint(m, SK_K_VERSION, &version) != SK_OK || version != SK_PROTO_VERSION) {
 		sk_msg_free(m);
-		sk_logerr("protocol version missing or not %d", SK_PROTO_VERSION);
+		*why = "protocol version missing or not the one this build speaks";
 		return SK_ERR_VERSION;
 	}
 	if (sk_msg_type(m) == 0) {
 		sk_msg_free(m);
-		sk_logerr("message type missing");
+		*why = "message type missing";
 		return SK_ERR_PROTO;
 	}
 	*out = m;
 	return SK_OK;
+}
+
+int
+sk_msg_decode(const unsigned char *buf, size_t len, struct sk_msg **out)
+{
+	const char *why = NULL;
+	int r = decode_quiet(buf, len, out, &why);
+
+	if (r != SK_OK)
+		sk_logerr("%s (%zu bytes)", why, len);
+	return r;
 }
 
 int
@@ -624,8 +636,11 @@ sk_msg_send(int fd, const struct sk_msg *m, int timeout_ms)
 	return r;
 }
 
-int
-sk_msg_recv(int fd, struct sk_msg **out, int timeout_ms)
+/* Receives one frame without logging what the peer did wrong: *why says it (a fixed text),
+ * SK_ERR_TIMEOUT and SK_ERR_IO before a header leave it NULL (a peer that went quiet or
+ * hung up). */
+static int
+recv_quiet(int fd, struct sk_msg **out, int timeout_ms, const char **why)
 {
 	unsigned char hdr[4], *body;
 	size_t len;
@@ -633,23 +648,42 @@ sk_msg_recv(int fd, struct sk_msg **out, int timeout_ms)
 	int r;
 
 	*out = NULL;
+	*why = NULL;
 	if ((r = sk_read_all(fd, hdr, sizeof(hdr), deadline)) != SK_OK)
-		return r;   /* the peer hung up or went quiet: callers decide how loud to be */
+		return r;
 	len = (size_t)hdr[0] << 24 | (size_t)hdr[1] << 16 | (size_t)hdr[2] << 8 | hdr[3];
 	if (len == 0 || len > SK_MSG_MAX - 4) {
-		sk_logerr("frame length %zu out of range", len);
+		*why = "frame length out of range";
 		return SK_ERR_PROTO;
 	}
 	if ((body = malloc(len)) == NULL) {
-		sk_logerr("allocation");
+		*why = "allocation";
 		return SK_ERR_NOMEM;
 	}
 	r = sk_read_all(fd, body, len, deadline);
 	if (r == SK_OK)
-		r = sk_msg_decode(body, len, out);
+		r = decode_quiet(body, len, out, why);
 	else
-		sk_logerr("reading %zu-byte body: %s", len, sk_strerror(r));
+		*why = r == SK_ERR_TIMEOUT ? "frame body not complete in time" : "frame body cut off";
 	explicit_bzero(body, len);
 	free(body);
 	return r;
+}
+
+int
+sk_msg_recv(int fd, struct sk_msg **out, int timeout_ms)
+{
+	const char *why = NULL;
+	int r = recv_quiet(fd, out, timeout_ms, &why);
+
+	/* A peer that hung up or went quiet before a frame: callers decide how loud to be. */
+	if (r != SK_OK && why != NULL)
+		sk_logerr("%s", why);
+	return r;
+}
+
+int
+sk_msg_recv_why(int fd, struct sk_msg **out, int timeout_ms, const char **why)
+{
+	return recv_quiet(fd, out, timeout_ms, why);
 }

@@ -47,5 +47,9 @@ int sk_msg_decode(const unsigned char *buf, size_t len, struct sk_msg **out);
 /* Framed I/O with a deadline in milliseconds for the whole message. */
 int sk_msg_send(int fd, const struct sk_msg *m, int timeout_ms);
 int sk_msg_recv(int fd, struct sk_msg **out, int timeout_ms);
+/* sk_msg_recv that logs nothing: *why says what the peer did wrong (a fixed text), or is
+ * NULL when it hung up or went quiet before a frame. For the broker, which rate-limits the
+ * log lines a peer can cause. */
+int sk_msg_recv_why(int fd, struct sk_msg **out, int timeout_ms, const char **why);
 
 #endif
