@@ -1002,6 +1002,33 @@ test_avail_connect_times_out_on_full_backlog(void **state)
 	unlink(path);
 }
 
+/* Slot settings that cannot work together stop the broker at start, with the reason. */
+static void
+test_avail_slot_settings_refused(void **state)
+{
+	static const struct {
+		const char *text, *why;
+	} cases[] = {
+		{ "max_clients = 8\nroot_reserved_clients = 8\n", "root_reserved_clients (8) must be below max_clients (8)" },
+		{ "auth_timeout = 300\nconnection_lifetime = 300\n", "connection_lifetime (300 s) must be longer than auth_timeout (300 s)" },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char text[1024], conf[1024], cmd[2048], out[4096];
+		/* Everything the start needs before the socket, in a folder of its own. */
+		snprintf(text, sizeof(text), "[broker]\nsocket = bad%zu/s.sock\nstore = bad%zu/s.db\n"
+		         "audit_log = bad%zu/audit.jsonl\naudit_anchor = bad%zu/audit.anchor\n"
+		         "key_dir = bad%zu/keys\n%s\n[profile standard]\nmethods = password, totp\n",
+		         i, i, i, i, i, cases[i].text);
+		sk_test_write_file(fx.dir, "bad-slots.conf", text, conf, sizeof(conf));
+		snprintf(cmd, sizeof(cmd), "'%s' -c '%s' -f 2>&1", getenv("SK_SEKIMORID"), conf);
+		assert_int_not_equal(sk_test_run(cmd, out, sizeof(out)), 0);
+		if (strstr(out, cases[i].why) == NULL)
+			fail_msg("expected '%s' in: %s", cases[i].why, out);
+	}
+}
+
 /* ---- Afterwards ------------------------------------------------------------------------- */
 
 /* After all of the above the broker still works for real requests, logged refusals, and its
@@ -1050,6 +1077,7 @@ main(void)
 		cmocka_unit_test(test_r_log_1_refusal_log_rate_limited),
 		cmocka_unit_test(test_avail_connection_lifetime),
 		cmocka_unit_test(test_avail_connect_times_out_on_full_backlog),
+		cmocka_unit_test(test_avail_slot_settings_refused),
 		cmocka_unit_test(test_still_serving_and_audit_verifies),
 	};
 
