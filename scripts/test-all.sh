@@ -25,7 +25,7 @@ run_fuzzers() {
 	echo "== fuzzers (clang, libFuzzer + ASan + UBSan)"
 	cmake -S . -B "$dir" -DCMAKE_C_COMPILER=clang -DSK_FUZZ=ON -DSK_TESTS=OFF \
 		-DSK_FUZZ_CI_SECONDS="${SK_FUZZ_CI_SECONDS:-30}" > /dev/null
-	cmake --build "$dir" -j "$jobs"
+	cmake --build "$dir" -j "$jobs" --target fuzzers
 	(cd "$dir" && ctest -R '^fuzz_' --output-on-failure --timeout 600)
 }
 
