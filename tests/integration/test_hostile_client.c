@@ -722,6 +722,74 @@ attack_stop_and_count(pid_t pid, int pipe_r)
 	return refused;
 }
 
+/* As nobody: MALFORMED_BURST connections, each with one malformed frame (a top-level array),
+ * each hung up on without an answer (exit 0), else 1..3. */
+#define MALFORMED_BURST 50
+
+static int
+nobody_malformed_burst(void *arg)
+{
+	static const unsigned char frame[] = { 0, 0, 0, 3, 0x82, 0x01, 0x14 };
+
+	(void)arg;
+	for (int i = 0; i < MALFORMED_BURST; i++) {
+		struct pollfd p;
+		char byte;
+		int fd = -1;
+
+		if (sk_connect_unix(fx.socket, &fd) != SK_OK)
+			return 1;
+		if (send(fd, frame, sizeof(frame), MSG_NOSIGNAL) != (ssize_t)sizeof(frame))
+			return 2;
+		p.fd = fd;
+		p.events = POLLIN;
+		if (poll(&p, 1, 3000) != 1 || recv(fd, &byte, 1, 0) != 0)
+			return 3;
+		close(fd);
+	}
+	return 0;
+}
+
+/* Lines in the broker log from offset on that mention a refusal for uid_text; *counted gets
+ * those that carry a count of lines left out, *suppressed the sum of those counts. */
+static int
+refusal_lines(long offset, const char *uid_text, int *counted, long *suppressed)
+{
+	char log[700], line[1024];
+	int lines = 0;
+	FILE *f;
+
+	snprintf(log, sizeof(log), "%s/broker.log", fx.dir);
+	f = fopen(log, "r");
+	assert_non_null(f);
+	assert_int_equal(fseek(f, offset, SEEK_SET), 0);
+	*counted = 0;
+	*suppressed = 0;
+	while (fgets(line, sizeof(line), f) != NULL) {
+		const char *more;
+		if (strstr(line, "refused") == NULL || strstr(line, uid_text) == NULL)
+			continue;
+		lines++;
+		if ((more = strstr(line, "(and ")) != NULL && strstr(line, "not logged") != NULL) {
+			(*counted)++;
+			*suppressed += atol(more + 5);
+		}
+	}
+	fclose(f);
+	return lines;
+}
+
+static long
+log_size(void)
+{
+	char log[700];
+	struct stat st;
+
+	snprintf(log, sizeof(log), "%s/broker.log", fx.dir);
+	assert_int_equal(stat(log, &st), 0);
+	return (long)st.st_size;
+}
+
 /* A user who can log in: password changed from the temporary one, TOTP enrolled. */
 static void
 ready_user(const char *user, char *seed, size_t seedsz, const char *password)
@@ -867,6 +935,26 @@ test_r_log_1_refusal_log_rate_limited(void **state)
 	assert_true(lines >= 2);
 	assert_true(lines <= (int)((sk_now_ms() - t0) / (LOG_INTERVAL_S * 1000)) + 2);
 	assert_true(counted >= 1);
+
+	/* Malformed frames are refusals too, and none goes uncounted: every one after this point
+	 * is either a line of its own or in the count of a later line. The line just written
+	 * opened a window with nothing left out yet. */
+	{
+		long before = log_size(), suppressed = 0;
+		int c = 0, n;
+		int64_t t1 = sk_now_ms();
+		assert_int_equal(wait_child(spawn_as_nobody(nobody_malformed_burst, NULL), 20000,
+		                            "the malformed burst"), 0);
+		usleep((LOG_INTERVAL_S * 1000 + 200) * 1000);
+		assert_int_equal(wait_child(spawn_as_nobody(nobody_refused_then_closed, NULL), 10000,
+		                            "the refused client"), 0);
+		n = refusal_lines(before, uid_text, &c, &suppressed);
+		print_message("%d malformed frames and 1 refusal: %d lines, %ld counted\n",
+		              MALFORMED_BURST, n, suppressed);
+		assert_int_equal(n + suppressed, MALFORMED_BURST + 1);
+		assert_true(n >= 1 && n <= (int)((sk_now_ms() - t1) / (LOG_INTERVAL_S * 1000)) + 1);
+		assert_true(c >= 1);
+	}
 }
 
 /* A connection that keeps sending requests is still closed connection_lifetime after it was
