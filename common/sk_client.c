@@ -15,7 +15,7 @@ sk_client_open(struct sk_client *c, const char *socket_path, int timeout_ms)
 	c->timeout_ms = timeout_ms;
 	c->opened_ms = sk_now_ms();
 	r = sk_connect_unix_by(socket_path, c->opened_ms + timeout_ms, &c->fd);
-	return r == SK_OK ? SK_OK : SK_ERR_UNAVAILABLE;
+	return r == SK_ERR_TIMEOUT ? SK_ERR_UNAVAILABLE : r;
 }
 
 int

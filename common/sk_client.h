@@ -13,7 +13,7 @@ struct sk_client {
 };
 
 /* Connects within timeout_ms; SK_ERR_UNAVAILABLE when the broker cannot be reached in time
- * (nobody listens, or it has stopped accepting). */
+ * (nobody listens, or it has stopped accepting), SK_ERR_CONFIG for a socket path too long. */
 int sk_client_open(struct sk_client *c, const char *socket_path, int timeout_ms);
 /* Sends req and waits for the reply, all within timeout_ms (0 = the client's default),
  * counted for the first call after sk_client_open from the start of the connect. Any
