@@ -51,7 +51,7 @@ int
 agent_watch_open(const struct agent_job *j, int *fd, unsigned *ordered, char *cause,
                  size_t causesz)
 {
-	struct sk_client client = { -1, 0 };
+	struct sk_client client = { .fd = -1 };
 	struct sk_msg *req = sk_msg_new(SK_REQ_SESSION_WATCH), *reply = NULL;
 	int r = put_session(req, j), got = 0;
 	unsigned action = 0;
@@ -98,7 +98,7 @@ agent_watch_read(int fd, unsigned *action, char *cause, size_t causesz)
 void
 agent_report(const struct agent_job *j, const char *event)
 {
-	struct sk_client client = { -1, 0 };
+	struct sk_client client = { .fd = -1 };
 	struct sk_msg *req = sk_msg_new(SK_REQ_SESSION_EVENT), *reply = NULL;
 	int r = put_session(req, j);
 

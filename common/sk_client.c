@@ -10,14 +10,19 @@
 int
 sk_client_open(struct sk_client *c, const char *socket_path, int timeout_ms)
 {
+	int r;
+
 	c->timeout_ms = timeout_ms;
-	return sk_connect_unix(socket_path, &c->fd);
+	c->opened_ms = sk_now_ms();
+	r = sk_connect_unix_by(socket_path, c->opened_ms + timeout_ms, &c->fd);
+	return r == SK_ERR_TIMEOUT ? SK_ERR_UNAVAILABLE : r;
 }
 
 int
 sk_client_call(struct sk_client *c, const struct sk_msg *req, struct sk_msg **reply,
                int timeout_ms)
 {
+	int64_t start = sk_now_ms(), deadline;
 	int r;
 
 	*reply = NULL;
@@ -25,9 +30,16 @@ sk_client_call(struct sk_client *c, const struct sk_msg *req, struct sk_msg **re
 		return SK_ERR_UNAVAILABLE;
 	if (timeout_ms <= 0)
 		timeout_ms = c->timeout_ms;
-	r = sk_msg_send(c->fd, req, c->timeout_ms);
+	/* The first request on a new connection shares one deadline with the connect, so a
+	 * broker that stalls anywhere costs at most timeout_ms in all (a PAM login waits no
+	 * longer than request_timeout_ms). */
+	if (c->opened_ms != 0 && c->opened_ms < start)
+		start = c->opened_ms;
+	c->opened_ms = 0;
+	deadline = start + timeout_ms;
+	r = sk_msg_send(c->fd, req, (int)(deadline - sk_now_ms()));
 	if (r == SK_OK)
-		r = sk_msg_recv(c->fd, reply, timeout_ms);
+		r = sk_msg_recv(c->fd, reply, (int)(deadline - sk_now_ms()));
 	if (r == SK_OK && sk_msg_type(*reply) != SK_MSG_REPLY) {
 		sk_msg_free(*reply);
 		*reply = NULL;
@@ -46,6 +58,7 @@ sk_client_close(struct sk_client *c)
 	if (c->fd >= 0)
 		close(c->fd);
 	c->fd = -1;
+	c->opened_ms = 0;
 }
 
 unsigned

@@ -4,15 +4,20 @@
 #define SK_CLIENT_H
 #include "sk_msg.h"
 
+#include <stdint.h>
+
 struct sk_client {
 	int fd;
 	int timeout_ms;
+	int64_t opened_ms;   /* sk_now_ms() of the connect, until the first call */
 };
 
-/* SK_ERR_UNAVAILABLE when the broker cannot be reached. */
+/* Connects within timeout_ms; SK_ERR_UNAVAILABLE when the broker cannot be reached in time
+ * (nobody listens, or it has stopped accepting), SK_ERR_CONFIG for a socket path too long. */
 int sk_client_open(struct sk_client *c, const char *socket_path, int timeout_ms);
-/* Sends req and waits for the reply (timeout_ms; 0 = the client's default). Any failure
- * is SK_ERR_UNAVAILABLE: the caller must treat it as deny (fail closed). */
+/* Sends req and waits for the reply, all within timeout_ms (0 = the client's default),
+ * counted for the first call after sk_client_open from the start of the connect. Any
+ * failure is SK_ERR_UNAVAILABLE: the caller must treat it as deny (fail closed). */
 int sk_client_call(struct sk_client *c, const struct sk_msg *req, struct sk_msg **reply,
                    int timeout_ms);
 void sk_client_close(struct sk_client *c);

@@ -22,6 +22,7 @@ struct parse_state {
 	int line;
 	int section_line;          /* where the current [section] header stands */
 	int new_header;            /* a header was read since the last entry */
+	int after_entry;           /* inih's prev_name is set: an indented line continues it */
 	int default_profile_line;
 	char dir[PATH_MAX];        /* the config file's folder, for relative paths */
 	char err[512];
@@ -153,6 +154,10 @@ sk_conf_defaults(struct sk_conf *c)
 	c->max_clients = 256;
 	c->auth_timeout = 300;
 	c->request_timeout_ms = 15000;
+	c->root_reserved_clients = SK_CONF_AUTO;
+	c->max_clients_per_uid = 8;
+	c->connection_lifetime = 360;
+	c->refusal_log_interval = 60;
 	c->fido2.timeout = 30;
 	c->card.timeout = 30;
 }
@@ -384,6 +389,14 @@ broker_key(struct parse_state *st, const char *k, const char *v)
 		bad = parse_uint(v, 5, 3600, &c->auth_timeout);
 	else if (strcmp(k, "request_timeout_ms") == 0)
 		bad = parse_uint(v, 100, 600000, &c->request_timeout_ms);
+	else if (strcmp(k, "root_reserved_clients") == 0)
+		bad = parse_uint(v, 0, 4095, &c->root_reserved_clients);
+	else if (strcmp(k, "max_clients_per_uid") == 0)
+		bad = parse_uint(v, 1, 4096, &c->max_clients_per_uid);
+	else if (strcmp(k, "connection_lifetime") == 0)
+		bad = parse_uint(v, 10, 86400, &c->connection_lifetime);
+	else if (strcmp(k, "refusal_log_interval") == 0)
+		bad = parse_uint(v, 1, 3600, &c->refusal_log_interval);
 	else
 		return fail(st, "unknown key '%s' in [broker]", k);
 	return bad ? fail(st, "invalid value for '%s': '%s'", k, v) : 1;
@@ -509,6 +522,35 @@ on_entry(void *arg, const char *section, const char *name, const char *value)
 	return profile_key(st, name, value);
 }
 
+/* Follows each raw line the way inih (r55, ini.c) classifies it, so that a header's line
+ * number is the one inih acts on: a BOM on line 1 and whatever isspace() skips (a form feed
+ * too) come before it; blank lines and ';' '#' comments change nothing; an indented line
+ * after an entry continues that entry, even when it starts with '['. */
+static void
+track_line(struct parse_state *st, const char *buf)
+{
+	const char *start = buf;
+	const char *end;
+
+	if (st->line == 1 && strncmp(start, "\xEF\xBB\xBF", 3) == 0)
+		start += 3;
+	start += strspn(start, " \t\n\v\f\r");
+	if (*start == '\0' || *start == ';' || *start == '#')
+		return;
+	if (st->after_entry && start > buf)
+		return;
+	if (*start == '[') {
+		st->section_line = st->line;
+		st->new_header = 1;
+		st->after_entry = 0;
+		return;
+	}
+	/* An entry with a name; a line without '=' or ':' is an error inih reports itself. */
+	end = start + strcspn(start, "=:");
+	if (*end != '\0')
+		st->after_entry = end > start;
+}
+
 static char *
 read_line(char *buf, int size, void *arg)
 {
@@ -517,10 +559,7 @@ read_line(char *buf, int size, void *arg)
 
 	if (r != NULL) {
 		st->line++;
-		if (buf[strspn(buf, " \t")] == '[') {
-			st->section_line = st->line;
-			st->new_header = 1;
-		}
+		track_line(st, buf);
 	}
 	return r;
 }

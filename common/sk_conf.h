@@ -65,6 +65,8 @@ struct sk_card_conf {
 	unsigned timeout;                 /* seconds the module waits for a card */
 };
 
+#define SK_CONF_AUTO 0xffffffffu   /* a value the user left to the program */
+
 struct sk_conf {
 	char path[PATH_MAX];
 	char socket_path[108];
@@ -81,6 +83,14 @@ struct sk_conf {
 	unsigned max_clients;
 	unsigned auth_timeout;            /* seconds between AUTH_BEGIN and AUTH_FINISH */
 	unsigned request_timeout_ms;      /* one request/reply on the socket */
+	/* Connection slots (broker/server.c): slots of max_clients only root peers (the module)
+	 * may take (SK_CONF_AUTO: a quarter), connections at once per other uid, the longest a
+	 * connection stays open from its accept (seconds), and one refusal log line per peer
+	 * uid per this many seconds. */
+	unsigned root_reserved_clients;
+	unsigned max_clients_per_uid;
+	unsigned connection_lifetime;
+	unsigned refusal_log_interval;
 	struct sk_fido2_conf fido2;
 	struct sk_card_conf card;
 	struct sk_profile profiles[SK_PROFILES_MAX];

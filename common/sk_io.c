@@ -4,6 +4,7 @@
 #include <poll.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
@@ -49,7 +50,9 @@ sk_write_all(int fd, const void *buf, size_t n, int64_t deadline_ms)
 
 		if (r != SK_OK)
 			return r;
-		w = send(fd, p, n, MSG_NOSIGNAL);
+		/* MSG_DONTWAIT: poll said some room, not room for n bytes; a blocking send would
+		 * wait past the deadline for the rest. */
+		w = send(fd, p, n, MSG_NOSIGNAL | MSG_DONTWAIT);
 		if (w < 0 && (errno == EINTR || errno == EAGAIN))
 			continue;
 		if (w <= 0)
@@ -71,7 +74,7 @@ sk_read_all(int fd, void *buf, size_t n, int64_t deadline_ms)
 
 		if (w != SK_OK)
 			return w;
-		r = recv(fd, p, n, 0);
+		r = recv(fd, p, n, MSG_DONTWAIT);
 		if (r < 0 && (errno == EINTR || errno == EAGAIN))
 			continue;
 		if (r <= 0)
@@ -82,11 +85,40 @@ sk_read_all(int fd, void *buf, size_t n, int64_t deadline_ms)
 	return SK_OK;
 }
 
+/* A Unix stream connect() to a listener whose backlog is full sleeps until the listener
+ * accepts, with no end unless the socket has a send timeout (the kernel's unix_stream_connect
+ * waits SO_SNDTIMEO). So the deadline is given as SO_SNDTIMEO, and taken off again after. */
+static int
+connect_by(int fd, const struct sockaddr_un *sa, int64_t deadline_ms)
+{
+	for (;;) {
+		int64_t left = deadline_ms - sk_now_ms();
+		struct timeval tv;
+
+		if (left <= 0)
+			return SK_ERR_TIMEOUT;
+		/* At least 1 ms: a zero timeval would mean "wait for ever". */
+		tv.tv_sec = (time_t)(left / 1000);
+		tv.tv_usec = (suseconds_t)(left % 1000) * 1000;
+		if (setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)) != 0)
+			return SK_ERR_IO;
+		if (connect(fd, (const struct sockaddr *)sa, sizeof(*sa)) == 0) {
+			struct timeval none = { 0, 0 };
+			return setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &none, sizeof(none)) == 0 ?
+			       SK_OK : SK_ERR_IO;
+		}
+		/* EAGAIN: the wait ran out (or the backlog is full and no time is left); EINTR: a
+		 * signal. Both leave the socket unconnected, so connect() may be tried again. */
+		if (errno != EAGAIN && errno != EINTR)
+			return SK_ERR_UNAVAILABLE;
+	}
+}
+
 int
-sk_connect_unix(const char *path, int *fd_out)
+sk_connect_unix_by(const char *path, int64_t deadline_ms, int *fd_out)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	int fd;
+	int fd, r;
 
 	*fd_out = -1;
 	if (strnlen(path, sizeof(sa.sun_path)) >= sizeof(sa.sun_path)) {
@@ -99,11 +131,20 @@ sk_connect_unix(const char *path, int *fd_out)
 		sk_logerr("socket: %s", strerror(errno));
 		return SK_ERR_UNAVAILABLE;
 	}
-	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0) {
-		sk_logerr("connect %s: %s", path, strerror(errno));
+	if ((r = connect_by(fd, &sa, deadline_ms)) != SK_OK) {
+		if (r == SK_ERR_TIMEOUT)
+			sk_logerr("connect %s: no answer in time (the broker is not accepting)", path);
+		else
+			sk_logerr("connect %s: %s", path, strerror(errno));
 		close(fd);
-		return SK_ERR_UNAVAILABLE;
+		return r == SK_ERR_TIMEOUT ? SK_ERR_TIMEOUT : SK_ERR_UNAVAILABLE;
 	}
 	*fd_out = fd;
 	return SK_OK;
+}
+
+int
+sk_connect_unix(const char *path, int *fd_out)
+{
+	return sk_connect_unix_by(path, sk_now_ms() + SK_CONNECT_DEFAULT_MS, fd_out);
 }

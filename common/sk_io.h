@@ -11,7 +11,12 @@ int64_t sk_now_ms(void);
 int sk_write_all(int fd, const void *buf, size_t n, int64_t deadline_ms);
 int sk_read_all(int fd, void *buf, size_t n, int64_t deadline_ms);
 
-/* Connects to the broker's Unix socket; SK_ERR_UNAVAILABLE when nobody listens. */
+/* Connects to the broker's Unix socket before deadline_ms (sk_now_ms() based), even when
+ * the broker has stopped accepting and its listen backlog is full: SK_ERR_TIMEOUT then,
+ * SK_ERR_UNAVAILABLE when nobody listens. */
+int sk_connect_unix_by(const char *path, int64_t deadline_ms, int *fd_out);
+/* The same within SK_CONNECT_DEFAULT_MS (the default request_timeout_ms). */
+#define SK_CONNECT_DEFAULT_MS 15000
 int sk_connect_unix(const char *path, int *fd_out);
 
 #endif

@@ -356,26 +356,96 @@ sk_msg_get_array_bytes(const struct sk_msg *m, unsigned key, size_t i, unsigned 
 	return r != SK_OK ? r : copy_bytes(e, buf, cap, len);
 }
 
+/* The bytes libcbor 0.8's cbor_serialize writes for a head: an integer item keeps the width
+ * it was built or decoded with; lengths and counts use the shortest form. */
+static size_t
+int_width_size(cbor_item_t *item)
+{
+	switch (cbor_int_get_width(item)) {
+	case CBOR_INT_8:
+		return cbor_get_uint8(item) <= 23 ? 1 : 2;
+	case CBOR_INT_16:
+		return 3;
+	case CBOR_INT_32:
+		return 5;
+	default:
+		return 9;
+	}
+}
+
+static size_t
+head_size(uint64_t n)
+{
+	return n <= 23 ? 1 : n <= UINT8_MAX ? 2 : n <= UINT16_MAX ? 3 : n <= UINT32_MAX ? 5 : 9;
+}
+
+/* SIZE_MAX for anything a protocol message cannot hold. libcbor 0.8 has no size function
+ * (cbor_serialized_size came in 0.10); sk_msg_encode checks this against what is written. */
+static size_t
+encoded_size(cbor_item_t *item)
+{
+	size_t n, total;
+
+	if (cbor_isa_uint(item))
+		return int_width_size(item);
+	if (cbor_is_bool(item))
+		return 1;
+	if (cbor_isa_string(item) && cbor_string_is_definite(item))
+		return head_size(cbor_string_length(item)) + cbor_string_length(item);
+	if (cbor_isa_bytestring(item) && cbor_bytestring_is_definite(item))
+		return head_size(cbor_bytestring_length(item)) + cbor_bytestring_length(item);
+	if (cbor_isa_array(item) && cbor_array_is_definite(item)) {
+		n = cbor_array_size(item);
+		total = head_size(n);
+		for (size_t i = 0; i < n; i++) {
+			size_t e = encoded_size(cbor_array_handle(item)[i]);
+			if (e == SIZE_MAX || e > SK_MSG_MAX)
+				return SIZE_MAX;
+			total += e;
+		}
+		return total;
+	}
+	if (cbor_isa_map(item) && cbor_map_is_definite(item)) {
+		struct cbor_pair *pairs = cbor_map_handle(item);
+		n = cbor_map_size(item);
+		total = head_size(n);
+		for (size_t i = 0; i < n; i++) {
+			size_t k = encoded_size(pairs[i].key), v = encoded_size(pairs[i].value);
+			if (k == SIZE_MAX || v == SIZE_MAX || k + v > SK_MSG_MAX)
+				return SIZE_MAX;
+			total += k + v;
+		}
+		return total;
+	}
+	return SIZE_MAX;
+}
+
 int
 sk_msg_encode(const struct sk_msg *m, unsigned char **buf, size_t *len)
 {
-	size_t cap = 0;
+	/* One block of the exact size: cbor_serialize_alloc grows its buffer with realloc,
+	 * which frees blocks still holding the password or PIN being sent. */
+	size_t size = encoded_size(m->map), written;
 
 	*buf = NULL;
-	*len = cbor_serialize_alloc(m->map, buf, &cap);
-	if (*len == 0 || *buf == NULL) {
-		free(*buf);
-		*buf = NULL;
-		sk_logerr("cbor_serialize_alloc");
-		return SK_ERR_NOMEM;
-	}
-	if (*len > SK_MSG_MAX - 4) {
-		explicit_bzero(*buf, *len);
-		free(*buf);
-		*buf = NULL;
-		sk_logerr("message of %zu bytes exceeds the frame limit", *len);
+	*len = 0;
+	if (size == SIZE_MAX || size > SK_MSG_MAX - 4) {
+		sk_logerr("message too large for a frame (limit %d bytes)", SK_MSG_MAX - 4);
 		return SK_ERR_RANGE;
 	}
+	if ((*buf = malloc(size)) == NULL) {
+		sk_logerr("allocation");
+		return SK_ERR_NOMEM;
+	}
+	written = cbor_serialize(m->map, *buf, size);
+	if (written != size) {
+		explicit_bzero(*buf, size);
+		free(*buf);
+		*buf = NULL;
+		sk_logerr("cbor_serialize wrote %zu bytes, %zu expected", written, size);
+		return SK_ERR_INTERNAL;
+	}
+	*len = size;
 	return SK_OK;
 }
 
@@ -489,8 +559,9 @@ check_shape(cbor_item_t *map)
 	return SK_OK;
 }
 
-int
-sk_msg_decode(const unsigned char *buf, size_t len, struct sk_msg **out)
+/* Decodes without logging; *why says what was wrong (a fixed text). */
+static int
+decode_quiet(const unsigned char *buf, size_t len, struct sk_msg **out, const char **why)
 {
 	struct cbor_load_result res;
 	struct sk_msg *m;
@@ -499,7 +570,7 @@ sk_msg_decode(const unsigned char *buf, size_t len, struct sk_msg **out)
 
 	*out = NULL;
 	if (len == 0 || len > SK_MSG_MAX || prepass(buf, len) != SK_OK) {
-		sk_logerr("malformed message of %zu bytes", len);
+		*why = "malformed message";
 		return SK_ERR_PROTO;
 	}
 	item = cbor_load(buf, len, &res);
@@ -507,27 +578,38 @@ sk_msg_decode(const unsigned char *buf, size_t len, struct sk_msg **out)
 	    check_shape(item) != SK_OK) {
 		if (item != NULL)
 			cbor_decref(&item);
-		sk_logerr("message does not decode to a protocol map");
+		*why = "message does not decode to a protocol map";
 		return SK_ERR_PROTO;
 	}
 	if ((m = calloc(1, sizeof(*m))) == NULL) {
 		cbor_decref(&item);
-		sk_logerr("allocation");
+		*why = "allocation";
 		return SK_ERR_NOMEM;
 	}
 	m->map = item;
 	if (sk_msg_get_uint(m, SK_K_VERSION, &version) != SK_OK || version != SK_PROTO_VERSION) {
 		sk_msg_free(m);
-		sk_logerr("protocol version missing or not %d", SK_PROTO_VERSION);
+		*why = "protocol version missing or not the one this build speaks";
 		return SK_ERR_VERSION;
 	}
 	if (sk_msg_type(m) == 0) {
 		sk_msg_free(m);
-		sk_logerr("message type missing");
+		*why = "message type missing";
 		return SK_ERR_PROTO;
 	}
 	*out = m;
 	return SK_OK;
+}
+
+int
+sk_msg_decode(const unsigned char *buf, size_t len, struct sk_msg **out)
+{
+	const char *why = NULL;
+	int r = decode_quiet(buf, len, out, &why);
+
+	if (r != SK_OK)
+		sk_logerr("%s (%zu bytes)", why, len);
+	return r;
 }
 
 int
@@ -554,8 +636,11 @@ sk_msg_send(int fd, const struct sk_msg *m, int timeout_ms)
 	return r;
 }
 
-int
-sk_msg_recv(int fd, struct sk_msg **out, int timeout_ms)
+/* Receives one frame without logging what the peer did wrong: *why says it (a fixed text),
+ * SK_ERR_TIMEOUT and SK_ERR_IO before a header leave it NULL (a peer that went quiet or
+ * hung up). */
+static int
+recv_quiet(int fd, struct sk_msg **out, int timeout_ms, const char **why)
 {
 	unsigned char hdr[4], *body;
 	size_t len;
@@ -563,23 +648,42 @@ sk_msg_recv(int fd, struct sk_msg **out, int timeout_ms)
 	int r;
 
 	*out = NULL;
+	*why = NULL;
 	if ((r = sk_read_all(fd, hdr, sizeof(hdr), deadline)) != SK_OK)
-		return r;   /* the peer hung up or went quiet: callers decide how loud to be */
+		return r;
 	len = (size_t)hdr[0] << 24 | (size_t)hdr[1] << 16 | (size_t)hdr[2] << 8 | hdr[3];
 	if (len == 0 || len > SK_MSG_MAX - 4) {
-		sk_logerr("frame length %zu out of range", len);
+		*why = "frame length out of range";
 		return SK_ERR_PROTO;
 	}
 	if ((body = malloc(len)) == NULL) {
-		sk_logerr("allocation");
+		*why = "allocation";
 		return SK_ERR_NOMEM;
 	}
 	r = sk_read_all(fd, body, len, deadline);
 	if (r == SK_OK)
-		r = sk_msg_decode(body, len, out);
+		r = decode_quiet(body, len, out, why);
 	else
-		sk_logerr("reading %zu-byte body: %s", len, sk_strerror(r));
+		*why = r == SK_ERR_TIMEOUT ? "frame body not complete in time" : "frame body cut off";
 	explicit_bzero(body, len);
 	free(body);
 	return r;
+}
+
+int
+sk_msg_recv(int fd, struct sk_msg **out, int timeout_ms)
+{
+	const char *why = NULL;
+	int r = recv_quiet(fd, out, timeout_ms, &why);
+
+	/* A peer that hung up or went quiet before a frame: callers decide how loud to be. */
+	if (r != SK_OK && why != NULL)
+		sk_logerr("%s", why);
+	return r;
+}
+
+int
+sk_msg_recv_why(int fd, struct sk_msg **out, int timeout_ms, const char **why)
+{
+	return recv_quiet(fd, out, timeout_ms, why);
 }

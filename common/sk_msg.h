@@ -38,12 +38,18 @@ int sk_msg_get_text_opt(const struct sk_msg *m, unsigned key, char *buf, size_t 
 /* An unsigned value that may be absent: absent gives def. */
 int sk_msg_get_uint_opt(const struct sk_msg *m, unsigned key, uint64_t def, uint64_t *out);
 
-/* Encoding without I/O, for tests and the fuzzer. encode allocates *buf (free with free()). */
+/* Encoding without I/O, for tests and the fuzzer. encode allocates *buf once, of the exact
+ * size (no copy of a secret is left in a freed block); wipe it before free() when the
+ * message may carry a secret. */
 int sk_msg_encode(const struct sk_msg *m, unsigned char **buf, size_t *len);
 int sk_msg_decode(const unsigned char *buf, size_t len, struct sk_msg **out);
 
 /* Framed I/O with a deadline in milliseconds for the whole message. */
 int sk_msg_send(int fd, const struct sk_msg *m, int timeout_ms);
 int sk_msg_recv(int fd, struct sk_msg **out, int timeout_ms);
+/* sk_msg_recv that logs nothing: *why says what the peer did wrong (a fixed text), or is
+ * NULL when it hung up or went quiet before a frame. For the broker, which rate-limits the
+ * log lines a peer can cause. */
+int sk_msg_recv_why(int fd, struct sk_msg **out, int timeout_ms, const char **why);
 
 #endif

@@ -8,7 +8,7 @@ pkgs=(build-essential cmake pkg-config gettext
       libsqlite3-dev libcrypt-dev libqrencode-dev libcbor-dev libsystemd-dev libinih-dev
       libjson-c-dev sqlite3 locales
       pamtester libpam-wrapper libpamtest0-dev oathtool
-      pcscd vsmartcard-vpcd opensc pcsc-tools cppcheck
+      pcscd vsmartcard-vpcd opensc pcsc-tools cppcheck clang libclang-rt-14-dev
       openssl iproute2 util-linux systemd)
 pkgs+=(libcsv-dev)   # hr/: the CSV parser of the HR import (doc/hr-import.md)
 for p in "${pkgs[@]}"; do

@@ -85,6 +85,18 @@ run_suite() {
 echo "== packages (install-deps.sh)"
 step install-deps ./scripts/install-deps.sh
 
+# Every libFuzzer target in fuzz/ (R-INPUT-1), built with clang: each replays its committed
+# seeds (a crash there is a regression) and then fuzzes for SK_FUZZ_CI_SECONDS (30 s).
+# `make fuzz` in that build runs them for long (fuzz/README.md).
+run_fuzzers() {
+	local dir=build-ci-fuzz
+	echo "== fuzzers (clang, libFuzzer + ASan + UBSan)"
+	cmake -S . -B "$dir" -DCMAKE_C_COMPILER=clang -DSK_FUZZ=ON -DSK_TESTS=OFF \
+		-DSK_FUZZ_CI_SECONDS="${SK_FUZZ_CI_SECONDS:-30}" > /dev/null
+	cmake --build "$dir" -j "$jobs" --target fuzzers
+	(cd "$dir" && ctest -R '^fuzz_' --output-on-failure --timeout 600)
+}
+
 echo "== static analysis (cppcheck)"
 step cppcheck cppcheck --quiet --error-exitcode=1 --enable=warning,portability --inline-suppr \
 	--suppress=missingIncludeSystem -I common -I broker/core -I broker/audit -I broker/verify -I broker/store -I broker/handlers -I broker/daemon -I pam_module -I cli -I smartcard \
@@ -99,7 +111,7 @@ echo "== build and tests (ASan + UBSan)"
 run_suite build-ci-asan -DSK_SANITIZE=ON
 
 echo "== fuzzers (bounded run over each corpus)"
-# step_counted fuzzers run_fuzzers      # <- the fuzzer step goes here (one line)
+step_counted fuzzers run_fuzzers
 
 echo
 if [ ${#failures[@]} -gt 0 ]; then

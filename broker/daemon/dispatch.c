@@ -8,6 +8,7 @@
 #include "auth.h"
 #include "broker.h"
 #include "request.h"
+#include "server_slots.h"
 #include "session.h"
 #include "sk_err.h"
 #include "sk_log.h"
@@ -96,16 +97,19 @@ broker_dispatch(struct broker_conn *c, const struct sk_msg *req, struct sk_msg *
 	if ((*reply = sk_msg_new(SK_MSG_REPLY)) == NULL)
 		return SK_ERR_NOMEM;
 	if (e == NULL) {
-		sk_logerr("unknown request type %u from uid %u", sk_msg_type(req), (unsigned)c->peer_uid);
+		server_note_refusal(c->b, c->peer_uid, "unknown request type %u from uid %u",
+		                    sk_msg_type(req), (unsigned)c->peer_uid);
 		c->state = CONN_IDLE;
 		return refuse(*reply, SK_REASON_UNKNOWN_REQUEST);
 	}
 	if (!peer_allowed(c, e->peer)) {
-		sk_logerr("%s refused: uid %u may not send it", e->name, (unsigned)c->peer_uid);
+		server_note_refusal(c->b, c->peer_uid, "%s: uid %u may not send it", e->name,
+		                    (unsigned)c->peer_uid);
 		return reply_status(*reply, SK_ST_FORBIDDEN);
 	}
 	if (!(e->states & c->state)) {
-		sk_logerr("%s refused: not allowed in this state", e->name);
+		server_note_refusal(c->b, c->peer_uid, "%s from uid %u: not allowed in this state",
+		                    e->name, (unsigned)c->peer_uid);
 		c->state = CONN_IDLE;
 		return refuse(*reply, SK_REASON_WRONG_STATE);
 	}

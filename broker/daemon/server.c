@@ -12,6 +12,8 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "server_slots.h"
+#include "sk_client.h"
 #include "sk_err.h"
 #include "sk_io.h"
 #include "sk_log.h"
@@ -24,8 +26,10 @@ server_listen(struct broker *b)
 	const char *path = b->conf.socket_path;
 	gid_t gid = 0;
 	mode_t mode = 0600;
-	int fd;
+	int fd, r;
 
+	if ((r = slots_init(b)) != SK_OK)
+		return r;
 	if (strlen(path) >= sizeof(sa.sun_path)) {
 		sk_logerr("socket path too long");
 		return SK_ERR_CONFIG;
@@ -60,23 +64,22 @@ server_listen(struct broker *b)
 	return SK_OK;
 }
 
+/* A connection as the server keeps it: what the handlers see, and when it was accepted. */
+struct server_conn {
+	struct broker_conn conn;
+	int64_t accepted_ms;
+};
+
 int
 server_peer(struct broker *b, struct broker_conn *c)
 {
-	struct ucred cred;
-	socklen_t len = sizeof(cred);
 	struct passwd pw, *res = NULL;
 	char buf[4096];
 
-	if (getsockopt(c->fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) != 0 || len != sizeof(cred)) {
-		sk_logerr("SO_PEERCRED: %s", strerror(errno));
-		return SK_ERR_IO;
-	}
-	c->peer_pid = cred.pid;
-	c->peer_uid = cred.uid;
-	c->peer_gid = cred.gid;
-	c->peer_is_root = cred.uid == 0;
-	if (getpwuid_r(cred.uid, &pw, buf, sizeof(buf), &res) == 0 && res != NULL) {
+	/* The uid, gid and pid were read at accept (server_run); the names here may need NSS,
+	 * which is slow, so this runs in the client's thread. */
+	c->peer_is_root = c->peer_uid == 0;
+	if (getpwuid_r(c->peer_uid, &pw, buf, sizeof(buf), &res) == 0 && res != NULL) {
 		snprintf(c->peer_name, sizeof(c->peer_name), "%s", pw.pw_name);
 		if (b->have_admin_gid) {
 			gid_t groups[256];
@@ -91,78 +94,122 @@ server_peer(struct broker *b, struct broker_conn *c)
 	return SK_OK;
 }
 
+/* How long to wait for the next request: a person typing between AUTH_BEGIN and
+ * AUTH_FINISH, touching a key during FIDO2 enrolment, or request_timeout_ms; never past the
+ * connection's lifetime, counted from its accept whatever it sends (a client that sends a
+ * frame now and then cannot keep a slot for ever). */
+static int
+next_wait_ms(const struct server_conn *sc)
+{
+	const struct broker_conn *c = &sc->conn;
+	const struct sk_conf *conf = &c->b->conf;
+	int64_t wait = conf->request_timeout_ms;
+	int64_t left = sc->accepted_ms + (int64_t)conf->connection_lifetime * 1000 - sk_now_ms();
+
+	if (c->state == CONN_AUTH)
+		wait = (int64_t)conf->auth_timeout * 1000;
+	else if (c->state == CONN_ENROLL)
+		wait = (int64_t)conf->fido2.timeout * 1000 + conf->request_timeout_ms;
+	return (int)(left < wait ? (left > 0 ? left : 0) : wait);
+}
+
+/* A peer that is refused is hung up on: FORBIDDEN for anyone, and any bad request from a
+ * peer that may send nothing at all, so that neither can hold a slot by asking again. */
+static int
+hang_up_after(const struct broker_conn *c, const struct sk_msg *reply)
+{
+	unsigned st = sk_reply_status(reply);
+
+	return st == SK_ST_FORBIDDEN ||
+	       (st == SK_ST_BAD_REQUEST && !c->peer_is_root && !c->peer_is_admin);
+}
+
 static void *
 client_thread(void *arg)
 {
-	struct broker_conn *c = arg;
+	struct server_conn *sc = arg;
+	struct broker_conn *c = &sc->conn;
 	struct broker *b = c->b;
+	uid_t uid = c->peer_uid;
 
 	if (server_peer(b, c) == SK_OK && store_acquire(b->conf.store_path, &c->db) == SK_OK) {
 		for (;;) {
 			struct sk_msg *req = NULL, *reply = NULL;
-			/* A client mid-login may take long to type; an idle one must be quick. */
-			int timeout = c->state == CONN_AUTH ? (int)b->conf.auth_timeout * 1000 :
-			              (int)b->conf.request_timeout_ms;
-			int r = sk_msg_recv(c->fd, &req, timeout);
+			const char *why = NULL;
+			int wait = next_wait_ms(sc), r, last = 0;
 
-			if (r != SK_OK)
+			if (wait <= 0)
 				break;
+			r = sk_msg_recv_why(c->fd, &req, wait, &why);
+			if (r != SK_OK) {
+				if (why != NULL)
+					server_note_refusal(b, uid, "a frame from uid %u: %s", (unsigned)uid, why);
+				break;
+			}
 			r = broker_dispatch(c, req, &reply);
 			sk_msg_free(req);
-			if (r == SK_OK)
+			if (r == SK_OK) {
+				last = hang_up_after(c, reply);
 				r = sk_msg_send(c->fd, reply, (int)b->conf.request_timeout_ms);
+			}
 			sk_msg_free(reply);
-			if (r != SK_OK)
+			if (r != SK_OK || last)
 				break;
 		}
 	}
 	store_release(c->db);
 	close(c->fd);
-	explicit_bzero(c, sizeof(*c));
-	free(c);
-	atomic_fetch_sub(&b->clients, 1);
+	explicit_bzero(sc, sizeof(*sc));
+	free(sc);
+	slots_give_back(b, uid);
 	return NULL;
 }
 
 static void
-refuse_busy(struct broker *b, int fd)
+refuse_busy(struct broker *b, int fd, uid_t uid, const char *why)
 {
 	struct sk_msg *m = sk_msg_new(SK_MSG_REPLY);
 
+	/* A new connection's send buffer is empty: this reply never waits. */
 	if (m != NULL && sk_msg_put_uint(m, SK_K_STATUS, SK_ST_BUSY) == SK_OK)
 		(void)sk_msg_send(fd, m, 1000);
 	sk_msg_free(m);
 	close(fd);
-	sk_logerr("refused a client: %u clients already (max_clients)", b->conf.max_clients);
+	server_note_refusal(b, uid, "a connection from uid %u: %s reached (max_clients %u)",
+	                    (unsigned)uid, why, b->conf.max_clients);
 }
 
 static void
-start_client(struct broker *b, int fd)
+start_client(struct broker *b, int fd, const struct ucred *cred)
 {
 	pthread_attr_t attr;
 	pthread_t tid;
-	struct broker_conn *c;
+	struct server_conn *sc;
+	const char *why = NULL;
 
-	if (atomic_fetch_add(&b->clients, 1) >= b->conf.max_clients) {
-		atomic_fetch_sub(&b->clients, 1);
-		refuse_busy(b, fd);
+	if (slots_take(b, cred->uid, &why) != SK_OK) {
+		refuse_busy(b, fd, cred->uid, why);
 		return;
 	}
-	if ((c = calloc(1, sizeof(*c))) == NULL) {
-		atomic_fetch_sub(&b->clients, 1);
+	if ((sc = calloc(1, sizeof(*sc))) == NULL) {
+		slots_give_back(b, cred->uid);
 		close(fd);
 		sk_logerr("allocation");
 		return;
 	}
-	c->b = b;
-	c->fd = fd;
-	c->state = CONN_IDLE;
+	sc->accepted_ms = sk_now_ms();
+	sc->conn.b = b;
+	sc->conn.fd = fd;
+	sc->conn.state = CONN_IDLE;
+	sc->conn.peer_pid = cred->pid;
+	sc->conn.peer_uid = cred->uid;
+	sc->conn.peer_gid = cred->gid;
 	pthread_attr_init(&attr);
 	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-	if (pthread_create(&tid, &attr, client_thread, c) != 0) {
-		atomic_fetch_sub(&b->clients, 1);
+	if (pthread_create(&tid, &attr, client_thread, sc) != 0) {
+		slots_give_back(b, cred->uid);
 		close(fd);
-		free(c);
+		free(sc);
 		sk_logerr("pthread_create failed");
 	}
 	pthread_attr_destroy(&attr);
@@ -173,6 +220,8 @@ server_run(struct broker *b)
 {
 	while (!b->stop) {
 		struct pollfd p = { .fd = b->listen_fd, .events = POLLIN };
+		struct ucred cred;
+		socklen_t len = sizeof(cred);
 		int fd, r = poll(&p, 1, 500);
 
 		if (r < 0 && errno != EINTR) {
@@ -187,7 +236,13 @@ server_run(struct broker *b)
 				sk_logerr("accept: %s", strerror(errno));
 			continue;
 		}
-		start_client(b, fd);
+		/* Who it is decides which slots it may take, so it is asked before a thread. */
+		if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) != 0 || len != sizeof(cred)) {
+			sk_logerr("SO_PEERCRED: %s", strerror(errno));
+			close(fd);
+			continue;
+		}
+		start_client(b, fd, &cred);
 	}
 	/* Let running clients finish their current request before the store closes. */
 	for (int i = 0; i < 100 && atomic_load(&b->clients) > 0; i++)

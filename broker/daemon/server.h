@@ -3,10 +3,12 @@
 #define BROKER_SERVER_H
 #include "broker.h"
 
+/* Also checks the slot settings (server_slots.h). */
 int server_listen(struct broker *b);
 /* Accepts clients until b->stop is set. */
 int server_run(struct broker *b);
-/* Fills the peer fields of c from SO_PEERCRED and the admin group. */
+/* Fills the peer name and admin flag of c from its uid (read at accept) and the admin
+ * group. */
 int server_peer(struct broker *b, struct broker_conn *c);
 
 #endif
