@@ -9,7 +9,8 @@ pkgs=(build-essential cmake pkg-config gettext
       libjson-c-dev sqlite3 locales
       pamtester libpam-wrapper libpamtest0-dev oathtool
       pcscd vsmartcard-vpcd opensc pcsc-tools cppcheck
-      openssl iproute2 util-linux systemd)
+      openssl iproute2 util-linux systemd
+      dpkg-dev debhelper lintian mmdebstrap debootstrap systemd-container)
 for p in "${pkgs[@]}"; do
   [ "$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null)" = "install ok installed" ] || { need_apt=1; break; }
 done
