@@ -28,12 +28,15 @@ foreach(lang IN LISTS LINGUAS)
   foreach(kind untranslated only-fuzzy)
     execute_process(COMMAND ${MSGATTRIB} --${kind} --no-obsolete ${merged}
                     OUTPUT_VARIABLE out RESULT_VARIABLE rc)
-    string(REGEX MATCHALL "\nmsgid \"[^\n]*" ids "\n${out}")
-    list(FILTER ids EXCLUDE REGEX "^\nmsgid \"\"$")
+    # Every entry but the header (msgid "" directly followed by msgstr); a long message is
+    # written as msgid "" followed by its lines, so those lines count as part of its id.
+    string(REPLACE "\nmsgid \"\"\nmsgstr" "\nheader" out "\n${out}")
+    string(REGEX MATCHALL "\nmsgid \"[^\n]*(\n\"[^\n]*)*" ids "${out}")
     list(LENGTH ids n)
     if(n GREATER 0)
       math(EXPR bad "${bad} + ${n}")
       string(REPLACE "\nmsgid " "\n    " shown "${ids}")
+      string(REPLACE "\n\"" " \"" shown "${shown}")
       string(REPLACE ";" "" shown "${shown}")
       message(WARNING "${lang}.po: ${n} ${kind} (run the update-po target, then translate):${shown}")
     endif()
