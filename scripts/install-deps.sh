@@ -11,9 +11,8 @@ pkgs=(build-essential cmake pkg-config gettext
       pcscd vsmartcard-vpcd opensc pcsc-tools cppcheck clang libclang-rt-14-dev
       openssl iproute2 util-linux systemd)
 pkgs+=(libcsv-dev)   # hr/: the CSV parser of the HR import (doc/hr-import.md)
-      pcscd vsmartcard-vpcd opensc pcsc-tools cppcheck
-      openssl iproute2 util-linux systemd
-      dpkg-dev debhelper lintian mmdebstrap debootstrap systemd-container)
+# The package test (tests/package): build the .deb, a fresh Debian root, the unit's analysis.
+pkgs+=(dpkg-dev debhelper lintian mmdebstrap debootstrap systemd-container)
 for p in "${pkgs[@]}"; do
   [ "$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null)" = "install ok installed" ] || { need_apt=1; break; }
 done
