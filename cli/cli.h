@@ -65,4 +65,9 @@ int cli_card_revoke(struct cli *c);
 int cli_card_dispose(struct cli *c);
 int cli_status(struct cli *c);
 
+/* Keys beyond libfido2's own discovery (cli_fido2_devices.c: none; a test build replaces
+ * that file). */
+struct skf_devlist;
+void cli_fido2_extra_devices(struct skf_devlist *l);
+
 #endif

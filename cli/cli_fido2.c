@@ -10,13 +10,6 @@
 #include "sk_proto.h"
 #include "skf_enroll.h"
 
-/* Tests build a variant of the CLI that adds software authenticators here. */
-__attribute__((weak)) void
-cli_fido2_extra_devices(struct skf_devlist *l)
-{
-	(void)l;
-}
-
 static int
 ask_pin(void *arg, int retries, char *pin, size_t pinsz)
 {

@@ -77,4 +77,9 @@ int pamsk_card_watch_put_cert(const struct pamsk *m, struct sk_msg *req);
 int pamsk_card_watch_start(struct pamsk *m, unsigned long long session_id,
                            const char *card_hash);
 
+/* Keys beyond libfido2's own discovery (pamsk_fido2_devices.c: none; a test build replaces
+ * that file). */
+struct skf_devlist;
+void pamsk_fido2_extra_devices(struct skf_devlist *l);
+
 #endif

@@ -11,14 +11,6 @@
 #include "sk_proto.h"
 #include "skf_assert.h"
 
-/* Tests build a variant of this module that adds software authenticators here; the
- * installed module has only this empty default. */
-__attribute__((weak)) void
-pamsk_fido2_extra_devices(struct skf_devlist *l)
-{
-	(void)l;
-}
-
 static int
 ask_pin(void *arg, int retries, char *pin, size_t pinsz)
 {

@@ -1,5 +1,5 @@
-/* TEST-ONLY: the strong definition of the CLI's device hook, linked only into
- * sekimori_softfido (tests/fido2_e2e); the installed CLI keeps its empty weak default. */
+/* TEST-ONLY: the CLI's device seam, in place of cli/cli_fido2_devices.c (which adds no
+ * device), linked only into sekimori_softfido (tests/fido2_e2e). */
 #include "sfp_devices.h"
 
 void cli_fido2_extra_devices(struct skf_devlist *l);

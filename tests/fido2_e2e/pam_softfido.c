@@ -1,6 +1,5 @@
-/* TEST-ONLY: the strong definition of the PAM module's device hook, linked only into
- * pam_sekimori_softfido.so (tests/fido2_e2e); the installed module keeps its empty weak
- * default. */
+/* TEST-ONLY: the PAM module's device seam, in place of pam_module/pamsk_fido2_devices.c
+ * (which adds no device), linked only into pam_sekimori_softfido.so (tests/fido2_e2e). */
 #include "sfp_devices.h"
 
 void pamsk_fido2_extra_devices(struct skf_devlist *l);
