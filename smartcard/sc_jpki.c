@@ -2,7 +2,6 @@
 
 #include <string.h>
 
-#include "sc_err.h"
 #include "sc_tlv.h"
 #include "sk_err.h"
 #include "sk_log.h"
@@ -243,7 +242,7 @@ sc_jpki_verify_pin(struct sc_card *card, const char *pin, int *tries_left)
 	*tries_left = -1;
 	if (!pin_form_ok(pin)) {
 		sk_logerr("PIN is not 4 digits: not sent");
-		return SC_PIN_FORMAT;
+		return SK_ERR_PIN_FORMAT;
 	}
 	r = select_ef(card, EF_AUTH_PIN);
 	if (r != SK_OK)
@@ -258,12 +257,12 @@ sc_jpki_verify_pin(struct sc_card *card, const char *pin, int *tries_left)
 	if (sw == 0x6983 || sw == 0x63C0) {
 		*tries_left = 0;
 		sk_logerr("PIN refused: card blocked");
-		return SC_PIN_BLOCKED;
+		return SK_ERR_PIN_BLOCKED;
 	}
 	if ((sw & 0xFFF0) == 0x63C0 || sw == 0x6300) {
 		*tries_left = sw == 0x6300 ? -1 : (sw & 0x0F);
 		sk_logerr("PIN refused, %d tries left", *tries_left);
-		return SC_PIN_WRONG;
+		return SK_ERR_PIN_WRONG;
 	}
 	return sw_error(sw, "VERIFY");
 }

@@ -5,7 +5,6 @@
 #include <time.h>
 #include <PCSC/pcsclite.h>
 
-#include "sc_err.h"
 #include "sk_err.h"
 #include "sk_log.h"
 
@@ -20,7 +19,7 @@ pcsc_code(LONG rv)
 	switch (rv) {
 	case SCARD_W_REMOVED_CARD:
 	case SCARD_E_NO_SMARTCARD:
-		return SC_CARD_REMOVED;
+		return SK_ERR_CARD_REMOVED;
 	case SCARD_E_NO_SERVICE:
 	case SCARD_E_SERVICE_STOPPED:
 		return SK_ERR_UNAVAILABLE;
@@ -382,7 +381,7 @@ exchange(struct sc_card *card, uint8_t cla, const struct sc_apdu *a, const uint8
 		/* vpcd answers an empty success when the card left mid-command: give pcscd one
 		 * poll cycle to confirm before calling it a malformed answer. */
 		sk_logerr("card removed during INS %02X", a->ins);
-		return SC_CARD_REMOVED;
+		return SK_ERR_CARD_REMOVED;
 	}
 	if (rlen < 2 || rlen > RAW_RESP_MAX) {
 		sk_logerr("response of %lu bytes to INS %02X", (unsigned long)rlen, a->ins);

@@ -2,7 +2,6 @@
 
 #include <string.h>
 
-#include "sc_err.h"
 #include "sc_tlv.h"
 #include "sk_err.h"
 #include "sk_log.h"
@@ -233,12 +232,12 @@ sc_piv_verify_pin(struct sc_card *card, const char *pin, int *tries_left)
 	len = pin == NULL ? 0 : strnlen(pin, SC_PIV_PIN_MAX + 1);
 	if (len < SC_PIV_PIN_MIN || len > SC_PIV_PIN_MAX) {
 		sk_logerr("PIN is not 4 to 8 digits: not sent");
-		return SC_PIN_FORMAT;
+		return SK_ERR_PIN_FORMAT;
 	}
 	for (i = 0; i < len; i++) {
 		if (pin[i] < '0' || pin[i] > '9') {
 			sk_logerr("PIN is not 4 to 8 digits: not sent");
-			return SC_PIN_FORMAT;
+			return SK_ERR_PIN_FORMAT;
 		}
 	}
 	memset(data, 0xFF, sizeof(data));
@@ -252,12 +251,12 @@ sc_piv_verify_pin(struct sc_card *card, const char *pin, int *tries_left)
 	if (sw == 0x6983 || sw == 0x63C0) {
 		*tries_left = 0;
 		sk_logerr("PIN refused: card blocked");
-		return SC_PIN_BLOCKED;
+		return SK_ERR_PIN_BLOCKED;
 	}
 	if ((sw & 0xFFF0) == 0x63C0 || sw == 0x6300) {
 		*tries_left = sw == 0x6300 ? -1 : (sw & 0x0F);
 		sk_logerr("PIN refused, %d tries left", *tries_left);
-		return SC_PIN_WRONG;
+		return SK_ERR_PIN_WRONG;
 	}
 	return sw_error(sw, "VERIFY");
 }
