@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "admin.h"
+#include "attempt.h"
 #include "audit_event.h"
 #include "auth_card.h"
 #include "card_verify.h"
@@ -194,16 +195,8 @@ enroll_locked(struct broker_conn *c, const struct sk_msg *req, const char *name,
 	                    rec.binding.spki_sha256), "serial", rec.binding.serial);
 	if (whole.uid[0] != '\0')
 		extra = audit_field(extra, "card_uid", whole.uid);
-	if (r == SK_OK)
-		r = broker_audit(c, "admin.card_enroll", name, "ok", admin_actor(req, extra));
-	else
-		json_object_put(extra);
-	if (r == SK_OK)
-		r = store_commit(c->db);
-	if (r != SK_OK) {
-		store_rollback(c->db);
+	if ((r = attempt_end(c, r, "admin.card_enroll", name, "ok", admin_actor(req, extra))) != SK_OK)
 		return r;
-	}
 	r = reply_status(reply, SK_ST_OK);
 	if (r == SK_OK)
 		r = sk_msg_put_uint(reply, SK_K_FACTOR_ID, (uint64_t)rec.id);
@@ -376,16 +369,9 @@ card_change(struct broker_conn *c, const struct sk_msg *req, struct sk_msg *repl
 		free(recs);
 		return reply_status(reply, SK_ST_NOT_FOUND);
 	}
-	if (r == SK_OK)
-		r = broker_audit(c, revoke ? "admin.card_revoke" : "admin.card_dispose",
-		                 name[0] ? name : NULL, "ok", admin_actor(req, extra));
-	else
-		json_object_put(extra);
-	if (r == SK_OK)
-		r = store_commit(c->db);
-	if (r != SK_OK)
-		store_rollback(c->db);
-	else if (revoke)   /* open sessions on these cards are locked or ended now (R-CARD-3) */
+	r = attempt_end(c, r, revoke ? "admin.card_revoke" : "admin.card_dispose",
+	                name[0] ? name : NULL, "ok", admin_actor(req, extra));
+	if (r == SK_OK && revoke)   /* open sessions on these cards are locked or ended now (R-CARD-3) */
 		(void)session_watch_cards_revoked(recs, n);
 	free(recs);
 	return r == SK_OK ? reply_status(reply, SK_ST_OK) : r;

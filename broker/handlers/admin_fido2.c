@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "admin.h"
+#include "attempt.h"
 #include "audit_event.h"
 #include "fido2_attest.h"
 #include "request.h"
@@ -132,16 +133,11 @@ store_credential(struct broker_conn *c, const struct sk_msg *req, const struct a
 		store_rollback(c->db);
 		return reply_status(reply, SK_ST_EXISTS);
 	}
-	if (r == SK_OK)
-		r = broker_audit(c, "admin.fido2_enroll", c->enroll.user, "ok", admin_actor(req,
-		                 audit_field(audit_field(audit_field_int(NULL, "factor", id), "aaguid",
-		                 aaguid), "attestation", res->trusted ? "trusted" : "untrusted")));
-	if (r == SK_OK)
-		r = store_commit(c->db);
-	if (r != SK_OK) {
-		store_rollback(c->db);
+	r = attempt_end(c, r, "admin.fido2_enroll", c->enroll.user, "ok", admin_actor(req,
+	                audit_field(audit_field(audit_field_int(NULL, "factor", id), "aaguid",
+	                aaguid), "attestation", res->trusted ? "trusted" : "untrusted")));
+	if (r != SK_OK)
 		return r;
-	}
 	r = reply_status(reply, SK_ST_OK);
 	if (r == SK_OK)
 		r = sk_msg_put_uint(reply, SK_K_FACTOR_ID, (uint64_t)id);

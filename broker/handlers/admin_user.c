@@ -5,6 +5,7 @@
 
 #include "admin.h"
 #include "sk_build.h"
+#include "attempt.h"
 #include "audit_event.h"
 #include "password.h"
 #include "request.h"
@@ -145,15 +146,10 @@ admin_user_add(struct broker_conn *c, const struct sk_msg *req, struct sk_msg *r
 		r = reply_status(reply, SK_ST_EXISTS);
 		goto out;
 	}
-	if (r == SK_OK)
-		r = broker_audit(c, "admin.user_add", u.name, "ok",
-		                 admin_actor(req, audit_field(NULL, "profile", u.profile)));
-	if (r == SK_OK)
-		r = store_commit(c->db);
-	if (r != SK_OK) {
-		store_rollback(c->db);
+	r = attempt_end(c, r, "admin.user_add", u.name, "ok",
+	                admin_actor(req, audit_field(NULL, "profile", u.profile)));
+	if (r != SK_OK)
 		goto out;
-	}
 	r = reply_status(reply, SK_ST_OK);
 	if (r == SK_OK)
 		r = sk_msg_put_text(reply, SK_K_TEMP_PASSWORD, pw);
@@ -317,13 +313,8 @@ admin_change_user(struct broker_conn *c, const struct sk_msg *req, struct sk_msg
 	r = store_begin(c->db);
 	if (r == SK_OK)
 		r = fn(c, &u, arg);
+	r = attempt_end(c, r, event, name, "ok", admin_actor(req, NULL));
 	if (r == SK_OK)
-		r = broker_audit(c, event, name, "ok", admin_actor(req, NULL));
-	if (r == SK_OK)
-		r = store_commit(c->db);
-	if (r != SK_OK)
-		store_rollback(c->db);
-	else
 		r = reply_status(reply, SK_ST_OK);
 out:
 	pthread_mutex_unlock(lock);
