@@ -490,3 +490,19 @@ sc_transmit(struct sc_card *card, const struct sc_apdu *apdu, uint8_t *resp,
 	return final_fragment(card, apdu, apdu->data + off, apdu->data_len - off, resp,
 			      resp_cap, resp_len, sw);
 }
+
+const uint8_t sc_sha256_digestinfo[SC_SHA256_DIGESTINFO_LEN] = {
+	0x30, 0x31, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x01,
+	0x05, 0x00, 0x04, 0x20
+};
+
+int
+sc_sw_error(uint16_t sw, const char *what)
+{
+	sk_logerr("%s: card answered %04X", what, sw);
+	switch (sw) {
+	case 0x6982: return SK_ERR_DENIED;
+	case 0x6A82: return SK_ERR_NOTFOUND;
+	default: return SK_ERR_PROTO;
+	}
+}

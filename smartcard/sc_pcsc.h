@@ -39,6 +39,15 @@ struct sc_card {
 	size_t atr_len;
 };
 
+/* The DER DigestInfo prefix of a SHA-256 hash (PKCS#1 v1.5), which the JPKI and PIV
+ * profiles put before the 32 hash bytes when the card signs raw. */
+#define SC_SHA256_DIGESTINFO_LEN 19
+extern const uint8_t sc_sha256_digestinfo[SC_SHA256_DIGESTINFO_LEN];
+
+/* A status word a card profile did not expect: logged once here (what = the step), mapped
+ * to an SK_ERR_* code (6982 denied, 6A82 not found, anything else malformed). */
+int sc_sw_error(uint16_t sw, const char *what);
+
 /* A short APDU (ISO 7816-4). data_len may exceed 255 (then it is chained). le is the number of
  * response bytes expected: 0 = no Le field (nothing expected), 1..256 = Le (256 is sent as 00). */
 struct sc_apdu {
