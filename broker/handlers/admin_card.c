@@ -258,27 +258,23 @@ card_json(const struct card_rec *k)
 	return o;
 }
 
+static int
+card_list_all(struct broker_conn *c, int64_t user_id, void *recs, size_t cap, size_t *n)
+{
+	return store_card_list(c->db, user_id, 0, recs, cap, n);
+}
+
+static json_object *
+card_json_any(const void *rec)
+{
+	return card_json(rec);
+}
+
 int
 admin_card_list(struct broker_conn *c, const struct sk_msg *req, struct sk_msg *reply)
 {
-	struct card_rec *recs;
-	struct user_rec u;
-	json_object *arr;
-	size_t n = 0;
-	int r = admin_find_user(c, req, reply, &u);
-
-	if (r == ADMIN_ANSWERED)
-		return SK_OK;
-	if (r != SK_OK || (recs = calloc(CARDS_PER_USER_MAX, sizeof(*recs))) == NULL)
-		return r != SK_OK ? r : SK_ERR_NOMEM;
-	if ((r = store_card_list(c->db, u.id, 0, recs, CARDS_PER_USER_MAX, &n)) == SK_OK) {
-		arr = json_object_new_array();
-		for (size_t i = 0; i < n; i++)
-			json_object_array_add(arr, card_json(&recs[i]));
-		r = admin_reply_json(reply, arr);
-	}
-	free(recs);
-	return r;
+	return admin_list_json(c, req, reply, sizeof(struct card_rec), CARDS_PER_USER_MAX,
+	                       card_list_all, card_json_any);
 }
 
 /* The cards a revoke or dispose request names: all of USER's, or the one with CERT_HASH. */

@@ -56,6 +56,32 @@ admin_find_user(struct broker_conn *c, const struct sk_msg *req, struct sk_msg *
 }
 
 int
+admin_list_json(struct broker_conn *c, const struct sk_msg *req, struct sk_msg *reply,
+                size_t rec_size, size_t cap,
+                int (*list)(struct broker_conn *, int64_t, void *, size_t, size_t *),
+                json_object *(*to_json)(const void *))
+{
+	struct user_rec u;
+	json_object *arr;
+	unsigned char *recs;
+	size_t n = 0;
+	int r = admin_find_user(c, req, reply, &u);
+
+	if (r == ADMIN_ANSWERED)
+		return SK_OK;
+	if (r != SK_OK || (recs = calloc(cap, rec_size)) == NULL)
+		return r != SK_OK ? r : SK_ERR_NOMEM;
+	if ((r = list(c, u.id, recs, cap, &n)) == SK_OK) {
+		arr = json_object_new_array();
+		for (size_t i = 0; i < n; i++)
+			json_object_array_add(arr, to_json(recs + i * rec_size));
+		r = admin_reply_json(reply, arr);
+	}
+	free(recs);
+	return r;
+}
+
+int
 admin_reply_json(struct sk_msg *reply, json_object *doc)
 {
 	const char *text;
