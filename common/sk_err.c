@@ -22,6 +22,14 @@ sk_strerror(int err)
 	case SK_ERR_ARG: return "invalid argument";
 	case SK_ERR_BUSY: return "busy";
 	case SK_ERR_VERSION: return "protocol version mismatch";
+	case SK_ERR_PIN_WRONG: return "wrong PIN";
+	case SK_ERR_PIN_LAST_TRY: return "one PIN try left: PIN not sent";
+	case SK_ERR_PIN_BLOCKED: return "PIN blocked";
+	case SK_ERR_PIN_FORMAT: return "PIN has the wrong form";
+	case SK_ERR_PIN_CANCELLED: return "PIN entry cancelled";
+	case SK_ERR_CARD_REMOVED: return "card removed";
+	case SK_ERR_CARD_FOREIGN: return "no card holds the user's key: no PIN sent";
+	case SK_ERR_PIN_EMPTY: return "empty PIN: not sent";
 	default: return "unknown error";
 	}
 }

@@ -23,6 +23,18 @@ enum sk_err {
 	SK_ERR_ARG = -15,        /* invalid argument from a caller in this process */
 	SK_ERR_BUSY = -16,
 	SK_ERR_VERSION = -17,    /* protocol version mismatch */
+	/* Smart-card outcomes a caller must tell apart to keep a citizen's card usable (R-CARD-*):
+	 * the PAM module shows them to the user; none of them means "the login succeeded". */
+	SK_ERR_PIN_WRONG = -18,      /* the PIN was sent and the card refused it; tries reported beside */
+	SK_ERR_PIN_LAST_TRY = -19,   /* one try left: NOT sent (a blocked My Number card can only be
+	                              * reset at the municipal counter) */
+	SK_ERR_PIN_BLOCKED = -20,    /* no tries left: nothing sent */
+	SK_ERR_PIN_FORMAT = -21,     /* the PIN has the wrong form (length, characters): NOT sent */
+	SK_ERR_PIN_CANCELLED = -22,  /* the PIN callback declined (user cancelled): nothing sent */
+	SK_ERR_CARD_REMOVED = -23,   /* the card was removed or reset by someone else mid-operation */
+	SK_ERR_CARD_FOREIGN = -24,   /* no card holds a key bound to this user (a citizen's card at a
+	                              * counter, a colleague's card): no PIN asked for or sent */
+	SK_ERR_PIN_EMPTY = -25,      /* the PIN callback gave an empty PIN: nothing sent, no try spent */
 };
 
 /* A short English name for an error code, for logs (never shown to staff). */

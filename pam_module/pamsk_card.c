@@ -8,7 +8,6 @@
 #include <string.h>
 
 #include "pamsk.h"
-#include "sc_err.h"
 #include "sc_login.h"
 #include "sk_err.h"
 #include "sk_i18n.h"
@@ -26,12 +25,12 @@ ask_pin(void *arg, int tries_left, char *pin, size_t cap)
 		pamsk_info(m, _("%d PIN attempts are left on this card."), tries_left);
 	answer = pamsk_prompt(m, 0, _("Card PIN: "));
 	if (answer == NULL)
-		return SC_PIN_CANCELLED;
+		return SK_ERR_PIN_CANCELLED;
 	n = strlen(answer);
 	/* An empty answer is its own outcome (nothing is sent), not a card failure. */
 	if (n == 0 || n >= cap) {
 		pamsk_free_secret(answer);
-		return n == 0 ? SC_PIN_EMPTY : SC_PIN_FORMAT;
+		return n == 0 ? SK_ERR_PIN_EMPTY : SK_ERR_PIN_FORMAT;
 	}
 	memcpy(pin, answer, n + 1);
 	pamsk_free_secret(answer);
@@ -43,15 +42,15 @@ static uint64_t
 fail_reason(int err)
 {
 	switch (err) {
-	case SC_PIN_WRONG: return SK_REASON_CARD_PIN_WRONG;
-	case SC_PIN_LAST_TRY: return SK_REASON_CARD_PIN_LAST_TRY;
-	case SC_PIN_BLOCKED: return SK_REASON_CARD_PIN_BLOCKED;
-	case SC_CARD_FOREIGN: return SK_REASON_CARD_FOREIGN;
-	case SC_PIN_EMPTY: return SK_REASON_CARD_PIN_EMPTY;
-	case SC_PIN_FORMAT: return SK_REASON_CARD_PIN_FORMAT;
-	case SC_PIN_CANCELLED: return SK_REASON_CARD_PIN_CANCELLED;
+	case SK_ERR_PIN_WRONG: return SK_REASON_CARD_PIN_WRONG;
+	case SK_ERR_PIN_LAST_TRY: return SK_REASON_CARD_PIN_LAST_TRY;
+	case SK_ERR_PIN_BLOCKED: return SK_REASON_CARD_PIN_BLOCKED;
+	case SK_ERR_CARD_FOREIGN: return SK_REASON_CARD_FOREIGN;
+	case SK_ERR_PIN_EMPTY: return SK_REASON_CARD_PIN_EMPTY;
+	case SK_ERR_PIN_FORMAT: return SK_REASON_CARD_PIN_FORMAT;
+	case SK_ERR_PIN_CANCELLED: return SK_REASON_CARD_PIN_CANCELLED;
 	case SK_ERR_TIMEOUT: return SK_REASON_CARD_ABSENT;
-	case SC_CARD_REMOVED: return SK_REASON_CARD_REMOVED;
+	case SK_ERR_CARD_REMOVED: return SK_REASON_CARD_REMOVED;
 	default: return SK_REASON_CARD_UNREADABLE;
 	}
 }
@@ -60,36 +59,36 @@ static void
 say_failure(struct pamsk *m, int err, int tries_left)
 {
 	switch (err) {
-	case SC_PIN_WRONG:
+	case SK_ERR_PIN_WRONG:
 		pamsk_error(m, _("The card PIN is wrong. %d attempts are left."), tries_left);
 		break;
-	case SC_PIN_LAST_TRY:
+	case SK_ERR_PIN_LAST_TRY:
 		pamsk_error(m, "%s", _("Only one PIN attempt is left on this card, so the PIN was not "
 		                       "sent. Please have the card's PIN reset at the municipal "
 		                       "counter."));
 		break;
-	case SC_PIN_BLOCKED:
+	case SK_ERR_PIN_BLOCKED:
 		pamsk_error(m, "%s", _("The card PIN is blocked. Please have it reset at the municipal "
 		                       "counter."));
 		break;
-	case SC_PIN_FORMAT:
+	case SK_ERR_PIN_FORMAT:
 		pamsk_error(m, "%s", _("The PIN does not have the form this card expects."));
 		break;
-	case SC_PIN_EMPTY:
+	case SK_ERR_PIN_EMPTY:
 		pamsk_error(m, "%s", _("No PIN was entered, so nothing was sent to the card and no "
 		                       "attempt was used."));
 		break;
-	case SC_PIN_CANCELLED:
+	case SK_ERR_PIN_CANCELLED:
 		pamsk_error(m, "%s", _("The PIN entry was cancelled; nothing was sent to the card."));
 		break;
-	case SC_CARD_FOREIGN:
+	case SK_ERR_CARD_FOREIGN:
 		pamsk_error(m, "%s", _("The card in the reader is not registered for your account, "
 		                       "so its PIN was not asked for. Insert your own card."));
 		break;
 	case SK_ERR_TIMEOUT:
 		pamsk_error(m, "%s", _("No card was inserted in time."));
 		break;
-	case SC_CARD_REMOVED:
+	case SK_ERR_CARD_REMOVED:
 		pamsk_error(m, "%s", _("The card was removed during the login."));
 		break;
 	default:

@@ -2,34 +2,17 @@
 
 #include <string.h>
 
-#include "sc_err.h"
 #include "sc_tlv.h"
 #include "sk_err.h"
 #include "sk_log.h"
 
 static const uint8_t jpki_aid[] = { 0xD3, 0x92, 0xF0, 0x00, 0x26, 0x01, 0x00, 0x00, 0x00, 0x01 };
-static const uint8_t sha256_digestinfo[] = {
-	0x30, 0x31, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x01,
-	0x05, 0x00, 0x04, 0x20
-};
 
 #define EF_TOKEN 0x0006
 #define EF_AUTH_CERT 0x000A
 #define EF_AUTH_KEY 0x0017
 #define EF_AUTH_PIN 0x0018
 #define READ_CHUNK 256
-
-/* A status word the profile did not expect: logged once here, mapped to a code. */
-static int
-sw_error(uint16_t sw, const char *what)
-{
-	sk_logerr("%s: card answered %04X", what, sw);
-	switch (sw) {
-	case 0x6982: return SK_ERR_DENIED;
-	case 0x6A82: return SK_ERR_NOTFOUND;
-	default: return SK_ERR_PROTO;
-	}
-}
 
 int
 sc_jpki_select(struct sc_card *card)
@@ -47,7 +30,7 @@ sc_jpki_select(struct sc_card *card)
 		sk_logerr("no JPKI application on the card (%04X)", sw);
 		return SK_ERR_NOTFOUND;
 	}
-	return sw_error(sw, "select JPKI AP");
+	return sc_sw_error(sw, "select JPKI AP");
 }
 
 static int
@@ -87,7 +70,7 @@ read_binary(struct sc_card *card, size_t offset, uint8_t *buf, size_t want, size
 	if (r != SK_OK)
 		return r;
 	if (sw != 0x9000 && sw != 0x6282)
-		return sw_error(sw, "READ BINARY");
+		return sc_sw_error(sw, "READ BINARY");
 	if (*got == 0) {
 		sk_logerr("READ BINARY returned no data at offset %zu", offset);
 		return SK_ERR_PROTO;
@@ -208,7 +191,7 @@ sc_jpki_pin_status(struct sc_card *card, int *tries, int *verified)
 		*tries = -1;
 		*verified = 1;
 	} else {
-		return sw_error(sw, "PIN status query");
+		return sc_sw_error(sw, "PIN status query");
 	}
 	return SK_OK;
 }
@@ -243,7 +226,7 @@ sc_jpki_verify_pin(struct sc_card *card, const char *pin, int *tries_left)
 	*tries_left = -1;
 	if (!pin_form_ok(pin)) {
 		sk_logerr("PIN is not 4 digits: not sent");
-		return SC_PIN_FORMAT;
+		return SK_ERR_PIN_FORMAT;
 	}
 	r = select_ef(card, EF_AUTH_PIN);
 	if (r != SK_OK)
@@ -258,21 +241,21 @@ sc_jpki_verify_pin(struct sc_card *card, const char *pin, int *tries_left)
 	if (sw == 0x6983 || sw == 0x63C0) {
 		*tries_left = 0;
 		sk_logerr("PIN refused: card blocked");
-		return SC_PIN_BLOCKED;
+		return SK_ERR_PIN_BLOCKED;
 	}
 	if ((sw & 0xFFF0) == 0x63C0 || sw == 0x6300) {
 		*tries_left = sw == 0x6300 ? -1 : (sw & 0x0F);
 		sk_logerr("PIN refused, %d tries left", *tries_left);
-		return SC_PIN_WRONG;
+		return SK_ERR_PIN_WRONG;
 	}
-	return sw_error(sw, "VERIFY");
+	return sc_sw_error(sw, "VERIFY");
 }
 
 int
 sc_jpki_sign_sha256(struct sc_card *card, const uint8_t hash[32], uint8_t *sig, size_t cap,
 		    size_t *sig_len)
 {
-	uint8_t di[sizeof(sha256_digestinfo) + 32];
+	uint8_t di[sizeof(sc_sha256_digestinfo) + 32];
 	const struct sc_apdu a = { 0x80, 0x2A, 0x00, 0x80, di, sizeof(di), SC_LE_MAX };
 	uint16_t sw;
 	int r;
@@ -282,8 +265,8 @@ sc_jpki_sign_sha256(struct sc_card *card, const uint8_t hash[32], uint8_t *sig, 
 		return SK_ERR_ARG;
 	}
 	*sig_len = 0;
-	memcpy(di, sha256_digestinfo, sizeof(sha256_digestinfo));
-	memcpy(di + sizeof(sha256_digestinfo), hash, 32);
+	memcpy(di, sc_sha256_digestinfo, sizeof(sc_sha256_digestinfo));
+	memcpy(di + sizeof(sc_sha256_digestinfo), hash, 32);
 	r = select_ef(card, EF_AUTH_KEY);
 	if (r != SK_OK)
 		return r;
@@ -292,7 +275,7 @@ sc_jpki_sign_sha256(struct sc_card *card, const uint8_t hash[32], uint8_t *sig, 
 		return r;
 	if (sw != 0x9000) {
 		*sig_len = 0;
-		return sw_error(sw, "JPKI sign");
+		return sc_sw_error(sw, "JPKI sign");
 	}
 	if (*sig_len != SC_JPKI_SIG_LEN) {
 		sk_logerr("signature of %zu bytes, expected %d", *sig_len, SC_JPKI_SIG_LEN);

@@ -39,9 +39,9 @@ int sc_jpki_read_auth_cert(struct sc_card *card, uint8_t *der, size_t cap, size_
  * *tries = -1 (unknown). */
 int sc_jpki_pin_status(struct sc_card *card, int *tries, int *verified);
 
-/* Sends the auth PIN. The PIN must be exactly 4 ASCII digits, otherwise SC_PIN_FORMAT and
- * nothing is sent. SK_OK when accepted; SC_PIN_WRONG with *tries_left (from 63Cx; -1 if the
- * card did not say); SC_PIN_BLOCKED when the card is (now) blocked. Never reads tries first:
+/* Sends the auth PIN. The PIN must be exactly 4 ASCII digits, otherwise SK_ERR_PIN_FORMAT and
+ * nothing is sent. SK_OK when accepted; SK_ERR_PIN_WRONG with *tries_left (from 63Cx; -1 if the
+ * card did not say); SK_ERR_PIN_BLOCKED when the card is (now) blocked. Never reads tries first:
  * callers must (sc_login does). */
 int sc_jpki_verify_pin(struct sc_card *card, const char *pin, int *tries_left);
 

@@ -7,7 +7,6 @@
 #include <openssl/evp.h>
 #include <openssl/x509.h>
 
-#include "sc_err.h"
 #include "sc_jpki.h"
 #include "sc_piv.h"
 #include "sk_err.h"
@@ -58,29 +57,29 @@ pin_step(struct sc_card *card, const struct pin_ops *ops, const struct sc_login_
 	res->tries_left = tries;
 	if (tries <= 0) {
 		sk_logerr("PIN blocked: nothing sent");
-		return SC_PIN_BLOCKED;
+		return SK_ERR_PIN_BLOCKED;
 	}
 	if (tries == 1) {
 		sk_logerr("one PIN try left: PIN not asked for and not sent");
-		return SC_PIN_LAST_TRY;
+		return SK_ERR_PIN_LAST_TRY;
 	}
 	memset(pin, 0, sizeof(pin));
 	r = req->pin_cb(req->pin_arg, tries, pin, sizeof(pin));
 	if (r == SK_OK && pin[0] == '\0')
-		r = SC_PIN_EMPTY;
+		r = SK_ERR_PIN_EMPTY;
 	if (r != SK_OK) {
 		explicit_bzero(pin, sizeof(pin));
-		if (r == SC_PIN_EMPTY || r == SC_PIN_FORMAT) {
-			sk_logerr("%s", sc_strerror(r));
+		if (r == SK_ERR_PIN_EMPTY || r == SK_ERR_PIN_FORMAT) {
+			sk_logerr("%s", sk_strerror(r));
 			return r;
 		}
 		sk_logerr("PIN entry cancelled");
-		return SC_PIN_CANCELLED;
+		return SK_ERR_PIN_CANCELLED;
 	}
 	if (memchr(pin, '\0', sizeof(pin)) == NULL) {
 		explicit_bzero(pin, sizeof(pin));
 		sk_logerr("PIN not terminated: not sent");
-		return SC_PIN_FORMAT;
+		return SK_ERR_PIN_FORMAT;
 	}
 	r = ops->verify(card, pin, &left);
 	explicit_bzero(pin, sizeof(pin));
@@ -88,15 +87,15 @@ pin_step(struct sc_card *card, const struct pin_ops *ops, const struct sc_login_
 		res->tries_left = -1;   /* the card restores its counter; we have not read it */
 		return SK_OK;
 	}
-	if (r == SC_PIN_WRONG) {
+	if (r == SK_ERR_PIN_WRONG) {
 		/* The free status query is the authority on what is left (OpenSC notes: some
 		 * stacks do not report it after a failed VERIFY). */
 		if (ops->status(card, &again, &verified) == SK_OK && !verified)
 			left = again;
 		res->tries_left = left;
-		return left == 0 ? SC_PIN_BLOCKED : SC_PIN_WRONG;
+		return left == 0 ? SK_ERR_PIN_BLOCKED : SK_ERR_PIN_WRONG;
 	}
-	if (r == SC_PIN_BLOCKED)
+	if (r == SK_ERR_PIN_BLOCKED)
 		res->tries_left = 0;
 	return r;
 }
@@ -145,7 +144,7 @@ check_bound(const struct sc_login_req *req, struct sc_login_result *res)
 	if (!match) {
 		sk_logerr("the card in \"%s\" holds no key bound to this user: nothing sent",
 			  res->reader);
-		return SC_CARD_FOREIGN;
+		return SK_ERR_CARD_FOREIGN;
 	}
 	res->identified = 1;
 	return SK_OK;
@@ -318,7 +317,7 @@ login_at(SCARDCONTEXT ctx, const char *reader, const struct sc_login_req *req,
 	snprintf(res->reader, sizeof(res->reader), "%s", reader);
 	*had_card = 0;
 	r = sc_card_connect(ctx, reader, &card);
-	if (r == SC_CARD_REMOVED)
+	if (r == SK_ERR_CARD_REMOVED)
 		return r;
 	*had_card = r == SK_OK;
 	if (r == SK_OK)
@@ -329,7 +328,7 @@ login_at(SCARDCONTEXT ctx, const char *reader, const struct sc_login_req *req,
 	/* Reset on the way out: whatever happened, no PIN stays verified for the next client.
 	 * A card that is not the user's was only read: it is left as it was, so that the
 	 * program using it (at a counter, say) is not disturbed. */
-	sc_card_disconnect(&card, r != SC_CARD_FOREIGN && r != SK_ERR_NOTFOUND);
+	sc_card_disconnect(&card, r != SK_ERR_CARD_FOREIGN && r != SK_ERR_NOTFOUND);
 	return r;
 }
 
@@ -351,7 +350,7 @@ login_scan(SCARDCONTEXT ctx, const struct sc_login_req *req, struct sc_login_res
 		r = login_at(ctx, list->name[i], req, res, hash, &had_card);
 		if (r == SK_OK || res->identified)
 			break;
-		if (r == SC_CARD_FOREIGN || r == SK_ERR_NOTFOUND)
+		if (r == SK_ERR_CARD_FOREIGN || r == SK_ERR_NOTFOUND)
 			res->foreign_cards++;
 		else if (had_card && unreadable == SK_OK)
 			unreadable = r;   /* could have been the user's card: say so if none is */
@@ -360,7 +359,7 @@ login_scan(SCARDCONTEXT ctx, const struct sc_login_req *req, struct sc_login_res
 	free(list);
 	if (r == SK_OK && !res->identified)
 		r = unreadable != SK_OK ? unreadable :
-		    res->foreign_cards > 0 ? SC_CARD_FOREIGN : SC_CARD_REMOVED;
+		    res->foreign_cards > 0 ? SK_ERR_CARD_FOREIGN : SK_ERR_CARD_REMOVED;
 	return r;
 }
 

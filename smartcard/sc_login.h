@@ -8,16 +8,16 @@
  *   0. the card must be the user's: the broker sends the SPKI SHA-256 of every key bound to
  *      the user (bound_keys); every reader holding a card is looked at, the certificate of
  *      the requested kind is read (no PIN needed) and only a card whose key is in the list is
- *      used. No such card -> SC_CARD_FOREIGN: the callback is not called and no PIN, not even
+ *      used. No such card -> SK_ERR_CARD_FOREIGN: the callback is not called and no PIN, not even
  *      the free tries query, reaches any card (a citizen's card in the next reader keeps
  *      every try);
  *   1. the tries left are read (a query that costs no try) BEFORE the PIN callback is called;
- *   2. tries == 0           -> SC_PIN_BLOCKED, the callback is not called, nothing is sent;
- *   3. tries == 1           -> SC_PIN_LAST_TRY, the callback is not called, nothing is sent;
- *   4. an empty PIN            -> SC_PIN_EMPTY, nothing sent;
+ *   2. tries == 0           -> SK_ERR_PIN_BLOCKED, the callback is not called, nothing is sent;
+ *   3. tries == 1           -> SK_ERR_PIN_LAST_TRY, the callback is not called, nothing is sent;
+ *   4. an empty PIN            -> SK_ERR_PIN_EMPTY, nothing sent;
  *      the PIN given back must have the card's form (JPKI: 4 digits; PIV: 4..8 digits), else
- *      SC_PIN_FORMAT and nothing is sent;
- *   5. a wrong PIN          -> SC_PIN_WRONG with result.tries_left read back from the card;
+ *      SK_ERR_PIN_FORMAT and nothing is sent;
+ *   5. a wrong PIN          -> SK_ERR_PIN_WRONG with result.tries_left read back from the card;
  *   6. the PIN buffer is wiped with explicit_bzero before sc_login returns, on every path;
  *   7. the card is logged out and reset before sc_login returns, so no PIN stays verified.
  * The whole exchange runs inside one PC/SC transaction: no other program's command can come
@@ -57,9 +57,9 @@ enum sc_sig_alg {
 
 /* Asks the user for the PIN. Called at most once per sc_login(), only after the card has said
  * at least two tries are left (tries_left is that number, for display). Write the PIN as a
- * NUL-terminated string of at most pin_cap - 1 bytes and return SK_OK; return SC_PIN_EMPTY or
- * SC_PIN_FORMAT when the answer was empty or too long (sc_login returns that code), anything
- * else to cancel (sc_login then returns SC_PIN_CANCELLED). sc_login wipes the buffer afterwards; the
+ * NUL-terminated string of at most pin_cap - 1 bytes and return SK_OK; return SK_ERR_PIN_EMPTY or
+ * SK_ERR_PIN_FORMAT when the answer was empty or too long (sc_login returns that code), anything
+ * else to cancel (sc_login then returns SK_ERR_PIN_CANCELLED). sc_login wipes the buffer afterwards; the
  * callback must not keep a copy. */
 typedef int (*sc_pin_cb)(void *arg, int tries_left, char *pin, size_t pin_cap);
 
@@ -99,12 +99,12 @@ struct sc_login_result {
 int sc_cert_spki_sha256(const uint8_t *der, size_t len, uint8_t out[SC_KEY_HASH_LEN]);
 
 /* Runs the card side of a login. Returns SK_OK (cert, sig and sig_alg filled) or:
- *   SC_PIN_WRONG (tries_left), SC_PIN_LAST_TRY (tries_left = 1), SC_PIN_BLOCKED,
- *   SC_PIN_FORMAT, SC_PIN_EMPTY, SC_PIN_CANCELLED — see the PIN rules above;
- *   SC_CARD_FOREIGN     cards were there, none holds a bound key: nothing was sent;
+ *   SK_ERR_PIN_WRONG (tries_left), SK_ERR_PIN_LAST_TRY (tries_left = 1), SK_ERR_PIN_BLOCKED,
+ *   SK_ERR_PIN_FORMAT, SK_ERR_PIN_EMPTY, SK_ERR_PIN_CANCELLED — see the PIN rules above;
+ *   SK_ERR_CARD_FOREIGN     cards were there, none holds a bound key: nothing was sent;
  *   SK_ERR_TIMEOUT      no card within card_wait_ms;
  *   SK_ERR_NOTFOUND     no such reader, or the card lacks the application/key/certificate;
- *   SC_CARD_REMOVED     the card left during the exchange;
+ *   SK_ERR_CARD_REMOVED     the card left during the exchange;
  *   SK_ERR_UNAVAILABLE  pcscd is not running;
  *   SK_ERR_PROTO        the card answered something malformed or unexpected;
  *   SK_ERR_ARG, SK_ERR_IO, SK_ERR_CRYPTO, SK_ERR_RANGE.

@@ -5,7 +5,6 @@
 #include <time.h>
 #include <PCSC/pcsclite.h>
 
-#include "sc_err.h"
 #include "sk_err.h"
 #include "sk_log.h"
 
@@ -20,7 +19,7 @@ pcsc_code(LONG rv)
 	switch (rv) {
 	case SCARD_W_REMOVED_CARD:
 	case SCARD_E_NO_SMARTCARD:
-		return SC_CARD_REMOVED;
+		return SK_ERR_CARD_REMOVED;
 	case SCARD_E_NO_SERVICE:
 	case SCARD_E_SERVICE_STOPPED:
 		return SK_ERR_UNAVAILABLE;
@@ -382,7 +381,7 @@ exchange(struct sc_card *card, uint8_t cla, const struct sc_apdu *a, const uint8
 		/* vpcd answers an empty success when the card left mid-command: give pcscd one
 		 * poll cycle to confirm before calling it a malformed answer. */
 		sk_logerr("card removed during INS %02X", a->ins);
-		return SC_CARD_REMOVED;
+		return SK_ERR_CARD_REMOVED;
 	}
 	if (rlen < 2 || rlen > RAW_RESP_MAX) {
 		sk_logerr("response of %lu bytes to INS %02X", (unsigned long)rlen, a->ins);
@@ -490,4 +489,20 @@ sc_transmit(struct sc_card *card, const struct sc_apdu *apdu, uint8_t *resp,
 	}
 	return final_fragment(card, apdu, apdu->data + off, apdu->data_len - off, resp,
 			      resp_cap, resp_len, sw);
+}
+
+const uint8_t sc_sha256_digestinfo[SC_SHA256_DIGESTINFO_LEN] = {
+	0x30, 0x31, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x01,
+	0x05, 0x00, 0x04, 0x20
+};
+
+int
+sc_sw_error(uint16_t sw, const char *what)
+{
+	sk_logerr("%s: card answered %04X", what, sw);
+	switch (sw) {
+	case 0x6982: return SK_ERR_DENIED;
+	case 0x6A82: return SK_ERR_NOTFOUND;
+	default: return SK_ERR_PROTO;
+	}
 }

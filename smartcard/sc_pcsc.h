@@ -39,6 +39,15 @@ struct sc_card {
 	size_t atr_len;
 };
 
+/* The DER DigestInfo prefix of a SHA-256 hash (PKCS#1 v1.5), which the JPKI and PIV
+ * profiles put before the 32 hash bytes when the card signs raw. */
+#define SC_SHA256_DIGESTINFO_LEN 19
+extern const uint8_t sc_sha256_digestinfo[SC_SHA256_DIGESTINFO_LEN];
+
+/* A status word a card profile did not expect: logged once here (what = the step), mapped
+ * to an SK_ERR_* code (6982 denied, 6A82 not found, anything else malformed). */
+int sc_sw_error(uint16_t sw, const char *what);
+
 /* A short APDU (ISO 7816-4). data_len may exceed 255 (then it is chained). le is the number of
  * response bytes expected: 0 = no Le field (nothing expected), 1..256 = Le (256 is sent as 00). */
 struct sc_apdu {
@@ -64,7 +73,7 @@ int sc_card_wait(SCARDCONTEXT ctx, const char *reader, unsigned int timeout_ms,
 /* Waits up to timeout_ms until `reader` holds no card. SK_OK or SK_ERR_TIMEOUT. */
 int sc_card_wait_empty(SCARDCONTEXT ctx, const char *reader, unsigned int timeout_ms);
 
-/* Connects (shared mode, T=0 or T=1) and reads the ATR. SC_CARD_REMOVED when no card. */
+/* Connects (shared mode, T=0 or T=1) and reads the ATR. SK_ERR_CARD_REMOVED when no card. */
 int sc_card_connect(SCARDCONTEXT ctx, const char *reader, struct sc_card *card);
 
 /* Exclusive access for a sequence of commands (SCardBeginTransaction), so no other PC/SC
@@ -84,7 +93,7 @@ void sc_card_disconnect(struct sc_card *card, int reset);
  * reassembled response data in resp[0..*resp_len) and the final status word in *sw.
  * Returns SK_OK whenever the card answered, whatever the status word; the caller judges the SW.
  * Errors: SK_ERR_ARG, SK_ERR_RANGE (answer longer than resp_cap), SK_ERR_PROTO (malformed
- * answer), SC_CARD_REMOVED, SK_ERR_IO. */
+ * answer), SK_ERR_CARD_REMOVED, SK_ERR_IO. */
 int sc_transmit(struct sc_card *card, const struct sc_apdu *apdu, uint8_t *resp,
 		size_t resp_cap, size_t *resp_len, uint16_t *sw);
 

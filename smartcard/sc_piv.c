@@ -2,7 +2,6 @@
 
 #include <string.h>
 
-#include "sc_err.h"
 #include "sc_tlv.h"
 #include "sk_err.h"
 #include "sk_log.h"
@@ -10,25 +9,10 @@
 static const uint8_t piv_aid[] = {
 	0xA0, 0x00, 0x00, 0x03, 0x08, 0x00, 0x00, 0x10, 0x00, 0x01, 0x00
 };
-static const uint8_t sha256_digestinfo[] = {
-	0x30, 0x31, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x01,
-	0x05, 0x00, 0x04, 0x20
-};
 
 #define RSA2048_LEN 256
 #define ECDSA_P256_DER_MAX 72
 #define GA_RESP_MAX 512
-
-static int
-sw_error(uint16_t sw, const char *what)
-{
-	sk_logerr("%s: card answered %04X", what, sw);
-	switch (sw) {
-	case 0x6982: return SK_ERR_DENIED;
-	case 0x6A82: return SK_ERR_NOTFOUND;
-	default: return SK_ERR_PROTO;
-	}
-}
 
 int
 sc_piv_select(struct sc_card *card)
@@ -47,7 +31,7 @@ sc_piv_select(struct sc_card *card)
 		return SK_ERR_NOTFOUND;
 	}
 	if (sw != 0x9000)
-		return sw_error(sw, "select PIV");
+		return sc_sw_error(sw, "select PIV");
 	/* SP 800-73-4: an application property template (61); early cards send an FCI (6F). */
 	if (n > 0 && sc_tlv_only(resp, n, resp[0] == 0x6F ? 0x6F : 0x61, &apt) != SK_OK) {
 		sk_logerr("malformed answer to select PIV");
@@ -85,7 +69,7 @@ sc_piv_read_cert(struct sc_card *card, enum sc_piv_key key, uint8_t *der, size_t
 	if (sw == 0x6A82)
 		return SK_ERR_NOTFOUND;   /* an empty slot: ordinary, the caller decides */
 	if (sw != 0x9000)
-		return sw_error(sw, "GET DATA certificate");
+		return sc_sw_error(sw, "GET DATA certificate");
 	r = sc_tlv_only(resp, n, 0x53, &outer);
 	if (r != SK_OK)
 		return r;
@@ -162,7 +146,7 @@ sc_piv_read_card_uid(struct sc_card *card, char *uid, size_t cap)
 	if (sw == 0x6A82)
 		return SK_ERR_NOTFOUND;   /* no CHUID: the card is known by its keys alone */
 	if (sw != 0x9000)
-		return sw_error(sw, "GET DATA CHUID");
+		return sc_sw_error(sw, "GET DATA CHUID");
 	r = sc_tlv_only(resp, n, 0x53, &outer);
 	while (r == SK_OK && off < outer.len) {
 		r = sc_tlv_next(outer.val, outer.len, &off, &t);
@@ -211,7 +195,7 @@ sc_piv_pin_status(struct sc_card *card, int *tries, int *verified)
 		*tries = -1;
 		*verified = 1;
 	} else {
-		return sw_error(sw, "PIN status query");
+		return sc_sw_error(sw, "PIN status query");
 	}
 	return SK_OK;
 }
@@ -233,12 +217,12 @@ sc_piv_verify_pin(struct sc_card *card, const char *pin, int *tries_left)
 	len = pin == NULL ? 0 : strnlen(pin, SC_PIV_PIN_MAX + 1);
 	if (len < SC_PIV_PIN_MIN || len > SC_PIV_PIN_MAX) {
 		sk_logerr("PIN is not 4 to 8 digits: not sent");
-		return SC_PIN_FORMAT;
+		return SK_ERR_PIN_FORMAT;
 	}
 	for (i = 0; i < len; i++) {
 		if (pin[i] < '0' || pin[i] > '9') {
 			sk_logerr("PIN is not 4 to 8 digits: not sent");
-			return SC_PIN_FORMAT;
+			return SK_ERR_PIN_FORMAT;
 		}
 	}
 	memset(data, 0xFF, sizeof(data));
@@ -252,14 +236,14 @@ sc_piv_verify_pin(struct sc_card *card, const char *pin, int *tries_left)
 	if (sw == 0x6983 || sw == 0x63C0) {
 		*tries_left = 0;
 		sk_logerr("PIN refused: card blocked");
-		return SC_PIN_BLOCKED;
+		return SK_ERR_PIN_BLOCKED;
 	}
 	if ((sw & 0xFFF0) == 0x63C0 || sw == 0x6300) {
 		*tries_left = sw == 0x6300 ? -1 : (sw & 0x0F);
 		sk_logerr("PIN refused, %d tries left", *tries_left);
-		return SC_PIN_WRONG;
+		return SK_ERR_PIN_WRONG;
 	}
-	return sw_error(sw, "VERIFY");
+	return sc_sw_error(sw, "VERIFY");
 }
 
 /* An ECDSA-Sig-Value: SEQUENCE { INTEGER r, INTEGER s }, each 1..33 bytes, nothing else. */
@@ -300,14 +284,14 @@ sc_piv_sign_sha256(struct sc_card *card, enum sc_piv_key key, enum sc_piv_alg al
 	*sig_len = 0;
 	if (alg == SC_PIV_ALG_RSA2048) {
 		/* EMSA-PKCS1-v1_5: 00 01 FF..FF 00 DigestInfo — the card does raw RSA. */
-		size_t ps = RSA2048_LEN - 3 - sizeof(sha256_digestinfo) - 32;
+		size_t ps = RSA2048_LEN - 3 - sizeof(sc_sha256_digestinfo) - 32;
 
 		in[0] = 0x00;
 		in[1] = 0x01;
 		memset(in + 2, 0xFF, ps);
 		in[2 + ps] = 0x00;
-		memcpy(in + 3 + ps, sha256_digestinfo, sizeof(sha256_digestinfo));
-		memcpy(in + 3 + ps + sizeof(sha256_digestinfo), hash, 32);
+		memcpy(in + 3 + ps, sc_sha256_digestinfo, sizeof(sc_sha256_digestinfo));
+		memcpy(in + 3 + ps + sizeof(sc_sha256_digestinfo), hash, 32);
 		in_len = RSA2048_LEN;
 	} else if (alg == SC_PIV_ALG_ECC_P256) {
 		memcpy(in, hash, 32);
@@ -341,7 +325,7 @@ sc_piv_sign_sha256(struct sc_card *card, enum sc_piv_key key, enum sc_piv_alg al
 	if (r != SK_OK)
 		return r;
 	if (sw != 0x9000)
-		return sw_error(sw, "GENERAL AUTHENTICATE");
+		return sc_sw_error(sw, "GENERAL AUTHENTICATE");
 	r = sc_tlv_only(resp, got, 0x7C, &outer);
 	if (r != SK_OK)
 		return r;
@@ -372,6 +356,6 @@ sc_piv_logout(struct sc_card *card)
 	if (r != SK_OK)
 		return r;
 	if (sw != 0x9000)
-		return sw_error(sw, "PIV logout");
+		return sc_sw_error(sw, "PIV logout");
 	return SK_OK;
 }

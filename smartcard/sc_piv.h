@@ -54,8 +54,8 @@ int sc_piv_read_card_uid(struct sc_card *card, char *uid, size_t cap);
 int sc_piv_pin_status(struct sc_card *card, int *tries, int *verified);
 
 /* VERIFY with the PIN padded with FF to 8 bytes. The PIN must be 4..8 ASCII digits,
- * otherwise SC_PIN_FORMAT and nothing is sent. SK_OK; SC_PIN_WRONG with *tries_left;
- * SC_PIN_BLOCKED. */
+ * otherwise SK_ERR_PIN_FORMAT and nothing is sent. SK_OK; SK_ERR_PIN_WRONG with *tries_left;
+ * SK_ERR_PIN_BLOCKED. */
 int sc_piv_verify_pin(struct sc_card *card, const char *pin, int *tries_left);
 
 /* GENERAL AUTHENTICATE over SHA-256 hash with `key`:

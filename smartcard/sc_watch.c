@@ -5,7 +5,6 @@
 #include <time.h>
 #include <PCSC/pcsclite.h>
 
-#include "sc_err.h"
 #include "sk_err.h"
 #include "sk_log.h"
 
@@ -58,7 +57,7 @@ sc_watch_open(struct sc_watch *w, const char *reader)
 	if (!(st.dwEventState & SCARD_STATE_PRESENT)) {
 		sk_logerr("no card in \"%s\" to watch", reader);
 		sc_ctx_close(w->ctx);
-		return SC_CARD_REMOVED;
+		return SK_ERR_CARD_REMOVED;
 	}
 	w->state = st.dwEventState & ~SCARD_STATE_CHANGED;
 	w->open = 1;
@@ -141,7 +140,7 @@ sc_watch_removal(const char *reader, unsigned int timeout_ms)
 	struct sc_watch w;
 	int r = sc_watch_open(&w, reader);
 
-	if (r == SC_CARD_REMOVED)
+	if (r == SK_ERR_CARD_REMOVED)
 		return SK_OK;   /* already gone */
 	if (r != SK_OK)
 		return r;

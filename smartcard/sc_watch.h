@@ -24,7 +24,7 @@ struct sc_watch {
 	int open;
 };
 
-/* Opens a watch on `reader`, which must hold a card now (SC_CARD_REMOVED otherwise;
+/* Opens a watch on `reader`, which must hold a card now (SK_ERR_CARD_REMOVED otherwise;
  * SK_ERR_NOTFOUND for an unknown reader). */
 int sc_watch_open(struct sc_watch *w, const char *reader);
 

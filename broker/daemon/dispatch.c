@@ -11,7 +11,6 @@
 #include "server_slots.h"
 #include "session.h"
 #include "sk_err.h"
-#include "sk_log.h"
 
 enum peer_rule {
 	PEER_ROOT,     /* the PAM module runs inside root processes (sshd, login, sudo) */
@@ -115,8 +114,8 @@ broker_dispatch(struct broker_conn *c, const struct sk_msg *req, struct sk_msg *
 	}
 	r = e->handler(c, req, *reply);
 	if (r != SK_OK) {
-		/* Fail closed: a store or audit failure is an error reply, which means deny. */
-		sk_logerr("%s failed: %s", e->name, sk_strerror(r));
+		/* Fail closed: a store or audit failure is an error reply, which means deny.
+		 * The handler (or the store/audit code under it) logged the cause already. */
 		c->state = CONN_IDLE;
 		sk_msg_free(*reply);
 		if ((*reply = sk_msg_new(SK_MSG_REPLY)) == NULL)

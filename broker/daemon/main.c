@@ -71,8 +71,10 @@ load_key(const char *dir, const char *name, unsigned char *key, size_t len)
 	char path[PATH_MAX];
 	int n = snprintf(path, sizeof(path), "%s/%s", dir, name);
 
-	if (n < 0 || (size_t)n >= sizeof(path))
+	if (n < 0 || (size_t)n >= sizeof(path)) {
+		sk_logerr("key folder path %s too long", dir);
 		return SK_ERR_CONFIG;
+	}
 	if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
 		sk_logerr("mkdir %s: %s", dir, strerror(errno));
 		return SK_ERR_IO;
@@ -103,10 +105,8 @@ broker_start(struct broker *b)
 	    (r = make_parent(b->conf.socket_path, 0755)) != SK_OK)
 		return r;
 	if ((r = load_key(b->conf.key_dir, "seed.key", b->seed_key, sizeof(b->seed_key))) != SK_OK ||
-	    (r = load_key(b->conf.key_dir, "audit.key", audit_key, sizeof(audit_key))) != SK_OK) {
-		sk_logerr("keys in %s unusable", b->conf.key_dir);
-		return r;
-	}
+	    (r = load_key(b->conf.key_dir, "audit.key", audit_key, sizeof(audit_key))) != SK_OK)
+		return r;   /* logged where detected */
 	r = audit_log_open(b->conf.audit_log, b->conf.audit_anchor, audit_key, sizeof(audit_key),
 	                   &b->audit);
 	explicit_bzero(audit_key, sizeof(audit_key));
@@ -116,14 +116,9 @@ broker_start(struct broker *b)
 		return r;
 	if ((r = audit_recover(b)) != SK_OK)   /* records a killed broker left uncommitted */
 		return r;
-	if ((r = auth_fido2_init(b)) != SK_OK) {
-		sk_logerr("[fido2] configuration unusable");
+	if ((r = auth_fido2_init(b)) != SK_OK ||   /* both log what they found unusable */
+	    (r = auth_card_init(b)) != SK_OK)
 		return r;
-	}
-	if ((r = auth_card_init(b)) != SK_OK) {
-		sk_logerr("[card] trust anchors or CRL unusable");
-		return r;
-	}
 	return server_listen(b);
 }
 

@@ -55,6 +55,12 @@ int admin_change_user(struct broker_conn *c, const struct sk_msg *req, struct sk
 int admin_refuse(struct sk_msg *reply, enum sk_status st, enum sk_reason why);
 /* Puts a json-c document into the reply as SK_K_JSON with status OK; releases doc. */
 int admin_reply_json(struct sk_msg *reply, json_object *doc);
+/* The factor records of the target user as a JSON array reply: list fills up to cap records
+ * of rec_size bytes into recs, to_json turns one into an object. Answers NOT_FOUND itself. */
+int admin_list_json(struct broker_conn *c, const struct sk_msg *req, struct sk_msg *reply,
+                    size_t rec_size, size_t cap,
+                    int (*list)(struct broker_conn *, int64_t, void *, size_t, size_t *),
+                    json_object *(*to_json)(const void *));
 /* The admin's own name as the CLI reported it (SUDO_USER), for the audit record. */
 json_object *admin_actor(const struct sk_msg *req, json_object *extra);
 

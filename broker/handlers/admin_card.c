@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "admin.h"
+#include "attempt.h"
 #include "audit_event.h"
 #include "auth_card.h"
 #include "card_verify.h"
@@ -194,16 +195,8 @@ enroll_locked(struct broker_conn *c, const struct sk_msg *req, const char *name,
 	                    rec.binding.spki_sha256), "serial", rec.binding.serial);
 	if (whole.uid[0] != '\0')
 		extra = audit_field(extra, "card_uid", whole.uid);
-	if (r == SK_OK)
-		r = broker_audit(c, "admin.card_enroll", name, "ok", admin_actor(req, extra));
-	else
-		json_object_put(extra);
-	if (r == SK_OK)
-		r = store_commit(c->db);
-	if (r != SK_OK) {
-		store_rollback(c->db);
+	if ((r = attempt_end(c, r, "admin.card_enroll", name, "ok", admin_actor(req, extra))) != SK_OK)
 		return r;
-	}
 	r = reply_status(reply, SK_ST_OK);
 	if (r == SK_OK)
 		r = sk_msg_put_uint(reply, SK_K_FACTOR_ID, (uint64_t)rec.id);
@@ -265,27 +258,23 @@ card_json(const struct card_rec *k)
 	return o;
 }
 
+static int
+card_list_all(struct broker_conn *c, int64_t user_id, void *recs, size_t cap, size_t *n)
+{
+	return store_card_list(c->db, user_id, 0, recs, cap, n);
+}
+
+static json_object *
+card_json_any(const void *rec)
+{
+	return card_json(rec);
+}
+
 int
 admin_card_list(struct broker_conn *c, const struct sk_msg *req, struct sk_msg *reply)
 {
-	struct card_rec *recs;
-	struct user_rec u;
-	json_object *arr;
-	size_t n = 0;
-	int r = admin_find_user(c, req, reply, &u);
-
-	if (r == ADMIN_ANSWERED)
-		return SK_OK;
-	if (r != SK_OK || (recs = calloc(CARDS_PER_USER_MAX, sizeof(*recs))) == NULL)
-		return r != SK_OK ? r : SK_ERR_NOMEM;
-	if ((r = store_card_list(c->db, u.id, 0, recs, CARDS_PER_USER_MAX, &n)) == SK_OK) {
-		arr = json_object_new_array();
-		for (size_t i = 0; i < n; i++)
-			json_object_array_add(arr, card_json(&recs[i]));
-		r = admin_reply_json(reply, arr);
-	}
-	free(recs);
-	return r;
+	return admin_list_json(c, req, reply, sizeof(struct card_rec), CARDS_PER_USER_MAX,
+	                       card_list_all, card_json_any);
 }
 
 /* The cards a revoke or dispose request names: all of USER's, or the one with CERT_HASH. */
@@ -376,16 +365,9 @@ card_change(struct broker_conn *c, const struct sk_msg *req, struct sk_msg *repl
 		free(recs);
 		return reply_status(reply, SK_ST_NOT_FOUND);
 	}
-	if (r == SK_OK)
-		r = broker_audit(c, revoke ? "admin.card_revoke" : "admin.card_dispose",
-		                 name[0] ? name : NULL, "ok", admin_actor(req, extra));
-	else
-		json_object_put(extra);
-	if (r == SK_OK)
-		r = store_commit(c->db);
-	if (r != SK_OK)
-		store_rollback(c->db);
-	else if (revoke)   /* open sessions on these cards are locked or ended now (R-CARD-3) */
+	r = attempt_end(c, r, revoke ? "admin.card_revoke" : "admin.card_dispose",
+	                name[0] ? name : NULL, "ok", admin_actor(req, extra));
+	if (r == SK_OK && revoke)   /* open sessions on these cards are locked or ended now (R-CARD-3) */
 		(void)session_watch_cards_revoked(recs, n);
 	free(recs);
 	return r == SK_OK ? reply_status(reply, SK_ST_OK) : r;

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "admin.h"
+#include "attempt.h"
 #include "audit_event.h"
 #include "fido2_attest.h"
 #include "request.h"
@@ -132,16 +133,11 @@ store_credential(struct broker_conn *c, const struct sk_msg *req, const struct a
 		store_rollback(c->db);
 		return reply_status(reply, SK_ST_EXISTS);
 	}
-	if (r == SK_OK)
-		r = broker_audit(c, "admin.fido2_enroll", c->enroll.user, "ok", admin_actor(req,
-		                 audit_field(audit_field(audit_field_int(NULL, "factor", id), "aaguid",
-		                 aaguid), "attestation", res->trusted ? "trusted" : "untrusted")));
-	if (r == SK_OK)
-		r = store_commit(c->db);
-	if (r != SK_OK) {
-		store_rollback(c->db);
+	r = attempt_end(c, r, "admin.fido2_enroll", c->enroll.user, "ok", admin_actor(req,
+	                audit_field(audit_field(audit_field_int(NULL, "factor", id), "aaguid",
+	                aaguid), "attestation", res->trusted ? "trusted" : "untrusted")));
+	if (r != SK_OK)
 		return r;
-	}
 	r = reply_status(reply, SK_ST_OK);
 	if (r == SK_OK)
 		r = sk_msg_put_uint(reply, SK_K_FACTOR_ID, (uint64_t)id);
@@ -194,43 +190,38 @@ out:
 	return r;
 }
 
+static int
+fido2_list_all(struct broker_conn *c, int64_t user_id, void *recs, size_t cap, size_t *n)
+{
+	return store_fido2_list(c->db, user_id, 0, recs, cap, n);
+}
+
+static json_object *
+fido2_json(const void *rec)
+{
+	const struct fido2_rec *k = rec;
+	char aaguid[FIDO2_AAGUID_STR];
+	json_object *o = json_object_new_object();
+
+	fido2_aaguid_format(k->aaguid, aaguid);
+	json_object_object_add(o, "id", json_object_new_int64(k->id));
+	json_object_object_add(o, "aaguid", json_object_new_string(aaguid));
+	json_object_object_add(o, "cose_alg", json_object_new_int(k->cose_type));
+	json_object_object_add(o, "attestation", json_object_new_string(k->fmt));
+	json_object_object_add(o, "trusted", json_object_new_boolean(k->trusted));
+	json_object_object_add(o, "subject", json_object_new_string(k->subject));
+	json_object_object_add(o, "sign_count", json_object_new_int64(k->sign_count));
+	json_object_object_add(o, "clone_suspected", json_object_new_boolean(k->clone_flagged));
+	json_object_object_add(o, "created", json_object_new_int64(k->created));
+	json_object_object_add(o, "last_used", json_object_new_int64(k->last_used));
+	return o;
+}
+
 int
 admin_fido2_list(struct broker_conn *c, const struct sk_msg *req, struct sk_msg *reply)
 {
-	char aaguid[FIDO2_AAGUID_STR];
-	struct fido2_rec *recs;
-	struct user_rec u;
-	json_object *arr;
-	size_t n = 0;
-	int r = admin_find_user(c, req, reply, &u);
-
-	if (r == ADMIN_ANSWERED)
-		return SK_OK;
-	if (r != SK_OK || (recs = calloc(FIDO2_PER_USER_MAX, sizeof(*recs))) == NULL)
-		return r != SK_OK ? r : SK_ERR_NOMEM;
-	if ((r = store_fido2_list(c->db, u.id, 0, recs, FIDO2_PER_USER_MAX, &n)) != SK_OK) {
-		free(recs);
-		return r;
-	}
-	arr = json_object_new_array();
-	for (size_t i = 0; i < n; i++) {
-		json_object *o = json_object_new_object();
-		fido2_aaguid_format(recs[i].aaguid, aaguid);
-		json_object_object_add(o, "id", json_object_new_int64(recs[i].id));
-		json_object_object_add(o, "aaguid", json_object_new_string(aaguid));
-		json_object_object_add(o, "cose_alg", json_object_new_int(recs[i].cose_type));
-		json_object_object_add(o, "attestation", json_object_new_string(recs[i].fmt));
-		json_object_object_add(o, "trusted", json_object_new_boolean(recs[i].trusted));
-		json_object_object_add(o, "subject", json_object_new_string(recs[i].subject));
-		json_object_object_add(o, "sign_count", json_object_new_int64(recs[i].sign_count));
-		json_object_object_add(o, "clone_suspected",
-		                       json_object_new_boolean(recs[i].clone_flagged));
-		json_object_object_add(o, "created", json_object_new_int64(recs[i].created));
-		json_object_object_add(o, "last_used", json_object_new_int64(recs[i].last_used));
-		json_object_array_add(arr, o);
-	}
-	free(recs);
-	return admin_reply_json(reply, arr);
+	return admin_list_json(c, req, reply, sizeof(struct fido2_rec), FIDO2_PER_USER_MAX,
+	                       fido2_list_all, fido2_json);
 }
 
 static int

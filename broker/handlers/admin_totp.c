@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "admin.h"
+#include "attempt.h"
 #include "audit_event.h"
 #include "request.h"
 #include "sk_err.h"
@@ -106,16 +107,11 @@ begin_locked(struct broker_conn *c, const struct sk_msg *req, const char *name,
 		r = store_totp_delete_unconfirmed(c->db, u.id);
 	if (r == SK_OK)
 		r = store_totp_insert(c->db, &t);
-	if (r == SK_OK)
-		r = broker_audit(c, "admin.totp_enroll_begin", name, "ok", admin_actor(req,
-		                 audit_field(audit_field_int(NULL, "factor", t.id), "algorithm",
-		                 sk_totp_algo_name(t.params.algo))));
-	if (r == SK_OK)
-		r = store_commit(c->db);
-	if (r != SK_OK) {
-		store_rollback(c->db);
+	r = attempt_end(c, r, "admin.totp_enroll_begin", name, "ok", admin_actor(req,
+	                audit_field(audit_field_int(NULL, "factor", t.id), "algorithm",
+	                sk_totp_algo_name(t.params.algo))));
+	if (r != SK_OK)
 		goto out;
-	}
 	r = reply_status(reply, SK_ST_OK);
 	if (r == SK_OK)
 		r = sk_msg_put_uint(reply, SK_K_ENROLL_ID, (uint64_t)t.id);
@@ -167,15 +163,10 @@ confirm_locked(struct broker_conn *c, const struct sk_msg *req, const char *name
 	r = store_begin(c->db);
 	if (r == SK_OK)
 		r = store_totp_confirm(c->db, u.id, t.id, step);
-	if (r == SK_OK)
-		r = broker_audit(c, "admin.totp_enroll_confirm", name, "ok",
-		                 admin_actor(req, audit_field_int(NULL, "factor", t.id)));
-	if (r == SK_OK)
-		r = store_commit(c->db);
-	if (r != SK_OK) {
-		store_rollback(c->db);
+	r = attempt_end(c, r, "admin.totp_enroll_confirm", name, "ok",
+	                admin_actor(req, audit_field_int(NULL, "factor", t.id)));
+	if (r != SK_OK)
 		return r;
-	}
 	return reply_status(reply, SK_ST_OK);
 }
 

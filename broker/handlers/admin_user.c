@@ -5,6 +5,7 @@
 
 #include "admin.h"
 #include "sk_build.h"
+#include "attempt.h"
 #include "audit_event.h"
 #include "password.h"
 #include "request.h"
@@ -51,6 +52,32 @@ admin_find_user(struct broker_conn *c, const struct sk_msg *req, struct sk_msg *
 		return refuse_user_name(reply) == SK_OK ? ADMIN_ANSWERED : SK_ERR_NOMEM;
 	if ((r = store_user_get(c->db, name, u)) == SK_ERR_NOTFOUND)
 		return reply_status(reply, SK_ST_NOT_FOUND) == SK_OK ? ADMIN_ANSWERED : SK_ERR_NOMEM;
+	return r;
+}
+
+int
+admin_list_json(struct broker_conn *c, const struct sk_msg *req, struct sk_msg *reply,
+                size_t rec_size, size_t cap,
+                int (*list)(struct broker_conn *, int64_t, void *, size_t, size_t *),
+                json_object *(*to_json)(const void *))
+{
+	struct user_rec u;
+	json_object *arr;
+	unsigned char *recs;
+	size_t n = 0;
+	int r = admin_find_user(c, req, reply, &u);
+
+	if (r == ADMIN_ANSWERED)
+		return SK_OK;
+	if (r != SK_OK || (recs = calloc(cap, rec_size)) == NULL)
+		return r != SK_OK ? r : SK_ERR_NOMEM;
+	if ((r = list(c, u.id, recs, cap, &n)) == SK_OK) {
+		arr = json_object_new_array();
+		for (size_t i = 0; i < n; i++)
+			json_object_array_add(arr, to_json(recs + i * rec_size));
+		r = admin_reply_json(reply, arr);
+	}
+	free(recs);
 	return r;
 }
 
@@ -145,15 +172,10 @@ admin_user_add(struct broker_conn *c, const struct sk_msg *req, struct sk_msg *r
 		r = reply_status(reply, SK_ST_EXISTS);
 		goto out;
 	}
-	if (r == SK_OK)
-		r = broker_audit(c, "admin.user_add", u.name, "ok",
-		                 admin_actor(req, audit_field(NULL, "profile", u.profile)));
-	if (r == SK_OK)
-		r = store_commit(c->db);
-	if (r != SK_OK) {
-		store_rollback(c->db);
+	r = attempt_end(c, r, "admin.user_add", u.name, "ok",
+	                admin_actor(req, audit_field(NULL, "profile", u.profile)));
+	if (r != SK_OK)
 		goto out;
-	}
 	r = reply_status(reply, SK_ST_OK);
 	if (r == SK_OK)
 		r = sk_msg_put_text(reply, SK_K_TEMP_PASSWORD, pw);
@@ -317,13 +339,8 @@ admin_change_user(struct broker_conn *c, const struct sk_msg *req, struct sk_msg
 	r = store_begin(c->db);
 	if (r == SK_OK)
 		r = fn(c, &u, arg);
+	r = attempt_end(c, r, event, name, "ok", admin_actor(req, NULL));
 	if (r == SK_OK)
-		r = broker_audit(c, event, name, "ok", admin_actor(req, NULL));
-	if (r == SK_OK)
-		r = store_commit(c->db);
-	if (r != SK_OK)
-		store_rollback(c->db);
-	else
 		r = reply_status(reply, SK_ST_OK);
 out:
 	pthread_mutex_unlock(lock);

@@ -44,6 +44,13 @@ attempt_txn(struct broker_conn *c, int (*work)(struct broker_conn *, void *), vo
 
 	if (r == SK_OK && work != NULL)
 		r = work(c, arg);
+	return attempt_end(c, r, event, user, result, fields);
+}
+
+int
+attempt_end(struct broker_conn *c, int r, const char *event, const char *user,
+            const char *result, json_object *fields)
+{
 	if (r == SK_OK && result != NULL) {
 		r = broker_audit(c, event, user, result, fields);
 		fields = NULL;

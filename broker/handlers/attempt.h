@@ -24,6 +24,13 @@ int attempt_write_user(struct broker_conn *c, const struct user_rec *u, const ch
 int attempt_txn(struct broker_conn *c, int (*work)(struct broker_conn *, void *), void *arg,
                 const char *event, const char *user, const char *result, json_object *fields);
 
+/* The tail of a transaction the caller began and worked in with result r: when r is SK_OK,
+ * the audit record (skipped when result is NULL) and the commit; any failure rolls back.
+ * Returns the final result. Takes ownership of fields. Every handler ends its writes here,
+ * so that tally, state and audit record are committed together or not at all (R-LOG-1). */
+int attempt_end(struct broker_conn *c, int r, const char *event, const char *user,
+                const char *result, json_object *fields);
+
 /* attempt_txn whose work is attempt_write_user(u). */
 int attempt_save(struct broker_conn *c, const struct user_rec *u, const char *service,
                  const char *result, json_object *fields);

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "attempt.h"
 #include "audit_event.h"
 #include "card_verify.h"
 #include "store_card.h"
@@ -139,16 +140,10 @@ session_open(struct broker_conn *c, const struct sk_msg *req, struct sk_msg *rep
 	r = store_begin(c->db);
 	if (r == SK_OK)
 		r = insert_session(c->db, u.id, &lc, (int64_t)pid, now, &id);
-	if (r == SK_OK)
-		r = broker_audit(c, "session_open", lc.user, "ok", audit_field_int(extra, "session", id));
-	else
-		json_object_put(extra);
-	if (r == SK_OK)
-		r = store_commit(c->db);
-	if (r != SK_OK) {
-		store_rollback(c->db);
+	r = attempt_end(c, r, "session_open", lc.user, "ok",
+	                r == SK_OK ? audit_field_int(extra, "session", id) : extra);
+	if (r != SK_OK)
 		return r;
-	}
 	return login_report(reply, &u, &eff, id, &card);
 }
 
@@ -184,15 +179,10 @@ session_close(struct broker_conn *c, const struct sk_msg *req, struct sk_msg *re
 		return reply_status(reply, SK_ST_NOT_FOUND);
 	}
 	r = store_user_set_logout(c->db, u.id, now);
-	if (r == SK_OK)
-		r = broker_audit(c, "session_close", user, "ok",
-		                 audit_field_int(NULL, "session", (int64_t)id));
-	if (r == SK_OK)
-		r = store_commit(c->db);
-	if (r != SK_OK) {
-		store_rollback(c->db);
+	r = attempt_end(c, r, "session_close", user, "ok",
+	                audit_field_int(NULL, "session", (int64_t)id));
+	if (r != SK_OK)
 		return r;
-	}
 	return reply_status(reply, SK_ST_OK);
 }
 

@@ -28,7 +28,7 @@
 #define CARD_SERIAL_MAX 132         /* optional '-', up to 64 bytes as hex, NUL */
 
 /* Distinct refusals (besides the SK_ERR_* codes for bad input and internal failures). They sit
- * apart from SK_ERR_* (common/sk_err.h) and SC_* (smartcard/sc_err.h). */
+ * apart from the SK_ERR_* codes of common/sk_err.h. */
 enum card_verify_err {
 	CARD_VERIFY_BAD_SIGNATURE = -200,  /* the signature does not verify with the cert's key */
 	CARD_VERIFY_UNTRUSTED = -201,      /* no chain to a trust anchor (or unusable key/usage) */

@@ -5,7 +5,6 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "sc_err.h"
 #include "sc_tlv.h"
 #include "sk_err.h"
 #include "sk_log.h"
@@ -128,8 +127,8 @@ static void
 test_strerror(void **state)
 {
 	(void)state;
-	assert_string_equal(sc_strerror(SC_PIN_LAST_TRY), "one PIN try left: PIN not sent");
-	assert_string_equal(sc_strerror(SK_ERR_TIMEOUT), "timed out");
+	assert_string_equal(sk_strerror(SK_ERR_PIN_LAST_TRY), "one PIN try left: PIN not sent");
+	assert_string_equal(sk_strerror(SK_ERR_TIMEOUT), "timed out");
 }
 
 int

@@ -29,7 +29,6 @@
 #include <openssl/x509.h>
 
 #include "card_verify.h"
-#include "sc_err.h"
 #include "sc_login.h"
 #include "sc_pcsc.h"
 #include "sc_watch.h"
@@ -424,7 +423,7 @@ test_jpki_wrong_pin(void **state)
 
 	(void)state;
 	emu_jpki("jpki.pem", "jpki.key", END);
-	assert_int_equal(login(SC_KIND_JPKI, &p, reader, chal, &res), SC_PIN_WRONG);
+	assert_int_equal(login(SC_KIND_JPKI, &p, reader, chal, &res), SK_ERR_PIN_WRONG);
 	assert_int_equal(res.tries_left, 2);
 	assert_int_equal(res.sig_len, 0);
 	assert_int_equal(res.cert_len, 0);
@@ -451,7 +450,7 @@ test_jpki_last_try_refused(void **state)
 	(void)state;
 	emu_jpki("jpki.pem", "jpki.key", "--one-try-left", END);
 	assert_int_equal(emu_state("pin_tries"), 1);
-	assert_int_equal(login(SC_KIND_JPKI, &p, reader, chal, &res), SC_PIN_LAST_TRY);
+	assert_int_equal(login(SC_KIND_JPKI, &p, reader, chal, &res), SK_ERR_PIN_LAST_TRY);
 	assert_int_equal(res.tries_left, 1);
 	assert_int_equal(p.calls, 0);
 	assert_int_equal(emu_state("pin_verify_data"), 0);
@@ -470,9 +469,9 @@ test_jpki_wrong_then_last_try(void **state)
 
 	(void)state;
 	emu_jpki("jpki.pem", "jpki.key", "--tries", "2", END);
-	assert_int_equal(login(SC_KIND_JPKI, &p, reader, chal, &res), SC_PIN_WRONG);
+	assert_int_equal(login(SC_KIND_JPKI, &p, reader, chal, &res), SK_ERR_PIN_WRONG);
 	assert_int_equal(res.tries_left, 1);
-	assert_int_equal(login(SC_KIND_JPKI, &p, reader, chal, &res), SC_PIN_LAST_TRY);
+	assert_int_equal(login(SC_KIND_JPKI, &p, reader, chal, &res), SK_ERR_PIN_LAST_TRY);
 	assert_int_equal(p.calls, 1);
 	assert_int_equal(emu_state("pin_verify_data"), 1);
 	assert_int_equal(emu_state("pin_tries"), 1);
@@ -488,13 +487,13 @@ test_jpki_blocked(void **state)
 
 	(void)state;
 	emu_jpki("jpki.pem", "jpki.key", "--blocked", END);
-	assert_int_equal(login(SC_KIND_JPKI, &p, reader, chal, &res), SC_PIN_BLOCKED);
+	assert_int_equal(login(SC_KIND_JPKI, &p, reader, chal, &res), SK_ERR_PIN_BLOCKED);
 	assert_int_equal(res.tries_left, 0);
 	assert_int_equal(p.calls, 0);
 	assert_int_equal(emu_state("pin_verify_data"), 0);
 	emu_stop();
 	emu_jpki("jpki.pem", "jpki.key", "--blocked", "--blocked-sw", "63C0", END);
-	assert_int_equal(login(SC_KIND_JPKI, &p, reader, chal, &res), SC_PIN_BLOCKED);
+	assert_int_equal(login(SC_KIND_JPKI, &p, reader, chal, &res), SK_ERR_PIN_BLOCKED);
 	assert_int_equal(p.calls, 0);
 	assert_int_equal(emu_state("pin_verify_data"), 0);
 }
@@ -509,13 +508,13 @@ test_jpki_pin_format_and_cancel(void **state)
 
 	(void)state;
 	emu_jpki("jpki.pem", "jpki.key", END);
-	assert_int_equal(login(SC_KIND_JPKI, &p, reader, chal, &res), SC_PIN_FORMAT);
+	assert_int_equal(login(SC_KIND_JPKI, &p, reader, chal, &res), SK_ERR_PIN_FORMAT);
 	p.pin = "12a4";
-	assert_int_equal(login(SC_KIND_JPKI, &p, reader, chal, &res), SC_PIN_FORMAT);
+	assert_int_equal(login(SC_KIND_JPKI, &p, reader, chal, &res), SK_ERR_PIN_FORMAT);
 	p.pin = "";   /* empty: its own outcome, not "unreadable" (issue 7 item 15) */
-	assert_int_equal(login(SC_KIND_JPKI, &p, reader, chal, &res), SC_PIN_EMPTY);
+	assert_int_equal(login(SC_KIND_JPKI, &p, reader, chal, &res), SK_ERR_PIN_EMPTY);
 	p.cancel = 1;
-	assert_int_equal(login(SC_KIND_JPKI, &p, reader, chal, &res), SC_PIN_CANCELLED);
+	assert_int_equal(login(SC_KIND_JPKI, &p, reader, chal, &res), SK_ERR_PIN_CANCELLED);
 	assert_int_equal(p.calls, 4);
 	assert_int_equal(emu_state("pin_verify_data"), 0);
 	assert_int_equal(emu_state("pin_tries"), 3);
@@ -605,17 +604,17 @@ test_piv_pin_rules(void **state)
 	(void)state;
 	emu_start("piv", "--cert-9a", pki_path("piv9a_ec.pem"), "--key-9a",
 		  pki_path("piv9a_ec.key"), END);
-	assert_int_equal(login(SC_KIND_PIV_9A, &p, reader, chal, &res), SC_PIN_WRONG);
+	assert_int_equal(login(SC_KIND_PIV_9A, &p, reader, chal, &res), SK_ERR_PIN_WRONG);
 	assert_int_equal(res.tries_left, 2);
-	assert_int_equal(login(SC_KIND_PIV_9A, &p, reader, chal, &res), SC_PIN_WRONG);
+	assert_int_equal(login(SC_KIND_PIV_9A, &p, reader, chal, &res), SK_ERR_PIN_WRONG);
 	assert_int_equal(res.tries_left, 1);
 	p.pin = "123456";
-	assert_int_equal(login(SC_KIND_PIV_9A, &p, reader, chal, &res), SC_PIN_LAST_TRY);
+	assert_int_equal(login(SC_KIND_PIV_9A, &p, reader, chal, &res), SK_ERR_PIN_LAST_TRY);
 	assert_int_equal(p.calls, 2);
 	assert_int_equal(emu_state("pin_verify_data"), 2);
 	assert_int_equal(emu_state("pin_tries"), 1);
 	p.pin = "123";   /* too short for PIV: never sent (and not asked: one try left) */
-	assert_int_equal(login(SC_KIND_PIV_9A, &p, reader, chal, &res), SC_PIN_LAST_TRY);
+	assert_int_equal(login(SC_KIND_PIV_9A, &p, reader, chal, &res), SK_ERR_PIN_LAST_TRY);
 	assert_int_equal(emu_state("pin_verify_data"), 2);
 }
 
@@ -766,7 +765,7 @@ test_removal_detected(void **state)
 	emu_settle();
 	/* Nothing to watch in an empty reader: gone already. */
 	assert_int_equal(sc_watch_removal(reader, 100), SK_OK);
-	assert_int_equal(sc_watch_open(&w, reader), SC_CARD_REMOVED);
+	assert_int_equal(sc_watch_open(&w, reader), SK_ERR_CARD_REMOVED);
 }
 
 /* A card swapped for another between two waits is a removal too. */
@@ -821,7 +820,7 @@ test_pulled_during_sign(void **state)
 	(void)state;
 	emu_jpki("jpki.pem", "jpki.key", "--exit-on-ins", "2A", END);
 	r = login(SC_KIND_JPKI, &p, reader, chal, &res);
-	assert_int_equal(r, SC_CARD_REMOVED);
+	assert_int_equal(r, SK_ERR_CARD_REMOVED);
 	assert_int_equal(res.sig_len, 0);
 	assert_int_equal(res.cert_len, 0);
 	assert_int_equal(emu_state("sign_ops"), 0);
@@ -883,11 +882,11 @@ test_r_card_1_only_bound_card_gets_pin(void **state)
 	req.card_wait_ms = 1000;
 	req.bound_keys = (const uint8_t (*)[SC_KEY_HASH_LEN])keys;
 	req.n_bound_keys = 1;   /* someone else's key only */
-	assert_int_equal(sc_login(&req, &res), SC_CARD_FOREIGN);
+	assert_int_equal(sc_login(&req, &res), SK_ERR_CARD_FOREIGN);
 	assert_int_equal(res.foreign_cards, 1);
 	assert_int_equal(res.cert_len, 0);
 	req.n_bound_keys = 0;   /* nothing bound */
-	assert_int_equal(sc_login(&req, &res), SC_CARD_FOREIGN);
+	assert_int_equal(sc_login(&req, &res), SK_ERR_CARD_FOREIGN);
 	assert_int_equal(p.calls, 0);
 	assert_int_equal(emu_state("pin_status"), 0);
 	assert_int_equal(emu_state("pin_verify_data"), 0);
