@@ -171,7 +171,9 @@ enroll_default(const char *user, const char *algo, char *secret, size_t cap)
 	uri_param(uri, "algorithm", uri_algo, sizeof(uri_algo));
 	assert_true(strcasecmp(uri_algo, algo) == 0);
 	oath_code(algo, secret, 0, code, sizeof(code));
-	strcat(code, "\n");
+	assert_true(strlen(code) + 1 < sizeof(code));
+	code[strlen(code) + 1] = '\0';
+	code[strlen(code)] = '\n';
 	assert_int_equal(write(to_cli[1], code, strlen(code)), (ssize_t)strlen(code));
 	close(to_cli[1]);
 	read_until(from_cli[0], "\x01never", out, sizeof(out));   /* the rest, up to EOF */
