@@ -27,13 +27,14 @@ hook_fields(const struct login_ctx *lc, const char *reason)
 
 static int
 preauth_known(struct broker_conn *c, const struct login_ctx *lc, struct user_rec *u,
-              struct sk_msg *reply)
+              const struct sk_msg *req, struct sk_msg *reply)
 {
 	unsigned char token[TALLY_TOKEN_LEN];
 	struct sk_profile eff;
 	struct tally_limits lim;
 	int r;
 
+	(void)req;   /* PREAUTH carries nothing beyond the login context */
 	request_effective_profile(c->b, lc->line, u, &eff);
 	request_limits(&eff, &lim);
 	tally_normalize(&u->tally, &lim, broker_now());
@@ -59,10 +60,33 @@ preauth_known(struct broker_conn *c, const struct login_ctx *lc, struct user_rec
 	return r;
 }
 
-int
-auth_preauth(struct broker_conn *c, const struct sk_msg *req, struct sk_msg *reply)
+/* PREAUTH for a name with no account: the final module decides, uniformly; the token looks
+ * like any other. */
+static int
+preauth_unknown(struct broker_conn *c, const struct login_ctx *lc, const struct sk_msg *req,
+                struct sk_msg *reply)
 {
 	unsigned char token[TALLY_TOKEN_LEN];
+	int r;
+
+	(void)c;
+	(void)lc;
+	(void)req;
+	r = RAND_bytes(token, sizeof(token)) == 1 ? reply_status(reply, SK_ST_OK) : SK_ERR_CRYPTO;
+	if (r == SK_OK)
+		r = sk_msg_put_bytes(reply, SK_K_ATTEMPT_TOKEN, token, sizeof(token));
+	return r;
+}
+
+/* PREAUTH and AUTHFAIL: the login context, then one handler or the other under the user's
+ * lock, so that the tally is read and written by one request at a time. */
+static int
+with_user_locked(struct broker_conn *c, const struct sk_msg *req, struct sk_msg *reply,
+                 int (*known)(struct broker_conn *, const struct login_ctx *, struct user_rec *,
+                              const struct sk_msg *, struct sk_msg *),
+                 int (*unknown)(struct broker_conn *, const struct login_ctx *,
+                                const struct sk_msg *, struct sk_msg *))
+{
 	struct login_ctx lc;
 	struct user_rec u;
 	pthread_mutex_t *lock;
@@ -73,17 +97,19 @@ auth_preauth(struct broker_conn *c, const struct sk_msg *req, struct sk_msg *rep
 	lock = broker_user_lock(c->b, lc.user);
 	pthread_mutex_lock(lock);
 	r = store_user_get(c->db, lc.user, &u);
-	if (r == SK_OK) {
-		r = preauth_known(c, &lc, &u, reply);
-	} else if (r == SK_ERR_NOTFOUND) {
-		/* The final module decides, uniformly; the token looks like any other. */
-		r = RAND_bytes(token, sizeof(token)) == 1 ? reply_status(reply, SK_ST_OK) :
-		    SK_ERR_CRYPTO;
-		if (r == SK_OK)
-			r = sk_msg_put_bytes(reply, SK_K_ATTEMPT_TOKEN, token, sizeof(token));
-	}
+	if (r == SK_OK)
+		r = known(c, &lc, &u, req, reply);
+	else if (r == SK_ERR_NOTFOUND)
+		r = unknown(c, &lc, req, reply);
 	pthread_mutex_unlock(lock);
+	explicit_bzero(&u, sizeof(u));
 	return r;
+}
+
+int
+auth_preauth(struct broker_conn *c, const struct sk_msg *req, struct sk_msg *reply)
+{
+	return with_user_locked(c, req, reply, preauth_known, preauth_unknown);
 }
 
 static int
@@ -124,27 +150,21 @@ authfail_known(struct broker_conn *c, const struct login_ctx *lc, struct user_re
 	return r;
 }
 
+/* AUTHFAIL for a name with no account: recorded, denied. */
+static int
+authfail_unknown(struct broker_conn *c, const struct login_ctx *lc, const struct sk_msg *req,
+                 struct sk_msg *reply)
+{
+	int r;
+
+	(void)req;
+	r = broker_audit(c, "auth", lc->user, "deny", audit_field(audit_field(NULL, "service",
+	                 lc->service), "reason", "unknown_user_stack"));
+	return r == SK_OK ? reply_status(reply, SK_ST_DENIED) : r;
+}
+
 int
 auth_authfail(struct broker_conn *c, const struct sk_msg *req, struct sk_msg *reply)
 {
-	struct login_ctx lc;
-	struct user_rec u;
-	pthread_mutex_t *lock;
-	int r;
-
-	if (request_login_ctx(c->b, req, &lc) != SK_OK)
-		return reply_status(reply, SK_ST_BAD_REQUEST);
-	lock = broker_user_lock(c->b, lc.user);
-	pthread_mutex_lock(lock);
-	r = store_user_get(c->db, lc.user, &u);
-	if (r == SK_OK) {
-		r = authfail_known(c, &lc, &u, req, reply);
-	} else if (r == SK_ERR_NOTFOUND) {
-		r = broker_audit(c, "auth", lc.user, "deny", audit_field(audit_field(NULL, "service",
-		                 lc.service), "reason", "unknown_user_stack"));
-		if (r == SK_OK)
-			r = reply_status(reply, SK_ST_DENIED);
-	}
-	pthread_mutex_unlock(lock);
-	return r;
+	return with_user_locked(c, req, reply, authfail_known, authfail_unknown);
 }
