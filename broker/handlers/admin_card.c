@@ -49,13 +49,10 @@ cert_not_after(const unsigned char *der, size_t len)
 static int
 revoke_others(struct broker_conn *c, int64_t user_id, int64_t keep, json_object **extra)
 {
-	struct card_rec *recs = calloc(CARDS_PER_USER_MAX, sizeof(*recs));
-	size_t n = 0;
-	int r;
+	struct card_rec *recs;
+	size_t n;
+	int r = auth_card_list_active(c, user_id, &recs, &n);
 
-	if (recs == NULL)
-		return SK_ERR_NOMEM;
-	r = store_card_list(c->db, user_id, 1, recs, CARDS_PER_USER_MAX, &n);
 	for (size_t i = 0; i < n && r == SK_OK; i++) {
 		if (recs[i].id == keep)
 			continue;

@@ -45,16 +45,30 @@ auth_card_kind_classes(unsigned kind)
 	}
 }
 
+int
+auth_card_list_active(struct broker_conn *c, int64_t user_id, struct card_rec **recs, size_t *n)
+{
+	int r;
+
+	*n = 0;
+	if ((*recs = calloc(CARDS_PER_USER_MAX, sizeof(**recs))) == NULL)
+		return SK_ERR_NOMEM;
+	r = store_card_list(c->db, user_id, 1, *recs, CARDS_PER_USER_MAX, n);
+	if (r != SK_OK) {
+		free(*recs);
+		*recs = NULL;
+		*n = 0;
+	}
+	return r;
+}
+
 static int
 active_card(struct broker_conn *c, int64_t user_id, struct card_rec *out)
 {
-	struct card_rec *recs = calloc(CARDS_PER_USER_MAX, sizeof(*recs));
-	size_t n = 0;
-	int r;
+	struct card_rec *recs;
+	size_t n;
+	int r = auth_card_list_active(c, user_id, &recs, &n);
 
-	if (recs == NULL)
-		return SK_ERR_NOMEM;
-	r = store_card_list(c->db, user_id, 1, recs, CARDS_PER_USER_MAX, &n);
 	if (r == SK_OK && n == 0)
 		r = SK_ERR_NOTFOUND;
 	if (r == SK_OK)
@@ -114,11 +128,9 @@ auth_card_begin(struct broker_conn *c, int64_t user_id, struct sk_msg *reply)
 		r = auth_decoy_bytes(c->b, "card-key-hash", c->txn.user, keys[0], CARD_KEY_HASH_LEN);
 		n = 1;
 	} else {
-		struct card_rec *recs = calloc(CARDS_PER_USER_MAX, sizeof(*recs));
+		struct card_rec *recs;
 
-		if (recs == NULL)
-			return SK_ERR_NOMEM;
-		r = store_card_list(c->db, user_id, 1, recs, CARDS_PER_USER_MAX, &n);
+		r = auth_card_list_active(c, user_id, &recs, &n);
 		if (r == SK_OK && n == 0)
 			r = SK_ERR_NOTFOUND;
 		for (size_t i = 0; i < n && r == SK_OK; i++)

@@ -28,6 +28,11 @@ unsigned auth_card_kind_classes(unsigned kind);
  * (SK_K_CARD_KEYS). An unknown user (c->txn.user_known == 0; user_id unused) gets one
  * stable decoy hash, as a user with one card gets one real hash. */
 int auth_card_begin(struct broker_conn *c, int64_t user_id, struct sk_msg *reply);
+/* The user's active cards, oldest first, in a block of CARDS_PER_USER_MAX the caller frees
+ * (NULL and *n = 0 on failure). */
+struct card_rec;
+int auth_card_list_active(struct broker_conn *c, int64_t user_id, struct card_rec **recs,
+                          size_t *n);
 void auth_card_verify(struct broker_conn *c, int64_t user_id, const struct sk_msg *req,
                       int64_t now, struct card_outcome *o);
 
