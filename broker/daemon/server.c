@@ -132,7 +132,7 @@ client_thread(void *arg)
 	struct broker *b = c->b;
 	uid_t uid = c->peer_uid;
 
-	if (server_peer(b, c) == SK_OK && store_acquire(b->conf.store_path, &c->db) == SK_OK) {
+	if (server_peer(b, c) == SK_OK && store_acquire(b->store, &c->db) == SK_OK) {
 		for (;;) {
 			struct sk_msg *req = NULL, *reply = NULL;
 			const char *why = NULL;

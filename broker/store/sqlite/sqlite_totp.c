@@ -1,10 +1,9 @@
-#include "store_totp.h"
+#include "sqlite_store.h"
 
 #include <string.h>
 
 #include "sk_err.h"
 #include "sk_log.h"
-#include "store.h"
 
 #define TOTP_COLUMNS "id, user_id, algorithm, digits, period, sealed, last_step, confirmed, created"
 
@@ -41,43 +40,46 @@ read_row(sqlite3_stmt *st, void *row)
 }
 
 int
-store_totp_list(sqlite3 *db, int64_t user_id, int confirmed_only, struct totp_rec *out,
-                size_t cap, size_t *n)
+sq_totp_list(struct sk_store_txn *txn, int64_t user_id, int confirmed_only,
+             struct totp_rec *out, size_t cap, size_t *n)
 {
+	sqlite3 *db = sq_db(txn);
 	sqlite3_stmt *st;
 	int r;
 
 	*n = 0;
-	if ((r = store_prepare(db, "SELECT " TOTP_COLUMNS " FROM totp WHERE user_id = ?"
-	                       " AND confirmed >= ? ORDER BY id", &st)))
+	if ((r = sq_prepare(db, "SELECT " TOTP_COLUMNS " FROM totp WHERE user_id = ?"
+	                    " AND confirmed >= ? ORDER BY id", &st)))
 		return r;
 	sqlite3_bind_int64(st, 1, user_id);
 	sqlite3_bind_int(st, 2, confirmed_only ? 1 : 0);
-	return store_select(db, st, read_row, out, sizeof(*out), cap, n);
+	return sq_select(db, st, read_row, out, sizeof(*out), cap, n);
 }
 
 int
-store_totp_get(sqlite3 *db, int64_t user_id, int64_t id, struct totp_rec *out)
+sq_totp_get(struct sk_store_txn *txn, int64_t user_id, int64_t id, struct totp_rec *out)
 {
+	sqlite3 *db = sq_db(txn);
 	sqlite3_stmt *st;
 	int r;
 
-	if ((r = store_prepare(db, "SELECT " TOTP_COLUMNS " FROM totp WHERE user_id = ? AND id = ?",
-	                       &st)))
+	if ((r = sq_prepare(db, "SELECT " TOTP_COLUMNS " FROM totp WHERE user_id = ? AND id = ?",
+	                    &st)))
 		return r;
 	sqlite3_bind_int64(st, 1, user_id);
 	sqlite3_bind_int64(st, 2, id);
-	return store_select_one(db, st, read_row, out);
+	return sq_select_one(db, st, read_row, out);
 }
 
 int
-store_totp_insert(sqlite3 *db, struct totp_rec *t)
+sq_totp_insert(struct sk_store_txn *txn, struct totp_rec *t)
 {
+	sqlite3 *db = sq_db(txn);
 	sqlite3_stmt *st;
 	int r;
 
-	if ((r = store_prepare(db, "INSERT INTO totp(user_id, algorithm, digits, period, sealed,"
-	                       " last_step, confirmed, created) VALUES(?, ?, ?, ?, ?, ?, ?, ?)", &st)))
+	if ((r = sq_prepare(db, "INSERT INTO totp(user_id, algorithm, digits, period, sealed,"
+	                    " last_step, confirmed, created) VALUES(?, ?, ?, ?, ?, ?, ?, ?)", &st)))
 		return r;
 	sqlite3_bind_int64(st, 1, t->user_id);
 	sqlite3_bind_text(st, 2, sk_totp_algo_name(t->params.algo), -1, SQLITE_STATIC);
@@ -87,43 +89,45 @@ store_totp_insert(sqlite3 *db, struct totp_rec *t)
 	sqlite3_bind_int64(st, 6, t->last_step);
 	sqlite3_bind_int(st, 7, t->confirmed);
 	sqlite3_bind_int64(st, 8, t->created);
-	if ((r = store_step_done(db, st, "insert totp")) == SK_OK)
+	if ((r = sq_step_done(db, st, "insert totp")) == SK_OK)
 		t->id = sqlite3_last_insert_rowid(db);
 	return r;
 }
 
 int
-store_totp_set_last_step(sqlite3 *db, int64_t id, int64_t step)
+sq_totp_set_last_step(struct sk_store_txn *txn, int64_t id, int64_t step)
 {
+	sqlite3 *db = sq_db(txn);
 	sqlite3_stmt *st;
 	int r;
 
-	if ((r = store_prepare(db, "UPDATE totp SET last_step = ? WHERE id = ?", &st)))
+	if ((r = sq_prepare(db, "UPDATE totp SET last_step = ? WHERE id = ?", &st)))
 		return r;
 	sqlite3_bind_int64(st, 1, step);
 	sqlite3_bind_int64(st, 2, id);
-	return store_step_done(db, st, "update totp step");
+	return sq_step_done(db, st, "update totp step");
 }
 
 int
-store_totp_confirm(sqlite3 *db, int64_t user_id, int64_t id, int64_t step)
+sq_totp_confirm(struct sk_store_txn *txn, int64_t user_id, int64_t id, int64_t step)
 {
+	sqlite3 *db = sq_db(txn);
 	sqlite3_stmt *st;
 	int r;
 
-	if ((r = store_prepare(db, "UPDATE totp SET confirmed = 1, last_step = ? WHERE id = ?"
-	                       " AND user_id = ?", &st)))
+	if ((r = sq_prepare(db, "UPDATE totp SET confirmed = 1, last_step = ? WHERE id = ?"
+	                    " AND user_id = ?", &st)))
 		return r;
 	sqlite3_bind_int64(st, 1, step);
 	sqlite3_bind_int64(st, 2, id);
 	sqlite3_bind_int64(st, 3, user_id);
-	if ((r = store_step_done(db, st, "confirm totp")) != SK_OK)
+	if ((r = sq_step_done(db, st, "confirm totp")) != SK_OK)
 		return r;
-	if ((r = store_prepare(db, "DELETE FROM totp WHERE user_id = ? AND id <> ?", &st)))
+	if ((r = sq_prepare(db, "DELETE FROM totp WHERE user_id = ? AND id <> ?", &st)))
 		return r;
 	sqlite3_bind_int64(st, 1, user_id);
 	sqlite3_bind_int64(st, 2, id);
-	return store_step_done(db, st, "remove replaced totp");
+	return sq_step_done(db, st, "remove replaced totp");
 }
 
 static int
@@ -132,20 +136,22 @@ delete_where(sqlite3 *db, int64_t user_id, const char *sql)
 	sqlite3_stmt *st;
 	int r;
 
-	if ((r = store_prepare(db, sql, &st)))
+	if ((r = sq_prepare(db, sql, &st)))
 		return r;
 	sqlite3_bind_int64(st, 1, user_id);
-	return store_step_done(db, st, "delete totp");
+	return sq_step_done(db, st, "delete totp");
 }
 
 int
-store_totp_delete_unconfirmed(sqlite3 *db, int64_t user_id)
+sq_totp_delete_unconfirmed(struct sk_store_txn *txn, int64_t user_id)
 {
+	sqlite3 *db = sq_db(txn);
 	return delete_where(db, user_id, "DELETE FROM totp WHERE user_id = ? AND confirmed = 0");
 }
 
 int
-store_totp_delete_all(sqlite3 *db, int64_t user_id)
+sq_totp_delete_all(struct sk_store_txn *txn, int64_t user_id)
 {
+	sqlite3 *db = sq_db(txn);
 	return delete_where(db, user_id, "DELETE FROM totp WHERE user_id = ?");
 }
