@@ -172,7 +172,7 @@ v1_schema(sqlite3 *db)
 }
 
 const struct sq_migration sq_migrations[] = {
-	{ "the schema before versions (users, tallies, TOTP, FIDO2, cards, sessions, meta)",
+	{ "base schema: users, tallies, TOTP, FIDO2, cards, sessions, meta",
 	  v1_schema },
 };
 const size_t sq_migrations_n = sizeof(sq_migrations) / sizeof(sq_migrations[0]);
