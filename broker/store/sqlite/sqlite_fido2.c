@@ -48,91 +48,63 @@ read_row(sqlite3_stmt *st, void *row)
 	return SK_OK;
 }
 
-int
-sq_fido2_list(struct sk_store_txn *txn, int64_t user_id, int usable_only,
-              struct fido2_rec *out, size_t cap, size_t *n)
+static int
+fido2_list(struct sk_store_txn *t, int64_t user_id, int usable_only, struct fido2_rec *out,
+           size_t cap, size_t *n)
 {
-	sqlite3 *db = sq_db(txn);
+	sqlite3 *db = sq_db(t);
 	sqlite3_stmt *st;
 	int r;
 
 	*n = 0;
-	if ((r = sq_prepare(db, "SELECT " FIDO2_COLUMNS " FROM fido2 WHERE user_id = ?"
-	                    " AND (? = 0 OR clone_flagged = 0) ORDER BY id", &st)))
+	if ((r = sq_query(db, &st, "SELECT " FIDO2_COLUMNS " FROM fido2 WHERE user_id = ?"
+	                  " AND (? = 0 OR clone_flagged = 0) ORDER BY id", "ii", user_id,
+	                  (int64_t)usable_only)) != SK_OK)
 		return r;
-	sqlite3_bind_int64(st, 1, user_id);
-	sqlite3_bind_int(st, 2, usable_only);
 	return sq_select(db, st, read_row, out, sizeof(*out), cap, n);
 }
 
-int
-sq_fido2_insert(struct sk_store_txn *txn, const struct fido2_rec *f,
-                const unsigned char *attstmt, size_t attstmt_len, int64_t *id)
+static int
+fido2_insert(struct sk_store_txn *t, const struct fido2_rec *f, const unsigned char *attstmt,
+             size_t attstmt_len, int64_t *id)
 {
-	sqlite3 *db = sq_db(txn);
-	sqlite3_stmt *st;
-	int r;
-
-	if ((r = sq_prepare(db, "INSERT INTO fido2(user_id, cred_id, cose_type, pubkey, aaguid,"
-	                 " sign_count, fmt, attestation, subject, trusted, created)"
-	                 " VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", &st)))
-		return r;
-	sqlite3_bind_int64(st, 1, f->user_id);
-	sqlite3_bind_blob(st, 2, f->cred_id, (int)f->cred_id_len, SQLITE_STATIC);
-	sqlite3_bind_int(st, 3, f->cose_type);
-	sqlite3_bind_blob(st, 4, f->pubkey, (int)f->pubkey_len, SQLITE_STATIC);
-	sqlite3_bind_blob(st, 5, f->aaguid, FIDO2_AAGUID_LEN, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 6, f->sign_count);
-	sqlite3_bind_text(st, 7, f->fmt, -1, SQLITE_STATIC);
-	sqlite3_bind_blob(st, 8, attstmt ? (const void *)attstmt : "", (int)attstmt_len, SQLITE_STATIC);
-	sqlite3_bind_text(st, 9, f->subject, -1, SQLITE_STATIC);
-	sqlite3_bind_int(st, 10, f->trusted);
-	sqlite3_bind_int64(st, 11, f->created);
-	if ((r = sq_step_done(db, st, "insert fido2")) == SK_OK)
-		*id = sqlite3_last_insert_rowid(db);
-	return r;
+	return sq_insert(sq_db(t), id, "insert fido2", "INSERT INTO fido2(user_id, cred_id,"
+	                 " cose_type, pubkey, aaguid, sign_count, fmt, attestation, subject, trusted,"
+	                 " created) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", "ibibbitbtii",
+	                 f->user_id, (const void *)f->cred_id, f->cred_id_len, (int64_t)f->cose_type,
+	                 (const void *)f->pubkey, f->pubkey_len, (const void *)f->aaguid,
+	                 (size_t)FIDO2_AAGUID_LEN, (int64_t)f->sign_count, f->fmt,
+	                 (const void *)attstmt, attstmt_len, f->subject, (int64_t)f->trusted,
+	                 f->created);
 }
 
-int
-sq_fido2_used(struct sk_store_txn *txn, int64_t id, uint32_t sign_count, int64_t now)
+static int
+fido2_used(struct sk_store_txn *t, int64_t id, uint32_t sign_count, int64_t now)
 {
-	sqlite3 *db = sq_db(txn);
-	sqlite3_stmt *st;
-	int r;
-
-	if ((r = sq_prepare(db, "UPDATE fido2 SET sign_count = ?, last_used = ? WHERE id = ?", &st)))
-		return r;
-	sqlite3_bind_int64(st, 1, sign_count);
-	sqlite3_bind_int64(st, 2, now);
-	sqlite3_bind_int64(st, 3, id);
-	return sq_step_done(db, st, "update fido2 counter");
+	return sq_write(sq_db(t), "update fido2 counter", "UPDATE fido2 SET sign_count = ?,"
+	                " last_used = ? WHERE id = ?", "iii", (int64_t)sign_count, now, id);
 }
 
-int
-sq_fido2_flag_clone(struct sk_store_txn *txn, int64_t id)
+static int
+fido2_flag_clone(struct sk_store_txn *t, int64_t id)
 {
-	sqlite3 *db = sq_db(txn);
-	sqlite3_stmt *st;
-	int r;
-
-	if ((r = sq_prepare(db, "UPDATE fido2 SET clone_flagged = 1 WHERE id = ?", &st)))
-		return r;
-	sqlite3_bind_int64(st, 1, id);
-	return sq_step_done(db, st, "flag fido2 clone");
+	return sq_write(sq_db(t), "flag fido2 clone", "UPDATE fido2 SET clone_flagged = 1"
+	                " WHERE id = ?", "i", id);
 }
 
-int
-sq_fido2_delete(struct sk_store_txn *txn, int64_t user_id, int64_t id)
+static int
+fido2_delete(struct sk_store_txn *t, int64_t user_id, int64_t id)
 {
-	sqlite3 *db = sq_db(txn);
-	sqlite3_stmt *st;
-	int r;
+	return sq_write_one(sq_db(t), "delete fido2", "DELETE FROM fido2 WHERE user_id = ?"
+	                    " AND id = ?", "ii", user_id, id);
+}
 
-	if ((r = sq_prepare(db, "DELETE FROM fido2 WHERE user_id = ? AND id = ?", &st)))
-		return r;
-	sqlite3_bind_int64(st, 1, user_id);
-	sqlite3_bind_int64(st, 2, id);
-	if ((r = sq_step_done(db, st, "delete fido2")) != SK_OK)
-		return r;
-	return sqlite3_changes(db) == 1 ? SK_OK : SK_ERR_NOTFOUND;
+void
+sq_fido2_ops(struct sk_store_ops *o)
+{
+	o->fido2_list = fido2_list;
+	o->fido2_insert = fido2_insert;
+	o->fido2_used = fido2_used;
+	o->fido2_flag_clone = fido2_flag_clone;
+	o->fido2_delete = fido2_delete;
 }

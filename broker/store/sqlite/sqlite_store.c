@@ -1,9 +1,10 @@
 /* The SQLite backend: one file, owned by one broker. Connections (one per client thread,
- * pooled), the transaction statements, the user lock, meta, the statement helpers the family
- * files share, and the table of operations. */
+ * pooled), the transaction statements, the user lock, the statement helpers the family files
+ * share, and the table of operations. */
 #include "sqlite_store.h"
 
-#include <inttypes.h>
+#include <limits.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -90,6 +91,113 @@ sq_col_text(sqlite3_stmt *st, int col, char *buf, size_t cap)
 		memcpy(buf, t, (size_t)n);
 	buf[n] = '\0';
 	return SK_OK;
+}
+
+static int
+bind_list(sqlite3 *db, sqlite3_stmt *st, const char *types, va_list ap)
+{
+	int rc = SQLITE_OK;
+
+	for (int i = 0; types[i] != '\0' && rc == SQLITE_OK; i++) {
+		const void *p;
+		size_t n;
+
+		switch (types[i]) {
+		case 'i':
+			rc = sqlite3_bind_int64(st, i + 1, va_arg(ap, int64_t));
+			break;
+		case 't':
+			rc = sqlite3_bind_text(st, i + 1, va_arg(ap, const char *), -1, SQLITE_STATIC);
+			break;
+		case 'b':
+			p = va_arg(ap, const void *);
+			n = va_arg(ap, size_t);
+			rc = n > INT_MAX ? SQLITE_TOOBIG :
+			     sqlite3_bind_blob(st, i + 1, p != NULL ? p : "", (int)n, SQLITE_STATIC);
+			break;
+		default:
+			sk_logerr("bind: unknown type '%c'", types[i]);
+			return SK_ERR_INTERNAL;
+		}
+	}
+	if (rc != SQLITE_OK) {
+		sk_logerr("bind: %s", sqlite3_errmsg(db));
+		return SK_ERR_STORE;
+	}
+	return SK_OK;
+}
+
+static int
+vquery(sqlite3 *db, sqlite3_stmt **st, const char *sql, const char *types, va_list ap)
+{
+	int r;
+
+	if ((r = sq_prepare(db, sql, st)) != SK_OK)
+		return r;
+	if ((r = bind_list(db, *st, types, ap)) != SK_OK) {
+		sqlite3_finalize(*st);
+		*st = NULL;
+	}
+	return r;
+}
+
+static int
+vwrite(sqlite3 *db, const char *what, const char *sql, const char *types, va_list ap)
+{
+	sqlite3_stmt *st;
+	int r = vquery(db, &st, sql, types, ap);
+
+	return r == SK_OK ? sq_step_done(db, st, what) : r;
+}
+
+int
+sq_query(sqlite3 *db, sqlite3_stmt **st, const char *sql, const char *types, ...)
+{
+	va_list ap;
+	int r;
+
+	va_start(ap, types);
+	r = vquery(db, st, sql, types, ap);
+	va_end(ap);
+	return r;
+}
+
+int
+sq_write(sqlite3 *db, const char *what, const char *sql, const char *types, ...)
+{
+	va_list ap;
+	int r;
+
+	va_start(ap, types);
+	r = vwrite(db, what, sql, types, ap);
+	va_end(ap);
+	return r;
+}
+
+int
+sq_write_one(sqlite3 *db, const char *what, const char *sql, const char *types, ...)
+{
+	va_list ap;
+	int r;
+
+	va_start(ap, types);
+	r = vwrite(db, what, sql, types, ap);
+	va_end(ap);
+	return r == SK_OK && sqlite3_changes(db) != 1 ? SK_ERR_NOTFOUND : r;
+}
+
+int
+sq_insert(sqlite3 *db, int64_t *id, const char *what, const char *sql, const char *types, ...)
+{
+	va_list ap;
+	int r;
+
+	va_start(ap, types);
+	r = vwrite(db, what, sql, types, ap);
+	va_end(ap);
+	if (r == SK_OK)
+		*id = sqlite3_last_insert_rowid(db);
+	return r;
 }
 
 int
@@ -180,50 +288,6 @@ sq_user_unlock(struct sk_store_txn *t, const char *user)
 	pthread_mutex_unlock(&s->names_lock);
 }
 
-int
-sq_audit_seq_get(struct sk_store_txn *t, uint64_t *seq, int *present)
-{
-	sqlite3 *db = sq_db(t);
-	sqlite3_stmt *st;
-	int rc;
-
-	*seq = 0;
-	*present = 0;
-	if (sq_prepare(db, "SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'audit_seq';",
-	               &st) != SK_OK)
-		return SK_ERR_STORE;
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW && sqlite3_column_int64(st, 0) >= 0) {
-		*seq = (uint64_t)sqlite3_column_int64(st, 0);
-		*present = 1;
-	}
-	sqlite3_finalize(st);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
-		sk_logerr("reading the committed audit seq: %s", sqlite3_errmsg(db));
-		return SK_ERR_STORE;
-	}
-	return SK_OK;
-}
-
-int
-sq_audit_seq_set(struct sk_store_txn *t, uint64_t seq)
-{
-	sqlite3 *db = sq_db(t);
-	char text[24];
-	sqlite3_stmt *st;
-
-	if (seq > (uint64_t)INT64_MAX) {
-		sk_logerr("audit seq out of range");
-		return SK_ERR_RANGE;
-	}
-	(void)snprintf(text, sizeof(text), "%" PRIu64, seq);
-	if (sq_prepare(db, "INSERT INTO meta(key, value) VALUES('audit_seq', ?)"
-	               " ON CONFLICT(key) DO UPDATE SET value = excluded.value;", &st) != SK_OK)
-		return SK_ERR_STORE;
-	sqlite3_bind_text(st, 1, text, -1, SQLITE_TRANSIENT);
-	return sq_step_done(db, st, "recording the committed audit seq");
-}
-
 /* Connections. */
 static void
 txn_free(struct sq_txn *x)
@@ -292,50 +356,28 @@ sq_close(struct sk_store *base)
 	free(s);
 }
 
-static const struct sk_store_ops sq_ops = {
-	.name = "sqlite",
-	.close = sq_close,
-	.acquire = sq_acquire,
-	.release = sq_release,
-	.begin = sq_begin,
-	.commit = sq_commit,
-	.rollback = sq_rollback,
-	.user_lock = sq_user_lock,
-	.user_unlock = sq_user_unlock,
-	.audit_seq_get = sq_audit_seq_get,
-	.audit_seq_set = sq_audit_seq_set,
-	.user_get = sq_user_get,
-	.user_insert = sq_user_insert,
-	.user_save_auth = sq_user_save_auth,
-	.user_set_password = sq_user_set_password,
-	.user_history = sq_user_history,
-	.user_set_disabled = sq_user_set_disabled,
-	.user_set_logout = sq_user_set_logout,
-	.user_list = sq_user_list,
-	.totp_list = sq_totp_list,
-	.totp_get = sq_totp_get,
-	.totp_insert = sq_totp_insert,
-	.totp_set_last_step = sq_totp_set_last_step,
-	.totp_confirm = sq_totp_confirm,
-	.totp_delete_unconfirmed = sq_totp_delete_unconfirmed,
-	.totp_delete_all = sq_totp_delete_all,
-	.fido2_list = sq_fido2_list,
-	.fido2_insert = sq_fido2_insert,
-	.fido2_used = sq_fido2_used,
-	.fido2_flag_clone = sq_fido2_flag_clone,
-	.fido2_delete = sq_fido2_delete,
-	.card_list = sq_card_list,
-	.card_by_spki = sq_card_by_spki,
-	.card_other_owner = sq_card_other_owner,
-	.card_add_keys = sq_card_add_keys,
-	.card_user_name = sq_card_user_name,
-	.card_insert = sq_card_insert,
-	.card_revoke = sq_card_revoke,
-	.card_dispose = sq_card_dispose,
-	.session_open = sq_session_open,
-	.session_close = sq_session_close,
-	.session_is_open = sq_session_is_open,
-};
+static struct sk_store_ops sq_ops;
+static pthread_once_t sq_ops_once = PTHREAD_ONCE_INIT;
+
+static void
+sq_ops_fill(void)
+{
+	sq_ops.name = "sqlite";
+	sq_ops.close = sq_close;
+	sq_ops.acquire = sq_acquire;
+	sq_ops.release = sq_release;
+	sq_ops.begin = sq_begin;
+	sq_ops.commit = sq_commit;
+	sq_ops.rollback = sq_rollback;
+	sq_ops.user_lock = sq_user_lock;
+	sq_ops.user_unlock = sq_user_unlock;
+	sq_meta_ops(&sq_ops);
+	sq_user_ops(&sq_ops);
+	sq_totp_ops(&sq_ops);
+	sq_fido2_ops(&sq_ops);
+	sq_card_ops(&sq_ops);
+	sq_session_ops(&sq_ops);
+}
 
 int
 store_sqlite_open(const char *path, struct sk_store **out)
@@ -356,6 +398,7 @@ store_sqlite_open(const char *path, struct sk_store **out)
 		sk_logerr("allocation");
 		return SK_ERR_NOMEM;
 	}
+	pthread_once(&sq_ops_once, sq_ops_fill);
 	store_base_init(&s->base, &sq_ops);
 	pthread_mutex_init(&s->pool_lock, NULL);
 	pthread_mutex_init(&s->names_lock, NULL);

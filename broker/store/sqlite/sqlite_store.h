@@ -75,56 +75,25 @@ int sq_migrate(sqlite3 *db, const char *path, const struct sq_migration *steps, 
 /* The store's schema version (PRAGMA user_version). */
 int sq_schema_version(sqlite3 *db, int *version);
 
-/* The operations, by family. */
-int sq_audit_seq_get(struct sk_store_txn *t, uint64_t *seq, int *present);
-int sq_audit_seq_set(struct sk_store_txn *t, uint64_t seq);
+/* Statements with their arguments bound from a list: one character of types per argument,
+ * 'i' an int64_t, 't' a const char * (text, not NULL), 'b' a blob as a const void * and a
+ * size_t (NULL with 0 is the empty blob). Pass integers as int64_t: the list is variadic. */
+/* Prepares and binds, for sq_select / sq_select_one or stepping by hand. */
+int sq_query(sqlite3 *db, sqlite3_stmt **st, const char *sql, const char *types, ...);
+/* Runs a statement that returns no rows: SK_OK, SK_ERR_EXISTS (a constraint), SK_ERR_STORE. */
+int sq_write(sqlite3 *db, const char *what, const char *sql, const char *types, ...);
+/* The same for a statement that must change exactly one row: SK_ERR_NOTFOUND when none. */
+int sq_write_one(sqlite3 *db, const char *what, const char *sql, const char *types, ...);
+/* The same for an INSERT: *id gets the new row's id. */
+int sq_insert(sqlite3 *db, int64_t *id, const char *what, const char *sql, const char *types,
+              ...);
 
-int sq_user_get(struct sk_store_txn *t, const char *name, struct user_rec *out);
-int sq_user_insert(struct sk_store_txn *t, struct user_rec *u);
-int sq_user_save_auth(struct sk_store_txn *t, const struct user_rec *u);
-int sq_user_set_password(struct sk_store_txn *t, struct user_rec *u, const char *hash,
-                         int temporary, int64_t now, unsigned keep);
-int sq_user_history(struct sk_store_txn *t, int64_t user_id, unsigned limit,
-                    int (*fn)(void *, const char *), void *arg);
-int sq_user_set_disabled(struct sk_store_txn *t, int64_t user_id, int disabled);
-int sq_user_set_logout(struct sk_store_txn *t, int64_t user_id, int64_t when);
-int sq_user_list(struct sk_store_txn *t, int (*fn)(void *, const struct user_summary *),
-                 void *arg);
-
-int sq_totp_list(struct sk_store_txn *t, int64_t user_id, int confirmed_only,
-                 struct totp_rec *out, size_t cap, size_t *n);
-int sq_totp_get(struct sk_store_txn *t, int64_t user_id, int64_t id, struct totp_rec *out);
-int sq_totp_insert(struct sk_store_txn *t, struct totp_rec *rec);
-int sq_totp_set_last_step(struct sk_store_txn *t, int64_t id, int64_t step);
-int sq_totp_confirm(struct sk_store_txn *t, int64_t user_id, int64_t id, int64_t step);
-int sq_totp_delete_unconfirmed(struct sk_store_txn *t, int64_t user_id);
-int sq_totp_delete_all(struct sk_store_txn *t, int64_t user_id);
-
-int sq_fido2_list(struct sk_store_txn *t, int64_t user_id, int usable_only,
-                  struct fido2_rec *out, size_t cap, size_t *n);
-int sq_fido2_insert(struct sk_store_txn *t, const struct fido2_rec *f,
-                    const unsigned char *attstmt, size_t attstmt_len, int64_t *id);
-int sq_fido2_used(struct sk_store_txn *t, int64_t id, uint32_t sign_count, int64_t now);
-int sq_fido2_flag_clone(struct sk_store_txn *t, int64_t id);
-int sq_fido2_delete(struct sk_store_txn *t, int64_t user_id, int64_t id);
-
-int sq_card_list(struct sk_store_txn *t, int64_t user_id, int active_only,
-                 struct card_rec *out, size_t cap, size_t *n);
-int sq_card_by_spki(struct sk_store_txn *t, const char *spki_sha256, struct card_rec *out);
-int sq_card_other_owner(struct sk_store_txn *t, int64_t user_id, const char *card_uid,
-                        const char (*spki)[CARD_SPKI_HEX], size_t n_spki, int64_t *other);
-int sq_card_add_keys(struct sk_store_txn *t, int64_t card_id, int64_t user_id,
-                     const char (*spki)[CARD_SPKI_HEX], size_t n_spki);
-int sq_card_user_name(struct sk_store_txn *t, int64_t user_id, char *name, size_t cap);
-int sq_card_insert(struct sk_store_txn *t, struct card_rec *c, const unsigned char *cert,
-                   size_t len);
-int sq_card_revoke(struct sk_store_txn *t, int64_t id, const char *reason, int64_t replaced_by,
-                   int64_t now);
-int sq_card_dispose(struct sk_store_txn *t, int64_t id, int collected, int destroyed,
-                    const char *note, int64_t now);
-
-int sq_session_open(struct sk_store_txn *t, const struct session_open_rec *s, int64_t *id);
-int sq_session_close(struct sk_store_txn *t, int64_t user_id, int64_t id, int64_t when);
-int sq_session_is_open(struct sk_store_txn *t, int64_t user_id, int64_t id);
+/* Each family file fills its operations into the backend's table. */
+void sq_meta_ops(struct sk_store_ops *o);
+void sq_user_ops(struct sk_store_ops *o);
+void sq_totp_ops(struct sk_store_ops *o);
+void sq_fido2_ops(struct sk_store_ops *o);
+void sq_card_ops(struct sk_store_ops *o);
+void sq_session_ops(struct sk_store_ops *o);
 
 #endif

@@ -39,119 +39,87 @@ read_row(sqlite3_stmt *st, void *row)
 	return SK_OK;
 }
 
-int
-sq_totp_list(struct sk_store_txn *txn, int64_t user_id, int confirmed_only,
-             struct totp_rec *out, size_t cap, size_t *n)
+static int
+totp_list(struct sk_store_txn *t, int64_t user_id, int confirmed_only, struct totp_rec *out,
+          size_t cap, size_t *n)
 {
-	sqlite3 *db = sq_db(txn);
+	sqlite3 *db = sq_db(t);
 	sqlite3_stmt *st;
 	int r;
 
 	*n = 0;
-	if ((r = sq_prepare(db, "SELECT " TOTP_COLUMNS " FROM totp WHERE user_id = ?"
-	                    " AND confirmed >= ? ORDER BY id", &st)))
+	if ((r = sq_query(db, &st, "SELECT " TOTP_COLUMNS " FROM totp WHERE user_id = ?"
+	                  " AND confirmed >= ? ORDER BY id", "ii", user_id,
+	                  (int64_t)(confirmed_only ? 1 : 0))) != SK_OK)
 		return r;
-	sqlite3_bind_int64(st, 1, user_id);
-	sqlite3_bind_int(st, 2, confirmed_only ? 1 : 0);
 	return sq_select(db, st, read_row, out, sizeof(*out), cap, n);
 }
 
-int
-sq_totp_get(struct sk_store_txn *txn, int64_t user_id, int64_t id, struct totp_rec *out)
+static int
+totp_get(struct sk_store_txn *t, int64_t user_id, int64_t id, struct totp_rec *out)
 {
-	sqlite3 *db = sq_db(txn);
+	sqlite3 *db = sq_db(t);
 	sqlite3_stmt *st;
 	int r;
 
-	if ((r = sq_prepare(db, "SELECT " TOTP_COLUMNS " FROM totp WHERE user_id = ? AND id = ?",
-	                    &st)))
+	if ((r = sq_query(db, &st, "SELECT " TOTP_COLUMNS " FROM totp WHERE user_id = ? AND id = ?",
+	                  "ii", user_id, id)) != SK_OK)
 		return r;
-	sqlite3_bind_int64(st, 1, user_id);
-	sqlite3_bind_int64(st, 2, id);
 	return sq_select_one(db, st, read_row, out);
 }
 
-int
-sq_totp_insert(struct sk_store_txn *txn, struct totp_rec *t)
+static int
+totp_insert(struct sk_store_txn *t, struct totp_rec *rec)
 {
-	sqlite3 *db = sq_db(txn);
-	sqlite3_stmt *st;
-	int r;
-
-	if ((r = sq_prepare(db, "INSERT INTO totp(user_id, algorithm, digits, period, sealed,"
-	                    " last_step, confirmed, created) VALUES(?, ?, ?, ?, ?, ?, ?, ?)", &st)))
-		return r;
-	sqlite3_bind_int64(st, 1, t->user_id);
-	sqlite3_bind_text(st, 2, sk_totp_algo_name(t->params.algo), -1, SQLITE_STATIC);
-	sqlite3_bind_int(st, 3, (int)t->params.digits);
-	sqlite3_bind_int(st, 4, (int)t->params.period);
-	sqlite3_bind_blob(st, 5, t->sealed, (int)t->sealed_len, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 6, t->last_step);
-	sqlite3_bind_int(st, 7, t->confirmed);
-	sqlite3_bind_int64(st, 8, t->created);
-	if ((r = sq_step_done(db, st, "insert totp")) == SK_OK)
-		t->id = sqlite3_last_insert_rowid(db);
-	return r;
-}
-
-int
-sq_totp_set_last_step(struct sk_store_txn *txn, int64_t id, int64_t step)
-{
-	sqlite3 *db = sq_db(txn);
-	sqlite3_stmt *st;
-	int r;
-
-	if ((r = sq_prepare(db, "UPDATE totp SET last_step = ? WHERE id = ?", &st)))
-		return r;
-	sqlite3_bind_int64(st, 1, step);
-	sqlite3_bind_int64(st, 2, id);
-	return sq_step_done(db, st, "update totp step");
-}
-
-int
-sq_totp_confirm(struct sk_store_txn *txn, int64_t user_id, int64_t id, int64_t step)
-{
-	sqlite3 *db = sq_db(txn);
-	sqlite3_stmt *st;
-	int r;
-
-	if ((r = sq_prepare(db, "UPDATE totp SET confirmed = 1, last_step = ? WHERE id = ?"
-	                    " AND user_id = ?", &st)))
-		return r;
-	sqlite3_bind_int64(st, 1, step);
-	sqlite3_bind_int64(st, 2, id);
-	sqlite3_bind_int64(st, 3, user_id);
-	if ((r = sq_step_done(db, st, "confirm totp")) != SK_OK)
-		return r;
-	if ((r = sq_prepare(db, "DELETE FROM totp WHERE user_id = ? AND id <> ?", &st)))
-		return r;
-	sqlite3_bind_int64(st, 1, user_id);
-	sqlite3_bind_int64(st, 2, id);
-	return sq_step_done(db, st, "remove replaced totp");
+	return sq_insert(sq_db(t), &rec->id, "insert totp", "INSERT INTO totp(user_id, algorithm,"
+	                 " digits, period, sealed, last_step, confirmed, created)"
+	                 " VALUES(?, ?, ?, ?, ?, ?, ?, ?)", "itiibiii", rec->user_id,
+	                 sk_totp_algo_name(rec->params.algo), (int64_t)rec->params.digits,
+	                 (int64_t)rec->params.period, (const void *)rec->sealed, rec->sealed_len,
+	                 rec->last_step, (int64_t)rec->confirmed, rec->created);
 }
 
 static int
-delete_where(sqlite3 *db, int64_t user_id, const char *sql)
+totp_set_last_step(struct sk_store_txn *t, int64_t id, int64_t step)
 {
-	sqlite3_stmt *st;
-	int r;
+	return sq_write(sq_db(t), "update totp step", "UPDATE totp SET last_step = ? WHERE id = ?",
+	                "ii", step, id);
+}
 
-	if ((r = sq_prepare(db, sql, &st)))
+static int
+totp_confirm(struct sk_store_txn *t, int64_t user_id, int64_t id, int64_t step)
+{
+	int r = sq_write(sq_db(t), "confirm totp", "UPDATE totp SET confirmed = 1, last_step = ?"
+	                 " WHERE id = ? AND user_id = ?", "iii", step, id, user_id);
+
+	if (r != SK_OK)
 		return r;
-	sqlite3_bind_int64(st, 1, user_id);
-	return sq_step_done(db, st, "delete totp");
+	return sq_write(sq_db(t), "remove replaced totp", "DELETE FROM totp WHERE user_id = ?"
+	                " AND id <> ?", "ii", user_id, id);
 }
 
-int
-sq_totp_delete_unconfirmed(struct sk_store_txn *txn, int64_t user_id)
+static int
+totp_delete_unconfirmed(struct sk_store_txn *t, int64_t user_id)
 {
-	sqlite3 *db = sq_db(txn);
-	return delete_where(db, user_id, "DELETE FROM totp WHERE user_id = ? AND confirmed = 0");
+	return sq_write(sq_db(t), "delete totp", "DELETE FROM totp WHERE user_id = ?"
+	                " AND confirmed = 0", "i", user_id);
 }
 
-int
-sq_totp_delete_all(struct sk_store_txn *txn, int64_t user_id)
+static int
+totp_delete_all(struct sk_store_txn *t, int64_t user_id)
 {
-	sqlite3 *db = sq_db(txn);
-	return delete_where(db, user_id, "DELETE FROM totp WHERE user_id = ?");
+	return sq_write(sq_db(t), "delete totp", "DELETE FROM totp WHERE user_id = ?", "i",
+	                user_id);
+}
+
+void
+sq_totp_ops(struct sk_store_ops *o)
+{
+	o->totp_list = totp_list;
+	o->totp_get = totp_get;
+	o->totp_insert = totp_insert;
+	o->totp_set_last_step = totp_set_last_step;
+	o->totp_confirm = totp_confirm;
+	o->totp_delete_unconfirmed = totp_delete_unconfirmed;
+	o->totp_delete_all = totp_delete_all;
 }

@@ -86,10 +86,9 @@ read_pending(sqlite3 *db, struct user_rec *u)
 	sqlite3_stmt *st;
 	int r, rc;
 
-	if ((r = sq_prepare(db, "SELECT token, created, expires FROM pending_attempts"
-	                    " WHERE user_id = ? ORDER BY created, rowid", &st)))
+	if ((r = sq_query(db, &st, "SELECT token, created, expires FROM pending_attempts"
+	                  " WHERE user_id = ? ORDER BY created, rowid", "i", u->id)) != SK_OK)
 		return r;
-	sqlite3_bind_int64(st, 1, u->id);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		struct tally_pending *p = &u->tally.pending[u->tally.n_pending];
 
@@ -112,16 +111,16 @@ read_pending(sqlite3 *db, struct user_rec *u)
 	return r;
 }
 
-int
-sq_user_get(struct sk_store_txn *txn, const char *name, struct user_rec *out)
+static int
+user_get(struct sk_store_txn *t, const char *name, struct user_rec *out)
 {
-	sqlite3 *db = sq_db(txn);
+	sqlite3 *db = sq_db(t);
 	sqlite3_stmt *st;
 	int r;
 
-	if ((r = sq_prepare(db, "SELECT " USER_COLUMNS " FROM users WHERE name = ?", &st)))
+	if ((r = sq_query(db, &st, "SELECT " USER_COLUMNS " FROM users WHERE name = ?", "t",
+	                  name)) != SK_OK)
 		return r;
-	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
 	if ((r = sq_select_one(db, st, read_row, out)) != SK_OK)
 		return r;
 	return read_pending(db, out);
@@ -131,118 +130,68 @@ sq_user_get(struct sk_store_txn *txn, const char *name, struct user_rec *out)
 static int
 save_pending(sqlite3 *db, const struct user_rec *u)
 {
-	sqlite3_stmt *st;
-	int r;
+	int r = sq_write(db, "clear pending attempts", "DELETE FROM pending_attempts"
+	                 " WHERE user_id = ?", "i", u->id);
 
-	if ((r = sq_prepare(db, "DELETE FROM pending_attempts WHERE user_id = ?", &st)))
-		return r;
-	sqlite3_bind_int64(st, 1, u->id);
-	if ((r = sq_step_done(db, st, "clear pending attempts")))
-		return r;
 	for (unsigned i = 0; i < u->tally.n_pending && r == SK_OK; i++) {
 		const struct tally_pending *p = &u->tally.pending[i];
 
-		if ((r = sq_prepare(db, "INSERT INTO pending_attempts(user_id, token, created,"
-		                       " expires) VALUES(?, ?, ?, ?)", &st)))
-			return r;
-		sqlite3_bind_int64(st, 1, u->id);
-		sqlite3_bind_blob(st, 2, p->token, TALLY_TOKEN_LEN, SQLITE_STATIC);
-		sqlite3_bind_int64(st, 3, p->created);
-		sqlite3_bind_int64(st, 4, p->expires);
-		r = sq_step_done(db, st, "insert pending attempt");
+		r = sq_write(db, "insert pending attempt", "INSERT INTO pending_attempts(user_id,"
+		             " token, created, expires) VALUES(?, ?, ?, ?)", "ibii", u->id,
+		             (const void *)p->token, (size_t)TALLY_TOKEN_LEN, p->created, p->expires);
 	}
 	return r;
 }
 
-int
-sq_user_insert(struct sk_store_txn *txn, struct user_rec *u)
+static int
+user_insert(struct sk_store_txn *t, struct user_rec *u)
 {
-	sqlite3 *db = sq_db(txn);
-	sqlite3_stmt *st;
-	int r;
-
-	if ((r = sq_prepare(db, "INSERT INTO users(name, profile, created, pw_hash, pw_changed,"
-	                    " pw_temporary) VALUES(?, ?, ?, ?, ?, ?)", &st)))
-		return r;
-	sqlite3_bind_text(st, 1, u->name, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, u->profile, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 3, u->created);
-	sqlite3_bind_text(st, 4, u->pw_hash, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 5, u->pw_changed);
-	sqlite3_bind_int(st, 6, u->pw_temporary);
-	if ((r = sq_step_done(db, st, "insert user")) == SK_OK)
-		u->id = sqlite3_last_insert_rowid(db);
-	return r;
+	return sq_insert(sq_db(t), &u->id, "insert user", "INSERT INTO users(name, profile,"
+	                 " created, pw_hash, pw_changed, pw_temporary) VALUES(?, ?, ?, ?, ?, ?)",
+	                 "ttitii", u->name, u->profile, u->created, u->pw_hash, u->pw_changed,
+	                 (int64_t)u->pw_temporary);
 }
 
-int
-sq_user_save_auth(struct sk_store_txn *txn, const struct user_rec *u)
+static int
+user_save_auth(struct sk_store_txn *t, const struct user_rec *u)
 {
-	sqlite3 *db = sq_db(txn);
 	unsigned char times[TALLY_TIMES_MAX * 8];
 	size_t times_len = times_encode(&u->tally, times, sizeof(times));
-	sqlite3_stmt *st;
 	int r;
 
-	if ((r = sq_prepare(db, "UPDATE users SET fail_count = ?, fail_first = ?, locked = ?,"
-	                    " locked_until = ?, last_login = ?, last_login_from = ?,"
-	                    " prev_login = ?, prev_login_from = ?, failures_since_login = ?,"
-	                    " prev_failures = ?, last_fail = ?, last_fail_from = ?,"
-	                    " fail_times = ? WHERE id = ?", &st)))
-		return r;
-	sqlite3_bind_int64(st, 1, u->tally.fail_count);
-	sqlite3_bind_int64(st, 2, u->tally.fail_first);
-	sqlite3_bind_int(st, 3, u->tally.locked);
-	sqlite3_bind_int64(st, 4, u->tally.locked_until);
-	sqlite3_bind_int64(st, 5, u->last_login);
-	sqlite3_bind_text(st, 6, u->last_login_from, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 7, u->prev_login);
-	sqlite3_bind_text(st, 8, u->prev_login_from, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 9, u->failures_since_login);
-	sqlite3_bind_int64(st, 10, u->prev_failures);
-	sqlite3_bind_int64(st, 11, u->last_fail);
-	sqlite3_bind_text(st, 12, u->last_fail_from, -1, SQLITE_STATIC);
-	sqlite3_bind_blob(st, 13, times, (int)times_len, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 14, u->id);
-	if ((r = sq_step_done(db, st, "update user tally")) != SK_OK)
-		return r;
-	return save_pending(db, u);
+	r = sq_write(sq_db(t), "update user tally", "UPDATE users SET fail_count = ?,"
+	             " fail_first = ?, locked = ?, locked_until = ?, last_login = ?,"
+	             " last_login_from = ?, prev_login = ?, prev_login_from = ?,"
+	             " failures_since_login = ?, prev_failures = ?, last_fail = ?,"
+	             " last_fail_from = ?, fail_times = ? WHERE id = ?", "iiiiititiiitbi",
+	             u->tally.fail_count, u->tally.fail_first, (int64_t)u->tally.locked,
+	             u->tally.locked_until, u->last_login, u->last_login_from, u->prev_login,
+	             u->prev_login_from, u->failures_since_login, u->prev_failures, u->last_fail,
+	             u->last_fail_from, (const void *)times, times_len, u->id);
+	return r == SK_OK ? save_pending(sq_db(t), u) : r;
 }
 
-int
-sq_user_set_password(struct sk_store_txn *txn, struct user_rec *u, const char *hash,
-                     int temporary, int64_t now, unsigned keep)
+static int
+user_set_password(struct sk_store_txn *t, struct user_rec *u, const char *hash, int temporary,
+                  int64_t now, unsigned keep)
 {
-	sqlite3 *db = sq_db(txn);
-	sqlite3_stmt *st;
-	int r;
+	sqlite3 *db = sq_db(t);
+	int r = SK_OK;
 
 	if (u->pw_hash[0] != '\0') {
-		if ((r = sq_prepare(db, "INSERT INTO pw_history(user_id, hash, changed)"
-		                       " VALUES(?, ?, ?)", &st)))
-			return r;
-		sqlite3_bind_int64(st, 1, u->id);
-		sqlite3_bind_text(st, 2, u->pw_hash, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(st, 3, now);
-		if ((r = sq_step_done(db, st, "insert history")))
-			return r;
-		if ((r = sq_prepare(db, "DELETE FROM pw_history WHERE user_id = ?1 AND rowid NOT IN"
-		                       " (SELECT rowid FROM pw_history WHERE user_id = ?1"
-		                       " ORDER BY changed DESC, rowid DESC LIMIT ?2)", &st)))
-			return r;
-		sqlite3_bind_int64(st, 1, u->id);
-		sqlite3_bind_int(st, 2, (int)keep);
-		if ((r = sq_step_done(db, st, "trim history")))
-			return r;
+		r = sq_write(db, "insert history", "INSERT INTO pw_history(user_id, hash, changed)"
+		             " VALUES(?, ?, ?)", "iti", u->id, u->pw_hash, now);
+		if (r == SK_OK)
+			r = sq_write(db, "trim history", "DELETE FROM pw_history WHERE user_id = ?1"
+			             " AND rowid NOT IN (SELECT rowid FROM pw_history WHERE user_id = ?1"
+			             " ORDER BY changed DESC, rowid DESC LIMIT ?2)", "ii", u->id,
+			             (int64_t)keep);
 	}
-	if ((r = sq_prepare(db, "UPDATE users SET pw_hash = ?, pw_changed = ?, pw_temporary = ?"
-	                    " WHERE id = ?", &st)))
-		return r;
-	sqlite3_bind_text(st, 1, hash, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, now);
-	sqlite3_bind_int(st, 3, temporary);
-	sqlite3_bind_int64(st, 4, u->id);
-	if ((r = sq_step_done(db, st, "update password")) == SK_OK) {
+	if (r == SK_OK)
+		r = sq_write(db, "update password", "UPDATE users SET pw_hash = ?, pw_changed = ?,"
+		             " pw_temporary = ? WHERE id = ?", "tiii", hash, now, (int64_t)temporary,
+		             u->id);
+	if (r == SK_OK) {
 		snprintf(u->pw_hash, sizeof(u->pw_hash), "%s", hash);
 		u->pw_changed = now;
 		u->pw_temporary = temporary;
@@ -250,19 +199,18 @@ sq_user_set_password(struct sk_store_txn *txn, struct user_rec *u, const char *h
 	return r;
 }
 
-int
-sq_user_history(struct sk_store_txn *txn, int64_t user_id, unsigned limit,
-                int (*fn)(void *, const char *), void *arg)
+static int
+user_history(struct sk_store_txn *t, int64_t user_id, unsigned limit,
+             int (*fn)(void *, const char *), void *arg)
 {
-	sqlite3 *db = sq_db(txn);
+	sqlite3 *db = sq_db(t);
 	sqlite3_stmt *st;
 	int r, rc;
 
-	if ((r = sq_prepare(db, "SELECT hash FROM pw_history WHERE user_id = ?"
-	                    " ORDER BY changed DESC, rowid DESC LIMIT ?", &st)))
+	if ((r = sq_query(db, &st, "SELECT hash FROM pw_history WHERE user_id = ?"
+	                  " ORDER BY changed DESC, rowid DESC LIMIT ?", "ii", user_id,
+	                  (int64_t)limit)) != SK_OK)
 		return r;
-	sqlite3_bind_int64(st, 1, user_id);
-	sqlite3_bind_int(st, 2, (int)limit);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		const char *h = (const char *)sqlite3_column_text(st, 0);
 		if (h != NULL && fn(arg, h) != 0)
@@ -276,32 +224,18 @@ sq_user_history(struct sk_store_txn *txn, int64_t user_id, unsigned limit,
 	return r;
 }
 
-int
-sq_user_set_logout(struct sk_store_txn *txn, int64_t user_id, int64_t when)
+static int
+user_set_logout(struct sk_store_txn *t, int64_t user_id, int64_t when)
 {
-	sqlite3 *db = sq_db(txn);
-	sqlite3_stmt *st;
-	int r;
-
-	if ((r = sq_prepare(db, "UPDATE users SET last_logout = ? WHERE id = ?", &st)))
-		return r;
-	sqlite3_bind_int64(st, 1, when);
-	sqlite3_bind_int64(st, 2, user_id);
-	return sq_step_done(db, st, "update logout");
+	return sq_write(sq_db(t), "update logout", "UPDATE users SET last_logout = ? WHERE id = ?",
+	                "ii", when, user_id);
 }
 
-int
-sq_user_set_disabled(struct sk_store_txn *txn, int64_t user_id, int disabled)
+static int
+user_set_disabled(struct sk_store_txn *t, int64_t user_id, int disabled)
 {
-	sqlite3 *db = sq_db(txn);
-	sqlite3_stmt *st;
-	int r;
-
-	if ((r = sq_prepare(db, "UPDATE users SET disabled = ? WHERE id = ?", &st)))
-		return r;
-	sqlite3_bind_int(st, 1, disabled != 0);
-	sqlite3_bind_int64(st, 2, user_id);
-	return sq_step_done(db, st, "update disabled");
+	return sq_write(sq_db(t), "update disabled", "UPDATE users SET disabled = ? WHERE id = ?",
+	                "ii", (int64_t)(disabled != 0), user_id);
 }
 
 static int
@@ -317,17 +251,16 @@ read_summary(sqlite3_stmt *st, struct user_summary *u)
 	return SK_OK;
 }
 
-int
-sq_user_list(struct sk_store_txn *txn, int (*fn)(void *, const struct user_summary *),
-             void *arg)
+static int
+user_list(struct sk_store_txn *t, int (*fn)(void *, const struct user_summary *), void *arg)
 {
-	sqlite3 *db = sq_db(txn);
+	sqlite3 *db = sq_db(t);
 	struct user_summary u;
 	sqlite3_stmt *st;
 	int r, rc;
 
-	if ((r = sq_prepare(db, "SELECT name, profile, locked, pw_temporary, last_login"
-	                    " FROM users ORDER BY name", &st)) != SK_OK)
+	if ((r = sq_query(db, &st, "SELECT name, profile, locked, pw_temporary, last_login"
+	                  " FROM users ORDER BY name", "")) != SK_OK)
 		return r;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		if ((r = read_summary(st, &u)) != SK_OK || fn(arg, &u) != 0)
@@ -339,4 +272,17 @@ sq_user_list(struct sk_store_txn *txn, int (*fn)(void *, const struct user_summa
 	}
 	sqlite3_finalize(st);
 	return r;
+}
+
+void
+sq_user_ops(struct sk_store_ops *o)
+{
+	o->user_get = user_get;
+	o->user_insert = user_insert;
+	o->user_save_auth = user_save_auth;
+	o->user_set_password = user_set_password;
+	o->user_history = user_history;
+	o->user_set_disabled = user_set_disabled;
+	o->user_set_logout = user_set_logout;
+	o->user_list = user_list;
 }
