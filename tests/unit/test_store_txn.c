@@ -186,22 +186,26 @@ serialises_one_user(void **state, int use_begin_user)
 	struct fixture *f = *state;
 	struct worker a, b;
 	pthread_t ta, tb;
+	int b_early, a_done, b_after;
 
 	worker_start(&a, &ta, f->store, "alice", use_begin_user);
 	assert_true(wait_for(&a.locked, 1, WAIT_MS));
 	worker_start(&b, &tb, f->store, "alice", use_begin_user);
-	/* b must not get alice while a holds her. */
-	assert_false(wait_for(&b.locked, 1, QUIET_MS));
+	/* b must not get alice while a holds her. The workers are let go before any assertion,
+	 * so a failing check ends the test instead of leaving threads behind. */
+	b_early = wait_for(&b.locked, 1, QUIET_MS);
 	atomic_store(&a.go, 1);
-	assert_true(wait_for(&a.done, 1, WAIT_MS));
-	assert_int_equal(a.result, SK_OK);
-	assert_true(wait_for(&b.locked, 1, WAIT_MS));
-	assert_true(b.order > a.order);
+	a_done = wait_for(&a.done, 1, WAIT_MS);
+	b_after = wait_for(&b.locked, 1, WAIT_MS);
 	atomic_store(&b.go, 1);
-	assert_true(wait_for(&b.done, 1, WAIT_MS));
-	assert_int_equal(b.result, SK_OK);
 	pthread_join(ta, NULL);
 	pthread_join(tb, NULL);
+	assert_false(b_early);
+	assert_true(a_done);
+	assert_true(b_after);
+	assert_int_equal(a.result, SK_OK);
+	assert_int_equal(b.result, SK_OK);
+	assert_true(b.order > a.order);
 	/* Both failures are in: b read a's committed tally before writing its own. */
 	assert_int_equal(failures_stored(f->store, "alice"), 2);
 }
@@ -226,20 +230,23 @@ test_user_lock_other_user_not_blocked(void **state)
 	struct fixture *f = *state;
 	struct worker a, b;
 	pthread_t ta, tb;
+	int b_locked, b_done, a_held;
 
 	worker_start(&a, &ta, f->store, "alice", 0);
 	assert_true(wait_for(&a.locked, 1, WAIT_MS));
 	worker_start(&b, &tb, f->store, "bob", 0);
-	assert_true(wait_for(&b.locked, 1, WAIT_MS));
+	b_locked = wait_for(&b.locked, 1, WAIT_MS);
 	atomic_store(&b.go, 1);
-	assert_true(wait_for(&b.done, 1, WAIT_MS));
-	assert_int_equal(b.result, SK_OK);
-	assert_int_equal(atomic_load(&a.done), 0);   /* alice is still held meanwhile */
+	b_done = wait_for(&b.done, 1, WAIT_MS);
+	a_held = !atomic_load(&a.done);   /* alice is still held meanwhile */
 	atomic_store(&a.go, 1);
-	assert_true(wait_for(&a.done, 1, WAIT_MS));
-	assert_int_equal(a.result, SK_OK);
 	pthread_join(ta, NULL);
 	pthread_join(tb, NULL);
+	assert_true(b_locked);
+	assert_true(b_done);
+	assert_true(a_held);
+	assert_int_equal(b.result, SK_OK);
+	assert_int_equal(a.result, SK_OK);
 	assert_int_equal(failures_stored(f->store, "bob"), 1);
 	assert_int_equal(failures_stored(f->store, "alice"), 1);
 }
@@ -252,6 +259,7 @@ test_begin_user_lock_ends_with_transaction(void **state)
 	struct sk_store_txn *t = NULL;
 	struct worker w;
 	pthread_t th;
+	int early, later;
 
 	assert_int_equal(store_acquire(f->store, &t), SK_OK);
 	assert_int_equal(store_begin_user(t, "alice"), SK_OK);
@@ -269,13 +277,15 @@ test_begin_user_lock_ends_with_transaction(void **state)
 	assert_int_equal(store_begin_user(t, "alice"), SK_OK);
 	assert_int_equal(store_commit(t), SK_OK);
 	worker_start(&w, &th, f->store, "alice", 0);
-	assert_false(wait_for(&w.locked, 1, QUIET_MS));
+	early = wait_for(&w.locked, 1, QUIET_MS);
 	store_user_unlock(t);
-	assert_true(wait_for(&w.locked, 1, WAIT_MS));
+	later = wait_for(&w.locked, 1, WAIT_MS);
 	atomic_store(&w.go, 1);
-	assert_true(wait_for(&w.done, 1, WAIT_MS));
 	pthread_join(th, NULL);
 	store_release(t);
+	assert_false(early);
+	assert_true(later);
+	assert_int_equal(w.result, SK_OK);
 }
 
 /* Misuse is refused, not obeyed: a write outside a transaction (it would bypass the writer
