@@ -141,15 +141,6 @@ vquery(sqlite3 *db, sqlite3_stmt **st, const char *sql, const char *types, va_li
 	return r;
 }
 
-static int
-vwrite(sqlite3 *db, const char *what, const char *sql, const char *types, va_list ap)
-{
-	sqlite3_stmt *st;
-	int r = vquery(db, &st, sql, types, ap);
-
-	return r == SK_OK ? sq_step_done(db, st, what) : r;
-}
-
 int
 sq_query(sqlite3 *db, sqlite3_stmt **st, const char *sql, const char *types, ...)
 {
@@ -163,39 +154,21 @@ sq_query(sqlite3 *db, sqlite3_stmt **st, const char *sql, const char *types, ...
 }
 
 int
-sq_write(sqlite3 *db, const char *what, const char *sql, const char *types, ...)
+sq_run(sqlite3 *db, enum sq_expect expect, int64_t *id, const char *what, const char *sql,
+       const char *types, ...)
 {
+	sqlite3_stmt *st;
 	va_list ap;
 	int r;
 
 	va_start(ap, types);
-	r = vwrite(db, what, sql, types, ap);
-	va_end(ap);
-	return r;
-}
-
-int
-sq_write_one(sqlite3 *db, const char *what, const char *sql, const char *types, ...)
-{
-	va_list ap;
-	int r;
-
-	va_start(ap, types);
-	r = vwrite(db, what, sql, types, ap);
-	va_end(ap);
-	return r == SK_OK && sqlite3_changes(db) != 1 ? SK_ERR_NOTFOUND : r;
-}
-
-int
-sq_insert(sqlite3 *db, int64_t *id, const char *what, const char *sql, const char *types, ...)
-{
-	va_list ap;
-	int r;
-
-	va_start(ap, types);
-	r = vwrite(db, what, sql, types, ap);
+	r = vquery(db, &st, sql, types, ap);
 	va_end(ap);
 	if (r == SK_OK)
+		r = sq_step_done(db, st, what);
+	if (r == SK_OK && expect == SQ_ONE_ROW && sqlite3_changes(db) != 1)
+		r = SK_ERR_NOTFOUND;
+	if (r == SK_OK && expect == SQ_NEW_ROW)
 		*id = sqlite3_last_insert_rowid(db);
 	return r;
 }

@@ -80,13 +80,15 @@ int sq_schema_version(sqlite3 *db, int *version);
  * size_t (NULL with 0 is the empty blob). Pass integers as int64_t: the list is variadic. */
 /* Prepares and binds, for sq_select / sq_select_one or stepping by hand. */
 int sq_query(sqlite3 *db, sqlite3_stmt **st, const char *sql, const char *types, ...);
-/* Runs a statement that returns no rows: SK_OK, SK_ERR_EXISTS (a constraint), SK_ERR_STORE. */
-int sq_write(sqlite3 *db, const char *what, const char *sql, const char *types, ...);
-/* The same for a statement that must change exactly one row: SK_ERR_NOTFOUND when none. */
-int sq_write_one(sqlite3 *db, const char *what, const char *sql, const char *types, ...);
-/* The same for an INSERT: *id gets the new row's id. */
-int sq_insert(sqlite3 *db, int64_t *id, const char *what, const char *sql, const char *types,
-              ...);
+/* Runs a statement that returns no rows: SK_OK, SK_ERR_EXISTS (a constraint), SK_ERR_STORE;
+ * with SQ_ONE_ROW SK_ERR_NOTFOUND when it changed no row, with SQ_NEW_ROW *id gets the
+ * inserted row's id. */
+enum sq_expect { SQ_ANY, SQ_ONE_ROW, SQ_NEW_ROW };
+int sq_run(sqlite3 *db, enum sq_expect expect, int64_t *id, const char *what, const char *sql,
+           const char *types, ...);
+#define sq_write(db, what, ...) sq_run((db), SQ_ANY, NULL, (what), __VA_ARGS__)
+#define sq_write_one(db, what, ...) sq_run((db), SQ_ONE_ROW, NULL, (what), __VA_ARGS__)
+#define sq_insert(db, id, what, ...) sq_run((db), SQ_NEW_ROW, (id), (what), __VA_ARGS__)
 
 /* Each family file fills its operations into the backend's table. */
 void sq_meta_ops(struct sk_store_ops *o);
