@@ -45,9 +45,9 @@
 struct sk_store;
 struct sk_store_txn;
 
-/* Opens the store named by path and brings its schema up to date (store_migrate.h); run once
- * at broker start. Refuses (SK_ERR_STORE, logged) a store whose schema is newer than this
- * broker. */
+/* Opens the store named by path and brings its schema up to date (the backend's migrations,
+ * doc/architecture.md); run once at broker start. Refuses (SK_ERR_STORE, logged) a store whose
+ * schema is newer than this broker. */
 int store_open(const char *path, struct sk_store **out);
 /* Closes every connection; no client may hold a txn any more. */
 void store_close(struct sk_store *s);
