@@ -138,7 +138,9 @@ client_thread(void *arg)
 			const char *why = NULL;
 			int wait = next_wait_ms(sc), r, last = 0;
 
-			if (wait <= 0)
+			/* SESSION_WATCH gives its store handle back while it waits; when it could not
+			 * take one again, nothing more is served on this connection. */
+			if (wait <= 0 || c->db == NULL)
 				break;
 			r = sk_msg_recv_why(c->fd, &req, wait, &why);
 			if (r != SK_OK) {
