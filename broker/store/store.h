@@ -29,9 +29,10 @@
  *   PostgreSQL: each transaction in the span starts with
  *                 SELECT id FROM users WHERE name = $1 FOR UPDATE
  *               so another broker's transaction on this user waits for the row; the span
- *               itself (which commits in the middle) holds a session-level advisory lock on
- *               the user's id, pg_advisory_lock, which survives those commits and is dropped
- *               by store_user_unlock or by the server when the broker's connection dies.
+ *               itself (which commits in the middle) holds a session-level advisory lock,
+ *               pg_advisory_lock on a hash of the name (a name without a row is locked too:
+ *               user add, an unknown name's decoy), which survives those commits and is
+ *               dropped by store_user_unlock or by the server when the connection dies.
  * store_begin_user is the one-transaction form: the user lock and a write transaction in one
  * call; store_commit/store_rollback then end both.
  *
