@@ -24,7 +24,8 @@
  * write transactions and slow checks between them ("deny first": the held attempt is
  * committed before the password is hashed). The user lock is always taken before the writer
  * lock, never while holding it.
- *   SQLite:     an in-process lock on the name (one broker owns the file), then, inside,
+ *   SQLite:     an in-process lock on the name (one broker owns the file: flock, a second
+ *               broker on it is refused at store_open), then, inside,
  *               BEGIN IMMEDIATE behind the writer lock for each transaction.
  *   PostgreSQL: each transaction in the span starts with
  *                 SELECT id FROM users WHERE name = $1 FOR UPDATE

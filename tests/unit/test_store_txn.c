@@ -12,7 +12,9 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <time.h>
+#include <unistd.h>
 #include <cmocka.h>
 
 #include "sk_err.h"
@@ -543,6 +545,38 @@ test_store_fido2_ops(void **state)
 	store_release(t);
 }
 
+/* Another process opening the same store: what store_open says there (0 when it refused). */
+static int
+other_process_refused(const char *path)
+{
+	pid_t pid = fork();
+	int status = 0;
+
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		struct sk_store *s = NULL;
+
+		_exit(store_open(path, &s) == SK_ERR_STORE && s == NULL ? 0 : 1);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	return WEXITSTATUS(status) == 0;
+}
+
+/* The user lock lives in the broker's memory, so one broker owns the file: a second
+ * sekimorid on the same store is refused while the first has it open, and not after. */
+static void
+test_store_one_broker_per_file(void **state)
+{
+	struct fixture *f = *state;
+
+	assert_true(other_process_refused(f->path));
+	store_close(f->store);
+	f->store = NULL;
+	assert_false(other_process_refused(f->path));
+	assert_int_equal(store_open(f->path, &f->store), SK_OK);
+}
+
 int
 main(void)
 {
@@ -561,6 +595,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_store_user_list, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_store_tally_round_trip, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_store_fido2_ops, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_store_one_broker_per_file, setup, teardown),
 	};
 
 	sk_log_to_stderr(1);

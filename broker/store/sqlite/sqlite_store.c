@@ -3,11 +3,15 @@
  * share, and the table of operations. */
 #include "sqlite_store.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
+#include <unistd.h>
 
 #include "sk_err.h"
 #include "sk_log.h"
@@ -325,6 +329,7 @@ sq_close(struct sk_store *base)
 	pthread_mutex_destroy(&s->names_lock);
 	pthread_cond_destroy(&s->names_cv);
 	store_base_destroy(base);
+	close(s->owner_fd);   /* after every connection: see own_file */
 	free(s->path);
 	free(s);
 }
@@ -352,25 +357,55 @@ sq_ops_fill(void)
 	sq_session_ops(&sq_ops);
 }
 
+/* One sekimorid owns the file: the user lock lives in its memory, so a second broker on the
+ * same store (another configuration, a stale unit) would bypass it and is refused. flock, not
+ * fcntl: SQLite's own locks are fcntl locks, which this neither takes nor disturbs; the
+ * descriptor stays open until the store closes, after its connections. */
+static int
+own_file(const char *path, int *fd)
+{
+	if ((*fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
+		sk_logerr("open %s: %s", path, strerror(errno));
+		return SK_ERR_STORE;
+	}
+	if (flock(*fd, LOCK_EX | LOCK_NB) != 0) {
+		if (errno == EWOULDBLOCK)
+			sk_logerr("store %s is in use by another sekimorid: refusing to share it", path);
+		else
+			sk_logerr("lock %s: %s", path, strerror(errno));
+		close(*fd);
+		*fd = -1;
+		return SK_ERR_STORE;
+	}
+	return SK_OK;
+}
+
 int
 store_sqlite_open(const char *path, struct sk_store **out)
 {
-	struct sq_store *s;
+	struct sq_store *s = NULL;
 	sqlite3 *db;
-	int r;
+	int fd = -1, r;
 
 	*out = NULL;
 	if ((r = sq_connect(path, &db)) != SK_OK)
 		return r;
-	r = sq_migrate(db, path, sq_migrations, sq_migrations_n);
+	r = own_file(path, &fd);
+	if (r == SK_OK)
+		r = sq_migrate(db, path, sq_migrations, sq_migrations_n);
 	sqlite3_close(db);
-	if (r != SK_OK)
-		return r;
-	if ((s = calloc(1, sizeof(*s))) == NULL || (s->path = strdup(path)) == NULL) {
+	if (r == SK_OK && ((s = calloc(1, sizeof(*s))) == NULL ||
+	                   (s->path = strdup(path)) == NULL)) {
 		free(s);
 		sk_logerr("allocation");
-		return SK_ERR_NOMEM;
+		r = SK_ERR_NOMEM;
 	}
+	if (r != SK_OK) {
+		if (fd >= 0)
+			close(fd);
+		return r;
+	}
+	s->owner_fd = fd;
 	pthread_once(&sq_ops_once, sq_ops_fill);
 	store_base_init(&s->base, &sq_ops);
 	pthread_mutex_init(&s->pool_lock, NULL);

@@ -16,6 +16,7 @@ struct sq_txn;
 struct sq_store {
 	struct sk_store base;
 	char *path;
+	int owner_fd;   /* holds flock(LOCK_EX) on the file: one sekimorid per store */
 	/* Idle connections kept open, so the WAL stays open between clients. */
 	pthread_mutex_t pool_lock;
 	struct sq_txn *pool[SQ_POOL_MAX];
