@@ -297,7 +297,6 @@ auth_finish(struct broker_conn *c, const struct sk_msg *req, struct sk_msg *repl
 	struct auth_txn *t = &c->txn;
 	struct evidence ev;
 	struct user_rec u;
-	pthread_mutex_t *lock;
 	int r;
 
 	c->state = CONN_IDLE;
@@ -305,8 +304,10 @@ auth_finish(struct broker_conn *c, const struct sk_msg *req, struct sk_msg *repl
 		explicit_bzero(&ev, sizeof(ev));
 		return reply_status(reply, SK_ST_BAD_REQUEST);
 	}
-	lock = broker_user_lock(c->b, t->user);
-	pthread_mutex_lock(lock);
+	if ((r = store_user_lock(c->db, t->user)) != SK_OK) {
+		explicit_bzero(&ev, sizeof(ev));
+		return r;
+	}
 	r = store_user_get(c->db, t->user, &u);
 	if (r == SK_OK && t->decoy)
 		r = SK_ERR_NOTFOUND;   /* a decoy plan (auth_decoy.h): denied as an unknown name */
@@ -321,7 +322,7 @@ auth_finish(struct broker_conn *c, const struct sk_msg *req, struct sk_msg *repl
 		if (r == SK_OK)
 			r = reply_status(reply, SK_ST_DENIED);
 	}
-	pthread_mutex_unlock(lock);
+	store_user_unlock(c->db);
 	explicit_bzero(&ev, sizeof(ev));
 	explicit_bzero(&u, sizeof(u));
 	return r;
