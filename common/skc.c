@@ -23,20 +23,25 @@ skc_req_begin(struct skc_req *q, unsigned type, const char *actor)
 void
 skc_req_login(struct skc_req *q, const struct skc_login *l)
 {
-	if (l->user != NULL && l->user[0] != '\0')
-		skc_put_text(q, SK_K_USER, l->user);
+	skc_put_text_opt(q, SK_K_USER, l->user);
 	skc_put_text(q, SK_K_SERVICE, l->service != NULL ? l->service : "");
 	skc_put_text(q, SK_K_RHOST, l->rhost != NULL ? l->rhost : "");
 	skc_put_text(q, SK_K_TTY, l->tty != NULL ? l->tty : "");
-	if (l->profile != NULL && l->profile[0] != '\0')
-		skc_put_text(q, SK_K_PROFILE, l->profile);
+	skc_put_text_opt(q, SK_K_PROFILE, l->profile);
 }
 
 void
 skc_put_text(struct skc_req *q, unsigned key, const char *s)
 {
-	if (q->err == SK_OK && s != NULL)
+	if (q->err == SK_OK)
 		q->err = sk_msg_put_text(q->m, key, s);
+}
+
+void
+skc_put_text_opt(struct skc_req *q, unsigned key, const char *s)
+{
+	if (s != NULL && s[0] != '\0')
+		skc_put_text(q, key, s);
 }
 
 void
@@ -56,7 +61,7 @@ skc_put_bool(struct skc_req *q, unsigned key, int v)
 void
 skc_put_bytes(struct skc_req *q, unsigned key, const void *p, size_t len)
 {
-	if (q->err == SK_OK && len > 0)
+	if (q->err == SK_OK)
 		q->err = sk_msg_put_bytes(q->m, key, p, len);
 }
 
@@ -148,4 +153,26 @@ skc_exchange_json(struct sk_client *c, struct skc_req *q, struct skc_json_out *o
 	free(text);
 	sk_msg_free(reply);
 	return r;
+}
+
+int
+skc_user_verdict(struct sk_client *c, unsigned type, const struct skc_user_in *in,
+                 struct skc_reply_out *out)
+{
+	struct skc_req q;
+
+	skc_req_begin(&q, type, in->actor);
+	skc_put_text(&q, SK_K_USER, in->user);
+	return skc_exchange_verdict(c, &q, &out->res);
+}
+
+int
+skc_user_json(struct sk_client *c, unsigned type, const struct skc_user_in *in,
+              struct skc_json_out *out)
+{
+	struct skc_req q;
+
+	skc_req_begin(&q, type, in->actor);
+	skc_put_text_opt(&q, SK_K_USER, in->user);
+	return skc_exchange_json(c, &q, out);
 }

@@ -80,9 +80,10 @@ struct skc_req {
 
 void skc_req_begin(struct skc_req *q, unsigned type, const char *actor);
 void skc_req_login(struct skc_req *q, const struct skc_login *l);
-/* Each adder does nothing once the request has failed. put_text skips NULL; put_bytes skips
- * len 0 (an optional field). */
+/* Each adder does nothing once the request has failed. A required text that is NULL fails
+ * the request (SK_ERR_RANGE); put_text_opt leaves out NULL and "". */
 void skc_put_text(struct skc_req *q, unsigned key, const char *s);
+void skc_put_text_opt(struct skc_req *q, unsigned key, const char *s);
 void skc_put_uint(struct skc_req *q, unsigned key, uint64_t v);
 void skc_put_bool(struct skc_req *q, unsigned key, int v);
 void skc_put_bytes(struct skc_req *q, unsigned key, const void *p, size_t len);
@@ -98,6 +99,12 @@ int skc_exchange(struct sk_client *c, struct skc_req *q, struct sk_msg **reply,
 int skc_exchange_verdict(struct sk_client *c, struct skc_req *q, struct skc_result *res);
 /* skc_exchange for a read command (struct skc_json_out). */
 int skc_exchange_json(struct sk_client *c, struct skc_req *q, struct skc_json_out *out);
+/* A request that names one user (struct skc_user_in; user may be NULL for STATUS and
+ * USER_LIST) and answers with the verdict, or with a JSON document. */
+int skc_user_verdict(struct sk_client *c, unsigned type, const struct skc_user_in *in,
+                     struct skc_reply_out *out);
+int skc_user_json(struct sk_client *c, unsigned type, const struct skc_user_in *in,
+                  struct skc_json_out *out);
 /* Decodes status, reason and message of a reply that has already been read (the session
  * agent's standing request). SK_OK or SK_ERR_PROTO. */
 int skc_decode_result(const struct sk_msg *reply, struct skc_result *res);

@@ -32,7 +32,8 @@ skc_chauthtok(struct sk_client *c, const struct skc_chauthtok_in *in,
 	int r;
 
 	memset(out, 0, sizeof(*out));
-	if (strnlen(in->old_password, SK_PASSWORD_MAX + 1) > SK_PASSWORD_MAX ||
+	if (in->old_password == NULL || in->new_password == NULL ||
+	    strnlen(in->old_password, SK_PASSWORD_MAX + 1) > SK_PASSWORD_MAX ||
 	    strnlen(in->new_password, SK_PASSWORD_MAX + 1) > SK_PASSWORD_MAX)
 		return SK_ERR_RANGE;
 	skc_req_begin(&q, SK_REQ_CHAUTHTOK, NULL);

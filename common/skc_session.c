@@ -67,8 +67,7 @@ put_session(struct skc_req *q, const struct skc_session_ref *s)
 {
 	skc_put_text(q, SK_K_USER, s->user);
 	skc_put_uint(q, SK_K_SESSION_ID, s->session_id);
-	if (s->card_hash != NULL && s->card_hash[0] != '\0')
-		skc_put_text(q, SK_K_CERT_HASH, s->card_hash);
+	skc_put_text_opt(q, SK_K_CERT_HASH, s->card_hash);
 }
 
 int
