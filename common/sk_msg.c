@@ -202,17 +202,31 @@ sk_msg_put_bytes_array(struct sk_msg *m, unsigned key, const unsigned char *cons
 	return msg_put(m, key, a);
 }
 
-int
-sk_msg_get_uint(const struct sk_msg *m, unsigned key, uint64_t *out)
+/* The value under key when it has the type `isa` checks: SK_ERR_NOTFOUND when the key is
+ * absent, SK_ERR_PROTO when the value has another type. Every getter starts here. */
+static int
+msg_get(const struct sk_msg *m, unsigned key, bool (*isa)(const cbor_item_t *),
+        cbor_item_t **out)
 {
 	cbor_item_t *v = msg_find(m, key);
 
 	if (v == NULL)
 		return SK_ERR_NOTFOUND;
-	if (!cbor_isa_uint(v))
+	if (!isa(v))
 		return SK_ERR_PROTO;
-	*out = cbor_get_int(v);
+	*out = v;
 	return SK_OK;
+}
+
+int
+sk_msg_get_uint(const struct sk_msg *m, unsigned key, uint64_t *out)
+{
+	cbor_item_t *v = NULL;
+	int r = msg_get(m, key, cbor_isa_uint, &v);
+
+	if (r == SK_OK)
+		*out = cbor_get_int(v);
+	return r;
 }
 
 int
@@ -230,14 +244,12 @@ sk_msg_get_uint_opt(const struct sk_msg *m, unsigned key, uint64_t def, uint64_t
 int
 sk_msg_get_bool(const struct sk_msg *m, unsigned key, int *out)
 {
-	cbor_item_t *v = msg_find(m, key);
+	cbor_item_t *v = NULL;
+	int r = msg_get(m, key, cbor_is_bool, &v);
 
-	if (v == NULL)
-		return SK_ERR_NOTFOUND;
-	if (!cbor_is_bool(v))
-		return SK_ERR_PROTO;
-	*out = cbor_get_bool(v) ? 1 : 0;
-	return SK_OK;
+	if (r == SK_OK)
+		*out = cbor_get_bool(v) ? 1 : 0;
+	return r;
 }
 
 static int
@@ -260,14 +272,14 @@ copy_text(cbor_item_t *v, char *buf, size_t cap)
 int
 sk_msg_get_text(const struct sk_msg *m, unsigned key, char *buf, size_t cap)
 {
-	cbor_item_t *v = msg_find(m, key);
+	cbor_item_t *v = NULL;
+	int r;
 
 	if (cap == 0)
 		return SK_ERR_ARG;
 	buf[0] = '\0';
-	if (v == NULL)
-		return SK_ERR_NOTFOUND;
-	return copy_text(v, buf, cap);
+	r = msg_get(m, key, cbor_isa_string, &v);
+	return r == SK_OK ? copy_text(v, buf, cap) : r;
 }
 
 int
@@ -298,38 +310,35 @@ int
 sk_msg_get_bytes(const struct sk_msg *m, unsigned key, unsigned char *buf, size_t cap,
                  size_t *len)
 {
-	cbor_item_t *v = msg_find(m, key);
+	cbor_item_t *v = NULL;
+	int r = msg_get(m, key, cbor_isa_bytestring, &v);
 
-	if (v == NULL)
-		return SK_ERR_NOTFOUND;
-	return copy_bytes(v, buf, cap, len);
+	return r == SK_OK ? copy_bytes(v, buf, cap, len) : r;
 }
 
 /* SK_ERR_NOTFOUND when the key is absent, SK_ERR_PROTO when it is not an array or too short. */
 static int
 array_elem(const struct sk_msg *m, unsigned key, size_t i, cbor_item_t **out)
 {
-	cbor_item_t *v = msg_find(m, key);
+	cbor_item_t *v = NULL;
+	int r = msg_get(m, key, cbor_isa_array, &v);
 
-	if (v == NULL)
-		return SK_ERR_NOTFOUND;
-	if (!cbor_isa_array(v) || i >= cbor_array_size(v))
-		return SK_ERR_PROTO;
-	*out = cbor_array_handle(v)[i];
-	return SK_OK;
+	if (r == SK_OK && i >= cbor_array_size(v))
+		r = SK_ERR_PROTO;
+	if (r == SK_OK)
+		*out = cbor_array_handle(v)[i];
+	return r;
 }
 
 int
 sk_msg_get_array_len(const struct sk_msg *m, unsigned key, size_t *n)
 {
-	cbor_item_t *v = msg_find(m, key);
+	cbor_item_t *v = NULL;
+	int r = msg_get(m, key, cbor_isa_array, &v);
 
-	if (v == NULL)
-		return SK_ERR_NOTFOUND;
-	if (!cbor_isa_array(v))
-		return SK_ERR_PROTO;
-	*n = cbor_array_size(v);
-	return SK_OK;
+	if (r == SK_OK)
+		*n = cbor_array_size(v);
+	return r;
 }
 
 int
