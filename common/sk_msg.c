@@ -218,15 +218,42 @@ msg_get(const struct sk_msg *m, unsigned key, bool (*isa)(const cbor_item_t *),
 	return SK_OK;
 }
 
+/* Scalars (uint, bool, an array's length) go through one reader: type check, then the value
+ * as a uint64_t. */
+static uint64_t
+uint_of(const cbor_item_t *v)
+{
+	return cbor_get_int(v);
+}
+
+static uint64_t
+bool_of(const cbor_item_t *v)
+{
+	return cbor_get_bool(v) ? 1 : 0;
+}
+
+static uint64_t
+array_len_of(const cbor_item_t *v)
+{
+	return cbor_array_size(v);
+}
+
+static int
+msg_get_scalar(const struct sk_msg *m, unsigned key, bool (*isa)(const cbor_item_t *),
+               uint64_t (*value_of)(const cbor_item_t *), uint64_t *out)
+{
+	cbor_item_t *v = NULL;
+	int r = msg_get(m, key, isa, &v);
+
+	if (r == SK_OK)
+		*out = value_of(v);
+	return r;
+}
+
 int
 sk_msg_get_uint(const struct sk_msg *m, unsigned key, uint64_t *out)
 {
-	cbor_item_t *v = NULL;
-	int r = msg_get(m, key, cbor_isa_uint, &v);
-
-	if (r == SK_OK)
-		*out = cbor_get_int(v);
-	return r;
+	return msg_get_scalar(m, key, cbor_isa_uint, uint_of, out);
 }
 
 int
@@ -244,11 +271,10 @@ sk_msg_get_uint_opt(const struct sk_msg *m, unsigned key, uint64_t def, uint64_t
 int
 sk_msg_get_bool(const struct sk_msg *m, unsigned key, int *out)
 {
-	cbor_item_t *v = NULL;
-	int r = msg_get(m, key, cbor_is_bool, &v);
+	uint64_t b = 0;
+	int r = msg_get_scalar(m, key, cbor_is_bool, bool_of, &b);
 
-	if (r == SK_OK)
-		*out = cbor_get_bool(v) ? 1 : 0;
+	*out = r == SK_OK ? (int)b : *out;
 	return r;
 }
 
@@ -333,11 +359,10 @@ array_elem(const struct sk_msg *m, unsigned key, size_t i, cbor_item_t **out)
 int
 sk_msg_get_array_len(const struct sk_msg *m, unsigned key, size_t *n)
 {
-	cbor_item_t *v = NULL;
-	int r = msg_get(m, key, cbor_isa_array, &v);
+	uint64_t len = 0;
+	int r = msg_get_scalar(m, key, cbor_isa_array, array_len_of, &len);
 
-	if (r == SK_OK)
-		*n = cbor_array_size(v);
+	*n = r == SK_OK ? (size_t)len : *n;
 	return r;
 }
 
