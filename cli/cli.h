@@ -43,6 +43,11 @@ void cli_print_json(const struct cli *c, json_object *doc);
 /* A read command's end: the exit code for the typed call's return r and out (as
  * cli_verdict), and the document printed when it is CLI_OK. Releases out->doc. */
 int cli_show_json(struct cli *c, int r, struct skc_json_out *out, const char *user);
+/* A read command about the user named on the command line: the typed call, then as
+ * cli_show_json. */
+typedef int (*cli_user_json_call)(struct sk_client *, const struct skc_user_in *,
+                                  struct skc_json_out *);
+int cli_show_user_json(struct cli *c, cli_user_json_call call);
 /* The user named on the command line, or NULL after saying that one is required. */
 const char *cli_user_arg(const struct cli *c);
 /* Looks for --name VALUE in c->argv; returns VALUE or NULL. */

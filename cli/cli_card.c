@@ -310,12 +310,7 @@ cli_card_enroll(struct cli *c)
 int
 cli_card_list(struct cli *c)
 {
-	struct skc_user_in in = { .actor = cli_actor(), .user = cli_user_arg(c) };
-	struct skc_json_out out;
-
-	if (in.user == NULL)
-		return CLI_USAGE;
-	return cli_show_json(c, skc_card_list(cli_client(c), &in, &out), &out, in.user);
+	return cli_show_user_json(c, skc_card_list);
 }
 
 /* --cert HASH: 64 hex digits, as `card list` shows them (upper case accepted). */

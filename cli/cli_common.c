@@ -18,12 +18,8 @@ cli_actor(void)
 struct sk_client *
 cli_client(struct cli *c)
 {
-	/* A broker that cannot be reached leaves fd at -1: the typed call then fails with
-	 * SK_ERR_UNAVAILABLE and cli_verdict says so. */
-	if (c->client.fd < 0 &&
-	    sk_client_open(&c->client, c->conf.socket_path, (int)c->conf.request_timeout_ms) != SK_OK)
-		c->client.fd = -1;
-	return &c->client;
+	return sk_client_connected(&c->client, c->conf.socket_path,
+	                           (int)c->conf.request_timeout_ms);
 }
 
 int

@@ -83,32 +83,43 @@ cli_user_reset_password(struct cli *c)
 }
 
 int
-cli_user_show(struct cli *c)
+cli_show_user_json(struct cli *c, cli_user_json_call call)
 {
 	struct skc_user_in in = { .actor = cli_actor(), .user = cli_user_arg(c) };
 	struct skc_json_out out;
 
 	if (in.user == NULL)
 		return CLI_USAGE;
-	return cli_show_json(c, skc_user_show(cli_client(c), &in, &out), &out, in.user);
+	return cli_show_json(c, call(cli_client(c), &in, &out), &out, in.user);
+}
+
+/* A read command about the whole broker (no user). */
+static int
+show_all(struct cli *c, int (*call)(struct sk_client *, const struct skc_status_in *,
+                                    struct skc_json_out *))
+{
+	struct skc_status_in in = { .actor = cli_actor() };
+	struct skc_json_out out;
+
+	return cli_show_json(c, call(cli_client(c), &in, &out), &out, NULL);
+}
+
+int
+cli_user_show(struct cli *c)
+{
+	return cli_show_user_json(c, skc_user_show);
 }
 
 int
 cli_user_list(struct cli *c)
 {
-	struct skc_status_in in = { .actor = cli_actor() };
-	struct skc_json_out out;
-
-	return cli_show_json(c, skc_user_list(cli_client(c), &in, &out), &out, NULL);
+	return show_all(c, skc_user_list);
 }
 
 int
 cli_status(struct cli *c)
 {
-	struct skc_status_in in = { .actor = cli_actor() };
-	struct skc_json_out out;
-
-	return cli_show_json(c, skc_status(cli_client(c), &in, &out), &out, NULL);
+	return show_all(c, skc_status);
 }
 
 typedef int (*user_call)(struct sk_client *, const struct skc_user_in *, struct skc_reply_out *);

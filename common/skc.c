@@ -99,59 +99,44 @@ skc_decode_result(const struct sk_msg *reply, struct skc_result *res)
 }
 
 int
-skc_exchange(struct sk_client *c, struct skc_req *q, struct sk_msg **reply,
-             struct skc_result *res)
+skc_exchange(struct sk_client *c, struct skc_req *q, struct skc_result *res,
+             skc_decoder decode, void *out)
 {
+	struct sk_msg *reply = NULL;
 	int r = q->err;
 
-	*reply = NULL;
 	memset(res, 0, sizeof(*res));
 	res->status = SK_ST_ERROR;
 	if (r == SK_OK)
-		r = sk_client_call(c, q->m, reply, 0);
+		r = sk_client_call(c, q->m, &reply, 0);
 	sk_msg_free(q->m);   /* wipes what it carried: passwords, codes, seeds */
 	q->m = NULL;
 	if (r == SK_ERR_UNAVAILABLE)
 		sk_client_close(c);   /* the exchange broke off midway: never reuse it */
 	if (r == SK_OK)
-		r = skc_decode_result(*reply, res);
-	if (r != SK_OK) {
-		sk_msg_free(*reply);
-		*reply = NULL;
-	}
+		r = skc_decode_result(reply, res);
+	if (r == SK_OK && decode != NULL && (r = decode(reply, res, out)) != SK_OK)
+		sk_logerr("the broker's reply to request %u is malformed", sk_msg_type(reply));
+	sk_msg_free(reply);   /* wipes the reply's copy of what it carried */
 	return r;
 }
 
 int
-skc_exchange_verdict(struct sk_client *c, struct skc_req *q, struct skc_result *res)
+skc_decode_json(const struct sk_msg *reply, const struct skc_result *res, void *out)
 {
-	struct sk_msg *reply = NULL;
-	int r = skc_exchange(c, q, &reply, res);
+	struct skc_json_out *o = out;
+	char *text;
+	int r = SK_OK;
 
-	sk_msg_free(reply);
-	return r;
-}
-
-int
-skc_exchange_json(struct sk_client *c, struct skc_req *q, struct skc_json_out *out)
-{
-	struct sk_msg *reply = NULL;
-	char *text = NULL;
-	int r = skc_exchange(c, q, &reply, &out->res);
-
-	out->doc = NULL;
-	if (r == SK_OK && out->res.status == SK_ST_OK) {
-		text = malloc(SK_TEXT_MAX + 1);
-		if (text == NULL)
-			r = SK_ERR_NOMEM;
-		else if (sk_msg_get_text(reply, SK_K_JSON, text, SK_TEXT_MAX + 1) != SK_OK ||
-		         (out->doc = json_tokener_parse(text)) == NULL) {
-			sk_logerr("the broker's JSON document is missing or malformed");
-			r = SK_ERR_PROTO;
-		}
-	}
+	o->doc = NULL;
+	if (res->status != SK_ST_OK)
+		return SK_OK;
+	if ((text = malloc(SK_TEXT_MAX + 1)) == NULL)
+		return SK_ERR_NOMEM;
+	if (sk_msg_get_text(reply, SK_K_JSON, text, SK_TEXT_MAX + 1) != SK_OK ||
+	    (o->doc = json_tokener_parse(text)) == NULL)
+		r = SK_ERR_PROTO;
 	free(text);
-	sk_msg_free(reply);
 	return r;
 }
 
@@ -163,7 +148,7 @@ skc_user_verdict(struct sk_client *c, unsigned type, const struct skc_user_in *i
 
 	skc_req_begin(&q, type, in->actor);
 	skc_put_text(&q, SK_K_USER, in->user);
-	return skc_exchange_verdict(c, &q, &out->res);
+	return skc_exchange(c, &q, &out->res, NULL, NULL);
 }
 
 int
@@ -174,5 +159,6 @@ skc_user_json(struct sk_client *c, unsigned type, const struct skc_user_in *in,
 
 	skc_req_begin(&q, type, in->actor);
 	skc_put_text_opt(&q, SK_K_USER, in->user);
-	return skc_exchange_json(c, &q, out);
+	out->doc = NULL;
+	return skc_exchange(c, &q, &out->res, skc_decode_json, out);
 }

@@ -90,15 +90,18 @@ void skc_put_bytes(struct skc_req *q, unsigned key, const void *p, size_t len);
 void skc_put_bytes_array(struct skc_req *q, unsigned key, const unsigned char *const *items,
                          const size_t *lens, size_t n);
 
+/* Reads the request's own fields from a reply whose status, reason and message are in res;
+ * SK_OK or SK_ERR_PROTO (a field malformed, out of bounds, or missing where res->status
+ * requires it). Called for every well-formed reply, whatever its status. */
+typedef int (*skc_decoder)(const struct sk_msg *reply, const struct skc_result *res, void *out);
+
 /* Sends the request (then frees and wipes it), waits for the reply within the client's
- * timeout and decodes status, reason and message into res. On SK_OK *reply is the reply
- * for the caller's own fields (sk_msg_free it); otherwise *reply is NULL. */
-int skc_exchange(struct sk_client *c, struct skc_req *q, struct sk_msg **reply,
-                 struct skc_result *res);
-/* skc_exchange for a request whose reply carries only the verdict. */
-int skc_exchange_verdict(struct sk_client *c, struct skc_req *q, struct skc_result *res);
-/* skc_exchange for a read command (struct skc_json_out). */
-int skc_exchange_json(struct sk_client *c, struct skc_req *q, struct skc_json_out *out);
+ * timeout, decodes status, reason and message into res, then the request's own fields
+ * with decode (NULL: a verdict only) into out. Returns as skc.h says at the top. */
+int skc_exchange(struct sk_client *c, struct skc_req *q, struct skc_result *res,
+                 skc_decoder decode, void *out);
+/* The decoder of a read command's reply (struct skc_json_out). */
+int skc_decode_json(const struct sk_msg *reply, const struct skc_result *res, void *out);
 /* A request that names one user (struct skc_user_in; user may be NULL for STATUS and
  * USER_LIST) and answers with the verdict, or with a JSON document. */
 int skc_user_verdict(struct sk_client *c, unsigned type, const struct skc_user_in *in,

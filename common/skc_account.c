@@ -5,22 +5,35 @@
 
 #include "sk_err.h"
 
+static int
+decode_acct(const struct sk_msg *reply, const struct skc_result *res, void *out)
+{
+	struct skc_acct_out *o = out;
+
+	if (res->status != SK_ST_OK)
+		return SK_OK;
+	return sk_msg_get_uint_opt(reply, SK_K_PW_EXPIRES, 0, &o->pw_expires);
+}
+
 int
 skc_acct(struct sk_client *c, const struct skc_acct_in *in, struct skc_acct_out *out)
 {
 	struct skc_req q;
-	struct sk_msg *reply = NULL;
-	int r;
 
 	memset(out, 0, sizeof(*out));
 	skc_req_begin(&q, SK_REQ_ACCT, NULL);
 	skc_req_login(&q, &in->login);
-	r = skc_exchange(c, &q, &reply, &out->res);
-	if (r == SK_OK && out->res.status == SK_ST_OK &&
-	    sk_msg_get_uint_opt(reply, SK_K_PW_EXPIRES, 0, &out->pw_expires) != SK_OK)
-		r = SK_ERR_PROTO;
-	sk_msg_free(reply);
-	return r;
+	return skc_exchange(c, &q, &out->res, decode_acct, out);
+}
+
+static int
+decode_chauthtok(const struct sk_msg *reply, const struct skc_result *res, void *out)
+{
+	struct skc_chauthtok_out *o = out;
+
+	if (res->status != SK_ST_LOCKED)
+		return SK_OK;
+	return sk_msg_get_uint_opt(reply, SK_K_LOCKED_UNTIL, 0, &o->locked_until);
 }
 
 int
@@ -28,8 +41,6 @@ skc_chauthtok(struct sk_client *c, const struct skc_chauthtok_in *in,
               struct skc_chauthtok_out *out)
 {
 	struct skc_req q;
-	struct sk_msg *reply = NULL;
-	int r;
 
 	memset(out, 0, sizeof(*out));
 	if (in->old_password == NULL || in->new_password == NULL ||
@@ -40,10 +51,5 @@ skc_chauthtok(struct sk_client *c, const struct skc_chauthtok_in *in,
 	skc_req_login(&q, &in->login);
 	skc_put_text(&q, SK_K_PASSWORD, in->old_password);
 	skc_put_text(&q, SK_K_NEW_PASSWORD, in->new_password);
-	r = skc_exchange(c, &q, &reply, &out->res);
-	if (r == SK_OK && out->res.status == SK_ST_LOCKED &&
-	    sk_msg_get_uint_opt(reply, SK_K_LOCKED_UNTIL, 0, &out->locked_until) != SK_OK)
-		r = SK_ERR_PROTO;
-	sk_msg_free(reply);
-	return r;
+	return skc_exchange(c, &q, &out->res, decode_chauthtok, out);
 }

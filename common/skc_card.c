@@ -4,7 +4,6 @@
 #include <string.h>
 
 #include "sk_err.h"
-#include "sk_log.h"
 
 /* 64 lower-case hex digits: what the broker writes for a binding. */
 static int
@@ -13,13 +12,25 @@ valid_hash(const char *s)
 	return strlen(s) == SKC_HASH_HEX - 1 && strspn(s, "0123456789abcdef") == SKC_HASH_HEX - 1;
 }
 
+static int
+decode_enroll(const struct sk_msg *reply, const struct skc_result *res, void *out)
+{
+	struct skc_card_enroll_out *o = out;
+
+	if (res->status != SK_ST_OK)
+		return SK_OK;
+	if (sk_msg_get_uint(reply, SK_K_FACTOR_ID, &o->factor_id) != SK_OK ||
+	    sk_msg_get_text(reply, SK_K_CERT_HASH, o->cert_hash, sizeof(o->cert_hash)) != SK_OK ||
+	    !valid_hash(o->cert_hash))
+		return SK_ERR_PROTO;
+	return SK_OK;
+}
+
 int
 skc_card_enroll(struct sk_client *c, const struct skc_card_enroll_in *in,
                 struct skc_card_enroll_out *out)
 {
 	struct skc_req q;
-	struct sk_msg *reply = NULL;
-	int r;
 
 	memset(out, 0, sizeof(*out));
 	skc_req_begin(&q, SK_REQ_CARD_ENROLL, in->actor);
@@ -35,16 +46,7 @@ skc_card_enroll(struct sk_client *c, const struct skc_card_enroll_in *in,
 
 		skc_put_bytes_array(&q, SK_K_CARD_CERTS, items, lens, 1);
 	}
-	r = skc_exchange(c, &q, &reply, &out->res);
-	if (r == SK_OK && out->res.status == SK_ST_OK &&
-	    (sk_msg_get_uint(reply, SK_K_FACTOR_ID, &out->factor_id) != SK_OK ||
-	     sk_msg_get_text(reply, SK_K_CERT_HASH, out->cert_hash, sizeof(out->cert_hash)) != SK_OK ||
-	     !valid_hash(out->cert_hash))) {
-		sk_logerr("the broker's CARD_ENROLL reply is malformed");
-		r = SK_ERR_PROTO;
-	}
-	sk_msg_free(reply);
-	return r;
+	return skc_exchange(c, &q, &out->res, decode_enroll, out);
 }
 
 int
@@ -64,7 +66,7 @@ card_change(struct sk_client *c, unsigned type, const struct skc_card_change_in 
 	skc_put_text_opt(&q, SK_K_CERT_HASH, in->cert_hash);
 	skc_put_text(&q, SK_K_CARD_REASON, in->reason);
 	skc_put_text_opt(&q, SK_K_MESSAGE, in->note);
-	return skc_exchange_verdict(c, &q, &out->res);
+	return skc_exchange(c, &q, &out->res, NULL, NULL);
 }
 
 int

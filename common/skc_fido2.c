@@ -4,13 +4,15 @@
 #include <string.h>
 
 #include "sk_err.h"
-#include "sk_log.h"
 
 static int
-read_begin(const struct sk_msg *reply, struct skc_fido2_enroll_begin_out *o)
+decode_begin(const struct sk_msg *reply, const struct skc_result *res, void *out)
 {
+	struct skc_fido2_enroll_begin_out *o = out;
 	size_t clen = 0;
 
+	if (res->status != SK_ST_OK)
+		return SK_OK;
 	if (sk_msg_get_bytes(reply, SK_K_FIDO2_CHALLENGE, o->challenge, sizeof(o->challenge),
 	                     &clen) != SK_OK || clen != SKC_FIDO2_CDH_LEN ||
 	    sk_msg_get_bytes(reply, SK_K_USER_HANDLE, o->user_handle, sizeof(o->user_handle),
@@ -34,20 +36,23 @@ skc_fido2_enroll_begin(struct sk_client *c, const struct skc_fido2_enroll_begin_
                        struct skc_fido2_enroll_begin_out *out)
 {
 	struct skc_req q;
-	struct sk_msg *reply = NULL;
-	int r;
 
 	memset(out, 0, sizeof(*out));
 	skc_req_begin(&q, SK_REQ_FIDO2_ENROLL_BEGIN, in->actor);
 	skc_put_text(&q, SK_K_USER, in->user);
 	skc_put_uint(&q, SK_K_UV, in->uv);
-	r = skc_exchange(c, &q, &reply, &out->res);
-	if (r == SK_OK && out->res.status == SK_ST_OK && read_begin(reply, out) != SK_OK) {
-		sk_logerr("the broker's FIDO2_ENROLL_BEGIN reply is malformed");
-		r = SK_ERR_PROTO;
-	}
-	sk_msg_free(reply);
-	return r;
+	return skc_exchange(c, &q, &out->res, decode_begin, out);
+}
+
+static int
+decode_finish(const struct sk_msg *reply, const struct skc_result *res, void *out)
+{
+	struct skc_fido2_enroll_finish_out *o = out;
+
+	if (res->status != SK_ST_OK)
+		return SK_OK;
+	return sk_msg_get_uint(reply, SK_K_FACTOR_ID, &o->factor_id) == SK_OK ? SK_OK :
+	       SK_ERR_PROTO;
 }
 
 int
@@ -55,8 +60,6 @@ skc_fido2_enroll_finish(struct sk_client *c, const struct skc_fido2_enroll_finis
                         struct skc_fido2_enroll_finish_out *out)
 {
 	struct skc_req q;
-	struct sk_msg *reply = NULL;
-	int r;
 
 	memset(out, 0, sizeof(*out));
 	skc_req_begin(&q, SK_REQ_FIDO2_ENROLL_FINISH, in->actor);
@@ -66,14 +69,7 @@ skc_fido2_enroll_finish(struct sk_client *c, const struct skc_fido2_enroll_finis
 	skc_put_bytes(&q, SK_K_AUTHDATA, in->authdata, in->authdata_len);
 	if (in->attstmt != NULL && in->attstmt_len > 0)
 		skc_put_bytes(&q, SK_K_ATTSTMT, in->attstmt, in->attstmt_len);
-	r = skc_exchange(c, &q, &reply, &out->res);
-	if (r == SK_OK && out->res.status == SK_ST_OK &&
-	    sk_msg_get_uint(reply, SK_K_FACTOR_ID, &out->factor_id) != SK_OK) {
-		sk_logerr("the broker's FIDO2_ENROLL_FINISH reply has no factor id");
-		r = SK_ERR_PROTO;
-	}
-	sk_msg_free(reply);
-	return r;
+	return skc_exchange(c, &q, &out->res, decode_finish, out);
 }
 
 int
@@ -91,5 +87,5 @@ skc_fido2_remove(struct sk_client *c, const struct skc_fido2_remove_in *in,
 	skc_req_begin(&q, SK_REQ_FIDO2_REMOVE, in->actor);
 	skc_put_text(&q, SK_K_USER, in->user);
 	skc_put_uint(&q, SK_K_FACTOR_ID, in->factor_id);
-	return skc_exchange_verdict(c, &q, &out->res);
+	return skc_exchange(c, &q, &out->res, NULL, NULL);
 }

@@ -4,15 +4,28 @@
 #include <string.h>
 
 #include "sk_err.h"
-#include "sk_log.h"
+
+static int
+decode_begin(const struct sk_msg *reply, const struct skc_result *res, void *out)
+{
+	struct skc_totp_enroll_begin_out *o = out;
+
+	if (res->status != SK_ST_OK)
+		return SK_OK;
+	if (sk_msg_get_uint(reply, SK_K_ENROLL_ID, &o->enroll_id) != SK_OK ||
+	    sk_msg_get_text(reply, SK_K_URI, o->uri, sizeof(o->uri)) != SK_OK ||
+	    strncmp(o->uri, "otpauth://", 10) != 0) {
+		explicit_bzero(o->uri, sizeof(o->uri));
+		return SK_ERR_PROTO;
+	}
+	return SK_OK;
+}
 
 int
 skc_totp_enroll_begin(struct sk_client *c, const struct skc_totp_enroll_begin_in *in,
                       struct skc_totp_enroll_begin_out *out)
 {
 	struct skc_req q;
-	struct sk_msg *reply = NULL;
-	int r;
 
 	memset(out, 0, sizeof(*out));
 	if (in->secret_len > SK_TOTP_SEED_MAX)
@@ -26,17 +39,7 @@ skc_totp_enroll_begin(struct sk_client *c, const struct skc_totp_enroll_begin_in
 		skc_put_uint(&q, SK_K_PERIOD, in->period);
 	if (in->secret != NULL)
 		skc_put_bytes(&q, SK_K_SECRET, in->secret, in->secret_len);
-	r = skc_exchange(c, &q, &reply, &out->res);
-	if (r == SK_OK && out->res.status == SK_ST_OK &&
-	    (sk_msg_get_uint(reply, SK_K_ENROLL_ID, &out->enroll_id) != SK_OK ||
-	     sk_msg_get_text(reply, SK_K_URI, out->uri, sizeof(out->uri)) != SK_OK ||
-	     strncmp(out->uri, "otpauth://", 10) != 0)) {
-		explicit_bzero(out->uri, sizeof(out->uri));
-		sk_logerr("the broker's TOTP_ENROLL_BEGIN reply is malformed");
-		r = SK_ERR_PROTO;
-	}
-	sk_msg_free(reply);   /* wipes the reply's copy of the URI */
-	return r;
+	return skc_exchange(c, &q, &out->res, decode_begin, out);
 }
 
 int
@@ -49,7 +52,7 @@ skc_totp_enroll_confirm(struct sk_client *c, const struct skc_totp_enroll_confir
 	skc_put_text(&q, SK_K_USER, in->user);
 	skc_put_uint(&q, SK_K_ENROLL_ID, in->enroll_id);
 	skc_put_text(&q, SK_K_OTP, in->code);
-	return skc_exchange_verdict(c, &q, &out->res);
+	return skc_exchange(c, &q, &out->res, NULL, NULL);
 }
 
 int

@@ -4,7 +4,6 @@
 #include <string.h>
 
 #include "sk_err.h"
-#include "sk_log.h"
 
 int
 skc_status(struct sk_client *c, const struct skc_status_in *in, struct skc_json_out *out)
@@ -29,22 +28,16 @@ skc_user_show(struct sk_client *c, const struct skc_user_in *in, struct skc_json
 }
 
 static int
-temp_password(struct sk_client *c, struct skc_req *q, struct skc_temp_password_out *out)
+decode_temp_password(const struct sk_msg *reply, const struct skc_result *res, void *out)
 {
-	struct sk_msg *reply = NULL;
-	int r;
+	struct skc_temp_password_out *o = out;
 
-	memset(out, 0, sizeof(*out));
-	r = skc_exchange(c, q, &reply, &out->res);
-	if (r == SK_OK && out->res.status == SK_ST_OK &&
-	    (sk_msg_get_text(reply, SK_K_TEMP_PASSWORD, out->temp_password,
-	                     sizeof(out->temp_password)) != SK_OK ||
-	     out->temp_password[0] == '\0')) {
-		sk_logerr("the broker's reply has no temporary password");
-		r = SK_ERR_PROTO;
-	}
-	sk_msg_free(reply);   /* wipes the reply's copy */
-	return r;
+	if (res->status != SK_ST_OK)
+		return SK_OK;
+	if (sk_msg_get_text(reply, SK_K_TEMP_PASSWORD, o->temp_password,
+	                    sizeof(o->temp_password)) != SK_OK || o->temp_password[0] == '\0')
+		return SK_ERR_PROTO;
+	return SK_OK;
 }
 
 int
@@ -53,10 +46,11 @@ skc_user_add(struct sk_client *c, const struct skc_user_add_in *in,
 {
 	struct skc_req q;
 
+	memset(out, 0, sizeof(*out));
 	skc_req_begin(&q, SK_REQ_USER_ADD, in->actor);
 	skc_put_text(&q, SK_K_USER, in->user);
 	skc_put_text_opt(&q, SK_K_PROFILE, in->profile);
-	return temp_password(c, &q, out);
+	return skc_exchange(c, &q, &out->res, decode_temp_password, out);
 }
 
 int
@@ -65,9 +59,10 @@ skc_user_reset_password(struct sk_client *c, const struct skc_user_in *in,
 {
 	struct skc_req q;
 
+	memset(out, 0, sizeof(*out));
 	skc_req_begin(&q, SK_REQ_USER_RESET_PASSWORD, in->actor);
 	skc_put_text(&q, SK_K_USER, in->user);
-	return temp_password(c, &q, out);
+	return skc_exchange(c, &q, &out->res, decode_temp_password, out);
 }
 
 int

@@ -17,12 +17,8 @@ pamsk_login(const struct pamsk *m)
 struct sk_client *
 pamsk_client(struct pamsk *m)
 {
-	/* A broker that cannot be reached leaves fd at -1: the typed call then fails with
-	 * SK_ERR_UNAVAILABLE, and the next one tries to connect again. */
-	if (m->client.fd < 0 &&
-	    sk_client_open(&m->client, m->conf.socket_path, (int)m->conf.request_timeout_ms) != SK_OK)
-		m->client.fd = -1;
-	return &m->client;
+	return sk_client_connected(&m->client, m->conf.socket_path,
+	                           (int)m->conf.request_timeout_ms);
 }
 
 int
