@@ -25,7 +25,7 @@ agent_watch_open(const struct agent_job *j, int *fd, unsigned *ordered, char *ca
 {
 	struct sk_client client = { .fd = -1 };
 	struct skc_session_watch_in in = { .session = session_of(j), .action = j->action };
-	struct skc_session_watch_out out;
+	struct skc_session_watch_out out = { .ordered = 0 };
 	int r = sk_client_open(&client, j->socket_path, j->request_timeout_ms);
 
 	*fd = -1;
@@ -52,7 +52,7 @@ int
 agent_watch_read(int fd, unsigned *action, char *cause, size_t causesz)
 {
 	struct sk_client client = { .fd = fd };
-	struct skc_session_watch_out out;
+	struct skc_session_watch_out out = { .ordered = 0 };
 	int r = skc_session_watch_order(&client, WATCH_READ_MS, &out);
 
 	if (r == SK_OK && out.res.status != SK_ST_OK)
@@ -71,7 +71,7 @@ agent_report(const struct agent_job *j, const char *event)
 {
 	struct sk_client client = { .fd = -1 };
 	struct skc_session_event_in in = { .session = session_of(j), .event = event };
-	struct skc_reply_out out;
+	struct skc_reply_out out = { .res.status = SK_ST_ERROR };
 	int r = sk_client_open(&client, j->socket_path, j->request_timeout_ms);
 
 	if (r == SK_OK)
