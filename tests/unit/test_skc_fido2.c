@@ -27,7 +27,8 @@ static struct sk_msg *
 begin_reply(enum bad bad, size_t n_ids)
 {
 	struct sk_msg *m = skc_peer_reply(SK_ST_OK);
-	unsigned char ids[SKC_FIDO2_MAX_ALLOW + 1][SKC_FIDO2_MAX_ALLOW + 1], big[SKC_FIDO2_USER_ID_MAX + 1];
+	unsigned char ids[SKC_FIDO2_MAX_ALLOW + 1][SKC_FIDO2_MAX_ALLOW + 1];
+	unsigned char big[SKC_FIDO2_USER_ID_MAX + 1];
 	const unsigned char *items[SKC_FIDO2_MAX_ALLOW + 1];
 	size_t lens[SKC_FIDO2_MAX_ALLOW + 1];
 
