@@ -103,6 +103,7 @@ skc_exchange(struct sk_client *c, struct skc_req *q, struct skc_result *res,
              skc_decoder decode, void *out)
 {
 	struct sk_msg *reply = NULL;
+	unsigned type = q->m != NULL ? sk_msg_type(q->m) : 0;
 	int r = q->err;
 
 	memset(res, 0, sizeof(*res));
@@ -116,7 +117,7 @@ skc_exchange(struct sk_client *c, struct skc_req *q, struct skc_result *res,
 	if (r == SK_OK)
 		r = skc_decode_result(reply, res);
 	if (r == SK_OK && decode != NULL && (r = decode(reply, res, out)) != SK_OK)
-		sk_logerr("the broker's reply to request %u is malformed", sk_msg_type(reply));
+		sk_logerr("the broker's reply to request type %u is malformed", type);
 	sk_msg_free(reply);   /* wipes the reply's copy of what it carried */
 	return r;
 }
