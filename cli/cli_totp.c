@@ -85,10 +85,11 @@ confirm(struct cli *c, const char *user, uint64_t id)
 	struct skc_totp_enroll_confirm_in in = { .actor = cli_actor(), .user = user,
 	                                         .enroll_id = id, .code = code };
 	struct skc_reply_out out;
-	int r = read_code(c, code, sizeof(code)) == 0 ? skc_totp_enroll_confirm(cli_client(c), &in,
-	                                                                          &out) : SK_ERR_RANGE;
+	int r = SK_ERR_RANGE;
 
-	if (r == SK_ERR_RANGE) {
+	if (read_code(c, code, sizeof(code)) == 0)
+		r = skc_totp_enroll_confirm(cli_client(c), &in, &out);
+	if (r == SK_ERR_RANGE) {   /* no code, or one that cannot be sent */
 		fprintf(stderr, "%s\n", _("sekimori: no valid code was given"));
 		r = CLI_USAGE;
 	} else {
@@ -115,8 +116,10 @@ cli_totp_enroll(struct cli *c)
 		explicit_bzero(seed, sizeof(seed));
 		return CLI_USAGE;
 	}
-	if ((out = calloc(1, sizeof(*out))) == NULL)
+	if ((out = calloc(1, sizeof(*out))) == NULL) {
+		explicit_bzero(seed, sizeof(seed));
 		return CLI_FAILED;
+	}
 	r = cli_verdict(c, skc_totp_enroll_begin(cli_client(c), &in, out), &out->res, in.user);
 	explicit_bzero(seed, sizeof(seed));
 	id = out->enroll_id;
