@@ -155,8 +155,10 @@ sk_msg_put_bytes(struct sk_msg *m, unsigned key, const void *p, size_t n)
 	return msg_put(m, key, cbor_build_bytestring(p, n));
 }
 
-int
-sk_msg_put_uint_array(struct sk_msg *m, unsigned key, const uint64_t *v, size_t n)
+/* An array of n items, item(ctx, i) building each (NULL: no memory). */
+static int
+msg_put_array(struct sk_msg *m, unsigned key, size_t n,
+              cbor_item_t *(*item)(const void *ctx, size_t i), const void *ctx)
 {
 	cbor_item_t *a;
 
@@ -165,7 +167,7 @@ sk_msg_put_uint_array(struct sk_msg *m, unsigned key, const uint64_t *v, size_t 
 		return SK_ERR_RANGE;
 	}
 	for (size_t i = 0; i < n; i++) {
-		cbor_item_t *e = cbor_build_uint64(v[i]);
+		cbor_item_t *e = item(ctx, i);
 		bool ok = e != NULL && cbor_array_push(a, e);
 		if (e != NULL)
 			cbor_decref(&e);
@@ -178,28 +180,43 @@ sk_msg_put_uint_array(struct sk_msg *m, unsigned key, const uint64_t *v, size_t 
 	return msg_put(m, key, a);
 }
 
+static cbor_item_t *
+uint_item(const void *ctx, size_t i)
+{
+	return cbor_build_uint64(((const uint64_t *)ctx)[i]);
+}
+
+int
+sk_msg_put_uint_array(struct sk_msg *m, unsigned key, const uint64_t *v, size_t n)
+{
+	return msg_put_array(m, key, n, uint_item, v);
+}
+
+struct bytes_items {
+	const unsigned char *const *items;
+	const size_t *lens;
+};
+
+static cbor_item_t *
+bytes_item(const void *ctx, size_t i)
+{
+	const struct bytes_items *b = ctx;
+
+	return cbor_build_bytestring(b->items[i], b->lens[i]);
+}
+
 int
 sk_msg_put_bytes_array(struct sk_msg *m, unsigned key, const unsigned char *const *items,
                        const size_t *lens, size_t n)
 {
-	cbor_item_t *a;
+	const struct bytes_items b = { items, lens };
 
-	if (n > SK_ARRAY_MAX || (a = cbor_new_definite_array(n)) == NULL) {
-		sk_logerr("array for key %u", key);
-		return SK_ERR_RANGE;
-	}
-	for (size_t i = 0; i < n; i++) {
-		cbor_item_t *e = lens[i] <= SK_TEXT_MAX ? cbor_build_bytestring(items[i], lens[i]) : NULL;
-		bool ok = e != NULL && cbor_array_push(a, e);
-		if (e != NULL)
-			cbor_decref(&e);
-		if (!ok) {
-			cbor_decref(&a);
-			sk_logerr("array element");
+	for (size_t i = 0; i < n && i <= SK_ARRAY_MAX; i++)
+		if (lens[i] > SK_TEXT_MAX) {
+			sk_logerr("array element for key %u too long", key);
 			return SK_ERR_RANGE;
 		}
-	}
-	return msg_put(m, key, a);
+	return msg_put_array(m, key, n, bytes_item, &b);
 }
 
 /* The value under key when it has the type `isa` checks: SK_ERR_NOTFOUND when the key is
