@@ -173,22 +173,36 @@ v1_schema(sqlite3 *db)
 
 /* Version 2: HR state (issue 10, doc/hr-import.md). A user's staff number is unique among
  * users that have one (NULL: not from HR). hr_events.effective is YYYY-MM-DD in the site's
- * time zone, so text order is date order. */
+ * time zone, so text order is date order. Written, like step 1, to apply to a store that has
+ * some of it already (columns added only when absent, IF NOT EXISTS). */
 static int
 v2_hr(sqlite3 *db)
 {
+	static const struct {
+		const char *column, *add;
+	} columns[] = {
+		{ "hr_staff_no", "ALTER TABLE users ADD COLUMN hr_staff_no TEXT;" },
+		{ "hr_employment", "ALTER TABLE users ADD COLUMN hr_employment TEXT NOT NULL DEFAULT '';" },
+		{ "hr_dept", "ALTER TABLE users ADD COLUMN hr_dept TEXT NOT NULL DEFAULT '';" },
+		{ "hr_suspended", "ALTER TABLE users ADD COLUMN hr_suspended INTEGER NOT NULL DEFAULT 0;" },
+	};
+	int r = SK_OK, has;
+
+	for (size_t i = 0; i < sizeof(columns) / sizeof(columns[0]) && r == SK_OK; i++) {
+		r = has_column(db, "PRAGMA table_info(users)", columns[i].column, &has);
+		if (r == SK_OK && !has)
+			r = sq_exec(db, columns[i].add);
+	}
+	if (r != SK_OK)
+		return r;
 	return sq_exec(db,
-	        "ALTER TABLE users ADD COLUMN hr_staff_no TEXT;"
-	        "ALTER TABLE users ADD COLUMN hr_employment TEXT NOT NULL DEFAULT '';"
-	        "ALTER TABLE users ADD COLUMN hr_dept TEXT NOT NULL DEFAULT '';"
-	        "ALTER TABLE users ADD COLUMN hr_suspended INTEGER NOT NULL DEFAULT 0;"
-	        "CREATE UNIQUE INDEX users_hr_staff_no ON users(hr_staff_no)"
+	        "CREATE UNIQUE INDEX IF NOT EXISTS users_hr_staff_no ON users(hr_staff_no)"
 	        " WHERE hr_staff_no IS NOT NULL;"
-	        "CREATE TABLE hr_files("
+	        "CREATE TABLE IF NOT EXISTS hr_files("
 	        " sha256 TEXT PRIMARY KEY,"
 	        " records INTEGER NOT NULL,"
 	        " imported INTEGER NOT NULL);"
-	        "CREATE TABLE hr_events("
+	        "CREATE TABLE IF NOT EXISTS hr_events("
 	        " event_id TEXT PRIMARY KEY,"
 	        " staff_no TEXT NOT NULL,"
 	        " event TEXT NOT NULL,"
@@ -201,9 +215,9 @@ v2_hr(sqlite3 *db)
 	        " pw_hash TEXT NOT NULL DEFAULT '',"
 	        " created INTEGER NOT NULL,"
 	        " applied INTEGER NOT NULL DEFAULT 0);"
-	        "CREATE INDEX hr_events_due ON hr_events(state, effective, created, line);"
-	        "CREATE INDEX hr_events_staff ON hr_events(staff_no, event);"
-	        "CREATE TABLE hr_staged("
+	        "CREATE INDEX IF NOT EXISTS hr_events_due ON hr_events(state, effective, created, line);"
+	        "CREATE INDEX IF NOT EXISTS hr_events_staff ON hr_events(staff_no, event);"
+	        "CREATE TABLE IF NOT EXISTS hr_staged("
 	        " file_sha256 TEXT NOT NULL,"
 	        " event_id TEXT NOT NULL,"
 	        " staff_no TEXT NOT NULL,"
@@ -213,7 +227,7 @@ v2_hr(sqlite3 *db)
 	        " effective TEXT NOT NULL,"
 	        " line INTEGER NOT NULL,"
 	        " PRIMARY KEY(file_sha256, event_id));"
-	        "CREATE INDEX hr_staged_order ON hr_staged(file_sha256, effective, line);");
+	        "CREATE INDEX IF NOT EXISTS hr_staged_order ON hr_staged(file_sha256, effective, line);");
 }
 
 const struct sq_migration sq_migrations[] = {
