@@ -304,7 +304,10 @@ admin_hr_commit(struct broker_conn *c, const struct sk_msg *req, struct sk_msg *
 		r = refuse_at(reply, SK_ST_INVALID, SK_REASON_HR_UNKNOWN_STAFF, &e);
 		goto out;
 	}
-	r = r == SK_ERR_NOTFOUND ? commit_rows(&k, &e) : r;
+	/* The file first: its events refer to it. */
+	if (r == SK_ERR_NOTFOUND)
+		r = store_hr_file_add(c->db, sha, (int64_t)count, k.now);
+	r = r == SK_OK ? commit_rows(&k, &e) : r;
 	if (r != SK_OK && k.why != SK_REASON_NONE) {
 		/* All or nothing: the whole import is refused, nothing of it stays. */
 		store_rollback(c->db);
@@ -312,8 +315,6 @@ admin_hr_commit(struct broker_conn *c, const struct sk_msg *req, struct sk_msg *
 		r = refuse_at(reply, SK_ST_INVALID, k.why, k.refused);
 		goto out;
 	}
-	if (r == SK_OK)
-		r = store_hr_file_add(c->db, sha, (int64_t)count, k.now);
 	if (r == SK_OK)
 		r = store_hr_stage_clear(c->db, sha);
 	fields = audit_field(NULL, "hr_file", sha);
