@@ -15,6 +15,8 @@
 #include "skc_hr.h"
 
 #define HR_WIRE_MAX 128
+#define HR_COMMIT_TIMEOUT_MS (60 * 60 * 1000)
+#define HR_PW_KEPT 512   /* above the broker's 256 hires per file: it refuses such a file */
 
 struct import_ctx {
 	struct cli *c;
@@ -28,6 +30,9 @@ struct import_ctx {
 	int first_sent;
 	int stage_rc;          /* CLI exit code once a batch failed */
 	json_object *plan;     /* --dry-run --json */
+	/* The hires' temporary passwords from HR_STAGE, shown after the commit succeeded. */
+	struct skc_hr_hire_password pw[HR_PW_KEPT];
+	size_t n_pw;
 };
 
 #define STOP_ALREADY 1001  /* the broker knows the file: nothing to do */
@@ -58,7 +63,7 @@ send_batch(struct import_ctx *k)
 {
 	const char *recs[SK_ARRAY_MAX];
 	struct skc_hr_stage_in in = { cli_actor(), k->sha, !k->first_sent, recs, k->n_batch };
-	struct skc_reply_out out;
+	struct skc_hr_stage_out out;
 	int r;
 
 	if (k->n_batch == 0)
@@ -72,6 +77,16 @@ send_batch(struct import_ctx *k)
 		return STOP_ALREADY;
 	if ((k->stage_rc = cli_verdict(k->c, r, &out.res, NULL)) != CLI_OK)
 		return STOP_FAILED;
+	for (size_t i = 0; i < out.n_hires; i++) {
+		if (k->n_pw == HR_PW_KEPT) {
+			fprintf(stderr, "%s\n", _("sekimori: refused: too many hires in one HR file (at"
+			                          " most 256); split the file"));
+			explicit_bzero(&out, sizeof(out));
+			return STOP_FAILED;
+		}
+		k->pw[k->n_pw++] = out.hires[i];
+	}
+	explicit_bzero(&out, sizeof(out));
 	return SK_OK;
 }
 
@@ -144,6 +159,33 @@ print_commit_refusal(const struct skc_hr_commit_out *out)
 	if (out->staff[0] != '\0')
 		fprintf(stderr, _("sekimori: at line %llu, staff number %s; nothing was applied\n"),
 		        (unsigned long long)out->line, out->staff);
+}
+
+static const char *
+hire_password(const struct import_ctx *k, const char *user)
+{
+	for (size_t i = 0; i < k->n_pw; i++)
+		if (strcmp(k->pw[i].staff, user) == 0)
+			return k->pw[i].password;
+	return NULL;
+}
+
+/* Each hire made gets the password HR_STAGE gave for it (--json: "temp_password"). */
+static void
+add_passwords(const struct import_ctx *k, json_object *doc)
+{
+	json_object *hires, *u;
+
+	if (!json_object_object_get_ex(doc, "hires", &hires))
+		return;
+	for (size_t i = 0; i < json_object_array_length(hires); i++) {
+		json_object *h = json_object_array_get_idx(hires, i);
+		const char *pw;
+
+		if (json_object_object_get_ex(h, "user", &u) &&
+		    (pw = hire_password(k, json_object_get_string(u))) != NULL)
+			json_object_object_add(h, "temp_password", json_object_new_string(pw));
+	}
 }
 
 static int
@@ -251,14 +293,23 @@ cli_hr_import(struct cli *c)
 		struct skc_hr_commit_in in = { cli_actor(), res.sha256_hex, k->staged };
 		struct skc_hr_commit_out out;
 
-		r = skc_hr_commit(cli_client(c), &in, &out);
+		struct sk_client *cl = cli_client(c);
+		int saved = cl->timeout_ms;
+
+		/* The commit writes and syncs one audit record per event: a large file takes longer
+		 * than one ordinary request (doc/hr-import.md). */
+		cl->timeout_ms = HR_COMMIT_TIMEOUT_MS;
+		r = skc_hr_commit(cl, &in, &out);
+		cl->timeout_ms = saved;
 		if (r == SK_OK && out.res.status == SK_ST_EXISTS)
 			printf(_("The file %s was imported before; nothing changed.\n"), res.sha256_hex);
 		else if (r == SK_OK && out.res.status == SK_ST_INVALID) {
 			print_commit_refusal(&out);
 			rc = CLI_FAILED;
-		} else if ((rc = cli_verdict(c, r, &out.res, NULL)) == CLI_OK)
+		} else if ((rc = cli_verdict(c, r, &out.res, NULL)) == CLI_OK) {
+			add_passwords(k, out.doc);
 			rc = print_commit(c, out.doc);
+		}
 		wipe_doc(out.doc);
 	}
 	json_object_put(k->plan);

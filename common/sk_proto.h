@@ -144,6 +144,8 @@ enum sk_msg_key {
 	SK_K_HR_COUNT = 108,    /* uint: records the CLI staged (HR_COMMIT checks it) */
 	SK_K_HR_STAFF = 109,    /* text: the staff number a refusal is about */
 	SK_K_HR_LINE = 110,     /* uint: the file line a refusal is about */
+	SK_K_HR_TEMP_PASSWORDS = 111, /* bytes array, secret: "staff\tpassword" for each hire
+	                               * HR_STAGE staged (shown once, after the commit) */
 	/* Keys are written as one CBOR byte (below 256) and tracked in a 128-bit mask. */
 	SK_K_KEY_MAX = 128
 };

@@ -7,7 +7,9 @@
 #define SKC_HR_STAFF_MAX 17   /* SK_K_HR_STAFF: 16 digits and the NUL */
 
 /* HR_STAGE: up to SK_ARRAY_MAX records of one file, each the wire text of SK_K_HR_RECORDS.
- * first says that this is the file's first batch. Status EXISTS: the file was imported. */
+ * first says that this is the file's first batch. Status EXISTS: the file was imported.
+ * With status OK, the temporary password of each hire staged now (a secret: shown only
+ * after the commit succeeded, then explicit_bzero'd). */
 struct skc_hr_stage_in {
 	const char *actor;
 	const char *file_sha256;          /* 64 lower-case hex digits */
@@ -15,12 +17,22 @@ struct skc_hr_stage_in {
 	const char *const *records;
 	size_t n;
 };
+#define SKC_HR_PW_MAX 64
+struct skc_hr_hire_password {
+	char staff[SKC_HR_STAFF_MAX];
+	char password[SKC_HR_PW_MAX];
+};
+struct skc_hr_stage_out {
+	struct skc_result res;
+	struct skc_hr_hire_password hires[SK_ARRAY_MAX];
+	size_t n_hires;
+};
 int skc_hr_stage(struct sk_client *c, const struct skc_hr_stage_in *in,
-                 struct skc_reply_out *out);
+                 struct skc_hr_stage_out *out);
 
 /* HR_COMMIT: applies the staged rows of the file in one transaction. With status OK, doc is
- * {"file", "applied", "pending", "unchanged", "hires": [{"user", "effective",
- * "temp_password"}]} (the passwords are secrets, shown once). A refusal's reason may name a
+ * {"file", "applied", "pending", "unchanged", "hires": [{"user", "effective"}]}: the hires
+ * made, whose passwords HR_STAGE gave. A refusal's reason may name a
  * row: staff and line (SK_K_HR_STAFF, SK_K_HR_LINE), "" and 0 when it does not. */
 struct skc_hr_commit_in {
 	const char *actor;

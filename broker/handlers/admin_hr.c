@@ -115,54 +115,123 @@ refuse_at(struct sk_msg *reply, enum sk_status st, enum sk_reason why,
 	return r;
 }
 
-int
-admin_hr_stage(struct broker_conn *c, const struct sk_msg *req, struct sk_msg *reply)
-{
-	char sha[HR_ID_HEX], text[HR_RECORD_WIRE_MAX + 1];
-	struct hr_event_rec *recs;
-	size_t n = 0, len;
-	int first = 0, known = 0, r;
+/* The reply's temporary passwords, one "staff\tpassword" per hire staged now. */
+struct stage_pw {
+	char text[SK_ARRAY_MAX][HR_STAFF_MAX + PASSWORD_TEMP_LEN + 2];
+	const unsigned char *items[SK_ARRAY_MAX];
+	size_t lens[SK_ARRAY_MAX];
+	size_t n;
+};
 
-	if (file_hash(req, sha) != SK_OK || sk_msg_get_array_len(req, SK_K_HR_RECORDS, &n) != SK_OK ||
-	    n == 0 || n > SK_ARRAY_MAX ||
-	    (sk_msg_get_bool(req, SK_K_HR_FIRST, &first) != SK_OK &&
-	     sk_msg_get_bool(req, SK_K_HR_FIRST, &first) != SK_ERR_NOTFOUND))
-		return admin_refuse(reply, SK_ST_BAD_REQUEST, SK_REASON_MALFORMED_FIELD);
-	if ((recs = calloc(n, sizeof(*recs))) == NULL)
-		return SK_ERR_NOMEM;
-	for (size_t i = 0; i < n; i++) {
-		if (sk_msg_get_array_bytes(req, SK_K_HR_RECORDS, i, (unsigned char *)text,
-		                           sizeof(text) - 1, &len) != SK_OK ||
-		    memchr(text, '\0', len) != NULL) {
-			free(recs);
-			return admin_refuse(reply, SK_ST_BAD_REQUEST, SK_REASON_HR_BAD_RECORD);
-		}
-		text[len] = '\0';
-		if ((r = parse_record(text, sha, &recs[i])) != SK_OK) {
-			free(recs);
-			if (r != SK_ERR_PROTO)
-				return r;
-			return admin_refuse(reply, SK_ST_BAD_REQUEST, SK_REASON_HR_BAD_RECORD);
-		}
-	}
-	r = store_begin(c->db);
+/* A hire's temporary password, made and hashed here, before any transaction: hashing is slow
+ * and the commit holds the writer lock (doc/hr-import.md). */
+static int
+stage_password(struct hr_event_rec *e, char pw[PASSWORD_TEMP_LEN + 1])
+{
+	int r = password_generate_temp(pw, PASSWORD_TEMP_LEN + 1);
+
+	return r == SK_OK ? password_hash(pw, e->pw_hash, sizeof(e->pw_hash)) : r;
+}
+
+static int
+stage_rows(struct broker_conn *c, const char *sha, int first, struct hr_event_rec *recs,
+           char (*pws)[PASSWORD_TEMP_LEN + 1], size_t n, struct stage_pw *out, int *known)
+{
+	int r = store_begin(c->db), ev_known;
+
 	if (r == SK_OK)
-		r = store_hr_file_known(c->db, sha, &known);
-	if (r == SK_OK && known) {
+		r = store_hr_file_known(c->db, sha, known);
+	if (r == SK_OK && *known) {
 		store_rollback(c->db);
-		free(recs);
-		return reply_status(reply, SK_ST_EXISTS);
+		return SK_OK;
 	}
 	if (r == SK_OK && first)
 		r = store_hr_stage_clear(c->db, sha);
-	for (size_t i = 0; i < n && r == SK_OK; i++)
-		r = store_hr_stage_add(c->db, &recs[i]);
+	for (size_t i = 0; i < n && r == SK_OK; i++) {
+		ev_known = 0;
+		/* A hire already recorded (from another file) gets no new password. */
+		if (recs[i].pw_hash[0] != '\0' &&
+		    (r = store_hr_event_known(c->db, recs[i].event_id, &ev_known)) == SK_OK && ev_known)
+			explicit_bzero(recs[i].pw_hash, sizeof(recs[i].pw_hash));
+		if (r == SK_OK)
+			r = store_hr_stage_add(c->db, &recs[i]);
+		if (r == SK_ERR_EXISTS) {   /* the same row twice in the file: staged once */
+			r = SK_OK;
+			continue;
+		}
+		if (r == SK_OK && recs[i].pw_hash[0] != '\0') {
+			snprintf(out->text[out->n], sizeof(out->text[0]), "%s\t%s", recs[i].staff_no,
+			         pws[i]);
+			out->items[out->n] = (const unsigned char *)out->text[out->n];
+			out->lens[out->n] = strlen(out->text[out->n]);
+			out->n++;
+		}
+	}
 	/* Staging changes nothing of anybody's account: it is audited once, at commit. */
 	r = r == SK_OK ? store_commit(c->db) : r;
 	if (r != SK_OK)
 		store_rollback(c->db);
+	return r;
+}
+
+int
+admin_hr_stage(struct broker_conn *c, const struct sk_msg *req, struct sk_msg *reply)
+{
+	char sha[HR_ID_HEX], text[HR_RECORD_WIRE_MAX + 1];
+	char (*pws)[PASSWORD_TEMP_LEN + 1] = NULL;
+	struct hr_event_rec *recs = NULL;
+	struct stage_pw *out = NULL;
+	size_t n = 0, len;
+	int first = 0, known = 0, r, g;
+
+	if (file_hash(req, sha) != SK_OK || sk_msg_get_array_len(req, SK_K_HR_RECORDS, &n) != SK_OK ||
+	    n == 0 || n > SK_ARRAY_MAX ||
+	    ((g = sk_msg_get_bool(req, SK_K_HR_FIRST, &first)) != SK_OK && g != SK_ERR_NOTFOUND))
+		return admin_refuse(reply, SK_ST_BAD_REQUEST, SK_REASON_MALFORMED_FIELD);
+	recs = calloc(n, sizeof(*recs));
+	pws = calloc(n, sizeof(*pws));
+	out = calloc(1, sizeof(*out));
+	if (recs == NULL || pws == NULL || out == NULL) {
+		r = SK_ERR_NOMEM;
+		goto done;
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (sk_msg_get_array_bytes(req, SK_K_HR_RECORDS, i, (unsigned char *)text,
+		                           sizeof(text) - 1, &len) != SK_OK ||
+		    memchr(text, '\0', len) != NULL) {
+			r = admin_refuse(reply, SK_ST_BAD_REQUEST, SK_REASON_HR_BAD_RECORD);
+			goto done;
+		}
+		text[len] = '\0';
+		if ((r = parse_record(text, sha, &recs[i])) == SK_ERR_PROTO) {
+			r = admin_refuse(reply, SK_ST_BAD_REQUEST, SK_REASON_HR_BAD_RECORD);
+			goto done;
+		}
+		if (r == SK_OK && strcmp(recs[i].event, "hire") == 0)
+			r = stage_password(&recs[i], pws[i]);
+		if (r != SK_OK)
+			goto done;
+	}
+	if ((r = stage_rows(c, sha, first, recs, pws, n, out, &known)) != SK_OK)
+		goto done;
+	if (known) {
+		r = reply_status(reply, SK_ST_EXISTS);
+		goto done;
+	}
+	r = reply_status(reply, SK_ST_OK);
+	if (r == SK_OK && out->n > 0)
+		r = sk_msg_put_bytes_array(reply, SK_K_HR_TEMP_PASSWORDS, out->items, out->lens, out->n);
+done:
+	if (recs != NULL)
+		explicit_bzero(recs, n * sizeof(*recs));
+	if (pws != NULL)
+		explicit_bzero(pws, n * sizeof(*pws));
+	if (out != NULL)
+		explicit_bzero(out, sizeof(*out));
 	free(recs);
-	return r == SK_OK ? reply_status(reply, SK_ST_OK) : r;
+	free(pws);
+	free(out);
+	return r;
 }
 
 struct commit {
@@ -177,11 +246,11 @@ struct commit {
 	enum sk_reason why;
 };
 
-/* One staged row: recorded pending, or applied now when its date has come. */
+/* One staged row: recorded pending, or applied now when its date has come. A hire's
+ * password hash was made at staging. */
 static int
 commit_row(struct commit *k, struct hr_event_rec *e)
 {
-	char pw[PASSWORD_TEMP_LEN + 1] = "";
 	struct user_rec u;
 	int known = 0, r, hire = strcmp(e->event, "hire") == 0;
 
@@ -201,12 +270,14 @@ commit_row(struct commit *k, struct hr_event_rec *e)
 			k->why = SK_REASON_HR_USER_EXISTS;
 			return r == SK_OK ? SK_ERR_EXISTS : r;
 		}
-		if ((r = password_generate_temp(pw, sizeof(pw))) != SK_OK ||
-		    (r = password_hash(pw, e->pw_hash, sizeof(e->pw_hash))) != SK_OK)
-			goto out;
+		if (e->pw_hash[0] == '\0') {   /* staged without one: cannot be (stage_rows) */
+			sk_logerr("HR: staged hire of %s has no password", e->staff_no);
+			return SK_ERR_INTERNAL;
+		}
 	}
 	e->created = k->now;
 	e->state = strcmp(e->effective, k->today) <= 0 ? HR_STATE_APPLIED : HR_STATE_PENDING;
+	r = SK_OK;
 	if (e->state == HR_STATE_APPLIED) {
 		r = hr_apply_event(k->c, e, k->now, &k->ends);
 		if (r == SK_ERR_EXISTS)
@@ -224,11 +295,8 @@ commit_row(struct commit *k, struct hr_event_rec *e)
 
 		json_object_object_add(o, "user", json_object_new_string(e->staff_no));
 		json_object_object_add(o, "effective", json_object_new_string(e->effective));
-		json_object_object_add(o, "temp_password", json_object_new_string(pw));
 		json_object_array_add(k->hire_list, o);
 	}
-out:
-	explicit_bzero(pw, sizeof(pw));
 	explicit_bzero(e->pw_hash, sizeof(e->pw_hash));
 	return r;
 }

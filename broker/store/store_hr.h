@@ -52,12 +52,14 @@ struct user_hr {
 int store_hr_file_known(struct sk_store_txn *t, const char *sha256, int *known);
 int store_hr_file_add(struct sk_store_txn *t, const char *sha256, int64_t records, int64_t now);
 
-/* Staging: rows of one file's import; a row with an identity staged already is ignored. */
+/* Staging: rows of one file's import, with a hire's password hash made before the commit
+ * (hashing is slow; the commit holds the writer lock). SK_ERR_EXISTS, nothing written, when
+ * this identity is staged for this file already. */
 int store_hr_stage_add(struct sk_store_txn *t, const struct hr_event_rec *e);
 /* Drops the staged rows of one file, or of every file when sha256 is NULL (broker start). */
 int store_hr_stage_clear(struct sk_store_txn *t, const char *sha256);
 int store_hr_stage_count(struct sk_store_txn *t, const char *sha256, int64_t *n);
-/* The staged row after (effective, line) = (after_date, after_line), in that order;
+/* The staged row (pw_hash included) after (effective, line) = (after_date, after_line), in that order;
  * SK_ERR_NOTFOUND at the end. Start with after_date "". */
 int store_hr_stage_next(struct sk_store_txn *t, const char *sha256, const char *after_date,
                         int64_t after_line, struct hr_event_rec *out);

@@ -9,6 +9,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include <cmocka.h>
 #include <json-c/json.h>
@@ -306,6 +308,104 @@ test_r_life_2_future_retirement_applied_after_restart(void **state)
 	                                  NULL), 1);
 }
 
+static int64_t
+store_int(const char *sql)
+{
+	char path[700];
+	sqlite3 *db = NULL;
+	sqlite3_stmt *st = NULL;
+	int64_t v = -1;
+
+	snprintf(path, sizeof(path), "%s/state/sekimori.db", fx.dir);
+	assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+	sqlite3_busy_timeout(db, 5000);
+	assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	return v;
+}
+
+#define KILL_USERS 256
+#define KILL_DAYS 20
+#define KILL_EVENTS (KILL_USERS * KILL_DAYS)
+#define KILL_APPLIED "SELECT count(*) FROM hr_events WHERE event = 'transfer'" \
+	" AND staff_no BETWEEN '80000' AND '80255'"
+
+/* The broker SIGKILLed while it applies a file of 5120 transfers (once the commit's first
+ * audit record is written): after the restart either every event of the file is there or
+ * none is, and importing the file again completes it. */
+static void
+test_r_life_1_sigkill_during_import_leaves_all_or_nothing(void **state)
+{
+	size_t cap = 512 * 1024, len;
+	char *text = malloc(cap), path[700], hires[700], dept[16], date[16];
+	int64_t applied, files, moved;
+	pid_t cli_pid;
+	int status;
+
+	(void)state;
+	assert_non_null(text);
+	len = (size_t)snprintf(text, cap, "%s", HEADER);
+	for (unsigned long s = 80000; s < 80000 + KILL_USERS; s++)
+		len += row(text + len, cap - len, s, "D-8", "regular", "2025-04-01", "hire");
+	write_hr("hr-kill-hires.csv", text, hires, sizeof(hires));
+	assert_int_equal(cli("--json hr import %s", hires), 0);
+	len = (size_t)snprintf(text, cap, "%s", HEADER);
+	for (int day = 1; day <= KILL_DAYS; day++)
+		for (unsigned long s = 80000; s < 80000 + KILL_USERS; s++) {
+			snprintf(dept, sizeof(dept), "T-%d", day);
+			snprintf(date, sizeof(date), "2025-05-%02d", day);
+			len += row(text + len, cap - len, s, dept, "", date, "transfer");
+		}
+	write_hr("hr-kill.csv", text, path, sizeof(path));
+	free(text);
+
+	cli_pid = fork();
+	assert_true(cli_pid >= 0);
+	if (cli_pid == 0) {
+		char args[800], buf[4096];
+
+		snprintf(args, sizeof(args), "hr import %s", path);
+		_exit(skfx_cli(&fx, args, NULL, buf, sizeof(buf)));
+	}
+	/* Bounded wait until the commit is under way: its first hr.transfer record is in the
+	 * audit log (appended inside the transaction, before the commit). */
+	for (int i = 0; i < 6000 && skfx_audit_count(&fx, "\"event\":\"hr.transfer\"",
+	                                              "\"user\":\"80", NULL) == 0 &&
+	     store_int(KILL_APPLIED) < KILL_EVENTS; i++)
+		usleep(5000);
+	assert_int_equal(kill(fx.broker, SIGKILL), 0);
+	assert_int_equal(waitpid(fx.broker, &status, 0), fx.broker);
+	fx.broker = 0;
+	assert_int_equal(waitpid(cli_pid, &status, 0), cli_pid);
+	/* The killed broker's socket stays: without it, the wait is for the new broker's, which
+	 * it binds only after the start's HR catch-up. */
+	assert_int_equal(unlink(fx.socket), 0);
+	skfx_restart(&fx);
+
+	applied = store_int(KILL_APPLIED);
+	files = store_int("SELECT count(*) FROM hr_files");
+	moved = store_int("SELECT count(*) FROM users WHERE hr_dept = 'T-20'");
+	fprintf(stderr, "after SIGKILL: %lld of %d events, %lld files, %lld users moved\n",
+	        (long long)applied, KILL_EVENTS, (long long)files, (long long)moved);
+	assert_true(applied == 0 || applied == KILL_EVENTS);
+	/* Killed inside the commit: records were appended, and are marked not committed now. */
+	if (applied == 0) {
+		assert_true(skfx_audit_count(&fx, "\"event\":\"hr.transfer\"", "\"user\":\"80",
+		                             NULL) > 0);
+		assert_true(skfx_audit_count(&fx, "audit.not_committed", NULL) > 0);
+	}
+	assert_int_equal(moved, applied == 0 ? 0 : KILL_USERS);
+	assert_int_equal(store_int("SELECT count(*) FROM hr_staged"), 0);   /* dropped at start */
+	/* Again: completes it, or says it was imported; either way every event is there. */
+	assert_int_equal(cli("hr import %s", path), 0);
+	assert_int_equal(store_int(KILL_APPLIED), KILL_EVENTS);
+	assert_int_equal(store_int("SELECT count(*) FROM users WHERE hr_dept = 'T-20'"), KILL_USERS);
+	assert_int_equal(store_int("SELECT count(*) FROM hr_files"), applied == 0 ? files + 1 : files);
+}
+
 /* PAM's account phase for user: PAM_ACCT_EXPIRED for a disabled account. */
 static int
 acct_mgmt(const char *user)
@@ -406,6 +506,7 @@ main(void)
 		cmocka_unit_test(test_r_life_1_dry_run_changes_nothing),
 		cmocka_unit_test(test_r_life_2_future_retirement_applied_after_restart),
 		cmocka_unit_test(test_r_life_2_pam_login_refused_after_leave_and_retirement),
+		cmocka_unit_test(test_r_life_1_sigkill_during_import_leaves_all_or_nothing),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -187,14 +187,14 @@ test_r_life_1_store_hr_events(void **state)
 	assert_int_equal(store_user_hr_set(t, &h), SK_ERR_EXISTS);
 	store_rollback(t);
 
-	/* Staging: a duplicate identity is staged once; an event for a staff number nobody has
+	/* Staging: a duplicate identity is refused (EXISTS); an event for a staff number nobody has
 	 * and nobody is hired as is an orphan, a hire in the same file is not. */
 	assert_int_equal(store_begin(t), SK_OK);
 	assert_int_equal(store_user_hr_set(t, &(struct user_hr){ .user_id = uid,
 	                                                         .staff_no = "2002" }), SK_OK);
 	make_event(&e, "a", "3003", "retirement", "2027-03-31", 4);
 	assert_int_equal(store_hr_stage_add(t, &e), SK_OK);
-	assert_int_equal(store_hr_stage_add(t, &e), SK_OK);
+	assert_int_equal(store_hr_stage_add(t, &e), SK_ERR_EXISTS);
 	assert_int_equal(store_commit(t), SK_OK);
 	assert_int_equal(store_hr_stage_count(t, fsha, &n), SK_OK);
 	assert_int_equal(n, 1);
@@ -203,6 +203,7 @@ test_r_life_1_store_hr_events(void **state)
 	assert_int_equal(got.line, 4);
 	assert_int_equal(store_begin(t), SK_OK);
 	make_event(&e, "b", "3003", "hire", "2026-04-01", 2);
+	snprintf(e.pw_hash, sizeof(e.pw_hash), "$y$j9T$staged$hash");
 	assert_int_equal(store_hr_stage_add(t, &e), SK_OK);
 	make_event(&e, "c", "2002", "leave", "2026-04-01", 3);
 	assert_int_equal(store_hr_stage_add(t, &e), SK_OK);
@@ -211,6 +212,7 @@ test_r_life_1_store_hr_events(void **state)
 	/* In (date, line) order. */
 	assert_int_equal(store_hr_stage_next(t, fsha, "", 0, &got), SK_OK);
 	assert_string_equal(got.event, "hire");
+	assert_string_equal(got.pw_hash, "$y$j9T$staged$hash");
 	assert_int_equal(store_hr_stage_next(t, fsha, got.effective, got.line, &got), SK_OK);
 	assert_string_equal(got.event, "leave");
 	assert_int_equal(store_hr_stage_next(t, fsha, got.effective, got.line, &got), SK_OK);

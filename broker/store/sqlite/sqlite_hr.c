@@ -81,14 +81,36 @@ hr_file_add(struct sk_store_txn *t, const char *sha256, int64_t records, int64_t
 	                sha256, records, now);
 }
 
+/* Staged rows: the event columns, then the hire's password hash. */
+static int
+read_staged(sqlite3_stmt *st, void *row)
+{
+	struct hr_event_rec *e = row;
+	int r = read_event(st, row);
+
+	return r == SK_OK ? sq_col_text(st, 8, e->pw_hash, sizeof(e->pw_hash)) : r;
+}
+
 static int
 hr_stage_add(struct sk_store_txn *t, const struct hr_event_rec *e)
 {
-	return sq_write(sq_db(t), "staging an HR event",
-	                "INSERT OR IGNORE INTO hr_staged(" EVENT_COLUMNS ")"
-	                " VALUES(?, ?, ?, ?, ?, ?, ?, ?)", "ttttttti",
+	sqlite3 *db = sq_db(t);
+	int64_t n = 0;
+	sqlite3_stmt *st;
+	int r;
+
+	/* An identity staged already (the same row twice in one file) keeps its first row. */
+	if ((r = sq_query(db, &st, "SELECT count(*) FROM hr_staged WHERE file_sha256 = ?"
+	                  " AND event_id = ?", "tt", e->file_sha256, e->event_id)) != SK_OK ||
+	    (r = sq_select_one(db, st, read_count, &n)) != SK_OK)
+		return r;
+	if (n > 0)
+		return SK_ERR_EXISTS;
+	return sq_write(db, "staging an HR event",
+	                "INSERT INTO hr_staged(" EVENT_COLUMNS ", pw_hash)"
+	                " VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?)", "tttttttit",
 	                e->event_id, e->staff_no, e->event, e->employment, e->dept, e->effective,
-	                e->file_sha256, e->line);
+	                e->file_sha256, e->line, e->pw_hash);
 }
 
 static int
@@ -114,12 +136,12 @@ hr_stage_next(struct sk_store_txn *t, const char *sha256, const char *after_date
 	sqlite3_stmt *st;
 	int r;
 
-	if ((r = sq_query(db, &st, "SELECT " EVENT_COLUMNS " FROM hr_staged WHERE file_sha256 = ?"
-	                  " AND (effective > ? OR (effective = ? AND line > ?))"
+	if ((r = sq_query(db, &st, "SELECT " EVENT_COLUMNS ", pw_hash FROM hr_staged"
+	                  " WHERE file_sha256 = ? AND (effective > ? OR (effective = ? AND line > ?))"
 	                  " ORDER BY effective, line LIMIT 1", "ttti", sha256, after_date,
 	                  after_date, after_line)) != SK_OK)
 		return r;
-	return sq_select_one(db, st, read_event, out);
+	return sq_select_one(db, st, read_staged, out);
 }
 
 static int

@@ -226,6 +226,7 @@ v2_hr(sqlite3 *db)
 	        " dept TEXT NOT NULL,"
 	        " effective TEXT NOT NULL,"
 	        " line INTEGER NOT NULL,"
+	        " pw_hash TEXT NOT NULL DEFAULT '',"   /* a hire's temporary password (hash) */
 	        " PRIMARY KEY(file_sha256, event_id));"
 	        "CREATE INDEX IF NOT EXISTS hr_staged_order ON hr_staged(file_sha256, effective, line);");
 }
