@@ -42,6 +42,11 @@ struct sk_msg *pamsk_request(const struct pamsk *m, unsigned type);
 /* Connects if needed and sends; SK_OK with reply, or SK_ERR_UNAVAILABLE (already told the
  * user the service is unavailable). */
 int pamsk_call(struct pamsk *m, const struct sk_msg *req, struct sk_msg **reply, int timeout_ms);
+/* For the typed calls (common/skc_*.h): the connected client, or NULL after telling the
+ * user the service is unavailable; pamsk_client_lost after a typed call could not reach the
+ * broker (closes, tells the user). */
+struct sk_client *pamsk_client(struct pamsk *m);
+void pamsk_client_lost(struct pamsk *m);
 
 /* The conversation. prompt returns a malloc'ed answer (wipe + free it) or NULL. */
 char *pamsk_prompt(struct pamsk *m, int echo, const char *text);
@@ -56,13 +61,9 @@ void pamsk_info_lines(struct pamsk *m, const char *text);
 
 /* Messages shared by several phases. */
 void pamsk_say_locked(struct pamsk *m, const struct sk_msg *reply);
+void pamsk_say_locked_until(struct pamsk *m, uint64_t until);   /* 0: until an admin unlocks */
 void pamsk_say_unavailable(struct pamsk *m);
 void pamsk_format_time(int64_t t, char *out, size_t outsz);
-
-/* Device evidence for AUTH_FINISH: run the device, add what it produced (or SK_K_DEVICE_FAIL
- * so the broker records the failed attempt). PAM_SUCCESS to go on to AUTH_FINISH. */
-int pamsk_collect_fido2(struct pamsk *m, const struct sk_msg *begin, struct sk_msg *finish);
-int pamsk_collect_card(struct pamsk *m, const struct sk_msg *begin, struct sk_msg *finish);
 
 int pamsk_authenticate(struct pamsk *m);
 int pamsk_account(struct pamsk *m);

@@ -42,3 +42,21 @@ pamsk_call(struct pamsk *m, const struct sk_msg *req, struct sk_msg **reply, int
 	}
 	return SK_OK;
 }
+
+struct sk_client *
+pamsk_client(struct pamsk *m)
+{
+	if (m->client.fd < 0 &&
+	    sk_client_open(&m->client, m->conf.socket_path, (int)m->conf.request_timeout_ms) != SK_OK) {
+		pamsk_client_lost(m);
+		return NULL;
+	}
+	return &m->client;
+}
+
+void
+pamsk_client_lost(struct pamsk *m)
+{
+	sk_client_close(&m->client);
+	pamsk_say_unavailable(m);
+}

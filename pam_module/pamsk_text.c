@@ -21,10 +21,17 @@ void
 pamsk_say_locked(struct pamsk *m, const struct sk_msg *reply)
 {
 	uint64_t until = 0;
+
+	(void)sk_msg_get_uint(reply, SK_K_LOCKED_UNTIL, &until);
+	pamsk_say_locked_until(m, until);
+}
+
+void
+pamsk_say_locked_until(struct pamsk *m, uint64_t until)
+{
 	char when[64];
 	int64_t now = (int64_t)time(NULL), minutes;
 
-	(void)sk_msg_get_uint(reply, SK_K_LOCKED_UNTIL, &until);
 	if (until == 0) {
 		pamsk_error(m, "%s", _("This account is locked after too many failed attempts. "
 		                       "Ask an administrator to unlock it."));
