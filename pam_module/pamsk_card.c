@@ -114,9 +114,9 @@ put_evidence(struct skc_card_evidence *e, const struct sc_login_result *res)
 	return SK_OK;
 }
 
-int
-pamsk_collect_card(struct pamsk *m, const struct skc_auth_begin_out *begin,
-                   struct skc_auth_finish_in *finish)
+static int
+collect(struct pamsk *m, const struct skc_auth_begin_out *begin,
+        struct skc_auth_finish_in *finish)
 {
 	const struct skc_card_challenge *ch = &begin->card;
 	struct sc_login_result *res;
@@ -158,3 +158,5 @@ pamsk_collect_card(struct pamsk *m, const struct skc_auth_begin_out *begin,
 	free(res);
 	return r;
 }
+
+const struct pamsk_factor pamsk_factor_card = { SK_METHOD_CARD, collect };

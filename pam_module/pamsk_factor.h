@@ -1,7 +1,8 @@
 /* The module's factor table: for each method the broker may plan (enum sk_method), the
  * function that collects its evidence, listed once in pamsk_factor_table.c the way the
- * broker's factors/factor_table.c lists its side. Each collector lives in its factor's own
- * file (pamsk_typed.c: password, one-time code, stack; pamsk_fido2.c; pamsk_card.c). */
+ * broker's factors/factor_table.c lists its side. Each row and its collector live in the
+ * factor's own file (pamsk_typed.c: password, one-time code, stack; pamsk_fido2.c;
+ * pamsk_card.c). */
 #ifndef PAMSK_FACTOR_H
 #define PAMSK_FACTOR_H
 #include <stddef.h>
@@ -20,21 +21,11 @@ struct pamsk_factor {
 	pamsk_collect_fn collect;
 };
 
-extern const struct pamsk_factor pamsk_factor_table[];
+/* The table, one pointer per row; each row is defined in its factor's file. */
+extern const struct pamsk_factor *const pamsk_factor_table[];
 extern const size_t pamsk_factor_count;
 
 /* The row of method, or NULL. */
 const struct pamsk_factor *pamsk_factor_find(unsigned method);
-
-int pamsk_collect_password(struct pamsk *m, const struct skc_auth_begin_out *begin,
-                           struct skc_auth_finish_in *finish);
-int pamsk_collect_totp(struct pamsk *m, const struct skc_auth_begin_out *begin,
-                       struct skc_auth_finish_in *finish);
-int pamsk_collect_stack(struct pamsk *m, const struct skc_auth_begin_out *begin,
-                        struct skc_auth_finish_in *finish);
-int pamsk_collect_fido2(struct pamsk *m, const struct skc_auth_begin_out *begin,
-                        struct skc_auth_finish_in *finish);
-int pamsk_collect_card(struct pamsk *m, const struct skc_auth_begin_out *begin,
-                       struct skc_auth_finish_in *finish);
 
 #endif

@@ -77,9 +77,9 @@ put_evidence(struct skc_fido2_evidence *e, const struct skf_assert_result *res)
 	return SK_OK;
 }
 
-int
-pamsk_collect_fido2(struct pamsk *m, const struct skc_auth_begin_out *begin,
-                    struct skc_auth_finish_in *finish)
+static int
+collect(struct pamsk *m, const struct skc_auth_begin_out *begin,
+        struct skc_auth_finish_in *finish)
 {
 	const struct skc_fido2_challenge *ch = &begin->fido2;
 	struct skf_cred_ref refs[SKF_MAX_ALLOW];
@@ -129,3 +129,5 @@ out:
 	free(l);
 	return r;
 }
+
+const struct pamsk_factor pamsk_factor_fido2 = { SK_METHOD_FIDO2, collect };

@@ -28,18 +28,18 @@ ask_secret(struct pamsk *m, const char *prompt, char *buf, size_t cap, int *has)
 	return PAM_SUCCESS;
 }
 
-int
-pamsk_collect_password(struct pamsk *m, const struct skc_auth_begin_out *begin,
-                       struct skc_auth_finish_in *finish)
+static int
+collect_password(struct pamsk *m, const struct skc_auth_begin_out *begin,
+                 struct skc_auth_finish_in *finish)
 {
 	(void)begin;
 	return ask_secret(m, _("Password: "), finish->password, sizeof(finish->password),
 	                  &finish->has_password);
 }
 
-int
-pamsk_collect_totp(struct pamsk *m, const struct skc_auth_begin_out *begin,
-                   struct skc_auth_finish_in *finish)
+static int
+collect_totp(struct pamsk *m, const struct skc_auth_begin_out *begin,
+             struct skc_auth_finish_in *finish)
 {
 	(void)begin;
 	return ask_secret(m, _("One-time code: "), finish->otp, sizeof(finish->otp),
@@ -48,12 +48,16 @@ pamsk_collect_totp(struct pamsk *m, const struct skc_auth_begin_out *begin,
 
 /* The preceding PAM module checked the password; the broker credits it only under a
  * profile with knowledge = stack. */
-int
-pamsk_collect_stack(struct pamsk *m, const struct skc_auth_begin_out *begin,
-                    struct skc_auth_finish_in *finish)
+static int
+collect_stack(struct pamsk *m, const struct skc_auth_begin_out *begin,
+              struct skc_auth_finish_in *finish)
 {
 	(void)m;
 	(void)begin;
 	finish->stack_knowledge = 1;
 	return PAM_SUCCESS;
 }
+
+const struct pamsk_factor pamsk_factor_password = { SK_METHOD_PASSWORD, collect_password };
+const struct pamsk_factor pamsk_factor_totp = { SK_METHOD_TOTP, collect_totp };
+const struct pamsk_factor pamsk_factor_stack = { SK_METHOD_STACK, collect_stack };

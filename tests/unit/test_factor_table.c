@@ -95,7 +95,7 @@ test_every_method_has_one_row_each_side(void **state)
 		for (size_t k = 0; k < factor_count; k++)
 			broker += factor_table[k]->method == m;
 		for (size_t k = 0; k < pamsk_factor_count; k++)
-			module += pamsk_factor_table[k].method == m;
+			module += pamsk_factor_table[k]->method == m;
 		if (common != 1 || broker != 1 || module != 1)
 			fail_msg("method %s (%u): %zu common, %zu broker, %zu module rows", methods[i].name,
 			         m, common, broker, module);
@@ -131,7 +131,7 @@ test_rows_are_complete(void **state)
 			assert_non_null(f->begin);
 	}
 	for (size_t i = 0; i < pamsk_factor_count; i++)
-		assert_non_null(pamsk_factor_table[i].collect);
+		assert_non_null(pamsk_factor_table[i]->collect);
 }
 
 static unsigned
