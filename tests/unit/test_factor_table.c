@@ -81,7 +81,7 @@ static void
 test_every_method_has_one_row_each_side(void **state)
 {
 	(void)state;
-	assert_int_equal(n_methods, 5);   /* password, totp, stack, fido2, card today */
+	assert_true(n_methods >= 5);   /* password, totp, stack, fido2, card, and any new one */
 	assert_int_equal(sk_factor_count, n_methods);
 	assert_int_equal(factor_count, n_methods);
 	assert_int_equal(pamsk_factor_count, n_methods);
