@@ -10,6 +10,7 @@
  * and the protocol. doc/hacking.md, "Adding a factor", lists what a new row touches. */
 #ifndef BROKER_FACTOR_H
 #define BROKER_FACTOR_H
+#include <json-c/json.h>
 #include <stdint.h>
 
 #include "broker.h"
@@ -78,6 +79,12 @@ struct factor_ops {
 	 * factor's state after a step (TOTP last step, FIDO2 sign count or clone flag). */
 	int (*commit)(struct broker_conn *c, const struct factor_result *res, int login_ok,
 	              int64_t now);
+
+	/* Listing: the user's credentials of this factor as a JSON array for `sekimori user
+	 * show` (under factors.<name>), or NULL when the factor has list requests of its own
+	 * (`sekimori fido2 list`, `card list`). Enrolment is a request family of its own
+	 * (handlers/admin_*.c), which refuses with NOT_CONFIGURED when .configured says 0. */
+	json_object *(*list_json)(struct broker_conn *c, int64_t user_id);
 
 };
 

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "broker_json.h"
 #include "sk_err.h"
 #include "sk_log.h"
 
@@ -141,10 +142,36 @@ totp_commit(struct broker_conn *c, const struct factor_result *res, int login_ok
 	return store_totp_set_last_step(c->db, res->row, res->counter);
 }
 
+/* The user's tokens, confirmed or not, without their seeds. */
+static json_object *
+totp_list_json(struct broker_conn *c, int64_t user_id)
+{
+	struct totp_rec totp[TOTP_PER_USER_MAX];
+	json_object *arr = json_object_new_array();
+	size_t n = 0;
+
+	if (store_totp_list(c->db, user_id, 0, totp, TOTP_PER_USER_MAX, &n) == SK_OK) {
+		for (size_t i = 0; i < n; i++) {
+			json_object *f = json_object_new_object();
+			json_object_object_add(f, "id", json_object_new_int64(totp[i].id));
+			json_object_object_add(f, "algorithm",
+			                       json_object_new_string(sk_totp_algo_name(totp[i].params.algo)));
+			json_object_object_add(f, "digits", json_object_new_int((int)totp[i].params.digits));
+			json_object_object_add(f, "period", json_object_new_int((int)totp[i].params.period));
+			json_object_object_add(f, "confirmed", json_object_new_boolean(totp[i].confirmed));
+			json_object_object_add(f, "created", broker_json_time(totp[i].created));
+			json_object_array_add(arr, f);
+		}
+	}
+	explicit_bzero(totp, sizeof(totp));
+	return arr;
+}
+
 const struct factor_ops totp_factor = {
 	.method = SK_METHOD_TOTP,
 	.can_prove = totp_can_prove,
 	.check_evidence = totp_check_evidence,
 	.verify = totp_verify,
 	.commit = totp_commit,
+	.list_json = totp_list_json,
 };
