@@ -1,6 +1,8 @@
 /* Reading sekimori.conf with inih. The parser is strict: an unknown section or key, a value
  * out of range or a profile that cannot demand two factor classes stops the broker with the
- * file and line (R-MFA-1, R-MFA-2). */
+ * file and line (R-MFA-1, R-MFA-2). It is the one parser; each factor's own section and
+ * profile keys come from its row in sk_factor.c, which this file reads, defaults and merges
+ * without naming any factor. */
 #include "sk_conf.h"
 
 #include <errno.h>
