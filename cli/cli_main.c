@@ -36,6 +36,9 @@ static const struct command {
 	{ "card", "dispose", cli_card_dispose, "USER|--cert HASH --reason collected|destroyed"
 	  " [--note TEXT]" },
 	{ "audit", "verify", cli_audit_verify, "[--anchor SEQ:MAC]" },
+	{ "migrate", "pam-oath", cli_migrate_pam_oath, "FILE [--dry-run] [--replace]" },
+	{ "migrate", "google-authenticator", cli_migrate_google_authenticator,
+	  "--user USER FILE [--dry-run] [--replace]" },
 	{ "status", NULL, cli_status, "" },
 };
 
