@@ -42,6 +42,9 @@ struct broker {
 	struct broker_fido2 fido2;
 	struct card_trust *card_trust;    /* [card] trust anchors and CRL, or NULL */
 	volatile sig_atomic_t stop;
+	/* SIGUSR1 / SIGUSR2: a log rotation announced / done (audit_log_rotate_*), carried
+	 * out by the accept loop (server_run). */
+	volatile sig_atomic_t audit_rotate_prepare, audit_rotate_finish;
 };
 
 enum conn_state {

@@ -1,4 +1,5 @@
 #include "server.h"
+#include "audit_log.h"
 
 #include <stdio.h>
 #include <errno.h>
@@ -227,6 +228,15 @@ server_run(struct broker *b)
 		if (r < 0 && errno != EINTR) {
 			sk_logerr("poll: %s", strerror(errno));
 			return SK_ERR_IO;
+		}
+		/* A signal interrupts the poll: rotation steps run here, in order. */
+		if (b->audit_rotate_prepare) {
+			b->audit_rotate_prepare = 0;
+			(void)audit_log_rotate_prepare(b->audit);   /* it logs a failure */
+		}
+		if (b->audit_rotate_finish) {
+			b->audit_rotate_finish = 0;
+			(void)audit_log_rotate_finish(b->audit);
 		}
 		if (r <= 0)
 			continue;
