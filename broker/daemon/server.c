@@ -20,6 +20,24 @@
 #include "sk_log.h"
 #include "store.h"
 
+/* root:GROUP for a broker running as root. A broker running as its own user keeps the
+ * socket as its own and gives it the group, which needs no capability when that user is a
+ * member of the group (the unit's SupplementaryGroups=); root reaches it either way. */
+static int
+set_socket_owner(const char *path, gid_t gid)
+{
+	if (geteuid() == 0)
+		return chown(path, 0, gid);
+	if (gid == 0 || gid == getegid())
+		return 0;
+	if (chown(path, (uid_t)-1, gid) != 0) {
+		sk_logerr("cannot give %s to group %u (is the broker's user a member of it?): %s",
+		          path, (unsigned)gid, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
 int
 server_listen(struct broker *b)
 {
@@ -55,7 +73,7 @@ server_listen(struct broker *b)
 		return SK_ERR_IO;
 	}
 	(void)unlink(path);
-	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0 || chown(path, 0, gid) != 0 ||
+	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0 || set_socket_owner(path, gid) != 0 ||
 	    chmod(path, mode) != 0 || listen(fd, 128) != 0) {
 		sk_logerr("bind/listen %s: %s", path, strerror(errno));
 		close(fd);

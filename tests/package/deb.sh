@@ -5,7 +5,9 @@
 # install, the broker starts from the installed files, a user enrolled with TOTP logs in
 # through the installed module with pamtester, and a purge leaves nothing behind.
 # Requirement IDs: R-MFA-1 (the module where libpam loads it), R-PRIV-1 (the
-# administrators' group exists), R-CRED-2 (keys made at the first start, 0600, root's).
+# administrators' group exists), R-CRED-2 (the broker as user sekimori without
+# capabilities; keys made at the first start, 0600, sekimori's; root's audit verify reads
+# them).
 #
 # The base root is cached as a tarball under the build folder (package-cache/), keyed by
 # the packages it holds, so a second run skips the download. Exit status 77 (a SKIP
@@ -140,19 +142,32 @@ inroot getent group sekimori-admin > /dev/null || fail "no group sekimori-admin"
 	fail "unit not enabled"; ok
 stamp "installed"
 
-# --- The broker, started directly (no systemd in a chroot), with the installed configuration.
-chroot "$root" /usr/bin/env -i PATH=/usr/sbin:/usr/bin LC_ALL=C \
+# --- The broker, started directly (no systemd in a chroot) as the unit runs it: user
+# sekimori, group sekimori plus sekimori-admin, no capability, its runtime folder made as
+# RuntimeDirectory= would.
+svc_uid=$(inroot getent passwd sekimori | cut -d: -f3)
+[ "$(stat -c '%u %a' "$root/etc/sekimori/keys")" = "$svc_uid 700" ] ||
+	fail "keys folder not sekimori's 0700: $(stat -c '%u %a' "$root/etc/sekimori/keys")"; ok
+install -d -o "$svc_uid" -g "$svc_uid" -m 0755 "$root/run/sekimori"
+chroot --userspec=sekimori:sekimori --groups=sekimori-admin "$root" /usr/bin/env -i \
+	PATH=/usr/sbin:/usr/bin LC_ALL=C setpriv --inh-caps=-all --bounding-set=-all \
 	/usr/sbin/sekimorid -c /etc/sekimori/sekimori.conf -f 2> "$work/broker.log" &
 broker=$!
 for _ in $(seq 200); do [ -S "$root/run/sekimori/sekimorid.sock" ] && break; sleep 0.05; done
 [ -S "$root/run/sekimori/sekimorid.sock" ] || { cat "$work/broker.log"; fail "broker did not start"; }
 # (Numeric ids: the names are the root's, not this machine's.)
 admin_gid=$(inroot getent group sekimori-admin | cut -d: -f3)
-[ "$(stat -c '%u:%g %a' "$root/run/sekimori/sekimorid.sock")" = "0:$admin_gid 660" ] ||
+[ "$(stat -c '%u:%g %a' "$root/run/sekimori/sekimorid.sock")" = "$svc_uid:$admin_gid 660" ] ||
 	fail "socket owner/mode: $(stat -c '%u:%g %a' "$root/run/sekimori/sekimorid.sock")"; ok
 for k in seed.key audit.key; do
-	[ "$(stat -c '%u %a' "$root/etc/sekimori/keys/$k")" = "0 600" ] || fail "$k not root 0600"
+	[ "$(stat -c '%u %a' "$root/etc/sekimori/keys/$k")" = "$svc_uid 600" ] ||
+		fail "$k not sekimori's 0600"
 done; ok
+# (chroot, env and setpriv exec one another: $broker is sekimorid itself.)
+grep -q "^Uid:[[:space:]]*$svc_uid[[:space:]]" "/proc/$broker/status" ||
+	fail "broker not running as sekimori"
+grep -q '^CapEff:[[:space:]]*0000000000000000$' "/proc/$broker/status" ||
+	fail "broker has capabilities"; ok
 
 # --- A user with a password and TOTP, and a real login with pamtester through the module.
 inroot useradd -m hanako
@@ -190,6 +205,10 @@ grep -q 'successfully authenticated' "$work/out" || fail "no success line (full 
 grep -q 'successfully opened a session' "$work/out" || fail "no session (full login)"; ok
 inroot sekimori audit verify > "$work/out" 2>&1 || fail "audit verify"
 grep -q intact "$work/out" || fail "audit chain not intact"; ok
+# The logrotate stanza is installed and names the installed helper.
+grep -q '^/var/log/sekimori/audit.jsonl {' "$root/etc/logrotate.d/sekimori" ||
+	fail "no logrotate stanza"
+[ -x "$root/usr/libexec/sekimori/sekimori-audit-rotate" ] || fail "no rotation helper"; ok
 stamp "logged in"
 
 kill "$broker"; wait "$broker" 2>/dev/null || true; broker=
