@@ -700,6 +700,32 @@ settle_with_anchor(struct verify_state *vs, const char *anchor_path, const unsig
 	}
 }
 
+/* A log file for reading: not a symbolic link, a regular file. */
+static int
+open_log(const char *path, FILE **f)
+{
+	struct stat st;
+	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+
+	if (fd < 0) {
+		int e = errno;   /* logging may change errno */
+
+		sk_logerr("cannot open the log %s: %s", path, strerror(e));
+		return e == ENOENT ? SK_ERR_NOTFOUND : SK_ERR_IO;
+	}
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		sk_logerr("log %s is not a regular file", path);
+		close(fd);
+		return SK_ERR_IO;
+	}
+	if ((*f = fdopen(fd, "r")) == NULL) {
+		sk_logerr("fdopen failed: %s", strerror(errno));
+		close(fd);
+		return SK_ERR_NOMEM;
+	}
+	return SK_OK;
+}
+
 /* Whole until a fault is found; a log that starts at record 1 joins nothing before it. */
 static void
 report_begin(struct sk_audit_report *r)
@@ -754,8 +780,7 @@ sk_audit_verify_remote(const char *log_path, const char *anchor_path,
                        const struct sk_audit_anchor *remote, struct sk_audit_report *report)
 {
 	struct verify_state vs;
-	struct stat st;
-	int fd, rc;
+	int rc;
 
 	if (log_path == NULL || anchor_path == NULL || key == NULL ||
 	    keylen != SK_AUDIT_KEY_LEN || report == NULL) {
@@ -774,24 +799,8 @@ sk_audit_verify_remote(const char *log_path, const char *anchor_path,
 	vs.have_anchor_mac = vs.anchor.seq == 0;
 	memcpy(vs.anchor_seq_mac, zero_mac, sizeof(vs.anchor_seq_mac));
 
-	fd = open(log_path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0) {
-		int e = errno;   /* logging may change errno */
-
-		sk_logerr("cannot open the log %s: %s", log_path, strerror(e));
-		return report_error(report, e == ENOENT ? SK_ERR_NOTFOUND : SK_ERR_IO);
-	}
-	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-		sk_logerr("log %s is not a regular file", log_path);
-		close(fd);
-		return report_error(report, SK_ERR_IO);
-	}
-	vs.f = fdopen(fd, "r");
-	if (vs.f == NULL) {
-		sk_logerr("fdopen failed: %s", strerror(errno));
-		close(fd);
-		return report_error(report, SK_ERR_NOMEM);
-	}
+	if ((rc = open_log(log_path, &vs.f)) != SK_OK)
+		return report_error(report, rc);
 	rc = settle_with_anchor(&vs, anchor_path, key, keylen, report);
 	if (rc == SK_OK && remote != NULL)
 		rc = check_remote(&vs, report);
@@ -805,8 +814,7 @@ sk_audit_verify_segment(const char *path, const unsigned char *key, size_t keyle
                         struct sk_audit_report *report)
 {
 	struct verify_state vs;
-	struct stat st;
-	int fd, rc;
+	int rc;
 
 	if (path == NULL || key == NULL || keylen != SK_AUDIT_KEY_LEN || report == NULL) {
 		sk_logerr("invalid argument");
@@ -815,19 +823,8 @@ sk_audit_verify_segment(const char *path, const unsigned char *key, size_t keyle
 	memset(&vs, 0, sizeof(vs));
 	memcpy(vs.last_mac, zero_mac, sizeof(vs.last_mac));
 	report_begin(report);
-	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0 || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-		int e = errno;
-
-		sk_logerr("cannot open the rotated log %s as a regular file", path);
-		if (fd >= 0)
-			close(fd);
-		return report_error(report, e == ENOENT ? SK_ERR_NOTFOUND : SK_ERR_IO);
-	}
-	if ((vs.f = fdopen(fd, "r")) == NULL) {
-		close(fd);
-		return report_error(report, SK_ERR_NOMEM);
-	}
+	if ((rc = open_log(path, &vs.f)) != SK_OK)
+		return report_error(report, rc);
 	/* No anchor speaks for a rotated file: it must be whole lines, at least one, and its
 	 * end is held by the start of the file after it (the caller's check). */
 	rc = scan_lines(&vs, key, keylen, report);
