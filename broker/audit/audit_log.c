@@ -441,7 +441,8 @@ start_segment(struct audit_log *log)
 	rc = ev ? SK_OK : SK_ERR_AUDIT;
 	if (rc == SK_OK &&
 	    (json_object_object_add(ev, "event", json_object_new_string(SK_AUDIT_ROTATED)) != 0 ||
-	     json_object_object_add(ev, "previous_last_seq", json_object_new_int64((int64_t)last))))
+	     json_object_object_add(ev, "previous_last_seq",
+	                            json_object_new_int64((int64_t)last)) != 0))
 		rc = SK_ERR_AUDIT;
 	if (rc == SK_OK)
 		rc = append_locked(log, ev, &seq, mac);

@@ -26,16 +26,16 @@
 static int
 set_socket_owner(const char *path, gid_t gid)
 {
-	if (geteuid() == 0)
-		return chown(path, 0, gid);
-	if (gid == 0 || gid == getegid())
-		return 0;
-	if (chown(path, (uid_t)-1, gid) != 0) {
-		sk_logerr("cannot give %s to group %u (is the broker's user a member of it?): %s",
-		          path, (unsigned)gid, strerror(errno));
-		return -1;
+	int as_root = geteuid() == 0;
+
+	if (!as_root && (gid == 0 || gid == getegid()))
+		return SK_OK;   /* no group asked for, or the file has it already */
+	if (chown(path, as_root ? 0 : (uid_t)-1, gid) != 0) {
+		sk_logerr("cannot give %s to group %u%s: %s", path, (unsigned)gid,
+		          as_root ? "" : " (is the broker's user a member of it?)", strerror(errno));
+		return SK_ERR_IO;
 	}
-	return 0;
+	return SK_OK;
 }
 
 int
@@ -73,11 +73,17 @@ server_listen(struct broker *b)
 		return SK_ERR_IO;
 	}
 	(void)unlink(path);
-	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0 || set_socket_owner(path, gid) != 0 ||
-	    chmod(path, mode) != 0 || listen(fd, 128) != 0) {
-		sk_logerr("bind/listen %s: %s", path, strerror(errno));
+	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0) {
+		sk_logerr("bind %s: %s", path, strerror(errno));
+		r = SK_ERR_IO;
+	} else if ((r = set_socket_owner(path, gid)) == SK_OK &&
+	           (chmod(path, mode) != 0 || listen(fd, 128) != 0)) {
+		sk_logerr("chmod/listen %s: %s", path, strerror(errno));
+		r = SK_ERR_IO;
+	}
+	if (r != SK_OK) {
 		close(fd);
-		return SK_ERR_IO;
+		return r;
 	}
 	b->listen_fd = fd;
 	return SK_OK;
