@@ -5,61 +5,47 @@
 
 #include "sk_err.h"
 #include "sk_log.h"
-#include "sk_msg.h"
 
-static int
-put_who(struct sk_msg *req, const struct skc_auth_who *w)
+/* A typed secret: over-long answers are refused, never cut into something else. */
+static void
+put_secret(struct skc_req *q, unsigned key, int has, const char *s, size_t cap)
 {
-	if ((w->user != NULL && sk_msg_put_text(req, SK_K_USER, w->user) != SK_OK) ||
-	    sk_msg_put_text(req, SK_K_SERVICE, w->service ? w->service : "") != SK_OK ||
-	    sk_msg_put_text(req, SK_K_RHOST, w->rhost ? w->rhost : "") != SK_OK ||
-	    sk_msg_put_text(req, SK_K_TTY, w->tty ? w->tty : "") != SK_OK ||
-	    (w->profile != NULL && w->profile[0] != '\0' &&
-	     sk_msg_put_text(req, SK_K_PROFILE, w->profile) != SK_OK))
-		return SK_ERR_NOMEM;
+	if (!has || q->err != SK_OK)
+		return;
+	if (strnlen(s, cap) >= cap)
+		q->err = SK_ERR_RANGE;
+	else
+		skc_put_text(q, key, s);
+}
+
+/* What every authentication reply may say besides status, reason and message. */
+static int
+decode_verdict(const struct sk_msg *reply, struct skc_auth_verdict *v)
+{
+	uint64_t classes = 0;
+	int r;
+
+	if (!skc_optional(sk_msg_get_uint(reply, SK_K_LOCKED_UNTIL, &v->locked_until)) ||
+	    !skc_optional(r = sk_msg_get_uint(reply, SK_K_REMAINING, &v->remaining)) ||
+	    !skc_optional(sk_msg_get_uint(reply, SK_K_CLASSES, &classes)) || classes > 7)
+		return SK_ERR_PROTO;
+	v->has_remaining = r == SK_OK;
+	v->classes = (unsigned)classes;
 	return SK_OK;
 }
 
-/* A typed secret: over-long answers are refused, never cut into something else. */
 static int
-put_secret(struct sk_msg *req, unsigned key, int has, const char *s, size_t cap)
+decode_finish(const struct sk_msg *reply, const struct skc_result *res, void *out)
 {
-	if (!has)
-		return SK_OK;
-	if (strnlen(s, cap) >= cap)
-		return SK_ERR_RANGE;
-	return sk_msg_put_text(req, key, s);
+	(void)res;
+	return decode_verdict(reply, &((struct skc_auth_finish_out *)out)->v);
 }
 
-static void
-read_verdict(const struct sk_msg *reply, struct skc_auth_verdict *v)
-{
-	uint64_t x;
-
-	memset(v, 0, sizeof(*v));
-	v->status = sk_reply_status(reply);
-	if (sk_msg_get_uint(reply, SK_K_REASON, &x) == SK_OK && x <= 0xffff)
-		v->reason = (unsigned)x;
-	(void)sk_msg_get_uint(reply, SK_K_LOCKED_UNTIL, &v->locked_until);
-	v->has_remaining = sk_msg_get_uint(reply, SK_K_REMAINING, &v->remaining) == SK_OK;
-	if (sk_msg_get_uint(reply, SK_K_CLASSES, &x) == SK_OK)
-		v->classes = (unsigned)(x & 7u);
-}
-
-/* Sends req (freed here, which wipes it) and reads the verdict; the reply is the caller's. */
 static int
-call(struct sk_client *c, struct sk_msg *req, int built, struct sk_msg **reply,
-     struct skc_auth_verdict *v)
+decode_authfail(const struct sk_msg *reply, const struct skc_result *res, void *out)
 {
-	int r = built;
-
-	*reply = NULL;
-	if (r == SK_OK)
-		r = sk_client_call(c, req, reply, 0);   /* SK_ERR_UNAVAILABLE on any failure */
-	sk_msg_free(req);
-	if (r == SK_OK)
-		read_verdict(*reply, v);
-	return r;
+	(void)res;
+	return decode_verdict(reply, &((struct skc_authfail_out *)out)->v);
 }
 
 static int
@@ -108,36 +94,34 @@ get_card(const struct sk_msg *reply, struct skc_card_challenge *k)
 
 /* The steps, the banner and the fields of each device step that is planned. */
 static int
-read_plan(const struct sk_msg *reply, struct skc_auth_begin_out *out)
+decode_plan(const struct sk_msg *reply, const struct skc_result *res, void *arg)
 {
+	struct skc_auth_begin_out *out = arg;
+
+	if (decode_verdict(reply, &out->v) != SK_OK)
+		return SK_ERR_PROTO;
+	if (res->status != SK_ST_OK)
+		return SK_OK;
 	/* A banner that cannot be read is left out, as an absent one. */
 	if (sk_msg_get_text_opt(reply, SK_K_BANNER, out->banner, sizeof(out->banner)) != SK_OK)
 		out->banner[0] = '\0';
 	if (sk_msg_get_array_len(reply, SK_K_STEPS, &out->n_steps) != SK_OK ||
-	    out->n_steps == 0 || out->n_steps > SK_ARRAY_MAX) {
-		sk_logerr("the broker's plan is malformed");
+	    out->n_steps == 0 || out->n_steps > SK_ARRAY_MAX)
 		return SK_ERR_PROTO;
-	}
 	for (size_t i = 0; i < out->n_steps; i++) {
 		uint64_t step;
 
 		if (sk_msg_get_array_uint(reply, SK_K_STEPS, i, &step) != SK_OK ||
-		    step >= SK_METHOD_SLOTS) {
-			sk_logerr("the broker's plan is malformed");
+		    step >= SK_METHOD_SLOTS)
 			return SK_ERR_PROTO;
-		}
 		out->steps[i] = (unsigned)step;
 		if (step == SK_METHOD_FIDO2 && !out->has_fido2) {
-			if (get_fido2(reply, &out->fido2) != SK_OK) {
-				sk_logerr("the broker's FIDO2 challenge is malformed");
+			if (get_fido2(reply, &out->fido2) != SK_OK)
 				return SK_ERR_PROTO;
-			}
 			out->has_fido2 = 1;
 		} else if (step == SK_METHOD_CARD && !out->has_card) {
-			if (get_card(reply, &out->card) != SK_OK) {
-				sk_logerr("the broker's card challenge is malformed");
+			if (get_card(reply, &out->card) != SK_OK)
 				return SK_ERR_PROTO;
-			}
 			out->has_card = 1;
 		}
 	}
@@ -148,125 +132,103 @@ int
 skc_auth_begin(struct sk_client *c, const struct skc_auth_begin_in *in,
                struct skc_auth_begin_out *out)
 {
-	struct sk_msg *req = sk_msg_new(SK_REQ_AUTH_BEGIN), *reply = NULL;
-	int r;
+	struct skc_req q;
 
 	memset(out, 0, sizeof(*out));
-	r = call(c, req, req == NULL ? SK_ERR_NOMEM : put_who(req, &in->who), &reply, &out->v);
-	if (r == SK_OK && out->v.status == SK_ST_OK)
-		r = read_plan(reply, out);
-	sk_msg_free(reply);
-	return r;
+	skc_req_begin(&q, SK_REQ_AUTH_BEGIN, NULL);
+	skc_req_login(&q, &in->who);
+	return skc_exchange(c, &q, &out->res, decode_plan, out);
 }
 
-static int
-put_fido2(struct sk_msg *req, const struct skc_fido2_evidence *e)
+static void
+put_fido2(struct skc_req *q, const struct skc_fido2_evidence *e)
 {
-	int r;
-
 	if (!e->present)
-		return SK_OK;
-	if (e->failed)
-		return sk_msg_put_uint(req, SK_K_DEVICE_FAIL, e->device_fail);
-	r = sk_msg_put_bytes(req, SK_K_CRED_ID, e->cred_id, e->cred_id_len);
-	if (r == SK_OK)
-		r = sk_msg_put_bytes(req, SK_K_AUTHDATA, e->authdata, e->authdata_len);
-	if (r == SK_OK)
-		r = sk_msg_put_bytes(req, SK_K_SIG, e->sig, e->sig_len);
-	if (r == SK_OK)
-		r = sk_msg_put_text(req, SK_K_UV_METHOD, e->uv_method);
-	return r;
-}
-
-static int
-put_card(struct sk_msg *req, const struct skc_card_evidence *e)
-{
-	int r;
-
-	if (!e->present)
-		return SK_OK;
+		return;
 	if (e->failed) {
-		r = sk_msg_put_uint(req, SK_K_DEVICE_FAIL, e->device_fail);
-		return r == SK_OK ? sk_msg_put_uint(req, SK_K_CARD_FAIL, e->fail_reason) : r;
+		skc_put_uint(q, SK_K_DEVICE_FAIL, e->device_fail);
+		return;
 	}
-	r = sk_msg_put_bytes(req, SK_K_CERT, e->cert, e->cert_len);
-	if (r == SK_OK)
-		r = sk_msg_put_bytes(req, SK_K_SIG, e->sig, e->sig_len);
-	if (r == SK_OK && e->card_uid[0] != '\0')
-		r = sk_msg_put_text(req, SK_K_CARD_UID, e->card_uid);
-	return r;
+	skc_put_bytes(q, SK_K_CRED_ID, e->cred_id, e->cred_id_len);
+	skc_put_bytes(q, SK_K_AUTHDATA, e->authdata, e->authdata_len);
+	skc_put_bytes(q, SK_K_SIG, e->sig, e->sig_len);
+	skc_put_text(q, SK_K_UV_METHOD, e->uv_method);
 }
 
-static int
-put_finish(struct sk_msg *req, const struct skc_auth_finish_in *in)
+static void
+put_card(struct skc_req *q, const struct skc_card_evidence *e)
 {
-	int r = put_secret(req, SK_K_PASSWORD, in->has_password, in->password,
-		               sizeof(in->password));
-	if (r == SK_OK)
-		r = put_secret(req, SK_K_OTP, in->has_otp, in->otp, sizeof(in->otp));
-	if (r == SK_OK && in->stack_knowledge)
-		r = sk_msg_put_bool(req, SK_K_STACK_KNOWLEDGE, 1);
-	if (r == SK_OK)
-		r = put_fido2(req, &in->fido2);
-	if (r == SK_OK)
-		r = put_card(req, &in->card);
-	if (r == SK_OK && in->has_token)
-		r = sk_msg_put_bytes(req, SK_K_ATTEMPT_TOKEN, in->token, sizeof(in->token));
-	return r;
+	if (!e->present)
+		return;
+	if (e->failed) {
+		skc_put_uint(q, SK_K_DEVICE_FAIL, e->device_fail);
+		skc_put_uint(q, SK_K_CARD_FAIL, e->fail_reason);
+		return;
+	}
+	skc_put_bytes(q, SK_K_CERT, e->cert, e->cert_len);
+	skc_put_bytes(q, SK_K_SIG, e->sig, e->sig_len);
+	skc_put_text_opt(q, SK_K_CARD_UID, e->card_uid);
 }
 
 int
 skc_auth_finish(struct sk_client *c, const struct skc_auth_finish_in *in,
                 struct skc_auth_finish_out *out)
 {
-	struct sk_msg *req = sk_msg_new(SK_REQ_AUTH_FINISH), *reply = NULL;
-	int r;
+	struct skc_req q;
 
 	memset(out, 0, sizeof(*out));
-	r = call(c, req, req == NULL ? SK_ERR_NOMEM : put_finish(req, in), &reply, &out->v);
-	sk_msg_free(reply);
-	return r;
+	/* AUTH_FINISH continues the connection's AUTH_BEGIN: it names nobody itself. */
+	skc_req_begin(&q, SK_REQ_AUTH_FINISH, NULL);
+	put_secret(&q, SK_K_PASSWORD, in->has_password, in->password, sizeof(in->password));
+	put_secret(&q, SK_K_OTP, in->has_otp, in->otp, sizeof(in->otp));
+	if (in->stack_knowledge)
+		skc_put_bool(&q, SK_K_STACK_KNOWLEDGE, 1);
+	put_fido2(&q, &in->fido2);
+	put_card(&q, &in->card);
+	if (in->has_token)
+		skc_put_bytes(&q, SK_K_ATTEMPT_TOKEN, in->token, sizeof(in->token));
+	return skc_exchange(c, &q, &out->res, decode_finish, out);
+}
+
+static int
+decode_preauth(const struct sk_msg *reply, const struct skc_result *res, void *arg)
+{
+	struct skc_preauth_out *out = arg;
+	size_t len = 0;
+
+	if (decode_verdict(reply, &out->v) != SK_OK)
+		return SK_ERR_PROTO;
+	/* A token of any other size is no token: the module refuses the stack login. */
+	if (res->status == SK_ST_OK)
+		out->has_token = sk_msg_get_bytes(reply, SK_K_ATTEMPT_TOKEN, out->token,
+		                                  sizeof(out->token), &len) == SK_OK &&
+		                 len == sizeof(out->token);
+	return SK_OK;
 }
 
 int
 skc_preauth(struct sk_client *c, const struct skc_preauth_in *in, struct skc_preauth_out *out)
 {
-	struct sk_msg *req = sk_msg_new(SK_REQ_PREAUTH), *reply = NULL;
-	size_t len = 0;
-	int r;
+	struct skc_req q;
 
 	memset(out, 0, sizeof(*out));
-	r = call(c, req, req == NULL ? SK_ERR_NOMEM : put_who(req, &in->who), &reply, &out->v);
-	if (r == SK_OK && out->v.status == SK_ST_OK) {
-		out->has_token = sk_msg_get_bytes(reply, SK_K_ATTEMPT_TOKEN, out->token,
-		                                  sizeof(out->token), &len) == SK_OK &&
-		                 len == sizeof(out->token);
-	}
-	sk_msg_free(reply);
-	return r;
-}
-
-static int
-put_authfail(struct sk_msg *req, const struct skc_authfail_in *in)
-{
-	int r = put_who(req, &in->who);
-
-	if (r == SK_OK && in->has_token)
-		r = sk_msg_put_bytes(req, SK_K_ATTEMPT_TOKEN, in->token, sizeof(in->token));
-	if (r == SK_OK && in->abandoned)
-		r = sk_msg_put_bool(req, SK_K_ABANDONED, 1);
-	return r;
+	skc_req_begin(&q, SK_REQ_PREAUTH, NULL);
+	skc_req_login(&q, &in->who);
+	return skc_exchange(c, &q, &out->res, decode_preauth, out);
 }
 
 int
 skc_authfail(struct sk_client *c, const struct skc_authfail_in *in,
              struct skc_authfail_out *out)
 {
-	struct sk_msg *req = sk_msg_new(SK_REQ_AUTHFAIL), *reply = NULL;
-	int r;
+	struct skc_req q;
 
 	memset(out, 0, sizeof(*out));
-	r = call(c, req, req == NULL ? SK_ERR_NOMEM : put_authfail(req, in), &reply, &out->v);
-	sk_msg_free(reply);
-	return r;
+	skc_req_begin(&q, SK_REQ_AUTHFAIL, NULL);
+	skc_req_login(&q, &in->who);
+	if (in->has_token)
+		skc_put_bytes(&q, SK_K_ATTEMPT_TOKEN, in->token, sizeof(in->token));
+	if (in->abandoned)
+		skc_put_bool(&q, SK_K_ABANDONED, 1);
+	return skc_exchange(c, &q, &out->res, decode_authfail, out);
 }

@@ -1,22 +1,18 @@
 /* Typed client calls for the authentication requests (AUTH_BEGIN, AUTH_FINISH, PREAUTH,
- * AUTHFAIL), in the manner of OpenSSH's monitor_wrap.c: the PAM module fills a struct and
- * gets one back, decoded and bounded; it never builds an sk_msg itself.
- *
- * Each returns SK_OK when the broker answered (whatever it answered: out->status says),
- * SK_ERR_UNAVAILABLE when it could not be reached or did not answer (fail closed),
- * SK_ERR_PROTO when its answer was malformed, or SK_ERR_NOMEM / SK_ERR_RANGE for a request
- * that could not be built (a value too long is refused, never cut). Secrets in the inputs
- * are the caller's to wipe (explicit_bzero of the whole struct); the encoded request is
- * wiped by sk_msg_free. */
+ * AUTHFAIL); what they return is as skc.h says. A secret too long is refused (SK_ERR_RANGE),
+ * never cut, and nothing is sent. Secrets in the inputs are the caller's to wipe
+ * (explicit_bzero of the whole struct); the encoded request is wiped by skc_exchange.
+ * Each planned device step's AUTH_BEGIN fields and each step's evidence are structs of
+ * their own below, so a factor's wire fields are read and written here only. */
 #ifndef SKC_AUTH_H
 #define SKC_AUTH_H
 #include <stddef.h>
 #include <stdint.h>
 
-#include "sk_client.h"
 #include "sk_conf.h"
 #include "sk_proto.h"
 #include "sk_totp.h"
+#include "skc.h"
 
 /* Bounds of what the broker may send or the module may answer (R-INPUT-1). */
 #define SKC_CHALLENGE_MAX 64         /* bytes: a FIDO2 client data hash (32), a card nonce */
@@ -31,20 +27,8 @@
 #define SKC_CERT_MAX 4096
 #define SKC_CARD_UID_MAX 63
 
-/* Who logs in, and where; every authentication request carries it. NULL or "" for profile:
- * the broker's default; NULL user only where the request allows it. */
-struct skc_auth_who {
-	const char *user;
-	const char *service;
-	const char *rhost;
-	const char *tty;
-	const char *profile;
-};
-
-/* What every authentication reply may say besides its status. */
+/* What an authentication reply may say besides status, reason and message (res). */
 struct skc_auth_verdict {
-	unsigned status;           /* enum sk_status; SK_ST_ERROR when missing */
-	unsigned reason;           /* enum sk_reason, 0 when absent */
 	uint64_t locked_until;     /* SK_ST_LOCKED: epoch seconds, 0 = until an admin unlocks */
 	int has_remaining;
 	uint64_t remaining;        /* SK_ST_DENIED: attempts left before the lock */
@@ -73,10 +57,11 @@ struct skc_card_challenge {
 };
 
 struct skc_auth_begin_in {
-	struct skc_auth_who who;
+	struct skc_login who;
 };
 
 struct skc_auth_begin_out {
+	struct skc_result res;
 	struct skc_auth_verdict v;
 	/* SK_ST_OK: the steps to collect, in order, and the profile's login message. */
 	unsigned steps[SK_ARRAY_MAX];
@@ -130,27 +115,30 @@ struct skc_auth_finish_in {
 };
 
 struct skc_auth_finish_out {
+	struct skc_result res;
 	struct skc_auth_verdict v;
 };
 
 struct skc_preauth_in {
-	struct skc_auth_who who;
+	struct skc_login who;
 };
 
 struct skc_preauth_out {
+	struct skc_result res;
 	struct skc_auth_verdict v;
 	int has_token;             /* SK_ST_OK: the pending attempt the broker holds */
 	unsigned char token[SK_ATTEMPT_TOKEN_LEN];
 };
 
 struct skc_authfail_in {
-	struct skc_auth_who who;
+	struct skc_login who;
 	int has_token;
 	unsigned char token[SK_ATTEMPT_TOKEN_LEN];
 	int abandoned;             /* the stack login ended unfinished */
 };
 
 struct skc_authfail_out {
+	struct skc_result res;
 	struct skc_auth_verdict v;
 };
 

@@ -63,8 +63,6 @@ void pamsk_info_lines(struct pamsk *m, const char *text);
 /* Messages shared by several phases. until: SK_K_LOCKED_UNTIL, 0 = until an administrator
  * unlocks. */
 void pamsk_say_locked_until(struct pamsk *m, uint64_t until);
-void pamsk_say_locked(struct pamsk *m, const struct sk_msg *reply);
-void pamsk_say_locked_until(struct pamsk *m, uint64_t until);   /* 0: until an admin unlocks */
 void pamsk_say_unavailable(struct pamsk *m);
 /* The PAM code for a broker status no phase expects: PAM_USER_UNKNOWN for NOT_FOUND, else
  * PAM_AUTHINFO_UNAVAIL after telling the user the service is unavailable (fail closed). */
