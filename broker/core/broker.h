@@ -31,6 +31,9 @@ struct broker {
 	 * serialised (R-LOGIN-1) while different users proceed in parallel. */
 	struct sk_store *store;
 	volatile sig_atomic_t stop;
+	/* SIGUSR1 / SIGUSR2: a log rotation announced / done (audit_log_rotate_*), carried
+	 * out by the accept loop (server_run). */
+	volatile sig_atomic_t audit_rotate_prepare, audit_rotate_finish;
 };
 
 enum conn_state {

@@ -25,8 +25,13 @@ static struct broker *the_broker;
 static void
 on_signal(int sig)
 {
-	(void)sig;
-	if (the_broker != NULL)
+	if (the_broker == NULL)
+		return;
+	if (sig == SIGUSR1)
+		the_broker->audit_rotate_prepare = 1;
+	else if (sig == SIGUSR2)
+		the_broker->audit_rotate_finish = 1;
+	else
 		the_broker->stop = 1;
 }
 
@@ -174,6 +179,9 @@ main(int argc, char **argv)
 	sa.sa_handler = on_signal;
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
+	/* Audit log rotation (doc/deployment.md): logrotate's prerotate and postrotate. */
+	sigaction(SIGUSR1, &sa, NULL);
+	sigaction(SIGUSR2, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	signal(SIGHUP, SIG_IGN);   /* no reload: a changed policy needs a restart */
 	sk_log(LOG_INFO, "sekimorid %s listening on %s", SK_VERSION, b.conf.socket_path);
