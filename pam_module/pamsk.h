@@ -6,7 +6,6 @@
 
 #include "sk_client.h"
 #include "sk_conf.h"
-#include "sk_msg.h"
 #include "skc.h"
 
 enum pamsk_mode {
@@ -48,7 +47,6 @@ struct sk_client *pamsk_client(struct pamsk *m);
  * dropped and the user told the service is unavailable: the caller denies (fail closed). */
 int pamsk_answered(struct pamsk *m, int r);
 
-
 /* The conversation. prompt returns a malloc'ed answer (wipe + free it) or NULL. */
 char *pamsk_prompt(struct pamsk *m, int echo, const char *text);
 void pamsk_info(struct pamsk *m, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -63,8 +61,6 @@ void pamsk_info_lines(struct pamsk *m, const char *text);
 /* Messages shared by several phases. until: SK_K_LOCKED_UNTIL, 0 = until an administrator
  * unlocks. */
 void pamsk_say_locked_until(struct pamsk *m, uint64_t until);
-void pamsk_say_locked(struct pamsk *m, const struct sk_msg *reply);
-void pamsk_say_locked_until(struct pamsk *m, uint64_t until);   /* 0: until an admin unlocks */
 void pamsk_say_unavailable(struct pamsk *m);
 /* The PAM code for a broker status no phase expects: PAM_USER_UNKNOWN for NOT_FOUND, else
  * PAM_AUTHINFO_UNAVAIL after telling the user the service is unavailable (fail closed). */
