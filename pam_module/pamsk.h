@@ -6,7 +6,6 @@
 
 #include "sk_client.h"
 #include "sk_conf.h"
-#include "sk_msg.h"
 #include "skc.h"
 
 enum pamsk_mode {
@@ -47,7 +46,6 @@ struct sk_client *pamsk_client(struct pamsk *m);
 /* Whether a typed call's return is a verdict to read (SK_OK). Otherwise the connection is
  * dropped and the user told the service is unavailable: the caller denies (fail closed). */
 int pamsk_answered(struct pamsk *m, int r);
-
 
 /* The conversation. prompt returns a malloc'ed answer (wipe + free it) or NULL. */
 char *pamsk_prompt(struct pamsk *m, int echo, const char *text);
