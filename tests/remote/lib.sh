@@ -1,0 +1,106 @@
+# Shared by the tests in tests/remote/: a private folder, a real sekimorid, the CLI, ports,
+# oathtool codes, bounded waits and the checks' counter. Sourced, not run.
+# shellcheck shell=bash
+set -euo pipefail
+: "${SK_PAM_MODULE:?}" "${SK_SEKIMORID:?}" "${SK_CLI:?}" "${SK_BINARY_DIR:?}"
+
+dir=$(mktemp -d "${TMPDIR:-/tmp}/sk-remote-XXXXXX")
+chmod 755 "$dir"
+pids=()
+cleanups=()
+remote_cleanup() {
+	local i
+	for ((i = ${#pids[@]} - 1; i >= 0; i--)); do
+		kill "${pids[$i]}" 2>/dev/null || true
+		wait "${pids[$i]}" 2>/dev/null || true
+	done
+	for c in "${cleanups[@]}"; do eval "$c" || true; done
+	rm -rf "$dir"
+}
+trap remote_cleanup EXIT
+trap 'exit 130' INT TERM
+checks=0
+ok() { checks=$((checks + 1)); }
+fail() {
+	echo "FAIL: $*" >&2
+	for f in "$dir"/out "$dir"/*.log; do
+		[ -f "$f" ] && { echo "--- $f (tail):" >&2; tail -n 40 "$f" >&2; }
+	done
+	exit 1
+}
+
+# wait_for TRIES CMD...: polls CMD every 0.1 s, at most TRIES times.
+wait_for() {
+	local n=$1; shift
+	for ((; n > 0; n--)); do "$@" && return 0; sleep 0.1; done
+	return 1
+}
+
+# A TCP/UDP port on 127.0.0.1 nobody listens on now (the caller still checks its server bound).
+free_port() {
+	local proto=${1:-t} p
+	for _ in $(seq 50); do
+		p=$((20000 + RANDOM % 30000))
+		ss -Hln"$proto" "sport = :$p" | grep -q . || { echo "$p"; return 0; }
+	done
+	return 1
+}
+
+# start_broker PROFILES_TEXT: sekimori.conf in $dir with these profile sections, broker up.
+start_broker() {
+	cat > "$dir/sekimori.conf" <<CONF
+[broker]
+socket = sekimorid.sock
+store = state/sekimori.db
+audit_log = log/audit.jsonl
+audit_anchor = state/audit.anchor
+key_dir = keys
+locale_dir = $SK_BINARY_DIR/locale
+language = C
+default_profile = standard
+$1
+CONF
+	"$SK_SEKIMORID" -c "$dir/sekimori.conf" -f 2> "$dir/broker.log" &
+	pids+=($!)
+	wait_for 100 test -S "$dir/sekimorid.sock" || fail "broker did not start"
+}
+
+cli() { LC_ALL=C "$SK_CLI" -c "$dir/sekimori.conf" "$@"; }
+
+# add_user NAME PROFILE: prints the temporary password.
+add_user() {
+	local t
+	t=$(cli --json user add "$1" --profile "$2" | sed -n 's/.*"temporary_password":"\([^"]*\)".*/\1/p')
+	[ -n "$t" ] || fail "no temporary password for $1"
+	echo "$t"
+}
+
+# enrol_totp NAME: a fresh random seed, confirmed with oathtool's code; prints the seed.
+enrol_totp() {
+	local seed
+	seed=$(head -c 20 /dev/urandom | base32 | tr -d '=')
+	cli totp enroll "$1" --secret "$seed" --code "$(oathtool --totp -b "$seed")" > "$dir/out" ||
+		fail "totp enroll $1"
+	echo "$seed"
+}
+
+# code SEED OFFSET: oathtool's TOTP code at now + OFFSET seconds.
+code() { oathtool --totp -b -N "@$(( $(date +%s) + $2 ))" "$1"; }
+
+# audit_has NEEDLE...: some audit record holds every needle (fixed strings).
+audit_has() {
+	local line n
+	while IFS= read -r line; do
+		for n in "$@"; do [[ $line == *"$n"* ]] || continue 2; done
+		return 0
+	done < "$dir/log/audit.jsonl"
+	return 1
+}
+
+# The PAM module built with sanitizers needs their runtime first in an uninstrumented program.
+asan_preload() {
+	case "$(ldd "$SK_PAM_MODULE")" in
+	*libasan*) echo "$(gcc -print-file-name=libasan.so) " ;;
+	*) echo "" ;;
+	esac
+}
