@@ -131,7 +131,7 @@ profile_defaults(struct sk_profile *p, const char *name, int line)
 	p->pw_min_classes = 3;
 	p->pw_history = 5;
 	p->totp_window = 1;
-	p->allow_remote = 1;
+	p->allow_remote = 0;   /* remote access is forbidden unless a profile allows it (R-MFA-3) */
 	p->fido2_uv = 1;
 	p->fido2_up = 1;
 	p->card_removal = SK_CARD_REMOVAL_LOCK;
@@ -453,6 +453,8 @@ profile_key(struct parse_state *st, const char *k, const char *v)
 		bad = parse_uint(v, 0, 10, &p->totp_window);
 	} else if (strcmp(k, "remote") == 0) {
 		bad = parse_bool(v, &p->allow_remote);
+	} else if (sk_origin_is_key(k)) {
+		bad = sk_origin_parse(&p->origin, k, v);
 	} else if (strcmp(k, "message") == 0) {
 		bad = append_message(p, v);
 	} else if (strcmp(k, "fido2_uv") == 0) {
@@ -696,6 +698,8 @@ sk_profile_merge(const struct sk_profile *line, const struct sk_profile *user,
 	out->totp_window = line->totp_window < user->totp_window ? line->totp_window :
 	                   user->totp_window;
 	out->allow_remote = line->allow_remote && user->allow_remote;
+	sk_origin_merge(&line->origin, line->allow_remote, &user->origin, user->allow_remote,
+	                &out->origin);
 	out->fido2_uv = max_u(line->fido2_uv, user->fido2_uv);
 	out->fido2_up = line->fido2_up || user->fido2_up;
 	out->card_removal = max_u(line->card_removal, user->card_removal);

@@ -20,6 +20,7 @@ struct pamsk {
 	enum pamsk_mode mode;
 	int debug;
 	unsigned retry;                 /* password change attempts */
+	unsigned frontend;              /* frontend=: enum sk_frontend, 0 when not named */
 	char conf_path[PATH_MAX];
 	char agent_path[PATH_MAX];      /* the session agent (SK_SESSION_AGENT, session_agent=) */
 	char profile[SK_NAME_MAX];

@@ -16,6 +16,7 @@ pamsk_request(const struct pamsk *m, unsigned type)
 	    sk_msg_put_text(req, SK_K_SERVICE, m->service) != SK_OK ||
 	    sk_msg_put_text(req, SK_K_RHOST, m->rhost) != SK_OK ||
 	    sk_msg_put_text(req, SK_K_TTY, m->tty) != SK_OK ||
+	    (m->frontend && sk_msg_put_uint(req, SK_K_FRONTEND, m->frontend) != SK_OK) ||
 	    (m->profile[0] && sk_msg_put_text(req, SK_K_PROFILE, m->profile) != SK_OK)) {
 		sk_msg_free(req);
 		return NULL;

@@ -146,6 +146,7 @@ decision_fields(const struct auth_txn *t, const struct verdict *v)
 	sk_method_names(t->steps, t->n_steps, methods, sizeof(methods));
 	x = audit_field(NULL, "service", t->service);
 	x = audit_field(x, "rhost", t->rhost);
+	x = audit_field(x, "origin", sk_frontend_name(t->frontend));
 	x = audit_field(x, "tty", t->tty);
 	x = audit_field(x, "profile", t->profile.name);
 	x = audit_field(x, "methods", methods);
@@ -315,9 +316,12 @@ auth_finish(struct broker_conn *c, const struct sk_msg *req, struct sk_msg *repl
 	} else if (r == SK_ERR_NOTFOUND) {
 		pthread_once(&dummy_once, make_dummy_hash);
 		(void)password_verify(ev.password[0] ? ev.password : "x", dummy_hash);
-		r = broker_audit(c, "auth", t->user, "deny", audit_field(audit_field(NULL,
-		                 "service", t->service), "reason", t->decoy ? t->decoy_reason :
-		                 "unknown_user"));
+		json_object *x = audit_field(NULL, "service", t->service);
+
+		x = audit_field(x, "rhost", t->rhost);
+		x = audit_field(x, "origin", sk_frontend_name(t->frontend));   /* R-MFA-3 */
+		r = broker_audit(c, "auth", t->user, "deny", audit_field(x, "reason",
+		                 t->decoy ? t->decoy_reason : "unknown_user"));
 		if (r == SK_OK)
 			r = reply_status(reply, SK_ST_DENIED);
 	}

@@ -21,8 +21,11 @@
 static json_object *
 hook_fields(const struct login_ctx *lc, const char *reason)
 {
-	return audit_field(audit_field(audit_field(NULL, "service", lc->service), "rhost",
-	                                           lc->rhost), "reason", reason);
+	json_object *x = audit_field(NULL, "service", lc->service);
+
+	x = audit_field(x, "rhost", lc->rhost);
+	x = audit_field(x, "origin", sk_frontend_name(lc->frontend));
+	return audit_field(x, "reason", reason);
 }
 
 static int

@@ -3,7 +3,8 @@
 # PAM stack (pam_wrapper: nothing under /etc), the real ssh client answering the
 # keyboard-interactive prompts through SSH_ASKPASS, codes from oathtool.
 # Requirement IDs: R-MFA-1 (password then code), R-LOGIN-1 (wrong code refused, lockout),
-# R-MFA-3 (a profile that forbids remote access refuses the ssh login), R-CRED-1 (the
+# R-MFA-3 (the line names its front end, frontend=sshd; the profile lets sshd in from
+# 127.0.0.0/8 only; a user whose own profile allows only local logins is refused), R-CRED-1 (the
 # temporary password is changed inside the keyboard-interactive exchange).
 . "$(dirname "$0")/lib.sh"
 command -v /usr/sbin/sshd > /dev/null || fail "openssh-server is not installed (scripts/install-deps.sh)"
@@ -22,12 +23,13 @@ methods = password, totp
 deny = 3
 unlock_time = 0
 totp_window = 2
-remote = yes
+origins = local, sshd
+from.sshd = 127.0.0.0/8
 message = SK SSH BANNER
 [profile noremote]
 classes = knowledge, possession
 methods = password, totp
-remote = no
+origins = local
 "
 
 # The accounts sshd sees: its privilege separation user and two staff, through nss_wrapper.
@@ -50,7 +52,7 @@ chown 42421:42421 "$dir/home/taro"; chown 42422:42422 "$dir/home/jiro"
 
 mkdir -p "$dir/pam.d"
 for phase in auth account password session; do
-	echo "$phase required $SK_PAM_MODULE profile=standard conf=$dir/sekimori.conf"
+	echo "$phase required $SK_PAM_MODULE profile=standard frontend=sshd conf=$dir/sekimori.conf"
 done > "$dir/pam.d/sshd"
 printf '%s required pam_deny.so\n' auth account password session > "$dir/pam.d/other"
 
@@ -136,8 +138,8 @@ grep -oE '(Password|One-time code): $' "$dir/prompts" | head -n 2 | tr '\n' '|' 
 	grep -qx 'Password: |One-time code: |' ||
 	fail "prompts were not password then code: $(tr '\n' '|' < "$dir/prompts")"; ok
 grep -q 'New password:' "$dir/prompts" || fail "no forced password change"; ok
-audit_has '"event":"auth"' '"user":"taro"' '"result":"allow"' '"rhost":"127.0.0.1"' ||
-	fail "no audited success from 127.0.0.1"; ok
+audit_has '"event":"auth"' '"user":"taro"' '"result":"allow"' '"rhost":"127.0.0.1"' \
+	'"origin":"sshd"' || fail "no audited success from sshd at 127.0.0.1"; ok
 
 # 2. The new password with a wrong code (a code from long ago): refused, no shell.
 login taro "$new" "$(code "$seed" -3600)" && fail "wrong code accepted"
@@ -163,7 +165,7 @@ temp2=$(add_user jiro noremote)
 seed2=$(enrol_totp jiro)
 login jiro "$temp2" "$(code "$seed2" 30)" 'Shidare-Zakura-2026' && fail "remote = no logged in"
 grep -q SK-REMOTE-LOGGED-IN "$dir/out" && fail "a shell ran for a remote = no user"
-audit_has '"user":"jiro"' '"reason":"remote_not_allowed"' ||
+audit_has '"user":"jiro"' '"origin":"sshd"' '"reason":"remote_not_allowed"' ||
 	fail "no audited remote_not_allowed"; ok
 
 cli audit verify > "$dir/out" || fail "audit chain"
