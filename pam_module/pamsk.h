@@ -7,6 +7,7 @@
 #include "sk_client.h"
 #include "sk_conf.h"
 #include "sk_msg.h"
+#include "pamsk_single_field.h"
 
 enum pamsk_mode {
 	PAMSK_MODE_NORMAL = 0,
@@ -21,6 +22,7 @@ struct pamsk {
 	int debug;
 	unsigned retry;                 /* password change attempts */
 	unsigned frontend;              /* frontend=: enum sk_frontend, 0 when not named */
+	struct pamsk_single_field single; /* single_field=: password and code in one answer */
 	char conf_path[PATH_MAX];
 	char agent_path[PATH_MAX];      /* the session agent (SK_SESSION_AGENT, session_agent=) */
 	char profile[SK_NAME_MAX];

@@ -31,6 +31,11 @@ collect_step(struct pamsk *m, unsigned step, const struct sk_msg *begin, struct 
 {
 	int r;
 
+	if ((step == SK_METHOD_PASSWORD || step == SK_METHOD_TOTP) &&
+	    pamsk_single_field_wanted(&m->single, begin)) {
+		r = pamsk_single_field_step(m, step, finish);   /* one answer for both */
+		return r == SK_ERR_IO ? PAM_CONV_ERR : r == SK_OK ? PAM_SUCCESS : PAM_BUF_ERR;
+	}
 	switch (step) {
 	case SK_METHOD_PASSWORD:
 		r = put_secret(finish, SK_K_PASSWORD, pamsk_prompt(m, 0, _("Password: ")),
