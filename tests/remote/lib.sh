@@ -104,3 +104,19 @@ asan_preload() {
 	*) echo "" ;;
 	esac
 }
+
+# first_login USER TEMP SEED NEWPW: the temporary password is changed on a local line
+# through pamtester (under pam_wrapper); uses the +30 s code, so the next login takes +60.
+first_login() {
+	mkdir -p "$dir/pam.first"
+	for phase in auth account password session; do
+		echo "$phase required $SK_PAM_MODULE profile=${SK_FIRST_PROFILE:-standard} frontend=local conf=$dir/sekimori.conf"
+	done > "$dir/pam.first/sk-first"
+	printf '%s\n%s\n%s\n%s\n%s\n' "$2" "$(code "$3" 30)" "$2" "$4" "$4" |
+		LD_PRELOAD="$(asan_preload)libpam_wrapper.so" PAM_WRAPPER=1 \
+		PAM_WRAPPER_SERVICE_DIR="$dir/pam.first" PAM_WRAPPER_DISABLE_DEEPBIND=1 \
+		ASAN_OPTIONS=detect_leaks=0 TMPDIR="$dir" \
+		pamtester -v sk-first "$1" authenticate chauthtok > "$dir/out" 2>&1 ||
+		fail "first login of $1"
+	grep -q 'password has been changed' "$dir/out" || fail "no password change for $1"
+}
