@@ -65,6 +65,37 @@ CONF
 	wait_for 100 test -S "$dir/sekimorid.sock" || fail "broker did not start"
 }
 
+# start_shipped_broker: conf/sekimori.conf as shipped, with the state moved into $dir,
+# English messages (the example stacks' prompt maps are English) and totp_window = 2 so a
+# test can log in again after the first login without waiting for the clock.
+start_shipped_broker() {
+	sed -e "s#^socket = .*#socket = sekimorid.sock#" \
+	    -e "s#^store = .*#store = state/sekimori.db#" \
+	    -e "s#^audit_log = .*#audit_log = log/audit.jsonl#" \
+	    -e "s#^audit_anchor = .*#audit_anchor = state/audit.anchor#" \
+	    -e "s#^key_dir = .*#key_dir = keys#" \
+	    -e "s#^language = .*#language = C\nlocale_dir = $SK_BINARY_DIR/locale#" \
+	    -e "s#^totp_window = .*#totp_window = 2#" \
+	    "$SK_SOURCE_DIR/conf/sekimori.conf" > "$dir/sekimori.conf"
+	grep -q '^\[profile remote\]' "$dir/sekimori.conf" || fail "no [profile remote] shipped"
+	"$SK_SEKIMORID" -c "$dir/sekimori.conf" -f 2> "$dir/broker.log" &
+	pids+=($!)
+	wait_for 100 test -S "$dir/sekimorid.sock" || fail "broker did not start"
+}
+
+# example_stack NAME [commented]: the PAM lines of conf/pam.d/NAME as shipped, with the
+# module's absolute path and this test's configuration; "commented" takes the commented-out
+# alternative lines ("# auth ...", "# account ...") instead.
+example_stack() {
+	local f="$SK_SOURCE_DIR/conf/pam.d/$1" pattern='^[a-z@]'
+	[ -f "$f" ] || fail "no example $f"
+	if [ "${2:-}" = commented ]; then
+		sed -n 's/^# \(\(auth\|account\|password\|session\) .*pam_sekimori\.so.*\)$/\1/p' "$f"
+	else
+		grep "$pattern" "$f"
+	fi | sed "s#pam_sekimori\.so#$SK_PAM_MODULE conf=$dir/sekimori.conf#"
+}
+
 cli() { LC_ALL=C "$SK_CLI" -c "$dir/sekimori.conf" "$@"; }
 
 # add_user NAME PROFILE: prints the temporary password.
@@ -110,7 +141,7 @@ asan_preload() {
 first_login() {
 	mkdir -p "$dir/pam.first"
 	for phase in auth account password session; do
-		echo "$phase required $SK_PAM_MODULE profile=${SK_FIRST_PROFILE:-standard} frontend=local conf=$dir/sekimori.conf"
+		echo "$phase required $SK_PAM_MODULE profile=${SK_FIRST_PROFILE:-remote} frontend=local conf=$dir/sekimori.conf"
 	done > "$dir/pam.first/sk-first"
 	printf '%s\n%s\n%s\n%s\n%s\n' "$2" "$(code "$3" 30)" "$2" "$4" "$4" |
 		LD_PRELOAD="$(asan_preload)libpam_wrapper.so" PAM_WRAPPER=1 \

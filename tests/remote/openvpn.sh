@@ -7,7 +7,9 @@
 #    map (`login USERNAME password PASSWORD one-time OTP`), starting PAM without a user;
 #  - one field: a client without static challenge types password and code in one password
 #    field; the PAM line splits it (single_field=suffix:6).
-# Both: success, a wrong code refused (AUTH_FAILED), the origin recorded as openvpn.
+# Both: success, a wrong code refused (AUTH_FAILED), the origin recorded as openvpn. The
+# configuration is conf/sekimori.conf as shipped (profile "remote") and the PAM lines are
+# those of the shipped example conf/pam.d/sekimori-openvpn.
 # Requirement IDs: R-MFA-3, R-MFA-1, R-LOGIN-1.
 if [ -z "${SK_IN_NETNS:-}" ]; then
 	exec unshare --net env SK_IN_NETNS=1 "$0" "$@"
@@ -24,16 +26,7 @@ if [ -n "$(asan_preload)" ]; then
 	exit 77
 fi
 
-start_broker "
-[profile standard]
-classes = knowledge, possession
-methods = password, totp
-deny = 3
-unlock_time = 0
-totp_window = 2
-origins = local, openvpn
-from.openvpn = 127.0.0.0/8
-"
+start_shipped_broker
 
 # A CA and a server certificate; clients authenticate by name, password and code only.
 (
@@ -47,14 +40,13 @@ from.openvpn = 127.0.0.0/8
 		-extfile ext -out server.crt 2> /dev/null
 ) || fail "test PKI"
 
+# The shipped example conf/pam.d/sekimori-openvpn: its active lines for the static challenge,
+# its commented-out alternative for the one-field clients.
 mkdir -p "$dir/pam.d"
-pam_line() {   # SERVICE EXTRA_ARGS
-	for phase in auth account; do
-		echo "$phase required $SK_PAM_MODULE profile=standard frontend=openvpn conf=$dir/sekimori.conf $2"
-	done > "$dir/pam.d/$1"
-}
-pam_line sk-ovpn-sc ""
-pam_line sk-ovpn-one "single_field=suffix:6"
+example_stack sekimori-openvpn > "$dir/pam.d/sk-ovpn-sc"
+example_stack sekimori-openvpn commented > "$dir/pam.d/sk-ovpn-one"
+grep -q 'frontend=openvpn' "$dir/pam.d/sk-ovpn-sc" || fail "example lines"
+grep -q 'single_field=suffix:6' "$dir/pam.d/sk-ovpn-one" || fail "example one-field lines"
 printf '%s required pam_deny.so\n' auth account password session > "$dir/pam.d/other"
 
 # start_server NAME SUBNET PLUGIN_ARGS: an OpenVPN server; sets port_NAME.
@@ -139,7 +131,7 @@ EXP
 }
 
 # Static challenge: the real client sends SCRV1, the plugin answers the separate prompts.
-temp=$(add_user taro standard)
+temp=$(add_user taro remote)
 seed=$(enrol_totp taro)
 pw='Kawazu-Sakura-2026'
 first_login taro "$temp" "$seed" "$pw"
@@ -155,7 +147,7 @@ grep -q 'SCRV1' "$dir/log/audit.jsonl" "$dir/broker.log" && fail "SCRV1 text rea
 ok
 
 # One field: a client without static challenge; password and code typed together.
-temp=$(add_user hanako standard)
+temp=$(add_user hanako remote)
 seed=$(enrol_totp hanako)
 first_login hanako "$temp" "$seed" "$pw"
 wrong=$(code "$seed" -3600)

@@ -6,7 +6,8 @@
 # PAM line is in single-field mode (single_field=separator:+), the password and the code
 # travel in User-Password. Access-Accept for the right pair, Access-Reject for a wrong code
 # (audited as bad_otp: the split kept them apart), for a line without single_field=, and
-# after the lock. Requirement IDs: R-MFA-3, R-MFA-1, R-LOGIN-1.
+# after the lock. The configuration is conf/sekimori.conf as shipped (profile "remote").
+# Requirement IDs: R-MFA-3, R-MFA-1, R-LOGIN-1.
 if [ -z "${SK_IN_NETNS:-}" ]; then
 	exec unshare --net env SK_IN_NETNS=1 "$0" "$@"
 fi
@@ -20,25 +21,16 @@ if [ -n "$(asan_preload)" ]; then
 	exit 77
 fi
 
-start_broker "
-[profile standard]
-classes = knowledge, possession
-methods = password, totp
-deny = 3
-unlock_time = 0
-totp_window = 2
-origins = local, radius
-"
+start_shipped_broker
 
 # The PAM services rlm_pam uses: real files under /etc/pam.d, removed on exit.
 svc="sk-radius-test-$$-$RANDOM"
 cleanups+=("rm -f /etc/pam.d/$svc /etc/pam.d/$svc-two")
-for phase in auth account; do
-	echo "$phase required $SK_PAM_MODULE profile=standard frontend=radius single_field=separator:+ conf=$dir/sekimori.conf"
-done > "/etc/pam.d/$svc"
-for phase in auth account; do
-	echo "$phase required $SK_PAM_MODULE profile=standard frontend=radius conf=$dir/sekimori.conf"
-done > "/etc/pam.d/$svc-two"
+# The first is the shipped example conf/pam.d/sekimori-radiusd; the second the same lines
+# without single_field= (two prompts).
+example_stack sekimori-radiusd > "/etc/pam.d/$svc"
+grep -q 'frontend=radius single_field=separator:+' "/etc/pam.d/$svc" || fail "example lines"
+sed 's/ single_field=separator:+//' "/etc/pam.d/$svc" > "/etc/pam.d/$svc-two"
 
 # A copy of Debian's configuration cut down to one virtual server and the modules it uses;
 # it runs as root (the module's requests need a root peer) with no reject delay.
@@ -122,8 +114,7 @@ request() {
 	else echo None; fi
 }
 
-SK_FIRST_PROFILE=standard
-temp=$(add_user ume standard)
+temp=$(add_user ume remote)
 seed=$(enrol_totp ume)
 pw='Kobai+Kaoru-2026'    # holds the separator: the split is at the last one
 first_login ume "$temp" "$seed" "$pw"
@@ -145,9 +136,9 @@ for c in "$wrong" "$good"; do
 done
 ok
 
-# The lock applies through RADIUS too: the success reset the count; deny = 3 wrong codes
+# The lock applies through RADIUS too: the success reset the count; deny = 5 wrong codes
 # lock the account, and then the answer is a reject without anything being checked.
-for off in -7200 -10800 -14400; do
+for off in -7200 -10800 -14400 -18000 -21600; do
 	[ "$(request "$port" ume "$pw+$(code "$seed" "$off")")" = Reject ] || fail "wrong code $off"
 done
 [ "$(request "$port" ume "$pw+$(code "$seed" 30)")" = Reject ] || fail "locked account accepted"; ok

@@ -2,9 +2,11 @@
 # OpenSSH end to end: the real sshd on a spare loopback port with a test-made sshd_config and
 # PAM stack (pam_wrapper: nothing under /etc), the real ssh client answering the
 # keyboard-interactive prompts through SSH_ASKPASS, codes from oathtool.
+# The configuration is conf/sekimori.conf as shipped (profile "remote") and the PAM stack is
+# the shipped example conf/pam.d/sekimori-sshd.
 # Requirement IDs: R-MFA-1 (password then code), R-LOGIN-1 (wrong code refused, lockout),
-# R-MFA-3 (the line names its front end, frontend=sshd; the profile lets sshd in from
-# 127.0.0.0/8 only; a user whose own profile allows only local logins is refused), R-CRED-1 (the
+# R-MFA-3 (the line names its front end, frontend=sshd, which the profile "remote" lets in;
+# a user whose own profile allows only local logins is refused), R-CRED-1 (the
 # temporary password is changed inside the keyboard-interactive exchange).
 . "$(dirname "$0")/lib.sh"
 command -v /usr/sbin/sshd > /dev/null || fail "openssh-server is not installed (scripts/install-deps.sh)"
@@ -16,21 +18,7 @@ if [ -n "$(asan_preload)" ]; then
 	exit 77
 fi
 
-start_broker "
-[profile standard]
-classes = knowledge, possession
-methods = password, totp
-deny = 3
-unlock_time = 0
-totp_window = 2
-origins = local, sshd
-from.sshd = 127.0.0.0/8
-message = SK SSH BANNER
-[profile noremote]
-classes = knowledge, possession
-methods = password, totp
-origins = local
-"
+start_shipped_broker
 
 # The accounts sshd sees: its privilege separation user and two staff, through nss_wrapper.
 mkdir -p "$dir/home/taro" "$dir/home/jiro" "$dir/client/.ssh"
@@ -50,10 +38,15 @@ privsep=$(getent passwd sshd) || fail "no sshd account (openssh-server's postins
 } > "$dir/group"
 chown 42421:42421 "$dir/home/taro"; chown 42422:42422 "$dir/home/jiro"
 
+# The shipped example stack conf/pam.d/sekimori-sshd as the service "sshd", with a copy of
+# Debian's common-session it includes (read from /etc, nothing written there). Its
+# `@include common-account` line is left out: pam_unix's account check does not accept the
+# test's nss_wrapper accounts (on a host it reads the real /etc/shadow); every other line,
+# the Sekimori ones included, runs as shipped.
 mkdir -p "$dir/pam.d"
-for phase in auth account password session; do
-	echo "$phase required $SK_PAM_MODULE profile=standard frontend=sshd conf=$dir/sekimori.conf"
-done > "$dir/pam.d/sshd"
+example_stack sekimori-sshd | grep -v '^@include common-account$' > "$dir/pam.d/sshd"
+grep -c 'frontend=sshd' "$dir/pam.d/sshd" | grep -qx 4 || fail "the example's Sekimori lines"
+cp /etc/pam.d/common-session "$dir/pam.d/"
 printf '%s required pam_deny.so\n' auth account password session > "$dir/pam.d/other"
 
 ssh-keygen -q -t ed25519 -N '' -f "$dir/hostkey" || fail "host key"
@@ -77,7 +70,7 @@ PermitRootLogin no
 StrictModes no
 UseDNS no
 MaxAuthTries 6
-LogLevel VERBOSE
+LogLevel ${SK_SSHD_LOGLEVEL:-VERBOSE}
 CONF
 	LD_PRELOAD="libnss_wrapper.so libpam_wrapper.so" \
 	NSS_WRAPPER_PASSWD="$dir/passwd" NSS_WRAPPER_GROUP="$dir/group" \
@@ -125,7 +118,7 @@ login() {
 	return "$rc"
 }
 
-temp=$(add_user taro standard)
+temp=$(add_user taro remote)
 seed=$(enrol_totp taro)
 new='Kawazu-Sakura-2026'
 
@@ -133,7 +126,7 @@ new='Kawazu-Sakura-2026'
 login taro "$temp" "$(code "$seed" 30)" "$new" || fail "first ssh login (rc $?)"
 grep -q SK-REMOTE-LOGGED-IN "$dir/out" || fail "the remote command did not run"; ok
 # sshd puts the PAM messages before the next prompt's text.
-grep -q 'SK SSH BANNER' "$dir/prompts" || fail "no login message relayed by sshd"; ok
+grep -q '遠隔接続です' "$dir/prompts" || fail "no login message relayed by sshd"; ok
 grep -oE '(Password|One-time code): $' "$dir/prompts" | head -n 2 | tr '\n' '|' |
 	grep -qx 'Password: |One-time code: |' ||
 	fail "prompts were not password then code: $(tr '\n' '|' < "$dir/prompts")"; ok
@@ -147,10 +140,11 @@ grep -q SK-REMOTE-LOGGED-IN "$dir/out" && fail "a shell ran after a wrong code"
 grep -q 'Permission denied' "$dir/out" || fail "no refusal from sshd"; ok
 grep -q 'Authentication failed' "$dir/out" || fail "the module's refusal was not relayed"; ok
 
-# 3. Two more wrong codes reach deny = 3: the account locks, and then even the right
+# 3. Four more wrong codes reach deny = 5: the account locks, and then even the right
 #    password and a fresh code are refused without asking anything.
-login taro "$new" "$(code "$seed" -7200)" && fail "second wrong code accepted"
-login taro "$new" "$(code "$seed" -10800)" && fail "third wrong code accepted"
+for off in -7200 -10800 -14400 -18000; do
+	login taro "$new" "$(code "$seed" "$off")" && fail "wrong code $off accepted"
+done
 login taro "$new" "$(code "$seed" 60)" && fail "a locked account logged in"
 grep -q SK-REMOTE-LOGGED-IN "$dir/out" && fail "a shell ran on a locked account"
 grep -q 'locked' "$dir/out" || fail "no lock notice relayed"; ok
@@ -161,7 +155,7 @@ login taro "$new" "$(code "$seed" 60)" || fail "login after unlock (rc $?)"
 grep -q SK-REMOTE-LOGGED-IN "$dir/out" || fail "no shell after unlock"; ok
 
 # 4. A user whose own profile forbids remote access: refused before anything is asked.
-temp2=$(add_user jiro noremote)
+temp2=$(add_user jiro mynumber)
 seed2=$(enrol_totp jiro)
 login jiro "$temp2" "$(code "$seed2" 30)" 'Shidare-Zakura-2026' && fail "remote = no logged in"
 grep -q SK-REMOTE-LOGGED-IN "$dir/out" && fail "a shell ran for a remote = no user"

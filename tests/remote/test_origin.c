@@ -201,10 +201,11 @@ test_r_mfa_3_origin_needs_more_classes(void **state)
 	assert_int_equal(audited("radclass", "allow", "openvpn", "ok"), 1);
 }
 
-/* The user's own profile narrows the line's: only the VPN, only from 198.51.100.0/25. Its
+/* A contractor ID (R-MFA-4) gets its own profile, which narrows every line it logs in on:
+ * only the VPN, only from 198.51.100.0/25, and MFA as on every profile. Its
  * refusals look like a wrong password (the plan is asked for), and the record says why. */
 static void
-test_r_mfa_3_user_profile_narrows_origins(void **state)
+test_r_mfa_4_contractor_profile_narrows_origins(void **state)
 {
 	struct account a;
 	struct skpd d;
@@ -230,7 +231,7 @@ main(void)
 		cmocka_unit_test(test_r_mfa_3_local_line_with_remote_host_refused),
 		cmocka_unit_test(test_r_mfa_3_remote_denied_by_default),
 		cmocka_unit_test(test_r_mfa_3_origin_needs_more_classes),
-		cmocka_unit_test(test_r_mfa_3_user_profile_narrows_origins),
+		cmocka_unit_test(test_r_mfa_4_contractor_profile_narrows_origins),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
