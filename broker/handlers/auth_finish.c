@@ -240,8 +240,9 @@ hold_attempt(struct broker_conn *c, struct user_rec *u, const struct evidence *e
 		r = reply_status(reply, SK_ST_DENIED);
 		return r == SK_OK ? sk_msg_put_uint(reply, SK_K_REASON, SK_REASON_ATTEMPTS_PENDING) : r;
 	}
-	(void)broker_audit(c, "auth", u->name, "deny", audit_field(audit_field(NULL, "service",
-	                   t->service), "reason", "store_unavailable"));
+	(void)broker_audit(c, "auth", u->name, "deny", audit_field(audit_field(audit_field(NULL,
+	                   "service", t->service), "origin", sk_frontend_name(t->frontend)),
+	                   "reason", "store_unavailable"));
 	return r;
 }
 

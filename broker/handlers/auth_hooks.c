@@ -161,8 +161,7 @@ authfail_unknown(struct broker_conn *c, const struct login_ctx *lc, const struct
 	int r;
 
 	(void)req;
-	r = broker_audit(c, "auth", lc->user, "deny", audit_field(audit_field(NULL, "service",
-	                 lc->service), "reason", "unknown_user_stack"));
+	r = broker_audit(c, "auth", lc->user, "deny", hook_fields(lc, "unknown_user_stack"));
 	return r == SK_OK ? reply_status(reply, SK_ST_DENIED) : r;
 }
 
