@@ -37,6 +37,7 @@ pamsk_stack_abandon(pam_handle_t *pamh, struct stack_attempt *a)
 	    sk_msg_put_text(req, SK_K_RHOST, item_or_empty(pamh, PAM_RHOST)) != SK_OK ||
 	    sk_msg_put_text(req, SK_K_TTY, item_or_empty(pamh, PAM_TTY)) != SK_OK ||
 	    (a->profile[0] && sk_msg_put_text(req, SK_K_PROFILE, a->profile) != SK_OK) ||
+	    (a->frontend && sk_msg_put_uint(req, SK_K_FRONTEND, a->frontend) != SK_OK) ||
 	    sk_msg_put_bytes(req, SK_K_ATTEMPT_TOKEN, a->token, sizeof(a->token)) != SK_OK ||
 	    sk_msg_put_bool(req, SK_K_ABANDONED, 1) != SK_OK) {
 		sk_msg_free(req);
@@ -86,6 +87,7 @@ pamsk_stack_keep(struct pamsk *m, const struct sk_msg *reply)
 		return PAM_SERVICE_ERR;
 	}
 	a->timeout_ms = (int)m->conf.request_timeout_ms;
+	a->frontend = m->frontend;
 	snprintf(a->socket, sizeof(a->socket), "%s", m->conf.socket_path);
 	snprintf(a->profile, sizeof(a->profile), "%s", m->profile);
 	if (pam_set_data(m->pamh, PAMSK_STACK_ATTEMPT, a, end_stack_attempt) != PAM_SUCCESS) {

@@ -26,7 +26,11 @@ static const char *profiles =
 	/* A user's own profile: only the VPN, and only from half of its address pool. */
 	"[profile vpnonly]\n"
 	"methods = password, totp\ntotp_window = 2\n"
-	"origins = local, openvpn\nfrom.openvpn = 198.51.100.0/25\n";
+	"origins = local, openvpn\nfrom.openvpn = 198.51.100.0/25\n"
+	/* pam_unix (here pam_permit or pam_deny) checks the password; the hooks count. */
+	"[profile stackp]\n"
+	"knowledge = stack\nmethods = password, totp\ntotp_window = 2\n"
+	"origins = local, sshd\n";
 
 static struct sk_fixture fx;
 static const char *pw = "Sakura-Namiki-2026";
@@ -47,6 +51,23 @@ line(const char *service, const char *profile, const char *frontend)
 	skpd_write_service(fx.pamdir, service, args, NULL);
 }
 
+/* The stack of conf/pam.d/sekimori-stack on an sshd line, with `password_module` in place of
+ * pam_unix. */
+static void
+stack_line(const char *service, const char *password_module)
+{
+	const char *mod = getenv("SK_PAM_MODULE");
+	char text[4096];
+
+	snprintf(text, sizeof(text),
+	         "auth requisite %s profile=stackp conf=%s frontend=sshd preauth\n"
+	         "auth [success=1 default=bad] %s\n"
+	         "auth [default=die] %s profile=stackp conf=%s frontend=sshd authfail\n"
+	         "auth required %s profile=stackp conf=%s frontend=sshd\n",
+	         mod, fx.conf, password_module, mod, fx.conf, mod, fx.conf);
+	skpd_write_service(fx.pamdir, service, NULL, text);
+}
+
 static int
 setup(void **state)
 {
@@ -58,6 +79,8 @@ setup(void **state)
 	line("sk-radius", "staff", "radius");
 	line("sk-unnamed", "staff", NULL);          /* a line written before frontend= */
 	line("sk-lo-sshd", "mynumber", "sshd");
+	stack_line("sk-stack-bad", "pam_deny.so");
+	stack_line("sk-stack-ok", "pam_permit.so");
 	return 0;
 }
 
@@ -221,6 +244,26 @@ test_r_mfa_4_contractor_profile_narrows_origins(void **state)
 	assert_int_equal(audited("contractor", "allow", "openvpn", "ok"), 1);
 }
 
+/* Stack mode: the failure the authfail hook counts and the attempt abandoned at the code
+ * prompt (reported from pam_end) are recorded with the line's origin too. */
+static void
+test_r_mfa_3_stack_hooks_record_origin(void **state)
+{
+	char temp[64], seed[64];
+	struct skpd d;
+
+	(void)state;
+	skfx_add_user(&fx, "stack-o", "stackp", temp, sizeof(temp));
+	skfx_enroll_totp(&fx, "stack-o", seed, sizeof(seed));
+	assert_int_equal(skpd_authenticate(&d, fx.pamdir, "sk-stack-bad", "stack-o", "192.0.2.9",
+	                                   NULL, NULL), PAM_AUTH_ERR);
+	assert_int_equal(audited("stack-o", "deny", "sshd", "stack_password_failed"), 1);
+	/* pam_permit passes, the code prompt gets no answer: abandoned. */
+	assert_int_equal(skpd_authenticate(&d, fx.pamdir, "sk-stack-ok", "stack-o", "192.0.2.9",
+	                                   NULL, NULL), PAM_CONV_ERR);
+	assert_int_equal(audited("stack-o", "deny", "sshd", "stack_second_step_abandoned"), 1);
+}
+
 int
 main(void)
 {
@@ -232,6 +275,7 @@ main(void)
 		cmocka_unit_test(test_r_mfa_3_remote_denied_by_default),
 		cmocka_unit_test(test_r_mfa_3_origin_needs_more_classes),
 		cmocka_unit_test(test_r_mfa_4_contractor_profile_narrows_origins),
+		cmocka_unit_test(test_r_mfa_3_stack_hooks_record_origin),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
