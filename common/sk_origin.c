@@ -165,6 +165,9 @@ sk_origin_parse(struct sk_origin_policy *p, const char *k, const char *v)
 {
 	unsigned kind;
 
+	/* An empty value would silently mean "nobody" or "any address": say it instead. */
+	if (v[strspn(v, " \t,")] == '\0')
+		return -1;
 	if (strcmp(k, "origins") == 0) {
 		p->set = 1;
 		p->kinds = 0;

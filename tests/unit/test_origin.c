@@ -87,6 +87,9 @@ test_r_mfa_3_bad_values_refused(void **state)
 		"7.0.0.0/8, 8.0.0.0/8, 9.0.0.0/8\n", /* more than SK_ORIGIN_NETS_MAX */
 		"classes.sshd = knowledge, luck\n",
 		"from.telnet = 192.0.2.0/24\n",
+		"origins =\n",                       /* empty: neither "nobody" nor "any" */
+		"from.sshd = ,\n",
+		"classes.sshd =\n",
 	};
 	char err[512];
 
