@@ -8,6 +8,7 @@
 #include "pamsk.h"
 #include "sk_err.h"
 #include "sk_i18n.h"
+#include "skc_auth.h"
 
 int
 pamsk_single_field_arg(struct pamsk_single_field *s, const char *value)
@@ -33,19 +34,16 @@ pamsk_single_field_arg(struct pamsk_single_field *s, const char *value)
 }
 
 int
-pamsk_single_field_wanted(const struct pamsk_single_field *s, const struct sk_msg *begin)
+pamsk_single_field_wanted(const struct pamsk_single_field *s,
+                          const struct skc_auth_begin_out *begin)
 {
 	int password = 0, totp = 0;
-	size_t n = 0;
 
-	if (s->mode == PAMSK_SINGLE_OFF || sk_msg_get_array_len(begin, SK_K_STEPS, &n) != SK_OK)
+	if (s->mode == PAMSK_SINGLE_OFF)
 		return 0;
-	for (size_t i = 0; i < n; i++) {
-		uint64_t step;
-		if (sk_msg_get_array_uint(begin, SK_K_STEPS, i, &step) != SK_OK)
-			return 0;
-		password |= step == SK_METHOD_PASSWORD;
-		totp |= step == SK_METHOD_TOTP;
+	for (size_t i = 0; i < begin->n_steps; i++) {
+		password |= begin->steps[i] == SK_METHOD_PASSWORD;
+		totp |= begin->steps[i] == SK_METHOD_TOTP;
 	}
 	return password && totp;
 }
@@ -93,28 +91,35 @@ split(struct pamsk_single_field *s, const char *field)
 	s->code[code_len] = '\0';
 }
 
+_Static_assert(sizeof(((struct skc_auth_finish_in *)0)->password) >=
+               sizeof(((struct pamsk_single_field *)0)->password), "password part fits");
+_Static_assert(sizeof(((struct skc_auth_finish_in *)0)->otp) >=
+               sizeof(((struct pamsk_single_field *)0)->code), "code part fits");
+
 int
-pamsk_single_field_step(struct pamsk *m, unsigned step, struct sk_msg *finish)
+pamsk_single_field_step(struct pamsk *m, unsigned step, struct skc_auth_finish_in *finish)
 {
 	struct pamsk_single_field *s = &m->single;
-	int r;
 
 	if (!s->collected) {
 		/* The prompt begins with "Password" so that OpenVPN's prompt map and the like
 		 * recognise it. */
 		char *field = pamsk_prompt(m, 0, _("Password and one-time code: "));
 		if (field == NULL)
-			return SK_ERR_IO;
+			return PAM_CONV_ERR;
 		s->collected = 1;
 		split(s, field);
 		pamsk_free_secret(field);
 	}
+	/* Both parts fit: split() bounds them by SK_PASSWORD_MAX and the code buffer. */
 	if (step == SK_METHOD_PASSWORD) {
-		r = sk_msg_put_text(finish, SK_K_PASSWORD, s->password);
+		memcpy(finish->password, s->password, sizeof(s->password));
+		finish->has_password = 1;
 		explicit_bzero(s->password, sizeof(s->password));
 	} else {
-		r = sk_msg_put_text(finish, SK_K_OTP, s->code);
+		memcpy(finish->otp, s->code, sizeof(s->code));
+		finish->has_otp = 1;
 		explicit_bzero(s->code, sizeof(s->code));
 	}
-	return r;
+	return PAM_SUCCESS;
 }

@@ -5,7 +5,6 @@
  * so the code never reaches the password check, the logs or the audit record (R-MFA-3). */
 #ifndef PAMSK_SINGLE_FIELD_H
 #define PAMSK_SINGLE_FIELD_H
-#include "sk_msg.h"
 #include "sk_proto.h"
 #include "sk_totp.h"
 
@@ -25,13 +24,16 @@ struct pamsk_single_field {
 };
 
 struct pamsk;
+struct skc_auth_begin_out;
+struct skc_auth_finish_in;
 /* The value of single_field=: 0, or -1 when invalid. */
 int pamsk_single_field_arg(struct pamsk_single_field *s, const char *value);
 /* 1 when this line is in single-field mode and the broker asks for both a password and a
  * one-time code (otherwise each is asked as usual). */
-int pamsk_single_field_wanted(const struct pamsk_single_field *s, const struct sk_msg *begin);
-/* The password or TOTP step in single-field mode: asks for the field at the first of the two,
- * then adds its own part. SK_OK, SK_ERR_IO (no answer) or an error from the message. */
-int pamsk_single_field_step(struct pamsk *m, unsigned step, struct sk_msg *finish);
+int pamsk_single_field_wanted(const struct pamsk_single_field *s,
+                              const struct skc_auth_begin_out *begin);
+/* The password or TOTP step in single-field mode (pamsk_typed.c): asks for the field at the
+ * first of the two, then fills its own part of finish. A PAM code. */
+int pamsk_single_field_step(struct pamsk *m, unsigned step, struct skc_auth_finish_in *finish);
 
 #endif
