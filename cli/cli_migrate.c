@@ -15,7 +15,8 @@
 #include "sk_err.h"
 #include "sk_i18n.h"
 #include "sk_proto.h"
-#include "skc_import.h"
+#include "skc_totp.h"
+#include "skc_user.h"
 
 enum mig_result { MIG_R_DONE, MIG_R_SKIPPED, MIG_R_REFUSED, MIG_R_FAILED };
 
@@ -157,13 +158,13 @@ report(struct mig_run *run, const struct mig_entry *e, enum mig_result res, cons
 
 /* The broker's refusal as a sentence. */
 static const char *
-status_text(const struct skc_reply_status *st)
+status_text(const struct skc_result *res)
 {
-	const char *t = cli_reason_text(st->reason);
+	const char *t = cli_reason_text(res->reason);
 
-	if (t != NULL && st->reason != SK_REASON_NONE)
+	if (t != NULL && res->reason != SK_REASON_NONE)
 		return t;
-	switch (st->status) {
+	switch (res->status) {
 	case SK_ST_NOT_FOUND:
 		return _("no such user in sekimori (add the user first: sekimori user add)");
 	case SK_ST_FORBIDDEN:
@@ -176,12 +177,24 @@ status_text(const struct skc_reply_status *st)
 	}
 }
 
+/* factors.totp[*].confirmed of the USER_SHOW document. */
 static int
-open_client(struct cli *c)
+has_confirmed_totp(json_object *doc)
 {
-	if (c->client.fd >= 0)
-		return SK_OK;
-	return sk_client_open(&c->client, c->conf.socket_path, (int)c->conf.request_timeout_ms);
+	json_object *factors, *totp;
+	int found = 0;
+
+	if (doc != NULL && json_object_object_get_ex(doc, "factors", &factors) &&
+	    json_object_object_get_ex(factors, "totp", &totp) &&
+	    json_object_is_type(totp, json_type_array)) {
+		for (size_t i = 0; i < json_object_array_length(totp); i++) {
+			json_object *t = json_object_array_get_idx(totp, i), *conf;
+			if (json_object_object_get_ex(t, "confirmed", &conf) &&
+			    json_object_get_boolean(conf))
+				found = 1;
+		}
+	}
+	return found;
 }
 
 /* Enrols the seed and confirms it with the code of the current time step. That step
@@ -190,18 +203,24 @@ open_client(struct cli *c)
 static int
 import_one(struct mig_run *run, const struct mig_entry *e, const char **why)
 {
-	const char *actor = getenv("SUDO_USER");
-	struct skc_totp_import_begin_in in = { e->user, actor, e->seed, e->seed_len, e->params };
-	struct skc_totp_import_begin_out out;
-	struct skc_totp_import_confirm_in cin;
-	struct skc_reply_status st;
+	const char *actor = cli_actor();
+	struct skc_totp_enroll_begin_in in = {
+		.actor = actor, .user = e->user, .algorithm = sk_totp_algo_name(e->params.algo),
+		.digits = e->params.digits, .period = e->params.period,
+		.secret = e->seed, .secret_len = e->seed_len,
+	};
+	struct skc_totp_enroll_begin_out out;
+	struct skc_totp_enroll_confirm_in cin;
+	struct skc_reply_out st;
 	char code[SK_TOTP_CODE_MAX];
 	int r;
 
-	if ((r = skc_totp_import_begin(&run->c->client, &in, &out)) != SK_OK)
+	r = skc_totp_enroll_begin(cli_client(run->c), &in, &out);
+	explicit_bzero(out.uri, sizeof(out.uri));   /* the seed, which the old file holds */
+	if (r != SK_OK)
 		return r;
-	if (out.st.status != SK_ST_OK) {
-		*why = status_text(&out.st);
+	if (out.res.status != SK_ST_OK) {
+		*why = status_text(&out.res);
 		return SK_ERR_DENIED;
 	}
 	if (sk_totp_generate(e->seed, e->seed_len, &e->params, time(NULL), code,
@@ -209,11 +228,12 @@ import_one(struct mig_run *run, const struct mig_entry *e, const char **why)
 		*why = _("the code could not be computed from the seed");
 		return SK_ERR_DENIED;
 	}
-	cin = (struct skc_totp_import_confirm_in){ e->user, actor, out.enroll_id, code };
-	r = skc_totp_import_confirm(&run->c->client, &cin, &st);
+	cin = (struct skc_totp_enroll_confirm_in){ .actor = actor, .user = e->user,
+	                                           .enroll_id = out.enroll_id, .code = code };
+	r = skc_totp_enroll_confirm(cli_client(run->c), &cin, &st);
 	explicit_bzero(code, sizeof(code));
-	if (r == SK_OK && st.status != SK_ST_OK) {
-		*why = status_text(&st);
+	if (r == SK_OK && st.res.status != SK_ST_OK) {
+		*why = status_text(&st.res);
 		r = SK_ERR_DENIED;
 	}
 	return r;
@@ -224,24 +244,25 @@ import_one(struct mig_run *run, const struct mig_entry *e, const char **why)
 static int
 migrate_one(struct mig_run *run, const struct mig_entry *e)
 {
-	struct skc_user_totp_in uin = { e->user, getenv("SUDO_USER") };
-	struct skc_user_totp_out uout;
+	struct skc_user_in uin = { .actor = cli_actor(), .user = e->user };
+	struct skc_json_out uout;
 	const char *why = NULL;
-	int r;
+	int r, confirmed;
 
 	if (e->why != MIG_OK) {
 		report(run, e, MIG_R_REFUSED, why_text(e));
 		return SK_OK;
 	}
-	if ((r = open_client(run->c)) != SK_OK || (r = skc_user_totp(&run->c->client, &uin,
-	                                                              &uout)) != SK_OK)
+	if (skc_user_show(cli_client(run->c), &uin, &uout) != SK_OK)
 		return SK_ERR_UNAVAILABLE;
-	if (uout.st.status != SK_ST_OK) {
-		report(run, e, uout.st.status == SK_ST_NOT_FOUND ? MIG_R_SKIPPED : MIG_R_FAILED,
-		       status_text(&uout.st));
+	if (uout.res.status != SK_ST_OK) {
+		report(run, e, uout.res.status == SK_ST_NOT_FOUND ? MIG_R_SKIPPED : MIG_R_FAILED,
+		       status_text(&uout.res));
 		return SK_OK;
 	}
-	if (uout.has_confirmed && !run->replace) {
+	confirmed = has_confirmed_totp(uout.doc);
+	json_object_put(uout.doc);
+	if (confirmed && !run->replace) {
 		report(run, e, MIG_R_SKIPPED, _("the user already has a TOTP token in sekimori "
 		                                "(--replace replaces it)"));
 		return SK_OK;

@@ -7,60 +7,55 @@
 #include "sk_log.h"
 #include "sk_msg.h"
 
-static int
-put_who(struct sk_msg *req, const struct skc_auth_who *w)
+/* A typed secret: over-long answers are refused, never cut into something else. */
+static void
+put_secret(struct skc_req *q, unsigned key, int has, const char *s, size_t cap)
 {
-	if ((w->user != NULL && sk_msg_put_text(req, SK_K_USER, w->user) != SK_OK) ||
-	    sk_msg_put_text(req, SK_K_SERVICE, w->service ? w->service : "") != SK_OK ||
-	    sk_msg_put_text(req, SK_K_RHOST, w->rhost ? w->rhost : "") != SK_OK ||
-	    sk_msg_put_text(req, SK_K_TTY, w->tty ? w->tty : "") != SK_OK ||
-	    (w->profile != NULL && w->profile[0] != '\0' &&
-	     sk_msg_put_text(req, SK_K_PROFILE, w->profile) != SK_OK) ||
-	    (w->frontend != 0 && sk_msg_put_uint(req, SK_K_FRONTEND, w->frontend) != SK_OK))
-		return SK_ERR_NOMEM;
+	if (!has || q->err != SK_OK)
+		return;
+	if (strnlen(s, cap) >= cap)
+		q->err = SK_ERR_RANGE;
+	else
+		skc_put_text(q, key, s);
+}
+
+/* The verdict's fields beyond status and reason; optional ones may be absent, never
+ * malformed. */
+static int
+decode_verdict(const struct sk_msg *reply, const struct skc_result *res,
+               struct skc_auth_verdict *v)
+{
+	uint64_t classes = 0;
+	int rem;
+
+	memset(v, 0, sizeof(*v));
+	v->status = res->status;
+	v->reason = res->reason <= 0xffff ? (unsigned)res->reason : SK_REASON_NONE;
+	rem = sk_msg_get_uint(reply, SK_K_REMAINING, &v->remaining);
+	v->has_remaining = rem == SK_OK;
+	if (!skc_optional(sk_msg_get_uint(reply, SK_K_LOCKED_UNTIL, &v->locked_until)) ||
+	    !skc_optional(rem) || !skc_optional(sk_msg_get_uint(reply, SK_K_CLASSES, &classes)))
+		return SK_ERR_PROTO;
+	v->classes = (unsigned)(classes & 7u);
 	return SK_OK;
 }
 
-/* A typed secret: over-long answers are refused, never cut into something else. */
+/* A reply that is only a verdict (AUTH_FINISH, AUTHFAIL). */
 static int
-put_secret(struct sk_msg *req, unsigned key, int has, const char *s, size_t cap)
+decode_only_verdict(const struct sk_msg *reply, const struct skc_result *res, void *out)
 {
-	if (!has)
-		return SK_OK;
-	if (strnlen(s, cap) >= cap)
-		return SK_ERR_RANGE;
-	return sk_msg_put_text(req, key, s);
+	return decode_verdict(reply, res, out);
 }
 
-static void
-read_verdict(const struct sk_msg *reply, struct skc_auth_verdict *v)
-{
-	uint64_t x;
-
-	memset(v, 0, sizeof(*v));
-	v->status = sk_reply_status(reply);
-	if (sk_msg_get_uint(reply, SK_K_REASON, &x) == SK_OK && x <= 0xffff)
-		v->reason = (unsigned)x;
-	(void)sk_msg_get_uint(reply, SK_K_LOCKED_UNTIL, &v->locked_until);
-	v->has_remaining = sk_msg_get_uint(reply, SK_K_REMAINING, &v->remaining) == SK_OK;
-	if (sk_msg_get_uint(reply, SK_K_CLASSES, &x) == SK_OK)
-		v->classes = (unsigned)(x & 7u);
-}
-
-/* Sends req (freed here, which wipes it) and reads the verdict; the reply is the caller's. */
+/* Sends q; out's verdict says ERROR until a reply was decoded. */
 static int
-call(struct sk_client *c, struct sk_msg *req, int built, struct sk_msg **reply,
-     struct skc_auth_verdict *v)
+exchange(struct sk_client *c, struct skc_req *q, skc_decoder decode, void *out,
+         struct skc_auth_verdict *v)
 {
-	int r = built;
+	struct skc_result res;
 
-	*reply = NULL;
-	if (r == SK_OK)
-		r = sk_client_call(c, req, reply, 0);   /* SK_ERR_UNAVAILABLE on any failure */
-	sk_msg_free(req);
-	if (r == SK_OK)
-		read_verdict(*reply, v);
-	return r;
+	v->status = SK_ST_ERROR;
+	return skc_exchange(c, q, &res, decode, out);
 }
 
 static int
@@ -145,129 +140,120 @@ read_plan(const struct sk_msg *reply, struct skc_auth_begin_out *out)
 	return SK_OK;
 }
 
+static int
+decode_begin(const struct sk_msg *reply, const struct skc_result *res, void *out)
+{
+	struct skc_auth_begin_out *o = out;
+	int r = decode_verdict(reply, res, &o->v);
+
+	if (r == SK_OK && o->v.status == SK_ST_OK)
+		r = read_plan(reply, o);
+	return r;
+}
+
 int
 skc_auth_begin(struct sk_client *c, const struct skc_auth_begin_in *in,
                struct skc_auth_begin_out *out)
 {
-	struct sk_msg *req = sk_msg_new(SK_REQ_AUTH_BEGIN), *reply = NULL;
-	int r;
+	struct skc_req q;
 
 	memset(out, 0, sizeof(*out));
-	r = call(c, req, req == NULL ? SK_ERR_NOMEM : put_who(req, &in->who), &reply, &out->v);
-	if (r == SK_OK && out->v.status == SK_ST_OK)
-		r = read_plan(reply, out);
-	sk_msg_free(reply);
-	return r;
+	skc_req_begin(&q, SK_REQ_AUTH_BEGIN, NULL);
+	skc_req_login(&q, &in->who);
+	return exchange(c, &q, decode_begin, out, &out->v);
 }
 
-static int
-put_fido2(struct sk_msg *req, const struct skc_fido2_evidence *e)
+static void
+put_fido2(struct skc_req *q, const struct skc_fido2_evidence *e)
 {
-	int r;
-
 	if (!e->present)
-		return SK_OK;
-	if (e->failed)
-		return sk_msg_put_uint(req, SK_K_DEVICE_FAIL, e->device_fail);
-	r = sk_msg_put_bytes(req, SK_K_CRED_ID, e->cred_id, e->cred_id_len);
-	if (r == SK_OK)
-		r = sk_msg_put_bytes(req, SK_K_AUTHDATA, e->authdata, e->authdata_len);
-	if (r == SK_OK)
-		r = sk_msg_put_bytes(req, SK_K_SIG, e->sig, e->sig_len);
-	if (r == SK_OK)
-		r = sk_msg_put_text(req, SK_K_UV_METHOD, e->uv_method);
-	return r;
-}
-
-static int
-put_card(struct sk_msg *req, const struct skc_card_evidence *e)
-{
-	int r;
-
-	if (!e->present)
-		return SK_OK;
+		return;
 	if (e->failed) {
-		r = sk_msg_put_uint(req, SK_K_DEVICE_FAIL, e->device_fail);
-		return r == SK_OK ? sk_msg_put_uint(req, SK_K_CARD_FAIL, e->fail_reason) : r;
+		skc_put_uint(q, SK_K_DEVICE_FAIL, e->device_fail);
+		return;
 	}
-	r = sk_msg_put_bytes(req, SK_K_CERT, e->cert, e->cert_len);
-	if (r == SK_OK)
-		r = sk_msg_put_bytes(req, SK_K_SIG, e->sig, e->sig_len);
-	if (r == SK_OK && e->card_uid[0] != '\0')
-		r = sk_msg_put_text(req, SK_K_CARD_UID, e->card_uid);
-	return r;
+	skc_put_bytes(q, SK_K_CRED_ID, e->cred_id, e->cred_id_len);
+	skc_put_bytes(q, SK_K_AUTHDATA, e->authdata, e->authdata_len);
+	skc_put_bytes(q, SK_K_SIG, e->sig, e->sig_len);
+	skc_put_text(q, SK_K_UV_METHOD, e->uv_method);
 }
 
-static int
-put_finish(struct sk_msg *req, const struct skc_auth_finish_in *in)
+static void
+put_card(struct skc_req *q, const struct skc_card_evidence *e)
 {
-	int r = put_secret(req, SK_K_PASSWORD, in->has_password, in->password,
-		               sizeof(in->password));
-	if (r == SK_OK)
-		r = put_secret(req, SK_K_OTP, in->has_otp, in->otp, sizeof(in->otp));
-	if (r == SK_OK && in->stack_knowledge)
-		r = sk_msg_put_bool(req, SK_K_STACK_KNOWLEDGE, 1);
-	if (r == SK_OK)
-		r = put_fido2(req, &in->fido2);
-	if (r == SK_OK)
-		r = put_card(req, &in->card);
-	if (r == SK_OK && in->has_token)
-		r = sk_msg_put_bytes(req, SK_K_ATTEMPT_TOKEN, in->token, sizeof(in->token));
-	return r;
+	if (!e->present)
+		return;
+	if (e->failed) {
+		skc_put_uint(q, SK_K_DEVICE_FAIL, e->device_fail);
+		skc_put_uint(q, SK_K_CARD_FAIL, e->fail_reason);
+		return;
+	}
+	skc_put_bytes(q, SK_K_CERT, e->cert, e->cert_len);
+	skc_put_bytes(q, SK_K_SIG, e->sig, e->sig_len);
+	skc_put_text_opt(q, SK_K_CARD_UID, e->card_uid);
+}
+
+static void
+put_token(struct skc_req *q, int has, const unsigned char *token)
+{
+	if (has)
+		skc_put_bytes(q, SK_K_ATTEMPT_TOKEN, token, SK_ATTEMPT_TOKEN_LEN);
 }
 
 int
 skc_auth_finish(struct sk_client *c, const struct skc_auth_finish_in *in,
                 struct skc_auth_finish_out *out)
 {
-	struct sk_msg *req = sk_msg_new(SK_REQ_AUTH_FINISH), *reply = NULL;
-	int r;
+	struct skc_req q;
 
 	memset(out, 0, sizeof(*out));
-	r = call(c, req, req == NULL ? SK_ERR_NOMEM : put_finish(req, in), &reply, &out->v);
-	sk_msg_free(reply);
+	skc_req_begin(&q, SK_REQ_AUTH_FINISH, NULL);
+	put_secret(&q, SK_K_PASSWORD, in->has_password, in->password, sizeof(in->password));
+	put_secret(&q, SK_K_OTP, in->has_otp, in->otp, sizeof(in->otp));
+	if (in->stack_knowledge)
+		skc_put_bool(&q, SK_K_STACK_KNOWLEDGE, 1);
+	put_fido2(&q, &in->fido2);
+	put_card(&q, &in->card);
+	put_token(&q, in->has_token, in->token);
+	return exchange(c, &q, decode_only_verdict, &out->v, &out->v);
+}
+
+static int
+decode_preauth(const struct sk_msg *reply, const struct skc_result *res, void *out)
+{
+	struct skc_preauth_out *o = out;
+	size_t len = 0;
+	int r = decode_verdict(reply, res, &o->v);
+
+	if (r == SK_OK && o->v.status == SK_ST_OK)
+		o->has_token = sk_msg_get_bytes(reply, SK_K_ATTEMPT_TOKEN, o->token,
+		                                sizeof(o->token), &len) == SK_OK &&
+		               len == sizeof(o->token);
 	return r;
 }
 
 int
 skc_preauth(struct sk_client *c, const struct skc_preauth_in *in, struct skc_preauth_out *out)
 {
-	struct sk_msg *req = sk_msg_new(SK_REQ_PREAUTH), *reply = NULL;
-	size_t len = 0;
-	int r;
+	struct skc_req q;
 
 	memset(out, 0, sizeof(*out));
-	r = call(c, req, req == NULL ? SK_ERR_NOMEM : put_who(req, &in->who), &reply, &out->v);
-	if (r == SK_OK && out->v.status == SK_ST_OK) {
-		out->has_token = sk_msg_get_bytes(reply, SK_K_ATTEMPT_TOKEN, out->token,
-		                                  sizeof(out->token), &len) == SK_OK &&
-		                 len == sizeof(out->token);
-	}
-	sk_msg_free(reply);
-	return r;
-}
-
-static int
-put_authfail(struct sk_msg *req, const struct skc_authfail_in *in)
-{
-	int r = put_who(req, &in->who);
-
-	if (r == SK_OK && in->has_token)
-		r = sk_msg_put_bytes(req, SK_K_ATTEMPT_TOKEN, in->token, sizeof(in->token));
-	if (r == SK_OK && in->abandoned)
-		r = sk_msg_put_bool(req, SK_K_ABANDONED, 1);
-	return r;
+	skc_req_begin(&q, SK_REQ_PREAUTH, NULL);
+	skc_req_login(&q, &in->who);
+	return exchange(c, &q, decode_preauth, out, &out->v);
 }
 
 int
 skc_authfail(struct sk_client *c, const struct skc_authfail_in *in,
              struct skc_authfail_out *out)
 {
-	struct sk_msg *req = sk_msg_new(SK_REQ_AUTHFAIL), *reply = NULL;
-	int r;
+	struct skc_req q;
 
 	memset(out, 0, sizeof(*out));
-	r = call(c, req, req == NULL ? SK_ERR_NOMEM : put_authfail(req, in), &reply, &out->v);
-	sk_msg_free(reply);
-	return r;
+	skc_req_begin(&q, SK_REQ_AUTHFAIL, NULL);
+	skc_req_login(&q, &in->who);
+	put_token(&q, in->has_token, in->token);
+	if (in->abandoned)
+		skc_put_bool(&q, SK_K_ABANDONED, 1);
+	return exchange(c, &q, decode_only_verdict, &out->v, &out->v);
 }

@@ -2,7 +2,8 @@
  * AUTHFAIL), in the manner of OpenSSH's monitor_wrap.c: the PAM module fills a struct and
  * gets one back, decoded and bounded; it never builds an sk_msg itself.
  *
- * Each returns SK_OK when the broker answered (whatever it answered: out->status says),
+ * Built and exchanged through skc.h like every other typed call. Each returns SK_OK when
+ * the broker answered (whatever it answered: out->v.status says),
  * SK_ERR_UNAVAILABLE when it could not be reached or did not answer (fail closed),
  * SK_ERR_PROTO when its answer was malformed, or SK_ERR_NOMEM / SK_ERR_RANGE for a request
  * that could not be built (a value too long is refused, never cut). Secrets in the inputs
@@ -17,6 +18,7 @@
 #include "sk_conf.h"
 #include "sk_proto.h"
 #include "sk_totp.h"
+#include "skc.h"
 
 /* Bounds of what the broker may send or the module may answer (R-INPUT-1). */
 #define SKC_CHALLENGE_MAX 64         /* bytes: a FIDO2 client data hash (32), a card nonce */
@@ -30,17 +32,6 @@
 #define SKC_CARD_KEY_LEN 32          /* SHA-256 of a SubjectPublicKeyInfo */
 #define SKC_CERT_MAX 4096
 #define SKC_CARD_UID_MAX 63
-
-/* Who logs in, and where; every authentication request carries it. NULL or "" for profile:
- * the broker's default; NULL user only where the request allows it. */
-struct skc_auth_who {
-	const char *user;
-	const char *service;
-	const char *rhost;
-	const char *tty;
-	const char *profile;
-	unsigned frontend;         /* enum sk_frontend (sk_origin.h); 0: not named, not sent */
-};
 
 /* What every authentication reply may say besides its status. */
 struct skc_auth_verdict {
@@ -74,7 +65,7 @@ struct skc_card_challenge {
 };
 
 struct skc_auth_begin_in {
-	struct skc_auth_who who;
+	struct skc_login who;     /* who logs in, and where (skc.h) */
 };
 
 struct skc_auth_begin_out {
@@ -135,7 +126,7 @@ struct skc_auth_finish_out {
 };
 
 struct skc_preauth_in {
-	struct skc_auth_who who;
+	struct skc_login who;     /* who logs in, and where (skc.h) */
 };
 
 struct skc_preauth_out {
@@ -145,7 +136,7 @@ struct skc_preauth_out {
 };
 
 struct skc_authfail_in {
-	struct skc_auth_who who;
+	struct skc_login who;     /* who logs in, and where (skc.h) */
 	int has_token;
 	unsigned char token[SK_ATTEMPT_TOKEN_LEN];
 	int abandoned;             /* the stack login ended unfinished */

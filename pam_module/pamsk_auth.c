@@ -70,17 +70,6 @@ call_failed(struct pamsk *m, int r)
 	return PAM_BUF_ERR;
 }
 
-static void
-who(const struct pamsk *m, struct skc_auth_who *w)
-{
-	w->user = m->user;
-	w->service = m->service;
-	w->rhost = m->rhost;
-	w->tty = m->tty;
-	w->profile = m->profile;
-	w->frontend = m->frontend;   /* R-MFA-3: the broker checks the origin */
-}
-
 static int
 begin_and_collect(struct pamsk *m, struct skc_auth_finish_in *finish)
 {
@@ -90,7 +79,7 @@ begin_and_collect(struct pamsk *m, struct skc_auth_finish_in *finish)
 
 	if (out == NULL)
 		return PAM_BUF_ERR;
-	who(m, &in.who);
+	in.who = pamsk_login(m);
 	if ((r = skc_auth_begin(pamsk_client(m), &in, out)) != SK_OK) {
 		free(out);
 		return call_failed(m, r);
@@ -136,7 +125,7 @@ preauth(struct pamsk *m)
 	struct skc_preauth_out out;
 	int r;
 
-	who(m, &in.who);
+	in.who = pamsk_login(m);
 	if ((r = skc_preauth(pamsk_client(m), &in, &out)) != SK_OK)
 		return call_failed(m, r);
 	r = outcome(m, &out.v);
@@ -155,7 +144,7 @@ authfail(struct pamsk *m)
 	int r;
 
 	memset(&in, 0, sizeof(in));
-	who(m, &in.who);
+	in.who = pamsk_login(m);
 	in.has_token = pamsk_stack_token(a, in.token);
 	r = skc_authfail(pamsk_client(m), &in, &out);
 	explicit_bzero(&in, sizeof(in));
