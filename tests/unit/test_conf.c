@@ -163,7 +163,8 @@ test_defaults(void **state)
 	assert_int_equal(p->pw_history, 5);
 	assert_int_equal(p->pw_max_age_days, 0);
 	assert_int_equal(p->totp_window, 1);
-	assert_int_equal(p->allow_remote, 1);
+	assert_int_equal(p->allow_remote, 0);   /* R-MFA-3: remote access forbidden by default */
+	assert_int_equal(p->origin.set, 0);
 	assert_int_equal(p->fido2_uv, 1);
 	assert_int_equal(p->fido2_up, 1);
 	assert_int_equal(p->card_removal, SK_CARD_REMOVAL_LOCK);
