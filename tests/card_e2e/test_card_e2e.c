@@ -33,6 +33,7 @@
 #include <cmocka.h>
 
 #include "sc_pcsc.h"
+#include "sc_test_card.h"
 #include "sk_err.h"
 #include "sk_fixture.h"
 #include "sk_pamdrive.h"
@@ -54,27 +55,6 @@ static char loginctl_fail[1024];    /* while this file exists the fake loginctl 
 static char out[65536];             /* the last CLI output */
 static char tanaka_pw[64];          /* tanaka's temporary password */
 
-static long long
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static const char *
-pki_path(const char *name)
-{
-	static char buf[8][1024];
-	static int i;
-	char *p = buf[i++ % 8];
-	int n = snprintf(p, sizeof(buf[0]), "%s/%s", pki, name);
-
-	assert_true(n > 0 && (size_t)n < sizeof(buf[0]));
-	return p;
-}
-
 /* ---- the emulated card ----------------------------------------------------------------- */
 
 /* vpcd offers two readers (ports 35963 and 35964). A new card goes into the other reader
@@ -95,12 +75,9 @@ emu_settle(void)
 static void
 emu_pull(void)
 {
-	int status;
-
 	if (emu_pid < 0)
 		return;
-	kill(emu_pid, SIGTERM);
-	assert_int_equal(waitpid(emu_pid, &status, 0), emu_pid);
+	sct_emu_kill(emu_pid);
 	emu_pid = -1;
 	stale = slot;
 	current[0] = '\0';
@@ -111,45 +88,30 @@ emu_pull(void)
 static void
 emu_card(const char *type, ...)
 {
-	const char *argv[32];
-	char port[16], want[sizeof(current)], found[SC_READER_NAME_MAX];
-	size_t n = 0;
-	const char *a;
+	struct sct_emu_argv a;
+	char want[sizeof(current)], found[SC_READER_NAME_MAX];
+	const char *arg;
 	va_list ap;
-	pid_t pid;
 
-	argv[n++] = emu_bin;
-	argv[n++] = "--type";
-	argv[n++] = type;
-	argv[n++] = "--port";
-	argv[n++] = port;
 	snprintf(want, sizeof(want), "%s", type);
 	va_start(ap, type);
-	while ((a = va_arg(ap, const char *)) != NULL) {
-		assert_true(n < sizeof(argv) / sizeof(argv[0]) - 1);
+	while ((arg = va_arg(ap, const char *)) != NULL) {
 		size_t len = strlen(want);
 
-		argv[n++] = a;
-		snprintf(want + len, sizeof(want) - len, " %s", a);
+		snprintf(want + len, sizeof(want) - len, " %s", arg);
 	}
 	va_end(ap);
-	argv[n] = NULL;
 	if (emu_pid >= 0 && strcmp(want, current) == 0)
 		return;
 	emu_pull();
 	slot = 1 - slot;
 	if (stale == slot)
 		emu_settle();
-	snprintf(port, sizeof(port), "%d", 35963 + slot);
-	pid = fork();
-	assert_true(pid >= 0);
-	if (pid == 0) {
-		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		execv(emu_bin, (char *const *)argv);
-		_exit(127);
-	}
-	emu_pid = pid;
-	assert_int_equal(sc_card_wait(ctx, readers[slot], CARD_WAIT_MS, found, sizeof(found)), SK_OK);
+	sct_emu_argv_init(&a, emu_bin, type, slot);
+	va_start(ap, type);
+	sct_emu_argv_add_list(&a, ap);
+	va_end(ap);
+	emu_pid = sct_emu_spawn(ctx, readers[slot], &a, found, sizeof(found));
 	memcpy(current, want, sizeof(current));
 	emu_settle();
 }
@@ -162,24 +124,14 @@ emu_jpki(const char *name, const char *option)
 
 	snprintf(cert, sizeof(cert), "%s.pem", name);
 	snprintf(key, sizeof(key), "%s.key", name);
-	emu_card("jpki", "--cert", pki_path(cert), "--key", pki_path(key), "--state",
-	         pki_path("cardemu.state"), option, END);
+	emu_card("jpki", "--cert", sct_pki_path(cert), "--key", sct_pki_path(key), "--state",
+	         sct_pki_path("cardemu.state"), option, END);
 }
 
 static long
 emu_state(const char *key)
 {
-	char line[256];
-	size_t klen = strlen(key);
-	FILE *f = fopen(pki_path("cardemu.state"), "r");
-	long v = -1;
-
-	assert_non_null(f);
-	while (fgets(line, sizeof(line), f) != NULL)
-		if (strncmp(line, key, klen) == 0 && line[klen] == '=')
-			v = strtol(line + klen + 1, NULL, 10);
-	fclose(f);
-	return v;
+	return sct_emu_state(sct_pki_path("cardemu.state"), key);
 }
 
 /* ---- the CLI, PAM, the audit log ------------------------------------------------------- */
@@ -238,7 +190,7 @@ spki_hash(const char *pem, char hash[65])
 	char cmd[2048], buf[256];
 
 	snprintf(cmd, sizeof(cmd), "openssl x509 -in '%s' -noout -pubkey | openssl pkey -pubin "
-	         "-outform DER | sha256sum", pki_path(pem));
+	         "-outform DER | sha256sum", sct_pki_path(pem));
 	assert_int_equal(sk_test_run(cmd, buf, sizeof(buf)), 0);
 	assert_true(strlen(buf) > 64);
 	memcpy(hash, buf, 64);
@@ -258,10 +210,10 @@ login(struct skpd *d, const char *service, const char *user, const char *a1, con
 static int
 audit_wait(int want, const char *a, const char *b, const char *c, const char *e)
 {
-	long long deadline = now_ms() + REMOVAL_BOUND_MS;
+	long long deadline = sct_now_ms() + REMOVAL_BOUND_MS;
 	int n;
 
-	while ((n = skfx_audit_count(&fx, a, b, c, e, NULL)) < want && now_ms() < deadline)
+	while ((n = skfx_audit_count(&fx, a, b, c, e, NULL)) < want && sct_now_ms() < deadline)
 		usleep(20000);
 	return n;
 }
@@ -297,10 +249,10 @@ watchers(void)
 static int
 watchers_wait(int want, int ms)
 {
-	long long deadline = now_ms() + ms;
+	long long deadline = sct_now_ms() + ms;
 	int n;
 
-	while ((n = watchers()) != want && now_ms() < deadline)
+	while ((n = watchers()) != want && sct_now_ms() < deadline)
 		usleep(20000);
 	return n;
 }
@@ -310,7 +262,7 @@ watchers_wait(int want, int ms)
 static long long
 marker_wait_for(long long since, long long bound, char *line, size_t cap)
 {
-	while (now_ms() - since <= bound) {
+	while (sct_now_ms() - since <= bound) {
 		FILE *f = fopen(marker, "r");
 
 		if (f != NULL) {
@@ -319,7 +271,7 @@ marker_wait_for(long long since, long long bound, char *line, size_t cap)
 			fclose(f);
 			if (got) {
 				line[strcspn(line, "\n")] = '\0';
-				return now_ms() - since;
+				return sct_now_ms() - since;
 			}
 		}
 		usleep(10000);
@@ -348,7 +300,6 @@ static int
 setup(void **state)
 {
 	char profiles[4096], path[1024], args[1024];
-	int r = SK_ERR_UNAVAILABLE;
 	FILE *f;
 
 	(void)state;
@@ -361,35 +312,10 @@ setup(void **state)
 		        "SK_SESSION_AGENT)\n");
 		return -1;
 	}
-	/* More cards from the test CA: a binding is forever, so each card test needs its own. */
-	snprintf(args, sizeof(args), "'%s/tests/card_e2e/extra_certs.sh' '%s' card1 card2 card3 "
-	         "card4 lost5 lost6 lost7 lost8 2>&1", getenv("SK_SOURCE_DIR"), pki);
-	if (sk_test_run(args, out, sizeof(out)) != 0) {
-		fprintf(stderr, "extra_certs.sh failed: %s\n", out);
+	if (sct_extra_certs("card1 card2 card3 card4 lost5 lost6 lost7 lost8", out, sizeof(out)) != 0)
 		return -1;
-	}
-	/* pcscd may still be loading the vpcd driver. */
-	for (int i = 0; i < 100 && r != SK_OK; i++) {
-		struct sc_readers rl;
-
-		if ((r = sc_ctx_open(&ctx)) == SK_OK) {
-			r = sc_readers_list(ctx, &rl);
-			if (r == SK_OK && rl.count != 2)
-				r = SK_ERR_NOTFOUND;
-			if (r == SK_OK) {
-				memcpy(readers[0], rl.name[0], sizeof(readers[0]));
-				memcpy(readers[1], rl.name[1], sizeof(readers[1]));
-			} else {
-				sc_ctx_close(ctx);
-			}
-		}
-		if (r != SK_OK)
-			usleep(50000);
-	}
-	if (r != SK_OK) {
-		fprintf(stderr, "pcscd does not show vpcd's two readers\n");
+	if (sct_readers_open(&ctx, readers) != 0)
 		return -1;
-	}
 	/* The lock command gets an empty environment: the marker path is written into it. */
 	snprintf(marker, sizeof(marker), "%s/lock-marker", work);
 	snprintf(path, sizeof(path), "%s/lock.sh", work);
@@ -407,7 +333,7 @@ setup(void **state)
 	         "[profile cardonly]\n"
 	         "classes = knowledge, possession\nmethods = card\n"
 	         "deny = 20\nunlock_time = 0\ncard_removal = end\n",
-	         pki_path("ca.pem"), path);
+	         sct_pki_path("ca.pem"), path);
 	skfx_start(&fx, "C", profiles);
 	snprintf(args, sizeof(args), "profile=mynumber conf=%s session_agent=%s", fx.conf, agent);
 	skpd_write_service(fx.pamdir, "sk-card", args, NULL);
@@ -573,7 +499,7 @@ test_removal_locks_session(void **state)
 	unlink(marker);
 	open_card_session(&d, "sk-card", "tanaka", tanaka_pw, "1234");
 	assert_int_equal(watchers_wait(1, 2000), 1);
-	t0 = now_ms();
+	t0 = sct_now_ms();
 	emu_pull();
 	waited = marker_wait(t0, line, sizeof(line));
 	print_message("removal -> lock command after %lld ms: %s\n", waited, line);
@@ -677,7 +603,7 @@ test_removal_loginctl_lock(void **state)
 	assert_int_equal(pam_putenv(d.pamh, "XDG_SESSION_ID=c7"), PAM_SUCCESS);
 	assert_int_equal(pam_open_session(d.pamh, 0), PAM_SUCCESS);
 	assert_int_equal(watchers_wait(1, 2000), 1);
-	t0 = now_ms();
+	t0 = sct_now_ms();
 	emu_pull();
 	waited = marker_wait(t0, line, sizeof(line));
 	print_message("removal -> loginctl after %lld ms: %s\n", waited, line);
@@ -725,15 +651,15 @@ test_removal_unlockable_hangs_up_leader(void **state)
 	assert_int_equal(read(ready[0], buf, 1), 1);
 	close(ready[0]);
 	assert_int_equal(watchers_wait(1, 2000), 1);
-	t0 = now_ms();
+	t0 = sct_now_ms();
 	emu_pull();
-	while ((w = waitpid(child, &status, WNOHANG)) == 0 && now_ms() - t0 < 3 * REMOVAL_BOUND_MS)
+	while ((w = waitpid(child, &status, WNOHANG)) == 0 && sct_now_ms() - t0 < 3 * REMOVAL_BOUND_MS)
 		usleep(20000);
 	if (w == 0) {
 		kill(child, SIGKILL);
 		waitpid(child, &status, 0);
 	}
-	print_message("removal, nothing can lock -> leader ended after %lld ms\n", now_ms() - t0);
+	print_message("removal, nothing can lock -> leader ended after %lld ms\n", sct_now_ms() - t0);
 	assert_int_equal(w, child);
 	assert_true(WIFSIGNALED(status));
 	assert_int_equal(WTERMSIG(status), SIGHUP);
@@ -784,12 +710,12 @@ test_enroll_refusals(void **state)
 
 	(void)state;
 	skfx_add_user(&fx, "kobayashi", "mynumber", pw, sizeof(pw));
-	emu_card("jpki", "--cert", pki_path("expired.pem"), "--key", pki_path("other.key"), END);
+	emu_card("jpki", "--cert", sct_pki_path("expired.pem"), "--key", sct_pki_path("other.key"), END);
 	assert_int_equal(cli("card enroll kobayashi"), 1);
 	assert_non_null(strstr(out, "the certificate has expired"));
 	assert_int_equal(cli("card enroll kobayashi --kind piv"), 1);
 	assert_non_null(strstr(out, "no certificate of the requested kind"));
-	emu_card("jpki", "--cert", pki_path("untrusted.pem"), "--key", pki_path("other.key"), END);
+	emu_card("jpki", "--cert", sct_pki_path("untrusted.pem"), "--key", sct_pki_path("other.key"), END);
 	assert_int_equal(cli("card enroll kobayashi"), 1);
 	assert_non_null(strstr(out, "not issued by a configured certificate authority"));
 	cards = card_list("kobayashi");
@@ -832,7 +758,7 @@ test_removal_ends_session(void **state)
 	unlink(marker);
 	open_card_session(&d, "sk-cardonly", "suzuki", NULL, "1234");
 	assert_int_equal(watchers_wait(1, 2000), 1);
-	t0 = now_ms();
+	t0 = sct_now_ms();
 	emu_pull();
 	waited = marker_wait(t0, line, sizeof(line));
 	print_message("removal -> end command after %lld ms: %s\n", waited, line);
@@ -963,7 +889,7 @@ lost_card_stops_session(const char *card, const char *user, const char *profile,
 	/* The session rests on this card, and the broker recorded which. */
 	assert_int_equal(skfx_audit_count(&fx, "\"event\":\"session_open\"", "\"result\":\"ok\"",
 	                                  "\"user\":", card_field, NULL), 1);
-	t0 = now_ms();
+	t0 = sct_now_ms();
 	if (by_hash)
 		assert_int_equal(cli("card revoke --cert %s --reason lost", hash), 0);
 	else
@@ -1028,7 +954,7 @@ test_r_card_3_agent_watches_again_after_broker_restart(void **state)
 	skfx_stop_broker(&fx);
 	skfx_restart(&fx);
 	assert_int_equal(watchers(), 1);   /* the agent outlives the broker */
-	t0 = now_ms();
+	t0 = sct_now_ms();
 	assert_int_equal(cli("card revoke hayashi --reason lost"), 0);
 	waited = marker_wait_for(t0, 1000 + REMOVAL_BOUND_MS, line, sizeof(line));
 	print_message("broker restarted, card reported lost -> lock command after %lld ms: %s\n",
@@ -1172,8 +1098,8 @@ test_piv(void **state)
 	char pw[64], pw2[64], hash[65];
 
 	(void)state;
-	emu_card("piv", "--cert-9a", pki_path("piv9a_rsa.pem"), "--key-9a",
-	         pki_path("piv9a_rsa.key"), "--state", pki_path("cardemu.state"), END);
+	emu_card("piv", "--cert-9a", sct_pki_path("piv9a_rsa.pem"), "--key-9a",
+	         sct_pki_path("piv9a_rsa.key"), "--state", sct_pki_path("cardemu.state"), END);
 	skfx_add_user(&fx, "yamada", "mynumber", pw, sizeof(pw));
 	assert_int_equal(cli("card enroll yamada --kind piv --reader 'No Such Reader 99'"), 1);
 	assert_non_null(strstr(out, "the reader does not exist"));
@@ -1187,7 +1113,7 @@ test_piv(void **state)
 	cards = card_list("yamada");
 	assert_string_equal(jtext(json_object_array_get_idx(cards, 0), "kind"), "piv-auth");
 	json_object_put(cards);
-	emu_card("piv", "--cert-9e", pki_path("piv9e.pem"), "--key-9e", pki_path("piv9e.key"), END);
+	emu_card("piv", "--cert-9e", sct_pki_path("piv9e.pem"), "--key-9e", sct_pki_path("piv9e.key"), END);
 	skfx_add_user(&fx, "kimura", "mynumber", pw2, sizeof(pw2));
 	assert_int_equal(cli("--json card enroll kimura --kind piv-card"), 0);
 	doc = json_tokener_parse(out);
@@ -1345,7 +1271,7 @@ test_pcscd_gone_locks_session(void **state)
 	open_card_session(&d, "sk-card", "tanaka", tanaka_pw, "1234");
 	assert_int_equal(watchers_wait(1, 2000), 1);
 	assert_true((pcscd = find_process("pcscd")) > 0);
-	t0 = now_ms();
+	t0 = sct_now_ms();
 	assert_int_equal(kill(pcscd, SIGKILL), 0);
 	waited = marker_wait(t0, line, sizeof(line));
 	print_message("pcscd gone -> lock command after %lld ms: %s\n", waited, line);

@@ -31,6 +31,7 @@
 #include "card_verify.h"
 #include "sc_login.h"
 #include "sc_pcsc.h"
+#include "sc_test_card.h"
 #include "sc_watch.h"
 #include "sk_err.h"
 #include "sk_log.h"
@@ -52,27 +53,6 @@ static int slot = 1;                  /* the reader of the current (or last) car
 static int stale = -1;                /* a reader whose card was pulled, not yet seen empty */
 static char reader[SC_READER_NAME_MAX];   /* = readers[slot] */
 
-static long long
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static const char *
-pki_path(const char *name)
-{
-	static char buf[8][1024];
-	static int i;
-	char *p = buf[i++ % 8];
-	int n = snprintf(p, sizeof(buf[0]), "%s/%s", pki, name);
-
-	assert_true(n > 0 && (size_t)n < sizeof(buf[0]));
-	return p;
-}
-
 /* ---- the emulated card ---------------------------------------------------------------- */
 
 /* Waits until pcscd has seen the last pulled card go. */
@@ -90,41 +70,19 @@ emu_settle(void)
 static void
 emu_start_in(int same_reader, const char *type, va_list ap)
 {
-	const char *argv[40];
-	char port[16];
-	size_t n = 0;
-	const char *a;
-	pid_t pid;
+	struct sct_emu_argv a;
 
 	assert_int_equal(emu_pid, -1);
 	if (!same_reader)
 		slot = 1 - slot;
 	if (stale == slot)
 		emu_settle();
-	snprintf(port, sizeof(port), "%d", 35963 + slot);
-	argv[n++] = emu_bin;
-	argv[n++] = "--type";
-	argv[n++] = type;
-	argv[n++] = "--port";
-	argv[n++] = port;
-	argv[n++] = "--state";
-	argv[n++] = state_path;
-	while ((a = va_arg(ap, const char *)) != NULL) {
-		assert_true(n < sizeof(argv) / sizeof(argv[0]) - 1);
-		argv[n++] = a;
-	}
-	argv[n] = NULL;
+	sct_emu_argv_init(&a, emu_bin, type, slot);
+	sct_emu_argv_add(&a, "--state");
+	sct_emu_argv_add(&a, state_path);
+	sct_emu_argv_add_list(&a, ap);
 	unlink(state_path);
-	pid = fork();
-	assert_true(pid >= 0);
-	if (pid == 0) {
-		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		execv(emu_bin, (char *const *)argv);
-		_exit(127);
-	}
-	emu_pid = pid;
-	assert_int_equal(sc_card_wait(ctx, readers[slot], CARD_WAIT_MS, reader, sizeof(reader)),
-			 SK_OK);
+	emu_pid = sct_emu_spawn(ctx, readers[slot], &a, reader, sizeof(reader));
 	emu_settle();   /* tests start with exactly one card present */
 }
 
@@ -163,8 +121,8 @@ emu_jpki(const char *cert, const char *key, ...)
 			break;
 	}
 	va_end(ap);
-	emu_start("jpki", "--cert", pki_path(cert), "--key", pki_path(key),
-		  "--ca-cert", pki_path("untrusted_ca.pem"), x[0], x[1], x[2], x[3], x[4], END);
+	emu_start("jpki", "--cert", sct_pki_path(cert), "--key", sct_pki_path(key),
+		  "--ca-cert", sct_pki_path("untrusted_ca.pem"), x[0], x[1], x[2], x[3], x[4], END);
 }
 
 /* The emulator has exited (or been killed): reap it; pcscd will report the reader empty. */
@@ -192,19 +150,8 @@ emu_stop(void)
 static long
 emu_state(const char *key)
 {
-	char line[256];
-	size_t klen = strlen(key);
-	FILE *f = fopen(state_path, "r");
-	long v = -1;
+	long v = sct_emu_state(state_path, key);
 
-	assert_non_null(f);
-	while (fgets(line, sizeof(line), f) != NULL) {
-		if (strncmp(line, key, klen) == 0 && line[klen] == '=') {
-			v = strtol(line + klen + 1, NULL, 10);
-			break;
-		}
-	}
-	fclose(f);
 	assert_true(v >= 0);
 	return v;
 }
@@ -254,7 +201,7 @@ login(enum sc_card_kind kind, struct pin_ctx *p, const char *rdr, uint8_t chal[3
 static size_t
 pem_der(const char *name, uint8_t *out, size_t cap)
 {
-	FILE *f = fopen(pki_path(name), "r");
+	FILE *f = fopen(sct_pki_path(name), "r");
 	X509 *x;
 	unsigned char *der = NULL;
 	int len;
@@ -292,7 +239,7 @@ static int
 group_setup(void **state)
 {
 	const char *work = getenv("SK_TEST_WORK");
-	int n, i, r = SK_ERR_UNAVAILABLE;
+	int n;
 
 	(void)state;
 	sk_log_to_stderr(1);
@@ -305,33 +252,12 @@ group_setup(void **state)
 	n = snprintf(state_path, sizeof(state_path), "%s/cardemu.state", work);
 	if (n < 0 || (size_t)n >= sizeof(state_path))
 		return -1;
-	/* pcscd may still be loading the vpcd driver. */
-	for (i = 0; i < 100 && r != SK_OK; i++) {
-		struct sc_readers rl;
-
-		r = sc_ctx_open(&ctx);
-		if (r == SK_OK) {
-			r = sc_readers_list(ctx, &rl);
-			if (r == SK_OK && rl.count != 2)
-				r = SK_ERR_NOTFOUND;
-			if (r == SK_OK) {
-				memcpy(readers[0], rl.name[0], sizeof(readers[0]));
-				memcpy(readers[1], rl.name[1], sizeof(readers[1]));
-			} else {
-				sc_ctx_close(ctx);
-			}
-		}
-		if (r != SK_OK)
-			usleep(50000);
-	}
-	if (r != SK_OK) {
-		fprintf(stderr, "pcscd does not show vpcd's two readers\n");
+	if (sct_readers_open(&ctx, readers) != 0)
 		return -1;
-	}
-	if (card_verify_trust_load(pki_path("ca.pem"), NULL, &trust) != SK_OK ||
-	    card_verify_trust_load(pki_path("ca.pem"), pki_path("crl.pem"), &trust_crl) != SK_OK ||
-	    card_verify_trust_load(pki_path("ca.pem"), pki_path("crl.der"), &trust_crl_der) != SK_OK ||
-	    card_verify_trust_load(pki_path("ca.pem"), pki_path("crl_expired.pem"),
+	if (card_verify_trust_load(sct_pki_path("ca.pem"), NULL, &trust) != SK_OK ||
+	    card_verify_trust_load(sct_pki_path("ca.pem"), sct_pki_path("crl.pem"), &trust_crl) != SK_OK ||
+	    card_verify_trust_load(sct_pki_path("ca.pem"), sct_pki_path("crl.der"), &trust_crl_der) != SK_OK ||
+	    card_verify_trust_load(sct_pki_path("ca.pem"), sct_pki_path("crl_expired.pem"),
 				   &trust_crl_stale) != SK_OK)
 		return -1;
 	return 0;
@@ -374,10 +300,10 @@ test_jpki_login_ok(void **state)
 
 	(void)state;
 	emu_jpki("jpki.pem", "jpki.key", END);
-	t0 = now_ms();
+	t0 = sct_now_ms();
 	/* reader NULL: the first reader that holds a card. */
 	assert_int_equal(login(SC_KIND_JPKI, &p, NULL, chal, &res), SK_OK);
-	t1 = now_ms();
+	t1 = sct_now_ms();
 	fprintf(stderr, "JPKI login through pcscd (first): %lld ms\n", t1 - t0);
 	assert_string_equal(res.reader, reader);
 	assert_int_equal(p.calls, 1);
@@ -400,9 +326,9 @@ test_jpki_login_ok(void **state)
 	assert_true(emu_state("wrong_length") >= 1);
 	assert_true(emu_state("resets") >= 2);
 	for (i = 0; i < 5; i++) {
-		t0 = now_ms();
+		t0 = sct_now_ms();
 		assert_int_equal(login(SC_KIND_JPKI, &p, reader, chal, &res), SK_OK);
-		t1 = now_ms();
+		t1 = sct_now_ms();
 		total += t1 - t0;
 		if (t1 - t0 < best)
 			best = t1 - t0;
@@ -531,9 +457,9 @@ test_piv_9a_rsa(void **state)
 	size_t der_len;
 
 	(void)state;
-	emu_start("piv", "--cert-9a", pki_path("piv9a_rsa.pem"), "--key-9a",
-		  pki_path("piv9a_rsa.key"), "--cert-9e", pki_path("piv9e.pem"), "--key-9e",
-		  pki_path("piv9e.key"), END);
+	emu_start("piv", "--cert-9a", sct_pki_path("piv9a_rsa.pem"), "--key-9a",
+		  sct_pki_path("piv9a_rsa.key"), "--cert-9e", sct_pki_path("piv9e.pem"), "--key-9e",
+		  sct_pki_path("piv9e.key"), END);
 	assert_int_equal(login(SC_KIND_PIV_9A, &p, reader, chal, &res), SK_OK);
 	assert_int_equal(p.calls, 1);
 	assert_int_equal(p.tries_seen, 3);
@@ -560,8 +486,8 @@ test_piv_9a_ec(void **state)
 	uint8_t chal[32];
 
 	(void)state;
-	emu_start("piv", "--cert-9a", pki_path("piv9a_ec.pem"), "--key-9a",
-		  pki_path("piv9a_ec.key"), "--pin", "20240101", END);
+	emu_start("piv", "--cert-9a", sct_pki_path("piv9a_ec.pem"), "--key-9a",
+		  sct_pki_path("piv9a_ec.key"), "--pin", "20240101", END);
 	assert_int_equal(login(SC_KIND_PIV_9A, &p, reader, chal, &res), SK_OK);
 	assert_int_equal(res.sig_alg, SC_SIG_ECDSA_SHA256);
 	assert_true(res.sig_len >= 8 && res.sig_len <= 72);
@@ -579,9 +505,9 @@ test_piv_9e_no_pin(void **state)
 	size_t der_len;
 
 	(void)state;
-	emu_start("piv", "--cert-9a", pki_path("piv9a_rsa.pem"), "--key-9a",
-		  pki_path("piv9a_rsa.key"), "--cert-9e", pki_path("piv9e.pem"), "--key-9e",
-		  pki_path("piv9e.key"), END);
+	emu_start("piv", "--cert-9a", sct_pki_path("piv9a_rsa.pem"), "--key-9a",
+		  sct_pki_path("piv9a_rsa.key"), "--cert-9e", sct_pki_path("piv9e.pem"), "--key-9e",
+		  sct_pki_path("piv9e.key"), END);
 	assert_int_equal(login(SC_KIND_PIV_9E, NULL, reader, chal, &res), SK_OK);
 	assert_int_equal(res.sig_alg, SC_SIG_ECDSA_SHA256);
 	assert_int_equal(res.tries_left, -1);
@@ -602,8 +528,8 @@ test_piv_pin_rules(void **state)
 	uint8_t chal[32];
 
 	(void)state;
-	emu_start("piv", "--cert-9a", pki_path("piv9a_ec.pem"), "--key-9a",
-		  pki_path("piv9a_ec.key"), END);
+	emu_start("piv", "--cert-9a", sct_pki_path("piv9a_ec.pem"), "--key-9a",
+		  sct_pki_path("piv9a_ec.key"), END);
 	assert_int_equal(login(SC_KIND_PIV_9A, &p, reader, chal, &res), SK_ERR_PIN_WRONG);
 	assert_int_equal(res.tries_left, 2);
 	assert_int_equal(login(SC_KIND_PIV_9A, &p, reader, chal, &res), SK_ERR_PIN_WRONG);
@@ -701,9 +627,9 @@ test_tampered_signature_refused(void **state)
 	uint8_t chal[32], chal_ec[32], other[32];
 
 	(void)state;
-	emu_start("piv", "--cert-9a", pki_path("piv9a_rsa.pem"), "--key-9a",
-		  pki_path("piv9a_rsa.key"), "--cert-9e", pki_path("piv9e.pem"), "--key-9e",
-		  pki_path("piv9e.key"), END);
+	emu_start("piv", "--cert-9a", sct_pki_path("piv9a_rsa.pem"), "--key-9a",
+		  sct_pki_path("piv9a_rsa.key"), "--cert-9e", sct_pki_path("piv9e.pem"), "--key-9e",
+		  sct_pki_path("piv9e.key"), END);
 	assert_int_equal(login(SC_KIND_PIV_9A, &p, reader, chal, &res), SK_OK);
 	assert_int_equal(login(SC_KIND_PIV_9E, NULL, reader, chal_ec, &ec), SK_OK);
 	/* A flipped bit in the RSA signature. */
@@ -754,10 +680,10 @@ test_removal_detected(void **state)
 	assert_int_equal(sc_watch_open(&w, reader), SK_OK);
 	assert_int_equal(login(SC_KIND_JPKI, &p, reader, chal, &res), SK_OK);
 	assert_int_equal(sc_watch_wait(&w, 300), SK_ERR_TIMEOUT);
-	t0 = now_ms();
+	t0 = sct_now_ms();
 	kill(emu_pid, SIGTERM);
 	assert_int_equal(sc_watch_wait(&w, 3000), SK_OK);
-	dt = now_ms() - t0;
+	dt = sct_now_ms() - t0;
 	fprintf(stderr, "card removal seen by sc_watch after %lld ms\n", dt);
 	assert_true(dt < 1000);
 	sc_watch_close(&w);
@@ -779,8 +705,8 @@ test_swap_detected(void **state)
 	assert_int_equal(sc_watch_open(&w, reader), SK_OK);
 	emu_stop();
 	emu_settle();
-	emu_start_same_reader("jpki", "--cert", pki_path("expired.pem"), "--key",
-			      pki_path("other.key"), END);
+	emu_start_same_reader("jpki", "--cert", sct_pki_path("expired.pem"), "--key",
+			      sct_pki_path("other.key"), END);
 	assert_int_equal(sc_watch_wait(&w, 1000), SK_OK);
 	sc_watch_close(&w);
 }
@@ -833,15 +759,15 @@ test_no_card_and_wrong_card(void **state)
 	struct pin_ctx p = { "1234", 0, 0, 0 };
 	struct sc_login_result res;
 	uint8_t chal[32];
-	long long t0 = now_ms();
+	long long t0 = sct_now_ms();
 
 	(void)state;
 	emu_settle();
 	assert_int_equal(login(SC_KIND_JPKI, &p, reader, chal, &res), SK_ERR_TIMEOUT);
-	assert_true(now_ms() - t0 >= 900);
+	assert_true(sct_now_ms() - t0 >= 900);
 	assert_int_equal(login(SC_KIND_JPKI, &p, "No Such Reader 99", chal, &res),
 			 SK_ERR_NOTFOUND);
-	emu_start("piv", "--cert-9e", pki_path("piv9e.pem"), "--key-9e", pki_path("piv9e.key"),
+	emu_start("piv", "--cert-9e", sct_pki_path("piv9e.pem"), "--key-9e", sct_pki_path("piv9e.key"),
 		  END);
 	assert_int_equal(login(SC_KIND_JPKI, &p, reader, chal, &res), SK_ERR_NOTFOUND);
 	assert_int_equal(login(SC_KIND_PIV_9A, &p, reader, chal, &res), SK_ERR_NOTFOUND);
@@ -926,8 +852,8 @@ test_malformed_answers(void **state)
 			emu_jpki("jpki.pem", "jpki.key", "--fault", cases[i].fault, END);
 			p.pin = "1234";
 		} else {
-			emu_start("piv", "--cert-9a", pki_path("piv9a_rsa.pem"), "--key-9a",
-				  pki_path("piv9a_rsa.key"), "--fault", cases[i].fault, END);
+			emu_start("piv", "--cert-9a", sct_pki_path("piv9a_rsa.pem"), "--key-9a",
+				  sct_pki_path("piv9a_rsa.key"), "--fault", cases[i].fault, END);
 			p.pin = "123456";
 		}
 		fprintf(stderr, "fault %s\n", cases[i].fault);
@@ -952,7 +878,7 @@ test_binding_matches_openssl(void **state)
 
 	(void)state;
 	for (i = 0; i < sizeof(certs) / sizeof(certs[0]); i++) {
-		const char *f = pki_path(certs[i]);
+		const char *f = sct_pki_path(certs[i]);
 
 		len = pem_der(certs[i], der, sizeof(der));
 		assert_int_equal(card_verify_binding(der, len, &b), SK_OK);
@@ -989,9 +915,9 @@ test_verify_input_checks(void **state)
 	assert_int_equal(card_verify_trust_load("/nonexistent/ca.pem", NULL, &t), SK_ERR_CONFIG);
 	assert_null(t);
 	/* A CRL file that is not a CRL, and a CA file with no certificate. */
-	assert_int_equal(card_verify_trust_load(pki_path("ca.pem"), pki_path("ca.key"), &t),
+	assert_int_equal(card_verify_trust_load(sct_pki_path("ca.pem"), sct_pki_path("ca.key"), &t),
 			 SK_ERR_CONFIG);
-	assert_int_equal(card_verify_trust_load(pki_path("crl.pem"), NULL, &t), SK_ERR_CONFIG);
+	assert_int_equal(card_verify_trust_load(sct_pki_path("crl.pem"), NULL, &t), SK_ERR_CONFIG);
 	len = pem_der("jpki.pem", der, sizeof(der) - 1);
 	/* Trailing garbage, truncation, nothing. */
 	der[len] = 0x00;
