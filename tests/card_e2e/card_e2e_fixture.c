@@ -153,10 +153,10 @@ pam_login(struct skpd *d, const char *service, const char *user, const char *a1,
 int
 audit_wait(int want, const char *a, const char *b, const char *c, const char *e)
 {
-	long long deadline = sct_now_ms() + REMOVAL_BOUND_MS;
+	long long deadline = sk_now_ms() + REMOVAL_BOUND_MS;
 	int n;
 
-	while ((n = skfx_audit_count(&fx, a, b, c, e, NULL)) < want && sct_now_ms() < deadline)
+	while ((n = skfx_audit_count(&fx, a, b, c, e, NULL)) < want && sk_now_ms() < deadline)
 		usleep(20000);
 	return n;
 }
@@ -192,10 +192,10 @@ watchers(void)
 int
 watchers_wait(int want, int ms)
 {
-	long long deadline = sct_now_ms() + ms;
+	long long deadline = sk_now_ms() + ms;
 	int n;
 
-	while ((n = watchers()) != want && sct_now_ms() < deadline)
+	while ((n = watchers()) != want && sk_now_ms() < deadline)
 		usleep(20000);
 	return n;
 }
@@ -205,7 +205,7 @@ watchers_wait(int want, int ms)
 long long
 marker_wait_for(long long since, long long bound, char *line, size_t cap)
 {
-	while (sct_now_ms() - since <= bound) {
+	while (sk_now_ms() - since <= bound) {
 		FILE *f = fopen(marker, "r");
 
 		if (f != NULL) {
@@ -214,7 +214,7 @@ marker_wait_for(long long since, long long bound, char *line, size_t cap)
 			fclose(f);
 			if (got) {
 				line[strcspn(line, "\n")] = '\0';
-				return sct_now_ms() - since;
+				return sk_now_ms() - since;
 			}
 		}
 		usleep(10000);

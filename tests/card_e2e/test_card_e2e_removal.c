@@ -18,7 +18,7 @@ test_removal_locks_session(void **state)
 	unlink(marker);
 	open_card_session(&d, "sk-card", "tanaka", tanaka_pw, "1234");
 	assert_int_equal(watchers_wait(1, 2000), 1);
-	t0 = sct_now_ms();
+	t0 = sk_now_ms();
 	emu_pull();
 	waited = marker_wait(t0, line, sizeof(line));
 	print_message("removal -> lock command after %lld ms: %s\n", waited, line);
@@ -122,7 +122,7 @@ test_removal_loginctl_lock(void **state)
 	assert_int_equal(pam_putenv(d.pamh, "XDG_SESSION_ID=c7"), PAM_SUCCESS);
 	assert_int_equal(pam_open_session(d.pamh, 0), PAM_SUCCESS);
 	assert_int_equal(watchers_wait(1, 2000), 1);
-	t0 = sct_now_ms();
+	t0 = sk_now_ms();
 	emu_pull();
 	waited = marker_wait(t0, line, sizeof(line));
 	print_message("removal -> loginctl after %lld ms: %s\n", waited, line);
@@ -170,15 +170,15 @@ test_removal_unlockable_hangs_up_leader(void **state)
 	assert_int_equal(read(ready[0], buf, 1), 1);
 	close(ready[0]);
 	assert_int_equal(watchers_wait(1, 2000), 1);
-	t0 = sct_now_ms();
+	t0 = sk_now_ms();
 	emu_pull();
-	while ((w = waitpid(child, &status, WNOHANG)) == 0 && sct_now_ms() - t0 < 3 * REMOVAL_BOUND_MS)
+	while ((w = waitpid(child, &status, WNOHANG)) == 0 && sk_now_ms() - t0 < 3 * REMOVAL_BOUND_MS)
 		usleep(20000);
 	if (w == 0) {
 		kill(child, SIGKILL);
 		waitpid(child, &status, 0);
 	}
-	print_message("removal, nothing can lock -> leader ended after %lld ms\n", sct_now_ms() - t0);
+	print_message("removal, nothing can lock -> leader ended after %lld ms\n", sk_now_ms() - t0);
 	assert_int_equal(w, child);
 	assert_true(WIFSIGNALED(status));
 	assert_int_equal(WTERMSIG(status), SIGHUP);
@@ -205,7 +205,7 @@ test_removal_ends_session(void **state)
 	unlink(marker);
 	open_card_session(&d, "sk-cardonly", "suzuki", NULL, "1234");
 	assert_int_equal(watchers_wait(1, 2000), 1);
-	t0 = sct_now_ms();
+	t0 = sk_now_ms();
 	emu_pull();
 	waited = marker_wait(t0, line, sizeof(line));
 	print_message("removal -> end command after %lld ms: %s\n", waited, line);
@@ -353,7 +353,7 @@ test_pcscd_gone_locks_session(void **state)
 	open_card_session(&d, "sk-card", "tanaka", tanaka_pw, "1234");
 	assert_int_equal(watchers_wait(1, 2000), 1);
 	assert_true((pcscd = find_process("pcscd")) > 0);
-	t0 = sct_now_ms();
+	t0 = sk_now_ms();
 	assert_int_equal(kill(pcscd, SIGKILL), 0);
 	waited = marker_wait(t0, line, sizeof(line));
 	print_message("pcscd gone -> lock command after %lld ms: %s\n", waited, line);

@@ -125,7 +125,7 @@ lost_card_stops_session(const char *card, const char *user, const char *profile,
 	/* The session rests on this card, and the broker recorded which. */
 	assert_int_equal(skfx_audit_count(&fx, "\"event\":\"session_open\"", "\"result\":\"ok\"",
 	                                  "\"user\":", card_field, NULL), 1);
-	t0 = sct_now_ms();
+	t0 = sk_now_ms();
 	if (by_hash)
 		assert_int_equal(cli("card revoke --cert %s --reason lost", hash), 0);
 	else
@@ -190,7 +190,7 @@ test_r_card_3_agent_watches_again_after_broker_restart(void **state)
 	skfx_stop_broker(&fx);
 	skfx_restart(&fx);
 	assert_int_equal(watchers(), 1);   /* the agent outlives the broker */
-	t0 = sct_now_ms();
+	t0 = sk_now_ms();
 	assert_int_equal(cli("card revoke hayashi --reason lost"), 0);
 	waited = marker_wait_for(t0, 1000 + REMOVAL_BOUND_MS, line, sizeof(line));
 	print_message("broker restarted, card reported lost -> lock command after %lld ms: %s\n",

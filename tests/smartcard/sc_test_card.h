@@ -1,5 +1,5 @@
 /* What every test with an emulated IC card shares (tests/smartcard, tests/card_e2e): the
- * clock, the test PKI that harness.sh made (SK_TEST_PKI, R-TEST-1), vsmartcard-vpcd's two
+ * test PKI that harness.sh made (SK_TEST_PKI, R-TEST-1), vsmartcard-vpcd's two
  * readers, and sk-cardemu started as the card in one of them and pulled again. */
 #ifndef SC_TEST_CARD_H
 #define SC_TEST_CARD_H
@@ -9,13 +9,11 @@
 #include <sys/types.h>
 
 #include "sc_pcsc.h"
+#include "sk_io.h"   /* sk_now_ms(): the monotonic clock in milliseconds */
 
 /* The two vpcd readers; vpcd listens on port SCT_VPCD_PORT + slot for the card in slot. */
 #define SCT_READERS 2
 #define SCT_VPCD_PORT 35963
-
-/* The monotonic clock in milliseconds. */
-long long sct_now_ms(void);
 
 /* SK_TEST_PKI/name, in one of 8 rotating buffers (so that a call can take several). */
 const char *sct_pki_path(const char *name);

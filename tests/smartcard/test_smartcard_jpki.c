@@ -21,10 +21,10 @@ test_jpki_login_ok(void **state)
 
 	(void)state;
 	emu_jpki("jpki.pem", "jpki.key", END);
-	t0 = sct_now_ms();
+	t0 = sk_now_ms();
 	/* reader NULL: the first reader that holds a card. */
 	assert_int_equal(card_login(SC_KIND_JPKI, &p, NULL, chal, &res), SK_OK);
-	t1 = sct_now_ms();
+	t1 = sk_now_ms();
 	fprintf(stderr, "JPKI login through pcscd (first): %lld ms\n", t1 - t0);
 	assert_string_equal(res.reader, reader);
 	assert_int_equal(p.calls, 1);
@@ -47,9 +47,9 @@ test_jpki_login_ok(void **state)
 	assert_true(emu_state("wrong_length") >= 1);
 	assert_true(emu_state("resets") >= 2);
 	for (i = 0; i < 5; i++) {
-		t0 = sct_now_ms();
+		t0 = sk_now_ms();
 		assert_int_equal(card_login(SC_KIND_JPKI, &p, reader, chal, &res), SK_OK);
-		t1 = sct_now_ms();
+		t1 = sk_now_ms();
 		total += t1 - t0;
 		if (t1 - t0 < best)
 			best = t1 - t0;

@@ -34,10 +34,10 @@ test_removal_detected(void **state)
 	assert_int_equal(sc_watch_open(&w, reader), SK_OK);
 	assert_int_equal(card_login(SC_KIND_JPKI, &p, reader, chal, &res), SK_OK);
 	assert_int_equal(sc_watch_wait(&w, 300), SK_ERR_TIMEOUT);
-	t0 = sct_now_ms();
+	t0 = sk_now_ms();
 	kill(emu_pid, SIGTERM);
 	assert_int_equal(sc_watch_wait(&w, 3000), SK_OK);
-	dt = sct_now_ms() - t0;
+	dt = sk_now_ms() - t0;
 	fprintf(stderr, "card removal seen by sc_watch after %lld ms\n", dt);
 	assert_true(dt < 1000);
 	sc_watch_close(&w);
@@ -113,12 +113,12 @@ test_no_card_and_wrong_card(void **state)
 	struct pin_ctx p = { "1234", 0, 0, 0 };
 	struct sc_login_result res;
 	uint8_t chal[32];
-	long long t0 = sct_now_ms();
+	long long t0 = sk_now_ms();
 
 	(void)state;
 	emu_settle();
 	assert_int_equal(card_login(SC_KIND_JPKI, &p, reader, chal, &res), SK_ERR_TIMEOUT);
-	assert_true(sct_now_ms() - t0 >= 900);
+	assert_true(sk_now_ms() - t0 >= 900);
 	assert_int_equal(card_login(SC_KIND_JPKI, &p, "No Such Reader 99", chal, &res),
 			 SK_ERR_NOTFOUND);
 	emu_start("piv", "--cert-9e", sct_pki_path("piv9e.pem"), "--key-9e", sct_pki_path("piv9e.key"),
