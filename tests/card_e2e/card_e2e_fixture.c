@@ -24,9 +24,7 @@ char current[1024];          /* the options of the card in the reader, "" for no
 void
 emu_settle(void)
 {
-	if (stale >= 0)
-		assert_int_equal(sc_card_wait_empty(ctx, readers[stale], CARD_WAIT_MS), SK_OK);
-	stale = -1;
+	sct_settle(ctx, readers, &stale);
 }
 
 /* The card is pulled (the emulator exits; vpcd reports the reader empty). */

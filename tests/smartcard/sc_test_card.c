@@ -61,6 +61,14 @@ sct_readers_open(SCARDCONTEXT *ctx, char readers[SCT_READERS][SC_READER_NAME_MAX
 	return 0;
 }
 
+void
+sct_settle(SCARDCONTEXT ctx, char readers[SCT_READERS][SC_READER_NAME_MAX], int *stale)
+{
+	if (*stale >= 0)
+		assert_int_equal(sc_card_wait_empty(ctx, readers[*stale], SCT_CARD_WAIT_MS), SK_OK);
+	*stale = -1;
+}
+
 int
 sct_extra_certs(const char *names, char *out, size_t cap)
 {

@@ -22,6 +22,10 @@ const char *sct_pki_path(const char *name);
  * driver: tried for about 5 s) and copies their names. 0, or -1 after saying why. */
 int sct_readers_open(SCARDCONTEXT *ctx, char readers[SCT_READERS][SC_READER_NAME_MAX]);
 
+/* Waits until pcscd has seen the card pulled from reader *stale go (none when *stale < 0);
+ * then *stale = -1. */
+void sct_settle(SCARDCONTEXT ctx, char readers[SCT_READERS][SC_READER_NAME_MAX], int *stale);
+
 /* Runs tests/card_e2e/extra_certs.sh for more cards of the test CA (names separated by
  * spaces): a binding is forever, so each card test needs its own. 0, or -1 after saying
  * why (out gets the script's output). */

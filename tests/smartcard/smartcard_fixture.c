@@ -20,9 +20,7 @@ char reader[SC_READER_NAME_MAX];   /* = readers[slot] */
 void
 emu_settle(void)
 {
-	if (stale >= 0)
-		assert_int_equal(sc_card_wait_empty(ctx, readers[stale], CARD_WAIT_MS), SK_OK);
-	stale = -1;
+	sct_settle(ctx, readers, &stale);
 }
 
 /* Starts sk-cardemu with --type and the given options (NULL-terminated) in the next reader
@@ -208,4 +206,39 @@ teardown(void **state)
 	(void)state;
 	emu_stop();
 	return 0;
+}
+
+void
+expect_cert(const struct sc_login_result *res, const char *pem)
+{
+	uint8_t der[4096];
+	size_t der_len = pem_der(pem, der, sizeof(der));
+
+	assert_int_equal(res->cert_len, der_len);
+	assert_memory_equal(res->cert, der, der_len);
+}
+
+void
+expect_login_verifies(const struct sc_login_result *res, const uint8_t chal[32])
+{
+	assert_int_equal(card_verify_login(trust, res->cert, res->cert_len, chal, 32, res->sig,
+	                                   res->sig_len, AT_2028, NULL), SK_OK);
+}
+
+void
+expect_login_tries(enum sc_card_kind kind, struct pin_ctx *p, struct sc_login_result *res,
+                   int r, int tries_left)
+{
+	uint8_t chal[32];
+
+	assert_int_equal(card_login(kind, p, reader, chal, res), r);
+	assert_int_equal(res->tries_left, tries_left);
+}
+
+void
+emu_piv_rsa_and_9e(void)
+{
+	emu_start("piv", "--cert-9a", sct_pki_path("piv9a_rsa.pem"), "--key-9a",
+	          sct_pki_path("piv9a_rsa.key"), "--cert-9e", sct_pki_path("piv9e.pem"),
+	          "--key-9e", sct_pki_path("piv9e.key"), END);
 }

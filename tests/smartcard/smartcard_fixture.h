@@ -114,4 +114,18 @@ group_teardown(void **state);
 int
 teardown(void **state);
 
+/* The card in the reader sent the certificate of the PKI file pem. */
+void expect_cert(const struct sc_login_result *res, const char *pem);
+
+/* The broker accepts the login res signed for chal (trust store without a CRL). */
+void expect_login_verifies(const struct sc_login_result *res, const uint8_t chal[32]);
+
+/* A login with key kind on the card in the reader (a fresh challenge) must end in r, with
+ * tries_left tries left; its result stays in res for the checks that follow. */
+void expect_login_tries(enum sc_card_kind kind, struct pin_ctx *p, struct sc_login_result *res,
+                        int r, int tries_left);
+
+/* A PIV card with an RSA key in 9A and an EC key in 9E. */
+void emu_piv_rsa_and_9e(void);
+
 #endif

@@ -14,8 +14,7 @@ test_jpki_login_ok(void **state)
 	struct pin_ctx p = { "1234", 0, 0, 0 };
 	struct sc_login_result res;
 	struct card_binding b;
-	uint8_t chal[32], der[4096];
-	size_t der_len;
+	uint8_t chal[32];
 	long long t0, t1, best = 1 << 30, total = 0;
 	int i;
 
@@ -32,9 +31,7 @@ test_jpki_login_ok(void **state)
 	assert_int_equal(res.sig_alg, SC_SIG_RSA_PKCS1_SHA256);
 	assert_int_equal(res.sig_len, 256);
 	assert_string_equal(res.jpki_token, "JPKIAPICCTOKEN2");
-	der_len = pem_der("jpki.pem", der, sizeof(der));
-	assert_int_equal(res.cert_len, der_len);
-	assert_memory_equal(res.cert, der, der_len);
+	expect_cert(&res, "jpki.pem");
 	assert_int_equal(card_verify_login(trust, res.cert, res.cert_len, chal, sizeof(chal),
 					   res.sig, res.sig_len, AT_2028, &b), SK_OK);
 	assert_int_equal(strlen(b.spki_sha256), 64);
@@ -70,8 +67,7 @@ test_jpki_wrong_pin(void **state)
 
 	(void)state;
 	emu_jpki("jpki.pem", "jpki.key", END);
-	assert_int_equal(card_login(SC_KIND_JPKI, &p, reader, chal, &res), SK_ERR_PIN_WRONG);
-	assert_int_equal(res.tries_left, 2);
+	expect_login_tries(SC_KIND_JPKI, &p, &res, SK_ERR_PIN_WRONG, 2);
 	assert_int_equal(res.sig_len, 0);
 	assert_int_equal(res.cert_len, 0);
 	assert_int_equal(emu_state("pin_tries"), 2);
@@ -82,8 +78,7 @@ test_jpki_wrong_pin(void **state)
 	assert_int_equal(card_login(SC_KIND_JPKI, &p, reader, chal, &res), SK_OK);
 	assert_int_equal(p.tries_seen, 2);   /* the user was told before typing */
 	assert_int_equal(emu_state("pin_tries"), 3);
-	assert_int_equal(card_verify_login(trust, res.cert, res.cert_len, chal, sizeof(chal),
-					   res.sig, res.sig_len, AT_2028, NULL), SK_OK);
+	expect_login_verifies(&res, chal);
 }
 
 /* One try left: the PIN is neither asked for nor sent; the card's counter does not move. */
@@ -92,13 +87,11 @@ test_jpki_last_try_refused(void **state)
 {
 	struct pin_ctx p = { "1234", 0, 0, 0 };
 	struct sc_login_result res;
-	uint8_t chal[32];
 
 	(void)state;
 	emu_jpki("jpki.pem", "jpki.key", "--one-try-left", END);
 	assert_int_equal(emu_state("pin_tries"), 1);
-	assert_int_equal(card_login(SC_KIND_JPKI, &p, reader, chal, &res), SK_ERR_PIN_LAST_TRY);
-	assert_int_equal(res.tries_left, 1);
+	expect_login_tries(SC_KIND_JPKI, &p, &res, SK_ERR_PIN_LAST_TRY, 1);
 	assert_int_equal(p.calls, 0);
 	assert_int_equal(emu_state("pin_verify_data"), 0);
 	assert_int_equal(emu_state("pin_tries"), 1);
@@ -116,8 +109,7 @@ test_jpki_wrong_then_last_try(void **state)
 
 	(void)state;
 	emu_jpki("jpki.pem", "jpki.key", "--tries", "2", END);
-	assert_int_equal(card_login(SC_KIND_JPKI, &p, reader, chal, &res), SK_ERR_PIN_WRONG);
-	assert_int_equal(res.tries_left, 1);
+	expect_login_tries(SC_KIND_JPKI, &p, &res, SK_ERR_PIN_WRONG, 1);
 	assert_int_equal(card_login(SC_KIND_JPKI, &p, reader, chal, &res), SK_ERR_PIN_LAST_TRY);
 	assert_int_equal(p.calls, 1);
 	assert_int_equal(emu_state("pin_verify_data"), 1);
@@ -134,8 +126,7 @@ test_jpki_blocked(void **state)
 
 	(void)state;
 	emu_jpki("jpki.pem", "jpki.key", "--blocked", END);
-	assert_int_equal(card_login(SC_KIND_JPKI, &p, reader, chal, &res), SK_ERR_PIN_BLOCKED);
-	assert_int_equal(res.tries_left, 0);
+	expect_login_tries(SC_KIND_JPKI, &p, &res, SK_ERR_PIN_BLOCKED, 0);
 	assert_int_equal(p.calls, 0);
 	assert_int_equal(emu_state("pin_verify_data"), 0);
 	emu_stop();

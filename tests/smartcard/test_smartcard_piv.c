@@ -11,23 +11,17 @@ test_piv_9a_rsa(void **state)
 {
 	struct pin_ctx p = { "123456", 0, 0, 0 };
 	struct sc_login_result res;
-	uint8_t chal[32], der[4096];
-	size_t der_len;
+	uint8_t chal[32];
 
 	(void)state;
-	emu_start("piv", "--cert-9a", sct_pki_path("piv9a_rsa.pem"), "--key-9a",
-		  sct_pki_path("piv9a_rsa.key"), "--cert-9e", sct_pki_path("piv9e.pem"), "--key-9e",
-		  sct_pki_path("piv9e.key"), END);
+	emu_piv_rsa_and_9e();
 	assert_int_equal(card_login(SC_KIND_PIV_9A, &p, reader, chal, &res), SK_OK);
 	assert_int_equal(p.calls, 1);
 	assert_int_equal(p.tries_seen, 3);
 	assert_int_equal(res.sig_alg, SC_SIG_RSA_PKCS1_SHA256);
 	assert_int_equal(res.sig_len, 256);
-	der_len = pem_der("piv9a_rsa.pem", der, sizeof(der));
-	assert_int_equal(res.cert_len, der_len);
-	assert_memory_equal(res.cert, der, der_len);
-	assert_int_equal(card_verify_login(trust, res.cert, res.cert_len, chal, sizeof(chal),
-					   res.sig, res.sig_len, AT_2028, NULL), SK_OK);
+	expect_cert(&res, "piv9a_rsa.pem");
+	expect_login_verifies(&res, chal);
 	/* 266-byte GENERAL AUTHENTICATE went out chained; the 264-byte answer and the
 	 * certificate object came back through GET RESPONSE; the PIN was logged out. */
 	assert_true(emu_state("chained") >= 1);
@@ -49,8 +43,7 @@ test_piv_9a_ec(void **state)
 	assert_int_equal(card_login(SC_KIND_PIV_9A, &p, reader, chal, &res), SK_OK);
 	assert_int_equal(res.sig_alg, SC_SIG_ECDSA_SHA256);
 	assert_true(res.sig_len >= 8 && res.sig_len <= 72);
-	assert_int_equal(card_verify_login(trust, res.cert, res.cert_len, chal, sizeof(chal),
-					   res.sig, res.sig_len, AT_2028, NULL), SK_OK);
+	expect_login_verifies(&res, chal);
 	assert_int_equal(emu_state("chained"), 0);
 }
 
@@ -59,21 +52,15 @@ static void
 test_piv_9e_no_pin(void **state)
 {
 	struct sc_login_result res;
-	uint8_t chal[32], der[4096];
-	size_t der_len;
+	uint8_t chal[32];
 
 	(void)state;
-	emu_start("piv", "--cert-9a", sct_pki_path("piv9a_rsa.pem"), "--key-9a",
-		  sct_pki_path("piv9a_rsa.key"), "--cert-9e", sct_pki_path("piv9e.pem"), "--key-9e",
-		  sct_pki_path("piv9e.key"), END);
+	emu_piv_rsa_and_9e();
 	assert_int_equal(card_login(SC_KIND_PIV_9E, NULL, reader, chal, &res), SK_OK);
 	assert_int_equal(res.sig_alg, SC_SIG_ECDSA_SHA256);
 	assert_int_equal(res.tries_left, -1);
-	der_len = pem_der("piv9e.pem", der, sizeof(der));
-	assert_int_equal(res.cert_len, der_len);
-	assert_memory_equal(res.cert, der, der_len);
-	assert_int_equal(card_verify_login(trust, res.cert, res.cert_len, chal, sizeof(chal),
-					   res.sig, res.sig_len, AT_2028, NULL), SK_OK);
+	expect_cert(&res, "piv9e.pem");
+	expect_login_verifies(&res, chal);
 	assert_int_equal(emu_state("pin_status"), 0);
 	assert_int_equal(emu_state("pin_verify_data"), 0);
 }
@@ -88,10 +75,8 @@ test_piv_pin_rules(void **state)
 	(void)state;
 	emu_start("piv", "--cert-9a", sct_pki_path("piv9a_ec.pem"), "--key-9a",
 		  sct_pki_path("piv9a_ec.key"), END);
-	assert_int_equal(card_login(SC_KIND_PIV_9A, &p, reader, chal, &res), SK_ERR_PIN_WRONG);
-	assert_int_equal(res.tries_left, 2);
-	assert_int_equal(card_login(SC_KIND_PIV_9A, &p, reader, chal, &res), SK_ERR_PIN_WRONG);
-	assert_int_equal(res.tries_left, 1);
+	expect_login_tries(SC_KIND_PIV_9A, &p, &res, SK_ERR_PIN_WRONG, 2);
+	expect_login_tries(SC_KIND_PIV_9A, &p, &res, SK_ERR_PIN_WRONG, 1);
 	p.pin = "123456";
 	assert_int_equal(card_login(SC_KIND_PIV_9A, &p, reader, chal, &res), SK_ERR_PIN_LAST_TRY);
 	assert_int_equal(p.calls, 2);

@@ -103,9 +103,7 @@ test_tampered_signature_refused(void **state)
 	uint8_t chal[32], chal_ec[32], other[32];
 
 	(void)state;
-	emu_start("piv", "--cert-9a", sct_pki_path("piv9a_rsa.pem"), "--key-9a",
-		  sct_pki_path("piv9a_rsa.key"), "--cert-9e", sct_pki_path("piv9e.pem"), "--key-9e",
-		  sct_pki_path("piv9e.key"), END);
+	emu_piv_rsa_and_9e();
 	assert_int_equal(card_login(SC_KIND_PIV_9A, &p, reader, chal, &res), SK_OK);
 	assert_int_equal(card_login(SC_KIND_PIV_9E, NULL, reader, chal_ec, &ec), SK_OK);
 	/* A flipped bit in the RSA signature. */
