@@ -98,6 +98,7 @@ void
 sct_emu_argv_init(struct sct_emu_argv *a, const char *emu_bin, const char *type, int slot)
 {
 	assert_true(slot >= 0 && slot < SCT_READERS);
+	memset(a, 0, sizeof(*a));
 	snprintf(a->port, sizeof(a->port), "%d", SCT_VPCD_PORT + slot);
 	a->n = 0;
 	sct_emu_argv_add(a, emu_bin);
