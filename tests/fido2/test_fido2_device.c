@@ -375,7 +375,8 @@ test_r_login_1_fido2_last_uv_try_kept(void **state)
 	unsigned builtin;
 	unsigned char cdh[32];
 
-	plug_new(t, 0, "softfido:bio", opts_bio);
+	opts_bio(&o);
+	plug(t, 0, "softfido:bio", &o);
 	enroll_ok(t, SKF_UV_REQUIRED);
 	softfido_set_uv_retries(t->sf[0], 1);
 	builtin = softfido_builtin_uvs(t->sf[0]);
@@ -424,7 +425,8 @@ test_assert_several_keys(void **state)
 	struct fido2_verify_result res;
 	unsigned char cdh[32];
 
-	plug_new(t, 1, "softfido:mine", opts_key);
+	opts_key(&o);
+	plug(t, 1, "softfido:mine", &o);
 	enroll_ok(t, SKF_UV_DISCOURAGED);
 	skf_devlist_close(&t->l);
 	plug(t, 0, "softfido:other", &o);

@@ -222,7 +222,8 @@ test_enrol_several_keys_refused(void **state)
 	struct t *t = *state;
 	struct softfido_opts o;
 
-	plug_new(t, 0, "softfido:a", opts_key);
+	opts_key(&o);
+	plug(t, 0, "softfido:a", &o);
 	plug(t, 1, "softfido:b", &o);
 	expect_enroll(t, SKF_UV_DISCOURAGED, SK_ERR_BUSY, SKF_FAIL_SEVERAL_DEVICES);
 	skf_devlist_close(&t->l);
@@ -258,7 +259,8 @@ test_enrol_resident(void **state)
 	struct softfido_opts o;
 	unsigned char cdh[32];
 
-	plug_new(t, 0, "softfido:rk", opts_key);
+	opts_key(&o);
+	plug(t, 0, "softfido:rk", &o);
 	assert_int_equal(enroll(t, SKF_UV_DISCOURAGED, true, cdh), SK_OK);
 	assert_int_equal(attest(t, cdh, RP, roots, &enrol_allowed, false), SK_OK);
 	skf_devlist_close(&t->l);
