@@ -9,32 +9,37 @@
 #include "sk_proto.h"
 #include "sk_utf8.h"
 
-struct sk_msg *
-cli_request(unsigned type)
+const char *
+cli_actor(void)
 {
-	struct sk_msg *m = sk_msg_new(type);
-	const char *actor = getenv("SUDO_USER");
+	return getenv("SUDO_USER");   /* skc_req_begin leaves out a name that is not valid */
+}
 
-	if (m != NULL && actor != NULL && sk_valid_username(actor))
-		(void)sk_msg_put_text(m, SK_K_ACTOR, actor);
-	return m;
+struct sk_client *
+cli_client(struct cli *c)
+{
+	return sk_client_connected(&c->client, c->conf.socket_path,
+	                           (int)c->conf.request_timeout_ms);
 }
 
 int
-cli_call(struct cli *c, const struct sk_msg *req, struct sk_msg **reply)
+cli_verdict(const struct cli *c, int r, const struct skc_result *res, const char *user)
 {
-	int r = req ? SK_OK : SK_ERR_NOMEM;
-
-	if (r == SK_OK && c->client.fd < 0)
-		r = sk_client_open(&c->client, c->conf.socket_path, (int)c->conf.request_timeout_ms);
-	if (r == SK_OK)
-		r = sk_client_call(&c->client, req, reply, 0);
-	if (r != SK_OK) {
+	switch (r) {
+	case SK_OK:
+		return cli_status_error(res, user);
+	case SK_ERR_UNAVAILABLE:
 		fprintf(stderr, _("sekimori: the broker at %s is not reachable (is sekimorid running?)\n"),
 		        c->conf.socket_path);
 		return CLI_UNAVAILABLE;
+	case SK_ERR_PROTO:
+		fprintf(stderr, "%s\n", _("sekimori: the broker's answer is malformed"));
+		return CLI_FAILED;
+	case SK_ERR_RANGE:
+		return CLI_USAGE;   /* a value that cannot be sent: nothing was */
+	default:
+		return CLI_FAILED;
 	}
-	return CLI_OK;
 }
 
 /* One sentence per reason the broker gives (enum sk_reason), in the administrator's
@@ -97,13 +102,12 @@ cli_print_reason(uint64_t reason)
 }
 
 int
-cli_status_error(const struct sk_msg *reply, const char *user)
+cli_status_error(const struct skc_result *res, const char *user)
 {
-	uint64_t reason = SK_REASON_NONE;
-	int has_reason = sk_msg_get_uint(reply, SK_K_REASON, &reason) == SK_OK &&
-	                 reason != SK_REASON_NONE;
+	uint64_t reason = res->reason;
+	int has_reason = reason != SK_REASON_NONE;
 
-	switch (sk_reply_status(reply)) {
+	switch (res->status) {
 	case SK_ST_OK:
 		return CLI_OK;
 	case SK_ST_NOT_FOUND:
@@ -145,7 +149,7 @@ cli_option_takes_value(const char *a)
 {
 	static const char *with_value[] = { "--profile", "--algorithm", "--digits", "--period",
 	                                    "--secret", "--code", "--uv", "--reason", "--cert",
-	                                    "--note", "--reader", "--kind", NULL };
+	                                    "--note", "--reader", "--kind", "--user", NULL };
 
 	for (int i = 0; with_value[i]; i++)
 		if (strcmp(a, with_value[i]) == 0)
@@ -169,6 +173,16 @@ cli_flag(const struct cli *c, const char *name)
 		if (strcmp(c->argv[i], name) == 0)
 			return 1;
 	return 0;
+}
+
+const char *
+cli_user_arg(const struct cli *c)
+{
+	const char *user = cli_positional(c);
+
+	if (user == NULL)
+		fprintf(stderr, "%s\n", _("sekimori: a user name is required"));
+	return user;
 }
 
 const char *

@@ -148,6 +148,7 @@ ts_valid(const char *s, size_t n)
 struct marker {
 	int present;
 	uint64_t first, last;
+	int rotated;   /* the record is audit.rotated: a file may begin with it */
 };
 
 /* A marker's range must lie wholly before the marker itself. */
@@ -157,8 +158,14 @@ parse_marker(json_object *obj, uint64_t seq, struct marker *m)
 	json_object *v;
 	int64_t first, last;
 
-	if (!json_object_object_get_ex(obj, "event", &v) || !json_object_is_type(v, json_type_string) ||
-	    strcmp(json_object_get_string(v), SK_AUDIT_NOT_COMMITTED) != 0)
+	if (!json_object_object_get_ex(obj, "event", &v) || !json_object_is_type(v, json_type_string))
+		return SK_OK;
+	if (strcmp(json_object_get_string(v), SK_AUDIT_ROTATED) == 0) {
+		if (m != NULL)
+			m->rotated = 1;
+		return SK_OK;
+	}
+	if (strcmp(json_object_get_string(v), SK_AUDIT_NOT_COMMITTED) != 0)
 		return SK_OK;
 	if (!json_object_object_get_ex(obj, "first", &v) || !json_object_is_type(v, json_type_int) ||
 	    (first = json_object_get_int64(v)) < 1 ||
@@ -478,7 +485,7 @@ check_record(const unsigned char *key, size_t keylen, const char *line, size_t l
 {
 	char want[SK_AUDIT_MAC_HEX + 1];
 	char prev[SK_AUDIT_MAC_HEX + 1];
-	struct marker m = { 0, 0, 0 };
+	struct marker m = { 0, 0, 0, 0 };
 	const char *why = "";
 	uint64_t seq = 0;
 	int rc = line_open(key, keylen, line, len, &seq, prev, want, &m, &why);
@@ -493,16 +500,22 @@ check_record(const unsigned char *key, size_t keylen, const char *line, size_t l
 	}
 	if (rc != SK_OK)
 		return rc;
-	if (seq != expect_seq) {
+	/* A file begun by a rotation joins the file before it there: its first record is
+	 * audit.rotated, and what it continues is checked against that file (by the caller). */
+	if (r->records == 0 && seq > 1 && m.rotated) {
+		r->first_seq = seq;
+		memcpy(r->first_prev, prev, sizeof(r->first_prev));
+	} else if (seq != expect_seq) {
 		fault(r, lineno, "record missing or reordered (seq %" PRIu64 " after %" PRIu64 ")",
 		      seq, expect_seq - 1);
 		return 1;
-	}
-	if (CRYPTO_memcmp(prev, prev_mac, SK_AUDIT_MAC_HEX) != 0) {
+	} else if (CRYPTO_memcmp(prev, prev_mac, SK_AUDIT_MAC_HEX) != 0) {
 		fault(r, lineno, "chain broken (prev does not match)");
 		return 1;
 	}
 	memcpy(mac, want, SK_AUDIT_MAC_HEX + 1);
+	r->last_seq = seq;
+	memcpy(r->last_mac, want, sizeof(r->last_mac));
 	/* Markers are written once per start for the records beyond the store's last commit;
 	 * the ranges of two markers never overlap. */
 	if (m.present)
@@ -562,18 +575,18 @@ scan_lines(struct verify_state *vs, const unsigned char *key, size_t keylen,
 			fault(r, vs->lineno, "malformed line (longer than %d bytes)", SK_AUDIT_LINE_MAX);
 			return 1;
 		}
-		rc = check_record(key, keylen, line, len, vs->lineno, r->records + 1, vs->last_mac, r,
+		rc = check_record(key, keylen, line, len, vs->lineno, r->last_seq + 1, vs->last_mac, r,
 		                  mac);
 		if (rc != SK_OK)
 			return rc;
 		r->records++;
 		vs->offset += (off_t)len + 1;
 		memcpy(vs->last_mac, mac, sizeof(vs->last_mac));
-		if (r->records == vs->anchor.seq) {
+		if (r->last_seq == vs->anchor.seq) {
 			vs->have_anchor_mac = 1;
 			memcpy(vs->anchor_seq_mac, mac, sizeof(vs->anchor_seq_mac));
 		}
-		if (vs->remote != NULL && r->records == vs->remote->seq) {
+		if (vs->remote != NULL && r->last_seq == vs->remote->seq) {
 			vs->have_remote_mac = 1;
 			memcpy(vs->remote_seq_mac, mac, sizeof(vs->remote_seq_mac));
 		}
@@ -642,9 +655,9 @@ settle_with_anchor(struct verify_state *vs, const char *anchor_path, const unsig
 		rc = scan_lines(vs, key, keylen, r);
 		if (rc != SK_OK)
 			return rc;
-		if (r->records < vs->anchor.seq) {
+		if (r->last_seq < vs->anchor.seq) {
 			fault(r, vs->lineno + 1,
-			      "truncated: log ends at seq %" PRIu64 ", anchor says %" PRIu64, r->records,
+			      "truncated: log ends at seq %" PRIu64 ", anchor says %" PRIu64, r->last_seq,
 			      vs->anchor.seq);
 			return 1;
 		}
@@ -654,7 +667,7 @@ settle_with_anchor(struct verify_state *vs, const char *anchor_path, const unsig
 			      "rewritten: record %" PRIu64 " does not match the anchor", vs->anchor.seq);
 			return 1;
 		}
-		if (!vs->torn && vs->have_anchor_mac && r->records == vs->anchor.seq)
+		if (!vs->torn && vs->have_anchor_mac && r->last_seq == vs->anchor.seq)
 			return SK_OK;
 		if (round == SETTLE_ROUNDS) {
 			if (vs->torn)
@@ -664,7 +677,7 @@ settle_with_anchor(struct verify_state *vs, const char *anchor_path, const unsig
 			else
 				fault(r, vs->anchor.seq + 1,
 				      "anchor mismatch: log ends at seq %" PRIu64 ", anchor says %" PRIu64,
-				      r->records, vs->anchor.seq);
+				      r->last_seq, vs->anchor.seq);
 			return 1;
 		}
 		nanosleep(&settle_wait, NULL);
@@ -679,12 +692,49 @@ settle_with_anchor(struct verify_state *vs, const char *anchor_path, const unsig
 		/* For a new seq the mac to hold it to is the last one read, or comes with the
 		 * next scan; one passed already is not kept, so that round cannot settle. */
 		if (next.seq != vs->anchor.seq) {
-			vs->have_anchor_mac = next.seq == r->records;
+			vs->have_anchor_mac = next.seq == r->last_seq;
 			memcpy(vs->anchor_seq_mac, vs->last_mac, sizeof(vs->anchor_seq_mac));
 		}
 		vs->anchor = next;
 		vs->anchor_present = present;
 	}
+}
+
+/* A log file for reading: not a symbolic link, a regular file. */
+static int
+open_log(const char *path, FILE **f)
+{
+	struct stat st;
+	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+
+	if (fd < 0) {
+		int e = errno;   /* logging may change errno */
+
+		sk_logerr("cannot open the log %s: %s", path, strerror(e));
+		return e == ENOENT ? SK_ERR_NOTFOUND : SK_ERR_IO;
+	}
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		sk_logerr("log %s is not a regular file", path);
+		close(fd);
+		return SK_ERR_IO;
+	}
+	if ((*f = fdopen(fd, "r")) == NULL) {
+		sk_logerr("fdopen failed: %s", strerror(errno));
+		close(fd);
+		return SK_ERR_NOMEM;
+	}
+	return SK_OK;
+}
+
+/* Whole until a fault is found; a log that starts at record 1 joins nothing before it. */
+static void
+report_begin(struct sk_audit_report *r)
+{
+	memset(r, 0, sizeof(*r));
+	r->ok = 1;
+	r->first_seq = 1;
+	memcpy(r->first_prev, zero_mac, sizeof(r->first_prev));
+	memcpy(r->last_mac, zero_mac, sizeof(r->last_mac));
 }
 
 /* Verification itself failed: the report must not read "whole" to a careless caller. */
@@ -702,10 +752,10 @@ report_error(struct sk_audit_report *r, int rc)
 static int
 check_remote(const struct verify_state *vs, struct sk_audit_report *r)
 {
-	if (r->records < vs->remote->seq) {
-		fault(r, r->records + 1,
+	if (r->last_seq < vs->remote->seq) {
+		fault(r, r->last_seq + 1,
 		      "truncated: log ends at seq %" PRIu64 ", the remote anchor says %" PRIu64,
-		      r->records, vs->remote->seq);
+		      r->last_seq, vs->remote->seq);
 		return 1;
 	}
 	if (!vs->have_remote_mac ||
@@ -730,8 +780,7 @@ sk_audit_verify_remote(const char *log_path, const char *anchor_path,
                        const struct sk_audit_anchor *remote, struct sk_audit_report *report)
 {
 	struct verify_state vs;
-	struct stat st;
-	int fd, rc;
+	int rc;
 
 	if (log_path == NULL || anchor_path == NULL || key == NULL ||
 	    keylen != SK_AUDIT_KEY_LEN || report == NULL) {
@@ -742,7 +791,7 @@ sk_audit_verify_remote(const char *log_path, const char *anchor_path,
 	memset(report, 0, sizeof(*report));
 	memset(&vs, 0, sizeof(vs));
 	memcpy(vs.last_mac, zero_mac, sizeof(vs.last_mac));
-	report->ok = 1;
+	report_begin(report);
 	vs.remote = remote;
 	rc = load_anchor(anchor_path, key, keylen, &vs.anchor, &vs.anchor_present, report);
 	if (rc != SK_OK)
@@ -750,28 +799,39 @@ sk_audit_verify_remote(const char *log_path, const char *anchor_path,
 	vs.have_anchor_mac = vs.anchor.seq == 0;
 	memcpy(vs.anchor_seq_mac, zero_mac, sizeof(vs.anchor_seq_mac));
 
-	fd = open(log_path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0) {
-		int e = errno;   /* logging may change errno */
-
-		sk_logerr("cannot open the log %s: %s", log_path, strerror(e));
-		return report_error(report, e == ENOENT ? SK_ERR_NOTFOUND : SK_ERR_IO);
-	}
-	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-		sk_logerr("log %s is not a regular file", log_path);
-		close(fd);
-		return report_error(report, SK_ERR_IO);
-	}
-	vs.f = fdopen(fd, "r");
-	if (vs.f == NULL) {
-		sk_logerr("fdopen failed: %s", strerror(errno));
-		close(fd);
-		return report_error(report, SK_ERR_NOMEM);
-	}
+	if ((rc = open_log(log_path, &vs.f)) != SK_OK)
+		return report_error(report, rc);
 	rc = settle_with_anchor(&vs, anchor_path, key, keylen, report);
 	if (rc == SK_OK && remote != NULL)
 		rc = check_remote(&vs, report);
 	fclose(vs.f);
 	/* A finding is a successful verification: rc > 0 only says the report has it. */
+	return rc >= 0 ? SK_OK : report_error(report, rc);
+}
+
+int
+sk_audit_verify_segment(const char *path, const unsigned char *key, size_t keylen,
+                        struct sk_audit_report *report)
+{
+	struct verify_state vs;
+	int rc;
+
+	if (path == NULL || key == NULL || keylen != SK_AUDIT_KEY_LEN || report == NULL) {
+		sk_logerr("invalid argument");
+		return SK_ERR_ARG;
+	}
+	memset(&vs, 0, sizeof(vs));
+	memcpy(vs.last_mac, zero_mac, sizeof(vs.last_mac));
+	report_begin(report);
+	if ((rc = open_log(path, &vs.f)) != SK_OK)
+		return report_error(report, rc);
+	/* No anchor speaks for a rotated file: it must be whole lines, at least one, and its
+	 * end is held by the start of the file after it (the caller's check). */
+	rc = scan_lines(&vs, key, keylen, report);
+	if (rc == SK_OK && vs.torn)
+		fault(report, vs.lineno + 1, "malformed line (no final newline)");
+	else if (rc == SK_OK && report->records == 0)
+		fault(report, 0, "empty: a rotated file holds at least one record");
+	fclose(vs.f);
 	return rc >= 0 ? SK_OK : report_error(report, rc);
 }

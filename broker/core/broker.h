@@ -3,7 +3,6 @@
 #define BROKER_H
 #include <pthread.h>
 #include <signal.h>
-#include <sqlite3.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -13,20 +12,12 @@
 #include "sk_msg.h"
 #include "sk_proto.h"
 
-#define BROKER_USER_LOCKS 1024
-
 struct audit_log;
-struct x509_store_st;
-struct card_trust;
+struct sk_store;
+struct sk_store_txn;
 
-/* FIDO2 policy loaded at start from [fido2] (issue 3). */
-struct broker_fido2 {
-	int enabled;                      /* rp_id configured */
-	struct x509_store_st *roots;      /* attestation trust store, or NULL */
-	void *allowed;                    /* struct fido2_aaguid_list *, or NULL: any model */
-	void *inherence;                  /* struct fido2_aaguid_list * (may be empty) */
-};
-
+/* Nothing factor-specific lives here: each factor keeps what it loaded at start in its own
+ * file (factors/factor.h). */
 struct broker {
 	struct sk_conf conf;
 	struct audit_log *audit;
@@ -35,13 +26,14 @@ struct broker {
 	int have_admin_gid;
 	int listen_fd;
 	atomic_uint clients;
-	/* Everything that changes one user's authentication state runs under that user's lock,
-	 * so parallel attempts for one user are serialised (R-LOGIN-1) while different users
-	 * proceed in parallel. */
-	pthread_mutex_t user_locks[BROKER_USER_LOCKS];
-	struct broker_fido2 fido2;
-	struct card_trust *card_trust;    /* [card] trust anchors and CRL, or NULL */
+	/* The state (store.h). Everything that changes one user's authentication state runs
+	 * under that user's lock (store_user_lock), so parallel attempts for one user are
+	 * serialised (R-LOGIN-1) while different users proceed in parallel. */
+	struct sk_store *store;
 	volatile sig_atomic_t stop;
+	/* SIGUSR1 / SIGUSR2: a log rotation announced / done (audit_log_rotate_*), carried
+	 * out by the accept loop (server_run). */
+	volatile sig_atomic_t audit_rotate_prepare, audit_rotate_finish;
 };
 
 enum conn_state {
@@ -67,8 +59,9 @@ struct auth_txn {
 	int decoy;                  /* a decoy plan (auth_decoy.h): AUTH_FINISH denies */
 	const char *decoy_reason;   /* static: unknown_user, no_factors, remote_not_allowed */
 	int64_t begun;
-	unsigned char fido2_challenge[BROKER_CHALLENGE_LEN];
-	unsigned char card_challenge[BROKER_CHALLENGE_LEN];
+	/* What each step's factor asked to be signed at AUTH_BEGIN (FIDO2, card), kept for its
+	 * verification at AUTH_FINISH; unused by the others. */
+	unsigned char challenge[PLAN_MAX][BROKER_CHALLENGE_LEN];
 };
 
 /* A FIDO2 enrolment between FIDO2_ENROLL_BEGIN and FIDO2_ENROLL_FINISH. */
@@ -87,7 +80,7 @@ struct broker_conn {
 	int peer_is_root;
 	int peer_is_admin;
 	char peer_name[SK_USER_MAX];
-	sqlite3 *db;
+	struct sk_store_txn *db;   /* this client's handle on the store (store_acquire) */
 	unsigned state;
 	struct auth_txn txn;
 	struct enroll_txn enroll;
@@ -100,7 +93,6 @@ typedef int (*broker_handler)(struct broker_conn *c, const struct sk_msg *req,
 
 int broker_dispatch(struct broker_conn *c, const struct sk_msg *req, struct sk_msg **reply);
 
-pthread_mutex_t *broker_user_lock(struct broker *b, const char *user);
 int64_t broker_now(void);
 
 #endif
