@@ -135,7 +135,7 @@ profile_defaults(struct sk_profile *p, const char *name, int line)
 	p->pw_min_length = 12;
 	p->pw_min_classes = 3;
 	p->pw_history = 5;
-	p->allow_remote = 1;
+	p->allow_remote = 0;   /* remote access is forbidden unless a profile allows it (R-MFA-3) */
 	for (size_t i = 0; i < sk_factor_count; i++)
 		key_defaults(p, sk_factors[i].profile_keys);
 }
@@ -462,6 +462,8 @@ profile_key(struct parse_state *st, const char *k, const char *v)
 		bad = parse_uint(v, 0, 3650, &p->pw_max_age_days);
 	} else if (strcmp(k, "remote") == 0) {
 		bad = parse_bool(v, &p->allow_remote);
+	} else if (sk_origin_is_key(k)) {
+		bad = sk_origin_parse(&p->origin, k, v);
 	} else if (strcmp(k, "message") == 0) {
 		bad = append_message(p, v);
 	} else {
@@ -731,6 +733,8 @@ sk_profile_merge(const struct sk_profile *line, const struct sk_profile *user,
 	out->pw_history = max_u(line->pw_history, user->pw_history);
 	out->pw_max_age_days = min_nonzero(line->pw_max_age_days, user->pw_max_age_days);
 	out->allow_remote = line->allow_remote && user->allow_remote;
+	sk_origin_merge(&line->origin, line->allow_remote, &user->origin, user->allow_remote,
+	                &out->origin);
 	for (size_t i = 0; i < sk_factor_count; i++)
 		merge_keys(sk_factors[i].profile_keys, line, user, out);
 }

@@ -6,6 +6,7 @@
 #include <limits.h>
 #include <stddef.h>
 
+#include "sk_origin.h"
 #include "sk_proto.h"
 
 #define SK_PROFILES_MAX 16
@@ -34,7 +35,8 @@ struct sk_profile {
 	unsigned pw_history;
 	unsigned pw_max_age_days;         /* 0 = never expires */
 	unsigned totp_window;             /* steps either side of now */
-	int allow_remote;                 /* logins with PAM_RHOST set */
+	int allow_remote;                 /* remote logins (default no), unless `origins` says */
+	struct sk_origin_policy origin;   /* origins, from.KIND, classes.KIND (sk_origin.h) */
 	unsigned fido2_uv;                /* enum skf_uv (fido2/skf_common.h), in uv_names order */
 	int fido2_up;                     /* demand user presence (touch) */
 	unsigned card_removal;            /* enum sk_card_removal (R-CARD-2) */

@@ -132,6 +132,9 @@ enum sk_msg_key {
 	SK_K_ATTEMPT_TOKEN = 75,/* bytes (16): a pending stack attempt, from PREAUTH's reply */
 	SK_K_ABANDONED = 76,    /* bool: AUTHFAIL for a stack login that ended unfinished */
 	SK_K_SESSION_ACTION = 70, /* uint: enum sk_card_removal, LOCK or END: what the agent does */
+	/* 95-104: remote access (issue 14). */
+	SK_K_FRONTEND = 95,     /* uint: enum sk_frontend (sk_origin.h), the PAM line's
+	                         * frontend=; absent: local without PAM_RHOST, else other */
 	/* Keys are written as one CBOR byte (below 256) and tracked in a 128-bit mask. */
 	SK_K_KEY_MAX = 128
 };

@@ -58,12 +58,13 @@ get_fido2(const struct sk_msg *reply, struct skc_fido2_challenge *f)
 	    sk_msg_get_text(reply, SK_K_RP_ID, f->rp_id, sizeof(f->rp_id)) != SK_OK ||
 	    sk_msg_get_uint_opt(reply, SK_K_UV, 1, &uv) != SK_OK || uv > 2 ||
 	    sk_msg_get_uint_opt(reply, SK_K_TIMEOUT_MS, 30000, &timeout) != SK_OK ||
-	    timeout > 600000 ||
+	    timeout > SKC_FIDO2_TIMEOUT_MAX ||
 	    sk_msg_get_array_len(reply, SK_K_CRED_IDS, &f->n_cred_ids) != SK_OK ||
-	    f->n_cred_ids == 0 || f->n_cred_ids > SKC_CRED_IDS_MAX)
+	    f->n_cred_ids == 0 || f->n_cred_ids > SKC_FIDO2_MAX_ALLOW)
 		return SK_ERR_PROTO;
 	for (size_t i = 0; i < f->n_cred_ids; i++)
-		if (sk_msg_get_array_bytes(reply, SK_K_CRED_IDS, i, f->cred_ids[i], SKC_CRED_ID_MAX,
+		if (sk_msg_get_array_bytes(reply, SK_K_CRED_IDS, i, f->cred_ids[i],
+		                           SKC_FIDO2_CRED_ID_MAX,
 		                           &f->cred_id_lens[i]) != SK_OK)
 			return SK_ERR_PROTO;
 	f->uv = (unsigned)uv;

@@ -13,12 +13,10 @@
 #include "sk_proto.h"
 #include "sk_totp.h"
 #include "skc.h"
+#include "skc_fido2.h"   /* the FIDO2 bounds, shared with enrolment */
 
 /* Bounds of what the broker may send or the module may answer (R-INPUT-1). */
 #define SKC_CHALLENGE_MAX 64         /* bytes: a FIDO2 client data hash (32), a card nonce */
-#define SKC_RP_ID_MAX 253
-#define SKC_CRED_IDS_MAX 16          /* FIDO2 credential ids in one AUTH_BEGIN */
-#define SKC_CRED_ID_MAX 1023         /* WebAuthn's upper bound for a credential id */
 #define SKC_AUTHDATA_MAX 2048
 #define SKC_SIG_MAX 512
 #define SKC_UV_METHOD_MAX 15
@@ -39,10 +37,10 @@ struct skc_auth_verdict {
 struct skc_fido2_challenge {
 	unsigned char challenge[SKC_CHALLENGE_MAX];
 	size_t challenge_len;      /* exactly 32 */
-	char rp_id[SKC_RP_ID_MAX + 1];
-	unsigned char cred_ids[SKC_CRED_IDS_MAX][SKC_CRED_ID_MAX];
-	size_t cred_id_lens[SKC_CRED_IDS_MAX];
-	size_t n_cred_ids;         /* 1..SKC_CRED_IDS_MAX */
+	char rp_id[SKC_FIDO2_RP_ID_MAX + 1];
+	unsigned char cred_ids[SKC_FIDO2_MAX_ALLOW][SKC_FIDO2_CRED_ID_MAX];
+	size_t cred_id_lens[SKC_FIDO2_MAX_ALLOW];
+	size_t n_cred_ids;         /* 1..SKC_FIDO2_MAX_ALLOW */
 	unsigned uv;               /* enum skf_uv, 0..2 (default 1) */
 	unsigned timeout_ms;       /* at most 600000 (default 30000) */
 };
@@ -80,7 +78,7 @@ struct skc_fido2_evidence {
 	int present;
 	int failed;                /* no evidence: device_fail says why, nothing below is sent */
 	uint64_t device_fail;      /* enum skf_fail */
-	unsigned char cred_id[SKC_CRED_ID_MAX];
+	unsigned char cred_id[SKC_FIDO2_CRED_ID_MAX];
 	size_t cred_id_len;
 	unsigned char authdata[SKC_AUTHDATA_MAX];
 	size_t authdata_len;

@@ -122,7 +122,7 @@ test_begin_refuses_malformed_plans(void **state)
 	/* More credential ids than a login may offer. */
 	r = skc_peer_reply(SK_ST_OK);
 	put_steps(r, fido, 1);
-	put_fido2(r, 32, SKC_CRED_IDS_MAX + 1);
+	put_fido2(r, 32, SKC_FIDO2_MAX_ALLOW + 1);
 	assert_int_equal(begin_against(r, out), SK_ERR_PROTO);
 	/* A FIDO2 step without its fields. */
 	r = skc_peer_reply(SK_ST_OK);
