@@ -6,6 +6,7 @@
 #include <limits.h>
 #include <stddef.h>
 
+#include "sk_origin.h"
 #include "sk_proto.h"
 
 #define SK_PROFILES_MAX 16
@@ -34,7 +35,8 @@ struct sk_profile {
 	unsigned pw_history;
 	unsigned pw_max_age_days;         /* 0 = never expires */
 	unsigned totp_window;             /* steps either side of now */
-	int allow_remote;                 /* logins with PAM_RHOST set */
+	int allow_remote;                 /* remote logins (default no), unless `origins` says */
+	struct sk_origin_policy origin;   /* origins, from.KIND, classes.KIND (sk_origin.h) */
 	unsigned fido2_uv;                /* enum skf_uv (fido2/skf_common.h), in uv_names order */
 	int fido2_up;                     /* demand user presence (touch) */
 	unsigned card_removal;            /* enum sk_card_removal (R-CARD-2) */
@@ -47,7 +49,9 @@ enum sk_card_removal {
 	SK_CARD_REMOVAL_END = 2,          /* end the session */
 };
 
-/* [fido2]: the relying party and the attestation policy (issue 3). */
+/* [fido2]: the relying party and the attestation policy (issue 3). The keys that fill it, and
+ * every factor's profile keys (totp_window, fido2_uv, fido2_up, card_removal), are listed
+ * with their limits, defaults and merge rules in the factor's row of sk_factor.c. */
 struct sk_fido2_conf {
 	char rp_id[254];                  /* empty: FIDO2 is not configured */
 	char attestation_roots[PATH_MAX]; /* PEM trust store; empty: attestation not required */
@@ -57,7 +61,7 @@ struct sk_fido2_conf {
 	unsigned timeout;                 /* seconds the module waits for a touch */
 };
 
-/* [card]: IC cards over PC/SC (issue 4). */
+/* [card]: IC cards over PC/SC (issue 4); its keys: sk_factor.c. */
 struct sk_card_conf {
 	char trust_anchors[PATH_MAX];     /* PEM CA certificates; empty: cards not configured */
 	char crl[PATH_MAX];               /* optional imported CRL file */

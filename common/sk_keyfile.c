@@ -1,8 +1,12 @@
-/* The AEAD master key on disk (R-CRED-2): a root-only file whose ownership and mode are
- * checked on the open descriptor, so a swapped path or a loosened mode is refused. */
+/* The AEAD master key on disk (R-CRED-2): a file of its owner alone whose ownership and
+ * mode are checked on the open descriptor, so a swapped path or a loosened mode is refused.
+ * The owner is the process itself, or, for root (sekimori audit verify), the owner of the
+ * key's folder when nobody else may write there: the keys of a broker that runs as its own
+ * user (doc/deployment.md) are that user's, in its folder. */
 #include "sk_aead.h"
 
 #include "sk_err.h"
+#include "sk_io.h"
 #include "sk_log.h"
 
 #include <errno.h>
@@ -21,22 +25,15 @@
 static int
 keyfile_read_all(int fd, unsigned char *buf, size_t len)
 {
-	size_t got = 0;
+	ssize_t got = sk_read_full(fd, buf, len);
 
-	while (got < len) {
-		ssize_t r = read(fd, buf + got, len - got);
-
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0) {
-			sk_logerr("read failed: %s", strerror(errno));
-			return SK_ERR_IO;
-		}
-		if (r == 0) {
-			sk_logerr("key file shorter than %zu bytes", len);
-			return SK_ERR_PROTO;
-		}
-		got += (size_t)r;
+	if (got < 0) {
+		sk_logerr("read failed: %s", strerror(errno));
+		return SK_ERR_IO;
+	}
+	if ((size_t)got < len) {
+		sk_logerr("key file shorter than %zu bytes", len);
+		return SK_ERR_PROTO;
 	}
 	return SK_OK;
 }
@@ -44,18 +41,9 @@ keyfile_read_all(int fd, unsigned char *buf, size_t len)
 static int
 keyfile_write_all(int fd, const unsigned char *buf, size_t len)
 {
-	size_t done = 0;
-
-	while (done < len) {
-		ssize_t w = write(fd, buf + done, len - done);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0) {
-			sk_logerr("write failed: %s", w < 0 ? strerror(errno) : "no progress");
-			return SK_ERR_IO;
-		}
-		done += (size_t)w;
+	if (sk_write_full(fd, buf, len, -1) != SK_OK) {
+		sk_logerr("write failed: %s", strerror(errno));
+		return SK_ERR_IO;
 	}
 	return SK_OK;
 }
@@ -140,8 +128,26 @@ fail:
 	return rc;
 }
 
+/* Whether root may take a key owned by `owner`: the folder holding it belongs to that
+ * owner too and is writable by nobody else, so only the owner (or root) could have put
+ * the key there. */
 static int
-keyfile_check(int fd, size_t keylen)
+keyfile_owner_of_dir(const char *path, uid_t owner)
+{
+	char copy[PATH_MAX];
+	size_t len = strnlen(path, sizeof(copy));
+	struct stat dst;
+
+	if (len >= sizeof(copy))
+		return 0;
+	memcpy(copy, path, len + 1);
+	if (stat(dirname(copy), &dst) != 0 || !S_ISDIR(dst.st_mode))
+		return 0;
+	return dst.st_uid == owner && (dst.st_mode & 022) == 0;
+}
+
+static int
+keyfile_check(int fd, const char *path, size_t keylen)
 {
 	struct stat st;
 	mode_t perm;
@@ -154,8 +160,10 @@ keyfile_check(int fd, size_t keylen)
 		sk_logerr("key file is not a regular file");
 		return SK_ERR_DENIED;
 	}
-	if (st.st_uid != geteuid()) {
-		sk_logerr("key file owned by uid %u, not %u", (unsigned)st.st_uid, (unsigned)geteuid());
+	if (st.st_uid != geteuid() &&
+	    !(geteuid() == 0 && keyfile_owner_of_dir(path, st.st_uid))) {
+		sk_logerr("key file owned by uid %u, not %u%s", (unsigned)st.st_uid, (unsigned)geteuid(),
+		          geteuid() == 0 ? " nor by the owner of its folder (writable by it alone)" : "");
 		return SK_ERR_DENIED;
 	}
 	perm = st.st_mode & 07777;
@@ -216,7 +224,7 @@ sk_keyfile_load(const char *path, unsigned char *key, size_t keylen, int create)
 		sk_logerr("key file appeared and vanished");
 		return SK_ERR_IO;
 	}
-	if ((rc = keyfile_check(fd, keylen)) != SK_OK || (rc = keyfile_read_all(fd, key, keylen)) != SK_OK)
+	if ((rc = keyfile_check(fd, path, keylen)) != SK_OK || (rc = keyfile_read_all(fd, key, keylen)) != SK_OK)
 		goto fail;
 	/* The file may have grown between fstat and read: exactly keylen bytes or nothing. */
 	do {

@@ -137,6 +137,9 @@ enum sk_msg_key {
 	SK_K_ATTEMPT_TOKEN = 75,/* bytes (16): a pending stack attempt, from PREAUTH's reply */
 	SK_K_ABANDONED = 76,    /* bool: AUTHFAIL for a stack login that ended unfinished */
 	SK_K_SESSION_ACTION = 70, /* uint: enum sk_card_removal, LOCK or END: what the agent does */
+	/* 95-104: remote access (issue 14). */
+	SK_K_FRONTEND = 95,     /* uint: enum sk_frontend (sk_origin.h), the PAM line's
+	                         * frontend=; absent: local without PAM_RHOST, else other */
 	SK_K_HR_FILE = 105,     /* text: lower-case hex SHA-256 of the HR file's bytes */
 	SK_K_HR_RECORDS = 106,  /* bytes array (at most SK_ARRAY_MAX): one HR record each,
 	                         * "staff\tevent\temployment\tdept\tYYYY-MM-DD\tline" */
@@ -232,6 +235,9 @@ enum sk_method {
 	SK_METHOD_FIDO2 = 4,
 	SK_METHOD_CARD = 5,
 };
+/* Every method id is below this: tables indexed by method (the broker's factor table, the
+ * plan's offers) have this many slots. */
+#define SK_METHOD_SLOTS 8
 
 enum sk_class {
 	SK_CLASS_KNOWLEDGE = 1 << 0,
