@@ -79,6 +79,7 @@ int cli_card_dispose(struct cli *c);
 int cli_status(struct cli *c);
 int cli_migrate_pam_oath(struct cli *c);
 int cli_migrate_google_authenticator(struct cli *c);
+int cli_totp_import(struct cli *c);
 
 /* Keys beyond libfido2's own discovery (cli_fido2_devices.c: none; a test build replaces
  * that file). */
