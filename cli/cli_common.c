@@ -158,7 +158,8 @@ cli_option_takes_value(const char *a)
 {
 	static const char *with_value[] = { "--profile", "--algorithm", "--digits", "--period",
 	                                    "--secret", "--code", "--uv", "--reason", "--cert",
-	                                    "--note", "--reader", "--kind", "--user", "--encoding",
+	                                    "--note", "--reader", "--kind", "--user",
+	                                    "--oath-usersfile", "--google-authenticator", "--encoding",
 	                                    NULL };
 
 	for (int i = 0; with_value[i]; i++)

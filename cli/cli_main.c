@@ -26,6 +26,8 @@ static const struct command {
 	{ "totp", "enroll", cli_totp_enroll, "USER [--algorithm sha1|sha256|sha512] [--digits 6|8]"
 	  " [--period N] [--secret BASE32] [--code CODE]" },
 	{ "totp", "remove", cli_totp_remove, "USER" },
+	{ "totp", "import", cli_totp_import, "--oath-usersfile FILE|--google-authenticator DIR"
+	  " [--dry-run] [--replace]" },
 	{ "fido2", "enroll", cli_fido2_enroll, "USER [--uv required|preferred|discouraged]"
 	  " [--resident]" },
 	{ "fido2", "list", cli_fido2_list, "USER" },
