@@ -77,6 +77,8 @@ int cli_card_list(struct cli *c);
 int cli_card_revoke(struct cli *c);
 int cli_card_dispose(struct cli *c);
 int cli_status(struct cli *c);
+int cli_hr_import(struct cli *c);
+int cli_hr_pending(struct cli *c);
 int cli_migrate_pam_oath(struct cli *c);
 int cli_migrate_google_authenticator(struct cli *c);
 int cli_totp_import(struct cli *c);

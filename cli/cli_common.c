@@ -81,6 +81,15 @@ cli_reason_text(uint64_t reason)
 		                                "older version?)") },
 		{ SK_REASON_WRONG_STATE, N_("the request came out of order") },
 		{ SK_REASON_INVALID_PROFILE_NAME, N_("invalid profile name (a-z, 0-9, '_' and '-')") },
+		{ SK_REASON_HR_UNKNOWN_STAFF, N_("an HR event names a staff number that has no user"
+		                                 " and is not hired in this file") },
+		{ SK_REASON_HR_COUNT_MISMATCH, N_("the broker staged a different number of HR"
+		                                  " records than were sent; import again") },
+		{ SK_REASON_HR_TOO_MANY_HIRES, N_("too many hires in one HR file (at most 256);"
+		                                  " split the file") },
+		{ SK_REASON_HR_USER_EXISTS, N_("a hire's user name (the staff number) is already"
+		                               " taken") },
+		{ SK_REASON_HR_BAD_RECORD, N_("the broker refused an HR record as malformed") },
 	};
 
 	for (size_t i = 0; i < sizeof(texts) / sizeof(texts[0]); i++)
@@ -150,7 +159,8 @@ cli_option_takes_value(const char *a)
 	static const char *with_value[] = { "--profile", "--algorithm", "--digits", "--period",
 	                                    "--secret", "--code", "--uv", "--reason", "--cert",
 	                                    "--note", "--reader", "--kind", "--user",
-	                                    "--oath-usersfile", "--google-authenticator", NULL };
+	                                    "--oath-usersfile", "--google-authenticator", "--encoding",
+	                                    NULL };
 
 	for (int i = 0; with_value[i]; i++)
 		if (strcmp(a, with_value[i]) == 0)

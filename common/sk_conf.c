@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <strings.h>
 
 #include "sk_build.h"
@@ -161,6 +162,8 @@ sk_conf_defaults(struct sk_conf *c)
 	c->max_clients_per_uid = 8;
 	c->connection_lifetime = 360;
 	c->refusal_log_interval = 60;
+	snprintf(c->hr_timezone, sizeof(c->hr_timezone), "Asia/Tokyo");
+	c->hr_check_interval = 60;
 	for (size_t i = 0; i < sk_factor_count; i++)
 		key_defaults(c, sk_factors[i].section_keys);
 }
@@ -291,6 +294,20 @@ set_path(struct parse_state *st, char *dst, size_t cap, const char *v)
 	return (n < 0 || (size_t)n >= cap) ? -1 : 0;
 }
 
+int
+sk_conf_valid_timezone(const char *name)
+{
+	char path[128];
+	size_t n = strnlen(name, 64);
+	int len;
+
+	if (n == 0 || n >= 64 || name[0] == '/' || strstr(name, "..") != NULL ||
+	    strspn(name, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_+-/") != n)
+		return 0;
+	len = snprintf(path, sizeof(path), "/usr/share/zoneinfo/%s", name);
+	return len > 0 && (size_t)len < sizeof(path) && access(path, R_OK) == 0;
+}
+
 static int
 set_text(char *dst, size_t cap, const char *v)
 {
@@ -408,6 +425,11 @@ broker_key(struct parse_state *st, const char *k, const char *v)
 		bad = parse_uint(v, 10, 86400, &c->connection_lifetime);
 	else if (strcmp(k, "refusal_log_interval") == 0)
 		bad = parse_uint(v, 1, 3600, &c->refusal_log_interval);
+	else if (strcmp(k, "hr_timezone") == 0)
+		bad = sk_conf_valid_timezone(v) ? set_text(c->hr_timezone, sizeof(c->hr_timezone), v)
+		                                : -1;
+	else if (strcmp(k, "hr_check_interval") == 0)
+		bad = parse_uint(v, 1, 86400, &c->hr_check_interval);
 	else
 		return fail(st, "unknown key '%s' in [broker]", k);
 	return bad ? fail(st, "invalid value for '%s': '%s'", k, v) : 1;

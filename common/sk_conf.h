@@ -95,11 +95,19 @@ struct sk_conf {
 	unsigned max_clients_per_uid;
 	unsigned connection_lifetime;
 	unsigned refusal_log_interval;
+	/* HR import (doc/hr-import.md): the IANA time zone whose calendar day decides when an
+	 * event is due, and how often (seconds) the broker looks for events that became due. */
+	char hr_timezone[64];
+	unsigned hr_check_interval;
 	struct sk_fido2_conf fido2;
 	struct sk_card_conf card;
 	struct sk_profile profiles[SK_PROFILES_MAX];
 	size_t n_profiles;
 };
+
+/* 1 when name is a time zone the system knows: [A-Za-z0-9_+-/], no "..", and a file of
+ * that name under /usr/share/zoneinfo. */
+int sk_conf_valid_timezone(const char *name);
 
 /* Fills defaults, then reads path. On error writes "FILE:LINE: what is wrong" to err and
  * returns SK_ERR_CONFIG. Profiles are validated (sk_conf_check_profile) as they are read. */

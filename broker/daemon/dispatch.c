@@ -57,6 +57,9 @@ static const struct dispatch_entry {
 	{ SK_REQ_CARD_LIST, "card_list", CONN_IDLE, PEER_ADMIN, admin_card_list },
 	{ SK_REQ_CARD_REVOKE, "card_revoke", CONN_IDLE, PEER_ADMIN, admin_card_revoke },
 	{ SK_REQ_CARD_DISPOSE, "card_dispose", CONN_IDLE, PEER_ADMIN, admin_card_dispose },
+	{ SK_REQ_HR_STAGE, "hr_stage", CONN_IDLE, PEER_ADMIN, admin_hr_stage },
+	{ SK_REQ_HR_COMMIT, "hr_commit", CONN_IDLE, PEER_ADMIN, admin_hr_commit },
+	{ SK_REQ_HR_PENDING, "hr_pending", CONN_IDLE, PEER_ADMIN, admin_hr_pending },
 	{ SK_REQ_SESSION_EVENT, "session_event", CONN_IDLE, PEER_ROOT, session_event },
 	{ SK_REQ_SESSION_WATCH, "session_watch", CONN_IDLE, PEER_ROOT, session_watch_request },
 };
