@@ -24,6 +24,13 @@ struct cli {
 
 /* A request to the broker, carrying SK_K_ACTOR (SUDO_USER) for the audit record. */
 struct sk_msg *cli_request(unsigned type);
+/* Opens the connection once, presenting the caller's admin session (cli_admin.c) when
+ * there is one. CLI_OK, or CLI_UNAVAILABLE after saying why. */
+int cli_connect(struct cli *c);
+/* Says that the broker cannot be reached; returns CLI_UNAVAILABLE. */
+int cli_unavailable(const struct cli *c);
+/* Presents the token file's admin session on the open connection (cli_admin.c). */
+void cli_admin_present(struct cli *c);
 /* Sends and receives; on failure prints why and returns CLI_UNAVAILABLE. */
 int cli_call(struct cli *c, const struct sk_msg *req, struct sk_msg **reply);
 /* Prints the message for a non-OK status (with the broker's SK_K_REASON as a sentence) and
@@ -64,6 +71,9 @@ int cli_card_list(struct cli *c);
 int cli_card_revoke(struct cli *c);
 int cli_card_dispose(struct cli *c);
 int cli_status(struct cli *c);
+int cli_admin_login(struct cli *c);
+int cli_admin_logout(struct cli *c);
+int cli_admin_whoami(struct cli *c);
 
 /* Keys beyond libfido2's own discovery (cli_fido2_devices.c: none; a test build replaces
  * that file). */

@@ -21,19 +21,36 @@ cli_request(unsigned type)
 }
 
 int
+cli_unavailable(const struct cli *c)
+{
+	fprintf(stderr, _("sekimori: the broker at %s is not reachable (is sekimorid running?)\n"),
+	        c->conf.socket_path);
+	return CLI_UNAVAILABLE;
+}
+
+int
+cli_connect(struct cli *c)
+{
+	if (c->client.fd >= 0)
+		return CLI_OK;
+	if (sk_client_open(&c->client, c->conf.socket_path, (int)c->conf.request_timeout_ms) !=
+	    SK_OK)
+		return cli_unavailable(c);
+	cli_admin_present(c);   /* the administrator's own session, when there is one */
+	return CLI_OK;
+}
+
+int
 cli_call(struct cli *c, const struct sk_msg *req, struct sk_msg **reply)
 {
-	int r = req ? SK_OK : SK_ERR_NOMEM;
+	int r;
 
-	if (r == SK_OK && c->client.fd < 0)
-		r = sk_client_open(&c->client, c->conf.socket_path, (int)c->conf.request_timeout_ms);
-	if (r == SK_OK)
-		r = sk_client_call(&c->client, req, reply, 0);
-	if (r != SK_OK) {
-		fprintf(stderr, _("sekimori: the broker at %s is not reachable (is sekimorid running?)\n"),
-		        c->conf.socket_path);
-		return CLI_UNAVAILABLE;
-	}
+	if (req == NULL)
+		return cli_unavailable(c);
+	if ((r = cli_connect(c)) != CLI_OK)
+		return r;
+	if (sk_client_call(&c->client, req, reply, 0) != SK_OK)
+		return cli_unavailable(c);
 	return CLI_OK;
 }
 
@@ -76,6 +93,26 @@ cli_reason_text(uint64_t reason)
 		                                "older version?)") },
 		{ SK_REASON_WRONG_STATE, N_("the request came out of order") },
 		{ SK_REASON_INVALID_PROFILE_NAME, N_("invalid profile name (a-z, 0-9, '_' and '-')") },
+		{ SK_REASON_ADMIN_SESSION_REQUIRED, N_("this needs an admin session: run 'sekimori "
+		                                       "admin login' first") },
+		{ SK_REASON_ADMIN_SESSION_EXPIRED, N_("your admin session has expired: run 'sekimori "
+		                                      "admin login' again") },
+		{ SK_REASON_ADMIN_SESSION_INVALID, N_("the admin session is not valid here (logged "
+		                                      "out, another user's, or the broker restarted): "
+		                                      "run 'sekimori admin login'") },
+		{ SK_REASON_NOT_ADMINISTRATOR, N_("the account is not an administrator's (its profile "
+		                                  "is not admin_profile)") },
+		{ SK_REASON_RECOVERY_ONLY, N_("root without an admin session may only do recovery "
+		                              "(lock, unlock, disable, enable; set up an "
+		                              "administrator's account and factors): run 'sekimori "
+		                              "admin login' first") },
+		{ SK_REASON_FRESH_MFA_REQUIRED, N_("this needs a recent admin login: run 'sekimori "
+		                                   "admin login' again") },
+		{ SK_REASON_PASSWORD_CHANGE_FIRST, N_("the password is temporary or expired: change it "
+		                                      "by logging in first") },
+		{ SK_REASON_ADMIN_NAME_REQUIRED, N_("as root, name the administrator: sekimori admin "
+		                                    "login --user NAME") },
+		{ SK_REASON_READ_ONLY, N_("the auditor role may read but not change anything") },
 	};
 
 	for (size_t i = 0; i < sizeof(texts) / sizeof(texts[0]); i++)
@@ -113,8 +150,14 @@ cli_status_error(const struct sk_msg *reply, const char *user)
 		fprintf(stderr, _("sekimori: the user already exists: %s\n"), user ? user : "");
 		return CLI_FAILED;
 	case SK_ST_FORBIDDEN:
-		fprintf(stderr, "%s\n", _("sekimori: permission denied: run as root or as a member "
-		                          "of the admin group"));
+		if (has_reason)
+			cli_print_reason(reason);
+		else
+			fprintf(stderr, "%s\n", _("sekimori: permission denied: run as root or as a "
+			                          "member of the admin group"));
+		return CLI_FAILED;
+	case SK_ST_ADMIN_SESSION:
+		cli_print_reason(has_reason ? reason : SK_REASON_ADMIN_SESSION_REQUIRED);
 		return CLI_FAILED;
 	case SK_ST_DENIED:
 		if (has_reason)
@@ -145,7 +188,7 @@ cli_option_takes_value(const char *a)
 {
 	static const char *with_value[] = { "--profile", "--algorithm", "--digits", "--period",
 	                                    "--secret", "--code", "--uv", "--reason", "--cert",
-	                                    "--note", "--reader", "--kind", NULL };
+	                                    "--note", "--reader", "--kind", "--user", NULL };
 
 	for (int i = 0; with_value[i]; i++)
 		if (strcmp(a, with_value[i]) == 0)

@@ -37,6 +37,9 @@ static const struct command {
 	  " [--note TEXT]" },
 	{ "audit", "verify", cli_audit_verify, "[--anchor SEQ:MAC]" },
 	{ "status", NULL, cli_status, "" },
+	{ "admin", "login", cli_admin_login, "[--user NAME]" },
+	{ "admin", "logout", cli_admin_logout, "" },
+	{ "admin", "whoami", cli_admin_whoami, "" },
 };
 
 static void
