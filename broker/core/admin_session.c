@@ -13,6 +13,7 @@
 
 struct admin_session {
 	int used;
+	int expired;   /* seen past its expiry: it says "expired" until its slot is reused */
 	unsigned char token_hash[SHA256_DIGEST_LENGTH];
 	struct admin_session_view v;
 };
@@ -33,7 +34,7 @@ static struct admin_session *
 free_slot(int64_t now)
 {
 	for (size_t i = 0; i < ADMIN_SESSIONS_MAX; i++)
-		if (sessions[i].used && sessions[i].v.expires <= now)
+		if (sessions[i].used && (sessions[i].expired || sessions[i].v.expires <= now))
 			drop(&sessions[i]);
 	for (size_t i = 0; i < ADMIN_SESSIONS_MAX; i++)
 		if (!sessions[i].used)
@@ -80,8 +81,9 @@ judge(struct admin_session *s, uid_t uid, int64_t now, struct admin_session_view
 {
 	if (s->v.uid != uid)
 		return SK_ERR_NOTFOUND;
-	if (s->v.expires <= now) {
-		drop(s);
+	if (s->expired || s->v.expires <= now) {
+		/* Kept (powerless) so that its holder hears "expired", not "unknown". */
+		s->expired = 1;
 		return SK_ERR_TIMEOUT;
 	}
 	*out = s->v;

@@ -29,8 +29,9 @@ struct admin_session_view {
 int admin_session_create(uid_t uid, const char *name, int64_t now, int64_t seconds,
                          unsigned char token[ADMIN_TOKEN_LEN], struct admin_session_view *out);
 /* The session a token names, for the peer uid. SK_OK with out filled; SK_ERR_NOTFOUND for
- * an unknown token or another uid's (the two are not told apart); SK_ERR_TIMEOUT when it
- * has expired (and it is then removed). */
+ * an unknown token or another uid's (the two are not told apart); SK_ERR_TIMEOUT once it
+ * has expired: from then on it only ever answers that, until a new session takes its slot
+ * or it is logged out. */
 int admin_session_find(const unsigned char token[ADMIN_TOKEN_LEN], uid_t uid, int64_t now,
                        struct admin_session_view *out);
 /* The same check by id, for every request on a connection that presented the session. */

@@ -175,6 +175,7 @@ static int
 flags_allow(struct broker_conn *c, const struct dispatch_entry *e, unsigned roles,
             const struct sk_msg *req, struct sk_msg *reply)
 {
+	enum sk_reason why;
 	int ok;
 
 	if ((e->flags & F_FRESH_MFA) && !(roles & SK_ROLE_ADMIN_FRESH)) {
@@ -183,13 +184,15 @@ flags_allow(struct broker_conn *c, const struct dispatch_entry *e, unsigned role
 	}
 	if (!(e->flags & F_ADMIN_TARGET) || (roles & SK_ROLE_ADMIN))
 		return 1;
-	/* Only the recovery role is left: an administrator's account, or nothing. */
+	/* Only the recovery role is left: an administrator's account, or nothing. A root
+	 * whose session just ended hears that rather than "recovery only". */
 	if ((ok = admin_recovery_target_ok(c, req)) != 0)
 		return ok;
+	why = c->admin_lost != SK_REASON_NONE ? c->admin_lost : SK_REASON_RECOVERY_ONLY;
 	if (broker_audit(c, "admin.refused", NULL, "deny", audit_field_int(audit_field(NULL,
-	                 "request", e->name), "reason", SK_REASON_RECOVERY_ONLY)))
+	                 "request", e->name), "reason", why)))
 		return SK_ERR_AUDIT;
-	return request_refuse(reply, SK_ST_ADMIN_SESSION, SK_REASON_RECOVERY_ONLY);
+	return request_refuse(reply, SK_ST_ADMIN_SESSION, why);
 }
 
 /* BAD_REQUEST with the reason, so that a client can say more than "malformed". */

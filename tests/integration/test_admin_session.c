@@ -33,6 +33,11 @@ static const char *profiles =
 	"deny = 3\nunlock_time = 0\n"
 	"totp_window = 2\n";
 
+static const char *profiles_short_session =
+	"[broker]\nadmin_session_minutes = 1\n"
+	"[profile mynumber]\n"
+	"methods = password, totp\n";
+
 /* nogroup holds nobody: the group roles are given to nobody through it. */
 static const char *profiles_groups_admin =
 	"[broker]\nadmin_group = nogroup\n"
@@ -385,6 +390,41 @@ test_r_priv_auditor_reads_but_does_not_write(void **state)
 	skfx_finish(&gfx);
 }
 
+/* R-PRIV-*: an admin session ends at its lifetime; a request under it is then refused with
+ * that reason, on every connection, until the person logs in again. */
+static void
+test_r_priv_expired_session_refused(void **state)
+{
+	struct sk_fixture fx;
+	char out[8192];
+	int gone = 0;
+
+	(void)state;
+	skfx_start(&fx, "C", profiles_short_session);
+	assert_int_equal(skfx_cli(&fx, "user add erin --profile mynumber", NULL, out, sizeof(out)),
+	                 0);
+	/* admin_session_minutes = 1: bounded polling until the broker says it is over. */
+	for (int i = 0; i < 60 && !gone; i++) {
+		assert_int_equal(skfx_cli(&fx, "admin whoami", NULL, out, sizeof(out)), 0);
+		gone = strstr(out, "No admin session.") != NULL;
+		if (!gone)
+			sleep(2);
+	}
+	assert_true(gone);
+	assert_non_null(strstr(out, "expired"));
+	assert_int_equal(skfx_cli(&fx, "user add frank --profile mynumber", NULL, out, sizeof(out)),
+	                 1);
+	assert_non_null(strstr(out, "your admin session has expired"));
+	assert_int_equal(skfx_audit_count(&fx, "\"event\":\"admin.user_add\"",
+	                                  "\"user\":\"frank\"", NULL), 0);
+	/* Logging in again opens the door again. */
+	assert_int_equal(skfx_admin_login_as(&fx, SKFX_ADMIN, fx.admin_pw, fx.admin_seed,
+	                                     &fx.admin_last_step, out, sizeof(out)), 0);
+	assert_int_equal(skfx_cli(&fx, "user add frank --profile mynumber", NULL, out, sizeof(out)),
+	                 0);
+	skfx_finish(&fx);
+}
+
 int
 main(void)
 {
@@ -394,6 +434,7 @@ main(void)
 		cmocka_unit_test(test_r_priv_root_without_session_recovery_only),
 		cmocka_unit_test(test_r_priv_token_of_other_uid_refused_and_admin_group_needs_session),
 		cmocka_unit_test(test_r_priv_auditor_reads_but_does_not_write),
+		cmocka_unit_test(test_r_priv_expired_session_refused),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
