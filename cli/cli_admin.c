@@ -349,14 +349,23 @@ cli_admin_whoami(struct cli *c)
 	}
 	if (c->json) {
 		cli_print_json(c, o);
-	} else if (out.has_session) {
-		printf(_("Admin session for %s.\n"), out.user);
-		print_time(_("expires"), out.expires);
-		print_time(_("authenticated"), out.auth_at);
 	} else {
-		printf("%s\n", _("No admin session."));
-		if (out.reason != SK_REASON_NONE)
-			cli_print_reason(out.reason);
+		json_object *roles = json_object_object_get(o, "roles");
+
+		if (out.has_session) {
+			printf(_("Admin session for %s.\n"), out.user);
+			print_time(_("expires"), out.expires);
+			print_time(_("authenticated"), out.auth_at);
+		} else {
+			printf("%s\n", _("No admin session."));
+			if (out.reason != SK_REASON_NONE)
+				cli_print_reason(out.reason);
+		}
+		/* Role names are protocol words (sekimori(1) ROLES), not translated. */
+		printf("roles:");
+		for (size_t i = 0; i < json_object_array_length(roles); i++)
+			printf(" %s", json_object_get_string(json_object_array_get_idx(roles, i)));
+		printf("\n");
 	}
 	json_object_put(o);
 	return CLI_OK;

@@ -88,15 +88,17 @@ start(struct sk_fixture *fx, const char *language, const char *profiles)
 	/* The CLI keeps the admin session token in $XDG_RUNTIME_DIR: this test's own. */
 	assert_int_equal(setenv("XDG_RUNTIME_DIR", fx->rundir, 1), 0);
 	/* The fixture administrator's profile: password + TOTP with a window of three steps,
-	 * so that a re-login after a restart rarely has to wait for an unused step. */
+	 * so that a re-login after a restart rarely has to wait for an unused step. It comes
+	 * before the test's text, which then starts in [broker] again as it always did and may
+	 * end in a section that a test appends keys to. */
 	n = snprintf(text, sizeof(text),
 	             "[broker]\nsocket = sekimorid.sock\nstore = state/sekimori.db\n"
 	             "audit_log = log/audit.jsonl\naudit_anchor = state/audit.anchor\n"
 	             "key_dir = keys\nlocale_dir = %s/locale\nlanguage = %s\n"
-	             "default_profile = mynumber\nadmin_profile = %s\n%s\n"
-	             "[profile %s]\ntotp_window = 3\n",
-	             env("SK_BINARY_DIR"), language, SKFX_ADMIN_PROFILE, profiles,
-	             SKFX_ADMIN_PROFILE);
+	             "default_profile = mynumber\nadmin_profile = %s\n"
+	             "[profile %s]\ntotp_window = 3\n[broker]\n%s",
+	             env("SK_BINARY_DIR"), language, SKFX_ADMIN_PROFILE, SKFX_ADMIN_PROFILE,
+	             profiles);
 	assert_true(n > 0 && (size_t)n < sizeof(text));
 	sk_test_write_file(fx->dir, "sekimori.conf", text, fx->conf, sizeof(fx->conf));
 	skfx_restart(fx);
@@ -201,8 +203,10 @@ skfx_cli(struct sk_fixture *fx, const char *args, const char *input, char *out, 
 	} else {
 		snprintf(in, sizeof(in), "< /dev/null");
 	}
-	n = snprintf(cmd, sizeof(cmd), "LANG=C LC_ALL=C '%s' -c '%s' %s %s 2>&1", env("SK_CLI"),
-	             fx->conf, args, in);
+	/* This fixture's own runtime folder (a test may run two fixtures), whatever the
+	 * process environment says. */
+	n = snprintf(cmd, sizeof(cmd), "LANG=C LC_ALL=C XDG_RUNTIME_DIR='%s' '%s' -c '%s' %s %s 2>&1",
+	             fx->rundir, env("SK_CLI"), fx->conf, args, in);
 	assert_true(n > 0 && (size_t)n < sizeof(cmd));
 	return sk_test_run(cmd, out, outsz);
 }
