@@ -172,7 +172,8 @@ micro_store_audit(const char *dir, unsigned scale, struct bench_micro *out, size
 	struct series a, s, both;
 	struct user_rec u;
 	size_t iters = 100 * (size_t)scale;
-	sqlite3 *db = NULL;
+	struct sk_store *store = NULL;
+	struct sk_store_txn *db = NULL;
 	int saved_stderr;
 
 	path_in(log_path, sizeof(log_path), dir, "audit.jsonl");
@@ -181,16 +182,18 @@ micro_store_audit(const char *dir, unsigned scale, struct bench_micro *out, size
 	if (RAND_bytes(key, sizeof(key)) != 1 ||
 	    audit_log_open(log_path, anchor_path, key, sizeof(key), &log) != SK_OK)
 		bench_die("cannot open the audit log in %s", dir);
-	if (store_init(db_path) != SK_OK || store_open(db_path, &db) != SK_OK)
+	if (store_open(db_path, &store) != SK_OK || store_acquire(store, &db) != SK_OK)
 		bench_die("cannot open the store in %s", dir);
 	memset(&u, 0, sizeof(u));
 	snprintf(u.name, sizeof(u.name), "micro1");
 	snprintf(u.profile, sizeof(u.profile), BENCH_PROFILE);
 	snprintf(u.pw_hash, sizeof(u.pw_hash), "$y$j9T$x$y");
 	u.created = time(NULL);
-	if (store_user_insert(db, &u) != SK_OK)
+	if (store_begin(db) != SK_OK || store_user_insert(db, &u) != SK_OK ||
+	    store_commit(db) != SK_OK)
 		bench_die("cannot insert the micro user");
 	micro_conn(&c, log);
+	c.db = db;
 	/* The audit writer copies every record to the log as a one-line summary (syslog in
 	 * production, stderr for a foreground broker): send it where it costs least. */
 	sk_log_to_stderr(1);
@@ -241,7 +244,8 @@ micro_store_audit(const char *dir, unsigned scale, struct bench_micro *out, size
 	dup2(saved_stderr, 2);
 	close(saved_stderr);
 	sk_log_to_stderr(0);
-	store_close(db);
+	store_release(db);
+	store_close(store);
 	audit_log_close(log);
 	explicit_bzero(key, sizeof(key));
 	series_done(&a, "audit_log_append (write, fdatasync log, rewrite + fdatasync anchor)",

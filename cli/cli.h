@@ -5,7 +5,7 @@
 
 #include "sk_client.h"
 #include "sk_conf.h"
-#include "sk_msg.h"
+#include "skc.h"
 
 enum cli_exit {
 	CLI_OK = 0,
@@ -22,28 +22,41 @@ struct cli {
 	char **argv;
 };
 
-/* A request to the broker, carrying SK_K_ACTOR (SUDO_USER) for the audit record. */
-struct sk_msg *cli_request(unsigned type);
-/* Opens the connection once, presenting the caller's admin session (cli_admin.c) when
- * there is one. CLI_OK, or CLI_UNAVAILABLE after saying why. */
+/* Requests go through the typed calls of common/skc_*.h, given these two: */
+/* The administrator's name for the audit record (SUDO_USER, SK_K_ACTOR), or NULL. */
+const char *cli_actor(void);
+/* The connection to the broker, connected on first use; a new connection first presents the
+ * caller's admin session (cli_admin_present) when there is one. */
+struct sk_client *cli_client(struct cli *c);
+/* cli_client, as an exit code: CLI_OK, or CLI_UNAVAILABLE after saying why. */
 int cli_connect(struct cli *c);
 /* Says that the broker cannot be reached; returns CLI_UNAVAILABLE. */
 int cli_unavailable(const struct cli *c);
 /* Presents the token file's admin session on the open connection (cli_admin.c). */
 void cli_admin_present(struct cli *c);
-/* Sends and receives; on failure prints why and returns CLI_UNAVAILABLE. */
-int cli_call(struct cli *c, const struct sk_msg *req, struct sk_msg **reply);
-/* Prints the message for a non-OK status (with the broker's SK_K_REASON as a sentence) and
+/* The exit code for a typed call's return r and verdict res, after printing why it is not
+ * CLI_OK: the broker unreachable (3), a malformed answer (1), a value that cannot be sent
+ * (2, silent: the caller names it), or the verdict as cli_status_error says. */
+int cli_verdict(const struct cli *c, int r, const struct skc_result *res, const char *user);
+/* Prints the message for a non-OK status (with the broker's reason as a sentence) and
  * returns the exit code for it: 2 for SK_ST_INVALID, 1 for other refusals. */
-int cli_status_error(const struct sk_msg *reply, const char *user);
+int cli_status_error(const struct skc_result *res, const char *user);
 /* The translated sentence for an enum sk_reason, or NULL when this CLI does not know it. */
 const char *cli_reason_text(uint64_t reason);
 /* "sekimori: refused: SENTENCE" on stderr; an unknown reason is named by its number. */
 void cli_print_reason(uint64_t reason);
 /* Prints a JSON document: as JSON with --json, else as indented "key: value" lines. */
 void cli_print_json(const struct cli *c, json_object *doc);
-/* Sends a request (with the user when given) and prints the JSON the broker returns. */
-int cli_show_json(struct cli *c, unsigned type, const char *user);
+/* A read command's end: the exit code for the typed call's return r and out (as
+ * cli_verdict), and the document printed when it is CLI_OK. Releases out->doc. */
+int cli_show_json(struct cli *c, int r, struct skc_json_out *out, const char *user);
+/* A read command about the user named on the command line: the typed call, then as
+ * cli_show_json. */
+typedef int (*cli_user_json_call)(struct sk_client *, const struct skc_user_in *,
+                                  struct skc_json_out *);
+int cli_show_user_json(struct cli *c, cli_user_json_call call);
+/* The user named on the command line, or NULL after saying that one is required. */
+const char *cli_user_arg(const struct cli *c);
 /* Looks for --name VALUE in c->argv; returns VALUE or NULL. */
 const char *cli_option(const struct cli *c, const char *name);
 int cli_flag(const struct cli *c, const char *name);

@@ -185,7 +185,7 @@ login_result(struct cli *c, const struct skc_admin_login_finish_out *fin)
 {
 	json_object *o;
 
-	switch (fin->status) {
+	switch (fin->res.status) {
 	case SK_ST_OK:
 		if (token_save(fin->token) != 0)
 			return CLI_FAILED;
@@ -218,15 +218,15 @@ login_result(struct cli *c, const struct skc_admin_login_finish_out *fin)
 static int
 begin_refused(const struct skc_admin_login_begin_out *b, const char *user)
 {
-	if (b->status == SK_ST_LOCKED) {
+	if (b->res.status == SK_ST_LOCKED) {
 		fprintf(stderr, "%s\n", _("sekimori: the account is locked"));
 		return CLI_FAILED;
 	}
-	if (b->reason != SK_REASON_NONE) {
-		cli_print_reason(b->reason);
-		return b->status == SK_ST_INVALID ? CLI_USAGE : CLI_FAILED;
+	if (b->res.reason != SK_REASON_NONE) {
+		cli_print_reason(b->res.reason);
+		return b->res.status == SK_ST_INVALID ? CLI_USAGE : CLI_FAILED;
 	}
-	if (b->status == SK_ST_NO_FACTORS || b->status == SK_ST_DENIED) {
+	if (b->res.status == SK_ST_NO_FACTORS || b->res.status == SK_ST_DENIED) {
 		fprintf(stderr, "%s\n", _("sekimori: authentication failed"));
 		return CLI_FAILED;
 	}
@@ -252,9 +252,9 @@ cli_admin_login(struct cli *c)
 	}
 	if ((r = cli_connect(c)) != CLI_OK)
 		return r;
-	if (skc_admin_login_begin(&c->client, &bin, &plan) != SK_OK)
-		return cli_unavailable(c);
-	if (plan.status != SK_ST_OK)
+	if ((r = skc_admin_login_begin(&c->client, &bin, &plan)) != SK_OK)
+		return cli_verdict(c, r, &plan.res, bin.user);
+	if (plan.res.status != SK_ST_OK)
 		return begin_refused(&plan, bin.user);
 	if (plan.banner[0] != '\0' && !c->json)
 		fprintf(stderr, "%s\n", plan.banner);
@@ -273,7 +273,7 @@ cli_admin_login(struct cli *c)
 	if (r == -2)
 		return CLI_FAILED;
 	if (r != SK_OK)
-		return cli_unavailable(c);
+		return cli_verdict(c, r, &fin.res, bin.user);
 	r = login_result(c, &fin);
 	explicit_bzero(&fin, sizeof(fin));
 	return r;
@@ -287,13 +287,13 @@ cli_admin_logout(struct cli *c)
 
 	if ((r = cli_connect(c)) != CLI_OK)
 		return r;
-	if (skc_admin_logout(&c->client, &out) != SK_OK)
-		return cli_unavailable(c);
+	if ((r = skc_admin_logout(&c->client, &out)) != SK_OK)
+		return cli_verdict(c, r, &out.res, NULL);
 	token_remove();
-	if (out.status == SK_ST_OK)
+	if (out.res.status == SK_ST_OK)
 		return CLI_OK;
 	/* No live session: the file is gone either way, which is what logout means. */
-	if (out.status == SK_ST_ADMIN_SESSION)
+	if (out.res.status == SK_ST_ADMIN_SESSION)
 		return CLI_OK;
 	fprintf(stderr, "%s\n", _("sekimori: the broker failed to carry out the request "
 	                          "(see its log)"));
@@ -328,11 +328,11 @@ cli_admin_whoami(struct cli *c)
 
 	if ((r = cli_connect(c)) != CLI_OK)
 		return r;
-	if (skc_admin_whoami(&c->client, &out) != SK_OK)
-		return cli_unavailable(c);
-	if (out.status != SK_ST_OK) {
-		if (out.reason != SK_REASON_NONE)
-			cli_print_reason(out.reason);
+	if ((r = skc_admin_whoami(&c->client, &out)) != SK_OK)
+		return cli_verdict(c, r, &out.res, NULL);
+	if (out.res.status != SK_ST_OK) {
+		if (out.res.reason != SK_REASON_NONE)
+			cli_print_reason(out.res.reason);
 		else
 			fprintf(stderr, "%s\n", _("sekimori: permission denied: run as root or as a "
 			                          "member of the admin group"));
@@ -358,8 +358,8 @@ cli_admin_whoami(struct cli *c)
 			print_time(_("authenticated"), out.auth_at);
 		} else {
 			printf("%s\n", _("No admin session."));
-			if (out.reason != SK_REASON_NONE)
-				cli_print_reason(out.reason);
+			if (out.res.reason != SK_REASON_NONE)
+				cli_print_reason(out.res.reason);
 		}
 		/* Role names are protocol words (sekimori(1) ROLES), not translated. */
 		printf("roles:");

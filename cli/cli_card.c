@@ -16,6 +16,7 @@
 #include "sk_err.h"
 #include "sk_i18n.h"
 #include "sk_proto.h"
+#include "skc_card.h"
 
 #define CARD_HASH_HEX 64
 #define CARD_NOTE_MAX 255       /* the broker keeps 255 bytes of a disposal note */
@@ -159,24 +160,22 @@ refusal_text(const char *detail)
 }
 
 static int
-enroll_error(const struct sk_msg *reply, const char *user)
+enroll_error(const struct skc_result *res, const char *user)
 {
-	char detail[256] = "";
-	uint64_t reason = 0;
+	const char *detail = res->message;
+	uint64_t reason = res->reason;
 
-	(void)sk_msg_get_uint(reply, SK_K_REASON, &reason);
-	(void)sk_msg_get_text(reply, SK_K_MESSAGE, detail, sizeof(detail));
 	if (reason == SK_REASON_NOT_CONFIGURED) {
 		fprintf(stderr, "%s\n", _("sekimori: IC cards are not configured on the broker "
 		                          "([card] trust_anchors)"));
 		return CLI_FAILED;
 	}
-	if (sk_reply_status(reply) == SK_ST_DENIED && reason == SK_REASON_CERT_INVALID) {
+	if (res->status == SK_ST_DENIED && reason == SK_REASON_CERT_INVALID) {
 		fprintf(stderr, _("sekimori: the card's certificate was refused: %s\n"),
 		        refusal_text(detail));
 		return CLI_FAILED;
 	}
-	if (sk_reply_status(reply) == SK_ST_EXISTS && reason == SK_REASON_CERT_BOUND) {
+	if (res->status == SK_ST_EXISTS && reason == SK_REASON_CERT_BOUND) {
 		if (strcmp(detail, "bound to this user already") == 0)
 			fprintf(stderr, _("sekimori: this card is already enrolled for %s\n"), user);
 		else
@@ -184,29 +183,23 @@ enroll_error(const struct sk_msg *reply, const char *user)
 			                          "a card is never shared or passed on"));
 		return CLI_FAILED;
 	}
-	return cli_status_error(reply, user);
+	return cli_status_error(res, user);
 }
 
 /* The user's cards as the broker lists them (a JSON array), or NULL. */
 static json_object *
 list_cards(struct cli *c, const char *user)
 {
-	struct sk_msg *req = cli_request(SK_REQ_CARD_LIST), *reply = NULL;
-	json_object *doc = NULL;
-	char *text = malloc(SK_TEXT_MAX + 1);
+	struct skc_user_in in = { .actor = cli_actor(), .user = user };
+	struct skc_json_out out;
 
-	if (text != NULL && req != NULL && sk_msg_put_text(req, SK_K_USER, user) == SK_OK &&
-	    cli_call(c, req, &reply) == CLI_OK && sk_reply_status(reply) == SK_ST_OK &&
-	    sk_msg_get_text(reply, SK_K_JSON, text, SK_TEXT_MAX + 1) == SK_OK)
-		doc = json_tokener_parse(text);
-	if (doc != NULL && !json_object_is_type(doc, json_type_array)) {
-		json_object_put(doc);
-		doc = NULL;
+	if (skc_card_list(cli_client(c), &in, &out) != SK_OK || out.res.status != SK_ST_OK)
+		return NULL;
+	if (!json_object_is_type(out.doc, json_type_array)) {
+		json_object_put(out.doc);
+		return NULL;
 	}
-	free(text);
-	sk_msg_free(req);
-	sk_msg_free(reply);
-	return doc;
+	return out.doc;
 }
 
 static int64_t
@@ -252,14 +245,29 @@ report_replaced(struct cli *c, const char *user, uint64_t id)
 	return replaced;
 }
 
+/* ENROLL: the card's certificates to the broker, as an exit code. */
+static int
+enroll(struct cli *c, const char *user, const struct card_read *card,
+       struct skc_card_enroll_out *out)
+{
+	struct skc_card_enroll_in in = {
+		.actor = cli_actor(), .user = user, .cert = card->cert, .cert_len = card->cert_len,
+		.kind = card->kind, .uid = card->uid, .other_cert = card->other,
+		.other_cert_len = card->other_len,
+	};
+	int r = skc_card_enroll(cli_client(c), &in, out);
+
+	if (r == SK_OK && out->res.status != SK_ST_OK)
+		return enroll_error(&out->res, user);
+	return cli_verdict(c, r, &out->res, user);
+}
+
 int
 cli_card_enroll(struct cli *c)
 {
 	const char *user = cli_positional(c), *reader = cli_option(c, "--reader");
 	struct card_read *card = calloc(1, sizeof(*card));
-	struct sk_msg *req = NULL, *reply = NULL;
-	char hash[CARD_HASH_HEX + 1] = "";
-	uint64_t id = 0;
+	struct skc_card_enroll_out out;
 	int r = CLI_OK;
 
 	if (card == NULL)
@@ -272,45 +280,22 @@ cli_card_enroll(struct cli *c)
 	}
 	if (read_card(c, reader, card) != SK_OK)
 		r = CLI_FAILED;
-	if (r == CLI_OK) {
-		req = cli_request(SK_REQ_CARD_ENROLL);
-		if (req == NULL || sk_msg_put_text(req, SK_K_USER, user) != SK_OK ||
-		    sk_msg_put_bytes(req, SK_K_CERT, card->cert, card->cert_len) != SK_OK ||
-		    sk_msg_put_uint(req, SK_K_CARD_KIND, card->kind) != SK_OK ||
-		    (card->uid[0] != '\0' &&
-		     sk_msg_put_text(req, SK_K_CARD_UID, card->uid) != SK_OK))
-			r = CLI_USAGE;
-	}
-	if (r == CLI_OK && card->other_len > 0) {
-		const unsigned char *items[1] = { card->other };
-		size_t lens[1] = { card->other_len };
-
-		if (sk_msg_put_bytes_array(req, SK_K_CARD_CERTS, items, lens, 1) != SK_OK)
-			r = CLI_USAGE;
-	}
 	if (r == CLI_OK)
-		r = cli_call(c, req, &reply);
-	if (r == CLI_OK && sk_reply_status(reply) != SK_ST_OK)
-		r = enroll_error(reply, user);
-	if (r == CLI_OK && (sk_msg_get_uint(reply, SK_K_FACTOR_ID, &id) != SK_OK ||
-	                    sk_msg_get_text(reply, SK_K_CERT_HASH, hash, sizeof(hash)) != SK_OK)) {
-		fprintf(stderr, "%s\n", _("sekimori: the broker's answer is malformed"));
-		r = CLI_FAILED;
-	}
+		r = enroll(c, user, card, &out);
 	if (r == CLI_OK) {
 		json_object *replaced;
 
 		if (!c->json)
 			printf(_("Card enrolled for %s (id %llu) from reader \"%s\".\n"
 			         "Certificate binding (SHA-256 of the public key): %s\n"),
-			       user, (unsigned long long)id, card->reader, hash);
-		replaced = report_replaced(c, user, id);
+			       user, (unsigned long long)out.factor_id, card->reader, out.cert_hash);
+		replaced = report_replaced(c, user, out.factor_id);
 		if (c->json) {
 			json_object *doc = json_object_new_object();
 
 			json_object_object_add(doc, "user", json_object_new_string(user));
-			json_object_object_add(doc, "id", json_object_new_int64((int64_t)id));
-			json_object_object_add(doc, "cert", json_object_new_string(hash));
+			json_object_object_add(doc, "id", json_object_new_int64((int64_t)out.factor_id));
+			json_object_object_add(doc, "cert", json_object_new_string(out.cert_hash));
 			json_object_object_add(doc, "replaced", replaced);
 			cli_print_json(c, doc);
 			json_object_put(doc);
@@ -318,8 +303,6 @@ cli_card_enroll(struct cli *c)
 			json_object_put(replaced);
 		}
 	}
-	sk_msg_free(req);
-	sk_msg_free(reply);
 	free(card);
 	return r;
 }
@@ -327,13 +310,7 @@ cli_card_enroll(struct cli *c)
 int
 cli_card_list(struct cli *c)
 {
-	const char *user = cli_positional(c);
-
-	if (user == NULL) {
-		fprintf(stderr, "%s\n", _("sekimori: a user name is required"));
-		return CLI_USAGE;
-	}
-	return cli_show_json(c, SK_REQ_CARD_LIST, user);
+	return cli_show_user_json(c, skc_card_list);
 }
 
 /* --cert HASH: 64 hex digits, as `card list` shows them (upper case accepted). */
@@ -351,59 +328,53 @@ parse_hash(const char *s, char out[CARD_HASH_HEX + 1])
 	return 0;
 }
 
+typedef int (*card_call)(struct sk_client *, const struct skc_card_change_in *,
+                         struct skc_reply_out *);
+
 /* revoke and dispose: USER or --cert HASH, --reason from the allowed list. */
 static int
-card_change(struct cli *c, unsigned type, const char *const reasons[], const char *usage)
+card_change(struct cli *c, card_call call, const char *const reasons[], const char *usage)
 {
-	const char *user = cli_positional(c), *cert = cli_option(c, "--cert"),
-	           *reason = cli_option(c, "--reason"), *note = cli_option(c, "--note");
-	struct sk_msg *req, *reply = NULL;
+	const char *cert = cli_option(c, "--cert");
 	char hash[CARD_HASH_HEX + 1];
+	struct skc_card_change_in in = { .actor = cli_actor(), .user = cli_positional(c),
+	                                 .reason = cli_option(c, "--reason"),
+	                                 .note = cli_option(c, "--note") };
+	struct skc_reply_out out;
 	int ok = 0, r;
 
-	for (size_t i = 0; reason != NULL && reasons[i] != NULL; i++)
-		ok |= strcmp(reason, reasons[i]) == 0;
-	if (!ok || (user == NULL) == (cert == NULL) ||
+	for (size_t i = 0; in.reason != NULL && reasons[i] != NULL; i++)
+		ok |= strcmp(in.reason, reasons[i]) == 0;
+	if (!ok || (in.user == NULL) == (cert == NULL) ||
 	    (cert != NULL && parse_hash(cert, hash) != 0) ||
-	    (note != NULL && type != SK_REQ_CARD_DISPOSE)) {
+	    (in.note != NULL && call != skc_card_dispose)) {
 		fprintf(stderr, "%s\n", usage);
 		return CLI_USAGE;
 	}
-	if (note != NULL && strlen(note) > CARD_NOTE_MAX) {
+	if (in.note != NULL && strlen(in.note) > CARD_NOTE_MAX) {
 		fprintf(stderr, _("sekimori: the note is longer than %d bytes\n"), CARD_NOTE_MAX);
 		return CLI_USAGE;
 	}
-	req = cli_request(type);
-	if (req == NULL || (user != NULL && sk_msg_put_text(req, SK_K_USER, user) != SK_OK) ||
-	    (cert != NULL && sk_msg_put_text(req, SK_K_CERT_HASH, hash) != SK_OK) ||
-	    sk_msg_put_text(req, SK_K_CARD_REASON, reason) != SK_OK ||
-	    (note != NULL && sk_msg_put_text(req, SK_K_MESSAGE, note) != SK_OK)) {
-		sk_msg_free(req);
-		return CLI_USAGE;
-	}
-	r = cli_call(c, req, &reply);
-	sk_msg_free(req);
-	if (r == CLI_OK && sk_reply_status(reply) == SK_ST_NOT_FOUND) {
-		if (type == SK_REQ_CARD_REVOKE)
+	in.cert_hash = cert != NULL ? hash : NULL;
+	r = call(cli_client(c), &in, &out);
+	if (r == SK_OK && out.res.status == SK_ST_NOT_FOUND) {
+		if (call == skc_card_revoke)
 			fprintf(stderr, _("sekimori: no active card found for %s\n"),
-			        user ? user : hash);
+			        in.user ? in.user : hash);
 		else
 			fprintf(stderr, _("sekimori: no revoked card of %s is left to record as %s (a "
 			                  "card is revoked before it is handed back: sekimori card "
-			                  "revoke)\n"), user ? user : hash, reason);
-		r = CLI_FAILED;
-	} else if (r == CLI_OK) {
-		r = cli_status_error(reply, user);
+			                  "revoke)\n"), in.user ? in.user : hash, in.reason);
+		return CLI_FAILED;
 	}
-	sk_msg_free(reply);
-	return r;
+	return cli_verdict(c, r, &out.res, in.user);
 }
 
 int
 cli_card_revoke(struct cli *c)
 {
 	static const char *const reasons[] = { "lost", "damaged", "returned", NULL };
-	int r = card_change(c, SK_REQ_CARD_REVOKE, reasons,
+	int r = card_change(c, skc_card_revoke, reasons,
 	                    _("sekimori: usage: card revoke USER|--cert HASH "
 	                      "--reason lost|damaged|returned"));
 
@@ -422,7 +393,7 @@ int
 cli_card_dispose(struct cli *c)
 {
 	static const char *const reasons[] = { "collected", "destroyed", NULL };
-	int r = card_change(c, SK_REQ_CARD_DISPOSE, reasons,
+	int r = card_change(c, skc_card_dispose, reasons,
 	                    _("sekimori: usage: card dispose USER|--cert HASH "
 	                      "--reason collected|destroyed [--note TEXT]"));
 

@@ -9,15 +9,22 @@
 #include "sk_proto.h"
 #include "sk_utf8.h"
 
-struct sk_msg *
-cli_request(unsigned type)
+const char *
+cli_actor(void)
 {
-	struct sk_msg *m = sk_msg_new(type);
-	const char *actor = getenv("SUDO_USER");
+	return getenv("SUDO_USER");   /* skc_req_begin leaves out a name that is not valid */
+}
 
-	if (m != NULL && actor != NULL && sk_valid_username(actor))
-		(void)sk_msg_put_text(m, SK_K_ACTOR, actor);
-	return m;
+struct sk_client *
+cli_client(struct cli *c)
+{
+	int fresh = c->client.fd < 0;
+
+	(void)sk_client_connected(&c->client, c->conf.socket_path,
+	                          (int)c->conf.request_timeout_ms);
+	if (fresh && c->client.fd >= 0)
+		cli_admin_present(c);   /* the administrator's own session, when there is one */
+	return &c->client;
 }
 
 int
@@ -31,27 +38,27 @@ cli_unavailable(const struct cli *c)
 int
 cli_connect(struct cli *c)
 {
-	if (c->client.fd >= 0)
-		return CLI_OK;
-	if (sk_client_open(&c->client, c->conf.socket_path, (int)c->conf.request_timeout_ms) !=
-	    SK_OK)
-		return cli_unavailable(c);
-	cli_admin_present(c);   /* the administrator's own session, when there is one */
-	return CLI_OK;
+	return cli_client(c)->fd >= 0 ? CLI_OK : cli_unavailable(c);
 }
 
 int
-cli_call(struct cli *c, const struct sk_msg *req, struct sk_msg **reply)
+cli_verdict(const struct cli *c, int r, const struct skc_result *res, const char *user)
 {
-	int r;
-
-	if (req == NULL)
-		return cli_unavailable(c);
-	if ((r = cli_connect(c)) != CLI_OK)
-		return r;
-	if (sk_client_call(&c->client, req, reply, 0) != SK_OK)
-		return cli_unavailable(c);
-	return CLI_OK;
+	switch (r) {
+	case SK_OK:
+		return cli_status_error(res, user);
+	case SK_ERR_UNAVAILABLE:
+		fprintf(stderr, _("sekimori: the broker at %s is not reachable (is sekimorid running?)\n"),
+		        c->conf.socket_path);
+		return CLI_UNAVAILABLE;
+	case SK_ERR_PROTO:
+		fprintf(stderr, "%s\n", _("sekimori: the broker's answer is malformed"));
+		return CLI_FAILED;
+	case SK_ERR_RANGE:
+		return CLI_USAGE;   /* a value that cannot be sent: nothing was */
+	default:
+		return CLI_FAILED;
+	}
 }
 
 /* One sentence per reason the broker gives (enum sk_reason), in the administrator's
@@ -134,13 +141,12 @@ cli_print_reason(uint64_t reason)
 }
 
 int
-cli_status_error(const struct sk_msg *reply, const char *user)
+cli_status_error(const struct skc_result *res, const char *user)
 {
-	uint64_t reason = SK_REASON_NONE;
-	int has_reason = sk_msg_get_uint(reply, SK_K_REASON, &reason) == SK_OK &&
-	                 reason != SK_REASON_NONE;
+	uint64_t reason = res->reason;
+	int has_reason = reason != SK_REASON_NONE;
 
-	switch (sk_reply_status(reply)) {
+	switch (res->status) {
 	case SK_ST_OK:
 		return CLI_OK;
 	case SK_ST_NOT_FOUND:
@@ -212,6 +218,16 @@ cli_flag(const struct cli *c, const char *name)
 		if (strcmp(c->argv[i], name) == 0)
 			return 1;
 	return 0;
+}
+
+const char *
+cli_user_arg(const struct cli *c)
+{
+	const char *user = cli_positional(c);
+
+	if (user == NULL)
+		fprintf(stderr, "%s\n", _("sekimori: a user name is required"));
+	return user;
 }
 
 const char *

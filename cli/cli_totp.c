@@ -12,6 +12,7 @@
 #include "sk_i18n.h"
 #include "sk_proto.h"
 #include "sk_totp.h"
+#include "skc_totp.h"
 
 static int
 parse_uint_opt(const struct cli *c, const char *name, unsigned max, uint64_t *out)
@@ -31,35 +32,28 @@ parse_uint_opt(const struct cli *c, const char *name, unsigned max, uint64_t *ou
 	return 1;
 }
 
-static struct sk_msg *
-begin_request(const struct cli *c, const char *user)
+/* The options of totp enroll as BEGIN's input; -1 after saying what is wrong. The imported
+ * seed lands in seed (the caller wipes it). */
+static int
+begin_input(const struct cli *c, struct skc_totp_enroll_begin_in *in,
+            unsigned char seed[SK_TOTP_SEED_MAX])
 {
-	struct sk_msg *req = cli_request(SK_REQ_TOTP_ENROLL_BEGIN);
-	const char *algo = cli_option(c, "--algorithm"), *secret = cli_option(c, "--secret");
-	uint64_t v;
-	int r = req && sk_msg_put_text(req, SK_K_USER, user) == SK_OK ? 0 : -1;
+	const char *secret = cli_option(c, "--secret");
+	size_t n = 0;
 
-	if (r == 0 && algo != NULL && sk_msg_put_text(req, SK_K_ALGORITHM, algo) != SK_OK)
-		r = -1;
-	if (r == 0 && (r = parse_uint_opt(c, "--digits", 8, &v)) == 1)
-		r = sk_msg_put_uint(req, SK_K_DIGITS, v) == SK_OK ? 0 : -1;
-	if (r == 0 && (r = parse_uint_opt(c, "--period", 300, &v)) == 1)
-		r = sk_msg_put_uint(req, SK_K_PERIOD, v) == SK_OK ? 0 : -1;
-	if (r == 0 && secret != NULL) {
-		unsigned char seed[SK_TOTP_SEED_MAX];
-		size_t n = 0;
-		if (sk_base32_decode(secret, seed, sizeof(seed), &n) != SK_OK ||
-		    sk_msg_put_bytes(req, SK_K_SECRET, seed, n) != SK_OK) {
+	in->algorithm = cli_option(c, "--algorithm");
+	if (parse_uint_opt(c, "--digits", 8, &in->digits) < 0 ||
+	    parse_uint_opt(c, "--period", 300, &in->period) < 0)
+		return -1;
+	if (secret != NULL) {
+		if (sk_base32_decode(secret, seed, SK_TOTP_SEED_MAX, &n) != SK_OK) {
 			fprintf(stderr, "%s\n", _("sekimori: --secret is not a valid base32 seed"));
-			r = -1;
+			return -1;
 		}
-		explicit_bzero(seed, sizeof(seed));
+		in->secret = seed;
+		in->secret_len = n;
 	}
-	if (r != 0) {
-		sk_msg_free(req);
-		return NULL;
-	}
-	return req;
+	return 0;
 }
 
 /* The first code: --code, or one line from standard input. */
@@ -87,69 +81,65 @@ read_code(const struct cli *c, char *code, size_t cap)
 static int
 confirm(struct cli *c, const char *user, uint64_t id)
 {
-	struct sk_msg *req = cli_request(SK_REQ_TOTP_ENROLL_CONFIRM), *reply = NULL;
 	char code[SK_TOTP_CODE_MAX + 2];
-	int r = CLI_OK;
+	struct skc_totp_enroll_confirm_in in = { .actor = cli_actor(), .user = user,
+	                                         .enroll_id = id, .code = code };
+	struct skc_reply_out out;
+	int r = SK_ERR_RANGE;
 
-	if (read_code(c, code, sizeof(code)) != 0 || req == NULL ||
-	    sk_msg_put_text(req, SK_K_USER, user) != SK_OK ||
-	    sk_msg_put_uint(req, SK_K_ENROLL_ID, id) != SK_OK ||
-	    sk_msg_put_text(req, SK_K_OTP, code) != SK_OK) {
+	if (read_code(c, code, sizeof(code)) == 0)
+		r = skc_totp_enroll_confirm(cli_client(c), &in, &out);
+	if (r == SK_ERR_RANGE) {   /* no code, or one that cannot be sent */
 		fprintf(stderr, "%s\n", _("sekimori: no valid code was given"));
 		r = CLI_USAGE;
+	} else {
+		r = cli_verdict(c, r, &out.res, user);
 	}
-	if (r == CLI_OK)
-		r = cli_call(c, req, &reply);
-	if (r == CLI_OK)
-		r = cli_status_error(reply, user);
 	if (r == CLI_OK && !c->json)
 		printf("%s\n", _("TOTP token enrolled."));
 	explicit_bzero(code, sizeof(code));
-	sk_msg_free(req);
-	sk_msg_free(reply);
 	return r;
 }
 
 int
 cli_totp_enroll(struct cli *c)
 {
-	const char *user = cli_positional(c);
-	struct sk_msg *req, *reply = NULL;
-	char uri[1024];
-	uint64_t id = 0;
+	struct skc_totp_enroll_begin_in in = { .actor = cli_actor(), .user = cli_user_arg(c) };
+	struct skc_totp_enroll_begin_out *out;
+	unsigned char seed[SK_TOTP_SEED_MAX];
+	uint64_t id;
 	int r;
 
-	if (user == NULL) {
-		fprintf(stderr, "%s\n", _("sekimori: a user name is required"));
+	if (in.user == NULL)
+		return CLI_USAGE;
+	if (begin_input(c, &in, seed) != 0) {
+		explicit_bzero(seed, sizeof(seed));
 		return CLI_USAGE;
 	}
-	if ((req = begin_request(c, user)) == NULL)
-		return CLI_USAGE;
-	r = cli_call(c, req, &reply);
-	sk_msg_free(req);
-	if (r == CLI_OK)
-		r = cli_status_error(reply, user);
-	if (r == CLI_OK && (sk_msg_get_uint(reply, SK_K_ENROLL_ID, &id) != SK_OK ||
-	                    sk_msg_get_text(reply, SK_K_URI, uri, sizeof(uri)) != SK_OK))
-		r = CLI_FAILED;
-	sk_msg_free(reply);
-	if (r != CLI_OK)
-		return r;
-	if (c->json) {
+	if ((out = calloc(1, sizeof(*out))) == NULL) {
+		explicit_bzero(seed, sizeof(seed));
+		return CLI_FAILED;
+	}
+	r = cli_verdict(c, skc_totp_enroll_begin(cli_client(c), &in, out), &out->res, in.user);
+	explicit_bzero(seed, sizeof(seed));
+	id = out->enroll_id;
+	if (r == CLI_OK && c->json) {
 		json_object *o = json_object_new_object();
-		json_object_object_add(o, "user", json_object_new_string(user));
+		json_object_object_add(o, "user", json_object_new_string(in.user));
 		json_object_object_add(o, "enroll_id", json_object_new_int64((int64_t)id));
-		json_object_object_add(o, "uri", json_object_new_string(uri));
+		json_object_object_add(o, "uri", json_object_new_string(out->uri));
 		cli_print_json(c, o);
 		json_object_put(o);
-	} else {
-		printf("%s\n%s\n\n", _("Add this token to the authenticator (shown only now):"), uri);
+	} else if (r == CLI_OK) {
+		printf("%s\n%s\n\n", _("Add this token to the authenticator (shown only now):"),
+		       out->uri);
 		/* The QR code is drawn with terminal escape codes: only for a terminal. Into a
 		 * file or a pipe goes the URI alone (qrencode(1) can make an image of it). */
 		if (isatty(STDOUT_FILENO))
-			(void)cli_qr_print(stdout, uri);
+			(void)cli_qr_print(stdout, out->uri);
 	}
 	fflush(stdout);
-	explicit_bzero(uri, sizeof(uri));
-	return confirm(c, user, id);
+	explicit_bzero(out, sizeof(*out));
+	free(out);
+	return r == CLI_OK ? confirm(c, in.user, id) : r;
 }

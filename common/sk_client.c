@@ -18,6 +18,14 @@ sk_client_open(struct sk_client *c, const char *socket_path, int timeout_ms)
 	return r == SK_ERR_TIMEOUT ? SK_ERR_UNAVAILABLE : r;
 }
 
+struct sk_client *
+sk_client_connected(struct sk_client *c, const char *socket_path, int timeout_ms)
+{
+	if (c->fd < 0 && sk_client_open(c, socket_path, timeout_ms) != SK_OK)
+		c->fd = -1;
+	return c;
+}
+
 int
 sk_client_call(struct sk_client *c, const struct sk_msg *req, struct sk_msg **reply,
                int timeout_ms)

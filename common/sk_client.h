@@ -15,6 +15,11 @@ struct sk_client {
 /* Connects within timeout_ms; SK_ERR_UNAVAILABLE when the broker cannot be reached in time
  * (nobody listens, or it has stopped accepting), SK_ERR_CONFIG for a socket path too long. */
 int sk_client_open(struct sk_client *c, const char *socket_path, int timeout_ms);
+/* The connection, opened on first use: sk_client_open when c->fd is -1. When the broker
+ * cannot be reached c->fd stays -1, so that the typed call made with c fails with
+ * SK_ERR_UNAVAILABLE and the next one tries again. Returns c. */
+struct sk_client *sk_client_connected(struct sk_client *c, const char *socket_path,
+                                      int timeout_ms);
 /* Sends req and waits for the reply, all within timeout_ms (0 = the client's default),
  * counted for the first call after sk_client_open from the start of the connect. Any
  * failure is SK_ERR_UNAVAILABLE: the caller must treat it as deny (fail closed). */

@@ -155,8 +155,10 @@ sk_msg_put_bytes(struct sk_msg *m, unsigned key, const void *p, size_t n)
 	return msg_put(m, key, cbor_build_bytestring(p, n));
 }
 
-int
-sk_msg_put_uint_array(struct sk_msg *m, unsigned key, const uint64_t *v, size_t n)
+/* An array of n items, item(ctx, i) building each (NULL: no memory). */
+static int
+msg_put_array(struct sk_msg *m, unsigned key, size_t n,
+              cbor_item_t *(*item)(const void *ctx, size_t i), const void *ctx)
 {
 	cbor_item_t *a;
 
@@ -165,7 +167,7 @@ sk_msg_put_uint_array(struct sk_msg *m, unsigned key, const uint64_t *v, size_t 
 		return SK_ERR_RANGE;
 	}
 	for (size_t i = 0; i < n; i++) {
-		cbor_item_t *e = cbor_build_uint64(v[i]);
+		cbor_item_t *e = item(ctx, i);
 		bool ok = e != NULL && cbor_array_push(a, e);
 		if (e != NULL)
 			cbor_decref(&e);
@@ -178,41 +180,97 @@ sk_msg_put_uint_array(struct sk_msg *m, unsigned key, const uint64_t *v, size_t 
 	return msg_put(m, key, a);
 }
 
+static cbor_item_t *
+uint_item(const void *ctx, size_t i)
+{
+	return cbor_build_uint64(((const uint64_t *)ctx)[i]);
+}
+
+int
+sk_msg_put_uint_array(struct sk_msg *m, unsigned key, const uint64_t *v, size_t n)
+{
+	return msg_put_array(m, key, n, uint_item, v);
+}
+
+struct bytes_items {
+	const unsigned char *const *items;
+	const size_t *lens;
+};
+
+static cbor_item_t *
+bytes_item(const void *ctx, size_t i)
+{
+	const struct bytes_items *b = ctx;
+
+	return cbor_build_bytestring(b->items[i], b->lens[i]);
+}
+
 int
 sk_msg_put_bytes_array(struct sk_msg *m, unsigned key, const unsigned char *const *items,
                        const size_t *lens, size_t n)
 {
-	cbor_item_t *a;
+	const struct bytes_items b = { items, lens };
 
-	if (n > SK_ARRAY_MAX || (a = cbor_new_definite_array(n)) == NULL) {
-		sk_logerr("array for key %u", key);
-		return SK_ERR_RANGE;
-	}
-	for (size_t i = 0; i < n; i++) {
-		cbor_item_t *e = lens[i] <= SK_TEXT_MAX ? cbor_build_bytestring(items[i], lens[i]) : NULL;
-		bool ok = e != NULL && cbor_array_push(a, e);
-		if (e != NULL)
-			cbor_decref(&e);
-		if (!ok) {
-			cbor_decref(&a);
-			sk_logerr("array element");
+	for (size_t i = 0; i < n && i <= SK_ARRAY_MAX; i++)
+		if (lens[i] > SK_TEXT_MAX) {
+			sk_logerr("array element for key %u too long", key);
 			return SK_ERR_RANGE;
 		}
-	}
-	return msg_put(m, key, a);
+	return msg_put_array(m, key, n, bytes_item, &b);
 }
 
-int
-sk_msg_get_uint(const struct sk_msg *m, unsigned key, uint64_t *out)
+/* The value under key when it has the type `isa` checks: SK_ERR_NOTFOUND when the key is
+ * absent, SK_ERR_PROTO when the value has another type. Every getter starts here. */
+static int
+msg_get(const struct sk_msg *m, unsigned key, bool (*isa)(const cbor_item_t *),
+        cbor_item_t **out)
 {
 	cbor_item_t *v = msg_find(m, key);
 
 	if (v == NULL)
 		return SK_ERR_NOTFOUND;
-	if (!cbor_isa_uint(v))
+	if (!isa(v))
 		return SK_ERR_PROTO;
-	*out = cbor_get_int(v);
+	*out = v;
 	return SK_OK;
+}
+
+/* Scalars (uint, bool, an array's length) go through one reader: type check, then the value
+ * as a uint64_t. */
+static uint64_t
+uint_of(const cbor_item_t *v)
+{
+	return cbor_get_int(v);
+}
+
+static uint64_t
+bool_of(const cbor_item_t *v)
+{
+	return cbor_get_bool(v) ? 1 : 0;
+}
+
+static uint64_t
+array_len_of(const cbor_item_t *v)
+{
+	return cbor_array_size(v);
+}
+
+static int
+msg_get_scalar(const struct sk_msg *m, unsigned key, bool (*isa)(const cbor_item_t *),
+               uint64_t (*value_of)(const cbor_item_t *), uint64_t *out)
+{
+	cbor_item_t *v = NULL;
+	int r = msg_get(m, key, isa, &v);
+
+	if (r == SK_OK)
+		*out = value_of(v);
+	return r;
+}
+
+int
+sk_msg_get_uint(const struct sk_msg *m, unsigned key, uint64_t *out)
+{
+	return msg_get_scalar(m, key, cbor_isa_uint, uint_of, out);
 }
 
 int
@@ -230,14 +288,11 @@ sk_msg_get_uint_opt(const struct sk_msg *m, unsigned key, uint64_t def, uint64_t
 int
 sk_msg_get_bool(const struct sk_msg *m, unsigned key, int *out)
 {
-	cbor_item_t *v = msg_find(m, key);
+	uint64_t b = 0;
+	int r = msg_get_scalar(m, key, cbor_is_bool, bool_of, &b);
 
-	if (v == NULL)
-		return SK_ERR_NOTFOUND;
-	if (!cbor_is_bool(v))
-		return SK_ERR_PROTO;
-	*out = cbor_get_bool(v) ? 1 : 0;
-	return SK_OK;
+	*out = r == SK_OK ? (int)b : *out;
+	return r;
 }
 
 static int
@@ -260,14 +315,14 @@ copy_text(cbor_item_t *v, char *buf, size_t cap)
 int
 sk_msg_get_text(const struct sk_msg *m, unsigned key, char *buf, size_t cap)
 {
-	cbor_item_t *v = msg_find(m, key);
+	cbor_item_t *v = NULL;
+	int r;
 
 	if (cap == 0)
 		return SK_ERR_ARG;
 	buf[0] = '\0';
-	if (v == NULL)
-		return SK_ERR_NOTFOUND;
-	return copy_text(v, buf, cap);
+	r = msg_get(m, key, cbor_isa_string, &v);
+	return r == SK_OK ? copy_text(v, buf, cap) : r;
 }
 
 int
@@ -298,38 +353,34 @@ int
 sk_msg_get_bytes(const struct sk_msg *m, unsigned key, unsigned char *buf, size_t cap,
                  size_t *len)
 {
-	cbor_item_t *v = msg_find(m, key);
+	cbor_item_t *v = NULL;
+	int r = msg_get(m, key, cbor_isa_bytestring, &v);
 
-	if (v == NULL)
-		return SK_ERR_NOTFOUND;
-	return copy_bytes(v, buf, cap, len);
+	return r == SK_OK ? copy_bytes(v, buf, cap, len) : r;
 }
 
 /* SK_ERR_NOTFOUND when the key is absent, SK_ERR_PROTO when it is not an array or too short. */
 static int
 array_elem(const struct sk_msg *m, unsigned key, size_t i, cbor_item_t **out)
 {
-	cbor_item_t *v = msg_find(m, key);
+	cbor_item_t *v = NULL;
+	int r = msg_get(m, key, cbor_isa_array, &v);
 
-	if (v == NULL)
-		return SK_ERR_NOTFOUND;
-	if (!cbor_isa_array(v) || i >= cbor_array_size(v))
-		return SK_ERR_PROTO;
-	*out = cbor_array_handle(v)[i];
-	return SK_OK;
+	if (r == SK_OK && i >= cbor_array_size(v))
+		r = SK_ERR_PROTO;
+	if (r == SK_OK)
+		*out = cbor_array_handle(v)[i];
+	return r;
 }
 
 int
 sk_msg_get_array_len(const struct sk_msg *m, unsigned key, size_t *n)
 {
-	cbor_item_t *v = msg_find(m, key);
+	uint64_t len = 0;
+	int r = msg_get_scalar(m, key, cbor_isa_array, array_len_of, &len);
 
-	if (v == NULL)
-		return SK_ERR_NOTFOUND;
-	if (!cbor_isa_array(v))
-		return SK_ERR_PROTO;
-	*n = cbor_array_size(v);
-	return SK_OK;
+	*n = r == SK_OK ? (size_t)len : *n;
+	return r;
 }
 
 int

@@ -19,11 +19,19 @@ run(pam_handle_t *pamh, int flags, int argc, const char **argv, int (*phase)(str
 	return r;
 }
 
-PAMSK_EXPORT int
-pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)
-{
-	return run(pamh, flags, argc, argv, pamsk_authenticate);
-}
+/* One entry point per phase (declared in <security/pam_modules.h>), each the same three
+ * steps (run above). */
+#define PAMSK_PHASE(entry, phase)                                                       \
+	PAMSK_EXPORT int entry(pam_handle_t *pamh, int flags, int argc, const char **argv) \
+	{                                                                                  \
+		return run(pamh, flags, argc, argv, phase);                                \
+	}
+
+PAMSK_PHASE(pam_sm_authenticate, pamsk_authenticate)
+PAMSK_PHASE(pam_sm_acct_mgmt, pamsk_account)
+PAMSK_PHASE(pam_sm_chauthtok, pamsk_chauthtok)
+PAMSK_PHASE(pam_sm_open_session, pamsk_open_session)
+PAMSK_PHASE(pam_sm_close_session, pamsk_close_session)
 
 PAMSK_EXPORT int
 pam_sm_setcred(pam_handle_t *pamh, int flags, int argc, const char **argv)
@@ -33,28 +41,4 @@ pam_sm_setcred(pam_handle_t *pamh, int flags, int argc, const char **argv)
 	(void)argc;
 	(void)argv;
 	return PAM_SUCCESS;
-}
-
-PAMSK_EXPORT int
-pam_sm_acct_mgmt(pam_handle_t *pamh, int flags, int argc, const char **argv)
-{
-	return run(pamh, flags, argc, argv, pamsk_account);
-}
-
-PAMSK_EXPORT int
-pam_sm_chauthtok(pam_handle_t *pamh, int flags, int argc, const char **argv)
-{
-	return run(pamh, flags, argc, argv, pamsk_chauthtok);
-}
-
-PAMSK_EXPORT int
-pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, const char **argv)
-{
-	return run(pamh, flags, argc, argv, pamsk_open_session);
-}
-
-PAMSK_EXPORT int
-pam_sm_close_session(pam_handle_t *pamh, int flags, int argc, const char **argv)
-{
-	return run(pamh, flags, argc, argv, pamsk_close_session);
 }

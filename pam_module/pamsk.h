@@ -7,6 +7,7 @@
 #include "sk_client.h"
 #include "sk_conf.h"
 #include "sk_msg.h"
+#include "skc.h"
 
 enum pamsk_mode {
 	PAMSK_MODE_NORMAL = 0,
@@ -37,10 +38,20 @@ int pamsk_start(pam_handle_t *pamh, int flags, int argc, const char **argv, int 
                 struct pamsk **out);
 void pamsk_end(struct pamsk *m);
 
-/* A request carrying user, service, rhost, tty and profile. */
+/* Requests go through the typed calls of common/skc_*.h, given these two: */
+/* The login this transaction is about (user, service, rhost, tty, profile). */
+struct skc_login pamsk_login(const struct pamsk *m);
+/* The connection to the broker, connected on first use (fd -1 when it cannot be: the typed
+ * call then returns SK_ERR_UNAVAILABLE). */
+struct sk_client *pamsk_client(struct pamsk *m);
+/* Whether a typed call's return is a verdict to read (SK_OK). Otherwise the connection is
+ * dropped and the user told the service is unavailable: the caller denies (fail closed). */
+int pamsk_answered(struct pamsk *m, int r);
+
+/* The authentication phase's requests, built by hand until their typed calls exist: a
+ * request carrying user, service, rhost, tty and profile, and the exchange (SK_OK with
+ * reply, or SK_ERR_UNAVAILABLE, already told the user). */
 struct sk_msg *pamsk_request(const struct pamsk *m, unsigned type);
-/* Connects if needed and sends; SK_OK with reply, or SK_ERR_UNAVAILABLE (already told the
- * user the service is unavailable). */
 int pamsk_call(struct pamsk *m, const struct sk_msg *req, struct sk_msg **reply, int timeout_ms);
 
 /* The conversation. prompt returns a malloc'ed answer (wipe + free it) or NULL. */
@@ -54,9 +65,14 @@ int pamsk_prompt_secret(struct pamsk *m, const char *text, char *buf, size_t cap
 /* Shows a multi-line text one line per message, so no line meets PAM_MAX_MSG_SIZE. */
 void pamsk_info_lines(struct pamsk *m, const char *text);
 
-/* Messages shared by several phases. */
+/* Messages shared by several phases. until: SK_K_LOCKED_UNTIL, 0 = until an administrator
+ * unlocks. */
+void pamsk_say_locked_until(struct pamsk *m, uint64_t until);
 void pamsk_say_locked(struct pamsk *m, const struct sk_msg *reply);
 void pamsk_say_unavailable(struct pamsk *m);
+/* The PAM code for a broker status no phase expects: PAM_USER_UNKNOWN for NOT_FOUND, else
+ * PAM_AUTHINFO_UNAVAIL after telling the user the service is unavailable (fail closed). */
+int pamsk_refused(struct pamsk *m, unsigned status);
 void pamsk_format_time(int64_t t, char *out, size_t outsz);
 
 /* Device evidence for AUTH_FINISH: run the device, add what it produced (or SK_K_DEVICE_FAIL
@@ -73,7 +89,8 @@ int pamsk_close_session(struct pamsk *m);
  * certificate); SESSION_OPEN carries the certificate; the agent is exec'd after it. */
 int pamsk_card_watch_remember(struct pamsk *m, const char *reader, const unsigned char *cert,
                               size_t cert_len);
-int pamsk_card_watch_put_cert(const struct pamsk *m, struct sk_msg *req);
+/* The certificate of this transaction's card login; NULL (len 0) when it used no card. */
+const unsigned char *pamsk_card_watch_cert(const struct pamsk *m, size_t *len);
 int pamsk_card_watch_start(struct pamsk *m, unsigned long long session_id,
                            const char *card_hash);
 

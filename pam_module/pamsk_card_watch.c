@@ -47,6 +47,7 @@
 #include "sk_io.h"
 #include "sk_log.h"
 #include "sk_proto.h"
+#include "skc_session.h"
 
 #define PAMSK_CARD_LOGIN "pam_sekimori_card_login"
 #define PAMSK_CARD_WATCH "pam_sekimori_card_watch"
@@ -101,14 +102,13 @@ card_login(const struct pamsk *m)
 	return l;
 }
 
-int
-pamsk_card_watch_put_cert(const struct pamsk *m, struct sk_msg *req)
+const unsigned char *
+pamsk_card_watch_cert(const struct pamsk *m, size_t *len)
 {
 	const struct card_login *l = card_login(m);
 
-	if (l == NULL)
-		return SK_OK;
-	return sk_msg_put_bytes(req, SK_K_CERT, l->cert, l->cert_len);
+	*len = l != NULL ? l->cert_len : 0;
+	return l != NULL ? l->cert : NULL;
 }
 
 static unsigned
@@ -295,17 +295,17 @@ out:
 static void
 say_missing(struct pamsk *m, unsigned long long session_id)
 {
-	struct sk_msg *req = sk_msg_new(SK_REQ_SESSION_EVENT), *reply = NULL;
+	struct skc_session_event_in in = {
+		.session = { .user = m->user, .session_id = session_id },
+		.event = "card_missing_at_open",
+	};
+	struct skc_reply_out out;
 
 	pamsk_error(m, "%s", _("The IC card is no longer in the reader (or the reader cannot be "
 	                       "used), so the session is not opened."));
-	if (req != NULL && sk_msg_put_text(req, SK_K_USER, m->user) == SK_OK &&
-	    sk_msg_put_text(req, SK_K_EVENT, "card_missing_at_open") == SK_OK &&
-	    sk_msg_put_uint(req, SK_K_SESSION_ID, session_id) == SK_OK &&
-	    pamsk_call(m, req, &reply, 0) == SK_OK && sk_reply_status(reply) != SK_ST_OK)
+	if (pamsk_answered(m, skc_session_event(pamsk_client(m), &in, &out)) &&
+	    out.res.status != SK_ST_OK)
 		sk_logerr("the broker did not record card_missing_at_open");
-	sk_msg_free(req);
-	sk_msg_free(reply);
 }
 
 int

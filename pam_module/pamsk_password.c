@@ -6,6 +6,7 @@
 #include "sk_err.h"
 #include "sk_i18n.h"
 #include "sk_proto.h"
+#include "skc_account.h"
 
 static const char *
 reason_text(uint64_t reason)
@@ -60,48 +61,33 @@ new_password(struct pamsk *m)
 static int
 try_change(struct pamsk *m, const char *old, const char *new)
 {
-	struct sk_msg *req = pamsk_request(m, SK_REQ_CHAUTHTOK), *reply = NULL;
-	uint64_t reason = 0;
-	int r;
+	struct skc_chauthtok_in in = { .login = pamsk_login(m), .old_password = old,
+	                               .new_password = new };
+	struct skc_chauthtok_out out;
+	int r = skc_chauthtok(pamsk_client(m), &in, &out);
 
-	if (req == NULL || strlen(old) > SK_PASSWORD_MAX || strlen(new) > SK_PASSWORD_MAX ||
-	    sk_msg_put_text(req, SK_K_PASSWORD, old) != SK_OK ||
-	    sk_msg_put_text(req, SK_K_NEW_PASSWORD, new) != SK_OK) {
-		sk_msg_free(req);
+	if (r == SK_ERR_RANGE) {   /* longer than a password may be: nothing was sent */
 		pamsk_error(m, "%s", reason_text(SK_REASON_TOO_LONG));
 		return PAM_AUTHTOK_ERR;
 	}
-	r = pamsk_call(m, req, &reply, 0);
-	sk_msg_free(req);
-	if (r != SK_OK)
+	if (!pamsk_answered(m, r))
 		return PAM_AUTHINFO_UNAVAIL;
-	(void)sk_msg_get_uint(reply, SK_K_REASON, &reason);
-	switch (sk_reply_status(reply)) {
+	switch (out.res.status) {
 	case SK_ST_OK:
 		pamsk_info(m, "%s", _("Your password has been changed."));
-		r = PAM_SUCCESS;
-		break;
+		return PAM_SUCCESS;
 	case SK_ST_QUALITY:
-		pamsk_error(m, "%s", reason_text(reason));
-		r = PAM_AUTHTOK_ERR;
-		break;
+		pamsk_error(m, "%s", reason_text(out.res.reason));
+		return PAM_AUTHTOK_ERR;
 	case SK_ST_DENIED:
 		pamsk_error(m, "%s", reason_text(SK_REASON_OLD_WRONG));
-		r = PAM_AUTH_ERR;
-		break;
+		return PAM_AUTH_ERR;
 	case SK_ST_LOCKED:
-		pamsk_say_locked(m, reply);
-		r = PAM_AUTH_ERR;
-		break;
-	case SK_ST_NOT_FOUND:
-		r = PAM_USER_UNKNOWN;
-		break;
+		pamsk_say_locked_until(m, out.locked_until);
+		return PAM_AUTH_ERR;
 	default:
-		pamsk_say_unavailable(m);
-		r = PAM_AUTHINFO_UNAVAIL;
+		return pamsk_refused(m, out.res.status);
 	}
-	sk_msg_free(reply);
-	return r;
 }
 
 int

@@ -21,10 +21,17 @@ void
 pamsk_say_locked(struct pamsk *m, const struct sk_msg *reply)
 {
 	uint64_t until = 0;
+
+	(void)sk_msg_get_uint(reply, SK_K_LOCKED_UNTIL, &until);
+	pamsk_say_locked_until(m, until);
+}
+
+void
+pamsk_say_locked_until(struct pamsk *m, uint64_t until)
+{
 	char when[64];
 	int64_t now = (int64_t)time(NULL), minutes;
 
-	(void)sk_msg_get_uint(reply, SK_K_LOCKED_UNTIL, &until);
 	if (until == 0) {
 		pamsk_error(m, "%s", _("This account is locked after too many failed attempts. "
 		                       "Ask an administrator to unlock it."));
@@ -43,4 +50,13 @@ pamsk_say_unavailable(struct pamsk *m)
 {
 	pamsk_error(m, "%s", _("The authentication service is unavailable. "
 	                       "Please contact the system administrator."));
+}
+
+int
+pamsk_refused(struct pamsk *m, unsigned status)
+{
+	if (status == SK_ST_NOT_FOUND)
+		return PAM_USER_UNKNOWN;
+	pamsk_say_unavailable(m);
+	return PAM_AUTHINFO_UNAVAIL;
 }

@@ -49,11 +49,11 @@ audit_field_int(json_object *extra, const char *key, int64_t value)
 	return extra;
 }
 
-/* Appends the marker for records first..last and records its seq, in a transaction on db
- * (the caller holds the writer lock and no transaction is open on db). */
+/* Appends the marker for records first..last and writes its seq, in the open transaction
+ * on t. */
 static int
-write_marker(struct audit_log *log, sqlite3 *db, uint64_t first, uint64_t last,
-             const char *reason)
+append_marker(struct audit_log *log, struct sk_store_txn *t, uint64_t first, uint64_t last,
+              const char *reason)
 {
 	json_object *ev = json_object_new_object();
 	uint64_t seq = 0;
@@ -67,17 +67,27 @@ write_marker(struct audit_log *log, sqlite3 *db, uint64_t first, uint64_t last,
 	json_object_object_add(ev, "first", json_object_new_int64((int64_t)first));
 	json_object_object_add(ev, "last", json_object_new_int64((int64_t)last));
 	json_object_object_add(ev, "reason", json_object_new_string(reason));
-	r = store_exec(db, "BEGIN IMMEDIATE;");
-	if (r == SK_OK) {
-		r = audit_log_append_seq(log, ev, &seq);
-		if (r == SK_OK)
-			r = store_audit_seq_set(db, seq);
-		if (r == SK_OK)
-			r = store_exec(db, "COMMIT;");
-		if (r != SK_OK)
-			(void)store_exec(db, "ROLLBACK;");
-	}
+	r = audit_log_append_seq(log, ev, &seq);
+	if (r == SK_OK)
+		r = store_audit_seq_set(t, seq);
 	json_object_put(ev);
+	return r;
+}
+
+/* The marker in a transaction of its own (inside the rolled_back hook: still in the writer
+ * serialisation, store.h). */
+static int
+write_marker(struct audit_log *log, struct sk_store_txn *t, uint64_t first, uint64_t last,
+             const char *reason)
+{
+	int r = store_begin(t);
+
+	if (r == SK_OK)
+		r = append_marker(log, t, first, last, reason);
+	if (r == SK_OK)
+		r = store_commit(t);
+	if (r != SK_OK)
+		store_rollback(t);
 	return r;
 }
 
@@ -90,14 +100,14 @@ on_committed(void)
 /* The transaction's records describe changes that did not happen: say so now, before any
  * later record can commit. */
 static void
-on_rolled_back(sqlite3 *db)
+on_rolled_back(struct sk_store_txn *t)
 {
 	uint64_t first = txn_first, last = txn_last;
 
 	txn_first = txn_last = 0;
 	if (first == 0 || hooked_log == NULL)
 		return;
-	if (write_marker(hooked_log, db, first, last, "rolled_back") != SK_OK)
+	if (write_marker(hooked_log, t, first, last, "rolled_back") != SK_OK)
 		audit_log_break(hooked_log, "cannot mark records of a rolled-back transaction");
 }
 
@@ -108,13 +118,13 @@ on_rolled_back(sqlite3 *db)
  * commits moves 'audit_seq' past it. Should the broker stop before that, the start-up
  * recovery marks it not committed, which for a change-free record says nothing false. */
 static int
-audit_seq_commit(sqlite3 *db)
+audit_seq_commit(struct sk_store_txn *t)
 {
-	int r = store_commit(db);
+	int r = store_commit(t);
 
 	if (r != SK_OK) {
 		txn_first = txn_last = 0;   /* no marker: the record describes no store change */
-		store_rollback(db);
+		store_rollback(t);
 	}
 	return r;
 }
@@ -124,7 +134,7 @@ broker_audit(struct broker_conn *c, const char *event, const char *user, const c
              json_object *extra)
 {
 	json_object *ev = json_object_new_object();
-	int own_txn = !store_writer_held(), r;
+	int own_txn = !store_in_txn(c->db), r;
 	uint64_t seq = 0;
 
 	if (ev == NULL) {
@@ -182,19 +192,18 @@ int
 audit_recover(struct broker *b)
 {
 	uint64_t committed = 0, last;
-	sqlite3 *db = NULL;
+	struct sk_store_txn *t = NULL;
 	int present = 0, r;
 
 	hooked_log = b->audit;
 	store_set_txn_hooks(on_committed, on_rolled_back);
-	if ((r = store_open(b->conf.store_path, &db)) != SK_OK)
+	if ((r = store_acquire(b->store, &t)) != SK_OK)
 		return r;
-	r = store_begin(db);
+	r = store_begin(t);
 	if (r == SK_OK)
-		r = store_audit_seq_get(db, &committed, &present);
+		r = store_audit_seq_get(t, &committed, &present);
 	if (r != SK_OK) {
-		store_rollback(db);
-		store_close(db);
+		store_release(t);   /* rolls back */
 		return r;
 	}
 	last = audit_log_last_seq(b->audit);
@@ -203,29 +212,31 @@ audit_recover(struct broker *b)
 		if (!present && last != 0)
 			sk_logwarn("store has no committed audit seq; starting from the log's %" PRIu64,
 			           last);
-		r = present ? SK_OK : store_audit_seq_set(db, last);
+		r = present ? SK_OK : store_audit_seq_set(t, last);
 		if (r == SK_OK)
-			r = store_commit(db);
+			r = store_commit(t);
 		if (r != SK_OK)
-			store_rollback(db);
+			store_rollback(t);
 	} else if (committed > last) {
 		/* The store saw records the log no longer has: log and anchor were cut back. */
 		sk_logerr("the store committed audit record %" PRIu64 " but the log ends at %" PRIu64
 		          ": log and anchor were cut back or replaced; check them with "
 		          "sekimori audit verify --anchor", committed, last);
-		store_rollback(db);
+		store_rollback(t);
 		r = SK_ERR_AUDIT;
 	} else {
-		/* The raw marker transaction needs none open; the writer lock stays held. */
-		(void)store_exec(db, "ROLLBACK;");
+		/* The marker goes in this same transaction: nothing commits in between. */
 		sk_logwarn("audit records %" PRIu64 "-%" PRIu64 " were written but their store "
 		           "transaction never committed (broker killed?): marked not committed",
 		           committed + 1, last);
-		r = write_marker(b->audit, db, committed + 1, last, "broker_stopped_before_commit");
-		store_rollback(db);   /* releases the writer lock */
-		if (r != SK_OK)
+		r = append_marker(b->audit, t, committed + 1, last, "broker_stopped_before_commit");
+		if (r == SK_OK)
+			r = store_commit(t);
+		if (r != SK_OK) {
+			store_rollback(t);
 			r = SK_ERR_AUDIT;
+		}
 	}
-	store_close(db);
+	store_release(t);
 	return r;
 }

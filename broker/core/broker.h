@@ -3,7 +3,6 @@
 #define BROKER_H
 #include <pthread.h>
 #include <signal.h>
-#include <sqlite3.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -14,9 +13,9 @@
 #include "sk_msg.h"
 #include "sk_proto.h"
 
-#define BROKER_USER_LOCKS 1024
-
 struct audit_log;
+struct sk_store;
+struct sk_store_txn;
 struct x509_store_st;
 struct card_trust;
 
@@ -38,10 +37,10 @@ struct broker {
 	int have_auditor_gid;
 	int listen_fd;
 	atomic_uint clients;
-	/* Everything that changes one user's authentication state runs under that user's lock,
-	 * so parallel attempts for one user are serialised (R-LOGIN-1) while different users
-	 * proceed in parallel. */
-	pthread_mutex_t user_locks[BROKER_USER_LOCKS];
+	/* The state (store.h). Everything that changes one user's authentication state runs
+	 * under that user's lock (store_user_lock), so parallel attempts for one user are
+	 * serialised (R-LOGIN-1) while different users proceed in parallel. */
+	struct sk_store *store;
 	struct broker_fido2 fido2;
 	struct card_trust *card_trust;    /* [card] trust anchors and CRL, or NULL */
 	volatile sig_atomic_t stop;
@@ -99,7 +98,7 @@ struct broker_conn {
 	struct admin_session_view admin;
 	unsigned admin_lost;
 	unsigned roles;             /* enum sk_role bits, as dispatch.c found them for this request */
-	sqlite3 *db;
+	struct sk_store_txn *db;   /* this client's handle on the store (store_acquire) */
 	unsigned state;
 	struct auth_txn txn;
 	struct enroll_txn enroll;
@@ -112,7 +111,6 @@ typedef int (*broker_handler)(struct broker_conn *c, const struct sk_msg *req,
 
 int broker_dispatch(struct broker_conn *c, const struct sk_msg *req, struct sk_msg **reply);
 
-pthread_mutex_t *broker_user_lock(struct broker *b, const char *user);
 int64_t broker_now(void);
 
 #endif

@@ -3,6 +3,7 @@
 #define BROKER_REQUEST_H
 #include "broker.h"
 #include "store_user.h"
+#include "tally.h"
 
 struct login_ctx {
 	char user[SK_USER_MAX];

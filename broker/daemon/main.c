@@ -89,8 +89,6 @@ broker_start(struct broker *b)
 	struct group *g;
 	int r;
 
-	for (int i = 0; i < BROKER_USER_LOCKS; i++)
-		pthread_mutex_init(&b->user_locks[i], NULL);
 	if ((g = getgrnam(b->conf.admin_group)) != NULL) {
 		b->admin_gid = g->gr_gid;
 		b->have_admin_gid = 1;
@@ -121,7 +119,7 @@ broker_start(struct broker *b)
 	explicit_bzero(audit_key, sizeof(audit_key));
 	if (r != SK_OK)
 		return r;
-	if ((r = store_init(b->conf.store_path)) != SK_OK)
+	if ((r = store_open(b->conf.store_path, &b->store)) != SK_OK)
 		return r;
 	if ((r = audit_recover(b)) != SK_OK)   /* records a killed broker left uncommitted */
 		return r;
@@ -192,7 +190,7 @@ main(int argc, char **argv)
 	sk_log(LOG_INFO, "sekimorid %s listening on %s", SK_VERSION, b.conf.socket_path);
 	r = server_run(&b);
 	unlink(b.conf.socket_path);
-	store_pool_drain();
+	store_close(b.store);
 	audit_log_close(b.audit);
 	auth_fido2_free(&b);
 	auth_card_free(&b);

@@ -136,13 +136,15 @@ client_thread(void *arg)
 	struct broker *b = c->b;
 	uid_t uid = c->peer_uid;
 
-	if (server_peer(b, c) == SK_OK && store_acquire(b->conf.store_path, &c->db) == SK_OK) {
+	if (server_peer(b, c) == SK_OK && store_acquire(b->store, &c->db) == SK_OK) {
 		for (;;) {
 			struct sk_msg *req = NULL, *reply = NULL;
 			const char *why = NULL;
 			int wait = next_wait_ms(sc), r, last = 0;
 
-			if (wait <= 0)
+			/* SESSION_WATCH gives its store handle back while it waits; when it could not
+			 * take one again, nothing more is served on this connection. */
+			if (wait <= 0 || c->db == NULL)
 				break;
 			r = sk_msg_recv_why(c->fd, &req, wait, &why);
 			if (r != SK_OK) {

@@ -173,7 +173,6 @@ account_chauthtok(struct broker_conn *c, const struct sk_msg *req, struct sk_msg
 {
 	char old_pw[PASSWORD_MAX + 1], new_pw[PASSWORD_MAX + 1];
 	struct login_ctx lc;
-	pthread_mutex_t *lock;
 	int r;
 
 	if (request_login_ctx(c->b, req, &lc) != SK_OK ||
@@ -183,10 +182,10 @@ account_chauthtok(struct broker_conn *c, const struct sk_msg *req, struct sk_msg
 		explicit_bzero(new_pw, sizeof(new_pw));
 		return reply_status(reply, SK_ST_BAD_REQUEST);
 	}
-	lock = broker_user_lock(c->b, lc.user);
-	pthread_mutex_lock(lock);
-	r = change_locked(c, &lc, old_pw, new_pw, reply);
-	pthread_mutex_unlock(lock);
+	if ((r = store_user_lock(c->db, lc.user)) == SK_OK) {
+		r = change_locked(c, &lc, old_pw, new_pw, reply);
+		store_user_unlock(c->db);
+	}
 	explicit_bzero(old_pw, sizeof(old_pw));
 	explicit_bzero(new_pw, sizeof(new_pw));
 	return r;

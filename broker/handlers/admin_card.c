@@ -209,7 +209,6 @@ admin_card_enroll(struct broker_conn *c, const struct sk_msg *req, struct sk_msg
 	unsigned char *cert;
 	size_t cert_len = 0;
 	uint64_t kind;
-	pthread_mutex_t *lock;
 	int r;
 
 	if (c->b->card_trust == NULL)
@@ -223,10 +222,10 @@ admin_card_enroll(struct broker_conn *c, const struct sk_msg *req, struct sk_msg
 		free(cert);
 		return reply_status(reply, SK_ST_BAD_REQUEST);
 	}
-	lock = broker_user_lock(c->b, name);
-	pthread_mutex_lock(lock);
-	r = enroll_locked(c, req, name, cert, cert_len, (unsigned)kind, reply);
-	pthread_mutex_unlock(lock);
+	if ((r = store_user_lock(c->db, name)) == SK_OK) {
+		r = enroll_locked(c, req, name, cert, cert_len, (unsigned)kind, reply);
+		store_user_unlock(c->db);
+	}
 	free(cert);
 	return r;
 }

@@ -3,6 +3,7 @@
  * credentials to exclude; FINISH brings the attestation, which the broker checks against
  * its policy (trust store, AAGUID allow-list) before storing anything. */
 #include <openssl/rand.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -113,11 +114,32 @@ refused(struct broker_conn *c, const struct sk_msg *req, struct sk_msg *reply, c
 	return r;
 }
 
+/* The row to store for an enrolment the attestation check accepted. */
+static void
+fido2_rec_from(struct fido2_rec *f, int64_t user_id, const struct fido2_attest_result *a,
+               const char *fmt)
+{
+	memset(f, 0, sizeof(*f));
+	f->user_id = user_id;
+	memcpy(f->cred_id, a->cred_id, a->cred_id_len);
+	f->cred_id_len = a->cred_id_len;
+	f->cose_type = a->cose_type;
+	memcpy(f->pubkey, a->pubkey, a->pubkey_len);
+	f->pubkey_len = a->pubkey_len;
+	memcpy(f->aaguid, a->aaguid, sizeof(f->aaguid));
+	f->sign_count = a->sign_count;
+	snprintf(f->fmt, sizeof(f->fmt), "%s", fmt);
+	snprintf(f->subject, sizeof(f->subject), "%s", a->subject);
+	f->trusted = a->trusted;
+	f->created = broker_now();
+}
+
 static int
 store_credential(struct broker_conn *c, const struct sk_msg *req, const struct attest_input *in,
                  const struct fido2_attest_result *res, struct sk_msg *reply)
 {
 	char aaguid[FIDO2_AAGUID_STR];
+	struct fido2_rec rec;
 	struct user_rec u;
 	int64_t id = 0;
 	int r;
@@ -126,9 +148,10 @@ store_credential(struct broker_conn *c, const struct sk_msg *req, const struct a
 	if ((r = store_user_get(c->db, c->enroll.user, &u)) == SK_ERR_NOTFOUND)
 		return reply_status(reply, SK_ST_NOT_FOUND);
 	r = r == SK_OK ? store_begin(c->db) : r;
-	if (r == SK_OK)
-		r = store_fido2_insert(c->db, u.id, res, in->fmt, in->attstmt, in->attstmt_len,
-		                       broker_now(), &id);
+	if (r == SK_OK) {
+		fido2_rec_from(&rec, u.id, res, in->fmt);
+		r = store_fido2_insert(c->db, &rec, in->attstmt, in->attstmt_len, &id);
+	}
 	if (r == SK_ERR_EXISTS) {
 		store_rollback(c->db);
 		return reply_status(reply, SK_ST_EXISTS);
@@ -154,7 +177,6 @@ admin_fido2_enroll_finish(struct broker_conn *c, const struct sk_msg *req, struc
 		.require_uv = c->enroll.require_uv != 0,
 	};
 	struct fido2_attest_req ar;
-	pthread_mutex_t *lock;
 	int r;
 
 	c->state = CONN_IDLE;
@@ -176,13 +198,13 @@ admin_fido2_enroll_finish(struct broker_conn *c, const struct sk_msg *req, struc
 	ar.authdata_len = in->authdata_len;
 	ar.attstmt = in->attstmt_len ? in->attstmt : NULL;
 	ar.attstmt_len = in->attstmt_len;
-	lock = broker_user_lock(c->b, c->enroll.user);
-	pthread_mutex_lock(lock);
+	if ((r = store_user_lock(c->db, c->enroll.user)) != SK_OK)
+		goto out;
 	if (fido2_attest_verify(&policy, &ar, res) != SK_OK)
 		r = refused(c, req, reply, res->reason ? res->reason : "attestation refused");
 	else
 		r = store_credential(c, req, in, res, reply);
-	pthread_mutex_unlock(lock);
+	store_user_unlock(c->db);
 out:
 	free(in);
 	free(res);

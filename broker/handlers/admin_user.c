@@ -186,7 +186,7 @@ out:
 }
 
 static json_object *
-user_json(sqlite3 *db, const struct broker *b, const struct user_rec *u)
+user_json(struct sk_store_txn *db, const struct broker *b, const struct user_rec *u)
 {
 	const struct sk_profile *p = sk_conf_profile(&b->conf, u->profile);
 	struct totp_rec totp[TOTP_PER_USER_MAX];
@@ -265,37 +265,44 @@ admin_user_show(struct broker_conn *c, const struct sk_msg *req, struct sk_msg *
 	return admin_reply_json(reply, user_json(c->db, c->b, &u));
 }
 
+struct user_list {
+	json_object *arr;
+	int failed;
+};
+
+static int
+list_one(void *arg, const struct user_summary *u)
+{
+	struct user_list *l = arg;
+	json_object *o = json_object_new_object();
+
+	if (o == NULL) {
+		l->failed = 1;
+		return 1;
+	}
+	json_object_object_add(o, "user", json_object_new_string(u->name));
+	json_object_object_add(o, "profile", json_object_new_string(u->profile));
+	json_object_object_add(o, "locked", json_object_new_boolean(u->locked));
+	json_object_object_add(o, "temporary_password", json_object_new_boolean(u->pw_temporary));
+	json_object_object_add(o, "last_login", time_or_null(u->last_login));
+	json_object_array_add(l->arr, o);
+	return 0;
+}
+
 int
 admin_user_list(struct broker_conn *c, const struct sk_msg *req, struct sk_msg *reply)
 {
-	sqlite3_stmt *st;
-	json_object *arr;
-	int r, rc;
+	struct user_list l = { json_object_new_array(), 0 };
+	int r;
 
 	(void)req;
-	if ((r = store_prepare(c->db, "SELECT name, profile, locked, pw_temporary, last_login"
-	                       " FROM users ORDER BY name", &st)) != SK_OK)
-		return r;
-	arr = json_object_new_array();
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		json_object *o = json_object_new_object();
-		json_object_object_add(o, "user", json_object_new_string(
-		                       (const char *)sqlite3_column_text(st, 0)));
-		json_object_object_add(o, "profile", json_object_new_string(
-		                       (const char *)sqlite3_column_text(st, 1)));
-		json_object_object_add(o, "locked", json_object_new_boolean(sqlite3_column_int(st, 2)));
-		json_object_object_add(o, "temporary_password",
-		                       json_object_new_boolean(sqlite3_column_int(st, 3)));
-		json_object_object_add(o, "last_login", time_or_null(sqlite3_column_int64(st, 4)));
-		json_object_array_add(arr, o);
+	if (l.arr == NULL)
+		return SK_ERR_NOMEM;
+	if ((r = store_user_list(c->db, list_one, &l)) != SK_OK || l.failed) {
+		json_object_put(l.arr);
+		return r != SK_OK ? r : SK_ERR_NOMEM;
 	}
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE) {
-		json_object_put(arr);
-		sk_logerr("list users: %s", sqlite3_errmsg(c->db));
-		return SK_ERR_STORE;
-	}
-	return admin_reply_json(reply, arr);
+	return admin_reply_json(reply, l.arr);
 }
 
 int
@@ -304,15 +311,14 @@ admin_with_user_lock(struct broker_conn *c, const struct sk_msg *req, struct sk_
                                struct sk_msg *))
 {
 	char name[SK_USER_MAX];
-	pthread_mutex_t *lock;
 	int r;
 
 	if (admin_target_user(req, name, sizeof(name)) != SK_OK)
 		return refuse_user_name(reply);
-	lock = broker_user_lock(c->b, name);
-	pthread_mutex_lock(lock);
-	r = fn(c, req, name, reply);
-	pthread_mutex_unlock(lock);
+	if ((r = store_user_lock(c->db, name)) == SK_OK) {
+		r = fn(c, req, name, reply);
+		store_user_unlock(c->db);
+	}
 	return r;
 }
 
@@ -323,13 +329,12 @@ admin_change_user(struct broker_conn *c, const struct sk_msg *req, struct sk_msg
 {
 	char name[SK_USER_MAX];
 	struct user_rec u;
-	pthread_mutex_t *lock;
 	int r;
 
 	if (admin_target_user(req, name, sizeof(name)) != SK_OK)
 		return refuse_user_name(reply);
-	lock = broker_user_lock(c->b, name);
-	pthread_mutex_lock(lock);
+	if ((r = store_user_lock(c->db, name)) != SK_OK)
+		return r;
 	if ((r = store_user_get(c->db, name, &u)) == SK_ERR_NOTFOUND) {
 		r = reply_status(reply, SK_ST_NOT_FOUND);
 		goto out;
@@ -343,7 +348,7 @@ admin_change_user(struct broker_conn *c, const struct sk_msg *req, struct sk_msg
 	if (r == SK_OK)
 		r = reply_status(reply, SK_ST_OK);
 out:
-	pthread_mutex_unlock(lock);
+	store_user_unlock(c->db);
 	explicit_bzero(&u, sizeof(u));
 	return r;
 }

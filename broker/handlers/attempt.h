@@ -9,6 +9,7 @@
 
 #include "broker.h"
 #include "store_user.h"
+#include "tally.h"
 
 /* Counts one failure on u: the tally, failures since the last login, the last failure's
  * time and where it came from (rhost, else tty). Returns 1 when it locked the account. */

@@ -310,7 +310,6 @@ auth_finish_txn(struct broker_conn *c, const struct sk_msg *req, struct sk_msg *
 	struct auth_txn *t = &c->txn;
 	struct evidence ev;
 	struct user_rec u;
-	pthread_mutex_t *lock;
 	int r;
 
 	c->state = CONN_IDLE;
@@ -318,8 +317,10 @@ auth_finish_txn(struct broker_conn *c, const struct sk_msg *req, struct sk_msg *
 		explicit_bzero(&ev, sizeof(ev));
 		return reply_status(reply, SK_ST_BAD_REQUEST);
 	}
-	lock = broker_user_lock(c->b, t->user);
-	pthread_mutex_lock(lock);
+	if ((r = store_user_lock(c->db, t->user)) != SK_OK) {
+		explicit_bzero(&ev, sizeof(ev));
+		return r;
+	}
 	r = store_user_get(c->db, t->user, &u);
 	if (r == SK_OK && t->decoy)
 		r = SK_ERR_NOTFOUND;   /* a decoy plan (auth_decoy.h): denied as an unknown name */
@@ -334,7 +335,7 @@ auth_finish_txn(struct broker_conn *c, const struct sk_msg *req, struct sk_msg *
 		if (r == SK_OK)
 			r = reply_status(reply, SK_ST_DENIED);
 	}
-	pthread_mutex_unlock(lock);
+	store_user_unlock(c->db);
 	explicit_bzero(&ev, sizeof(ev));
 	explicit_bzero(&u, sizeof(u));
 	return r;

@@ -16,6 +16,7 @@
 #include "request.h"
 #include "sk_err.h"
 #include "sk_log.h"
+#include "store.h"
 #include "store_user.h"
 
 static json_object *
@@ -89,19 +90,18 @@ with_user_locked(struct broker_conn *c, const struct sk_msg *req, struct sk_msg 
 {
 	struct login_ctx lc;
 	struct user_rec u;
-	pthread_mutex_t *lock;
 	int r;
 
 	if (request_login_ctx(c->b, req, &lc) != SK_OK)
 		return reply_status(reply, SK_ST_BAD_REQUEST);
-	lock = broker_user_lock(c->b, lc.user);
-	pthread_mutex_lock(lock);
+	if ((r = store_user_lock(c->db, lc.user)) != SK_OK)
+		return r;
 	r = store_user_get(c->db, lc.user, &u);
 	if (r == SK_OK)
 		r = known(c, &lc, &u, req, reply);
 	else if (r == SK_ERR_NOTFOUND)
 		r = unknown(c, &lc, req, reply);
-	pthread_mutex_unlock(lock);
+	store_user_unlock(c->db);
 	explicit_bzero(&u, sizeof(u));
 	return r;
 }

@@ -15,24 +15,15 @@
 #include "store_user.h"
 
 static int
-insert_session(sqlite3 *db, int64_t user_id, const struct login_ctx *lc, int64_t pid,
+insert_session(struct sk_store_txn *db, int64_t user_id, const struct login_ctx *lc, int64_t pid,
                int64_t now, int64_t *id)
 {
-	sqlite3_stmt *st;
-	int r;
+	struct session_open_rec s = {
+		.user_id = user_id, .service = lc->service, .rhost = lc->rhost, .tty = lc->tty,
+		.pid = pid, .opened = now,
+	};
 
-	if ((r = store_prepare(db, "INSERT INTO sessions(user_id, service, rhost, tty, pid, opened)"
-	                       " VALUES(?, ?, ?, ?, ?, ?)", &st)))
-		return r;
-	sqlite3_bind_int64(st, 1, user_id);
-	sqlite3_bind_text(st, 2, lc->service, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, lc->rhost, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 4, lc->tty, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 5, pid);
-	sqlite3_bind_int64(st, 6, now);
-	if ((r = store_step_done(db, st, "insert session")) == SK_OK)
-		*id = sqlite3_last_insert_rowid(db);
-	return r;
+	return store_session_open(db, &s, id);
 }
 
 int
@@ -152,7 +143,6 @@ session_close(struct broker_conn *c, const struct sk_msg *req, struct sk_msg *re
 {
 	char user[SK_USER_MAX];
 	uint64_t id;
-	sqlite3_stmt *st;
 	struct user_rec u;
 	int64_t now = broker_now();
 	int r;
@@ -166,15 +156,7 @@ session_close(struct broker_conn *c, const struct sk_msg *req, struct sk_msg *re
 		return r;
 	if ((r = store_begin(c->db)) != SK_OK)
 		return r;
-	if ((r = store_prepare(c->db, "UPDATE sessions SET closed = ? WHERE id = ? AND user_id = ?"
-	                       " AND closed = 0", &st)) != SK_OK) {
-		store_rollback(c->db);
-		return r;
-	}
-	sqlite3_bind_int64(st, 1, now);
-	sqlite3_bind_int64(st, 2, (int64_t)id);
-	sqlite3_bind_int64(st, 3, u.id);
-	if (store_step_done(c->db, st, "close session") != SK_OK || sqlite3_changes(c->db) != 1) {
+	if (store_session_close(c->db, u.id, (int64_t)id, now) != SK_OK) {
 		store_rollback(c->db);
 		return reply_status(reply, SK_ST_NOT_FOUND);
 	}

@@ -24,28 +24,6 @@
 #include "store_user.h"
 
 static int
-read_open(sqlite3_stmt *st, void *row)
-{
-	*(int *)row = sqlite3_column_int(st, 0);
-	return SK_OK;
-}
-
-/* SK_OK when session id is open and belongs to user_id; SK_ERR_NOTFOUND otherwise. */
-static int
-session_is_open(sqlite3 *db, int64_t user_id, int64_t id)
-{
-	sqlite3_stmt *st;
-	int one = 0, r;
-
-	if ((r = store_prepare(db, "SELECT 1 FROM sessions WHERE id = ? AND user_id = ?"
-	                       " AND closed = 0", &st)) != SK_OK)
-		return r;
-	sqlite3_bind_int64(st, 1, id);
-	sqlite3_bind_int64(st, 2, user_id);
-	return store_select_one(db, st, read_open, &one);
-}
-
-static int
 order_reply(struct broker_conn *c, struct sk_msg *reply, const char *user, uint64_t id,
             const char *card, unsigned action, const char *cause)
 {
@@ -88,7 +66,7 @@ session_watch_request(struct broker_conn *c, const struct sk_msg *req, struct sk
 	    (card[0] != '\0' && !session_valid_card_hash(card)))
 		return reply_status(reply, SK_ST_BAD_REQUEST);
 	if ((r = store_user_get(c->db, user, &u)) == SK_OK)
-		r = session_is_open(c->db, u.id, (int64_t)id);
+		r = store_session_is_open(c->db, u.id, (int64_t)id);
 	if (r == SK_OK && card[0] != '\0' && (r = store_card_by_spki(c->db, card, &rec)) == SK_OK &&
 	    rec.user_id != u.id)
 		r = SK_ERR_NOTFOUND;
@@ -116,7 +94,7 @@ session_watch_request(struct broker_conn *c, const struct sk_msg *req, struct sk
 	c->db = NULL;
 	r = session_watch_wait(w, c->fd, &c->b->stop, &ordered, cause, sizeof(cause));
 	session_watch_remove(w);
-	if (store_acquire(c->b->conf.store_path, &c->db) != SK_OK)
+	if (store_acquire(c->b->store, &c->db) != SK_OK)
 		return SK_ERR_STORE;
 	if (r == SK_ERR_IO)   /* the agent left with its session: the answer goes nowhere */
 		return reply_status(reply, SK_ST_OK);

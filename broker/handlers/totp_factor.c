@@ -51,9 +51,9 @@ totp_factor_check_one(const struct broker *b, const char *user, const struct tot
 }
 
 int
-totp_factor_check(const struct broker *b, sqlite3 *db, int64_t user_id, const char *user,
-                  const char *code, unsigned window, int64_t now, int64_t *factor_id,
-                  int64_t *step)
+totp_factor_check(const struct broker *b, struct sk_store_txn *db, int64_t user_id,
+                  const char *user, const char *code, unsigned window, int64_t now,
+                  int64_t *factor_id, int64_t *step)
 {
 	struct totp_rec recs[TOTP_PER_USER_MAX];
 	size_t n = 0;

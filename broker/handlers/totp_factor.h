@@ -1,7 +1,6 @@
 /* The TOTP factor as the broker uses it: sealing seeds and checking codes (R-CRED-2). */
 #ifndef BROKER_TOTP_FACTOR_H
 #define BROKER_TOTP_FACTOR_H
-#include <sqlite3.h>
 #include <stdint.h>
 
 #include "broker.h"
@@ -14,8 +13,8 @@ int totp_factor_check_one(const struct broker *b, const char *user, const struct
                           const char *code, unsigned window, int64_t now, int64_t *step);
 /* Checks code against the user's confirmed factors; on success the matched factor's id and
  * step (the caller stores the step in the same transaction as the decision). */
-int totp_factor_check(const struct broker *b, sqlite3 *db, int64_t user_id, const char *user,
-                      const char *code, unsigned window, int64_t now, int64_t *factor_id,
-                      int64_t *step);
+int totp_factor_check(const struct broker *b, struct sk_store_txn *db, int64_t user_id,
+                      const char *user, const char *code, unsigned window, int64_t now,
+                      int64_t *factor_id, int64_t *step);
 
 #endif

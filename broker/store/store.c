@@ -1,398 +1,468 @@
-#include "store.h"
+/* The generic half of the store (store.h): the writer serialisation, the transaction hooks,
+ * the user lock's bookkeeping, and one forwarding function per typed operation into the
+ * backend's table (store_backend.h). No SQL here. */
+#include "store_backend.h"
 
-#include <inttypes.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "sk_err.h"
 #include "sk_log.h"
-#include "store_card.h"
 
-#define STORE_SCHEMA_VERSION "1"
-#define STORE_POOL_MAX 16
-
-/* Write transactions queue on this mutex instead of polling SQLite's busy handler: a
- * writer waiting behind password hashing must not give up after busy_timeout and turn a
- * correct login into a deny. Taken after any user lock, never before one. */
-static pthread_mutex_t writer_lock = PTHREAD_MUTEX_INITIALIZER;
-static __thread int writer_held;
-
-/* The audit writer's view of write transactions (broker/audit_event.c): which records a
- * transaction appended, and what becomes of them. */
+/* The audit writer's view of write transactions (audit/audit_event.c): which records a
+ * transaction appended, and what becomes of them. Set once at start, before any client. */
 static void (*hook_committed)(void);
-static void (*hook_rolled_back)(sqlite3 *db);
+static void (*hook_rolled_back)(struct sk_store_txn *t);
 
-/* Idle connections kept open, so the WAL stays open between clients. */
-static pthread_mutex_t pool_lock = PTHREAD_MUTEX_INITIALIZER;
-static sqlite3 *pool[STORE_POOL_MAX];
-static size_t pool_n;
-
-static const char *schema =
-	"CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);"
-	"CREATE TABLE IF NOT EXISTS users("
-	" id INTEGER PRIMARY KEY,"
-	" name TEXT NOT NULL UNIQUE,"
-	" profile TEXT NOT NULL,"
-	" created INTEGER NOT NULL,"
-	" disabled INTEGER NOT NULL DEFAULT 0,"
-	" pw_hash TEXT NOT NULL DEFAULT '',"
-	" pw_changed INTEGER NOT NULL DEFAULT 0,"
-	" pw_temporary INTEGER NOT NULL DEFAULT 1,"
-	" fail_count INTEGER NOT NULL DEFAULT 0,"
-	" fail_first INTEGER NOT NULL DEFAULT 0,"
-	" locked INTEGER NOT NULL DEFAULT 0,"
-	" locked_until INTEGER NOT NULL DEFAULT 0,"
-	" last_login INTEGER NOT NULL DEFAULT 0,"
-	" last_login_from TEXT NOT NULL DEFAULT '',"
-	" prev_login INTEGER NOT NULL DEFAULT 0,"
-	" prev_login_from TEXT NOT NULL DEFAULT '',"
-	" failures_since_login INTEGER NOT NULL DEFAULT 0,"
-	" prev_failures INTEGER NOT NULL DEFAULT 0,"
-	" last_fail INTEGER NOT NULL DEFAULT 0,"
-	" last_fail_from TEXT NOT NULL DEFAULT '',"
-	" last_logout INTEGER NOT NULL DEFAULT 0,"
-	" fail_times BLOB NOT NULL DEFAULT x'');"
-	/* Attempts that hold one of the deny places until their verdict (R-LOGIN-1). */
-	"CREATE TABLE IF NOT EXISTS pending_attempts("
-	" user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,"
-	" token BLOB NOT NULL,"
-	" created INTEGER NOT NULL,"
-	" expires INTEGER NOT NULL);"
-	"CREATE INDEX IF NOT EXISTS pending_attempts_user ON pending_attempts(user_id);"
-	"CREATE TABLE IF NOT EXISTS pw_history("
-	" user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,"
-	" hash TEXT NOT NULL,"
-	" changed INTEGER NOT NULL);"
-	"CREATE INDEX IF NOT EXISTS pw_history_user ON pw_history(user_id, changed);"
-	"CREATE TABLE IF NOT EXISTS totp("
-	" id INTEGER PRIMARY KEY,"
-	" user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,"
-	" algorithm TEXT NOT NULL,"
-	" digits INTEGER NOT NULL,"
-	" period INTEGER NOT NULL,"
-	" sealed BLOB NOT NULL,"
-	" last_step INTEGER NOT NULL DEFAULT -1,"
-	" confirmed INTEGER NOT NULL DEFAULT 0,"
-	" created INTEGER NOT NULL);"
-	"CREATE INDEX IF NOT EXISTS totp_user ON totp(user_id);"
-	"CREATE TABLE IF NOT EXISTS sessions("
-	" id INTEGER PRIMARY KEY,"
-	" user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,"
-	" service TEXT NOT NULL,"
-	" rhost TEXT NOT NULL,"
-	" tty TEXT NOT NULL,"
-	" pid INTEGER NOT NULL,"
-	" opened INTEGER NOT NULL,"
-	" closed INTEGER NOT NULL DEFAULT 0);"
-	"CREATE INDEX IF NOT EXISTS sessions_user ON sessions(user_id, closed);"
-	"CREATE TABLE IF NOT EXISTS fido2("
-	" id INTEGER PRIMARY KEY,"
-	" user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,"
-	" cred_id BLOB NOT NULL UNIQUE,"
-	" cose_type INTEGER NOT NULL,"
-	" pubkey BLOB NOT NULL,"
-	" aaguid BLOB NOT NULL,"
-	" sign_count INTEGER NOT NULL,"
-	" fmt TEXT NOT NULL,"
-	" attestation BLOB NOT NULL,"
-	" subject TEXT NOT NULL,"
-	" trusted INTEGER NOT NULL,"
-	" clone_flagged INTEGER NOT NULL DEFAULT 0,"
-	" created INTEGER NOT NULL,"
-	" last_used INTEGER NOT NULL DEFAULT 0);"
-	"CREATE INDEX IF NOT EXISTS fido2_user ON fido2(user_id);"
-	/* One card, one person (R-CARD-1): a certificate is bound once, ever, even after it is
-	 * revoked, so a lost card can never come back under another name. */
-	"CREATE TABLE IF NOT EXISTS cards("
-	" id INTEGER PRIMARY KEY,"
-	" user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,"
-	" kind INTEGER NOT NULL,"
-	" spki_sha256 TEXT NOT NULL UNIQUE,"
-	" issuer TEXT NOT NULL,"
-	" serial TEXT NOT NULL,"
-	" cert BLOB NOT NULL,"
-	" not_after INTEGER NOT NULL,"
-	" revoked INTEGER NOT NULL DEFAULT 0,"
-	" revoke_reason TEXT NOT NULL DEFAULT '',"
-	" replaced_by INTEGER,"
-	" collected INTEGER NOT NULL DEFAULT 0,"
-	" destroyed INTEGER NOT NULL DEFAULT 0,"
-	" disposal_note TEXT NOT NULL DEFAULT '',"
-	" created INTEGER NOT NULL);"
-	"CREATE INDEX IF NOT EXISTS cards_user ON cards(user_id, revoked);";
-
-int
-store_exec(sqlite3 *db, const char *sql)
+void
+store_base_init(struct sk_store *s, const struct sk_store_ops *ops)
 {
-	char *msg = NULL;
-
-	if (sqlite3_exec(db, sql, NULL, NULL, &msg) != SQLITE_OK) {
-		sk_logerr("sqlite: %s", msg ? msg : sqlite3_errmsg(db));
-		sqlite3_free(msg);
-		return SK_ERR_STORE;
-	}
-	return SK_OK;
-}
-
-int
-store_prepare(sqlite3 *db, const char *sql, sqlite3_stmt **st)
-{
-	if (sqlite3_prepare_v2(db, sql, -1, st, NULL) != SQLITE_OK) {
-		sk_logerr("prepare: %s", sqlite3_errmsg(db));
-		*st = NULL;
-		return SK_ERR_STORE;
-	}
-	return SK_OK;
-}
-
-int
-store_step_done(sqlite3 *db, sqlite3_stmt *st, const char *what)
-{
-	int rc = sqlite3_step(st);
-
-	sqlite3_finalize(st);
-	if (rc == SQLITE_DONE)
-		return SK_OK;
-	sk_logerr("%s: %s", what, sqlite3_errmsg(db));
-	return rc == SQLITE_CONSTRAINT ? SK_ERR_EXISTS : SK_ERR_STORE;
-}
-
-int
-store_select(sqlite3 *db, sqlite3_stmt *st, store_row_reader read_row, void *rows,
-             size_t row_size, size_t cap, size_t *n)
-{
-	int r = SK_OK, rc = SQLITE_DONE;
-
-	*n = 0;
-	while (*n < cap && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if ((r = read_row(st, (char *)rows + *n * row_size)) != SK_OK)
-			break;
-		(*n)++;
-	}
-	if (r == SK_OK && *n < cap && rc != SQLITE_DONE) {
-		sk_logerr("select: %s", sqlite3_errmsg(db));
-		r = SK_ERR_STORE;
-	}
-	sqlite3_finalize(st);
-	return r;
-}
-
-int
-store_select_one(sqlite3 *db, sqlite3_stmt *st, store_row_reader read_row, void *row)
-{
-	size_t n = 0;
-	int r = store_select(db, st, read_row, row, 0, 1, &n);
-
-	return r == SK_OK && n == 0 ? SK_ERR_NOTFOUND : r;
-}
-
-int
-store_col_text(sqlite3_stmt *st, int col, char *buf, size_t cap)
-{
-	const unsigned char *t = sqlite3_column_text(st, col);
-	int n = sqlite3_column_bytes(st, col);
-
-	if (cap == 0 || n < 0 || (size_t)n >= cap) {
-		sk_logerr("column %d too long (%d bytes)", col, n);
-		return SK_ERR_STORE;
-	}
-	if (t != NULL && n > 0)
-		memcpy(buf, t, (size_t)n);
-	buf[n] = '\0';
-	return SK_OK;
-}
-
-int
-store_open(const char *path, sqlite3 **out)
-{
-	sqlite3 *db = NULL;
-
-	*out = NULL;
-	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
-	                    SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
-		sk_logerr("open %s: %s", path, db ? sqlite3_errmsg(db) : "no memory");
-		sqlite3_close(db);
-		return SK_ERR_STORE;
-	}
-	sqlite3_busy_timeout(db, 10000);
-	if (store_exec(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
-	                   "PRAGMA foreign_keys=ON; PRAGMA secure_delete=ON;") != SK_OK) {
-		sqlite3_close(db);
-		return SK_ERR_STORE;
-	}
-	*out = db;
-	return SK_OK;
+	s->ops = ops;
+	pthread_mutex_init(&s->writer, NULL);
 }
 
 void
-store_close(sqlite3 *db)
+store_base_destroy(struct sk_store *s)
 {
-	sqlite3_close(db);
+	pthread_mutex_destroy(&s->writer);
+}
+
+void
+store_txn_base_init(struct sk_store_txn *t, struct sk_store *s)
+{
+	memset(t, 0, sizeof(*t));
+	t->store = s;
 }
 
 int
-store_init(const char *path)
+store_open(const char *path, struct sk_store **out)
 {
-	sqlite3 *db;
-	int r;
+	*out = NULL;
+	if (path == NULL || path[0] == '\0') {
+		sk_logerr("no store path");
+		return SK_ERR_STORE;
+	}
+	/* A second backend is chosen here, by the form of the name (e.g. postgresql://...). */
+	return store_sqlite_open(path, out);
+}
 
-	if ((r = store_open(path, &db)) != SK_OK)
-		return r;
-	r = store_exec(db, "BEGIN IMMEDIATE;");
-	if (r == SK_OK)
-		r = store_exec(db, schema);
-	if (r == SK_OK)
-		r = store_card_schema(db);   /* card identity columns and keys (R-CARD-1) */
-	if (r == SK_OK)
-		r = store_exec(db, "INSERT OR IGNORE INTO meta(key, value) VALUES('schema', '"
-		                   STORE_SCHEMA_VERSION "');");
-	if (r == SK_OK)
-		r = store_exec(db, "COMMIT;");
-	else
-		store_exec(db, "ROLLBACK;");
-	store_close(db);
-	return r;
+void
+store_close(struct sk_store *s)
+{
+	if (s != NULL)
+		s->ops->close(s);
+}
+
+int
+store_acquire(struct sk_store *s, struct sk_store_txn **out)
+{
+	*out = NULL;
+	return s->ops->acquire(s, out);
+}
+
+void
+store_release(struct sk_store_txn *t)
+{
+	if (t == NULL)
+		return;
+	store_rollback(t);   /* never hand on an open transaction */
+	if (t->user_locked)
+		store_user_unlock(t);
+	t->store->ops->release(t);
 }
 
 static void
-writer_release(void)
+writer_release(struct sk_store_txn *t)
 {
-	if (writer_held) {
-		writer_held = 0;
-		pthread_mutex_unlock(&writer_lock);
+	if (t->writer_held) {
+		t->writer_held = 0;
+		pthread_mutex_unlock(&t->store->writer);
+	}
+}
+
+/* The user lock a store_begin_user took ends with its transaction. */
+static void
+txn_ended(struct sk_store_txn *t)
+{
+	t->in_txn = 0;
+	if (t->lock_ends_with_txn) {
+		t->lock_ends_with_txn = 0;
+		store_user_unlock(t);
 	}
 }
 
 int
-store_begin(sqlite3 *db)
+store_begin(struct sk_store_txn *t)
 {
 	int r;
 
-	if (writer_held) {
+	if (t->in_txn) {
 		sk_logerr("nested write transaction");
 		return SK_ERR_INTERNAL;
 	}
-	pthread_mutex_lock(&writer_lock);
-	writer_held = 1;
-	if ((r = store_exec(db, "BEGIN IMMEDIATE;")) != SK_OK)
-		writer_release();
-	return r;
+	if (t->in_hook) {
+		/* The rolled_back hook's own transaction: already inside the serialisation. */
+		if ((r = t->store->ops->begin(t)) == SK_OK)
+			t->in_txn = 1;
+		return r;
+	}
+	pthread_mutex_lock(&t->store->writer);
+	t->writer_held = 1;
+	if ((r = t->store->ops->begin(t)) != SK_OK) {
+		writer_release(t);
+		return r;
+	}
+	t->in_txn = 1;
+	return SK_OK;
 }
 
 int
-store_commit(sqlite3 *db)
+store_commit(struct sk_store_txn *t)
 {
-	int r = store_exec(db, "COMMIT;");
+	int r;
 
-	if (r == SK_OK) {
-		if (hook_committed != NULL && writer_held)
-			hook_committed();
-		writer_release();   /* on failure the caller rolls back, which releases */
+	if (!t->in_txn) {
+		sk_logerr("commit without a transaction");
+		return SK_ERR_INTERNAL;
 	}
-	return r;
+	if ((r = t->store->ops->commit(t)) != SK_OK)
+		return r;   /* the caller rolls back, which ends the transaction */
+	if (t->in_hook) {
+		t->in_txn = 0;
+		return SK_OK;
+	}
+	if (hook_committed != NULL)
+		hook_committed();
+	writer_release(t);
+	txn_ended(t);
+	return SK_OK;
 }
 
 void
-store_rollback(sqlite3 *db)
+store_rollback(struct sk_store_txn *t)
 {
-	if (!sqlite3_get_autocommit(db))
-		(void)store_exec(db, "ROLLBACK;");
+	if (!t->in_txn && !t->writer_held)
+		return;
+	t->store->ops->rollback(t);
+	t->in_txn = 0;
+	if (t->in_hook)
+		return;
 	/* Still holding the writer lock, so that no later record commits before the hook has
 	 * said which records of this transaction did not take effect. */
-	if (hook_rolled_back != NULL && writer_held)
-		hook_rolled_back(db);
-	writer_release();
+	if (hook_rolled_back != NULL && t->writer_held) {
+		t->in_hook = 1;
+		hook_rolled_back(t);
+		if (t->in_txn) {   /* the hook left its transaction open */
+			t->store->ops->rollback(t);
+			t->in_txn = 0;
+		}
+		t->in_hook = 0;
+	}
+	writer_release(t);
+	txn_ended(t);
 }
 
 int
-store_writer_held(void)
+store_in_txn(const struct sk_store_txn *t)
 {
-	return writer_held;
+	return t != NULL && t->in_txn;
+}
+
+int
+store_user_lock(struct sk_store_txn *t, const char *user)
+{
+	int r;
+
+	if (user == NULL || strlen(user) >= sizeof(t->user)) {
+		sk_logerr("user lock: name missing or too long");
+		return SK_ERR_INTERNAL;
+	}
+	if (t->user_locked) {
+		sk_logerr("user lock: %s while holding %s", user, t->user);
+		return SK_ERR_INTERNAL;
+	}
+	if (t->in_txn) {
+		/* The user lock comes before the writer lock, never inside it: no deadlock. */
+		sk_logerr("user lock inside a transaction");
+		return SK_ERR_INTERNAL;
+	}
+	/* Named before the backend publishes the lock, so others read a settled name. */
+	snprintf(t->user, sizeof(t->user), "%s", user);
+	if ((r = t->store->ops->user_lock(t, user)) != SK_OK) {
+		t->user[0] = '\0';
+		return r;
+	}
+	t->user_locked = 1;
+	return SK_OK;
 }
 
 void
-store_set_txn_hooks(void (*committed)(void), void (*rolled_back)(sqlite3 *db))
+store_user_unlock(struct sk_store_txn *t)
+{
+	if (!t->user_locked)
+		return;
+	if (t->in_txn) {
+		sk_logerr("user unlock inside a transaction: rolling it back");
+		t->lock_ends_with_txn = 0;
+		store_rollback(t);
+	}
+	t->store->ops->user_unlock(t, t->user);
+	t->user_locked = 0;
+	t->lock_ends_with_txn = 0;
+	t->user[0] = '\0';
+}
+
+int
+store_begin_user(struct sk_store_txn *t, const char *user)
+{
+	int own = 0, r;
+
+	if (t->user_locked && strcmp(t->user, user) != 0) {
+		sk_logerr("user transaction for %s while holding %s", user, t->user);
+		return SK_ERR_INTERNAL;
+	}
+	if (!t->user_locked) {
+		if ((r = store_user_lock(t, user)) != SK_OK)
+			return r;
+		own = 1;
+	}
+	if ((r = store_begin(t)) != SK_OK) {
+		if (own)
+			store_user_unlock(t);
+		return r;
+	}
+	t->lock_ends_with_txn = own;
+	return SK_OK;
+}
+
+void
+store_set_txn_hooks(void (*committed)(void), void (*rolled_back)(struct sk_store_txn *t))
 {
 	hook_committed = committed;
 	hook_rolled_back = rolled_back;
 }
 
-int
-store_audit_seq_get(sqlite3 *db, uint64_t *seq, int *present)
+/* Writes run inside a transaction, so they queue behind the writer serialisation and commit
+ * together with their audit record (R-LOG-1). */
+static int
+writing(const struct sk_store_txn *t, const char *what)
 {
-	sqlite3_stmt *st;
-	int rc;
-
-	*seq = 0;
-	*present = 0;
-	if (store_prepare(db, "SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'audit_seq';",
-	                  &st) != SK_OK)
-		return SK_ERR_STORE;
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW && sqlite3_column_int64(st, 0) >= 0) {
-		*seq = (uint64_t)sqlite3_column_int64(st, 0);
-		*present = 1;
-	}
-	sqlite3_finalize(st);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
-		sk_logerr("reading the committed audit seq: %s", sqlite3_errmsg(db));
-		return SK_ERR_STORE;
-	}
-	return SK_OK;
-}
-
-int
-store_audit_seq_set(sqlite3 *db, uint64_t seq)
-{
-	char text[24];
-	sqlite3_stmt *st;
-
-	if (seq > (uint64_t)INT64_MAX) {
-		sk_logerr("audit seq out of range");
-		return SK_ERR_RANGE;
-	}
-	(void)snprintf(text, sizeof(text), "%" PRIu64, seq);
-	if (store_prepare(db, "INSERT INTO meta(key, value) VALUES('audit_seq', ?)"
-	                      " ON CONFLICT(key) DO UPDATE SET value = excluded.value;", &st) != SK_OK)
-		return SK_ERR_STORE;
-	sqlite3_bind_text(st, 1, text, -1, SQLITE_TRANSIENT);
-	return store_step_done(db, st, "recording the committed audit seq");
-}
-
-int
-store_acquire(const char *path, sqlite3 **out)
-{
-	pthread_mutex_lock(&pool_lock);
-	if (pool_n > 0) {
-		*out = pool[--pool_n];
-		pthread_mutex_unlock(&pool_lock);
+	if (t->in_txn)
 		return SK_OK;
-	}
-	pthread_mutex_unlock(&pool_lock);
-	return store_open(path, out);
+	sk_logerr("store: %s outside a write transaction", what);
+	return SK_ERR_INTERNAL;
 }
 
-void
-store_release(sqlite3 *db)
+#define OPS(t) ((t)->store->ops)
+#define WRITE(t, op, ...) \
+	(writing((t), #op) != SK_OK ? SK_ERR_INTERNAL : OPS(t)->op((t), __VA_ARGS__))
+
+int
+store_audit_seq_get(struct sk_store_txn *t, uint64_t *seq, int *present)
 {
-	if (db == NULL)
-		return;
-	store_rollback(db);   /* never hand on an open transaction */
-	pthread_mutex_lock(&pool_lock);
-	if (pool_n < STORE_POOL_MAX) {
-		pool[pool_n++] = db;
-		db = NULL;
-	}
-	pthread_mutex_unlock(&pool_lock);
-	store_close(db);
+	return OPS(t)->audit_seq_get(t, seq, present);
 }
 
-void
-store_pool_drain(void)
+int
+store_audit_seq_set(struct sk_store_txn *t, uint64_t seq)
 {
-	pthread_mutex_lock(&pool_lock);
-	while (pool_n > 0)
-		store_close(pool[--pool_n]);
-	pthread_mutex_unlock(&pool_lock);
+	return WRITE(t, audit_seq_set, seq);
+}
+
+int
+store_user_get(struct sk_store_txn *t, const char *name, struct user_rec *out)
+{
+	return OPS(t)->user_get(t, name, out);
+}
+
+int
+store_user_insert(struct sk_store_txn *t, struct user_rec *u)
+{
+	return WRITE(t, user_insert, u);
+}
+
+int
+store_user_save_auth(struct sk_store_txn *t, const struct user_rec *u)
+{
+	return WRITE(t, user_save_auth, u);
+}
+
+int
+store_user_set_password(struct sk_store_txn *t, struct user_rec *u, const char *hash,
+                        int temporary, int64_t now, unsigned keep)
+{
+	return WRITE(t, user_set_password, u, hash, temporary, now, keep);
+}
+
+int
+store_user_history(struct sk_store_txn *t, int64_t user_id, unsigned limit,
+                   int (*fn)(void *, const char *), void *arg)
+{
+	return OPS(t)->user_history(t, user_id, limit, fn, arg);
+}
+
+int
+store_user_set_disabled(struct sk_store_txn *t, int64_t user_id, int disabled)
+{
+	return WRITE(t, user_set_disabled, user_id, disabled);
+}
+
+int
+store_user_set_logout(struct sk_store_txn *t, int64_t user_id, int64_t when)
+{
+	return WRITE(t, user_set_logout, user_id, when);
+}
+
+int
+store_user_list(struct sk_store_txn *t, int (*fn)(void *, const struct user_summary *),
+                void *arg)
+{
+	return OPS(t)->user_list(t, fn, arg);
+}
+
+int
+store_totp_list(struct sk_store_txn *t, int64_t user_id, int confirmed_only,
+                struct totp_rec *out, size_t cap, size_t *n)
+{
+	return OPS(t)->totp_list(t, user_id, confirmed_only, out, cap, n);
+}
+
+int
+store_totp_get(struct sk_store_txn *t, int64_t user_id, int64_t id, struct totp_rec *out)
+{
+	return OPS(t)->totp_get(t, user_id, id, out);
+}
+
+int
+store_totp_insert(struct sk_store_txn *t, struct totp_rec *rec)
+{
+	return WRITE(t, totp_insert, rec);
+}
+
+int
+store_totp_set_last_step(struct sk_store_txn *t, int64_t id, int64_t step)
+{
+	return WRITE(t, totp_set_last_step, id, step);
+}
+
+int
+store_totp_confirm(struct sk_store_txn *t, int64_t user_id, int64_t id, int64_t step)
+{
+	return WRITE(t, totp_confirm, user_id, id, step);
+}
+
+int
+store_totp_delete_unconfirmed(struct sk_store_txn *t, int64_t user_id)
+{
+	return WRITE(t, totp_delete_unconfirmed, user_id);
+}
+
+int
+store_totp_delete_all(struct sk_store_txn *t, int64_t user_id)
+{
+	return WRITE(t, totp_delete_all, user_id);
+}
+
+int
+store_fido2_list(struct sk_store_txn *t, int64_t user_id, int usable_only,
+                 struct fido2_rec *out, size_t cap, size_t *n)
+{
+	return OPS(t)->fido2_list(t, user_id, usable_only, out, cap, n);
+}
+
+int
+store_fido2_insert(struct sk_store_txn *t, const struct fido2_rec *f,
+                   const unsigned char *attstmt, size_t attstmt_len, int64_t *id)
+{
+	return WRITE(t, fido2_insert, f, attstmt, attstmt_len, id);
+}
+
+int
+store_fido2_used(struct sk_store_txn *t, int64_t id, uint32_t sign_count, int64_t now)
+{
+	return WRITE(t, fido2_used, id, sign_count, now);
+}
+
+int
+store_fido2_flag_clone(struct sk_store_txn *t, int64_t id)
+{
+	return WRITE(t, fido2_flag_clone, id);
+}
+
+int
+store_fido2_delete(struct sk_store_txn *t, int64_t user_id, int64_t id)
+{
+	return WRITE(t, fido2_delete, user_id, id);
+}
+
+int
+store_card_list(struct sk_store_txn *t, int64_t user_id, int active_only,
+                struct card_rec *out, size_t cap, size_t *n)
+{
+	return OPS(t)->card_list(t, user_id, active_only, out, cap, n);
+}
+
+int
+store_card_by_spki(struct sk_store_txn *t, const char *spki_sha256, struct card_rec *out)
+{
+	return OPS(t)->card_by_spki(t, spki_sha256, out);
+}
+
+int
+store_card_other_owner(struct sk_store_txn *t, int64_t user_id, const char *card_uid,
+                       const char (*spki)[CARD_SPKI_HEX], size_t n_spki, int64_t *other)
+{
+	return OPS(t)->card_other_owner(t, user_id, card_uid, spki, n_spki, other);
+}
+
+int
+store_card_add_keys(struct sk_store_txn *t, int64_t card_id, int64_t user_id,
+                    const char (*spki)[CARD_SPKI_HEX], size_t n_spki)
+{
+	return WRITE(t, card_add_keys, card_id, user_id, spki, n_spki);
+}
+
+int
+store_card_user_name(struct sk_store_txn *t, int64_t user_id, char *name, size_t cap)
+{
+	return OPS(t)->card_user_name(t, user_id, name, cap);
+}
+
+int
+store_card_insert(struct sk_store_txn *t, struct card_rec *c, const unsigned char *cert,
+                  size_t len)
+{
+	return WRITE(t, card_insert, c, cert, len);
+}
+
+int
+store_card_revoke(struct sk_store_txn *t, int64_t id, const char *reason, int64_t replaced_by,
+                  int64_t now)
+{
+	return WRITE(t, card_revoke, id, reason, replaced_by, now);
+}
+
+int
+store_card_dispose(struct sk_store_txn *t, int64_t id, int collected, int destroyed,
+                   const char *note, int64_t now)
+{
+	return WRITE(t, card_dispose, id, collected, destroyed, note, now);
+}
+
+int
+store_session_open(struct sk_store_txn *t, const struct session_open_rec *s, int64_t *id)
+{
+	return WRITE(t, session_open, s, id);
+}
+
+int
+store_session_close(struct sk_store_txn *t, int64_t user_id, int64_t id, int64_t when)
+{
+	return WRITE(t, session_close, user_id, id, when);
+}
+
+int
+store_session_is_open(struct sk_store_txn *t, int64_t user_id, int64_t id)
+{
+	return OPS(t)->session_is_open(t, user_id, id);
 }

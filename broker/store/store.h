@@ -1,48 +1,96 @@
-/* The SQLite store: schema, connections and transactions. Only the broker opens it. */
+/* The store: the one interface through which the broker keeps its state. Handlers, the audit
+ * writer and the daemon see only this header (and the record families it includes); no SQL
+ * and no backend type exist outside broker/store/<backend>/ (doc/hacking.md).
+ *
+ *   struct sk_store      one backend, opened once at start (store_open). Today SQLite
+ *                        (broker/store/sqlite/); a second backend (PostgreSQL) is one more
+ *                        folder and one more row in store_open, see doc/architecture.md.
+ *   struct sk_store_txn  what one client thread works through (store_acquire): reads outside a
+ *                        transaction each stand alone; store_begin .. store_commit/rollback is
+ *                        one write transaction; store_user_lock .. store_user_unlock is "this
+ *                        user's row, locked" around them.
+ *
+ * Both are opaque; a backend fills a table of operations (store_backend.h).
+ *
+ * Write serialisation. Write transactions of one broker queue one behind the other (a
+ * process-wide writer lock taken by store_begin, dropped by store_commit/store_rollback), so
+ * that the audit log's order is the order in which transactions committed (audit_event.c).
+ * SQLite needs it anyway (one writer per file); a client waits in the queue instead of
+ * giving up after a busy timeout.
+ *
+ * The user's row, locked. Everything that changes one user's authentication state runs
+ * between store_user_lock(t, user) and store_user_unlock(t): attempts for one user are
+ * serialised (R-LOGIN-1), different users proceed in parallel. The span may hold several
+ * write transactions and slow checks between them ("deny first": the held attempt is
+ * committed before the password is hashed). The user lock is always taken before the writer
+ * lock, never while holding it.
+ *   SQLite:     an in-process lock on the name (one broker owns the file: flock, a second
+ *               broker on it is refused at store_open), then, inside,
+ *               BEGIN IMMEDIATE behind the writer lock for each transaction.
+ *   PostgreSQL: each transaction in the span starts with
+ *                 SELECT id FROM users WHERE name = $1 FOR UPDATE
+ *               so another broker's transaction on this user waits for the row; the span
+ *               itself (which commits in the middle) holds a session-level advisory lock,
+ *               pg_advisory_lock on a hash of the name (a name without a row is locked too:
+ *               user add, an unknown name's decoy), which survives those commits and is
+ *               dropped by store_user_unlock or by the server when the connection dies.
+ * store_begin_user is the one-transaction form: the user lock and a write transaction in one
+ * call; store_commit/store_rollback then end both.
+ *
+ * Errors: SK_OK, SK_ERR_NOTFOUND (no such row), SK_ERR_EXISTS (a uniqueness rule), SK_ERR_STORE
+ * (logged where detected), SK_ERR_INTERNAL (misuse, e.g. a nested transaction). */
 #ifndef BROKER_STORE_H
 #define BROKER_STORE_H
-#include <sqlite3.h>
 #include <stddef.h>
 #include <stdint.h>
 
-/* Creates or upgrades the schema (run once at broker start). */
-int store_init(const char *path);
-/* A connection for one client thread: WAL, synchronous=FULL (durable commits), foreign
- * keys, secure_delete (freed pages holding sealed secrets are overwritten). */
-int store_open(const char *path, sqlite3 **out);
-void store_close(sqlite3 *db);
-/* A pooled connection for one client; give it back with store_release. */
-int store_acquire(const char *path, sqlite3 **out);
-void store_release(sqlite3 *db);
-void store_pool_drain(void);
-/* BEGIN IMMEDIATE, queued behind the broker's other writers; store_commit or
+struct sk_store;
+struct sk_store_txn;
+
+/* Opens the store named by path and brings its schema up to date (the backend's migrations,
+ * doc/architecture.md); run once at broker start. Refuses (SK_ERR_STORE, logged) a store whose
+ * schema is newer than this broker. */
+int store_open(const char *path, struct sk_store **out);
+/* Closes every connection; no client may hold a txn any more. */
+void store_close(struct sk_store *s);
+
+/* A handle for one client thread (pooled connections); give it back with store_release,
+ * which rolls back an open transaction and drops a user lock still held. */
+int store_acquire(struct sk_store *s, struct sk_store_txn **out);
+void store_release(struct sk_store_txn *t);
+
+/* A write transaction, queued behind the broker's other writers; store_commit or
  * store_rollback ends it (a failed commit must be followed by store_rollback). */
-int store_begin(sqlite3 *db);
-int store_commit(sqlite3 *db);
-void store_rollback(sqlite3 *db);
-/* 1 when this thread is inside a write transaction (holds the writer lock). */
-int store_writer_held(void);
+int store_begin(struct sk_store_txn *t);
+int store_commit(struct sk_store_txn *t);
+void store_rollback(struct sk_store_txn *t);
+/* 1 while t has a write transaction open. */
+int store_in_txn(const struct sk_store_txn *t);
+
+/* The user's row, locked (see above). One user per txn at a time: locking a second name
+ * while holding one is refused (SK_ERR_INTERNAL), as two would risk a deadlock. */
+int store_user_lock(struct sk_store_txn *t, const char *user);
+void store_user_unlock(struct sk_store_txn *t);
+/* store_user_lock + store_begin; the commit or rollback also drops the user lock (unless it
+ * was held already, by an enclosing store_user_lock). */
+int store_begin_user(struct sk_store_txn *t, const char *user);
+
 /* committed runs after a COMMIT, rolled_back after a ROLLBACK, both on the thread that held
- * the transaction and still holding the writer lock (set once at start). */
-void store_set_txn_hooks(void (*committed)(void), void (*rolled_back)(sqlite3 *db));
+ * the transaction and still inside the writer serialisation (set once at start). Inside
+ * rolled_back, t may run one more transaction of its own (store_begin .. store_commit): it
+ * stays in the serialisation and calls no hooks. */
+void store_set_txn_hooks(void (*committed)(void), void (*rolled_back)(struct sk_store_txn *t));
+
 /* meta 'audit_seq': the seq of the last audit record whose transaction committed, written in
  * that same transaction (R-LOG-1). *present is 0 for a store that never recorded one. */
-int store_audit_seq_get(sqlite3 *db, uint64_t *seq, int *present);
-int store_audit_seq_set(sqlite3 *db, uint64_t seq);
-/* Runs one statement without results; SK_ERR_STORE on failure. */
-int store_exec(sqlite3 *db, const char *sql);
-/* Prepares a statement; logs and returns SK_ERR_STORE on failure. */
-int store_prepare(sqlite3 *db, const char *sql, sqlite3_stmt **st);
-/* Steps a statement that returns no rows and finalizes it: SK_OK, SK_ERR_EXISTS (a
- * constraint) or SK_ERR_STORE. */
-int store_step_done(sqlite3 *db, sqlite3_stmt *st, const char *what);
-/* Reads up to cap rows of row_size bytes into rows with read_row, then finalizes st. */
-typedef int (*store_row_reader)(sqlite3_stmt *st, void *row);
-int store_select(sqlite3 *db, sqlite3_stmt *st, store_row_reader read_row, void *rows,
-                 size_t row_size, size_t cap, size_t *n);
-/* One row: SK_ERR_NOTFOUND when there is none. */
-int store_select_one(sqlite3 *db, sqlite3_stmt *st, store_row_reader read_row, void *row);
-/* Copies a text column into buf (truncation is an error). */
-int store_col_text(sqlite3_stmt *st, int col, char *buf, size_t cap);
+int store_audit_seq_get(struct sk_store_txn *t, uint64_t *seq, int *present);
+int store_audit_seq_set(struct sk_store_txn *t, uint64_t seq);
+
+/* The record families: each header declares its rows and typed operations. */
+#include "store_card.h"
+#include "store_fido2.h"
+#include "store_session.h"
+#include "store_totp.h"
+#include "store_user.h"
 
 #endif

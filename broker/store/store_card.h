@@ -6,10 +6,12 @@
  * of the same card (PIV 9E next to 9A) can never be bound to somebody else. */
 #ifndef BROKER_STORE_CARD_H
 #define BROKER_STORE_CARD_H
-#include <sqlite3.h>
+#include <stddef.h>
 #include <stdint.h>
 
-#include "card_verify.h"
+#include "sk_records.h"
+
+struct sk_store_txn;
 
 #define CARDS_PER_USER_MAX 16
 #define CARD_UID_MAX 64                 /* "piv-fascn:" + 50 hex digits + NUL fits */
@@ -32,30 +34,26 @@ struct card_rec {
 	int64_t created;
 };
 
-/* Adds what the card tables need beyond the base schema (card_uid, revoked_at, card_keys) to a
- * store made before them. Run once at start-up inside the schema transaction. */
-int store_card_schema(sqlite3 *db);
-
-int store_card_list(sqlite3 *db, int64_t user_id, int active_only, struct card_rec *out,
+int store_card_list(struct sk_store_txn *t, int64_t user_id, int active_only, struct card_rec *out,
                     size_t cap, size_t *n);
 /* By binding key, whoever it belongs to; SK_ERR_NOTFOUND when unknown. */
-int store_card_by_spki(sqlite3 *db, const char *spki_sha256, struct card_rec *out);
+int store_card_by_spki(struct sk_store_txn *t, const char *spki_sha256, struct card_rec *out);
 /* Who holds a card, or a key of a card, other than user_id: *other is that user's id, or 0 when
  * nobody else does (a key is looked up among enrolled certificates and every key seen on an
  * enrolled card; a card identity "" matches nothing). */
-int store_card_other_owner(sqlite3 *db, int64_t user_id, const char *card_uid,
+int store_card_other_owner(struct sk_store_txn *t, int64_t user_id, const char *card_uid,
                            const char (*spki)[CARD_SPKI_HEX], size_t n_spki, int64_t *other);
-/* Records every key seen on the card of binding card_id (INSERT OR IGNORE: the first binding
- * of a key stands). */
-int store_card_add_keys(sqlite3 *db, int64_t card_id, int64_t user_id,
+/* Records every key seen on the card of binding card_id; a key recorded already keeps its
+ * first binding. */
+int store_card_add_keys(struct sk_store_txn *t, int64_t card_id, int64_t user_id,
                         const char (*spki)[CARD_SPKI_HEX], size_t n_spki);
 /* The name of user id (for records made from a card alone, e.g. revoke --cert). */
-int store_card_user_name(sqlite3 *db, int64_t user_id, char *name, size_t cap);
+int store_card_user_name(struct sk_store_txn *t, int64_t user_id, char *name, size_t cap);
 /* SK_ERR_EXISTS when the certificate is already bound (to anyone). */
-int store_card_insert(sqlite3 *db, struct card_rec *c, const unsigned char *cert, size_t len);
-int store_card_revoke(sqlite3 *db, int64_t id, const char *reason, int64_t replaced_by,
+int store_card_insert(struct sk_store_txn *t, struct card_rec *c, const unsigned char *cert, size_t len);
+int store_card_revoke(struct sk_store_txn *t, int64_t id, const char *reason, int64_t replaced_by,
                       int64_t now);
-int store_card_dispose(sqlite3 *db, int64_t id, int collected, int destroyed, const char *note,
+int store_card_dispose(struct sk_store_txn *t, int64_t id, int collected, int destroyed, const char *note,
                        int64_t now);
 
 #endif

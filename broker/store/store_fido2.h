@@ -1,11 +1,12 @@
 /* FIDO2 credentials in the store (issue 3). */
 #ifndef BROKER_STORE_FIDO2_H
 #define BROKER_STORE_FIDO2_H
-#include <sqlite3.h>
+#include <stddef.h>
 #include <stdint.h>
 
-#include "fido2_attest.h"
-#include "fido2_verify.h"
+#include "sk_records.h"
+
+struct sk_store_txn;
 
 #define FIDO2_PER_USER_MAX 8
 
@@ -29,15 +30,16 @@ struct fido2_rec {
 
 /* All of a user's credentials, flagged ones included (usable_only = 0), or only those a
  * login may use. */
-int store_fido2_list(sqlite3 *db, int64_t user_id, int usable_only, struct fido2_rec *out,
+int store_fido2_list(struct sk_store_txn *t, int64_t user_id, int usable_only, struct fido2_rec *out,
                      size_t cap, size_t *n);
-int store_fido2_insert(sqlite3 *db, int64_t user_id, const struct fido2_attest_result *a,
-                       const char *fmt, const unsigned char *attstmt, size_t attstmt_len,
-                       int64_t now, int64_t *id);
-int store_fido2_used(sqlite3 *db, int64_t id, uint32_t sign_count, int64_t now);
+/* Stores f (its id is ignored) with the attestation statement as enrolled; *id gets the new
+ * row. SK_ERR_EXISTS when the credential id is enrolled already. */
+int store_fido2_insert(struct sk_store_txn *t, const struct fido2_rec *f,
+                       const unsigned char *attstmt, size_t attstmt_len, int64_t *id);
+int store_fido2_used(struct sk_store_txn *t, int64_t id, uint32_t sign_count, int64_t now);
 /* A counter that did not increase: the credential is no longer offered (clone suspected). */
-int store_fido2_flag_clone(sqlite3 *db, int64_t id);
+int store_fido2_flag_clone(struct sk_store_txn *t, int64_t id);
 /* SK_ERR_NOTFOUND when the user has no such credential. */
-int store_fido2_delete(sqlite3 *db, int64_t user_id, int64_t id);
+int store_fido2_delete(struct sk_store_txn *t, int64_t user_id, int64_t id);
 
 #endif

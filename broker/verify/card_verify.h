@@ -22,10 +22,9 @@
 #include <stdint.h>
 #include <time.h>
 
+#include "sk_records.h"   /* struct card_binding and its sizes */
+
 #define CARD_CERT_MAX 8192
-#define CARD_SPKI_HEX 65            /* 64 lowercase hex digits + NUL */
-#define CARD_ISSUER_MAX 1024
-#define CARD_SERIAL_MAX 132         /* optional '-', up to 64 bytes as hex, NUL */
 
 /* Distinct refusals (besides the SK_ERR_* codes for bad input and internal failures). They sit
  * apart from the SK_ERR_* codes of common/sk_err.h. */
@@ -37,17 +36,6 @@ enum card_verify_err {
 	CARD_VERIFY_REVOKED = -204,        /* listed in the configured CRL */
 	CARD_VERIFY_CRL_UNUSABLE = -205,   /* a CRL is configured but none is valid for the issuer
 					    * at `at` (missing, expired, bad signature): fail closed */
-};
-
-/* The binding keys of a certificate, all printable ASCII:
- *   spki_sha256: lowercase hex SHA-256 of the DER SubjectPublicKeyInfo (as
- *                `openssl x509 -pubkey | openssl pkey -pubin -outform DER | sha256sum`);
- *   issuer:      RFC 2253 string, non-ASCII escaped as \XX (as `-nameopt RFC2253`);
- *   serial:      uppercase hex, two digits per byte, '-' if negative (as `openssl x509 -serial`). */
-struct card_binding {
-	char spki_sha256[CARD_SPKI_HEX];
-	char issuer[CARD_ISSUER_MAX];
-	char serial[CARD_SERIAL_MAX];
 };
 
 struct card_trust;

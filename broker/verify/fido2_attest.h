@@ -22,8 +22,6 @@
 #define FIDO2_ATTSTMT_MAX 8192
 #define FIDO2_X5C_MAX 4096
 #define FIDO2_X5C_CHAIN_MAX 4   /* certificates in x5c after the attestation certificate */
-#define FIDO2_SUBJECT_MAX 256
-#define FIDO2_FMT_MAX 15
 
 /* Refusal reasons: pointer-comparable, English, marked for gettext (show them with _()). */
 extern const char *const FIDO2_ATTEST_MALFORMED;       /* "attestation malformed" */

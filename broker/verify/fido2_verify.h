@@ -22,19 +22,17 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "sk_records.h"   /* the credential sizes the store keeps */
 #include "skf_common.h"   /* enum skf_uv, enum skf_uv_method: one definition for both sides */
 
 #define FIDO2_CLASS_KNOWLEDGE 0x01u
 #define FIDO2_CLASS_POSSESSION 0x02u
 #define FIDO2_CLASS_INHERENCE 0x04u
 
-#define FIDO2_AAGUID_LEN 16
 #define FIDO2_AAGUID_STR 37           /* 8-4-4-4-12 hex digits and the NUL */
 #define FIDO2_AAGUID_LIST_MAX 64
 #define FIDO2_CDH_LEN 32
 #define FIDO2_RP_ID_MAX 253
-#define FIDO2_CRED_ID_MAX 1023
-#define FIDO2_PUBKEY_MAX 512
 #define FIDO2_AUTHDATA_MAX 2048       /* CBOR-encoded authenticator data */
 #define FIDO2_SIG_MAX 512
 #define FIDO2_RP_HASH_LEN 32

@@ -5,9 +5,9 @@
 #include <stddef.h>
 
 #include "sk_proto.h"
+#include "sk_records.h"   /* PASSWORD_HASH_MAX */
 
 #define PASSWORD_MAX SK_PASSWORD_MAX  /* longer input is refused, never truncated */
-#define PASSWORD_HASH_MAX 256
 #define PASSWORD_TEMP_LEN 16
 
 struct password_rules {

@@ -151,32 +151,3 @@ tally_release(struct tally *t, const unsigned char token[TALLY_TOKEN_LEN])
 	}
 	return 0;
 }
-
-size_t
-tally_times_encode(const struct tally *t, unsigned char *out, size_t cap)
-{
-	size_t n = 0;
-
-	for (unsigned i = 0; i < t->n_times && n + 8 <= cap; i++)
-		for (int b = 7; b >= 0; b--)
-			out[n++] = (unsigned char)((uint64_t)t->fail_times[i] >> (8 * b));
-	return n;
-}
-
-int
-tally_times_decode(struct tally *t, const unsigned char *in, size_t len)
-{
-	if (len % 8 != 0 || len / 8 > TALLY_TIMES_MAX) {
-		sk_logerr("stored failure times malformed (%zu bytes)", len);
-		return SK_ERR_STORE;
-	}
-	t->n_times = (unsigned)(len / 8);
-	for (unsigned i = 0; i < t->n_times; i++) {
-		uint64_t v = 0;
-		for (int b = 0; b < 8; b++)
-			v = (v << 8) | in[i * 8 + (unsigned)b];
-		t->fail_times[i] = (int64_t)v;
-	}
-	sync_count(t);
-	return SK_OK;
-}

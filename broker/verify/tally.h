@@ -7,35 +7,12 @@
 #include <stdint.h>
 
 #include "sk_proto.h"
+#include "sk_records.h"   /* struct tally, struct tally_pending */
 
-#define TALLY_TIMES_MAX 100   /* the largest deny the configuration accepts */
-#define TALLY_TOKEN_LEN SK_ATTEMPT_TOKEN_LEN
 /* How long an attempt may stay pending before it counts as a failure on its own: long
  * enough to type a password and a one-time code (sshd's LoginGraceTime is 120 s), short
  * enough that a login abandoned without a word frees its place and is counted soon. */
 #define TALLY_PENDING_TTL 180
-
-/* An attempt that may reach a password check but has no verdict yet (R-LOGIN-1). It holds
- * one of the deny places from the moment it is granted, so parallel guesses cannot all
- * reach the check; a failure confirms it, a success releases it, and one that is never
- * resolved counts as a failure when it expires. */
-struct tally_pending {
-	unsigned char token[TALLY_TOKEN_LEN];
-	int64_t created;
-	int64_t expires;
-};
-
-struct tally {
-	int64_t fail_count;    /* failures inside the window */
-	int64_t fail_first;    /* the oldest of them (0: none) */
-	int locked;
-	int64_t locked_until;  /* 0 with locked = only an administrator unlocks */
-	int64_t fail_times[TALLY_TIMES_MAX];   /* the failures inside the window, oldest first */
-	unsigned n_times;
-	struct tally_pending pending[TALLY_TIMES_MAX];   /* at most deny of them */
-	unsigned n_pending;
-	unsigned n_expired;    /* pending attempts the last normalize counted (not stored) */
-};
 
 struct tally_limits {
 	unsigned deny;
@@ -65,10 +42,5 @@ int tally_reserve(struct tally *t, const struct tally_limits *l, int64_t now, in
                   const unsigned char token[TALLY_TOKEN_LEN]);
 /* Removes the pending attempt with this token; returns 1 when there was one. */
 int tally_release(struct tally *t, const unsigned char token[TALLY_TOKEN_LEN]);
-
-/* The failure times as stored: 8 bytes each, big-endian. */
-size_t tally_times_encode(const struct tally *t, unsigned char *out, size_t cap);
-/* SK_ERR_STORE for a length that is not a multiple of 8 or holds too many entries. */
-int tally_times_decode(struct tally *t, const unsigned char *in, size_t len);
 
 #endif

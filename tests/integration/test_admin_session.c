@@ -251,8 +251,8 @@ nobody_admin_checks(void)
 	if (sk_client_open(&c, gfx.socket, 5000) != 0)
 		return 10;
 	/* uid 0's token from uid 65534: not a session here. */
-	if (skc_admin_attach(&c, &in, &s) != 0 || s.status != SK_ST_ADMIN_SESSION ||
-	    s.reason != SK_REASON_ADMIN_SESSION_INVALID)
+	if (skc_admin_attach(&c, &in, &s) != 0 || s.res.status != SK_ST_ADMIN_SESSION ||
+	    s.res.reason != SK_REASON_ADMIN_SESSION_INVALID)
 		return 11;
 	/* An admin_group member without a session may not administer. */
 	if (send_simple(&c, SK_REQ_USER_LOCK, "carol", &reason) != SK_ST_ADMIN_SESSION ||
@@ -265,7 +265,7 @@ nobody_admin_checks(void)
 	    reason != SK_REASON_ADMIN_SESSION_REQUIRED)
 		return 14;
 	/* Their own step-up, as themselves: the broker names the account by the uid. */
-	if (skc_admin_login_begin(&c, &bin, &plan) != 0 || plan.status != SK_ST_OK ||
+	if (skc_admin_login_begin(&c, &bin, &plan) != 0 || plan.res.status != SK_ST_OK ||
 	    plan.n_steps != 2)
 		return 15;
 	snprintf(cmd, sizeof(cmd), "oathtool --totp -b -N @%lld '%s'",
@@ -276,8 +276,8 @@ nobody_admin_checks(void)
 	code[strcspn(code, "\n")] = '\0';
 	fin_in.password = "Gate-Keeper-Pass-58";
 	fin_in.otp = code;
-	if (skc_admin_login_finish(&c, &fin_in, &fin) != 0 || fin.status != SK_ST_OK ||
-	    !fin.has_token || strcmp(fin.user, "nobody") != 0)
+	if (skc_admin_login_finish(&c, &fin_in, &fin) != 0 || fin.res.status != SK_ST_OK ||
+	    strcmp(fin.user, "nobody") != 0)
 		return 17;
 	if (send_simple(&c, SK_REQ_USER_LOCK, "carol", &reason) != SK_ST_OK)
 		return 18;

@@ -395,11 +395,19 @@ test_admin_lock_disable(void **state)
 	struct account a;
 	struct skpd d;
 	char code[16], out[4096];
+	const char *p;
 
 	(void)state;
 	ready_account(&a, "inc1", "mynumber");
 	skfx_totp_code(a.seed, 60, code, sizeof(code));
 	assert_int_equal(skfx_cli(&fx, "user lock inc1", NULL, out, sizeof(out)), 0);
+	/* The user list (the store's typed user list) shows the lock. */
+	assert_int_equal(skfx_cli(&fx, "--json user list", NULL, out, sizeof(out)), 0);
+	p = strstr(out, "\"user\":\"inc1\"");
+	assert_non_null(p);
+	assert_non_null(strstr(p, "\"locked\":true"));
+	assert_true(strstr(p, "\"locked\":true") < strstr(p, "}"));
+	assert_true(strstr(out, "\"user\":\"first1\"") < p);   /* ordered by name */
 	assert_int_equal(skpd_authenticate(&d, fx.pamdir, "sk-test", a.name, NULL, a.password, code),
 	                 PAM_AUTH_ERR);
 	assert_true(skpd_contains(&d, "administrator"));

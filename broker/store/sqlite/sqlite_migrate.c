@@ -1,0 +1,249 @@
+/* Versioned schema migrations for the SQLite backend (sqlite_store.h).
+ *
+ * The schema version is PRAGMA user_version (0 in a new file). Step i takes the store from
+ * version i-1 to i, in one BEGIN IMMEDIATE transaction together with the new version, so a
+ * step runs once and a failing step leaves the store at the version before it. Two brokers
+ * starting on one file queue on the write lock and read the version inside it.
+ *
+ * Version 1 is the schema the broker had before versions were kept (every table created with
+ * IF NOT EXISTS, the card identity columns added when missing, meta 'schema' = '1'). A store
+ * made by such a broker has user_version 0: step 1 is written so that it applies to it
+ * without touching its data (IF NOT EXISTS, columns added only when absent).
+ *
+ * Adding a migration: append a step to sq_migrations. Never edit a released step: stores out
+ * there ran it already. */
+#include "sqlite_store.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "sk_err.h"
+#include "sk_log.h"
+
+static const char *const v1_tables =
+	"CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);"
+	"CREATE TABLE IF NOT EXISTS users("
+	" id INTEGER PRIMARY KEY,"
+	" name TEXT NOT NULL UNIQUE,"
+	" profile TEXT NOT NULL,"
+	" created INTEGER NOT NULL,"
+	" disabled INTEGER NOT NULL DEFAULT 0,"
+	" pw_hash TEXT NOT NULL DEFAULT '',"
+	" pw_changed INTEGER NOT NULL DEFAULT 0,"
+	" pw_temporary INTEGER NOT NULL DEFAULT 1,"
+	" fail_count INTEGER NOT NULL DEFAULT 0,"
+	" fail_first INTEGER NOT NULL DEFAULT 0,"
+	" locked INTEGER NOT NULL DEFAULT 0,"
+	" locked_until INTEGER NOT NULL DEFAULT 0,"
+	" last_login INTEGER NOT NULL DEFAULT 0,"
+	" last_login_from TEXT NOT NULL DEFAULT '',"
+	" prev_login INTEGER NOT NULL DEFAULT 0,"
+	" prev_login_from TEXT NOT NULL DEFAULT '',"
+	" failures_since_login INTEGER NOT NULL DEFAULT 0,"
+	" prev_failures INTEGER NOT NULL DEFAULT 0,"
+	" last_fail INTEGER NOT NULL DEFAULT 0,"
+	" last_fail_from TEXT NOT NULL DEFAULT '',"
+	" last_logout INTEGER NOT NULL DEFAULT 0,"
+	" fail_times BLOB NOT NULL DEFAULT x'');"
+	/* Attempts that hold one of the deny places until their verdict (R-LOGIN-1). */
+	"CREATE TABLE IF NOT EXISTS pending_attempts("
+	" user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,"
+	" token BLOB NOT NULL,"
+	" created INTEGER NOT NULL,"
+	" expires INTEGER NOT NULL);"
+	"CREATE INDEX IF NOT EXISTS pending_attempts_user ON pending_attempts(user_id);"
+	"CREATE TABLE IF NOT EXISTS pw_history("
+	" user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,"
+	" hash TEXT NOT NULL,"
+	" changed INTEGER NOT NULL);"
+	"CREATE INDEX IF NOT EXISTS pw_history_user ON pw_history(user_id, changed);"
+	"CREATE TABLE IF NOT EXISTS totp("
+	" id INTEGER PRIMARY KEY,"
+	" user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,"
+	" algorithm TEXT NOT NULL,"
+	" digits INTEGER NOT NULL,"
+	" period INTEGER NOT NULL,"
+	" sealed BLOB NOT NULL,"
+	" last_step INTEGER NOT NULL DEFAULT -1,"
+	" confirmed INTEGER NOT NULL DEFAULT 0,"
+	" created INTEGER NOT NULL);"
+	"CREATE INDEX IF NOT EXISTS totp_user ON totp(user_id);"
+	"CREATE TABLE IF NOT EXISTS sessions("
+	" id INTEGER PRIMARY KEY,"
+	" user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,"
+	" service TEXT NOT NULL,"
+	" rhost TEXT NOT NULL,"
+	" tty TEXT NOT NULL,"
+	" pid INTEGER NOT NULL,"
+	" opened INTEGER NOT NULL,"
+	" closed INTEGER NOT NULL DEFAULT 0);"
+	"CREATE INDEX IF NOT EXISTS sessions_user ON sessions(user_id, closed);"
+	"CREATE TABLE IF NOT EXISTS fido2("
+	" id INTEGER PRIMARY KEY,"
+	" user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,"
+	" cred_id BLOB NOT NULL UNIQUE,"
+	" cose_type INTEGER NOT NULL,"
+	" pubkey BLOB NOT NULL,"
+	" aaguid BLOB NOT NULL,"
+	" sign_count INTEGER NOT NULL,"
+	" fmt TEXT NOT NULL,"
+	" attestation BLOB NOT NULL,"
+	" subject TEXT NOT NULL,"
+	" trusted INTEGER NOT NULL,"
+	" clone_flagged INTEGER NOT NULL DEFAULT 0,"
+	" created INTEGER NOT NULL,"
+	" last_used INTEGER NOT NULL DEFAULT 0);"
+	"CREATE INDEX IF NOT EXISTS fido2_user ON fido2(user_id);"
+	/* One card, one person (R-CARD-1): a certificate is bound once, ever, even after it is
+	 * revoked, so a lost card can never come back under another name. */
+	"CREATE TABLE IF NOT EXISTS cards("
+	" id INTEGER PRIMARY KEY,"
+	" user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,"
+	" kind INTEGER NOT NULL,"
+	" spki_sha256 TEXT NOT NULL UNIQUE,"
+	" issuer TEXT NOT NULL,"
+	" serial TEXT NOT NULL,"
+	" cert BLOB NOT NULL,"
+	" not_after INTEGER NOT NULL,"
+	" revoked INTEGER NOT NULL DEFAULT 0,"
+	" revoke_reason TEXT NOT NULL DEFAULT '',"
+	" replaced_by INTEGER,"
+	" collected INTEGER NOT NULL DEFAULT 0,"
+	" destroyed INTEGER NOT NULL DEFAULT 0,"
+	" disposal_note TEXT NOT NULL DEFAULT '',"
+	" created INTEGER NOT NULL);"
+	"CREATE INDEX IF NOT EXISTS cards_user ON cards(user_id, revoked);";
+
+static int
+has_column(sqlite3 *db, const char *table_sql, const char *column, int *has)
+{
+	sqlite3_stmt *st;
+	int r, rc;
+
+	*has = 0;
+	if ((r = sq_prepare(db, table_sql, &st)) != SK_OK)
+		return r;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const unsigned char *name = sqlite3_column_text(st, 1);
+
+		if (name != NULL && strcmp((const char *)name, column) == 0)
+			*has = 1;
+	}
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? SK_OK : SK_ERR_STORE;
+}
+
+/* The card identity columns and keys (R-CARD-1), added to stores made before them. */
+static int
+v1_card_identity(sqlite3 *db)
+{
+	static const struct {
+		const char *column, *add;
+	} columns[] = {
+		{ "card_uid", "ALTER TABLE cards ADD COLUMN card_uid TEXT NOT NULL DEFAULT '';" },
+		{ "revoked_at", "ALTER TABLE cards ADD COLUMN revoked_at INTEGER NOT NULL DEFAULT 0;" },
+	};
+	int r = SK_OK, has;
+
+	for (size_t i = 0; i < sizeof(columns) / sizeof(columns[0]) && r == SK_OK; i++) {
+		r = has_column(db, "PRAGMA table_info(cards)", columns[i].column, &has);
+		if (r == SK_OK && !has)
+			r = sq_exec(db, columns[i].add);
+	}
+	if (r == SK_OK)
+		r = sq_exec(db, "CREATE INDEX IF NOT EXISTS cards_uid ON cards(card_uid);"
+		               "CREATE TABLE IF NOT EXISTS card_keys("
+		               " spki_sha256 TEXT PRIMARY KEY,"
+		               " card_id INTEGER NOT NULL REFERENCES cards(id) ON DELETE CASCADE,"
+		               " user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE);");
+	return r;
+}
+
+static int
+v1_schema(sqlite3 *db)
+{
+	int r = sq_exec(db, v1_tables);
+
+	if (r == SK_OK)
+		r = v1_card_identity(db);
+	if (r == SK_OK)
+		r = sq_exec(db, "INSERT OR IGNORE INTO meta(key, value) VALUES('schema', '1');");
+	return r;
+}
+
+const struct sq_migration sq_migrations[] = {
+	{ "base schema: users, tallies, TOTP, FIDO2, cards, sessions, meta",
+	  v1_schema },
+};
+const size_t sq_migrations_n = sizeof(sq_migrations) / sizeof(sq_migrations[0]);
+
+int
+sq_schema_version(sqlite3 *db, int *version)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	*version = 0;
+	if (sq_prepare(db, "PRAGMA user_version;", &st) != SK_OK)
+		return SK_ERR_STORE;
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*version = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_ROW) {
+		sk_logerr("reading the schema version: %s", sqlite3_errmsg(db));
+		return SK_ERR_STORE;
+	}
+	return SK_OK;
+}
+
+/* One step, inside the open transaction: the step, then the version it reaches. */
+static int
+apply_step(sqlite3 *db, const struct sq_migration *step, int to)
+{
+	char sql[64];
+	int r = step->apply(db);
+
+	if (r != SK_OK)
+		return r;
+	(void)snprintf(sql, sizeof(sql), "PRAGMA user_version = %d;", to);
+	return sq_exec(db, sql);
+}
+
+int
+sq_migrate(sqlite3 *db, const char *path, const struct sq_migration *steps, size_t n)
+{
+	for (;;) {
+		int version, r;
+
+		if (sq_exec(db, "BEGIN IMMEDIATE;") != SK_OK)
+			return SK_ERR_STORE;
+		if ((r = sq_schema_version(db, &version)) != SK_OK) {
+			(void)sq_exec(db, "ROLLBACK;");
+			return r;
+		}
+		if (version < 0 || (size_t)version > n) {
+			(void)sq_exec(db, "ROLLBACK;");
+			/* A newer broker's store: its meaning may have changed, so nothing is read or
+			 * written (fail closed). */
+			sk_logerr("store %s has schema version %d, newer than this sekimorid knows (%zu):"
+			          " refusing to use it; run the sekimorid that wrote it, or a newer one",
+			          path, version, n);
+			return SK_ERR_STORE;
+		}
+		if ((size_t)version == n)
+			return sq_exec(db, "COMMIT;") == SK_OK ? SK_OK : SK_ERR_STORE;
+		r = apply_step(db, &steps[version], version + 1);
+		if (r == SK_OK)
+			r = sq_exec(db, "COMMIT;");
+		if (r != SK_OK) {
+			if (!sqlite3_get_autocommit(db))
+				(void)sq_exec(db, "ROLLBACK;");
+			sk_logerr("store %s: schema migration %d (%s) failed; the store stays at"
+			          " version %d", path, version + 1, steps[version].what, version);
+			return SK_ERR_STORE;
+		}
+		sk_log(LOG_INFO, "store %s: schema at version %d (%s)", path, version + 1,
+		       steps[version].what);
+	}
+}

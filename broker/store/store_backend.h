@@ -1,0 +1,105 @@
+/* What a store backend implements (broker/store/<backend>/): a table of operations, one per
+ * typed operation of store.h plus the connection and transaction primitives. Only backends
+ * and store.c include this header.
+ *
+ * The generic layer (store.c) owns what every backend shares: the writer serialisation, the
+ * transaction hooks, the bookkeeping of the user lock, and the rule that writes run inside a
+ * transaction. A backend's begin/commit/rollback only issue its own statements; its
+ * user_lock/user_unlock implement "this user's row, locked" its own way (store.h). */
+#ifndef BROKER_STORE_BACKEND_H
+#define BROKER_STORE_BACKEND_H
+#include <pthread.h>
+
+#include "sk_proto.h"
+#include "store.h"
+
+struct sk_store_ops {
+	const char *name;
+	void (*close)(struct sk_store *s);
+	int (*acquire)(struct sk_store *s, struct sk_store_txn **out);
+	/* Called with no transaction open and no user lock held. */
+	void (*release)(struct sk_store_txn *t);
+	int (*begin)(struct sk_store_txn *t);        /* t->user_locked says for whom */
+	int (*commit)(struct sk_store_txn *t);
+	void (*rollback)(struct sk_store_txn *t);    /* also when nothing is open */
+	int (*user_lock)(struct sk_store_txn *t, const char *user);
+	void (*user_unlock)(struct sk_store_txn *t, const char *user);
+
+	int (*audit_seq_get)(struct sk_store_txn *t, uint64_t *seq, int *present);
+	int (*audit_seq_set)(struct sk_store_txn *t, uint64_t seq);
+
+	int (*user_get)(struct sk_store_txn *t, const char *name, struct user_rec *out);
+	int (*user_insert)(struct sk_store_txn *t, struct user_rec *u);
+	int (*user_save_auth)(struct sk_store_txn *t, const struct user_rec *u);
+	int (*user_set_password)(struct sk_store_txn *t, struct user_rec *u, const char *hash,
+	                         int temporary, int64_t now, unsigned keep);
+	int (*user_history)(struct sk_store_txn *t, int64_t user_id, unsigned limit,
+	                    int (*fn)(void *, const char *), void *arg);
+	int (*user_set_disabled)(struct sk_store_txn *t, int64_t user_id, int disabled);
+	int (*user_set_logout)(struct sk_store_txn *t, int64_t user_id, int64_t when);
+	int (*user_list)(struct sk_store_txn *t, int (*fn)(void *, const struct user_summary *),
+	                 void *arg);
+
+	int (*totp_list)(struct sk_store_txn *t, int64_t user_id, int confirmed_only,
+	                 struct totp_rec *out, size_t cap, size_t *n);
+	int (*totp_get)(struct sk_store_txn *t, int64_t user_id, int64_t id, struct totp_rec *out);
+	int (*totp_insert)(struct sk_store_txn *t, struct totp_rec *rec);
+	int (*totp_set_last_step)(struct sk_store_txn *t, int64_t id, int64_t step);
+	int (*totp_confirm)(struct sk_store_txn *t, int64_t user_id, int64_t id, int64_t step);
+	int (*totp_delete_unconfirmed)(struct sk_store_txn *t, int64_t user_id);
+	int (*totp_delete_all)(struct sk_store_txn *t, int64_t user_id);
+
+	int (*fido2_list)(struct sk_store_txn *t, int64_t user_id, int usable_only,
+	                  struct fido2_rec *out, size_t cap, size_t *n);
+	int (*fido2_insert)(struct sk_store_txn *t, const struct fido2_rec *f,
+	                    const unsigned char *attstmt, size_t attstmt_len, int64_t *id);
+	int (*fido2_used)(struct sk_store_txn *t, int64_t id, uint32_t sign_count, int64_t now);
+	int (*fido2_flag_clone)(struct sk_store_txn *t, int64_t id);
+	int (*fido2_delete)(struct sk_store_txn *t, int64_t user_id, int64_t id);
+
+	int (*card_list)(struct sk_store_txn *t, int64_t user_id, int active_only,
+	                 struct card_rec *out, size_t cap, size_t *n);
+	int (*card_by_spki)(struct sk_store_txn *t, const char *spki_sha256, struct card_rec *out);
+	int (*card_other_owner)(struct sk_store_txn *t, int64_t user_id, const char *card_uid,
+	                        const char (*spki)[CARD_SPKI_HEX], size_t n_spki, int64_t *other);
+	int (*card_add_keys)(struct sk_store_txn *t, int64_t card_id, int64_t user_id,
+	                     const char (*spki)[CARD_SPKI_HEX], size_t n_spki);
+	int (*card_user_name)(struct sk_store_txn *t, int64_t user_id, char *name, size_t cap);
+	int (*card_insert)(struct sk_store_txn *t, struct card_rec *c, const unsigned char *cert,
+	                   size_t len);
+	int (*card_revoke)(struct sk_store_txn *t, int64_t id, const char *reason,
+	                   int64_t replaced_by, int64_t now);
+	int (*card_dispose)(struct sk_store_txn *t, int64_t id, int collected, int destroyed,
+	                    const char *note, int64_t now);
+
+	int (*session_open)(struct sk_store_txn *t, const struct session_open_rec *s, int64_t *id);
+	int (*session_close)(struct sk_store_txn *t, int64_t user_id, int64_t id, int64_t when);
+	int (*session_is_open)(struct sk_store_txn *t, int64_t user_id, int64_t id);
+};
+
+/* A backend's store and txn start with these (the backend's own fields follow). */
+struct sk_store {
+	const struct sk_store_ops *ops;
+	/* The writer serialisation: held from store_begin to the end of the transaction. */
+	pthread_mutex_t writer;
+};
+
+struct sk_store_txn {
+	struct sk_store *store;
+	int in_txn;           /* a write transaction is open */
+	int writer_held;
+	int in_hook;          /* inside the rolled_back hook: no queueing, no hooks */
+	int user_locked;
+	int lock_ends_with_txn;   /* taken by store_begin_user: the transaction's end drops it */
+	char user[SK_USER_MAX];   /* the locked user, when user_locked */
+};
+
+/* For backends: sets up the shared part of a new store / txn. */
+void store_base_init(struct sk_store *s, const struct sk_store_ops *ops);
+void store_base_destroy(struct sk_store *s);
+void store_txn_base_init(struct sk_store_txn *t, struct sk_store *s);
+
+/* The backends this build has. */
+int store_sqlite_open(const char *path, struct sk_store **out);
+
+#endif

@@ -1,0 +1,55 @@
+/* The account family's typed calls (skc_account.h). */
+#include "skc_account.h"
+
+#include <string.h>
+
+#include "sk_err.h"
+
+static int
+decode_acct(const struct sk_msg *reply, const struct skc_result *res, void *out)
+{
+	struct skc_acct_out *o = out;
+
+	if (res->status != SK_ST_OK)
+		return SK_OK;
+	return sk_msg_get_uint_opt(reply, SK_K_PW_EXPIRES, 0, &o->pw_expires);
+}
+
+int
+skc_acct(struct sk_client *c, const struct skc_acct_in *in, struct skc_acct_out *out)
+{
+	struct skc_req q;
+
+	memset(out, 0, sizeof(*out));
+	skc_req_begin(&q, SK_REQ_ACCT, NULL);
+	skc_req_login(&q, &in->login);
+	return skc_exchange(c, &q, &out->res, decode_acct, out);
+}
+
+static int
+decode_chauthtok(const struct sk_msg *reply, const struct skc_result *res, void *out)
+{
+	struct skc_chauthtok_out *o = out;
+
+	if (res->status != SK_ST_LOCKED)
+		return SK_OK;
+	return sk_msg_get_uint_opt(reply, SK_K_LOCKED_UNTIL, 0, &o->locked_until);
+}
+
+int
+skc_chauthtok(struct sk_client *c, const struct skc_chauthtok_in *in,
+              struct skc_chauthtok_out *out)
+{
+	struct skc_req q;
+
+	memset(out, 0, sizeof(*out));
+	if (in->old_password == NULL || in->new_password == NULL ||
+	    strnlen(in->old_password, SK_PASSWORD_MAX + 1) > SK_PASSWORD_MAX ||
+	    strnlen(in->new_password, SK_PASSWORD_MAX + 1) > SK_PASSWORD_MAX)
+		return SK_ERR_RANGE;
+	skc_req_begin(&q, SK_REQ_CHAUTHTOK, NULL);
+	skc_req_login(&q, &in->login);
+	skc_put_text(&q, SK_K_PASSWORD, in->old_password);
+	skc_put_text(&q, SK_K_NEW_PASSWORD, in->new_password);
+	return skc_exchange(c, &q, &out->res, decode_chauthtok, out);
+}

@@ -1,0 +1,29 @@
+/* Typed calls of the account family (see skc.h): the PAM module's account phase (ACCT) and
+ * password change (CHAUTHTOK). */
+#ifndef SKC_ACCOUNT_H
+#define SKC_ACCOUNT_H
+#include "skc.h"
+
+struct skc_acct_in {
+	struct skc_login login;
+};
+struct skc_acct_out {
+	struct skc_result res;   /* OK, NEW_AUTHTOK (reason EXPIRED or none: a temporary
+	                          * password), NOT_FOUND, ACCT_DISABLED, ... */
+	uint64_t pw_expires;     /* epoch seconds; 0 when the reply names no expiry */
+};
+int skc_acct(struct sk_client *c, const struct skc_acct_in *in, struct skc_acct_out *out);
+
+struct skc_chauthtok_in {
+	struct skc_login login;
+	const char *old_password;   /* secrets: at most SK_PASSWORD_MAX bytes, else SK_ERR_RANGE */
+	const char *new_password;
+};
+struct skc_chauthtok_out {
+	struct skc_result res;   /* OK, QUALITY (reason), DENIED, LOCKED, NOT_FOUND, ... */
+	uint64_t locked_until;   /* with LOCKED: epoch seconds, 0 = until an administrator unlocks */
+};
+int skc_chauthtok(struct sk_client *c, const struct skc_chauthtok_in *in,
+                  struct skc_chauthtok_out *out);
+
+#endif
