@@ -19,6 +19,7 @@
 #include "sk_err.h"
 #include "sk_pamdrive.h"
 #include "sk_proto.h"
+#include "skc_admin.h"
 #include "sk_test_helpers.h"
 #include "sk_totp.h"
 
@@ -147,6 +148,25 @@ skfx_set_password(struct sk_fixture *fx, const char *user, const char *profile,
 	sk_client_close(&c);
 	sk_msg_free(req);
 	sk_msg_free(reply);
+}
+
+void
+skfx_admin_attach(struct sk_fixture *fx, struct sk_client *c)
+{
+	unsigned char token[SK_ADMIN_TOKEN_LEN];
+	struct skc_admin_attach_in in = { token };
+	struct skc_admin_session_out out;
+	char path[700];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/sekimori-admin-session", fx->rundir);
+	assert_non_null(f = fopen(path, "rb"));
+	assert_int_equal(fread(token, 1, sizeof(token), f), sizeof(token));
+	fclose(f);
+	assert_int_equal(skc_admin_attach(c, &in, &out), SK_OK);
+	assert_int_equal(out.res.status, SK_ST_OK);
+	assert_string_equal(out.user, SKFX_ADMIN);
+	explicit_bzero(token, sizeof(token));
 }
 
 int

@@ -40,6 +40,10 @@ void skfx_restart(struct sk_fixture *fx);
  * *last_step tracks the steps used. Returns the CLI's exit status, its output in out. */
 int skfx_admin_login_as(struct sk_fixture *fx, const char *user, const char *password,
                         const char *seed_b32, long long *last_step, char *out, size_t outsz);
+/* Presents the fixture administrator's admin session (the token file `sekimori admin login`
+ * wrote) on a test's own connection c, as the CLI does on each of its connections. */
+struct sk_client;
+void skfx_admin_attach(struct sk_fixture *fx, struct sk_client *c);
 /* Changes user's password from old to new through the broker's CHAUTHTOK, as the module
  * does after a login (no TOTP step used). */
 void skfx_set_password(struct sk_fixture *fx, const char *user, const char *profile,
