@@ -1,10 +1,15 @@
-/* sekimori audit verify [--anchor SEQ:MAC]: checks the chain locally with the audit key, so
- * it works while the broker is down (R-LOG-3). Needs read access to the key (root). With
- * --anchor, the log must also reach an anchor copied from the remote syslog (the broker logs
- * "audit anchor=SEQ:MAC ..." for every record): a log cut back together with its anchor. */
+/* sekimori audit verify [--anchor SEQ:MAC] [ROTATED-FILE...]: checks the chain locally with
+ * the audit key, so it works while the broker is down (R-LOG-3). Needs read access to the
+ * key (root). With --anchor, the log must also reach an anchor copied from the remote syslog
+ * (the broker logs "audit anchor=SEQ:MAC ..." for every record): a log cut back together
+ * with its anchor. The files logrotate moved away (doc/deployment.md) are checked with it:
+ * each on its own, then that each one's first record continues the one before, and the live
+ * log the last of them, so that no file's end or start can be cut unnoticed. */
 #include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <openssl/crypto.h>
 
 #include "cli.h"
 #include "sk_aead.h"
@@ -12,14 +17,169 @@
 #include "sk_err.h"
 #include "sk_i18n.h"
 
+#define ROTATED_FILES_MAX 4096
+
+struct segment {
+	const char *path;
+	struct sk_audit_report rep;
+};
+
+static int
+by_first_seq(const void *a, const void *b)
+{
+	const struct segment *x = a, *y = b;
+
+	return x->rep.first_seq < y->rep.first_seq ? -1 : x->rep.first_seq > y->rep.first_seq;
+}
+
+/* Whether `next` (first_seq, first_prev) begins right after `prev` ends. */
+static int
+joins(const struct sk_audit_report *prev, const struct sk_audit_report *next)
+{
+	return next->first_seq == prev->last_seq + 1 &&
+	       CRYPTO_memcmp(next->first_prev, prev->last_mac, SK_AUDIT_MAC_HEX) == 0;
+}
+
+/* The rotated files named after the options, each verified; sorted oldest first. Returns
+ * CLI_OK, or prints why and returns CLI_FAILED / CLI_USAGE. */
+static int
+verify_rotated(struct cli *c, const unsigned char *key, struct segment **out, size_t *n)
+{
+	struct segment *segs;
+	size_t k = 0;
+
+	*out = NULL;
+	*n = 0;
+	if ((segs = calloc(ROTATED_FILES_MAX, sizeof(*segs))) == NULL)
+		return CLI_FAILED;
+	for (int i = 0; i < c->argc; i++) {
+		if (strcmp(c->argv[i], "--anchor") == 0) {
+			i++;
+			continue;
+		}
+		if (c->argv[i][0] == '-')
+			continue;   /* --json; unknown options were refused before */
+		if (k == ROTATED_FILES_MAX) {
+			fprintf(stderr, _("sekimori: more than %d rotated files\n"), ROTATED_FILES_MAX);
+			free(segs);
+			return CLI_USAGE;
+		}
+		segs[k].path = c->argv[i];
+		if (sk_audit_verify_segment(segs[k].path, key, SK_AUDIT_KEY_LEN, &segs[k].rep) != SK_OK) {
+			fprintf(stderr, _("sekimori: cannot verify %s: %s\n"), segs[k].path,
+			        segs[k].rep.problem);
+			free(segs);
+			return CLI_FAILED;
+		}
+		k++;
+	}
+	qsort(segs, k, sizeof(*segs), by_first_seq);
+	*out = segs;
+	*n = k;
+	return CLI_OK;
+}
+
+/* The first fault across the files: a damaged file, or two that do not join. */
+static const char *
+find_fault(const struct segment *segs, size_t n, const struct sk_audit_report *live,
+           const char *live_path, const char **where, uint64_t *line, char *buf, size_t bufsz)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (!segs[i].rep.ok) {
+			*where = segs[i].path;
+			*line = segs[i].rep.line;
+			return segs[i].rep.problem;
+		}
+		if (i > 0 && !joins(&segs[i - 1].rep, &segs[i].rep)) {
+			*where = segs[i].path;
+			*line = 1;
+			snprintf(buf, bufsz, _("does not continue %s (records %llu to %llu missing, "
+			                       "or not the same chain)"), segs[i - 1].path,
+			         (unsigned long long)segs[i - 1].rep.last_seq + 1,
+			         (unsigned long long)segs[i].rep.first_seq - 1);
+			return buf;
+		}
+	}
+	*where = live_path;
+	*line = live->line;
+	if (!live->ok)
+		return live->problem;
+	if (n > 0 && !joins(&segs[n - 1].rep, live)) {
+		*line = 1;
+		snprintf(buf, bufsz, _("does not continue %s (records %llu to %llu missing, or not "
+		                       "the same chain)"), segs[n - 1].path,
+		         (unsigned long long)segs[n - 1].rep.last_seq + 1,
+		         (unsigned long long)live->first_seq - 1);
+		return buf;
+	}
+	return NULL;
+}
+
+static void
+print_report(struct cli *c, const struct segment *segs, size_t n,
+             const struct sk_audit_report *live, const char *problem, const char *where,
+             uint64_t line)
+{
+	uint64_t records = live->records, not_committed = live->not_committed;
+	uint64_t first = n > 0 ? segs[0].rep.first_seq : live->first_seq;
+
+	for (size_t i = 0; i < n; i++) {
+		records += segs[i].rep.records;
+		not_committed += segs[i].rep.not_committed;
+	}
+	if (c->json) {
+		json_object *o = json_object_new_object(), *files = json_object_new_array();
+		json_object_object_add(o, "log", json_object_new_string(c->conf.audit_log));
+		for (size_t i = 0; i < n; i++)
+			json_object_array_add(files, json_object_new_string(segs[i].path));
+		json_object_object_add(o, "rotated_files", files);
+		json_object_object_add(o, "ok", json_object_new_boolean(problem == NULL));
+		json_object_object_add(o, "records", json_object_new_int64((int64_t)records));
+		json_object_object_add(o, "first_seq", json_object_new_int64((int64_t)first));
+		json_object_object_add(o, "last_seq", json_object_new_int64((int64_t)live->last_seq));
+		json_object_object_add(o, "not_committed", json_object_new_int64((int64_t)not_committed));
+		if (problem != NULL) {
+			json_object_object_add(o, "file", json_object_new_string(where));
+			json_object_object_add(o, "line", json_object_new_int64((int64_t)line));
+			json_object_object_add(o, "problem", json_object_new_string(problem));
+		}
+		cli_print_json(c, o);
+		json_object_put(o);
+		return;
+	}
+	if (problem != NULL) {
+		if (n > 0 || strcmp(where, c->conf.audit_log) != 0)
+			printf(_("Audit log DAMAGED in %s at line %llu: %s\n"), where,
+			       (unsigned long long)line, problem);
+		else
+			printf(_("Audit log DAMAGED at line %llu: %s\n"), (unsigned long long)line, problem);
+		return;
+	}
+	printf(_("Audit log intact: %llu records.\n"), (unsigned long long)records);
+	if (n > 0)
+		printf(_("Records %llu to %llu, in %zu rotated files and the live log.\n"),
+		       (unsigned long long)first, (unsigned long long)live->last_seq, n);
+	if (first > 1)
+		printf(_("It begins at record %llu, after a rotation: records 1 to %llu are in older "
+		         "rotated files, which were not given (give them to verify the whole chain).\n"),
+		       (unsigned long long)first, (unsigned long long)first - 1);
+	if (not_committed > 0)
+		printf(_("%llu of them are marked not committed: the broker stopped before "
+		         "their store transaction committed, so what they describe did not "
+		         "take effect.\n"), (unsigned long long)not_committed);
+}
+
 int
 cli_audit_verify(struct cli *c)
 {
 	unsigned char key[SK_AUDIT_KEY_LEN];
-	char path[PATH_MAX];
+	char path[PATH_MAX], buf[512];
 	struct sk_audit_report rep;
 	struct sk_audit_anchor remote;
-	const char *anchor = cli_option(c, "--anchor");
+	struct segment *segs = NULL;
+	const char *anchor = cli_option(c, "--anchor"), *problem, *where = NULL;
+	size_t nsegs = 0;
+	uint64_t line = 0;
 	int n = snprintf(path, sizeof(path), "%s/audit.key", c->conf.key_dir), r;
 
 	memset(&rep, 0, sizeof(rep));
@@ -34,35 +194,20 @@ cli_audit_verify(struct cli *c)
 		fprintf(stderr, _("sekimori: cannot read the audit key %s (run as root)\n"), path);
 		return CLI_FAILED;
 	}
+	if ((r = verify_rotated(c, key, &segs, &nsegs)) != CLI_OK) {
+		explicit_bzero(key, sizeof(key));
+		return r;
+	}
 	r = sk_audit_verify_remote(c->conf.audit_log, c->conf.audit_anchor, key, sizeof(key),
 	                           anchor != NULL ? &remote : NULL, &rep);
 	explicit_bzero(key, sizeof(key));
 	if (r != SK_OK) {
 		fprintf(stderr, _("sekimori: cannot verify %s: %s\n"), c->conf.audit_log, sk_strerror(r));
+		free(segs);
 		return CLI_FAILED;
 	}
-	if (c->json) {
-		json_object *o = json_object_new_object();
-		json_object_object_add(o, "log", json_object_new_string(c->conf.audit_log));
-		json_object_object_add(o, "ok", json_object_new_boolean(rep.ok));
-		json_object_object_add(o, "records", json_object_new_int64((int64_t)rep.records));
-		json_object_object_add(o, "not_committed",
-		                       json_object_new_int64((int64_t)rep.not_committed));
-		if (!rep.ok) {
-			json_object_object_add(o, "line", json_object_new_int64((int64_t)rep.line));
-			json_object_object_add(o, "problem", json_object_new_string(rep.problem));
-		}
-		cli_print_json(c, o);
-		json_object_put(o);
-	} else if (rep.ok) {
-		printf(_("Audit log intact: %llu records.\n"), (unsigned long long)rep.records);
-		if (rep.not_committed > 0)
-			printf(_("%llu of them are marked not committed: the broker stopped before "
-			         "their store transaction committed, so what they describe did not "
-			         "take effect.\n"), (unsigned long long)rep.not_committed);
-	} else {
-		printf(_("Audit log DAMAGED at line %llu: %s\n"), (unsigned long long)rep.line,
-		       rep.problem);
-	}
-	return rep.ok ? CLI_OK : CLI_FAILED;
+	problem = find_fault(segs, nsegs, &rep, c->conf.audit_log, &where, &line, buf, sizeof(buf));
+	print_report(c, segs, nsegs, &rep, problem, where, line);
+	free(segs);
+	return problem == NULL ? CLI_OK : CLI_FAILED;
 }

@@ -35,7 +35,10 @@ static const struct command {
 	{ "card", "revoke", cli_card_revoke, "USER|--cert HASH --reason lost|damaged|returned" },
 	{ "card", "dispose", cli_card_dispose, "USER|--cert HASH --reason collected|destroyed"
 	  " [--note TEXT]" },
-	{ "audit", "verify", cli_audit_verify, "[--anchor SEQ:MAC]" },
+	{ "audit", "verify", cli_audit_verify, "[--anchor SEQ:MAC] [ROTATED-FILE...]" },
+	{ "migrate", "pam-oath", cli_migrate_pam_oath, "FILE [--dry-run] [--replace]" },
+	{ "migrate", "google-authenticator", cli_migrate_google_authenticator,
+	  "--user USER FILE [--dry-run] [--replace]" },
 	{ "status", NULL, cli_status, "" },
 	{ "admin", "login", cli_admin_login, "[--user NAME]" },
 	{ "admin", "logout", cli_admin_logout, "" },

@@ -18,7 +18,8 @@ int sk_aead_open(const unsigned char key[SK_AEAD_KEY_LEN], const void *aad, size
                  size_t *ptlen);
 
 /* Loads exactly keylen bytes of key material from path. The file must be a regular file
- * owned by the effective uid, mode 0600 or 0400, not a symlink; otherwise SK_ERR_DENIED.
+ * owned by the effective uid (for root: or by the owner of its folder, which nobody else
+ * may write to), mode 0600 or 0400, not a symlink; otherwise SK_ERR_DENIED.
  * With create != 0 a missing file is created (O_EXCL, 0600) with random bytes. */
 int sk_keyfile_load(const char *path, unsigned char *key, size_t keylen, int create);
 

@@ -34,14 +34,10 @@
 /* "2026-11-24T02:13:32.123456Z" */
 #define TS_LEN 27
 
-/* How long verify waits for appends in flight on a running broker to be anchored. */
-#define SETTLE_ROUNDS 50
-static const struct timespec settle_wait = { 0, 10 * 1000 * 1000 };
-
 /* Records are flat event objects; anything nested deeper than this is not ours. */
 #define RECORD_DEPTH_MAX 16
 
-static const char zero_mac[SK_AUDIT_MAC_HEX + 1] =
+const char sk_audit_zero_mac[SK_AUDIT_MAC_HEX + 1] =
 	"0000000000000000000000000000000000000000000000000000000000000000";
 
 static const char *const reserved_keys[] = { "seq", "ts", "clock_synced", "prev", "mac" };
@@ -144,21 +140,22 @@ ts_valid(const char *s, size_t n)
 /* Strict parse of a record's MACed text (R-INPUT-1): one JSON object, nothing after it,
  * valid UTF-8, and the chain fields with their exact types. On failure *why names the
  * fault for the report; the caller decides whether that is an error or a finding. */
-/* What a not-committed marker names: records first..last. */
-struct marker {
-	int present;
-	uint64_t first, last;
-};
 
 /* A marker's range must lie wholly before the marker itself. */
 static int
-parse_marker(json_object *obj, uint64_t seq, struct marker *m)
+parse_marker(json_object *obj, uint64_t seq, struct sk_audit_marker *m)
 {
 	json_object *v;
 	int64_t first, last;
 
-	if (!json_object_object_get_ex(obj, "event", &v) || !json_object_is_type(v, json_type_string) ||
-	    strcmp(json_object_get_string(v), SK_AUDIT_NOT_COMMITTED) != 0)
+	if (!json_object_object_get_ex(obj, "event", &v) || !json_object_is_type(v, json_type_string))
+		return SK_OK;
+	if (strcmp(json_object_get_string(v), SK_AUDIT_ROTATED) == 0) {
+		if (m != NULL)
+			m->rotated = 1;
+		return SK_OK;
+	}
+	if (strcmp(json_object_get_string(v), SK_AUDIT_NOT_COMMITTED) != 0)
 		return SK_OK;
 	if (!json_object_object_get_ex(obj, "first", &v) || !json_object_is_type(v, json_type_int) ||
 	    (first = json_object_get_int64(v)) < 1 ||
@@ -175,7 +172,7 @@ parse_marker(json_object *obj, uint64_t seq, struct marker *m)
 
 static int
 parse_record(const char *text, size_t len, uint64_t *seq, char prev[SK_AUDIT_MAC_HEX + 1],
-             struct marker *m, const char **why)
+             struct sk_audit_marker *m, const char **why)
 {
 	json_tokener *tok;
 	json_object *obj, *v;
@@ -380,51 +377,9 @@ out:
 	return rc;
 }
 
-static void fault(struct sk_audit_report *r, uint64_t line, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void
-fault(struct sk_audit_report *r, uint64_t line, const char *fmt, ...)
-{
-	va_list ap;
-
-	r->ok = 0;
-	r->line = line;
-	va_start(ap, fmt);
-	/* The longest message fits; were one cut, a shorter report is still correct. */
-	(void)vsnprintf(r->problem, sizeof(r->problem), fmt, ap);
-	va_end(ap);
-}
-
-enum line_status { LINE_OK, LINE_EOF, LINE_TOO_LONG, LINE_TORN, LINE_IOERR };
-
-/* One line into buf without its newline. A line (with newline) longer than bufsz is a
- * fault and is not read further: the log is untrusted input of any size. */
-static enum line_status
-read_line(FILE *f, char *buf, size_t bufsz, size_t *len)
-{
-	size_t n = 0;
-	int c;
-
-	while ((c = getc_unlocked(f)) != EOF) {
-		if (c == '\n') {
-			buf[n] = '\0';
-			*len = n;
-			return LINE_OK;
-		}
-		if (n + 1 >= bufsz)
-			return LINE_TOO_LONG;
-		buf[n++] = (char)c;
-	}
-	if (ferror(f))
-		return LINE_IOERR;
-	/* A last line without newline is a torn write, never a whole record. */
-	return n == 0 ? LINE_EOF : LINE_TORN;
-}
-
-static int
-line_open(const unsigned char *key, size_t keylen, const char *line, size_t len, uint64_t *seq,
-          char prev[SK_AUDIT_MAC_HEX + 1], char mac[SK_AUDIT_MAC_HEX + 1], struct marker *m,
+int
+sk_audit_line_open_marked(const unsigned char *key, size_t keylen, const char *line, size_t len, uint64_t *seq,
+          char prev[SK_AUDIT_MAC_HEX + 1], char mac[SK_AUDIT_MAC_HEX + 1], struct sk_audit_marker *m,
           const char **why)
 {
 	char text[SK_AUDIT_LINE_MAX];
@@ -466,312 +421,5 @@ sk_audit_line_open(const unsigned char *key, size_t keylen, const char *line, si
                    uint64_t *seq, char prev[SK_AUDIT_MAC_HEX + 1],
                    char mac[SK_AUDIT_MAC_HEX + 1], const char **why)
 {
-	return line_open(key, keylen, line, len, seq, prev, mac, NULL, why);
-}
-
-/* Checks one record against the chain so far. SK_OK: sound, mac filled. 1: a fault,
- * written to the report. Negative: an error (not a finding about the log). */
-static int
-check_record(const unsigned char *key, size_t keylen, const char *line, size_t len,
-             uint64_t lineno, uint64_t expect_seq, const char *prev_mac,
-             struct sk_audit_report *r, char mac[SK_AUDIT_MAC_HEX + 1])
-{
-	char want[SK_AUDIT_MAC_HEX + 1];
-	char prev[SK_AUDIT_MAC_HEX + 1];
-	struct marker m = { 0, 0, 0 };
-	const char *why = "";
-	uint64_t seq = 0;
-	int rc = line_open(key, keylen, line, len, &seq, prev, want, &m, &why);
-
-	if (rc == SK_ERR_CRYPTO) {
-		fault(r, lineno, "record modified");
-		return 1;
-	}
-	if (rc == SK_ERR_PROTO) {
-		fault(r, lineno, "malformed line (%s)", why);
-		return 1;
-	}
-	if (rc != SK_OK)
-		return rc;
-	if (seq != expect_seq) {
-		fault(r, lineno, "record missing or reordered (seq %" PRIu64 " after %" PRIu64 ")",
-		      seq, expect_seq - 1);
-		return 1;
-	}
-	if (CRYPTO_memcmp(prev, prev_mac, SK_AUDIT_MAC_HEX) != 0) {
-		fault(r, lineno, "chain broken (prev does not match)");
-		return 1;
-	}
-	memcpy(mac, want, SK_AUDIT_MAC_HEX + 1);
-	/* Markers are written once per start for the records beyond the store's last commit;
-	 * the ranges of two markers never overlap. */
-	if (m.present)
-		r->not_committed += m.last - m.first + 1;
-	return SK_OK;
-}
-
-/* Where a verification stands: the chain read so far and the anchor it is held to. */
-struct verify_state {
-	FILE *f;
-	off_t offset;                 /* just past the last whole line */
-	uint64_t lineno;
-	int torn;                     /* the log ends in a partial line, for now */
-	char last_mac[SK_AUDIT_MAC_HEX + 1];
-	struct sk_audit_anchor anchor;
-	int anchor_present;
-	int have_anchor_mac;          /* the mac of record anchor.seq has been read */
-	char anchor_seq_mac[SK_AUDIT_MAC_HEX + 1];
-	const struct sk_audit_anchor *remote;   /* an anchor copied from syslog, or NULL */
-	int have_remote_mac;
-	char remote_seq_mac[SK_AUDIT_MAC_HEX + 1];
-};
-
-/* Reads records from where the last call stopped to the end of the log. SK_OK at the end,
- * 1 for a fault (in the report), negative for an error. */
-static int
-scan_lines(struct verify_state *vs, const unsigned char *key, size_t keylen,
-           struct sk_audit_report *r)
-{
-	char line[SK_AUDIT_LINE_MAX];
-	char mac[SK_AUDIT_MAC_HEX + 1];
-	size_t len = 0;
-	int rc;
-
-	vs->torn = 0;
-	clearerr(vs->f);
-	for (;;) {
-		enum line_status ls = read_line(vs->f, line, sizeof(line), &len);
-
-		if (ls == LINE_EOF)
-			return SK_OK;
-		if (ls == LINE_IOERR) {
-			sk_logerr("cannot read the log");
-			return SK_ERR_IO;
-		}
-		if (ls == LINE_TORN) {
-			/* Maybe an append still being copied in: read the line again next round. */
-			vs->torn = 1;
-			if (fseeko(vs->f, vs->offset, SEEK_SET) != 0) {
-				sk_logerr("cannot seek in the log: %s", strerror(errno));
-				return SK_ERR_IO;
-			}
-			return SK_OK;
-		}
-		vs->lineno++;
-		if (ls == LINE_TOO_LONG) {
-			fault(r, vs->lineno, "malformed line (longer than %d bytes)", SK_AUDIT_LINE_MAX);
-			return 1;
-		}
-		rc = check_record(key, keylen, line, len, vs->lineno, r->records + 1, vs->last_mac, r,
-		                  mac);
-		if (rc != SK_OK)
-			return rc;
-		r->records++;
-		vs->offset += (off_t)len + 1;
-		memcpy(vs->last_mac, mac, sizeof(vs->last_mac));
-		if (r->records == vs->anchor.seq) {
-			vs->have_anchor_mac = 1;
-			memcpy(vs->anchor_seq_mac, mac, sizeof(vs->anchor_seq_mac));
-		}
-		if (vs->remote != NULL && r->records == vs->remote->seq) {
-			vs->have_remote_mac = 1;
-			memcpy(vs->remote_seq_mac, mac, sizeof(vs->remote_seq_mac));
-		}
-	}
-}
-
-/* A missing anchor, or one created but never written (empty), reads as seq 0 with the
- * zero mac: only an empty log matches it. */
-static int
-load_anchor(const char *path, const unsigned char *key, size_t keylen, struct sk_audit_anchor *a,
-            int *present, struct sk_audit_report *r)
-{
-	struct stat st;
-	int attempt, rc = SK_OK;
-
-	for (attempt = 0; attempt < 2; attempt++) {
-		if (lstat(path, &st) != 0) {
-			int e = errno;   /* logging may change errno */
-
-			if (e != ENOENT) {
-				sk_logerr("cannot stat the anchor %s: %s", path, strerror(e));
-				return SK_ERR_IO;
-			}
-			st.st_size = 0;
-		}
-		if (st.st_size == 0) {
-			*present = 0;
-			a->seq = 0;
-			memcpy(a->mac, zero_mac, sizeof(a->mac));
-			return SK_OK;
-		}
-		rc = sk_audit_anchor_read(path, key, keylen, a);
-		if (rc != SK_ERR_PROTO && rc != SK_ERR_CRYPTO)
-			break;
-		/* A read racing the broker's rewrite in place may see a mix; read once more. */
-		nanosleep(&settle_wait, NULL);
-	}
-	if (rc == SK_ERR_PROTO) {
-		fault(r, 0, "anchor malformed");
-		return 1;
-	}
-	if (rc == SK_ERR_CRYPTO) {
-		fault(r, 0, "anchor forged: its tag does not verify with the audit key");
-		return 1;
-	}
-	if (rc != SK_OK)
-		return rc;
-	*present = 1;
-	return SK_OK;
-}
-
-/* The chain cannot show records cut off its end; the anchor can. The anchor was read before
- * the log: the broker syncs a record before anchoring it, so the log then held at least
- * anchor.seq records and a shorter log was truncated, even while the broker appends.
- * Records past the anchor are appends in flight on a running broker: wait briefly for them
- * to be anchored, and report them when they never are (a crash between the two writes, or
- * records added by someone holding the key). SK_OK when whole, 1 for a fault. */
-static int
-settle_with_anchor(struct verify_state *vs, const char *anchor_path, const unsigned char *key,
-                   size_t keylen, struct sk_audit_report *r)
-{
-	struct sk_audit_anchor next;
-	int round, present = 0, rc;
-
-	for (round = 0;; round++) {
-		rc = scan_lines(vs, key, keylen, r);
-		if (rc != SK_OK)
-			return rc;
-		if (r->records < vs->anchor.seq) {
-			fault(r, vs->lineno + 1,
-			      "truncated: log ends at seq %" PRIu64 ", anchor says %" PRIu64, r->records,
-			      vs->anchor.seq);
-			return 1;
-		}
-		if (vs->have_anchor_mac &&
-		    CRYPTO_memcmp(vs->anchor_seq_mac, vs->anchor.mac, SK_AUDIT_MAC_HEX) != 0) {
-			fault(r, vs->anchor.seq,
-			      "rewritten: record %" PRIu64 " does not match the anchor", vs->anchor.seq);
-			return 1;
-		}
-		if (!vs->torn && vs->have_anchor_mac && r->records == vs->anchor.seq)
-			return SK_OK;
-		if (round == SETTLE_ROUNDS) {
-			if (vs->torn)
-				fault(r, vs->lineno + 1, "malformed line (no final newline)");
-			else if (!vs->anchor_present)
-				fault(r, 0, "anchor missing: log has %" PRIu64 " records", r->records);
-			else
-				fault(r, vs->anchor.seq + 1,
-				      "anchor mismatch: log ends at seq %" PRIu64 ", anchor says %" PRIu64,
-				      r->records, vs->anchor.seq);
-			return 1;
-		}
-		nanosleep(&settle_wait, NULL);
-		rc = load_anchor(anchor_path, key, keylen, &next, &present, r);
-		if (rc != SK_OK)
-			return rc;
-		if (next.seq < vs->anchor.seq || (vs->anchor_present && !present)) {
-			fault(r, 0, "anchor mismatch: anchor went back from seq %" PRIu64 " to %" PRIu64,
-			      vs->anchor.seq, next.seq);
-			return 1;
-		}
-		/* For a new seq the mac to hold it to is the last one read, or comes with the
-		 * next scan; one passed already is not kept, so that round cannot settle. */
-		if (next.seq != vs->anchor.seq) {
-			vs->have_anchor_mac = next.seq == r->records;
-			memcpy(vs->anchor_seq_mac, vs->last_mac, sizeof(vs->anchor_seq_mac));
-		}
-		vs->anchor = next;
-		vs->anchor_present = present;
-	}
-}
-
-/* Verification itself failed: the report must not read "whole" to a careless caller. */
-static int
-report_error(struct sk_audit_report *r, int rc)
-{
-	r->ok = 0;
-	(void)snprintf(r->problem, sizeof(r->problem), "verification failed: %s", sk_strerror(rc));
-	return rc;
-}
-
-/* The local anchor says the log is whole; a copy of a later anchor, taken from syslog, can
- * still show that log and anchor were both cut back (an older anchor put back, or the key
- * stolen). SK_OK when the log reaches it, 1 for a fault. */
-static int
-check_remote(const struct verify_state *vs, struct sk_audit_report *r)
-{
-	if (r->records < vs->remote->seq) {
-		fault(r, r->records + 1,
-		      "truncated: log ends at seq %" PRIu64 ", the remote anchor says %" PRIu64,
-		      r->records, vs->remote->seq);
-		return 1;
-	}
-	if (!vs->have_remote_mac ||
-	    CRYPTO_memcmp(vs->remote_seq_mac, vs->remote->mac, SK_AUDIT_MAC_HEX) != 0) {
-		fault(r, vs->remote->seq,
-		      "rewritten: record %" PRIu64 " does not match the remote anchor", vs->remote->seq);
-		return 1;
-	}
-	return SK_OK;
-}
-
-int
-sk_audit_verify(const char *log_path, const char *anchor_path, const unsigned char *key,
-                size_t keylen, struct sk_audit_report *report)
-{
-	return sk_audit_verify_remote(log_path, anchor_path, key, keylen, NULL, report);
-}
-
-int
-sk_audit_verify_remote(const char *log_path, const char *anchor_path,
-                       const unsigned char *key, size_t keylen,
-                       const struct sk_audit_anchor *remote, struct sk_audit_report *report)
-{
-	struct verify_state vs;
-	struct stat st;
-	int fd, rc;
-
-	if (log_path == NULL || anchor_path == NULL || key == NULL ||
-	    keylen != SK_AUDIT_KEY_LEN || report == NULL) {
-		sk_logerr("invalid argument");
-		return SK_ERR_ARG;
-	}
-	/* Not whole until proven so, also for a caller that ignores the return code. */
-	memset(report, 0, sizeof(*report));
-	memset(&vs, 0, sizeof(vs));
-	memcpy(vs.last_mac, zero_mac, sizeof(vs.last_mac));
-	report->ok = 1;
-	vs.remote = remote;
-	rc = load_anchor(anchor_path, key, keylen, &vs.anchor, &vs.anchor_present, report);
-	if (rc != SK_OK)
-		return rc > 0 ? SK_OK : report_error(report, rc);
-	vs.have_anchor_mac = vs.anchor.seq == 0;
-	memcpy(vs.anchor_seq_mac, zero_mac, sizeof(vs.anchor_seq_mac));
-
-	fd = open(log_path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0) {
-		int e = errno;   /* logging may change errno */
-
-		sk_logerr("cannot open the log %s: %s", log_path, strerror(e));
-		return report_error(report, e == ENOENT ? SK_ERR_NOTFOUND : SK_ERR_IO);
-	}
-	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-		sk_logerr("log %s is not a regular file", log_path);
-		close(fd);
-		return report_error(report, SK_ERR_IO);
-	}
-	vs.f = fdopen(fd, "r");
-	if (vs.f == NULL) {
-		sk_logerr("fdopen failed: %s", strerror(errno));
-		close(fd);
-		return report_error(report, SK_ERR_NOMEM);
-	}
-	rc = settle_with_anchor(&vs, anchor_path, key, keylen, report);
-	if (rc == SK_OK && remote != NULL)
-		rc = check_remote(&vs, report);
-	fclose(vs.f);
-	/* A finding is a successful verification: rc > 0 only says the report has it. */
-	return rc >= 0 ? SK_OK : report_error(report, rc);
+	return sk_audit_line_open_marked(key, keylen, line, len, seq, prev, mac, NULL, why);
 }

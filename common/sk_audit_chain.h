@@ -47,13 +47,23 @@ int sk_audit_anchor_write(int fd, const unsigned char *key, size_t keylen,
 int sk_audit_anchor_parse(const char *text, struct sk_audit_anchor *out);
 
 #define SK_AUDIT_NOT_COMMITTED "audit.not_committed"
+/* Rotation: the last record the broker writes before the log may be moved, and the first
+ * record of the new file, whose seq and prev continue the old file's chain. A log whose
+ * first record is audit.rotated starts there; `first_seq` and `first_prev` of the report
+ * say where it joins the file before it. */
+#define SK_AUDIT_ROTATE_REQUESTED "audit.rotate_requested"
+#define SK_AUDIT_ROTATED "audit.rotated"
 
 /* Verification report: ok=1 when the log is whole. Otherwise `problem` names the first
  * fault and `line` its line number: a modified record, a deleted / reordered / inserted
  * record (seq or prev break), or truncation against the anchor. */
 struct sk_audit_report {
 	int ok;
-	uint64_t records;
+	uint64_t records;         /* records read (last_seq - first_seq + 1 when whole) */
+	uint64_t first_seq;       /* 1, or the seq of a first record audit.rotated */
+	char first_prev[SK_AUDIT_MAC_HEX + 1];   /* that record's prev: the file before's end */
+	uint64_t last_seq;
+	char last_mac[SK_AUDIT_MAC_HEX + 1];
 	uint64_t not_committed;   /* records named by audit.not_committed markers */
 	uint64_t line;
 	char problem[256];
@@ -67,6 +77,12 @@ int sk_audit_verify_remote(const char *log_path, const char *anchor_path,
                            const unsigned char *key, size_t keylen,
                            const struct sk_audit_anchor *remote,
                            struct sk_audit_report *report);
+
+/* Checks a rotated file (no anchor): its records chained from its first one (record 1, or
+ * an audit.rotated record), whole lines, not empty. The report's first_seq / first_prev /
+ * last_seq / last_mac let the caller check that consecutive files join. */
+int sk_audit_verify_segment(const char *path, const unsigned char *key, size_t keylen,
+                            struct sk_audit_report *report);
 
 /* Opens one record line: checks its MAC with key and reads its seq and prev. SK_OK;
  * SK_ERR_CRYPTO when the MAC does not match (modified, or another key); SK_ERR_PROTO with

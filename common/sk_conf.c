@@ -1,6 +1,8 @@
 /* Reading sekimori.conf with inih. The parser is strict: an unknown section or key, a value
  * out of range or a profile that cannot demand two factor classes stops the broker with the
- * file and line (R-MFA-1, R-MFA-2). */
+ * file and line (R-MFA-1, R-MFA-2). It is the one parser; each factor's own section and
+ * profile keys come from its row in sk_factor.c, which this file reads, defaults and merges
+ * without naming any factor. */
 #include "sk_conf.h"
 
 #include <errno.h>
@@ -13,6 +15,7 @@
 
 #include "sk_build.h"
 #include "sk_err.h"
+#include "sk_factor.h"
 #include "sk_log.h"
 #include "sk_utf8.h"
 
@@ -30,44 +33,46 @@ struct parse_state {
 	char section[128];
 };
 
-static const struct {
-	unsigned method;
-	const char *name;
-	unsigned classes;
-} methods[] = {
-	{ SK_METHOD_PASSWORD, "password", SK_CLASS_KNOWLEDGE },
-	{ SK_METHOD_TOTP, "totp", SK_CLASS_POSSESSION },
-	{ SK_METHOD_FIDO2, "fido2", SK_CLASS_POSSESSION | SK_CLASS_KNOWLEDGE | SK_CLASS_INHERENCE },
-	{ SK_METHOD_CARD, "card", SK_CLASS_POSSESSION | SK_CLASS_KNOWLEDGE },
-};
-
 unsigned
 sk_method_classes(unsigned method)
 {
-	for (size_t i = 0; i < sizeof(methods) / sizeof(methods[0]); i++)
-		if (methods[i].method == method)
-			return methods[i].classes;
-	return method == SK_METHOD_STACK ? SK_CLASS_KNOWLEDGE : 0;
+	const struct sk_factor *f = sk_factor_find(method);
+
+	return f != NULL ? f->classes : 0;
 }
 
 const char *
 sk_method_name(unsigned method)
 {
-	for (size_t i = 0; i < sizeof(methods) / sizeof(methods[0]); i++)
-		if (methods[i].method == method)
-			return methods[i].name;
-	return method == SK_METHOD_STACK ? "stack" : "unknown";
+	const struct sk_factor *f = sk_factor_find(method);
+
+	return f != NULL ? f->name : "unknown";
 }
 
 int
 sk_method_parse(const char *name, unsigned *out)
 {
-	for (size_t i = 0; i < sizeof(methods) / sizeof(methods[0]); i++)
-		if (strcmp(methods[i].name, name) == 0) {
-			*out = methods[i].method;
+	for (size_t i = 0; i < sk_factor_count; i++)
+		if (sk_factors[i].in_profiles && strcmp(sk_factors[i].name, name) == 0) {
+			*out = sk_factors[i].method;
 			return SK_OK;
 		}
 	return SK_ERR_NOTFOUND;
+}
+
+/* Each factor's defaults for its keys (sk_factor.c); base is a struct sk_conf for section
+ * keys, a struct sk_profile for profile keys. */
+static void
+key_defaults(void *base, const struct sk_conf_key *keys)
+{
+	for (const struct sk_conf_key *k = keys; k != NULL && k->name != NULL; k++) {
+		char *field = (char *)base + k->offset;
+
+		if (k->kind == SK_CONF_UINT || k->kind == SK_CONF_CHOICE)
+			memcpy(field, &k->def, sizeof(unsigned));
+		else if (k->kind == SK_CONF_BOOL)
+			*(int *)(void *)field = (int)k->def;
+	}
 }
 
 unsigned
@@ -130,11 +135,9 @@ profile_defaults(struct sk_profile *p, const char *name, int line)
 	p->pw_min_length = 12;
 	p->pw_min_classes = 3;
 	p->pw_history = 5;
-	p->totp_window = 1;
 	p->allow_remote = 1;
-	p->fido2_uv = 1;
-	p->fido2_up = 1;
-	p->card_removal = SK_CARD_REMOVAL_LOCK;
+	for (size_t i = 0; i < sk_factor_count; i++)
+		key_defaults(p, sk_factors[i].profile_keys);
 }
 
 void
@@ -161,8 +164,8 @@ sk_conf_defaults(struct sk_conf *c)
 	snprintf(c->admin_profile, sizeof(c->admin_profile), "privileged");
 	c->admin_session_minutes = 15;
 	c->fresh_mfa_minutes = 5;
-	c->fido2.timeout = 30;
-	c->card.timeout = 30;
+	for (size_t i = 0; i < sk_factor_count; i++)
+		key_defaults(c, sk_factors[i].section_keys);
 }
 
 const struct sk_profile *
@@ -299,10 +302,6 @@ set_text(char *dst, size_t cap, const char *v)
 	return (n < 0 || (size_t)n >= cap) ? -1 : 0;
 }
 
-/* In the order of enum skf_uv (fido2/skf_common.h): the index is the value. */
-static const char *const uv_names[] = { "discouraged", "preferred", "required", NULL };
-static const char *const removal_names[] = { "none", "lock", "end", NULL };
-
 static int
 parse_choice(const char *v, const char *const *names, unsigned *out)
 {
@@ -314,46 +313,58 @@ parse_choice(const char *v, const char *const *names, unsigned *out)
 	return -1;
 }
 
+/* One key of a factor's (sk_factor.c): base is the struct sk_conf or the struct sk_profile
+ * the key's offset is in. 0 when the value is valid and stored. */
 static int
-fido2_key(struct parse_state *st, const char *k, const char *v)
+set_key(struct parse_state *st, void *base, const struct sk_conf_key *key, const char *v)
 {
-	struct sk_fido2_conf *f = &st->conf->fido2;
-	int bad = -1;
+	char *field = (char *)base + key->offset;
 
-	if (strcmp(k, "rp_id") == 0)
-		bad = set_text(f->rp_id, sizeof(f->rp_id), v);
-	else if (strcmp(k, "attestation_roots") == 0)
-		bad = set_path(st, f->attestation_roots, sizeof(f->attestation_roots), v);
-	else if (strcmp(k, "allowed_aaguids") == 0)
-		bad = set_text(f->allowed_aaguids, sizeof(f->allowed_aaguids), v);
-	else if (strcmp(k, "inherence_aaguids") == 0) {
-		bad = set_text(f->inherence_aaguids, sizeof(f->inherence_aaguids), v);
-		f->inherence_line = st->line;
+	if (key->line_offset != 0)
+		memcpy((char *)st->conf + key->line_offset, &st->line, sizeof(int));
+	switch (key->kind) {
+	case SK_CONF_TEXT:
+		return set_text(field, key->size, v);
+	case SK_CONF_PATH:
+		return set_path(st, field, key->size, v);
+	case SK_CONF_UINT:
+		return parse_uint(v, key->lo, key->hi, (unsigned *)(void *)field);
+	case SK_CONF_BOOL:
+		return parse_bool(v, (int *)(void *)field);
+	case SK_CONF_CHOICE:
+		return parse_choice(v, key->choices, (unsigned *)(void *)field);
 	}
-	else if (strcmp(k, "timeout") == 0)
-		bad = parse_uint(v, 1, 300, &f->timeout);
-	else
-		return fail(st, "unknown key '%s' in [fido2]", k);
-	return bad ? fail(st, "invalid value for '%s': '%s'", k, v) : 1;
+	return -1;
 }
 
-static int
-card_key(struct parse_state *st, const char *k, const char *v)
+static const struct sk_conf_key *
+find_key(const struct sk_conf_key *keys, const char *name)
 {
-	struct sk_card_conf *c = &st->conf->card;
-	int bad = -1;
+	for (const struct sk_conf_key *k = keys; k != NULL && k->name != NULL; k++)
+		if (strcmp(k->name, name) == 0)
+			return k;
+	return NULL;
+}
 
-	if (strcmp(k, "trust_anchors") == 0)
-		bad = set_path(st, c->trust_anchors, sizeof(c->trust_anchors), v);
-	else if (strcmp(k, "crl") == 0)
-		bad = set_path(st, c->crl, sizeof(c->crl), v);
-	else if (strcmp(k, "lock_command") == 0)
-		bad = set_path(st, c->lock_command, sizeof(c->lock_command), v);
-	else if (strcmp(k, "timeout") == 0)
-		bad = parse_uint(v, 1, 300, &c->timeout);
-	else
-		return fail(st, "unknown key '%s' in [card]", k);
-	return bad ? fail(st, "invalid value for '%s': '%s'", k, v) : 1;
+/* The factor whose own [section] this is, or NULL. */
+static const struct sk_factor *
+factor_section(const char *section)
+{
+	for (size_t i = 0; i < sk_factor_count; i++)
+		if (sk_factors[i].section != NULL && strcmp(sk_factors[i].section, section) == 0)
+			return &sk_factors[i];
+	return NULL;
+}
+
+/* A key in a factor's own section ([fido2], [card]). */
+static int
+factor_key(struct parse_state *st, const struct sk_factor *f, const char *k, const char *v)
+{
+	const struct sk_conf_key *key = find_key(f->section_keys, k);
+
+	if (key == NULL)
+		return fail(st, "unknown key '%s' in [%s]", k, f->section);
+	return set_key(st, st->conf, key, v) ? fail(st, "invalid value for '%s': '%s'", k, v) : 1;
 }
 
 static int
@@ -460,20 +471,19 @@ profile_key(struct parse_state *st, const char *k, const char *v)
 		bad = parse_uint(v, 0, 24, &p->pw_history);
 	} else if (strcmp(k, "password_max_age") == 0) {
 		bad = parse_uint(v, 0, 3650, &p->pw_max_age_days);
-	} else if (strcmp(k, "totp_window") == 0) {
-		bad = parse_uint(v, 0, 10, &p->totp_window);
 	} else if (strcmp(k, "remote") == 0) {
 		bad = parse_bool(v, &p->allow_remote);
 	} else if (strcmp(k, "message") == 0) {
 		bad = append_message(p, v);
-	} else if (strcmp(k, "fido2_uv") == 0) {
-		bad = parse_choice(v, uv_names, &p->fido2_uv);
-	} else if (strcmp(k, "fido2_up") == 0) {
-		bad = parse_bool(v, &p->fido2_up);
-	} else if (strcmp(k, "card_removal") == 0) {
-		bad = parse_choice(v, removal_names, &p->card_removal);
 	} else {
-		return fail(st, "unknown key '%s' in [profile %s]", k, p->name);
+		/* A factor's own profile keys (fido2_uv, card_removal, ...): sk_factor.c. */
+		const struct sk_conf_key *key = NULL;
+
+		for (size_t i = 0; i < sk_factor_count && key == NULL; i++)
+			key = find_key(sk_factors[i].profile_keys, k);
+		if (key == NULL)
+			return fail(st, "unknown key '%s' in [profile %s]", k, p->name);
+		bad = set_key(st, p, key, v);
 	}
 	return bad ? fail(st, "invalid value for '%s': '%s'", k, v) : 1;
 }
@@ -484,8 +494,7 @@ start_section(struct parse_state *st, const char *section)
 	/* Errors about a section name the header's line, not its first key's. */
 	st->line = st->section_line;
 	snprintf(st->section, sizeof(st->section), "%s", section);
-	if (strcmp(section, "broker") == 0 || strcmp(section, "fido2") == 0 ||
-	    strcmp(section, "card") == 0) {
+	if (strcmp(section, "broker") == 0 || factor_section(section) != NULL) {
 		st->cur = NULL;
 		return 1;
 	}
@@ -523,10 +532,8 @@ on_entry(void *arg, const char *section, const char *name, const char *value)
 	}
 	if (section[0] == '\0')
 		return fail(st, "'%s' outside any section", name);
-	if (st->cur == NULL && strcmp(section, "fido2") == 0)
-		return fido2_key(st, name, value);
-	if (st->cur == NULL && strcmp(section, "card") == 0)
-		return card_key(st, name, value);
+	if (st->cur == NULL && factor_section(section) != NULL)
+		return factor_key(st, factor_section(section), name, value);
 	if (st->cur == NULL)
 		return broker_key(st, name, value);
 	/* Repeated message keys and continuation lines build a multi-line text. */
@@ -681,6 +688,36 @@ max_u(unsigned a, unsigned b)
 	return a > b ? a : b;
 }
 
+/* Each factor's profile keys, the stricter of the two by the key's rule (sk_factor.c). */
+static void
+merge_keys(const struct sk_conf_key *keys, const struct sk_profile *line,
+           const struct sk_profile *user, struct sk_profile *out)
+{
+	for (const struct sk_conf_key *k = keys; k != NULL && k->name != NULL; k++) {
+		unsigned a, b, m;
+
+		if (k->kind != SK_CONF_UINT && k->kind != SK_CONF_CHOICE && k->kind != SK_CONF_BOOL)
+			continue;   /* text keys are not per profile */
+		if (k->kind == SK_CONF_BOOL) {
+			a = *(const int *)(const void *)((const char *)line + k->offset) != 0;
+			b = *(const int *)(const void *)((const char *)user + k->offset) != 0;
+		} else {
+			memcpy(&a, (const char *)line + k->offset, sizeof(a));
+			memcpy(&b, (const char *)user + k->offset, sizeof(b));
+		}
+		if (k->merge == SK_MERGE_MIN)
+			m = a < b ? a : b;
+		else if (k->merge == SK_MERGE_OR)
+			m = a || b;
+		else
+			m = max_u(a, b);
+		if (k->kind == SK_CONF_BOOL)
+			*(int *)(void *)((char *)out + k->offset) = (int)m;
+		else
+			memcpy((char *)out + k->offset, &m, sizeof(m));
+	}
+}
+
 void
 sk_profile_merge(const struct sk_profile *line, const struct sk_profile *user,
                  struct sk_profile *out)
@@ -704,10 +741,7 @@ sk_profile_merge(const struct sk_profile *line, const struct sk_profile *user,
 	out->pw_min_classes = max_u(line->pw_min_classes, user->pw_min_classes);
 	out->pw_history = max_u(line->pw_history, user->pw_history);
 	out->pw_max_age_days = min_nonzero(line->pw_max_age_days, user->pw_max_age_days);
-	out->totp_window = line->totp_window < user->totp_window ? line->totp_window :
-	                   user->totp_window;
 	out->allow_remote = line->allow_remote && user->allow_remote;
-	out->fido2_uv = max_u(line->fido2_uv, user->fido2_uv);
-	out->fido2_up = line->fido2_up || user->fido2_up;
-	out->card_removal = max_u(line->card_removal, user->card_removal);
+	for (size_t i = 0; i < sk_factor_count; i++)
+		merge_keys(sk_factors[i].profile_keys, line, user, out);
 }

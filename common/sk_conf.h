@@ -47,7 +47,9 @@ enum sk_card_removal {
 	SK_CARD_REMOVAL_END = 2,          /* end the session */
 };
 
-/* [fido2]: the relying party and the attestation policy (issue 3). */
+/* [fido2]: the relying party and the attestation policy (issue 3). The keys that fill it, and
+ * every factor's profile keys (totp_window, fido2_uv, fido2_up, card_removal), are listed
+ * with their limits, defaults and merge rules in the factor's row of sk_factor.c. */
 struct sk_fido2_conf {
 	char rp_id[254];                  /* empty: FIDO2 is not configured */
 	char attestation_roots[PATH_MAX]; /* PEM trust store; empty: attestation not required */
@@ -57,7 +59,7 @@ struct sk_fido2_conf {
 	unsigned timeout;                 /* seconds the module waits for a touch */
 };
 
-/* [card]: IC cards over PC/SC (issue 4). */
+/* [card]: IC cards over PC/SC (issue 4); its keys: sk_factor.c. */
 struct sk_card_conf {
 	char trust_anchors[PATH_MAX];     /* PEM CA certificates; empty: cards not configured */
 	char crl[PATH_MAX];               /* optional imported CRL file */

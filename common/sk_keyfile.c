@@ -1,5 +1,8 @@
-/* The AEAD master key on disk (R-CRED-2): a root-only file whose ownership and mode are
- * checked on the open descriptor, so a swapped path or a loosened mode is refused. */
+/* The AEAD master key on disk (R-CRED-2): a file of its owner alone whose ownership and
+ * mode are checked on the open descriptor, so a swapped path or a loosened mode is refused.
+ * The owner is the process itself, or, for root (sekimori audit verify), the owner of the
+ * key's folder when nobody else may write there: the keys of a broker that runs as its own
+ * user (doc/deployment.md) are that user's, in its folder. */
 #include "sk_aead.h"
 
 #include "sk_err.h"
@@ -140,8 +143,26 @@ fail:
 	return rc;
 }
 
+/* Whether root may take a key owned by `owner`: the folder holding it belongs to that
+ * owner too and is writable by nobody else, so only the owner (or root) could have put
+ * the key there. */
 static int
-keyfile_check(int fd, size_t keylen)
+keyfile_owner_of_dir(const char *path, uid_t owner)
+{
+	char copy[PATH_MAX];
+	size_t len = strnlen(path, sizeof(copy));
+	struct stat dst;
+
+	if (len >= sizeof(copy))
+		return 0;
+	memcpy(copy, path, len + 1);
+	if (stat(dirname(copy), &dst) != 0 || !S_ISDIR(dst.st_mode))
+		return 0;
+	return dst.st_uid == owner && (dst.st_mode & 022) == 0;
+}
+
+static int
+keyfile_check(int fd, const char *path, size_t keylen)
 {
 	struct stat st;
 	mode_t perm;
@@ -154,8 +175,10 @@ keyfile_check(int fd, size_t keylen)
 		sk_logerr("key file is not a regular file");
 		return SK_ERR_DENIED;
 	}
-	if (st.st_uid != geteuid()) {
-		sk_logerr("key file owned by uid %u, not %u", (unsigned)st.st_uid, (unsigned)geteuid());
+	if (st.st_uid != geteuid() &&
+	    !(geteuid() == 0 && keyfile_owner_of_dir(path, st.st_uid))) {
+		sk_logerr("key file owned by uid %u, not %u%s", (unsigned)st.st_uid, (unsigned)geteuid(),
+		          geteuid() == 0 ? " nor by the owner of its folder (writable by it alone)" : "");
 		return SK_ERR_DENIED;
 	}
 	perm = st.st_mode & 07777;
@@ -216,7 +239,7 @@ sk_keyfile_load(const char *path, unsigned char *key, size_t keylen, int create)
 		sk_logerr("key file appeared and vanished");
 		return SK_ERR_IO;
 	}
-	if ((rc = keyfile_check(fd, keylen)) != SK_OK || (rc = keyfile_read_all(fd, key, keylen)) != SK_OK)
+	if ((rc = keyfile_check(fd, path, keylen)) != SK_OK || (rc = keyfile_read_all(fd, key, keylen)) != SK_OK)
 		goto fail;
 	/* The file may have grown between fstat and read: exactly keylen bytes or nothing. */
 	do {

@@ -249,6 +249,9 @@ enum sk_method {
 	SK_METHOD_FIDO2 = 4,
 	SK_METHOD_CARD = 5,
 };
+/* Every method id is below this: tables indexed by method (the broker's factor table, the
+ * plan's offers) have this many slots. */
+#define SK_METHOD_SLOTS 8
 
 enum sk_class {
 	SK_CLASS_KNOWLEDGE = 1 << 0,

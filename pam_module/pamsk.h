@@ -6,7 +6,6 @@
 
 #include "sk_client.h"
 #include "sk_conf.h"
-#include "sk_msg.h"
 #include "skc.h"
 
 enum pamsk_mode {
@@ -48,12 +47,6 @@ struct sk_client *pamsk_client(struct pamsk *m);
  * dropped and the user told the service is unavailable: the caller denies (fail closed). */
 int pamsk_answered(struct pamsk *m, int r);
 
-/* The authentication phase's requests, built by hand until their typed calls exist: a
- * request carrying user, service, rhost, tty and profile, and the exchange (SK_OK with
- * reply, or SK_ERR_UNAVAILABLE, already told the user). */
-struct sk_msg *pamsk_request(const struct pamsk *m, unsigned type);
-int pamsk_call(struct pamsk *m, const struct sk_msg *req, struct sk_msg **reply, int timeout_ms);
-
 /* The conversation. prompt returns a malloc'ed answer (wipe + free it) or NULL. */
 char *pamsk_prompt(struct pamsk *m, int echo, const char *text);
 void pamsk_info(struct pamsk *m, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -68,17 +61,11 @@ void pamsk_info_lines(struct pamsk *m, const char *text);
 /* Messages shared by several phases. until: SK_K_LOCKED_UNTIL, 0 = until an administrator
  * unlocks. */
 void pamsk_say_locked_until(struct pamsk *m, uint64_t until);
-void pamsk_say_locked(struct pamsk *m, const struct sk_msg *reply);
 void pamsk_say_unavailable(struct pamsk *m);
 /* The PAM code for a broker status no phase expects: PAM_USER_UNKNOWN for NOT_FOUND, else
  * PAM_AUTHINFO_UNAVAIL after telling the user the service is unavailable (fail closed). */
 int pamsk_refused(struct pamsk *m, unsigned status);
 void pamsk_format_time(int64_t t, char *out, size_t outsz);
-
-/* Device evidence for AUTH_FINISH: run the device, add what it produced (or SK_K_DEVICE_FAIL
- * so the broker records the failed attempt). PAM_SUCCESS to go on to AUTH_FINISH. */
-int pamsk_collect_fido2(struct pamsk *m, const struct sk_msg *begin, struct sk_msg *finish);
-int pamsk_collect_card(struct pamsk *m, const struct sk_msg *begin, struct sk_msg *finish);
 
 int pamsk_authenticate(struct pamsk *m);
 int pamsk_account(struct pamsk *m);

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "pamsk.h"
+#include "pamsk_factor.h"
 #include "sc_login.h"
 #include "sk_err.h"
 #include "sk_i18n.h"
@@ -96,62 +96,67 @@ say_failure(struct pamsk *m, int err, int tries_left)
 	}
 }
 
-int
-pamsk_collect_card(struct pamsk *m, const struct sk_msg *begin, struct sk_msg *finish)
+/* The card's answer, within the typed evidence's bounds. */
+static int
+put_evidence(struct skc_card_evidence *e, const struct sc_login_result *res)
 {
-	struct sc_login_result *res = calloc(1, sizeof(*res));
-	uint8_t keys[SC_BOUND_KEYS_MAX][SC_KEY_HASH_LEN];
-	unsigned char challenge[64];
+	size_t uid_len = strlen(res->card_uid);
+
+	if (res->cert_len > sizeof(e->cert) || res->sig_len > sizeof(e->sig) ||
+	    uid_len >= sizeof(e->card_uid))
+		return SK_ERR_RANGE;
+	memcpy(e->cert, res->cert, res->cert_len);
+	e->cert_len = res->cert_len;
+	memcpy(e->sig, res->sig, res->sig_len);
+	e->sig_len = res->sig_len;
+	memcpy(e->card_uid, res->card_uid, uid_len + 1);
+	e->present = 1;
+	return SK_OK;
+}
+
+static int
+collect(struct pamsk *m, const struct skc_auth_begin_out *begin,
+        struct skc_auth_finish_in *finish)
+{
+	const struct skc_card_challenge *ch = &begin->card;
+	struct sc_login_result *res;
 	struct sc_login_req req;
-	uint64_t kind = 0;
-	size_t clen = 0, nkeys = 0, klen = 0;
 	int r, err;
 
-	if (res == NULL)
-		return PAM_BUF_ERR;
-	if (sk_msg_get_bytes(begin, SK_K_CARD_CHALLENGE, challenge, sizeof(challenge), &clen) ||
-	    clen < SC_CHALLENGE_MIN || sk_msg_get_uint(begin, SK_K_CARD_KIND, &kind) ||
-	    kind < SK_CARD_JPKI || kind > SK_CARD_PIV_CARD ||
-	    sk_msg_get_array_len(begin, SK_K_CARD_KEYS, &nkeys) || nkeys > SC_BOUND_KEYS_MAX) {
+	/* The keys bound to the user: the card that gets the PIN must hold one (R-CARD-1). */
+	if (!begin->has_card || ch->challenge_len < SC_CHALLENGE_MIN ||
+	    ch->n_keys > SC_BOUND_KEYS_MAX || SKC_CARD_KEY_LEN != SC_KEY_HASH_LEN) {
 		sk_logerr("the broker's card challenge is malformed");
-		free(res);
 		return PAM_SERVICE_ERR;
 	}
-	/* The keys bound to the user: the card that gets the PIN must hold one (R-CARD-1). */
-	for (size_t i = 0; i < nkeys; i++) {
-		if (sk_msg_get_array_bytes(begin, SK_K_CARD_KEYS, i, keys[i], sizeof(keys[i]),
-		                           &klen) != SK_OK || klen != SC_KEY_HASH_LEN) {
-			sk_logerr("the broker's card key list is malformed");
-			free(res);
-			return PAM_SERVICE_ERR;
-		}
-	}
+	if ((res = calloc(1, sizeof(*res))) == NULL)
+		return PAM_BUF_ERR;
 	memset(&req, 0, sizeof(req));
-	req.kind = (enum sc_card_kind)kind;   /* the same numbers (sc_login.h) */
-	req.bound_keys = (const uint8_t (*)[SC_KEY_HASH_LEN])keys;
-	req.n_bound_keys = nkeys;
+	req.kind = (enum sc_card_kind)ch->kind;   /* the same numbers (sc_login.h) */
+	req.bound_keys = (const uint8_t (*)[SC_KEY_HASH_LEN])ch->keys;
+	req.n_bound_keys = ch->n_keys;
 	req.pin_cb = ask_pin;
 	req.pin_arg = m;
-	req.challenge = challenge;
-	req.challenge_len = clen;
+	req.challenge = ch->challenge;
+	req.challenge_len = ch->challenge_len;
 	req.card_wait_ms = m->conf.card.timeout * 1000;
 	pamsk_info(m, "%s", _("Insert your IC card into the reader."));
 	err = sc_login(&req, res);
 	if (err == SK_OK) {
-		r = sk_msg_put_bytes(finish, SK_K_CERT, res->cert, res->cert_len) == SK_OK &&
-		    sk_msg_put_bytes(finish, SK_K_SIG, res->sig, res->sig_len) == SK_OK &&
-		    (res->card_uid[0] == '\0' ||
-		     sk_msg_put_text(finish, SK_K_CARD_UID, res->card_uid) == SK_OK) ?
-		    PAM_SUCCESS : PAM_BUF_ERR;
+		r = put_evidence(&finish->card, res) == SK_OK ? PAM_SUCCESS : PAM_BUF_ERR;
 		/* The session phase watches this reader and card (R-CARD-2, R-CARD-3). */
 		(void)pamsk_card_watch_remember(m, res->reader, res->cert, res->cert_len);
 	} else {
 		say_failure(m, err, res->tries_left);
-		r = sk_msg_put_uint(finish, SK_K_DEVICE_FAIL, (uint64_t)(-err)) == SK_OK &&
-		    sk_msg_put_uint(finish, SK_K_CARD_FAIL, fail_reason(err)) == SK_OK ?
-		    PAM_SUCCESS : PAM_BUF_ERR;
+		finish->card.present = 1;
+		finish->card.failed = 1;
+		finish->card.device_fail = (uint64_t)(-err);
+		finish->card.fail_reason = (unsigned)fail_reason(err);
+		r = PAM_SUCCESS;
 	}
 	explicit_bzero(res, sizeof(*res));
 	free(res);
 	return r;
 }
+
+const struct pamsk_factor pamsk_factor_card = { SK_METHOD_CARD, collect };

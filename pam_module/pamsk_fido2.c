@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "pamsk.h"
+#include "pamsk_factor.h"
 #include "sk_err.h"
 #include "sk_i18n.h"
 #include "sk_log.h"
@@ -57,70 +57,56 @@ failure_text(enum skf_fail f)
 	}
 }
 
+/* The assertion, within the typed evidence's bounds. */
 static int
-allowed_ids(const struct sk_msg *begin, unsigned char (*ids)[SKF_CRED_ID_MAX],
-            struct skf_cred_ref *refs, size_t *n)
+put_evidence(struct skc_fido2_evidence *e, const struct skf_assert_result *res)
 {
-	if (sk_msg_get_array_len(begin, SK_K_CRED_IDS, n) != SK_OK || *n == 0 ||
-	    *n > SKF_MAX_ALLOW)
-		return SK_ERR_PROTO;
-	for (size_t i = 0; i < *n; i++) {
-		if (sk_msg_get_array_bytes(begin, SK_K_CRED_IDS, i, ids[i], SKF_CRED_ID_MAX,
-		                           &refs[i].len) != SK_OK)
-			return SK_ERR_PROTO;
-		refs[i].id = ids[i];
-	}
+	const char *uvm = skf_uv_method_name(res->uv_method);
+
+	if (res->cred_id_len > sizeof(e->cred_id) || res->authdata_len > sizeof(e->authdata) ||
+	    res->sig_len > sizeof(e->sig) || strlen(uvm) >= sizeof(e->uv_method))
+		return SK_ERR_RANGE;
+	memcpy(e->cred_id, res->cred_id, res->cred_id_len);
+	e->cred_id_len = res->cred_id_len;
+	memcpy(e->authdata, res->authdata, res->authdata_len);
+	e->authdata_len = res->authdata_len;
+	memcpy(e->sig, res->sig, res->sig_len);
+	e->sig_len = res->sig_len;
+	memcpy(e->uv_method, uvm, strlen(uvm) + 1);
+	e->present = 1;
 	return SK_OK;
 }
 
 static int
-add_evidence(struct sk_msg *finish, const struct skf_assert_result *res)
+collect(struct pamsk *m, const struct skc_auth_begin_out *begin,
+        struct skc_auth_finish_in *finish)
 {
-	int r = sk_msg_put_bytes(finish, SK_K_CRED_ID, res->cred_id, res->cred_id_len);
-
-	if (r == SK_OK)
-		r = sk_msg_put_bytes(finish, SK_K_AUTHDATA, res->authdata, res->authdata_len);
-	if (r == SK_OK)
-		r = sk_msg_put_bytes(finish, SK_K_SIG, res->sig, res->sig_len);
-	if (r == SK_OK)
-		r = sk_msg_put_text(finish, SK_K_UV_METHOD, skf_uv_method_name(res->uv_method));
-	return r;
-}
-
-int
-pamsk_collect_fido2(struct pamsk *m, const struct sk_msg *begin, struct sk_msg *finish)
-{
-	unsigned char challenge[SKF_CDH_LEN], (*ids)[SKF_CRED_ID_MAX] = NULL;
+	const struct skc_fido2_challenge *ch = &begin->fido2;
 	struct skf_cred_ref refs[SKF_MAX_ALLOW];
 	struct skf_assert_result *res = NULL;
 	struct skf_assert_req req;
 	struct skf_devlist *l = NULL;
-	char rp_id[SKF_RP_ID_MAX + 1];
-	uint64_t uv = 1, timeout = 30000;
-	size_t clen = 0, n = 0;
 	int r = PAM_BUF_ERR;
 
 	memset(&req, 0, sizeof(req));
-	if ((ids = calloc(SKF_MAX_ALLOW, sizeof(*ids))) == NULL ||
-	    (res = calloc(1, sizeof(*res))) == NULL || (l = calloc(1, sizeof(*l))) == NULL)
-		goto out;
-	if (sk_msg_get_bytes(begin, SK_K_FIDO2_CHALLENGE, challenge, sizeof(challenge), &clen) ||
-	    clen != SKF_CDH_LEN || sk_msg_get_text(begin, SK_K_RP_ID, rp_id, sizeof(rp_id)) ||
-	    sk_msg_get_uint_opt(begin, SK_K_UV, 1, &uv) || uv > 2 ||
-	    sk_msg_get_uint_opt(begin, SK_K_TIMEOUT_MS, 30000, &timeout) || timeout > 600000 ||
-	    allowed_ids(begin, ids, refs, &n) != SK_OK) {
+	if (!begin->has_fido2 || ch->challenge_len != SKF_CDH_LEN || ch->n_cred_ids > SKF_MAX_ALLOW) {
 		sk_logerr("the broker's FIDO2 challenge is malformed");
-		r = PAM_SERVICE_ERR;
-		goto out;
+		return PAM_SERVICE_ERR;
 	}
-	req.rp_id = rp_id;
-	req.cdh = challenge;
-	req.cdh_len = clen;
+	if ((res = calloc(1, sizeof(*res))) == NULL || (l = calloc(1, sizeof(*l))) == NULL)
+		goto out;
+	for (size_t i = 0; i < ch->n_cred_ids; i++) {
+		refs[i].id = ch->cred_ids[i];
+		refs[i].len = ch->cred_id_lens[i];
+	}
+	req.rp_id = ch->rp_id;
+	req.cdh = ch->challenge;
+	req.cdh_len = ch->challenge_len;
 	req.allow = refs;
-	req.n_allow = n;
+	req.n_allow = ch->n_cred_ids;
 	req.up = true;
-	req.uv = (enum skf_uv)uv;
-	req.timeout_ms = (int)timeout;
+	req.uv = (enum skf_uv)ch->uv;
+	req.timeout_ms = (int)ch->timeout_ms;
 	req.ui.pin = ask_pin;
 	req.ui.cue = show_cue;
 	req.ui.arg = m;
@@ -128,17 +114,20 @@ pamsk_collect_fido2(struct pamsk *m, const struct sk_msg *begin, struct sk_msg *
 	(void)skf_devlist_enumerate(l);
 	pamsk_fido2_extra_devices(l);
 	if (skf_assert(l, &req, res) == SK_OK) {
-		r = add_evidence(finish, res) == SK_OK ? PAM_SUCCESS : PAM_BUF_ERR;
+		r = put_evidence(&finish->fido2, res) == SK_OK ? PAM_SUCCESS : PAM_BUF_ERR;
 	} else {
 		/* No evidence: the broker still decides, counts and records the attempt. */
 		pamsk_error(m, "%s", failure_text(res->fail));
-		r = sk_msg_put_uint(finish, SK_K_DEVICE_FAIL, (uint64_t)res->fail) == SK_OK ?
-		    PAM_SUCCESS : PAM_BUF_ERR;
+		finish->fido2.present = 1;
+		finish->fido2.failed = 1;
+		finish->fido2.device_fail = (uint64_t)res->fail;
+		r = PAM_SUCCESS;
 	}
 	skf_devlist_close(l);
 out:
-	free(ids);
 	free(res);
 	free(l);
 	return r;
 }
+
+const struct pamsk_factor pamsk_factor_fido2 = { SK_METHOD_FIDO2, collect };

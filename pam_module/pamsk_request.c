@@ -30,31 +30,3 @@ pamsk_answered(struct pamsk *m, int r)
 	pamsk_say_unavailable(m);
 	return 0;
 }
-
-struct sk_msg *
-pamsk_request(const struct pamsk *m, unsigned type)
-{
-	struct skc_login l = pamsk_login(m);
-	struct skc_req q;
-
-	skc_req_begin(&q, type, NULL);
-	skc_req_login(&q, &l);
-	if (q.err != SK_OK) {
-		sk_msg_free(q.m);
-		return NULL;
-	}
-	return q.m;
-}
-
-int
-pamsk_call(struct pamsk *m, const struct sk_msg *req, struct sk_msg **reply, int timeout_ms)
-{
-	int r = req != NULL ? sk_client_call(pamsk_client(m), req, reply, timeout_ms) :
-	        SK_ERR_NOMEM;
-
-	if (!pamsk_answered(m, r)) {
-		*reply = NULL;
-		return SK_ERR_UNAVAILABLE;
-	}
-	return SK_OK;
-}

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "sk_err.h"
+#include "skc_auth.h"
 #include "sk_log.h"
 #include "sk_proto.h"
 #include "sk_utf8.h"
@@ -26,27 +27,28 @@ item_or_empty(pam_handle_t *pamh, int item)
 void
 pamsk_stack_abandon(pam_handle_t *pamh, struct stack_attempt *a)
 {
-	struct sk_msg *req = sk_msg_new(SK_REQ_AUTHFAIL), *reply = NULL;
+	struct skc_authfail_in in = {
+		.who = {
+			.user = item_or_empty(pamh, PAM_USER),
+			.service = item_or_empty(pamh, PAM_SERVICE),
+			.rhost = item_or_empty(pamh, PAM_RHOST),
+			.tty = item_or_empty(pamh, PAM_TTY),
+			.profile = a->profile,
+		},
+		.has_token = 1,
+		.abandoned = 1,
+	};
+	struct skc_authfail_out out;
 	struct sk_client c = { .fd = -1 };
-	const char *user = item_or_empty(pamh, PAM_USER);
 
 	a->resolved = 1;
-	if (req == NULL || !sk_valid_username(user) ||
-	    sk_msg_put_text(req, SK_K_USER, user) != SK_OK ||
-	    sk_msg_put_text(req, SK_K_SERVICE, item_or_empty(pamh, PAM_SERVICE)) != SK_OK ||
-	    sk_msg_put_text(req, SK_K_RHOST, item_or_empty(pamh, PAM_RHOST)) != SK_OK ||
-	    sk_msg_put_text(req, SK_K_TTY, item_or_empty(pamh, PAM_TTY)) != SK_OK ||
-	    (a->profile[0] && sk_msg_put_text(req, SK_K_PROFILE, a->profile) != SK_OK) ||
-	    sk_msg_put_bytes(req, SK_K_ATTEMPT_TOKEN, a->token, sizeof(a->token)) != SK_OK ||
-	    sk_msg_put_bool(req, SK_K_ABANDONED, 1) != SK_OK) {
-		sk_msg_free(req);
+	if (!sk_valid_username(in.who.user))
 		return;
-	}
+	memcpy(in.token, a->token, sizeof(in.token));
 	if (sk_client_open(&c, a->socket, a->timeout_ms) == SK_OK)
-		(void)sk_client_call(&c, req, &reply, 0);
+		(void)skc_authfail(&c, &in, &out);
 	sk_client_close(&c);
-	sk_msg_free(req);
-	sk_msg_free(reply);
+	explicit_bzero(&in, sizeof(in));
 }
 
 static void
@@ -72,19 +74,17 @@ pamsk_stack_attempt(const struct pamsk *m)
 }
 
 int
-pamsk_stack_keep(struct pamsk *m, const struct sk_msg *reply)
+pamsk_stack_keep(struct pamsk *m, const unsigned char token[SK_ATTEMPT_TOKEN_LEN])
 {
-	struct stack_attempt *a = calloc(1, sizeof(*a));
-	size_t len = 0;
+	struct stack_attempt *a;
 
-	if (a == NULL)
-		return PAM_BUF_ERR;
-	if (sk_msg_get_bytes(reply, SK_K_ATTEMPT_TOKEN, a->token, sizeof(a->token), &len) != SK_OK ||
-	    len != sizeof(a->token)) {
-		free(a);
+	if (token == NULL) {
 		sk_logerr("the broker's preauth answer has no attempt token");
 		return PAM_SERVICE_ERR;
 	}
+	if ((a = calloc(1, sizeof(*a))) == NULL)
+		return PAM_BUF_ERR;
+	memcpy(a->token, token, sizeof(a->token));
 	a->timeout_ms = (int)m->conf.request_timeout_ms;
 	snprintf(a->socket, sizeof(a->socket), "%s", m->conf.socket_path);
 	snprintf(a->profile, sizeof(a->profile), "%s", m->profile);
@@ -97,9 +97,10 @@ pamsk_stack_keep(struct pamsk *m, const struct sk_msg *reply)
 }
 
 int
-pamsk_stack_put_token(struct stack_attempt *a, struct sk_msg *req)
+pamsk_stack_token(const struct stack_attempt *a, unsigned char token[SK_ATTEMPT_TOKEN_LEN])
 {
 	if (a == NULL || a->resolved)
-		return SK_OK;
-	return sk_msg_put_bytes(req, SK_K_ATTEMPT_TOKEN, a->token, sizeof(a->token));
+		return 0;
+	memcpy(token, a->token, SK_ATTEMPT_TOKEN_LEN);
+	return 1;
 }

@@ -17,12 +17,13 @@ struct stack_attempt {
 	char profile[SK_NAME_MAX];
 };
 
-/* After PREAUTH said OK: keeps its token for the lines that follow. A PAM code. */
-int pamsk_stack_keep(struct pamsk *m, const struct sk_msg *reply);
+/* After PREAUTH said OK: keeps its token (NULL: the answer had none, PAM_SERVICE_ERR) for
+ * the lines that follow. A PAM code. */
+int pamsk_stack_keep(struct pamsk *m, const unsigned char token[SK_ATTEMPT_TOKEN_LEN]);
 /* The attempt this transaction holds, or NULL (no preauth line, or a broker profile). */
 struct stack_attempt *pamsk_stack_attempt(const struct pamsk *m);
-/* Adds the token of an unresolved attempt to a request (nothing for NULL). */
-int pamsk_stack_put_token(struct stack_attempt *a, struct sk_msg *req);
+/* Copies the token of an unresolved attempt: 1, or 0 for none (NULL or resolved). */
+int pamsk_stack_token(const struct stack_attempt *a, unsigned char token[SK_ATTEMPT_TOKEN_LEN]);
 /* Reports the attempt abandoned (AUTHFAIL with ABANDONED) and marks it resolved. Best
  * effort: if the broker cannot be told, the attempt still counts when it expires. */
 void pamsk_stack_abandon(pam_handle_t *pamh, struct stack_attempt *a);

@@ -18,15 +18,6 @@ pamsk_format_time(int64_t t, char *out, size_t outsz)
 }
 
 void
-pamsk_say_locked(struct pamsk *m, const struct sk_msg *reply)
-{
-	uint64_t until = 0;
-
-	(void)sk_msg_get_uint(reply, SK_K_LOCKED_UNTIL, &until);
-	pamsk_say_locked_until(m, until);
-}
-
-void
 pamsk_say_locked_until(struct pamsk *m, uint64_t until)
 {
 	char when[64];

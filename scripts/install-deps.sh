@@ -13,6 +13,9 @@ pkgs=(build-essential cmake pkg-config gettext
 pkgs+=(libcsv-dev)   # hr/: the CSV parser of the HR import (doc/hr-import.md)
 # The package test (tests/package): build the .deb, a fresh Debian root, the unit's analysis.
 pkgs+=(dpkg-dev debhelper lintian mmdebstrap debootstrap systemd-container)
+# sekimori migrate's test: the old modules side by side (tests/integration/migrate.sh);
+# the audit log's rotation test runs the real logrotate.
+pkgs+=(libpam-oath libpam-google-authenticator logrotate)
 for p in "${pkgs[@]}"; do
   [ "$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null)" = "install ok installed" ] || { need_apt=1; break; }
 done

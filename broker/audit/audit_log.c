@@ -12,7 +12,15 @@
  * link: a log deleted or renamed away while the broker runs would otherwise take every new
  * record into a file nobody sees. Then the broker refuses every further record (every
  * decision denies) until it is restarted; it does not create a new file, so that the old
- * one, still open, can be copied back from /proc/PID/fd before the restart. */
+ * one, still open, can be copied back from /proc/PID/fd before the restart.
+ *
+ * Rotation (logrotate, doc/deployment.md) is the one move that is followed, and only when
+ * announced: audit_log_rotate_prepare records audit.rotate_requested; then, for at most
+ * ROTATE_ARMED_MAX seconds, a log moved away whole (one link, the size we left) while its
+ * path is free or holds an empty file of its own is continued in a new file at the path.
+ * Its first record is audit.rotated: seq goes on and prev is the old file's last mac, so
+ * the files verify as one chain (sk_audit_verify_segment, `sekimori audit verify FILE...`)
+ * and neither the old file's end nor the new file's start can be cut unnoticed. */
 #include "audit_log.h"
 #include "sk_audit_chain.h"
 #include "sk_err.h"
@@ -28,12 +36,16 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 #include <openssl/crypto.h>
 
 
 /* Syslog gets a short summary; the full record is in the log. */
 #define SUMMARY_VALUE_MAX 64
+/* How long an announced rotation may take (logrotate moves the file right after its
+ * prerotate script); an announcement never finished does not weaken the checks for long. */
+#define ROTATE_ARMED_MAX 600
 
 struct audit_log {
 	pthread_mutex_t mu;
@@ -47,6 +59,7 @@ struct audit_log {
 	dev_t dev;          /* the log file opened, to see it deleted or replaced */
 	ino_t ino;
 	char path[PATH_MAX];
+	time_t rotating_since;   /* audit_log_rotate_prepare's time; 0: no rotation announced */
 	uint64_t seq;
 	char mac[SK_AUDIT_MAC_HEX + 1];
 	unsigned char key[SK_AUDIT_KEY_LEN];
@@ -391,6 +404,86 @@ summary(uint64_t seq, const char *mac, json_object *event)
 	sk_log(LOG_INFO, "audit anchor=%" PRIu64 ":%s%s", seq, mac, fields);
 }
 
+static int append_locked(struct audit_log *log, json_object *event, uint64_t *seq_out,
+                         char mac[SK_AUDIT_MAC_HEX + 1]);
+
+/* The new file at the path after a rotation: opened, locked, and begun with the record
+ * audit.rotated that chains it to the old one. Called with log->mu held. On failure the log
+ * is broken: the chain's place is no longer certain. */
+static int
+start_segment(struct audit_log *log)
+{
+	char mac[SK_AUDIT_MAC_HEX + 1];
+	uint64_t last = log->seq, seq = 0;
+	struct stat st;
+	json_object *ev;
+	int fd, rc;
+
+	fd = open(log->path, O_RDWR | O_APPEND | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0 || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size != 0 ||
+	    st.st_nlink != 1 || flock(fd, LOCK_EX | LOCK_NB) != 0 ||
+	    sync_parent_dir(log->path) != SK_OK) {
+		sk_log(LOG_ALERT, "audit log rotation: cannot begin a new %s (%s); every decision is "
+		       "refused until the broker is restarted", log->path,
+		       fd < 0 ? strerror(errno) : "not an empty file of its own");
+		if (fd >= 0)
+			close(fd);
+		log->broken = 1;
+		return SK_ERR_AUDIT;
+	}
+	close(log->log_fd);   /* the moved file: whole, and no longer ours to write */
+	log->log_fd = fd;
+	log->dev = st.st_dev;
+	log->ino = st.st_ino;
+	log->end = 0;
+	log->rotating_since = 0;
+	ev = json_object_new_object();
+	rc = ev ? SK_OK : SK_ERR_AUDIT;
+	if (rc == SK_OK &&
+	    (json_object_object_add(ev, "event", json_object_new_string(SK_AUDIT_ROTATED)) != 0 ||
+	     json_object_object_add(ev, "previous_last_seq",
+	                            json_object_new_int64((int64_t)last)) != 0))
+		rc = SK_ERR_AUDIT;
+	if (rc == SK_OK)
+		rc = append_locked(log, ev, &seq, mac);
+	if (rc == SK_OK) {
+		summary(seq, mac, ev);
+		sk_log(LOG_NOTICE, "audit log rotated: %s goes on from record %" PRIu64, log->path, seq);
+	} else {
+		log->broken = 1;   /* an empty new file would read as a log cut at its start */
+	}
+	json_object_put(ev);
+	return rc;
+}
+
+/* During an announced rotation: the new segment when the log was moved away whole and its
+ * path is free (nocreate) or holds an empty file (logrotate's create). Anything else is
+ * left as it is, for check_identity to judge. Called with log->mu held. */
+static int
+follow_rotation(struct audit_log *log)
+{
+	struct stat fst, pst;
+
+	if (log->rotating_since == 0)
+		return SK_OK;
+	if (time(NULL) - log->rotating_since > ROTATE_ARMED_MAX) {
+		sk_logwarn("audit log rotation announced but not finished within %d s; %s is "
+		           "watched as before", ROTATE_ARMED_MAX, log->path);
+		log->rotating_since = 0;
+		return SK_OK;
+	}
+	if (fstat(log->log_fd, &fst) != 0 || fst.st_nlink != 1 || fst.st_size != log->end)
+		return SK_OK;
+	if (lstat(log->path, &pst) == 0) {
+		if ((pst.st_dev == log->dev && pst.st_ino == log->ino) || !S_ISREG(pst.st_mode) ||
+		    pst.st_size != 0 || pst.st_nlink != 1)
+			return SK_OK;
+	} else if (errno != ENOENT) {
+		return SK_OK;
+	}
+	return start_segment(log);
+}
+
 /* Called with log->mu held. */
 static int
 append_locked(struct audit_log *log, json_object *event, uint64_t *seq_out,
@@ -406,6 +499,8 @@ append_locked(struct audit_log *log, json_object *event, uint64_t *seq_out,
 		sk_logerr("refused: an earlier failure left log and anchor out of step");
 		return SK_ERR_AUDIT;
 	}
+	if (follow_rotation(log) != SK_OK)
+		return SK_ERR_AUDIT;
 	seq = log->seq + 1;
 	/* sk_audit_seal_line keeps the line below SK_AUDIT_LINE_MAX, leaving room for '\n'. */
 	if (sk_audit_seal_line(log->key, sizeof(log->key), seq, log->mac, event, line,
@@ -499,6 +594,59 @@ audit_log_last_seq(struct audit_log *log)
 	seq = log->seq;
 	pthread_mutex_unlock(&log->mu);
 	return seq;
+}
+
+/* Appends one event under the lock and sends its summary; for the rotation records. */
+static int
+append_event(struct audit_log *log, const char *name)
+{
+	char mac[SK_AUDIT_MAC_HEX + 1];
+	json_object *ev = json_object_new_object();
+	uint64_t seq = 0;
+	int rc = ev ? SK_OK : SK_ERR_AUDIT;
+
+	if (rc == SK_OK && json_object_object_add(ev, "event", json_object_new_string(name)) != 0)
+		rc = SK_ERR_AUDIT;
+	if (rc == SK_OK)
+		rc = append_locked(log, ev, &seq, mac);
+	if (rc == SK_OK)
+		summary(seq, mac, ev);
+	json_object_put(ev);
+	return rc;
+}
+
+int
+audit_log_rotate_prepare(struct audit_log *log)
+{
+	int rc;
+
+	pthread_mutex_lock(&log->mu);
+	/* The record first: a failure leaves no announcement behind. A repeated announcement
+	 * is recorded again (the waiting script looks for it) and restarts the clock. */
+	log->rotating_since = 0;
+	rc = append_event(log, SK_AUDIT_ROTATE_REQUESTED);
+	if (rc == SK_OK)
+		log->rotating_since = time(NULL);
+	pthread_mutex_unlock(&log->mu);
+	return rc;
+}
+
+int
+audit_log_rotate_finish(struct audit_log *log)
+{
+	int rc = SK_OK;
+
+	pthread_mutex_lock(&log->mu);
+	if (log->rotating_since != 0 && !log->broken) {
+		rc = follow_rotation(log);
+		if (rc == SK_OK && log->rotating_since != 0) {
+			sk_logwarn("audit log rotation announced, but %s was not moved away whole; "
+			           "it is watched as before", log->path);
+			log->rotating_since = 0;
+		}
+	}
+	pthread_mutex_unlock(&log->mu);
+	return rc;
 }
 
 void

@@ -22,6 +22,14 @@ int audit_log_append(struct audit_log *log, json_object *event);
 int audit_log_append_seq(struct audit_log *log, json_object *event, uint64_t *seq);
 /* The seq of the last record (0 for an empty log). */
 uint64_t audit_log_last_seq(struct audit_log *log);
+/* Rotation by logrotate (doc/deployment.md): prepare appends audit.rotate_requested and,
+ * for a few minutes, lets the log be moved away whole; the next append, or finish, then
+ * continues the chain in a new file at the path, opened by the record audit.rotated.
+ * finish ends the announcement whether or not the file was moved. SK_ERR_AUDIT when the
+ * record cannot be written (prepare) or the new file cannot be begun (finish; the log is
+ * then broken). */
+int audit_log_rotate_prepare(struct audit_log *log);
+int audit_log_rotate_finish(struct audit_log *log);
 /* Refuses every further append until restart, saying why (LOG_ALERT): for a caller that
  * cannot record that records it appended did not take effect. */
 void audit_log_break(struct audit_log *log, const char *why);

@@ -16,17 +16,9 @@
 struct audit_log;
 struct sk_store;
 struct sk_store_txn;
-struct x509_store_st;
-struct card_trust;
 
-/* FIDO2 policy loaded at start from [fido2] (issue 3). */
-struct broker_fido2 {
-	int enabled;                      /* rp_id configured */
-	struct x509_store_st *roots;      /* attestation trust store, or NULL */
-	void *allowed;                    /* struct fido2_aaguid_list *, or NULL: any model */
-	void *inherence;                  /* struct fido2_aaguid_list * (may be empty) */
-};
-
+/* Nothing factor-specific lives here: each factor keeps what it loaded at start in its own
+ * file (factors/factor.h). */
 struct broker {
 	struct sk_conf conf;
 	struct audit_log *audit;
@@ -41,9 +33,10 @@ struct broker {
 	 * under that user's lock (store_user_lock), so parallel attempts for one user are
 	 * serialised (R-LOGIN-1) while different users proceed in parallel. */
 	struct sk_store *store;
-	struct broker_fido2 fido2;
-	struct card_trust *card_trust;    /* [card] trust anchors and CRL, or NULL */
 	volatile sig_atomic_t stop;
+	/* SIGUSR1 / SIGUSR2: a log rotation announced / done (audit_log_rotate_*), carried
+	 * out by the accept loop (server_run). */
+	volatile sig_atomic_t audit_rotate_prepare, audit_rotate_finish;
 };
 
 enum conn_state {
@@ -70,8 +63,9 @@ struct auth_txn {
 	int admin_login;            /* begun by ADMIN_LOGIN_BEGIN: only ADMIN_LOGIN_FINISH ends it */
 	const char *decoy_reason;   /* static: unknown_user, no_factors, remote_not_allowed */
 	int64_t begun;
-	unsigned char fido2_challenge[BROKER_CHALLENGE_LEN];
-	unsigned char card_challenge[BROKER_CHALLENGE_LEN];
+	/* What each step's factor asked to be signed at AUTH_BEGIN (FIDO2, card), kept for its
+	 * verification at AUTH_FINISH; unused by the others. */
+	unsigned char challenge[PLAN_MAX][BROKER_CHALLENGE_LEN];
 };
 
 /* A FIDO2 enrolment between FIDO2_ENROLL_BEGIN and FIDO2_ENROLL_FINISH. */

@@ -11,9 +11,8 @@
 
 #include "audit_event.h"
 #include "audit_log.h"
-#include "auth_card.h"
-#include "auth_fido2.h"
 #include "broker.h"
+#include "factor.h"
 #include "server.h"
 #include "sk_audit_chain.h"
 #include "sk_build.h"
@@ -26,8 +25,13 @@ static struct broker *the_broker;
 static void
 on_signal(int sig)
 {
-	(void)sig;
-	if (the_broker != NULL)
+	if (the_broker == NULL)
+		return;
+	if (sig == SIGUSR1)
+		the_broker->audit_rotate_prepare = 1;
+	else if (sig == SIGUSR2)
+		the_broker->audit_rotate_finish = 1;
+	else
 		the_broker->stop = 1;
 }
 
@@ -123,8 +127,7 @@ broker_start(struct broker *b)
 		return r;
 	if ((r = audit_recover(b)) != SK_OK)   /* records a killed broker left uncommitted */
 		return r;
-	if ((r = auth_fido2_init(b)) != SK_OK ||   /* both log what they found unusable */
-	    (r = auth_card_init(b)) != SK_OK)
+	if ((r = factor_init_all(b)) != SK_OK)   /* each logs what it found unusable */
 		return r;
 	return server_listen(b);
 }
@@ -166,7 +169,7 @@ main(int argc, char **argv)
 	sk_log_to_stderr(foreground);
 	openlog("sekimorid", LOG_PID, LOG_AUTHPRIV);
 	if (sk_conf_load(conf_path, &b.conf, err, sizeof(err)) != SK_OK ||
-	    auth_fido2_check_conf(&b.conf, err, sizeof(err)) != SK_OK) {
+	    factor_check_conf_all(&b.conf, err, sizeof(err)) != SK_OK) {
 		sk_log(LOG_ERR, "configuration refused: %s", err);
 		if (!foreground)
 			fprintf(stderr, "sekimorid: configuration refused: %s\n", err);
@@ -185,6 +188,9 @@ main(int argc, char **argv)
 	sa.sa_handler = on_signal;
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
+	/* Audit log rotation (doc/deployment.md): logrotate's prerotate and postrotate. */
+	sigaction(SIGUSR1, &sa, NULL);
+	sigaction(SIGUSR2, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	signal(SIGHUP, SIG_IGN);   /* no reload: a changed policy needs a restart */
 	sk_log(LOG_INFO, "sekimorid %s listening on %s", SK_VERSION, b.conf.socket_path);
@@ -192,8 +198,7 @@ main(int argc, char **argv)
 	unlink(b.conf.socket_path);
 	store_close(b.store);
 	audit_log_close(b.audit);
-	auth_fido2_free(&b);
-	auth_card_free(&b);
+	factor_release_all();
 	explicit_bzero(b.seed_key, sizeof(b.seed_key));
 	return r == SK_OK ? 0 : 1;
 }

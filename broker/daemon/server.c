@@ -1,4 +1,5 @@
 #include "server.h"
+#include "audit_log.h"
 
 #include <stdio.h>
 #include <errno.h>
@@ -18,6 +19,24 @@
 #include "sk_io.h"
 #include "sk_log.h"
 #include "store.h"
+
+/* root:GROUP for a broker running as root. A broker running as its own user keeps the
+ * socket as its own and gives it the group, which needs no capability when that user is a
+ * member of the group (the unit's SupplementaryGroups=); root reaches it either way. */
+static int
+set_socket_owner(const char *path, gid_t gid)
+{
+	int as_root = geteuid() == 0;
+
+	if (!as_root && (gid == 0 || gid == getegid()))
+		return SK_OK;   /* no group asked for, or the file has it already */
+	if (chown(path, as_root ? 0 : (uid_t)-1, gid) != 0) {
+		sk_logerr("cannot give %s to group %u%s: %s", path, (unsigned)gid,
+		          as_root ? "" : " (is the broker's user a member of it?)", strerror(errno));
+		return SK_ERR_IO;
+	}
+	return SK_OK;
+}
 
 int
 server_listen(struct broker *b)
@@ -54,11 +73,17 @@ server_listen(struct broker *b)
 		return SK_ERR_IO;
 	}
 	(void)unlink(path);
-	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0 || chown(path, 0, gid) != 0 ||
-	    chmod(path, mode) != 0 || listen(fd, 128) != 0) {
-		sk_logerr("bind/listen %s: %s", path, strerror(errno));
+	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0) {
+		sk_logerr("bind %s: %s", path, strerror(errno));
+		r = SK_ERR_IO;
+	} else if ((r = set_socket_owner(path, gid)) == SK_OK &&
+	           (chmod(path, mode) != 0 || listen(fd, 128) != 0)) {
+		sk_logerr("chmod/listen %s: %s", path, strerror(errno));
+		r = SK_ERR_IO;
+	}
+	if (r != SK_OK) {
 		close(fd);
-		return SK_ERR_IO;
+		return r;
 	}
 	b->listen_fd = fd;
 	return SK_OK;
@@ -233,6 +258,15 @@ server_run(struct broker *b)
 		if (r < 0 && errno != EINTR) {
 			sk_logerr("poll: %s", strerror(errno));
 			return SK_ERR_IO;
+		}
+		/* A signal interrupts the poll: rotation steps run here, in order. */
+		if (b->audit_rotate_prepare) {
+			b->audit_rotate_prepare = 0;
+			(void)audit_log_rotate_prepare(b->audit);   /* it logs a failure */
+		}
+		if (b->audit_rotate_finish) {
+			b->audit_rotate_finish = 0;
+			(void)audit_log_rotate_finish(b->audit);
 		}
 		if (r <= 0)
 			continue;

@@ -9,7 +9,7 @@
 #include "admin.h"
 #include "attempt.h"
 #include "audit_event.h"
-#include "auth_card.h"
+#include "card_factor.h"
 #include "card_verify.h"
 #include "request.h"
 #include "sk_err.h"
@@ -51,7 +51,7 @@ revoke_others(struct broker_conn *c, int64_t user_id, int64_t keep, json_object 
 {
 	struct card_rec *recs;
 	size_t n;
-	int r = auth_card_list_active(c, user_id, &recs, &n);
+	int r = card_factor_list_active(c, user_id, &recs, &n);
 
 	for (size_t i = 0; i < n && r == SK_OK; i++) {
 		if (recs[i].id == keep)
@@ -147,7 +147,7 @@ enroll_locked(struct broker_conn *c, const struct sk_msg *req, const char *name,
 		return r;
 	memset(&rec, 0, sizeof(rec));
 	(void)card_verify_binding(cert, cert_len, &rec.binding);   /* for the record, if it parses */
-	if ((v = card_verify_chain(c->b->card_trust, cert, cert_len, (time_t)broker_now())) != SK_OK ||
+	if ((v = card_verify_chain(card_factor_trust(), cert, cert_len, (time_t)broker_now())) != SK_OK ||
 	    (v = card_verify_binding(cert, cert_len, &rec.binding)) != SK_OK) {
 		/* A refused certificate is an administrative act too (R-LOG-1). */
 		r = enroll_denied(c, req, name, cert_refusal(v), rec.binding.spki_sha256, NULL);
@@ -211,14 +211,14 @@ admin_card_enroll(struct broker_conn *c, const struct sk_msg *req, struct sk_msg
 	uint64_t kind;
 	int r;
 
-	if (c->b->card_trust == NULL)
+	if (!card_factor.configured())
 		return refuse(reply, SK_ST_BAD_REQUEST, SK_REASON_NOT_CONFIGURED, NULL);
 	if ((cert = malloc(CARD_CERT_MAX)) == NULL)
 		return SK_ERR_NOMEM;
 	if (admin_target_user(req, name, sizeof(name)) != SK_OK ||
 	    sk_msg_get_bytes(req, SK_K_CERT, cert, CARD_CERT_MAX, &cert_len) != SK_OK ||
 	    sk_msg_get_uint(req, SK_K_CARD_KIND, &kind) != SK_OK ||
-	    auth_card_kind_classes((unsigned)(kind & 0xff)) == 0 || kind > 0xff) {
+	    card_factor_kind_classes((unsigned)(kind & 0xff)) == 0 || kind > 0xff) {
 		free(cert);
 		return reply_status(reply, SK_ST_BAD_REQUEST);
 	}

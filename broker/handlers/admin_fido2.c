@@ -11,6 +11,7 @@
 #include "attempt.h"
 #include "audit_event.h"
 #include "fido2_attest.h"
+#include "fido2_factor.h"
 #include "request.h"
 #include "sk_err.h"
 #include "sk_log.h"
@@ -29,7 +30,7 @@ admin_fido2_enroll_begin(struct broker_conn *c, const struct sk_msg *req, struct
 	uint64_t uv = 1;
 	int r;
 
-	if (!c->b->fido2.enabled)
+	if (!fido2_factor.configured())
 		return admin_refuse(reply, SK_ST_BAD_REQUEST, SK_REASON_NOT_CONFIGURED);
 	memset(&c->enroll, 0, sizeof(c->enroll));
 	if (admin_target_user(req, c->enroll.user, sizeof(c->enroll.user)) != SK_OK)
@@ -172,8 +173,9 @@ admin_fido2_enroll_finish(struct broker_conn *c, const struct sk_msg *req, struc
 {
 	struct attest_input *in = calloc(1, sizeof(*in));
 	struct fido2_attest_result *res = calloc(1, sizeof(*res));
+	const struct fido2_policy *loaded = fido2_factor_policy();
 	struct fido2_attest_policy policy = {
-		.roots = c->b->fido2.roots, .allowed = c->b->fido2.allowed,
+		.roots = loaded->roots, .allowed = loaded->allowed,
 		.require_uv = c->enroll.require_uv != 0,
 	};
 	struct fido2_attest_req ar;

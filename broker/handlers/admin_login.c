@@ -47,6 +47,8 @@ admin_recovery_target_ok(struct broker_conn *c, const struct sk_msg *req)
 		/* Bootstrapping an administrator: only accounts that get the admin profile. */
 		if (sk_msg_get_text_opt(req, SK_K_PROFILE, profile, sizeof(profile)) != SK_OK)
 			return 0;
+		if (profile[0] == '\0')   /* USER_ADD's own default */
+			snprintf(profile, sizeof(profile), "%s", c->b->conf.default_profile);
 		return strcmp(profile, c->b->conf.admin_profile) == 0;
 	}
 	if (sk_msg_type(req) == SK_REQ_FIDO2_ENROLL_FINISH)

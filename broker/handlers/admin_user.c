@@ -13,7 +13,8 @@
 #include "sk_log.h"
 #include "sk_utf8.h"
 #include "store.h"
-#include "store_totp.h"
+#include "broker_json.h"
+#include "factor.h"
 #include "store_user.h"
 
 int
@@ -110,27 +111,6 @@ admin_actor(const struct sk_msg *req, json_object *extra)
 	return extra;
 }
 
-static void
-iso_time(int64_t t, char *out, size_t outsz)
-{
-	time_t tt = (time_t)t;
-	struct tm tm;
-
-	if (t == 0 || gmtime_r(&tt, &tm) == NULL || strftime(out, outsz, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
-		snprintf(out, outsz, "%s", "");
-}
-
-static json_object *
-time_or_null(int64_t t)
-{
-	char buf[32];
-
-	if (t == 0)
-		return NULL;
-	iso_time(t, buf, sizeof(buf));
-	return json_object_new_string(buf);
-}
-
 /* Temporary passwords are created here and returned once; only the hash is stored. */
 static int
 issue_temp_password(char *pw, size_t pwsz, char *hash, size_t hashsz)
@@ -186,14 +166,12 @@ out:
 }
 
 static json_object *
-user_json(struct sk_store_txn *db, const struct broker *b, const struct user_rec *u)
+user_json(struct broker_conn *c, const struct user_rec *u)
 {
-	const struct sk_profile *p = sk_conf_profile(&b->conf, u->profile);
-	struct totp_rec totp[TOTP_PER_USER_MAX];
-	size_t n = 0;
+	const struct sk_profile *p = sk_conf_profile(&c->b->conf, u->profile);
 	struct tally_limits lim = { 0 };
 	struct tally t = u->tally;
-	json_object *o = json_object_new_object(), *pw, *lock, *last, *factors, *arr;
+	json_object *o = json_object_new_object(), *pw, *lock, *last, *factors;
 
 	if (o == NULL)
 		return NULL;
@@ -205,51 +183,39 @@ user_json(struct sk_store_txn *db, const struct broker *b, const struct user_rec
 	}
 	json_object_object_add(o, "user", json_object_new_string(u->name));
 	json_object_object_add(o, "profile", json_object_new_string(u->profile));
-	json_object_object_add(o, "created", time_or_null(u->created));
+	json_object_object_add(o, "created", broker_json_time(u->created));
 	json_object_object_add(o, "disabled", json_object_new_boolean(u->disabled));
 	pw = json_object_new_object();
 	json_object_object_add(pw, "set", json_object_new_boolean(u->pw_hash[0] != '\0'));
 	json_object_object_add(pw, "temporary", json_object_new_boolean(u->pw_temporary));
-	json_object_object_add(pw, "changed", time_or_null(u->pw_changed));
+	json_object_object_add(pw, "changed", broker_json_time(u->pw_changed));
 	if (p != NULL && p->pw_max_age_days > 0)
 		json_object_object_add(pw, "expires",
-		                       time_or_null(u->pw_changed + (int64_t)p->pw_max_age_days * 86400));
+		                       broker_json_time(u->pw_changed + (int64_t)p->pw_max_age_days * 86400));
 	json_object_object_add(o, "password", pw);
 	lock = json_object_new_object();
 	json_object_object_add(lock, "locked", json_object_new_boolean(t.locked));
 	json_object_object_add(lock, "until", t.locked && t.locked_until ?
-	                       time_or_null(t.locked_until) : NULL);
+	                       broker_json_time(t.locked_until) : NULL);
 	json_object_object_add(lock, "admin_unlock_only",
 	                       json_object_new_boolean(t.locked && t.locked_until == 0));
 	json_object_object_add(lock, "failures", json_object_new_int64(t.fail_count));
 	json_object_object_add(lock, "deny", json_object_new_int64(lim.deny));
 	json_object_object_add(o, "lock", lock);
 	last = json_object_new_object();
-	json_object_object_add(last, "login", time_or_null(u->last_login));
+	json_object_object_add(last, "login", broker_json_time(u->last_login));
 	json_object_object_add(last, "login_from", json_object_new_string(u->last_login_from));
-	json_object_object_add(last, "logout", time_or_null(u->last_logout));
-	json_object_object_add(last, "failure", time_or_null(u->last_fail));
+	json_object_object_add(last, "logout", broker_json_time(u->last_logout));
+	json_object_object_add(last, "failure", broker_json_time(u->last_fail));
 	json_object_object_add(last, "failure_from", json_object_new_string(u->last_fail_from));
 	json_object_object_add(last, "failures_since_login",
 	                       json_object_new_int64(u->failures_since_login));
 	json_object_object_add(o, "last", last);
 	factors = json_object_new_object();
-	arr = json_object_new_array();
-	if (store_totp_list(db, u->id, 0, totp, TOTP_PER_USER_MAX, &n) == SK_OK) {
-		for (size_t i = 0; i < n; i++) {
-			json_object *f = json_object_new_object();
-			json_object_object_add(f, "id", json_object_new_int64(totp[i].id));
-			json_object_object_add(f, "algorithm",
-			                       json_object_new_string(sk_totp_algo_name(totp[i].params.algo)));
-			json_object_object_add(f, "digits", json_object_new_int((int)totp[i].params.digits));
-			json_object_object_add(f, "period", json_object_new_int((int)totp[i].params.period));
-			json_object_object_add(f, "confirmed", json_object_new_boolean(totp[i].confirmed));
-			json_object_object_add(f, "created", time_or_null(totp[i].created));
-			json_object_array_add(arr, f);
-		}
-	}
-	explicit_bzero(totp, sizeof(totp));
-	json_object_object_add(factors, "totp", arr);
+	for (size_t i = 0; i < factor_count; i++)
+		if (factor_table[i]->list_json != NULL)
+			json_object_object_add(factors, factor_name(factor_table[i]),
+			                       factor_table[i]->list_json(c, u->id));
 	json_object_object_add(o, "factors", factors);
 	return o;
 }
@@ -262,7 +228,7 @@ admin_user_show(struct broker_conn *c, const struct sk_msg *req, struct sk_msg *
 
 	if (r != SK_OK)
 		return r == ADMIN_ANSWERED ? SK_OK : r;
-	return admin_reply_json(reply, user_json(c->db, c->b, &u));
+	return admin_reply_json(reply, user_json(c, &u));
 }
 
 struct user_list {
@@ -284,7 +250,7 @@ list_one(void *arg, const struct user_summary *u)
 	json_object_object_add(o, "profile", json_object_new_string(u->profile));
 	json_object_object_add(o, "locked", json_object_new_boolean(u->locked));
 	json_object_object_add(o, "temporary_password", json_object_new_boolean(u->pw_temporary));
-	json_object_object_add(o, "last_login", time_or_null(u->last_login));
+	json_object_object_add(o, "last_login", broker_json_time(u->last_login));
 	json_object_array_add(l->arr, o);
 	return 0;
 }

@@ -8,37 +8,16 @@
 #include "attempt.h"
 #include "audit_event.h"
 #include "auth.h"
-#include "auth_card.h"
-#include "auth_fido2.h"
-#include "password.h"
+#include "factor.h"
 #include "plan.h"
 #include "request.h"
 #include "sk_err.h"
 #include "sk_log.h"
 #include "store.h"
-#include "store_totp.h"
 #include "store_user.h"
-#include "totp_factor.h"
 
-/* A hash verified when the user does not exist, so the answer takes as long as for a real
- * user. Made once from a random password at first use. */
-static char dummy_hash[PASSWORD_HASH_MAX];
-static pthread_once_t dummy_once = PTHREAD_ONCE_INIT;
-
-static void
-make_dummy_hash(void)
-{
-	char pw[PASSWORD_TEMP_LEN + 1];
-
-	if (password_generate_temp(pw, sizeof(pw)) == SK_OK)
-		(void)password_hash(pw, dummy_hash, sizeof(dummy_hash));
-	explicit_bzero(pw, sizeof(pw));
-}
-
+/* What AUTH_FINISH carries besides each factor's evidence (which the factors read). */
 struct evidence {
-	char password[PASSWORD_MAX + 1];
-	char otp[SK_TOTP_CODE_MAX + 1];
-	int stack_knowledge;
 	int has_token;     /* the stack attempt PREAUTH holds for this login */
 	unsigned char token[TALLY_TOKEN_LEN];
 };
@@ -47,85 +26,49 @@ struct verdict {
 	unsigned classes;
 	int ok;
 	const char *reason;
-	int64_t totp_id;
-	int64_t totp_step;
-	struct fido2_outcome fido2;
-	struct card_outcome card;
+	struct factor_result step[PLAN_MAX];
+	size_t n_steps;
 };
 
+/* Every factor's fields, and the stack token, well formed or absent: a malformed request is
+ * refused before any lock or count. */
 static int
 read_evidence(const struct sk_msg *req, struct evidence *ev)
 {
 	memset(ev, 0, sizeof(*ev));
-	if (sk_msg_get_text_opt(req, SK_K_PASSWORD, ev->password, sizeof(ev->password)) != SK_OK ||
-	    sk_msg_get_text_opt(req, SK_K_OTP, ev->otp, sizeof(ev->otp)) != SK_OK) {
-		sk_logerr("evidence malformed or too long");
-		return SK_ERR_PROTO;
-	}
-	if (sk_msg_get_bool(req, SK_K_STACK_KNOWLEDGE, &ev->stack_knowledge) == SK_ERR_PROTO) {
-		sk_logerr("stack flag malformed");
-		return SK_ERR_PROTO;
-	}
+	for (size_t i = 0; i < factor_count; i++)
+		if (factor_table[i]->check_evidence != NULL &&
+		    factor_table[i]->check_evidence(req) != SK_OK)
+			return SK_ERR_PROTO;   /* logged by the factor */
 	if ((ev->has_token = attempt_token_get(req, ev->token)) < 0)
 		return SK_ERR_PROTO;
 	return SK_OK;
 }
 
 static void
-verify_steps(struct broker_conn *c, const struct user_rec *u, const struct evidence *ev,
-             const struct sk_msg *req, int64_t now, struct verdict *v)
+verify_steps(struct broker_conn *c, const struct user_rec *u, const struct sk_msg *req,
+             int64_t now, struct verdict *v)
 {
 	const struct auth_txn *t = &c->txn;
 
 	v->ok = 1;
+	v->n_steps = t->n_steps;
 	for (size_t i = 0; i < t->n_steps; i++) {
-		switch (t->steps[i]) {
-		case SK_METHOD_PASSWORD:
-			if (password_verify(ev->password, u->pw_hash) == SK_OK) {
-				v->classes |= SK_CLASS_KNOWLEDGE;
-			} else if (v->ok) {
-				v->ok = 0;
-				v->reason = "bad_password";
-			}
-			break;
-		case SK_METHOD_STACK:
-			if (ev->stack_knowledge && t->profile.knowledge == SK_KNOWLEDGE_STACK) {
-				v->classes |= SK_CLASS_KNOWLEDGE;
-			} else if (v->ok) {
-				v->ok = 0;
-				v->reason = "no_stack_knowledge";
-			}
-			break;
-		case SK_METHOD_TOTP:
-			if (totp_factor_check(c->b, c->db, u->id, u->name, ev->otp, t->profile.totp_window,
-			                      now, &v->totp_id, &v->totp_step) == SK_OK) {
-				v->classes |= SK_CLASS_POSSESSION;
-			} else if (v->ok) {
-				v->ok = 0;
-				v->reason = "bad_otp";
-			}
-			break;
-		case SK_METHOD_FIDO2:
-			auth_fido2_verify(c, u->id, req, &v->fido2);
-			if (v->fido2.ok) {
-				v->classes |= v->fido2.classes;
-			} else if (v->ok) {
-				v->ok = 0;
-				v->reason = v->fido2.reason;
-			}
-			break;
-		case SK_METHOD_CARD:
-			auth_card_verify(c, u->id, req, now, &v->card);
-			if (v->card.ok) {
-				v->classes |= v->card.classes;
-			} else if (v->ok) {
-				v->ok = 0;
-				v->reason = v->card.reason;
-			}
-			break;
-		default:
+		const struct factor_ops *f = factor_find(t->steps[i]);
+		struct factor_result *res = &v->step[i];
+
+		if (f == NULL) {
+			memset(res, 0, sizeof(*res));
+			res->reason = "unsupported_step";
+		} else {
+			f->verify(c, u, req, t->challenge[i], now, res);
+		}
+		if (res->ok) {
+			v->classes |= res->classes;
+		} else if (v->ok) {
+			/* The first failure is the reason; every step is still checked. */
 			v->ok = 0;
-			v->reason = "unsupported_step";
+			v->reason = res->reason;
 		}
 	}
 	if (v->ok && !plan_satisfied(&t->profile, v->classes)) {
@@ -162,12 +105,16 @@ static int
 outcome_work(struct broker_conn *c, void *arg)
 {
 	const struct outcome_work *w = arg;
+	int64_t now = broker_now();
 	int r = attempt_write_user(c, w->u, c->txn.service);
 
-	if (r == SK_OK && w->v->ok && w->v->totp_id > 0)
-		r = store_totp_set_last_step(c->db, w->v->totp_id, w->v->totp_step);
-	if (r == SK_OK)
-		r = auth_fido2_commit(c, &w->v->fido2, broker_now());
+	/* Each step's factor state (TOTP replay guard, FIDO2 counter) with the decision. */
+	for (size_t i = 0; i < w->v->n_steps && r == SK_OK; i++) {
+		const struct factor_ops *f = factor_find(c->txn.steps[i]);
+
+		if (f != NULL && f->commit != NULL)
+			r = f->commit(c, &w->v->step[i], w->v->ok, now);
+	}
 	return r;
 }
 
@@ -272,7 +219,7 @@ finish_known(struct broker_conn *c, struct user_rec *u, const struct evidence *e
 
 		if ((r = hold_attempt(c, u, ev, &lim, now, reply, &stop)) != SK_OK || stop)
 			return r;
-		verify_steps(c, u, ev, req, now, &v);
+		verify_steps(c, u, req, now, &v);
 	}
 	apply_outcome(u, &v, t, &lim, now);
 	if ((r = commit_outcome(c, u, &v, v.ok ? "allow" : "deny")) != SK_OK)
@@ -327,8 +274,10 @@ auth_finish_txn(struct broker_conn *c, const struct sk_msg *req, struct sk_msg *
 	if (r == SK_OK) {
 		r = finish_known(c, &u, &ev, req, reply);
 	} else if (r == SK_ERR_NOTFOUND) {
-		pthread_once(&dummy_once, make_dummy_hash);
-		(void)password_verify(ev.password[0] ? ev.password : "x", dummy_hash);
+		/* The work a real user's check would cost, so the time tells nothing. */
+		for (size_t i = 0; i < factor_count; i++)
+			if (factor_table[i]->decoy_verify != NULL)
+				factor_table[i]->decoy_verify(req);
 		r = broker_audit(c, "auth", t->user, "deny", audit_field(audit_field(NULL,
 		                 "service", t->service), "reason", t->decoy ? t->decoy_reason :
 		                 "unknown_user"));

@@ -34,18 +34,6 @@ store_txn_base_init(struct sk_store_txn *t, struct sk_store *s)
 	t->store = s;
 }
 
-int
-store_open(const char *path, struct sk_store **out)
-{
-	*out = NULL;
-	if (path == NULL || path[0] == '\0') {
-		sk_logerr("no store path");
-		return SK_ERR_STORE;
-	}
-	/* A second backend is chosen here, by the form of the name (e.g. postgresql://...). */
-	return store_sqlite_open(path, out);
-}
-
 void
 store_close(struct sk_store *s)
 {

@@ -6,15 +6,17 @@
 
 #include "sk_conf.h"
 
+/* What one method can do for this user: the classes it is sure to prove (0: it cannot be
+ * used), and the classes of which it may add one more when it answers (0: none). The
+ * broker's factor table fills these (factors/factor_table.c: factor_plan_input). */
+struct plan_offer {
+	unsigned sure;
+	unsigned wildcard;
+};
+
 struct plan_input {
 	const struct sk_profile *profile;
-	int has_password;
-	int has_totp;
-	int has_fido2;
-	int fido2_inherence;      /* one of the user's keys can prove inherence: its model is on
-	                           * inherence_aaguids and its attestation chained to a root */
-	unsigned card_classes;    /* what the user's active card proves (0: no card) */
-	int remote;               /* PAM_RHOST set: no local-only devices */
+	struct plan_offer offer[SK_METHOD_SLOTS];   /* by enum sk_method */
 };
 
 /* SK_OK with the steps and the classes they are sure to prove, or SK_ERR_NOTFOUND when the

@@ -5,10 +5,12 @@
 # install, the broker starts from the installed files, a user enrolled with TOTP logs in
 # through the installed module with pamtester, and a purge leaves nothing behind.
 # Requirement IDs: R-MFA-1 (the module where libpam loads it), R-PRIV-1 (the
-# administrators' group exists), R-CRED-2 (keys made at the first start, 0600, root's).
+# administrators' group exists), R-CRED-2 (the broker as user sekimori without
+# capabilities; keys made at the first start, 0600, sekimori's; root's audit verify reads
+# them).
 #
 # The base root is cached as a tarball under the build folder (package-cache/), keyed by
-# the packages it holds, so a second run skips the download. Exit status 77 (a SKIP
+# the packages it holds, so a second run skips the download (tests/package/lib.sh). Exit status 77 (a SKIP
 # line first) when a tool is missing or when not run as root.
 set -euo pipefail
 : "${SK_SOURCE_DIR:?}" "${SK_BINARY_DIR:?}"
@@ -23,6 +25,7 @@ elif command -v debootstrap > /dev/null; then strap=debootstrap
 else skip "neither mmdebstrap nor debootstrap (scripts/install-deps.sh installs them)"
 fi
 
+. "$SK_SOURCE_DIR/tests/package/lib.sh"
 start=$(date +%s)
 stamp() { echo "[$(( $(date +%s) - start ))s] $*"; }
 work=$(mktemp -d "${TMPDIR:-/tmp}/sk-deb-XXXXXX")
@@ -45,23 +48,8 @@ checks=0
 ok() { checks=$((checks + 1)); }
 inroot() { chroot "$root" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin LC_ALL=C "$@"; }
 
-# --- Build, from a copy: dpkg-buildpackage writes into the source's parent folder.
-src=$work/src/sekimori
-mkdir -p "$src"
-if git -C "$SK_SOURCE_DIR" rev-parse --show-toplevel > /dev/null 2>&1; then
-	# Tracked and new (not ignored) files, without any build folder inside the tree.
-	(cd "$SK_SOURCE_DIR" && git ls-files -co --exclude-standard -z | grep -zv '^build' |
-		tar -cf - --null -T - ) | tar -C "$src" -xf -
-else
-	tar -C "$SK_SOURCE_DIR" --exclude='./build*' -cf - . | tar -C "$src" -xf -
-fi
-[ -f "$src/debian/control" ] || fail "no debian/control in the copied tree"
-(cd "$src" && dpkg-buildpackage -us -uc -b -j"$(nproc)") > "$work/build.log" 2>&1 ||
-	{ tail -n 40 "$work/build.log"; fail "dpkg-buildpackage"; }
-stamp "built"
-deb_main=$(ls "$work"/src/sekimori_*_amd64.deb 2>/dev/null || ls "$work"/src/sekimori_*.deb | grep -v dbgsym)
-deb_pam=$(ls "$work"/src/libpam-sekimori_*.deb | grep -v dbgsym)
-[ -f "$deb_main" ] && [ -f "$deb_pam" ] || fail "packages not built"; ok
+# --- Build, from a copy (tests/package/lib.sh).
+pkg_build; ok
 
 # Contents: the module in the folder of Debian's pam_unix.so, the conffile, the unit.
 # (Listings go to files first: `grep -q` in a pipe under pipefail can fail by SIGPIPE.)
@@ -88,39 +76,7 @@ grep -q '^E: ' "$work/lintian.log" && fail "lintian errors"; ok
 stamp "lintian"
 
 # --- A fresh Debian 12 root with the packages' dependencies, pamtester and oathtool.
-mirror=
-for f in /etc/apt/sources.list.d/*.sources; do
-	[ -f "$f" ] || continue
-	mirror=$(awk '/^URIs:/ {u=$2} /^Suites:/ && / bookworm( |$)/ && u {print u; exit}' "$f")
-	[ -n "$mirror" ] && break
-done
-if [ -z "$mirror" ]; then
-	mirror=$(awk '$1 == "deb" && $3 == "bookworm" {print $2; exit}' /etc/apt/sources.list \
-		/etc/apt/sources.list.d/*.list 2>/dev/null || true)
-fi
-[ -n "$mirror" ] || skip "no Debian bookworm mirror in /etc/apt/sources.list*"
-deps=$(for d in "$deb_main" "$deb_pam"; do dpkg-deb -f "$d" Depends; done | tr ',' '\n' |
-	sed 's/[(|].*//; s/ //g' | grep -v '^sekimori$' | grep -v '^$' | sort -u | paste -sd, -)
-include="$deps,pamtester,oathtool,passwd"
-cache=$SK_BINARY_DIR/package-cache
-mkdir -p "$cache"
-key=$(printf '%s %s %s' "$strap" "$mirror" "$include" | sha256sum | cut -c1-16)
-base=$cache/bookworm-$key.tar
-if [ ! -s "$base" ]; then
-	rm -f "$cache"/bookworm-*.tar   # an older key: its package list changed
-	if [ "$strap" = mmdebstrap ]; then
-		mmdebstrap --format=tar --variant=minbase --include="$include" bookworm "$base.part" "$mirror" \
-			> "$work/strap.log" 2>&1 || { tail -n 20 "$work/strap.log"; fail "mmdebstrap"; }
-	else
-		debootstrap --variant=minbase --include="$include" bookworm "$work/strap" "$mirror" \
-			> "$work/strap.log" 2>&1 || { tail -n 20 "$work/strap.log"; fail "debootstrap"; }
-		tar -C "$work/strap" -cf "$base.part" . && rm -rf "$work/strap"
-	fi
-	mv "$base.part" "$base"
-	stamp "base root made ($strap, $mirror)"
-else
-	stamp "base root from the cache ($base)"
-fi
+pkg_base_root deb ""
 mkdir -p "$root"
 tar -C "$root" -xf "$base"
 mount -t proc proc "$root/proc"
@@ -140,19 +96,32 @@ inroot getent group sekimori-admin > /dev/null || fail "no group sekimori-admin"
 	fail "unit not enabled"; ok
 stamp "installed"
 
-# --- The broker, started directly (no systemd in a chroot), with the installed configuration.
-chroot "$root" /usr/bin/env -i PATH=/usr/sbin:/usr/bin LC_ALL=C \
+# --- The broker, started directly (no systemd in a chroot) as the unit runs it: user
+# sekimori, group sekimori plus sekimori-admin, no capability, its runtime folder made as
+# RuntimeDirectory= would.
+svc_uid=$(inroot getent passwd sekimori | cut -d: -f3)
+[ "$(stat -c '%u %a' "$root/etc/sekimori/keys")" = "$svc_uid 700" ] ||
+	fail "keys folder not sekimori's 0700: $(stat -c '%u %a' "$root/etc/sekimori/keys")"; ok
+install -d -o "$svc_uid" -g "$svc_uid" -m 0755 "$root/run/sekimori"
+chroot --userspec=sekimori:sekimori --groups=sekimori-admin "$root" /usr/bin/env -i \
+	PATH=/usr/sbin:/usr/bin LC_ALL=C setpriv --inh-caps=-all --bounding-set=-all \
 	/usr/sbin/sekimorid -c /etc/sekimori/sekimori.conf -f 2> "$work/broker.log" &
 broker=$!
 for _ in $(seq 200); do [ -S "$root/run/sekimori/sekimorid.sock" ] && break; sleep 0.05; done
 [ -S "$root/run/sekimori/sekimorid.sock" ] || { cat "$work/broker.log"; fail "broker did not start"; }
 # (Numeric ids: the names are the root's, not this machine's.)
 admin_gid=$(inroot getent group sekimori-admin | cut -d: -f3)
-[ "$(stat -c '%u:%g %a' "$root/run/sekimori/sekimorid.sock")" = "0:$admin_gid 660" ] ||
+[ "$(stat -c '%u:%g %a' "$root/run/sekimori/sekimorid.sock")" = "$svc_uid:$admin_gid 660" ] ||
 	fail "socket owner/mode: $(stat -c '%u:%g %a' "$root/run/sekimori/sekimorid.sock")"; ok
 for k in seed.key audit.key; do
-	[ "$(stat -c '%u %a' "$root/etc/sekimori/keys/$k")" = "0 600" ] || fail "$k not root 0600"
+	[ "$(stat -c '%u %a' "$root/etc/sekimori/keys/$k")" = "$svc_uid 600" ] ||
+		fail "$k not sekimori's 0600"
 done; ok
+# (chroot, env and setpriv exec one another: $broker is sekimorid itself.)
+grep -q "^Uid:[[:space:]]*$svc_uid[[:space:]]" "/proc/$broker/status" ||
+	fail "broker not running as sekimori"
+grep -q '^CapEff:[[:space:]]*0000000000000000$' "/proc/$broker/status" ||
+	fail "broker has capabilities"; ok
 
 # --- The first administrator, set up by root in the recovery role (an account with the
 # admin profile 'privileged', its TOTP, its own password), then `sekimori admin login`: the
@@ -210,12 +179,19 @@ grep -q 'successfully authenticated' "$work/out" || fail "no success line (full 
 grep -q 'successfully opened a session' "$work/out" || fail "no session (full login)"; ok
 inroot sekimori audit verify > "$work/out" 2>&1 || fail "audit verify"
 grep -q intact "$work/out" || fail "audit chain not intact"; ok
+# The logrotate stanza is installed and names the installed helper.
+grep -q '^/var/log/sekimori/audit.jsonl {' "$root/etc/logrotate.d/sekimori" ||
+	fail "no logrotate stanza"
+[ -x "$root/usr/libexec/sekimori/sekimori-audit-rotate" ] || fail "no rotation helper"; ok
 stamp "logged in"
 
+adm admin logout > "$work/out" 2>&1 || fail "admin logout"
+[ ! -e "$root/run/sk-admin/sekimori-admin-session" ] || fail "token file left after logout"; ok
 kill "$broker"; wait "$broker" 2>/dev/null || true; broker=
 rm -f "$root/etc/pam.d/sk-login"
 inroot userdel -r hanako 2> /dev/null
 inroot userdel boss 2> /dev/null || true
+rm -rf "$root/run/sk-admin"   # the admin session token: not the packages' to remove
 
 # --- Remove keeps the state; purge removes it and every file the packages brought.
 inroot dpkg --remove libpam-sekimori sekimori > "$work/out" 2>&1 || fail "dpkg --remove"; ok

@@ -24,7 +24,8 @@ grep -v 'time-sync.target' "$tmp/out" | grep -q 'sekimorid.service' && fail "ver
 
 for s in NoNewPrivileges=yes ProtectSystem=strict ProtectHome=yes PrivateTmp=yes \
 	PrivateDevices=yes RestrictAddressFamilies=AF_UNIX SystemCallFilter=@system-service \
-	'CapabilityBoundingSet=CAP_CHOWN CAP_FOWNER CAP_DAC_OVERRIDE' PrivateNetwork=yes; do
+	CapabilityBoundingSet= AmbientCapabilities= User=sekimori Group=sekimori \
+	SupplementaryGroups=sekimori-admin PrivateNetwork=yes; do
 	grep -qx "$s" "$unit" || fail "$s missing from the unit"
 done; ok
 

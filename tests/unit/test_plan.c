@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "factor.h"
 #include "plan.h"
 #include "sk_conf.h"
 #include "sk_err.h"
@@ -87,13 +88,20 @@ static struct outcome
 plan(const char *name, int has_password, int has_totp, int has_fido2, unsigned card, int remote,
      size_t cap)
 {
-	struct plan_input in = {
-		.profile = profile(name), .has_password = has_password, .has_totp = has_totp,
-		.has_fido2 = has_fido2, .fido2_inherence = has_fido2 && key_has_sensor,
-		.card_classes = card, .remote = remote,
+	/* What the user's credentials can prove, as each factor's can_prove reports it; the
+	 * factor table's offers (factors/factor_table.c) turn them into the plan's input. */
+	unsigned can[SK_METHOD_SLOTS] = {
+		[SK_METHOD_PASSWORD] = has_password ? SK_CLASS_KNOWLEDGE : 0,
+		[SK_METHOD_STACK] = SK_CLASS_KNOWLEDGE,
+		[SK_METHOD_TOTP] = has_totp ? SK_CLASS_POSSESSION : 0,
+		[SK_METHOD_FIDO2] = has_fido2 ? SK_CLASS_POSSESSION | SK_CLASS_KNOWLEDGE |
+		                    (key_has_sensor ? SK_CLASS_INHERENCE : 0) : 0,
+		[SK_METHOD_CARD] = card,
 	};
+	struct plan_input in;
 	struct outcome o;
 
+	factor_plan_offers(profile(name), can, remote, &in);
 	memset(&o, 0, sizeof(o));
 	assert_true(cap <= 8);
 	o.r = plan_build(&in, o.steps, cap, &o.n, &o.classes);

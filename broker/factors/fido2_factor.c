@@ -1,4 +1,4 @@
-#include "auth_fido2.h"
+#include "fido2_factor.h"
 
 #include <openssl/rand.h>
 #include <stdarg.h>
@@ -11,7 +11,17 @@
 #include "fido2_verify.h"
 #include "sk_err.h"
 #include "sk_log.h"
+#include "skf_common.h"
 #include "store_fido2.h"
+
+/* Loaded by init before the server starts, read by every connection thread afterwards. */
+static struct fido2_policy policy;
+
+const struct fido2_policy *
+fido2_factor_policy(void)
+{
+	return &policy;
+}
 
 static int
 load_list(const char *text, struct fido2_aaguid_list **out)
@@ -38,8 +48,8 @@ load_list(const char *text, struct fido2_aaguid_list **out)
 	return SK_OK;
 }
 
-int
-auth_fido2_init(struct broker *b)
+static int
+fido2_init(const struct broker *b)
 {
 	const struct sk_fido2_conf *f = &b->conf.fido2;
 	struct fido2_aaguid_list *allowed = NULL, *inherence = NULL;
@@ -48,56 +58,87 @@ auth_fido2_init(struct broker *b)
 	if (f->rp_id[0] == '\0')
 		return SK_OK;
 	if (f->attestation_roots[0] != '\0' &&
-	    (r = fido2_attest_load_roots(f->attestation_roots, &b->fido2.roots)) != SK_OK)
+	    (r = fido2_attest_load_roots(f->attestation_roots, &policy.roots)) != SK_OK)
 		return r;
 	if (f->allowed_aaguids[0] != '\0') {
 		if ((r = load_list(f->allowed_aaguids, &allowed)) != SK_OK)
 			return r;
-		b->fido2.allowed = allowed;
+		policy.allowed = allowed;
 	}
 	if ((r = load_list(f->inherence_aaguids, &inherence)) != SK_OK)
 		return r;
-	b->fido2.inherence = inherence;
-	b->fido2.enabled = 1;
+	policy.inherence = inherence;
+	policy.enabled = 1;
 	return SK_OK;
 }
 
-void
-auth_fido2_free(struct broker *b)
+static void
+fido2_release(void)
 {
-	X509_STORE_free(b->fido2.roots);
-	free(b->fido2.allowed);
-	free(b->fido2.inherence);
-	memset(&b->fido2, 0, sizeof(b->fido2));
+	X509_STORE_free(policy.roots);
+	free(policy.allowed);
+	free(policy.inherence);
+	memset(&policy, 0, sizeof(policy));
+}
+
+static int
+fido2_configured(void)
+{
+	return policy.enabled;
 }
 
 /* Whether a credential can ever prove inherence: a model on the inherence list whose
  * attestation chained to a root at enrolment (R-MFA-1: not on the key's own word). */
 static int
-can_prove_inherence(const struct broker *b, const struct fido2_rec *rec)
+can_prove_inherence(const struct fido2_rec *rec)
 {
-	return rec->trusted && b->fido2.roots != NULL &&
-	       fido2_aaguid_list_contains(b->fido2.inherence, rec->aaguid);
+	return rec->trusted && policy.roots != NULL &&
+	       fido2_aaguid_list_contains(policy.inherence, rec->aaguid);
 }
 
-unsigned
-auth_fido2_usable(struct broker_conn *c, int64_t user_id)
+/* Possession and knowledge (the PIN) for any usable key; inherence only for one that can
+ * prove it. Nothing when FIDO2 is not configured or the keys cannot be read. */
+static int
+fido2_can_prove(struct broker_conn *c, int64_t user_id, const struct user_rec *u,
+                unsigned *classes)
 {
 	struct fido2_rec *recs;
-	unsigned usable = 0;
 	size_t n = 0;
 
-	if (!c->b->fido2.enabled || (recs = calloc(FIDO2_PER_USER_MAX, sizeof(*recs))) == NULL)
-		return 0;
+	(void)u;
+	*classes = 0;
+	if (!policy.enabled || (recs = calloc(FIDO2_PER_USER_MAX, sizeof(*recs))) == NULL)
+		return SK_OK;
 	if (store_fido2_list(c->db, user_id, 1, recs, FIDO2_PER_USER_MAX, &n) != SK_OK)
 		n = 0;
 	for (size_t i = 0; i < n; i++) {
-		usable |= AUTH_FIDO2_USABLE;
-		if (can_prove_inherence(c->b, &recs[i]))
-			usable |= AUTH_FIDO2_INHERENCE;
+		*classes |= SK_CLASS_POSSESSION | SK_CLASS_KNOWLEDGE;
+		if (can_prove_inherence(&recs[i]))
+			*classes |= SK_CLASS_INHERENCE;
 	}
 	free(recs);
-	return usable;
+	return SK_OK;
+}
+
+/* A user with every kind of key: inherence when a sensor model could be trusted at all. */
+static unsigned
+fido2_decoy_can_prove(void)
+{
+	if (!policy.enabled)
+		return 0;
+	return SK_CLASS_POSSESSION | SK_CLASS_KNOWLEDGE |
+	       (policy.roots != NULL && policy.inherence != NULL && policy.inherence->n > 0 ?
+	        SK_CLASS_INHERENCE : 0);
+}
+
+/* Possession for sure; under fido2_uv = required one of knowledge (PIN) or, where one of
+ * the user's keys can prove it, inherence (sensor) when the key answers. */
+static void
+fido2_offer(const struct sk_profile *p, unsigned can_prove, struct plan_offer *o)
+{
+	o->sure = SK_CLASS_POSSESSION;
+	if (p->fido2_uv == SKF_UV_REQUIRED)
+		o->wildcard = can_prove & (SK_CLASS_KNOWLEDGE | SK_CLASS_INHERENCE);
 }
 
 /* R-MFA-1: inherence rests on a verified attestation chain, and a profile must be able to
@@ -120,8 +161,8 @@ conf_refuse(char *err, size_t errsz, const struct sk_conf *conf, int line, const
 	return SK_ERR_CONFIG;
 }
 
-int
-auth_fido2_check_conf(const struct sk_conf *conf, char *err, size_t errsz)
+static int
+fido2_check_conf(const struct sk_conf *conf, char *err, size_t errsz)
 {
 	const struct sk_fido2_conf *f = &conf->fido2;
 
@@ -154,18 +195,17 @@ auth_fido2_check_conf(const struct sk_conf *conf, char *err, size_t errsz)
 
 /* The challenge, relying party, allowed credential ids, UV and timeout. */
 static int
-put_challenge(struct broker_conn *c, const unsigned char **ids, const size_t *lens, size_t n,
-              struct sk_msg *reply)
+put_challenge(struct broker_conn *c, unsigned char challenge[BROKER_CHALLENGE_LEN],
+              const unsigned char **ids, const size_t *lens, size_t n, struct sk_msg *reply)
 {
 	int r = SK_OK;
 
-	if (RAND_bytes(c->txn.fido2_challenge, BROKER_CHALLENGE_LEN) != 1) {
+	if (RAND_bytes(challenge, BROKER_CHALLENGE_LEN) != 1) {
 		sk_logerr("RAND_bytes");
 		r = SK_ERR_CRYPTO;
 	}
 	if (r == SK_OK)
-		r = sk_msg_put_bytes(reply, SK_K_FIDO2_CHALLENGE, c->txn.fido2_challenge,
-		                     BROKER_CHALLENGE_LEN);
+		r = sk_msg_put_bytes(reply, SK_K_FIDO2_CHALLENGE, challenge, BROKER_CHALLENGE_LEN);
 	if (r == SK_OK)
 		r = sk_msg_put_text(reply, SK_K_RP_ID, c->b->conf.fido2.rp_id);
 	if (r == SK_OK)
@@ -177,29 +217,10 @@ put_challenge(struct broker_conn *c, const unsigned char **ids, const size_t *le
 	return r;
 }
 
-int
-auth_fido2_begin(struct broker_conn *c, int64_t user_id, struct sk_msg *reply)
-{
-	struct fido2_rec *recs = calloc(FIDO2_PER_USER_MAX, sizeof(*recs));
-	const unsigned char *ids[FIDO2_PER_USER_MAX];
-	size_t lens[FIDO2_PER_USER_MAX], n = 0;
-	int r;
-
-	if (recs == NULL)
-		return SK_ERR_NOMEM;
-	r = store_fido2_list(c->db, user_id, 1, recs, FIDO2_PER_USER_MAX, &n);
-	for (size_t i = 0; i < n; i++) {
-		ids[i] = recs[i].cred_id;
-		lens[i] = recs[i].cred_id_len;
-	}
-	if (r == SK_OK)
-		r = put_challenge(c, ids, lens, n, reply);
-	free(recs);
-	return r;
-}
-
-int
-auth_fido2_begin_decoy(struct broker_conn *c, struct sk_msg *reply)
+/* The fields for a decoy plan (auth_decoy.h): one credential id derived from the name. */
+static int
+begin_decoy(struct broker_conn *c, unsigned char challenge[BROKER_CHALLENGE_LEN],
+            struct sk_msg *reply)
 {
 	unsigned char id[AUTH_DECOY_CRED_ID_LEN];
 	const unsigned char *ids[1] = { id };
@@ -207,7 +228,31 @@ auth_fido2_begin_decoy(struct broker_conn *c, struct sk_msg *reply)
 	int r = auth_decoy_bytes(c->b, "fido2-cred-id", c->txn.user, id, sizeof(id));
 
 	if (r == SK_OK)
-		r = put_challenge(c, ids, lens, 1, reply);
+		r = put_challenge(c, challenge, ids, lens, 1, reply);
+	return r;
+}
+
+static int
+fido2_begin(struct broker_conn *c, int64_t user_id, unsigned char challenge[BROKER_CHALLENGE_LEN],
+            struct sk_msg *reply)
+{
+	struct fido2_rec *recs;
+	const unsigned char *ids[FIDO2_PER_USER_MAX];
+	size_t lens[FIDO2_PER_USER_MAX], n = 0;
+	int r;
+
+	if (c->txn.decoy)
+		return begin_decoy(c, challenge, reply);
+	if ((recs = calloc(FIDO2_PER_USER_MAX, sizeof(*recs))) == NULL)
+		return SK_ERR_NOMEM;
+	r = store_fido2_list(c->db, user_id, 1, recs, FIDO2_PER_USER_MAX, &n);
+	for (size_t i = 0; i < n; i++) {
+		ids[i] = recs[i].cred_id;
+		lens[i] = recs[i].cred_id_len;
+	}
+	if (r == SK_OK)
+		r = put_challenge(c, challenge, ids, lens, n, reply);
+	free(recs);
 	return r;
 }
 
@@ -265,30 +310,31 @@ find_cred(const struct fido2_rec *recs, size_t n, const struct fido2_evidence *e
 
 static void
 verify_with(struct broker_conn *c, const struct fido2_rec *rec, const struct fido2_evidence *e,
-            enum skf_uv_method uvm, struct fido2_outcome *o)
+            enum skf_uv_method uvm, const unsigned char challenge[BROKER_CHALLENGE_LEN],
+            struct factor_result *o)
 {
 	struct fido2_stored_cred cred = {
 		.cred_id = rec->cred_id, .cred_id_len = rec->cred_id_len, .cose_type = rec->cose_type,
 		.pubkey = rec->pubkey, .pubkey_len = rec->pubkey_len, .sign_count = rec->sign_count,
 	};
 	struct fido2_verify_req vr = {
-		.rp_id = c->b->conf.fido2.rp_id, .cdh = c->txn.fido2_challenge,
+		.rp_id = c->b->conf.fido2.rp_id, .cdh = challenge,
 		.cdh_len = BROKER_CHALLENGE_LEN, .cred_id = e->cred_id, .cred_id_len = e->cred_id_len,
 		.authdata = e->authdata, .authdata_len = e->authdata_len, .sig = e->sig,
 		.sig_len = e->sig_len, .require_up = c->txn.profile.fido2_up != 0,
 		.require_uv = c->txn.profile.fido2_uv == SKF_UV_REQUIRED, .uv_method = uvm,
-		.inherence_aaguids = c->b->fido2.inherence,
+		.inherence_aaguids = policy.inherence,
 	};
 	struct fido2_verify_result res;
 
 	memcpy(cred.aaguid, rec->aaguid, FIDO2_AAGUID_LEN);
 	cred.chain_verified = rec->trusted != 0;
 	memset(&res, 0, sizeof(res));
-	o->cred_row = rec->id;
+	o->row = rec->id;
 	if (fido2_verify_assertion(&cred, &vr, &res) == SK_OK && res.verdict == FIDO2_VERDICT_OK) {
 		o->ok = 1;
 		o->classes = classes_of(res.classes);
-		o->sign_count = res.sign_count;
+		o->counter = res.sign_count;
 		o->reason = "ok";
 		return;
 	}
@@ -298,9 +344,10 @@ verify_with(struct broker_conn *c, const struct fido2_rec *rec, const struct fid
 	       (long long)rec->id, res.reason ? res.reason : fido2_verdict_name(res.verdict));
 }
 
-void
-auth_fido2_verify(struct broker_conn *c, int64_t user_id, const struct sk_msg *req,
-                  struct fido2_outcome *o)
+static void
+fido2_verify(struct broker_conn *c, const struct user_rec *u, const struct sk_msg *req,
+             const unsigned char challenge[BROKER_CHALLENGE_LEN], int64_t now,
+             struct factor_result *o)
 {
 	struct fido2_evidence *e = calloc(1, sizeof(*e));
 	struct fido2_rec *recs = calloc(FIDO2_PER_USER_MAX, sizeof(*recs));
@@ -308,6 +355,7 @@ auth_fido2_verify(struct broker_conn *c, int64_t user_id, const struct sk_msg *r
 	enum skf_uv_method uvm;
 	size_t n = 0;
 
+	(void)now;
 	memset(o, 0, sizeof(*o));
 	o->reason = "fido2_internal";
 	if (e == NULL || recs == NULL)
@@ -318,25 +366,44 @@ auth_fido2_verify(struct broker_conn *c, int64_t user_id, const struct sk_msg *r
 		o->reason = "fido2_evidence_malformed";
 		goto out;
 	}
-	if (store_fido2_list(c->db, user_id, 1, recs, FIDO2_PER_USER_MAX, &n) != SK_OK ||
+	if (store_fido2_list(c->db, u->id, 1, recs, FIDO2_PER_USER_MAX, &n) != SK_OK ||
 	    (rec = find_cred(recs, n, e)) == NULL) {
 		o->reason = "fido2_unknown_credential";
 		goto out;
 	}
-	verify_with(c, rec, e, uvm, o);
+	verify_with(c, rec, e, uvm, challenge, o);
 out:
 	free(e);
 	free(recs);
 }
 
-int
-auth_fido2_commit(struct broker_conn *c, const struct fido2_outcome *o, int64_t now)
+/* The counter of a key that answered, whatever the rest of the login did; the clone flag of
+ * one whose counter went backwards. */
+static int
+fido2_commit(struct broker_conn *c, const struct factor_result *o, int login_ok, int64_t now)
 {
-	if (o->cred_row <= 0)
+	(void)login_ok;
+	if (o->row <= 0)
 		return SK_OK;
 	if (o->ok)
-		return store_fido2_used(c->db, o->cred_row, o->sign_count, now);
+		return store_fido2_used(c->db, o->row, (uint32_t)o->counter, now);
 	if (o->clone)
-		return store_fido2_flag_clone(c->db, o->cred_row);
+		return store_fido2_flag_clone(c->db, o->row);
 	return SK_OK;
 }
+
+const struct factor_ops fido2_factor = {
+	.method = SK_METHOD_FIDO2,
+	.credential_classes = SK_CLASS_INHERENCE,
+	.local_only = 1,
+	.check_conf = fido2_check_conf,
+	.init = fido2_init,
+	.release = fido2_release,
+	.configured = fido2_configured,
+	.can_prove = fido2_can_prove,
+	.decoy_can_prove = fido2_decoy_can_prove,
+	.offer = fido2_offer,
+	.begin = fido2_begin,
+	.verify = fido2_verify,
+	.commit = fido2_commit,
+};

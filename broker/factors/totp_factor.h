@@ -1,9 +1,11 @@
-/* The TOTP factor as the broker uses it: sealing seeds and checking codes (R-CRED-2). */
+/* The TOTP factor as the broker uses it: sealing seeds and checking codes (R-CRED-2). Its
+ * row is totp_factor (factor_table.c); the enrolment handlers (handlers/admin_totp.c) seal
+ * and check with the functions below. */
 #ifndef BROKER_TOTP_FACTOR_H
 #define BROKER_TOTP_FACTOR_H
 #include <stdint.h>
 
-#include "broker.h"
+#include "factor.h"
 #include "store_totp.h"
 
 int totp_factor_seal(const struct broker *b, const char *user, const unsigned char *seed,

@@ -1,4 +1,4 @@
-#include "auth_card.h"
+#include "card_factor.h"
 
 #include "auth_decoy.h"
 
@@ -13,25 +13,40 @@
 #include "sk_log.h"
 #include "store_card.h"
 
-int
-auth_card_init(struct broker *b)
+/* Loaded by init before the server starts, read by every connection thread afterwards. */
+static struct card_trust *trust;
+
+static int
+card_init(const struct broker *b)
 {
 	const struct sk_card_conf *cc = &b->conf.card;
 
 	if (cc->trust_anchors[0] == '\0')
 		return SK_OK;
-	return card_verify_trust_load(cc->trust_anchors, cc->crl, &b->card_trust);
+	return card_verify_trust_load(cc->trust_anchors, cc->crl, &trust);
 }
 
-void
-auth_card_free(struct broker *b)
+static void
+card_release(void)
 {
-	card_verify_trust_free(b->card_trust);
-	b->card_trust = NULL;
+	card_verify_trust_free(trust);
+	trust = NULL;
+}
+
+const struct card_trust *
+card_factor_trust(void)
+{
+	return trust;
+}
+
+static int
+card_configured(void)
+{
+	return trust != NULL;
 }
 
 unsigned
-auth_card_kind_classes(unsigned kind)
+card_factor_kind_classes(unsigned kind)
 {
 	switch (kind) {
 	case SK_CARD_JPKI:
@@ -46,7 +61,7 @@ auth_card_kind_classes(unsigned kind)
 }
 
 int
-auth_card_list_active(struct broker_conn *c, int64_t user_id, struct card_rec **recs, size_t *n)
+card_factor_list_active(struct broker_conn *c, int64_t user_id, struct card_rec **recs, size_t *n)
 {
 	int r;
 
@@ -67,7 +82,7 @@ active_card(struct broker_conn *c, int64_t user_id, struct card_rec *out)
 {
 	struct card_rec *recs;
 	size_t n;
-	int r = auth_card_list_active(c, user_id, &recs, &n);
+	int r = card_factor_list_active(c, user_id, &recs, &n);
 
 	if (r == SK_OK && n == 0)
 		r = SK_ERR_NOTFOUND;
@@ -77,14 +92,26 @@ active_card(struct broker_conn *c, int64_t user_id, struct card_rec *out)
 	return r;
 }
 
-unsigned
-auth_card_classes(struct broker_conn *c, int64_t user_id)
+/* What the user's active card proves; nothing without one, or when cards are not
+ * configured. */
+static int
+card_can_prove(struct broker_conn *c, int64_t user_id, const struct user_rec *u,
+               unsigned *classes)
 {
 	struct card_rec rec;
 
-	if (c->b->card_trust == NULL || active_card(c, user_id, &rec) != SK_OK)
-		return 0;
-	return auth_card_kind_classes(rec.kind);
+	(void)u;
+	*classes = 0;
+	if (trust != NULL && active_card(c, user_id, &rec) == SK_OK)
+		*classes = card_factor_kind_classes(rec.kind);
+	return SK_OK;
+}
+
+/* The common card: JPKI proves possession and, by its PIN, knowledge. */
+static unsigned
+card_decoy_can_prove(void)
+{
+	return trust != NULL ? SK_CLASS_POSSESSION | SK_CLASS_KNOWLEDGE : 0;
 }
 
 static int
@@ -111,8 +138,9 @@ hex_key(const char *hex, unsigned char out[CARD_KEY_HASH_LEN])
 
 /* The challenge, the kind of card to read, and the keys a card must hold to be asked for its
  * PIN (R-CARD-1: the module identifies the user's card before any PIN is sent). */
-int
-auth_card_begin(struct broker_conn *c, int64_t user_id, struct sk_msg *reply)
+static int
+card_begin(struct broker_conn *c, int64_t user_id, unsigned char challenge[BROKER_CHALLENGE_LEN],
+           struct sk_msg *reply)
 {
 	unsigned char keys[CARDS_PER_USER_MAX][CARD_KEY_HASH_LEN];
 	const unsigned char *items[CARDS_PER_USER_MAX];
@@ -130,7 +158,7 @@ auth_card_begin(struct broker_conn *c, int64_t user_id, struct sk_msg *reply)
 	} else {
 		struct card_rec *recs;
 
-		r = auth_card_list_active(c, user_id, &recs, &n);
+		r = card_factor_list_active(c, user_id, &recs, &n);
 		if (r == SK_OK && n == 0)
 			r = SK_ERR_NOTFOUND;
 		for (size_t i = 0; i < n && r == SK_OK; i++)
@@ -143,13 +171,12 @@ auth_card_begin(struct broker_conn *c, int64_t user_id, struct sk_msg *reply)
 		items[i] = keys[i];
 		lens[i] = CARD_KEY_HASH_LEN;
 	}
-	if (r == SK_OK && RAND_bytes(c->txn.card_challenge, BROKER_CHALLENGE_LEN) != 1) {
+	if (r == SK_OK && RAND_bytes(challenge, BROKER_CHALLENGE_LEN) != 1) {
 		sk_logerr("RAND_bytes");
 		r = SK_ERR_CRYPTO;
 	}
 	if (r == SK_OK)
-		r = sk_msg_put_bytes(reply, SK_K_CARD_CHALLENGE, c->txn.card_challenge,
-		                     BROKER_CHALLENGE_LEN);
+		r = sk_msg_put_bytes(reply, SK_K_CARD_CHALLENGE, challenge, BROKER_CHALLENGE_LEN);
 	if (r == SK_OK)
 		r = sk_msg_put_uint(reply, SK_K_CARD_KIND, kind);
 	if (r == SK_OK)
@@ -191,10 +218,12 @@ refusal(int err)
 	}
 }
 
-void
-auth_card_verify(struct broker_conn *c, int64_t user_id, const struct sk_msg *req, int64_t now,
-                 struct card_outcome *o)
+static void
+card_verify(struct broker_conn *c, const struct user_rec *u, const struct sk_msg *req,
+            const unsigned char challenge[BROKER_CHALLENGE_LEN], int64_t now,
+            struct factor_result *o)
 {
+	int64_t user_id = u->id;
 	unsigned char *cert = malloc(CARD_CERT_MAX), sig[512];
 	char uid[CARD_UID_MAX] = "";
 	size_t cert_len = 0, sig_len = 0;
@@ -206,7 +235,7 @@ auth_card_verify(struct broker_conn *c, int64_t user_id, const struct sk_msg *re
 
 	memset(o, 0, sizeof(*o));
 	o->reason = "card_internal";
-	if (cert == NULL || c->b->card_trust == NULL)
+	if (cert == NULL || trust == NULL)
 		goto out;
 	if (sk_msg_get_uint(req, SK_K_DEVICE_FAIL, &fail) == SK_OK) {
 		o->reason = sk_msg_get_uint(req, SK_K_CARD_FAIL, &why) == SK_OK ?
@@ -219,8 +248,8 @@ auth_card_verify(struct broker_conn *c, int64_t user_id, const struct sk_msg *re
 		o->reason = "card_evidence_malformed";
 		goto out;
 	}
-	r = card_verify_login(c->b->card_trust, cert, cert_len, c->txn.card_challenge,
-	                      BROKER_CHALLENGE_LEN, sig, sig_len, (time_t)now, &binding);
+	r = card_verify_login(trust, cert, cert_len, challenge, BROKER_CHALLENGE_LEN, sig, sig_len,
+	                      (time_t)now, &binding);
 	if (r != SK_OK) {
 		o->reason = refusal(r);
 		goto out;
@@ -231,7 +260,7 @@ auth_card_verify(struct broker_conn *c, int64_t user_id, const struct sk_msg *re
 		o->reason = "card_not_bound_to_user";
 		goto out;
 	}
-	o->card_row = bound.id;
+	o->row = bound.id;
 	if (bound.revoked) {
 		o->reason = "card_revoked";
 		goto out;
@@ -247,8 +276,22 @@ auth_card_verify(struct broker_conn *c, int64_t user_id, const struct sk_msg *re
 		goto out;
 	}
 	o->ok = 1;
-	o->classes = auth_card_kind_classes(bound.kind);
+	o->classes = card_factor_kind_classes(bound.kind);
 	o->reason = "ok";
 out:
 	free(cert);
 }
+
+const struct factor_ops card_factor = {
+	.method = SK_METHOD_CARD,
+	/* A PIV 9E card proves possession only; JPKI and PIV 9A add knowledge by their PIN. */
+	.credential_classes = SK_CLASS_KNOWLEDGE,
+	.local_only = 1,
+	.init = card_init,
+	.release = card_release,
+	.configured = card_configured,
+	.can_prove = card_can_prove,
+	.decoy_can_prove = card_decoy_can_prove,
+	.begin = card_begin,
+	.verify = card_verify,
+};

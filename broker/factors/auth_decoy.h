@@ -18,8 +18,9 @@
 
 #define AUTH_DECOY_CRED_ID_LEN 64   /* a common credential id length among real keys */
 
-/* The plan input of a user who has enrolled every factor this broker offers. */
-void auth_decoy_input(const struct broker *b, int remote, struct plan_input *in);
+/* The plan input, under profile p, of a user who has enrolled every factor this broker
+ * offers (each factor's decoy_can_prove). */
+void auth_decoy_input(const struct sk_profile *p, int remote, struct plan_input *in);
 /* len bytes that depend only on the broker's seed key, label and user. */
 int auth_decoy_bytes(const struct broker *b, const char *label, const char *user,
                      unsigned char *out, size_t len);

@@ -7,22 +7,22 @@
 #include <openssl/hmac.h>
 #include <openssl/rand.h>
 
-#include "fido2_verify.h"
+#include "factor.h"
 #include "sk_err.h"
 #include "sk_log.h"
 
 void
-auth_decoy_input(const struct broker *b, int remote, struct plan_input *in)
+auth_decoy_input(const struct sk_profile *p, int remote, struct plan_input *in)
 {
-	in->has_password = 1;
-	in->has_totp = 1;
-	in->has_fido2 = b->fido2.enabled;
-	in->fido2_inherence = b->fido2.enabled && b->fido2.roots != NULL &&
-	                      b->fido2.inherence != NULL &&
-	                      ((const struct fido2_aaguid_list *)b->fido2.inherence)->n > 0;
-	/* The common card: JPKI proves possession and, by its PIN, knowledge. */
-	in->card_classes = b->card_trust != NULL ? SK_CLASS_POSSESSION | SK_CLASS_KNOWLEDGE : 0;
-	in->remote = remote;
+	unsigned can[SK_METHOD_SLOTS] = { 0 };
+
+	for (size_t i = 0; i < factor_count; i++) {
+		const struct factor_ops *f = factor_table[i];
+
+		can[f->method] = f->decoy_can_prove != NULL ? f->decoy_can_prove() :
+		                 sk_method_classes(f->method);
+	}
+	factor_plan_offers(p, can, remote, in);
 }
 
 int
