@@ -75,6 +75,19 @@ failed(pam_handle_t *h, struct bench_conv *cv, const char *call, int r, char *wh
 	return -1;
 }
 
+/* The PAM calls of one login between pam_start and pam_end, in the order of enum
+ * bench_phase (PH_AUTH .. PH_CLOSE). */
+static const struct {
+	const char *name;
+	int (*call)(pam_handle_t *h, int flags);
+} phases[] = {
+	{ "pam_authenticate", pam_authenticate },
+	{ "pam_acct_mgmt", pam_acct_mgmt },
+	{ "pam_open_session", pam_open_session },
+	{ "pam_close_session", pam_close_session },
+};
+_Static_assert(sizeof(phases) / sizeof(phases[0]) == PH_END - PH_AUTH, "one call per phase");
+
 int
 bench_pam_login(const struct bench_env *e, const char *user, const char *code,
                 double *total_ms, double ph[PH_COUNT], char *why, size_t whysz)
@@ -85,27 +98,21 @@ bench_pam_login(const struct bench_env *e, const char *user, const char *code,
 	double t[PH_COUNT + 1];
 	int r;
 
-	t[0] = bench_now_ms();
+	t[PH_START] = bench_now_ms();
 	if ((r = pam_start_confdir(BENCH_SERVICE, user, &c, e->pamdir, &h)) != PAM_SUCCESS)
 		return failed(NULL, &cv, "pam_start_confdir", r, why, whysz);
 	if ((r = pam_set_item(h, PAM_TTY, "pts/1")) != PAM_SUCCESS)
 		return failed(h, &cv, "pam_set_item", r, why, whysz);
-	t[1] = bench_now_ms();
-	if ((r = pam_authenticate(h, 0)) != PAM_SUCCESS)
-		return failed(h, &cv, "pam_authenticate", r, why, whysz);
-	t[2] = bench_now_ms();
-	if ((r = pam_acct_mgmt(h, 0)) != PAM_SUCCESS)
-		return failed(h, &cv, "pam_acct_mgmt", r, why, whysz);
-	t[3] = bench_now_ms();
-	if ((r = pam_open_session(h, 0)) != PAM_SUCCESS)
-		return failed(h, &cv, "pam_open_session", r, why, whysz);
-	t[4] = bench_now_ms();
-	if ((r = pam_close_session(h, 0)) != PAM_SUCCESS)
-		return failed(h, &cv, "pam_close_session", r, why, whysz);
-	t[5] = bench_now_ms();
+	t[PH_AUTH] = bench_now_ms();
+	/* The timed phases between start and end, each ending where the next begins. */
+	for (int i = 0; i < (int)(sizeof(phases) / sizeof(phases[0])); i++) {
+		if ((r = phases[i].call(h, 0)) != PAM_SUCCESS)
+			return failed(h, &cv, phases[i].name, r, why, whysz);
+		t[PH_AUTH + 1 + i] = bench_now_ms();
+	}
 	if ((r = pam_end(h, PAM_SUCCESS)) != PAM_SUCCESS)
 		return failed(NULL, &cv, "pam_end", r, why, whysz);
-	t[6] = bench_now_ms();
+	t[PH_COUNT] = bench_now_ms();
 	for (int i = 0; i < PH_COUNT; i++)
 		ph[i] = t[i + 1] - t[i];
 	*total_ms = t[PH_COUNT] - t[0];

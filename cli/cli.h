@@ -87,8 +87,11 @@ int cli_status(struct cli *c);
 int cli_admin_login(struct cli *c);
 int cli_admin_logout(struct cli *c);
 int cli_admin_whoami(struct cli *c);
+int cli_hr_import(struct cli *c);
+int cli_hr_pending(struct cli *c);
 int cli_migrate_pam_oath(struct cli *c);
 int cli_migrate_google_authenticator(struct cli *c);
+int cli_totp_import(struct cli *c);
 
 /* Keys beyond libfido2's own discovery (cli_fido2_devices.c: none; a test build replaces
  * that file). */

@@ -120,6 +120,15 @@ cli_reason_text(uint64_t reason)
 		{ SK_REASON_ADMIN_NAME_REQUIRED, N_("as root, name the administrator: sekimori admin "
 		                                    "login --user NAME") },
 		{ SK_REASON_READ_ONLY, N_("the auditor role may read but not change anything") },
+		{ SK_REASON_HR_UNKNOWN_STAFF, N_("an HR event names a staff number that has no user"
+		                                 " and is not hired in this file") },
+		{ SK_REASON_HR_COUNT_MISMATCH, N_("the broker staged a different number of HR"
+		                                  " records than were sent; import again") },
+		{ SK_REASON_HR_TOO_MANY_HIRES, N_("too many hires in one HR file (at most 256);"
+		                                  " split the file") },
+		{ SK_REASON_HR_USER_EXISTS, N_("a hire's user name (the staff number) is already"
+		                               " taken") },
+		{ SK_REASON_HR_BAD_RECORD, N_("the broker refused an HR record as malformed") },
 	};
 
 	for (size_t i = 0; i < sizeof(texts) / sizeof(texts[0]); i++)
@@ -194,7 +203,9 @@ cli_option_takes_value(const char *a)
 {
 	static const char *with_value[] = { "--profile", "--algorithm", "--digits", "--period",
 	                                    "--secret", "--code", "--uv", "--reason", "--cert",
-	                                    "--note", "--reader", "--kind", "--user", NULL };
+	                                    "--note", "--reader", "--kind", "--user",
+	                                    "--oath-usersfile", "--google-authenticator", "--encoding",
+	                                    NULL };
 
 	for (int i = 0; with_value[i]; i++)
 		if (strcmp(a, with_value[i]) == 0)

@@ -26,6 +26,8 @@ static const struct command {
 	{ "totp", "enroll", cli_totp_enroll, "USER [--algorithm sha1|sha256|sha512] [--digits 6|8]"
 	  " [--period N] [--secret BASE32] [--code CODE]" },
 	{ "totp", "remove", cli_totp_remove, "USER" },
+	{ "totp", "import", cli_totp_import, "--oath-usersfile FILE|--google-authenticator DIR"
+	  " [--dry-run] [--replace]" },
 	{ "fido2", "enroll", cli_fido2_enroll, "USER [--uv required|preferred|discouraged]"
 	  " [--resident]" },
 	{ "fido2", "list", cli_fido2_list, "USER" },
@@ -35,6 +37,8 @@ static const struct command {
 	{ "card", "revoke", cli_card_revoke, "USER|--cert HASH --reason lost|damaged|returned" },
 	{ "card", "dispose", cli_card_dispose, "USER|--cert HASH --reason collected|destroyed"
 	  " [--note TEXT]" },
+	{ "hr", "import", cli_hr_import, "FILE [--dry-run] [--encoding utf-8|cp932|auto]" },
+	{ "hr", "pending", cli_hr_pending, "" },
 	{ "audit", "verify", cli_audit_verify, "[--anchor SEQ:MAC] [ROTATED-FILE...]" },
 	{ "migrate", "pam-oath", cli_migrate_pam_oath, "FILE [--dry-run] [--replace]" },
 	{ "migrate", "google-authenticator", cli_migrate_google_authenticator,

@@ -5,9 +5,12 @@
  * holds beyond the seed and its parameters (PINs, scratch codes, windows, rate limits) is
  * reported, never printed, and not carried over. --dry-run asks the broker only whether
  * each user exists and has a token. */
+#include <dirent.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include "cli.h"
@@ -336,43 +339,118 @@ run_list(struct mig_run *run, struct mig_list *l)
 	return run->count[MIG_R_DONE] == l->n ? CLI_OK : CLI_FAILED;
 }
 
+/* One file into list: SK_OK, or the CLI exit code of a file that cannot be used (said). */
 static int
-migrate(struct cli *c, const char *format, const char *ga_user)
+load_file(const char *path, const char *ga_user, struct mig_list *list)
 {
-	struct mig_run run = { c, format, cli_positional(c), cli_flag(c, "--dry-run"),
-	                       cli_flag(c, "--replace"), { 0 }, NULL };
-	struct mig_list list;
 	char *text = NULL;
 	size_t len = 0;
+	int r;
+
+	memset(list, 0, sizeof(*list));
+	if ((r = mig_read_file(path, &text, &len)) != SK_OK)
+		return read_failed(path, r);
+	r = ga_user ? mig_parse_ga(text, len, ga_user, list) : mig_parse_oath(text, len, list);
+	mig_text_free(text, len + 1);
+	if (r != SK_OK) {
+		mig_list_free(list);
+		return read_failed(path, r);
+	}
+	return SK_OK;
+}
+
+static int
+by_name(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Every DIR/NAME/.google_authenticator that is a regular file, as the token of the sekimori
+ * user NAME (the home folders' names), in name order. Other entries are passed over. */
+static int
+load_ga_dir(const char *dir, struct mig_list *list)
+{
+	char *names[MIG_ENTRIES_MAX];
+	size_t n = 0;
+	struct dirent *d;
+	DIR *dp = opendir(dir);
+	int r = SK_OK;
+
+	memset(list, 0, sizeof(*list));
+	if (dp == NULL) {
+		fprintf(stderr, _("sekimori: cannot read the folder %s\n"), dir);
+		return CLI_USAGE;
+	}
+	while (r == SK_OK && (d = readdir(dp)) != NULL) {
+		char path[PATH_MAX];
+		struct stat st;
+
+		if (d->d_name[0] == '.' ||
+		    snprintf(path, sizeof(path), "%s/%s/.google_authenticator", dir, d->d_name) >=
+		    (int)sizeof(path) || lstat(path, &st) != 0 || !S_ISREG(st.st_mode))
+			continue;
+		if (n == MIG_ENTRIES_MAX)
+			r = read_failed(dir, SK_ERR_RANGE);
+		else if ((names[n] = strdup(d->d_name)) == NULL)
+			r = CLI_FAILED;
+		else
+			n++;
+	}
+	closedir(dp);
+	qsort(names, n, sizeof(names[0]), by_name);
+	for (size_t i = 0; i < n; i++) {
+		struct mig_list one;
+		char path[PATH_MAX];
+
+		if (r == SK_OK) {
+			snprintf(path, sizeof(path), "%s/%s/.google_authenticator", dir, names[i]);
+			if ((r = load_file(path, names[i], &one)) == SK_OK &&
+			    mig_list_append(list, &one) != SK_OK)
+				r = read_failed(dir, SK_ERR_RANGE);
+		}
+		free(names[i]);
+	}
+	if (r != SK_OK)
+		mig_list_free(list);
+	return r;
+}
+
+static int
+run_loaded(struct mig_run *run, struct mig_list *list)
+{
+	int r;
+
+	if (list->n == 0) {
+		fprintf(stderr, _("sekimori: %s holds no token\n"), run->path);
+		mig_list_free(list);
+		return CLI_FAILED;
+	}
+	r = run_list(run, list);
+	mig_list_free(list);
+	return r;
+}
+
+static int
+migrate(struct cli *c, const char *format, const char *path, const char *ga_user)
+{
+	struct mig_run run = { c, format, path, cli_flag(c, "--dry-run"),
+	                       cli_flag(c, "--replace"), { 0 }, NULL };
+	struct mig_list list;
 	int r;
 
 	if (run.path == NULL) {
 		fprintf(stderr, "%s\n", _("sekimori: a file name is required"));
 		return CLI_USAGE;
 	}
-	if ((r = mig_read_file(run.path, &text, &len)) != SK_OK)
-		return read_failed(run.path, r);
-	r = ga_user ? mig_parse_ga(text, len, ga_user, &list)
-	            : mig_parse_oath(text, len, &list);
-	mig_text_free(text, len + 1);
-	if (r != SK_OK) {
-		mig_list_free(&list);
-		return read_failed(run.path, r);
-	}
-	if (list.n == 0) {
-		fprintf(stderr, _("sekimori: %s holds no token\n"), run.path);
-		mig_list_free(&list);
-		return CLI_FAILED;
-	}
-	r = run_list(&run, &list);
-	mig_list_free(&list);
-	return r;
+	if ((r = load_file(run.path, ga_user, &list)) != SK_OK)
+		return r;
+	return run_loaded(&run, &list);
 }
 
 int
 cli_migrate_pam_oath(struct cli *c)
 {
-	return migrate(c, "pam-oath", NULL);
+	return migrate(c, "pam-oath", cli_positional(c), NULL);
 }
 
 int
@@ -385,5 +463,29 @@ cli_migrate_google_authenticator(struct cli *c)
 		                          "file belongs to)"));
 		return CLI_USAGE;
 	}
-	return migrate(c, "google-authenticator", user);
+	return migrate(c, "google-authenticator", cli_positional(c), user);
+}
+
+/* sekimori totp import --oath-usersfile FILE | --google-authenticator DIR: the same import
+ * under the names the operator guide uses; DIR holds the users' home folders. */
+int
+cli_totp_import(struct cli *c)
+{
+	const char *oath = cli_option(c, "--oath-usersfile");
+	const char *ga = cli_option(c, "--google-authenticator");
+	struct mig_run run = { c, "google-authenticator", ga, cli_flag(c, "--dry-run"),
+	                       cli_flag(c, "--replace"), { 0 }, NULL };
+	struct mig_list list;
+	int r;
+
+	if ((oath == NULL) == (ga == NULL)) {
+		fprintf(stderr, "%s\n", _("sekimori: give one of --oath-usersfile FILE or "
+		                          "--google-authenticator DIR"));
+		return CLI_USAGE;
+	}
+	if (oath != NULL)
+		return migrate(c, "pam-oath", oath, NULL);
+	if ((r = load_ga_dir(ga, &list)) != SK_OK)
+		return r;
+	return run_loaded(&run, &list);
 }

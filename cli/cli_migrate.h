@@ -69,5 +69,8 @@ int mig_parse_oath(const char *text, size_t len, struct mig_list *out);
 int mig_parse_ga(const char *text, size_t len, const char *user, struct mig_list *out);
 /* Zeroes the seeds and frees. */
 void mig_list_free(struct mig_list *l);
+/* Moves src's entries to the end of dst (src is freed and zeroed either way): SK_OK, or
+ * SK_ERR_RANGE past MIG_ENTRIES_MAX, SK_ERR_NOMEM. */
+int mig_list_append(struct mig_list *dst, struct mig_list *src);
 
 #endif

@@ -106,6 +106,23 @@ mig_add(struct mig_list *l, unsigned line)
 	return e;
 }
 
+int
+mig_list_append(struct mig_list *dst, struct mig_list *src)
+{
+	int r = SK_OK;
+
+	for (size_t i = 0; i < src->n && r == SK_OK; i++) {
+		struct mig_entry *e = mig_add(dst, src->e[i].line);
+
+		if (e == NULL)
+			r = dst->n == MIG_ENTRIES_MAX ? SK_ERR_RANGE : SK_ERR_NOMEM;
+		else
+			*e = src->e[i];
+	}
+	mig_list_free(src);
+	return r;
+}
+
 /* A refused entry keeps no seed. */
 static void
 mig_refuse(struct mig_entry *e, enum mig_why why)

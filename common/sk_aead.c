@@ -41,6 +41,36 @@ aead_check_common(const unsigned char *key, const void *aad, size_t aadlen)
 	return SK_OK;
 }
 
+/* An AES-256-GCM context under key and nonce, sealing (enc = 1) or opening (enc = 0), with
+ * the AAD already taken in: the set-up both directions share. On failure *out is NULL. */
+static int
+aead_begin(int enc, const unsigned char *key, const unsigned char *nonce, const void *aad,
+           size_t aadlen, EVP_CIPHER_CTX **out)
+{
+	EVP_CIPHER_CTX *ctx = EVP_CIPHER_CTX_new();
+	int len = 0;
+
+	*out = NULL;
+	if (ctx == NULL) {
+		sk_logerr("EVP_CIPHER_CTX_new failed");
+		return SK_ERR_NOMEM;
+	}
+	if (EVP_CipherInit_ex(ctx, EVP_aes_256_gcm(), NULL, NULL, NULL, enc) != 1
+	    || EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_IVLEN, SK_AEAD_NONCE_LEN, NULL) != 1
+	    || EVP_CipherInit_ex(ctx, NULL, NULL, key, nonce, enc) != 1) {
+		sk_logerr("cipher setup failed");
+		EVP_CIPHER_CTX_free(ctx);
+		return SK_ERR_CRYPTO;
+	}
+	if (aadlen > 0 && EVP_CipherUpdate(ctx, NULL, &len, aad, (int)aadlen) != 1) {
+		sk_logerr("AAD failed");
+		EVP_CIPHER_CTX_free(ctx);
+		return SK_ERR_CRYPTO;
+	}
+	*out = ctx;
+	return SK_OK;
+}
+
 int
 sk_aead_seal(const unsigned char key[SK_AEAD_KEY_LEN], const void *aad, size_t aadlen,
              const void *pt, size_t ptlen, unsigned char *out, size_t outcap, size_t *outlen)
@@ -76,22 +106,9 @@ sk_aead_seal(const unsigned char key[SK_AEAD_KEY_LEN], const void *aad, size_t a
 		sk_logerr("RAND_bytes failed");
 		return SK_ERR_CRYPTO;
 	}
-	ctx = EVP_CIPHER_CTX_new();
-	if (ctx == NULL) {
-		sk_logerr("EVP_CIPHER_CTX_new failed");
-		return SK_ERR_NOMEM;
-	}
+	if ((rc = aead_begin(1, key, nonce, aad, aadlen, &ctx)) != SK_OK)
+		goto out;
 	rc = SK_ERR_CRYPTO;
-	if (EVP_EncryptInit_ex(ctx, EVP_aes_256_gcm(), NULL, NULL, NULL) != 1
-	    || EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_IVLEN, SK_AEAD_NONCE_LEN, NULL) != 1
-	    || EVP_EncryptInit_ex(ctx, NULL, NULL, key, nonce) != 1) {
-		sk_logerr("cipher setup failed");
-		goto out;
-	}
-	if (aadlen > 0 && EVP_EncryptUpdate(ctx, NULL, &len, aad, (int)aadlen) != 1) {
-		sk_logerr("AAD failed");
-		goto out;
-	}
 	if (ptlen > 0 && (EVP_EncryptUpdate(ctx, ct, &len, pt, (int)ptlen) != 1 || (size_t)len != ptlen)) {
 		sk_logerr("encryption failed");
 		goto out;
@@ -151,23 +168,9 @@ sk_aead_open(const unsigned char key[SK_AEAD_KEY_LEN], const void *aad, size_t a
 	/* EVP's SET_TAG takes a non-const pointer; copy rather than cast const away. */
 	memcpy(tag, ct + ctlen, SK_AEAD_TAG_LEN);
 
-	ctx = EVP_CIPHER_CTX_new();
-	if (ctx == NULL) {
-		sk_logerr("EVP_CIPHER_CTX_new failed");
-		rc = SK_ERR_NOMEM;
+	if ((rc = aead_begin(0, key, nonce, aad, aadlen, &ctx)) != SK_OK)
 		goto fail;
-	}
 	rc = SK_ERR_CRYPTO;
-	if (EVP_DecryptInit_ex(ctx, EVP_aes_256_gcm(), NULL, NULL, NULL) != 1
-	    || EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_IVLEN, SK_AEAD_NONCE_LEN, NULL) != 1
-	    || EVP_DecryptInit_ex(ctx, NULL, NULL, key, nonce) != 1) {
-		sk_logerr("cipher setup failed");
-		goto fail;
-	}
-	if (aadlen > 0 && EVP_DecryptUpdate(ctx, NULL, &len, aad, (int)aadlen) != 1) {
-		sk_logerr("AAD failed");
-		goto fail;
-	}
 	if (ctlen > 0 && (EVP_DecryptUpdate(ctx, pt, &len, ct, (int)ctlen) != 1 || (size_t)len != ctlen)) {
 		sk_logerr("decryption failed");
 		goto fail;

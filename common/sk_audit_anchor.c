@@ -5,6 +5,7 @@
 #include "sk_audit_chain.h"
 #include "sk_audit_internal.h"
 #include "sk_err.h"
+#include "sk_io.h"
 #include "sk_log.h"
 
 #include <errno.h>
@@ -137,8 +138,6 @@ sk_audit_anchor_write(int fd, const unsigned char *key, size_t keylen,
 {
 	char buf[ANCHOR_LEN + 1];
 	char tag[SK_AUDIT_MAC_HEX + 1];
-	size_t done = 0;
-	ssize_t w;
 	int n, flags, rc;
 
 	if (fd < 0 || a == NULL || key == NULL || keylen != SK_AUDIT_KEY_LEN || strnlen(a->mac, SK_AUDIT_MAC_HEX + 1) != SK_AUDIT_MAC_HEX ||
@@ -165,15 +164,9 @@ sk_audit_anchor_write(int fd, const unsigned char *key, size_t keylen,
 		sk_logerr("cannot format the anchor tag");
 		return SK_ERR_INTERNAL;
 	}
-	while (done < ANCHOR_LEN) {
-		w = pwrite(fd, buf + done, ANCHOR_LEN - done, (off_t)done);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0) {
-			sk_logerr("cannot write the anchor: %s", w < 0 ? strerror(errno) : "no progress");
-			return SK_ERR_IO;
-		}
-		done += (size_t)w;
+	if (sk_write_full(fd, buf, ANCHOR_LEN, 0) != SK_OK) {
+		sk_logerr("cannot write the anchor: %s", strerror(errno));
+		return SK_ERR_IO;
 	}
 	if (fdatasync(fd) != 0) {
 		sk_logerr("cannot sync the anchor: %s", strerror(errno));

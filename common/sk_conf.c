@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <strings.h>
 
 #include "sk_build.h"
@@ -135,7 +136,7 @@ profile_defaults(struct sk_profile *p, const char *name, int line)
 	p->pw_min_length = 12;
 	p->pw_min_classes = 3;
 	p->pw_history = 5;
-	p->allow_remote = 1;
+	p->allow_remote = 0;   /* remote access is forbidden unless a profile allows it (R-MFA-3) */
 	for (size_t i = 0; i < sk_factor_count; i++)
 		key_defaults(p, sk_factors[i].profile_keys);
 }
@@ -164,6 +165,8 @@ sk_conf_defaults(struct sk_conf *c)
 	snprintf(c->admin_profile, sizeof(c->admin_profile), "privileged");
 	c->admin_session_minutes = 15;
 	c->fresh_mfa_minutes = 5;
+	snprintf(c->hr_timezone, sizeof(c->hr_timezone), "Asia/Tokyo");
+	c->hr_check_interval = 60;
 	for (size_t i = 0; i < sk_factor_count; i++)
 		key_defaults(c, sk_factors[i].section_keys);
 }
@@ -294,6 +297,20 @@ set_path(struct parse_state *st, char *dst, size_t cap, const char *v)
 	return (n < 0 || (size_t)n >= cap) ? -1 : 0;
 }
 
+int
+sk_conf_valid_timezone(const char *name)
+{
+	char path[128];
+	size_t n = strnlen(name, 64);
+	int len;
+
+	if (n == 0 || n >= 64 || name[0] == '/' || strstr(name, "..") != NULL ||
+	    strspn(name, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_+-/") != n)
+		return 0;
+	len = snprintf(path, sizeof(path), "/usr/share/zoneinfo/%s", name);
+	return len > 0 && (size_t)len < sizeof(path) && access(path, R_OK) == 0;
+}
+
 static int
 set_text(char *dst, size_t cap, const char *v)
 {
@@ -419,6 +436,11 @@ broker_key(struct parse_state *st, const char *k, const char *v)
 		bad = parse_uint(v, 1, 720, &c->fresh_mfa_minutes);
 	else if (strcmp(k, "auditor_group") == 0)
 		bad = set_text(c->auditor_group, sizeof(c->auditor_group), v);
+	else if (strcmp(k, "hr_timezone") == 0)
+		bad = sk_conf_valid_timezone(v) ? set_text(c->hr_timezone, sizeof(c->hr_timezone), v)
+		                                : -1;
+	else if (strcmp(k, "hr_check_interval") == 0)
+		bad = parse_uint(v, 1, 86400, &c->hr_check_interval);
 	else
 		return fail(st, "unknown key '%s' in [broker]", k);
 	return bad ? fail(st, "invalid value for '%s': '%s'", k, v) : 1;
@@ -473,6 +495,8 @@ profile_key(struct parse_state *st, const char *k, const char *v)
 		bad = parse_uint(v, 0, 3650, &p->pw_max_age_days);
 	} else if (strcmp(k, "remote") == 0) {
 		bad = parse_bool(v, &p->allow_remote);
+	} else if (sk_origin_is_key(k)) {
+		bad = sk_origin_parse(&p->origin, k, v);
 	} else if (strcmp(k, "message") == 0) {
 		bad = append_message(p, v);
 	} else {
@@ -742,6 +766,8 @@ sk_profile_merge(const struct sk_profile *line, const struct sk_profile *user,
 	out->pw_history = max_u(line->pw_history, user->pw_history);
 	out->pw_max_age_days = min_nonzero(line->pw_max_age_days, user->pw_max_age_days);
 	out->allow_remote = line->allow_remote && user->allow_remote;
+	sk_origin_merge(&line->origin, line->allow_remote, &user->origin, user->allow_remote,
+	                &out->origin);
 	for (size_t i = 0; i < sk_factor_count; i++)
 		merge_keys(sk_factors[i].profile_keys, line, user, out);
 }

@@ -6,6 +6,7 @@
 #include <limits.h>
 #include <stddef.h>
 
+#include "sk_origin.h"
 #include "sk_proto.h"
 
 #define SK_PROFILES_MAX 16
@@ -34,7 +35,8 @@ struct sk_profile {
 	unsigned pw_history;
 	unsigned pw_max_age_days;         /* 0 = never expires */
 	unsigned totp_window;             /* steps either side of now */
-	int allow_remote;                 /* logins with PAM_RHOST set */
+	int allow_remote;                 /* remote logins (default no), unless `origins` says */
+	struct sk_origin_policy origin;   /* origins, from.KIND, classes.KIND (sk_origin.h) */
 	unsigned fido2_uv;                /* enum skf_uv (fido2/skf_common.h), in uv_names order */
 	int fido2_up;                     /* demand user presence (touch) */
 	unsigned card_removal;            /* enum sk_card_removal (R-CARD-2) */
@@ -101,11 +103,19 @@ struct sk_conf {
 	unsigned admin_session_minutes;
 	unsigned fresh_mfa_minutes;
 	char auditor_group[SK_NAME_MAX];  /* empty: no auditor group */
+	/* HR import (doc/hr-import.md): the IANA time zone whose calendar day decides when an
+	 * event is due, and how often (seconds) the broker looks for events that became due. */
+	char hr_timezone[64];
+	unsigned hr_check_interval;
 	struct sk_fido2_conf fido2;
 	struct sk_card_conf card;
 	struct sk_profile profiles[SK_PROFILES_MAX];
 	size_t n_profiles;
 };
+
+/* 1 when name is a time zone the system knows: [A-Za-z0-9_+-/], no "..", and a file of
+ * that name under /usr/share/zoneinfo. */
+int sk_conf_valid_timezone(const char *name);
 
 /* Fills defaults, then reads path. On error writes "FILE:LINE: what is wrong" to err and
  * returns SK_ERR_CONFIG. Profiles are validated (sk_conf_check_profile) as they are read. */

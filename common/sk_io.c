@@ -39,48 +39,83 @@ wait_fd(int fd, short events, int64_t deadline_ms)
 	}
 }
 
-int
-sk_write_all(int fd, const void *buf, size_t n, int64_t deadline_ms)
+/* Sends src (src != NULL) or receives into dst, exactly n bytes, before deadline_ms: the
+ * one loop both directions share. MSG_DONTWAIT: poll said some room (or some data), not n
+ * bytes; a blocking call would wait past the deadline for the rest. */
+static int
+transfer_all(int fd, const unsigned char *src, unsigned char *dst, size_t n, int64_t deadline_ms)
 {
-	const unsigned char *p = buf;
-
 	while (n > 0) {
-		ssize_t w;
-		int r = wait_fd(fd, POLLOUT, deadline_ms);
+		ssize_t done;
+		int r = wait_fd(fd, src != NULL ? POLLOUT : POLLIN, deadline_ms);
 
 		if (r != SK_OK)
 			return r;
-		/* MSG_DONTWAIT: poll said some room, not room for n bytes; a blocking send would
-		 * wait past the deadline for the rest. */
-		w = send(fd, p, n, MSG_NOSIGNAL | MSG_DONTWAIT);
-		if (w < 0 && (errno == EINTR || errno == EAGAIN))
+		done = src != NULL ? send(fd, src, n, MSG_NOSIGNAL | MSG_DONTWAIT)
+		                   : recv(fd, dst, n, MSG_DONTWAIT);
+		if (done < 0 && (errno == EINTR || errno == EAGAIN))
 			continue;
-		if (w <= 0)
+		if (done <= 0)
 			return SK_ERR_IO;
-		p += w;
-		n -= (size_t)w;
+		if (src != NULL)
+			src += done;
+		else
+			dst += done;
+		n -= (size_t)done;
 	}
 	return SK_OK;
 }
 
 int
+sk_write_all(int fd, const void *buf, size_t n, int64_t deadline_ms)
+{
+	return transfer_all(fd, buf, NULL, n, deadline_ms);
+}
+
+int
 sk_read_all(int fd, void *buf, size_t n, int64_t deadline_ms)
 {
+	return transfer_all(fd, NULL, buf, n, deadline_ms);
+}
+
+ssize_t
+sk_read_full(int fd, void *buf, size_t n)
+{
 	unsigned char *p = buf;
+	size_t got = 0;
 
-	while (n > 0) {
-		ssize_t r;
-		int w = wait_fd(fd, POLLIN, deadline_ms);
+	while (got < n) {
+		ssize_t k = read(fd, p + got, n - got);
 
-		if (w != SK_OK)
-			return w;
-		r = recv(fd, p, n, MSG_DONTWAIT);
-		if (r < 0 && (errno == EINTR || errno == EAGAIN))
+		if (k < 0 && errno == EINTR)
 			continue;
-		if (r <= 0)
+		if (k < 0)
+			return -1;
+		if (k == 0)
+			break;
+		got += (size_t)k;
+	}
+	return (ssize_t)got;
+}
+
+int
+sk_write_full(int fd, const void *buf, size_t n, off_t offset)
+{
+	const unsigned char *p = buf;
+	size_t done = 0;
+
+	while (done < n) {
+		ssize_t w = offset < 0 ? write(fd, p + done, n - done)
+		                       : pwrite(fd, p + done, n - done, offset + (off_t)done);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0) {
+			if (w == 0)
+				errno = EIO;
 			return SK_ERR_IO;
-		p += r;
-		n -= (size_t)r;
+		}
+		done += (size_t)w;
 	}
 	return SK_OK;
 }

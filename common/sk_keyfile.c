@@ -6,6 +6,7 @@
 #include "sk_aead.h"
 
 #include "sk_err.h"
+#include "sk_io.h"
 #include "sk_log.h"
 
 #include <errno.h>
@@ -24,22 +25,15 @@
 static int
 keyfile_read_all(int fd, unsigned char *buf, size_t len)
 {
-	size_t got = 0;
+	ssize_t got = sk_read_full(fd, buf, len);
 
-	while (got < len) {
-		ssize_t r = read(fd, buf + got, len - got);
-
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0) {
-			sk_logerr("read failed: %s", strerror(errno));
-			return SK_ERR_IO;
-		}
-		if (r == 0) {
-			sk_logerr("key file shorter than %zu bytes", len);
-			return SK_ERR_PROTO;
-		}
-		got += (size_t)r;
+	if (got < 0) {
+		sk_logerr("read failed: %s", strerror(errno));
+		return SK_ERR_IO;
+	}
+	if ((size_t)got < len) {
+		sk_logerr("key file shorter than %zu bytes", len);
+		return SK_ERR_PROTO;
 	}
 	return SK_OK;
 }
@@ -47,18 +41,9 @@ keyfile_read_all(int fd, unsigned char *buf, size_t len)
 static int
 keyfile_write_all(int fd, const unsigned char *buf, size_t len)
 {
-	size_t done = 0;
-
-	while (done < len) {
-		ssize_t w = write(fd, buf + done, len - done);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0) {
-			sk_logerr("write failed: %s", w < 0 ? strerror(errno) : "no progress");
-			return SK_ERR_IO;
-		}
-		done += (size_t)w;
+	if (sk_write_full(fd, buf, len, -1) != SK_OK) {
+		sk_logerr("write failed: %s", strerror(errno));
+		return SK_ERR_IO;
 	}
 	return SK_OK;
 }

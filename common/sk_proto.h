@@ -60,6 +60,11 @@ enum sk_msg_type {
 	SK_REQ_ADMIN_LOGOUT = 54,       /* ends the admin session attached to the connection */
 	SK_REQ_ADMIN_WHOAMI = 55,       /* the connection's roles and admin session */
 	SK_REQ_ADMIN_ATTACH = 56,       /* presents an admin session token for this connection */
+	/* HR import (doc/hr-import.md): the CLI validates the file and stages its records in
+	 * batches; COMMIT applies the staged rows of one file in one transaction. */
+	SK_REQ_HR_STAGE = 63,
+	SK_REQ_HR_COMMIT = 64,
+	SK_REQ_HR_PENDING = 65,
 
 	SK_MSG_REPLY = 100,
 };
@@ -144,6 +149,18 @@ enum sk_msg_key {
 	SK_K_ADMIN_EXPIRES = 83,/* uint epoch: when the admin session ends */
 	SK_K_ADMIN_AUTH_AT = 84,/* uint epoch: when its holder last proved their factors */
 	SK_K_ROLES = 85,        /* uint: bitmask of enum sk_role the connection holds */
+	/* 95-104: remote access (issue 14). */
+	SK_K_FRONTEND = 95,     /* uint: enum sk_frontend (sk_origin.h), the PAM line's
+	                         * frontend=; absent: local without PAM_RHOST, else other */
+	SK_K_HR_FILE = 105,     /* text: lower-case hex SHA-256 of the HR file's bytes */
+	SK_K_HR_RECORDS = 106,  /* bytes array (at most SK_ARRAY_MAX): one HR record each,
+	                         * "staff\tevent\temployment\tdept\tYYYY-MM-DD\tline" */
+	SK_K_HR_FIRST = 107,    /* bool: the first batch of a file (drops an older staging) */
+	SK_K_HR_COUNT = 108,    /* uint: records the CLI staged (HR_COMMIT checks it) */
+	SK_K_HR_STAFF = 109,    /* text: the staff number a refusal is about */
+	SK_K_HR_LINE = 110,     /* uint: the file line a refusal is about */
+	SK_K_HR_TEMP_PASSWORDS = 111, /* bytes array, secret: "staff\tpassword" for each hire
+	                               * HR_STAGE staged (shown once, after the commit) */
 	/* Keys are written as one CBOR byte (below 256) and tracked in a 128-bit mask. */
 	SK_K_KEY_MAX = 128
 };
@@ -212,6 +229,12 @@ enum sk_reason {
 	SK_REASON_UNKNOWN_REQUEST = 58,   /* a message type this broker does not know */
 	SK_REASON_WRONG_STATE = 59,       /* a request out of order on this connection */
 	SK_REASON_INVALID_PROFILE_NAME = 60, /* a profile name too long or not [a-z0-9_-] */
+	/* HR import refusals (HR_STAGE, HR_COMMIT); SK_K_HR_STAFF and SK_K_HR_LINE say where. */
+	SK_REASON_HR_UNKNOWN_STAFF = 65,  /* an event for a staff number with no user or hire */
+	SK_REASON_HR_COUNT_MISMATCH = 66, /* staged records differ from what the CLI sent */
+	SK_REASON_HR_TOO_MANY_HIRES = 67, /* more hires in one file than HR_HIRES_MAX */
+	SK_REASON_HR_USER_EXISTS = 68,    /* a hire whose user name (the staff number) is taken */
+	SK_REASON_HR_BAD_RECORD = 69,     /* a staged record that does not validate */
 	SK_REASON_ATTEMPTS_PENDING = 30, /* failures plus attempts in flight reach deny */
 	/* 31-39: admin sessions and roles (issue 8, item 5). */
 	SK_REASON_ADMIN_SESSION_REQUIRED = 31, /* log in first: sekimori admin login */

@@ -28,6 +28,8 @@ skc_req_login(struct skc_req *q, const struct skc_login *l)
 	skc_put_text(q, SK_K_RHOST, l->rhost != NULL ? l->rhost : "");
 	skc_put_text(q, SK_K_TTY, l->tty != NULL ? l->tty : "");
 	skc_put_text_opt(q, SK_K_PROFILE, l->profile);
+	if (l->frontend != 0)
+		skc_put_uint(q, SK_K_FRONTEND, l->frontend);
 }
 
 void

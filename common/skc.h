@@ -37,15 +37,16 @@ struct skc_result {
 	char message[SKC_MESSAGE_MAX];   /* SK_K_MESSAGE, "" when absent */
 };
 
-/* The login a PAM module request belongs to (SK_K_USER, _SERVICE, _RHOST, _TTY, _PROFILE).
- * service, rhost and tty are always sent ("" when PAM has none); user and profile are left
- * out when NULL or "". */
+/* The login a PAM module request belongs to (SK_K_USER, _SERVICE, _RHOST, _TTY, _PROFILE,
+ * _FRONTEND). service, rhost and tty are always sent ("" when PAM has none); user and profile
+ * are left out when NULL or "", frontend when 0 (the line named none, R-MFA-3). */
 struct skc_login {
 	const char *user;
 	const char *service;
 	const char *rhost;
 	const char *tty;
 	const char *profile;
+	unsigned frontend;   /* enum sk_frontend (sk_origin.h) */
 };
 
 /* An administrative request that names one user (SK_K_ACTOR, SK_K_USER). actor is the

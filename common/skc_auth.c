@@ -5,7 +5,6 @@
 
 #include "sk_err.h"
 #include "sk_log.h"
-#include "sk_msg.h"
 
 /* A typed secret: over-long answers are refused, never cut into something else. */
 static void
@@ -19,43 +18,34 @@ put_secret(struct skc_req *q, unsigned key, int has, const char *s, size_t cap)
 		skc_put_text(q, key, s);
 }
 
-/* The verdict's fields beyond status and reason; optional ones may be absent, never
- * malformed. */
+/* What every authentication reply may say besides status, reason and message. */
 static int
-decode_verdict(const struct sk_msg *reply, const struct skc_result *res,
-               struct skc_auth_verdict *v)
+decode_verdict(const struct sk_msg *reply, struct skc_auth_verdict *v)
 {
 	uint64_t classes = 0;
-	int rem;
+	int r;
 
-	memset(v, 0, sizeof(*v));
-	v->status = res->status;
-	v->reason = res->reason <= 0xffff ? (unsigned)res->reason : SK_REASON_NONE;
-	rem = sk_msg_get_uint(reply, SK_K_REMAINING, &v->remaining);
-	v->has_remaining = rem == SK_OK;
 	if (!skc_optional(sk_msg_get_uint(reply, SK_K_LOCKED_UNTIL, &v->locked_until)) ||
-	    !skc_optional(rem) || !skc_optional(sk_msg_get_uint(reply, SK_K_CLASSES, &classes)))
+	    !skc_optional(r = sk_msg_get_uint(reply, SK_K_REMAINING, &v->remaining)) ||
+	    !skc_optional(sk_msg_get_uint(reply, SK_K_CLASSES, &classes)) || classes > 7)
 		return SK_ERR_PROTO;
-	v->classes = (unsigned)(classes & 7u);
+	v->has_remaining = r == SK_OK;
+	v->classes = (unsigned)classes;
 	return SK_OK;
 }
 
-/* A reply that is only a verdict (AUTH_FINISH, AUTHFAIL). */
 static int
-decode_only_verdict(const struct sk_msg *reply, const struct skc_result *res, void *out)
+decode_finish(const struct sk_msg *reply, const struct skc_result *res, void *out)
 {
-	return decode_verdict(reply, res, out);
+	(void)res;
+	return decode_verdict(reply, &((struct skc_auth_finish_out *)out)->v);
 }
 
-/* Sends q; out's verdict says ERROR until a reply was decoded. */
 static int
-exchange(struct sk_client *c, struct skc_req *q, skc_decoder decode, void *out,
-         struct skc_auth_verdict *v)
+decode_authfail(const struct sk_msg *reply, const struct skc_result *res, void *out)
 {
-	struct skc_result res;
-
-	v->status = SK_ST_ERROR;
-	return skc_exchange(c, q, &res, decode, out);
+	(void)res;
+	return decode_verdict(reply, &((struct skc_authfail_out *)out)->v);
 }
 
 static int
@@ -105,51 +95,38 @@ get_card(const struct sk_msg *reply, struct skc_card_challenge *k)
 
 /* The steps, the banner and the fields of each device step that is planned. */
 static int
-read_plan(const struct sk_msg *reply, struct skc_auth_begin_out *out)
+decode_plan(const struct sk_msg *reply, const struct skc_result *res, void *arg)
 {
+	struct skc_auth_begin_out *out = arg;
+
+	if (decode_verdict(reply, &out->v) != SK_OK)
+		return SK_ERR_PROTO;
+	if (res->status != SK_ST_OK)
+		return SK_OK;
 	/* A banner that cannot be read is left out, as an absent one. */
 	if (sk_msg_get_text_opt(reply, SK_K_BANNER, out->banner, sizeof(out->banner)) != SK_OK)
 		out->banner[0] = '\0';
 	if (sk_msg_get_array_len(reply, SK_K_STEPS, &out->n_steps) != SK_OK ||
-	    out->n_steps == 0 || out->n_steps > SK_ARRAY_MAX) {
-		sk_logerr("the broker's plan is malformed");
+	    out->n_steps == 0 || out->n_steps > SK_ARRAY_MAX)
 		return SK_ERR_PROTO;
-	}
 	for (size_t i = 0; i < out->n_steps; i++) {
 		uint64_t step;
 
 		if (sk_msg_get_array_uint(reply, SK_K_STEPS, i, &step) != SK_OK ||
-		    step >= SK_METHOD_SLOTS) {
-			sk_logerr("the broker's plan is malformed");
+		    step >= SK_METHOD_SLOTS)
 			return SK_ERR_PROTO;
-		}
 		out->steps[i] = (unsigned)step;
 		if (step == SK_METHOD_FIDO2 && !out->has_fido2) {
-			if (get_fido2(reply, &out->fido2) != SK_OK) {
-				sk_logerr("the broker's FIDO2 challenge is malformed");
+			if (get_fido2(reply, &out->fido2) != SK_OK)
 				return SK_ERR_PROTO;
-			}
 			out->has_fido2 = 1;
 		} else if (step == SK_METHOD_CARD && !out->has_card) {
-			if (get_card(reply, &out->card) != SK_OK) {
-				sk_logerr("the broker's card challenge is malformed");
+			if (get_card(reply, &out->card) != SK_OK)
 				return SK_ERR_PROTO;
-			}
 			out->has_card = 1;
 		}
 	}
 	return SK_OK;
-}
-
-static int
-decode_begin(const struct sk_msg *reply, const struct skc_result *res, void *out)
-{
-	struct skc_auth_begin_out *o = out;
-	int r = decode_verdict(reply, res, &o->v);
-
-	if (r == SK_OK && o->v.status == SK_ST_OK)
-		r = read_plan(reply, o);
-	return r;
 }
 
 int
@@ -161,7 +138,7 @@ skc_auth_begin(struct sk_client *c, const struct skc_auth_begin_in *in,
 	memset(out, 0, sizeof(*out));
 	skc_req_begin(&q, SK_REQ_AUTH_BEGIN, NULL);
 	skc_req_login(&q, &in->who);
-	return exchange(c, &q, decode_begin, out, &out->v);
+	return skc_exchange(c, &q, &out->res, decode_plan, out);
 }
 
 static void
@@ -194,13 +171,6 @@ put_card(struct skc_req *q, const struct skc_card_evidence *e)
 	skc_put_text_opt(q, SK_K_CARD_UID, e->card_uid);
 }
 
-static void
-put_token(struct skc_req *q, int has, const unsigned char *token)
-{
-	if (has)
-		skc_put_bytes(q, SK_K_ATTEMPT_TOKEN, token, SK_ATTEMPT_TOKEN_LEN);
-}
-
 int
 skc_auth_finish(struct sk_client *c, const struct skc_auth_finish_in *in,
                 struct skc_auth_finish_out *out)
@@ -208,6 +178,7 @@ skc_auth_finish(struct sk_client *c, const struct skc_auth_finish_in *in,
 	struct skc_req q;
 
 	memset(out, 0, sizeof(*out));
+	/* AUTH_FINISH continues the connection's AUTH_BEGIN: it names nobody itself. */
 	skc_req_begin(&q, SK_REQ_AUTH_FINISH, NULL);
 	put_secret(&q, SK_K_PASSWORD, in->has_password, in->password, sizeof(in->password));
 	put_secret(&q, SK_K_OTP, in->has_otp, in->otp, sizeof(in->otp));
@@ -215,22 +186,25 @@ skc_auth_finish(struct sk_client *c, const struct skc_auth_finish_in *in,
 		skc_put_bool(&q, SK_K_STACK_KNOWLEDGE, 1);
 	put_fido2(&q, &in->fido2);
 	put_card(&q, &in->card);
-	put_token(&q, in->has_token, in->token);
-	return exchange(c, &q, decode_only_verdict, &out->v, &out->v);
+	if (in->has_token)
+		skc_put_bytes(&q, SK_K_ATTEMPT_TOKEN, in->token, sizeof(in->token));
+	return skc_exchange(c, &q, &out->res, decode_finish, out);
 }
 
 static int
-decode_preauth(const struct sk_msg *reply, const struct skc_result *res, void *out)
+decode_preauth(const struct sk_msg *reply, const struct skc_result *res, void *arg)
 {
-	struct skc_preauth_out *o = out;
+	struct skc_preauth_out *out = arg;
 	size_t len = 0;
-	int r = decode_verdict(reply, res, &o->v);
 
-	if (r == SK_OK && o->v.status == SK_ST_OK)
-		o->has_token = sk_msg_get_bytes(reply, SK_K_ATTEMPT_TOKEN, o->token,
-		                                sizeof(o->token), &len) == SK_OK &&
-		               len == sizeof(o->token);
-	return r;
+	if (decode_verdict(reply, &out->v) != SK_OK)
+		return SK_ERR_PROTO;
+	/* A token of any other size is no token: the module refuses the stack login. */
+	if (res->status == SK_ST_OK)
+		out->has_token = sk_msg_get_bytes(reply, SK_K_ATTEMPT_TOKEN, out->token,
+		                                  sizeof(out->token), &len) == SK_OK &&
+		                 len == sizeof(out->token);
+	return SK_OK;
 }
 
 int
@@ -241,7 +215,7 @@ skc_preauth(struct sk_client *c, const struct skc_preauth_in *in, struct skc_pre
 	memset(out, 0, sizeof(*out));
 	skc_req_begin(&q, SK_REQ_PREAUTH, NULL);
 	skc_req_login(&q, &in->who);
-	return exchange(c, &q, decode_preauth, out, &out->v);
+	return skc_exchange(c, &q, &out->res, decode_preauth, out);
 }
 
 int
@@ -253,8 +227,9 @@ skc_authfail(struct sk_client *c, const struct skc_authfail_in *in,
 	memset(out, 0, sizeof(*out));
 	skc_req_begin(&q, SK_REQ_AUTHFAIL, NULL);
 	skc_req_login(&q, &in->who);
-	put_token(&q, in->has_token, in->token);
+	if (in->has_token)
+		skc_put_bytes(&q, SK_K_ATTEMPT_TOKEN, in->token, sizeof(in->token));
 	if (in->abandoned)
 		skc_put_bool(&q, SK_K_ABANDONED, 1);
-	return exchange(c, &q, decode_only_verdict, &out->v, &out->v);
+	return skc_exchange(c, &q, &out->res, decode_authfail, out);
 }

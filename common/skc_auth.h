@@ -1,20 +1,14 @@
 /* Typed client calls for the authentication requests (AUTH_BEGIN, AUTH_FINISH, PREAUTH,
- * AUTHFAIL), in the manner of OpenSSH's monitor_wrap.c: the PAM module fills a struct and
- * gets one back, decoded and bounded; it never builds an sk_msg itself.
- *
- * Built and exchanged through skc.h like every other typed call. Each returns SK_OK when
- * the broker answered (whatever it answered: out->v.status says),
- * SK_ERR_UNAVAILABLE when it could not be reached or did not answer (fail closed),
- * SK_ERR_PROTO when its answer was malformed, or SK_ERR_NOMEM / SK_ERR_RANGE for a request
- * that could not be built (a value too long is refused, never cut). Secrets in the inputs
- * are the caller's to wipe (explicit_bzero of the whole struct); the encoded request is
- * wiped by sk_msg_free. */
+ * AUTHFAIL); what they return is as skc.h says. A secret too long is refused (SK_ERR_RANGE),
+ * never cut, and nothing is sent. Secrets in the inputs are the caller's to wipe
+ * (explicit_bzero of the whole struct); the encoded request is wiped by skc_exchange.
+ * Each planned device step's AUTH_BEGIN fields and each step's evidence are structs of
+ * their own below, so a factor's wire fields are read and written here only. */
 #ifndef SKC_AUTH_H
 #define SKC_AUTH_H
 #include <stddef.h>
 #include <stdint.h>
 
-#include "sk_client.h"
 #include "sk_conf.h"
 #include "sk_proto.h"
 #include "sk_totp.h"
@@ -31,10 +25,8 @@
 #define SKC_CERT_MAX 4096
 #define SKC_CARD_UID_MAX 63
 
-/* What every authentication reply may say besides its status. */
+/* What an authentication reply may say besides status, reason and message (res). */
 struct skc_auth_verdict {
-	unsigned status;           /* enum sk_status; SK_ST_ERROR when missing */
-	unsigned reason;           /* enum sk_reason, 0 when absent */
 	uint64_t locked_until;     /* SK_ST_LOCKED: epoch seconds, 0 = until an admin unlocks */
 	int has_remaining;
 	uint64_t remaining;        /* SK_ST_DENIED: attempts left before the lock */
@@ -63,10 +55,11 @@ struct skc_card_challenge {
 };
 
 struct skc_auth_begin_in {
-	struct skc_login who;     /* who logs in, and where (skc.h) */
+	struct skc_login who;
 };
 
 struct skc_auth_begin_out {
+	struct skc_result res;
 	struct skc_auth_verdict v;
 	/* SK_ST_OK: the steps to collect, in order, and the profile's login message. */
 	unsigned steps[SK_ARRAY_MAX];
@@ -120,27 +113,30 @@ struct skc_auth_finish_in {
 };
 
 struct skc_auth_finish_out {
+	struct skc_result res;
 	struct skc_auth_verdict v;
 };
 
 struct skc_preauth_in {
-	struct skc_login who;     /* who logs in, and where (skc.h) */
+	struct skc_login who;
 };
 
 struct skc_preauth_out {
+	struct skc_result res;
 	struct skc_auth_verdict v;
 	int has_token;             /* SK_ST_OK: the pending attempt the broker holds */
 	unsigned char token[SK_ATTEMPT_TOKEN_LEN];
 };
 
 struct skc_authfail_in {
-	struct skc_login who;     /* who logs in, and where (skc.h) */
+	struct skc_login who;
 	int has_token;
 	unsigned char token[SK_ATTEMPT_TOKEN_LEN];
 	int abandoned;             /* the stack login ended unfinished */
 };
 
 struct skc_authfail_out {
+	struct skc_result res;
 	struct skc_auth_verdict v;
 };
 

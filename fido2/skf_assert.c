@@ -13,6 +13,7 @@ static int
 check_req(const struct skf_assert_req *req)
 {
 	size_t rplen;
+	int r;
 
 	if (req->rp_id == NULL || req->cdh == NULL || req->allow == NULL) {
 		sk_logerr("incomplete assertion request");
@@ -27,21 +28,13 @@ check_req(const struct skf_assert_req *req)
 		sk_logerr("challenge must be %d bytes", SKF_CDH_LEN);
 		return SK_ERR_ARG;
 	}
-	if (req->n_allow == 0 || req->n_allow > SKF_MAX_ALLOW) {
-		sk_logerr("allowed credential count %zu out of range", req->n_allow);
+	if (req->n_allow == 0) {
+		sk_logerr("no allowed credential");
 		return SK_ERR_ARG;
 	}
-	for (size_t i = 0; i < req->n_allow; i++)
-		if (req->allow[i].id == NULL || req->allow[i].len == 0 ||
-		    req->allow[i].len > SKF_CRED_ID_MAX) {
-			sk_logerr("allowed credential id %zu empty or too long", i);
-			return SK_ERR_ARG;
-		}
-	if (req->timeout_ms <= 0) {
-		sk_logerr("a positive timeout is required");
-		return SK_ERR_ARG;
-	}
-	return SK_OK;
+	if ((r = skf_check_cred_list(req->allow, req->n_allow, "allowed")) != SK_OK)
+		return r;
+	return skf_check_timeout(req->timeout_ms);
 }
 
 /* Index of id in the allow list, or -1. */

@@ -46,21 +46,9 @@ check_req(const struct skf_enroll_req *req)
 		sk_logerr("challenge must be %d bytes", SKF_CDH_LEN);
 		return SK_ERR_ARG;
 	}
-	if (req->n_exclude > SKF_MAX_ALLOW || (req->n_exclude > 0 && req->exclude == NULL)) {
-		sk_logerr("excluded credential list invalid");
-		return SK_ERR_ARG;
-	}
-	for (size_t i = 0; i < req->n_exclude; i++)
-		if (req->exclude[i].id == NULL || req->exclude[i].len == 0 ||
-		    req->exclude[i].len > SKF_CRED_ID_MAX) {
-			sk_logerr("excluded credential id %zu empty or too long", i);
-			return SK_ERR_ARG;
-		}
-	if (req->timeout_ms <= 0) {
-		sk_logerr("a positive timeout is required");
-		return SK_ERR_ARG;
-	}
-	return SK_OK;
+	if ((r = skf_check_cred_list(req->exclude, req->n_exclude, "excluded")) != SK_OK)
+		return r;
+	return skf_check_timeout(req->timeout_ms);
 }
 
 /* The algorithms to try on d, best first. A key that lists none (CTAP 2.0) is tried with

@@ -8,9 +8,6 @@
 #include "skf_common.h"
 #include "skf_devices.h"
 
-/* Milliseconds on the monotonic clock. */
-int64_t skf_now_ms(void);
-
 /* A deadline that can be pushed back by the time a PIN prompt took: the timeout is about
  * waiting for the key, not about how long a person takes to type. */
 struct skf_deadline {
@@ -27,6 +24,13 @@ int skf_deadline_arm(const struct skf_deadline *dl, struct skf_dev *d, int cap_m
 /* Maps a libfido2 error to SK_ERR_* and a reason. A transport error after the deadline has
  * passed is a timeout: that is how libfido2 reports a key nobody touched. Does not log. */
 int skf_map_fido_err(int fido_err, const struct skf_deadline *dl, enum skf_fail *fail);
+
+/* The checks a request to the key shares (enrolment and assertion): n credential ids in
+ * list (non-NULL when n > 0), each 1..SKF_CRED_ID_MAX bytes, at most SKF_MAX_ALLOW (what
+ * names the list in the log: "allowed", "excluded"); then a positive timeout. SK_ERR_ARG,
+ * logged, when not. */
+int skf_check_cred_list(const struct skf_cred_ref *list, size_t n, const char *what);
+int skf_check_timeout(int timeout_ms);
 
 /* Bounded copy of untrusted bytes; SK_ERR_RANGE (logged with what) when they do not fit. */
 int skf_copy_blob(unsigned char *dst, size_t cap, size_t *dst_len, const unsigned char *src,

@@ -5,29 +5,20 @@
 
 #include "sk_err.h"
 #include "sk_i18n.h"
+#include "sk_io.h"
 #include "sk_log.h"
 #include "skf_assert.h"   /* SKF_PREFLIGHT_MS */
-
-int64_t
-skf_now_ms(void)
-{
-	struct timespec ts;
-
-	if (clock_gettime(CLOCK_MONOTONIC, &ts) != 0)
-		return 0;
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 void
 skf_deadline_start(struct skf_deadline *dl, int timeout_ms)
 {
-	dl->end_ms = skf_now_ms() + (timeout_ms > 0 ? timeout_ms : 0);
+	dl->end_ms = sk_now_ms() + (timeout_ms > 0 ? timeout_ms : 0);
 }
 
 int
 skf_deadline_left(const struct skf_deadline *dl)
 {
-	int64_t left = dl->end_ms - skf_now_ms();
+	int64_t left = dl->end_ms - sk_now_ms();
 
 	if (left <= 0)
 		return 0;
@@ -117,6 +108,31 @@ skf_map_fido_err(int fido_err, const struct skf_deadline *dl, enum skf_fail *fai
 }
 
 int
+skf_check_cred_list(const struct skf_cred_ref *list, size_t n, const char *what)
+{
+	if (n > SKF_MAX_ALLOW || (n > 0 && list == NULL)) {
+		sk_logerr("%s credential list invalid (%zu ids)", what, n);
+		return SK_ERR_ARG;
+	}
+	for (size_t i = 0; i < n; i++)
+		if (list[i].id == NULL || list[i].len == 0 || list[i].len > SKF_CRED_ID_MAX) {
+			sk_logerr("%s credential id %zu empty or too long", what, i);
+			return SK_ERR_ARG;
+		}
+	return SK_OK;
+}
+
+int
+skf_check_timeout(int timeout_ms)
+{
+	if (timeout_ms <= 0) {
+		sk_logerr("a positive timeout is required");
+		return SK_ERR_ARG;
+	}
+	return SK_OK;
+}
+
+int
 skf_copy_blob(unsigned char *dst, size_t cap, size_t *dst_len, const unsigned char *src,
               size_t len, const char *what)
 {
@@ -188,9 +204,9 @@ skf_pin_ask(struct skf_dev *d, const struct skf_ui *ui, struct skf_deadline *dl,
 		return SK_ERR_DENIED;
 	}
 	explicit_bzero(pin, pinsz);
-	asked = skf_now_ms();
+	asked = sk_now_ms();
 	r = ui->pin(ui->arg, *retries, pin, pinsz);
-	skf_deadline_extend(dl, skf_now_ms() - asked);
+	skf_deadline_extend(dl, sk_now_ms() - asked);
 	if (r != SK_OK) {
 		explicit_bzero(pin, pinsz);
 		sk_logerr("PIN prompt cancelled");
@@ -242,62 +258,83 @@ skf_cue(const struct skf_ui *ui, enum skf_cue cue)
 		ui->cue(ui->arg, cue);
 }
 
+/* The wire names of the UV requirement and method, each with its enum value. */
+struct skf_wire_name {
+	const char *name;
+	int value;
+};
+
+static const struct skf_wire_name uv_names[] = {
+	{ "required", SKF_UV_REQUIRED },
+	{ "preferred", SKF_UV_PREFERRED },
+	{ "discouraged", SKF_UV_DISCOURAGED },
+};
+
+static const struct skf_wire_name uv_method_names[] = {
+	{ "none", SKF_UVM_NONE },
+	{ "pin", SKF_UVM_PIN },
+	{ "builtin", SKF_UVM_BUILTIN },
+};
+
+#define N_NAMES(t) (sizeof(t) / sizeof((t)[0]))
+
+/* The value named s in t, or -1 (s NULL or unknown). */
+static int
+wire_value(const struct skf_wire_name *t, size_t n, const char *s)
+{
+	for (size_t i = 0; s != NULL && i < n; i++)
+		if (strcmp(s, t[i].name) == 0)
+			return t[i].value;
+	return -1;
+}
+
+/* The name of value in t, or fallback for a value outside the enum. */
+static const char *
+wire_name(const struct skf_wire_name *t, size_t n, int value, const char *fallback)
+{
+	for (size_t i = 0; i < n; i++)
+		if (t[i].value == value)
+			return t[i].name;
+	return fallback;
+}
+
 int
 skf_uv_parse(const char *s, enum skf_uv *out)
 {
-	if (s == NULL) {
-		sk_logerr("missing user verification requirement");
+	int v = wire_value(uv_names, N_NAMES(uv_names), s);
+
+	if (v < 0) {
+		sk_logerr(s == NULL ? "missing user verification requirement"
+		                    : "unknown user verification requirement");
 		return SK_ERR_PROTO;
 	}
-	if (strcmp(s, "required") == 0)
-		*out = SKF_UV_REQUIRED;
-	else if (strcmp(s, "preferred") == 0)
-		*out = SKF_UV_PREFERRED;
-	else if (strcmp(s, "discouraged") == 0)
-		*out = SKF_UV_DISCOURAGED;
-	else {
-		sk_logerr("unknown user verification requirement");
-		return SK_ERR_PROTO;
-	}
+	*out = (enum skf_uv)v;
 	return SK_OK;
 }
 
 const char *
 skf_uv_name(enum skf_uv uv)
 {
-	switch (uv) {
-	case SKF_UV_REQUIRED: return "required";
-	case SKF_UV_PREFERRED: return "preferred";
-	case SKF_UV_DISCOURAGED: break;
-	}
-	return "discouraged";
+	return wire_name(uv_names, N_NAMES(uv_names), (int)uv, "discouraged");
 }
 
 int
 skf_uv_method_parse(const char *s, enum skf_uv_method *out)
 {
-	if (s != NULL && strcmp(s, "none") == 0)
-		*out = SKF_UVM_NONE;
-	else if (s != NULL && strcmp(s, "pin") == 0)
-		*out = SKF_UVM_PIN;
-	else if (s != NULL && strcmp(s, "builtin") == 0)
-		*out = SKF_UVM_BUILTIN;
-	else {
+	int v = wire_value(uv_method_names, N_NAMES(uv_method_names), s);
+
+	if (v < 0) {
 		sk_logerr("unknown user verification method");
 		return SK_ERR_PROTO;
 	}
+	*out = (enum skf_uv_method)v;
 	return SK_OK;
 }
 
 const char *
 skf_uv_method_name(enum skf_uv_method m)
 {
-	switch (m) {
-	case SKF_UVM_PIN: return "pin";
-	case SKF_UVM_BUILTIN: return "builtin";
-	case SKF_UVM_NONE: break;
-	}
-	return "none";
+	return wire_name(uv_method_names, N_NAMES(uv_method_names), (int)m, "none");
 }
 
 const char *

@@ -11,20 +11,10 @@
 #include <unistd.h>
 
 #include "sk_conf.h"
+#include "fuzz_check.h"
 #include "sk_err.h"
 #include "sk_log.h"
 #include "sk_utf8.h"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-int LLVMFuzzerInitialize(int *argc, char ***argv);
-
-#define CHECK(cond)                                                                      \
-	do {                                                                                 \
-		if (!(cond)) {                                                                   \
-			fprintf(stderr, "fuzz_conf: invariant failed at line %d: %s\n", __LINE__, #cond); \
-			abort();                                                                     \
-		}                                                                                \
-	} while (0)
 
 static char dir[256], path[300];
 static struct sk_conf conf;

@@ -7,22 +7,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fuzz_check.h"
 #include "sk_err.h"
 #include "sk_log.h"
 #include "sk_msg.h"
 #include "sk_proto.h"
 #include "sk_utf8.h"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-int LLVMFuzzerInitialize(int *argc, char ***argv);
-
-#define CHECK(cond)                                                                      \
-	do {                                                                                 \
-		if (!(cond)) {                                                                   \
-			fprintf(stderr, "fuzz_msg: invariant failed at line %d: %s\n", __LINE__, #cond); \
-			abort();                                                                     \
-		}                                                                                \
-	} while (0)
 
 static char text[SK_TEXT_MAX + 2];
 static unsigned char bytes[SK_MSG_MAX];

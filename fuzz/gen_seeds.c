@@ -222,7 +222,7 @@ messages(void)
 	emit("reply_busy", m);
 }
 
-/* Near misses: each differs from a valid message in one way (see tests/unit/test_msg.c). */
+/* Near misses: each differs from a valid message in one way (see tests/unit/test_msg_decode.c). */
 static void
 near_misses(void)
 {

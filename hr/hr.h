@@ -189,4 +189,10 @@ int hr_parse_staff_no(const char *s, size_t n, char out[HR_STAFF_NO_MAX + 1]);
 int hr_parse_event(const char *s, enum hr_event *out);
 int hr_parse_employment(const char *s, enum hr_employment *out);
 
+/* The event identity of doc/hr-import.md (SHA-256 of tag, staff number, event keyword and
+ * date), for the broker, which recomputes it from the staged fields rather than trusting
+ * the client's. SK_OK or SK_ERR_CRYPTO. */
+int hr_event_identity(const char *staff_no, enum hr_event ev, const struct hr_date *d,
+                      unsigned char out[HR_SHA256_LEN], char hex[2 * HR_SHA256_LEN + 1]);
+
 #endif

@@ -168,6 +168,24 @@ to_hex(const unsigned char in[HR_SHA256_LEN], char out[2 * HR_SHA256_LEN + 1])
 	out[2 * HR_SHA256_LEN] = '\0';
 }
 
+int
+hr_event_identity(const char *staff_no, enum hr_event ev, const struct hr_date *d,
+                  unsigned char out[HR_SHA256_LEN], char hex[2 * HR_SHA256_LEN + 1])
+{
+	char in[128];
+	unsigned int len = 0;
+	int n = snprintf(in, sizeof(in), "%s\n%s\n%s\n%04d-%02d-%02d", HR_EVENT_ID_TAG, staff_no,
+	                 hr_event_keyword(ev), d->year, d->month, d->day);
+
+	if (n < 0 || (size_t)n >= sizeof(in) ||
+	    EVP_Digest(in, (size_t)n, out, &len, EVP_sha256(), NULL) != 1 || len != HR_SHA256_LEN) {
+		sk_logerr("event identity: hashing failed");
+		return SK_ERR_CRYPTO;
+	}
+	to_hex(out, hex);
+	return SK_OK;
+}
+
 static int
 event_identity(struct vctx *v, struct hr_record *rec)
 {

@@ -17,6 +17,7 @@
 
 #include "hr_int.h"
 #include "sk_err.h"
+#include "sk_io.h"
 #include "sk_log.h"
 
 #define HR_CHUNK HR_READ_CHUNK
@@ -172,25 +173,15 @@ bad_bytes(struct reader *r, const unsigned char *s, size_t n)
 	fatal(r, r->line, r->row_open ? (long)r->total_fields : -1, HR_P_ENCODING, hex, 0);
 }
 
-/* Reads up to n bytes, fewer only at the end of the file. */
+/* Reads up to n bytes, fewer only at the end of the file (logged when the read fails). */
 static ssize_t
 read_full(int fd, unsigned char *buf, size_t n)
 {
-	size_t got = 0;
+	ssize_t got = sk_read_full(fd, buf, n);
 
-	while (got < n) {
-		ssize_t k = read(fd, buf + got, n - got);
-		if (k < 0 && errno == EINTR)
-			continue;
-		if (k < 0) {
-			sk_logerr("read: %s", strerror(errno));
-			return -1;
-		}
-		if (k == 0)
-			break;
-		got += (size_t)k;
-	}
-	return (ssize_t)got;
+	if (got < 0)
+		sk_logerr("read: %s", strerror(errno));
+	return got;
 }
 
 /* Validates and feeds the complete sequences of buf; returns the bytes used (the rest is an

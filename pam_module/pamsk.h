@@ -6,6 +6,7 @@
 
 #include "sk_client.h"
 #include "sk_conf.h"
+#include "pamsk_single_field.h"
 #include "skc.h"
 
 enum pamsk_mode {
@@ -20,6 +21,8 @@ struct pamsk {
 	enum pamsk_mode mode;
 	int debug;
 	unsigned retry;                 /* password change attempts */
+	unsigned frontend;              /* frontend=: enum sk_frontend, 0 when not named */
+	struct pamsk_single_field single; /* single_field=: password and code in one answer */
 	char conf_path[PATH_MAX];
 	char agent_path[PATH_MAX];      /* the session agent (SK_SESSION_AGENT, session_agent=) */
 	char profile[SK_NAME_MAX];

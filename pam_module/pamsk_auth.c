@@ -14,9 +14,9 @@
 #include "sk_proto.h"
 
 static int
-say_denied(struct pamsk *m, const struct skc_auth_verdict *v)
+say_denied(struct pamsk *m, const struct skc_result *res, const struct skc_auth_verdict *v)
 {
-	if (v->reason == SK_REASON_ATTEMPTS_PENDING) {
+	if (res->reason == SK_REASON_ATTEMPTS_PENDING) {
 		pamsk_error(m, "%s", _("Too many login attempts for this account are in progress. "
 		                       "Please try again later."));
 		return PAM_AUTH_ERR;
@@ -29,13 +29,13 @@ say_denied(struct pamsk *m, const struct skc_auth_verdict *v)
 }
 
 static int
-outcome(struct pamsk *m, const struct skc_auth_verdict *v)
+outcome(struct pamsk *m, const struct skc_result *res, const struct skc_auth_verdict *v)
 {
-	switch (v->status) {
+	switch (res->status) {
 	case SK_ST_OK:
 		return PAM_SUCCESS;
 	case SK_ST_DENIED:
-		return say_denied(m, v);
+		return say_denied(m, res, v);
 	case SK_ST_LOCKED:
 		pamsk_say_locked_until(m, v->locked_until);
 		return PAM_AUTH_ERR;
@@ -84,8 +84,8 @@ begin_and_collect(struct pamsk *m, struct skc_auth_finish_in *finish)
 		free(out);
 		return call_failed(m, r);
 	}
-	if (out->v.status != SK_ST_OK) {
-		r = outcome(m, &out->v);
+	if (out->res.status != SK_ST_OK) {
+		r = outcome(m, &out->res, &out->v);
 		free(out);
 		return r == PAM_SUCCESS ? PAM_AUTH_ERR : r;
 	}
@@ -115,7 +115,7 @@ finish_call(struct pamsk *m, const struct skc_auth_finish_in *in)
 
 	if ((r = skc_auth_finish(pamsk_client(m), in, &out)) != SK_OK)
 		return call_failed(m, r);
-	return outcome(m, &out.v);
+	return outcome(m, &out.res, &out.v);
 }
 
 static int
@@ -128,7 +128,7 @@ preauth(struct pamsk *m)
 	in.who = pamsk_login(m);
 	if ((r = skc_preauth(pamsk_client(m), &in, &out)) != SK_OK)
 		return call_failed(m, r);
-	r = outcome(m, &out.v);
+	r = outcome(m, &out.res, &out.v);
 	if (r == PAM_SUCCESS)
 		r = pamsk_stack_keep(m, out.has_token ? out.token : NULL);
 	explicit_bzero(&out, sizeof(out));
@@ -152,7 +152,7 @@ authfail(struct pamsk *m)
 		return call_failed(m, r);
 	if (a != NULL)
 		a->resolved = 1;
-	r = outcome(m, &out.v);
+	r = outcome(m, &out.res, &out.v);
 	/* authfail reports a failure: the stack must fail even if the broker said OK. */
 	return r == PAM_SUCCESS ? PAM_AUTH_ERR : r;
 }

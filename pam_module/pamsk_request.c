@@ -11,7 +11,8 @@ struct skc_login
 pamsk_login(const struct pamsk *m)
 {
 	return (struct skc_login){ .user = m->user, .service = m->service, .rhost = m->rhost,
-	                           .tty = m->tty, .profile = m->profile };
+	                           .tty = m->tty, .profile = m->profile,
+	                           .frontend = m->frontend };   /* R-MFA-3 */
 }
 
 struct sk_client *

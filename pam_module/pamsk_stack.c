@@ -34,6 +34,7 @@ pamsk_stack_abandon(pam_handle_t *pamh, struct stack_attempt *a)
 			.rhost = item_or_empty(pamh, PAM_RHOST),
 			.tty = item_or_empty(pamh, PAM_TTY),
 			.profile = a->profile,
+			.frontend = a->frontend,   /* the abandoned record names the origin */
 		},
 		.has_token = 1,
 		.abandoned = 1,
@@ -86,6 +87,7 @@ pamsk_stack_keep(struct pamsk *m, const unsigned char token[SK_ATTEMPT_TOKEN_LEN
 		return PAM_BUF_ERR;
 	memcpy(a->token, token, sizeof(a->token));
 	a->timeout_ms = (int)m->conf.request_timeout_ms;
+	a->frontend = m->frontend;
 	snprintf(a->socket, sizeof(a->socket), "%s", m->conf.socket_path);
 	snprintf(a->profile, sizeof(a->profile), "%s", m->profile);
 	if (pam_set_data(m->pamh, PAMSK_STACK_ATTEMPT, a, end_stack_attempt) != PAM_SUCCESS) {

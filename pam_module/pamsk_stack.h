@@ -15,6 +15,7 @@ struct stack_attempt {
 	int timeout_ms;
 	char socket[PATH_MAX];
 	char profile[SK_NAME_MAX];
+	unsigned frontend;   /* the preauth line's frontend= (0: none), for the abandoned record */
 };
 
 /* After PREAUTH said OK: keeps its token (NULL: the answer had none, PAM_SERVICE_ERR) for

@@ -26,6 +26,11 @@ parse_args(struct pamsk *m, int argc, const char **argv)
 			n = snprintf(m->conf_path, sizeof(m->conf_path), "%s", a + 5);
 		else if (strncmp(a, "session_agent=", 14) == 0 && a[14] == '/')
 			n = snprintf(m->agent_path, sizeof(m->agent_path), "%s", a + 14);
+		else if (strncmp(a, "frontend=", 9) == 0 && sk_frontend_parse(a + 9, &m->frontend) == 0)
+			n = 0;   /* sent in every request as SK_K_FRONTEND (R-MFA-3) */
+		else if (strncmp(a, "single_field=", 13) == 0 &&
+		         pamsk_single_field_arg(&m->single, a + 13) == 0)
+			n = 0;
 		else if (strcmp(a, "preauth") == 0)
 			m->mode = PAMSK_MODE_PREAUTH;
 		else if (strcmp(a, "authfail") == 0)

@@ -32,7 +32,8 @@ static int
 collect_password(struct pamsk *m, const struct skc_auth_begin_out *begin,
                  struct skc_auth_finish_in *finish)
 {
-	(void)begin;
+	if (pamsk_single_field_wanted(&m->single, begin))   /* single_field=: one answer */
+		return pamsk_single_field_step(m, SK_METHOD_PASSWORD, finish);
 	return ask_secret(m, _("Password: "), finish->password, sizeof(finish->password),
 	                  &finish->has_password);
 }
@@ -41,7 +42,8 @@ static int
 collect_totp(struct pamsk *m, const struct skc_auth_begin_out *begin,
              struct skc_auth_finish_in *finish)
 {
-	(void)begin;
+	if (pamsk_single_field_wanted(&m->single, begin))
+		return pamsk_single_field_step(m, SK_METHOD_TOTP, finish);
 	return ask_secret(m, _("One-time code: "), finish->otp, sizeof(finish->otp),
 	                  &finish->has_otp);
 }

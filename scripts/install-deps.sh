@@ -16,6 +16,10 @@ pkgs+=(dpkg-dev debhelper lintian mmdebstrap debootstrap systemd-container)
 # sekimori migrate's test: the old modules side by side (tests/integration/migrate.sh);
 # the audit log's rotation test runs the real logrotate.
 pkgs+=(libpam-oath libpam-google-authenticator logrotate)
+# The remote front ends (tests/remote): sshd and ssh, OpenVPN with its auth-pam plugin,
+# FreeRADIUS with rlm_pam and radclient; nss_wrapper gives sshd the test's accounts; expect
+# types the static-challenge answer on the OpenVPN client's console.
+pkgs+=(openssh-server openssh-client openvpn freeradius freeradius-utils libnss-wrapper expect)
 for p in "${pkgs[@]}"; do
   [ "$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null)" = "install ok installed" ] || { need_apt=1; break; }
 done

@@ -2,6 +2,7 @@
 
 #include <string.h>
 
+#include "sc_pin.h"
 #include "sc_tlv.h"
 #include "sk_err.h"
 #include "sk_log.h"
@@ -167,9 +168,6 @@ sc_jpki_read_auth_cert(struct sc_card *card, uint8_t *der, size_t cap, size_t *d
 int
 sc_jpki_pin_status(struct sc_card *card, int *tries, int *verified)
 {
-	const struct sc_apdu a = { 0x00, 0x20, 0x00, 0x80, NULL, 0, 0 };
-	size_t n;
-	uint16_t sw;
 	int r;
 
 	if (tries == NULL || verified == NULL) {
@@ -179,44 +177,13 @@ sc_jpki_pin_status(struct sc_card *card, int *tries, int *verified)
 	r = select_ef(card, EF_AUTH_PIN);
 	if (r != SK_OK)
 		return r;
-	r = sc_transmit(card, &a, NULL, 0, &n, &sw);
-	if (r != SK_OK)
-		return r;
-	*verified = 0;
-	if ((sw & 0xFFF0) == 0x63C0) {
-		*tries = sw & 0x0F;
-	} else if (sw == 0x6983) {
-		*tries = 0;
-	} else if (sw == 0x9000) {
-		*tries = -1;
-		*verified = 1;
-	} else {
-		return sc_sw_error(sw, "PIN status query");
-	}
-	return SK_OK;
-}
-
-/* 4 ASCII digits exactly: anything else is refused before it reaches the card. */
-static int
-pin_form_ok(const char *pin)
-{
-	size_t i;
-
-	if (pin == NULL || strnlen(pin, SC_JPKI_PIN_LEN + 1) != SC_JPKI_PIN_LEN)
-		return 0;
-	for (i = 0; i < SC_JPKI_PIN_LEN; i++)
-		if (pin[i] < '0' || pin[i] > '9')
-			return 0;
-	return 1;
+	return sc_pin_status(card, 0x80, tries, verified);
 }
 
 int
 sc_jpki_verify_pin(struct sc_card *card, const char *pin, int *tries_left)
 {
 	uint8_t data[SC_JPKI_PIN_LEN];
-	struct sc_apdu a = { 0x00, 0x20, 0x00, 0x80, data, sizeof(data), 0 };
-	size_t n;
-	uint16_t sw;
 	int r;
 
 	if (tries_left == NULL) {
@@ -224,7 +191,8 @@ sc_jpki_verify_pin(struct sc_card *card, const char *pin, int *tries_left)
 		return SK_ERR_ARG;
 	}
 	*tries_left = -1;
-	if (!pin_form_ok(pin)) {
+	/* 4 ASCII digits exactly: anything else is refused before it reaches the card. */
+	if (!sc_pin_digits_ok(pin, SC_JPKI_PIN_LEN, SC_JPKI_PIN_LEN)) {
 		sk_logerr("PIN is not 4 digits: not sent");
 		return SK_ERR_PIN_FORMAT;
 	}
@@ -232,23 +200,7 @@ sc_jpki_verify_pin(struct sc_card *card, const char *pin, int *tries_left)
 	if (r != SK_OK)
 		return r;
 	memcpy(data, pin, sizeof(data));
-	r = sc_transmit(card, &a, NULL, 0, &n, &sw);
-	explicit_bzero(data, sizeof(data));
-	if (r != SK_OK)
-		return r;
-	if (sw == 0x9000)
-		return SK_OK;
-	if (sw == 0x6983 || sw == 0x63C0) {
-		*tries_left = 0;
-		sk_logerr("PIN refused: card blocked");
-		return SK_ERR_PIN_BLOCKED;
-	}
-	if ((sw & 0xFFF0) == 0x63C0 || sw == 0x6300) {
-		*tries_left = sw == 0x6300 ? -1 : (sw & 0x0F);
-		sk_logerr("PIN refused, %d tries left", *tries_left);
-		return SK_ERR_PIN_WRONG;
-	}
-	return sc_sw_error(sw, "VERIFY");
+	return sc_pin_verify(card, 0x80, data, sizeof(data), tries_left);
 }
 
 int

@@ -2,10 +2,10 @@
 
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 #include <PCSC/pcsclite.h>
 
 #include "sk_err.h"
+#include "sk_io.h"
 #include "sk_log.h"
 
 #define RAW_RESP_MAX (SC_LE_MAX + 2)   /* one short response: 256 data bytes + SW */
@@ -33,15 +33,6 @@ pcsc_code(LONG rv)
 	default:
 		return SK_ERR_IO;
 	}
-}
-
-static long long
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 int
@@ -130,7 +121,7 @@ sc_card_wait(SCARDCONTEXT ctx, const char *reader, unsigned int timeout_ms,
 {
 	SCARD_READERSTATE st[SC_READERS_MAX + 1];
 	struct sc_readers list;
-	long long deadline = now_ms() + timeout_ms;
+	int64_t deadline = sk_now_ms() + timeout_ms;
 	LONG rv;
 	int r;
 
@@ -174,7 +165,7 @@ sc_card_wait(SCARDCONTEXT ctx, const char *reader, unsigned int timeout_ms,
 			return pcsc_code(rv);
 		}
 		for (;;) {
-			long long left;
+			int64_t left;
 
 			for (i = 0; i < list.count; i++) {
 				if (reader != NULL && (st[i].dwEventState & SCARD_STATE_UNKNOWN)) {
@@ -184,7 +175,7 @@ sc_card_wait(SCARDCONTEXT ctx, const char *reader, unsigned int timeout_ms,
 				if (card_usable(st[i].dwEventState))
 					return copy_name(found, found_cap, list.name[i]);
 			}
-			left = deadline - now_ms();
+			left = deadline - sk_now_ms();
 			if (left <= 0)
 				return SK_ERR_TIMEOUT;
 			for (i = 0; i < n; i++)
@@ -207,7 +198,7 @@ int
 sc_card_wait_empty(SCARDCONTEXT ctx, const char *reader, unsigned int timeout_ms)
 {
 	SCARD_READERSTATE st;
-	long long deadline = now_ms() + timeout_ms;
+	int64_t deadline = sk_now_ms() + timeout_ms;
 	LONG rv;
 
 	if (reader == NULL) {
@@ -218,7 +209,7 @@ sc_card_wait_empty(SCARDCONTEXT ctx, const char *reader, unsigned int timeout_ms
 	st.szReader = reader;
 	st.dwCurrentState = SCARD_STATE_UNAWARE;
 	for (;;) {
-		long long left = deadline - now_ms();
+		int64_t left = deadline - sk_now_ms();
 
 		rv = SCardGetStatusChange(ctx, st.dwCurrentState == SCARD_STATE_UNAWARE ? 0 :
 					  (DWORD)(left > 0 ? left : 0), &st, 1);
@@ -234,7 +225,7 @@ sc_card_wait_empty(SCARDCONTEXT ctx, const char *reader, unsigned int timeout_ms
 		}
 		if (st.dwEventState & SCARD_STATE_EMPTY)
 			return SK_OK;
-		if (deadline - now_ms() <= 0)
+		if (deadline - sk_now_ms() <= 0)
 			return SK_ERR_TIMEOUT;
 		st.dwCurrentState = st.dwEventState & ~SCARD_STATE_CHANGED;
 	}

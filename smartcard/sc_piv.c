@@ -2,6 +2,7 @@
 
 #include <string.h>
 
+#include "sc_pin.h"
 #include "sc_tlv.h"
 #include "sk_err.h"
 #include "sk_log.h"
@@ -174,76 +175,27 @@ sc_piv_read_card_uid(struct sc_card *card, char *uid, size_t cap)
 int
 sc_piv_pin_status(struct sc_card *card, int *tries, int *verified)
 {
-	const struct sc_apdu a = { 0x00, 0x20, 0x00, 0x80, NULL, 0, 0 };
-	size_t n;
-	uint16_t sw;
-	int r;
-
-	if (tries == NULL || verified == NULL) {
-		sk_logerr("missing output");
-		return SK_ERR_ARG;
-	}
-	r = sc_transmit(card, &a, NULL, 0, &n, &sw);
-	if (r != SK_OK)
-		return r;
-	*verified = 0;
-	if ((sw & 0xFFF0) == 0x63C0) {
-		*tries = sw & 0x0F;
-	} else if (sw == 0x6983) {
-		*tries = 0;
-	} else if (sw == 0x9000) {
-		*tries = -1;
-		*verified = 1;
-	} else {
-		return sc_sw_error(sw, "PIN status query");
-	}
-	return SK_OK;
+	return sc_pin_status(card, 0x80, tries, verified);
 }
 
 int
 sc_piv_verify_pin(struct sc_card *card, const char *pin, int *tries_left)
 {
 	uint8_t data[SC_PIV_PIN_MAX];
-	const struct sc_apdu a = { 0x00, 0x20, 0x00, 0x80, data, sizeof(data), 0 };
-	size_t len, i, n;
-	uint16_t sw;
-	int r;
 
 	if (tries_left == NULL) {
 		sk_logerr("missing output");
 		return SK_ERR_ARG;
 	}
 	*tries_left = -1;
-	len = pin == NULL ? 0 : strnlen(pin, SC_PIV_PIN_MAX + 1);
-	if (len < SC_PIV_PIN_MIN || len > SC_PIV_PIN_MAX) {
+	if (!sc_pin_digits_ok(pin, SC_PIV_PIN_MIN, SC_PIV_PIN_MAX)) {
 		sk_logerr("PIN is not 4 to 8 digits: not sent");
 		return SK_ERR_PIN_FORMAT;
 	}
-	for (i = 0; i < len; i++) {
-		if (pin[i] < '0' || pin[i] > '9') {
-			sk_logerr("PIN is not 4 to 8 digits: not sent");
-			return SK_ERR_PIN_FORMAT;
-		}
-	}
+	/* SP 800-73-4: the PIN padded with FF to 8 bytes. */
 	memset(data, 0xFF, sizeof(data));
-	memcpy(data, pin, len);
-	r = sc_transmit(card, &a, NULL, 0, &n, &sw);
-	explicit_bzero(data, sizeof(data));
-	if (r != SK_OK)
-		return r;
-	if (sw == 0x9000)
-		return SK_OK;
-	if (sw == 0x6983 || sw == 0x63C0) {
-		*tries_left = 0;
-		sk_logerr("PIN refused: card blocked");
-		return SK_ERR_PIN_BLOCKED;
-	}
-	if ((sw & 0xFFF0) == 0x63C0 || sw == 0x6300) {
-		*tries_left = sw == 0x6300 ? -1 : (sw & 0x0F);
-		sk_logerr("PIN refused, %d tries left", *tries_left);
-		return SK_ERR_PIN_WRONG;
-	}
-	return sc_sw_error(sw, "VERIFY");
+	memcpy(data, pin, strnlen(pin, sizeof(data)));
+	return sc_pin_verify(card, 0x80, data, sizeof(data), tries_left);
 }
 
 /* An ECDSA-Sig-Value: SEQUENCE { INTEGER r, INTEGER s }, each 1..33 bytes, nothing else. */

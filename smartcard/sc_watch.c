@@ -2,23 +2,14 @@
 
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 #include <PCSC/pcsclite.h>
 
 #include "sk_err.h"
+#include "sk_io.h"
 #include "sk_log.h"
 
 /* pcsc-lite keeps a count of card insertions and removals in the high word of dwEventState. */
 #define EVENT_COUNT(s) (((s) >> 16) & 0xFFFF)
-
-static long long
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 int
 sc_watch_open(struct sc_watch *w, const char *reader)
@@ -68,7 +59,7 @@ int
 sc_watch_wait(struct sc_watch *w, unsigned int timeout_ms)
 {
 	SCARD_READERSTATE st;
-	long long deadline = now_ms() + timeout_ms;
+	int64_t deadline = sk_now_ms() + timeout_ms;
 	LONG rv;
 
 	if (w == NULL || !w->open) {
@@ -76,7 +67,7 @@ sc_watch_wait(struct sc_watch *w, unsigned int timeout_ms)
 		return SK_ERR_ARG;
 	}
 	for (;;) {
-		long long left = deadline - now_ms();
+		int64_t left = deadline - sk_now_ms();
 
 		memset(&st, 0, sizeof(st));
 		st.szReader = w->reader;
@@ -103,7 +94,7 @@ sc_watch_wait(struct sc_watch *w, unsigned int timeout_ms)
 		}
 		/* Some other change (in use, reset ...): the same card is still there. */
 		w->state = st.dwEventState & ~SCARD_STATE_CHANGED;
-		if (deadline - now_ms() <= 0)
+		if (deadline - sk_now_ms() <= 0)
 			return SK_ERR_TIMEOUT;
 	}
 }

@@ -55,13 +55,14 @@ struct auth_txn {
 	char service[SK_NAME_MAX];
 	char rhost[SK_HOST_MAX];
 	char tty[SK_HOST_MAX];
+	unsigned frontend;          /* enum sk_frontend (sk_origin.h), audited as "origin" */
 	struct sk_profile profile;  /* effective: line and user profiles merged */
 	unsigned steps[PLAN_MAX];
 	size_t n_steps;
 	int user_known;
 	int decoy;                  /* a decoy plan (auth_decoy.h): AUTH_FINISH denies */
 	int admin_login;            /* begun by ADMIN_LOGIN_BEGIN: only ADMIN_LOGIN_FINISH ends it */
-	const char *decoy_reason;   /* static: unknown_user, no_factors, remote_not_allowed */
+	const char *decoy_reason;   /* static: unknown_user, no_factors, or origin_refusal's */
 	int64_t begun;
 	/* What each step's factor asked to be signed at AUTH_BEGIN (FIDO2, card), kept for its
 	 * verification at AUTH_FINISH; unused by the others. */

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "origin.h"
 #include "sk_err.h"
 #include "sk_log.h"
 #include "sk_utf8.h"
@@ -11,6 +12,7 @@ int
 request_login_ctx(const struct broker *b, const struct sk_msg *req, struct login_ctx *out)
 {
 	char profile[SK_NAME_MAX];
+	uint64_t frontend = 0;
 
 	memset(out, 0, sizeof(*out));
 	if (sk_msg_get_text(req, SK_K_USER, out->user, sizeof(out->user)) != SK_OK ||
@@ -23,6 +25,11 @@ request_login_ctx(const struct broker *b, const struct sk_msg *req, struct login
 	    sk_msg_get_text_opt(req, SK_K_TTY, out->tty, sizeof(out->tty)) != SK_OK ||
 	    sk_msg_get_text_opt(req, SK_K_PROFILE, profile, sizeof(profile)) != SK_OK) {
 		sk_logerr("service, rhost, tty or profile malformed");
+		return SK_ERR_PROTO;
+	}
+	if (sk_msg_get_uint_opt(req, SK_K_FRONTEND, 0, &frontend) != SK_OK ||
+	    origin_kind(frontend, out->rhost, &out->frontend) != SK_OK) {
+		sk_logerr("front end kind malformed");
 		return SK_ERR_PROTO;
 	}
 	if (profile[0] == '\0')

@@ -10,6 +10,7 @@ struct login_ctx {
 	char service[SK_NAME_MAX];
 	char rhost[SK_HOST_MAX];
 	char tty[SK_HOST_MAX];
+	unsigned frontend;               /* enum sk_frontend: where the login comes from */
 	const struct sk_profile *line;   /* the profile the PAM line names */
 };
 

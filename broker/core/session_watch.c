@@ -146,6 +146,23 @@ session_watch_order_card(const char *card, const char *cause)
 }
 
 size_t
+session_watch_order_user(const char *user, unsigned action, const char *cause)
+{
+	size_t n = 0;
+
+	if (user == NULL || user[0] == '\0')
+		return 0;
+	pthread_mutex_lock(&reg_lock);
+	for (struct session_watch *w = reg_head; w != NULL; w = w->next)
+		if (strcmp(w->user, user) == 0) {
+			order(w, action, cause);
+			n++;
+		}
+	pthread_mutex_unlock(&reg_lock);
+	return n;
+}
+
+size_t
 session_watch_cards_revoked(const struct card_rec *cards, size_t n)
 {
 	size_t ordered = 0;

@@ -34,6 +34,9 @@ void session_watch_remove(struct session_watch *w);
 /* Orders every session that logged in with this card, each with its own profile's action.
  * Returns how many were ordered. */
 size_t session_watch_order_card(const char *card, const char *cause);
+/* Orders every session of this user with action (HR: leave, secondment and retirement end
+ * them, SK_CARD_REMOVAL_END). Returns how many were ordered. */
+size_t session_watch_order_user(const char *user, unsigned action, const char *cause);
 /* The hook for card revocation (admin_card.c): orders the sessions of these cards,
  * "card_revoked". */
 size_t session_watch_cards_revoked(const struct card_rec *cards, size_t n);

@@ -89,6 +89,10 @@ static const struct dispatch_entry {
 	{ SK_REQ_ADMIN_ATTACH, "admin_attach", CONN_IDLE, R_LOGIN, 0, admin_attach },
 	{ SK_REQ_ADMIN_LOGOUT, "admin_logout", CONN_IDLE, R_ADMIN, 0, admin_logout },
 	{ SK_REQ_ADMIN_WHOAMI, "admin_whoami", CONN_IDLE, R_LOGIN | R_AUDIT, 0, admin_whoami },
+	/* HR import: staging and applying are changes (admin sessions); the pending list is a read. */
+	{ SK_REQ_HR_STAGE, "hr_stage", CONN_IDLE, R_ADMIN, 0, admin_hr_stage },
+	{ SK_REQ_HR_COMMIT, "hr_commit", CONN_IDLE, R_ADMIN, 0, admin_hr_commit },
+	{ SK_REQ_HR_PENDING, "hr_pending", CONN_IDLE, R_AUDIT | R_RECOVERY, 0, admin_hr_pending },
 };
 
 static const struct dispatch_entry *

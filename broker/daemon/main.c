@@ -13,6 +13,7 @@
 #include "audit_log.h"
 #include "broker.h"
 #include "factor.h"
+#include "hr_apply.h"
 #include "server.h"
 #include "sk_audit_chain.h"
 #include "sk_build.h"
@@ -129,6 +130,10 @@ broker_start(struct broker *b)
 		return r;
 	if ((r = factor_init_all(b)) != SK_OK)   /* each logs what it found unusable */
 		return r;
+	/* HR events that became due while the broker was down are applied before the first
+	 * client is answered; then the periodic check runs (doc/hr-import.md). */
+	if ((r = hr_scheduler_start(b)) != SK_OK)
+		return r;
 	return server_listen(b);
 }
 
@@ -195,6 +200,7 @@ main(int argc, char **argv)
 	signal(SIGHUP, SIG_IGN);   /* no reload: a changed policy needs a restart */
 	sk_log(LOG_INFO, "sekimorid %s listening on %s", SK_VERSION, b.conf.socket_path);
 	r = server_run(&b);
+	hr_scheduler_stop();
 	unlink(b.conf.socket_path);
 	store_close(b.store);
 	audit_log_close(b.audit);

@@ -31,6 +31,9 @@ int admin_card_enroll(struct broker_conn *c, const struct sk_msg *req, struct sk
 int admin_card_list(struct broker_conn *c, const struct sk_msg *req, struct sk_msg *reply);
 int admin_card_revoke(struct broker_conn *c, const struct sk_msg *req, struct sk_msg *reply);
 int admin_card_dispose(struct broker_conn *c, const struct sk_msg *req, struct sk_msg *reply);
+int admin_hr_stage(struct broker_conn *c, const struct sk_msg *req, struct sk_msg *reply);
+int admin_hr_commit(struct broker_conn *c, const struct sk_msg *req, struct sk_msg *reply);
+int admin_hr_pending(struct broker_conn *c, const struct sk_msg *req, struct sk_msg *reply);
 
 struct user_rec;
 

@@ -18,6 +18,7 @@
 #include "sk_client.h"
 #include "sk_err.h"
 #include "sk_log.h"
+#include "sk_origin.h"
 #include "sk_utf8.h"
 #include "store_user.h"
 
@@ -156,6 +157,8 @@ admin_login_begin(struct broker_conn *c, const struct sk_msg *req, struct sk_msg
 	if (why != SK_REASON_NONE)
 		return refuse_login(c, lc.user, reply, SK_ST_DENIED, why, reason);
 	snprintf(lc.service, sizeof(lc.service), "%s", ADMIN_LOGIN_SERVICE);
+	/* The CLI talks to the broker's Unix socket: the administrator is on this machine. */
+	lc.frontend = SK_FRONTEND_LOCAL;
 	r = auth_begin_ctx(c, &lc, reply);
 	if (r == SK_OK && c->state == CONN_AUTH)
 		c->txn.admin_login = 1;

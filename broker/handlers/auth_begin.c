@@ -5,6 +5,7 @@
 #include "auth.h"
 #include "auth_decoy.h"
 #include "factor.h"
+#include "origin.h"
 #include "plan.h"
 #include "request.h"
 #include "sk_err.h"
@@ -17,6 +18,7 @@ login_fields(const struct login_ctx *lc, const char *reason)
 	json_object *x = audit_field(NULL, "service", lc->service);
 
 	x = audit_field(x, "rhost", lc->rhost);
+	x = audit_field(x, "origin", sk_frontend_name(lc->frontend));
 	x = audit_field(x, "tty", lc->tty);
 	x = audit_field(x, "profile", lc->line->name);
 	return audit_field(x, "reason", reason);
@@ -55,6 +57,7 @@ auth_begin_ctx(struct broker_conn *c, const struct login_ctx *ctx, struct sk_msg
 	struct login_ctx lc = *ctx;
 	struct user_rec u;
 	struct plan_input in = { 0 };
+	const char *refused;
 	unsigned classes;
 	int remote, r;
 
@@ -63,6 +66,7 @@ auth_begin_ctx(struct broker_conn *c, const struct login_ctx *ctx, struct sk_msg
 	memcpy(t->service, lc.service, sizeof(t->service));
 	memcpy(t->rhost, lc.rhost, sizeof(t->rhost));
 	memcpy(t->tty, lc.tty, sizeof(t->tty));
+	t->frontend = lc.frontend;
 	t->begun = broker_now();
 
 	r = store_user_get(c->db, lc.user, &u);
@@ -70,11 +74,12 @@ auth_begin_ctx(struct broker_conn *c, const struct login_ctx *ctx, struct sk_msg
 		return r;
 	t->user_known = r == SK_OK;
 	request_effective_profile(c->b, lc.line, t->user_known ? &u : NULL, &t->profile);
+	origin_require(&t->profile, lc.frontend);   /* classes.KIND of this origin */
 	in.profile = &t->profile;
-	remote = lc.rhost[0] != '\0';
-	if (remote && !lc.line->allow_remote) {
-		/* The line's own rule: every name is refused alike. */
-		if (broker_audit(c, "auth", lc.user, "deny", login_fields(&lc, "remote_not_allowed")))
+	remote = sk_frontend_is_remote(lc.frontend);
+	if ((refused = origin_refusal(lc.line, lc.frontend, lc.rhost)) != NULL) {
+		/* The line's own rule on origins (R-MFA-3): every name is refused alike. */
+		if (broker_audit(c, "auth", lc.user, "deny", login_fields(&lc, refused)))
 			return SK_ERR_AUDIT;
 		return reply_status(reply, SK_ST_DENIED);
 	}
@@ -95,13 +100,13 @@ auth_begin_ctx(struct broker_conn *c, const struct login_ctx *ctx, struct sk_msg
 	if ((r = factor_plan_input(c, t->user_known ? u.id : -1, t->user_known ? &u : NULL,
 	                           remote, &in)) != SK_OK)
 		return r;
-	/* An unknown name, a user without the factors and a user whose own profile forbids
-	 * remote logins get the same decoy plan and are denied at AUTH_FINISH after the same
+	/* An unknown name, a user without the factors and a user whose own profile does not let
+	 * this origin in get the same decoy plan and are denied at AUTH_FINISH after the same
 	 * work: names cannot be probed (auth_decoy.h). */
 	if (!t->user_known)
 		t->decoy_reason = "unknown_user";
-	else if (remote && !t->profile.allow_remote)
-		t->decoy_reason = "remote_not_allowed";
+	else if ((refused = origin_refusal(&t->profile, lc.frontend, lc.rhost)) != NULL)
+		t->decoy_reason = refused;   /* the user's own profile: hidden like a wrong name */
 	else if (plan_build(&in, t->steps, PLAN_MAX, &t->n_steps, &classes) != SK_OK)
 		t->decoy_reason = "no_factors";
 	if (t->decoy_reason != NULL) {
@@ -109,6 +114,7 @@ auth_begin_ctx(struct broker_conn *c, const struct login_ctx *ctx, struct sk_msg
 		/* The line's profile alone, as for an unknown name: the user's own profile (its
 		 * message, a stricter UV) would tell that the name exists. */
 		request_effective_profile(c->b, lc.line, NULL, &t->profile);
+		origin_require(&t->profile, lc.frontend);
 		auth_decoy_input(&t->profile, remote, &in);
 		if (plan_build(&in, t->steps, PLAN_MAX, &t->n_steps, &classes) != SK_OK) {
 			/* Nothing this broker offers satisfies the profile: every name hears so. */

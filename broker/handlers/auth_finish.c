@@ -89,6 +89,7 @@ decision_fields(const struct auth_txn *t, const struct verdict *v)
 	sk_method_names(t->steps, t->n_steps, methods, sizeof(methods));
 	x = audit_field(NULL, "service", t->service);
 	x = audit_field(x, "rhost", t->rhost);
+	x = audit_field(x, "origin", sk_frontend_name(t->frontend));
 	x = audit_field(x, "tty", t->tty);
 	x = audit_field(x, "profile", t->profile.name);
 	x = audit_field(x, "methods", methods);
@@ -186,8 +187,9 @@ hold_attempt(struct broker_conn *c, struct user_rec *u, const struct evidence *e
 		r = reply_status(reply, SK_ST_DENIED);
 		return r == SK_OK ? sk_msg_put_uint(reply, SK_K_REASON, SK_REASON_ATTEMPTS_PENDING) : r;
 	}
-	(void)broker_audit(c, "auth", u->name, "deny", audit_field(audit_field(NULL, "service",
-	                   t->service), "reason", "store_unavailable"));
+	(void)broker_audit(c, "auth", u->name, "deny", audit_field(audit_field(audit_field(NULL,
+	                   "service", t->service), "origin", sk_frontend_name(t->frontend)),
+	                   "reason", "store_unavailable"));
 	return r;
 }
 
@@ -274,13 +276,16 @@ auth_finish_txn(struct broker_conn *c, const struct sk_msg *req, struct sk_msg *
 	if (r == SK_OK) {
 		r = finish_known(c, &u, &ev, req, reply);
 	} else if (r == SK_ERR_NOTFOUND) {
+		json_object *x = audit_field(NULL, "service", t->service);
+
 		/* The work a real user's check would cost, so the time tells nothing. */
 		for (size_t i = 0; i < factor_count; i++)
 			if (factor_table[i]->decoy_verify != NULL)
 				factor_table[i]->decoy_verify(req);
-		r = broker_audit(c, "auth", t->user, "deny", audit_field(audit_field(NULL,
-		                 "service", t->service), "reason", t->decoy ? t->decoy_reason :
-		                 "unknown_user"));
+		x = audit_field(x, "rhost", t->rhost);
+		x = audit_field(x, "origin", sk_frontend_name(t->frontend));   /* R-MFA-3 */
+		r = broker_audit(c, "auth", t->user, "deny", audit_field(x, "reason",
+		                 t->decoy ? t->decoy_reason : "unknown_user"));
 		if (r == SK_OK)
 			r = reply_status(reply, SK_ST_DENIED);
 	}

@@ -22,8 +22,11 @@
 static json_object *
 hook_fields(const struct login_ctx *lc, const char *reason)
 {
-	return audit_field(audit_field(audit_field(NULL, "service", lc->service), "rhost",
-	                                           lc->rhost), "reason", reason);
+	json_object *x = audit_field(NULL, "service", lc->service);
+
+	x = audit_field(x, "rhost", lc->rhost);
+	x = audit_field(x, "origin", sk_frontend_name(lc->frontend));
+	return audit_field(x, "reason", reason);
 }
 
 static int
@@ -158,8 +161,7 @@ authfail_unknown(struct broker_conn *c, const struct login_ctx *lc, const struct
 	int r;
 
 	(void)req;
-	r = broker_audit(c, "auth", lc->user, "deny", audit_field(audit_field(NULL, "service",
-	                 lc->service), "reason", "unknown_user_stack"));
+	r = broker_audit(c, "auth", lc->user, "deny", hook_fields(lc, "unknown_user_stack"));
 	return r == SK_OK ? reply_status(reply, SK_ST_DENIED) : r;
 }
 

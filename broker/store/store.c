@@ -454,3 +454,89 @@ store_session_is_open(struct sk_store_txn *t, int64_t user_id, int64_t id)
 {
 	return OPS(t)->session_is_open(t, user_id, id);
 }
+
+int
+store_hr_file_known(struct sk_store_txn *t, const char *sha256, int *known)
+{
+	return OPS(t)->hr_file_known(t, sha256, known);
+}
+
+int
+store_hr_file_add(struct sk_store_txn *t, const char *sha256, int64_t records, int64_t now)
+{
+	return WRITE(t, hr_file_add, sha256, records, now);
+}
+
+int
+store_hr_stage_add(struct sk_store_txn *t, const struct hr_event_rec *e)
+{
+	return WRITE(t, hr_stage_add, e);
+}
+
+int
+store_hr_stage_clear(struct sk_store_txn *t, const char *sha256)
+{
+	return WRITE(t, hr_stage_clear, sha256);
+}
+
+int
+store_hr_stage_count(struct sk_store_txn *t, const char *sha256, int64_t *n)
+{
+	return OPS(t)->hr_stage_count(t, sha256, n);
+}
+
+int
+store_hr_stage_next(struct sk_store_txn *t, const char *sha256, const char *after_date,
+                    int64_t after_line, struct hr_event_rec *out)
+{
+	return OPS(t)->hr_stage_next(t, sha256, after_date, after_line, out);
+}
+
+int
+store_hr_stage_orphan(struct sk_store_txn *t, const char *sha256, struct hr_event_rec *out)
+{
+	return OPS(t)->hr_stage_orphan(t, sha256, out);
+}
+
+int
+store_hr_event_known(struct sk_store_txn *t, const char *event_id, int *known)
+{
+	return OPS(t)->hr_event_known(t, event_id, known);
+}
+
+int
+store_hr_event_insert(struct sk_store_txn *t, const struct hr_event_rec *e)
+{
+	return WRITE(t, hr_event_insert, e);
+}
+
+int
+store_hr_event_set_applied(struct sk_store_txn *t, const char *event_id, int64_t now)
+{
+	return WRITE(t, hr_event_set_applied, event_id, now);
+}
+
+int
+store_hr_event_next_due(struct sk_store_txn *t, const char *today, struct hr_event_rec *out)
+{
+	return OPS(t)->hr_event_next_due(t, today, out);
+}
+
+int
+store_hr_event_pending(struct sk_store_txn *t, int (*fn)(void *, const struct hr_event_rec *),
+                       void *arg)
+{
+	return OPS(t)->hr_event_pending(t, fn, arg);
+}
+
+int
+store_user_hr_by_staff(struct sk_store_txn *t, const char *staff_no, struct user_hr *out)
+{
+	return OPS(t)->user_hr_by_staff(t, staff_no, out);
+}
+
+int
+store_user_hr_set(struct sk_store_txn *t, const struct user_hr *h)
+{
+	return WRITE(t, user_hr_set, h);
+}

@@ -75,6 +75,23 @@ struct sk_store_ops {
 	int (*session_open)(struct sk_store_txn *t, const struct session_open_rec *s, int64_t *id);
 	int (*session_close)(struct sk_store_txn *t, int64_t user_id, int64_t id, int64_t when);
 	int (*session_is_open)(struct sk_store_txn *t, int64_t user_id, int64_t id);
+
+	int (*hr_file_known)(struct sk_store_txn *t, const char *sha256, int *known);
+	int (*hr_file_add)(struct sk_store_txn *t, const char *sha256, int64_t records, int64_t now);
+	int (*hr_stage_add)(struct sk_store_txn *t, const struct hr_event_rec *e);
+	int (*hr_stage_clear)(struct sk_store_txn *t, const char *sha256);
+	int (*hr_stage_count)(struct sk_store_txn *t, const char *sha256, int64_t *n);
+	int (*hr_stage_next)(struct sk_store_txn *t, const char *sha256, const char *after_date,
+	                     int64_t after_line, struct hr_event_rec *out);
+	int (*hr_stage_orphan)(struct sk_store_txn *t, const char *sha256, struct hr_event_rec *out);
+	int (*hr_event_known)(struct sk_store_txn *t, const char *event_id, int *known);
+	int (*hr_event_insert)(struct sk_store_txn *t, const struct hr_event_rec *e);
+	int (*hr_event_set_applied)(struct sk_store_txn *t, const char *event_id, int64_t now);
+	int (*hr_event_next_due)(struct sk_store_txn *t, const char *today, struct hr_event_rec *out);
+	int (*hr_event_pending)(struct sk_store_txn *t,
+	                        int (*fn)(void *, const struct hr_event_rec *), void *arg);
+	int (*user_hr_by_staff)(struct sk_store_txn *t, const char *staff_no, struct user_hr *out);
+	int (*user_hr_set)(struct sk_store_txn *t, const struct user_hr *h);
 };
 
 /* A backend's store and txn start with these (the backend's own fields follow). */

@@ -22,6 +22,7 @@
 #include <cmocka.h>
 
 #include "sc_pcsc.h"
+#include "sc_test_card.h"
 #include "sk_err.h"
 #include "sk_fixture.h"
 #include "sk_pamdrive.h"
@@ -41,30 +42,15 @@ static SCARDCONTEXT ctx;
 static char out[65536];
 static char tanaka_pw[64], nakamura_pw[64];
 
-static const char *
-pki_path(const char *name)
-{
-	static char buf[8][1024];
-	static int i;
-	char *p = buf[i++ % 8];
-	int n = snprintf(p, sizeof(buf[0]), "%s/%s", pki, name);
-
-	assert_true(n > 0 && (size_t)n < sizeof(buf[0]));
-	return p;
-}
-
 /* ---- one emulated card per reader -------------------------------------------------------- */
 
 /* Pulls the card from reader slot and waits until pcscd sees the reader empty. */
 static void
 card_out(int slot)
 {
-	int status;
-
 	if (emu[slot] < 0)
 		return;
-	kill(emu[slot], SIGTERM);
-	assert_int_equal(waitpid(emu[slot], &status, 0), emu[slot]);
+	sct_emu_kill(emu[slot]);
 	emu[slot] = -1;
 	assert_int_equal(sc_card_wait_empty(ctx, readers[slot], CARD_WAIT_MS), SK_OK);
 }
@@ -73,41 +59,21 @@ card_out(int slot)
 static void
 card_in(int slot, const char *name, const char *type, ...)
 {
-	const char *argv[32];
-	char port[16], state[64], found[SC_READER_NAME_MAX];
-	size_t n = 0;
-	const char *a;
+	struct sct_emu_argv a;
+	char state[64], found[SC_READER_NAME_MAX];
 	va_list ap;
-	pid_t pid;
 
 	card_out(slot);
-	snprintf(port, sizeof(port), "%d", 35963 + slot);
 	snprintf(state, sizeof(state), "%s.state", name);
-	argv[n++] = emu_bin;
-	argv[n++] = "--type";
-	argv[n++] = type;
-	argv[n++] = "--port";
-	argv[n++] = port;
-	argv[n++] = "--state";
-	argv[n++] = pki_path(state);
+	sct_emu_argv_init(&a, emu_bin, type, slot);
+	sct_emu_argv_add(&a, "--state");
+	sct_emu_argv_add(&a, sct_pki_path(state));
 	va_start(ap, type);
-	while ((a = va_arg(ap, const char *)) != NULL) {
-		assert_true(n < sizeof(argv) / sizeof(argv[0]) - 1);
-		argv[n++] = a;
-	}
+	sct_emu_argv_add_list(&a, ap);
 	va_end(ap);
-	argv[n] = NULL;
-	unlink(pki_path(state));
-	pid = fork();
-	assert_true(pid >= 0);
-	if (pid == 0) {
-		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		execv(emu_bin, (char *const *)argv);
-		_exit(127);
-	}
-	emu[slot] = pid;
+	unlink(sct_pki_path(state));
+	emu[slot] = sct_emu_spawn(ctx, readers[slot], &a, found, sizeof(found));
 	snprintf(emu_name[slot], sizeof(emu_name[slot]), "%s", name);
-	assert_int_equal(sc_card_wait(ctx, readers[slot], CARD_WAIT_MS, found, sizeof(found)), SK_OK);
 }
 
 /* A JPKI card with NAME.pem / NAME.key and the given PIN. */
@@ -118,7 +84,7 @@ jpki_in(int slot, const char *name, const char *pin, const char *option)
 
 	snprintf(cert, sizeof(cert), "%s.pem", name);
 	snprintf(key, sizeof(key), "%s.key", name);
-	card_in(slot, name, "jpki", "--cert", pki_path(cert), "--key", pki_path(key), "--pin", pin,
+	card_in(slot, name, "jpki", "--cert", sct_pki_path(cert), "--key", sct_pki_path(key), "--pin", pin,
 	        option, END);
 }
 
@@ -126,19 +92,10 @@ jpki_in(int slot, const char *name, const char *pin, const char *option)
 static long
 card_state(const char *name, const char *key)
 {
-	char line[256], file[64];
-	size_t klen = strlen(key);
-	FILE *f;
-	long v = -1;
+	char file[64];
 
 	snprintf(file, sizeof(file), "%s.state", name);
-	f = fopen(pki_path(file), "r");
-	assert_non_null(f);
-	while (fgets(line, sizeof(line), f) != NULL)
-		if (strncmp(line, key, klen) == 0 && line[klen] == '=')
-			v = strtol(line + klen + 1, NULL, 10);
-	fclose(f);
-	return v;
+	return sct_emu_state(sct_pki_path(file), key);
 }
 
 /* Nothing about the PIN reached this card: not a PIN, not even the free tries query. */
@@ -198,7 +155,7 @@ spki_hash(const char *pem, char hash[65])
 	char cmd[2048], buf[256];
 
 	snprintf(cmd, sizeof(cmd), "openssl x509 -in '%s' -noout -pubkey | openssl pkey -pubin "
-	         "-outform DER | sha256sum", pki_path(pem));
+	         "-outform DER | sha256sum", sct_pki_path(pem));
 	assert_int_equal(sk_test_run(cmd, buf, sizeof(buf)), 0);
 	assert_true(strlen(buf) > 64);
 	memcpy(hash, buf, 64);
@@ -226,7 +183,6 @@ static int
 setup(void **state)
 {
 	char profiles[2048], args[2048];
-	int r = SK_ERR_UNAVAILABLE;
 
 	(void)state;
 	pki = getenv("SK_TEST_PKI");
@@ -237,39 +193,16 @@ setup(void **state)
 	}
 	/* staff: tanaka's JPKI card; citizen: a valid card of the same CA that nobody enrolled;
 	 * piva*, pivb*: the 9A and 9E keys of two PIV cards. */
-	snprintf(args, sizeof(args), "'%s/tests/card_e2e/extra_certs.sh' '%s' staff citizen "
-	         "piva9a piva9e pivb9a pivb9e 2>&1", getenv("SK_SOURCE_DIR"), pki);
-	if (sk_test_run(args, out, sizeof(out)) != 0) {
-		fprintf(stderr, "extra_certs.sh failed: %s\n", out);
+	if (sct_extra_certs("staff citizen piva9a piva9e pivb9a pivb9e", out, sizeof(out)) != 0)
 		return -1;
-	}
-	for (int i = 0; i < 100 && r != SK_OK; i++) {
-		struct sc_readers rl;
-
-		if ((r = sc_ctx_open(&ctx)) == SK_OK) {
-			r = sc_readers_list(ctx, &rl);
-			if (r == SK_OK && rl.count != 2)
-				r = SK_ERR_NOTFOUND;
-			if (r == SK_OK) {
-				memcpy(readers[0], rl.name[0], sizeof(readers[0]));
-				memcpy(readers[1], rl.name[1], sizeof(readers[1]));
-			} else {
-				sc_ctx_close(ctx);
-			}
-		}
-		if (r != SK_OK)
-			usleep(50000);
-	}
-	if (r != SK_OK) {
-		fprintf(stderr, "pcscd does not show vpcd's two readers\n");
+	if (sct_readers_open(&ctx, readers) != 0)
 		return -1;
-	}
 	snprintf(profiles, sizeof(profiles),
 	         "[card]\ntrust_anchors = %s\ntimeout = 5\n"
 	         "[profile mynumber]\n"
 	         "classes = knowledge, possession\nmethods = password, card\n"
 	         "deny = 50\nunlock_time = 0\ncard_removal = none\n",
-	         pki_path("ca.pem"));
+	         sct_pki_path("ca.pem"));
 	skfx_start(&fx, "C", profiles);
 	snprintf(args, sizeof(args), "profile=mynumber conf=%s", fx.conf);
 	skpd_write_service(fx.pamdir, "sk-card", args, NULL);
@@ -390,9 +323,9 @@ test_r_card_1_piv_card_one_person(void **state)
 	char pw[64];
 
 	(void)state;
-	card_in(0, "piva", "piv", "--cert-9a", pki_path("piva9a.pem"), "--key-9a",
-	        pki_path("piva9a.key"), "--cert-9e", pki_path("piva9e.pem"), "--key-9e",
-	        pki_path("piva9e.key"), "--chuid-guid", GUID_A, END);
+	card_in(0, "piva", "piv", "--cert-9a", sct_pki_path("piva9a.pem"), "--key-9a",
+	        sct_pki_path("piva9a.key"), "--cert-9e", sct_pki_path("piva9e.pem"), "--key-9e",
+	        sct_pki_path("piva9e.key"), "--chuid-guid", GUID_A, END);
 	assert_int_equal(cli("card enroll nakamura --kind piv"), 0);
 	cards = card_list("nakamura");
 	assert_int_equal(json_object_array_length(cards), 1);
@@ -420,9 +353,9 @@ test_r_card_1_piv_keys_bound_without_chuid(void **state)
 	char pw1[64], pw2[64];
 
 	(void)state;
-	card_in(0, "pivb", "piv", "--cert-9a", pki_path("pivb9a.pem"), "--key-9a",
-	        pki_path("pivb9a.key"), "--cert-9e", pki_path("pivb9e.pem"), "--key-9e",
-	        pki_path("pivb9e.key"), END);
+	card_in(0, "pivb", "piv", "--cert-9a", sct_pki_path("pivb9a.pem"), "--key-9a",
+	        sct_pki_path("pivb9a.key"), "--cert-9e", sct_pki_path("pivb9e.pem"), "--key-9e",
+	        sct_pki_path("pivb9e.key"), END);
 	skfx_add_user(&fx, "hayashi", "mynumber", pw1, sizeof(pw1));
 	skfx_add_user(&fx, "mori", "mynumber", pw2, sizeof(pw2));
 	assert_int_equal(cli("card enroll hayashi --kind piv-card"), 0);
@@ -441,8 +374,8 @@ test_r_card_1_card_identity_checked_at_login(void **state)
 	struct skpd d;
 
 	(void)state;
-	card_in(0, "pivc", "piv", "--cert-9a", pki_path("piva9a.pem"), "--key-9a",
-	        pki_path("piva9a.key"), "--chuid-guid", GUID_OTHER, END);
+	card_in(0, "pivc", "piv", "--cert-9a", sct_pki_path("piva9a.pem"), "--key-9a",
+	        sct_pki_path("piva9a.key"), "--chuid-guid", GUID_OTHER, END);
 	assert_int_equal(login(&d, "nakamura", nakamura_pw, "123456"), PAM_AUTH_ERR);
 	assert_int_equal(audit("\"event\":\"auth\"", "\"user\":\"nakamura\"", "\"result\":\"deny\"",
 	                       "\"reason\":\"card_identity_mismatch\""), 1);
@@ -461,13 +394,13 @@ test_r_log_1_card_admin_records(void **state)
 
 	(void)state;
 	skfx_add_user(&fx, "ogawa", "mynumber", pw, sizeof(pw));
-	card_in(0, "expired", "jpki", "--cert", pki_path("expired.pem"), "--key",
-	        pki_path("other.key"), END);
+	card_in(0, "expired", "jpki", "--cert", sct_pki_path("expired.pem"), "--key",
+	        sct_pki_path("other.key"), END);
 	assert_int_equal(cli("card enroll ogawa"), 1);
 	assert_int_equal(audit("\"event\":\"admin.card_enroll\"", "\"user\":\"ogawa\"",
 	                       "\"result\":\"deny\"", "\"reason\":\"certificate_expired\""), 1);
-	card_in(0, "untrusted", "jpki", "--cert", pki_path("untrusted.pem"), "--key",
-	        pki_path("other.key"), END);
+	card_in(0, "untrusted", "jpki", "--cert", sct_pki_path("untrusted.pem"), "--key",
+	        sct_pki_path("other.key"), END);
 	assert_int_equal(cli("card enroll ogawa"), 1);
 	assert_int_equal(audit("\"event\":\"admin.card_enroll\"", "\"user\":\"ogawa\"",
 	                       "\"result\":\"deny\"", "\"reason\":\"certificate_untrusted\""), 1);

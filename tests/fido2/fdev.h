@@ -325,6 +325,47 @@ assert_run(struct t *t, const char *rp, enum skf_uv uv, int timeout_ms, unsigned
 	return skf_assert(&t->l, &req, t->ar);
 }
 
+/* Plugs a new key into slot under path, made by opts (opts_key, opts_pin, opts_bio). */
+static inline void
+plug_new(struct t *t, size_t slot, const char *path, void (*opts)(struct softfido_opts *o))
+{
+	struct softfido_opts o;
+
+	opts(&o);
+	plug(t, slot, path, &o);
+}
+
+/* One non-resident enrolment with requirement uv, which must end in r with the reason
+ * fail. */
+static inline void
+expect_enroll(struct t *t, enum skf_uv uv, int r, enum skf_fail fail)
+{
+	unsigned char cdh[32];
+
+	assert_int_equal(enroll(t, uv, false, cdh), r);
+	assert_int_equal(t->er->fail, fail);
+}
+
+/* A key with a PIN in slot 0, enrolled with user verification required: where the PIN
+ * tests start. */
+static inline void
+pin_key_enrolled(struct t *t)
+{
+	plug_new(t, 0, "softfido:pin", opts_pin);
+	enroll_ok(t, SKF_UV_REQUIRED);
+}
+
+/* One assertion for RP with user verification required, which must end in r with the
+ * reason fail. */
+static inline void
+expect_assert_uv(struct t *t, int r, enum skf_fail fail)
+{
+	unsigned char cdh[32];
+
+	assert_int_equal(assert_run(t, RP, SKF_UV_REQUIRED, TIMEOUT_MS, cdh), r);
+	assert_int_equal(t->ar->fail, fail);
+}
+
 /* What the broker does with an assertion the PAM module relays. */
 static inline int
 verify(struct t *t, const unsigned char cdh[32], const char *rp, bool require_uv,

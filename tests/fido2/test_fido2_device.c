@@ -15,12 +15,10 @@ static void
 test_assert_up_only_possession(void **state)
 {
 	struct t *t = *state;
-	struct softfido_opts o;
 	struct fido2_verify_result res;
 	unsigned char cdh[32];
 
-	opts_key(&o);
-	plug(t, 0, "softfido:key", &o);
+	plug_new(t, 0, "softfido:key", opts_key);
 	enroll_ok(t, SKF_UV_DISCOURAGED);
 	t->ui.touch_cues = 0;
 	assert_int_equal(assert_run(t, RP, SKF_UV_DISCOURAGED, TIMEOUT_MS, cdh), SK_OK);
@@ -39,13 +37,10 @@ static void
 test_assert_pin_possession_knowledge(void **state)
 {
 	struct t *t = *state;
-	struct softfido_opts o;
 	struct fido2_verify_result res;
 	unsigned char cdh[32];
 
-	opts_pin(&o);
-	plug(t, 0, "softfido:pin", &o);
-	enroll_ok(t, SKF_UV_REQUIRED);
+	pin_key_enrolled(t);
 	t->ui.pin_calls = 0;
 	assert_int_equal(assert_run(t, RP, SKF_UV_REQUIRED, TIMEOUT_MS, cdh), SK_OK);
 	assert_int_equal(t->ui.pin_calls, 1);
@@ -66,12 +61,10 @@ static void
 test_assert_biometric_inherence(void **state)
 {
 	struct t *t = *state;
-	struct softfido_opts o;
 	struct fido2_verify_result res;
 	unsigned char cdh[32];
 
-	opts_bio(&o);
-	plug(t, 0, "softfido:bio", &o);
+	plug_new(t, 0, "softfido:bio", opts_bio);
 	assert_true(t->l.d[0].builtin_uv);
 	assert_true(t->l.d[0].bio);
 	enroll_ok(t, SKF_UV_REQUIRED);
@@ -113,12 +106,10 @@ static void
 test_assert_biometric_falls_back_to_pin(void **state)
 {
 	struct t *t = *state;
-	struct softfido_opts o;
 	struct fido2_verify_result res;
 	unsigned char cdh[32];
 
-	opts_bio(&o);
-	plug(t, 0, "softfido:bio", &o);
+	plug_new(t, 0, "softfido:bio", opts_bio);
 	enroll_ok(t, SKF_UV_REQUIRED);
 	softfido_set_bio_match(t->sf[0], false);
 	t->ui.pin_calls = 0;
@@ -129,8 +120,7 @@ test_assert_biometric_falls_back_to_pin(void **state)
 	assert_int_equal(res.classes, FIDO2_CLASS_POSSESSION | FIDO2_CLASS_KNOWLEDGE);
 	/* and without a way to ask for the PIN it fails with a reason */
 	t->ui.pin = NULL;
-	assert_int_equal(assert_run(t, RP, SKF_UV_REQUIRED, TIMEOUT_MS, cdh), SK_ERR_DENIED);
-	assert_int_equal(t->ar->fail, SKF_FAIL_PIN_CANCELLED);
+	expect_assert_uv(t, SK_ERR_DENIED, SKF_FAIL_PIN_CANCELLED);
 }
 
 /* R-INPUT-1: another relying party finds no credential on the key; an assertion made for
@@ -139,12 +129,10 @@ static void
 test_assert_wrong_relying_party(void **state)
 {
 	struct t *t = *state;
-	struct softfido_opts o;
 	struct fido2_verify_result res;
 	unsigned char cdh[32];
 
-	opts_key(&o);
-	plug(t, 0, "softfido:key", &o);
+	plug_new(t, 0, "softfido:key", opts_key);
 	enroll_ok(t, SKF_UV_DISCOURAGED);
 	assert_int_equal(assert_run(t, "evil.example", SKF_UV_DISCOURAGED, TIMEOUT_MS, cdh),
 	                 SK_ERR_NOTFOUND);
@@ -159,12 +147,10 @@ static void
 test_assert_tampered_and_replayed(void **state)
 {
 	struct t *t = *state;
-	struct softfido_opts o;
 	struct fido2_verify_result res;
 	unsigned char cdh[32], fresh[32];
 
-	opts_key(&o);
-	plug(t, 0, "softfido:key", &o);
+	plug_new(t, 0, "softfido:key", opts_key);
 	enroll_ok(t, SKF_UV_DISCOURAGED);
 	assert_int_equal(assert_run(t, RP, SKF_UV_DISCOURAGED, TIMEOUT_MS, cdh), SK_OK);
 	t->ar->sig[t->ar->sig_len / 2] ^= 0x04;
@@ -244,8 +230,7 @@ test_assert_uv_missing(void **state)
 	o.client_pin = true;  /* supports a PIN, none set */
 	plug(t, 0, "softfido:nopin", &o);
 	enroll_ok(t, SKF_UV_DISCOURAGED);
-	assert_int_equal(assert_run(t, RP, SKF_UV_REQUIRED, TIMEOUT_MS, cdh), SK_ERR_DENIED);
-	assert_int_equal(t->ar->fail, SKF_FAIL_PIN_NOT_SET);
+	expect_assert_uv(t, SK_ERR_DENIED, SKF_FAIL_PIN_NOT_SET);
 	assert_int_equal(t->ui.pin_calls, 0);
 	assert_int_equal(assert_run(t, RP, SKF_UV_PREFERRED, TIMEOUT_MS, cdh), SK_OK);
 	assert_int_equal(t->ar->uv_method, SKF_UVM_NONE);
@@ -258,11 +243,9 @@ static void
 test_assert_unknown_credential(void **state)
 {
 	struct t *t = *state;
-	struct softfido_opts o;
 	unsigned char cdh[32];
 
-	opts_key(&o);
-	plug(t, 0, "softfido:key", &o);
+	plug_new(t, 0, "softfido:key", opts_key);
 	assert_int_equal(RAND_bytes(t->cred.cred_id, 48), 1);
 	t->cred.cred_id_len = 48;
 	assert_int_equal(assert_run(t, RP, SKF_UV_DISCOURAGED, TIMEOUT_MS, cdh), SK_ERR_NOTFOUND);
@@ -276,12 +259,10 @@ static void
 test_assert_timeout(void **state)
 {
 	struct t *t = *state;
-	struct softfido_opts o;
 	unsigned char cdh[32];
 	int64_t t0, took;
 
-	opts_key(&o);
-	plug(t, 0, "softfido:key", &o);
+	plug_new(t, 0, "softfido:key", opts_key);
 	enroll_ok(t, SKF_UV_DISCOURAGED);
 	softfido_set_never_touched(t->sf[0], true);
 	t0 = now_ms();
@@ -301,15 +282,11 @@ static void
 test_assert_wrong_pin(void **state)
 {
 	struct t *t = *state;
-	struct softfido_opts o;
 	unsigned char cdh[32];
 
-	opts_pin(&o);
-	plug(t, 0, "softfido:pin", &o);
-	enroll_ok(t, SKF_UV_REQUIRED);
+	pin_key_enrolled(t);
 	t->ui.pin = "000000";
-	assert_int_equal(assert_run(t, RP, SKF_UV_REQUIRED, TIMEOUT_MS, cdh), SK_ERR_DENIED);
-	assert_int_equal(t->ar->fail, SKF_FAIL_PIN_INVALID);
+	expect_assert_uv(t, SK_ERR_DENIED, SKF_FAIL_PIN_INVALID);
 	assert_int_equal(softfido_pin_retries(t->sf[0]), 7);
 	assert_int_equal(t->ar->pin_retries, 7);
 	assert_int_equal(softfido_pin_tokens(t->sf[0]), 1);  /* only the enrolment's */
@@ -327,16 +304,11 @@ static void
 test_assert_pin_blocked(void **state)
 {
 	struct t *t = *state;
-	struct softfido_opts o;
-	unsigned char cdh[32];
 
-	opts_pin(&o);
-	plug(t, 0, "softfido:pin", &o);
-	enroll_ok(t, SKF_UV_REQUIRED);
+	pin_key_enrolled(t);
 	softfido_set_pin_retries(t->sf[0], 0);
 	t->ui.pin_calls = 0;
-	assert_int_equal(assert_run(t, RP, SKF_UV_REQUIRED, TIMEOUT_MS, cdh), SK_ERR_DENIED);
-	assert_int_equal(t->ar->fail, SKF_FAIL_PIN_BLOCKED);
+	expect_assert_uv(t, SK_ERR_DENIED, SKF_FAIL_PIN_BLOCKED);
 	assert_int_equal(t->ui.pin_calls, 0);
 }
 
@@ -346,16 +318,12 @@ static void
 test_r_login_1_fido2_last_pin_try_kept(void **state)
 {
 	struct t *t = *state;
-	struct softfido_opts o;
 	unsigned char cdh[32];
 
-	opts_pin(&o);
-	plug(t, 0, "softfido:pin", &o);
-	enroll_ok(t, SKF_UV_REQUIRED);
+	pin_key_enrolled(t);
 	softfido_set_pin_retries(t->sf[0], 1);
 	t->ui.pin_calls = 0;
-	assert_int_equal(assert_run(t, RP, SKF_UV_REQUIRED, TIMEOUT_MS, cdh), SK_ERR_DENIED);
-	assert_int_equal(t->ar->fail, SKF_FAIL_PIN_LAST_TRY);
+	expect_assert_uv(t, SK_ERR_DENIED, SKF_FAIL_PIN_LAST_TRY);
 	assert_int_equal(t->ui.pin_calls, 0);
 	assert_int_equal(softfido_pin_retries(t->sf[0]), 1);
 	/* two left: asked, shown the count, and a wrong PIN leaves the last one alone */
@@ -367,8 +335,7 @@ test_r_login_1_fido2_last_pin_try_kept(void **state)
 	assert_int_equal(t->ar->fail, SKF_FAIL_PIN_INVALID);
 	assert_int_equal(softfido_pin_retries(t->sf[0]), 1);
 	t->ui.pin = PIN_GOOD;
-	assert_int_equal(assert_run(t, RP, SKF_UV_REQUIRED, TIMEOUT_MS, cdh), SK_ERR_DENIED);
-	assert_int_equal(t->ar->fail, SKF_FAIL_PIN_LAST_TRY);
+	expect_assert_uv(t, SK_ERR_DENIED, SKF_FAIL_PIN_LAST_TRY);
 	assert_int_equal(t->ui.pin_calls, 1);
 	assert_int_equal(softfido_pin_retries(t->sf[0]), 1);
 }
@@ -380,23 +347,17 @@ static void
 test_r_login_1_fido2_three_wrong_pins_power_cycle(void **state)
 {
 	struct t *t = *state;
-	struct softfido_opts o;
 	unsigned char cdh[32];
 
-	opts_pin(&o);
-	plug(t, 0, "softfido:pin", &o);
-	enroll_ok(t, SKF_UV_REQUIRED);
+	pin_key_enrolled(t);
 	t->ui.pin = "000000";
 	for (int i = 0; i < 2; i++) {
-		assert_int_equal(assert_run(t, RP, SKF_UV_REQUIRED, TIMEOUT_MS, cdh), SK_ERR_DENIED);
-		assert_int_equal(t->ar->fail, SKF_FAIL_PIN_INVALID);
+		expect_assert_uv(t, SK_ERR_DENIED, SKF_FAIL_PIN_INVALID);
 	}
-	assert_int_equal(assert_run(t, RP, SKF_UV_REQUIRED, TIMEOUT_MS, cdh), SK_ERR_DENIED);
-	assert_int_equal(t->ar->fail, SKF_FAIL_PIN_POWER_CYCLE);
+	expect_assert_uv(t, SK_ERR_DENIED, SKF_FAIL_PIN_POWER_CYCLE);
 	assert_int_equal(softfido_pin_retries(t->sf[0]), 5);
 	t->ui.pin = PIN_GOOD;
-	assert_int_equal(assert_run(t, RP, SKF_UV_REQUIRED, TIMEOUT_MS, cdh), SK_ERR_DENIED);
-	assert_int_equal(t->ar->fail, SKF_FAIL_PIN_POWER_CYCLE);
+	expect_assert_uv(t, SK_ERR_DENIED, SKF_FAIL_PIN_POWER_CYCLE);
 	assert_int_equal(softfido_pin_retries(t->sf[0]), 5);
 	assert_int_equal(softfido_power_cycle(t->sf[0]), SK_OK);
 	assert_int_equal(assert_run(t, RP, SKF_UV_REQUIRED, TIMEOUT_MS, cdh), SK_OK);
@@ -440,8 +401,7 @@ test_r_login_1_fido2_last_uv_try_kept(void **state)
 	enroll_ok(t, SKF_UV_REQUIRED);
 	softfido_set_uv_retries(t->sf[1], 1);
 	builtin = softfido_builtin_uvs(t->sf[1]);
-	assert_int_equal(assert_run(t, RP, SKF_UV_REQUIRED, TIMEOUT_MS, cdh), SK_ERR_DENIED);
-	assert_int_equal(t->ar->fail, SKF_FAIL_UV_LAST_TRY);
+	expect_assert_uv(t, SK_ERR_DENIED, SKF_FAIL_UV_LAST_TRY);
 	assert_int_equal(softfido_builtin_uvs(t->sf[1]), builtin);
 	assert_int_equal(softfido_uv_retries(t->sf[1]), 1);
 
@@ -450,8 +410,7 @@ test_r_login_1_fido2_last_uv_try_kept(void **state)
 	skf_devlist_init(&t->l);
 	plug(t, 2, "softfido:bio-nopin-2", &o);
 	softfido_set_uv_retries(t->sf[2], 1);
-	assert_int_equal(enroll(t, SKF_UV_REQUIRED, false, cdh), SK_ERR_DENIED);
-	assert_int_equal(t->er->fail, SKF_FAIL_UV_LAST_TRY);
+	expect_enroll(t, SKF_UV_REQUIRED, SK_ERR_DENIED, SKF_FAIL_UV_LAST_TRY);
 	assert_int_equal(softfido_builtin_uvs(t->sf[2]), 0);
 	assert_int_equal(softfido_uv_retries(t->sf[2]), 1);
 }
@@ -521,10 +480,8 @@ static void
 test_assert_bad_requests(void **state)
 {
 	struct t *t = *state;
-	struct softfido_opts o;
 
-	opts_key(&o);
-	plug(t, 0, "softfido:key", &o);
+	plug_new(t, 0, "softfido:key", opts_key);
 	assert_int_equal(odd_request(t, SKF_CRED_ID_MAX + 1, 1, 32, TIMEOUT_MS), SK_ERR_ARG);
 	assert_int_equal(odd_request(t, 0, 1, 32, TIMEOUT_MS), SK_ERR_ARG);
 	assert_int_equal(odd_request(t, 16, SKF_MAX_ALLOW + 1, 32, TIMEOUT_MS), SK_ERR_ARG);

@@ -12,11 +12,9 @@ static void
 test_enrol_trusted(void **state)
 {
 	struct t *t = *state;
-	struct softfido_opts o;
 	unsigned char cdh[32];
 
-	opts_key(&o);
-	plug(t, 0, "softfido:enrol", &o);
+	plug_new(t, 0, "softfido:enrol", opts_key);
 	assert_int_equal(enroll(t, SKF_UV_DISCOURAGED, false, cdh), SK_OK);
 	assert_string_equal(t->er->fmt, "packed");
 	assert_int_equal(t->er->cose_type, COSE_ES256);
@@ -60,11 +58,9 @@ static void
 test_enrol_untrusted_root(void **state)
 {
 	struct t *t = *state;
-	struct softfido_opts o;
 	unsigned char cdh[32];
 
-	opts_key(&o);
-	plug(t, 0, "softfido:enrol", &o);
+	plug_new(t, 0, "softfido:enrol", opts_key);
 	assert_int_equal(enroll(t, SKF_UV_DISCOURAGED, false, cdh), SK_OK);
 	assert_int_equal(attest(t, cdh, RP, other_roots, &enrol_allowed, false), SK_ERR_DENIED);
 	assert_string_equal(t->at->reason, "attestation certificate not trusted");
@@ -78,12 +74,10 @@ static void
 test_enrol_aaguid_not_allowed(void **state)
 {
 	struct t *t = *state;
-	struct softfido_opts o;
 	struct fido2_aaguid_list only_bio;
 	unsigned char cdh[32];
 
-	opts_key(&o);
-	plug(t, 0, "softfido:enrol", &o);
+	plug_new(t, 0, "softfido:enrol", opts_key);
 	fido2_aaguid_list_init(&only_bio);
 	assert_int_equal(fido2_aaguid_list_add(&only_bio, AAGUID_BIO), SK_OK);
 	assert_int_equal(enroll(t, SKF_UV_DISCOURAGED, false, cdh), SK_OK);
@@ -147,12 +141,10 @@ static void
 test_enrol_tampered(void **state)
 {
 	struct t *t = *state;
-	struct softfido_opts o;
 	unsigned char cdh[32], other[32];
 	unsigned char *sig;
 
-	opts_key(&o);
-	plug(t, 0, "softfido:enrol", &o);
+	plug_new(t, 0, "softfido:enrol", opts_key);
 	assert_int_equal(enroll(t, SKF_UV_DISCOURAGED, false, cdh), SK_OK);
 	sig = memmem(t->er->attstmt, t->er->attstmt_len, t->er->sig, t->er->sig_len);
 	assert_non_null(sig);
@@ -184,11 +176,9 @@ static void
 test_enrol_uv_required_pin(void **state)
 {
 	struct t *t = *state;
-	struct softfido_opts o;
 	unsigned char cdh[32];
 
-	opts_pin(&o);
-	plug(t, 0, "softfido:pin", &o);
+	plug_new(t, 0, "softfido:pin", opts_pin);
 	assert_int_equal(enroll(t, SKF_UV_REQUIRED, false, cdh), SK_OK);
 	assert_int_equal(t->ui.pin_calls, 1);
 	assert_int_equal(t->ui.last_retries, 8);
@@ -202,11 +192,9 @@ static void
 test_enrol_discouraged_pin_key(void **state)
 {
 	struct t *t = *state;
-	struct softfido_opts o;
 	unsigned char cdh[32];
 
-	opts_pin(&o);
-	plug(t, 0, "softfido:pin", &o);
+	plug_new(t, 0, "softfido:pin", opts_pin);
 	assert_int_equal(enroll(t, SKF_UV_DISCOURAGED, false, cdh), SK_OK);
 	assert_int_equal(t->ui.pin_calls, 1);
 }
@@ -215,13 +203,10 @@ static void
 test_enrol_uv_required_unavailable(void **state)
 {
 	struct t *t = *state;
-	struct softfido_opts o;
 	unsigned char cdh[32];
 
-	opts_key(&o);
-	plug(t, 0, "softfido:plain", &o);
-	assert_int_equal(enroll(t, SKF_UV_REQUIRED, false, cdh), SK_ERR_DENIED);
-	assert_int_equal(t->er->fail, SKF_FAIL_UV_UNAVAILABLE);
+	plug_new(t, 0, "softfido:plain", opts_key);
+	expect_enroll(t, SKF_UV_REQUIRED, SK_ERR_DENIED, SKF_FAIL_UV_UNAVAILABLE);
 	assert_int_equal(softfido_touches(t->sf[0]), 0);
 	/* preferred goes ahead without */
 	assert_int_equal(enroll(t, SKF_UV_PREFERRED, false, cdh), SK_OK);
@@ -236,16 +221,13 @@ test_enrol_several_keys_refused(void **state)
 {
 	struct t *t = *state;
 	struct softfido_opts o;
-	unsigned char cdh[32];
 
 	opts_key(&o);
 	plug(t, 0, "softfido:a", &o);
 	plug(t, 1, "softfido:b", &o);
-	assert_int_equal(enroll(t, SKF_UV_DISCOURAGED, false, cdh), SK_ERR_BUSY);
-	assert_int_equal(t->er->fail, SKF_FAIL_SEVERAL_DEVICES);
+	expect_enroll(t, SKF_UV_DISCOURAGED, SK_ERR_BUSY, SKF_FAIL_SEVERAL_DEVICES);
 	skf_devlist_close(&t->l);
-	assert_int_equal(enroll(t, SKF_UV_DISCOURAGED, false, cdh), SK_ERR_NOTFOUND);
-	assert_int_equal(t->er->fail, SKF_FAIL_NO_DEVICE);
+	expect_enroll(t, SKF_UV_DISCOURAGED, SK_ERR_NOTFOUND, SKF_FAIL_NO_DEVICE);
 }
 
 /* The same key enrolled twice for one user is refused by the key (excludeList). */
@@ -253,7 +235,6 @@ static void
 test_enrol_excluded(void **state)
 {
 	struct t *t = *state;
-	struct softfido_opts o;
 	unsigned char cdh[32];
 	struct skf_cred_ref ex;
 	struct skf_enroll_req req = {
@@ -262,8 +243,7 @@ test_enrol_excluded(void **state)
 		.n_exclude = 1, .timeout_ms = TIMEOUT_MS, .ui = ui_of(t),
 	};
 
-	opts_key(&o);
-	plug(t, 0, "softfido:enrol", &o);
+	plug_new(t, 0, "softfido:enrol", opts_key);
 	enroll_ok(t, SKF_UV_DISCOURAGED);
 	ex.id = t->cred.cred_id;
 	ex.len = t->cred.cred_id_len;
@@ -297,15 +277,13 @@ static void
 test_enrol_bad_requests(void **state)
 {
 	struct t *t = *state;
-	struct softfido_opts o;
 	unsigned char cdh[32], uid[65];
 	struct skf_enroll_req req = {
 		.rp_id = RP, .user_id = uid, .user_id_len = sizeof(uid), .cdh = cdh,
 		.cdh_len = 32, .timeout_ms = TIMEOUT_MS,
 	};
 
-	opts_key(&o);
-	plug(t, 0, "softfido:enrol", &o);
+	plug_new(t, 0, "softfido:enrol", opts_key);
 	memset(uid, 1, sizeof(uid));
 	challenge(cdh);
 	assert_int_equal(skf_enroll(&t->l, &req, t->er), SK_ERR_ARG);  /* user id 65 bytes */
@@ -386,14 +364,12 @@ test_enrol_no_common_algorithm(void **state)
 {
 	struct t *t = *state;
 	struct softfido_opts o;
-	unsigned char cdh[32];
 
 	opts_key(&o);
 	o.algs[0] = -35;  /* ES384 only */
 	o.list_algs = true;
 	plug(t, 0, "softfido:p384", &o);
-	assert_int_equal(enroll(t, SKF_UV_DISCOURAGED, false, cdh), SK_ERR_DENIED);
-	assert_int_equal(t->er->fail, SKF_FAIL_UNSUPPORTED);
+	expect_enroll(t, SKF_UV_DISCOURAGED, SK_ERR_DENIED, SKF_FAIL_UNSUPPORTED);
 	assert_int_equal(softfido_touches(t->sf[0]), 0);
 }
 
@@ -427,11 +403,9 @@ static void
 test_attest_bad_format(void **state)
 {
 	struct t *t = *state;
-	struct softfido_opts o;
 	unsigned char cdh[32];
 
-	opts_key(&o);
-	plug(t, 0, "softfido:enrol", &o);
+	plug_new(t, 0, "softfido:enrol", opts_key);
 	assert_int_equal(enroll(t, SKF_UV_DISCOURAGED, false, cdh), SK_OK);
 	memcpy(t->er->fmt, "tpm", 4);
 	assert_int_equal(attest(t, cdh, RP, roots, &enrol_allowed, false), SK_ERR_DENIED);

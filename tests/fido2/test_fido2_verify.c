@@ -192,6 +192,17 @@ run(int type, uint8_t flags, uint32_t stored_count, uint32_t count,
 	return rc;
 }
 
+/* run() must verify (SK_OK, verdict ok) and prove exactly the classes given. */
+static void
+expect_classes(int type, uint8_t flags, uint32_t stored_count, uint32_t count,
+               enum skf_uv_method m, const struct fido2_aaguid_list *inh, bool require_uv,
+               struct fido2_verify_result *res, unsigned classes)
+{
+	assert_int_equal(run(type, flags, stored_count, count, m, inh, require_uv, res), SK_OK);
+	assert_int_equal(res->verdict, FIDO2_VERDICT_OK);
+	assert_int_equal(res->classes, classes);
+}
+
 static struct fido2_aaguid_list bio_list;
 
 /* R-MFA-1: touch only proves possession. */
@@ -201,10 +212,8 @@ test_up_only_is_possession(void **state)
 	struct fido2_verify_result res;
 
 	(void)state;
-	assert_int_equal(run(COSE_ES256, FIDO2_FLAG_UP, 4, 5, SKF_UVM_NONE, &bio_list, false,
-	                     &res), SK_OK);
-	assert_int_equal(res.verdict, FIDO2_VERDICT_OK);
-	assert_int_equal(res.classes, FIDO2_CLASS_POSSESSION);
+	expect_classes(COSE_ES256, FIDO2_FLAG_UP, 4, 5, SKF_UVM_NONE, &bio_list, false,
+	               &res, FIDO2_CLASS_POSSESSION);
 	assert_int_equal(res.sign_count, 5);
 	assert_true(res.up);
 	assert_false(res.uv);
@@ -217,9 +226,8 @@ test_uv_pin_is_possession_knowledge(void **state)
 	struct fido2_verify_result res;
 
 	(void)state;
-	assert_int_equal(run(COSE_ES256, FIDO2_FLAG_UP | FIDO2_FLAG_UV, 0, 1, SKF_UVM_PIN,
-	                     &bio_list, true, &res), SK_OK);
-	assert_int_equal(res.classes, FIDO2_CLASS_POSSESSION | FIDO2_CLASS_KNOWLEDGE);
+	expect_classes(COSE_ES256, FIDO2_FLAG_UP | FIDO2_FLAG_UV, 0, 1, SKF_UVM_PIN,
+	               &bio_list, true, &res, FIDO2_CLASS_POSSESSION | FIDO2_CLASS_KNOWLEDGE);
 }
 
 /* R-MFA-1: built-in UV on an allow-listed biometric model adds inherence. */
@@ -229,9 +237,8 @@ test_uv_builtin_allowlisted_is_inherence(void **state)
 	struct fido2_verify_result res;
 
 	(void)state;
-	assert_int_equal(run(COSE_ES256, FIDO2_FLAG_UP | FIDO2_FLAG_UV, 7, 8, SKF_UVM_BUILTIN,
-	                     &bio_list, true, &res), SK_OK);
-	assert_int_equal(res.classes, FIDO2_CLASS_POSSESSION | FIDO2_CLASS_INHERENCE);
+	expect_classes(COSE_ES256, FIDO2_FLAG_UP | FIDO2_FLAG_UV, 7, 8, SKF_UVM_BUILTIN,
+	               &bio_list, true, &res, FIDO2_CLASS_POSSESSION | FIDO2_CLASS_INHERENCE);
 }
 
 /* R-MFA-1 (issue 7 item 8): an allow-listed AAGUID whose attestation never chained to a
@@ -249,9 +256,8 @@ test_r_mfa_1_inherence_needs_verified_chain(void **state)
 	assert_int_equal(res.verdict, FIDO2_VERDICT_OK);
 	assert_int_equal(res.classes, FIDO2_CLASS_POSSESSION);
 	/* The same assertion on a credential whose chain was verified proves inherence. */
-	assert_int_equal(run(COSE_ES256, FIDO2_FLAG_UP | FIDO2_FLAG_UV, 7, 8, SKF_UVM_BUILTIN,
-	                     &bio_list, true, &res), SK_OK);
-	assert_int_equal(res.classes, FIDO2_CLASS_POSSESSION | FIDO2_CLASS_INHERENCE);
+	expect_classes(COSE_ES256, FIDO2_FLAG_UP | FIDO2_FLAG_UV, 7, 8, SKF_UVM_BUILTIN,
+	               &bio_list, true, &res, FIDO2_CLASS_POSSESSION | FIDO2_CLASS_INHERENCE);
 }
 
 /* R-MFA-1: built-in UV on a model not on the list counts as nothing extra. */
@@ -264,12 +270,10 @@ test_uv_builtin_not_allowlisted_is_possession(void **state)
 	(void)state;
 	fido2_aaguid_list_init(&other);
 	assert_int_equal(fido2_aaguid_list_add(&other, "00112233445566778899aabbccddeeff"), SK_OK);
-	assert_int_equal(run(COSE_ES256, FIDO2_FLAG_UP | FIDO2_FLAG_UV, 0, 1, SKF_UVM_BUILTIN,
-	                     &other, true, &res), SK_OK);
-	assert_int_equal(res.classes, FIDO2_CLASS_POSSESSION);
-	assert_int_equal(run(COSE_ES256, FIDO2_FLAG_UP | FIDO2_FLAG_UV, 0, 1, SKF_UVM_BUILTIN,
-	                     NULL, true, &res), SK_OK);
-	assert_int_equal(res.classes, FIDO2_CLASS_POSSESSION);
+	expect_classes(COSE_ES256, FIDO2_FLAG_UP | FIDO2_FLAG_UV, 0, 1, SKF_UVM_BUILTIN,
+	               &other, true, &res, FIDO2_CLASS_POSSESSION);
+	expect_classes(COSE_ES256, FIDO2_FLAG_UP | FIDO2_FLAG_UV, 0, 1, SKF_UVM_BUILTIN, NULL, true,
+	               &res, FIDO2_CLASS_POSSESSION);
 }
 
 /* A claimed method without the signed UV flag proves nothing beyond possession. */
@@ -279,12 +283,10 @@ test_claim_without_uv_flag(void **state)
 	struct fido2_verify_result res;
 
 	(void)state;
-	assert_int_equal(run(COSE_ES256, FIDO2_FLAG_UP, 0, 1, SKF_UVM_PIN, &bio_list, false,
-	                     &res), SK_OK);
-	assert_int_equal(res.classes, FIDO2_CLASS_POSSESSION);
-	assert_int_equal(run(COSE_ES256, FIDO2_FLAG_UP, 0, 1, SKF_UVM_BUILTIN, &bio_list, false,
-	                     &res), SK_OK);
-	assert_int_equal(res.classes, FIDO2_CLASS_POSSESSION);
+	expect_classes(COSE_ES256, FIDO2_FLAG_UP, 0, 1, SKF_UVM_PIN, &bio_list, false,
+	               &res, FIDO2_CLASS_POSSESSION);
+	expect_classes(COSE_ES256, FIDO2_FLAG_UP, 0, 1, SKF_UVM_BUILTIN, &bio_list, false,
+	               &res, FIDO2_CLASS_POSSESSION);
 }
 
 /* UV flag set but no method claimed: verified, but no class can be named for it. */
@@ -294,9 +296,8 @@ test_uv_flag_without_method(void **state)
 	struct fido2_verify_result res;
 
 	(void)state;
-	assert_int_equal(run(COSE_ES256, FIDO2_FLAG_UP | FIDO2_FLAG_UV, 0, 1, SKF_UVM_NONE,
-	                     &bio_list, true, &res), SK_OK);
-	assert_int_equal(res.classes, FIDO2_CLASS_POSSESSION);
+	expect_classes(COSE_ES256, FIDO2_FLAG_UP | FIDO2_FLAG_UV, 0, 1, SKF_UVM_NONE,
+	               &bio_list, true, &res, FIDO2_CLASS_POSSESSION);
 }
 
 static void
@@ -445,9 +446,8 @@ test_eddsa_and_rs256(void **state)
 	struct fido2_verify_req r;
 
 	(void)state;
-	assert_int_equal(run(COSE_EDDSA, FIDO2_FLAG_UP | FIDO2_FLAG_UV, 1, 2, SKF_UVM_PIN, NULL,
-	                     true, &res), SK_OK);
-	assert_int_equal(res.classes, FIDO2_CLASS_POSSESSION | FIDO2_CLASS_KNOWLEDGE);
+	expect_classes(COSE_EDDSA, FIDO2_FLAG_UP | FIDO2_FLAG_UV, 1, 2, SKF_UVM_PIN, NULL, true,
+	               &res, FIDO2_CLASS_POSSESSION | FIDO2_CLASS_KNOWLEDGE);
 	assert_int_equal(run(COSE_RS256, FIDO2_FLAG_UP, 1, 2, SKF_UVM_NONE, NULL, false, &res),
 	                 SK_OK);
 	assert_int_equal(res.classes, FIDO2_CLASS_POSSESSION);

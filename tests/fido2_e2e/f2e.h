@@ -51,13 +51,14 @@ static struct sk_fixture fx;        /* [fido2] timeout = 30 */
 	"[profile mynumber]\n" \
 	"methods = password, totp\n" \
 	"[profile touch]\n" \
-	"methods = fido2, password\nfido2_uv = discouraged\n" \
+	"methods = fido2, password\nfido2_uv = discouraged\nremote = yes\n" \
 	"deny = 3\nunlock_time = 0\n" \
 	"[profile fido]\n" \
 	"methods = fido2, password\nfido2_uv = required\nmin_classes = 2\n" \
 	"deny = 3\nunlock_time = 0\n" \
 	"[profile mixed]\n" \
 	"methods = fido2, password, totp\nfido2_uv = discouraged\ntotp_window = 2\n" \
+	"remote = yes\n" \
 	"[profile pinp]\n" \
 	"methods = fido2, password\nfido2_uv = required\ndeny = 10\n" \
 	"[profile bio]\n" \

@@ -32,7 +32,7 @@ static char kdir[256];
 
 static const char profiles_fmt[] =
 	"[profile mynumber]\n"
-	"classes = knowledge, possession\nmethods = password, totp\n"
+	"classes = knowledge, possession\nmethods = password, totp\nremote = yes\n"
 	"[profile cardp]\n"
 	"classes = knowledge, possession\nmethods = password, card\n"
 	"[profile priv]\n"

@@ -82,7 +82,7 @@ totp() { # totp OFFSET OATHTOOL-ARGS... SEED
 }
 hexseed() { head -c "$1" /dev/urandom | od -An -tx1 | tr -d ' \n'; }
 declare -A temp
-for u in alice bob erin carol dave gina henry hanako jiro kenji saburo shiro; do
+for u in alice bob erin carol dave gina henry hanako jiro kenji saburo shiro ume sakura; do
 	temp[$u]=$(cli --json user add $u --profile mynumber |
 		sed -n 's/.*"temporary_password":"\([^"]*\)".*/\1/p')
 	[ -n "${temp[$u]}" ] || fail "no temporary password for $u"
@@ -123,17 +123,25 @@ printf '" FOO_BAR 1\n' >> "$dir/ga_saburo"   # an option this version does not k
 # The tool's old default: an 80-bit secret (16 base32 characters).
 printf '%s\n" TOTP_AUTH\n' "$(head -c 10 /dev/urandom | base32)" > "$dir/ga_shiro"
 chmod 400 "$dir/ga_shiro"
+# Home folders as `totp import --google-authenticator DIR` reads them: DIR/NAME/.google_authenticator.
+mkdir -p "$dir/home/ume" "$dir/home/sakura" "$dir/home/nobody-here"
+google-authenticator -f -q -s "$dir/home/ume/.google_authenticator" -t -d -r 3 -R 30 -w 3 \
+	< /dev/null
+google-authenticator -f -q -s "$dir/home/sakura/.google_authenticator" -t -d -u -w 3 -S 60 \
+	< /dev/null
+s_ume=$(head -1 "$dir/home/ume/.google_authenticator")
+s_sakura=$(head -1 "$dir/home/sakura/.google_authenticator")
 s_hanako=$(head -1 "$dir/ga_hanako"); s_kenji=$(head -1 "$dir/ga_kenji")
 echo "$(totp 0 -b "$s_hanako")" | pt old-ga hanako authenticate > "$dir/out" 2>&1 ||
 	fail "google-authenticator login"
 has "successfully authenticated"; ok
 
 # The old files after their own modules used them (both rewrite theirs on success).
-fingerprint() { for f in "$dir/users.oath" "$dir"/ga_*; do
+fingerprint() { for f in "$dir/users.oath" "$dir"/ga_* "$dir"/home/*/.google_authenticator; do
 	sha256sum "$f"; stat -c '%a %u %g %s %Y' "$f"; done; }
 fingerprint > "$dir/before"
 secrets=("$s_alice" "$s_bob" "$s_erin" "$s_carol" "$s_dave" "$s_frank" "$s_gina" "$s_henry"
-         "$pin_bob" "$s_hanako" "$s_kenji")
+         "$pin_bob" "$s_hanako" "$s_kenji" "$s_ume" "$s_sakura")
 no_secret_in() {
 	local s
 	# the seeds, the PIN, and the scratch codes of the google-authenticator files
@@ -206,6 +214,22 @@ has "refused: an option this version does not support: FOO_BAR"; ok
 rc=0; cli migrate google-authenticator --user shiro "$dir/ga_shiro" > "$dir/out" 2>&1 || rc=$?
 [ "$rc" = 1 ] || fail "shiro exit $rc"
 has "shiro (line 1): refused: the seed is shorter than the 128 bits"; ok
+# The same import under the guide's names: a folder of home folders.
+rc=0; cli totp import --google-authenticator "$dir/home" --dry-run > "$dir/out" 2>&1 || rc=$?
+[ "$rc" = 0 ] || fail "totp import dry run exit $rc"
+has "sakura (line 1): would import: TOTP SHA1, 6 digits, 60 s"
+has "ume (line 1): would import: TOTP SHA1, 6 digits, 30 s"
+has "Dry run: 2 would be imported"; no_secret_in "$dir/out"; ok
+rc=0; cli totp import --google-authenticator "$dir/home" > "$dir/out" 2>&1 || rc=$?
+[ "$rc" = 0 ] || fail "totp import exit $rc"
+has "ume (line 1): imported: TOTP SHA1, 6 digits, 30 s"
+has "2 imported, 0 skipped, 0 refused, 0 failed."; no_secret_in "$dir/out"; ok
+rc=0; cli totp import --oath-usersfile "$dir/users.oath" > "$dir/out" 2>&1 || rc=$?
+[ "$rc" = 1 ] || fail "totp import --oath-usersfile exit $rc"
+has "alice (line 2): skipped: the user already has a TOTP token"; ok
+rc=0; cli totp import --oath-usersfile "$dir/users.oath" --google-authenticator "$dir/home" \
+	> "$dir/out" 2>&1 || rc=$?
+[ "$rc" = 2 ] || fail "both sources exit $rc"; has "give one of"; ok
 rc=0; cli migrate pam-oath "$dir/no-such-file" > "$dir/out" 2>&1 || rc=$?
 [ "$rc" = 2 ] || fail "missing file exit $rc"
 has "cannot read"; ok
@@ -225,6 +249,8 @@ login bob "$(totp 30 -d 8 "$s_bob")" || fail "bob login (8 digits)"; ok
 login erin "$(totp 60 -s 60 "$s_erin")" || fail "erin login (60 s)"; ok
 login hanako "$(totp 30 -b "$s_hanako")" || fail "hanako login"; ok
 login kenji "$(totp 60 -b -s 60 "$s_kenji")" || fail "kenji login (60 s)"; ok
+login ume "$(totp 30 -b "$s_ume")" || fail "ume login (totp import)"; ok
+login sakura "$(totp 60 -b -s 60 "$s_sakura")" || fail "sakura login (totp import, 60 s)"; ok
 # Refused ones got nothing.
 cli --json user show carol > "$dir/out"
 if grep -q '"confirmed": *true' "$dir/out"; then fail "carol has a token"; fi; ok

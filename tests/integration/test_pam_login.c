@@ -20,6 +20,7 @@ static const char *profiles =
 	"deny = 3\nfail_interval = 600\nunlock_time = 0\nidle_timeout = 600\n"
 	"password_min_length = 12\npassword_min_classes = 3\npassword_history = 3\n"
 	"message = TEST BANNER: authorised staff only\n"
+	"remote = yes\n"   /* remote logins are refused unless allowed (R-MFA-3) */
 	/* Enrolment and the first login use the current and the next time step; two steps
 	 * ahead lets a test log in again without waiting for the clock. */
 	"totp_window = 2\n"

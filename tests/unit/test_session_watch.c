@@ -93,6 +93,45 @@ test_r_card_3_revoked_card_orders_its_sessions(void **state)
 	peer_close(&pb);
 }
 
+/* R-LIFE-2: leave, secondment and retirement end every live session of the user (HR orders
+ * them ended, whatever the profile's card-removal action); other users' sessions sleep on. */
+static void
+test_r_life_2_hr_ends_every_session_of_the_user(void **state)
+{
+	struct session_watch *h1, *h2, *other;
+	struct peer p1, p2, po;
+	volatile sig_atomic_t stop = 0;
+	unsigned action = 0;
+	char cause[SK_NAME_MAX];
+
+	(void)state;
+	peer_open(&p1);
+	peer_open(&p2);
+	peer_open(&po);
+	assert_int_equal(session_watch_add(51, "10004", "", SK_CARD_REMOVAL_LOCK, &h1), SK_OK);
+	assert_int_equal(session_watch_add(52, "10004", CARD_A, SK_CARD_REMOVAL_NONE, &h2), SK_OK);
+	assert_int_equal(session_watch_add(53, "10005", "", SK_CARD_REMOVAL_LOCK, &other), SK_OK);
+	assert_int_equal(session_watch_order_user("10004", SK_CARD_REMOVAL_END, "hr"), 2);
+	assert_int_equal(session_watch_wait(h1, p1.fd[0], &stop, &action, cause, sizeof(cause)),
+	                 SK_OK);
+	assert_int_equal(action, SK_CARD_REMOVAL_END);
+	assert_string_equal(cause, "hr");
+	assert_int_equal(session_watch_wait(h2, p2.fd[0], &stop, &action, cause, sizeof(cause)),
+	                 SK_OK);
+	assert_int_equal(action, SK_CARD_REMOVAL_END);
+	stop = 1;
+	assert_int_equal(session_watch_wait(other, po.fd[0], &stop, &action, cause, sizeof(cause)),
+	                 SK_ERR_UNAVAILABLE);
+	session_watch_remove(h1);
+	session_watch_remove(h2);
+	session_watch_remove(other);
+	assert_int_equal(session_watch_order_user("10004", SK_CARD_REMOVAL_END, "hr"), 0);
+	assert_int_equal(session_watch_order_user("", SK_CARD_REMOVAL_END, "hr"), 0);
+	peer_close(&p1);
+	peer_close(&p2);
+	peer_close(&po);
+}
+
 /* The agent leaving (its session closed) wakes the handler, which then unregisters. */
 static void
 test_agent_gone_wakes_wait(void **state)
@@ -203,6 +242,7 @@ main(void)
 		cmocka_unit_test(test_agent_gone_wakes_wait),
 		cmocka_unit_test(test_timer_orders_session_at_deadline),
 		cmocka_unit_test(test_first_order_wins),
+		cmocka_unit_test(test_r_life_2_hr_ends_every_session_of_the_user),
 	};
 
 	sk_log_to_stderr(1);

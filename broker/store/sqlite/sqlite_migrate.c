@@ -171,9 +171,70 @@ v1_schema(sqlite3 *db)
 	return r;
 }
 
+/* Version 2: HR state (issue 10, doc/hr-import.md). A user's staff number is unique among
+ * users that have one (NULL: not from HR). hr_events.effective is YYYY-MM-DD in the site's
+ * time zone, so text order is date order. Written, like step 1, to apply to a store that has
+ * some of it already (columns added only when absent, IF NOT EXISTS). */
+static int
+v2_hr(sqlite3 *db)
+{
+	static const struct {
+		const char *column, *add;
+	} columns[] = {
+		{ "hr_staff_no", "ALTER TABLE users ADD COLUMN hr_staff_no TEXT;" },
+		{ "hr_employment", "ALTER TABLE users ADD COLUMN hr_employment TEXT NOT NULL DEFAULT '';" },
+		{ "hr_dept", "ALTER TABLE users ADD COLUMN hr_dept TEXT NOT NULL DEFAULT '';" },
+		{ "hr_suspended", "ALTER TABLE users ADD COLUMN hr_suspended INTEGER NOT NULL DEFAULT 0;" },
+	};
+	int r = SK_OK, has;
+
+	for (size_t i = 0; i < sizeof(columns) / sizeof(columns[0]) && r == SK_OK; i++) {
+		r = has_column(db, "PRAGMA table_info(users)", columns[i].column, &has);
+		if (r == SK_OK && !has)
+			r = sq_exec(db, columns[i].add);
+	}
+	if (r != SK_OK)
+		return r;
+	return sq_exec(db,
+	        "CREATE UNIQUE INDEX IF NOT EXISTS users_hr_staff_no ON users(hr_staff_no)"
+	        " WHERE hr_staff_no IS NOT NULL;"
+	        "CREATE TABLE IF NOT EXISTS hr_files("
+	        " sha256 TEXT PRIMARY KEY,"
+	        " records INTEGER NOT NULL,"
+	        " imported INTEGER NOT NULL);"
+	        "CREATE TABLE IF NOT EXISTS hr_events("
+	        " event_id TEXT PRIMARY KEY,"
+	        " staff_no TEXT NOT NULL,"
+	        " event TEXT NOT NULL,"
+	        " employment TEXT NOT NULL,"
+	        " dept TEXT NOT NULL,"
+	        " effective TEXT NOT NULL,"
+	        " file_sha256 TEXT NOT NULL REFERENCES hr_files(sha256),"
+	        " line INTEGER NOT NULL,"
+	        " state INTEGER NOT NULL CHECK(state IN (0, 1)),"   /* 0 pending, 1 applied */
+	        " pw_hash TEXT NOT NULL DEFAULT '',"
+	        " created INTEGER NOT NULL,"
+	        " applied INTEGER NOT NULL DEFAULT 0);"
+	        "CREATE INDEX IF NOT EXISTS hr_events_due ON hr_events(state, effective, created, line);"
+	        "CREATE INDEX IF NOT EXISTS hr_events_staff ON hr_events(staff_no, event);"
+	        "CREATE TABLE IF NOT EXISTS hr_staged("
+	        " file_sha256 TEXT NOT NULL,"
+	        " event_id TEXT NOT NULL,"
+	        " staff_no TEXT NOT NULL,"
+	        " event TEXT NOT NULL,"
+	        " employment TEXT NOT NULL,"
+	        " dept TEXT NOT NULL,"
+	        " effective TEXT NOT NULL,"
+	        " line INTEGER NOT NULL,"
+	        " pw_hash TEXT NOT NULL DEFAULT '',"   /* a hire's temporary password (hash) */
+	        " PRIMARY KEY(file_sha256, event_id));"
+	        "CREATE INDEX IF NOT EXISTS hr_staged_order ON hr_staged(file_sha256, effective, line);");
+}
+
 const struct sq_migration sq_migrations[] = {
 	{ "base schema: users, tallies, TOTP, FIDO2, cards, sessions, meta",
 	  v1_schema },
+	{ "HR state: staff numbers, HR files and events", v2_hr },
 };
 const size_t sq_migrations_n = sizeof(sq_migrations) / sizeof(sq_migrations[0]);
 

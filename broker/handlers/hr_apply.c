@@ -1,0 +1,350 @@
+/* hr_apply.h: the effect of each HR event on a user, and the scheduler of pending events. */
+#include "hr_apply.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "attempt.h"
+#include "audit_event.h"
+#include "session_watch.h"
+#include "sk_err.h"
+#include "sk_log.h"
+
+int
+hr_set_timezone(const char *tz)
+{
+	if (setenv("TZ", tz, 1) != 0) {
+		sk_logerr("setting the time zone %s failed", tz);
+		return SK_ERR_CONFIG;
+	}
+	tzset();
+	return SK_OK;
+}
+
+int
+hr_today(char out[HR_DATE_LEN])
+{
+	time_t now = time(NULL);
+	struct tm tm;
+
+	if (localtime_r(&now, &tm) == NULL || strftime(out, HR_DATE_LEN, "%Y-%m-%d", &tm) == 0) {
+		sk_logerr("today's date: localtime failed");
+		return SK_ERR_INTERNAL;
+	}
+	return SK_OK;
+}
+
+static int
+ends_add(struct hr_session_ends *s, const char *user)
+{
+	if (s == NULL)
+		return SK_OK;
+	if (s->n == s->cap) {
+		size_t cap = s->cap ? s->cap * 2 : 16;
+		char (*u)[SK_USER_MAX] = realloc(s->users, cap * sizeof(*u));
+
+		if (u == NULL)
+			return SK_ERR_NOMEM;
+		s->users = u;
+		s->cap = cap;
+	}
+	snprintf(s->users[s->n++], SK_USER_MAX, "%s", user);
+	return SK_OK;
+}
+
+void
+hr_session_ends_free(struct hr_session_ends *s)
+{
+	free(s->users);
+	memset(s, 0, sizeof(*s));
+}
+
+void
+hr_session_ends_run(struct hr_session_ends *s)
+{
+	size_t ordered = 0;
+
+	for (size_t i = 0; i < s->n; i++)
+		ordered += session_watch_order_user(s->users[i], SK_CARD_REMOVAL_END, "hr");
+	if (ordered > 0)
+		sk_log(LOG_NOTICE, "HR: %zu live session(s) ordered ended", ordered);
+	hr_session_ends_free(s);
+}
+
+/* Every HR audit record names the file, the event and the row. */
+static json_object *
+event_fields(const struct hr_event_rec *e, json_object *extra)
+{
+	extra = audit_field(extra, "hr_file", e->file_sha256);
+	extra = audit_field(extra, "hr_event", e->event_id);
+	extra = audit_field(extra, "staff_no", e->staff_no);
+	extra = audit_field(extra, "effective", e->effective);
+	return audit_field_int(extra, "line", e->line);
+}
+
+static int
+audit_event(struct broker_conn *c, const struct hr_event_rec *e, const char *user,
+            const char *result, json_object *extra)
+{
+	char name[32];
+
+	snprintf(name, sizeof(name), "hr.%s", e->event);
+	return broker_audit(c, name, user, result, event_fields(e, extra));
+}
+
+static int
+apply_hire(struct broker_conn *c, const struct hr_event_rec *e, int64_t now)
+{
+	struct user_rec u;
+	struct user_hr h;
+	int r;
+
+	memset(&u, 0, sizeof(u));
+	snprintf(u.name, sizeof(u.name), "%s", e->staff_no);
+	snprintf(u.profile, sizeof(u.profile), "%s", c->b->conf.default_profile);
+	snprintf(u.pw_hash, sizeof(u.pw_hash), "%s", e->pw_hash);
+	u.created = u.pw_changed = now;
+	u.pw_temporary = 1;   /* pending enrolment: changed at the first login (R-CRED-1) */
+	r = store_user_insert(c->db, &u);
+	explicit_bzero(u.pw_hash, sizeof(u.pw_hash));
+	if (r != SK_OK)
+		return r;
+	memset(&h, 0, sizeof(h));
+	h.user_id = u.id;
+	snprintf(h.staff_no, sizeof(h.staff_no), "%s", e->staff_no);
+	snprintf(h.employment, sizeof(h.employment), "%s", e->employment);
+	snprintf(h.dept, sizeof(h.dept), "%s", e->dept);
+	if ((r = store_user_hr_set(c->db, &h)) != SK_OK)
+		return r;
+	return audit_event(c, e, u.name, "ok",
+	                   audit_field(audit_field(NULL, "profile", u.profile), "employment",
+	                               e->employment));
+}
+
+/* Retirement: every factor goes; cards are revoked and stay outstanding until handed back
+ * (sekimori card dispose, R-LIFE-5). */
+static int
+revoke_factors(struct broker_conn *c, const struct user_hr *h, int64_t now, json_object **extra)
+{
+	struct fido2_rec fido[FIDO2_PER_USER_MAX];
+	struct card_rec *cards = calloc(CARDS_PER_USER_MAX, sizeof(*cards));
+	json_object *outstanding = json_object_new_array();
+	size_t n = 0, nf = 0;
+	int r;
+
+	if (cards == NULL || outstanding == NULL) {
+		free(cards);
+		json_object_put(outstanding);
+		return SK_ERR_NOMEM;
+	}
+	r = store_totp_delete_all(c->db, h->user_id);
+	if (r == SK_OK)
+		r = store_fido2_list(c->db, h->user_id, 0, fido, FIDO2_PER_USER_MAX, &nf);
+	for (size_t i = 0; i < nf && r == SK_OK; i++)
+		r = store_fido2_delete(c->db, h->user_id, fido[i].id);
+	if (r == SK_OK)
+		r = store_card_list(c->db, h->user_id, 0, cards, CARDS_PER_USER_MAX, &n);
+	for (size_t i = 0; i < n && r == SK_OK; i++) {
+		if (!cards[i].revoked)
+			r = store_card_revoke(c->db, cards[i].id, "retired", 0, now);
+		if (r == SK_OK && !cards[i].collected && !cards[i].destroyed)
+			json_object_array_add(outstanding, json_object_new_int64(cards[i].id));
+	}
+	*extra = audit_field_int(*extra, "fido2_removed", (int64_t)nf);
+	json_object_object_add(*extra, "outstanding_cards", outstanding);
+	free(cards);
+	return r;
+}
+
+int
+hr_apply_event(struct broker_conn *c, const struct hr_event_rec *e, int64_t now,
+               struct hr_session_ends *ends)
+{
+	struct user_hr h;
+	json_object *extra = NULL;
+	int r, suspend, retire;
+
+	if (strcmp(e->event, "hire") == 0)
+		return apply_hire(c, e, now);
+	if ((r = store_user_hr_by_staff(c->db, e->staff_no, &h)) == SK_ERR_NOTFOUND)
+		/* Checked at import; only a user removed since then gets here. */
+		return audit_event(c, e, NULL, "no_user", NULL);
+	if (r != SK_OK)
+		return r;
+	suspend = strcmp(e->event, "leave") == 0 || strcmp(e->event, "secondment") == 0;
+	retire = strcmp(e->event, "retirement") == 0;
+	if (e->employment[0] != '\0')
+		snprintf(h.employment, sizeof(h.employment), "%s", e->employment);
+	if (e->dept[0] != '\0')
+		snprintf(h.dept, sizeof(h.dept), "%s", e->dept);
+	if (suspend || retire) {
+		r = store_user_set_disabled(c->db, h.user_id, 1);
+		h.suspended = suspend;
+		if (r == SK_OK && retire)
+			r = revoke_factors(c, &h, now, &extra);
+		if (r == SK_OK)
+			r = ends_add(ends, h.name);
+	} else if (strcmp(e->event, "return") == 0) {
+		/* Only a suspension HR made is lifted: an administrator's disable stays. */
+		if (h.suspended)
+			r = store_user_set_disabled(c->db, h.user_id, 0);
+		extra = audit_field(extra, "was_suspended", h.suspended ? "yes" : "no");
+		h.suspended = 0;
+	}
+	/* transfer: department and employment only (no roles or grants exist yet). */
+	if (r == SK_OK)
+		r = store_user_hr_set(c->db, &h);
+	if (r != SK_OK) {
+		json_object_put(extra);
+		return r;
+	}
+	extra = audit_field(audit_field(extra, "dept", h.dept), "employment", h.employment);
+	return audit_event(c, e, h.name, "ok", extra);
+}
+
+/* The broker itself, as the peer of the records it makes on its own. */
+static int
+system_conn(struct broker *b, struct broker_conn *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->b = b;
+	c->peer_pid = getpid();
+	c->peer_is_root = 1;
+	snprintf(c->peer_name, sizeof(c->peer_name), "sekimorid");
+	return store_acquire(b->store, &c->db);
+}
+
+int
+hr_apply_due(struct broker *b, size_t *applied)
+{
+	struct broker_conn c;
+	struct hr_event_rec e;
+	char today[HR_DATE_LEN];
+	int r;
+
+	*applied = 0;
+	if ((r = hr_today(today)) != SK_OK || (r = system_conn(b, &c)) != SK_OK)
+		return r;
+	for (;;) {
+		struct hr_session_ends ends = { 0 };
+
+		if ((r = store_begin(c.db)) != SK_OK)
+			break;
+		r = store_hr_event_next_due(c.db, today, &e);
+		if (r == SK_ERR_NOTFOUND) {
+			store_rollback(c.db);
+			r = SK_OK;
+			break;
+		}
+		if (r == SK_OK) {
+			r = hr_apply_event(&c, &e, broker_now(), &ends);
+			if (r == SK_ERR_EXISTS)   /* a hire whose name was taken since the import */
+				r = audit_event(&c, &e, e.staff_no, "user_exists", NULL);
+		}
+		if (r == SK_OK)
+			r = store_hr_event_set_applied(c.db, e.event_id, broker_now());
+		explicit_bzero(e.pw_hash, sizeof(e.pw_hash));
+		r = r == SK_OK ? store_commit(c.db) : r;
+		if (r != SK_OK) {
+			store_rollback(c.db);
+			hr_session_ends_free(&ends);
+			sk_logerr("HR: applying event %s (%s of %s, due %s) failed; retried at the next"
+			          " check", e.event_id, e.event, e.staff_no, e.effective);
+			break;
+		}
+		hr_session_ends_run(&ends);
+		(*applied)++;
+	}
+	store_release(c.db);
+	return r;
+}
+
+static struct {
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	pthread_t thread;
+	int running, stop;
+	struct broker *b;
+} sched = { .lock = PTHREAD_MUTEX_INITIALIZER, .cond = PTHREAD_COND_INITIALIZER };
+
+static void *
+run_scheduler(void *arg)
+{
+	(void)arg;
+	pthread_mutex_lock(&sched.lock);
+	while (!sched.stop) {
+		struct timespec until;
+		size_t n = 0;
+
+		clock_gettime(CLOCK_REALTIME, &until);
+		until.tv_sec += (time_t)sched.b->conf.hr_check_interval;
+		(void)pthread_cond_timedwait(&sched.cond, &sched.lock, &until);
+		if (sched.stop)
+			break;
+		pthread_mutex_unlock(&sched.lock);
+		if (hr_apply_due(sched.b, &n) == SK_OK && n > 0)
+			sk_log(LOG_INFO, "HR: %zu pending event(s) applied on their date", n);
+		pthread_mutex_lock(&sched.lock);
+	}
+	pthread_mutex_unlock(&sched.lock);
+	return NULL;
+}
+
+int
+hr_scheduler_start(struct broker *b)
+{
+	struct broker_conn c;
+	size_t n = 0;
+	int r;
+
+	/* Without its zone file localtime would quietly count days in UTC. */
+	if (!sk_conf_valid_timezone(b->conf.hr_timezone)) {
+		sk_logerr("hr_timezone %s: no such time zone in /usr/share/zoneinfo",
+		          b->conf.hr_timezone);
+		return SK_ERR_CONFIG;
+	}
+	if ((r = hr_set_timezone(b->conf.hr_timezone)) != SK_OK)
+		return r;
+	/* Staged rows of an import that never committed (client gone, broker killed). */
+	if ((r = system_conn(b, &c)) != SK_OK)
+		return r;
+	if ((r = store_begin(c.db)) == SK_OK) {
+		r = store_hr_stage_clear(c.db, NULL);
+		r = r == SK_OK ? store_commit(c.db) : r;
+		if (r != SK_OK)
+			store_rollback(c.db);
+	}
+	store_release(c.db);
+	if (r != SK_OK)
+		return r;
+	if ((r = hr_apply_due(b, &n)) != SK_OK)
+		return r;   /* fail closed: a retirement that cannot be applied stops the start */
+	if (n > 0)
+		sk_log(LOG_NOTICE, "HR: %zu event(s) that became due while sekimorid was down"
+		       " applied at start", n);
+	sched.b = b;
+	sched.stop = 0;
+	if (pthread_create(&sched.thread, NULL, run_scheduler, NULL) != 0) {
+		sk_logerr("HR: the scheduler thread could not start");
+		return SK_ERR_INTERNAL;
+	}
+	sched.running = 1;
+	return SK_OK;
+}
+
+void
+hr_scheduler_stop(void)
+{
+	if (!sched.running)
+		return;
+	pthread_mutex_lock(&sched.lock);
+	sched.stop = 1;
+	pthread_cond_broadcast(&sched.cond);
+	pthread_mutex_unlock(&sched.lock);
+	pthread_join(sched.thread, NULL);
+	sched.running = 0;
+}

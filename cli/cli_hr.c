@@ -1,0 +1,355 @@
+/* sekimori hr import FILE [--dry-run] [--encoding utf-8|cp932|auto] | hr pending
+ * (doc/hr-import.md). The CLI reads and validates the file with skhr (streamed, constant
+ * memory); only a file valid as a whole is sent, in batches of SK_ARRAY_MAX records that the
+ * broker stages, and then applied by one HR_COMMIT in one broker transaction. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cli.h"
+#include "hr.h"
+#include "sk_err.h"
+#include "sk_i18n.h"
+#include "sk_proto.h"
+#include "skc_hr.h"
+
+#define HR_WIRE_MAX 128
+#define HR_COMMIT_TIMEOUT_MS (60 * 60 * 1000)
+#define HR_PW_KEPT 512   /* above the broker's 256 hires per file: it refuses such a file */
+
+struct import_ctx {
+	struct cli *c;
+	const struct hr_result *res;
+	char sha[2 * HR_SHA256_LEN + 1];
+	int dry_run;
+	char today[11];
+	char batch[SK_ARRAY_MAX][HR_WIRE_MAX];
+	size_t n_batch;
+	unsigned long staged;
+	int first_sent;
+	int stage_rc;          /* CLI exit code once a batch failed */
+	json_object *plan;     /* --dry-run --json */
+	/* The hires' temporary passwords from HR_STAGE, shown after the commit succeeded. */
+	struct skc_hr_hire_password pw[HR_PW_KEPT];
+	size_t n_pw;
+};
+
+#define STOP_ALREADY 1001  /* the broker knows the file: nothing to do */
+#define STOP_FAILED 1002
+
+static void
+sha_hex(const unsigned char in[HR_SHA256_LEN], char out[2 * HR_SHA256_LEN + 1])
+{
+	for (size_t i = 0; i < HR_SHA256_LEN; i++)
+		snprintf(out + 2 * i, 3, "%02x", in[i]);
+}
+
+static void
+today_in(const char *tz, char out[11])
+{
+	time_t now = time(NULL);
+	struct tm tm;
+
+	/* The CLI is single-threaded: the site's zone for the plan's "now or scheduled". */
+	if (setenv("TZ", tz, 1) == 0)
+		tzset();
+	if (localtime_r(&now, &tm) == NULL || strftime(out, 11, "%Y-%m-%d", &tm) == 0)
+		snprintf(out, 11, "%s", "0000-00-00");
+}
+
+static int
+send_batch(struct import_ctx *k)
+{
+	const char *recs[SK_ARRAY_MAX];
+	struct skc_hr_stage_in in = { cli_actor(), k->sha, !k->first_sent, recs, k->n_batch };
+	struct skc_hr_stage_out out;
+	int r;
+
+	if (k->n_batch == 0)
+		return SK_OK;
+	for (size_t i = 0; i < k->n_batch; i++)
+		recs[i] = k->batch[i];
+	r = skc_hr_stage(cli_client(k->c), &in, &out);
+	k->first_sent = 1;
+	k->n_batch = 0;
+	if (r == SK_OK && out.res.status == SK_ST_EXISTS)
+		return STOP_ALREADY;
+	if ((k->stage_rc = cli_verdict(k->c, r, &out.res, NULL)) != CLI_OK)
+		return STOP_FAILED;
+	for (size_t i = 0; i < out.n_hires; i++) {
+		if (k->n_pw == HR_PW_KEPT) {
+			fprintf(stderr, "%s\n", _("sekimori: refused: too many hires in one HR file (at"
+			                          " most 256); split the file"));
+			explicit_bzero(&out, sizeof(out));
+			return STOP_FAILED;
+		}
+		k->pw[k->n_pw++] = out.hires[i];
+	}
+	explicit_bzero(&out, sizeof(out));
+	return SK_OK;
+}
+
+static int
+on_record(const struct hr_record *rec, void *arg)
+{
+	struct import_ctx *k = arg;
+	char date[11];
+	int n;
+
+	snprintf(date, sizeof(date), "%04d-%02d-%02d", rec->effective.year, rec->effective.month,
+	         rec->effective.day);
+	if (k->sha[0] == '\0')   /* pass 1 hashed the file before pass 2 hands out records */
+		sha_hex(k->res->sha256, k->sha);
+	if (k->dry_run) {
+		const char *when = strcmp(date, k->today) <= 0 ? "now" : "scheduled";
+
+		if (k->plan != NULL) {
+			json_object *o = json_object_new_object();
+
+			json_object_object_add(o, "line", json_object_new_int64((int64_t)rec->line));
+			json_object_object_add(o, "staff_no", json_object_new_string(rec->staff_no));
+			json_object_object_add(o, "event",
+			                       json_object_new_string(hr_event_keyword(rec->event)));
+			json_object_object_add(o, "effective", json_object_new_string(date));
+			json_object_object_add(o, "when", json_object_new_string(when));
+			json_object_object_add(o, "dept", json_object_new_string(rec->dept));
+			json_object_object_add(o, "employment", json_object_new_string(
+			                       hr_employment_keyword(rec->employment)));
+			json_object_array_add(k->plan, o);
+		} else {
+			printf(_("line %lu: staff %s: %s on %s (%s)\n"), rec->line, rec->staff_no,
+			       hr_event_keyword(rec->event), date,
+			       strcmp(when, "now") == 0 ? _("applied at import") : _("scheduled"));
+		}
+		return 0;
+	}
+	n = snprintf(k->batch[k->n_batch], HR_WIRE_MAX, "%s\t%s\t%s\t%s\t%s\t%lu", rec->staff_no,
+	             hr_event_keyword(rec->event), hr_employment_keyword(rec->employment),
+	             rec->dept, date, rec->line);
+	if (n < 0 || n >= HR_WIRE_MAX)
+		return STOP_FAILED;
+	k->n_batch++;
+	k->staged++;
+	return k->n_batch == SK_ARRAY_MAX ? send_batch(k) : 0;
+}
+
+/* Every error, by line and column, in Japanese and in English. */
+static void
+print_errors(const struct hr_result *res)
+{
+	char ja[512], en[512];
+
+	fprintf(stderr, _("sekimori: the file is refused as a whole; nothing was applied"
+	                  " (%lu error(s)):\n"), res->errors_total);
+	for (size_t i = 0; i < res->errors_kept; i++) {
+		if (hr_error_format(&res->errors[i], HR_LANG_JA, ja, sizeof(ja)) >= 0)
+			fprintf(stderr, "  %s\n", ja);
+		if (hr_error_format(&res->errors[i], HR_LANG_EN, en, sizeof(en)) >= 0)
+			fprintf(stderr, "  %s\n", en);
+	}
+	if (res->errors_total > res->errors_kept)
+		fprintf(stderr, _("  ... and %lu more\n"), res->errors_total - res->errors_kept);
+}
+
+static void
+print_commit_refusal(const struct skc_hr_commit_out *out)
+{
+	cli_print_reason(out->res.reason);
+	if (out->staff[0] != '\0')
+		fprintf(stderr, _("sekimori: at line %llu, staff number %s; nothing was applied\n"),
+		        (unsigned long long)out->line, out->staff);
+}
+
+static const char *
+hire_password(const struct import_ctx *k, const char *user)
+{
+	for (size_t i = 0; i < k->n_pw; i++)
+		if (strcmp(k->pw[i].staff, user) == 0)
+			return k->pw[i].password;
+	return NULL;
+}
+
+/* Each hire made gets the password HR_STAGE gave for it (--json: "temp_password"). */
+static void
+add_passwords(const struct import_ctx *k, json_object *doc)
+{
+	json_object *hires, *u;
+
+	if (!json_object_object_get_ex(doc, "hires", &hires))
+		return;
+	for (size_t i = 0; i < json_object_array_length(hires); i++) {
+		json_object *h = json_object_array_get_idx(hires, i);
+		const char *pw;
+
+		if (json_object_object_get_ex(h, "user", &u) &&
+		    (pw = hire_password(k, json_object_get_string(u))) != NULL)
+			json_object_object_add(h, "temp_password", json_object_new_string(pw));
+	}
+}
+
+static int
+print_commit(struct cli *c, json_object *doc)
+{
+	json_object *hires = NULL, *v;
+
+	if (c->json) {
+		cli_print_json(c, doc);
+		return CLI_OK;
+	}
+	printf(_("Imported: %lld applied now, %lld scheduled, %lld unchanged (already known)\n"),
+	       json_object_object_get_ex(doc, "applied", &v) ? (long long)json_object_get_int64(v) : 0,
+	       json_object_object_get_ex(doc, "pending", &v) ? (long long)json_object_get_int64(v) : 0,
+	       json_object_object_get_ex(doc, "unchanged", &v) ? (long long)json_object_get_int64(v)
+	                                                       : 0);
+	if (json_object_object_get_ex(doc, "hires", &hires) && json_object_array_length(hires) > 0) {
+		printf("%s\n", _("Temporary passwords of the hires (shown only now; each must be"
+		                 " changed at the first login):"));
+		for (size_t i = 0; i < json_object_array_length(hires); i++) {
+			json_object *h = json_object_array_get_idx(hires, i), *u, *e, *p;
+
+			if (json_object_object_get_ex(h, "user", &u) &&
+			    json_object_object_get_ex(h, "effective", &e) &&
+			    json_object_object_get_ex(h, "temp_password", &p))
+				printf("  %s (%s): %s\n", json_object_get_string(u),
+				       json_object_get_string(e), json_object_get_string(p));
+		}
+	}
+	return CLI_OK;
+}
+
+/* Wipes the temporary passwords in the document before it is released. */
+static void
+wipe_doc(json_object *doc)
+{
+	json_object *hires, *p;
+
+	if (doc == NULL)
+		return;
+	if (json_object_object_get_ex(doc, "hires", &hires))
+		for (size_t i = 0; i < json_object_array_length(hires); i++)
+			if (json_object_object_get_ex(json_object_array_get_idx(hires, i),
+			                              "temp_password", &p))
+				explicit_bzero((char *)json_object_get_string(p),
+				               (size_t)json_object_get_string_len(p));
+	json_object_put(doc);
+}
+
+int
+cli_hr_import(struct cli *c)
+{
+	const char *path = cli_positional(c), *enc = cli_option(c, "--encoding");
+	struct hr_options opt;
+	struct hr_result res;
+	struct import_ctx *k;
+	int r, rc = CLI_OK;
+
+	if (path == NULL) {
+		fprintf(stderr, "%s\n", _("sekimori: hr import needs a FILE"));
+		return CLI_USAGE;
+	}
+	memset(&opt, 0, sizeof(opt));
+	if (enc != NULL && hr_encoding_parse(enc, &opt.encoding) != SK_OK) {
+		fprintf(stderr, _("sekimori: invalid --encoding '%s' (utf-8, cp932 or auto)\n"), enc);
+		return CLI_USAGE;
+	}
+	if ((k = calloc(1, sizeof(*k))) == NULL)
+		return CLI_FAILED;
+	k->c = c;
+	k->res = &res;
+	k->dry_run = cli_flag(c, "--dry-run");
+	today_in(c->conf.hr_timezone, k->today);
+	if (k->dry_run && c->json)
+		k->plan = json_object_new_array();
+	r = hr_import_file(path, &opt, on_record, k, &res);
+	if (r == SK_OK && !k->dry_run)
+		r = send_batch(k);
+	if (r == SK_ERR_PROTO) {
+		print_errors(&res);
+		rc = CLI_FAILED;
+	} else if (r == STOP_ALREADY) {
+		printf(_("The file %s was imported before; nothing changed.\n"), k->sha);
+	} else if (r == STOP_FAILED) {
+		rc = k->stage_rc != CLI_OK ? k->stage_rc : CLI_FAILED;
+	} else if (r != SK_OK) {
+		fprintf(stderr, _("sekimori: %s: could not be read\n"), path);
+		rc = CLI_FAILED;
+	} else if (k->dry_run) {
+		if (k->plan != NULL) {
+			json_object *o = json_object_new_object();
+
+			json_object_object_add(o, "file", json_object_new_string(res.sha256_hex));
+			json_object_object_add(o, "dry_run", json_object_new_boolean(1));
+			json_object_object_add(o, "plan", json_object_get(k->plan));
+			cli_print_json(c, o);
+			json_object_put(o);
+		} else {
+			printf(_("Dry run: %lu record(s) in %s; nothing was applied.\n"), res.records,
+			       res.sha256_hex);
+		}
+	} else if (res.records == 0) {
+		printf("%s\n", _("The file has no records; nothing to do."));
+	} else {
+		struct skc_hr_commit_in in = { cli_actor(), res.sha256_hex, k->staged };
+		struct skc_hr_commit_out out;
+
+		struct sk_client *cl = cli_client(c);
+		int saved = cl->timeout_ms;
+
+		/* The commit writes and syncs one audit record per event: a large file takes longer
+		 * than one ordinary request (doc/hr-import.md). */
+		cl->timeout_ms = HR_COMMIT_TIMEOUT_MS;
+		r = skc_hr_commit(cl, &in, &out);
+		cl->timeout_ms = saved;
+		if (r == SK_OK && out.res.status == SK_ST_EXISTS)
+			printf(_("The file %s was imported before; nothing changed.\n"), res.sha256_hex);
+		else if (r == SK_OK && out.res.status == SK_ST_INVALID) {
+			print_commit_refusal(&out);
+			rc = CLI_FAILED;
+		} else if ((rc = cli_verdict(c, r, &out.res, NULL)) == CLI_OK) {
+			add_passwords(k, out.doc);
+			rc = print_commit(c, out.doc);
+		}
+		wipe_doc(out.doc);
+	}
+	json_object_put(k->plan);
+	explicit_bzero(k, sizeof(*k));
+	free(k);
+	hr_result_free(&res);
+	return rc;
+}
+
+int
+cli_hr_pending(struct cli *c)
+{
+	struct skc_hr_pending_in in = { cli_actor() };
+	struct skc_json_out out;
+	json_object *list, *v;
+	int rc = cli_verdict(c, skc_hr_pending(cli_client(c), &in, &out), &out.res, NULL);
+
+	if (rc != CLI_OK || c->json) {
+		if (rc == CLI_OK)
+			cli_print_json(c, out.doc);
+		json_object_put(out.doc);
+		return rc;
+	}
+	if (json_object_object_get_ex(out.doc, "pending", &list)) {
+		size_t n = json_object_array_length(list);
+
+		if (n == 0)
+			printf("%s\n", _("No HR events are pending."));
+		for (size_t i = 0; i < n; i++) {
+			json_object *e = json_object_array_get_idx(list, i), *s, *ev, *d;
+
+			if (json_object_object_get_ex(e, "staff_no", &s) &&
+			    json_object_object_get_ex(e, "event", &ev) &&
+			    json_object_object_get_ex(e, "effective", &d))
+				printf("%s  %-10s  %s\n", json_object_get_string(d),
+				       json_object_get_string(ev), json_object_get_string(s));
+		}
+	}
+	if (json_object_object_get_ex(out.doc, "truncated", &v) && json_object_get_boolean(v))
+		printf("%s\n", _("(more are pending; the list stops here)"));
+	json_object_put(out.doc);
+	return CLI_OK;
+}

@@ -1,0 +1,109 @@
+/* The HR family's typed calls (skc_hr.h). */
+#include "skc_hr.h"
+
+#include <json-c/json.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sk_err.h"
+
+static int
+decode_stage(const struct sk_msg *reply, const struct skc_result *res, void *out)
+{
+	struct skc_hr_stage_out *o = out;
+	char text[SKC_HR_STAFF_MAX + SKC_HR_PW_MAX + 1], *tab;
+	size_t n = 0, len;
+	int g;
+
+	if (res->status != SK_ST_OK)
+		return SK_OK;
+	if ((g = sk_msg_get_array_len(reply, SK_K_HR_TEMP_PASSWORDS, &n)) == SK_ERR_NOTFOUND)
+		return SK_OK;
+	if (g != SK_OK || n > SK_ARRAY_MAX)
+		return SK_ERR_PROTO;
+	for (size_t i = 0; i < n; i++) {
+		if (sk_msg_get_array_bytes(reply, SK_K_HR_TEMP_PASSWORDS, i, (unsigned char *)text,
+		                           sizeof(text) - 1, &len) != SK_OK)
+			return SK_ERR_PROTO;
+		text[len] = '\0';
+		tab = strchr(text, '\t');
+		if (tab == NULL || memchr(text, '\0', len) != NULL ||
+		    (size_t)(tab - text) >= SKC_HR_STAFF_MAX || tab == text ||
+		    strlen(tab + 1) == 0 || strlen(tab + 1) >= SKC_HR_PW_MAX) {
+			explicit_bzero(text, sizeof(text));
+			return SK_ERR_PROTO;
+		}
+		*tab = '\0';
+		/* Lengths checked above. */
+		memcpy(o->hires[i].staff, text, (size_t)(tab - text) + 1);
+		memcpy(o->hires[i].password, tab + 1, strlen(tab + 1) + 1);
+		o->n_hires = i + 1;
+	}
+	explicit_bzero(text, sizeof(text));
+	return SK_OK;
+}
+
+int
+skc_hr_stage(struct sk_client *c, const struct skc_hr_stage_in *in, struct skc_hr_stage_out *out)
+{
+	const unsigned char *items[SK_ARRAY_MAX];
+	size_t lens[SK_ARRAY_MAX];
+	struct skc_req q;
+
+	memset(out, 0, sizeof(*out));
+	if (in->n == 0 || in->n > SK_ARRAY_MAX)
+		return SK_ERR_RANGE;
+	for (size_t i = 0; i < in->n; i++) {
+		items[i] = (const unsigned char *)in->records[i];
+		lens[i] = strlen(in->records[i]);
+	}
+	skc_req_begin(&q, SK_REQ_HR_STAGE, in->actor);
+	skc_put_text(&q, SK_K_HR_FILE, in->file_sha256);
+	skc_put_bool(&q, SK_K_HR_FIRST, in->first);
+	skc_put_bytes_array(&q, SK_K_HR_RECORDS, items, lens, in->n);
+	return skc_exchange(c, &q, &out->res, decode_stage, out);
+}
+
+static int
+decode_commit(const struct sk_msg *reply, const struct skc_result *res, void *out)
+{
+	struct skc_hr_commit_out *o = out;
+	char *text;
+	int r = SK_OK;
+
+	if (!skc_optional(sk_msg_get_text_opt(reply, SK_K_HR_STAFF, o->staff, sizeof(o->staff))) ||
+	    !skc_optional(sk_msg_get_uint_opt(reply, SK_K_HR_LINE, 0, &o->line)))
+		return SK_ERR_PROTO;
+	if (res->status != SK_ST_OK)
+		return SK_OK;
+	/* The document carries the hires' temporary passwords: its text is wiped. */
+	if ((text = malloc(SK_TEXT_MAX + 1)) == NULL)
+		return SK_ERR_NOMEM;
+	if (sk_msg_get_text(reply, SK_K_JSON, text, SK_TEXT_MAX + 1) != SK_OK ||
+	    (o->doc = json_tokener_parse(text)) == NULL)
+		r = SK_ERR_PROTO;
+	explicit_bzero(text, SK_TEXT_MAX + 1);
+	free(text);
+	return r;
+}
+
+int
+skc_hr_commit(struct sk_client *c, const struct skc_hr_commit_in *in,
+              struct skc_hr_commit_out *out)
+{
+	struct skc_req q;
+
+	memset(out, 0, sizeof(*out));
+	skc_req_begin(&q, SK_REQ_HR_COMMIT, in->actor);
+	skc_put_text(&q, SK_K_HR_FILE, in->file_sha256);
+	skc_put_uint(&q, SK_K_HR_COUNT, in->count);
+	return skc_exchange(c, &q, &out->res, decode_commit, out);
+}
+
+int
+skc_hr_pending(struct sk_client *c, const struct skc_hr_pending_in *in, struct skc_json_out *out)
+{
+	const struct skc_user_in all = { .actor = in->actor };
+
+	return skc_user_json(c, SK_REQ_HR_PENDING, &all, out);
+}

@@ -1,0 +1,513 @@
+/* The HR apply layer end to end (issue 10, doc/hr-import.md): the real CLI reads generated HR
+ * files (R-TEST-1: staff numbers are sequence numbers, names are made up of one fixed word
+ * and the number), a real sekimorid applies them, real libpam logs in. Requirement IDs:
+ * R-LIFE-1 (events applied, all or nothing, idempotent, dry run), R-LIFE-2 (retirement and
+ * suspension end access; dates in the future applied at their day, also after a restart). */
+#include <stdarg.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <cmocka.h>
+#include <json-c/json.h>
+#include <sqlite3.h>
+
+#include "sk_fixture.h"
+#include "sk_pamdrive.h"
+#include "sk_test_helpers.h"
+
+static struct sk_fixture fx;
+
+/* hr_check_interval = 1: the periodic check is seen within the test's polling bound. */
+static const char *profiles =
+	"hr_check_interval = 1\n"
+	"[profile mynumber]\nmethods = password, totp\ndeny = 10\nunlock_time = 0\n"
+	"totp_window = 2\n";
+
+#define HEADER "職員番号,氏名,氏名カナ,所属コード,職名,雇用区分,発令日,異動区分\n"
+#define OUT_MAX 65536
+
+static char out[OUT_MAX];
+
+/* One row: generated name, fixed reading, department, job, employment, date, event. */
+static size_t
+row(char *buf, size_t n, unsigned long staff, const char *dept, const char *emp,
+    const char *date, const char *event)
+{
+	int len = snprintf(buf, n, "%lu,生成%lu,セイセイ,%s,係員,%s,%s,%s\n", staff, staff, dept, emp,
+	                   date, event);
+
+	assert_true(len > 0 && (size_t)len < n);
+	return (size_t)len;
+}
+
+/* A file under the fixture's folder from text; path receives its name. */
+static void
+write_hr(const char *name, const char *text, char *path, size_t pathsz)
+{
+	sk_test_write_file(fx.dir, name, text, path, pathsz);
+}
+
+static int
+cli(const char *fmt, ...)
+{
+	char args[1200];
+	va_list ap;
+	int rc;
+
+	va_start(ap, fmt);
+	vsnprintf(args, sizeof(args), fmt, ap);
+	va_end(ap);
+	rc = skfx_cli(&fx, args, NULL, out, sizeof(out));
+	if (rc != 0)   /* what the CLI said, for the test log */
+		fprintf(stderr, "sekimori %s -> %d: %.2000s\n", args, rc, out);
+	if (rc == 0 && out[0] == '{') {   /* --json: one line, for the substring checks */
+		json_object *doc = json_tokener_parse(out);
+
+		assert_non_null(doc);
+		snprintf(out, sizeof(out), "%s", json_object_to_json_string_ext(doc,
+		         JSON_C_TO_STRING_PLAIN));
+		json_object_put(doc);
+	}
+	return rc;
+}
+
+/* user show --json: 1 disabled, 0 enabled, -1 no such user. */
+static int
+user_disabled(const char *user)
+{
+	json_object *doc, *v;
+	int d;
+
+	if (cli("--json user show %s", user) != 0)
+		return -1;
+	doc = json_tokener_parse(out);
+	assert_non_null(doc);
+	assert_true(json_object_object_get_ex(doc, "disabled", &v));
+	d = json_object_get_boolean(v);
+	json_object_put(doc);
+	return d;
+}
+
+static void
+store_sql(const char *sql)
+{
+	char path[700];
+	sqlite3 *db = NULL;
+
+	snprintf(path, sizeof(path), "%s/state/sekimori.db", fx.dir);
+	assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE, NULL), SQLITE_OK);
+	sqlite3_busy_timeout(db, 5000);
+	assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+}
+
+static int64_t
+json_int(const char *text, const char *key)
+{
+	json_object *doc = json_tokener_parse(text), *v;
+	int64_t n;
+
+	assert_non_null(doc);
+	assert_true(json_object_object_get_ex(doc, key, &v));
+	n = json_object_get_int64(v);
+	json_object_put(doc);
+	return n;
+}
+
+/* The temporary password the import showed for a hire. */
+static void
+hire_password(const char *text, const char *user, char *pw, size_t n)
+{
+	json_object *doc = json_tokener_parse(text), *hires, *v;
+	int found = 0;
+
+	assert_non_null(doc);
+	assert_true(json_object_object_get_ex(doc, "hires", &hires));
+	for (size_t i = 0; i < json_object_array_length(hires); i++) {
+		json_object *h = json_object_array_get_idx(hires, i);
+
+		assert_true(json_object_object_get_ex(h, "user", &v));
+		if (strcmp(json_object_get_string(v), user) != 0)
+			continue;
+		assert_true(json_object_object_get_ex(h, "temp_password", &v));
+		snprintf(pw, n, "%s", json_object_get_string(v));
+		found = 1;
+	}
+	json_object_put(doc);
+	assert_true(found);
+}
+
+/* Hire, transfer, leave, return and retirement, all past-dated, applied at import; a
+ * future-dated retirement stays pending; the same file again, and the same events in
+ * another file, change nothing. */
+static void
+test_r_life_1_import_applies_events_and_reimport_changes_nothing(void **state)
+{
+	char text[4096], path[700], path2[700];
+	size_t len = 0;
+
+	(void)state;
+	len += snprintf(text, sizeof(text), "%s", HEADER);
+	for (unsigned long s = 10001; s <= 10004; s++)
+		len += row(text + len, sizeof(text) - len, s, "D-1", "正規職員", "2025-04-01", "採用");
+	len += row(text + len, sizeof(text) - len, 10001, "D-2", "", "令和7年7月1日", "異動");
+	len += row(text + len, sizeof(text) - len, 10002, "", "", "2025-06-01", "休職");
+	len += row(text + len, sizeof(text) - len, 10003, "", "", "2025/06/01", "出向");
+	len += row(text + len, sizeof(text) - len, 10003, "", "", "2025-09-01", "復職");
+	len += row(text + len, sizeof(text) - len, 10004, "", "", "2025-10-01", "退職");
+	len += row(text + len, sizeof(text) - len, 10001, "", "", "2099-03-31", "退職");
+	write_hr("hr-a.csv", text, path, sizeof(path));
+
+	assert_int_equal(cli("--json hr import %s", path), 0);
+	assert_int_equal(json_int(out, "applied"), 9);
+	assert_int_equal(json_int(out, "pending"), 1);
+	assert_int_equal(json_int(out, "unchanged"), 0);
+	assert_int_equal(user_disabled("10001"), 0);
+	assert_int_equal(user_disabled("10002"), 1);   /* leave */
+	assert_int_equal(user_disabled("10003"), 0);   /* secondment, then return */
+	assert_int_equal(user_disabled("10004"), 1);   /* retirement */
+	assert_int_equal(cli("--json hr pending"), 0);
+	assert_non_null(strstr(out, "\"staff_no\":\"10001\",\"event\":\"retirement\","
+	                            "\"effective\":\"2099-03-31\""));
+	assert_null(strstr(out, "10004"));
+	assert_int_equal(skfx_audit_count(&fx, "\"event\":\"hr.hire\"", "\"hr_file\"", NULL), 4);
+	assert_int_equal(skfx_audit_count(&fx, "\"event\":\"hr.transfer\"", "\"dept\":\"D-2\"",
+	                                  "\"user\":\"10001\"", NULL), 1);
+	assert_int_equal(skfx_audit_count(&fx, "\"event\":\"hr.retirement\"", "\"user\":\"10004\"",
+	                                  NULL), 1);
+
+	/* The same file: nothing changes, nothing is audited as applied again. */
+	assert_int_equal(cli("hr import %s", path), 0);
+	assert_non_null(strstr(out, "imported before"));
+	assert_int_equal(skfx_audit_count(&fx, "\"event\":\"admin.hr_import\"", NULL), 1);
+	assert_int_equal(skfx_audit_count(&fx, "\"event\":\"hr.hire\"", NULL), 4);
+
+	/* Another file (other bytes) with events already known: unchanged, applied nothing. */
+	len = (size_t)snprintf(text, sizeof(text), "%s", HEADER);
+	len += row(text + len, sizeof(text) - len, 10002, "", "", "2025.06.01", "休職");
+	len += row(text + len, sizeof(text) - len, 10004, "", "", "令和7年10月1日", "退職");
+	write_hr("hr-a2.csv", text, path2, sizeof(path2));
+	assert_int_equal(cli("--json hr import %s", path2), 0);
+	assert_int_equal(json_int(out, "applied"), 0);
+	assert_int_equal(json_int(out, "unchanged"), 2);
+	assert_int_equal(skfx_audit_count(&fx, "\"event\":\"hr.leave\"", NULL), 1);
+	assert_int_equal(skfx_audit_count(&fx, "\"event\":\"hr.retirement\"", NULL), 1);
+}
+
+/* One bad row among many: the file is refused with the row named, nothing is applied; an
+ * event for a staff number nobody has, after hundreds of valid hires, is refused by the
+ * broker's one transaction: none of the hires stays. */
+static void
+test_r_life_1_bad_row_among_many_applies_nothing(void **state)
+{
+	size_t cap = 64 * 1024, len;
+	char *text = malloc(cap), path[700];
+
+	(void)state;
+	assert_non_null(text);
+	len = (size_t)snprintf(text, cap, "%s", HEADER);
+	for (unsigned long s = 30000; s < 30400; s++)
+		len += row(text + len, cap - len, s, "D-3", "regular", "2025-04-01",
+		           s == 30250 ? "採用" : "hire");
+	/* line 2 + 300 = 302: no 30 February */
+	len += row(text + len, cap - len, 30400, "D-3", "regular", "2025-02-30", "hire");
+	for (unsigned long s = 30401; s < 30500; s++)
+		len += row(text + len, cap - len, s, "D-3", "regular", "2025-04-01", "hire");
+	write_hr("hr-bad.csv", text, path, sizeof(path));
+	assert_int_not_equal(cli("hr import %s", path), 0);
+	assert_non_null(strstr(out, "402"));
+	assert_non_null(strstr(out, "nothing was applied"));
+	assert_int_equal(user_disabled("30000"), -1);
+	assert_int_equal(user_disabled("30499"), -1);
+
+	/* Valid as a file, refused by the broker: an event for staff number 39999. */
+	len = (size_t)snprintf(text, cap, "%s", HEADER);
+	for (unsigned long s = 31000; s < 31300; s++)
+		len += row(text + len, cap - len, s, "D-3", "contractor", "2025-04-01", "hire");
+	len += row(text + len, cap - len, 39999, "", "", "2025-05-01", "retirement");
+	write_hr("hr-orphan.csv", text, path, sizeof(path));
+	assert_int_not_equal(cli("hr import %s", path), 0);
+	assert_non_null(strstr(out, "39999"));
+	assert_int_equal(user_disabled("31000"), -1);
+	assert_int_equal(user_disabled("31299"), -1);
+	assert_int_equal(skfx_audit_count(&fx, "\"user\":\"31000\"", NULL), 0);
+	free(text);
+}
+
+/* --dry-run prints the plan and changes nothing: the same file imports afterwards. */
+static void
+test_r_life_1_dry_run_changes_nothing(void **state)
+{
+	char text[2048], path[700];
+	size_t len;
+
+	(void)state;
+	len = (size_t)snprintf(text, sizeof(text), "%s", HEADER);
+	len += row(text + len, sizeof(text) - len, 50001, "D-5", "regular", "2025-04-01", "hire");
+	len += row(text + len, sizeof(text) - len, 50001, "", "", "2099-04-01", "retirement");
+	write_hr("hr-dry.csv", text, path, sizeof(path));
+	assert_int_equal(cli("hr import %s --dry-run", path), 0);
+	assert_non_null(strstr(out, "50001"));
+	assert_non_null(strstr(out, "2099-04-01"));
+	assert_non_null(strstr(out, "scheduled"));
+	assert_int_equal(user_disabled("50001"), -1);
+	assert_int_equal(cli("--json hr import %s --dry-run", path), 0);
+	assert_non_null(strstr(out, "\"when\":\"now\""));
+	assert_int_equal(cli("--json hr pending"), 0);
+	assert_null(strstr(out, "50001"));
+	assert_int_equal(skfx_audit_count(&fx, "50001", NULL), 0);
+	assert_int_equal(cli("--json hr import %s", path), 0);
+	assert_int_equal(json_int(out, "applied"), 1);
+	assert_int_equal(user_disabled("50001"), 0);
+}
+
+/* A future-dated retirement, due while the broker was down, is applied at its start; one
+ * that becomes due while it runs is applied by the periodic check. */
+static void
+test_r_life_2_future_retirement_applied_after_restart(void **state)
+{
+	char text[2048], path[700];
+	size_t len;
+	int d = 0;
+
+	(void)state;
+	len = (size_t)snprintf(text, sizeof(text), "%s", HEADER);
+	len += row(text + len, sizeof(text) - len, 60001, "D-6", "regular", "2025-04-01", "hire");
+	len += row(text + len, sizeof(text) - len, 60002, "D-6", "regular", "2025-04-01", "hire");
+	len += row(text + len, sizeof(text) - len, 60001, "", "", "2099-12-31", "retirement");
+	len += row(text + len, sizeof(text) - len, 60002, "", "", "2099-12-30", "leave");
+	write_hr("hr-future.csv", text, path, sizeof(path));
+	assert_int_equal(cli("--json hr import %s", path), 0);
+	assert_int_equal(json_int(out, "pending"), 2);
+	assert_int_equal(user_disabled("60001"), 0);
+
+	skfx_stop_broker(&fx);
+	/* The date came while the broker was down: yesterday, whatever today is. */
+	store_sql("UPDATE hr_events SET effective = date('now', '-1 day')"
+	          " WHERE staff_no = '60001' AND event = 'retirement';");
+	skfx_restart(&fx);
+	assert_int_equal(user_disabled("60001"), 1);
+	assert_int_equal(skfx_audit_count(&fx, "\"event\":\"hr.retirement\"", "\"user\":\"60001\"",
+	                                  "\"peer\":\"sekimorid\"", NULL), 1);
+	assert_int_equal(cli("--json hr pending"), 0);
+	assert_null(strstr(out, "\"60001\""));
+	assert_non_null(strstr(out, "\"60002\""));
+
+	/* Due while it runs: the periodic check (hr_check_interval = 1) applies it. */
+	store_sql("UPDATE hr_events SET effective = date('now', '-1 day')"
+	          " WHERE staff_no = '60002' AND event = 'leave';");
+	for (int i = 0; i < 100 && (d = user_disabled("60002")) == 0; i++)
+		usleep(100000);
+	assert_int_equal(d, 1);
+	assert_int_equal(skfx_audit_count(&fx, "\"event\":\"hr.leave\"", "\"user\":\"60002\"",
+	                                  NULL), 1);
+}
+
+static int64_t
+store_int(const char *sql)
+{
+	char path[700];
+	sqlite3 *db = NULL;
+	sqlite3_stmt *st = NULL;
+	int64_t v = -1;
+
+	snprintf(path, sizeof(path), "%s/state/sekimori.db", fx.dir);
+	assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+	sqlite3_busy_timeout(db, 5000);
+	assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	return v;
+}
+
+#define KILL_USERS 256
+#define KILL_DAYS 20
+#define KILL_EVENTS (KILL_USERS * KILL_DAYS)
+#define KILL_APPLIED "SELECT count(*) FROM hr_events WHERE event = 'transfer'" \
+	" AND staff_no BETWEEN '80000' AND '80255'"
+
+/* The broker SIGKILLed while it applies a file of 5120 transfers (once the commit's first
+ * audit record is written): after the restart either every event of the file is there or
+ * none is, and importing the file again completes it. */
+static void
+test_r_life_1_sigkill_during_import_leaves_all_or_nothing(void **state)
+{
+	size_t cap = 512 * 1024, len;
+	char *text = malloc(cap), path[700], hires[700], dept[16], date[16];
+	int64_t applied, files, moved;
+	pid_t cli_pid;
+	int status;
+
+	(void)state;
+	assert_non_null(text);
+	len = (size_t)snprintf(text, cap, "%s", HEADER);
+	for (unsigned long s = 80000; s < 80000 + KILL_USERS; s++)
+		len += row(text + len, cap - len, s, "D-8", "regular", "2025-04-01", "hire");
+	write_hr("hr-kill-hires.csv", text, hires, sizeof(hires));
+	assert_int_equal(cli("--json hr import %s", hires), 0);
+	len = (size_t)snprintf(text, cap, "%s", HEADER);
+	for (int day = 1; day <= KILL_DAYS; day++)
+		for (unsigned long s = 80000; s < 80000 + KILL_USERS; s++) {
+			snprintf(dept, sizeof(dept), "T-%d", day);
+			snprintf(date, sizeof(date), "2025-05-%02d", day);
+			len += row(text + len, cap - len, s, dept, "", date, "transfer");
+		}
+	write_hr("hr-kill.csv", text, path, sizeof(path));
+	free(text);
+
+	cli_pid = fork();
+	assert_true(cli_pid >= 0);
+	if (cli_pid == 0) {
+		char args[800], buf[4096];
+
+		snprintf(args, sizeof(args), "hr import %s", path);
+		_exit(skfx_cli(&fx, args, NULL, buf, sizeof(buf)));
+	}
+	/* Bounded wait until the commit is under way: its first hr.transfer record is in the
+	 * audit log (appended inside the transaction, before the commit). */
+	for (int i = 0; i < 6000 && skfx_audit_count(&fx, "\"event\":\"hr.transfer\"",
+	                                              "\"user\":\"80", NULL) == 0 &&
+	     store_int(KILL_APPLIED) < KILL_EVENTS; i++)
+		usleep(5000);
+	assert_int_equal(kill(fx.broker, SIGKILL), 0);
+	assert_int_equal(waitpid(fx.broker, &status, 0), fx.broker);
+	fx.broker = 0;
+	assert_int_equal(waitpid(cli_pid, &status, 0), cli_pid);
+	/* The killed broker's socket stays: without it, the wait is for the new broker's, which
+	 * it binds only after the start's HR catch-up. */
+	assert_int_equal(unlink(fx.socket), 0);
+	skfx_restart(&fx);
+
+	applied = store_int(KILL_APPLIED);
+	files = store_int("SELECT count(*) FROM hr_files");
+	moved = store_int("SELECT count(*) FROM users WHERE hr_dept = 'T-20'");
+	fprintf(stderr, "after SIGKILL: %lld of %d events, %lld files, %lld users moved\n",
+	        (long long)applied, KILL_EVENTS, (long long)files, (long long)moved);
+	assert_true(applied == 0 || applied == KILL_EVENTS);
+	/* Killed inside the commit: records were appended, and are marked not committed now. */
+	if (applied == 0) {
+		assert_true(skfx_audit_count(&fx, "\"event\":\"hr.transfer\"", "\"user\":\"80",
+		                             NULL) > 0);
+		assert_true(skfx_audit_count(&fx, "audit.not_committed", NULL) > 0);
+	}
+	assert_int_equal(moved, applied == 0 ? 0 : KILL_USERS);
+	assert_int_equal(store_int("SELECT count(*) FROM hr_staged"), 0);   /* dropped at start */
+	/* Again: completes it, or says it was imported; either way every event is there. */
+	assert_int_equal(cli("hr import %s", path), 0);
+	assert_int_equal(store_int(KILL_APPLIED), KILL_EVENTS);
+	assert_int_equal(store_int("SELECT count(*) FROM users WHERE hr_dept = 'T-20'"), KILL_USERS);
+	assert_int_equal(store_int("SELECT count(*) FROM hr_files"), applied == 0 ? files + 1 : files);
+}
+
+/* PAM's account phase for user: PAM_ACCT_EXPIRED for a disabled account. */
+static int
+acct_mgmt(const char *user)
+{
+	struct skpd d;
+	int rc;
+
+	skpd_begin(&d, fx.pamdir, "sk-test", user, NULL, NULL);
+	rc = d.last = pam_acct_mgmt(d.pamh, 0);
+	assert_int_equal(skpd_end(&d), PAM_SUCCESS);
+	return rc;
+}
+
+/* A hire logs in through PAM; during leave and after retirement PAM refuses the account
+ * (acct_mgmt: expired; authenticate: denied), and retirement removed the TOTP factor.
+ * Return lets the suspended account in again. */
+static void
+test_r_life_2_pam_login_refused_after_leave_and_retirement(void **state)
+{
+	char text[2048], path[700], temp[64], seed[64], code[16];
+	const char *newpw = "Hr-Generated-Pass-2025";
+	struct skpd d;
+	size_t len;
+
+	(void)state;
+	len = (size_t)snprintf(text, sizeof(text), "%s", HEADER);
+	len += row(text + len, sizeof(text) - len, 70001, "D-7", "regular", "2025-04-01", "hire");
+	write_hr("hr-pam-hire.csv", text, path, sizeof(path));
+	assert_int_equal(cli("--json hr import %s", path), 0);
+	hire_password(out, "70001", temp, sizeof(temp));
+	skfx_enroll_totp(&fx, "70001", seed, sizeof(seed));
+	skfx_first_login(&fx, "70001", temp, seed, newpw);
+	skfx_totp_code(seed, 60, code, sizeof(code));
+	assert_int_equal(skpd_authenticate(&d, fx.pamdir, "sk-test", "70001", NULL, newpw, code),
+	                 PAM_SUCCESS);
+	assert_int_equal(acct_mgmt("70001"), PAM_SUCCESS);
+	assert_int_equal(cli("--json user show 70001"), 0);
+	assert_non_null(strstr(out, "\"totp\":[{"));
+
+	len = (size_t)snprintf(text, sizeof(text), "%s", HEADER);
+	len += row(text + len, sizeof(text) - len, 70001, "", "", "2025-05-01", "休職");
+	write_hr("hr-pam-leave.csv", text, path, sizeof(path));
+	assert_int_equal(cli("hr import %s", path), 0);
+	assert_int_equal(acct_mgmt("70001"), PAM_ACCT_EXPIRED);
+
+	len = (size_t)snprintf(text, sizeof(text), "%s", HEADER);
+	len += row(text + len, sizeof(text) - len, 70001, "", "", "2025-06-01", "復職");
+	write_hr("hr-pam-return.csv", text, path, sizeof(path));
+	assert_int_equal(cli("hr import %s", path), 0);
+	assert_int_equal(acct_mgmt("70001"), PAM_SUCCESS);
+
+	len = (size_t)snprintf(text, sizeof(text), "%s", HEADER);
+	len += row(text + len, sizeof(text) - len, 70001, "", "", "2025-07-01", "退職");
+	write_hr("hr-pam-retire.csv", text, path, sizeof(path));
+	assert_int_equal(cli("hr import %s", path), 0);
+	assert_int_equal(acct_mgmt("70001"), PAM_ACCT_EXPIRED);
+	assert_int_equal(skpd_authenticate(&d, fx.pamdir, "sk-test", "70001", NULL, newpw, code),
+	                 PAM_AUTH_ERR);
+	assert_int_equal(cli("--json user show 70001"), 0);
+	assert_non_null(strstr(out, "\"disabled\":true"));
+	assert_non_null(strstr(out, "\"totp\":[]"));
+	assert_int_equal(skfx_audit_count(&fx, "\"event\":\"hr.retirement\"", "\"user\":\"70001\"",
+	                                  "\"outstanding_cards\":[]", NULL), 1);
+	/* Return does not bring a retired user back: only an HR suspension is lifted. */
+	len = (size_t)snprintf(text, sizeof(text), "%s", HEADER);
+	len += row(text + len, sizeof(text) - len, 70001, "", "", "2025-08-01", "復職");
+	write_hr("hr-pam-return2.csv", text, path, sizeof(path));
+	assert_int_equal(cli("hr import %s", path), 0);
+	assert_int_equal(user_disabled("70001"), 1);
+}
+
+static int
+setup(void **state)
+{
+	char args[1024];
+
+	(void)state;
+	skfx_start(&fx, "C", profiles);
+	snprintf(args, sizeof(args), "profile=mynumber conf=%s", fx.conf);
+	skpd_write_service(fx.pamdir, "sk-test", args, NULL);
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	(void)state;
+	skfx_finish(&fx);
+	return 0;
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_r_life_1_import_applies_events_and_reimport_changes_nothing),
+		cmocka_unit_test(test_r_life_1_bad_row_among_many_applies_nothing),
+		cmocka_unit_test(test_r_life_1_dry_run_changes_nothing),
+		cmocka_unit_test(test_r_life_2_future_retirement_applied_after_restart),
+		cmocka_unit_test(test_r_life_2_pam_login_refused_after_leave_and_retirement),
+		cmocka_unit_test(test_r_life_1_sigkill_during_import_leaves_all_or_nothing),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
