@@ -10,7 +10,7 @@ pkgs=(build-essential cmake pkg-config gettext
       pamtester libpam-wrapper libpamtest0-dev oathtool
       pcscd vsmartcard-vpcd opensc pcsc-tools cppcheck clang libclang-rt-14-dev
       openssl iproute2 util-linux systemd)
-pkgs+=(libcsv-dev)   # hr/: the CSV parser of the HR import (doc/hr-import.md)
+pkgs+=(libcsv-dev tzdata)   # hr/: the CSV parser of the HR import; the HR time zone (hr_timezone)
 # The package test (tests/package): build the .deb, a fresh Debian root, the unit's analysis.
 pkgs+=(dpkg-dev debhelper lintian mmdebstrap debootstrap systemd-container)
 # sekimori migrate's test: the old modules side by side (tests/integration/migrate.sh);
