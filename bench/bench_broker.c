@@ -61,7 +61,11 @@ bench_env_start(struct bench_env *e, const char *base)
 	             "[broker]\nsocket = sekimorid.sock\nstore = state/sekimori.db\n"
 	             "audit_log = log/audit.jsonl\naudit_anchor = state/audit.anchor\n"
 	             "key_dir = keys\nlocale_dir = %s\nlanguage = C\n"
-	             "default_profile = " BENCH_PROFILE "\n%s",
+	             "default_profile = " BENCH_PROFILE "\n"
+	             /* The bench sets up its users as root without an admin session (the
+	             * recovery role), which may set up accounts of the admin profile only: the
+	             * bench's users have it. What is measured (logins) does not depend on it. */
+	             "admin_profile = " BENCH_PROFILE "\n%s",
 	             e->locale_dir, profile_text);
 	if (n < 0 || (size_t)n >= sizeof(text))
 		bench_die("configuration text too long");

@@ -25,8 +25,15 @@ struct cli {
 /* Requests go through the typed calls of common/skc_*.h, given these two: */
 /* The administrator's name for the audit record (SUDO_USER, SK_K_ACTOR), or NULL. */
 const char *cli_actor(void);
-/* The connection to the broker, connected on first use. */
+/* The connection to the broker, connected on first use; a new connection first presents the
+ * caller's admin session (cli_admin_present) when there is one. */
 struct sk_client *cli_client(struct cli *c);
+/* cli_client, as an exit code: CLI_OK, or CLI_UNAVAILABLE after saying why. */
+int cli_connect(struct cli *c);
+/* Says that the broker cannot be reached; returns CLI_UNAVAILABLE. */
+int cli_unavailable(const struct cli *c);
+/* Presents the token file's admin session on the open connection (cli_admin.c). */
+void cli_admin_present(struct cli *c);
 /* The exit code for a typed call's return r and verdict res, after printing why it is not
  * CLI_OK: the broker unreachable (3), a malformed answer (1), a value that cannot be sent
  * (2, silent: the caller names it), or the verdict as cli_status_error says. */
@@ -77,6 +84,9 @@ int cli_card_list(struct cli *c);
 int cli_card_revoke(struct cli *c);
 int cli_card_dispose(struct cli *c);
 int cli_status(struct cli *c);
+int cli_admin_login(struct cli *c);
+int cli_admin_logout(struct cli *c);
+int cli_admin_whoami(struct cli *c);
 int cli_hr_import(struct cli *c);
 int cli_hr_pending(struct cli *c);
 int cli_migrate_pam_oath(struct cli *c);

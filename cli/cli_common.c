@@ -18,8 +18,27 @@ cli_actor(void)
 struct sk_client *
 cli_client(struct cli *c)
 {
-	return sk_client_connected(&c->client, c->conf.socket_path,
-	                           (int)c->conf.request_timeout_ms);
+	int fresh = c->client.fd < 0;
+
+	(void)sk_client_connected(&c->client, c->conf.socket_path,
+	                          (int)c->conf.request_timeout_ms);
+	if (fresh && c->client.fd >= 0)
+		cli_admin_present(c);   /* the administrator's own session, when there is one */
+	return &c->client;
+}
+
+int
+cli_unavailable(const struct cli *c)
+{
+	fprintf(stderr, _("sekimori: the broker at %s is not reachable (is sekimorid running?)\n"),
+	        c->conf.socket_path);
+	return CLI_UNAVAILABLE;
+}
+
+int
+cli_connect(struct cli *c)
+{
+	return cli_client(c)->fd >= 0 ? CLI_OK : cli_unavailable(c);
 }
 
 int
@@ -81,6 +100,26 @@ cli_reason_text(uint64_t reason)
 		                                "older version?)") },
 		{ SK_REASON_WRONG_STATE, N_("the request came out of order") },
 		{ SK_REASON_INVALID_PROFILE_NAME, N_("invalid profile name (a-z, 0-9, '_' and '-')") },
+		{ SK_REASON_ADMIN_SESSION_REQUIRED, N_("this needs an admin session: run 'sekimori "
+		                                       "admin login' first") },
+		{ SK_REASON_ADMIN_SESSION_EXPIRED, N_("your admin session has expired: run 'sekimori "
+		                                      "admin login' again") },
+		{ SK_REASON_ADMIN_SESSION_INVALID, N_("the admin session is not valid here (logged "
+		                                      "out, another user's, or the broker restarted): "
+		                                      "run 'sekimori admin login'") },
+		{ SK_REASON_NOT_ADMINISTRATOR, N_("the account is not an administrator's (its profile "
+		                                  "is not admin_profile)") },
+		{ SK_REASON_RECOVERY_ONLY, N_("root without an admin session may only do recovery "
+		                              "(lock, unlock, disable, enable; set up an "
+		                              "administrator's account and factors): run 'sekimori "
+		                              "admin login' first") },
+		{ SK_REASON_FRESH_MFA_REQUIRED, N_("this needs a recent admin login: run 'sekimori "
+		                                   "admin login' again") },
+		{ SK_REASON_PASSWORD_CHANGE_FIRST, N_("the password is temporary or expired: change it "
+		                                      "by logging in first") },
+		{ SK_REASON_ADMIN_NAME_REQUIRED, N_("as root, name the administrator: sekimori admin "
+		                                    "login --user NAME") },
+		{ SK_REASON_READ_ONLY, N_("the auditor role may read but not change anything") },
 		{ SK_REASON_HR_UNKNOWN_STAFF, N_("an HR event names a staff number that has no user"
 		                                 " and is not hired in this file") },
 		{ SK_REASON_HR_COUNT_MISMATCH, N_("the broker staged a different number of HR"
@@ -126,8 +165,14 @@ cli_status_error(const struct skc_result *res, const char *user)
 		fprintf(stderr, _("sekimori: the user already exists: %s\n"), user ? user : "");
 		return CLI_FAILED;
 	case SK_ST_FORBIDDEN:
-		fprintf(stderr, "%s\n", _("sekimori: permission denied: run as root or as a member "
-		                          "of the admin group"));
+		if (has_reason)
+			cli_print_reason(reason);
+		else
+			fprintf(stderr, "%s\n", _("sekimori: permission denied: run as root or as a "
+			                          "member of the admin group"));
+		return CLI_FAILED;
+	case SK_ST_ADMIN_SESSION:
+		cli_print_reason(has_reason ? reason : SK_REASON_ADMIN_SESSION_REQUIRED);
 		return CLI_FAILED;
 	case SK_ST_DENIED:
 		if (has_reason)

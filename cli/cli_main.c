@@ -44,6 +44,9 @@ static const struct command {
 	{ "migrate", "google-authenticator", cli_migrate_google_authenticator,
 	  "--user USER FILE [--dry-run] [--replace]" },
 	{ "status", NULL, cli_status, "" },
+	{ "admin", "login", cli_admin_login, "[--user NAME]" },
+	{ "admin", "logout", cli_admin_logout, "" },
+	{ "admin", "whoami", cli_admin_whoami, "" },
 };
 
 static void

@@ -162,6 +162,9 @@ sk_conf_defaults(struct sk_conf *c)
 	c->max_clients_per_uid = 8;
 	c->connection_lifetime = 360;
 	c->refusal_log_interval = 60;
+	snprintf(c->admin_profile, sizeof(c->admin_profile), "privileged");
+	c->admin_session_minutes = 15;
+	c->fresh_mfa_minutes = 5;
 	snprintf(c->hr_timezone, sizeof(c->hr_timezone), "Asia/Tokyo");
 	c->hr_check_interval = 60;
 	for (size_t i = 0; i < sk_factor_count; i++)
@@ -425,6 +428,14 @@ broker_key(struct parse_state *st, const char *k, const char *v)
 		bad = parse_uint(v, 10, 86400, &c->connection_lifetime);
 	else if (strcmp(k, "refusal_log_interval") == 0)
 		bad = parse_uint(v, 1, 3600, &c->refusal_log_interval);
+	else if (strcmp(k, "admin_profile") == 0)
+		bad = sk_valid_name(v) ? set_text(c->admin_profile, sizeof(c->admin_profile), v) : -1;
+	else if (strcmp(k, "admin_session_minutes") == 0)
+		bad = parse_uint(v, 1, 720, &c->admin_session_minutes);
+	else if (strcmp(k, "fresh_mfa_minutes") == 0)
+		bad = parse_uint(v, 1, 720, &c->fresh_mfa_minutes);
+	else if (strcmp(k, "auditor_group") == 0)
+		bad = set_text(c->auditor_group, sizeof(c->auditor_group), v);
 	else if (strcmp(k, "hr_timezone") == 0)
 		bad = sk_conf_valid_timezone(v) ? set_text(c->hr_timezone, sizeof(c->hr_timezone), v)
 		                                : -1;

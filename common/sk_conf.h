@@ -95,6 +95,14 @@ struct sk_conf {
 	unsigned max_clients_per_uid;
 	unsigned connection_lifetime;
 	unsigned refusal_log_interval;
+	/* Administrators as themselves (doc/architecture.md "Roles"): the profile an admin login
+	 * is checked against (and that makes an account an administrator), how long an admin
+	 * session lasts, how recent its MFA must be for requests that want it fresh, and the
+	 * group whose members may read (status, users, factors) without changing anything. */
+	char admin_profile[SK_NAME_MAX];
+	unsigned admin_session_minutes;
+	unsigned fresh_mfa_minutes;
+	char auditor_group[SK_NAME_MAX];  /* empty: no auditor group */
 	/* HR import (doc/hr-import.md): the IANA time zone whose calendar day decides when an
 	 * event is due, and how often (seconds) the broker looks for events that became due. */
 	char hr_timezone[64];

@@ -15,9 +15,11 @@
 #define SK_HOST_MAX 256           /* PAM_RHOST, PAM_TTY */
 #define SK_PASSWORD_MAX 256       /* bytes; longer passwords are refused, never cut */
 #define SK_ATTEMPT_TOKEN_LEN 16   /* bytes: a pending stack attempt (SK_K_ATTEMPT_TOKEN) */
+#define SK_ADMIN_TOKEN_LEN 32     /* bytes: an admin session (SK_K_ADMIN_TOKEN) */
 
-/* Message types. Requests the module sends need a root peer; admin requests need root or
- * the admin group (broker/dispatch.c lists every type once with its rules). */
+/* Message types. Requests the module sends need a root peer; admin requests need an admin
+ * session (or, for the recovery subset, root), reads the auditor role (broker/daemon/dispatch.c
+ * lists every type once with the roles that may send it). */
 enum sk_msg_type {
 	SK_REQ_AUTH_BEGIN = 1,
 	SK_REQ_AUTH_FINISH = 2,
@@ -52,6 +54,12 @@ enum sk_msg_type {
 	/* The session agent's standing request: answered at once (registered) and again when the
 	 * broker orders the session locked or ended (doc/protocol.md). */
 	SK_REQ_SESSION_WATCH = 48,
+	/* 52-57: administrators as themselves (issue 8, item 5; doc/protocol.md "Roles"). */
+	SK_REQ_ADMIN_LOGIN_BEGIN = 52,  /* step-up of the calling administrator: AUTH_BEGIN's core */
+	SK_REQ_ADMIN_LOGIN_FINISH = 53, /* AUTH_FINISH's core; OK carries a new admin session */
+	SK_REQ_ADMIN_LOGOUT = 54,       /* ends the admin session attached to the connection */
+	SK_REQ_ADMIN_WHOAMI = 55,       /* the connection's roles and admin session */
+	SK_REQ_ADMIN_ATTACH = 56,       /* presents an admin session token for this connection */
 	/* HR import (doc/hr-import.md): the CLI validates the file and stages its records in
 	 * batches; COMMIT applies the staged rows of one file in one transaction. */
 	SK_REQ_HR_STAGE = 63,
@@ -137,6 +145,10 @@ enum sk_msg_key {
 	SK_K_ATTEMPT_TOKEN = 75,/* bytes (16): a pending stack attempt, from PREAUTH's reply */
 	SK_K_ABANDONED = 76,    /* bool: AUTHFAIL for a stack login that ended unfinished */
 	SK_K_SESSION_ACTION = 70, /* uint: enum sk_card_removal, LOCK or END: what the agent does */
+	SK_K_ADMIN_TOKEN = 82,  /* bytes (32), secret: an admin session (ADMIN_LOGIN_FINISH, ATTACH) */
+	SK_K_ADMIN_EXPIRES = 83,/* uint epoch: when the admin session ends */
+	SK_K_ADMIN_AUTH_AT = 84,/* uint epoch: when its holder last proved their factors */
+	SK_K_ROLES = 85,        /* uint: bitmask of enum sk_role the connection holds */
 	/* 95-104: remote access (issue 14). */
 	SK_K_FRONTEND = 95,     /* uint: enum sk_frontend (sk_origin.h), the PAM line's
 	                         * frontend=; absent: local without PAM_RHOST, else other */
@@ -170,6 +182,11 @@ enum sk_status {
 	/* 13-15: the CLI's (issue 7). */
 	SK_ST_INVALID = 13,       /* a value the administrator gave is invalid, see SK_K_REASON;
 	                           * the CLI exits 2 as for its own usage errors */
+	/* An administrative request that needs an admin session the connection does not hold
+	 * (a root peer's non-recovery request, an admin_group member without a session), or a
+	 * presented session that is unknown, expired or another uid's; SK_K_REASON says which.
+	 * Unlike FORBIDDEN the connection stays open, so the client can log in on it. */
+	SK_ST_ADMIN_SESSION = 14,
 };
 
 enum sk_reason {
@@ -219,6 +236,26 @@ enum sk_reason {
 	SK_REASON_HR_USER_EXISTS = 68,    /* a hire whose user name (the staff number) is taken */
 	SK_REASON_HR_BAD_RECORD = 69,     /* a staged record that does not validate */
 	SK_REASON_ATTEMPTS_PENDING = 30, /* failures plus attempts in flight reach deny */
+	/* 31-39: admin sessions and roles (issue 8, item 5). */
+	SK_REASON_ADMIN_SESSION_REQUIRED = 31, /* log in first: sekimori admin login */
+	SK_REASON_ADMIN_SESSION_EXPIRED = 32,  /* the session's lifetime is over */
+	SK_REASON_ADMIN_SESSION_INVALID = 33,  /* unknown or logged-out token, or another uid's */
+	SK_REASON_NOT_ADMINISTRATOR = 34,      /* the account does not have the admin profile */
+	SK_REASON_RECOVERY_ONLY = 35,          /* root without a session: not a recovery act */
+	SK_REASON_FRESH_MFA_REQUIRED = 36,     /* the request wants MFA within fresh_mfa minutes */
+	SK_REASON_PASSWORD_CHANGE_FIRST = 37,  /* temporary or expired password: log in via PAM */
+	SK_REASON_ADMIN_NAME_REQUIRED = 38,    /* a root peer must name the administrator */
+	SK_REASON_READ_ONLY = 39,              /* the auditor role reads, it does not change */
+};
+
+/* The roles a connection holds (SK_K_ROLES; broker/daemon/dispatch.c). */
+enum sk_role {
+	SK_ROLE_MODULE = 1 << 0,     /* a root peer: the PAM module's requests */
+	SK_ROLE_ADMIN = 1 << 1,      /* a valid admin session attached */
+	SK_ROLE_ADMIN_FRESH = 1 << 2,/* ... whose MFA is within fresh_mfa_minutes */
+	SK_ROLE_AUDITOR = 1 << 3,    /* read-only: auditor_group, admin sessions, root */
+	SK_ROLE_RECOVERY = 1 << 4,   /* root without an admin session: the recovery subset */
+	SK_ROLE_ADMIN_LOGIN = 1 << 5,/* may log in as an administrator: root or admin_group */
 };
 
 enum sk_card_kind {

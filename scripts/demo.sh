@@ -78,12 +78,33 @@ expect_audit() {
 	echo "   audit: $event $*"
 }
 
+# The CLI keeps an administrator's session token in $XDG_RUNTIME_DIR: the demo's own.
+export XDG_RUNTIME_DIR="$var/run"
+mkdir -m 700 "$XDG_RUNTIME_DIR"
+
+admin=boss$(printf '%04d' $((RANDOM % 10000)))
+echo "== the first administrator: root, without an admin session, may set one up (recovery)"
+echo "   sekimori user add $admin --profile privileged; sekimori totp enroll $admin"
+atemp=$(cli --json user add "$admin" --profile privileged | sed -n 's/.*"temporary_password":"\([^"]*\)".*/\1/p')
+[ -n "$atemp" ] || broken "no temporary password for the administrator"
+aseed=$(head -c 20 /dev/urandom | base32 | tr -d '=')
+cli totp enroll "$admin" --secret "$aseed" --code "$(oathtool --totp -b "$aseed")" > /dev/null ||
+	broken "the administrator's TOTP enrolment"
+echo "   $admin sets their own password (a PAM password change)"
+apw='Tsukuba-Admin-2026x'
+printf '%s\n%s\n%s\n' "$atemp" "$apw" "$apw" | pam "$admin" chauthtok > /dev/null 2>&1 ||
+	broken "the administrator's password change"
+echo "== sekimori admin login --user $admin   (their own password and code: a step-up)"
+printf '%s\n%s\n' "$apw" "$(oathtool --totp -b -N "@$(( $(date +%s) + 30 ))" "$aseed")" |
+	cli admin login --user "$admin" || broken "admin login"
+echo
+
 user=demo$(printf '%04d' $((RANDOM % 10000)))
 echo "== sekimori user add $user --profile mynumber"
 temp=$(cli --json user add "$user" --profile mynumber | sed -n 's/.*"temporary_password":"\([^"]*\)".*/\1/p')
 [ -n "$temp" ] || broken "no temporary password"
 echo "temporary password (shown once): $temp"
-expect_audit admin.user_add '"result":"ok"' '"profile":"mynumber"'
+expect_audit admin.user_add '"result":"ok"' '"profile":"mynumber"' "\"admin\":\"$admin\""
 
 echo
 echo "== sekimori totp enroll $user   (the broker makes the seed; oathtool stands in for the phone)"

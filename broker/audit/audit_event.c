@@ -16,6 +16,7 @@
 #include "audit_event.h"
 
 #include <inttypes.h>
+#include <string.h>
 
 #include "audit_log.h"
 #include "sk_audit_chain.h"
@@ -149,6 +150,15 @@ broker_audit(struct broker_conn *c, const char *event, const char *user, const c
 	json_object_object_add(ev, "peer_pid", json_object_new_int64((int64_t)c->peer_pid));
 	if (c->peer_name[0] != '\0')
 		json_object_object_add(ev, "peer", json_object_new_string(c->peer_name));
+	/* The person who proved their factors for this connection's admin session (R-LOG-1):
+	 * the name every administrative act is recorded under. A root peer without one acts in
+	 * the recovery role, and its records say so. */
+	if (c->has_admin) {
+		json_object_object_add(ev, "admin", json_object_new_string(c->admin.name));
+		json_object_object_add(ev, "admin_session", json_object_new_int64((int64_t)c->admin.id));
+	} else if (c->peer_is_root && strncmp(event, "admin.", 6) == 0) {
+		json_object_object_add(ev, "role", json_object_new_string("recovery"));
+	}
 	if (extra != NULL) {
 		struct json_object_iterator it = json_object_iter_begin(extra);
 		struct json_object_iterator end = json_object_iter_end(extra);

@@ -5,7 +5,8 @@
 
 #include "broker.h"
 
-/* Appends {"event", "user", "result", "peer_uid", "peer_pid", "peer", ...extra} to the
+/* Appends {"event", "user", "result", "peer_uid", "peer_pid", "peer", ["admin",
+ * "admin_session"] or ["role": "recovery"], ...extra} to the
  * audit log, and its seq to the store's 'audit_seq' in the caller's write transaction (or,
  * outside one, in a transaction of its own). Takes ownership of extra (may be NULL).
  * SK_ERR_AUDIT when the record could not be written: the caller must then deny. */

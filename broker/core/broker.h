@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "admin_session.h"
 #include "sk_aead.h"
 #include "sk_conf.h"
 #include "sk_msg.h"
@@ -24,6 +25,8 @@ struct broker {
 	unsigned char seed_key[SK_AEAD_KEY_LEN];   /* seals TOTP seeds (R-CRED-2) */
 	gid_t admin_gid;
 	int have_admin_gid;
+	gid_t auditor_gid;                /* auditor_group: the read-only role */
+	int have_auditor_gid;
 	int listen_fd;
 	atomic_uint clients;
 	/* The state (store.h). Everything that changes one user's authentication state runs
@@ -58,6 +61,7 @@ struct auth_txn {
 	size_t n_steps;
 	int user_known;
 	int decoy;                  /* a decoy plan (auth_decoy.h): AUTH_FINISH denies */
+	int admin_login;            /* begun by ADMIN_LOGIN_BEGIN: only ADMIN_LOGIN_FINISH ends it */
 	const char *decoy_reason;   /* static: unknown_user, no_factors, or origin_refusal's */
 	int64_t begun;
 	/* What each step's factor asked to be signed at AUTH_BEGIN (FIDO2, card), kept for its
@@ -79,8 +83,16 @@ struct broker_conn {
 	uid_t peer_uid;
 	gid_t peer_gid;
 	int peer_is_root;
-	int peer_is_admin;
+	int peer_is_admin;          /* a member of admin_group: may log in as an administrator */
+	int peer_is_auditor;        /* a member of auditor_group */
 	char peer_name[SK_USER_MAX];
+	/* The admin session presented on this connection (ADMIN_ATTACH or ADMIN_LOGIN_FINISH),
+	 * checked again against the registry before every request (dispatch.c), and why the
+	 * last one presented was lost (enum sk_reason, 0 = none). */
+	int has_admin;
+	struct admin_session_view admin;
+	unsigned admin_lost;
+	unsigned roles;             /* enum sk_role bits, as dispatch.c found them for this request */
 	struct sk_store_txn *db;   /* this client's handle on the store (store_acquire) */
 	unsigned state;
 	struct auth_txn txn;

@@ -66,6 +66,14 @@ reply_status(struct sk_msg *reply, enum sk_status st)
 }
 
 int
+request_refuse(struct sk_msg *reply, enum sk_status st, enum sk_reason why)
+{
+	int r = reply_status(reply, st);
+
+	return r == SK_OK ? sk_msg_put_uint(reply, SK_K_REASON, why) : r;
+}
+
+int
 reply_locked(struct sk_msg *reply, const struct tally *t)
 {
 	int r = reply_status(reply, SK_ST_LOCKED);

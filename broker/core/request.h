@@ -22,6 +22,8 @@ void request_effective_profile(const struct broker *b, const struct sk_profile *
 void request_limits(const struct sk_profile *p, struct tally_limits *l);
 /* Sets the reply status; returns SK_OK so handlers can `return reply_status(...)`. */
 int reply_status(struct sk_msg *reply, enum sk_status st);
+/* Sets the status and SK_K_REASON; returns SK_OK like reply_status. */
+int request_refuse(struct sk_msg *reply, enum sk_status st, enum sk_reason why);
 /* The status for a locked account, with the time it opens again. */
 int reply_locked(struct sk_msg *reply, const struct tally *t);
 

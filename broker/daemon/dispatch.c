@@ -1,10 +1,12 @@
 /* The one table of every request the broker answers: the connection states in which it is
- * allowed, who may send it, and its handler. A request not in the table, in the wrong
- * state or from the wrong peer is refused before any handler runs. */
+ * allowed, the roles that may send it, and its handler. A request not in the table, in the
+ * wrong state or from a connection without the role is refused before any handler runs. */
 #include <stddef.h>
 
 #include "account.h"
 #include "admin.h"
+#include "admin_login.h"
+#include "audit_event.h"
 #include "auth.h"
 #include "broker.h"
 #include "request.h"
@@ -12,56 +14,85 @@
 #include "session.h"
 #include "sk_err.h"
 
-enum peer_rule {
-	PEER_ROOT,     /* the PAM module runs inside root processes (sshd, login, sudo) */
-	PEER_ADMIN,    /* root or a member of admin_group */
+/* Roles, not uids (doc/architecture.md "Roles"): which roles may send a request. */
+#define R_MODULE SK_ROLE_MODULE
+#define R_ADMIN SK_ROLE_ADMIN
+#define R_AUDIT (SK_ROLE_AUDITOR | SK_ROLE_ADMIN)
+#define R_RECOVERY SK_ROLE_RECOVERY
+#define R_LOGIN SK_ROLE_ADMIN_LOGIN
+
+/* Entry flags. */
+enum {
+	/* The recovery role may send it only for an administrator's account
+	 * (admin_recovery_target_ok): bootstrapping an administrator, or giving one who lost
+	 * their factors a new one. */
+	F_ADMIN_TARGET = 1 << 0,
+	/* The admin session's MFA must be within fresh_mfa_minutes (approvals, issue 9). */
+	F_FRESH_MFA = 1 << 1,
 };
 
 static const struct dispatch_entry {
 	unsigned type;
 	const char *name;
 	unsigned states;
-	enum peer_rule peer;
+	unsigned roles;
+	unsigned flags;
 	broker_handler handler;
 } dispatch_table[] = {
-	{ SK_REQ_AUTH_BEGIN, "auth_begin", CONN_IDLE, PEER_ROOT, auth_begin },
-	{ SK_REQ_AUTH_FINISH, "auth_finish", CONN_AUTH, PEER_ROOT, auth_finish },
-	{ SK_REQ_PREAUTH, "preauth", CONN_IDLE, PEER_ROOT, auth_preauth },
-	{ SK_REQ_AUTHFAIL, "authfail", CONN_IDLE, PEER_ROOT, auth_authfail },
-	{ SK_REQ_ACCT, "acct", CONN_IDLE, PEER_ROOT, account_check },
-	{ SK_REQ_CHAUTHTOK, "chauthtok", CONN_IDLE, PEER_ROOT, account_chauthtok },
-	{ SK_REQ_SESSION_OPEN, "session_open", CONN_IDLE, PEER_ROOT, session_open },
-	{ SK_REQ_SESSION_CLOSE, "session_close", CONN_IDLE, PEER_ROOT, session_close },
-	{ SK_REQ_STATUS, "status", CONN_IDLE, PEER_ADMIN, admin_status },
-	{ SK_REQ_USER_ADD, "user_add", CONN_IDLE, PEER_ADMIN, admin_user_add },
-	{ SK_REQ_USER_SHOW, "user_show", CONN_IDLE, PEER_ADMIN, admin_user_show },
-	{ SK_REQ_USER_LIST, "user_list", CONN_IDLE, PEER_ADMIN, admin_user_list },
-	{ SK_REQ_USER_UNLOCK, "user_unlock", CONN_IDLE, PEER_ADMIN, admin_user_unlock },
-	{ SK_REQ_USER_LOCK, "user_lock", CONN_IDLE, PEER_ADMIN, admin_user_lock },
-	{ SK_REQ_USER_DISABLE, "user_disable", CONN_IDLE, PEER_ADMIN, admin_user_disable },
-	{ SK_REQ_USER_ENABLE, "user_enable", CONN_IDLE, PEER_ADMIN, admin_user_enable },
-	{ SK_REQ_USER_RESET_PASSWORD, "user_reset_password", CONN_IDLE, PEER_ADMIN,
-	  admin_user_reset_password },
-	{ SK_REQ_TOTP_ENROLL_BEGIN, "totp_enroll_begin", CONN_IDLE, PEER_ADMIN,
-	  admin_totp_enroll_begin },
-	{ SK_REQ_TOTP_ENROLL_CONFIRM, "totp_enroll_confirm", CONN_IDLE, PEER_ADMIN,
-	  admin_totp_enroll_confirm },
-	{ SK_REQ_TOTP_REMOVE, "totp_remove", CONN_IDLE, PEER_ADMIN, admin_totp_remove },
-	{ SK_REQ_FIDO2_ENROLL_BEGIN, "fido2_enroll_begin", CONN_IDLE, PEER_ADMIN,
-	  admin_fido2_enroll_begin },
-	{ SK_REQ_FIDO2_ENROLL_FINISH, "fido2_enroll_finish", CONN_ENROLL, PEER_ADMIN,
-	  admin_fido2_enroll_finish },
-	{ SK_REQ_FIDO2_LIST, "fido2_list", CONN_IDLE, PEER_ADMIN, admin_fido2_list },
-	{ SK_REQ_FIDO2_REMOVE, "fido2_remove", CONN_IDLE, PEER_ADMIN, admin_fido2_remove },
-	{ SK_REQ_CARD_ENROLL, "card_enroll", CONN_IDLE, PEER_ADMIN, admin_card_enroll },
-	{ SK_REQ_CARD_LIST, "card_list", CONN_IDLE, PEER_ADMIN, admin_card_list },
-	{ SK_REQ_CARD_REVOKE, "card_revoke", CONN_IDLE, PEER_ADMIN, admin_card_revoke },
-	{ SK_REQ_CARD_DISPOSE, "card_dispose", CONN_IDLE, PEER_ADMIN, admin_card_dispose },
-	{ SK_REQ_HR_STAGE, "hr_stage", CONN_IDLE, PEER_ADMIN, admin_hr_stage },
-	{ SK_REQ_HR_COMMIT, "hr_commit", CONN_IDLE, PEER_ADMIN, admin_hr_commit },
-	{ SK_REQ_HR_PENDING, "hr_pending", CONN_IDLE, PEER_ADMIN, admin_hr_pending },
-	{ SK_REQ_SESSION_EVENT, "session_event", CONN_IDLE, PEER_ROOT, session_event },
-	{ SK_REQ_SESSION_WATCH, "session_watch", CONN_IDLE, PEER_ROOT, session_watch_request },
+	{ SK_REQ_AUTH_BEGIN, "auth_begin", CONN_IDLE, R_MODULE, 0, auth_begin },
+	{ SK_REQ_AUTH_FINISH, "auth_finish", CONN_AUTH, R_MODULE, 0, auth_finish },
+	{ SK_REQ_PREAUTH, "preauth", CONN_IDLE, R_MODULE, 0, auth_preauth },
+	{ SK_REQ_AUTHFAIL, "authfail", CONN_IDLE, R_MODULE, 0, auth_authfail },
+	{ SK_REQ_ACCT, "acct", CONN_IDLE, R_MODULE, 0, account_check },
+	{ SK_REQ_CHAUTHTOK, "chauthtok", CONN_IDLE, R_MODULE, 0, account_chauthtok },
+	{ SK_REQ_SESSION_OPEN, "session_open", CONN_IDLE, R_MODULE, 0, session_open },
+	{ SK_REQ_SESSION_CLOSE, "session_close", CONN_IDLE, R_MODULE, 0, session_close },
+	{ SK_REQ_SESSION_EVENT, "session_event", CONN_IDLE, R_MODULE, 0, session_event },
+	{ SK_REQ_SESSION_WATCH, "session_watch", CONN_IDLE, R_MODULE, 0, session_watch_request },
+	/* Reads: the auditor role (auditor_group, admin sessions) and root. */
+	{ SK_REQ_STATUS, "status", CONN_IDLE, R_AUDIT | R_RECOVERY, 0, admin_status },
+	{ SK_REQ_USER_SHOW, "user_show", CONN_IDLE, R_AUDIT | R_RECOVERY, 0, admin_user_show },
+	{ SK_REQ_USER_LIST, "user_list", CONN_IDLE, R_AUDIT | R_RECOVERY, 0, admin_user_list },
+	{ SK_REQ_FIDO2_LIST, "fido2_list", CONN_IDLE, R_AUDIT | R_RECOVERY, 0, admin_fido2_list },
+	{ SK_REQ_CARD_LIST, "card_list", CONN_IDLE, R_AUDIT | R_RECOVERY, 0, admin_card_list },
+	/* Stopping and reopening any account: admin sessions and the recovery role. */
+	{ SK_REQ_USER_UNLOCK, "user_unlock", CONN_IDLE, R_ADMIN | R_RECOVERY, 0, admin_user_unlock },
+	{ SK_REQ_USER_LOCK, "user_lock", CONN_IDLE, R_ADMIN | R_RECOVERY, 0, admin_user_lock },
+	{ SK_REQ_USER_DISABLE, "user_disable", CONN_IDLE, R_ADMIN | R_RECOVERY, 0,
+	  admin_user_disable },
+	{ SK_REQ_USER_ENABLE, "user_enable", CONN_IDLE, R_ADMIN | R_RECOVERY, 0, admin_user_enable },
+	/* Making and restoring credentials: admin sessions; the recovery role for an
+	 * administrator's account only. */
+	{ SK_REQ_USER_ADD, "user_add", CONN_IDLE, R_ADMIN | R_RECOVERY, F_ADMIN_TARGET,
+	  admin_user_add },
+	{ SK_REQ_USER_RESET_PASSWORD, "user_reset_password", CONN_IDLE, R_ADMIN | R_RECOVERY,
+	  F_ADMIN_TARGET, admin_user_reset_password },
+	{ SK_REQ_TOTP_ENROLL_BEGIN, "totp_enroll_begin", CONN_IDLE, R_ADMIN | R_RECOVERY,
+	  F_ADMIN_TARGET, admin_totp_enroll_begin },
+	{ SK_REQ_TOTP_ENROLL_CONFIRM, "totp_enroll_confirm", CONN_IDLE, R_ADMIN | R_RECOVERY,
+	  F_ADMIN_TARGET, admin_totp_enroll_confirm },
+	{ SK_REQ_FIDO2_ENROLL_BEGIN, "fido2_enroll_begin", CONN_IDLE, R_ADMIN | R_RECOVERY,
+	  F_ADMIN_TARGET, admin_fido2_enroll_begin },
+	{ SK_REQ_FIDO2_ENROLL_FINISH, "fido2_enroll_finish", CONN_ENROLL, R_ADMIN | R_RECOVERY,
+	  F_ADMIN_TARGET, admin_fido2_enroll_finish },
+	{ SK_REQ_CARD_ENROLL, "card_enroll", CONN_IDLE, R_ADMIN | R_RECOVERY, F_ADMIN_TARGET,
+	  admin_card_enroll },
+	/* Removing factors: admin sessions only. */
+	{ SK_REQ_TOTP_REMOVE, "totp_remove", CONN_IDLE, R_ADMIN, 0, admin_totp_remove },
+	{ SK_REQ_FIDO2_REMOVE, "fido2_remove", CONN_IDLE, R_ADMIN, 0, admin_fido2_remove },
+	{ SK_REQ_CARD_REVOKE, "card_revoke", CONN_IDLE, R_ADMIN, 0, admin_card_revoke },
+	{ SK_REQ_CARD_DISPOSE, "card_dispose", CONN_IDLE, R_ADMIN, 0, admin_card_dispose },
+	/* The admin session itself. */
+	{ SK_REQ_ADMIN_LOGIN_BEGIN, "admin_login_begin", CONN_IDLE, R_LOGIN, 0, admin_login_begin },
+	{ SK_REQ_ADMIN_LOGIN_FINISH, "admin_login_finish", CONN_AUTH, R_LOGIN, 0,
+	  admin_login_finish },
+	{ SK_REQ_ADMIN_ATTACH, "admin_attach", CONN_IDLE, R_LOGIN, 0, admin_attach },
+	{ SK_REQ_ADMIN_LOGOUT, "admin_logout", CONN_IDLE, R_ADMIN, 0, admin_logout },
+	{ SK_REQ_ADMIN_WHOAMI, "admin_whoami", CONN_IDLE, R_LOGIN | R_AUDIT, 0, admin_whoami },
+	/* HR import: staging and applying are changes (admin sessions); the pending list is a read. */
+	{ SK_REQ_HR_STAGE, "hr_stage", CONN_IDLE, R_ADMIN, 0, admin_hr_stage },
+	{ SK_REQ_HR_COMMIT, "hr_commit", CONN_IDLE, R_ADMIN, 0, admin_hr_commit },
+	{ SK_REQ_HR_PENDING, "hr_pending", CONN_IDLE, R_AUDIT | R_RECOVERY, 0, admin_hr_pending },
 };
 
 static const struct dispatch_entry *
@@ -73,12 +104,99 @@ find_entry(unsigned type)
 	return NULL;
 }
 
-static int
-peer_allowed(const struct broker_conn *c, enum peer_rule rule)
+/* The connection's roles for this request. An attached admin session is checked again
+ * (still there, same uid, not expired) every time, so a logout or an expiry takes effect on
+ * open connections too. */
+static unsigned
+conn_roles(struct broker_conn *c)
 {
+	const struct sk_conf *conf = &c->b->conf;
+	unsigned roles = 0;
+
 	if (c->peer_is_root)
+		roles |= SK_ROLE_MODULE | SK_ROLE_ADMIN_LOGIN;
+	if (c->peer_is_admin)
+		roles |= SK_ROLE_ADMIN_LOGIN;
+	if (c->peer_is_auditor)
+		roles |= SK_ROLE_AUDITOR;
+	if (c->has_admin) {
+		struct admin_session_view v;
+		int64_t now = broker_now();
+		int r = admin_session_check(c->admin.id, c->peer_uid, now, &v);
+
+		if (r == SK_OK) {
+			c->admin = v;
+			roles |= SK_ROLE_ADMIN | SK_ROLE_AUDITOR;
+			if (now - v.auth_at <= (int64_t)conf->fresh_mfa_minutes * 60)
+				roles |= SK_ROLE_ADMIN_FRESH;
+		} else {
+			c->has_admin = 0;
+			c->admin_lost = r == SK_ERR_TIMEOUT ? SK_REASON_ADMIN_SESSION_EXPIRED :
+			                SK_REASON_ADMIN_SESSION_INVALID;
+		}
+	}
+	/* Root without an admin session keeps what a recovery needs, and reads. */
+	if (c->peer_is_root && !(roles & SK_ROLE_ADMIN))
+		roles |= SK_ROLE_RECOVERY | SK_ROLE_AUDITOR;
+	return roles;
+}
+
+/* Why a request the connection's roles do not cover is refused: SK_ST_ADMIN_SESSION (the
+ * connection stays open, the client can log in) for a peer that could hold an admin session,
+ * FORBIDDEN (the last frame) for everyone else. */
+static int
+refuse_role(struct broker_conn *c, const struct dispatch_entry *e, unsigned roles,
+            struct sk_msg *reply)
+{
+	enum sk_reason why;
+	int r;
+
+	if (!(e->roles & SK_ROLE_ADMIN) || !(roles & SK_ROLE_ADMIN_LOGIN)) {
+		server_note_refusal(c->b, c->peer_uid, "%s: uid %u may not send it", e->name,
+		                    (unsigned)c->peer_uid);
+		r = reply_status(reply, SK_ST_FORBIDDEN);
+		if (r == SK_OK && (e->roles & SK_ROLE_ADMIN) && (roles & SK_ROLE_AUDITOR))
+			r = sk_msg_put_uint(reply, SK_K_REASON, SK_REASON_READ_ONLY);
+		return r;
+	}
+	if (c->admin_lost != SK_REASON_NONE)
+		why = c->admin_lost;
+	else if (roles & SK_ROLE_RECOVERY)
+		why = SK_REASON_RECOVERY_ONLY;
+	else
+		why = SK_REASON_ADMIN_SESSION_REQUIRED;
+	server_note_refusal(c->b, c->peer_uid, "%s from uid %u: needs an admin session", e->name,
+	                    (unsigned)c->peer_uid);
+	if (broker_audit(c, "admin.refused", NULL, "deny",
+	                 audit_field_int(audit_field(NULL, "request", e->name), "reason", why)))
+		return SK_ERR_AUDIT;
+	return request_refuse(reply, SK_ST_ADMIN_SESSION, why);
+}
+
+/* The roles cover the request; the entry's flags may still say no. 1 go on, 0 refused (the
+ * reply says why), or an SK_ERR_*. */
+static int
+flags_allow(struct broker_conn *c, const struct dispatch_entry *e, unsigned roles,
+            const struct sk_msg *req, struct sk_msg *reply)
+{
+	enum sk_reason why;
+	int ok;
+
+	if ((e->flags & F_FRESH_MFA) && !(roles & SK_ROLE_ADMIN_FRESH)) {
+		ok = request_refuse(reply, SK_ST_ADMIN_SESSION, SK_REASON_FRESH_MFA_REQUIRED);
+		return ok != SK_OK ? ok : 0;
+	}
+	if (!(e->flags & F_ADMIN_TARGET) || (roles & SK_ROLE_ADMIN))
 		return 1;
-	return rule == PEER_ADMIN && c->peer_is_admin;
+	/* Only the recovery role is left: an administrator's account, or nothing. A root
+	 * whose session just ended hears that rather than "recovery only". */
+	if ((ok = admin_recovery_target_ok(c, req)) != 0)
+		return ok;
+	why = c->admin_lost != SK_REASON_NONE ? c->admin_lost : SK_REASON_RECOVERY_ONLY;
+	if (broker_audit(c, "admin.refused", NULL, "deny", audit_field_int(audit_field(NULL,
+	                 "request", e->name), "reason", why)))
+		return SK_ERR_AUDIT;
+	return request_refuse(reply, SK_ST_ADMIN_SESSION, why);
 }
 
 /* BAD_REQUEST with the reason, so that a client can say more than "malformed". */
@@ -104,10 +222,10 @@ broker_dispatch(struct broker_conn *c, const struct sk_msg *req, struct sk_msg *
 		c->state = CONN_IDLE;
 		return refuse(*reply, SK_REASON_UNKNOWN_REQUEST);
 	}
-	if (!peer_allowed(c, e->peer)) {
-		server_note_refusal(c->b, c->peer_uid, "%s: uid %u may not send it", e->name,
-		                    (unsigned)c->peer_uid);
-		return reply_status(*reply, SK_ST_FORBIDDEN);
+	c->roles = conn_roles(c);
+	if (!(c->roles & e->roles)) {
+		r = refuse_role(c, e, c->roles, *reply);
+		goto refused;
 	}
 	if (!(e->states & c->state)) {
 		server_note_refusal(c->b, c->peer_uid, "%s from uid %u: not allowed in this state",
@@ -115,10 +233,22 @@ broker_dispatch(struct broker_conn *c, const struct sk_msg *req, struct sk_msg *
 		c->state = CONN_IDLE;
 		return refuse(*reply, SK_REASON_WRONG_STATE);
 	}
+	if ((r = flags_allow(c, e, c->roles, req, *reply)) != 1)
+		goto refused;
 	r = e->handler(c, req, *reply);
 	if (r != SK_OK) {
 		/* Fail closed: a store or audit failure is an error reply, which means deny.
 		 * The handler (or the store/audit code under it) logged the cause already. */
+		c->state = CONN_IDLE;
+		sk_msg_free(*reply);
+		if ((*reply = sk_msg_new(SK_MSG_REPLY)) == NULL)
+			return SK_ERR_NOMEM;
+		return reply_status(*reply, SK_ST_ERROR);
+	}
+	return SK_OK;
+refused:
+	if (r < 0) {
+		/* The refusal could not be recorded: fail closed, as for a handler error. */
 		c->state = CONN_IDLE;
 		sk_msg_free(*reply);
 		if ((*reply = sk_msg_new(SK_MSG_REPLY)) == NULL)

@@ -101,6 +101,15 @@ broker_start(struct broker *b)
 		sk_logwarn("admin_group '%s' does not exist: only root may administer",
 		           b->conf.admin_group);
 	}
+	if (b->conf.auditor_group[0] != '\0') {
+		if ((g = getgrnam(b->conf.auditor_group)) != NULL) {
+			b->auditor_gid = g->gr_gid;
+			b->have_auditor_gid = 1;
+		} else {
+			sk_logwarn("auditor_group '%s' does not exist: nobody has the auditor role "
+			           "but root and administrators", b->conf.auditor_group);
+		}
+	}
 	umask(077);
 	if ((r = make_parent(b->conf.store_path, 0700)) != SK_OK ||
 	    (r = make_parent(b->conf.audit_log, 0700)) != SK_OK ||

@@ -106,13 +106,16 @@ server_peer(struct broker *b, struct broker_conn *c)
 	c->peer_is_root = c->peer_uid == 0;
 	if (getpwuid_r(c->peer_uid, &pw, buf, sizeof(buf), &res) == 0 && res != NULL) {
 		snprintf(c->peer_name, sizeof(c->peer_name), "%s", pw.pw_name);
-		if (b->have_admin_gid) {
+		if (b->have_admin_gid || b->have_auditor_gid) {
 			gid_t groups[256];
 			int n = 256;
 			if (getgrouplist(pw.pw_name, pw.pw_gid, groups, &n) >= 0) {
-				for (int i = 0; i < n; i++)
-					if (groups[i] == b->admin_gid)
+				for (int i = 0; i < n; i++) {
+					if (b->have_admin_gid && groups[i] == b->admin_gid)
 						c->peer_is_admin = 1;
+					if (b->have_auditor_gid && groups[i] == b->auditor_gid)
+						c->peer_is_auditor = 1;
+				}
 			}
 		}
 	}
@@ -146,7 +149,8 @@ hang_up_after(const struct broker_conn *c, const struct sk_msg *reply)
 	unsigned st = sk_reply_status(reply);
 
 	return st == SK_ST_FORBIDDEN ||
-	       (st == SK_ST_BAD_REQUEST && !c->peer_is_root && !c->peer_is_admin);
+	       (st == SK_ST_BAD_REQUEST && !c->peer_is_root && !c->peer_is_admin &&
+	        !c->peer_is_auditor);
 }
 
 static void *

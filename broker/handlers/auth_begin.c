@@ -43,16 +43,24 @@ steps_reply(struct sk_msg *reply, const struct auth_txn *t)
 int
 auth_begin(struct broker_conn *c, const struct sk_msg *req, struct sk_msg *reply)
 {
-	struct auth_txn *t = &c->txn;
 	struct login_ctx lc;
+
+	if (request_login_ctx(c->b, req, &lc) != SK_OK)
+		return reply_status(reply, SK_ST_BAD_REQUEST);
+	return auth_begin_ctx(c, &lc, reply);
+}
+
+int
+auth_begin_ctx(struct broker_conn *c, const struct login_ctx *ctx, struct sk_msg *reply)
+{
+	struct auth_txn *t = &c->txn;
+	struct login_ctx lc = *ctx;
 	struct user_rec u;
 	struct plan_input in = { 0 };
 	const char *refused;
 	unsigned classes;
 	int remote, r;
 
-	if ((r = request_login_ctx(c->b, req, &lc)) != SK_OK)
-		return reply_status(reply, SK_ST_BAD_REQUEST);
 	memset(t, 0, sizeof(*t));
 	memcpy(t->user, lc.user, sizeof(t->user));
 	memcpy(t->service, lc.service, sizeof(t->service));

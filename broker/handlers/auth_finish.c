@@ -243,6 +243,19 @@ finish_known(struct broker_conn *c, struct user_rec *u, const struct evidence *e
 int
 auth_finish(struct broker_conn *c, const struct sk_msg *req, struct sk_msg *reply)
 {
+	if (c->txn.admin_login) {
+		/* An admin login is ended by ADMIN_LOGIN_FINISH only, so that its success always
+		 * makes (and audits) the admin session and never passes for a module login. */
+		c->state = CONN_IDLE;
+		memset(&c->txn, 0, sizeof(c->txn));
+		return request_refuse(reply, SK_ST_BAD_REQUEST, SK_REASON_WRONG_STATE);
+	}
+	return auth_finish_txn(c, req, reply);
+}
+
+int
+auth_finish_txn(struct broker_conn *c, const struct sk_msg *req, struct sk_msg *reply)
+{
 	struct auth_txn *t = &c->txn;
 	struct evidence ev;
 	struct user_rec u;

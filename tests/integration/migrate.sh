@@ -31,6 +31,8 @@ checks=0
 ok() { checks=$((checks + 1)); }
 has() { grep -qF -- "$1" "$dir/out" || fail "output lacks: $1"; }
 
+# Root adds and enrols this test's users in the recovery role, which may set up accounts of
+# admin_profile only (sekimori(1) ROLES): they get that profile; the test's subject is not roles.
 cat > "$dir/sekimori.conf" <<CONF
 [broker]
 socket = sekimorid.sock
@@ -41,6 +43,7 @@ key_dir = keys
 locale_dir = $SK_BINARY_DIR/locale
 language = C
 default_profile = mynumber
+admin_profile = mynumber
 [profile mynumber]
 classes = knowledge, possession
 methods = password, totp

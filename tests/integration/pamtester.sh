@@ -25,6 +25,10 @@ key_dir = keys
 locale_dir = $SK_BINARY_DIR/locale
 language = C
 default_profile = mynumber
+admin_profile = admin
+[profile admin]
+methods = password, totp
+totp_window = 2
 [profile mynumber]
 classes = knowledge, possession
 methods = password, totp
@@ -56,6 +60,23 @@ pt() {
 	PAM_WRAPPER_DISABLE_DEEPBIND=1 ASAN_OPTIONS=detect_leaks=0 TMPDIR="$dir" \
 		pamtester -v sk-pamtester "$@"
 }
+
+# The administrator who does the rest, set up by root in the recovery role (an account with
+# the admin profile, its TOTP, its own password), then logged in as themselves: the CLI keeps
+# the admin session token in $XDG_RUNTIME_DIR.
+export XDG_RUNTIME_DIR="$dir/run"
+mkdir -m 700 "$XDG_RUNTIME_DIR"
+atemp=$(cli --json user add boss --profile admin | sed -n 's/.*"temporary_password":"\([^"]*\)".*/\1/p')
+[ -n "$atemp" ] || fail "no temporary password for the administrator"
+aseed=$(head -c 20 /dev/urandom | base32 | tr -d '=')
+cli totp enroll boss --secret "$aseed" --code "$(oathtool --totp -b "$aseed")" > "$dir/out" \
+	|| fail "administrator's TOTP enrolment"
+apw='Tsukuba-Admin-2026x'
+printf '%s\n%s\n%s\n' "$atemp" "$apw" "$apw" | pt boss chauthtok > "$dir/out" 2>&1 \
+	|| fail "administrator's password change"
+printf '%s\n%s\n' "$apw" "$(oathtool --totp -b -N "@$(( $(date +%s) + 30 ))" "$aseed")" |
+	cli admin login --user boss > "$dir/out" 2>&1 || fail "admin login"
+grep -q 'Admin session for boss' "$dir/out" || fail "admin login message"; ok
 
 temp=$(cli --json user add hanako --profile mynumber | sed -n 's/.*"temporary_password":"\([^"]*\)".*/\1/p')
 [ -n "$temp" ] || fail "no temporary password"; ok
@@ -94,6 +115,8 @@ printf '%s\n%s\n' "$new" "$next" | pt hanako authenticate > "$dir/out" 2>&1 \
 	&& fail "replayed code accepted"
 ok
 
+grep '"event":"admin.user_add"' "$dir/log/audit.jsonl" | grep '"user":"hanako"' |
+	grep -q '"admin":"boss"' || fail "user add not recorded under the administrator"; ok
 cli audit verify > "$dir/out" || fail "audit chain"
 grep -q 'intact' "$dir/out" || fail "audit verify text"; ok
 echo "pamtester: $checks passed, 0 failed"

@@ -34,6 +34,8 @@ while [ "$p" != / ]; do
 	p=$(dirname "$p")
 done
 
+# Root adds and enrols this test's users in the recovery role, which may set up accounts of
+# admin_profile only (sekimori(1) ROLES): they get that profile; the test's subject is not roles.
 cat > "$dir/sekimori.conf" <<CONF
 [broker]
 socket = run/sekimorid.sock
@@ -44,6 +46,7 @@ key_dir = keys
 locale_dir = $SK_BINARY_DIR/locale
 language = C
 default_profile = mynumber
+admin_profile = mynumber
 admin_group = users
 [profile mynumber]
 classes = knowledge, possession

@@ -15,7 +15,11 @@
 #include <cmocka.h>
 #include <openssl/rand.h>
 
+#include "sk_client.h"
+#include "sk_err.h"
 #include "sk_pamdrive.h"
+#include "sk_proto.h"
+#include "skc_admin.h"
 #include "sk_test_helpers.h"
 #include "sk_totp.h"
 
@@ -60,26 +64,129 @@ skfx_restart(struct sk_fixture *fx)
 		_exit(127);
 	}
 	wait_for_socket(fx);
+	if (fx->admin_ready) {
+		char out[4096];
+
+		if (skfx_admin_login_as(fx, SKFX_ADMIN, fx->admin_pw, fx->admin_seed,
+		                        &fx->admin_last_step, out, sizeof(out)) != 0)
+			fail_msg("the fixture administrator could not log in again: %s", out);
+	}
 }
 
-void
-skfx_start(struct sk_fixture *fx, const char *language, const char *profiles)
+static void
+start(struct sk_fixture *fx, const char *language, const char *profiles)
 {
 	char text[16384];
+	int n;
 
 	memset(fx, 0, sizeof(*fx));
 	sk_test_mkdtemp(fx->dir, sizeof(fx->dir));
 	snprintf(fx->socket, sizeof(fx->socket), "%s/sekimorid.sock", fx->dir);
 	snprintf(fx->pamdir, sizeof(fx->pamdir), "%s/pam.d", fx->dir);
+	snprintf(fx->rundir, sizeof(fx->rundir), "%s/run", fx->dir);
 	assert_int_equal(mkdir(fx->pamdir, 0700), 0);
-	snprintf(text, sizeof(text),
-	         "[broker]\nsocket = sekimorid.sock\nstore = state/sekimori.db\n"
-	         "audit_log = log/audit.jsonl\naudit_anchor = state/audit.anchor\n"
-	         "key_dir = keys\nlocale_dir = %s/locale\nlanguage = %s\n"
-	         "default_profile = mynumber\n%s",
-	         env("SK_BINARY_DIR"), language, profiles);
+	assert_int_equal(mkdir(fx->rundir, 0700), 0);
+	/* The CLI keeps the admin session token in $XDG_RUNTIME_DIR: this test's own. */
+	assert_int_equal(setenv("XDG_RUNTIME_DIR", fx->rundir, 1), 0);
+	/* The fixture administrator's profile: password + TOTP with a window of three steps,
+	 * so that a re-login after a restart rarely has to wait for an unused step. It comes
+	 * before the test's text, which then starts in [broker] again as it always did and may
+	 * end in a section that a test appends keys to. */
+	n = snprintf(text, sizeof(text),
+	             "[broker]\nsocket = sekimorid.sock\nstore = state/sekimori.db\n"
+	             "audit_log = log/audit.jsonl\naudit_anchor = state/audit.anchor\n"
+	             "key_dir = keys\nlocale_dir = %s/locale\nlanguage = %s\n"
+	             "default_profile = mynumber\nadmin_profile = %s\n"
+	             "[profile %s]\ntotp_window = 3\n[broker]\n%s",
+	             env("SK_BINARY_DIR"), language, SKFX_ADMIN_PROFILE, SKFX_ADMIN_PROFILE,
+	             profiles);
+	assert_true(n > 0 && (size_t)n < sizeof(text));
 	sk_test_write_file(fx->dir, "sekimori.conf", text, fx->conf, sizeof(fx->conf));
 	skfx_restart(fx);
+}
+
+void
+skfx_start_bare(struct sk_fixture *fx, const char *language, const char *profiles)
+{
+	start(fx, language, profiles);
+}
+
+void
+skfx_start(struct sk_fixture *fx, const char *language, const char *profiles)
+{
+	char temp[64], out[4096];
+
+	start(fx, language, profiles);
+	/* Root in the recovery role may set up an administrator's account and factors. */
+	skfx_add_user(fx, SKFX_ADMIN, SKFX_ADMIN_PROFILE, temp, sizeof(temp));
+	skfx_enroll_totp(fx, SKFX_ADMIN, fx->admin_seed, sizeof(fx->admin_seed));
+	fx->admin_last_step = (long long)time(NULL) / 30;   /* the enrolment used it */
+	snprintf(fx->admin_pw, sizeof(fx->admin_pw), "%s", SKFX_ADMIN_PASSWORD);
+	skfx_set_password(fx, SKFX_ADMIN, SKFX_ADMIN_PROFILE, temp, fx->admin_pw);
+	if (skfx_admin_login_as(fx, SKFX_ADMIN, fx->admin_pw, fx->admin_seed,
+	                        &fx->admin_last_step, out, sizeof(out)) != 0)
+		fail_msg("the fixture administrator could not log in: %s", out);
+	fx->admin_ready = 1;
+}
+
+void
+skfx_set_password(struct sk_fixture *fx, const char *user, const char *profile,
+                  const char *old_pw, const char *new_pw)
+{
+	struct sk_client c;
+	struct sk_msg *req = sk_msg_new(SK_REQ_CHAUTHTOK), *reply = NULL;
+
+	assert_non_null(req);
+	assert_int_equal(sk_msg_put_text(req, SK_K_USER, user), 0);
+	assert_int_equal(sk_msg_put_text(req, SK_K_SERVICE, "sk-fixture"), 0);
+	assert_int_equal(sk_msg_put_text(req, SK_K_PROFILE, profile), 0);
+	assert_int_equal(sk_msg_put_text(req, SK_K_PASSWORD, old_pw), 0);
+	assert_int_equal(sk_msg_put_text(req, SK_K_NEW_PASSWORD, new_pw), 0);
+	assert_int_equal(sk_client_open(&c, fx->socket, 10000), 0);
+	assert_int_equal(sk_client_call(&c, req, &reply, 0), 0);
+	assert_int_equal(sk_reply_status(reply), SK_ST_OK);
+	sk_client_close(&c);
+	sk_msg_free(req);
+	sk_msg_free(reply);
+}
+
+void
+skfx_admin_attach(struct sk_fixture *fx, struct sk_client *c)
+{
+	unsigned char token[SK_ADMIN_TOKEN_LEN];
+	struct skc_admin_attach_in in = { token };
+	struct skc_admin_session_out out;
+	char path[700];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/sekimori-admin-session", fx->rundir);
+	assert_non_null(f = fopen(path, "rb"));
+	assert_int_equal(fread(token, 1, sizeof(token), f), sizeof(token));
+	fclose(f);
+	assert_int_equal(skc_admin_attach(c, &in, &out), SK_OK);
+	assert_int_equal(out.res.status, SK_ST_OK);
+	assert_string_equal(out.user, SKFX_ADMIN);
+	explicit_bzero(token, sizeof(token));
+}
+
+int
+skfx_admin_login_as(struct sk_fixture *fx, const char *user, const char *password,
+                    const char *seed_b32, long long *last_step, char *out, size_t outsz)
+{
+	char args[256], input[256], code[16];
+	long long step = (long long)time(NULL) / 30;
+
+	/* The next step nobody used yet; the profile's window (3) reaches three steps ahead,
+	 * past that wait until it comes into reach. */
+	if (step <= *last_step)
+		step = *last_step + 1;
+	while (step > (long long)time(NULL) / 30 + 2)
+		usleep(200000);
+	skfx_totp_code(seed_b32, (long)(step * 30 + 1 - (long long)time(NULL)), code, sizeof(code));
+	*last_step = step;
+	snprintf(args, sizeof(args), "admin login --user %s", user);
+	snprintf(input, sizeof(input), "%s\n%s\n", password, code);
+	return skfx_cli(fx, args, input, out, outsz);
 }
 
 void
@@ -116,8 +223,10 @@ skfx_cli(struct sk_fixture *fx, const char *args, const char *input, char *out, 
 	} else {
 		snprintf(in, sizeof(in), "< /dev/null");
 	}
-	n = snprintf(cmd, sizeof(cmd), "LANG=C LC_ALL=C '%s' -c '%s' %s %s 2>&1", env("SK_CLI"),
-	             fx->conf, args, in);
+	/* This fixture's own runtime folder (a test may run two fixtures), whatever the
+	 * process environment says. */
+	n = snprintf(cmd, sizeof(cmd), "LANG=C LC_ALL=C XDG_RUNTIME_DIR='%s' '%s' -c '%s' %s %s 2>&1",
+	             fx->rundir, env("SK_CLI"), fx->conf, args, in);
 	assert_true(n > 0 && (size_t)n < sizeof(cmd));
 	return sk_test_run(cmd, out, outsz);
 }

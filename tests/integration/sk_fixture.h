@@ -9,14 +9,45 @@ struct sk_fixture {
 	char conf[600];
 	char socket[600];
 	char pamdir[600];
+	char rundir[600];        /* XDG_RUNTIME_DIR of the test: the admin session token */
 	pid_t broker;
+	/* The fixture's own administrator (issue 8, item 5): every test runs its CLI commands
+	 * under this person's admin session, got by a real step-up (password + TOTP). */
+	int admin_ready;
+	char admin_pw[64];
+	char admin_seed[64];
+	long long admin_last_step;   /* the last TOTP step used: the broker refuses replays */
 };
 
+/* The fixture administrator's account and profile. */
+#define SKFX_ADMIN "fxadmin"
+#define SKFX_ADMIN_PROFILE "fx-admin"
+#define SKFX_ADMIN_PASSWORD "Fixture-Admin-Pass-9"
+
 /* Writes sekimori.conf with the [broker] section pointing into dir and the given profile
- * sections (text), starts the broker and waits for its socket. language: "C" or "ja". */
+ * sections (text), starts the broker and waits for its socket. language: "C" or "ja".
+ * Then bootstraps the fixture administrator as root in the recovery role (account, TOTP,
+ * own password) and logs them in with `sekimori admin login`: XDG_RUNTIME_DIR points into
+ * dir, so every CLI the test runs presents that admin session. */
 void skfx_start(struct sk_fixture *fx, const char *language, const char *profiles);
-/* Starts the broker again on the same folder (after skfx_stop_broker). */
+/* skfx_start without the administrator: CLI commands run as root without an admin session
+ * (the recovery role). */
+void skfx_start_bare(struct sk_fixture *fx, const char *language, const char *profiles);
+/* Starts the broker again on the same folder (after skfx_stop_broker); admin sessions live
+ * in the broker's memory, so the fixture administrator logs in again. */
 void skfx_restart(struct sk_fixture *fx);
+/* `sekimori admin login --user USER` with password and the next unused TOTP step of seed;
+ * *last_step tracks the steps used. Returns the CLI's exit status, its output in out. */
+int skfx_admin_login_as(struct sk_fixture *fx, const char *user, const char *password,
+                        const char *seed_b32, long long *last_step, char *out, size_t outsz);
+/* Presents the fixture administrator's admin session (the token file `sekimori admin login`
+ * wrote) on a test's own connection c, as the CLI does on each of its connections. */
+struct sk_client;
+void skfx_admin_attach(struct sk_fixture *fx, struct sk_client *c);
+/* Changes user's password from old to new through the broker's CHAUTHTOK, as the module
+ * does after a login (no TOTP step used). */
+void skfx_set_password(struct sk_fixture *fx, const char *user, const char *profile,
+                       const char *old_pw, const char *new_pw);
 void skfx_stop_broker(struct sk_fixture *fx);
 /* Stops the broker and removes the folder. */
 void skfx_finish(struct sk_fixture *fx);

@@ -33,10 +33,17 @@ static const char *profiles =
 static struct sk_fixture fx;
 static struct sk_client client = { .fd = -1 };
 
+/* Every new connection presents the fixture administrator's admin session (the admin
+ * requests need one), as the CLI does. */
 static struct sk_client *
 broker(void)
 {
-	return sk_client_connected(&client, fx.socket, 5000);
+	int fresh = client.fd < 0;
+
+	(void)sk_client_connected(&client, fx.socket, 5000);
+	if (fresh && client.fd >= 0)
+		skfx_admin_attach(&fx, &client);
+	return &client;
 }
 
 static int

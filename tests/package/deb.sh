@@ -123,21 +123,41 @@ grep -q "^Uid:[[:space:]]*$svc_uid[[:space:]]" "/proc/$broker/status" ||
 grep -q '^CapEff:[[:space:]]*0000000000000000$' "/proc/$broker/status" ||
 	fail "broker has capabilities"; ok
 
+# --- The first administrator, set up by root in the recovery role (an account with the
+# admin profile 'privileged', its TOTP, its own password), then `sekimori admin login`: the
+# commands after it run under that person's admin session (token in XDG_RUNTIME_DIR).
+mkdir -m 700 "$root/run/sk-admin"
+inroot useradd -M boss
+adm() { inroot XDG_RUNTIME_DIR=/run/sk-admin sekimori "$@"; }
+atemp=$(inroot sekimori --json user add boss --profile privileged | sed -n 's/.*"temporary_password":"\([^"]*\)".*/\1/p')
+[ -n "$atemp" ] || fail "no temporary password for the administrator"; ok
+aseed=$(head -c 20 /dev/urandom | base32 | tr -d '=')
+acode() { inroot oathtool --totp -b -N "@$(( $1 * 30 ))" "$aseed"; }
+a0=$(( $(date +%s) / 30 ))
+inroot sekimori totp enroll boss --secret "$aseed" --code "$(acode "$a0")" > "$work/out" 2>&1 ||
+	fail "administrator's totp enroll"; ok
+profile=$(sed -n 's/^default_profile *= *//p' "$root/etc/sekimori/sekimori.conf" | head -n1)
+for phase in auth account password session; do
+	echo "$phase required pam_sekimori.so${profile:+ profile=$profile}"
+done > "$root/etc/pam.d/sk-login"
+apw='Tsukuba-Admin-2026x'
+printf '%s\n%s\n%s\n' "$atemp" "$apw" "$apw" | inroot pamtester -v sk-login boss chauthtok \
+	> "$work/out" 2>&1 || fail "administrator's chauthtok"; ok
+printf '%s\n%s\n' "$apw" "$(acode $((a0 + 1)))" | adm admin login --user boss > "$work/out" 2>&1 ||
+	fail "admin login"
+grep -q 'Admin session for boss' "$work/out" || fail "no admin session"; ok
+
 # --- A user with a password and TOTP, and a real login with pamtester through the module.
 inroot useradd -m hanako
-temp=$(inroot sekimori --json user add hanako | sed -n 's/.*"temporary_password":"\([^"]*\)".*/\1/p')
+temp=$(adm --json user add hanako | sed -n 's/.*"temporary_password":"\([^"]*\)".*/\1/p')
 [ -n "$temp" ] || fail "no temporary password"; ok
 seed=$(head -c 20 /dev/urandom | base32 | tr -d '=')
 # Codes by time step: a step's code is accepted once (replays are refused), so each login
 # below uses a step not used before; the profile's window accepts the next step early.
 code() { inroot oathtool --totp -b -N "@$(( $1 * 30 ))" "$seed"; }
 s0=$(( $(date +%s) / 30 ))
-inroot sekimori totp enroll hanako --secret "$seed" --code "$(code "$s0")" \
+adm totp enroll hanako --secret "$seed" --code "$(code "$s0")" \
 	> "$work/out" 2>&1 || fail "totp enroll"; ok
-profile=$(sed -n 's/^default_profile *= *//p' "$root/etc/sekimori/sekimori.conf" | head -n1)
-for phase in auth account password session; do
-	echo "$phase required pam_sekimori.so${profile:+ profile=$profile}"
-done > "$root/etc/pam.d/sk-login"
 pt() { inroot pamtester -v sk-login hanako "$@"; }
 # A wrong password with a good code: refused.
 printf '%s\n%s\n' "not-the-password" "$(code $((s0 + 1)))" | pt authenticate > "$work/out" 2>&1 &&
@@ -165,9 +185,13 @@ grep -q '^/var/log/sekimori/audit.jsonl {' "$root/etc/logrotate.d/sekimori" ||
 [ -x "$root/usr/libexec/sekimori/sekimori-audit-rotate" ] || fail "no rotation helper"; ok
 stamp "logged in"
 
+adm admin logout > "$work/out" 2>&1 || fail "admin logout"
+[ ! -e "$root/run/sk-admin/sekimori-admin-session" ] || fail "token file left after logout"; ok
 kill "$broker"; wait "$broker" 2>/dev/null || true; broker=
 rm -f "$root/etc/pam.d/sk-login"
 inroot userdel -r hanako 2> /dev/null
+inroot userdel boss 2> /dev/null || true
+rm -rf "$root/run/sk-admin"   # the admin session token: not the packages' to remove
 
 # --- Remove keeps the state; purge removes it and every file the packages brought.
 inroot dpkg --remove libpam-sekimori sekimori > "$work/out" 2>&1 || fail "dpkg --remove"; ok

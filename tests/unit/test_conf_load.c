@@ -14,6 +14,10 @@ test_defaults(void **state)
 	assert_string_equal(loaded_conf.socket_path, "/run/sekimori/sekimorid.sock");
 	assert_string_equal(loaded_conf.socket_group, "");
 	assert_string_equal(loaded_conf.admin_group, "sekimori-admin");
+	assert_string_equal(loaded_conf.admin_profile, "privileged");
+	assert_int_equal(loaded_conf.admin_session_minutes, 15);
+	assert_int_equal(loaded_conf.fresh_mfa_minutes, 5);
+	assert_string_equal(loaded_conf.auditor_group, "");
 	assert_string_equal(loaded_conf.store_path, "/var/lib/sekimori/sekimori.db");
 	assert_string_equal(loaded_conf.audit_log, "/var/log/sekimori/audit.jsonl");
 	assert_string_equal(loaded_conf.audit_anchor, "/var/lib/sekimori/audit.anchor");
@@ -73,6 +77,10 @@ static const char full_file[] =
 	"socket = /tmp/sk-full/sekimorid.sock\n"
 	"socket_group = sk-sock\n"
 	"admin_group = sk-admins\n"
+	"admin_profile = sk-admin\n"
+	"admin_session_minutes = 30\n"
+	"fresh_mfa_minutes = 2\n"
+	"auditor_group = sk-audit\n"
 	"store = /tmp/sk-full/state/sekimori.db\n"
 	"audit_log = /tmp/sk-full/log/audit.jsonl\n"
 	"audit_anchor = /tmp/sk-full/state/audit.anchor\n"
@@ -145,6 +153,10 @@ test_full_valid_file(void **state)
 	assert_string_equal(loaded_conf.socket_path, "/tmp/sk-full/sekimorid.sock");
 	assert_string_equal(loaded_conf.socket_group, "sk-sock");
 	assert_string_equal(loaded_conf.admin_group, "sk-admins");
+	assert_string_equal(loaded_conf.admin_profile, "sk-admin");
+	assert_int_equal(loaded_conf.admin_session_minutes, 30);
+	assert_int_equal(loaded_conf.fresh_mfa_minutes, 2);
+	assert_string_equal(loaded_conf.auditor_group, "sk-audit");
 	assert_string_equal(loaded_conf.store_path, "/tmp/sk-full/state/sekimori.db");
 	assert_string_equal(loaded_conf.audit_log, "/tmp/sk-full/log/audit.jsonl");
 	assert_string_equal(loaded_conf.audit_anchor, "/tmp/sk-full/state/audit.anchor");
