@@ -4,6 +4,7 @@
  * profile keys come from its row in sk_factor.c, which this file reads, defaults and merges
  * without naming any factor. */
 #include "sk_conf.h"
+#include "sk_list.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -233,41 +234,6 @@ parse_bool(const char *v, int *out)
 	return 0;
 }
 
-/* Splits "a, b ,c" and calls fn for each item; -1 stops. */
-static int
-each_item(const char *v, int (*fn)(void *, const char *), void *arg)
-{
-	char buf[512], *save = NULL, *tok;
-
-	if (snprintf(buf, sizeof(buf), "%s", v) >= (int)sizeof(buf))
-		return -1;
-	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-		while (*tok == ' ' || *tok == '\t')
-			tok++;
-		for (char *e = tok + strlen(tok); e > tok && (e[-1] == ' ' || e[-1] == '\t'); )
-			*--e = '\0';
-		if (*tok == '\0' || fn(arg, tok) != 0)
-			return -1;
-	}
-	return 0;
-}
-
-static int
-add_class(void *arg, const char *name)
-{
-	unsigned *mask = arg;
-
-	if (strcmp(name, "knowledge") == 0)
-		*mask |= SK_CLASS_KNOWLEDGE;
-	else if (strcmp(name, "possession") == 0)
-		*mask |= SK_CLASS_POSSESSION;
-	else if (strcmp(name, "inherence") == 0)
-		*mask |= SK_CLASS_INHERENCE;
-	else
-		return -1;
-	return 0;
-}
-
 static int
 add_method(void *arg, const char *name)
 {
@@ -463,12 +429,12 @@ profile_key(struct parse_state *st, const char *k, const char *v)
 
 	if (strcmp(k, "classes") == 0) {
 		p->required_classes = 0;
-		bad = each_item(v, add_class, &p->required_classes);
+		bad = sk_list_each(v, sk_list_add_class, &p->required_classes);
 	} else if (strcmp(k, "min_classes") == 0) {
 		bad = parse_uint(v, 1, 3, &p->min_classes);
 	} else if (strcmp(k, "methods") == 0) {
 		p->n_methods = 0;
-		bad = each_item(v, add_method, p);
+		bad = sk_list_each(v, add_method, p);
 	} else if (strcmp(k, "knowledge") == 0) {
 		bad = 0;
 		if (strcmp(v, "broker") == 0)

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sk_list.h"
 #include "sk_proto.h"
 
 static const char *const kind_names[SK_FRONTEND_MAX + 1] = {
@@ -61,25 +62,6 @@ sk_origin_is_key(const char *k)
 	       key_kind(k, "classes.") != 0;
 }
 
-/* Calls fn on each comma-separated item of v, blanks trimmed; -1 on an empty item. */
-static int
-each(const char *v, int (*fn)(void *, const char *), void *arg)
-{
-	char buf[1024], *save = NULL, *tok;
-
-	if (snprintf(buf, sizeof(buf), "%s", v) >= (int)sizeof(buf))
-		return -1;
-	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-		while (*tok == ' ' || *tok == '\t')
-			tok++;
-		for (char *e = tok + strlen(tok); e > tok && (e[-1] == ' ' || e[-1] == '\t'); )
-			*--e = '\0';
-		if (*tok == '\0' || fn(arg, tok) != 0)
-			return -1;
-	}
-	return 0;
-}
-
 static int
 add_kind(void *arg, const char *name)
 {
@@ -88,22 +70,6 @@ add_kind(void *arg, const char *name)
 	if (sk_frontend_parse(name, &kind) != 0)
 		return -1;
 	*(unsigned *)arg |= 1u << kind;
-	return 0;
-}
-
-static int
-add_class(void *arg, const char *name)
-{
-	unsigned *mask = arg;
-
-	if (strcmp(name, "knowledge") == 0)
-		*mask |= SK_CLASS_KNOWLEDGE;
-	else if (strcmp(name, "possession") == 0)
-		*mask |= SK_CLASS_POSSESSION;
-	else if (strcmp(name, "inherence") == 0)
-		*mask |= SK_CLASS_INHERENCE;
-	else
-		return -1;
 	return 0;
 }
 
@@ -171,7 +137,7 @@ sk_origin_parse(struct sk_origin_policy *p, const char *k, const char *v)
 	if (strcmp(k, "origins") == 0) {
 		p->set = 1;
 		p->kinds = 0;
-		return each(v, add_kind, &p->kinds);
+		return sk_list_each(v, add_kind, &p->kinds);
 	}
 	if ((kind = key_kind(k, "from.")) != 0) {
 		struct net_list l = { p->from[kind], &p->n_from[kind] };
@@ -179,11 +145,11 @@ sk_origin_parse(struct sk_origin_policy *p, const char *k, const char *v)
 		/* The RADIUS client's address never reaches PAM (rlm_pam sets no PAM_RHOST). */
 		if (kind == SK_FRONTEND_LOCAL || kind == SK_FRONTEND_RADIUS)
 			return -1;
-		return each(v, add_net, &l);
+		return sk_list_each(v, add_net, &l);
 	}
 	if ((kind = key_kind(k, "classes.")) != 0) {
 		p->classes[kind] = 0;
-		return each(v, add_class, &p->classes[kind]);
+		return sk_list_each(v, sk_list_add_class, &p->classes[kind]);
 	}
 	return -1;
 }

@@ -125,22 +125,32 @@ skc_exchange(struct sk_client *c, struct skc_req *q, struct skc_result *res,
 }
 
 int
+skc_read_json(const struct sk_msg *reply, struct json_object **doc)
+{
+	char *text;
+	int r = SK_OK;
+
+	*doc = NULL;
+	if ((text = malloc(SK_TEXT_MAX + 1)) == NULL)
+		return SK_ERR_NOMEM;
+	if (sk_msg_get_text(reply, SK_K_JSON, text, SK_TEXT_MAX + 1) != SK_OK ||
+	    (*doc = json_tokener_parse(text)) == NULL)
+		r = SK_ERR_PROTO;
+	/* Some documents carry secrets (temporary passwords of hires): the text is wiped. */
+	explicit_bzero(text, SK_TEXT_MAX + 1);
+	free(text);
+	return r;
+}
+
+int
 skc_decode_json(const struct sk_msg *reply, const struct skc_result *res, void *out)
 {
 	struct skc_json_out *o = out;
-	char *text;
-	int r = SK_OK;
 
 	o->doc = NULL;
 	if (res->status != SK_ST_OK)
 		return SK_OK;
-	if ((text = malloc(SK_TEXT_MAX + 1)) == NULL)
-		return SK_ERR_NOMEM;
-	if (sk_msg_get_text(reply, SK_K_JSON, text, SK_TEXT_MAX + 1) != SK_OK ||
-	    (o->doc = json_tokener_parse(text)) == NULL)
-		r = SK_ERR_PROTO;
-	free(text);
-	return r;
+	return skc_read_json(reply, &o->doc);
 }
 
 int

@@ -101,6 +101,9 @@ typedef int (*skc_decoder)(const struct sk_msg *reply, const struct skc_result *
  * with decode (NULL: a verdict only) into out. Returns as skc.h says at the top. */
 int skc_exchange(struct sk_client *c, struct skc_req *q, struct skc_result *res,
                  skc_decoder decode, void *out);
+/* The reply's SK_K_JSON document, parsed (json_object_put it): SK_OK, SK_ERR_PROTO when it is
+ * missing or not JSON, SK_ERR_NOMEM. The text is wiped after parsing. */
+int skc_read_json(const struct sk_msg *reply, struct json_object **doc);
 /* The decoder of a read command's reply (struct skc_json_out). */
 int skc_decode_json(const struct sk_msg *reply, const struct skc_result *res, void *out);
 /* A request that names one user (struct skc_user_in; user may be NULL for STATUS and

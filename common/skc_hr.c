@@ -68,23 +68,14 @@ static int
 decode_commit(const struct sk_msg *reply, const struct skc_result *res, void *out)
 {
 	struct skc_hr_commit_out *o = out;
-	char *text;
-	int r = SK_OK;
 
 	if (!skc_optional(sk_msg_get_text_opt(reply, SK_K_HR_STAFF, o->staff, sizeof(o->staff))) ||
 	    !skc_optional(sk_msg_get_uint_opt(reply, SK_K_HR_LINE, 0, &o->line)))
 		return SK_ERR_PROTO;
 	if (res->status != SK_ST_OK)
 		return SK_OK;
-	/* The document carries the hires' temporary passwords: its text is wiped. */
-	if ((text = malloc(SK_TEXT_MAX + 1)) == NULL)
-		return SK_ERR_NOMEM;
-	if (sk_msg_get_text(reply, SK_K_JSON, text, SK_TEXT_MAX + 1) != SK_OK ||
-	    (o->doc = json_tokener_parse(text)) == NULL)
-		r = SK_ERR_PROTO;
-	explicit_bzero(text, SK_TEXT_MAX + 1);
-	free(text);
-	return r;
+	/* The document carries the hires' temporary passwords: skc_read_json wipes its text. */
+	return skc_read_json(reply, &o->doc);
 }
 
 int

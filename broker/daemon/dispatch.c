@@ -208,6 +208,17 @@ refuse(struct sk_msg *reply, enum sk_reason why)
 	return r == SK_OK ? sk_msg_put_uint(reply, SK_K_REASON, why) : r;
 }
 
+/* Replaces whatever the handler wrote with SK_ST_ERROR, the reply every client denies on. */
+static int
+reply_error(struct broker_conn *c, struct sk_msg **reply)
+{
+	c->state = CONN_IDLE;
+	sk_msg_free(*reply);
+	if ((*reply = sk_msg_new(SK_MSG_REPLY)) == NULL)
+		return SK_ERR_NOMEM;
+	return reply_status(*reply, SK_ST_ERROR);
+}
+
 int
 broker_dispatch(struct broker_conn *c, const struct sk_msg *req, struct sk_msg **reply)
 {
@@ -236,24 +247,10 @@ broker_dispatch(struct broker_conn *c, const struct sk_msg *req, struct sk_msg *
 	if ((r = flags_allow(c, e, c->roles, req, *reply)) != 1)
 		goto refused;
 	r = e->handler(c, req, *reply);
-	if (r != SK_OK) {
-		/* Fail closed: a store or audit failure is an error reply, which means deny.
-		 * The handler (or the store/audit code under it) logged the cause already. */
-		c->state = CONN_IDLE;
-		sk_msg_free(*reply);
-		if ((*reply = sk_msg_new(SK_MSG_REPLY)) == NULL)
-			return SK_ERR_NOMEM;
-		return reply_status(*reply, SK_ST_ERROR);
-	}
-	return SK_OK;
+	/* Fail closed: a store or audit failure is an error reply, which means deny. The
+	 * handler (or the store/audit code under it) logged the cause already. */
+	return r != SK_OK ? reply_error(c, reply) : SK_OK;
 refused:
-	if (r < 0) {
-		/* The refusal could not be recorded: fail closed, as for a handler error. */
-		c->state = CONN_IDLE;
-		sk_msg_free(*reply);
-		if ((*reply = sk_msg_new(SK_MSG_REPLY)) == NULL)
-			return SK_ERR_NOMEM;
-		return reply_status(*reply, SK_ST_ERROR);
-	}
-	return SK_OK;
+	/* A refusal that could not be recorded fails closed, as a handler error does. */
+	return r < 0 ? reply_error(c, reply) : SK_OK;
 }

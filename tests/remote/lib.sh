@@ -81,6 +81,25 @@ start_shipped_broker() {
 	"$SK_SEKIMORID" -c "$dir/sekimori.conf" -f 2> "$dir/broker.log" &
 	pids+=($!)
 	wait_for 100 test -S "$dir/sekimorid.sock" || fail "broker did not start"
+	admin_session
+}
+
+# admin_session: the test's administrator, made the way a site makes its first one. Root in
+# the recovery role adds an account with the shipped admin profile (privileged) and its
+# TOTP; the administrator changes the temporary password and logs in as themselves with
+# `sekimori admin login`. The CLI keeps the session token in $XDG_RUNTIME_DIR, so every
+# later `cli` call acts as that administrator.
+admin_session() {
+	local temp seed pw='Remote-Admin-2026-x!'
+
+	export XDG_RUNTIME_DIR="$dir/run"
+	mkdir -p -m 700 "$XDG_RUNTIME_DIR"
+	temp=$(add_user boss privileged)
+	seed=$(enrol_totp boss)
+	SK_FIRST_PROFILE=privileged first_login boss "$temp" "$seed" "$pw"
+	printf '%s\n%s\n' "$pw" "$(code "$seed" 60)" | cli admin login --user boss > "$dir/out" 2>&1 ||
+		fail "admin login"
+	grep -q 'Admin session for boss' "$dir/out" || fail "no admin session"
 }
 
 # example_stack NAME [commented]: the PAM lines of conf/pam.d/NAME as shipped, with the
