@@ -1,6 +1,6 @@
-/* The audit record chain (R-LOG-1, R-LOG-3, R-LOG-4): sealing records and verification (the
- * anchor file itself is in sk_audit_anchor.c). The record format is described in
- * sk_audit_chain.h.
+/* The audit record chain (R-LOG-1, R-LOG-3, R-LOG-4): sealing records and opening one line.
+ * Verifying a whole log is sk_audit_verify.c, the anchor file sk_audit_anchor.c. The record
+ * format is described in sk_audit_chain.h.
  *
  * The MAC covers the exact bytes written, never a re-serialisation, so verification does
  * not depend on how json-c prints numbers or orders keys. Every record names its
