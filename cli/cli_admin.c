@@ -20,95 +20,8 @@
 #include "sk_err.h"
 #include "sk_i18n.h"
 #include "sk_utf8.h"
+#include "cli_admin_token.h"
 #include "skc_admin.h"
-
-#define TOKEN_FILE "sekimori-admin-session"
-
-static int
-token_path(char *out, size_t cap)
-{
-	const char *dir = getenv("XDG_RUNTIME_DIR");
-	int n;
-
-	if (dir != NULL && dir[0] == '/')
-		n = snprintf(out, cap, "%s/%s", dir, TOKEN_FILE);
-	else
-		n = snprintf(out, cap, "/run/user/%u/%s", (unsigned)getuid(), TOKEN_FILE);
-	return n > 0 && (size_t)n < cap ? 0 : -1;
-}
-
-/* Reads the token: only from a regular file of the caller's own that nobody else can read. */
-static int
-token_load(unsigned char token[SK_ADMIN_TOKEN_LEN])
-{
-	char path[4096];
-	struct stat st;
-	ssize_t n;
-	int fd;
-
-	if (token_path(path, sizeof(path)) != 0 ||
-	    (fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) < 0)
-		return -1;
-	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_uid != getuid() ||
-	    (st.st_mode & 077) != 0 || st.st_size != SK_ADMIN_TOKEN_LEN) {
-		close(fd);
-		fprintf(stderr, _("sekimori: ignoring %s: not a private token file of yours\n"), path);
-		return -1;
-	}
-	n = read(fd, token, SK_ADMIN_TOKEN_LEN);
-	close(fd);
-	return n == SK_ADMIN_TOKEN_LEN ? 0 : -1;
-}
-
-static int
-token_save(const unsigned char token[SK_ADMIN_TOKEN_LEN])
-{
-	char path[4096], tmp[4200];
-	int fd, ok;
-
-	if (token_path(path, sizeof(path)) != 0)
-		return -1;
-	snprintf(tmp, sizeof(tmp), "%s.%ld", path, (long)getpid());
-	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-	if (fd < 0) {
-		fprintf(stderr, _("sekimori: cannot write the session token to %s: %s\n"), path,
-		        strerror(errno));
-		return -1;
-	}
-	ok = write(fd, token, SK_ADMIN_TOKEN_LEN) == SK_ADMIN_TOKEN_LEN && fsync(fd) == 0;
-	ok = close(fd) == 0 && ok;
-	if (!ok || rename(tmp, path) != 0) {
-		fprintf(stderr, _("sekimori: cannot write the session token to %s: %s\n"), path,
-		        strerror(errno));
-		(void)unlink(tmp);
-		return -1;
-	}
-	return 0;
-}
-
-static void
-token_remove(void)
-{
-	char path[4096];
-
-	if (token_path(path, sizeof(path)) == 0)
-		(void)unlink(path);
-}
-
-void
-cli_admin_present(struct cli *c)
-{
-	unsigned char token[SK_ADMIN_TOKEN_LEN];
-	struct skc_admin_attach_in in = { token };
-	struct skc_admin_session_out out;
-
-	if (token_load(token) != 0)
-		return;
-	/* A refused token is not an error here: the broker remembers why, and the request that
-	 * needs a session is refused with that reason (expired, unknown). */
-	(void)skc_admin_attach(&c->client, &in, &out);
-	explicit_bzero(token, sizeof(token));
-}
 
 /* One line from standard input, without echo on a terminal. */
 static int
@@ -187,7 +100,7 @@ login_result(struct cli *c, const struct skc_admin_login_finish_out *fin)
 
 	switch (fin->res.status) {
 	case SK_ST_OK:
-		if (token_save(fin->token) != 0)
+		if (cli_admin_token_save(fin->token) != 0)
 			return CLI_FAILED;
 		if (c->json) {
 			o = json_object_new_object();
@@ -289,7 +202,7 @@ cli_admin_logout(struct cli *c)
 		return r;
 	if ((r = skc_admin_logout(&c->client, &out)) != SK_OK)
 		return cli_verdict(c, r, &out.res, NULL);
-	token_remove();
+	cli_admin_token_remove();
 	if (out.res.status == SK_ST_OK)
 		return CLI_OK;
 	/* No live session: the file is gone either way, which is what logout means. */
