@@ -26,7 +26,7 @@ struct options {
 static int
 usage(void)
 {
-	fprintf(stderr, "usage: sekimori-radius [-c CONF] [-p PROFILE] [-s SERVICE]\n");
+	fprintf(stderr, "%s\n", _("usage: sekimori-radius [-c CONF] [-p PROFILE] [-s SERVICE]"));
 	return RADIUS_FAIL;
 }
 
@@ -101,6 +101,8 @@ main(int argc, char **argv)
 
 	setlocale(LC_ALL, "");
 	sk_log_set_ident("sekimori-radius");
+	/* The installed catalogue until the configuration names another one. */
+	sk_i18n_init("auto", SK_LOCALE_DIR);
 	while ((opt = getopt(argc, argv, "c:p:s:")) != -1) {
 		switch (opt) {
 		case 'c': o.conf = optarg; break;

@@ -4,10 +4,11 @@
 # running the built sekimori-radius) and conf/freeradius/sekimori-site, driven by radclient
 # one round at a time. Round one (password) gets Access-Challenge with a State; round two
 # (the code with that State) gets Access-Accept or Access-Reject. Rejects: a wrong password
-# (after the code round), a wrong code, a State used twice, an expired State, a replayed
-# code, round two from another client, an unknown State, the broker stopped (slow) and
-# gone; then the lock. The NAS and the client address are in the audit record.
-# Requirement IDs: R-MFA-3, R-MFA-1, R-LOGIN-1.
+# (after the code round), a user whose own profile does not allow RADIUS, a wrong code, a
+# State used twice, an expired State, a replayed code, round two from another client, an
+# unknown State, the broker stopped (slow) and gone; then the lock. The NAS and the client
+# address are in the audit record.
+# Requirement IDs: R-MFA-3, R-MFA-4, R-MFA-1, R-LOGIN-1.
 if [ -z "${SK_IN_NETNS:-}" ]; then
 	exec unshare --net env SK_IN_NETNS=1 "$0" "$@"
 fi
@@ -109,6 +110,16 @@ a=$(audit_lines)
 [ "$(send ume "$good" "$s1")" = Accept ] || fail "right password and code not accepted"; ok
 new_audit_has "$a" '"user":"ume"' '"result":"allow"' '"origin":"radius"' \
 	"\"rhost\":\"$client\"" "\"nas\":\"$nas\"" || fail "no audited success with NAS and client"; ok
+
+# 1b. A user whose own profile does not let RADIUS in (as a contractor's profile narrows the
+#     line's, R-MFA-4): the same challenge as anyone (the name is not told), then Reject.
+temp2=$(add_user kiri mynumber)
+seed2=$(enrol_totp kiri)
+s=$(round_one kiri "$temp2")
+a=$(audit_lines)
+[ "$(send kiri "$(code "$seed2" 30)" "$s")" = Reject ] || fail "own profile's refusal not applied"; ok
+new_audit_has "$a" '"user":"kiri"' '"result":"deny"' '"origin":"radius"' \
+	'"reason":"remote_not_allowed"' || fail "own profile's refusal not audited"; ok
 
 # 2. The same State again (with a code that would otherwise do): Reject, nothing checked.
 a=$(audit_lines)
