@@ -26,14 +26,17 @@ printf '%s required pam_deny.so\n' auth account password session > "$dir/pam.d/o
 # $dir/out. Answers each prompt by its text; prints nothing, returns 0 when login ran the
 # account's shell (nobody's is nologin, which says so).
 console_login() {
-	SK_USER="$1" SK_PW="$2" SK_CODE="$3" SK_NEW="${4:-}" \
-	LD_PRELOAD="$(asan_preload)libpam_wrapper.so" PAM_WRAPPER=1 \
-	PAM_WRAPPER_SERVICE_DIR="$dir/pam.d" PAM_WRAPPER_DISABLE_DEEPBIND=1 \
-	ASAN_OPTIONS=detect_leaks=0 TMPDIR="$dir" \
+	SK_USER="$1" SK_PW="$2" SK_CODE="$3" SK_NEW="${4:-}" SK_PRELOAD="$(asan_preload)libpam_wrapper.so" \
+	SK_PAMDIR="$dir/pam.d" TMPDIR="$dir" \
 		timeout 90 expect -f - > "$dir/out" 2>&1 <<'EXP'
 set timeout 40
 log_user 1
-spawn /bin/login -p -- $env(SK_USER)
+# pam_wrapper (and a sanitizer runtime) for login only, not for expect. pam_wrapper 1.1.4
+# reads UID_WRAPPER_DISABLE_DEEPBIND (sic) to dlopen libpam without RTLD_DEEPBIND, which
+# the sanitizer runtime refuses.
+spawn env LD_PRELOAD=$env(SK_PRELOAD) PAM_WRAPPER=1 PAM_WRAPPER_SERVICE_DIR=$env(SK_PAMDIR) \
+	PAM_WRAPPER_DISABLE_DEEPBIND=1 UID_WRAPPER_DISABLE_DEEPBIND=1 ASAN_OPTIONS=detect_leaks=0 \
+	/bin/login -p -- $env(SK_USER)
 expect {
 	"Current password: " { send -- "$env(SK_PW)\r"; exp_continue }
 	"Retype new password: " { send -- "$env(SK_NEW)\r"; exp_continue }
