@@ -121,6 +121,14 @@ a=$(audit_lines)
 new_audit_has "$a" '"user":"kiri"' '"result":"deny"' '"origin":"radius"' \
 	'"reason":"remote_not_allowed"' || fail "own profile's refusal not audited"; ok
 
+# 1c. A name that does not exist gets the same challenge, then Reject (names cannot be
+#     probed, R-LOGIN-1).
+s=$(round_one nosuchname "$pw")
+a=$(audit_lines)
+[ "$(send nosuchname "$(code "$seed" 30)" "$s")" = Reject ] || fail "unknown name accepted"; ok
+new_audit_has "$a" '"user":"nosuchname"' '"result":"deny"' '"reason":"unknown_user"' ||
+	fail "unknown name not audited"; ok
+
 # 2. The same State again (with a code that would otherwise do): Reject, nothing checked.
 a=$(audit_lines)
 [ "$(send ume "$(code "$seed" 30)" "$s1")" = Reject ] || fail "a State used twice accepted"; ok
