@@ -127,6 +127,7 @@ radius_begin(struct broker_conn *c, const struct sk_msg *req, struct sk_msg *rep
 	if (request_login_ctx(c->b, req, &lc) != SK_OK ||
 	    sk_msg_get_text_opt(req, SK_K_NAS, lc.nas, sizeof(lc.nas)) != SK_OK ||
 	    sk_msg_get_text(req, SK_K_PASSWORD, password, sizeof(password)) != SK_OK) {
+		explicit_bzero(password, sizeof(password));
 		sk_logerr("RADIUS_BEGIN: a field missing or malformed");
 		return request_refuse(reply, SK_ST_BAD_REQUEST, SK_REASON_MALFORMED_FIELD);
 	}
