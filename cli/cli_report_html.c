@@ -16,6 +16,7 @@
 
 #define BAR_W 360      /* the longest bar, in SVG units */
 #define ROW_H 22
+#define LABEL_W 420  /* room for the labels left of the bars */
 
 static const char style[] =
 	"body{font-family:sans-serif;margin:2em;color:#222;max-width:72em}"
@@ -57,20 +58,19 @@ svg_bars(FILE *f, const char *title, const char *const *labels, const uint64_t *
 
 	for (size_t i = 0; i < n; i++)
 		max = values[i] > max ? values[i] : max;
-	fprintf(f, "<svg role=\"img\" width=\"%d\" "
-	        "height=\"%zu\" viewBox=\"0 0 %d %zu\"><title>", 300 + BAR_W + 80, h,
-	        300 + BAR_W + 80, h);
+	fprintf(f, "<svg role=\"img\" width=\"%d\" height=\"%zu\" viewBox=\"0 0 %d %zu\">"
+	        "<title>", LABEL_W + BAR_W + 80, h, LABEL_W + BAR_W + 80, h);
 	esc(f, title);
 	fputs("</title>", f);
 	for (size_t i = 0; i < n; i++) {
 		unsigned w = (unsigned)(values[i] * BAR_W / max);
 		size_t y = i * ROW_H + 5;
 
-		fprintf(f, "<text x=\"295\" y=\"%zu\" text-anchor=\"end\">", y + 15);
+		fprintf(f, "<text x=\"%d\" y=\"%zu\" text-anchor=\"end\">", LABEL_W - 5, y + 15);
 		esc(f, labels[i]);
-		fprintf(f, "</text><rect class=\"bar\" x=\"300\" y=\"%zu\" width=\"%u\" height=\"%d\"/>"
-		        "<text x=\"%u\" y=\"%zu\">%llu</text>", y + 3, w, ROW_H - 6, 300 + w + 5,
-		        y + 15, (unsigned long long)values[i]);
+		fprintf(f, "</text><rect class=\"bar\" x=\"%d\" y=\"%zu\" width=\"%u\" "
+		        "height=\"%d\"/><text x=\"%u\" y=\"%zu\">%llu</text>", LABEL_W, y + 3, w,
+		        ROW_H - 6, LABEL_W + w + 5, y + 15, (unsigned long long)values[i]);
 	}
 	fputs("</svg>\n", f);
 }
