@@ -139,8 +139,8 @@ new_audit_has "$a" '"user":"ume"' '"result":"deny"' '"reason":"radius_state_unkn
 s=$(round_one ume "$pw")
 a=$(audit_lines)
 [ "$(send ume "$good" "$s")" = Reject ] || fail "replayed code accepted"; ok
-new_audit_has "$a" '"user":"ume"' '"result":"deny"' '"reason":"bad_otp"' '"origin":"radius"' ||
-	fail "replayed code not audited as bad_otp"; ok            # failures: 1
+new_audit_has "$a" '"user":"ume"' '"result":"deny"' '"reason":"otp_replayed"' '"origin":"radius"' ||
+	fail "replayed code not audited as otp_replayed"; ok       # failures: 1
 
 # 4. A wrong password: still a challenge (round one tells nothing), then Reject.
 s=$(round_one ume "Wrong-Password-1")
@@ -189,8 +189,11 @@ kill -CONT "$broker_pid"
 #     refused at once without a challenge.
 for n in 4 5; do
 	s=$(round_one ume "$pw")
+	a=$(audit_lines)
 	[ "$(send ume "$(code "$seed" "$((-3600 - 30 * n))")" "$s")" = Reject ] || fail "wrong code $n"
 done
+new_audit_has "$a" '"user":"ume"' '"result":"deny"' '"lockout":true' '"origin":"radius"' ||
+	fail "the failure that locked is not marked as the lockout"; ok
 a=$(audit_lines)
 [ "$(send ume "$pw")" = Reject ] || fail "locked account got a challenge"; ok
 new_audit_has "$a" '"user":"ume"' '"result":"locked"' '"origin":"radius"' || fail "no audited lock"; ok
