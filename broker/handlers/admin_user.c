@@ -191,6 +191,15 @@ user_json(struct broker_conn *c, const struct user_rec *u)
 	json_object_object_add(o, "profile", json_object_new_string(u->profile));
 	json_object_object_add(o, "created", broker_json_time(u->created));
 	json_object_object_add(o, "disabled", json_object_new_boolean(u->disabled));
+	{
+		int contractor = 0;
+
+		/* R-MFA-4, R-PRIV-4: marked, or an HR employment of contractor; null when the
+		 * store could not say. */
+		json_object_object_add(o, "contractor",
+		                       store_user_contractor(c->db, u->name, &contractor) == SK_OK ?
+		                       json_object_new_boolean(contractor) : NULL);
+	}
 	pw = json_object_new_object();
 	json_object_object_add(pw, "set", json_object_new_boolean(u->pw_hash[0] != '\0'));
 	json_object_object_add(pw, "temporary", json_object_new_boolean(u->pw_temporary));
