@@ -30,6 +30,10 @@ struct grant_active {
 int grant_find_active(struct sk_store_txn *txn, const char *user, const char *service,
                       int64_t now, struct grant_active *out);
 
+/* At broker start: one log line (LOG_WARNING) for each role account that keeps a default
+ * administrator name, with the reason the site gave (sk_conf refused the file without one). */
+void grant_log_conf(const struct sk_conf *conf);
+
 /* Whether any role unlocks `service` (a "privileged service"): 1 or 0. */
 int grant_service_is_privileged(const struct sk_conf *conf, const char *service);
 

@@ -45,6 +45,10 @@ static const char *conf_text =
 	"approvers = 2\napprover_role = ciso\n"
 	"[role ciso]\n"
 	"holders = kato, bob\n"
+	/* R-PRIV-6: a default administrator name, kept for a reason the site gives. */
+	"[role appliance]\n"
+	"services = sshd-appliance\naccounts = root\nholders = bob\n"
+	"default_name_reason = vendor appliance allows only root (ticket V-7)\n"
 	"[grant]\n"
 	"notify_command = notify.sh\n"
 	"notify_timeout = 5\n"
@@ -558,6 +562,41 @@ test_r_exc_1_notification_failure_audited(void **state)
 	                                  "\"failure\":\"timeout\"", NULL), 1);
 }
 
+/* R-PRIV-6: the broker started with a role that keeps a default name only because the site
+ * said why, and its log says so; without the reason the same file stops it (FILE:LINE). */
+static void
+test_r_priv_6_default_name_kept_only_with_reason_logged(void **state)
+{
+	char path[700], line[1024], conf[8192], out[4096], cmd[2048];
+	int found = 0;
+	FILE *f;
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/broker.log", fx.dir);
+	assert_non_null(f = fopen(path, "r"));
+	while (fgets(line, sizeof(line), f) != NULL)
+		found |= strstr(line, "role 'appliance' unlocks the account 'root', a default"
+		                " administrator name (R-PRIV-6), for the site's reason: vendor"
+		                " appliance allows only root (ticket V-7)") != NULL;
+	fclose(f);
+	assert_true(found);
+	/* The same file without the reason: refused at load, naming the line. */
+	assert_non_null(f = fopen(fx.conf, "r"));
+	conf[fread(conf, 1, sizeof(conf) - 1, f)] = '\0';
+	fclose(f);
+	{
+		char *r = strstr(conf, "default_name_reason");
+
+		assert_non_null(r);
+		memcpy(r, "#", 1);
+	}
+	sk_test_write_file(fx.dir, "no-reason.conf", conf, path, sizeof(path));
+	snprintf(cmd, sizeof(cmd), "'%s' -c '%s' -f 2>&1", getenv("SK_SEKIMORID"), path);
+	assert_int_not_equal(sk_test_run(cmd, out, sizeof(out)), 0);
+	assert_non_null(strstr(out, "role 'appliance' unlocks the account 'root', a default"
+	                       " administrator name (R-PRIV-6)"));
+}
+
 int
 main(void)
 {
@@ -569,6 +608,7 @@ main(void)
 		cmocka_unit_test(test_r_exc_1_breakglass_on_review_list),
 		cmocka_unit_test(test_r_priv_4_contractor_kept_off_privileged_ids),
 		cmocka_unit_test(test_r_exc_1_notification_failure_audited),
+		cmocka_unit_test(test_r_priv_6_default_name_kept_only_with_reason_logged),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
