@@ -7,6 +7,7 @@
  * notification command's failure audited.
  * Requirement IDs: R-SOD-1, R-SOD-2, R-PRIV-1, R-PRIV-3, R-PRIV-4, R-PRIV-7, R-EXC-1, R-MFA-4. */
 #include <setjmp.h>
+#include <sqlite3.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -562,6 +563,45 @@ test_r_exc_1_notification_failure_audited(void **state)
 	                                  "\"failure\":\"timeout\"", NULL), 1);
 }
 
+/* R-PRIV-7: a request nobody decided within pending_minutes (60) expires, with its own audit
+ * record, and can no longer be approved; an active grant past its end is expired too. */
+static void
+test_r_priv_7_undecided_request_and_ended_grant_expire(void **state)
+{
+	char path[700], sql[512], out[65536];
+	long long now = (long long)time(NULL);
+	sqlite3 *db = NULL;
+	sqlite3_int64 stale, over;
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/state/sekimori.db", fx.dir);
+	assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE, NULL), SQLITE_OK);
+	sqlite3_busy_timeout(db, 5000);
+	snprintf(sql, sizeof(sql), "INSERT INTO grants(role, requester, reason, minutes, state,"
+	         " created, services) VALUES('dba', 'alice', 'old', 10, 0, %lld, 'sudo');",
+	         now - 3601);
+	assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+	stale = sqlite3_last_insert_rowid(db);
+	snprintf(sql, sizeof(sql), "INSERT INTO grants(role, requester, reason, minutes, state,"
+	         " created, starts, ends, services) VALUES('dba', 'bob', 'done', 10, 2, %lld, %lld,"
+	         " %lld, 'sudo');", now - 700, now - 600, now - 1);
+	assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+	over = sqlite3_last_insert_rowid(db);
+	sqlite3_close(db);
+	assert_int_equal(as(&kato, "grant list", out, sizeof(out)), 0);
+	expect_state((unsigned long long)stale, "expired");
+	expect_state((unsigned long long)over, "expired");
+	assert_int_equal(skfx_audit_count(&fx, "\"event\":\"grant.expired\"",
+	                                  "\"cause\":\"not decided in time\"",
+	                                  "\"requester\":\"alice\"", NULL), 1);
+	assert_int_equal(skfx_audit_count(&fx, "\"event\":\"grant.expired\"",
+	                                  "\"cause\":\"ended\"", "\"requester\":\"bob\"", NULL),
+	                 1);
+	snprintf(sql, sizeof(sql), "grant approve %lld", (long long)stale);
+	assert_int_equal(as(&bob, sql, out, sizeof(out)), 1);
+	assert_non_null(strstr(out, "not in a state that allows this"));
+}
+
 /* R-PRIV-6: the broker started with a role that keeps a default name only because the site
  * said why, and its log says so; without the reason the same file stops it (FILE:LINE). */
 static void
@@ -609,6 +649,7 @@ main(void)
 		cmocka_unit_test(test_r_priv_4_contractor_kept_off_privileged_ids),
 		cmocka_unit_test(test_r_exc_1_notification_failure_audited),
 		cmocka_unit_test(test_r_priv_6_default_name_kept_only_with_reason_logged),
+		cmocka_unit_test(test_r_priv_7_undecided_request_and_ended_grant_expire),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
