@@ -222,6 +222,7 @@ cli_option_takes_value(const char *a)
 	                                    "--secret", "--code", "--uv", "--reason", "--cert",
 	                                    "--note", "--reader", "--kind", "--user",
 	                                    "--oath-usersfile", "--google-authenticator", "--encoding",
+	                                    "--anchor", "--since", "--until", "--html",
 	                                    "--role", "--minutes", "--ticket", "--comment",
 	                                    NULL };
 
