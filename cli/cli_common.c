@@ -129,6 +129,9 @@ cli_reason_text(uint64_t reason)
 		{ SK_REASON_HR_USER_EXISTS, N_("a hire's user name (the staff number) is already"
 		                               " taken") },
 		{ SK_REASON_HR_BAD_RECORD, N_("the broker refused an HR record as malformed") },
+		{ SK_REASON_STAFF_NO_INVALID, N_("invalid staff number (1 to 16 digits)") },
+		{ SK_REASON_STAFF_NO_TAKEN, N_("the staff number is linked to another account") },
+		{ SK_REASON_INVALID_DAYS, N_("invalid number of days (1 to 36500)") },
 	};
 
 	for (size_t i = 0; i < sizeof(texts) / sizeof(texts[0]); i++)
@@ -205,6 +208,7 @@ cli_option_takes_value(const char *a)
 	                                    "--secret", "--code", "--uv", "--reason", "--cert",
 	                                    "--note", "--reader", "--kind", "--user",
 	                                    "--oath-usersfile", "--google-authenticator", "--encoding",
+	                                    "--staff", "--days",
 	                                    NULL };
 
 	for (int i = 0; with_value[i]; i++)

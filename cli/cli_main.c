@@ -15,7 +15,8 @@ static const struct command {
 	int (*run)(struct cli *);
 	const char *args;
 } commands[] = {
-	{ "user", "add", cli_user_add, "USER [--profile PROFILE]" },
+	{ "user", "add", cli_user_add, "USER [--profile PROFILE] [--staff STAFF_NO]" },
+	{ "user", "set-staff", cli_user_set_staff, "USER --staff STAFF_NO|--clear" },
 	{ "user", "show", cli_user_show, "USER" },
 	{ "user", "list", cli_user_list, "" },
 	{ "user", "unlock", cli_user_unlock, "USER" },

@@ -6,6 +6,7 @@
 #include "account.h"
 #include "admin.h"
 #include "admin_login.h"
+#include "admin_user_hr.h"
 #include "audit_event.h"
 #include "auth.h"
 #include "broker.h"
@@ -61,6 +62,8 @@ static const struct dispatch_entry {
 	{ SK_REQ_USER_DISABLE, "user_disable", CONN_IDLE, R_ADMIN | R_RECOVERY, 0,
 	  admin_user_disable },
 	{ SK_REQ_USER_ENABLE, "user_enable", CONN_IDLE, R_ADMIN | R_RECOVERY, 0, admin_user_enable },
+	/* The HR link of an account: admin sessions only. */
+	{ SK_REQ_USER_SET_STAFF, "user_set_staff", CONN_IDLE, R_ADMIN, 0, admin_user_set_staff },
 	/* Making and restoring credentials: admin sessions; the recovery role for an
 	 * administrator's account only. */
 	{ SK_REQ_USER_ADD, "user_add", CONN_IDLE, R_ADMIN | R_RECOVERY, F_ADMIN_TARGET,

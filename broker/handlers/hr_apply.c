@@ -103,6 +103,12 @@ apply_hire(struct broker_conn *c, const struct hr_event_rec *e, int64_t now)
 	struct user_hr h;
 	int r;
 
+	/* An account an administrator linked to this staff number (user add --staff, user
+	 * set-staff) is that person's: the hire makes no second one. */
+	if ((r = store_user_hr_by_staff(c->db, e->staff_no, &h)) == SK_OK)
+		return SK_ERR_EXISTS;
+	if (r != SK_ERR_NOTFOUND)
+		return r;
 	memset(&u, 0, sizeof(u));
 	snprintf(u.name, sizeof(u.name), "%s", e->staff_no);
 	snprintf(u.profile, sizeof(u.profile), "%s", c->b->conf.default_profile);

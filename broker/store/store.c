@@ -536,6 +536,12 @@ store_user_hr_by_staff(struct sk_store_txn *t, const char *staff_no, struct user
 }
 
 int
+store_user_hr_get(struct sk_store_txn *t, int64_t user_id, struct user_hr *out)
+{
+	return OPS(t)->user_hr_get(t, user_id, out);
+}
+
+int
 store_user_hr_set(struct sk_store_txn *t, const struct user_hr *h)
 {
 	return WRITE(t, user_hr_set, h);

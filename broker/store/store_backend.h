@@ -91,6 +91,7 @@ struct sk_store_ops {
 	int (*hr_event_pending)(struct sk_store_txn *t,
 	                        int (*fn)(void *, const struct hr_event_rec *), void *arg);
 	int (*user_hr_by_staff)(struct sk_store_txn *t, const char *staff_no, struct user_hr *out);
+	int (*user_hr_get)(struct sk_store_txn *t, int64_t user_id, struct user_hr *out);
 	int (*user_hr_set)(struct sk_store_txn *t, const struct user_hr *h);
 };
 
