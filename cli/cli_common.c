@@ -165,7 +165,11 @@ cli_status_error(const struct skc_result *res, const char *user)
 		fprintf(stderr, _("sekimori: no such user or factor: %s\n"), user ? user : "");
 		return CLI_FAILED;
 	case SK_ST_EXISTS:
-		fprintf(stderr, _("sekimori: the user already exists: %s\n"), user ? user : "");
+		/* With a reason, what exists is something else (a staff number's account). */
+		if (has_reason)
+			cli_print_reason(reason);
+		else
+			fprintf(stderr, _("sekimori: the user already exists: %s\n"), user ? user : "");
 		return CLI_FAILED;
 	case SK_ST_FORBIDDEN:
 		if (has_reason)

@@ -40,6 +40,8 @@ static const struct command {
 	  " [--note TEXT]" },
 	{ "hr", "import", cli_hr_import, "FILE [--dry-run] [--encoding utf-8|cp932|auto]" },
 	{ "hr", "pending", cli_hr_pending, "" },
+	{ "report", "orphans", cli_report_orphans, "" },
+	{ "report", "dormant", cli_report_dormant, "--days N" },
 	{ "audit", "verify", cli_audit_verify, "[--anchor SEQ:MAC] [ROTATED-FILE...]" },
 	{ "migrate", "pam-oath", cli_migrate_pam_oath, "FILE [--dry-run] [--replace]" },
 	{ "migrate", "google-authenticator", cli_migrate_google_authenticator,

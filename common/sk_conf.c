@@ -459,6 +459,8 @@ profile_key(struct parse_state *st, const char *k, const char *v)
 		bad = parse_uint(v, 0, 24, &p->pw_history);
 	} else if (strcmp(k, "password_max_age") == 0) {
 		bad = parse_uint(v, 0, 3650, &p->pw_max_age_days);
+	} else if (strcmp(k, "dormant_suspend_days") == 0) {
+		bad = parse_uint(v, 0, 36500, &p->dormant_suspend_days);
 	} else if (strcmp(k, "remote") == 0) {
 		bad = parse_bool(v, &p->allow_remote);
 	} else if (sk_origin_is_key(k)) {
@@ -731,6 +733,8 @@ sk_profile_merge(const struct sk_profile *line, const struct sk_profile *user,
 	out->pw_min_classes = max_u(line->pw_min_classes, user->pw_min_classes);
 	out->pw_history = max_u(line->pw_history, user->pw_history);
 	out->pw_max_age_days = min_nonzero(line->pw_max_age_days, user->pw_max_age_days);
+	out->dormant_suspend_days = min_nonzero(line->dormant_suspend_days,
+	                                        user->dormant_suspend_days);
 	out->allow_remote = line->allow_remote && user->allow_remote;
 	sk_origin_merge(&line->origin, line->allow_remote, &user->origin, user->allow_remote,
 	                &out->origin);

@@ -6,6 +6,7 @@
 #include "account.h"
 #include "admin.h"
 #include "admin_login.h"
+#include "admin_report.h"
 #include "admin_user_hr.h"
 #include "audit_event.h"
 #include "auth.h"
@@ -96,6 +97,11 @@ static const struct dispatch_entry {
 	{ SK_REQ_HR_STAGE, "hr_stage", CONN_IDLE, R_ADMIN, 0, admin_hr_stage },
 	{ SK_REQ_HR_COMMIT, "hr_commit", CONN_IDLE, R_ADMIN, 0, admin_hr_commit },
 	{ SK_REQ_HR_PENDING, "hr_pending", CONN_IDLE, R_AUDIT | R_RECOVERY, 0, admin_hr_pending },
+	/* Reconciliation reports: reads. */
+	{ SK_REQ_REPORT_ORPHANS, "report_orphans", CONN_IDLE, R_AUDIT | R_RECOVERY, 0,
+	  admin_report_orphans },
+	{ SK_REQ_REPORT_DORMANT, "report_dormant", CONN_IDLE, R_AUDIT | R_RECOVERY, 0,
+	  admin_report_dormant },
 };
 
 static const struct dispatch_entry *

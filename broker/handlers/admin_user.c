@@ -367,7 +367,13 @@ admin_user_lock(struct broker_conn *c, const struct sk_msg *req, struct sk_msg *
 static int
 do_set_disabled(struct broker_conn *c, struct user_rec *u, void *arg)
 {
-	return store_user_set_disabled(c->db, u->id, *(const int *)arg);
+	int disabled = *(const int *)arg, r = store_user_set_disabled(c->db, u->id, disabled);
+
+	/* Enabled again: the dormancy clock starts now, else an account disabled for dormancy
+	 * (dormant_suspend_days) would be disabled again at the broker's next check. */
+	if (r == SK_OK && !disabled)
+		r = store_user_dormant_reset(c->db, u->id, broker_now());
+	return r;
 }
 
 int

@@ -8,6 +8,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "admin_report.h"
 #include "attempt.h"
 #include "audit_event.h"
 #include "session_watch.h"
@@ -198,6 +199,9 @@ hr_apply_event(struct broker_conn *c, const struct hr_event_rec *e, int64_t now,
 		/* Only a suspension HR made is lifted: an administrator's disable stays. */
 		if (h.suspended)
 			r = store_user_set_disabled(c->db, h.user_id, 0);
+		/* Back from leave: the dormancy clock starts again (dormant_suspend_days). */
+		if (r == SK_OK && h.suspended)
+			r = store_user_dormant_reset(c->db, h.user_id, now);
 		extra = audit_field(extra, "was_suspended", h.suspended ? "yes" : "no");
 		h.suspended = 0;
 	}
@@ -212,9 +216,8 @@ hr_apply_event(struct broker_conn *c, const struct hr_event_rec *e, int64_t now,
 	return audit_event(c, e, h.name, "ok", extra);
 }
 
-/* The broker itself, as the peer of the records it makes on its own. */
-static int
-system_conn(struct broker *b, struct broker_conn *c)
+int
+hr_system_conn(struct broker *b, struct broker_conn *c)
 {
 	memset(c, 0, sizeof(*c));
 	c->b = b;
@@ -233,7 +236,7 @@ hr_apply_due(struct broker *b, size_t *applied)
 	int r;
 
 	*applied = 0;
-	if ((r = hr_today(today)) != SK_OK || (r = system_conn(b, &c)) != SK_OK)
+	if ((r = hr_today(today)) != SK_OK || (r = hr_system_conn(b, &c)) != SK_OK)
 		return r;
 	for (;;) {
 		struct hr_session_ends ends = { 0 };
@@ -294,6 +297,8 @@ run_scheduler(void *arg)
 		pthread_mutex_unlock(&sched.lock);
 		if (hr_apply_due(sched.b, &n) == SK_OK && n > 0)
 			sk_log(LOG_INFO, "HR: %zu pending event(s) applied on their date", n);
+		if (dormant_suspend_due(sched.b, &n) == SK_OK && n > 0)
+			sk_log(LOG_NOTICE, "%zu dormant account(s) disabled", n);
 		pthread_mutex_lock(&sched.lock);
 	}
 	pthread_mutex_unlock(&sched.lock);
@@ -316,7 +321,7 @@ hr_scheduler_start(struct broker *b)
 	if ((r = hr_set_timezone(b->conf.hr_timezone)) != SK_OK)
 		return r;
 	/* Staged rows of an import that never committed (client gone, broker killed). */
-	if ((r = system_conn(b, &c)) != SK_OK)
+	if ((r = hr_system_conn(b, &c)) != SK_OK)
 		return r;
 	if ((r = store_begin(c.db)) == SK_OK) {
 		r = store_hr_stage_clear(c.db, NULL);
@@ -332,6 +337,9 @@ hr_scheduler_start(struct broker *b)
 	if (n > 0)
 		sk_log(LOG_NOTICE, "HR: %zu event(s) that became due while sekimorid was down"
 		       " applied at start", n);
+	/* Dormancy at start too; a failure here is retried at the next check. */
+	if (dormant_suspend_due(b, &n) == SK_OK && n > 0)
+		sk_log(LOG_NOTICE, "%zu dormant account(s) disabled at start", n);
 	sched.b = b;
 	sched.stop = 0;
 	if (pthread_create(&sched.thread, NULL, run_scheduler, NULL) != 0) {

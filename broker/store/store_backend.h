@@ -93,6 +93,15 @@ struct sk_store_ops {
 	int (*user_hr_by_staff)(struct sk_store_txn *t, const char *staff_no, struct user_hr *out);
 	int (*user_hr_get)(struct sk_store_txn *t, int64_t user_id, struct user_hr *out);
 	int (*user_hr_set)(struct sk_store_txn *t, const struct user_hr *h);
+
+	int (*report_unlinked_users)(struct sk_store_txn *t,
+	                             int (*fn)(void *, const struct report_user *), void *arg);
+	int (*report_unlinked_staff)(struct sk_store_txn *t,
+	                             int (*fn)(void *, const struct hr_event_rec *), void *arg);
+	int (*report_dormant)(struct sk_store_txn *t, int64_t before, const char *profile,
+	                      int enabled_only, int (*fn)(void *, const struct report_user *),
+	                      void *arg);
+	int (*user_dormant_reset)(struct sk_store_txn *t, int64_t user_id, int64_t now);
 };
 
 /* A backend's store and txn start with these (the backend's own fields follow). */
