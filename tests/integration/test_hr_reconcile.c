@@ -10,6 +10,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <errno.h>
+#include <pty.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include <cmocka.h>
 #include <json-c/json.h>
@@ -286,6 +289,118 @@ test_r_life_3_dormant_reported_and_suspended_per_profile(void **state)
 	                                  "\"user\":\"genkou94001\"", NULL), 1);
 }
 
+/* The CLI run on a pseudo-terminal (stdin, stdout and stderr), as an administrator at a
+ * terminal runs it, with the arguments given (NULL after the last, at most 8); its output in
+ * out. Returns the exit status. */
+static int
+cli_on_tty(const char *first, ...)
+{
+	const char *cli_path = getenv("SK_CLI"), *argv[12];
+	size_t len = 0, argc = 0;
+	ssize_t got;
+	va_list ap;
+	int fd, status = -1;
+	pid_t pid;
+
+	argv[argc++] = cli_path;
+	argv[argc++] = "-c";
+	argv[argc++] = fx.conf;
+	va_start(ap, first);
+	for (const char *a = first; a != NULL && argc < 11; a = va_arg(ap, const char *))
+		argv[argc++] = a;
+	va_end(ap);
+	argv[argc] = NULL;
+	assert_non_null(cli_path);
+	pid = forkpty(&fd, NULL, NULL, NULL);
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		setenv("LANG", "C", 1);
+		setenv("LC_ALL", "C", 1);
+		setenv("XDG_RUNTIME_DIR", fx.rundir, 1);
+		execv(cli_path, (char *const *)argv);
+		_exit(127);
+	}
+	/* Read to the end: EIO once the child closed its side. */
+	for (;;) {
+		char scratch[4096];
+
+		/* Past the buffer's end the rest is read and dropped: the child must not block. */
+		if (len + 1 < sizeof(out))
+			got = read(fd, out + len, sizeof(out) - 1 - len);
+		else
+			got = read(fd, scratch, sizeof(scratch));
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got <= 0)
+			break;
+		if (len + 1 < sizeof(out))
+			len += (size_t)got;
+	}
+	out[len] = '\0';
+	close(fd);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+		fprintf(stderr, "sekimori on a terminal -> status %d: %.2000s\n", status, out);
+	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+/* 3000 generated transfer rows of staff numbers 95001.. (R-TEST-1). */
+static void
+write_many(const char *name, char *path, size_t n)
+{
+	static char text[3000 * 80 + 256];
+	size_t len = (size_t)snprintf(text, sizeof(text), "%s", HEADER);
+
+	for (unsigned long i = 0; i < 3000; i++)
+		len += (size_t)snprintf(text + len, sizeof(text) - len,
+		                        "%lu,生成%lu,セイセイ,D-9,係員,regular,2025-04-01,transfer\n",
+		                        95001 + i, 95001 + i);
+	sk_test_write_file(fx.dir, name, text, path, n);
+}
+
+/* A long import shows its progress on a terminal (rows, rate, then the time taken), and
+ * nothing of it when its output is not a terminal (item 8 of issue 10). */
+static void
+test_r_life_1_import_progress_on_terminal_only(void **state)
+{
+	char path[700];
+
+	(void)state;
+	write_many("progress.csv", path, sizeof(path));
+	assert_int_equal(cli_on_tty("hr", "import", path, "--dry-run", NULL), 0);
+	assert_non_null(strstr(out, "Validated: 3000 rows, "));
+	assert_non_null(strstr(out, " rows/s"));
+	/* The text plan is the output: no progress line in between its lines. */
+	assert_null(strstr(out, "Planned: "));
+	assert_non_null(strstr(out, "line 501: staff 95500: transfer"));
+	assert_int_equal(cli_on_tty("--json", "hr", "import", path, "--dry-run", NULL), 0);
+	assert_non_null(strstr(out, "Validated: 3000 rows, "));
+	assert_non_null(strstr(out, "Planned: 3000 of 3000 rows, "));
+	assert_non_null(strstr(out, "\"dry_run\""));
+
+	/* Not a terminal: the same command says only its result. */
+	/* Its 3000 plan lines are more than out holds: the last lines, and the progress words
+	 * counted over all of it (grep -c prints 0 when there is none). */
+	assert_int_equal(cli("hr import %s --dry-run 2>&1 | grep -c -e 'rows/s' -e Validated;"
+	                     " { '%s' -c '%s' hr import %s --dry-run 2>&1 | tail -n 2; }", path,
+	                     getenv("SK_CLI"), fx.conf, path), 0);
+	assert_true(strncmp(out, "0\n", 2) == 0);
+	assert_null(strstr(out, "rows/s"));
+	assert_null(strstr(out, "Validated"));
+	assert_non_null(strstr(out, "Dry run: 3000 record(s)"));
+
+	/* A real import: the broker's part is shown as one step with the time it took. */
+	assert_int_equal(cli("user add genkou96001 --staff 96001"), 0);
+	assert_int_equal(import_one("progress-1.csv", 96001, "D-2", "", "2025-04-01", "transfer"), 0);
+	assert_null(strstr(out, "rows/s"));
+	sk_test_write_file(fx.dir, "progress-2.csv", HEADER
+	                   "96001,生成96001,セイセイ,D-3,係員,,2025-05-01,transfer\n", path,
+	                   sizeof(path));
+	assert_int_equal(cli_on_tty("hr", "import", path, NULL), 0);
+	assert_non_null(strstr(out, "Applying in the broker (one transaction): 1 of 1 rows, "));
+	assert_non_null(strstr(out, "Imported: 1 applied now"));
+}
+
 static int
 setup(void **state)
 {
@@ -310,6 +425,7 @@ main(void)
 		cmocka_unit_test(test_r_id_1_set_staff_links_later_and_clear_unlinks),
 		cmocka_unit_test(test_r_life_3_report_orphans_lists_both_sides),
 		cmocka_unit_test(test_r_life_3_dormant_reported_and_suspended_per_profile),
+		cmocka_unit_test(test_r_life_1_import_progress_on_terminal_only),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
