@@ -733,8 +733,6 @@ sk_profile_merge(const struct sk_profile *line, const struct sk_profile *user,
 	out->pw_min_classes = max_u(line->pw_min_classes, user->pw_min_classes);
 	out->pw_history = max_u(line->pw_history, user->pw_history);
 	out->pw_max_age_days = min_nonzero(line->pw_max_age_days, user->pw_max_age_days);
-	out->dormant_suspend_days = min_nonzero(line->dormant_suspend_days,
-	                                        user->dormant_suspend_days);
 	out->allow_remote = line->allow_remote && user->allow_remote;
 	sk_origin_merge(&line->origin, line->allow_remote, &user->origin, user->allow_remote,
 	                &out->origin);
