@@ -371,19 +371,19 @@ cli_hr_pending(struct cli *c)
 		return rc;
 	}
 	if (json_object_object_get_ex(out.doc, "pending", &list)) {
-		size_t n = json_object_array_length(list);
+		static const struct cli_column cols[] = {
+			{ N_("EFFECTIVE"), "effective" },
+			{ N_("EVENT"), "event" },
+			{ N_("STAFF NO."), "staff_no" },
+			{ N_("DEPARTMENT"), "dept" },
+			{ N_("EMPLOYMENT"), "employment" },
+			{ N_("LINE"), "line" },
+		};
 
-		if (n == 0)
+		if (json_object_array_length(list) == 0)
 			printf("%s\n", _("No HR events are pending."));
-		for (size_t i = 0; i < n; i++) {
-			json_object *e = json_object_array_get_idx(list, i), *s, *ev, *d;
-
-			if (json_object_object_get_ex(e, "staff_no", &s) &&
-			    json_object_object_get_ex(e, "event", &ev) &&
-			    json_object_object_get_ex(e, "effective", &d))
-				printf("%s  %-10s  %s\n", json_object_get_string(d),
-				       json_object_get_string(ev), json_object_get_string(s));
-		}
+		else
+			cli_print_table(cols, sizeof(cols) / sizeof(cols[0]), list);
 	}
 	if (json_object_object_get_ex(out.doc, "truncated", &v) && json_object_get_boolean(v))
 		printf("%s\n", _("(more are pending; the list stops here)"));

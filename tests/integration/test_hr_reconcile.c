@@ -240,6 +240,11 @@ test_r_life_3_report_orphans_lists_both_sides(void **state)
 	assert_non_null(strstr(out, "STAFF NO."));
 	assert_non_null(strstr(out, "genkou93001"));
 	assert_non_null(strstr(out, "93003  "));
+	/* hr pending as a table too. */
+	assert_int_equal(cli("hr pending"), 0);
+	assert_non_null(strstr(out, "EFFECTIVE"));
+	assert_non_null(strstr(out, "2099-04-01  hire"));
+	assert_non_null(strstr(out, "93004"));
 }
 
 /* No successful login in N days: reported; in a profile with dormant_suspend_days the broker
