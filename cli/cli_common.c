@@ -213,7 +213,7 @@ cli_option_takes_value(const char *a)
 	                                    "--note", "--reader", "--kind", "--user",
 	                                    "--oath-usersfile", "--google-authenticator", "--encoding",
 	                                    "--staff", "--days",
-	                                    NULL };
+	                                    "--anchor", "--since", "--until", "--html", NULL };
 
 	for (int i = 0; with_value[i]; i++)
 		if (strcmp(a, with_value[i]) == 0)

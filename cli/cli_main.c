@@ -43,6 +43,8 @@ static const struct command {
 	{ "report", "orphans", cli_report_orphans, "" },
 	{ "report", "dormant", cli_report_dormant, "--days N" },
 	{ "audit", "verify", cli_audit_verify, "[--anchor SEQ:MAC] [ROTATED-FILE...]" },
+	{ "audit", "report", cli_audit_report, "[--since TIME] [--until TIME]"
+	  " [--json | --html FILE] [--anchor SEQ:MAC] [ROTATED-FILE...]" },
 	{ "migrate", "pam-oath", cli_migrate_pam_oath, "FILE [--dry-run] [--replace]" },
 	{ "migrate", "google-authenticator", cli_migrate_google_authenticator,
 	  "--user USER FILE [--dry-run] [--replace]" },
