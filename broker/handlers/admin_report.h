@@ -15,7 +15,7 @@ int admin_report_orphans(struct broker_conn *c, const struct sk_msg *req, struct
 int admin_report_dormant(struct broker_conn *c, const struct sk_msg *req, struct sk_msg *reply);
 /* Disables every enabled account whose profile has dormant_suspend_days > 0 and that has
  * been inactive (no successful login, creation or re-enabling) for that many days; audited
- * "user.dormant_suspend", live sessions ended. Run by the HR scheduler. */
+ * "user.dormant_suspend", live sessions with a session agent ended. Run by the HR scheduler. */
 int dormant_suspend_due(struct broker *b, size_t *suspended);
 
 #endif
