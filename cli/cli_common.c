@@ -143,6 +143,9 @@ cli_reason_text(uint64_t reason)
 		{ SK_REASON_HR_USER_EXISTS, N_("a hire's user name (the staff number) is already"
 		                               " taken") },
 		{ SK_REASON_HR_BAD_RECORD, N_("the broker refused an HR record as malformed") },
+		{ SK_REASON_STAFF_NO_INVALID, N_("invalid staff number (1 to 16 digits)") },
+		{ SK_REASON_STAFF_NO_TAKEN, N_("the staff number is linked to another account") },
+		{ SK_REASON_INVALID_DAYS, N_("invalid number of days (1 to 36500)") },
 	};
 
 	for (size_t i = 0; i < sizeof(texts) / sizeof(texts[0]); i++)
@@ -176,7 +179,11 @@ cli_status_error(const struct skc_result *res, const char *user)
 		fprintf(stderr, _("sekimori: no such user or factor: %s\n"), user ? user : "");
 		return CLI_FAILED;
 	case SK_ST_EXISTS:
-		fprintf(stderr, _("sekimori: the user already exists: %s\n"), user ? user : "");
+		/* With a reason, what exists is something else (a staff number's account). */
+		if (has_reason)
+			cli_print_reason(reason);
+		else
+			fprintf(stderr, _("sekimori: the user already exists: %s\n"), user ? user : "");
 		return CLI_FAILED;
 	case SK_ST_FORBIDDEN:
 		if (has_reason)
@@ -224,7 +231,7 @@ cli_option_takes_value(const char *a)
 	                                    "--oath-usersfile", "--google-authenticator", "--encoding",
 	                                    "--anchor", "--since", "--until", "--html",
 	                                    "--role", "--minutes", "--ticket", "--comment",
-	                                    NULL };
+	                                    "--staff", "--days", NULL };
 
 	for (int i = 0; with_value[i]; i++)
 		if (strcmp(a, with_value[i]) == 0)

@@ -463,6 +463,8 @@ profile_key(struct parse_state *st, const char *k, const char *v)
 		bad = parse_uint(v, 0, 24, &p->pw_history);
 	} else if (strcmp(k, "password_max_age") == 0) {
 		bad = parse_uint(v, 0, 3650, &p->pw_max_age_days);
+	} else if (strcmp(k, "dormant_suspend_days") == 0) {
+		bad = parse_uint(v, 0, 36500, &p->dormant_suspend_days);
 	} else if (strcmp(k, "remote") == 0) {
 		bad = parse_bool(v, &p->allow_remote);
 	} else if (sk_origin_is_key(k)) {

@@ -70,6 +70,10 @@ enum sk_msg_type {
 	SK_REQ_HR_STAGE = 63,
 	SK_REQ_HR_COMMIT = 64,
 	SK_REQ_HR_PENDING = 65,
+	/* 66-69: HR links and reconciliation (issue 10; doc/hr-import.md). */
+	SK_REQ_USER_SET_STAFF = 66,     /* links an account to a staff number ("" unlinks) */
+	SK_REQ_REPORT_ORPHANS = 67,     /* accounts with no HR record, HR records with no account */
+	SK_REQ_REPORT_DORMANT = 68,     /* accounts with no successful login in SK_K_DAYS days */
 	/* 70-79: privileged access just in time (issue 9, doc/privileged-access.md). Every one
 	 * acts as the admin session's authenticated person; approvals want fresh MFA. */
 	SK_REQ_GRANT_REQUEST = 70,    /* a grant of a role for the caller (or break-glass) */
@@ -180,6 +184,10 @@ enum sk_msg_key {
 	SK_K_HR_LINE = 110,     /* uint: the file line a refusal is about */
 	SK_K_HR_TEMP_PASSWORDS = 111, /* bytes array, secret: "staff\tpassword" for each hire
 	                               * HR_STAGE staged (shown once, after the commit) */
+	/* 86-94: HR links and reconciliation (issue 10). */
+	SK_K_STAFF_NO = 86,     /* text: a user's HR staff number, 1-16 digits (USER_ADD,
+	                         * USER_SET_STAFF; "" unlinks in USER_SET_STAFF) */
+	SK_K_DAYS = 87,         /* uint: REPORT_DORMANT's threshold in days, 1..36500 */
 	/* 112-123: privileged access (issue 9). */
 	SK_K_ROLE = 112,        /* text: a [role NAME] of sekimori.conf */
 	SK_K_MINUTES = 113,     /* uint: the grant's length asked for */
@@ -274,6 +282,10 @@ enum sk_reason {
 	SK_REASON_HR_TOO_MANY_HIRES = 67, /* more hires in one file than HR_HIRES_MAX */
 	SK_REASON_HR_USER_EXISTS = 68,    /* a hire whose user name (the staff number) is taken */
 	SK_REASON_HR_BAD_RECORD = 69,     /* a staged record that does not validate */
+	/* 87-92: HR links and reconciliation (issue 10). */
+	SK_REASON_STAFF_NO_INVALID = 87,  /* a staff number that is not 1 to 16 digits */
+	SK_REASON_STAFF_NO_TAKEN = 88,    /* the staff number is linked to another account */
+	SK_REASON_INVALID_DAYS = 89,      /* REPORT_DORMANT's days missing or not 1..36500 */
 	SK_REASON_ATTEMPTS_PENDING = 30, /* failures plus attempts in flight reach deny */
 	/* 31-39: admin sessions and roles (issue 8, item 5). */
 	SK_REASON_ADMIN_SESSION_REQUIRED = 31, /* log in first: sekimori admin login */
