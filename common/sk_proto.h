@@ -15,6 +15,10 @@
 #define SK_HOST_MAX 256           /* PAM_RHOST, PAM_TTY */
 #define SK_PASSWORD_MAX 256       /* bytes; longer passwords are refused, never cut */
 #define SK_ATTEMPT_TOKEN_LEN 16   /* bytes: a pending stack attempt (SK_K_ATTEMPT_TOKEN) */
+#define SK_AUTH_TICKET_LEN 32     /* bytes: an authentication ticket (SK_K_AUTH_TICKET) */
+/* SK_K_SESSION_ACTION's value beside enum sk_card_removal's LOCK (1) and END (2): a warning
+ * of the privileged session's deadline; the watch connection stays open after it. */
+#define SK_SESSION_WARN 3
 #define SK_ADMIN_TOKEN_LEN 32     /* bytes: an admin session (SK_K_ADMIN_TOKEN) */
 
 /* Message types. Requests the module sends need a root peer; admin requests need an admin
@@ -65,6 +69,9 @@ enum sk_msg_type {
 	SK_REQ_HR_STAGE = 63,
 	SK_REQ_HR_COMMIT = 64,
 	SK_REQ_HR_PENDING = 65,
+	/* 80-83: privileged sessions (issue 9, the login side; doc/protocol.md). */
+	SK_REQ_PRIV_END_ALL = 80,   /* lock --all-privileged: end every live privileged session
+	                             * at once and lock the accounts that held them (R-INC-1) */
 
 	SK_MSG_REPLY = 100,
 };
@@ -144,7 +151,8 @@ enum sk_msg_key {
 	                         * so that every key of one card is bound to one person */
 	SK_K_ATTEMPT_TOKEN = 75,/* bytes (16): a pending stack attempt, from PREAUTH's reply */
 	SK_K_ABANDONED = 76,    /* bool: AUTHFAIL for a stack login that ended unfinished */
-	SK_K_SESSION_ACTION = 70, /* uint: enum sk_card_removal, LOCK or END: what the agent does */
+	SK_K_SESSION_ACTION = 70, /* uint: enum sk_card_removal, LOCK or END: what the agent does;
+	                           * or SK_SESSION_WARN, a warning that is not the last answer */
 	SK_K_ADMIN_TOKEN = 82,  /* bytes (32), secret: an admin session (ADMIN_LOGIN_FINISH, ATTACH) */
 	SK_K_ADMIN_EXPIRES = 83,/* uint epoch: when the admin session ends */
 	SK_K_ADMIN_AUTH_AT = 84,/* uint epoch: when its holder last proved their factors */
@@ -161,6 +169,14 @@ enum sk_msg_key {
 	SK_K_HR_LINE = 110,     /* uint: the file line a refusal is about */
 	SK_K_HR_TEMP_PASSWORDS = 111, /* bytes array, secret: "staff\tpassword" for each hire
 	                               * HR_STAGE staged (shown once, after the commit) */
+	/* 124-127, 71-74: privileged sessions (issue 9, the login side). */
+	SK_K_AUTH_TICKET = 124, /* bytes (32), secret: AUTH_FINISH's proof of this transaction's
+	                         * authentication, presented by ACCT and SESSION_OPEN */
+	SK_K_PRIV_ENDS = 125,   /* uint epoch: a privileged session's deadline (its grant's end) */
+	SK_K_PRIV_WARN = 126,   /* uint seconds: how long before the deadline the user is warned */
+	SK_K_PRIV_IDLE = 127,   /* uint seconds: the privileged session's idle limit, 0 none */
+	SK_K_PRIV_ROLE = 71,    /* text: the role whose grant the session rests on */
+	SK_K_PRIV_COUNT = 72,   /* uint: privileged sessions ordered ended (PRIV_END_ALL) */
 	/* Keys are written as one CBOR byte (below 256) and tracked in a 128-bit mask. */
 	SK_K_KEY_MAX = 128
 };
@@ -246,6 +262,9 @@ enum sk_reason {
 	SK_REASON_PASSWORD_CHANGE_FIRST = 37,  /* temporary or expired password: log in via PAM */
 	SK_REASON_ADMIN_NAME_REQUIRED = 38,    /* a root peer must name the administrator */
 	SK_REASON_READ_ONLY = 39,              /* the auditor role reads, it does not change */
+	/* 80-84: why the account phase refused a privileged login (issue 9). */
+	SK_REASON_NO_GRANT = 80,          /* no active grant for a role that unlocks the service */
+	SK_REASON_NO_FRESH_MFA = 81,      /* no MFA in this PAM transaction (no valid ticket) */
 };
 
 /* The roles a connection holds (SK_K_ROLES; broker/daemon/dispatch.c). */

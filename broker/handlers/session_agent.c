@@ -8,13 +8,21 @@
  * again with the next broker).
  *
  * The thread gives its store connection back while it waits: a watched session must not hold
- * one for hours. */
+ * one for hours.
+ *
+ * A privileged session (priv_session.h, issue 9) gets one more kind of answer on the same
+ * connection before its order: the deadline warning (SK_K_SESSION_ACTION SK_SESSION_WARN,
+ * SK_K_EVENT "deadline_warning", SK_K_PRIV_ENDS the deadline), after which the handler waits
+ * again. An agent that registers with SK_K_PRIV_ENDS (after a broker restart) has its deadline
+ * registered again when the broker does not know the session as privileged. */
 #include "session.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include "audit_event.h"
 #include "card_verify.h"
+#include "priv_session.h"
 #include "request.h"
 #include "session_watch.h"
 #include "sk_err.h"
@@ -46,6 +54,48 @@ order_reply(struct broker_conn *c, struct sk_msg *reply, const char *user, uint6
 	return r;
 }
 
+/* Sends one frame on the agent's connection that is not the last answer: the registration
+ * ("registered") or a deadline warning. */
+static int
+send_interim(struct broker_conn *c, unsigned action, const char *cause, int64_t ends_at)
+{
+	struct sk_msg *m = sk_msg_new(SK_MSG_REPLY);
+	int r = m == NULL ? SK_ERR_NOMEM : reply_status(m, SK_ST_OK);
+
+	if (r == SK_OK && action == SK_SESSION_WARN) {
+		r = sk_msg_put_uint(m, SK_K_SESSION_ACTION, action);
+		if (r == SK_OK)
+			r = sk_msg_put_text(m, SK_K_EVENT, cause);
+		if (r == SK_OK)
+			r = sk_msg_put_uint(m, SK_K_PRIV_ENDS, (uint64_t)ends_at);
+	}
+	if (r == SK_OK)
+		r = sk_msg_send(c->fd, m, (int)c->b->conf.request_timeout_ms);
+	sk_msg_free(m);
+	return r;
+}
+
+/* An agent that names its privileged deadline (it registers again after a broker restart):
+ * the deadline is armed again unless the broker knows the session already. */
+static int
+rearm_privileged(struct broker_conn *c, const struct sk_msg *req, const char *user, uint64_t id)
+{
+	struct priv_session_info info = { .session_id = id };
+	uint64_t ends = 0;
+
+	if (sk_msg_get_uint_opt(req, SK_K_PRIV_ENDS, 0, &ends) != SK_OK || ends > INT64_MAX / 1000)
+		return SK_ERR_PROTO;
+	if (ends == 0 || priv_session_get(id, &info) == SK_OK)
+		return SK_OK;
+	if (sk_msg_get_text_opt(req, SK_K_PRIV_ROLE, info.role, sizeof(info.role)) != SK_OK)
+		return SK_ERR_PROTO;
+	snprintf(info.user, sizeof(info.user), "%s", user);
+	info.ends_at = (int64_t)ends;
+	sk_log(LOG_NOTICE, "privileged session %llu of %s registered again, ending at %lld",
+	       (unsigned long long)id, user, (long long)ends);
+	return priv_session_add(&info, c->b->conf.priv_warn_minutes * 60);
+}
+
 int
 session_watch_request(struct broker_conn *c, const struct sk_msg *req, struct sk_msg *reply)
 {
@@ -53,7 +103,7 @@ session_watch_request(struct broker_conn *c, const struct sk_msg *req, struct sk
 	struct session_watch *w = NULL;
 	struct card_rec rec;
 	struct user_rec u;
-	struct sk_msg *ack;
+	struct priv_session_info priv;
 	uint64_t id, action;
 	unsigned ordered = 0;
 	int r;
@@ -74,6 +124,10 @@ session_watch_request(struct broker_conn *c, const struct sk_msg *req, struct sk
 		return reply_status(reply, SK_ST_NOT_FOUND);
 	if (r != SK_OK)
 		return r;
+	if ((r = rearm_privileged(c, req, user, id)) == SK_ERR_PROTO)
+		return reply_status(reply, SK_ST_BAD_REQUEST);
+	if (r != SK_OK)
+		return r;
 	/* Registered first, checked second: a revocation between the two is not missed. */
 	if ((r = session_watch_add(id, user, card, (unsigned)action, &w)) == SK_ERR_BUSY)
 		return reply_status(reply, SK_ST_BUSY);
@@ -83,17 +137,26 @@ session_watch_request(struct broker_conn *c, const struct sk_msg *req, struct sk
 		session_watch_remove(w);
 		return order_reply(c, reply, user, id, card, (unsigned)action, "card_revoked");
 	}
-	if ((ack = sk_msg_new(SK_MSG_REPLY)) == NULL || reply_status(ack, SK_ST_OK) != SK_OK ||
-	    sk_msg_send(c->fd, ack, (int)c->b->conf.request_timeout_ms) != SK_OK) {
-		sk_msg_free(ack);
+	if (send_interim(c, 0, NULL, 0) != SK_OK) {
 		session_watch_remove(w);
 		return SK_ERR_IO;
 	}
-	sk_msg_free(ack);
 	store_release(c->db);
 	c->db = NULL;
-	r = session_watch_wait(w, c->fd, &c->b->stop, &ordered, cause, sizeof(cause));
+	while ((r = session_watch_wait(w, c->fd, &c->b->stop, &ordered, cause, sizeof(cause))) ==
+	       SK_OK && ordered == SK_SESSION_WARN) {
+		if (priv_session_get(id, &priv) != SK_OK)
+			continue;   /* ended or forgotten meanwhile */
+		sk_log(LOG_NOTICE, "warning session %llu of %s: privileged access ends at %lld",
+		       (unsigned long long)id, user, (long long)priv.ends_at);
+		if (send_interim(c, SK_SESSION_WARN, cause, priv.ends_at) != SK_OK) {
+			r = SK_ERR_IO;
+			break;
+		}
+	}
 	session_watch_remove(w);
+	if (r == SK_OK || r == SK_ERR_IO)
+		priv_session_forget(id);   /* ordered ended, or gone with its agent */
 	if (store_acquire(c->b->store, &c->db) != SK_OK)
 		return SK_ERR_STORE;
 	if (r == SK_ERR_IO)   /* the agent left with its session: the answer goes nowhere */
