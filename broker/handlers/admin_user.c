@@ -8,6 +8,7 @@
 #include "attempt.h"
 #include "audit_event.h"
 #include "password.h"
+#include "priv_session.h"
 #include "request.h"
 #include "sk_err.h"
 #include "sk_log.h"
@@ -343,10 +344,26 @@ do_lock(struct broker_conn *c, struct user_rec *u, void *arg)
 	return store_user_save_auth(c->db, u);
 }
 
+/* The stopping verbs end the user's live privileged sessions at once, after the change is
+ * stored (issue 9, R-INC-1). */
+static int
+end_privileged(const struct sk_msg *req, const struct sk_msg *reply, int r, const char *cause)
+{
+	char name[SK_USER_MAX];
+	uint64_t st = SK_ST_ERROR;
+
+	if (r == SK_OK && sk_msg_get_uint(reply, SK_K_STATUS, &st) == SK_OK && st == SK_ST_OK &&
+	    admin_target_user(req, name, sizeof(name)) == SK_OK)
+		(void)priv_session_end_user(name, cause);
+	return r;
+}
+
 int
 admin_user_lock(struct broker_conn *c, const struct sk_msg *req, struct sk_msg *reply)
 {
-	return admin_change_user(c, req, reply, "admin.user_lock", do_lock, NULL);
+	return end_privileged(req, reply,
+	                      admin_change_user(c, req, reply, "admin.user_lock", do_lock, NULL),
+	                      "user_locked");
 }
 
 static int
@@ -360,7 +377,9 @@ admin_user_disable(struct broker_conn *c, const struct sk_msg *req, struct sk_ms
 {
 	static const int yes = 1;
 
-	return admin_change_user(c, req, reply, "admin.user_disable", do_set_disabled, (void *)&yes);
+	return end_privileged(req, reply, admin_change_user(c, req, reply, "admin.user_disable",
+	                                                    do_set_disabled, (void *)&yes),
+	                      "user_disabled");
 }
 
 int
