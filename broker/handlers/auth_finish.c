@@ -10,6 +10,7 @@
 #include "auth_ticket.h"
 #include "auth.h"
 #include "factor.h"
+#include "grant.h"
 #include "plan.h"
 #include "request.h"
 #include "sk_err.h"
@@ -245,7 +246,8 @@ finish_known(struct broker_conn *c, struct user_rec *u, const struct evidence *e
 		r = reply_status(reply, SK_ST_OK);
 		if (r == SK_OK)
 			r = sk_msg_put_uint(reply, SK_K_CLASSES, v.classes);
-		if (r == SK_OK && !t->admin_login)
+		if (r == SK_OK && !t->admin_login &&
+		    grant_service_is_privileged(&c->b->conf, t->service))
 			r = put_ticket(t, v.classes, now, reply);
 		return r;
 	}
