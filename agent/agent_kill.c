@@ -1,7 +1,10 @@
 /* Ending a privileged session: every process of it gone (issue 9, item 4; R-PRIV-7).
  *
  * "The session" is the PAM application's process that opened it (the leader: sshd's session
- * process, sudo) and every process descended from it, plus every process in a process
+ * process, sudo) and every process descended from it. The module made the leader its
+ * descendants' subreaper at session open (PR_SET_CHILD_SUBREAPER), so a process that
+ * double-forks away is reparented to the leader and stays in the tree. Also taken: every
+ * process in a process
  * session (setsid) whose id is the pid of a process found: a daemon that double-forked away
  * from the tree keeps that session id and is found by it, when its session's first process
  * was seen. The leader's own process session is
@@ -11,9 +14,10 @@
  * SIGSTOP, and /proc is read again until a pass finds nobody new (a stopped process forks no
  * more; a child forked before the stop is found by its parent, which is still there). Then
  * all of them get SIGKILL. The kernel makes a killed process exit at once; it is gone when
- * /proc no longer lists it or lists it as a zombie. A process that left both the tree and
- * the process sessions (reparented to init after its own setsid) is not found here; logind's
- * terminate-session (agent_act.c) covers a session scope after this. */
+ * /proc no longer lists it or lists it as a zombie. A process that left the tree anyway (a
+ * leader that was no subreaper, a process that another subreaper below the leader took in
+ * and that then escaped it) is not found here; logind's terminate-session (agent_act.c)
+ * covers a session scope after this. */
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>

@@ -38,6 +38,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/pidfd.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -374,6 +375,12 @@ pamsk_card_watch_start(struct pamsk *m, unsigned long long session_id, const cha
 			                       "opened."));
 		return PAM_SESSION_ERR;
 	}
+	/* A privileged session: this process (the session's leader) becomes its descendants'
+	 * subreaper, so a daemon that double-forks out of the session is reparented here, not to
+	 * init, and the agent still finds it under the leader (agent/agent_kill.c). Set after
+	 * the agent is started, which must not be one of them. */
+	if (o->priv_ends != 0 && prctl(PR_SET_CHILD_SUBREAPER, 1) != 0)
+		sk_logwarn("PR_SET_CHILD_SUBREAPER: %s", strerror(errno));
 	*keep = lifeline;
 	if (pam_set_data(m->pamh, PAMSK_CARD_WATCH, keep, close_lifeline) != PAM_SUCCESS) {
 		close(lifeline);   /* the agent sees the pipe close and leaves */
