@@ -14,6 +14,8 @@
 #   6. The deadline warning reaches the session's terminal (sudo under script(1)).
 #   7. `sekimori user lock --all-privileged` ends a live session at once and locks its user.
 #   8. `sekimori user lock USER` ends that user's live session at once.
+#   9. A privileged session on a terminal with no input for the profile's idle_timeout (30 s)
+#      is ended (the terminal's last input time has an 8-second granularity in the kernel).
 #
 # The grants are written into the store with sqlite3 as an approved request leaves them
 # (state active, starts, ends, services): the grant requests and approvals have their own
@@ -73,6 +75,7 @@ privileged_warn_minutes = 1
 classes = knowledge, possession
 methods = password, totp
 totp_window = 10
+idle_timeout = 30
 [role ops]
 services = sudo
 holders = $user
@@ -231,20 +234,27 @@ ok
 # 6 and 7. A session on a terminal (script(1) gives sudo one): the warning comes a minute
 # before the deadline (privileged_warn_minutes = 1); then lock --all-privileged ends it.
 grant $(( $(date +%s) + 64 ))
-rm -f "$dir/pids"
-# script(1) runs as root (it writes the typescript here); sudo inside it as the user.
-# Each answer only once its prompt is on the terminal: sudo flushes typed-ahead input when it
-# turns echo off.
-answers > "$dir/answers"
+# A sudo session on a terminal: script(1) runs as root (it writes the typescript here), sudo
+# inside it as the user. Each answer only once its prompt is on the terminal: sudo flushes
+# typed-ahead input when it turns echo off. Sets $pids.
+terminal_session() {
+	rm -f "$dir/pids" "$dir/typescript"
+	answers > "$dir/answers"
+	{ prompted 'password for'; sleep 0.2; head -n 1 "$dir/answers"; prompted 'One-time code'
+		sleep 0.2; tail -n 1 "$dir/answers"
+		# The terminal stays open (no EOF) until the test's folder is gone.
+		for _ in $(seq 240); do [ -d "$dir" ] || break; sleep 0.5; done; } | script -qfec "setpriv \
+		--reuid=$uid --regid=$uid --clear-groups -- sudo -S sh -c 'sleep 300 & \
+		echo \$! > $dir/pids; wait'" "$dir/typescript" > /dev/null 2>&1 &
+	bg+=("$!")
+	for _ in $(seq 400); do [ -s "$dir/pids" ] && break; sleep 0.025; done
+	[ -s "$dir/pids" ] || { cp "$dir/typescript" "$dir/out" 2>/dev/null || true
+		fail "the terminal session did not start"; }
+	pids="$(cat "$dir/pids") "
+}
 prompted() { for _ in $(seq 400); do grep -q "$1" "$dir/typescript" 2>/dev/null && return 0
 	sleep 0.025; done; return 0; }
-{ prompted 'password for'; sleep 0.2; head -n 1 "$dir/answers"; prompted 'One-time code'
-	sleep 0.2; tail -n 1 "$dir/answers"; sleep 30; } | script -qfec "setpriv --reuid=$uid --regid=$uid --clear-groups -- \
-	sudo -S sh -c 'sleep 300 & echo \$! > $dir/pids; wait'" "$dir/typescript" > /dev/null 2>&1 &
-bg+=("$!")
-for _ in $(seq 400); do [ -s "$dir/pids" ] && break; sleep 0.025; done
-[ -s "$dir/pids" ] || { cp "$dir/typescript" "$dir/out" 2>/dev/null || true; fail "the terminal session did not start"; }
-pids="$(cat "$dir/pids") "
+terminal_session
 for _ in $(seq 600); do grep -q 'privileged access ends at' "$dir/typescript" && break; sleep 0.05; done
 grep -q 'Your privileged access ends at' "$dir/typescript" || fail "no warning on the terminal"
 [ "$(audit '"deadline_warning_shown"')" -ge 1 ] || fail "the warning was not audited"
@@ -268,5 +278,18 @@ t=$(gone_at 5000)
 [ "$t" != never ] || fail "user lock left the privileged session running"
 echo "user lock -> last process gone: $(( t - t0 )) ms"
 [ "$(audit '"session_order".*"user_locked"')" -ge 1 ] || fail "no order for the lock"
+ok
+cli user unlock "$user" > /dev/null || fail "unlock"
+
+# 9. Idle: no input on the session's terminal for idle_timeout (30 s) ends it.
+grant $(( $(date +%s) + 600 ))
+terminal_session
+t0=$(now_ms)
+t=$(gone_at 60000)
+[ "$t" != never ] || fail "the idle privileged session was not ended"
+idle_s=$(( (t - t0) / 1000 ))
+echo "idle privileged session ended ${idle_s} s after its login (idle_timeout 30 s)"
+[ "$idle_s" -ge 21 ] || fail "ended after ${idle_s} s, before its idle limit"
+[ "$(audit '"idle_timeout_end"')" -ge 1 ] || fail "the idle end was not audited"
 ok
 echo "priv_sudo: $checks passed, 0 failed"
