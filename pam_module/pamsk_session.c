@@ -71,6 +71,13 @@ pamsk_open_session(struct pamsk *m)
 		/* Not an account Sekimori manages (e.g. root in sudo's session stack). */
 		return PAM_IGNORE;
 	case SK_ST_DENIED:
+		if (out.res.reason == SK_REASON_NO_GRANT || out.res.reason == SK_REASON_NO_FRESH_MFA) {
+			/* A privileged service without this transaction's checked login, or after
+			 * the grant's end (issue 9). */
+			pamsk_error(m, "%s", _("The privileged session is not opened: no grant or no "
+			                       "multi-factor authentication in this login."));
+			return PAM_SESSION_ERR;
+		}
 		/* The login's card was revoked (reported lost) after the login (R-CARD-3). */
 		pamsk_error(m, "%s", _("The IC card used for this login has been revoked, so the "
 		                       "session is not opened."));

@@ -146,10 +146,17 @@ leader(const struct bench_env *e, const char *user, const char *code, int fd)
 	pam_handle_t *h = NULL;
 	pid_t pids[3] = { getpid(), 0, 0 };
 
-	if (pam_start_confdir(PRIV_SERVICE, user, &c, e->pamdir, &h) != PAM_SUCCESS ||
-	    pam_set_item(h, PAM_TTY, "ssh") != PAM_SUCCESS || pam_authenticate(h, 0) != PAM_SUCCESS ||
-	    pam_acct_mgmt(h, 0) != PAM_SUCCESS || pam_open_session(h, 0) != PAM_SUCCESS)
+	const char *step = "pam_start";
+	int r = pam_start_confdir(PRIV_SERVICE, user, &c, e->pamdir, &h);
+
+	if (r == PAM_SUCCESS && (r = pam_set_item(h, PAM_TTY, "ssh")) == PAM_SUCCESS &&
+	    (step = "pam_authenticate", r = pam_authenticate(h, 0)) == PAM_SUCCESS &&
+	    (step = "pam_acct_mgmt", r = pam_acct_mgmt(h, 0)) == PAM_SUCCESS)
+		step = "pam_open_session", r = pam_open_session(h, 0);
+	if (r != PAM_SUCCESS) {
+		bench_note("%s: %s: %s", user, step, pam_strerror(h, r));
 		_exit(3);
+	}
 	for (int i = 1; i < 3; i++)
 		if ((pids[i] = fork()) == 0) {
 			close(fd);
