@@ -321,6 +321,9 @@ main(int argc, char **argv)
 		fflush(stdout);
 	}
 	bench_env_stop(&e);
-	bench_env_remove(&e);
+	if (getenv("SK_BENCH_KEEP") == NULL)   /* keep the folder (broker log, audit) to look at */
+		bench_env_remove(&e);
+	else
+		bench_note("kept %s", e.dir);
 	return rc;
 }

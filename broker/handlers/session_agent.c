@@ -2,8 +2,8 @@
  * that the session is open and the user's, registers it (session_watch.h), answers at once
  * "registered" (SK_ST_OK), and then holds the connection until an order comes: the second
  * answer carries SK_K_SESSION_ACTION (lock or end) and the cause in SK_K_EVENT. The order
- * is audited here ("session_order"), naming session, user and card. When the login card is
- * already revoked the first answer is the order. The connection ends with the order, when
+ * is sent first and then audited here ("session_order"), naming session, user and card.
+ * When the login card is already revoked the first answer is the order. The connection ends with the order, when
  * the agent goes away (its session ended), or when the broker stops (the agent registers
  * again with the next broker).
  *
@@ -31,6 +31,9 @@
 #include "store_card.h"
 #include "store_user.h"
 
+/* The order goes to the agent first and is audited after: ending or locking a session is the
+ * safe direction, and many orders at one moment (a deadline, lock --all-privileged) must not
+ * wait in line for the audit log's writes. The server sends nothing more (reply_sent). */
 static int
 order_reply(struct broker_conn *c, struct sk_msg *reply, const char *user, uint64_t id,
             const char *card, unsigned action, const char *cause)
@@ -38,20 +41,25 @@ order_reply(struct broker_conn *c, struct sk_msg *reply, const char *user, uint6
 	const char *what = action == SK_CARD_REMOVAL_END ? "end" : "lock";
 	json_object *extra = audit_field(audit_field_int(NULL, "session", (int64_t)id), "cause",
 	                                 cause);
-	int r;
+	int r, sent;
 
 	if (card[0] != '\0')
 		extra = audit_field(extra, "card", card);
 	sk_log(LOG_NOTICE, "ordering session %llu of %s: %s (%s)", (unsigned long long)id, user,
 	       what, cause);
-	r = broker_audit(c, "session_order", user, what, extra);
-	if (r == SK_OK)
-		r = reply_status(reply, SK_ST_OK);
+	r = reply_status(reply, SK_ST_OK);
 	if (r == SK_OK)
 		r = sk_msg_put_uint(reply, SK_K_SESSION_ACTION, action);
 	if (r == SK_OK)
 		r = sk_msg_put_text(reply, SK_K_EVENT, cause);
-	return r;
+	sent = r == SK_OK && sk_msg_send(c->fd, reply, (int)c->b->conf.request_timeout_ms) == SK_OK;
+	c->reply_sent = 1;
+	if (!sent)
+		extra = audit_field(extra, "delivery", "failed");
+	if (broker_audit(c, "session_order", user, what, extra) != SK_OK)
+		sk_logerr("the order for session %llu of %s was sent but not audited",
+		          (unsigned long long)id, user);
+	return SK_OK;
 }
 
 /* Sends one frame on the agent's connection that is not the last answer: the registration
