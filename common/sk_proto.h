@@ -72,6 +72,17 @@ enum sk_msg_type {
 	/* 80-83: privileged sessions (issue 9, the login side; doc/protocol.md). */
 	SK_REQ_PRIV_END_ALL = 80,   /* lock --all-privileged: end every live privileged session
 	                             * at once and lock the accounts that held them (R-INC-1) */
+	/* 70-79: privileged access just in time (issue 9, doc/privileged-access.md). Every one
+	 * acts as the admin session's authenticated person; approvals want fresh MFA. */
+	SK_REQ_GRANT_REQUEST = 70,    /* a grant of a role for the caller (or break-glass) */
+	SK_REQ_GRANT_APPROVE = 71,    /* approve (or, SK_K_GRANT_STEP 1, confirm) someone else's */
+	SK_REQ_GRANT_DENY = 72,
+	SK_REQ_GRANT_REVOKE = 73,     /* ends a grant at once, whatever its state */
+	SK_REQ_PRIV_LIST = 74,        /* a JSON list: SK_K_LIST_WHAT says which */
+	SK_REQ_USER_CONTRACTOR = 75,  /* marks or unmarks a user as a contractor */
+	SK_REQ_DELEGATION_NOMINATE = 76,
+	SK_REQ_DELEGATION_DECIDE = 77,/* SK_K_GRANT_STEP: 0 approve, 1 deny, 2 revoke */
+	SK_REQ_REVIEW_CLOSE = 79,     /* closes a break-glass review with a comment */
 
 	SK_MSG_REPLY = 100,
 };
@@ -177,6 +188,20 @@ enum sk_msg_key {
 	SK_K_PRIV_IDLE = 127,   /* uint seconds: the privileged session's idle limit, 0 none */
 	SK_K_PRIV_ROLE = 71,    /* text: the role whose grant the session rests on */
 	SK_K_PRIV_COUNT = 72,   /* uint: privileged sessions ordered ended (PRIV_END_ALL) */
+	/* 112-123: privileged access (issue 9). */
+	SK_K_ROLE = 112,        /* text: a [role NAME] of sekimori.conf */
+	SK_K_MINUTES = 113,     /* uint: the grant's length asked for */
+	SK_K_GRANT_REASON = 114,/* text (UTF-8, at most 255 bytes): why (request, deny,
+	                         * delegation) */
+	SK_K_TICKET = 115,      /* text (at most 64 bytes): the change ticket */
+	SK_K_GRANT_ID = 116,    /* uint: a grant's, delegation's or review's id */
+	SK_K_BREAKGLASS = 117,  /* bool: an emergency self-grant (GRANT_REQUEST) */
+	SK_K_GRANT_STEP = 118,  /* uint: which decision (GRANT_APPROVE, DELEGATION_DECIDE) */
+	SK_K_COMMENT = 119,     /* text (UTF-8, at most 255 bytes): a review's closing comment */
+	SK_K_LIST_WHAT = 120,   /* uint: enum sk_priv_list (PRIV_LIST) */
+	SK_K_CONTRACTOR = 121,  /* bool: the user is a contractor (USER_ADD, USER_CONTRACTOR) */
+	SK_K_GRANT_STATE = 122, /* uint: enum grant_state after the request (replies) */
+	SK_K_GRANT_ENDS = 123,  /* uint epoch: when an active grant ends (replies) */
 	/* Keys are written as one CBOR byte (below 256) and tracked in a 128-bit mask. */
 	SK_K_KEY_MAX = 128
 };
@@ -203,6 +228,9 @@ enum sk_status {
 	 * presented session that is unknown, expired or another uid's; SK_K_REASON says which.
 	 * Unlike FORBIDDEN the connection stays open, so the client can log in on it. */
 	SK_ST_ADMIN_SESSION = 14,
+	/* The privileged-access policy refuses it (issue 9): SK_K_REASON says which rule (70-79),
+	 * e.g. a requester approving their own request (R-SOD-1). */
+	SK_ST_POLICY = 15,
 };
 
 enum sk_reason {
@@ -265,6 +293,30 @@ enum sk_reason {
 	/* 80-84: why the account phase refused a privileged login (issue 9). */
 	SK_REASON_NO_GRANT = 80,          /* no active grant for a role that unlocks the service */
 	SK_REASON_NO_FRESH_MFA = 81,      /* no MFA in this PAM transaction (no valid ticket) */
+	/* 70-79: privileged access (issue 9), with SK_ST_POLICY unless said otherwise. */
+	SK_REASON_SELF_APPROVAL = 70,   /* the requester (or nominator) decides their own (R-SOD-1) */
+	SK_REASON_NOT_HOLDER = 71,      /* the caller does not hold the role (or is not on its
+	                                 * break-glass list) */
+	SK_REASON_NOT_APPROVER = 72,    /* the caller does not hold the approving role */
+	SK_REASON_MINUTES_OVER = 73,    /* more minutes than the role allows (SK_ST_INVALID) */
+	SK_REASON_CONTRACTOR = 74,      /* not for contractors (R-MFA-4, R-PRIV-4) */
+	SK_REASON_UNKNOWN_ROLE = 75,    /* no such [role] (SK_ST_INVALID) */
+	SK_REASON_GRANT_STATE = 76,     /* the grant, delegation or review is not in a state that
+	                                 * allows this (decided, ended, closed) */
+	SK_REASON_ALREADY_APPROVED = 77,/* the caller approved this grant already: another person
+	                                 * must */
+	SK_REASON_REASON_REQUIRED = 78, /* a reason or comment is required (SK_ST_INVALID) */
+	SK_REASON_SAME_PERSON = 79,     /* two-person work: the second person must be someone
+	                                 * other than the requester and the approvers (R-SOD-2) */
+};
+
+/* PRIV_LIST: which list (SK_K_LIST_WHAT). */
+enum sk_priv_list {
+	SK_PRIV_LIST_GRANTS = 0,        /* {"grants": [...]} */
+	SK_PRIV_LIST_ROLES = 1,         /* {"roles": [...]} with each holder's last use */
+	SK_PRIV_LIST_DELEGATIONS = 2,   /* {"delegations": [...]} */
+	SK_PRIV_LIST_REVIEWS = 3,       /* {"reviews": [...]}: open break-glass reviews */
+	SK_PRIV_LIST_REVIEWS_ALL = 4,   /* {"reviews": [...]}: closed ones too */
 };
 
 /* The roles a connection holds (SK_K_ROLES; broker/daemon/dispatch.c). */

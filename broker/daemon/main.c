@@ -13,6 +13,7 @@
 #include "audit_log.h"
 #include "broker.h"
 #include "factor.h"
+#include "grant.h"
 #include "hr_apply.h"
 #include "server.h"
 #include "sk_audit_chain.h"
@@ -110,6 +111,7 @@ broker_start(struct broker *b)
 			           "but root and administrators", b->conf.auditor_group);
 		}
 	}
+	grant_log_conf(&b->conf);   /* R-PRIV-6: the default names a site kept, and why */
 	umask(077);
 	if ((r = make_parent(b->conf.store_path, 0700)) != SK_OK ||
 	    (r = make_parent(b->conf.audit_log, 0700)) != SK_OK ||

@@ -3,6 +3,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include "priv_session.h"
 #include "sk_err.h"
@@ -39,6 +40,21 @@ grant_service_is_privileged(const struct sk_conf *conf, const char *service)
 		if (sk_name_list_has(&conf->roles[i].services, service))
 			return 1;
 	return 0;
+}
+
+void
+grant_log_conf(const struct sk_conf *conf)
+{
+	for (size_t i = 0; i < conf->n_roles; i++) {
+		const struct sk_priv_role *r = &conf->roles[i];
+
+		for (size_t k = 0; k < r->accounts.n; k++)
+			for (size_t d = 0; d < conf->grant.default_admin_names.n; d++)
+				if (strcasecmp(r->accounts.v[k], conf->grant.default_admin_names.v[d]) == 0)
+					sk_logwarn("role '%s' unlocks the account '%s', a default administrator"
+					           " name (R-PRIV-6), for the site's reason: %s", r->name,
+					           r->accounts.v[k], r->default_name_reason);
+	}
 }
 
 const char *

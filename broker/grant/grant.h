@@ -30,6 +30,10 @@ struct grant_active {
 int grant_find_active(struct sk_store_txn *txn, const char *user, const char *service,
                       int64_t now, struct grant_active *out);
 
+/* At broker start: one log line (LOG_WARNING) for each role account that keeps a default
+ * administrator name, with the reason the site gave (sk_conf refused the file without one). */
+void grant_log_conf(const struct sk_conf *conf);
+
 /* Whether any role unlocks `service` (a "privileged service"): 1 or 0. */
 int grant_service_is_privileged(const struct sk_conf *conf, const char *service);
 
@@ -57,4 +61,25 @@ int grant_end(struct sk_store_txn *txn, int64_t id, enum grant_end_cause cause, 
 int grant_end_user(struct sk_store_txn *txn, const char *user, enum grant_end_cause cause,
                    const char *by, int64_t now, size_t *n);
 
+
+
+/* --- Who may do what (grant_policy.c): the rules every handler applies to the
+ * authenticated person, never to a name the client sends. --- */
+
+/* *yes = 1 when user holds role r: listed in its holders, or an approved delegate. */
+int grant_is_holder(struct sk_store_txn *txn, const struct sk_priv_role *r, const char *user,
+                    int *yes);
+/* *yes = 1 when user may approve grants of r: a holder of r's approver_role, or of r itself
+ * when it names none. */
+int grant_is_approver(struct sk_store_txn *txn, const struct sk_conf *conf,
+                      const struct sk_priv_role *r, const char *user, int *yes);
+/* *yes = 1 when user holds the CISO role ([grant] ciso_role). */
+int grant_is_ciso(struct sk_store_txn *txn, const struct sk_conf *conf, const char *user,
+                  int *yes);
+/* *yes = 1 when user is a privileged ID (R-PRIV-4): its profile is admin_profile, or some
+ * role lists it as a holder, break-glass user or account, or it is an approved delegate. */
+int grant_user_is_privileged(struct sk_store_txn *txn, const struct sk_conf *conf,
+                             const char *user, int *yes);
+/* The names of l joined by single spaces into out (truncation: SK_ERR_RANGE). */
+int grant_join(const struct sk_name_list *l, char *out, size_t cap);
 #endif
