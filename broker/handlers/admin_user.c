@@ -7,6 +7,7 @@
 #include "sk_build.h"
 #include "attempt.h"
 #include "audit_event.h"
+#include "grant.h"
 #include "password.h"
 #include "priv_session.h"
 #include "request.h"
@@ -350,13 +351,29 @@ admin_user_unlock(struct broker_conn *c, const struct sk_msg *req, struct sk_msg
 }
 
 /* Locked until an administrator unlocks, whatever the profile's unlock_time (R-INC-1). */
+/* A locked or disabled holder keeps no grant (issue 9): every open grant of theirs ends in
+ * the same transaction (grant_end_user, GRANT_END_USER_LOCKED), which also orders their live
+ * privileged sessions ended; unlocking does not bring a grant back. */
+static int
+end_grants(struct broker_conn *c, const struct user_rec *u, int r)
+{
+	size_t n = 0;
+
+	if (r == SK_OK)
+		r = grant_end_user(c->db, u->name, GRANT_END_USER_LOCKED,
+		                   c->has_admin ? c->admin.name : "", broker_now(), &n);
+	if (r == SK_OK && n > 0)
+		sk_log(LOG_NOTICE, "%s: %zu grant(s) ended with the lock", u->name, n);
+	return r;
+}
+
 static int
 do_lock(struct broker_conn *c, struct user_rec *u, void *arg)
 {
 	(void)arg;
 	u->tally.locked = 1;
 	u->tally.locked_until = 0;
-	return store_user_save_auth(c->db, u);
+	return end_grants(c, u, store_user_save_auth(c->db, u));
 }
 
 /* The stopping verbs end the user's live privileged sessions at once, after the change is
@@ -384,7 +401,9 @@ admin_user_lock(struct broker_conn *c, const struct sk_msg *req, struct sk_msg *
 static int
 do_set_disabled(struct broker_conn *c, struct user_rec *u, void *arg)
 {
-	return store_user_set_disabled(c->db, u->id, *(const int *)arg);
+	int disable = *(const int *)arg, r = store_user_set_disabled(c->db, u->id, disable);
+
+	return disable ? end_grants(c, u, r) : r;
 }
 
 int

@@ -1,7 +1,7 @@
 /* PRIV_END_ALL: `sekimori user lock --all-privileged`, containment under attack (R-INC-1,
  * issue 9). Every live privileged session is ordered ended at once (priv_session.h: its
  * session agent kills every process of it), then every account that held one is locked until
- * an administrator unlocks, as `sekimori user lock` does, each in its own transaction with
+ * an administrator unlocks and its open grants end, as `sekimori user lock` does, each in its own transaction with
  * its audit record ("admin.user_lock", reason "all_privileged"). The request itself is
  * audited as "admin.priv_end_all" with the number of sessions. */
 #include "admin.h"
@@ -11,6 +11,7 @@
 
 #include "attempt.h"
 #include "audit_event.h"
+#include "grant.h"
 #include "priv_session.h"
 #include "request.h"
 #include "sk_err.h"
@@ -27,9 +28,15 @@ lock_one(struct broker_conn *c, const struct sk_msg *req, const char *name)
 	if ((r = store_user_lock(c->db, name)) != SK_OK)
 		return r;
 	if ((r = store_user_get(c->db, name, &u)) == SK_OK && (r = store_begin(c->db)) == SK_OK) {
+		size_t n = 0;
+
 		u.tally.locked = 1;
 		u.tally.locked_until = 0;
 		r = store_user_save_auth(c->db, &u);
+		/* No grant survives the containment: unlocking does not let them back in. */
+		if (r == SK_OK)
+			r = grant_end_user(c->db, name, GRANT_END_USER_LOCKED,
+			                   c->has_admin ? c->admin.name : "", broker_now(), &n);
 		r = attempt_end(c, r, "admin.user_lock", name, "ok",
 		                admin_actor(req, audit_field(NULL, "reason", "all_privileged")));
 	}

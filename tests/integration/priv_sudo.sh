@@ -14,8 +14,10 @@
 #   6. The deadline warning reaches the session's terminal (sudo under script(1)).
 #   7. `sekimori user lock --all-privileged` ends a live session at once and locks its user.
 #   8. `sekimori user lock USER` ends that user's live session at once.
+#  10. `sekimori grant revoke ID` ends the grant's live session at once.
 #   9. A privileged session on a terminal with no input for the profile's idle_timeout (30 s)
-#      is ended (the terminal's last input time has an 8-second granularity in the kernel).
+#      is ended (the kernel moves a terminal's last input time in 8-second steps, so the end
+#      may come up to 7 s early).
 #
 # The grants are written into the store with sqlite3 as an approved request leaves them
 # (state active, starts, ends, services): the grant requests and approvals have their own
@@ -141,10 +143,19 @@ printf '%s\n%s\n%s\n' "$temp" "$pw" "$pw" | LD_PRELOAD=libpam_wrapper.so PAM_WRA
 	pamtester -v chpw "$user" chauthtok > "$dir/out" 2>&1 || fail "password change"
 ok
 # Each sudo authentication uses the next TOTP step (the broker refuses a step used before).
-# answers runs in a pipeline's subshell: the step count lives in a file.
-echo 0 > "$dir/step"
-answers() { local step=$(( $(cat "$dir/step") + 1 )); echo "$step" > "$dir/step"
-	printf '%s\n%s\n' "$pw" "$(oathtool --totp -b -N "@$(( $(date +%s) + 30 * step ))" "$seed")"; }
+# Each authentication uses the next unused TOTP step (the broker refuses a step used before),
+# never below the window (totp_window = 10) nor above it (then it waits). Run it in the
+# test's shell, not in a pipeline (the step count lives in a file all the same).
+echo $(( $(date +%s) / 30 )) > "$dir/step"
+answers() {
+	local cur=$(( $(date +%s) / 30 )) step
+	step=$(( $(cat "$dir/step") + 1 ))
+	[ "$step" -ge $(( cur - 8 )) ] || step=$(( cur - 8 ))
+	# Every step the window allows is spent: wait for the clock to open the next one.
+	while [ "$step" -gt $(( cur + 9 )) ]; do sleep 1; cur=$(( $(date +%s) / 30 )); done
+	echo "$step" > "$dir/step"
+	printf '%s\n%s\n' "$pw" "$(oathtool --totp -b -N "@$(( step * 30 + 1 ))" "$seed")"
+}
 as_user() { setpriv --reuid="$uid" --regid="$uid" --clear-groups -- "$@"; }
 now_ms() { date +%s%3N; }
 grant() {   # grant ENDS_EPOCH: an active grant of role ops for the test user until then
@@ -154,7 +165,7 @@ grant() {   # grant ENDS_EPOCH: an active grant of role ops for the test user un
 }
 
 # 1. No grant: refused after a correct password and code.
-answers | as_user sudo -S -k id -u > "$dir/out" 2>&1 && fail "sudo without a grant ran"
+answers > "$dir/ans"; cat "$dir/ans" | as_user sudo -S -k id -u > "$dir/out" 2>&1 && fail "sudo without a grant ran"
 grep -q 'no active grant' "$dir/out" || fail "no refusal message"
 [ "$(audit '"privileged_login".*"deny".*"no_grant"')" -ge 1 ] || fail "no audit of no_grant"
 ok
@@ -163,7 +174,7 @@ ok
 # skips pam_authenticate; the broker refuses the account phase (no ticket), grant or not.
 grant $(( $(date +%s) + 600 ))
 sudoers 15
-answers | as_user sudo -S id -u > "$dir/out" 2>&1 || fail "sudo with a grant (caching)"
+answers > "$dir/ans"; cat "$dir/ans" | as_user sudo -S id -u > "$dir/out" 2>&1 || fail "sudo with a grant (caching)"
 grep -Eq '(^|: )0$' "$dir/out" || fail "the command did not run as root"
 as_user sudo -n id -u > "$dir/out" 2>&1 && fail "sudo's timestamp cache bypassed the MFA"
 grep -q 'multi-factor authentication in this same login' "$dir/out" ||
@@ -175,17 +186,18 @@ as_user sudo -n id -u > "$dir/out" 2>&1 && fail "sudo -n ran with timestamp_time
 ok
 
 # 3. With the grant, sudo runs the command, and the login is audited with role and grant.
-answers | as_user sudo -S id -u > "$dir/out" 2>&1 || fail "sudo with a grant"
+answers > "$dir/ans"; cat "$dir/ans" | as_user sudo -S id -u > "$dir/out" 2>&1 || fail "sudo with a grant"
 grep -Eq '(^|: )0$' "$dir/out" || fail "the command did not run as root"
 [ "$(audit '"privileged_login".*"allow".*"role":"ops"')" -ge 2 ] || fail "no allow audit"
 ok
 db "UPDATE grants SET state = 4, ended_at = $(date +%s) WHERE state = 2;"
 
 # A live sudo session in the background: sh with two sleeps, one double-forked into its own
-# process session; their pids in $dir/pids. Sets $sudo_pid.
+# process session; their pids in $dir/pids. Sets $sudo_pid. The answers are made before (in
+# $dir/ans), before the grant: making them may wait for a TOTP step.
 live_session() {
 	rm -f "$dir/pids"
-	answers | as_user sudo -S sh -c "sleep 300 & echo \$! > $dir/pids;
+	cat "$dir/ans" | as_user sudo -S sh -c "sleep 300 & echo \$! > $dir/pids;
 		setsid sh -c 'sleep 301 & echo \$! >> $dir/pids' & wait" > "$dir/out" 2>&1 &
 	sudo_pid=$!
 	bg+=("$sudo_pid")
@@ -213,6 +225,7 @@ gone_at() {
 }
 
 # 4. The grant ends: every process of the live session is gone within 1 s.
+answers > "$dir/ans"
 ends=$(( $(date +%s) + 8 ))
 grant "$ends"
 live_session
@@ -227,19 +240,20 @@ wait "$sudo_pid" 2>/dev/null || true
 ok
 
 # 5. After the grant's end: refused again.
-answers | as_user sudo -S id -u > "$dir/out" 2>&1 && fail "sudo ran after the grant's end"
+answers > "$dir/ans"; cat "$dir/ans" | as_user sudo -S id -u > "$dir/out" 2>&1 && fail "sudo ran after the grant's end"
 grep -q 'no active grant' "$dir/out" || fail "no refusal after the end"
 ok
 
 # 6 and 7. A session on a terminal (script(1) gives sudo one): the warning comes a minute
 # before the deadline (privileged_warn_minutes = 1); then lock --all-privileged ends it.
+answers > "$dir/ans"
 grant $(( $(date +%s) + 64 ))
 # A sudo session on a terminal: script(1) runs as root (it writes the typescript here), sudo
 # inside it as the user. Each answer only once its prompt is on the terminal: sudo flushes
 # typed-ahead input when it turns echo off. Sets $pids.
 terminal_session() {
 	rm -f "$dir/pids" "$dir/typescript"
-	answers > "$dir/answers"
+	cp "$dir/ans" "$dir/answers"
 	{ prompted 'password for'; sleep 0.2; head -n 1 "$dir/answers"; prompted 'One-time code'
 		sleep 0.2; tail -n 1 "$dir/answers"
 		# The terminal stays open (no EOF) until the test's folder is gone.
@@ -266,22 +280,45 @@ t=$(gone_at 5000)
 [ "$t" != never ] || fail "lock --all-privileged left the session running"
 echo "lock --all-privileged -> last process gone: $(( t - t0 )) ms"
 [ "$(audit '"admin.user_lock".*"all_privileged"')" -ge 1 ] || fail "its user was not locked"
-answers | as_user sudo -S id -u > "$dir/out" 2>&1 && fail "a locked user ran sudo"
+answers > "$dir/ans"; cat "$dir/ans" | as_user sudo -S id -u > "$dir/out" 2>&1 && fail "a locked user ran sudo"
 cli user unlock "$user" > /dev/null || fail "unlock"
+# The lock ended the grant too: unlocked, the user is still refused.
+[ "$(db "SELECT count(*) FROM grants WHERE state = 2;")" = 0 ] || fail "a grant survived the lock"
+answers > "$dir/ans"; cat "$dir/ans" | as_user sudo -S id -u > "$dir/out" 2>&1 && fail "sudo ran on a grant the lock ended"
+grep -q 'no active grant' "$dir/out" || fail "no refusal after the lock"
 ok
 
-# 8. sekimori user lock USER ends that user's live privileged session at once.
+# 8. sekimori user lock USER ends that user's live privileged session at once (the lock of
+# step 7 ended the user's grants: a new one).
+answers > "$dir/ans"
+grant $(( $(date +%s) + 600 ))
 live_session
 t0=$(now_ms)
 cli user lock "$user" > "$dir/out" 2>&1 || fail "user lock"
 t=$(gone_at 5000)
 [ "$t" != never ] || fail "user lock left the privileged session running"
 echo "user lock -> last process gone: $(( t - t0 )) ms"
-[ "$(audit '"session_order".*"user_locked"')" -ge 1 ] || fail "no order for the lock"
+[ "$(audit '"session_order".*user_locked"')" -ge 1 ] || fail "no order for the lock"
 ok
 cli user unlock "$user" > /dev/null || fail "unlock"
 
+# 10. An early revoke (the real CLI, root's recovery role) ends the grant's live session.
+answers > "$dir/ans"
+grant $(( $(date +%s) + 600 ))
+gid=$(db "SELECT max(id) FROM grants;")
+live_session
+t0=$(now_ms)
+cli grant revoke "$gid" > "$dir/out" 2>&1 || fail "grant revoke"
+t=$(gone_at 5000)
+[ "$t" != never ] || fail "the revoke left the privileged session running"
+echo "grant revoke -> last process gone: $(( t - t0 )) ms"
+[ "$(audit '"session_order".*"grant_revoked"')" -ge 1 ] || fail "no order for the revoke"
+answers > "$dir/ans"; cat "$dir/ans" | as_user sudo -S id -u > "$dir/out" 2>&1 && fail "sudo ran after the revoke"
+ok
+
 # 9. Idle: no input on the session's terminal for idle_timeout (30 s) ends it.
+db "UPDATE grants SET state = 4, ended_at = $(date +%s) WHERE state = 2;"
+answers > "$dir/ans"
 grant $(( $(date +%s) + 600 ))
 terminal_session
 t0=$(now_ms)
