@@ -223,7 +223,7 @@ cli_option_takes_value(const char *a)
 	                                    "--note", "--reader", "--kind", "--user",
 	                                    "--oath-usersfile", "--google-authenticator", "--encoding",
 	                                    "--role", "--minutes", "--ticket", "--comment",
-	                                    NULL };
+	                                    "--anchor", "--since", "--until", "--html", NULL };
 
 	for (int i = 0; with_value[i]; i++)
 		if (strcmp(a, with_value[i]) == 0)

@@ -57,6 +57,8 @@ static const struct command {
 	{ "review", "list", cli_review_list, "[--all]" },
 	{ "review", "close", cli_review_close, "ID --comment TEXT" },
 	{ "audit", "verify", cli_audit_verify, "[--anchor SEQ:MAC] [ROTATED-FILE...]" },
+	{ "audit", "report", cli_audit_report, "[--since TIME] [--until TIME]"
+	  " [--json | --html FILE] [--anchor SEQ:MAC] [ROTATED-FILE...]" },
 	{ "migrate", "pam-oath", cli_migrate_pam_oath, "FILE [--dry-run] [--replace]" },
 	{ "migrate", "google-authenticator", cli_migrate_google_authenticator,
 	  "--user USER FILE [--dry-run] [--replace]" },

@@ -64,6 +64,11 @@ enum sk_msg_type {
 	SK_REQ_ADMIN_LOGOUT = 54,       /* ends the admin session attached to the connection */
 	SK_REQ_ADMIN_WHOAMI = 55,       /* the connection's roles and admin session */
 	SK_REQ_ADMIN_ATTACH = 56,       /* presents an admin session token for this connection */
+	/* 57-62: remote access (issue 14). RADIUS challenge mode (doc/remote-access.md): the
+	 * first round (user name and password) and the second (the one-time code), joined by
+	 * a login transaction the broker keeps between them, named by SK_K_RADIUS_STATE. */
+	SK_REQ_RADIUS_BEGIN = 57,
+	SK_REQ_RADIUS_CONTINUE = 58,
 	/* HR import (doc/hr-import.md): the CLI validates the file and stages its records in
 	 * batches; COMMIT applies the staged rows of one file in one transaction. */
 	SK_REQ_HR_STAGE = 63,
@@ -171,6 +176,9 @@ enum sk_msg_key {
 	/* 95-104: remote access (issue 14). */
 	SK_K_FRONTEND = 95,     /* uint: enum sk_frontend (sk_origin.h), the PAM line's
 	                         * frontend=; absent: local without PAM_RHOST, else other */
+	SK_K_RADIUS_STATE = 96, /* bytes (32): the RADIUS State of a pending challenge login */
+	SK_K_NAS = 97,          /* text: the RADIUS NAS (NAS-IP-Address, NAS-IPv6-Address or
+	                         * NAS-Identifier), audited as "nas" */
 	SK_K_HR_FILE = 105,     /* text: lower-case hex SHA-256 of the HR file's bytes */
 	SK_K_HR_RECORDS = 106,  /* bytes array (at most SK_ARRAY_MAX): one HR record each,
 	                         * "staff\tevent\temployment\tdept\tYYYY-MM-DD\tline" */
@@ -231,6 +239,9 @@ enum sk_status {
 	/* The privileged-access policy refuses it (issue 9): SK_K_REASON says which rule (70-79),
 	 * e.g. a requester approving their own request (R-SOD-1). */
 	SK_ST_POLICY = 15,
+	/* RADIUS_BEGIN: the password round is taken; ask for the one-time code in a second
+	 * round (Access-Challenge) with SK_K_RADIUS_STATE as its State. */
+	SK_ST_CHALLENGE = 18,
 };
 
 enum sk_reason {
@@ -308,6 +319,12 @@ enum sk_reason {
 	SK_REASON_REASON_REQUIRED = 78, /* a reason or comment is required (SK_ST_INVALID) */
 	SK_REASON_SAME_PERSON = 79,     /* two-person work: the second person must be someone
 	                                 * other than the requester and the approvers (R-SOD-2) */
+	/* 45-49: RADIUS challenge mode (RADIUS_CONTINUE, RADIUS_BEGIN). */
+	SK_REASON_RADIUS_STATE_UNKNOWN = 45,   /* no pending login has this State (used already) */
+	SK_REASON_RADIUS_STATE_EXPIRED = 46,   /* older than auth_timeout: taken, not continued */
+	SK_REASON_RADIUS_STATE_MISMATCH = 47,  /* another user, NAS or client than round one's */
+	SK_REASON_RADIUS_PLAN = 48,            /* a step RADIUS cannot carry (key, card, stack) */
+	SK_REASON_RADIUS_PENDING_FULL = 49,    /* too many challenge logins pending */
 };
 
 /* PRIV_LIST: which list (SK_K_LIST_WHAT). */

@@ -22,6 +22,9 @@ pkgs+=(libpam-oath libpam-google-authenticator logrotate)
 pkgs+=(openssh-server openssh-client openvpn freeradius freeradius-utils libnss-wrapper expect)
 # Privileged sessions (issue 9): a real sudo with a pam.d file and a sudoers drop-in.
 pkgs+=(sudo)
+# sekimori audit report's test renders the HTML page in headless Chromium
+# (tests/integration/test_audit_report.c).
+pkgs+=(chromium)
 for p in "${pkgs[@]}"; do
   [ "$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null)" = "install ok installed" ] || { need_apt=1; break; }
 done

@@ -9,6 +9,7 @@
 #include "audit_event.h"
 #include "auth.h"
 #include "broker.h"
+#include "radius_login.h"
 #include "request.h"
 #include "server_slots.h"
 #include "session.h"
@@ -52,6 +53,9 @@ static const struct dispatch_entry {
 	{ SK_REQ_SESSION_CLOSE, "session_close", CONN_IDLE, R_MODULE, 0, session_close },
 	{ SK_REQ_SESSION_EVENT, "session_event", CONN_IDLE, R_MODULE, 0, session_event },
 	{ SK_REQ_SESSION_WATCH, "session_watch", CONN_IDLE, R_MODULE, 0, session_watch_request },
+	/* RADIUS challenge mode: sekimori-radius, run as root by FreeRADIUS' rlm_exec. */
+	{ SK_REQ_RADIUS_BEGIN, "radius_begin", CONN_IDLE, R_MODULE, 0, radius_begin },
+	{ SK_REQ_RADIUS_CONTINUE, "radius_continue", CONN_IDLE, R_MODULE, 0, radius_continue },
 	/* Reads: the auditor role (auditor_group, admin sessions) and root. */
 	{ SK_REQ_STATUS, "status", CONN_IDLE, R_AUDIT | R_RECOVERY, 0, admin_status },
 	{ SK_REQ_USER_SHOW, "user_show", CONN_IDLE, R_AUDIT | R_RECOVERY, 0, admin_user_show },

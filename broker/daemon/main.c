@@ -15,6 +15,7 @@
 #include "factor.h"
 #include "grant.h"
 #include "hr_apply.h"
+#include "radius_pending.h"
 #include "server.h"
 #include "sk_audit_chain.h"
 #include "sk_build.h"
@@ -207,6 +208,7 @@ main(int argc, char **argv)
 	store_close(b.store);
 	audit_log_close(b.audit);
 	factor_release_all();
+	radius_pending_clear();   /* round-one passwords: wiped, not left to the exit */
 	explicit_bzero(b.seed_key, sizeof(b.seed_key));
 	return r == SK_OK ? 0 : 1;
 }
