@@ -21,7 +21,7 @@ static const struct command {
 	{ "user", "show", cli_user_show, "USER" },
 	{ "user", "list", cli_user_list, "" },
 	{ "user", "unlock", cli_user_unlock, "USER" },
-	{ "user", "lock", cli_user_lock, "USER" },
+	{ "user", "lock", cli_user_lock, "USER|--all-privileged" },
 	{ "user", "disable", cli_user_disable, "USER" },
 	{ "user", "enable", cli_user_enable, "USER" },
 	{ "user", "reset-password", cli_user_reset_password, "USER" },

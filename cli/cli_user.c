@@ -9,6 +9,7 @@
 #include "sk_i18n.h"
 #include "sk_proto.h"
 #include "skc_totp.h"
+#include "skc_priv.h"
 #include "skc_user.h"
 
 int
@@ -171,9 +172,28 @@ cli_user_unlock(struct cli *c)
 	return simple_verb(c, skc_user_unlock, _("Unlocked."));
 }
 
+/* --all-privileged: containment (R-INC-1). Every live privileged session ends at once and
+ * the accounts that held one are locked. */
+static int
+lock_all_privileged(struct cli *c)
+{
+	struct skc_priv_end_all_in in = { .actor = cli_actor() };
+	struct skc_priv_end_all_out out;
+	int r = cli_verdict(c, skc_priv_end_all(cli_client(c), &in, &out), &out.res, NULL);
+
+	if (r == CLI_OK && c->json)
+		printf("{\"ended\": %llu}\n", (unsigned long long)out.ended);
+	else if (r == CLI_OK)
+		printf(_("%llu privileged sessions ended; their accounts are locked until an "
+		         "administrator unlocks.\n"), (unsigned long long)out.ended);
+	return r;
+}
+
 int
 cli_user_lock(struct cli *c)
 {
+	if (cli_flag(c, "--all-privileged"))
+		return lock_all_privileged(c);
 	return simple_verb(c, skc_user_lock, _("Locked until an administrator unlocks."));
 }
 

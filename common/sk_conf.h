@@ -149,6 +149,9 @@ struct sk_conf {
 	 * event is due, and how often (seconds) the broker looks for events that became due. */
 	char hr_timezone[64];
 	unsigned hr_check_interval;
+	/* Privileged sessions (issue 9): how many minutes before a session's deadline (its grant's
+	 * end) the session agent warns the user on the terminal; 0: no warning. */
+	unsigned priv_warn_minutes;
 	struct sk_fido2_conf fido2;
 	struct sk_card_conf card;
 	struct sk_profile profiles[SK_PROFILES_MAX];

@@ -110,6 +110,10 @@ static const struct dispatch_entry {
 	{ SK_REQ_HR_STAGE, "hr_stage", CONN_IDLE, R_ADMIN, 0, admin_hr_stage },
 	{ SK_REQ_HR_COMMIT, "hr_commit", CONN_IDLE, R_ADMIN, 0, admin_hr_commit },
 	{ SK_REQ_HR_PENDING, "hr_pending", CONN_IDLE, R_AUDIT | R_RECOVERY, 0, admin_hr_pending },
+	/* Containment (R-INC-1): stopping, like user lock, so admin sessions and the recovery
+	 * role (root on the console when no administrator can log in). */
+	{ SK_REQ_PRIV_END_ALL, "priv_end_all", CONN_IDLE, R_ADMIN | R_RECOVERY, 0,
+	  admin_priv_end_all },
 	/* Privileged access (issue 9): requests and decisions as the admin session's person,
 	 * approvals with fresh MFA; no recovery path (root without a session) to any of them
 	 * but revoke, which only takes privileges away. */

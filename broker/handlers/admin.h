@@ -34,6 +34,8 @@ int admin_card_dispose(struct broker_conn *c, const struct sk_msg *req, struct s
 int admin_hr_stage(struct broker_conn *c, const struct sk_msg *req, struct sk_msg *reply);
 int admin_hr_commit(struct broker_conn *c, const struct sk_msg *req, struct sk_msg *reply);
 int admin_hr_pending(struct broker_conn *c, const struct sk_msg *req, struct sk_msg *reply);
+/* Privileged sessions (priv_admin.c): lock --all-privileged. */
+int admin_priv_end_all(struct broker_conn *c, const struct sk_msg *req, struct sk_msg *reply);
 /* Privileged access (issue 9): admin_grant.c, admin_grant_list.c, admin_delegation.c. */
 int admin_grant_request(struct broker_conn *c, const struct sk_msg *req, struct sk_msg *reply);
 int admin_grant_approve(struct broker_conn *c, const struct sk_msg *req, struct sk_msg *reply);

@@ -7,7 +7,9 @@
 #include "sk_build.h"
 #include "attempt.h"
 #include "audit_event.h"
+#include "grant.h"
 #include "password.h"
+#include "priv_session.h"
 #include "request.h"
 #include "sk_err.h"
 #include "sk_log.h"
@@ -364,31 +366,63 @@ admin_user_unlock(struct broker_conn *c, const struct sk_msg *req, struct sk_msg
 }
 
 /* Locked until an administrator unlocks, whatever the profile's unlock_time (R-INC-1). */
+/* A locked or disabled holder keeps no grant (issue 9): every open grant of theirs ends in
+ * the same transaction (grant_end_user, GRANT_END_USER_LOCKED), which also orders their live
+ * privileged sessions ended; unlocking does not bring a grant back. */
+static int
+end_grants(struct broker_conn *c, const struct user_rec *u, int r)
+{
+	size_t n = 0;
+
+	if (r == SK_OK)
+		r = grant_end_user(c->db, u->name, GRANT_END_USER_LOCKED,
+		                   c->has_admin ? c->admin.name : "", broker_now(), &n);
+	if (r == SK_OK && n > 0)
+		sk_log(LOG_NOTICE, "%s: %zu grant(s) ended with the lock", u->name, n);
+	return r;
+}
+
 static int
 do_lock(struct broker_conn *c, struct user_rec *u, void *arg)
 {
 	(void)arg;
 	u->tally.locked = 1;
 	u->tally.locked_until = 0;
-	return store_user_save_auth(c->db, u);
+	return end_grants(c, u, store_user_save_auth(c->db, u));
+}
+
+/* The stopping verbs end the user's live privileged sessions at once, after the change is
+ * stored (issue 9, R-INC-1). */
+static int
+end_privileged(const struct sk_msg *req, const struct sk_msg *reply, int r, const char *cause)
+{
+	char name[SK_USER_MAX];
+	uint64_t st = SK_ST_ERROR;
+
+	if (r == SK_OK && sk_msg_get_uint(reply, SK_K_STATUS, &st) == SK_OK && st == SK_ST_OK &&
+	    admin_target_user(req, name, sizeof(name)) == SK_OK)
+		(void)priv_session_end_user(name, cause);
+	return r;
 }
 
 int
 admin_user_lock(struct broker_conn *c, const struct sk_msg *req, struct sk_msg *reply)
 {
-	return admin_change_user(c, req, reply, "admin.user_lock", do_lock, NULL);
+	return end_privileged(req, reply,
+	                      admin_change_user(c, req, reply, "admin.user_lock", do_lock, NULL),
+	                      "user_locked");
 }
 
 static int
 do_set_disabled(struct broker_conn *c, struct user_rec *u, void *arg)
 {
-	int disabled = *(const int *)arg, r = store_user_set_disabled(c->db, u->id, disabled);
+	int disable = *(const int *)arg, r = store_user_set_disabled(c->db, u->id, disable);
 
 	/* Enabled again: the dormancy clock starts now, else an account disabled for dormancy
 	 * (dormant_suspend_days) would be disabled again at the broker's next check. */
-	if (r == SK_OK && !disabled)
+	if (r == SK_OK && !disable)
 		r = store_user_dormant_reset(c->db, u->id, broker_now());
-	return r;
+	return disable ? end_grants(c, u, r) : r;
 }
 
 int
@@ -396,7 +430,9 @@ admin_user_disable(struct broker_conn *c, const struct sk_msg *req, struct sk_ms
 {
 	static const int yes = 1;
 
-	return admin_change_user(c, req, reply, "admin.user_disable", do_set_disabled, (void *)&yes);
+	return end_privileged(req, reply, admin_change_user(c, req, reply, "admin.user_disable",
+	                                                    do_set_disabled, (void *)&yes),
+	                      "user_disabled");
 }
 
 int
