@@ -3,8 +3,9 @@
 # accepts: the operator guides (doc/operator-guide.md, doc/ja/operator-guide.md),
 # doc/remote-access.md and the examples (.EX/.EE blocks) of the man pages in doc/man/.
 #
-# A command is taken from a fenced code block (every line, with "\" continuations joined and
-# "# comments" dropped) or from an inline code span that begins with `sekimori ` or
+# A command is taken from a fenced shell code block (```sh, ```bash, ```console or no label;
+# every line, with "\" continuations joined and "# comments" dropped; ```text, ```ini and
+# other labels hold output or data and are passed over) or from an inline code span that begins with `sekimori ` or
 # `sudo sekimori `; in both, each part of a pipeline or list (|, ||, &&, ;) whose command word
 # is sekimori (after sudo, VAR=value, ! or a "(") counts. Its words (shell quoting undone,
 # redirections dropped) are given to the real CLI as
@@ -122,7 +123,14 @@ extract() {
 			if (!ex || raw ~ /^\./) next
 			raw = unroff(raw)
 		} else {
-			if (raw ~ /^[ \t]*```/) { fence = !fence; cont = ""; next }
+			if (raw ~ /^[ \t]*```/) {
+				# a shell block (```sh, ```bash, ```console or no label) holds commands;
+				# ```text, ```ini, ```csv ... hold output or data
+				info = raw; sub(/^[ \t]*```[ \t]*/, "", info); sub(/[ \t].*$/, "", info)
+				if (!fence) shell = (info ~ /^(sh|shell|bash|console)?$/)
+				fence = !fence; cont = ""; next
+			}
+			if (fence && !shell) next
 			if (!fence) {
 				# inline code spans that begin with the command
 				s = raw
