@@ -115,7 +115,7 @@ extract() {
 		gsub(/\\e/, "\\", s); gsub(/\\ /, " ", s)
 		return s
 	}
-	FNR == 1 { fence = 0; ex = 0; cont = ""; man = (FILENAME ~ /\.[1-8]$/) }
+	FNR == 1 { fence = 0; ex = 0; cont = ""; pend = ""; man = (FILENAME ~ /\.[1-8]$/) }
 	{
 		raw = $0
 		if (man) {
@@ -129,17 +129,22 @@ extract() {
 				# ```text, ```ini, ```csv ... hold output or data
 				info = raw; sub(/^[ \t]*```[ \t]*/, "", info); sub(/[ \t].*$/, "", info)
 				if (!fence) shell = (info ~ /^(sh|shell|bash|console)?$/)
-				fence = !fence; cont = ""; next
+				fence = !fence; cont = ""; pend = ""; next
 			}
 			if (fence && !shell) next
 			if (!fence) {
-				# inline code spans that begin with the command
-				s = raw
+				# inline code spans that begin with the command; a span may go on to the
+				# next line of its paragraph
+				if (raw ~ /^[ \t]*$/) { pend = ""; next }
+				s = (pend != "") ? pend " " raw : raw
+				pend = ""
 				while (match(s, /`[^`]+`/)) {
 					span = substr(s, RSTART + 1, RLENGTH - 2)
 					s = substr(s, RSTART + RLENGTH)
+					gsub(/[ \t]+/, " ", span)
 					if (span ~ /^(sudo )?sekimori /) emit_line(span, FNR)
 				}
+				if (match(s, /`[^`]*$/)) pend = substr(s, RSTART)
 				next
 			}
 		}
@@ -214,9 +219,12 @@ for f in doc/operator-guide.md doc/ja/operator-guide.md doc/man/sekimori.1; do
 done
 
 # The check itself: a bogus subcommand, a bogus option and a bogus noun, in every place a
-# command is taken from, must each be caught; the good line beside them must pass.
+# command is taken from (a span, a span over two lines, a shell block, a continued line, a
+# man page example), must each be caught; the good line beside them must pass.
 cat > "$tmp/bogus.md" <<'MD'
-Prose with `sekimori user frobnicate tanaka01` in it.
+Prose with `sekimori user frobnicate tanaka01` in it, and a span that goes on to the
+next line: `sekimori card revoke tanaka01
+--reason lost --shred-it` here.
 
 ```sh
 sudo sekimori user add tanaka01 --profile mynumber --no-such-option
@@ -237,8 +245,8 @@ check_files "$tmp/bogus.md" "$tmp/bogus.8" > "$tmp/bogus.out"
 caught=$?
 set -e
 cat "$tmp/bogus.out"
-[ "$caught" -eq 5 ] || { echo "FAIL: the check caught $caught of 5 bogus commands"; status=1; }
-for want in "user frobnicate" "--no-such-option" "--bogus-flag" "widget list" \
+[ "$caught" -eq 6 ] || { echo "FAIL: the check caught $caught of 6 bogus commands"; status=1; }
+for want in "user frobnicate" "--shred-it" "--no-such-option" "--bogus-flag" "widget list" \
             "--wipe-everything"; do
 	grep -q "^FAIL .*$want" "$tmp/bogus.out" || { echo "FAIL: not caught: $want"; status=1; }
 done
