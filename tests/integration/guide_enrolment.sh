@@ -22,8 +22,13 @@ dir=$(mktemp -d "${TMPDIR:-/tmp}/sk-guide-XXXXXX")
 chmod 755 "$dir"
 broker=
 cleanup() {
-	[ -n "$broker" ] && kill "$broker" 2>/dev/null && wait "$broker" 2>/dev/null
+	local rc=$?
+	if [ -n "$broker" ]; then
+		kill "$broker" 2>/dev/null || true
+		wait "$broker" 2>/dev/null || true
+	fi
 	rm -rf "$dir"
+	exit "$rc"
 }
 trap cleanup EXIT
 fail() { echo "FAIL: $*" >&2; echo "--- last output:" >&2; cat "$dir/out" >&2 || true;
