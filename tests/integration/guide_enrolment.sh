@@ -6,7 +6,7 @@
 # under their own uid (here the system account `nobody`, a member of admin_group):
 # admin login, user add with a temporary password, totp enroll, the user's first login with
 # the forced change, user show/list, reset-password, lock/unlock, admin logout. Each message
-# the guide quotes is checked, and so are the audit records chapter 8 explains.
+# the guide quotes is checked, and so are the audit records chapter 9 explains.
 # Also the root-shell way (XDG_RUNTIME_DIR set) and what happens under sudo without it.
 # Needs root (77: skipped). Requirement IDs: R-ID-1, R-CRED-1, R-MFA-1, R-LOG-1.
 set -euo pipefail
@@ -181,7 +181,7 @@ last auth | grep -q '"result":"locked"' || fail "auth locked"
 admin_cli user unlock tanaka01 > "$dir/out" || fail "user unlock"
 has "Unlocked."
 
-# 4.8 and chapter 8: logout, then the chain.
+# 4.8 and chapter 9: logout, then the chain.
 admin_cli admin logout > "$dir/out" || fail "admin logout"
 admin_cli user show tanaka01 > "$dir/out" 2>&1 && fail "a command after logout"
 last admin.logout | grep -q "\"user\":\"$admin\"" || fail "admin.logout"
