@@ -76,6 +76,7 @@ int cli_user_reset_password(struct cli *c);
 int cli_totp_enroll(struct cli *c);
 int cli_totp_remove(struct cli *c);
 int cli_audit_verify(struct cli *c);
+int cli_audit_report(struct cli *c);
 int cli_fido2_enroll(struct cli *c);
 int cli_fido2_list(struct cli *c);
 int cli_fido2_remove(struct cli *c);

@@ -40,6 +40,8 @@ static const struct command {
 	{ "hr", "import", cli_hr_import, "FILE [--dry-run] [--encoding utf-8|cp932|auto]" },
 	{ "hr", "pending", cli_hr_pending, "" },
 	{ "audit", "verify", cli_audit_verify, "[--anchor SEQ:MAC] [ROTATED-FILE...]" },
+	{ "audit", "report", cli_audit_report, "[--since TIME] [--until TIME]"
+	  " [--json | --html FILE] [--anchor SEQ:MAC] [ROTATED-FILE...]" },
 	{ "migrate", "pam-oath", cli_migrate_pam_oath, "FILE [--dry-run] [--replace]" },
 	{ "migrate", "google-authenticator", cli_migrate_google_authenticator,
 	  "--user USER FILE [--dry-run] [--replace]" },

@@ -148,7 +148,7 @@ has "TOTP token enrolled."
 # 4.6 The first login and the forced change; the enrolment code cannot log in again.
 printf '%s\n%s\n' "$temp" "$(code "$seed")" | pam tanaka01 authenticate > "$dir/out" 2>&1 &&
 	fail "the enrolment code was accepted again"
-last auth | grep -q '"reason":"bad_otp"' || fail "replayed code not bad_otp"
+last auth | grep -q '"reason":"otp_replayed"' || fail "replayed code not otp_replayed"
 printf '%s\n%s\n' "$temp" "$(code "$seed" 30)" | pam tanaka01 authenticate acct_mgmt \
 	> "$dir/out" 2>&1 && fail "a temporary password was not forced to change"
 has "この端末はマイナンバー利用事務系です。権限のない利用は禁止されています。"
