@@ -122,8 +122,11 @@ has "Imported: 1 applied now, 2 scheduled, 0 unchanged (already known)"
 cli user show 00123 > "$dir/out" || fail "user show after leave"
 has "disabled: true"
 cli hr pending > "$dir/out" || fail "hr pending"
-[ "$(sed -n 1p "$dir/out")" = "2198-10-01  return      00123" ] || fail "first pending line"
-grep -qx "$future  hire        00124" "$dir/out" || fail "the pending hire"
+# A table (7.5): the header, then the events in date order.
+[ "$(sed -n 1p "$dir/out")" = "EFFECTIVE   EVENT     STAFF NO.  DEPARTMENT  EMPLOYMENT   LINE" ] ||
+	fail "pending header"
+sed -n 2p "$dir/out" | grep -qE '^2198-10-01  return +00123 ' || fail "first pending line"
+grep -qE "^$future  hire +00124 +ZEIMU-02 +fiscal-year +3\$" "$dir/out" || fail "the pending hire"
 
 # 7.6: the audit records.
 last hr.hire | grep -q "\"hr_file\":\"$hash\"" || fail "hr.hire hr_file"
