@@ -3,7 +3,7 @@
  *
  * pam_sekimori.so is loaded by every pam_start() of a service that names it, so it links
  * only what every transaction needs (libpam, libcbor for the protocol, libinih for the
- * configuration, libjson-c for the JSON replies). The evidence of the two device factors -
+ * configuration). The evidence of the two device factors -
  * FIDO2 (libfido2, and through it libcrypto, libcbor, libudev, libz) and the IC card
  * (libpcsclite, libcrypto) - is collected by pam_sekimori_devices.so, which the module
  * dlopen()s the first time a plan asks for a device step, from the folder the module itself

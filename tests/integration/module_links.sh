@@ -25,12 +25,12 @@ plugin="${SK_PAM_MODULE%.so}_devices.so"
 # What the module names as needed: only what every transaction uses (a sanitizer build adds
 # its runtimes).
 readelf -d "$SK_PAM_MODULE" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p' > "$dir/needed"
-for lib in libfido2 libpcsclite libcrypto libudev libz libssl liboath libsqlite3; do
+for lib in libfido2 libpcsclite libcrypto libudev libz libssl liboath libsqlite3 libjson-c; do
 	if grep -q "^$lib\." "$dir/needed"; then fail "pam_sekimori.so needs $lib"; fi; ok
 done
 while read -r lib; do
 	case "$lib" in
-	libpam.so.* | libcbor.so.* | libinih.so.* | libjson-c.so.* | libc.so.* | \
+	libpam.so.* | libcbor.so.* | libinih.so.* | libc.so.* | \
 		libasan.so.* | libubsan.so.* | libm.so.* | libgcc_s.so.* | libstdc++.so.*) ;;
 	*) fail "pam_sekimori.so needs an unexpected $lib" ;;
 	esac
