@@ -411,7 +411,8 @@ on_accept(struct broker *b)
 	sc->conn.peer_pid = cred.pid;
 	sc->conn.peer_uid = cred.uid;
 	sc->conn.peer_gid = cred.gid;
-	(void)server_peer(b, &sc->conn);
+	/* The peer's name and groups may need NSS (LDAP, sssd), which can be slow: a worker
+	 * asks before the connection's first request (server_pool.c), never this thread. */
 	loop_watch(sc);
 }
 

@@ -19,6 +19,7 @@ struct server_conn {
 	size_t body_len, body_have;
 	struct server_conn *prev, *next;   /* the loop's list, or the queue */
 	struct sk_msg *watch_req;          /* SESSION_WATCH, handed to its thread */
+	int peer_known;                    /* server_peer() ran (first request) */
 };
 
 /* How long the connection may wait for its next frame, from now (server.c). */

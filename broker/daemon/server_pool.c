@@ -192,6 +192,11 @@ serve(struct server_conn *sc)
 			                    (unsigned)c->peer_uid, why);
 		return 0;
 	}
+	/* Who the peer is, once per connection (server_peer.c may ask NSS). */
+	if (!sc->peer_known) {
+		(void)server_peer(c->b, c);
+		sc->peer_known = 1;
+	}
 	if (sk_msg_type(req) == SK_REQ_SESSION_WATCH) {
 		if (start_watch(sc, req) == SK_OK)
 			return -1;   /* the watcher owns it now */
