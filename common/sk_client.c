@@ -13,6 +13,7 @@ sk_client_open(struct sk_client *c, const char *socket_path, int timeout_ms)
 	int r;
 
 	c->timeout_ms = timeout_ms;
+	c->answered_ms = 0;
 	c->opened_ms = sk_now_ms();
 	r = sk_connect_unix_by(socket_path, c->opened_ms + timeout_ms, &c->fd);
 	return r == SK_ERR_TIMEOUT ? SK_ERR_UNAVAILABLE : r;
@@ -57,6 +58,7 @@ sk_client_call(struct sk_client *c, const struct sk_msg *req, struct sk_msg **re
 		sk_logerr("broker did not answer: %s", sk_strerror(r));
 		return SK_ERR_UNAVAILABLE;
 	}
+	c->answered_ms = sk_now_ms();
 	return SK_OK;
 }
 
@@ -67,6 +69,7 @@ sk_client_close(struct sk_client *c)
 		close(c->fd);
 	c->fd = -1;
 	c->opened_ms = 0;
+	c->answered_ms = 0;
 }
 
 unsigned

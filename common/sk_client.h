@@ -10,6 +10,7 @@ struct sk_client {
 	int fd;
 	int timeout_ms;
 	int64_t opened_ms;   /* sk_now_ms() of the connect, until the first call */
+	int64_t answered_ms; /* sk_now_ms() of the last reply (0: none yet) */
 };
 
 /* Connects within timeout_ms; SK_ERR_UNAVAILABLE when the broker cannot be reached in time

@@ -159,7 +159,8 @@ sk_conf_defaults(struct sk_conf *c)
 	snprintf(c->language, sizeof(c->language), "ja");
 	snprintf(c->totp_issuer, sizeof(c->totp_issuer), "Sekimori");
 	snprintf(c->default_profile, sizeof(c->default_profile), "standard");
-	c->max_clients = 256;
+	c->max_clients = 1024;
+	c->workers = 8;
 	c->auth_timeout = 300;
 	c->request_timeout_ms = 15000;
 	c->root_reserved_clients = SK_CONF_AUTO;
@@ -386,15 +387,17 @@ broker_key(struct parse_state *st, const char *k, const char *v)
 		bad = sk_valid_name(v) ? set_text(c->default_profile,
 		                                          sizeof(c->default_profile), v) : -1;
 	else if (strcmp(k, "max_clients") == 0)
-		bad = parse_uint(v, 1, 4096, &c->max_clients);
+		bad = parse_uint(v, 1, 16384, &c->max_clients);
+	else if (strcmp(k, "workers") == 0)
+		bad = parse_uint(v, 1, 256, &c->workers);
 	else if (strcmp(k, "auth_timeout") == 0)
 		bad = parse_uint(v, 5, 3600, &c->auth_timeout);
 	else if (strcmp(k, "request_timeout_ms") == 0)
 		bad = parse_uint(v, 100, 600000, &c->request_timeout_ms);
 	else if (strcmp(k, "root_reserved_clients") == 0)
-		bad = parse_uint(v, 0, 4095, &c->root_reserved_clients);
+		bad = parse_uint(v, 0, 16383, &c->root_reserved_clients);
 	else if (strcmp(k, "max_clients_per_uid") == 0)
-		bad = parse_uint(v, 1, 4096, &c->max_clients_per_uid);
+		bad = parse_uint(v, 1, 16384, &c->max_clients_per_uid);
 	else if (strcmp(k, "connection_lifetime") == 0)
 		bad = parse_uint(v, 10, 86400, &c->connection_lifetime);
 	else if (strcmp(k, "refusal_log_interval") == 0)

@@ -126,7 +126,8 @@ struct sk_conf {
 	char language[16];                /* "ja", "C", or "auto" (the process locale) */
 	char totp_issuer[SK_NAME_MAX];
 	char default_profile[SK_NAME_MAX];
-	unsigned max_clients;
+	unsigned max_clients;             /* connections open at once (accepted, queued or served) */
+	unsigned workers;                 /* threads that serve requests (broker/daemon/server_pool.c) */
 	unsigned auth_timeout;            /* seconds between AUTH_BEGIN and AUTH_FINISH */
 	unsigned request_timeout_ms;      /* one request/reply on the socket */
 	/* Connection slots (broker/server.c): slots of max_clients only root peers (the module)

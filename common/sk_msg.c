@@ -738,3 +738,10 @@ sk_msg_recv_why(int fd, struct sk_msg **out, int timeout_ms, const char **why)
 {
 	return recv_quiet(fd, out, timeout_ms, why);
 }
+
+int
+sk_msg_decode_why(const unsigned char *buf, size_t len, struct sk_msg **out, const char **why)
+{
+	*why = NULL;
+	return decode_quiet(buf, len, out, why);
+}

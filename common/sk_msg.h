@@ -51,5 +51,9 @@ int sk_msg_recv(int fd, struct sk_msg **out, int timeout_ms);
  * NULL when it hung up or went quiet before a frame. For the broker, which rate-limits the
  * log lines a peer can cause. */
 int sk_msg_recv_why(int fd, struct sk_msg **out, int timeout_ms, const char **why);
+/* sk_msg_decode that logs nothing (*why as above): for the broker's event loop, which reads
+ * a frame's bytes itself (broker/daemon/server.c). */
+int sk_msg_decode_why(const unsigned char *buf, size_t len, struct sk_msg **out,
+                      const char **why);
 
 #endif

@@ -15,6 +15,8 @@ run(pam_handle_t *pamh, int flags, int argc, const char **argv, int (*phase)(str
 	if (r != PAM_SUCCESS)
 		return r;
 	r = phase(m);
+	if (r == PAM_SUCCESS)
+		pamsk_keep_client(m);
 	pamsk_end(m);
 	return r;
 }

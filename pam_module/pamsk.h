@@ -32,6 +32,7 @@ struct pamsk {
 	const char *tty;
 	struct sk_conf conf;
 	struct sk_client client;
+	int64_t connected_ms;           /* when client connected (sk_now_ms) */
 	int card_removal;               /* from SESSION_OPEN (effective profile); -1 unknown */
 };
 
@@ -49,6 +50,9 @@ struct sk_client *pamsk_client(struct pamsk *m);
 /* Whether a typed call's return is a verdict to read (SK_OK). Otherwise the connection is
  * dropped and the user told the service is unavailable: the caller denies (fail closed). */
 int pamsk_answered(struct pamsk *m, int r);
+/* After a phase that succeeded: leaves the connection in the PAM handle for the next phase
+ * (pamsk_request.c says when that phase uses it). */
+void pamsk_keep_client(struct pamsk *m);
 
 /* The conversation. prompt returns a malloc'ed answer (wipe + free it) or NULL. */
 char *pamsk_prompt(struct pamsk *m, int echo, const char *text);

@@ -1,3 +1,7 @@
+/* The broker's socket (issue 11, item 3): one event loop thread accepts connections and reads
+ * their frames; a complete frame goes to the worker pool (server_pool.h), and the connection
+ * comes back to the loop when its reply is sent. A connection waiting for its next frame - a
+ * person typing between AUTH_BEGIN and AUTH_FINISH - holds no thread and no store handle. */
 #include "server.h"
 #include "audit_log.h"
 
@@ -5,14 +9,19 @@
 #include <errno.h>
 #include <grp.h>
 #include <poll.h>
-#include <pwd.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "server_conn.h"
+#include "server_pool.h"
 #include "server_slots.h"
 #include "sk_client.h"
 #include "sk_err.h"
@@ -38,6 +47,34 @@ set_socket_owner(const char *path, gid_t gid)
 	return SK_OK;
 }
 
+/* Room for max_clients connections: the soft descriptor limit is raised to what they need
+ * (plus FD_SPARE for the store, the audit log and the loop), up to the hard limit. */
+#define FD_SPARE 64
+
+static int
+fd_room(const struct broker *b)
+{
+	rlim_t need = (rlim_t)b->conf.max_clients + FD_SPARE;
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+		return SK_OK;
+	if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < need) {
+		if (rl.rlim_max != RLIM_INFINITY && rl.rlim_max < need) {
+			sk_logerr("max_clients %u needs %lu open files, the hard limit (LimitNOFILE) is %lu",
+			          b->conf.max_clients, (unsigned long)need, (unsigned long)rl.rlim_max);
+			return SK_ERR_CONFIG;
+		}
+		rl.rlim_cur = need;
+		if (setrlimit(RLIMIT_NOFILE, &rl) != 0) {
+			sk_logerr("cannot raise the open file limit to %lu: %s", (unsigned long)need,
+			          strerror(errno));
+			return SK_ERR_CONFIG;
+		}
+	}
+	return SK_OK;
+}
+
 int
 server_listen(struct broker *b)
 {
@@ -47,7 +84,7 @@ server_listen(struct broker *b)
 	mode_t mode = 0600;
 	int fd, r;
 
-	if ((r = slots_init(b)) != SK_OK)
+	if ((r = slots_init(b)) != SK_OK || (r = fd_room(b)) != SK_OK)
 		return r;
 	if (strlen(path) >= sizeof(sa.sun_path)) {
 		sk_logerr("socket path too long");
@@ -89,45 +126,14 @@ server_listen(struct broker *b)
 	return SK_OK;
 }
 
-/* A connection as the server keeps it: what the handlers see, and when it was accepted. */
-struct server_conn {
-	struct broker_conn conn;
-	int64_t accepted_ms;
-};
-
-int
-server_peer(struct broker *b, struct broker_conn *c)
-{
-	struct passwd pw, *res = NULL;
-	char buf[4096];
-
-	/* The uid, gid and pid were read at accept (server_run); the names here may need NSS,
-	 * which is slow, so this runs in the client's thread. */
-	c->peer_is_root = c->peer_uid == 0;
-	if (getpwuid_r(c->peer_uid, &pw, buf, sizeof(buf), &res) == 0 && res != NULL) {
-		snprintf(c->peer_name, sizeof(c->peer_name), "%s", pw.pw_name);
-		if (b->have_admin_gid || b->have_auditor_gid) {
-			gid_t groups[256];
-			int n = 256;
-			if (getgrouplist(pw.pw_name, pw.pw_gid, groups, &n) >= 0) {
-				for (int i = 0; i < n; i++) {
-					if (b->have_admin_gid && groups[i] == b->admin_gid)
-						c->peer_is_admin = 1;
-					if (b->have_auditor_gid && groups[i] == b->auditor_gid)
-						c->peer_is_auditor = 1;
-				}
-			}
-		}
-	}
-	return SK_OK;
-}
+/* ---- Connections: how long they may wait, when they are hung up on, closing ---------- */
 
 /* How long to wait for the next request: a person typing between AUTH_BEGIN and
  * AUTH_FINISH, touching a key during FIDO2 enrolment, or request_timeout_ms; never past the
  * connection's lifetime, counted from its accept whatever it sends (a client that sends a
  * frame now and then cannot keep a slot for ever). */
-static int
-next_wait_ms(const struct server_conn *sc)
+int
+server_next_wait_ms(const struct server_conn *sc)
 {
 	const struct broker_conn *c = &sc->conn;
 	const struct sk_conf *conf = &c->b->conf;
@@ -143,8 +149,8 @@ next_wait_ms(const struct server_conn *sc)
 
 /* A peer that is refused is hung up on: FORBIDDEN for anyone, and any bad request from a
  * peer that may send nothing at all, so that neither can hold a slot by asking again. */
-static int
-hang_up_after(const struct broker_conn *c, const struct sk_msg *reply)
+int
+server_hang_up_after(const struct broker_conn *c, const struct sk_msg *reply)
 {
 	unsigned st = sk_reply_status(reply);
 
@@ -153,50 +159,205 @@ hang_up_after(const struct broker_conn *c, const struct sk_msg *reply)
 	        !c->peer_is_auditor);
 }
 
-static void *
-client_thread(void *arg)
+void
+server_conn_close(struct server_conn *sc)
 {
-	struct server_conn *sc = arg;
-	struct broker_conn *c = &sc->conn;
-	struct broker *b = c->b;
-	uid_t uid = c->peer_uid;
+	struct broker *b = sc->conn.b;
+	uid_t uid = sc->conn.peer_uid;
 
-	if (server_peer(b, c) == SK_OK && store_acquire(b->store, &c->db) == SK_OK) {
-		for (;;) {
-			struct sk_msg *req = NULL, *reply = NULL;
-			const char *why = NULL;
-			int wait = next_wait_ms(sc), r, last = 0;
-
-			/* SESSION_WATCH gives its store handle back while it waits; when it could not
-			 * take one again, nothing more is served on this connection. */
-			if (wait <= 0 || c->db == NULL)
-				break;
-			r = sk_msg_recv_why(c->fd, &req, wait, &why);
-			if (r != SK_OK) {
-				if (why != NULL)
-					server_note_refusal(b, uid, "a frame from uid %u: %s", (unsigned)uid, why);
-				break;
-			}
-			r = broker_dispatch(c, req, &reply);
-			sk_msg_free(req);
-			if (r == SK_OK && c->reply_sent) {
-				last = 1;   /* an order ends the watch: nothing follows on it */
-			} else if (r == SK_OK) {
-				last = hang_up_after(c, reply);
-				r = sk_msg_send(c->fd, reply, (int)b->conf.request_timeout_ms);
-			}
-			c->reply_sent = 0;
-			sk_msg_free(reply);
-			if (r != SK_OK || last)
-				break;
-		}
+	store_release(sc->conn.db);
+	close(sc->conn.fd);
+	if (sc->body != NULL) {
+		explicit_bzero(sc->body, sc->body_len);
+		free(sc->body);
 	}
-	store_release(c->db);
-	close(c->fd);
+	sk_msg_free(sc->watch_req);
 	explicit_bzero(sc, sizeof(*sc));
 	free(sc);
 	slots_give_back(b, uid);
-	return NULL;
+}
+
+/* ---- The event loop -------------------------------------------------------------------- */
+
+/* What only the loop thread touches (idle, epfd registrations), and the hand-back list the
+ * workers fill (back, under lock), announced on the eventfd. */
+static struct {
+	int epfd, evfd;
+	pthread_mutex_t lock;
+	struct server_conn *back;          /* given back by workers, linked by next */
+	struct server_conn *idle;          /* waiting for a frame, linked by prev/next */
+} loop = { .epfd = -1, .evfd = -1, .lock = PTHREAD_MUTEX_INITIALIZER };
+
+static char listen_tag, wake_tag;     /* epoll data for the two descriptors that are not
+                                         connections */
+
+#define LOOP_TICK_MS 100              /* how often deadlines are checked */
+
+static void
+idle_link(struct server_conn *sc)
+{
+	sc->prev = NULL;
+	sc->next = loop.idle;
+	if (loop.idle != NULL)
+		loop.idle->prev = sc;
+	loop.idle = sc;
+}
+
+static void
+idle_unlink(struct server_conn *sc)
+{
+	if (sc->prev != NULL)
+		sc->prev->next = sc->next;
+	else
+		loop.idle = sc->next;
+	if (sc->next != NULL)
+		sc->next->prev = sc->prev;
+	sc->prev = sc->next = NULL;
+}
+
+/* Waits for the connection's next frame (loop thread): a fresh frame, a fresh deadline. */
+static void
+loop_watch(struct server_conn *sc)
+{
+	struct epoll_event ev = { .events = EPOLLIN | EPOLLRDHUP, .data.ptr = sc };
+	int wait = server_next_wait_ms(sc);
+
+	sc->hdr_have = 0;
+	sc->body_len = sc->body_have = 0;
+	sc->deadline_ms = sk_now_ms() + wait;
+	if (wait <= 0 || epoll_ctl(loop.epfd, EPOLL_CTL_ADD, sc->conn.fd, &ev) != 0) {
+		server_conn_close(sc);
+		return;
+	}
+	idle_link(sc);
+}
+
+/* Stops watching a connection (loop thread); closes it when why (or hung_up) says so. */
+static void
+loop_drop(struct server_conn *sc, const char *why)
+{
+	(void)epoll_ctl(loop.epfd, EPOLL_CTL_DEL, sc->conn.fd, NULL);
+	idle_unlink(sc);
+	if (why != NULL)
+		server_note_refusal(sc->conn.b, sc->conn.peer_uid, "a frame from uid %u: %s",
+		                    (unsigned)sc->conn.peer_uid, why);
+	server_conn_close(sc);
+}
+
+void
+server_loop_give_back(struct server_conn *sc)
+{
+	uint64_t one = 1;
+
+	pthread_mutex_lock(&loop.lock);
+	sc->next = loop.back;
+	loop.back = sc;
+	pthread_mutex_unlock(&loop.lock);
+	if (write(loop.evfd, &one, sizeof(one)) != (ssize_t)sizeof(one))
+		sk_logerr("waking the event loop: %s", strerror(errno));
+}
+
+static void
+take_back(void)
+{
+	struct server_conn *sc;
+	uint64_t n;
+
+	if (read(loop.evfd, &n, sizeof(n)) < 0 && errno != EAGAIN)
+		sk_logerr("eventfd: %s", strerror(errno));
+	pthread_mutex_lock(&loop.lock);
+	sc = loop.back;
+	loop.back = NULL;
+	pthread_mutex_unlock(&loop.lock);
+	while (sc != NULL) {
+		struct server_conn *next = sc->next;
+
+		loop_watch(sc);
+		sc = next;
+	}
+}
+
+/* Reads what has arrived of the frame: 1 complete, 0 more to come, -1 to close (*why set
+ * when the peer did something wrong, NULL when it hung up between frames). */
+static int
+read_frame(struct server_conn *sc, const char **why)
+{
+	int fd = sc->conn.fd;
+
+	*why = NULL;
+	for (;;) {
+		unsigned char *dst;
+		size_t want;
+		ssize_t k;
+
+		if (sc->hdr_have < sizeof(sc->hdr)) {
+			dst = sc->hdr + sc->hdr_have;
+			want = sizeof(sc->hdr) - sc->hdr_have;
+		} else {
+			dst = sc->body + sc->body_have;
+			want = sc->body_len - sc->body_have;
+		}
+		k = recv(fd, dst, want, MSG_DONTWAIT);
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			return 0;
+		if (k <= 0) {
+			if (sc->hdr_have == sizeof(sc->hdr))
+				*why = "frame body cut off";
+			return -1;
+		}
+		if (sc->hdr_have < sizeof(sc->hdr)) {
+			sc->hdr_have += (size_t)k;
+			if (sc->hdr_have < sizeof(sc->hdr))
+				continue;
+			sc->body_len = (size_t)sc->hdr[0] << 24 | (size_t)sc->hdr[1] << 16 |
+			               (size_t)sc->hdr[2] << 8 | sc->hdr[3];
+			if (sc->body_len == 0 || sc->body_len > SK_MSG_MAX - 4) {
+				*why = "frame length out of range";
+				return -1;
+			}
+			if ((sc->body = malloc(sc->body_len)) == NULL) {
+				*why = "allocation";
+				return -1;
+			}
+			continue;
+		}
+		sc->body_have += (size_t)k;
+		if (sc->body_have == sc->body_len)
+			return 1;
+	}
+}
+
+static void
+on_readable(struct server_conn *sc)
+{
+	const char *why = NULL;
+	int r = read_frame(sc, &why);
+
+	if (r < 0) {
+		loop_drop(sc, why);
+	} else if (r > 0) {
+		(void)epoll_ctl(loop.epfd, EPOLL_CTL_DEL, sc->conn.fd, NULL);
+		idle_unlink(sc);
+		pool_push(sc);
+	}
+}
+
+/* Closes the connections whose frame did not come in time. */
+static void
+sweep(int64_t now)
+{
+	struct server_conn *sc = loop.idle;
+
+	while (sc != NULL) {
+		struct server_conn *next = sc->next;
+
+		if (now >= sc->deadline_ms)
+			loop_drop(sc, sc->hdr_have == sizeof(sc->hdr) ?
+			              "frame body not complete in time" : NULL);
+		sc = next;
+	}
 }
 
 static void
@@ -214,19 +375,31 @@ refuse_busy(struct broker *b, int fd, uid_t uid, const char *why)
 }
 
 static void
-start_client(struct broker *b, int fd, const struct ucred *cred)
+on_accept(struct broker *b)
 {
-	pthread_attr_t attr;
-	pthread_t tid;
+	struct ucred cred;
+	socklen_t len = sizeof(cred);
 	struct server_conn *sc;
 	const char *why = NULL;
+	int fd = accept4(b->listen_fd, NULL, NULL, SOCK_CLOEXEC);
 
-	if (slots_take(b, cred->uid, &why) != SK_OK) {
-		refuse_busy(b, fd, cred->uid, why);
+	if (fd < 0) {
+		if (errno != EINTR && errno != EAGAIN && errno != ECONNABORTED)
+			sk_logerr("accept: %s", strerror(errno));
+		return;
+	}
+	/* Who it is decides which slots it may take. */
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) != 0 || len != sizeof(cred)) {
+		sk_logerr("SO_PEERCRED: %s", strerror(errno));
+		close(fd);
+		return;
+	}
+	if (slots_take(b, cred.uid, &why) != SK_OK) {
+		refuse_busy(b, fd, cred.uid, why);
 		return;
 	}
 	if ((sc = calloc(1, sizeof(*sc))) == NULL) {
-		slots_give_back(b, cred->uid);
+		slots_give_back(b, cred.uid);
 		close(fd);
 		sk_logerr("allocation");
 		return;
@@ -235,34 +408,73 @@ start_client(struct broker *b, int fd, const struct ucred *cred)
 	sc->conn.b = b;
 	sc->conn.fd = fd;
 	sc->conn.state = CONN_IDLE;
-	sc->conn.peer_pid = cred->pid;
-	sc->conn.peer_uid = cred->uid;
-	sc->conn.peer_gid = cred->gid;
-	pthread_attr_init(&attr);
-	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-	if (pthread_create(&tid, &attr, client_thread, sc) != 0) {
-		slots_give_back(b, cred->uid);
-		close(fd);
-		free(sc);
-		sk_logerr("pthread_create failed");
+	sc->conn.peer_pid = cred.pid;
+	sc->conn.peer_uid = cred.uid;
+	sc->conn.peer_gid = cred.gid;
+	/* The peer's name and groups may need NSS (LDAP, sssd), which can be slow: a worker
+	 * asks before the connection's first request (server_pool.c), never this thread. */
+	loop_watch(sc);
+}
+
+static int
+loop_open(struct broker *b)
+{
+	struct epoll_event lev = { .events = EPOLLIN, .data.ptr = &listen_tag };
+	struct epoll_event wev = { .events = EPOLLIN, .data.ptr = &wake_tag };
+
+	if ((loop.epfd = epoll_create1(EPOLL_CLOEXEC)) < 0 ||
+	    (loop.evfd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) < 0 ||
+	    epoll_ctl(loop.epfd, EPOLL_CTL_ADD, b->listen_fd, &lev) != 0 ||
+	    epoll_ctl(loop.epfd, EPOLL_CTL_ADD, loop.evfd, &wev) != 0) {
+		sk_logerr("event loop: %s", strerror(errno));
+		return SK_ERR_IO;
 	}
-	pthread_attr_destroy(&attr);
+	return SK_OK;
+}
+
+static void
+loop_close(void)
+{
+	while (loop.idle != NULL)
+		loop_drop(loop.idle, NULL);
+	pthread_mutex_lock(&loop.lock);
+	while (loop.back != NULL) {
+		struct server_conn *sc = loop.back;
+
+		loop.back = sc->next;
+		server_conn_close(sc);
+	}
+	pthread_mutex_unlock(&loop.lock);
+	if (loop.evfd >= 0)
+		close(loop.evfd);
+	if (loop.epfd >= 0)
+		close(loop.epfd);
+	loop.evfd = loop.epfd = -1;
 }
 
 int
 server_run(struct broker *b)
 {
-	while (!b->stop) {
-		struct pollfd p = { .fd = b->listen_fd, .events = POLLIN };
-		struct ucred cred;
-		socklen_t len = sizeof(cred);
-		int fd, r = poll(&p, 1, 500);
+	struct epoll_event ev[64];
+	int64_t swept = sk_now_ms();
+	int r = loop_open(b);
 
-		if (r < 0 && errno != EINTR) {
-			sk_logerr("poll: %s", strerror(errno));
-			return SK_ERR_IO;
+	if (r == SK_OK)
+		r = pool_start(b);
+	if (r != SK_OK) {
+		loop_close();
+		return r;
+	}
+	while (!b->stop) {
+		int n = epoll_wait(loop.epfd, ev, 64, LOOP_TICK_MS);
+		int64_t now;
+
+		if (n < 0 && errno != EINTR) {
+			sk_logerr("epoll_wait: %s", strerror(errno));
+			r = SK_ERR_IO;
+			break;
 		}
-		/* A signal interrupts the poll: rotation steps run here, in order. */
+		/* A signal interrupts the wait: rotation steps run here, in order. */
 		if (b->audit_rotate_prepare) {
 			b->audit_rotate_prepare = 0;
 			(void)audit_log_rotate_prepare(b->audit);   /* it logs a failure */
@@ -271,24 +483,24 @@ server_run(struct broker *b)
 			b->audit_rotate_finish = 0;
 			(void)audit_log_rotate_finish(b->audit);
 		}
-		if (r <= 0)
-			continue;
-		fd = accept4(b->listen_fd, NULL, NULL, SOCK_CLOEXEC);
-		if (fd < 0) {
-			if (errno != EINTR && errno != EAGAIN && errno != ECONNABORTED)
-				sk_logerr("accept: %s", strerror(errno));
-			continue;
+		for (int i = 0; i < n; i++) {
+			if (ev[i].data.ptr == &listen_tag)
+				on_accept(b);
+			else if (ev[i].data.ptr == &wake_tag)
+				take_back();
+			else
+				on_readable(ev[i].data.ptr);
 		}
-		/* Who it is decides which slots it may take, so it is asked before a thread. */
-		if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) != 0 || len != sizeof(cred)) {
-			sk_logerr("SO_PEERCRED: %s", strerror(errno));
-			close(fd);
-			continue;
+		if ((now = sk_now_ms()) - swept >= LOOP_TICK_MS) {
+			sweep(now);
+			swept = now;
 		}
-		start_client(b, fd, &cred);
 	}
-	/* Let running clients finish their current request before the store closes. */
+	/* Workers finish the request they serve; queued and idle connections are closed. */
+	pool_stop();
+	loop_close();
+	/* Session watchers see b->stop and end: let them before the store closes. */
 	for (int i = 0; i < 100 && atomic_load(&b->clients) > 0; i++)
 		usleep(50000);
-	return SK_OK;
+	return r;
 }

@@ -39,6 +39,7 @@ DESTDIR=$root cmake --install "$SK_BINARY_DIR" > "$tmp/install.log" 2>&1 ||
 	{ cat "$tmp/install.log"; fail "cmake --install"; }
 [ -f "$root/etc/sekimori/sekimori.conf" ] || fail "no $root/etc/sekimori/sekimori.conf"; ok
 [ -f "$root$pam_dir/pam_sekimori.so" ] || fail "pam_sekimori.so not in $pam_dir"; ok
+[ -f "$root$pam_dir/pam_sekimori_devices.so" ] || fail "pam_sekimori_devices.so not in $pam_dir"; ok
 grep -q '^sekimori-admin:x:[0-9]*:$' "$root/etc/group" || fail "group sekimori-admin not created"; ok
 grep -q '^sekimori-admin:' "$root/etc/gshadow" || fail "group sekimori-admin not in gshadow"; ok
 grep -q 'admin_group = sekimori-admin' "$root/etc/sekimori/sekimori.conf" || fail "conf names another group"; ok
@@ -60,5 +61,6 @@ left=$(find "$root" -type f ! -path "$root/etc/group*" ! -path "$root/etc/gshado
 	! -path "$root/etc/passwd*" ! -path "$root/etc/shadow*")
 [ "$left" = "$root/etc/sekimori/sekimori.conf" ] || fail "left after uninstall: $left"; ok
 [ ! -e "$root$pam_dir/pam_sekimori.so" ] || fail "module left"; ok
+[ ! -e "$root$pam_dir/pam_sekimori_devices.so" ] || fail "device plug-in left"; ok
 [ ! -d "$(find "$root" -type d -name sekimori -path '*/doc/*' | head -n1)" ] || fail "doc folder left"; ok
 echo "install.sh: $checks checks passed"

@@ -1,5 +1,6 @@
 /* End-to-end logins through real libpam, the built module and a real broker (issue 2).
  * Requirement IDs: R-MFA-1, R-LOGIN-1, R-CRED-1, R-CRED-3, R-PRIV-5, R-LOG-1, R-CRED-2. */
+#include <dirent.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <setjmp.h>
@@ -515,6 +516,82 @@ test_audit_verify(void **state)
 	skfx_restart(&fx);
 }
 
+/* The broker connections this process holds now: the inode numbers of its sockets. */
+static size_t
+open_sockets(unsigned long *ino, size_t cap)
+{
+	DIR *dir = opendir("/proc/self/fd");
+	struct dirent *e;
+	size_t n = 0;
+
+	assert_non_null(dir);
+	while ((e = readdir(dir)) != NULL && n < cap) {
+		char path[300], link[64];
+		ssize_t k;
+
+		snprintf(path, sizeof(path), "/proc/self/fd/%s", e->d_name);
+		if ((k = readlink(path, link, sizeof(link) - 1)) <= 0)
+			continue;
+		link[k] = '\0';
+		if (sscanf(link, "socket:[%lu]", &ino[n]) == 1)
+			n++;
+	}
+	closedir(dir);
+	return n;
+}
+
+/* The sockets of now that were not open before. */
+static size_t
+new_sockets(const unsigned long *before, size_t nb, unsigned long *out, size_t cap)
+{
+	unsigned long now[256];
+	size_t n = open_sockets(now, 256), k = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		int old = 0;
+
+		for (size_t j = 0; j < nb; j++)
+			old |= now[i] == before[j];
+		if (!old && k < cap)
+			out[k++] = now[i];
+	}
+	return k;
+}
+
+/* Issue 11, item 3: the phases of one PAM transaction share one connection to the broker;
+ * pam_end closes it. */
+static void
+test_one_connection_per_transaction(void **state)
+{
+	unsigned long before[256], first[4], later[4];
+	size_t nb;
+	int allowed;
+	struct account a;
+	struct skpd d;
+	char code[16];
+
+	(void)state;
+	ready_account(&a, "conn1", "mynumber");
+	skfx_totp_code(a.seed, 60, code, sizeof(code));   /* first_login used +30 */
+	allowed = skfx_audit_count(&fx, "\"event\":\"auth\"", "\"user\":\"conn1\"",
+	                           "\"result\":\"allow\"", NULL);
+	nb = open_sockets(before, 256);
+	skpd_begin(&d, fx.pamdir, "sk-test", a.name, NULL, a.password, code, NULL);
+	assert_int_equal(pam_authenticate(d.pamh, 0), PAM_SUCCESS);
+	assert_int_equal(new_sockets(before, nb, first, 4), 1);
+	assert_int_equal(pam_acct_mgmt(d.pamh, 0), PAM_SUCCESS);
+	assert_int_equal(new_sockets(before, nb, later, 4), 1);
+	assert_true(later[0] == first[0]);
+	assert_int_equal(pam_open_session(d.pamh, 0), PAM_SUCCESS);
+	assert_int_equal(new_sockets(before, nb, later, 4), 1);
+	assert_true(later[0] == first[0]);
+	assert_int_equal(pam_close_session(d.pamh, 0), PAM_SUCCESS);
+	assert_int_equal(skpd_end(&d), PAM_SUCCESS);
+	assert_int_equal(new_sockets(before, nb, later, 4), 0);
+	assert_true(skfx_audit_count(&fx, "\"event\":\"auth\"", "\"user\":\"conn1\"",
+	                             "\"result\":\"allow\"", NULL) == allowed + 1);
+}
+
 int
 main(void)
 {
@@ -534,6 +611,7 @@ main(void)
 		cmocka_unit_test(test_no_factors),
 		cmocka_unit_test(test_audit_verify),
 		cmocka_unit_test(test_broker_down),
+		cmocka_unit_test(test_one_connection_per_transaction),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

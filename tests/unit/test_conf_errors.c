@@ -75,7 +75,8 @@ test_err_out_of_range(void **state)
 	static const struct {
 		const char *section, *key, *value;
 	} bad[] = {
-		{ "broker", "max_clients", "0" }, { "broker", "max_clients", "4097" },
+		{ "broker", "max_clients", "0" }, { "broker", "max_clients", "16385" },
+		{ "broker", "workers", "0" }, { "broker", "workers", "257" },
 		{ "broker", "auth_timeout", "4" }, { "broker", "auth_timeout", "3601" },
 		{ "broker", "request_timeout_ms", "99" }, { "broker", "request_timeout_ms", "600001" },
 		{ "broker", "language", "en" }, { "broker", "default_profile", "My Number" },

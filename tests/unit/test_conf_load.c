@@ -25,7 +25,8 @@ test_defaults(void **state)
 	assert_string_equal(loaded_conf.language, "ja");
 	assert_string_equal(loaded_conf.totp_issuer, "Sekimori");
 	assert_string_equal(loaded_conf.default_profile, "standard");
-	assert_int_equal(loaded_conf.max_clients, 256);
+	assert_int_equal(loaded_conf.max_clients, 1024);
+	assert_int_equal(loaded_conf.workers, 8);
 	assert_int_equal(loaded_conf.auth_timeout, 300);
 	assert_int_equal(loaded_conf.request_timeout_ms, 15000);
 	assert_int_equal(loaded_conf.fido2.timeout, 30);
@@ -36,7 +37,7 @@ test_defaults(void **state)
 
 	/* A file with only a [broker] section keeps every default. */
 	load_ok("[broker]\n");
-	assert_int_equal(loaded_conf.max_clients, 256);
+	assert_int_equal(loaded_conf.max_clients, 1024);
 	assert_string_equal(loaded_conf.store_path, "/var/lib/sekimori/sekimori.db");
 	assert_int_equal(loaded_conf.n_profiles, 0);
 
@@ -90,6 +91,7 @@ static const char full_file[] =
 	"totp_issuer = Test-Town\n"
 	"default_profile = mynumber\n"
 	"max_clients = 4096\n"
+	"workers = 3\n"
 	"auth_timeout = 5\n"
 	"request_timeout_ms = 600000\n"
 	"\n"
@@ -166,6 +168,7 @@ test_full_valid_file(void **state)
 	assert_string_equal(loaded_conf.totp_issuer, "Test-Town");
 	assert_string_equal(loaded_conf.default_profile, "mynumber");
 	assert_int_equal(loaded_conf.max_clients, 4096);
+	assert_int_equal(loaded_conf.workers, 3);
 	assert_int_equal(loaded_conf.auth_timeout, 5);
 	assert_int_equal(loaded_conf.request_timeout_ms, 600000);
 	assert_string_equal(loaded_conf.fido2.rp_id, "sekimori.test.invalid");

@@ -1,6 +1,7 @@
-/* FIDO2 evidence for a login (issue 3): find the plugged keys, show a cue, ask the key's PIN
- * through the PAM conversation when needed, and give up after the configured timeout with a
- * clear message rather than hang. The broker verifies what comes back. */
+/* FIDO2 evidence for a login (issue 3), in pam_sekimori_devices.so (pamsk_devices.h): find
+ * the plugged keys, show a cue, ask the key's PIN through the PAM conversation when needed,
+ * and give up after the configured timeout with a clear message rather than hang. The
+ * broker verifies what comes back. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -130,4 +131,5 @@ out:
 	return r;
 }
 
-const struct pamsk_factor pamsk_factor_fido2 = { SK_METHOD_FIDO2, collect };
+/* Handed to the module by pamsk_dev_entry.c (the module's row is in pamsk_devices.c). */
+const struct pamsk_factor pamsk_device_fido2 = { SK_METHOD_FIDO2, collect };

@@ -1,8 +1,9 @@
-/* IC-card evidence for a login (issue 4): the card signs the broker's nonce after its PIN
- * was verified on the card. PIN safety comes first: only a card holding a key the broker
- * bound to this user is used (a citizen's card in a reader at a counter is never asked for
- * its PIN); the tries left are read before a PIN is asked for, and with one try left no PIN
- * is sent at all (a blocked My Number card means a trip to the municipal counter). */
+/* IC-card evidence for a login (issue 4), in pam_sekimori_devices.so (pamsk_devices.h): the
+ * card signs the broker's nonce after its PIN was verified on the card. PIN safety comes
+ * first: only a card holding a key the broker bound to this user is used (a citizen's card
+ * in a reader at a counter is never asked for its PIN); the tries left are read before a
+ * PIN is asked for, and with one try left no PIN is sent at all (a blocked My Number card
+ * means a trip to the municipal counter). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -159,4 +160,5 @@ collect(struct pamsk *m, const struct skc_auth_begin_out *begin,
 	return r;
 }
 
-const struct pamsk_factor pamsk_factor_card = { SK_METHOD_CARD, collect };
+/* Handed to the module by pamsk_dev_entry.c (the module's row is in pamsk_devices.c). */
+const struct pamsk_factor pamsk_device_card = { SK_METHOD_CARD, collect };
