@@ -13,6 +13,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "admin.h"
 #include "server_slots.h"
 #include "sk_client.h"
 #include "sk_err.h"
@@ -188,6 +189,7 @@ client_thread(void *arg)
 				break;
 		}
 	}
+	admin_import_free(c);
 	store_release(c->db);
 	close(c->fd);
 	explicit_bzero(sc, sizeof(*sc));
