@@ -205,7 +205,7 @@ cli_option_takes_value(const char *a)
 	                                    "--secret", "--code", "--uv", "--reason", "--cert",
 	                                    "--note", "--reader", "--kind", "--user",
 	                                    "--oath-usersfile", "--google-authenticator", "--encoding",
-	                                    "--anchor", "--since", "--until", "--html", NULL };
+	                                    "--anchor", "--since", "--until", "--html", "--out", NULL };
 
 	for (int i = 0; with_value[i]; i++)
 		if (strcmp(a, with_value[i]) == 0)
