@@ -129,6 +129,12 @@ cli_reason_text(uint64_t reason)
 		{ SK_REASON_HR_USER_EXISTS, N_("a hire's user name (the staff number) is already"
 		                               " taken") },
 		{ SK_REASON_HR_BAD_RECORD, N_("the broker refused an HR record as malformed") },
+		{ SK_REASON_IMPORT_BAD_ROW, N_("the broker refused a row of the import as invalid") },
+		{ SK_REASON_IMPORT_USER_EXISTS, N_("the user name or the staff number is already"
+		                                   " taken") },
+		{ SK_REASON_IMPORT_NOT_STAGED, N_("the rows staged on this connection are not the"
+		                                  " file committed") },
+		{ SK_REASON_IMPORT_TOO_LARGE, N_("more than 100000 users in one import") },
 	};
 
 	for (size_t i = 0; i < sizeof(texts) / sizeof(texts[0]); i++)
