@@ -4,9 +4,11 @@
  * transaction); USER_IMPORT_COMMIT adds every staged user in ONE transaction, all or nothing,
  * and records the file's hash in the table the HR import uses, so the same file twice is
  * refused as imported. The broker re-checks every field. */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "admin.h"
 #include "attempt.h"
@@ -148,14 +150,55 @@ struct stage_pw {
 	size_t lens[SK_ARRAY_MAX];
 };
 
+/* Hashing is most of a batch's cost: the batch's rows are hashed by HASH_THREADS threads
+ * at once (this one and one more) when the machine has more than one CPU. */
+#define HASH_THREADS 2
+
+struct hash_job {
+	struct import_row *rows;
+	char (*pw)[PASSWORD_TEMP_LEN + 1];
+	size_t from, to;
+	int r;
+};
+
+static void *
+hash_rows(void *arg)
+{
+	struct hash_job *j = arg;
+
+	j->r = SK_OK;
+	for (size_t i = j->from; i < j->to && j->r == SK_OK; i++)
+		j->r = password_hash_enrolment(j->pw[i], j->rows[i].pw_hash, sizeof(j->rows[i].pw_hash));
+	return NULL;
+}
+
+static int
+hash_all(struct import_row *rows, char (*pw)[PASSWORD_TEMP_LEN + 1], size_t n)
+{
+	struct hash_job j[HASH_THREADS];
+	pthread_t t;
+	int helper = n > 1 && sysconf(_SC_NPROCESSORS_ONLN) > 1;
+
+	j[0] = (struct hash_job){ rows, pw, 0, helper ? n / 2 : n, SK_OK };
+	j[1] = (struct hash_job){ rows, pw, n / 2, n, SK_OK };
+	if (helper && pthread_create(&t, NULL, hash_rows, &j[1]) != 0) {
+		helper = 0;
+		j[0].to = n;
+	}
+	hash_rows(&j[0]);
+	if (helper)
+		pthread_join(t, NULL);
+	return j[0].r != SK_OK ? j[0].r : helper ? j[1].r : SK_OK;
+}
+
 static int
 stage_batch(struct broker_conn *c, const struct sk_msg *req, struct sk_msg *reply,
             struct stage_pw *out, size_t n)
 {
 	struct user_import *im = c->import;
-	char text[IMPORT_ROW_WIRE_MAX + 1], pw[PASSWORD_TEMP_LEN + 1];
+	char text[IMPORT_ROW_WIRE_MAX + 1], pw[SK_ARRAY_MAX][PASSWORD_TEMP_LEN + 1];
 	size_t len;
-	int r;
+	int r = SK_OK;
 
 	if (im->n + n > USER_IMPORT_MAX)
 		return refuse_line(reply, SK_ST_INVALID, SK_REASON_IMPORT_TOO_LARGE, 0);
@@ -166,23 +209,26 @@ stage_batch(struct broker_conn *c, const struct sk_msg *req, struct sk_msg *repl
 
 		if (sk_msg_get_array_bytes(req, SK_K_HR_RECORDS, i, (unsigned char *)text,
 		                           sizeof(text) - 1, &len) != SK_OK ||
-		    memchr(text, '\0', len) != NULL)
+		    memchr(text, '\0', len) != NULL) {
+			explicit_bzero(pw, sizeof(pw));
 			return refuse_line(reply, SK_ST_BAD_REQUEST, SK_REASON_IMPORT_BAD_ROW, 0);
-		text[len] = '\0';
-		if (parse_row(c, text, row) != SK_OK)
-			return refuse_line(reply, SK_ST_INVALID, SK_REASON_IMPORT_BAD_ROW, row->line);
-		r = password_generate_temp(pw, sizeof(pw));
-		if (r == SK_OK)
-			r = password_hash_enrolment(pw, row->pw_hash, sizeof(row->pw_hash));
-		if (r == SK_OK) {
-			snprintf(out->text[i], sizeof(out->text[0]), "%s\t%s", row->user, pw);
-			out->items[i] = (const unsigned char *)out->text[i];
-			out->lens[i] = strlen(out->text[i]);
 		}
-		explicit_bzero(pw, sizeof(pw));
-		if (r != SK_OK)
-			return r;
+		text[len] = '\0';
+		if (parse_row(c, text, row) != SK_OK) {
+			explicit_bzero(pw, sizeof(pw));
+			return refuse_line(reply, SK_ST_INVALID, SK_REASON_IMPORT_BAD_ROW, row->line);
+		}
+		if ((r = password_generate_temp(pw[i], sizeof(pw[i]))) != SK_OK)
+			break;
+		snprintf(out->text[i], sizeof(out->text[0]), "%s\t%s", row->user, pw[i]);
+		out->items[i] = (const unsigned char *)out->text[i];
+		out->lens[i] = strlen(out->text[i]);
 	}
+	if (r == SK_OK)
+		r = hash_all(&im->rows[im->n], pw, n);
+	explicit_bzero(pw, sizeof(pw));
+	if (r != SK_OK)
+		return r;
 	im->n += n;
 	r = reply_status(reply, SK_ST_OK);
 	return r == SK_OK ? sk_msg_put_bytes_array(reply, SK_K_HR_TEMP_PASSWORDS, out->items,
