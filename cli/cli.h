@@ -94,6 +94,31 @@ int cli_hr_pending(struct cli *c);
 int cli_migrate_pam_oath(struct cli *c);
 int cli_migrate_google_authenticator(struct cli *c);
 int cli_totp_import(struct cli *c);
+/* Privileged access (cli_grant.c, cli_review.c). */
+int cli_grant_request(struct cli *c);
+int cli_grant_breakglass(struct cli *c);
+int cli_grant_approve(struct cli *c);
+int cli_grant_confirm(struct cli *c);
+int cli_grant_deny(struct cli *c);
+int cli_grant_revoke(struct cli *c);
+int cli_grant_list(struct cli *c);
+int cli_user_contractor(struct cli *c);
+int cli_role_list(struct cli *c);
+int cli_delegation_nominate(struct cli *c);
+int cli_delegation_approve(struct cli *c);
+int cli_delegation_deny(struct cli *c);
+int cli_delegation_revoke(struct cli *c);
+int cli_delegation_list(struct cli *c);
+int cli_review_list(struct cli *c);
+int cli_review_close(struct cli *c);
+/* A positive decimal number no larger than max, or 0 (cli_grant.c). */
+uint64_t cli_number(const char *s, uint64_t max);
+/* The id on the command line, or 0 after saying it is missing or invalid. */
+uint64_t cli_id_arg(const struct cli *c);
+/* A PRIV_LIST (enum sk_priv_list) reply printed: JSON with --json, else one line per entry
+ * of the array `list` with the named fields, or `empty`. */
+int cli_priv_list(struct cli *c, unsigned what, const char *list, const char *const *fields,
+                  const char *empty);
 
 /* Keys beyond libfido2's own discovery (cli_fido2_devices.c: none; a test build replaces
  * that file). */

@@ -61,7 +61,8 @@ int
 cli_user_add(struct cli *c)
 {
 	struct skc_user_add_in in = { .actor = cli_actor(), .user = cli_user_arg(c),
-	                              .profile = cli_option(c, "--profile") };
+	                              .profile = cli_option(c, "--profile"),
+	                              .contractor = cli_flag(c, "--contractor") };
 	struct skc_temp_password_out out;
 
 	if (in.user == NULL)

@@ -50,6 +50,8 @@ skc_user_add(struct sk_client *c, const struct skc_user_add_in *in,
 	skc_req_begin(&q, SK_REQ_USER_ADD, in->actor);
 	skc_put_text(&q, SK_K_USER, in->user);
 	skc_put_text_opt(&q, SK_K_PROFILE, in->profile);
+	if (in->contractor)
+		skc_put_bool(&q, SK_K_CONTRACTOR, 1);
 	return skc_exchange(c, &q, &out->res, decode_temp_password, out);
 }
 

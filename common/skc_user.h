@@ -18,6 +18,7 @@ struct skc_user_add_in {
 	const char *actor;
 	const char *user;
 	const char *profile;   /* NULL: the default profile */
+	int contractor;        /* 1: marked a contractor (SK_K_CONTRACTOR, sent only when 1) */
 };
 /* USER_ADD and USER_RESET_PASSWORD: the temporary password, shown once (R-CRED-1). It is a
  * secret: explicit_bzero the output when done. */

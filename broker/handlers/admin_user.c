@@ -127,11 +127,14 @@ admin_user_add(struct broker_conn *c, const struct sk_msg *req, struct sk_msg *r
 {
 	struct user_rec u;
 	char profile[SK_NAME_MAX], pw[PASSWORD_TEMP_LEN + 1];
-	int r;
+	int r, contractor = 0, g;
 
 	memset(&u, 0, sizeof(u));
 	if (admin_target_user(req, u.name, sizeof(u.name)) != SK_OK)
 		return refuse_user_name(reply);
+	/* --contractor (R-MFA-4, R-PRIV-4): marked in the same transaction as the account. */
+	if ((g = sk_msg_get_bool(req, SK_K_CONTRACTOR, &contractor)) != SK_OK && g != SK_ERR_NOTFOUND)
+		return admin_refuse(reply, SK_ST_INVALID, SK_REASON_MALFORMED_FIELD);
 	if (sk_msg_get_text_opt(req, SK_K_PROFILE, profile, sizeof(profile)) != SK_OK ||
 	    (profile[0] != '\0' && !sk_valid_name(profile)))
 		return admin_refuse(reply, SK_ST_INVALID, SK_REASON_INVALID_PROFILE_NAME);
@@ -152,8 +155,11 @@ admin_user_add(struct broker_conn *c, const struct sk_msg *req, struct sk_msg *r
 		r = reply_status(reply, SK_ST_EXISTS);
 		goto out;
 	}
+	if (r == SK_OK && contractor)
+		r = store_user_set_contractor(c->db, u.name, 1);
 	r = attempt_end(c, r, "admin.user_add", u.name, "ok",
-	                admin_actor(req, audit_field(NULL, "profile", u.profile)));
+	                admin_actor(req, audit_field(audit_field(NULL, "profile", u.profile),
+	                                             "contractor", contractor ? "yes" : "no")));
 	if (r != SK_OK)
 		goto out;
 	r = reply_status(reply, SK_ST_OK);
@@ -185,6 +191,15 @@ user_json(struct broker_conn *c, const struct user_rec *u)
 	json_object_object_add(o, "profile", json_object_new_string(u->profile));
 	json_object_object_add(o, "created", broker_json_time(u->created));
 	json_object_object_add(o, "disabled", json_object_new_boolean(u->disabled));
+	{
+		int contractor = 0;
+
+		/* R-MFA-4, R-PRIV-4: marked, or an HR employment of contractor; null when the
+		 * store could not say. */
+		json_object_object_add(o, "contractor",
+		                       store_user_contractor(c->db, u->name, &contractor) == SK_OK ?
+		                       json_object_new_boolean(contractor) : NULL);
+	}
 	pw = json_object_new_object();
 	json_object_object_add(pw, "set", json_object_new_boolean(u->pw_hash[0] != '\0'));
 	json_object_object_add(pw, "temporary", json_object_new_boolean(u->pw_temporary));

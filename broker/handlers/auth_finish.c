@@ -91,6 +91,8 @@ decision_fields(const struct auth_txn *t, const struct verdict *v)
 	x = audit_field(NULL, "service", t->service);
 	x = audit_field(x, "rhost", t->rhost);
 	x = audit_field(x, "origin", sk_frontend_name(t->frontend));
+	if (t->nas[0] != '\0')
+		x = audit_field(x, "nas", t->nas);    /* RADIUS challenge mode */
 	x = audit_field(x, "tty", t->tty);
 	x = audit_field(x, "profile", t->profile.name);
 	x = audit_field(x, "methods", methods);
@@ -289,6 +291,8 @@ auth_finish_txn(struct broker_conn *c, const struct sk_msg *req, struct sk_msg *
 				factor_table[i]->decoy_verify(req);
 		x = audit_field(x, "rhost", t->rhost);
 		x = audit_field(x, "origin", sk_frontend_name(t->frontend));   /* R-MFA-3 */
+		if (t->nas[0] != '\0')
+			x = audit_field(x, "nas", t->nas);
 		r = broker_audit(c, "auth", t->user, "deny", audit_field(x, "reason",
 		                 t->decoy ? t->decoy_reason : "unknown_user"));
 		if (r == SK_OK)

@@ -10,6 +10,7 @@
 
 #include "attempt.h"
 #include "audit_event.h"
+#include "grant.h"
 #include "session_watch.h"
 #include "sk_err.h"
 #include "sk_log.h"
@@ -186,6 +187,14 @@ hr_apply_event(struct broker_conn *c, const struct hr_event_rec *e, int64_t now,
 		h.suspended = suspend;
 		if (r == SK_OK && retire)
 			r = revoke_factors(c, &h, now, &extra);
+		/* Privileged grants end with the employment (issue 9): through grant_end, the
+		 * one place a grant ends early. */
+		if (r == SK_OK) {
+			size_t n = 0;
+
+			r = grant_end_user(c->db, h.name, GRANT_END_HR, "", now, &n);
+			extra = audit_field_int(extra, "grants_ended", (int64_t)n);
+		}
 		if (r == SK_OK)
 			r = ends_add(ends, h.name);
 	} else if (strcmp(e->event, "return") == 0) {
@@ -195,7 +204,8 @@ hr_apply_event(struct broker_conn *c, const struct hr_event_rec *e, int64_t now,
 		extra = audit_field(extra, "was_suspended", h.suspended ? "yes" : "no");
 		h.suspended = 0;
 	}
-	/* transfer: department and employment only (no roles or grants exist yet). */
+	/* transfer: department and employment only (an employment of contractor makes the user
+	 * a contractor: store_user_contractor). */
 	if (r == SK_OK)
 		r = store_user_hr_set(c->db, &h);
 	if (r != SK_OK) {

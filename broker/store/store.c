@@ -232,8 +232,8 @@ store_set_txn_hooks(void (*committed)(void), void (*rolled_back)(struct sk_store
 
 /* Writes run inside a transaction, so they queue behind the writer serialisation and commit
  * together with their audit record (R-LOG-1). */
-static int
-writing(const struct sk_store_txn *t, const char *what)
+int
+store_writing(const struct sk_store_txn *t, const char *what)
 {
 	if (t->in_txn)
 		return SK_OK;
@@ -243,7 +243,7 @@ writing(const struct sk_store_txn *t, const char *what)
 
 #define OPS(t) ((t)->store->ops)
 #define WRITE(t, op, ...) \
-	(writing((t), #op) != SK_OK ? SK_ERR_INTERNAL : OPS(t)->op((t), __VA_ARGS__))
+	(store_writing((t), #op) != SK_OK ? SK_ERR_INTERNAL : OPS(t)->op((t), __VA_ARGS__))
 
 int
 store_audit_seq_get(struct sk_store_txn *t, uint64_t *seq, int *present)
