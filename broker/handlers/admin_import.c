@@ -107,7 +107,10 @@ parse_row(struct broker_conn *c, const char *text, struct import_row *row)
 	snprintf(row->user, sizeof(row->user), "%s", f[0]);
 	snprintf(row->profile, sizeof(row->profile), "%s",
 	         f[1][0] != '\0' ? f[1] : c->b->conf.default_profile);
-	if (sk_conf_profile(&c->b->conf, row->profile) == NULL)
+	/* Administrators' accounts are made one at a time (user add): a bulk file cannot make
+	 * privileged IDs, whoever sends it (R-PRIV-4: not a contractor's session either). */
+	if (sk_conf_profile(&c->b->conf, row->profile) == NULL ||
+	    strcmp(row->profile, c->b->conf.admin_profile) == 0)
 		return SK_ERR_PROTO;
 	if (f[2][0] != '\0') {
 		if (hr_parse_staff_no(f[2], strlen(f[2]), staff) != 0 || strcmp(staff, f[2]) != 0)

@@ -250,6 +250,21 @@ test_r_life_1_bad_row_refuses_the_whole_import(void **state)
 	assert_int_equal(store_count("SELECT count(*) FROM users WHERE name LIKE 'badrow%'"), 0);
 	assert_int_equal(skfx_audit_count(&fx, "\"event\":\"audit.not_committed\"", "rolled_back",
 	                                  NULL), rolled + 1);
+
+	/* The administrators' profile is refused in a bulk file: its line is named. */
+	text = generated("badrow", 100, 300000, 0, &len);
+	{
+		char *p = strstr(text, "badrow41,mynumber,");
+
+		assert_non_null(p);
+		assert_int_equal(strlen(SKFX_ADMIN_PROFILE), strlen("mynumber"));
+		memcpy(p + 9, SKFX_ADMIN_PROFILE, strlen(SKFX_ADMIN_PROFILE));
+	}
+	write_file("admin-profile.csv", text, path, sizeof(path));
+	free(text);
+	assert_int_not_equal(cli("user import %s", path), 0);
+	assert_non_null(strstr(out, "at line 43"));
+	assert_int_equal(store_count("SELECT count(*) FROM users WHERE name LIKE 'badrow%'"), 0);
 	assert_int_equal(skfx_audit_count(&fx, "\"event\":\"admin.user_import_file\"", "\"users\":500",
 	                                  NULL), 0);
 }
