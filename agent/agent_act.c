@@ -1,5 +1,8 @@
 /* What the agent does to the session: lock_command, or logind (loginctl), escalating from
- * lock to end and, when nothing worked, to SIGHUP for the session's leader (R-CARD-2). */
+ * lock to end and, when nothing worked, to SIGHUP for the session's leader (R-CARD-2). A
+ * privileged session (issue 9) is ended by killing every process of it (agent_kill.c) first;
+ * the lock command's "end" or logind's terminate-session follow for what a session manager
+ * keeps (both best effort there: the processes are gone already). */
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
@@ -130,6 +133,17 @@ agent_act(const struct agent_job *j, unsigned action, const char *why)
 	memcpy(session, j->xdg_session, sizeof(session));
 	if (session[0] == '\0')
 		(void)leader_session(j->leader, session, sizeof(session));
+	if (j->ends_at != 0) {
+		sk_log(LOG_NOTICE, "%s: ending the privileged session of %s (session %llu)", why,
+		       j->user, j->session_id);
+		done = agent_kill_session(j);
+		if (j->lock_command[0] != '\0' || session[0] != '\0')
+			(void)try_action(j, session, 1);
+		if (!done)
+			sk_log(LOG_ALERT, "could not end every process of the privileged session of %s",
+			       j->user);
+		return done ? "end" : "unhandled";
+	}
 	sk_log(LOG_NOTICE, "%s: %s the session of %s (session %llu)", why,
 	       ended ? "ending" : "locking", j->user, j->session_id);
 	if (!ended)

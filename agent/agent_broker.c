@@ -1,6 +1,7 @@
 /* The agent's two conversations with the broker: the standing SESSION_WATCH request (the
- * broker answers it once at once, "registered", and again when it orders the session locked
- * or ended: a lost card, later a grant's deadline), and SESSION_EVENT for the audit trail.
+ * broker answers it once at once, "registered", then with deadline warnings of a privileged
+ * session, and last when it orders the session locked or ended: a lost card, a grant's
+ * deadline, a revoke or lock), and SESSION_EVENT for the audit trail.
  * Both go through the typed calls of common/skc_session.h. */
 #include <stdio.h>
 #include <string.h>
@@ -24,7 +25,9 @@ agent_watch_open(const struct agent_job *j, int *fd, unsigned *ordered, char *ca
                  size_t causesz)
 {
 	struct sk_client client = { .fd = -1 };
-	struct skc_session_watch_in in = { .session = session_of(j), .action = j->action };
+	struct skc_session_watch_in in = { .session = session_of(j), .action = j->action,
+	                                   .priv_ends = (uint64_t)j->ends_at,
+	                                   .priv_role = j->role };
 	struct skc_session_watch_out out = { .ordered = 0 };
 	int r = sk_client_open(&client, j->socket_path, j->request_timeout_ms);
 
@@ -37,6 +40,8 @@ agent_watch_open(const struct agent_job *j, int *fd, unsigned *ordered, char *ca
 		          j->session_id, j->user, out.res.status);
 		r = SK_ERR_DENIED;
 	}
+	if (r == SK_OK && out.ordered && out.action == SK_SESSION_WARN)
+		r = SK_ERR_PROTO;   /* a warning is never the first answer */
 	if (r == SK_OK && out.ordered) {
 		*ordered = out.action;
 		snprintf(cause, causesz, "%s", out.cause);
@@ -49,7 +54,7 @@ agent_watch_open(const struct agent_job *j, int *fd, unsigned *ordered, char *ca
 }
 
 int
-agent_watch_read(int fd, unsigned *action, char *cause, size_t causesz)
+agent_watch_read(int fd, unsigned *action, char *cause, size_t causesz, int64_t *priv_ends)
 {
 	struct sk_client client = { .fd = fd };
 	struct skc_session_watch_out out = { .ordered = 0 };
@@ -62,6 +67,7 @@ agent_watch_read(int fd, unsigned *action, char *cause, size_t causesz)
 	if (r == SK_OK) {
 		*action = out.action;
 		snprintf(cause, causesz, "%s", out.cause);
+		*priv_ends = (int64_t)out.priv_ends;
 	}
 	return r;
 }

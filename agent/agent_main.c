@@ -6,6 +6,13 @@
  *   sekimori-session-agent --user USER --session ID --action lock|end --socket PATH
  *                          [--timeout MS] [--reader NAME] [--card SPKI_SHA256]
  *                          [--xdg-session ID] [--lock-command PATH] [--leader PID]
+ *                          [--ends-at EPOCH [--idle SECONDS] [--role NAME] [--tty TTY]
+ *                           [--language LANG] [--locale-dir DIR]]
+ *
+ * --ends-at makes it a privileged session's agent (issue 9): any order ends the session,
+ * every process of it (agent_kill.c); the broker's deadline warning is written to the
+ * terminal; at the deadline it ends the session by itself if the broker's order has not come
+ * AGENT_DEADLINE_GRACE_MS after it, and after --idle seconds without input on the terminal.
  *
  * Start-up, in this order, before the one ready byte on descriptor 5: the pcscd watch on the
  * reader ('g' and exit when the card is already gone or pcscd cannot vouch for it), then the
@@ -33,13 +40,16 @@
 #include "agent.h"
 #include "sc_watch.h"
 #include "sk_err.h"
+#include "sk_i18n.h"
 #include "sk_io.h"
+#include "sk_utf8.h"
 #include "sk_log.h"
 #include "sk_proto.h"
 
 #define WATCH_SLICE_MS 500
 #define RECONNECT_FIRST_MS 1000
 #define RECONNECT_MAX_MS 10000
+#define IDLE_CHECK_MAX_MS 5000   /* the terminal's idle time is read at least this often */
 
 static int removal_pipe[2] = { -1, -1 };
 static atomic_int stopping;   /* set before sc_watch_cancel: a cancel between waits is not lost */
@@ -112,11 +122,28 @@ agent_parse_args(int argc, char **argv, struct agent_job *j)
 			    SK_ERR_PROTO;
 		else if (strcmp(k, "--leader") == 0 && (r = parse_number(v, INT32_MAX, &n)) == SK_OK)
 			j->leader = (pid_t)n;
+		else if (strcmp(k, "--ends-at") == 0 &&
+		         (r = parse_number(v, INT64_MAX / 1000, &n)) == SK_OK)
+			j->ends_at = (int64_t)n;
+		else if (strcmp(k, "--idle") == 0 && (r = parse_number(v, 86400, &n)) == SK_OK)
+			j->idle = (unsigned)n;
+		else if (strcmp(k, "--role") == 0)
+			r = sk_valid_name(v) ? copy_arg(j->role, sizeof(j->role), v) : SK_ERR_PROTO;
+		else if (strcmp(k, "--tty") == 0) {
+			if (!agent_tty_path(v, j->tty, sizeof(j->tty)))
+				j->tty[0] = '\0';   /* no terminal ("ssh", ":0"): no warning, no idle */
+		} else if (strcmp(k, "--language") == 0)
+			r = copy_arg(j->language, sizeof(j->language), v);
+		else if (strcmp(k, "--locale-dir") == 0)
+			r = v[0] == '/' ? copy_arg(j->locale_dir, sizeof(j->locale_dir), v) :
+			    SK_ERR_PROTO;
 		else if (r == SK_OK)
 			r = SK_ERR_PROTO;
 	}
 	if (r == SK_OK && !(have_user && have_session && have_socket))
 		r = SK_ERR_PROTO;
+	if (r == SK_OK && j->ends_at != 0)
+		j->action = SK_CARD_REMOVAL_END;   /* a privileged session is ended, never locked */
 	if (r != SK_OK)
 		sk_logerr("invalid arguments (%s); this program is started by pam_sekimori",
 		          sk_strerror(r));
@@ -193,13 +220,60 @@ act_and_report(const struct agent_job *j, unsigned action, const char *cause)
 	agent_report(j, event);
 }
 
-/* The main loop: the first of session over, card gone, broker order. */
+static int64_t
+wall_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* A privileged session's own limits: the deadline (wall clock, like the grant) and the idle
+ * limit. Returns the cause when one is reached, else NULL and *wait_ms how long (at most)
+ * until the next look. */
+static const char *
+own_limit(const struct agent_job *j, int64_t *wait_ms)
+{
+	int64_t now = wall_ms(), left, idle;
+
+	*wait_ms = -1;
+	if (j->ends_at == 0)
+		return NULL;
+	left = j->ends_at * 1000 + AGENT_DEADLINE_GRACE_MS - now;
+	if (left <= 0)
+		return "grant_expired";
+	*wait_ms = left;
+	if (j->idle > 0 && (idle = agent_tty_idle(j)) >= 0) {
+		int64_t until = ((int64_t)j->idle - idle) * 1000;
+
+		if (until <= 0)
+			return "idle_timeout";
+		if (until > IDLE_CHECK_MAX_MS)
+			until = IDLE_CHECK_MAX_MS;
+		if (until < *wait_ms)
+			*wait_ms = until;
+	}
+	return NULL;
+}
+
+static int
+min_wait(int64_t a, int64_t b)
+{
+	int64_t m = a < 0 ? b : b < 0 ? a : (a < b ? a : b);
+
+	return m < 0 ? -1 : m > INT32_MAX ? INT32_MAX : (int)m;
+}
+
+/* The main loop: the first of session over, card gone, broker order, and for a privileged
+ * session its own deadline or idle limit. */
 static void
 watch(const struct agent_job *j, int broker_fd, int retry)
 {
-	int64_t retry_at = sk_now_ms() + RECONNECT_FIRST_MS;
+	int64_t retry_at = sk_now_ms() + RECONNECT_FIRST_MS, priv_ends = 0, own_wait;
 	int backoff = RECONNECT_FIRST_MS;
 	char cause[SK_NAME_MAX];
+	const char *limit;
 	unsigned action;
 
 	for (;;) {
@@ -207,11 +281,17 @@ watch(const struct agent_job *j, int broker_fd, int retry)
 		                       { j->have_leader_fd ? AGENT_FD_LEADER : -1, POLLIN, 0 },
 		                       { removal_pipe[0], POLLIN, 0 }, { broker_fd, POLLIN, 0 } };
 		int64_t wait = retry ? retry_at - sk_now_ms() : -1;
-		int n = poll(p, 4, retry ? (wait > 0 ? (int)wait : 0) : -1);
+		int n;
 
+		if ((limit = own_limit(j, &own_wait)) != NULL) {
+			if (!session_over(j))
+				act_and_report(j, SK_CARD_REMOVAL_END, limit);
+			break;
+		}
+		n = poll(p, 4, min_wait(retry ? (wait > 0 ? wait : 0) : -1, own_wait));
 		if (n < 0 && errno != EINTR)
 			break;
-		if (n < 0)
+		if (n <= 0 && !(retry && sk_now_ms() >= retry_at))
 			continue;
 		if ((p[0].revents | p[1].revents) != 0)
 			break;   /* the session is over */
@@ -221,8 +301,14 @@ watch(const struct agent_job *j, int broker_fd, int retry)
 			break;
 		}
 		if (p[3].revents != 0) {
-			int r = agent_watch_read(broker_fd, &action, cause, sizeof(cause));
+			int r = agent_watch_read(broker_fd, &action, cause, sizeof(cause), &priv_ends);
 
+			if (r == SK_OK && action == SK_SESSION_WARN) {
+				/* Written, then recorded; the watch goes on. */
+				agent_report(j, agent_warn_tty(j, priv_ends) ? "deadline_warning_shown" :
+				             "deadline_warning_no_terminal");
+				continue;
+			}
 			if (r == SK_OK) {
 				if (!session_over(j))
 					act_and_report(j, action, cause);
@@ -269,6 +355,8 @@ main(int argc, char **argv)
 	openlog("sekimori-session-agent", LOG_PID, LOG_AUTHPRIV);
 	if (agent_parse_args(argc, argv, &j) != SK_OK)
 		return 2;   /* no ready byte: the module refuses the session */
+	if (j.language[0] != '\0')
+		sk_i18n_init(j.language, j.locale_dir[0] ? j.locale_dir : NULL);
 	settle(&j);
 	if (pipe2(removal_pipe, O_CLOEXEC) != 0)
 		return 1;

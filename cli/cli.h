@@ -57,6 +57,13 @@ typedef int (*cli_user_json_call)(struct sk_client *, const struct skc_user_in *
 int cli_show_user_json(struct cli *c, cli_user_json_call call);
 /* The user named on the command line, or NULL after saying that one is required. */
 const char *cli_user_arg(const struct cli *c);
+/* A table of the objects in the JSON array rows: one column per cli_column, its title
+ * (translated) above, values padded by display width; null is "-", booleans yes/no. */
+struct cli_column {
+	const char *title;   /* N_() msgid */
+	const char *key;
+};
+void cli_print_table(const struct cli_column *cols, size_t ncol, json_object *rows);
 /* Looks for --name VALUE in c->argv; returns VALUE or NULL. */
 const char *cli_option(const struct cli *c, const char *name);
 int cli_flag(const struct cli *c, const char *name);
@@ -74,6 +81,7 @@ int cli_user_lock(struct cli *c);
 int cli_user_disable(struct cli *c);
 int cli_user_enable(struct cli *c);
 int cli_user_reset_password(struct cli *c);
+int cli_user_set_staff(struct cli *c);
 int cli_totp_enroll(struct cli *c);
 int cli_totp_remove(struct cli *c);
 int cli_audit_verify(struct cli *c);
@@ -91,6 +99,8 @@ int cli_admin_logout(struct cli *c);
 int cli_admin_whoami(struct cli *c);
 int cli_hr_import(struct cli *c);
 int cli_hr_pending(struct cli *c);
+int cli_report_orphans(struct cli *c);
+int cli_report_dormant(struct cli *c);
 int cli_migrate_pam_oath(struct cli *c);
 int cli_migrate_google_authenticator(struct cli *c);
 int cli_totp_import(struct cli *c);

@@ -149,6 +149,9 @@ cli_reason_text(uint64_t reason)
 		{ SK_REASON_IMPORT_NOT_STAGED, N_("the rows staged on this connection are not the"
 		                                  " file committed") },
 		{ SK_REASON_IMPORT_TOO_LARGE, N_("more than 100000 users in one import") },
+		{ SK_REASON_STAFF_NO_INVALID, N_("invalid staff number (1 to 16 digits)") },
+		{ SK_REASON_STAFF_NO_TAKEN, N_("the staff number is linked to another account") },
+		{ SK_REASON_INVALID_DAYS, N_("invalid number of days (1 to 36500)") },
 	};
 
 	for (size_t i = 0; i < sizeof(texts) / sizeof(texts[0]); i++)
@@ -182,7 +185,11 @@ cli_status_error(const struct skc_result *res, const char *user)
 		fprintf(stderr, _("sekimori: no such user or factor: %s\n"), user ? user : "");
 		return CLI_FAILED;
 	case SK_ST_EXISTS:
-		fprintf(stderr, _("sekimori: the user already exists: %s\n"), user ? user : "");
+		/* With a reason, what exists is something else (a staff number's account). */
+		if (has_reason)
+			cli_print_reason(reason);
+		else
+			fprintf(stderr, _("sekimori: the user already exists: %s\n"), user ? user : "");
 		return CLI_FAILED;
 	case SK_ST_FORBIDDEN:
 		if (has_reason)
@@ -229,8 +236,8 @@ cli_option_takes_value(const char *a)
 	                                    "--note", "--reader", "--kind", "--user",
 	                                    "--oath-usersfile", "--google-authenticator", "--encoding",
 	                                    "--anchor", "--since", "--until", "--html",
-	                                    "--role", "--minutes", "--ticket", "--comment", "--out",
-	                                    NULL };
+	                                    "--role", "--minutes", "--ticket", "--comment",
+	                                    "--staff", "--days", "--out", NULL };
 
 	for (int i = 0; with_value[i]; i++)
 		if (strcmp(a, with_value[i]) == 0)

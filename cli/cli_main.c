@@ -15,12 +15,13 @@ static const struct command {
 	int (*run)(struct cli *);
 	const char *args;
 } commands[] = {
-	{ "user", "add", cli_user_add, "USER [--profile PROFILE] [--contractor]" },
+	{ "user", "add", cli_user_add, "USER [--profile PROFILE] [--contractor] [--staff STAFF_NO]" },
 	{ "user", "contractor", cli_user_contractor, "USER yes|no" },
+	{ "user", "set-staff", cli_user_set_staff, "USER --staff STAFF_NO|--clear" },
 	{ "user", "show", cli_user_show, "USER" },
 	{ "user", "list", cli_user_list, "" },
 	{ "user", "unlock", cli_user_unlock, "USER" },
-	{ "user", "lock", cli_user_lock, "USER" },
+	{ "user", "lock", cli_user_lock, "USER|--all-privileged" },
 	{ "user", "disable", cli_user_disable, "USER" },
 	{ "user", "enable", cli_user_enable, "USER" },
 	{ "user", "reset-password", cli_user_reset_password, "USER" },
@@ -57,6 +58,8 @@ static const struct command {
 	{ "delegation", "list", cli_delegation_list, "" },
 	{ "review", "list", cli_review_list, "[--all]" },
 	{ "review", "close", cli_review_close, "ID --comment TEXT" },
+	{ "report", "orphans", cli_report_orphans, "" },
+	{ "report", "dormant", cli_report_dormant, "--days N" },
 	{ "audit", "verify", cli_audit_verify, "[--anchor SEQ:MAC] [ROTATED-FILE...]" },
 	{ "audit", "report", cli_audit_report, "[--since TIME] [--until TIME]"
 	  " [--json | --html FILE] [--anchor SEQ:MAC] [ROTATED-FILE...]" },

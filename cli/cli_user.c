@@ -9,6 +9,7 @@
 #include "sk_i18n.h"
 #include "sk_proto.h"
 #include "skc_totp.h"
+#include "skc_priv.h"
 #include "skc_user.h"
 
 int
@@ -62,13 +63,37 @@ cli_user_add(struct cli *c)
 {
 	struct skc_user_add_in in = { .actor = cli_actor(), .user = cli_user_arg(c),
 	                              .profile = cli_option(c, "--profile"),
-	                              .contractor = cli_flag(c, "--contractor") };
+	                              .contractor = cli_flag(c, "--contractor"),
+	                              .staff_no = cli_option(c, "--staff") };
 	struct skc_temp_password_out out;
 
 	if (in.user == NULL)
 		return CLI_USAGE;
 	return print_temp_password(c, in.user, skc_user_add(cli_client(c), &in, &out), &out,
 	                           _("User added."));
+}
+
+/* The account's HR link: --staff N links it (HR events then reach it), --clear unlinks. */
+int
+cli_user_set_staff(struct cli *c)
+{
+	struct skc_user_set_staff_in in = { .actor = cli_actor(), .user = cli_user_arg(c),
+	                                    .staff_no = cli_option(c, "--staff") };
+	struct skc_reply_out out;
+	int clear = cli_flag(c, "--clear"), r;
+
+	if (in.user == NULL)
+		return CLI_USAGE;
+	if ((in.staff_no == NULL) == !clear) {
+		fprintf(stderr, "%s\n", _("sekimori: give either --staff STAFF_NO or --clear"));
+		return CLI_USAGE;
+	}
+	if (clear)
+		in.staff_no = "";
+	r = user_verdict(c, skc_user_set_staff(cli_client(c), &in, &out), &out.res, in.user);
+	if (r == CLI_OK && !c->json)
+		printf("%s\n", clear ? _("Unlinked from HR.") : _("Linked to the staff number."));
+	return r;
 }
 
 int
@@ -147,9 +172,28 @@ cli_user_unlock(struct cli *c)
 	return simple_verb(c, skc_user_unlock, _("Unlocked."));
 }
 
+/* --all-privileged: containment (R-INC-1). Every live privileged session ends at once and
+ * the accounts that held one are locked. */
+static int
+lock_all_privileged(struct cli *c)
+{
+	struct skc_priv_end_all_in in = { .actor = cli_actor() };
+	struct skc_priv_end_all_out out;
+	int r = cli_verdict(c, skc_priv_end_all(cli_client(c), &in, &out), &out.res, NULL);
+
+	if (r == CLI_OK && c->json)
+		printf("{\"ended\": %llu}\n", (unsigned long long)out.ended);
+	else if (r == CLI_OK)
+		printf(_("%llu privileged sessions ended; their accounts are locked until an "
+		         "administrator unlocks.\n"), (unsigned long long)out.ended);
+	return r;
+}
+
 int
 cli_user_lock(struct cli *c)
 {
+	if (cli_flag(c, "--all-privileged"))
+		return lock_all_privileged(c);
 	return simple_verb(c, skc_user_lock, _("Locked until an administrator unlocks."));
 }
 

@@ -171,6 +171,7 @@ sk_conf_defaults(struct sk_conf *c)
 	c->fresh_mfa_minutes = 5;
 	snprintf(c->hr_timezone, sizeof(c->hr_timezone), "Asia/Tokyo");
 	c->hr_check_interval = 60;
+	c->priv_warn_minutes = 5;
 	for (size_t i = 0; i < sk_factor_count; i++)
 		key_defaults(c, sk_factors[i].section_keys);
 	sk_grant_defaults(&c->grant);
@@ -411,6 +412,8 @@ broker_key(struct parse_state *st, const char *k, const char *v)
 		                                : -1;
 	else if (strcmp(k, "hr_check_interval") == 0)
 		bad = parse_uint(v, 1, 86400, &c->hr_check_interval);
+	else if (strcmp(k, "privileged_warn_minutes") == 0)
+		bad = parse_uint(v, 0, 120, &c->priv_warn_minutes);
 	else
 		return fail(st, "unknown key '%s' in [broker]", k);
 	return bad ? fail(st, "invalid value for '%s': '%s'", k, v) : 1;
@@ -463,6 +466,8 @@ profile_key(struct parse_state *st, const char *k, const char *v)
 		bad = parse_uint(v, 0, 24, &p->pw_history);
 	} else if (strcmp(k, "password_max_age") == 0) {
 		bad = parse_uint(v, 0, 3650, &p->pw_max_age_days);
+	} else if (strcmp(k, "dormant_suspend_days") == 0) {
+		bad = parse_uint(v, 0, 36500, &p->dormant_suspend_days);
 	} else if (strcmp(k, "remote") == 0) {
 		bad = parse_bool(v, &p->allow_remote);
 	} else if (sk_origin_is_key(k)) {

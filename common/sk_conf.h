@@ -34,6 +34,10 @@ struct sk_profile {
 	unsigned pw_min_classes;
 	unsigned pw_history;
 	unsigned pw_max_age_days;         /* 0 = never expires */
+	/* Accounts whose own profile this is, without a successful login in this many days, are
+	 * disabled by the broker (issue 10, R-LIFE-3); 0 = never. Not merged with a PAM line's
+	 * profile: the broker's sweep reads the account's profile only. */
+	unsigned dormant_suspend_days;
 	unsigned totp_window;             /* steps either side of now */
 	int allow_remote;                 /* remote logins (default no), unless `origins` says */
 	struct sk_origin_policy origin;   /* origins, from.KIND, classes.KIND (sk_origin.h) */
@@ -145,6 +149,9 @@ struct sk_conf {
 	 * event is due, and how often (seconds) the broker looks for events that became due. */
 	char hr_timezone[64];
 	unsigned hr_check_interval;
+	/* Privileged sessions (issue 9): how many minutes before a session's deadline (its grant's
+	 * end) the session agent warns the user on the terminal; 0: no warning. */
+	unsigned priv_warn_minutes;
 	struct sk_fido2_conf fido2;
 	struct sk_card_conf card;
 	struct sk_profile profiles[SK_PROFILES_MAX];

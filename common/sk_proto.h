@@ -15,6 +15,10 @@
 #define SK_HOST_MAX 256           /* PAM_RHOST, PAM_TTY */
 #define SK_PASSWORD_MAX 256       /* bytes; longer passwords are refused, never cut */
 #define SK_ATTEMPT_TOKEN_LEN 16   /* bytes: a pending stack attempt (SK_K_ATTEMPT_TOKEN) */
+#define SK_AUTH_TICKET_LEN 32     /* bytes: an authentication ticket (SK_K_AUTH_TICKET) */
+/* SK_K_SESSION_ACTION's value beside enum sk_card_removal's LOCK (1) and END (2): a warning
+ * of the privileged session's deadline; the watch connection stays open after it. */
+#define SK_SESSION_WARN 3
 #define SK_ADMIN_TOKEN_LEN 32     /* bytes: an admin session (SK_K_ADMIN_TOKEN) */
 
 /* Message types. Requests the module sends need a root peer; admin requests need an admin
@@ -75,6 +79,13 @@ enum sk_msg_type {
 	 * SK_K_HR_FIRST); COMMIT (SK_K_HR_FILE, SK_K_HR_COUNT) adds them in one transaction. */
 	SK_REQ_USER_IMPORT_STAGE = 90,
 	SK_REQ_USER_IMPORT_COMMIT = 91,
+	/* 66-69: HR links and reconciliation (issue 10; doc/hr-import.md). */
+	SK_REQ_USER_SET_STAFF = 66,     /* links an account to a staff number ("" unlinks) */
+	SK_REQ_REPORT_ORPHANS = 67,     /* accounts with no HR record, HR records with no account */
+	SK_REQ_REPORT_DORMANT = 68,     /* accounts with no successful login in SK_K_DAYS days */
+	/* 80-83: privileged sessions (issue 9, the login side; doc/protocol.md). */
+	SK_REQ_PRIV_END_ALL = 80,   /* lock --all-privileged: end every live privileged session
+	                             * at once and lock the accounts that held them (R-INC-1) */
 	/* 70-79: privileged access just in time (issue 9, doc/privileged-access.md). Every one
 	 * acts as the admin session's authenticated person; approvals want fresh MFA. */
 	SK_REQ_GRANT_REQUEST = 70,    /* a grant of a role for the caller (or break-glass) */
@@ -165,7 +176,8 @@ enum sk_msg_key {
 	                         * so that every key of one card is bound to one person */
 	SK_K_ATTEMPT_TOKEN = 75,/* bytes (16): a pending stack attempt, from PREAUTH's reply */
 	SK_K_ABANDONED = 76,    /* bool: AUTHFAIL for a stack login that ended unfinished */
-	SK_K_SESSION_ACTION = 70, /* uint: enum sk_card_removal, LOCK or END: what the agent does */
+	SK_K_SESSION_ACTION = 70, /* uint: enum sk_card_removal, LOCK or END: what the agent does;
+	                           * or SK_SESSION_WARN, a warning that is not the last answer */
 	SK_K_ADMIN_TOKEN = 82,  /* bytes (32), secret: an admin session (ADMIN_LOGIN_FINISH, ATTACH) */
 	SK_K_ADMIN_EXPIRES = 83,/* uint epoch: when the admin session ends */
 	SK_K_ADMIN_AUTH_AT = 84,/* uint epoch: when its holder last proved their factors */
@@ -185,6 +197,18 @@ enum sk_msg_key {
 	SK_K_HR_LINE = 110,     /* uint: the file line a refusal is about */
 	SK_K_HR_TEMP_PASSWORDS = 111, /* bytes array, secret: "staff\tpassword" for each hire
 	                               * HR_STAGE staged (shown once, after the commit) */
+	/* 86-94: HR links and reconciliation (issue 10). */
+	SK_K_STAFF_NO = 86,     /* text: a user's HR staff number, 1-16 digits (USER_ADD,
+	                         * USER_SET_STAFF; "" unlinks in USER_SET_STAFF) */
+	SK_K_DAYS = 87,         /* uint: REPORT_DORMANT's threshold in days, 1..36500 */
+	/* 124-127, 71-74: privileged sessions (issue 9, the login side). */
+	SK_K_AUTH_TICKET = 124, /* bytes (32), secret: AUTH_FINISH's proof of this transaction's
+	                         * authentication, presented by ACCT and SESSION_OPEN */
+	SK_K_PRIV_ENDS = 125,   /* uint epoch: a privileged session's deadline (its grant's end) */
+	SK_K_PRIV_WARN = 126,   /* uint seconds: how long before the deadline the user is warned */
+	SK_K_PRIV_IDLE = 127,   /* uint seconds: the privileged session's idle limit, 0 none */
+	SK_K_PRIV_ROLE = 71,    /* text: the role whose grant the session rests on */
+	SK_K_PRIV_COUNT = 72,   /* uint: privileged sessions ordered ended (PRIV_END_ALL) */
 	/* 112-123: privileged access (issue 9). */
 	SK_K_ROLE = 112,        /* text: a [role NAME] of sekimori.conf */
 	SK_K_MINUTES = 113,     /* uint: the grant's length asked for */
@@ -284,6 +308,10 @@ enum sk_reason {
 	SK_REASON_IMPORT_USER_EXISTS = 97, /* a user name or staff number that is taken */
 	SK_REASON_IMPORT_NOT_STAGED = 98,  /* COMMIT's file or count differ from what was staged */
 	SK_REASON_IMPORT_TOO_LARGE = 99,   /* more rows than USER_IMPORT_MAX */
+	/* 87-92: HR links and reconciliation (issue 10). */
+	SK_REASON_STAFF_NO_INVALID = 87,  /* a staff number that is not 1 to 16 digits */
+	SK_REASON_STAFF_NO_TAKEN = 88,    /* the staff number is linked to another account */
+	SK_REASON_INVALID_DAYS = 89,      /* REPORT_DORMANT's days missing or not 1..36500 */
 	SK_REASON_ATTEMPTS_PENDING = 30, /* failures plus attempts in flight reach deny */
 	/* 31-39: admin sessions and roles (issue 8, item 5). */
 	SK_REASON_ADMIN_SESSION_REQUIRED = 31, /* log in first: sekimori admin login */
@@ -295,12 +323,9 @@ enum sk_reason {
 	SK_REASON_PASSWORD_CHANGE_FIRST = 37,  /* temporary or expired password: log in via PAM */
 	SK_REASON_ADMIN_NAME_REQUIRED = 38,    /* a root peer must name the administrator */
 	SK_REASON_READ_ONLY = 39,              /* the auditor role reads, it does not change */
-	/* 45-49: RADIUS challenge mode (RADIUS_CONTINUE, RADIUS_BEGIN). */
-	SK_REASON_RADIUS_STATE_UNKNOWN = 45,   /* no pending login has this State (used already) */
-	SK_REASON_RADIUS_STATE_EXPIRED = 46,   /* older than auth_timeout: taken, not continued */
-	SK_REASON_RADIUS_STATE_MISMATCH = 47,  /* another user, NAS or client than round one's */
-	SK_REASON_RADIUS_PLAN = 48,            /* a step RADIUS cannot carry (key, card, stack) */
-	SK_REASON_RADIUS_PENDING_FULL = 49,    /* too many challenge logins pending */
+	/* 80-84: why the account phase refused a privileged login (issue 9). */
+	SK_REASON_NO_GRANT = 80,          /* no active grant for a role that unlocks the service */
+	SK_REASON_NO_FRESH_MFA = 81,      /* no MFA in this PAM transaction (no valid ticket) */
 	/* 70-79: privileged access (issue 9), with SK_ST_POLICY unless said otherwise. */
 	SK_REASON_SELF_APPROVAL = 70,   /* the requester (or nominator) decides their own (R-SOD-1) */
 	SK_REASON_NOT_HOLDER = 71,      /* the caller does not hold the role (or is not on its
@@ -316,6 +341,12 @@ enum sk_reason {
 	SK_REASON_REASON_REQUIRED = 78, /* a reason or comment is required (SK_ST_INVALID) */
 	SK_REASON_SAME_PERSON = 79,     /* two-person work: the second person must be someone
 	                                 * other than the requester and the approvers (R-SOD-2) */
+	/* 45-49: RADIUS challenge mode (RADIUS_CONTINUE, RADIUS_BEGIN). */
+	SK_REASON_RADIUS_STATE_UNKNOWN = 45,   /* no pending login has this State (used already) */
+	SK_REASON_RADIUS_STATE_EXPIRED = 46,   /* older than auth_timeout: taken, not continued */
+	SK_REASON_RADIUS_STATE_MISMATCH = 47,  /* another user, NAS or client than round one's */
+	SK_REASON_RADIUS_PLAN = 48,            /* a step RADIUS cannot carry (key, card, stack) */
+	SK_REASON_RADIUS_PENDING_FULL = 49,    /* too many challenge logins pending */
 };
 
 /* PRIV_LIST: which list (SK_K_LIST_WHAT). */

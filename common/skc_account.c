@@ -12,7 +12,12 @@ decode_acct(const struct sk_msg *reply, const struct skc_result *res, void *out)
 
 	if (res->status != SK_ST_OK)
 		return SK_OK;
-	return sk_msg_get_uint_opt(reply, SK_K_PW_EXPIRES, 0, &o->pw_expires);
+	if (sk_msg_get_uint_opt(reply, SK_K_PW_EXPIRES, 0, &o->pw_expires) != SK_OK ||
+	    sk_msg_get_uint_opt(reply, SK_K_PRIV_ENDS, 0, &o->priv_ends) != SK_OK ||
+	    !skc_optional(sk_msg_get_text(reply, SK_K_PRIV_ROLE, o->priv_role,
+	                                  sizeof(o->priv_role))))
+		return SK_ERR_PROTO;
+	return SK_OK;
 }
 
 int
@@ -23,6 +28,8 @@ skc_acct(struct sk_client *c, const struct skc_acct_in *in, struct skc_acct_out 
 	memset(out, 0, sizeof(*out));
 	skc_req_begin(&q, SK_REQ_ACCT, NULL);
 	skc_req_login(&q, &in->login);
+	if (in->ticket != NULL)
+		skc_put_bytes(&q, SK_K_AUTH_TICKET, in->ticket, SK_AUTH_TICKET_LEN);
 	return skc_exchange(c, &q, &out->res, decode_acct, out);
 }
 

@@ -6,11 +6,17 @@
 
 struct skc_acct_in {
 	struct skc_login login;
+	/* The auth phase's ticket (skc_auth_finish_out), when this transaction has one: a
+	 * privileged service is let in only with it (issue 9). NULL: none. */
+	const unsigned char *ticket;
 };
 struct skc_acct_out {
 	struct skc_result res;   /* OK, NEW_AUTHTOK (reason EXPIRED or none: a temporary
-	                          * password), NOT_FOUND, ACCT_DISABLED, ... */
+	                          * password), NOT_FOUND, ACCT_DISABLED, DENIED (a privileged
+	                          * service: reason NO_GRANT or NO_FRESH_MFA), ... */
 	uint64_t pw_expires;     /* epoch seconds; 0 when the reply names no expiry */
+	uint64_t priv_ends;      /* OK on a privileged service: the grant's end, else 0 */
+	char priv_role[SK_NAME_MAX];   /* ... and the role it grants, "" otherwise */
 };
 int skc_acct(struct sk_client *c, const struct skc_acct_in *in, struct skc_acct_out *out);
 

@@ -37,8 +37,21 @@ decode_verdict(const struct sk_msg *reply, struct skc_auth_verdict *v)
 static int
 decode_finish(const struct sk_msg *reply, const struct skc_result *res, void *out)
 {
-	(void)res;
-	return decode_verdict(reply, &((struct skc_auth_finish_out *)out)->v);
+	struct skc_auth_finish_out *o = out;
+	size_t len = 0;
+	int r;
+
+	if (decode_verdict(reply, &o->v) != SK_OK)
+		return SK_ERR_PROTO;
+	if (res->status != SK_ST_OK)
+		return SK_OK;
+	r = sk_msg_get_bytes(reply, SK_K_AUTH_TICKET, o->ticket, sizeof(o->ticket), &len);
+	if (r == SK_ERR_NOTFOUND)
+		return SK_OK;
+	if (r != SK_OK || len != sizeof(o->ticket))
+		return SK_ERR_PROTO;
+	o->has_ticket = 1;
+	return SK_OK;
 }
 
 static int

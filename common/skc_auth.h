@@ -115,6 +115,10 @@ struct skc_auth_finish_in {
 struct skc_auth_finish_out {
 	struct skc_result res;
 	struct skc_auth_verdict v;
+	/* SK_ST_OK of a module login: the ticket the account and session phases of this PAM
+	 * transaction present (SK_K_AUTH_TICKET, secret: keep it in the PAM handle only). */
+	int has_ticket;
+	unsigned char ticket[SK_AUTH_TICKET_LEN];
 };
 
 struct skc_preauth_in {

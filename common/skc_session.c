@@ -25,7 +25,12 @@ decode_open(const struct sk_msg *reply, const struct skc_result *res, void *out)
 	    !skc_optional(sk_msg_get_uint(reply, SK_K_CARD_REMOVAL, &removal)) ||
 	    (removal != UINT64_MAX && removal > SK_CARD_REMOVAL_END) ||
 	    !skc_optional(sk_msg_get_text(reply, SK_K_CERT_HASH, o->card_hash,
-	                                  sizeof(o->card_hash))))
+	                                  sizeof(o->card_hash))) ||
+	    sk_msg_get_uint_opt(reply, SK_K_PRIV_ENDS, 0, &o->priv_ends) != SK_OK ||
+	    sk_msg_get_uint_opt(reply, SK_K_PRIV_WARN, 0, &o->priv_warn) != SK_OK ||
+	    sk_msg_get_uint_opt(reply, SK_K_PRIV_IDLE, 0, &o->priv_idle) != SK_OK ||
+	    !skc_optional(sk_msg_get_text(reply, SK_K_PRIV_ROLE, o->priv_role,
+	                                  sizeof(o->priv_role))))
 		return SK_ERR_PROTO;
 	o->card_removal = removal != UINT64_MAX ? (int)removal : -1;
 	return SK_OK;
@@ -46,6 +51,8 @@ skc_session_open(struct sk_client *c, const struct skc_session_open_in *in,
 	 * and can find the session when that card is reported lost (R-CARD-3). */
 	if (in->card_cert != NULL)
 		skc_put_bytes(&q, SK_K_CERT, in->card_cert, in->card_cert_len);
+	if (in->ticket != NULL)
+		skc_put_bytes(&q, SK_K_AUTH_TICKET, in->ticket, SK_AUTH_TICKET_LEN);
 	return skc_exchange(c, &q, &out->res, decode_open, out);
 }
 
@@ -96,8 +103,11 @@ decode_watch(const struct sk_msg *reply, const struct skc_result *res, void *out
 	r = sk_msg_get_uint(reply, SK_K_SESSION_ACTION, &a);
 	if (r == SK_ERR_NOTFOUND)
 		return SK_OK;
-	if (r != SK_OK || (a != SK_CARD_REMOVAL_LOCK && a != SK_CARD_REMOVAL_END) ||
-	    sk_msg_get_text(reply, SK_K_EVENT, o->cause, sizeof(o->cause)) != SK_OK)
+	if (r != SK_OK ||
+	    (a != SK_CARD_REMOVAL_LOCK && a != SK_CARD_REMOVAL_END && a != SK_SESSION_WARN) ||
+	    sk_msg_get_text(reply, SK_K_EVENT, o->cause, sizeof(o->cause)) != SK_OK ||
+	    sk_msg_get_uint_opt(reply, SK_K_PRIV_ENDS, 0, &o->priv_ends) != SK_OK ||
+	    (a == SK_SESSION_WARN && o->priv_ends == 0))
 		return SK_ERR_PROTO;
 	o->ordered = 1;
 	o->action = (unsigned)a;
@@ -114,6 +124,10 @@ skc_session_watch(struct sk_client *c, const struct skc_session_watch_in *in,
 	skc_req_begin(&q, SK_REQ_SESSION_WATCH, NULL);
 	put_session(&q, &in->session);
 	skc_put_uint(&q, SK_K_SESSION_ACTION, in->action);
+	if (in->priv_ends != 0) {
+		skc_put_uint(&q, SK_K_PRIV_ENDS, in->priv_ends);
+		skc_put_text_opt(&q, SK_K_PRIV_ROLE, in->priv_role);
+	}
 	return skc_exchange(c, &q, &out->res, decode_watch, out);
 }
 

@@ -13,6 +13,9 @@ struct skc_session_open_in {
 	uint64_t pid;
 	const unsigned char *card_cert;   /* the certificate of a card login, or NULL */
 	size_t card_cert_len;
+	/* The auth phase's ticket that passed ACCT, or NULL: with it the broker opens a
+	 * privileged session (issue 9) for the user the ticket names. */
+	const unsigned char *ticket;
 };
 struct skc_session_open_out {
 	struct skc_result res;            /* OK, NOT_FOUND (not a managed account), DENIED (the
@@ -26,6 +29,12 @@ struct skc_session_open_out {
 	int card_removal;                 /* enum sk_card_removal of the effective profile; -1
 	                                   * when the reply names none */
 	char card_hash[SKC_HASH_HEX];     /* the login card's binding, "" without a card */
+	/* A privileged session: its deadline (epoch seconds; 0 for any other session), how long
+	 * before it the user is warned, its idle limit (seconds, 0 none) and its role. */
+	uint64_t priv_ends;
+	uint64_t priv_warn;
+	uint64_t priv_idle;
+	char priv_role[SK_NAME_MAX];
 };
 int skc_session_open(struct sk_client *c, const struct skc_session_open_in *in,
                      struct skc_session_open_out *out);
@@ -56,12 +65,16 @@ int skc_session_event(struct sk_client *c, const struct skc_session_event_in *in
 struct skc_session_watch_in {
 	struct skc_session_ref session;
 	unsigned action;                  /* SK_CARD_REMOVAL_LOCK or _END: the profile's */
+	uint64_t priv_ends;               /* a privileged session's deadline, 0: not one */
+	const char *priv_role;            /* ... and its role, or NULL */
 };
 struct skc_session_watch_out {
 	struct skc_result res;
 	int ordered;                      /* 1: an order (action, cause); 0: registered */
-	unsigned action;                  /* SK_CARD_REMOVAL_LOCK or _END */
+	unsigned action;                  /* SK_CARD_REMOVAL_LOCK or _END, or SK_SESSION_WARN:
+	                                   * a warning, the connection stays open */
 	char cause[SKC_EVENT_MAX];
+	uint64_t priv_ends;               /* with SK_SESSION_WARN: the deadline (epoch seconds) */
 };
 int skc_session_watch(struct sk_client *c, const struct skc_session_watch_in *in,
                       struct skc_session_watch_out *out);

@@ -81,8 +81,19 @@ int pamsk_card_watch_remember(struct pamsk *m, const char *reader, const unsigne
                               size_t cert_len);
 /* The certificate of this transaction's card login; NULL (len 0) when it used no card. */
 const unsigned char *pamsk_card_watch_cert(const struct pamsk *m, size_t *len);
+struct skc_session_open_out;
+/* Starts the session agent after SESSION_OPEN (out): for a card login, and for every
+ * privileged session (out->priv_ends != 0), which it ends at its deadline. */
 int pamsk_card_watch_start(struct pamsk *m, unsigned long long session_id,
-                           const char *card_hash);
+                           const char *card_hash, const struct skc_session_open_out *out);
+
+/* The auth phase's ticket (pamsk_ticket.c): kept after AUTH_FINISH, presented by ACCT
+ * (NULL: none, or PAM_USER changed since) and, after ACCT let a privileged login in, by
+ * SESSION_OPEN for the user who authenticated (*user). */
+int pamsk_ticket_keep(struct pamsk *m, const unsigned char ticket[SK_AUTH_TICKET_LEN]);
+const unsigned char *pamsk_ticket_for_acct(const struct pamsk *m);
+void pamsk_ticket_mark_privileged(struct pamsk *m);
+const unsigned char *pamsk_ticket_for_session(const struct pamsk *m, const char **user);
 
 /* Keys beyond libfido2's own discovery (pamsk_fido2_devices.c: none; a test build replaces
  * that file). */

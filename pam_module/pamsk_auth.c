@@ -115,7 +115,11 @@ finish_call(struct pamsk *m, const struct skc_auth_finish_in *in)
 
 	if ((r = skc_auth_finish(pamsk_client(m), in, &out)) != SK_OK)
 		return call_failed(m, r);
-	return outcome(m, &out.res, &out.v);
+	r = outcome(m, &out.res, &out.v);
+	if (r == PAM_SUCCESS && out.has_ticket)
+		r = pamsk_ticket_keep(m, out.ticket);
+	explicit_bzero(&out, sizeof(out));
+	return r;
 }
 
 static int

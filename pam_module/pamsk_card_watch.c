@@ -1,7 +1,9 @@
-/* The session agent's launcher (R-CARD-2, R-CARD-3, R-LOGIN-2): after a card login the
- * session is watched by sekimori-session-agent (agent/), a separate program that locks or
- * ends the session when the card leaves its reader or when the broker orders it (a card
- * reported lost). This file only starts it; everything it does is in agent/.
+/* The session agent's launcher (R-CARD-2, R-CARD-3, R-LOGIN-2, R-PRIV-7): after a card login
+ * and after every privileged login (issue 9) the session is watched by
+ * sekimori-session-agent (agent/), a separate program that locks or ends the session when the
+ * card leaves its reader or when the broker orders it (a card reported lost, the grant's
+ * deadline, a revoke or lock), and ends a privileged session at its deadline or idle limit by
+ * itself too. This file only starts it; everything it does is in agent/.
  *
  * How it starts, in the manner of pam_unix's helpers: pamsk_open_session() calls
  * pamsk_card_watch_start() after the broker opened the session. When the auth phase in this
@@ -36,6 +38,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/pidfd.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -123,15 +126,44 @@ removal_action(const struct pamsk *m)
 	return p ? p->card_removal : SK_CARD_REMOVAL_LOCK;
 }
 
-/* The agent's command line; every string lives in `text` (no allocation after the fork). */
+/* The agent's command line; every string lives here (no allocation after the fork). */
 struct agent_argv {
-	char session[24], timeout[16], leader[16];
-	const char *argv[24];
+	char session[24], timeout[16], leader[16], ends[24], warn[16], idle[16];
+	const char *argv[48];
 };
+
+/* A privileged session's arguments: the deadline, the idle limit, the role, the terminal the
+ * warning is written to, and the language it is written in. */
+static size_t
+privileged_argv(struct pamsk *m, const struct skc_session_open_out *o, struct agent_argv *a,
+                size_t n)
+{
+	snprintf(a->ends, sizeof(a->ends), "%llu", (unsigned long long)o->priv_ends);
+	snprintf(a->idle, sizeof(a->idle), "%llu", (unsigned long long)o->priv_idle);
+	a->argv[n++] = "--ends-at";
+	a->argv[n++] = a->ends;
+	a->argv[n++] = "--idle";
+	a->argv[n++] = a->idle;
+	if (o->priv_role[0] != '\0') {
+		a->argv[n++] = "--role";
+		a->argv[n++] = o->priv_role;
+	}
+	if (m->tty[0] != '\0' && strlen(m->tty) < 64) {
+		a->argv[n++] = "--tty";
+		a->argv[n++] = m->tty;   /* the agent accepts /dev/pts/N, /dev/ttyN, pts/N, ttyN */
+	}
+	a->argv[n++] = "--language";
+	a->argv[n++] = m->conf.language;
+	if (m->conf.locale_dir[0] == '/') {
+		a->argv[n++] = "--locale-dir";
+		a->argv[n++] = m->conf.locale_dir;
+	}
+	return n;
+}
 
 static void
 build_argv(struct pamsk *m, const struct card_login *l, unsigned long long session_id,
-           const char *card_hash, struct agent_argv *a)
+           const char *card_hash, const struct skc_session_open_out *o, struct agent_argv *a)
 {
 	const char *xdg = pam_getenv(m->pamh, "XDG_SESSION_ID");
 	size_t n = 0;
@@ -145,13 +177,17 @@ build_argv(struct pamsk *m, const struct card_login *l, unsigned long long sessi
 	a->argv[n++] = "--session";
 	a->argv[n++] = a->session;
 	a->argv[n++] = "--action";
-	a->argv[n++] = removal_action(m) == SK_CARD_REMOVAL_END ? "end" : "lock";
+	/* A privileged session is ended, never only locked. */
+	a->argv[n++] = o->priv_ends != 0 || removal_action(m) == SK_CARD_REMOVAL_END ? "end" :
+	               "lock";
 	a->argv[n++] = "--socket";
 	a->argv[n++] = m->conf.socket_path;
 	a->argv[n++] = "--timeout";
 	a->argv[n++] = a->timeout;
-	a->argv[n++] = "--reader";
-	a->argv[n++] = l->reader;
+	if (l != NULL) {
+		a->argv[n++] = "--reader";
+		a->argv[n++] = l->reader;
+	}
 	a->argv[n++] = "--leader";
 	a->argv[n++] = a->leader;
 	if (card_hash[0] != '\0') {
@@ -167,6 +203,8 @@ build_argv(struct pamsk *m, const struct card_login *l, unsigned long long sessi
 		a->argv[n++] = "--lock-command";
 		a->argv[n++] = m->conf.card.lock_command;
 	}
+	if (o->priv_ends != 0)
+		n = privileged_argv(m, o, a, n);
 	a->argv[n] = NULL;
 }
 
@@ -309,31 +347,40 @@ say_missing(struct pamsk *m, unsigned long long session_id)
 }
 
 int
-pamsk_card_watch_start(struct pamsk *m, unsigned long long session_id, const char *card_hash)
+pamsk_card_watch_start(struct pamsk *m, unsigned long long session_id, const char *card_hash,
+                       const struct skc_session_open_out *o)
 {
 	const struct card_login *l = card_login(m);
 	struct agent_argv *a;
 	int *keep, lifeline = -1;
 	char word;
 
-	if (l == NULL)
-		return PAM_SUCCESS;   /* no card in this login */
-	if (removal_action(m) == SK_CARD_REMOVAL_NONE)
-		return PAM_SUCCESS;
+	if (o->priv_ends == 0 && (l == NULL || removal_action(m) == SK_CARD_REMOVAL_NONE))
+		return PAM_SUCCESS;   /* no card in this login, or nothing to do on removal */
 	if ((a = calloc(1, sizeof(*a))) == NULL || (keep = malloc(sizeof(*keep))) == NULL) {
 		free(a);
 		return PAM_BUF_ERR;
 	}
-	build_argv(m, l, session_id, card_hash, a);
+	build_argv(m, l, session_id, card_hash, o, a);
 	word = spawn(a, &lifeline);
 	free(a);
 	if (word != 'w') {
 		if (word == 0)
 			sk_logerr("the session agent %s did not start", m->agent_path);
 		free(keep);
-		say_missing(m, session_id);
+		if (l != NULL)
+			say_missing(m, session_id);
+		else
+			pamsk_error(m, "%s", _("The privileged session cannot be watched, so it is not "
+			                       "opened."));
 		return PAM_SESSION_ERR;
 	}
+	/* A privileged session: this process (the session's leader) becomes its descendants'
+	 * subreaper, so a daemon that double-forks out of the session is reparented here, not to
+	 * init, and the agent still finds it under the leader (agent/agent_kill.c). Set after
+	 * the agent is started, which must not be one of them. */
+	if (o->priv_ends != 0 && prctl(PR_SET_CHILD_SUBREAPER, 1) != 0)
+		sk_logwarn("PR_SET_CHILD_SUBREAPER: %s", strerror(errno));
 	*keep = lifeline;
 	if (pam_set_data(m->pamh, PAMSK_CARD_WATCH, keep, close_lifeline) != PAM_SUCCESS) {
 		close(lifeline);   /* the agent sees the pipe close and leaves */

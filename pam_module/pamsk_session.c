@@ -1,5 +1,8 @@
 /* The session phase: tell the broker, show the last login and logout and the failures
- * since (R-LOGIN-1), and export the idle timeout as TMOUT. */
+ * since (R-LOGIN-1), and export the idle timeout as TMOUT. A privileged login (the account
+ * phase let it in with a grant, issue 9) opens its session for the user who authenticated,
+ * with this transaction's ticket; the broker answers with the session's deadline, and the
+ * session agent is started to end the session then (pamsk_card_watch.c). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -45,10 +48,17 @@ show_login_report(struct pamsk *m, const struct skc_session_open_out *o)
 int
 pamsk_open_session(struct pamsk *m)
 {
-	struct skc_session_open_in in = { .login = pamsk_login(m), .pid = (uint64_t)getpid() };
+	struct skc_session_open_in in = { .pid = (uint64_t)getpid() };
 	struct skc_session_open_out out;
 	unsigned long long *keep;
+	const char *who = NULL;
 	char env[32];
+
+	/* sudo's session phase names the target user (root): a privileged session is the
+	 * authenticated user's. */
+	if ((in.ticket = pamsk_ticket_for_session(m, &who)) != NULL)
+		m->user = who;
+	in.login = pamsk_login(m);
 
 	/* The card of a card login (R-CARD-3). */
 	in.card_cert = pamsk_card_watch_cert(m, &in.card_cert_len);
@@ -61,6 +71,13 @@ pamsk_open_session(struct pamsk *m)
 		/* Not an account Sekimori manages (e.g. root in sudo's session stack). */
 		return PAM_IGNORE;
 	case SK_ST_DENIED:
+		if (out.res.reason == SK_REASON_NO_GRANT || out.res.reason == SK_REASON_NO_FRESH_MFA) {
+			/* A privileged service without this transaction's checked login, or after
+			 * the grant's end (issue 9). */
+			pamsk_error(m, "%s", _("The privileged session is not opened: no grant or no "
+			                       "multi-factor authentication in this login."));
+			return PAM_SESSION_ERR;
+		}
 		/* The login's card was revoked (reported lost) after the login (R-CARD-3). */
 		pamsk_error(m, "%s", _("The IC card used for this login has been revoked, so the "
 		                       "session is not opened."));
@@ -83,7 +100,11 @@ pamsk_open_session(struct pamsk *m)
 		free(keep);
 		return PAM_SESSION_ERR;
 	}
-	return pamsk_card_watch_start(m, out.session_id, out.card_hash);
+	if (out.priv_ends != 0) {
+		pamsk_format_time((int64_t)out.priv_ends, env, sizeof(env));
+		pamsk_info(m, _("This privileged session ends at %s."), env);
+	}
+	return pamsk_card_watch_start(m, out.session_id, out.card_hash, &out);
 }
 
 int
@@ -92,9 +113,12 @@ pamsk_close_session(struct pamsk *m)
 	const void *data = NULL;
 	struct skc_session_close_in in = { .user = m->user };
 	struct skc_reply_out out;
+	const char *who = NULL;
 
 	if (pam_get_data(m->pamh, PAMSK_SESSION_DATA, &data) != PAM_SUCCESS || data == NULL)
 		return PAM_IGNORE;   /* opened in another process or not by us */
+	if (pamsk_ticket_for_session(m, &who) != NULL)
+		in.user = who;   /* the privileged session's user, as at the open */
 	/* The session is over: the session agent must not act on a removal from now on. */
 	(void)pam_set_data(m->pamh, "pam_sekimori_card_watch", NULL, NULL);
 	in.session_id = *(const unsigned long long *)data;

@@ -20,6 +20,8 @@ pkgs+=(libpam-oath libpam-google-authenticator logrotate)
 # FreeRADIUS with rlm_pam and radclient; nss_wrapper gives sshd the test's accounts; expect
 # types the static-challenge answer on the OpenVPN client's console.
 pkgs+=(openssh-server openssh-client openvpn freeradius freeradius-utils libnss-wrapper expect)
+# Privileged sessions (issue 9): a real sudo with a pam.d file and a sudoers drop-in.
+pkgs+=(sudo)
 # sekimori audit report's test renders the HTML page in headless Chromium
 # (tests/integration/test_audit_report.c).
 pkgs+=(chromium)

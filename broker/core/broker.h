@@ -96,6 +96,9 @@ struct broker_conn {
 	unsigned admin_lost;
 	unsigned roles;             /* enum sk_role bits, as dispatch.c found them for this request */
 	struct sk_store_txn *db;   /* this client's handle on the store (store_acquire) */
+	/* The handler sent its last answer itself (SESSION_WATCH's order goes out before its
+	 * audit record is written): the server sends no reply for this request. */
+	int reply_sent;
 	unsigned state;
 	struct auth_txn txn;
 	struct enroll_txn enroll;

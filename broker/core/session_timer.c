@@ -1,6 +1,6 @@
 /* The timer list of session_watch.h: one thread sleeps until the earliest timer, then orders
- * its session. Started with the first timer; a later issue sets a timer per privileged
- * session at its grant's deadline. Deadlines are wall-clock (CLOCK_REALTIME) like the grant
+ * its session. Started with the first timer; priv_session.c sets two per privileged session:
+ * the warning before its grant's deadline and the end at it. Deadlines are wall-clock (CLOCK_REALTIME) like the grant
  * times in the store. */
 #include "session_watch.h"
 
@@ -83,7 +83,8 @@ session_watch_timer_add(int64_t when_ms, uint64_t session_id, unsigned action,
 
 	if (t == NULL)
 		return SK_ERR_NOMEM;
-	if ((action != SK_CARD_REMOVAL_LOCK && action != SK_CARD_REMOVAL_END) ||
+	if ((action != SK_CARD_REMOVAL_LOCK && action != SK_CARD_REMOVAL_END &&
+	     action != SK_SESSION_WARN) ||
 	    snprintf(t->cause, sizeof(t->cause), "%s", cause) >= (int)sizeof(t->cause)) {
 		free(t);
 		return SK_ERR_ARG;

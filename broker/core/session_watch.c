@@ -26,6 +26,7 @@ struct session_watch {
 	unsigned action;
 	int wake;                      /* eventfd */
 	int ordered;
+	int warn_pending;              /* a deadline warning not yet handed to the handler */
 	unsigned order_action;
 	char cause[SK_NAME_MAX];
 };
@@ -88,7 +89,8 @@ session_watch_remove(struct session_watch *w)
 	free(w);
 }
 
-/* Under reg_lock. The first order wins: a session is ended or locked once. */
+/* Under reg_lock. The first order wins: a session is ended or locked once. A warning is no
+ * order: it is handed over once and the session stays watched. */
 static void
 order(struct session_watch *w, unsigned action, const char *cause)
 {
@@ -96,6 +98,11 @@ order(struct session_watch *w, unsigned action, const char *cause)
 
 	if (w->ordered)
 		return;
+	if (action == SK_SESSION_WARN) {
+		w->warn_pending = 1;
+		(void)!write(w->wake, &one, sizeof(one));
+		return;
+	}
 	w->ordered = 1;
 	w->order_action = action;
 	snprintf(w->cause, sizeof(w->cause), "%s", cause);
@@ -115,11 +122,25 @@ session_watch_wait(struct session_watch *w, int peer_fd, volatile sig_atomic_t *
 			return SK_ERR_IO;
 		}
 		if (n > 0 && p[0].revents != 0) {
+			uint64_t count;
+			int got = 0;
+
+			(void)!read(w->wake, &count, sizeof(count));   /* re-armed for the next */
 			pthread_mutex_lock(&reg_lock);
-			*action = w->order_action;
-			snprintf(cause, causesz, "%s", w->cause);
+			if (w->ordered) {
+				*action = w->order_action;
+				snprintf(cause, causesz, "%s", w->cause);
+				got = 1;
+			} else if (w->warn_pending) {
+				w->warn_pending = 0;
+				*action = SK_SESSION_WARN;
+				snprintf(cause, causesz, "%s", "deadline_warning");
+				got = 1;
+			}
 			pthread_mutex_unlock(&reg_lock);
-			return SK_OK;
+			if (got)
+				return SK_OK;
+			continue;
 		}
 		if (n > 0 && p[1].revents != 0)
 			return SK_ERR_IO;   /* the agent left (its session ended) */

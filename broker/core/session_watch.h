@@ -26,7 +26,9 @@ struct card_rec;
 int session_watch_add(uint64_t session_id, const char *user, const char *card, unsigned action,
                       struct session_watch **out);
 /* Sleeps until an order (SK_OK, *action and cause filled), until peer_fd reports the agent
- * gone or writing (SK_ERR_IO), or until *stop is set (SK_ERR_UNAVAILABLE). */
+ * gone or writing (SK_ERR_IO), or until *stop is set (SK_ERR_UNAVAILABLE). A deadline
+ * warning returns SK_OK with *action SK_SESSION_WARN and cause "deadline_warning"; the
+ * session stays registered and the caller waits again. */
 int session_watch_wait(struct session_watch *w, int peer_fd, volatile sig_atomic_t *stop,
                        unsigned *action, char *cause, size_t causesz);
 void session_watch_remove(struct session_watch *w);
@@ -40,11 +42,12 @@ size_t session_watch_order_user(const char *user, unsigned action, const char *c
 /* The hook for card revocation (admin_card.c): orders the sessions of these cards,
  * "card_revoked". */
 size_t session_watch_cards_revoked(const struct card_rec *cards, size_t n);
-/* Orders one session; 0 when no agent watches it now. */
+/* Orders one session; 0 when no agent watches it now. action SK_SESSION_WARN warns
+ * (session_watch_wait) without ending the watch. */
 size_t session_watch_order_session(uint64_t session_id, unsigned action, const char *cause);
 size_t session_watch_count(void);
 
-/* The timer list: at `when_ms` (CLOCK_REALTIME, epoch milliseconds) the session is ordered
+/* The timer list (action LOCK, END or SK_SESSION_WARN): at `when_ms` (CLOCK_REALTIME, epoch milliseconds) the session is ordered
  * (session_watch_order_session). *id identifies the timer for session_watch_timer_cancel. A
  * session without an agent at that moment is only logged. */
 int session_watch_timer_add(int64_t when_ms, uint64_t session_id, unsigned action,

@@ -6,6 +6,8 @@
 #include "account.h"
 #include "admin.h"
 #include "admin_login.h"
+#include "admin_report.h"
+#include "admin_user_hr.h"
 #include "audit_event.h"
 #include "auth.h"
 #include "broker.h"
@@ -71,6 +73,9 @@ static const struct dispatch_entry {
 	  admin_user_disable },
 	{ SK_REQ_USER_ENABLE, "user_enable", CONN_IDLE, R_ADMIN | R_RECOVERY, F_USER_CHANGE,
 	  admin_user_enable },
+	/* The HR link of an account: admin sessions only. */
+	{ SK_REQ_USER_SET_STAFF, "user_set_staff", CONN_IDLE, R_ADMIN, F_USER_CHANGE,
+	  admin_user_set_staff },
 	/* Making and restoring credentials: admin sessions; the recovery role for an
 	 * administrator's account only. */
 	{ SK_REQ_USER_ADD, "user_add", CONN_IDLE, R_ADMIN | R_RECOVERY,
@@ -110,6 +115,10 @@ static const struct dispatch_entry {
 	  admin_user_import_stage },
 	{ SK_REQ_USER_IMPORT_COMMIT, "user_import_commit", CONN_IDLE, R_ADMIN, 0,
 	  admin_user_import_commit },
+	/* Containment (R-INC-1): stopping, like user lock, so admin sessions and the recovery
+	 * role (root on the console when no administrator can log in). */
+	{ SK_REQ_PRIV_END_ALL, "priv_end_all", CONN_IDLE, R_ADMIN | R_RECOVERY, 0,
+	  admin_priv_end_all },
 	/* Privileged access (issue 9): requests and decisions as the admin session's person,
 	 * approvals with fresh MFA; no recovery path (root without a session) to any of them
 	 * but revoke, which only takes privileges away. */
@@ -127,6 +136,11 @@ static const struct dispatch_entry {
 	{ SK_REQ_DELEGATION_DECIDE, "delegation_decide", CONN_IDLE, R_ADMIN, F_FRESH_MFA,
 	  admin_delegation_decide },
 	{ SK_REQ_REVIEW_CLOSE, "review_close", CONN_IDLE, R_ADMIN, F_FRESH_MFA, admin_review_close },
+	/* Reconciliation reports: reads. */
+	{ SK_REQ_REPORT_ORPHANS, "report_orphans", CONN_IDLE, R_AUDIT | R_RECOVERY, 0,
+	  admin_report_orphans },
+	{ SK_REQ_REPORT_DORMANT, "report_dormant", CONN_IDLE, R_AUDIT | R_RECOVERY, 0,
+	  admin_report_dormant },
 };
 
 static const struct dispatch_entry *

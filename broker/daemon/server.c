@@ -180,10 +180,13 @@ client_thread(void *arg)
 			}
 			r = broker_dispatch(c, req, &reply);
 			sk_msg_free(req);
-			if (r == SK_OK) {
+			if (r == SK_OK && c->reply_sent) {
+				last = 1;   /* an order ends the watch: nothing follows on it */
+			} else if (r == SK_OK) {
 				last = hang_up_after(c, reply);
 				r = sk_msg_send(c->fd, reply, (int)b->conf.request_timeout_ms);
 			}
+			c->reply_sent = 0;
 			sk_msg_free(reply);
 			if (r != SK_OK || last)
 				break;

@@ -5,6 +5,7 @@
 #include "attempt.h"
 #include "audit_event.h"
 #include "password.h"
+#include "priv_login.h"
 #include "request.h"
 #include "sk_err.h"
 #include "sk_log.h"
@@ -17,8 +18,9 @@ account_check(struct broker_conn *c, const struct sk_msg *req, struct sk_msg *re
 	struct login_ctx lc;
 	struct sk_profile eff;
 	struct user_rec u;
+	struct priv_login priv;
 	int64_t now = broker_now();
-	int r;
+	int r, answered;
 
 	if (request_login_ctx(c->b, req, &lc) != SK_OK)
 		return reply_status(reply, SK_ST_BAD_REQUEST);
@@ -29,8 +31,14 @@ account_check(struct broker_conn *c, const struct sk_msg *req, struct sk_msg *re
 	if (u.disabled)
 		return reply_status(reply, SK_ST_ACCT_DISABLED);
 	request_effective_profile(c->b, lc.line, &u, &eff);
-	if (eff.knowledge == SK_KNOWLEDGE_STACK)
-		return reply_status(reply, SK_ST_OK);   /* the password lives elsewhere */
+	/* A privileged service first: a password change that follows NEW_AUTHTOK is no way
+	 * around the grant (priv_login.h). */
+	if ((r = priv_login_acct(c, req, &lc, &eff, reply, &priv, &answered)) != SK_OK || answered)
+		return r;
+	if (eff.knowledge == SK_KNOWLEDGE_STACK) {
+		r = reply_status(reply, SK_ST_OK);   /* the password lives elsewhere */
+		return r == SK_OK ? priv_login_acct_reply(&priv, reply) : r;
+	}
 	if (u.pw_temporary) {
 		r = reply_status(reply, SK_ST_NEW_AUTHTOK);
 		return r == SK_OK ? sk_msg_put_uint(reply, SK_K_REASON, SK_REASON_NONE) : r;
@@ -43,7 +51,7 @@ account_check(struct broker_conn *c, const struct sk_msg *req, struct sk_msg *re
 	if (r == SK_OK && eff.pw_max_age_days > 0)
 		r = sk_msg_put_uint(reply, SK_K_PW_EXPIRES,
 		                    (uint64_t)(u.pw_changed + (int64_t)eff.pw_max_age_days * 86400));
-	return r;
+	return r == SK_OK ? priv_login_acct_reply(&priv, reply) : r;
 }
 
 struct reuse_check {

@@ -42,6 +42,8 @@ int admin_user_import_commit(struct broker_conn *c, const struct sk_msg *req,
                              struct sk_msg *reply);
 /* Drops what the connection staged (wiped); called when the connection ends. */
 void admin_import_free(struct broker_conn *c);
+/* Privileged sessions (priv_admin.c): lock --all-privileged. */
+int admin_priv_end_all(struct broker_conn *c, const struct sk_msg *req, struct sk_msg *reply);
 /* Privileged access (issue 9): admin_grant.c, admin_grant_list.c, admin_delegation.c. */
 int admin_grant_request(struct broker_conn *c, const struct sk_msg *req, struct sk_msg *reply);
 int admin_grant_approve(struct broker_conn *c, const struct sk_msg *req, struct sk_msg *reply);

@@ -7,7 +7,9 @@
 #include "sk_build.h"
 #include "attempt.h"
 #include "audit_event.h"
+#include "grant.h"
 #include "password.h"
+#include "priv_session.h"
 #include "request.h"
 #include "sk_err.h"
 #include "sk_log.h"
@@ -16,6 +18,7 @@
 #include "broker_json.h"
 #include "factor.h"
 #include "store_user.h"
+#include "admin_user_hr.h"
 
 int
 admin_target_user(const struct sk_msg *req, char *user, size_t cap)
@@ -126,8 +129,10 @@ int
 admin_user_add(struct broker_conn *c, const struct sk_msg *req, struct sk_msg *reply)
 {
 	struct user_rec u;
-	char profile[SK_NAME_MAX], pw[PASSWORD_TEMP_LEN + 1];
-	int r, contractor = 0, g;
+	char profile[SK_NAME_MAX], pw[PASSWORD_TEMP_LEN + 1], staff[HR_STAFF_MAX];
+	enum sk_reason why = SK_REASON_NONE;
+	json_object *fields;
+	int r, staff_given = 0, contractor = 0, g;
 
 	memset(&u, 0, sizeof(u));
 	if (admin_target_user(req, u.name, sizeof(u.name)) != SK_OK)
@@ -135,6 +140,8 @@ admin_user_add(struct broker_conn *c, const struct sk_msg *req, struct sk_msg *r
 	/* --contractor (R-MFA-4, R-PRIV-4): marked in the same transaction as the account. */
 	if ((g = sk_msg_get_bool(req, SK_K_CONTRACTOR, &contractor)) != SK_OK && g != SK_ERR_NOTFOUND)
 		return admin_refuse(reply, SK_ST_INVALID, SK_REASON_MALFORMED_FIELD);
+	if (admin_staff_arg(req, staff, &staff_given) != SK_OK)
+		return admin_refuse(reply, SK_ST_INVALID, SK_REASON_STAFF_NO_INVALID);
 	if (sk_msg_get_text_opt(req, SK_K_PROFILE, profile, sizeof(profile)) != SK_OK ||
 	    (profile[0] != '\0' && !sk_valid_name(profile)))
 		return admin_refuse(reply, SK_ST_INVALID, SK_REASON_INVALID_PROFILE_NAME);
@@ -157,9 +164,18 @@ admin_user_add(struct broker_conn *c, const struct sk_msg *req, struct sk_msg *r
 	}
 	if (r == SK_OK && contractor)
 		r = store_user_set_contractor(c->db, u.name, 1);
-	r = attempt_end(c, r, "admin.user_add", u.name, "ok",
-	                admin_actor(req, audit_field(audit_field(NULL, "profile", u.profile),
-	                                             "contractor", contractor ? "yes" : "no")));
+	/* --staff: linked in the same transaction, so HR events reach the account. */
+	if (r == SK_OK && staff[0] != '\0' &&
+	    (r = admin_staff_link(c, u.id, staff, &why)) == SK_ERR_EXISTS && why != SK_REASON_NONE) {
+		store_rollback(c->db);
+		r = admin_refuse(reply, SK_ST_EXISTS, why);
+		goto out;
+	}
+	fields = audit_field(audit_field(NULL, "profile", u.profile), "contractor",
+	                     contractor ? "yes" : "no");
+	if (staff[0] != '\0')
+		fields = audit_field(fields, "staff_no", staff);
+	r = attempt_end(c, r, "admin.user_add", u.name, "ok", admin_actor(req, fields));
 	if (r != SK_OK)
 		goto out;
 	r = reply_status(reply, SK_ST_OK);
@@ -232,6 +248,7 @@ user_json(struct broker_conn *c, const struct user_rec *u)
 			json_object_object_add(factors, factor_name(factor_table[i]),
 			                       factor_table[i]->list_json(c, u->id));
 	json_object_object_add(o, "factors", factors);
+	json_object_object_add(o, "hr", admin_user_hr_json(c, u->id));
 	return o;
 }
 
@@ -349,25 +366,63 @@ admin_user_unlock(struct broker_conn *c, const struct sk_msg *req, struct sk_msg
 }
 
 /* Locked until an administrator unlocks, whatever the profile's unlock_time (R-INC-1). */
+/* A locked or disabled holder keeps no grant (issue 9): every open grant of theirs ends in
+ * the same transaction (grant_end_user, GRANT_END_USER_LOCKED), which also orders their live
+ * privileged sessions ended; unlocking does not bring a grant back. */
+static int
+end_grants(struct broker_conn *c, const struct user_rec *u, int r)
+{
+	size_t n = 0;
+
+	if (r == SK_OK)
+		r = grant_end_user(c->db, u->name, GRANT_END_USER_LOCKED,
+		                   c->has_admin ? c->admin.name : "", broker_now(), &n);
+	if (r == SK_OK && n > 0)
+		sk_log(LOG_NOTICE, "%s: %zu grant(s) ended with the lock", u->name, n);
+	return r;
+}
+
 static int
 do_lock(struct broker_conn *c, struct user_rec *u, void *arg)
 {
 	(void)arg;
 	u->tally.locked = 1;
 	u->tally.locked_until = 0;
-	return store_user_save_auth(c->db, u);
+	return end_grants(c, u, store_user_save_auth(c->db, u));
+}
+
+/* The stopping verbs end the user's live privileged sessions at once, after the change is
+ * stored (issue 9, R-INC-1). */
+static int
+end_privileged(const struct sk_msg *req, const struct sk_msg *reply, int r, const char *cause)
+{
+	char name[SK_USER_MAX];
+	uint64_t st = SK_ST_ERROR;
+
+	if (r == SK_OK && sk_msg_get_uint(reply, SK_K_STATUS, &st) == SK_OK && st == SK_ST_OK &&
+	    admin_target_user(req, name, sizeof(name)) == SK_OK)
+		(void)priv_session_end_user(name, cause);
+	return r;
 }
 
 int
 admin_user_lock(struct broker_conn *c, const struct sk_msg *req, struct sk_msg *reply)
 {
-	return admin_change_user(c, req, reply, "admin.user_lock", do_lock, NULL);
+	return end_privileged(req, reply,
+	                      admin_change_user(c, req, reply, "admin.user_lock", do_lock, NULL),
+	                      "user_locked");
 }
 
 static int
 do_set_disabled(struct broker_conn *c, struct user_rec *u, void *arg)
 {
-	return store_user_set_disabled(c->db, u->id, *(const int *)arg);
+	int disable = *(const int *)arg, r = store_user_set_disabled(c->db, u->id, disable);
+
+	/* Enabled again: the dormancy clock starts now, else an account disabled for dormancy
+	 * (dormant_suspend_days) would be disabled again at the broker's next check. */
+	if (r == SK_OK && !disable)
+		r = store_user_dormant_reset(c->db, u->id, broker_now());
+	return disable ? end_grants(c, u, r) : r;
 }
 
 int
@@ -375,7 +430,9 @@ admin_user_disable(struct broker_conn *c, const struct sk_msg *req, struct sk_ms
 {
 	static const int yes = 1;
 
-	return admin_change_user(c, req, reply, "admin.user_disable", do_set_disabled, (void *)&yes);
+	return end_privileged(req, reply, admin_change_user(c, req, reply, "admin.user_disable",
+	                                                    do_set_disabled, (void *)&yes),
+	                      "user_disabled");
 }
 
 int

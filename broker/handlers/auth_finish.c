@@ -7,8 +7,10 @@
 
 #include "attempt.h"
 #include "audit_event.h"
+#include "auth_ticket.h"
 #include "auth.h"
 #include "factor.h"
+#include "grant.h"
 #include "plan.h"
 #include "request.h"
 #include "sk_err.h"
@@ -200,6 +202,20 @@ hold_attempt(struct broker_conn *c, struct user_rec *u, const struct evidence *e
 	return r;
 }
 
+/* The proof of this authentication for the account and session phases of the same PAM
+ * transaction (auth_ticket.h). An admin login gets none: its proof is the admin session. */
+static int
+put_ticket(const struct auth_txn *t, unsigned classes, int64_t now, struct sk_msg *reply)
+{
+	unsigned char ticket[AUTH_TICKET_LEN];
+	int r = auth_ticket_issue(t->user, t->service, classes, now, ticket);
+
+	if (r == SK_OK)
+		r = sk_msg_put_bytes(reply, SK_K_AUTH_TICKET, ticket, sizeof(ticket));
+	explicit_bzero(ticket, sizeof(ticket));
+	return r;
+}
+
 static int
 finish_known(struct broker_conn *c, struct user_rec *u, const struct evidence *ev,
              const struct sk_msg *req, struct sk_msg *reply)
@@ -237,6 +253,9 @@ finish_known(struct broker_conn *c, struct user_rec *u, const struct evidence *e
 		r = reply_status(reply, SK_ST_OK);
 		if (r == SK_OK)
 			r = sk_msg_put_uint(reply, SK_K_CLASSES, v.classes);
+		if (r == SK_OK && !t->admin_login &&
+		    grant_service_is_privileged(&c->b->conf, t->service))
+			r = put_ticket(t, v.classes, now, reply);
 		return r;
 	}
 	if (tally_is_locked(&u->tally))

@@ -8,6 +8,8 @@
 #include "card_verify.h"
 #include "store_card.h"
 #include "sk_utf8.h"
+#include "priv_login.h"
+#include "priv_session.h"
 #include "request.h"
 #include "sk_err.h"
 #include "sk_log.h"
@@ -96,10 +98,11 @@ session_open(struct broker_conn *c, const struct sk_msg *req, struct sk_msg *rep
 	struct sk_profile eff;
 	struct user_rec u;
 	struct card_rec card;
+	struct priv_login priv;
 	json_object *extra;
 	uint64_t pid = 0;
 	int64_t id = 0, now = broker_now();
-	int r;
+	int r, answered;
 
 	if (request_login_ctx(c->b, req, &lc) != SK_OK ||
 	    sk_msg_get_uint_opt(req, SK_K_PID, 0, &pid) != SK_OK || pid > INT32_MAX)
@@ -107,6 +110,8 @@ session_open(struct broker_conn *c, const struct sk_msg *req, struct sk_msg *rep
 	if ((r = store_user_get(c->db, lc.user, &u)) == SK_ERR_NOTFOUND)
 		return reply_status(reply, SK_ST_NOT_FOUND);
 	if (r != SK_OK)
+		return r;
+	if ((r = priv_login_session(c, req, &lc, reply, &priv, &answered)) != SK_OK || answered)
 		return r;
 	request_effective_profile(c->b, lc.line, &u, &eff);
 	if ((r = session_card(c, req, &u, &card)) == SK_ERR_PROTO)
@@ -128,6 +133,9 @@ session_open(struct broker_conn *c, const struct sk_msg *req, struct sk_msg *rep
 	if (card.id != 0)   /* which card this session rests on (R-CARD-3) */
 		extra = audit_field_int(audit_field(extra, "card", card.binding.spki_sha256),
 		                        "card_id", card.id);
+	if (priv.privileged)   /* its grant and deadline (issue 9) */
+		extra = audit_field_int(audit_field_int(audit_field(extra, "role", priv.role),
+		                        "grant", (int64_t)priv.grant_id), "ends", priv.ends_at);
 	r = store_begin(c->db);
 	if (r == SK_OK)
 		r = insert_session(c->db, u.id, &lc, (int64_t)pid, now, &id);
@@ -135,7 +143,8 @@ session_open(struct broker_conn *c, const struct sk_msg *req, struct sk_msg *rep
 	                r == SK_OK ? audit_field_int(extra, "session", id) : extra);
 	if (r != SK_OK)
 		return r;
-	return login_report(reply, &u, &eff, id, &card);
+	r = login_report(reply, &u, &eff, id, &card);
+	return r == SK_OK ? priv_login_session_opened(c, &priv, lc.user, id, &eff, reply) : r;
 }
 
 int
@@ -165,6 +174,7 @@ session_close(struct broker_conn *c, const struct sk_msg *req, struct sk_msg *re
 	                audit_field_int(NULL, "session", (int64_t)id));
 	if (r != SK_OK)
 		return r;
+	priv_session_forget((uint64_t)id);   /* closed: its deadline goes with it */
 	return reply_status(reply, SK_ST_OK);
 }
 

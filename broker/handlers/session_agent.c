@@ -2,19 +2,27 @@
  * that the session is open and the user's, registers it (session_watch.h), answers at once
  * "registered" (SK_ST_OK), and then holds the connection until an order comes: the second
  * answer carries SK_K_SESSION_ACTION (lock or end) and the cause in SK_K_EVENT. The order
- * is audited here ("session_order"), naming session, user and card. When the login card is
- * already revoked the first answer is the order. The connection ends with the order, when
+ * is sent first and then audited here ("session_order"), naming session, user and card.
+ * When the login card is already revoked the first answer is the order. The connection ends with the order, when
  * the agent goes away (its session ended), or when the broker stops (the agent registers
  * again with the next broker).
  *
  * The thread gives its store connection back while it waits: a watched session must not hold
- * one for hours. */
+ * one for hours.
+ *
+ * A privileged session (priv_session.h, issue 9) gets one more kind of answer on the same
+ * connection before its order: the deadline warning (SK_K_SESSION_ACTION SK_SESSION_WARN,
+ * SK_K_EVENT "deadline_warning", SK_K_PRIV_ENDS the deadline), after which the handler waits
+ * again. An agent that registers with SK_K_PRIV_ENDS (after a broker restart) has its deadline
+ * registered again when the broker does not know the session as privileged. */
 #include "session.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include "audit_event.h"
 #include "card_verify.h"
+#include "priv_session.h"
 #include "request.h"
 #include "session_watch.h"
 #include "sk_err.h"
@@ -23,6 +31,9 @@
 #include "store_card.h"
 #include "store_user.h"
 
+/* The order goes to the agent first and is audited after: ending or locking a session is the
+ * safe direction, and many orders at one moment (a deadline, lock --all-privileged) must not
+ * wait in line for the audit log's writes. The server sends nothing more (reply_sent). */
 static int
 order_reply(struct broker_conn *c, struct sk_msg *reply, const char *user, uint64_t id,
             const char *card, unsigned action, const char *cause)
@@ -30,20 +41,67 @@ order_reply(struct broker_conn *c, struct sk_msg *reply, const char *user, uint6
 	const char *what = action == SK_CARD_REMOVAL_END ? "end" : "lock";
 	json_object *extra = audit_field(audit_field_int(NULL, "session", (int64_t)id), "cause",
 	                                 cause);
-	int r;
+	int r, sent;
 
 	if (card[0] != '\0')
 		extra = audit_field(extra, "card", card);
 	sk_log(LOG_NOTICE, "ordering session %llu of %s: %s (%s)", (unsigned long long)id, user,
 	       what, cause);
-	r = broker_audit(c, "session_order", user, what, extra);
-	if (r == SK_OK)
-		r = reply_status(reply, SK_ST_OK);
+	r = reply_status(reply, SK_ST_OK);
 	if (r == SK_OK)
 		r = sk_msg_put_uint(reply, SK_K_SESSION_ACTION, action);
 	if (r == SK_OK)
 		r = sk_msg_put_text(reply, SK_K_EVENT, cause);
+	sent = r == SK_OK && sk_msg_send(c->fd, reply, (int)c->b->conf.request_timeout_ms) == SK_OK;
+	c->reply_sent = 1;
+	if (!sent)
+		extra = audit_field(extra, "delivery", "failed");
+	if (broker_audit(c, "session_order", user, what, extra) != SK_OK)
+		sk_logerr("the order for session %llu of %s was sent but not audited",
+		          (unsigned long long)id, user);
+	return SK_OK;
+}
+
+/* Sends one frame on the agent's connection that is not the last answer: the registration
+ * ("registered") or a deadline warning. */
+static int
+send_interim(struct broker_conn *c, unsigned action, const char *cause, int64_t ends_at)
+{
+	struct sk_msg *m = sk_msg_new(SK_MSG_REPLY);
+	int r = m == NULL ? SK_ERR_NOMEM : reply_status(m, SK_ST_OK);
+
+	if (r == SK_OK && action == SK_SESSION_WARN) {
+		r = sk_msg_put_uint(m, SK_K_SESSION_ACTION, action);
+		if (r == SK_OK)
+			r = sk_msg_put_text(m, SK_K_EVENT, cause);
+		if (r == SK_OK)
+			r = sk_msg_put_uint(m, SK_K_PRIV_ENDS, (uint64_t)ends_at);
+	}
+	if (r == SK_OK)
+		r = sk_msg_send(c->fd, m, (int)c->b->conf.request_timeout_ms);
+	sk_msg_free(m);
 	return r;
+}
+
+/* An agent that names its privileged deadline (it registers again after a broker restart):
+ * the deadline is armed again unless the broker knows the session already. */
+static int
+rearm_privileged(struct broker_conn *c, const struct sk_msg *req, const char *user, uint64_t id)
+{
+	struct priv_session_info info = { .session_id = id };
+	uint64_t ends = 0;
+
+	if (sk_msg_get_uint_opt(req, SK_K_PRIV_ENDS, 0, &ends) != SK_OK || ends > INT64_MAX / 1000)
+		return SK_ERR_PROTO;
+	if (ends == 0 || priv_session_get(id, &info) == SK_OK)
+		return SK_OK;
+	if (sk_msg_get_text_opt(req, SK_K_PRIV_ROLE, info.role, sizeof(info.role)) != SK_OK)
+		return SK_ERR_PROTO;
+	snprintf(info.user, sizeof(info.user), "%s", user);
+	info.ends_at = (int64_t)ends;
+	sk_log(LOG_NOTICE, "privileged session %llu of %s registered again, ending at %lld",
+	       (unsigned long long)id, user, (long long)ends);
+	return priv_session_add(&info, c->b->conf.priv_warn_minutes * 60);
 }
 
 int
@@ -53,7 +111,7 @@ session_watch_request(struct broker_conn *c, const struct sk_msg *req, struct sk
 	struct session_watch *w = NULL;
 	struct card_rec rec;
 	struct user_rec u;
-	struct sk_msg *ack;
+	struct priv_session_info priv;
 	uint64_t id, action;
 	unsigned ordered = 0;
 	int r;
@@ -74,6 +132,10 @@ session_watch_request(struct broker_conn *c, const struct sk_msg *req, struct sk
 		return reply_status(reply, SK_ST_NOT_FOUND);
 	if (r != SK_OK)
 		return r;
+	if ((r = rearm_privileged(c, req, user, id)) == SK_ERR_PROTO)
+		return reply_status(reply, SK_ST_BAD_REQUEST);
+	if (r != SK_OK)
+		return r;
 	/* Registered first, checked second: a revocation between the two is not missed. */
 	if ((r = session_watch_add(id, user, card, (unsigned)action, &w)) == SK_ERR_BUSY)
 		return reply_status(reply, SK_ST_BUSY);
@@ -83,17 +145,26 @@ session_watch_request(struct broker_conn *c, const struct sk_msg *req, struct sk
 		session_watch_remove(w);
 		return order_reply(c, reply, user, id, card, (unsigned)action, "card_revoked");
 	}
-	if ((ack = sk_msg_new(SK_MSG_REPLY)) == NULL || reply_status(ack, SK_ST_OK) != SK_OK ||
-	    sk_msg_send(c->fd, ack, (int)c->b->conf.request_timeout_ms) != SK_OK) {
-		sk_msg_free(ack);
+	if (send_interim(c, 0, NULL, 0) != SK_OK) {
 		session_watch_remove(w);
 		return SK_ERR_IO;
 	}
-	sk_msg_free(ack);
 	store_release(c->db);
 	c->db = NULL;
-	r = session_watch_wait(w, c->fd, &c->b->stop, &ordered, cause, sizeof(cause));
+	while ((r = session_watch_wait(w, c->fd, &c->b->stop, &ordered, cause, sizeof(cause))) ==
+	       SK_OK && ordered == SK_SESSION_WARN) {
+		if (priv_session_get(id, &priv) != SK_OK)
+			continue;   /* ended or forgotten meanwhile */
+		sk_log(LOG_NOTICE, "warning session %llu of %s: privileged access ends at %lld",
+		       (unsigned long long)id, user, (long long)priv.ends_at);
+		if (send_interim(c, SK_SESSION_WARN, cause, priv.ends_at) != SK_OK) {
+			r = SK_ERR_IO;
+			break;
+		}
+	}
 	session_watch_remove(w);
+	if (r == SK_OK || r == SK_ERR_IO)
+		priv_session_forget(id);   /* ordered ended, or gone with its agent */
 	if (store_acquire(c->b->store, &c->db) != SK_OK)
 		return SK_ERR_STORE;
 	if (r == SK_ERR_IO)   /* the agent left with its session: the answer goes nowhere */

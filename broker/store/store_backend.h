@@ -91,6 +91,7 @@ struct sk_store_ops {
 	int (*hr_event_pending)(struct sk_store_txn *t,
 	                        int (*fn)(void *, const struct hr_event_rec *), void *arg);
 	int (*user_hr_by_staff)(struct sk_store_txn *t, const char *staff_no, struct user_hr *out);
+	int (*user_hr_get)(struct sk_store_txn *t, int64_t user_id, struct user_hr *out);
 	int (*user_hr_set)(struct sk_store_txn *t, const struct user_hr *h);
 
 	int (*grant_insert)(struct sk_store_txn *t, struct grant_rec *g);
@@ -118,6 +119,14 @@ struct sk_store_ops {
 	int (*role_last_use)(struct sk_store_txn *t, const char *role, const char *user, int64_t *at);
 	int (*user_contractor)(struct sk_store_txn *t, const char *user, int *yes);
 	int (*user_set_contractor)(struct sk_store_txn *t, const char *user, int yes);
+	int (*report_unlinked_users)(struct sk_store_txn *t,
+	                             int (*fn)(void *, const struct report_user *), void *arg);
+	int (*report_unlinked_staff)(struct sk_store_txn *t,
+	                             int (*fn)(void *, const struct hr_event_rec *), void *arg);
+	int (*report_dormant)(struct sk_store_txn *t, int64_t before, const char *profile,
+	                      int enabled_only, int (*fn)(void *, const struct report_user *),
+	                      void *arg);
+	int (*user_dormant_reset)(struct sk_store_txn *t, int64_t user_id, int64_t now);
 };
 
 /* A backend's store and txn start with these (the backend's own fields follow). */

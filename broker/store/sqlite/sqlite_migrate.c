@@ -298,11 +298,26 @@ v3_grants(sqlite3 *db)
 	        " PRIMARY KEY(role, user));");
 }
 
+/* HR reconciliation (issue 10, doc/hr-import.md): when an administrator (user enable) or an
+ * HR return last enabled the account. The dormancy of an account counts from the latest of
+ * its last login, its creation and this, so that an account enabled again after a dormancy
+ * suspension is not suspended again at the next check. 0: never. */
+static int
+v4_dormant_reset(sqlite3 *db)
+{
+	int has, r = has_column(db, "PRAGMA table_info(users)", "dormant_reset", &has);
+
+	if (r == SK_OK && !has)
+		r = sq_exec(db, "ALTER TABLE users ADD COLUMN dormant_reset INTEGER NOT NULL DEFAULT 0;");
+	return r;
+}
+
 const struct sq_migration sq_migrations[] = {
 	{ "base schema: users, tallies, TOTP, FIDO2, cards, sessions, meta",
 	  v1_schema },
 	{ "HR state: staff numbers, HR files and events", v2_hr },
 	{ "privileged access: grants, delegations, reviews, contractors", v3_grants },
+	{ "HR reconciliation: when an account was last enabled", v4_dormant_reset },
 };
 const size_t sq_migrations_n = sizeof(sq_migrations) / sizeof(sq_migrations[0]);
 

@@ -1,0 +1,332 @@
+#!/usr/bin/env bash
+# Privileged sessions through a real sudo (issue 9, items 3, 4 and 10): sudo's pam.d file and
+# a sudoers drop-in that this test writes, a test user in /etc/passwd and /etc/group, all bind-
+# mounted inside a private mount namespace (unshare -m), so nothing is left under /etc even if
+# the test is killed. Requirement IDs: R-PRIV-7, R-INC-1, R-MFA-4.
+#
+#   1. sudo is refused without a grant (after a correct password and TOTP code).
+#   2. The account phase alone (sudo's timestamp cache: no authentication in this sudo) is
+#      refused even with a grant; with timestamp_timeout=0 sudo never skips authentication.
+#   3. With an active grant sudo runs the command.
+#   4. A live sudo session (sudo, sh, two sleeps, one of them double-forked into its own
+#      process session) is gone within 1 s of the grant's end: the figure is printed.
+#   5. After the grant's end sudo is refused again.
+#   6. The deadline warning reaches the session's terminal (sudo under script(1)).
+#   7. `sekimori user lock --all-privileged` ends a live session at once and locks its user.
+#   8. `sekimori user lock USER` ends that user's live session at once.
+#  10. `sekimori grant revoke ID` ends the grant's live session at once.
+#   9. A privileged session on a terminal with no input for the profile's idle_timeout (30 s)
+#      is ended (the kernel moves a terminal's last input time in 8-second steps, so the end
+#      may come up to 7 s early).
+#
+# The grants are written into the store with sqlite3 as an approved request leaves them
+# (state active, starts, ends, services): the grant requests and approvals have their own
+# tests; this one is about what a grant does at login and at its end.
+# A sanitizer-built module cannot be loaded by setuid sudo (no LD_PRELOAD there): skipped (77).
+set -euo pipefail
+: "${SK_PAM_MODULE:?}" "${SK_SEKIMORID:?}" "${SK_CLI:?}" "${SK_BINARY_DIR:?}"
+: "${SK_SESSION_AGENT:?}"
+skip() { echo "SKIP: $*"; exit 77; }
+[ "$(id -u)" = 0 ] || skip "needs root (bind mounts over /etc, sudo)"
+for t in sudo unshare setpriv oathtool pamtester sqlite3 script; do
+	command -v "$t" > /dev/null || skip "$t missing"
+done
+# The files the bind mounts cover must exist (the sudo package makes both).
+[ -f /etc/pam.d/sudo ] && [ -d /etc/sudoers.d ] || skip "no /etc/pam.d/sudo or /etc/sudoers.d"
+case "$(ldd "$SK_PAM_MODULE")" in
+*libasan*) skip "a sanitizer-built module cannot be loaded into setuid sudo" ;;
+esac
+# Everything below runs in a private mount namespace: the bind mounts die with it.
+if [ -z "${SK_PRIV_SUDO_NS:-}" ]; then
+	exec unshare --mount --propagation private env SK_PRIV_SUDO_NS=1 "$0" "$@"
+fi
+
+dir=$(mktemp -d "${TMPDIR:-/tmp}/sk-privsudo-XXXXXX")
+chmod 755 "$dir"
+broker=
+bg=()
+cleanup() {
+	for p in "${bg[@]}"; do kill -9 "$p" 2>/dev/null || true; done
+	[ -n "$broker" ] && kill "$broker" 2>/dev/null && wait "$broker" 2>/dev/null
+	for m in /etc/sudoers.d /etc/pam.d/sudo /etc/group /etc/passwd; do
+		umount "$m" 2>/dev/null || true
+	done
+	rm -rf "$dir"
+}
+trap cleanup EXIT
+fail() { echo "FAIL: $*" >&2; echo "--- last output:" >&2; cat "$dir/out" >&2 || true;
+	echo "--- broker log:" >&2; tail -30 "$dir/broker.log" >&2 || true; exit 1; }
+checks=0
+ok() { checks=$((checks + 1)); }
+
+user=skpriv
+uid=4242
+cat > "$dir/sekimori.conf" <<CONF
+[broker]
+socket = sekimorid.sock
+store = state/sekimori.db
+audit_log = log/audit.jsonl
+audit_anchor = state/audit.anchor
+key_dir = keys
+locale_dir = $SK_BINARY_DIR/locale
+language = C
+default_profile = admin
+admin_profile = admin
+privileged_warn_minutes = 1
+[profile admin]
+classes = knowledge, possession
+methods = password, totp
+totp_window = 10
+idle_timeout = 30
+[role ops]
+services = sudo
+holders = $user
+max_minutes = 60
+[role ciso]
+holders = approver
+CONF
+
+# The test user, in copies of /etc/passwd and /etc/group bind-mounted over the real ones.
+cp /etc/passwd "$dir/passwd"
+cp /etc/group "$dir/group"
+echo "$user:x:$uid:$uid:Sekimori privileged test:/nonexistent:/bin/sh" >> "$dir/passwd"
+echo "$user:x:$uid:" >> "$dir/group"
+# sudo's PAM service: every phase through pam_sekimori (no pam_unix: the broker decides).
+mkdir -p "$dir/pam.d" "$dir/sudoers.d"
+args="conf=$dir/sekimori.conf profile=admin session_agent=$SK_SESSION_AGENT"
+for phase in auth account session; do echo "$phase required $SK_PAM_MODULE $args"; done \
+	> "$dir/pam.d/sudo"
+echo "password required pam_deny.so" >> "$dir/pam.d/sudo"
+# The drop-in: what doc/privileged-access-login.md asks for. timestamp_timeout=0: sudo asks
+# (and so authenticates through PAM) every time.
+sudoers() {
+	{
+		echo "Defaults:$user timestamp_timeout=$1"
+		# sudo's time stamps in this test's folder: none from an earlier run, none left.
+		echo "Defaults timestampdir=$dir/ts"
+		# The widest cache: one record for every terminal and process of the user.
+		[ "$1" = 0 ] || echo "Defaults:$user timestamp_type=global"
+		echo "$user ALL=(root) ALL"
+	} > "$dir/sudoers.d/sekimori-test"
+	chmod 0440 "$dir/sudoers.d/sekimori-test"
+}
+install -d -m 0700 "$dir/ts"
+sudoers 0
+chmod 0750 "$dir/sudoers.d"
+mount --bind "$dir/passwd" /etc/passwd
+mount --bind "$dir/group" /etc/group
+mount --bind "$dir/pam.d/sudo" /etc/pam.d/sudo
+mount --bind "$dir/sudoers.d" /etc/sudoers.d
+[ "$(id -u "$user")" = "$uid" ] || fail "the test user is not visible"
+
+"$SK_SEKIMORID" -c "$dir/sekimori.conf" -f 2> "$dir/broker.log" &
+broker=$!
+for _ in $(seq 200); do [ -S "$dir/sekimorid.sock" ] && break; sleep 0.05; done
+[ -S "$dir/sekimorid.sock" ] || fail "broker did not start"
+cli() { LC_ALL=C "$SK_CLI" -c "$dir/sekimori.conf" "$@"; }
+db() { sqlite3 -cmd ".timeout 5000" "$dir/state/sekimori.db" "$@"; }
+audit() { grep -c "$1" "$dir/log/audit.jsonl" || true; }
+
+# The user: root in the recovery role adds accounts of admin_profile; password changed through
+# pamtester (chauthtok asks for no code).
+temp=$(cli --json user add "$user" --profile admin |
+	sed -n 's/.*"temporary_password":"\([^"]*\)".*/\1/p')
+[ -n "$temp" ] || fail "no temporary password"
+seed=$(head -c 20 /dev/urandom | base32 | tr -d '=')
+cli totp enroll "$user" --secret "$seed" --code "$(oathtool --totp -b "$seed")" > "$dir/out" ||
+	fail "TOTP enrolment"
+pw='Privileged-Test-2026x'
+printf '%s\n' "account required $SK_PAM_MODULE conf=$dir/sekimori.conf profile=admin" \
+	"password required $SK_PAM_MODULE conf=$dir/sekimori.conf profile=admin" > "$dir/pam.d/chpw"
+printf '%s\n%s\n%s\n' "$temp" "$pw" "$pw" | LD_PRELOAD=libpam_wrapper.so PAM_WRAPPER=1 \
+	PAM_WRAPPER_SERVICE_DIR="$dir/pam.d" PAM_WRAPPER_DISABLE_DEEPBIND=1 \
+	pamtester -v chpw "$user" chauthtok > "$dir/out" 2>&1 || fail "password change"
+ok
+# Each sudo authentication uses the next TOTP step (the broker refuses a step used before).
+# Each authentication uses the next unused TOTP step (the broker refuses a step used before),
+# never below the window (totp_window = 10) nor above it (then it waits). Run it in the
+# test's shell, not in a pipeline (the step count lives in a file all the same).
+echo $(( $(date +%s) / 30 )) > "$dir/step"
+answers() {
+	local cur=$(( $(date +%s) / 30 )) step
+	step=$(( $(cat "$dir/step") + 1 ))
+	[ "$step" -ge $(( cur - 8 )) ] || step=$(( cur - 8 ))
+	# Every step the window allows is spent: wait for the clock to open the next one.
+	while [ "$step" -gt $(( cur + 9 )) ]; do sleep 1; cur=$(( $(date +%s) / 30 )); done
+	echo "$step" > "$dir/step"
+	printf '%s\n%s\n' "$pw" "$(oathtool --totp -b -N "@$(( step * 30 + 1 ))" "$seed")"
+}
+as_user() { setpriv --reuid="$uid" --regid="$uid" --clear-groups -- "$@"; }
+now_ms() { date +%s%3N; }
+grant() {   # grant ENDS_EPOCH: an active grant of role ops for the test user until then
+	db "INSERT INTO grants(role, requester, reason, minutes, state, created, approver1,
+	    approved1_at, starts, ends, services) VALUES('ops', '$user', 'test', 60, 2,
+	    $(date +%s), 'approver', $(date +%s), $(( $(date +%s) - 1 )), $1, 'sudo');"
+}
+
+# 1. No grant: refused after a correct password and code.
+answers > "$dir/ans"; cat "$dir/ans" | as_user sudo -S -k id -u > "$dir/out" 2>&1 && fail "sudo without a grant ran"
+grep -q 'no active grant' "$dir/out" || fail "no refusal message"
+[ "$(audit '"privileged_login".*"deny".*"no_grant"')" -ge 1 ] || fail "no audit of no_grant"
+ok
+
+# 2. The account phase without this transaction's authentication: a cached sudo timestamp
+# skips pam_authenticate; the broker refuses the account phase (no ticket), grant or not.
+grant $(( $(date +%s) + 600 ))
+sudoers 15
+answers > "$dir/ans"; cat "$dir/ans" | as_user sudo -S id -u > "$dir/out" 2>&1 || fail "sudo with a grant (caching)"
+grep -Eq '(^|: )0$' "$dir/out" || fail "the command did not run as root"
+as_user sudo -n id -u > "$dir/out" 2>&1 && fail "sudo's timestamp cache bypassed the MFA"
+grep -q 'multi-factor authentication in this same login' "$dir/out" ||
+	fail "no fresh-MFA refusal"
+[ "$(audit '"privileged_login".*"deny".*"no_fresh_mfa"')" -ge 1 ] || fail "no audit"
+# With timestamp_timeout=0 there is nothing cached: -n cannot run without asking.
+sudoers 0
+as_user sudo -n id -u > "$dir/out" 2>&1 && fail "sudo -n ran with timestamp_timeout=0"
+ok
+
+# 3. With the grant, sudo runs the command, and the login is audited with role and grant.
+answers > "$dir/ans"; cat "$dir/ans" | as_user sudo -S id -u > "$dir/out" 2>&1 || fail "sudo with a grant"
+grep -Eq '(^|: )0$' "$dir/out" || fail "the command did not run as root"
+[ "$(audit '"privileged_login".*"allow".*"role":"ops"')" -ge 2 ] || fail "no allow audit"
+ok
+db "UPDATE grants SET state = 4, ended_at = $(date +%s) WHERE state = 2;"
+
+# A live sudo session in the background: sh with two sleeps, one double-forked into its own
+# process session; their pids in $dir/pids. Sets $sudo_pid. The answers are made before (in
+# $dir/ans), before the grant: making them may wait for a TOTP step.
+live_session() {
+	rm -f "$dir/pids"
+	cat "$dir/ans" | as_user sudo -S sh -c "sleep 300 & echo \$! > $dir/pids;
+		setsid sh -c 'sleep 301 & echo \$! >> $dir/pids' & wait" > "$dir/out" 2>&1 &
+	sudo_pid=$!
+	bg+=("$sudo_pid")
+	for _ in $(seq 400); do
+		[ -f "$dir/pids" ] && [ "$(wc -l < "$dir/pids")" = 2 ] && break
+		kill -0 "$sudo_pid" 2>/dev/null || fail "the sudo session did not start"
+		sleep 0.025
+	done
+	[ "$(wc -l < "$dir/pids")" = 2 ] || fail "the session's processes did not start"
+	pids="$(cat "$dir/pids") $(pgrep -P "$sudo_pid" | tr '\n' ' ') "
+}
+# Waits (bounded) until every process in $pids is gone; echoes the time it was seen so.
+gone_at() {
+	local t=$(( $(now_ms) + $1 )) p alive
+	while [ "$(now_ms)" -lt "$t" ]; do
+		alive=0
+		for p in $pids; do
+			[ -r "/proc/$p/stat" ] && [ "$(awk '{print $3}' "/proc/$p/stat" 2>/dev/null)" != Z ] &&
+				alive=1
+		done
+		[ "$alive" = 0 ] && { now_ms; return 0; }
+		sleep 0.005
+	done
+	echo never
+}
+
+# 4. The grant ends: every process of the live session is gone within 1 s.
+answers > "$dir/ans"
+ends=$(( $(date +%s) + 8 ))
+grant "$ends"
+live_session
+t=$(gone_at 20000)
+[ "$t" != never ] || fail "the session outlived its grant by 20 s"
+late=$(( t - ends * 1000 ))
+echo "grant end -> last process of the sudo session gone: ${late} ms"
+[ "$late" -ge 0 ] || fail "the session ended ${late} ms before its grant's end"
+[ "$late" -lt 1000 ] || fail "the session ended ${late} ms after its grant's end (limit 1000)"
+wait "$sudo_pid" 2>/dev/null || true
+[ "$(audit '"session_order".*"end".*"grant_expired"')" -ge 1 ] || fail "no order audited"
+ok
+
+# 5. After the grant's end: refused again.
+answers > "$dir/ans"; cat "$dir/ans" | as_user sudo -S id -u > "$dir/out" 2>&1 && fail "sudo ran after the grant's end"
+grep -q 'no active grant' "$dir/out" || fail "no refusal after the end"
+ok
+
+# 6 and 7. A session on a terminal (script(1) gives sudo one): the warning comes a minute
+# before the deadline (privileged_warn_minutes = 1); then lock --all-privileged ends it.
+answers > "$dir/ans"
+grant $(( $(date +%s) + 64 ))
+# A sudo session on a terminal: script(1) runs as root (it writes the typescript here), sudo
+# inside it as the user. Each answer only once its prompt is on the terminal: sudo flushes
+# typed-ahead input when it turns echo off. Sets $pids.
+terminal_session() {
+	rm -f "$dir/pids" "$dir/typescript"
+	cp "$dir/ans" "$dir/answers"
+	{ prompted 'password for'; sleep 0.2; head -n 1 "$dir/answers"; prompted 'One-time code'
+		sleep 0.2; tail -n 1 "$dir/answers"
+		# The terminal stays open (no EOF) until the test's folder is gone.
+		for _ in $(seq 240); do [ -d "$dir" ] || break; sleep 0.5; done; } | script -qfec "setpriv \
+		--reuid=$uid --regid=$uid --clear-groups -- sudo -S sh -c 'sleep 300 & \
+		echo \$! > $dir/pids; wait'" "$dir/typescript" > /dev/null 2>&1 &
+	bg+=("$!")
+	for _ in $(seq 400); do [ -s "$dir/pids" ] && break; sleep 0.025; done
+	[ -s "$dir/pids" ] || { cp "$dir/typescript" "$dir/out" 2>/dev/null || true
+		fail "the terminal session did not start"; }
+	pids="$(cat "$dir/pids") "
+}
+prompted() { for _ in $(seq 400); do grep -q "$1" "$dir/typescript" 2>/dev/null && return 0
+	sleep 0.025; done; return 0; }
+terminal_session
+for _ in $(seq 600); do grep -q 'privileged access ends at' "$dir/typescript" && break; sleep 0.05; done
+grep -q 'Your privileged access ends at' "$dir/typescript" || fail "no warning on the terminal"
+[ "$(audit '"deadline_warning_shown"')" -ge 1 ] || fail "the warning was not audited"
+ok
+t0=$(now_ms)
+cli user lock --all-privileged > "$dir/out" 2>&1 || fail "lock --all-privileged"
+grep -q '^1 privileged sessions ended' "$dir/out" || fail "lock --all-privileged count"
+t=$(gone_at 5000)
+[ "$t" != never ] || fail "lock --all-privileged left the session running"
+echo "lock --all-privileged -> last process gone: $(( t - t0 )) ms"
+[ "$(audit '"admin.user_lock".*"all_privileged"')" -ge 1 ] || fail "its user was not locked"
+answers > "$dir/ans"; cat "$dir/ans" | as_user sudo -S id -u > "$dir/out" 2>&1 && fail "a locked user ran sudo"
+cli user unlock "$user" > /dev/null || fail "unlock"
+# The lock ended the grant too: unlocked, the user is still refused.
+[ "$(db "SELECT count(*) FROM grants WHERE state = 2;")" = 0 ] || fail "a grant survived the lock"
+answers > "$dir/ans"; cat "$dir/ans" | as_user sudo -S id -u > "$dir/out" 2>&1 && fail "sudo ran on a grant the lock ended"
+grep -q 'no active grant' "$dir/out" || fail "no refusal after the lock"
+ok
+
+# 8. sekimori user lock USER ends that user's live privileged session at once (the lock of
+# step 7 ended the user's grants: a new one).
+answers > "$dir/ans"
+grant $(( $(date +%s) + 600 ))
+live_session
+t0=$(now_ms)
+cli user lock "$user" > "$dir/out" 2>&1 || fail "user lock"
+t=$(gone_at 5000)
+[ "$t" != never ] || fail "user lock left the privileged session running"
+echo "user lock -> last process gone: $(( t - t0 )) ms"
+[ "$(audit '"session_order".*user_locked"')" -ge 1 ] || fail "no order for the lock"
+ok
+cli user unlock "$user" > /dev/null || fail "unlock"
+
+# 10. An early revoke (the real CLI, root's recovery role) ends the grant's live session.
+answers > "$dir/ans"
+grant $(( $(date +%s) + 600 ))
+gid=$(db "SELECT max(id) FROM grants;")
+live_session
+t0=$(now_ms)
+cli grant revoke "$gid" > "$dir/out" 2>&1 || fail "grant revoke"
+t=$(gone_at 5000)
+[ "$t" != never ] || fail "the revoke left the privileged session running"
+echo "grant revoke -> last process gone: $(( t - t0 )) ms"
+[ "$(audit '"session_order".*"grant_revoked"')" -ge 1 ] || fail "no order for the revoke"
+answers > "$dir/ans"; cat "$dir/ans" | as_user sudo -S id -u > "$dir/out" 2>&1 && fail "sudo ran after the revoke"
+ok
+
+# 9. Idle: no input on the session's terminal for idle_timeout (30 s) ends it.
+db "UPDATE grants SET state = 4, ended_at = $(date +%s) WHERE state = 2;"
+answers > "$dir/ans"
+grant $(( $(date +%s) + 600 ))
+terminal_session
+t0=$(now_ms)
+t=$(gone_at 60000)
+[ "$t" != never ] || fail "the idle privileged session was not ended"
+idle_s=$(( (t - t0) / 1000 ))
+echo "idle privileged session ended ${idle_s} s after its login (idle_timeout 30 s)"
+[ "$idle_s" -ge 21 ] || fail "ended after ${idle_s} s, before its idle limit"
+[ "$(audit '"idle_timeout_end"')" -ge 1 ] || fail "the idle end was not audited"
+ok
+echo "priv_sudo: $checks passed, 0 failed"
