@@ -73,6 +73,7 @@ int cli_option_takes_value(const char *a);
 const char *cli_positional(const struct cli *c);
 
 int cli_user_add(struct cli *c);
+int cli_user_import(struct cli *c);
 int cli_user_show(struct cli *c);
 int cli_user_list(struct cli *c);
 int cli_user_unlock(struct cli *c);

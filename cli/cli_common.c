@@ -143,6 +143,12 @@ cli_reason_text(uint64_t reason)
 		{ SK_REASON_HR_USER_EXISTS, N_("a hire's user name (the staff number) is already"
 		                               " taken") },
 		{ SK_REASON_HR_BAD_RECORD, N_("the broker refused an HR record as malformed") },
+		{ SK_REASON_IMPORT_BAD_ROW, N_("the broker refused a row of the import as invalid") },
+		{ SK_REASON_IMPORT_USER_EXISTS, N_("the user name or the staff number is already"
+		                                   " taken") },
+		{ SK_REASON_IMPORT_NOT_STAGED, N_("the rows staged on this connection are not the"
+		                                  " file committed") },
+		{ SK_REASON_IMPORT_TOO_LARGE, N_("more than 100000 users in one import") },
 		{ SK_REASON_STAFF_NO_INVALID, N_("invalid staff number (1 to 16 digits)") },
 		{ SK_REASON_STAFF_NO_TAKEN, N_("the staff number is linked to another account") },
 		{ SK_REASON_INVALID_DAYS, N_("invalid number of days (1 to 36500)") },
@@ -231,7 +237,7 @@ cli_option_takes_value(const char *a)
 	                                    "--oath-usersfile", "--google-authenticator", "--encoding",
 	                                    "--anchor", "--since", "--until", "--html",
 	                                    "--role", "--minutes", "--ticket", "--comment",
-	                                    "--staff", "--days", NULL };
+	                                    "--staff", "--days", "--out", NULL };
 
 	for (int i = 0; with_value[i]; i++)
 		if (strcmp(a, with_value[i]) == 0)

@@ -74,6 +74,11 @@ enum sk_msg_type {
 	SK_REQ_HR_STAGE = 63,
 	SK_REQ_HR_COMMIT = 64,
 	SK_REQ_HR_PENDING = 65,
+	/* Bulk enrolment (sekimori user import, doc/bulk-enrol.md): the CLI validates the file
+	 * and stages its rows in batches on its connection (SK_K_HR_FILE, SK_K_HR_RECORDS,
+	 * SK_K_HR_FIRST); COMMIT (SK_K_HR_FILE, SK_K_HR_COUNT) adds them in one transaction. */
+	SK_REQ_USER_IMPORT_STAGE = 90,
+	SK_REQ_USER_IMPORT_COMMIT = 91,
 	/* 66-69: HR links and reconciliation (issue 10; doc/hr-import.md). */
 	SK_REQ_USER_SET_STAFF = 66,     /* links an account to a staff number ("" unlinks) */
 	SK_REQ_REPORT_ORPHANS = 67,     /* accounts with no HR record, HR records with no account */
@@ -298,6 +303,11 @@ enum sk_reason {
 	SK_REASON_HR_TOO_MANY_HIRES = 67, /* more hires in one file than HR_HIRES_MAX */
 	SK_REASON_HR_USER_EXISTS = 68,    /* a hire whose user name (the staff number) is taken */
 	SK_REASON_HR_BAD_RECORD = 69,     /* a staged record that does not validate */
+	/* User import refusals (USER_IMPORT_*); SK_K_HR_LINE names the file line. */
+	SK_REASON_IMPORT_BAD_ROW = 96,     /* a staged row that does not validate */
+	SK_REASON_IMPORT_USER_EXISTS = 97, /* a user name or staff number that is taken */
+	SK_REASON_IMPORT_NOT_STAGED = 98,  /* COMMIT's file or count differ from what was staged */
+	SK_REASON_IMPORT_TOO_LARGE = 99,   /* more rows than USER_IMPORT_MAX */
 	/* 87-92: HR links and reconciliation (issue 10). */
 	SK_REASON_STAFF_NO_INVALID = 87,  /* a staff number that is not 1 to 16 digits */
 	SK_REASON_STAFF_NO_TAKEN = 88,    /* the staff number is linked to another account */

@@ -16,6 +16,7 @@
 struct audit_log;
 struct sk_store;
 struct sk_store_txn;
+struct user_import;
 
 /* Nothing factor-specific lives here: each factor keeps what it loaded at start in its own
  * file (factors/factor.h). */
@@ -101,6 +102,7 @@ struct broker_conn {
 	unsigned state;
 	struct auth_txn txn;
 	struct enroll_txn enroll;
+	struct user_import *import; /* rows staged by USER_IMPORT_STAGE (admin_import.c) */
 };
 
 /* Handlers fill reply (status and fields) and return SK_OK; any other return makes the

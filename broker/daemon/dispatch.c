@@ -110,6 +110,11 @@ static const struct dispatch_entry {
 	{ SK_REQ_HR_STAGE, "hr_stage", CONN_IDLE, R_ADMIN, 0, admin_hr_stage },
 	{ SK_REQ_HR_COMMIT, "hr_commit", CONN_IDLE, R_ADMIN, 0, admin_hr_commit },
 	{ SK_REQ_HR_PENDING, "hr_pending", CONN_IDLE, R_AUDIT | R_RECOVERY, 0, admin_hr_pending },
+	/* Bulk enrolment: a change made in an admin session, like HR_STAGE and HR_COMMIT. */
+	{ SK_REQ_USER_IMPORT_STAGE, "user_import_stage", CONN_IDLE, R_ADMIN, 0,
+	  admin_user_import_stage },
+	{ SK_REQ_USER_IMPORT_COMMIT, "user_import_commit", CONN_IDLE, R_ADMIN, 0,
+	  admin_user_import_commit },
 	/* Containment (R-INC-1): stopping, like user lock, so admin sessions and the recovery
 	 * role (root on the console when no administrator can log in). */
 	{ SK_REQ_PRIV_END_ALL, "priv_end_all", CONN_IDLE, R_ADMIN | R_RECOVERY, 0,

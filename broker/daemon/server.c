@@ -22,6 +22,7 @@
 
 #include "server_conn.h"
 #include "server_pool.h"
+#include "admin.h"
 #include "server_slots.h"
 #include "sk_client.h"
 #include "sk_err.h"
@@ -172,6 +173,7 @@ server_conn_close(struct server_conn *sc)
 		free(sc->body);
 	}
 	sk_msg_free(sc->watch_req);
+	admin_import_free(&sc->conn);   /* a bulk import staged but never committed */
 	explicit_bzero(sc, sizeof(*sc));
 	free(sc);
 	slots_give_back(b, uid);

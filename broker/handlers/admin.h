@@ -34,6 +34,14 @@ int admin_card_dispose(struct broker_conn *c, const struct sk_msg *req, struct s
 int admin_hr_stage(struct broker_conn *c, const struct sk_msg *req, struct sk_msg *reply);
 int admin_hr_commit(struct broker_conn *c, const struct sk_msg *req, struct sk_msg *reply);
 int admin_hr_pending(struct broker_conn *c, const struct sk_msg *req, struct sk_msg *reply);
+/* sekimori user import (admin_import.c): at most USER_IMPORT_MAX users per file. */
+#define USER_IMPORT_MAX 100000
+int admin_user_import_stage(struct broker_conn *c, const struct sk_msg *req,
+                            struct sk_msg *reply);
+int admin_user_import_commit(struct broker_conn *c, const struct sk_msg *req,
+                             struct sk_msg *reply);
+/* Drops what the connection staged (wiped); called when the connection ends. */
+void admin_import_free(struct broker_conn *c);
 /* Privileged sessions (priv_admin.c): lock --all-privileged. */
 int admin_priv_end_all(struct broker_conn *c, const struct sk_msg *req, struct sk_msg *reply);
 /* Privileged access (issue 9): admin_grant.c, admin_grant_list.c, admin_delegation.c. */

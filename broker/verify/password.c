@@ -182,8 +182,15 @@ bounded_crypt(const char *pw, const char *setting, struct crypt_data *cd)
 	return out;
 }
 
-int
-password_hash(const char *pw, char *out, size_t outsz)
+/* The yescrypt parameters of a bulk-enrolment temporary password (doc/bulk-enrol.md): "j35"
+ * in place of the default "j9T". Such a password is 16 characters drawn uniformly from 66
+ * (about 96 bits), so the hash's cost is not what protects it; the production cost would
+ * bound bulk enrolment near 20 users/s per CPU. It must be changed at the first login, and
+ * the new password gets the production parameters. */
+#define PASSWORD_ENROL_PARAMS "j35"
+
+static int
+hash_with(const char *pw, const char *params, char *out, size_t outsz)
 {
 	char salt[CRYPT_GENSALT_OUTPUT_SIZE];
 	struct crypt_data *cd;
@@ -202,6 +209,14 @@ password_hash(const char *pw, char *out, size_t outsz)
 	    salt[0] == '*') {
 		sk_logerr("crypt_gensalt_rn for yescrypt failed");
 		return SK_ERR_CRYPTO;
+	}
+	/* "$y$" + 3 parameter characters + "$": the default parameters, replaced when asked. */
+	if (params != NULL) {
+		if (strlen(salt) < 8 || salt[6] != '$') {
+			sk_logerr("unexpected yescrypt setting");
+			return SK_ERR_CRYPTO;
+		}
+		memcpy(salt + 3, params, 3);
 	}
 	/* About 32 KiB: on the heap, so broker threads with small stacks are safe. calloc also
 	 * gives the zeroed 'initialized' field crypt_rn wants. */
@@ -229,6 +244,18 @@ password_hash(const char *pw, char *out, size_t outsz)
 	explicit_bzero(cd, sizeof(*cd));
 	free(cd);
 	return rc;
+}
+
+int
+password_hash(const char *pw, char *out, size_t outsz)
+{
+	return hash_with(pw, NULL, out, outsz);
+}
+
+int
+password_hash_enrolment(const char *pw, char *out, size_t outsz)
+{
+	return hash_with(pw, PASSWORD_ENROL_PARAMS, out, outsz);
 }
 
 int

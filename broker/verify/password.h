@@ -26,6 +26,9 @@ enum password_quality {
 };
 
 int password_hash(const char *pw, char *out, size_t outsz);
+/* A generated bulk-enrolment temporary password only (password_generate_temp): yescrypt with
+ * light parameters ($y$j35$, doc/bulk-enrol.md); password_verify checks it like any other. */
+int password_hash_enrolment(const char *pw, char *out, size_t outsz);
 /* SK_OK when pw matches hash, SK_ERR_DENIED when not (compared in constant time). */
 int password_verify(const char *pw, const char *hash);
 enum password_quality password_check_quality(const char *user, const char *pw,

@@ -73,6 +73,28 @@ test_hash_salted(void **state)
 	assert_int_equal(password_verify("Kz7#mQ2vRw9!", h2), SK_OK);
 }
 
+/* R-CRED-1 (bulk enrolment, doc/bulk-enrol.md): an enrolment password's hash is yescrypt
+ * with the light parameters j35, salted per hash, verified like any other; the production
+ * hash keeps the default parameters (j9T). */
+static void
+test_r_cred_1_enrolment_hash_light_yescrypt_salted(void **state)
+{
+	char pw[PASSWORD_TEMP_LEN + 1], h1[PASSWORD_HASH_MAX], h2[PASSWORD_HASH_MAX];
+	(void)state;
+
+	assert_int_equal(password_generate_temp(pw, sizeof(pw)), SK_OK);
+	assert_int_equal(password_hash_enrolment(pw, h1, sizeof(h1)), SK_OK);
+	assert_int_equal(password_hash_enrolment(pw, h2, sizeof(h2)), SK_OK);
+	assert_memory_equal(h1, "$y$j35$", 7);
+	assert_string_not_equal(h1, h2);
+	assert_int_equal(password_verify(pw, h1), SK_OK);
+	assert_int_equal(password_verify(pw, h2), SK_OK);
+	pw[0] = pw[0] == 'a' ? 'b' : 'a';
+	assert_int_equal(password_verify(pw, h1), SK_ERR_DENIED);
+	assert_int_equal(password_hash("Kz7#mQ2vRw9!", h1, sizeof(h1)), SK_OK);
+	assert_memory_equal(h1, "$y$j9T$", 7);
+}
+
 /* R-INPUT-1: longer than PASSWORD_MAX bytes is refused, never truncated; exactly
  * PASSWORD_MAX is accepted. */
 static void
@@ -331,6 +353,7 @@ main(void)
 		cmocka_unit_test(test_wrong_password_denied),
 		cmocka_unit_test(test_hash_is_yescrypt),
 		cmocka_unit_test(test_hash_salted),
+		cmocka_unit_test(test_r_cred_1_enrolment_hash_light_yescrypt_salted),
 		cmocka_unit_test(test_overlong_refused),
 		cmocka_unit_test(test_hash_bad_input_refused),
 		cmocka_unit_test(test_verify_refuses_other_hashes),
