@@ -141,7 +141,8 @@ card_insert(struct sk_store_txn *t, struct card_rec *c, const unsigned char *cer
 {
 	return pg_insert(pg_conn(t), &c->id, "insert card", "INSERT INTO cards(user_id, kind,"
 	                 " spki_sha256, issuer, serial, cert, not_after, created, card_uid)"
-	                 " VALUES($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id", "iitttbiit",
+	                 " VALUES($1, $2, $3, $4, $5, $6, $7, $8, $9)"
+	                 " ON CONFLICT DO NOTHING RETURNING id", "iitttbiit",
 	                 c->user_id, (int64_t)c->kind, c->binding.spki_sha256, c->binding.issuer,
 	                 c->binding.serial, (const void *)cert, len, c->not_after, c->created,
 	                 c->card_uid);

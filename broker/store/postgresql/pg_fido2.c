@@ -55,7 +55,8 @@ fido2_insert(struct sk_store_txn *t, const struct fido2_rec *f, const unsigned c
 {
 	return pg_insert(pg_conn(t), id, "insert fido2", "INSERT INTO fido2(user_id, cred_id,"
 	                 " cose_type, pubkey, aaguid, sign_count, fmt, attestation, subject, trusted,"
-	                 " created) VALUES($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
+	                 " created) VALUES($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"
+	                 " ON CONFLICT DO NOTHING RETURNING id",
 	                 "ibibbitbtii", f->user_id, (const void *)f->cred_id, f->cred_id_len,
 	                 (int64_t)f->cose_type, (const void *)f->pubkey, f->pubkey_len,
 	                 (const void *)f->aaguid, (size_t)FIDO2_AAGUID_LEN, (int64_t)f->sign_count,

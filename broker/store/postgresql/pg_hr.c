@@ -87,8 +87,9 @@ hr_file_known(struct sk_store_txn *t, const char *sha256, int *known)
 static int
 hr_file_add(struct sk_store_txn *t, const char *sha256, int64_t records, int64_t now)
 {
-	return pg_write(pg_conn(t), "recording an HR file", "INSERT INTO hr_files(sha256, records,"
-	                " imported) VALUES($1, $2, $3)", "tii", sha256, records, now);
+	return pg_run(pg_conn(t), PG_NEW_KEY, NULL, "recording an HR file", "INSERT INTO"
+	              " hr_files(sha256, records, imported) VALUES($1, $2, $3)"
+	              " ON CONFLICT DO NOTHING", "tii", sha256, records, now);
 }
 
 static int
@@ -105,8 +106,9 @@ hr_stage_add(struct sk_store_txn *t, const struct hr_event_rec *e)
 		return r;
 	if (n > 0)
 		return SK_ERR_EXISTS;
-	return pg_write(pg_conn(t), "staging an HR event", "INSERT INTO hr_staged(" EVENT_COLUMNS
-	                ", pw_hash) VALUES($1, $2, $3, $4, $5, $6, $7, $8, $9)", "tttttttit",
+	return pg_run(pg_conn(t), PG_NEW_KEY, NULL, "staging an HR event", "INSERT INTO hr_staged("
+	              EVENT_COLUMNS ", pw_hash) VALUES($1, $2, $3, $4, $5, $6, $7, $8, $9)"
+	              " ON CONFLICT DO NOTHING", "tttttttit",
 	                e->event_id, e->staff_no, e->event, e->employment, e->dept, e->effective,
 	                e->file_sha256, e->line, e->pw_hash);
 }
@@ -175,9 +177,9 @@ hr_event_known(struct sk_store_txn *t, const char *event_id, int *known)
 static int
 hr_event_insert(struct sk_store_txn *t, const struct hr_event_rec *e)
 {
-	return pg_write(pg_conn(t), "recording an HR event", "INSERT INTO hr_events("
-	                RECORDED_COLUMNS ") VALUES($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11,"
-	                " $12)", "tttttttiitii", e->event_id, e->staff_no, e->event, e->employment,
+	return pg_run(pg_conn(t), PG_NEW_KEY, NULL, "recording an HR event", "INSERT INTO"
+	              " hr_events(" RECORDED_COLUMNS ") VALUES($1, $2, $3, $4, $5, $6, $7, $8, $9,"
+	              " $10, $11, $12) ON CONFLICT DO NOTHING", "tttttttiitii", e->event_id, e->staff_no, e->event, e->employment,
 	                e->dept, e->effective, e->file_sha256, e->line, (int64_t)e->state,
 	                e->pw_hash, e->created, e->applied);
 }
@@ -260,10 +262,12 @@ user_hr_by_staff(struct sk_store_txn *t, const char *staff_no, struct user_hr *o
 static int
 user_hr_set(struct sk_store_txn *t, const struct user_hr *h)
 {
-	return pg_write_one(pg_conn(t), "writing a user's HR fields", "UPDATE users SET"
-	                    " hr_staff_no = $1, hr_employment = $2, hr_dept = $3, hr_suspended = $4"
-	                    " WHERE id = $5", "tttii", h->staff_no, h->employment, h->dept,
-	                    (int64_t)h->suspended, h->user_id);
+	/* A staff number another user has breaks a unique key: guarded, so the transaction
+	 * goes on after SK_ERR_EXISTS as it does on SQLite. */
+	return pg_run_guarded(pg_conn(t), PG_ONE_ROW, "writing a user's HR fields",
+	                      "UPDATE users SET hr_staff_no = $1, hr_employment = $2, hr_dept = $3,"
+	                      " hr_suspended = $4 WHERE id = $5", "tttii", h->staff_no,
+	                      h->employment, h->dept, (int64_t)h->suspended, h->user_id);
 }
 
 void

@@ -181,32 +181,64 @@ pg_query(PGconn *c, PGresult **res, const char *sql, const char *types, ...)
 	return r;
 }
 
-int
-pg_run(PGconn *c, enum pg_expect expect, int64_t *id, const char *what, const char *sql,
-       const char *types, ...)
+static int
+vrun(PGconn *c, enum pg_expect expect, int64_t *id, const char *what, const char *sql,
+     const char *types, va_list ap)
 {
 	PGresult *res;
 	ExecStatusType st;
-	va_list ap;
 	int r;
 
-	va_start(ap, types);
-	r = vquery(c, &res, sql, types, ap);
-	va_end(ap);
-	if (r != SK_OK)
+	if ((r = vquery(c, &res, sql, types, ap)) != SK_OK)
 		return r;
 	st = PQresultStatus(res);
 	if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK)
 		r = pg_failed(c, res, what);
 	else if (expect == PG_ONE_ROW && strcmp(PQcmdTuples(res), "1") != 0)
 		r = SK_ERR_NOTFOUND;
+	else if (expect == PG_NEW_KEY && strcmp(PQcmdTuples(res), "1") != 0)
+		r = SK_ERR_EXISTS;   /* ON CONFLICT DO NOTHING: the key is taken */
 	else if (expect == PG_NEW_ROW) {
 		if (PQntuples(res) == 1)
 			*id = pg_int(res, 0, 0);
 		else
-			r = pg_failed(c, res, what);
+			r = SK_ERR_EXISTS;
 	}
 	PQclear(res);
+	return r;
+}
+
+int
+pg_run(PGconn *c, enum pg_expect expect, int64_t *id, const char *what, const char *sql,
+       const char *types, ...)
+{
+	va_list ap;
+	int r;
+
+	va_start(ap, types);
+	r = vrun(c, expect, id, what, sql, types, ap);
+	va_end(ap);
+	return r;
+}
+
+int
+pg_run_guarded(PGconn *c, enum pg_expect expect, const char *what, const char *sql,
+               const char *types, ...)
+{
+	int in_txn = PQtransactionStatus(c) == PQTRANS_INTRANS, r;
+	va_list ap;
+
+	if (in_txn && (r = pg_exec(c, "SAVEPOINT sk_statement")) != SK_OK)
+		return r;
+	va_start(ap, types);
+	r = vrun(c, expect, NULL, what, sql, types, ap);
+	va_end(ap);
+	if (in_txn) {
+		int undo = r == SK_OK ? pg_exec(c, "RELEASE SAVEPOINT sk_statement") :
+		           pg_exec(c, "ROLLBACK TO SAVEPOINT sk_statement");
+		if (r == SK_OK)
+			r = undo;
+	}
 	return r;
 }
 

@@ -64,12 +64,20 @@ int pg_exec(PGconn *c, const char *sql);
  * size_t. Pass integers as int64_t: the list is variadic. Parameters are $1, $2, ... */
 /* Runs a query; *res is the result (PQclear it) with its rows in text form. */
 int pg_query(PGconn *c, PGresult **res, const char *sql, const char *types, ...);
-/* Runs a statement without rows: SK_OK, SK_ERR_EXISTS (a unique or foreign key), SK_ERR_STORE;
+/* Runs a statement without rows: SK_OK, SK_ERR_EXISTS (an integrity rule), SK_ERR_STORE;
  * with PG_ONE_ROW SK_ERR_NOTFOUND when it changed no row; with PG_NEW_ROW the statement ends
- * with RETURNING id and *id gets it. */
-enum pg_expect { PG_ANY, PG_ONE_ROW, PG_NEW_ROW };
+ * with RETURNING id and *id gets it.
+ *
+ * A failed statement aborts a PostgreSQL transaction, where SQLite's goes on; handlers go on
+ * after SK_ERR_EXISTS (e.g. a hire whose name was taken), so an insert that may meet a unique
+ * key says ON CONFLICT DO NOTHING and runs with PG_NEW_KEY (or PG_NEW_ROW): no row inserted
+ * is SK_ERR_EXISTS, and the transaction stays usable. pg_run_guarded runs a statement that
+ * may break a rule in other ways (an UPDATE of a unique column) inside a savepoint. */
+enum pg_expect { PG_ANY, PG_ONE_ROW, PG_NEW_ROW, PG_NEW_KEY };
 int pg_run(PGconn *c, enum pg_expect expect, int64_t *id, const char *what, const char *sql,
            const char *types, ...);
+int pg_run_guarded(PGconn *c, enum pg_expect expect, const char *what, const char *sql,
+                   const char *types, ...);
 #define pg_write(c, what, ...) pg_run((c), PG_ANY, NULL, (what), __VA_ARGS__)
 #define pg_write_one(c, what, ...) pg_run((c), PG_ONE_ROW, NULL, (what), __VA_ARGS__)
 #define pg_insert(c, id, what, ...) pg_run((c), PG_NEW_ROW, (id), (what), __VA_ARGS__)

@@ -147,7 +147,7 @@ user_insert(struct sk_store_txn *t, struct user_rec *u)
 {
 	return pg_insert(pg_conn(t), &u->id, "insert user", "INSERT INTO users(name, profile,"
 	                 " created, pw_hash, pw_changed, pw_temporary) VALUES($1, $2, $3, $4, $5, $6)"
-	                 " RETURNING id", "ttitii", u->name, u->profile, u->created, u->pw_hash,
+	                 " ON CONFLICT DO NOTHING RETURNING id", "ttitii", u->name, u->profile, u->created, u->pw_hash,
 	                 u->pw_changed, (int64_t)u->pw_temporary);
 }
 

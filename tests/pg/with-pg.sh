@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# Runs a command with a PostgreSQL cluster of its own, made under the test folder ($TMPDIR)
+# and removed afterwards, whatever the command's outcome.
+#
+#   with-pg.sh COMMAND [ARGS...]
+#
+# The cluster: initdb/pg_ctl of the installed PostgreSQL, run as the unprivileged user
+# "postgres" (the server refuses root), listening only on a Unix socket in the cluster's
+# folder (listen_addresses = ''), trust authentication for that socket alone. The command
+# gets, in its environment:
+#   SK_TEST_PG_HOST   the socket folder        SK_TEST_PG_PORT   the port number
+#   SK_TEST_PG_URI    postgresql:///postgres?host=...&port=...&user=postgres
+#   SK_TEST_PG_DATA   the data folder (for a test that stops or restarts the server)
+#   SK_TEST_PG_CTL    pg_ctl, to be run through SK_TEST_PG_AS (runuser as postgres)
+# A test picks the backend with SK_TEST_STORE=pg (set here) or runs on SQLite without it.
+set -euo pipefail
+
+pgbin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)
+[ -x "$pgbin/initdb" ] || { echo "with-pg: no PostgreSQL server installed" >&2; exit 1; }
+pguser=postgres
+getent passwd "$pguser" >/dev/null || { echo "with-pg: no user $pguser" >&2; exit 1; }
+
+base=$(mktemp -d "${TMPDIR:-/tmp}/sk-pg.XXXXXX")
+chmod 755 "$base"
+chown "$pguser" "$base"
+data="$base/data"
+as_pg() { runuser -u "$pguser" -- "$@"; }
+
+# A port for the socket's name only (no TCP listener): the process id keeps parallel runs apart.
+port=$(( 20000 + ($$ % 20000) ))
+
+cleanup() {
+  as_pg "$pgbin/pg_ctl" -D "$data" -m immediate -w stop >/dev/null 2>&1 || true
+  rm -rf "$base"
+}
+trap cleanup EXIT
+
+as_pg "$pgbin/initdb" -D "$data" -A trust -U postgres --locale=C.UTF-8 -E UTF8 --no-sync \
+  >"$base/initdb.log" 2>&1 || { cat "$base/initdb.log" >&2; exit 1; }
+# fsync off: a test cluster thrown away afterwards; the settings that matter to the store
+# (isolation, locks, timeouts) are the server's defaults.
+as_pg "$pgbin/pg_ctl" -D "$data" -l "$base/server.log" -w -t 60 \
+  -o "-c listen_addresses='' -c unix_socket_directories='$base' -p $port -c fsync=off \
+      -c full_page_writes=off -c max_connections=300 -c shared_buffers=16MB" start >/dev/null \
+  || { cat "$base/server.log" >&2; exit 1; }
+
+export SK_TEST_STORE=pg
+export SK_TEST_PG_HOST="$base" SK_TEST_PG_PORT="$port" SK_TEST_PG_DATA="$data"
+export SK_TEST_PG_URI="postgresql:///postgres?host=$base&port=$port&user=postgres"
+export SK_TEST_PG_CTL="$pgbin/pg_ctl" SK_TEST_PG_AS="runuser -u $pguser --"
+set +e
+"$@"
+rc=$?
+set -e
+if [ "$rc" -ne 0 ] && [ -f "$base/server.log" ]; then
+  echo "--- PostgreSQL server log (last lines) ---" >&2
+  tail -n 40 "$base/server.log" >&2
+fi
+exit "$rc"
