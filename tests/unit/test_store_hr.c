@@ -1,6 +1,7 @@
 /* The HR state of the store (broker/store/store_hr.h, schema version 2): a store at schema
- * version 1 with data is upgraded and keeps it; the typed HR operations on real SQLite files
- * (staging, events pending and due in date order, staff numbers unique). */
+ * version 1 with data is upgraded and keeps it; the typed HR operations on real SQLite files,
+ * or on PostgreSQL under tests/pg/with-pg.sh (unit_test_store_hr_pg) (staging, events
+ * pending and due in date order, staff numbers unique). */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -26,7 +27,7 @@ setup(void **state)
 	static struct fixture f;
 
 	sk_test_mkdtemp(f.dir, sizeof(f.dir));
-	snprintf(f.path, sizeof(f.path), "%s/sekimori.db", f.dir);
+	sk_test_store_name(f.dir, f.path, sizeof(f.path));
 	*state = &f;
 	return 0;
 }
@@ -100,6 +101,9 @@ test_r_life_1_store_upgrade_from_schema_1_keeps_data(void **state)
 	uint64_t seq = 0;
 	int present = 0;
 	size_t n = 0;
+
+	if (sk_test_store_is_pg())
+		skip();   /* PostgreSQL's upgrade: unit_test_store_pg_schema_pg */
 
 	assert_int_equal(sq_connect(f->path, &db), SK_OK);
 	assert_int_equal(sq_migrate(db, f->path, sq_migrations, 1), SK_OK);
