@@ -77,6 +77,7 @@ static void
 start(struct sk_fixture *fx, const char *language, const char *profiles)
 {
 	char text[16384];
+	char *store = fx->store;
 	int n;
 
 	memset(fx, 0, sizeof(*fx));
@@ -92,13 +93,19 @@ start(struct sk_fixture *fx, const char *language, const char *profiles)
 	 * so that a re-login after a restart rarely has to wait for an unused step. It comes
 	 * before the test's text, which then starts in [broker] again as it always did and may
 	 * end in a section that a test appends keys to. */
+	/* The store: state/sekimori.db, or with SK_TEST_STORE=pg (tests/pg/with-pg.sh) a new
+	 * database of the test's PostgreSQL cluster. */
+	if (sk_test_store_is_pg())
+		sk_test_store_name(fx->dir, fx->store, sizeof(fx->store));
+	else
+		snprintf(fx->store, sizeof(fx->store), "state/sekimori.db");
 	n = snprintf(text, sizeof(text),
-	             "[broker]\nsocket = sekimorid.sock\nstore = state/sekimori.db\n"
+	             "[broker]\nsocket = sekimorid.sock\nstore = %s\n"
 	             "audit_log = log/audit.jsonl\naudit_anchor = state/audit.anchor\n"
 	             "key_dir = keys\nlocale_dir = %s/locale\nlanguage = %s\n"
 	             "default_profile = mynumber\nadmin_profile = %s\n"
 	             "[profile %s]\ntotp_window = 3\n[broker]\n%s",
-	             env("SK_BINARY_DIR"), language, SKFX_ADMIN_PROFILE, SKFX_ADMIN_PROFILE,
+	             store, env("SK_BINARY_DIR"), language, SKFX_ADMIN_PROFILE, SKFX_ADMIN_PROFILE,
 	             profiles);
 	assert_true(n > 0 && (size_t)n < sizeof(text));
 	sk_test_write_file(fx->dir, "sekimori.conf", text, fx->conf, sizeof(fx->conf));
@@ -320,4 +327,18 @@ skfx_audit_count(struct sk_fixture *fx, ...)
 	}
 	fclose(f);
 	return count;
+}
+
+int
+skfx_store_sql(struct sk_fixture *fx, const char *sql, char *out, size_t outsz)
+{
+	char cmd[4096];
+	int n;
+
+	if (sk_test_store_is_pg())
+		return sk_test_pg_sql(fx->store, sql, out, outsz);
+	n = snprintf(cmd, sizeof(cmd), "sqlite3 -cmd '.timeout 10000' '%s/%s' \"%s\" 2>&1",
+	             fx->dir, fx->store, sql);
+	assert_true(n > 0 && (size_t)n < sizeof(cmd));
+	return sk_test_run(cmd, out, outsz);
 }
