@@ -137,6 +137,40 @@ skfx_start(struct sk_fixture *fx, const char *language, const char *profiles)
 }
 
 void
+skfx_start_peer(struct sk_fixture *peer, struct sk_fixture *first, const char *broker_id,
+                const char *args)
+{
+	char conf[16384], cmd[2048], service[1024], out[1024];
+	FILE *f;
+	size_t n;
+	int len;
+
+	memset(peer, 0, sizeof(*peer));
+	sk_test_mkdtemp(peer->dir, sizeof(peer->dir));
+	snprintf(peer->socket, sizeof(peer->socket), "%s/sekimorid.sock", peer->dir);
+	snprintf(peer->pamdir, sizeof(peer->pamdir), "%s/pam.d", peer->dir);
+	snprintf(peer->rundir, sizeof(peer->rundir), "%s/run", peer->dir);
+	snprintf(peer->store, sizeof(peer->store), "%s", first->store);
+	assert_int_equal(mkdir(peer->pamdir, 0700), 0);
+	assert_int_equal(mkdir(peer->rundir, 0700), 0);
+	len = snprintf(cmd, sizeof(cmd), "cp -a '%s/keys' '%s/keys'", first->dir, peer->dir);
+	assert_true(len > 0 && (size_t)len < sizeof(cmd));
+	assert_int_equal(sk_test_run(cmd, out, sizeof(out)), 0);
+	/* first's configuration with the peer's broker_id: its relative paths (socket, log,
+	 * keys) now name the peer's folder. */
+	f = fopen(first->conf, "r");
+	assert_non_null(f);
+	len = snprintf(conf, sizeof(conf), "[broker]\nbroker_id = %s\n", broker_id);
+	n = fread(conf + len, 1, sizeof(conf) - (size_t)len - 1, f);
+	fclose(f);
+	conf[(size_t)len + n] = '\0';
+	sk_test_write_file(peer->dir, "sekimori.conf", conf, peer->conf, sizeof(peer->conf));
+	snprintf(service, sizeof(service), "%s conf=%s", args, peer->conf);
+	skpd_write_service(peer->pamdir, "sk-test", service, NULL);
+	skfx_restart(peer);
+}
+
+void
 skfx_set_password(struct sk_fixture *fx, const char *user, const char *profile,
                   const char *old_pw, const char *new_pw)
 {

@@ -34,6 +34,13 @@ void skfx_start(struct sk_fixture *fx, const char *language, const char *profile
 /* skfx_start without the administrator: CLI commands run as root without an admin session
  * (the recovery role). */
 void skfx_start_bare(struct sk_fixture *fx, const char *language, const char *profiles);
+/* A second broker on first's store (SK_TEST_STORE=pg: several sekimorid on one PostgreSQL):
+ * its own folder, socket, audit log and broker_id, first's configuration and keys (the
+ * TOTP seeds are sealed with the seed key, so every broker needs the same one), and a PAM
+ * service "sk-test" of its own (conf=peer's) with module arguments args. No administrator:
+ * administrative commands go through first. */
+void skfx_start_peer(struct sk_fixture *peer, struct sk_fixture *first, const char *broker_id,
+                     const char *args);
 /* Starts the broker again on the same folder (after skfx_stop_broker); admin sessions live
  * in the broker's memory, so the fixture administrator logs in again. */
 void skfx_restart(struct sk_fixture *fx);
