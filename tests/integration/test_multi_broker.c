@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 #include <cmocka.h>
 
@@ -192,6 +193,96 @@ test_r_login_1_admin_lock_seen_by_every_broker(void **state)
 	}
 }
 
+static double
+seconds_since(const struct timespec *t0)
+{
+	struct timespec t1;
+
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	return (double)(t1.tv_sec - t0->tv_sec) + (double)(t1.tv_nsec - t0->tv_nsec) / 1e9;
+}
+
+static void
+pg_ctl(const char *action)
+{
+	char cmd[2048], out[4096];
+
+	snprintf(cmd, sizeof(cmd), "%s '%s' -D '%s' -l '%s' -w -t 60 -m fast %s 2>&1",
+	         getenv("SK_TEST_PG_AS"), getenv("SK_TEST_PG_CTL"), getenv("SK_TEST_PG_DATA"),
+	         getenv("SK_TEST_PG_LOG"), action);
+	if (sk_test_run(cmd, out, sizeof(out)) != 0)
+		fail_msg("pg_ctl %s: %s", action, out);
+}
+
+/* Fail closed: with the database stopped, a login with the right password and code is
+ * refused by every broker (no decision without the store), within the module's time; once
+ * the database is back, the brokers reconnect and the next login (a fresh code) succeeds. */
+static void
+test_database_down_fails_closed_and_resumes(void **state)
+{
+	struct account a;
+	struct skpd d;
+	struct timespec t0;
+	char code[16];
+	int r;
+
+	(void)state;
+	if (!sk_test_store_is_pg())
+		skip();
+	ready_account(&a, "spread4");
+	pg_ctl("stop");
+	skfx_totp_code(a.seed, 60, code, sizeof(code));
+	for (int i = 0; i < BROKERS; i++) {
+		clock_gettime(CLOCK_MONOTONIC, &t0);
+		r = skpd_authenticate(&d, fx[i].pamdir, "sk-test", a.name, NULL, a.password, code);
+		assert_int_not_equal(r, PAM_SUCCESS);
+		assert_true(seconds_since(&t0) < 15.0);
+	}
+	pg_ctl("start");
+	for (int i = 0; i < BROKERS; i++)
+		assert_true(kill(fx[i].broker, 0) == 0);   /* every broker stayed up */
+	/* The code of the refused attempts was never accepted: it still works once. */
+	assert_int_equal(skpd_authenticate(&d, fx[1].pamdir, "sk-test", a.name, NULL, a.password,
+	                                   code), PAM_SUCCESS);
+}
+
+/* Fail closed when the database is slow: another session holds this user's lock (as a
+ * stuck broker would); the login waits at most statement_timeout (5 s by default) and is
+ * refused, well before the broker's request_timeout_ms (15 s). */
+static void
+test_database_slow_fails_closed(void **state)
+{
+	struct account a;
+	struct skpd d;
+	struct timespec t0;
+	char code[16], cmd[2048];
+	double took;
+	pid_t holder;
+	int r, status;
+
+	(void)state;
+	if (!sk_test_store_is_pg())
+		skip();
+	ready_account(&a, "spread5");
+	snprintf(cmd, sizeof(cmd), "psql -X -q '%s' -c \"SELECT pg_advisory_lock("
+	         "hashtextextended('spread5', 5338)), pg_sleep(12)\" >/dev/null 2>&1", fx[0].store);
+	holder = fork();
+	assert_true(holder >= 0);
+	if (holder == 0) {
+		execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
+		_exit(127);
+	}
+	sleep(1);   /* the holder has its lock (its 12 s outlast the whole check) */
+	skfx_totp_code(a.seed, 60, code, sizeof(code));
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	r = skpd_authenticate(&d, fx[2].pamdir, "sk-test", a.name, NULL, a.password, code);
+	took = seconds_since(&t0);
+	assert_int_equal(waitpid(holder, &status, 0), holder);
+	assert_int_not_equal(r, PAM_SUCCESS);
+	assert_true(took >= 4.0);    /* it waited for the lock ... */
+	assert_true(took < 11.0);    /* ... and gave up at statement_timeout */
+}
+
 /* SQLite: one broker owns the file; a second sekimorid on it exits instead of serving. */
 static void
 test_sqlite_second_broker_refused(void **state)
@@ -231,6 +322,8 @@ main(void)
 		cmocka_unit_test(test_r_login_1_guesses_over_three_brokers),
 		cmocka_unit_test(test_r_mfa_1_one_code_once_over_three_brokers),
 		cmocka_unit_test(test_r_login_1_admin_lock_seen_by_every_broker),
+		cmocka_unit_test(test_database_slow_fails_closed),
+		cmocka_unit_test(test_database_down_fails_closed_and_resumes),
 		cmocka_unit_test(test_sqlite_second_broker_refused),
 	};
 

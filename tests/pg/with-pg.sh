@@ -11,6 +11,7 @@
 #   SK_TEST_PG_HOST   the socket folder        SK_TEST_PG_PORT   the port number
 #   SK_TEST_PG_URI    postgresql:///postgres?host=...&port=...&user=postgres
 #   SK_TEST_PG_DATA   the data folder (for a test that stops or restarts the server)
+#   SK_TEST_PG_LOG    the server's log file
 #   SK_TEST_PG_CTL    pg_ctl, to be run through SK_TEST_PG_AS (runuser as postgres)
 # A test picks the backend with SK_TEST_STORE=pg (set here) or runs on SQLite without it.
 set -euo pipefail
@@ -37,15 +38,25 @@ trap cleanup EXIT
 
 as_pg "$pgbin/initdb" -D "$data" -A trust -U postgres --locale=C.UTF-8 -E UTF8 --no-sync \
   >"$base/initdb.log" 2>&1 || { cat "$base/initdb.log" >&2; exit 1; }
+# The settings go into the cluster's own postgresql.conf, so that a test that stops the
+# server starts it again with "$SK_TEST_PG_AS $SK_TEST_PG_CTL -D $SK_TEST_PG_DATA -l LOG -w start".
 # fsync off: a test cluster thrown away afterwards; the settings that matter to the store
 # (isolation, locks, timeouts) are the server's defaults.
-as_pg "$pgbin/pg_ctl" -D "$data" -l "$base/server.log" -w -t 60 \
-  -o "-c listen_addresses='' -c unix_socket_directories='$base' -p $port -c fsync=off \
-      -c full_page_writes=off -c max_connections=300 -c shared_buffers=16MB" start >/dev/null \
+cat >>"$data/postgresql.conf" <<CONF
+listen_addresses = ''
+unix_socket_directories = '$base'
+port = $port
+fsync = off
+full_page_writes = off
+max_connections = 300
+shared_buffers = 16MB
+CONF
+as_pg "$pgbin/pg_ctl" -D "$data" -l "$base/server.log" -w -t 60 start >/dev/null \
   || { cat "$base/server.log" >&2; exit 1; }
 
 export SK_TEST_STORE=pg
 export SK_TEST_PG_HOST="$base" SK_TEST_PG_PORT="$port" SK_TEST_PG_DATA="$data"
+export SK_TEST_PG_LOG="$base/server.log"
 export SK_TEST_PG_URI="postgresql:///postgres?host=$base&port=$port&user=postgres"
 export SK_TEST_PG_CTL="$pgbin/pg_ctl" SK_TEST_PG_AS="runuser -u $pguser --"
 set +e
