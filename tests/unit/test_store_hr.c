@@ -259,6 +259,53 @@ test_r_life_1_store_hr_events(void **state)
 	store_close(s);
 }
 
+/* Several brokers on PostgreSQL: a due event one broker is applying (its transaction holds
+ * the row) is skipped by another broker's scheduler, which takes the next one; after the first
+ * commits it as applied, nobody gets it again. */
+static void
+test_r_life_1_store_due_event_taken_by_one_broker(void **state)
+{
+	struct fixture *f = *state;
+	struct sk_store *a = NULL, *b = NULL;
+	struct sk_store_txn *ta = NULL, *tb = NULL;
+	struct hr_event_rec e, got_a, got_b;
+	char fsha[HR_ID_HEX];
+
+	if (!sk_test_store_is_pg())
+		skip();   /* one broker per SQLite file */
+	memset(fsha, 'f', 64);
+	fsha[64] = '\0';
+	assert_int_equal(store_open(f->path, &a), SK_OK);
+	assert_int_equal(store_open(f->path, &b), SK_OK);
+	assert_int_equal(store_acquire(a, &ta), SK_OK);
+	assert_int_equal(store_acquire(b, &tb), SK_OK);
+	assert_int_equal(store_begin(ta), SK_OK);
+	assert_int_equal(store_hr_file_add(ta, fsha, 2, 5000), SK_OK);
+	make_event(&e, "a", "4004", "leave", "2026-04-01", 2);
+	assert_int_equal(store_hr_event_insert(ta, &e), SK_OK);
+	make_event(&e, "b", "4005", "leave", "2026-04-02", 3);
+	assert_int_equal(store_hr_event_insert(ta, &e), SK_OK);
+	assert_int_equal(store_commit(ta), SK_OK);
+
+	assert_int_equal(store_begin(ta), SK_OK);
+	assert_int_equal(store_hr_event_next_due(ta, "2027-01-01", &got_a), SK_OK);
+	assert_string_equal(got_a.staff_no, "4004");
+	assert_int_equal(store_begin(tb), SK_OK);
+	assert_int_equal(store_hr_event_next_due(tb, "2027-01-01", &got_b), SK_OK);
+	assert_string_equal(got_b.staff_no, "4005");   /* 4004 is being applied by a */
+	store_rollback(tb);
+	assert_int_equal(store_hr_event_set_applied(ta, got_a.event_id, 6000), SK_OK);
+	assert_int_equal(store_commit(ta), SK_OK);
+	assert_int_equal(store_begin(tb), SK_OK);
+	assert_int_equal(store_hr_event_next_due(tb, "2027-01-01", &got_b), SK_OK);
+	assert_string_equal(got_b.staff_no, "4005");
+	store_rollback(tb);
+	store_release(ta);
+	store_release(tb);
+	store_close(a);
+	store_close(b);
+}
+
 int
 main(void)
 {
@@ -266,6 +313,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_r_life_1_store_upgrade_from_schema_1_keeps_data,
 		                                setup, teardown),
 		cmocka_unit_test_setup_teardown(test_r_life_1_store_hr_events, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_r_life_1_store_due_event_taken_by_one_broker,
+		                                setup, teardown),
 	};
 
 	sk_log_to_stderr(1);

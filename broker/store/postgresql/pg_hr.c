@@ -199,10 +199,13 @@ hr_event_next_due(struct sk_store_txn *t, const char *today, struct hr_event_rec
 	PGresult *res;
 	int r;
 
+	/* Every broker's HR scheduler looks for due events: inside the applying transaction the
+	 * event's row is taken (FOR UPDATE), and one another broker is applying is skipped, so
+	 * an event is applied by one broker and the others go on to the next one. */
 	if ((r = pg_query(pg_conn(t), &res, "SELECT " RECORDED_COLUMNS " FROM hr_events"
 	                  " WHERE state = 0 AND effective COLLATE \"C\" <= $1"
-	                  " ORDER BY effective COLLATE \"C\", created, line LIMIT 1", "t",
-	                  today)) != SK_OK)
+	                  " ORDER BY effective COLLATE \"C\", created, line LIMIT 1"
+	                  " FOR UPDATE SKIP LOCKED", "t", today)) != SK_OK)
 		return r;
 	return pg_select_one(res, read_recorded, out);
 }
