@@ -26,6 +26,12 @@ chmod 755 "$base"
 chown "$pguser" "$base"
 data="$base/data"
 as_pg() { runuser -u "$pguser" -- "$@"; }
+if ! as_pg test -w "$base"; then
+  echo "with-pg: $pguser cannot reach $base: every folder above it must be searchable" \
+       "(chmod 755 the test folder)" >&2
+  rm -rf "$base"
+  exit 1
+fi
 
 # A port for the socket's name only (no TCP listener): the process id keeps parallel runs apart.
 port=$(( 20000 + ($$ % 20000) ))
