@@ -84,10 +84,17 @@ pg_user_unlock(struct sk_store_txn *t, const char *user)
 {
 	PGresult *res;
 
-	/* A lock that cannot be dropped here (a broken connection) is dropped by the server
-	 * with the connection, which release then discards. */
-	if (pg_query(pg_conn(t), &res, USER_UNLOCK, "t", user) == SK_OK)
-		PQclear(res);
+	/* A lock that cannot be dropped here is dropped by the server with the connection,
+	 * which release then closes instead of pooling it. */
+	if (pg_query(pg_conn(t), &res, USER_UNLOCK, "t", user) != SK_OK) {
+		((struct pg_txn *)t)->discard = 1;
+		return;
+	}
+	if (PQntuples(res) != 1 || strcmp(PQgetvalue(res, 0, 0), "t") != 0) {
+		sk_logerr("postgresql: the user lock of %s was not held", user);
+		((struct pg_txn *)t)->discard = 1;
+	}
+	PQclear(res);
 }
 
 /* Connections. A pooled connection is checked with an empty query before it is handed out,
@@ -139,6 +146,7 @@ pg_acquire(struct sk_store *base, struct sk_store_txn **out)
 		return SK_ERR_STORE;   /* the database is down: fail closed */
 	}
 	store_txn_base_init(&x->base, base);
+	x->discard = 0;
 	*out = &x->base;
 	return SK_OK;
 }
@@ -149,7 +157,8 @@ pg_release(struct sk_store_txn *t)
 	struct pg_store *s = (struct pg_store *)t->store;
 	struct pg_txn *x = (struct pg_txn *)t;
 
-	if (PQstatus(x->conn) == CONNECTION_OK && PQtransactionStatus(x->conn) == PQTRANS_IDLE) {
+	if (!x->discard && PQstatus(x->conn) == CONNECTION_OK &&
+	    PQtransactionStatus(x->conn) == PQTRANS_IDLE) {
 		pthread_mutex_lock(&s->pool_lock);
 		if (s->pool_n < PG_POOL_MAX) {
 			s->pool[s->pool_n++] = x;

@@ -38,6 +38,7 @@ struct pg_store {
 struct pg_txn {
 	struct sk_store_txn base;
 	PGconn *conn;
+	int discard;   /* not back into the pool: it may still hold a user lock */
 };
 
 static inline PGconn *
