@@ -10,6 +10,7 @@
 #include <setjmp.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -261,6 +262,56 @@ test_store_pg_broker_id_held_once(void **state)
 	assert_int_equal(store_set_instance(third, "b1"), SK_OK);
 	f->store = third;
 	store_close(second);
+}
+
+/* A broker killed while it holds a user (SIGKILL: no unlock, no close): the database drops
+ * its advisory lock with its connection, and another broker gets the user at once instead
+ * of waiting for it forever. */
+static void
+test_r_login_1_killed_broker_releases_its_user(void **state)
+{
+	struct fixture *f = *state;
+	struct sk_store_txn *t = NULL;
+	int pipefd[2], status;
+	int64_t t0;
+	char c = 0;
+	pid_t pid;
+
+	if (!sk_test_store_is_pg())
+		skip();
+	assert_int_equal(pipe(pipefd), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		struct sk_store *s = NULL;
+		struct sk_store_txn *ct = NULL;
+
+		close(pipefd[0]);
+		if (store_open(f->path, &s) != SK_OK || store_acquire(s, &ct) != SK_OK ||
+		    store_user_lock(ct, "alice") != SK_OK)
+			_exit(1);
+		(void)!write(pipefd[1], "L", 1);
+		for (;;)
+			pause();
+	}
+	close(pipefd[1]);
+	assert_int_equal(read(pipefd[0], &c, 1), 1);
+	close(pipefd[0]);
+	assert_int_equal(c, 'L');
+	assert_int_equal(store_acquire(f->store, &t), SK_OK);
+	/* Held by the other broker: this broker waits and gives up at statement_timeout. */
+	t0 = now_ms();
+	assert_int_equal(store_user_lock(t, "alice"), SK_ERR_STORE);
+	assert_true(now_ms() - t0 >= 4000);
+	store_release(t);
+	assert_int_equal(kill(pid, SIGKILL), 0);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_int_equal(store_acquire(f->store, &t), SK_OK);
+	t0 = now_ms();
+	assert_int_equal(store_user_lock(t, "alice"), SK_OK);
+	assert_true(now_ms() - t0 < WAIT_MS);
+	store_user_unlock(t);
+	store_release(t);
 }
 
 /* Each broker_id has its own committed audit seq (one audit chain per broker). */
@@ -688,6 +739,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_r_login_1_user_lock_across_brokers, setup,
 		                                teardown),
 		cmocka_unit_test_setup_teardown(test_store_pg_broker_id_held_once, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_r_login_1_killed_broker_releases_its_user, setup,
+		                                teardown),
 		cmocka_unit_test_setup_teardown(test_store_audit_seq_per_broker, setup, teardown),
 	};
 
