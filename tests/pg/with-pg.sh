@@ -57,6 +57,32 @@ full_page_writes = off
 max_connections = 300
 shared_buffers = 16MB
 CONF
+# SK_TEST_PG_TLS=1: the server also listens on 127.0.0.1 with TLS only (hostssl), its
+# certificate for "localhost" signed by a CA made here; the command gets SK_TEST_PG_TLS_CA
+# (that CA) and SK_TEST_PG_TLS_OTHER_CA (a CA that signed nothing).
+if [ "${SK_TEST_PG_TLS:-0}" = 1 ]; then
+  tls="$base/tls"
+  mkdir "$tls"
+  openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 \
+    -subj "/CN=sekimori test CA" -keyout "$tls/ca.key" -out "$tls/ca.pem" 2>/dev/null
+  openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 \
+    -subj "/CN=another CA" -keyout "$tls/other.key" -out "$tls/other.pem" 2>/dev/null
+  openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+    -subj "/CN=localhost" -keyout "$data/server.key" -out "$tls/server.csr" 2>/dev/null
+  printf 'subjectAltName=DNS:localhost\n' >"$tls/ext"
+  openssl x509 -req -in "$tls/server.csr" -CA "$tls/ca.pem" -CAkey "$tls/ca.key" \
+    -CAcreateserial -days 2 -extfile "$tls/ext" -out "$data/server.crt" 2>/dev/null
+  chown "$pguser" "$data/server.key" "$data/server.crt"
+  chmod 600 "$data/server.key"
+  cat >>"$data/postgresql.conf" <<CONF
+listen_addresses = '127.0.0.1'
+ssl = on
+CONF
+  # TCP only with TLS; the Unix socket stays as it is.
+  printf 'hostssl all all 127.0.0.1/32 trust\n' >>"$data/pg_hba.conf"
+  sed -i -E 's/^(host[[:space:]]+all[[:space:]]+all[[:space:]]+127)/#\1/' "$data/pg_hba.conf"
+  export SK_TEST_PG_TLS_CA="$tls/ca.pem" SK_TEST_PG_TLS_OTHER_CA="$tls/other.pem"
+fi
 as_pg "$pgbin/pg_ctl" -D "$data" -l "$base/server.log" -w -t 60 start >/dev/null \
   || { cat "$base/server.log" >&2; exit 1; }
 

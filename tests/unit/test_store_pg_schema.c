@@ -3,7 +3,7 @@
  * is skipped): a new database reaches the SQLite backend's version in schema_version; a
  * database left at version 1 with data reaches version 2 and keeps it; a newer schema is
  * refused; a failing step leaves the version before it; a second store opened on a database
- * that is current migrates nothing. */
+ * that is current migrates nothing; the database is unreachable; TLS with verify-full. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -204,6 +204,50 @@ test_store_pg_unreachable_fails_closed(void **state)
 	assert_null(s);
 }
 
+/* TLS to the database: the store URI goes to libpq as written, so sslmode=verify-full with
+ * the server's CA connects over TLS (the server's own view, pg_stat_ssl, says so), and the same
+ * URI with a CA that did not sign the server's certificate is refused (fail closed).
+ * tests/pg/with-pg.sh with SK_TEST_PG_TLS=1 (ctest: unit_test_store_pg_schema_pg). */
+static void
+test_store_pg_tls_verify_full(void **state)
+{
+	struct fixture *f = *state;
+	const char *ca = getenv("SK_TEST_PG_TLS_CA"), *other = getenv("SK_TEST_PG_TLS_OTHER_CA");
+	const char *port = getenv("SK_TEST_PG_PORT");
+	struct sk_store *s = NULL;
+	char uri[1200], db[128], *q;
+	PGconn *c = NULL;
+	PGresult *res = NULL;
+
+	if (f == NULL || ca == NULL || other == NULL)
+		skip();
+	/* The database sk_test_store_name made: the path of its URI, up to '?'. */
+	snprintf(db, sizeof(db), "%s", f->uri + strlen("postgresql:///"));
+	if ((q = strchr(db, '?')) != NULL)
+		*q = '\0';
+	snprintf(uri, sizeof(uri), "postgresql://postgres@localhost:%s/%s?sslmode=verify-full"
+	         "&sslrootcert=%s", port, db, ca);
+	assert_int_equal(store_open(uri, &s), SK_OK);
+	store_close(s);
+	assert_int_equal(pg_connect(uri, &c), SK_OK);
+	assert_int_equal(pg_query(c, &res, "SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()",
+	                          ""), SK_OK);
+	assert_int_equal(PQntuples(res), 1);
+	assert_string_equal(PQgetvalue(res, 0, 0), "t");
+	PQclear(res);
+	PQfinish(c);
+	/* Another CA: the server is not who the URI says; nothing is opened. */
+	snprintf(uri, sizeof(uri), "postgresql://postgres@localhost:%s/%s?sslmode=verify-full"
+	         "&sslrootcert=%s", port, db, other);
+	s = NULL;
+	assert_int_equal(store_open(uri, &s), SK_ERR_STORE);
+	assert_null(s);
+	/* Without TLS the server refuses TCP (hostssl only): sslmode=disable fails closed too. */
+	snprintf(uri, sizeof(uri), "postgresql://postgres@localhost:%s/%s?sslmode=disable", port,
+	         db);
+	assert_int_equal(store_open(uri, &s), SK_ERR_STORE);
+}
+
 int
 main(void)
 {
@@ -217,6 +261,7 @@ main(void)
 		                                setup, teardown),
 		cmocka_unit_test_setup_teardown(test_store_pg_unreachable_fails_closed, setup,
 		                                teardown),
+		cmocka_unit_test_setup_teardown(test_store_pg_tls_verify_full, setup, teardown),
 	};
 
 	sk_log_to_stderr(1);
