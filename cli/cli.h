@@ -57,6 +57,13 @@ typedef int (*cli_user_json_call)(struct sk_client *, const struct skc_user_in *
 int cli_show_user_json(struct cli *c, cli_user_json_call call);
 /* The user named on the command line, or NULL after saying that one is required. */
 const char *cli_user_arg(const struct cli *c);
+/* A table of the objects in the JSON array rows: one column per cli_column, its title
+ * (translated) above, values padded by display width; null is "-", booleans yes/no. */
+struct cli_column {
+	const char *title;   /* N_() msgid */
+	const char *key;
+};
+void cli_print_table(const struct cli_column *cols, size_t ncol, json_object *rows);
 /* Looks for --name VALUE in c->argv; returns VALUE or NULL. */
 const char *cli_option(const struct cli *c, const char *name);
 int cli_flag(const struct cli *c, const char *name);
@@ -73,9 +80,11 @@ int cli_user_lock(struct cli *c);
 int cli_user_disable(struct cli *c);
 int cli_user_enable(struct cli *c);
 int cli_user_reset_password(struct cli *c);
+int cli_user_set_staff(struct cli *c);
 int cli_totp_enroll(struct cli *c);
 int cli_totp_remove(struct cli *c);
 int cli_audit_verify(struct cli *c);
+int cli_audit_report(struct cli *c);
 int cli_fido2_enroll(struct cli *c);
 int cli_fido2_list(struct cli *c);
 int cli_fido2_remove(struct cli *c);
@@ -89,9 +98,36 @@ int cli_admin_logout(struct cli *c);
 int cli_admin_whoami(struct cli *c);
 int cli_hr_import(struct cli *c);
 int cli_hr_pending(struct cli *c);
+int cli_report_orphans(struct cli *c);
+int cli_report_dormant(struct cli *c);
 int cli_migrate_pam_oath(struct cli *c);
 int cli_migrate_google_authenticator(struct cli *c);
 int cli_totp_import(struct cli *c);
+/* Privileged access (cli_grant.c, cli_review.c). */
+int cli_grant_request(struct cli *c);
+int cli_grant_breakglass(struct cli *c);
+int cli_grant_approve(struct cli *c);
+int cli_grant_confirm(struct cli *c);
+int cli_grant_deny(struct cli *c);
+int cli_grant_revoke(struct cli *c);
+int cli_grant_list(struct cli *c);
+int cli_user_contractor(struct cli *c);
+int cli_role_list(struct cli *c);
+int cli_delegation_nominate(struct cli *c);
+int cli_delegation_approve(struct cli *c);
+int cli_delegation_deny(struct cli *c);
+int cli_delegation_revoke(struct cli *c);
+int cli_delegation_list(struct cli *c);
+int cli_review_list(struct cli *c);
+int cli_review_close(struct cli *c);
+/* A positive decimal number no larger than max, or 0 (cli_grant.c). */
+uint64_t cli_number(const char *s, uint64_t max);
+/* The id on the command line, or 0 after saying it is missing or invalid. */
+uint64_t cli_id_arg(const struct cli *c);
+/* A PRIV_LIST (enum sk_priv_list) reply printed: JSON with --json, else one line per entry
+ * of the array `list` with the named fields, or `empty`. */
+int cli_priv_list(struct cli *c, unsigned what, const char *list, const char *const *fields,
+                  const char *empty);
 
 /* Keys beyond libfido2's own discovery (cli_fido2_devices.c: none; a test build replaces
  * that file). */

@@ -120,6 +120,20 @@ cli_reason_text(uint64_t reason)
 		{ SK_REASON_ADMIN_NAME_REQUIRED, N_("as root, name the administrator: sekimori admin "
 		                                    "login --user NAME") },
 		{ SK_REASON_READ_ONLY, N_("the auditor role may read but not change anything") },
+		{ SK_REASON_SELF_APPROVAL, N_("nobody may approve, confirm, deny or close their own "
+		                              "request, nomination or break-glass review") },
+		{ SK_REASON_NOT_HOLDER, N_("you do not hold this role (or are not on its break-glass "
+		                           "list)") },
+		{ SK_REASON_NOT_APPROVER, N_("you do not hold the role that approves this") },
+		{ SK_REASON_MINUTES_OVER, N_("more minutes than the role allows") },
+		{ SK_REASON_CONTRACTOR, N_("not allowed for contractors") },
+		{ SK_REASON_UNKNOWN_ROLE, N_("unknown role (not defined in sekimori.conf)") },
+		{ SK_REASON_GRANT_STATE, N_("it is not in a state that allows this (already "
+		                            "decided, ended or closed)") },
+		{ SK_REASON_ALREADY_APPROVED, N_("you approved this already: another person must") },
+		{ SK_REASON_REASON_REQUIRED, N_("a reason or comment is required") },
+		{ SK_REASON_SAME_PERSON, N_("the second person must be someone other than the "
+		                            "requester and the approvers") },
 		{ SK_REASON_HR_UNKNOWN_STAFF, N_("an HR event names a staff number that has no user"
 		                                 " and is not hired in this file") },
 		{ SK_REASON_HR_COUNT_MISMATCH, N_("the broker staged a different number of HR"
@@ -129,6 +143,9 @@ cli_reason_text(uint64_t reason)
 		{ SK_REASON_HR_USER_EXISTS, N_("a hire's user name (the staff number) is already"
 		                               " taken") },
 		{ SK_REASON_HR_BAD_RECORD, N_("the broker refused an HR record as malformed") },
+		{ SK_REASON_STAFF_NO_INVALID, N_("invalid staff number (1 to 16 digits)") },
+		{ SK_REASON_STAFF_NO_TAKEN, N_("the staff number is linked to another account") },
+		{ SK_REASON_INVALID_DAYS, N_("invalid number of days (1 to 36500)") },
 	};
 
 	for (size_t i = 0; i < sizeof(texts) / sizeof(texts[0]); i++)
@@ -162,7 +179,11 @@ cli_status_error(const struct skc_result *res, const char *user)
 		fprintf(stderr, _("sekimori: no such user or factor: %s\n"), user ? user : "");
 		return CLI_FAILED;
 	case SK_ST_EXISTS:
-		fprintf(stderr, _("sekimori: the user already exists: %s\n"), user ? user : "");
+		/* With a reason, what exists is something else (a staff number's account). */
+		if (has_reason)
+			cli_print_reason(reason);
+		else
+			fprintf(stderr, _("sekimori: the user already exists: %s\n"), user ? user : "");
 		return CLI_FAILED;
 	case SK_ST_FORBIDDEN:
 		if (has_reason)
@@ -179,6 +200,9 @@ cli_status_error(const struct skc_result *res, const char *user)
 			cli_print_reason(reason);
 		else
 			fprintf(stderr, "%s\n", _("sekimori: refused: the code did not match"));
+		return CLI_FAILED;
+	case SK_ST_POLICY:
+		cli_print_reason(reason);
 		return CLI_FAILED;
 	case SK_ST_INVALID:
 		/* A value the administrator typed: a usage error, as sekimori(1) says. */
@@ -205,7 +229,9 @@ cli_option_takes_value(const char *a)
 	                                    "--secret", "--code", "--uv", "--reason", "--cert",
 	                                    "--note", "--reader", "--kind", "--user",
 	                                    "--oath-usersfile", "--google-authenticator", "--encoding",
-	                                    NULL };
+	                                    "--anchor", "--since", "--until", "--html",
+	                                    "--role", "--minutes", "--ticket", "--comment",
+	                                    "--staff", "--days", NULL };
 
 	for (int i = 0; with_value[i]; i++)
 		if (strcmp(a, with_value[i]) == 0)

@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "cli.h"
+#include "cli_progress.h"
 #include "hr.h"
 #include "sk_err.h"
 #include "sk_i18n.h"
@@ -33,7 +34,33 @@ struct import_ctx {
 	/* The hires' temporary passwords from HR_STAGE, shown after the commit succeeded. */
 	struct skc_hr_hire_password pw[HR_PW_KEPT];
 	size_t n_pw;
+	struct cli_progress progress;   /* on a terminal only */
+	int pass;                       /* the reading pass the progress line shows */
 };
+
+/* skhr's progress: pass 1 validates (share of the file read), pass 2 hands out the records
+ * that are staged in the broker (rows of pass 1 known). */
+static void
+on_progress(int pass, unsigned long rows, unsigned long long at, unsigned long long size,
+            void *arg)
+{
+	struct import_ctx *k = arg;
+	int final = at >= size;
+
+	/* A text dry run prints its plan as it goes: no progress line in between. */
+	if (pass == 2 && k->dry_run && k->plan == NULL)
+		return;
+	if (pass != k->pass) {
+		k->pass = pass;
+		cli_progress_begin(&k->progress, pass == 1 ? _("Validated") :
+		                   k->dry_run ? _("Planned") : _("Sent to the broker"));
+	}
+	if (pass == 1)
+		cli_progress_update(&k->progress, rows, 0, size > 0 ? (double)at / (double)size : -1.0,
+		                    final);
+	else
+		cli_progress_update(&k->progress, rows, k->res->rows, -1.0, final);
+}
 
 #define STOP_ALREADY 1001  /* the broker knows the file: nothing to do */
 #define STOP_FAILED 1002
@@ -261,9 +288,12 @@ cli_hr_import(struct cli *c)
 	today_in(c->conf.hr_timezone, k->today);
 	if (k->dry_run && c->json)
 		k->plan = json_object_new_array();
+	opt.progress = on_progress;
+	opt.progress_arg = k;
 	r = hr_import_file(path, &opt, on_record, k, &res);
 	if (r == SK_OK && !k->dry_run)
 		r = send_batch(k);
+	cli_progress_end(&k->progress);
 	if (r == SK_ERR_PROTO) {
 		print_errors(&res);
 		rc = CLI_FAILED;
@@ -299,7 +329,14 @@ cli_hr_import(struct cli *c)
 		/* The commit writes and syncs one audit record per event: a large file takes longer
 		 * than one ordinary request (doc/hr-import.md). */
 		cl->timeout_ms = HR_COMMIT_TIMEOUT_MS;
+		/* The broker applies in one transaction and says nothing until it is done: the line
+		 * says so, and how long it took. */
+		cli_progress_begin(&k->progress, _("Applying in the broker (one transaction)"));
+		cli_progress_update(&k->progress, 0, k->staged, -1.0, 0);
 		r = skc_hr_commit(cl, &in, &out);
+		if (r == SK_OK && out.res.status == SK_ST_OK)
+			cli_progress_update(&k->progress, k->staged, k->staged, -1.0, 1);
+		cli_progress_end(&k->progress);
 		cl->timeout_ms = saved;
 		if (r == SK_OK && out.res.status == SK_ST_EXISTS)
 			printf(_("The file %s was imported before; nothing changed.\n"), res.sha256_hex);
@@ -334,19 +371,19 @@ cli_hr_pending(struct cli *c)
 		return rc;
 	}
 	if (json_object_object_get_ex(out.doc, "pending", &list)) {
-		size_t n = json_object_array_length(list);
+		static const struct cli_column cols[] = {
+			{ N_("EFFECTIVE"), "effective" },
+			{ N_("EVENT"), "event" },
+			{ N_("STAFF NO."), "staff_no" },
+			{ N_("DEPARTMENT"), "dept" },
+			{ N_("EMPLOYMENT"), "employment" },
+			{ N_("LINE"), "line" },
+		};
 
-		if (n == 0)
+		if (json_object_array_length(list) == 0)
 			printf("%s\n", _("No HR events are pending."));
-		for (size_t i = 0; i < n; i++) {
-			json_object *e = json_object_array_get_idx(list, i), *s, *ev, *d;
-
-			if (json_object_object_get_ex(e, "staff_no", &s) &&
-			    json_object_object_get_ex(e, "event", &ev) &&
-			    json_object_object_get_ex(e, "effective", &d))
-				printf("%s  %-10s  %s\n", json_object_get_string(d),
-				       json_object_get_string(ev), json_object_get_string(s));
-		}
+		else
+			cli_print_table(cols, sizeof(cols) / sizeof(cols[0]), list);
 	}
 	if (json_object_object_get_ex(out.doc, "truncated", &v) && json_object_get_boolean(v))
 		printf("%s\n", _("(more are pending; the list stops here)"));

@@ -15,7 +15,9 @@ static const struct command {
 	int (*run)(struct cli *);
 	const char *args;
 } commands[] = {
-	{ "user", "add", cli_user_add, "USER [--profile PROFILE]" },
+	{ "user", "add", cli_user_add, "USER [--profile PROFILE] [--contractor] [--staff STAFF_NO]" },
+	{ "user", "contractor", cli_user_contractor, "USER yes|no" },
+	{ "user", "set-staff", cli_user_set_staff, "USER --staff STAFF_NO|--clear" },
 	{ "user", "show", cli_user_show, "USER" },
 	{ "user", "list", cli_user_list, "" },
 	{ "user", "unlock", cli_user_unlock, "USER" },
@@ -39,7 +41,27 @@ static const struct command {
 	  " [--note TEXT]" },
 	{ "hr", "import", cli_hr_import, "FILE [--dry-run] [--encoding utf-8|cp932|auto]" },
 	{ "hr", "pending", cli_hr_pending, "" },
+	{ "grant", "request", cli_grant_request, "--role ROLE --minutes N --reason TEXT"
+	  " [--ticket ID]" },
+	{ "grant", "breakglass", cli_grant_breakglass, "--role ROLE --minutes N --reason TEXT" },
+	{ "grant", "approve", cli_grant_approve, "ID" },
+	{ "grant", "confirm", cli_grant_confirm, "ID" },
+	{ "grant", "deny", cli_grant_deny, "ID --reason TEXT" },
+	{ "grant", "revoke", cli_grant_revoke, "ID" },
+	{ "grant", "list", cli_grant_list, "" },
+	{ "role", "list", cli_role_list, "" },
+	{ "delegation", "nominate", cli_delegation_nominate, "--role ROLE --user USER --reason TEXT" },
+	{ "delegation", "approve", cli_delegation_approve, "ID" },
+	{ "delegation", "deny", cli_delegation_deny, "ID" },
+	{ "delegation", "revoke", cli_delegation_revoke, "ID" },
+	{ "delegation", "list", cli_delegation_list, "" },
+	{ "review", "list", cli_review_list, "[--all]" },
+	{ "review", "close", cli_review_close, "ID --comment TEXT" },
+	{ "report", "orphans", cli_report_orphans, "" },
+	{ "report", "dormant", cli_report_dormant, "--days N" },
 	{ "audit", "verify", cli_audit_verify, "[--anchor SEQ:MAC] [ROTATED-FILE...]" },
+	{ "audit", "report", cli_audit_report, "[--since TIME] [--until TIME]"
+	  " [--json | --html FILE] [--anchor SEQ:MAC] [ROTATED-FILE...]" },
 	{ "migrate", "pam-oath", cli_migrate_pam_oath, "FILE [--dry-run] [--replace]" },
 	{ "migrate", "google-authenticator", cli_migrate_google_authenticator,
 	  "--user USER FILE [--dry-run] [--replace]" },

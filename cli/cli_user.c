@@ -61,13 +61,38 @@ int
 cli_user_add(struct cli *c)
 {
 	struct skc_user_add_in in = { .actor = cli_actor(), .user = cli_user_arg(c),
-	                              .profile = cli_option(c, "--profile") };
+	                              .profile = cli_option(c, "--profile"),
+	                              .contractor = cli_flag(c, "--contractor"),
+	                              .staff_no = cli_option(c, "--staff") };
 	struct skc_temp_password_out out;
 
 	if (in.user == NULL)
 		return CLI_USAGE;
 	return print_temp_password(c, in.user, skc_user_add(cli_client(c), &in, &out), &out,
 	                           _("User added."));
+}
+
+/* The account's HR link: --staff N links it (HR events then reach it), --clear unlinks. */
+int
+cli_user_set_staff(struct cli *c)
+{
+	struct skc_user_set_staff_in in = { .actor = cli_actor(), .user = cli_user_arg(c),
+	                                    .staff_no = cli_option(c, "--staff") };
+	struct skc_reply_out out;
+	int clear = cli_flag(c, "--clear"), r;
+
+	if (in.user == NULL)
+		return CLI_USAGE;
+	if ((in.staff_no == NULL) == !clear) {
+		fprintf(stderr, "%s\n", _("sekimori: give either --staff STAFF_NO or --clear"));
+		return CLI_USAGE;
+	}
+	if (clear)
+		in.staff_no = "";
+	r = user_verdict(c, skc_user_set_staff(cli_client(c), &in, &out), &out.res, in.user);
+	if (r == CLI_OK && !c->json)
+		printf("%s\n", clear ? _("Unlinked from HR.") : _("Linked to the staff number."));
+	return r;
 }
 
 int

@@ -4,6 +4,7 @@
  * profile keys come from its row in sk_factor.c, which this file reads, defaults and merges
  * without naming any factor. */
 #include "sk_conf.h"
+#include "sk_conf_role.h"
 #include "sk_list.h"
 
 #include <ctype.h>
@@ -33,6 +34,8 @@ struct parse_state {
 	char dir[PATH_MAX];        /* the config file's folder, for relative paths */
 	char err[512];
 	struct sk_profile *cur;    /* NULL inside [broker] */
+	struct sk_priv_role *cur_role;  /* inside [role NAME] */
+	int in_grant;              /* inside [grant] */
 	char section[128];
 };
 
@@ -179,6 +182,7 @@ sk_conf_defaults(struct sk_conf *c)
 	c->hr_check_interval = 60;
 	for (size_t i = 0; i < sk_factor_count; i++)
 		key_defaults(c, sk_factors[i].section_keys);
+	sk_grant_defaults(&c->grant);
 }
 
 const struct sk_profile *
@@ -492,6 +496,8 @@ profile_key(struct parse_state *st, const char *k, const char *v)
 		bad = parse_uint(v, 0, 24, &p->pw_history);
 	} else if (strcmp(k, "password_max_age") == 0) {
 		bad = parse_uint(v, 0, 3650, &p->pw_max_age_days);
+	} else if (strcmp(k, "dormant_suspend_days") == 0) {
+		bad = parse_uint(v, 0, 36500, &p->dormant_suspend_days);
 	} else if (strcmp(k, "remote") == 0) {
 		bad = parse_bool(v, &p->allow_remote);
 	} else if (sk_origin_is_key(k)) {
@@ -517,8 +523,21 @@ start_section(struct parse_state *st, const char *section)
 	/* Errors about a section name the header's line, not its first key's. */
 	st->line = st->section_line;
 	snprintf(st->section, sizeof(st->section), "%s", section);
-	if (strcmp(section, "broker") == 0 || factor_section(section) != NULL) {
-		st->cur = NULL;
+	st->cur = NULL;
+	st->cur_role = NULL;
+	st->in_grant = strcmp(section, "grant") == 0;
+	if (st->in_grant || strcmp(section, "broker") == 0 || factor_section(section) != NULL)
+		return 1;
+	if (strncmp(section, "role ", 5) == 0) {
+		const char *name = section + 5;
+		if (!sk_valid_name(name))
+			return fail(st, "invalid role name '%s'", name);
+		if (sk_conf_role(st->conf, name) != NULL)
+			return fail(st, "role '%s' defined twice", name);
+		if (st->conf->n_roles >= SK_ROLES_MAX)
+			return fail(st, "too many roles (at most %d)", SK_ROLES_MAX);
+		st->cur_role = &st->conf->roles[st->conf->n_roles++];
+		sk_role_defaults(st->cur_role, name, st->section_line);
 		return 1;
 	}
 	if (strncmp(section, "profile ", 8) == 0) {
@@ -555,6 +574,14 @@ on_entry(void *arg, const char *section, const char *name, const char *value)
 	}
 	if (section[0] == '\0')
 		return fail(st, "'%s' outside any section", name);
+	if (st->cur_role != NULL || st->in_grant) {
+		int bad = st->in_grant ? sk_grant_key(&st->conf->grant, st->dir, name, value)
+		                       : sk_role_key(st->cur_role, name, value);
+
+		if (bad == -2)
+			return fail(st, "unknown key '%s' in [%s]", name, section);
+		return bad ? fail(st, "invalid value for '%s': '%s'", name, value) : 1;
+	}
 	if (st->cur == NULL && factor_section(section) != NULL)
 		return factor_key(st, factor_section(section), name, value);
 	if (st->cur == NULL)
@@ -682,6 +709,17 @@ sk_conf_load(const char *path, struct sk_conf *conf, char *err, size_t errsz)
 	}
 	for (size_t i = 0; i < conf->n_profiles; i++) {
 		if (check_profile(&st, &conf->profiles[i]) == 0) {
+			copy_err(err, errsz, st.err);
+			return SK_ERR_CONFIG;
+		}
+	}
+	{
+		char what[384];
+		int line;
+
+		if (sk_roles_check(conf, what, sizeof(what), &line) != 0) {
+			st.line = line;
+			(void)fail(&st, "%s", what);
 			copy_err(err, errsz, st.err);
 			return SK_ERR_CONFIG;
 		}

@@ -34,6 +34,10 @@ struct sk_profile {
 	unsigned pw_min_classes;
 	unsigned pw_history;
 	unsigned pw_max_age_days;         /* 0 = never expires */
+	/* Accounts whose own profile this is, without a successful login in this many days, are
+	 * disabled by the broker (issue 10, R-LIFE-3); 0 = never. Not merged with a PAM line's
+	 * profile: the broker's sweep reads the account's profile only. */
+	unsigned dormant_suspend_days;
 	unsigned totp_window;             /* steps either side of now */
 	int allow_remote;                 /* remote logins (default no), unless `origins` says */
 	struct sk_origin_policy origin;   /* origins, from.KIND, classes.KIND (sk_origin.h) */
@@ -71,6 +75,44 @@ struct sk_card_conf {
 
 #define SK_CONF_AUTO 0xffffffffu   /* a value the user left to the program */
 #define SK_BROKER_ID_MAX 64        /* broker_id, NUL included */
+
+/* Privileged roles (issue 9, doc/privileged-access.md): [role NAME] sections, read by
+ * sk_conf_role.c. Lists are comma-separated in the file, kept here one name per entry. */
+#define SK_ROLES_MAX 16
+#define SK_ROLE_ITEMS 16                  /* names in one list */
+#define SK_ROLE_REASON_MAX 256
+
+struct sk_name_list {
+	char v[SK_ROLE_ITEMS][SK_NAME_MAX];
+	size_t n;
+};
+
+struct sk_priv_role {
+	char name[SK_NAME_MAX];
+	int line;                          /* where the section starts */
+	struct sk_name_list services;      /* PAM services it unlocks (sudo, su, sshd-admin) */
+	struct sk_name_list groups;        /* unix groups added for the session */
+	struct sk_name_list accounts;      /* privileged accounts it unlocks */
+	struct sk_name_list holders;       /* who may request it (with approved delegates) */
+	struct sk_name_list breakglass;    /* who may grant it to themselves in an emergency */
+	unsigned max_minutes;              /* longest grant (R-PRIV-7) */
+	unsigned breakglass_minutes;       /* longest break-glass grant */
+	unsigned approvers;                /* 1 or 2 different approvers */
+	char approver_role[SK_NAME_MAX];   /* whose holders approve; "" = this role's holders */
+	int contractors;                   /* contractors may hold it (default no) */
+	int two_person;                    /* a second person confirms before it activates */
+	char default_name_reason[SK_ROLE_REASON_MAX]; /* why an account has a default name */
+};
+
+/* [grant]: what every role shares. */
+struct sk_grant_conf {
+	char notify_command[PATH_MAX];     /* exec'd (no shell) for each notified event; "" none */
+	unsigned notify_timeout;           /* seconds before the command is killed */
+	struct sk_name_list delegation_notify; /* roles whose holders hear of delegations */
+	unsigned pending_minutes;          /* a request not decided by then expires */
+	char ciso_role[SK_NAME_MAX];       /* approves delegations, closes break-glass reviews */
+	struct sk_name_list default_admin_names; /* names a role's accounts may not have */
+};
 
 struct sk_conf {
 	char path[PATH_MAX];
@@ -113,6 +155,9 @@ struct sk_conf {
 	struct sk_card_conf card;
 	struct sk_profile profiles[SK_PROFILES_MAX];
 	size_t n_profiles;
+	struct sk_grant_conf grant;
+	struct sk_priv_role roles[SK_ROLES_MAX];
+	size_t n_roles;
 };
 
 /* 1 when name is a time zone the system knows: [A-Za-z0-9_+-/], no "..", and a file of
@@ -124,6 +169,11 @@ int sk_conf_valid_timezone(const char *name);
 int sk_conf_load(const char *path, struct sk_conf *conf, char *err, size_t errsz);
 void sk_conf_defaults(struct sk_conf *conf);
 const struct sk_profile *sk_conf_profile(const struct sk_conf *conf, const char *name);
+
+/* The role of that name, or NULL. */
+const struct sk_priv_role *sk_conf_role(const struct sk_conf *conf, const char *name);
+/* 1 when name is in the list. */
+int sk_name_list_has(const struct sk_name_list *l, const char *name);
 
 /* Classes a method can prove at most (for validation and planning). */
 unsigned sk_method_classes(unsigned method);

@@ -60,11 +60,31 @@ enum sk_msg_type {
 	SK_REQ_ADMIN_LOGOUT = 54,       /* ends the admin session attached to the connection */
 	SK_REQ_ADMIN_WHOAMI = 55,       /* the connection's roles and admin session */
 	SK_REQ_ADMIN_ATTACH = 56,       /* presents an admin session token for this connection */
+	/* 57-62: remote access (issue 14). RADIUS challenge mode (doc/remote-access.md): the
+	 * first round (user name and password) and the second (the one-time code), joined by
+	 * a login transaction the broker keeps between them, named by SK_K_RADIUS_STATE. */
+	SK_REQ_RADIUS_BEGIN = 57,
+	SK_REQ_RADIUS_CONTINUE = 58,
 	/* HR import (doc/hr-import.md): the CLI validates the file and stages its records in
 	 * batches; COMMIT applies the staged rows of one file in one transaction. */
 	SK_REQ_HR_STAGE = 63,
 	SK_REQ_HR_COMMIT = 64,
 	SK_REQ_HR_PENDING = 65,
+	/* 66-69: HR links and reconciliation (issue 10; doc/hr-import.md). */
+	SK_REQ_USER_SET_STAFF = 66,     /* links an account to a staff number ("" unlinks) */
+	SK_REQ_REPORT_ORPHANS = 67,     /* accounts with no HR record, HR records with no account */
+	SK_REQ_REPORT_DORMANT = 68,     /* accounts with no successful login in SK_K_DAYS days */
+	/* 70-79: privileged access just in time (issue 9, doc/privileged-access.md). Every one
+	 * acts as the admin session's authenticated person; approvals want fresh MFA. */
+	SK_REQ_GRANT_REQUEST = 70,    /* a grant of a role for the caller (or break-glass) */
+	SK_REQ_GRANT_APPROVE = 71,    /* approve (or, SK_K_GRANT_STEP 1, confirm) someone else's */
+	SK_REQ_GRANT_DENY = 72,
+	SK_REQ_GRANT_REVOKE = 73,     /* ends a grant at once, whatever its state */
+	SK_REQ_PRIV_LIST = 74,        /* a JSON list: SK_K_LIST_WHAT says which */
+	SK_REQ_USER_CONTRACTOR = 75,  /* marks or unmarks a user as a contractor */
+	SK_REQ_DELEGATION_NOMINATE = 76,
+	SK_REQ_DELEGATION_DECIDE = 77,/* SK_K_GRANT_STEP: 0 approve, 1 deny, 2 revoke */
+	SK_REQ_REVIEW_CLOSE = 79,     /* closes a break-glass review with a comment */
 
 	SK_MSG_REPLY = 100,
 };
@@ -152,6 +172,9 @@ enum sk_msg_key {
 	/* 95-104: remote access (issue 14). */
 	SK_K_FRONTEND = 95,     /* uint: enum sk_frontend (sk_origin.h), the PAM line's
 	                         * frontend=; absent: local without PAM_RHOST, else other */
+	SK_K_RADIUS_STATE = 96, /* bytes (32): the RADIUS State of a pending challenge login */
+	SK_K_NAS = 97,          /* text: the RADIUS NAS (NAS-IP-Address, NAS-IPv6-Address or
+	                         * NAS-Identifier), audited as "nas" */
 	SK_K_HR_FILE = 105,     /* text: lower-case hex SHA-256 of the HR file's bytes */
 	SK_K_HR_RECORDS = 106,  /* bytes array (at most SK_ARRAY_MAX): one HR record each,
 	                         * "staff\tevent\temployment\tdept\tYYYY-MM-DD\tline" */
@@ -161,6 +184,24 @@ enum sk_msg_key {
 	SK_K_HR_LINE = 110,     /* uint: the file line a refusal is about */
 	SK_K_HR_TEMP_PASSWORDS = 111, /* bytes array, secret: "staff\tpassword" for each hire
 	                               * HR_STAGE staged (shown once, after the commit) */
+	/* 86-94: HR links and reconciliation (issue 10). */
+	SK_K_STAFF_NO = 86,     /* text: a user's HR staff number, 1-16 digits (USER_ADD,
+	                         * USER_SET_STAFF; "" unlinks in USER_SET_STAFF) */
+	SK_K_DAYS = 87,         /* uint: REPORT_DORMANT's threshold in days, 1..36500 */
+	/* 112-123: privileged access (issue 9). */
+	SK_K_ROLE = 112,        /* text: a [role NAME] of sekimori.conf */
+	SK_K_MINUTES = 113,     /* uint: the grant's length asked for */
+	SK_K_GRANT_REASON = 114,/* text (UTF-8, at most 255 bytes): why (request, deny,
+	                         * delegation) */
+	SK_K_TICKET = 115,      /* text (at most 64 bytes): the change ticket */
+	SK_K_GRANT_ID = 116,    /* uint: a grant's, delegation's or review's id */
+	SK_K_BREAKGLASS = 117,  /* bool: an emergency self-grant (GRANT_REQUEST) */
+	SK_K_GRANT_STEP = 118,  /* uint: which decision (GRANT_APPROVE, DELEGATION_DECIDE) */
+	SK_K_COMMENT = 119,     /* text (UTF-8, at most 255 bytes): a review's closing comment */
+	SK_K_LIST_WHAT = 120,   /* uint: enum sk_priv_list (PRIV_LIST) */
+	SK_K_CONTRACTOR = 121,  /* bool: the user is a contractor (USER_ADD, USER_CONTRACTOR) */
+	SK_K_GRANT_STATE = 122, /* uint: enum grant_state after the request (replies) */
+	SK_K_GRANT_ENDS = 123,  /* uint epoch: when an active grant ends (replies) */
 	/* Keys are written as one CBOR byte (below 256) and tracked in a 128-bit mask. */
 	SK_K_KEY_MAX = 128
 };
@@ -187,6 +228,12 @@ enum sk_status {
 	 * presented session that is unknown, expired or another uid's; SK_K_REASON says which.
 	 * Unlike FORBIDDEN the connection stays open, so the client can log in on it. */
 	SK_ST_ADMIN_SESSION = 14,
+	/* The privileged-access policy refuses it (issue 9): SK_K_REASON says which rule (70-79),
+	 * e.g. a requester approving their own request (R-SOD-1). */
+	SK_ST_POLICY = 15,
+	/* RADIUS_BEGIN: the password round is taken; ask for the one-time code in a second
+	 * round (Access-Challenge) with SK_K_RADIUS_STATE as its State. */
+	SK_ST_CHALLENGE = 18,
 };
 
 enum sk_reason {
@@ -235,6 +282,10 @@ enum sk_reason {
 	SK_REASON_HR_TOO_MANY_HIRES = 67, /* more hires in one file than HR_HIRES_MAX */
 	SK_REASON_HR_USER_EXISTS = 68,    /* a hire whose user name (the staff number) is taken */
 	SK_REASON_HR_BAD_RECORD = 69,     /* a staged record that does not validate */
+	/* 87-92: HR links and reconciliation (issue 10). */
+	SK_REASON_STAFF_NO_INVALID = 87,  /* a staff number that is not 1 to 16 digits */
+	SK_REASON_STAFF_NO_TAKEN = 88,    /* the staff number is linked to another account */
+	SK_REASON_INVALID_DAYS = 89,      /* REPORT_DORMANT's days missing or not 1..36500 */
 	SK_REASON_ATTEMPTS_PENDING = 30, /* failures plus attempts in flight reach deny */
 	/* 31-39: admin sessions and roles (issue 8, item 5). */
 	SK_REASON_ADMIN_SESSION_REQUIRED = 31, /* log in first: sekimori admin login */
@@ -246,6 +297,36 @@ enum sk_reason {
 	SK_REASON_PASSWORD_CHANGE_FIRST = 37,  /* temporary or expired password: log in via PAM */
 	SK_REASON_ADMIN_NAME_REQUIRED = 38,    /* a root peer must name the administrator */
 	SK_REASON_READ_ONLY = 39,              /* the auditor role reads, it does not change */
+	/* 45-49: RADIUS challenge mode (RADIUS_CONTINUE, RADIUS_BEGIN). */
+	SK_REASON_RADIUS_STATE_UNKNOWN = 45,   /* no pending login has this State (used already) */
+	SK_REASON_RADIUS_STATE_EXPIRED = 46,   /* older than auth_timeout: taken, not continued */
+	SK_REASON_RADIUS_STATE_MISMATCH = 47,  /* another user, NAS or client than round one's */
+	SK_REASON_RADIUS_PLAN = 48,            /* a step RADIUS cannot carry (key, card, stack) */
+	SK_REASON_RADIUS_PENDING_FULL = 49,    /* too many challenge logins pending */
+	/* 70-79: privileged access (issue 9), with SK_ST_POLICY unless said otherwise. */
+	SK_REASON_SELF_APPROVAL = 70,   /* the requester (or nominator) decides their own (R-SOD-1) */
+	SK_REASON_NOT_HOLDER = 71,      /* the caller does not hold the role (or is not on its
+	                                 * break-glass list) */
+	SK_REASON_NOT_APPROVER = 72,    /* the caller does not hold the approving role */
+	SK_REASON_MINUTES_OVER = 73,    /* more minutes than the role allows (SK_ST_INVALID) */
+	SK_REASON_CONTRACTOR = 74,      /* not for contractors (R-MFA-4, R-PRIV-4) */
+	SK_REASON_UNKNOWN_ROLE = 75,    /* no such [role] (SK_ST_INVALID) */
+	SK_REASON_GRANT_STATE = 76,     /* the grant, delegation or review is not in a state that
+	                                 * allows this (decided, ended, closed) */
+	SK_REASON_ALREADY_APPROVED = 77,/* the caller approved this grant already: another person
+	                                 * must */
+	SK_REASON_REASON_REQUIRED = 78, /* a reason or comment is required (SK_ST_INVALID) */
+	SK_REASON_SAME_PERSON = 79,     /* two-person work: the second person must be someone
+	                                 * other than the requester and the approvers (R-SOD-2) */
+};
+
+/* PRIV_LIST: which list (SK_K_LIST_WHAT). */
+enum sk_priv_list {
+	SK_PRIV_LIST_GRANTS = 0,        /* {"grants": [...]} */
+	SK_PRIV_LIST_ROLES = 1,         /* {"roles": [...]} with each holder's last use */
+	SK_PRIV_LIST_DELEGATIONS = 2,   /* {"delegations": [...]} */
+	SK_PRIV_LIST_REVIEWS = 3,       /* {"reviews": [...]}: open break-glass reviews */
+	SK_PRIV_LIST_REVIEWS_ALL = 4,   /* {"reviews": [...]}: closed ones too */
 };
 
 /* The roles a connection holds (SK_K_ROLES; broker/daemon/dispatch.c). */

@@ -220,9 +220,22 @@ sk_totp_verify(const unsigned char *seed, size_t seed_len, const struct sk_totp_
                time_t now, unsigned window, int64_t last_step, const char *code,
                int64_t *matched_step)
 {
+	return sk_totp_verify_replay(seed, seed_len, p, now, window, last_step, code, matched_step,
+	                             NULL);
+}
+
+int
+sk_totp_verify_replay(const unsigned char *seed, size_t seed_len,
+                      const struct sk_totp_params *p, time_t now, unsigned window,
+                      int64_t last_step, const char *code, int64_t *matched_step,
+                      int *replayed_out)
+{
 	char expect[SK_TOTP_CODE_MAX];
 	int64_t step, s, found = -1;
 	int replayed = 0, rc;
+
+	if (replayed_out != NULL)
+		*replayed_out = 0;
 
 	if ((rc = totp_check_seed(seed, seed_len)) != SK_OK || (rc = sk_totp_params_check(p)) != SK_OK
 	    || (rc = totp_check_time(now)) != SK_OK)
@@ -267,6 +280,8 @@ sk_totp_verify(const unsigned char *seed, size_t seed_len, const struct sk_totp_
 			sk_logerr("code of an already used time step (replay)");
 		else
 			sk_logerr("code matches no time step in the window");
+		if (replayed_out != NULL)
+			*replayed_out = replayed;
 		return SK_ERR_DENIED;
 	}
 	*matched_step = found;

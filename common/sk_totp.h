@@ -34,6 +34,13 @@ int sk_totp_generate(const unsigned char *seed, size_t seed_len, const struct sk
 int sk_totp_verify(const unsigned char *seed, size_t seed_len, const struct sk_totp_params *p,
                    time_t now, unsigned window, int64_t last_step, const char *code,
                    int64_t *matched_step);
+/* As sk_totp_verify; when it returns SK_ERR_DENIED, *replayed (may be NULL) says whether the
+ * code matched a step of the window that was already used (at most last_step): a replay,
+ * which the broker audits apart from a wrong code (R-LOG-5). */
+int sk_totp_verify_replay(const unsigned char *seed, size_t seed_len,
+                          const struct sk_totp_params *p, time_t now, unsigned window,
+                          int64_t last_step, const char *code, int64_t *matched_step,
+                          int *replayed);
 
 /* Random seed of the algorithm's natural size (20/32/64 bytes). */
 int sk_totp_random_seed(enum sk_totp_algo algo, unsigned char *seed, size_t *seed_len);

@@ -50,6 +50,9 @@ skc_user_add(struct sk_client *c, const struct skc_user_add_in *in,
 	skc_req_begin(&q, SK_REQ_USER_ADD, in->actor);
 	skc_put_text(&q, SK_K_USER, in->user);
 	skc_put_text_opt(&q, SK_K_PROFILE, in->profile);
+	if (in->contractor)
+		skc_put_bool(&q, SK_K_CONTRACTOR, 1);
+	skc_put_text_opt(&q, SK_K_STAFF_NO, in->staff_no);
 	return skc_exchange(c, &q, &out->res, decode_temp_password, out);
 }
 
@@ -87,4 +90,17 @@ int
 skc_user_enable(struct sk_client *c, const struct skc_user_in *in, struct skc_reply_out *out)
 {
 	return skc_user_verdict(c, SK_REQ_USER_ENABLE, in, out);
+}
+
+int
+skc_user_set_staff(struct sk_client *c, const struct skc_user_set_staff_in *in,
+                   struct skc_reply_out *out)
+{
+	struct skc_req q;
+
+	memset(out, 0, sizeof(*out));
+	skc_req_begin(&q, SK_REQ_USER_SET_STAFF, in->actor);
+	skc_put_text(&q, SK_K_USER, in->user);
+	skc_put_text(&q, SK_K_STAFF_NO, in->staff_no);
+	return skc_exchange(c, &q, &out->res, NULL, NULL);
 }

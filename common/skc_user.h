@@ -18,6 +18,8 @@ struct skc_user_add_in {
 	const char *actor;
 	const char *user;
 	const char *profile;   /* NULL: the default profile */
+	int contractor;        /* 1: marked a contractor (SK_K_CONTRACTOR, sent only when 1) */
+	const char *staff_no;  /* NULL: not linked to HR; else 1-16 digits (SK_K_STAFF_NO) */
 };
 /* USER_ADD and USER_RESET_PASSWORD: the temporary password, shown once (R-CRED-1). It is a
  * secret: explicit_bzero the output when done. */
@@ -36,5 +38,15 @@ int skc_user_lock(struct sk_client *c, const struct skc_user_in *in, struct skc_
 int skc_user_disable(struct sk_client *c, const struct skc_user_in *in,
                      struct skc_reply_out *out);
 int skc_user_enable(struct sk_client *c, const struct skc_user_in *in, struct skc_reply_out *out);
+
+/* USER_SET_STAFF: links the user to an HR staff number; staff_no "" unlinks. Status EXISTS
+ * with reason SK_REASON_STAFF_NO_TAKEN: another account has that number. */
+struct skc_user_set_staff_in {
+	const char *actor;
+	const char *user;
+	const char *staff_no;
+};
+int skc_user_set_staff(struct sk_client *c, const struct skc_user_set_staff_in *in,
+                       struct skc_reply_out *out);
 
 #endif

@@ -57,10 +57,21 @@ struct hr_limits {
 /* The file is read in chunks of this many bytes (tests place characters across it). */
 #define HR_READ_CHUNK 65536
 
+/* Progress of a reading pass (for a terminal's progress line): pass 1 validates, pass 2
+ * hands out the records; rows are the data rows read so far in this pass, bytes_read how far
+ * into the file the reader is (whole 64 KiB chunks), bytes_total the file's size. Called
+ * every HR_PROGRESS_ROWS data rows and once at the end of each pass that ends without a
+ * fatal error. */
+#define HR_PROGRESS_ROWS 1024
+typedef void (*hr_progress_fn)(int pass, unsigned long rows, unsigned long long bytes_read,
+                               unsigned long long bytes_total, void *arg);
+
 struct hr_options {
 	enum hr_encoding encoding;
 	const struct hr_mapping *mapping;   /* NULL: hr_mapping_default */
 	struct hr_limits limits;
+	hr_progress_fn progress;            /* NULL: none */
+	void *progress_arg;
 };
 
 enum hr_employment {

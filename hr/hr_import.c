@@ -29,7 +29,20 @@ struct vctx {
 	unsigned long records;
 	EVP_MD_CTX *md;              /* reused for every event identity (pass 2) */
 	EVP_MD *sha256;              /* fetched once: an implicit fetch per row costs more */
+	hr_progress_fn progress;     /* hr_options.progress */
+	void *progress_arg;
+	int fd, pass;
+	unsigned long long size;
 };
+
+static void
+report_progress(const struct vctx *v)
+{
+	off_t at = lseek(v->fd, 0, SEEK_CUR);
+
+	v->progress(v->pass, v->rows, at > 0 ? (unsigned long long)at : 0, v->size,
+	            v->progress_arg);
+}
 
 /* Copies the trimmed header text, cut at a character boundary, for error messages. */
 static void
@@ -217,6 +230,8 @@ on_data(struct vctx *v, const struct hr_row *row)
 	int p;
 
 	v->rows++;
+	if (v->progress != NULL && v->rows % HR_PROGRESS_ROWS == 0)
+		report_progress(v);
 	if (row->total_fields > v->lim->max_columns) {
 		hr_err_add(v->errs, row->line, -1, HR_P_TOO_MANY_COLUMNS, NULL, 0,
 		           (unsigned long)v->lim->max_columns, 0);
@@ -329,9 +344,13 @@ one_pass(int fd, enum hr_encoding enc, struct vctx *v, unsigned char sha[HR_SHA2
 	v->rows = 0;
 	v->records = 0;
 	v->errs->nheaders = 0;
+	v->fd = fd;
+	v->pass = v->fn != NULL ? 2 : 1;
 	rc = hr_read_rows(fd, enc, v->lim, on_row, v, v->errs, sha, &pk);
 	if (pk > *peak)
 		*peak = pk;
+	if (rc == SK_OK && v->progress != NULL)
+		report_progress(v);
 	if (rc == SK_OK && !v->have_header) {
 		hr_err_add(v->errs, 0, -1, HR_P_EMPTY_FILE, NULL, 0, 0, 0);
 		rc = SK_ERR_PROTO;
@@ -393,6 +412,9 @@ hr_import_fd(int fd, const struct hr_options *opt, hr_record_fn fn, void *arg,
 	v.map = opt && opt->mapping ? opt->mapping : &hr_mapping_default;
 	v.lim = &lim;
 	v.errs = &errs;
+	v.progress = opt ? opt->progress : NULL;
+	v.progress_arg = opt ? opt->progress_arg : NULL;
+	v.size = (unsigned long long)st.st_size;
 
 	rc = SK_OK;
 	if (enc == HR_ENC_AUTO) {

@@ -164,7 +164,7 @@ echo "== the same code once more: refused as a replay, although the password is 
 if printf '%s\n%s\n' "$new" "$fresh" | pam "$user" authenticate; then
 	broken "a replayed code was accepted"
 fi
-expect_audit auth '"result":"deny"' '"reason":"bad_otp"'
+expect_audit auth '"result":"deny"' '"reason":"otp_replayed"'
 
 echo
 echo "== sekimori user show $user"
@@ -172,5 +172,8 @@ cli user show "$user"
 echo
 echo "== sekimori audit verify (R-LOG-1, R-LOG-3)"
 cli audit verify || broken "the audit log does not verify"
+echo
+echo "== sekimori audit report (R-LOG-2): the log review, after the same verification"
+cli audit report || broken "the audit report failed"
 echo
 echo "Every step held. The demo's state is in $var (store, audit log, keys); the broker stops now."

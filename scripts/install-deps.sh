@@ -23,6 +23,9 @@ pkgs+=(libpam-oath libpam-google-authenticator logrotate)
 # FreeRADIUS with rlm_pam and radclient; nss_wrapper gives sshd the test's accounts; expect
 # types the static-challenge answer on the OpenVPN client's console.
 pkgs+=(openssh-server openssh-client openvpn freeradius freeradius-utils libnss-wrapper expect)
+# sekimori audit report's test renders the HTML page in headless Chromium
+# (tests/integration/test_audit_report.c).
+pkgs+=(chromium)
 for p in "${pkgs[@]}"; do
   [ "$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null)" = "install ok installed" ] || { need_apt=1; break; }
 done

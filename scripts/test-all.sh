@@ -100,7 +100,7 @@ run_fuzzers() {
 echo "== static analysis (cppcheck)"
 step cppcheck cppcheck --quiet --error-exitcode=1 --enable=warning,portability --inline-suppr \
 	--suppress=missingIncludeSystem -I common -I broker/core -I broker/audit -I broker/verify -I broker/store -I broker/handlers -I broker/daemon -I pam_module -I cli -I smartcard \
-	-I fido2 -I agent common broker pam_module cli smartcard fido2 agent
+	-I fido2 -I agent -I radius common broker pam_module cli smartcard fido2 agent radius
 
 echo "== build and tests (release)"
 run_suite build-ci

@@ -56,6 +56,7 @@ struct auth_txn {
 	char rhost[SK_HOST_MAX];
 	char tty[SK_HOST_MAX];
 	unsigned frontend;          /* enum sk_frontend (sk_origin.h), audited as "origin" */
+	char nas[SK_HOST_MAX];      /* RADIUS challenge mode: the NAS, audited as "nas" */
 	struct sk_profile profile;  /* effective: line and user profiles merged */
 	unsigned steps[PLAN_MAX];
 	size_t n_steps;

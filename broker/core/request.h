@@ -11,6 +11,7 @@ struct login_ctx {
 	char rhost[SK_HOST_MAX];
 	char tty[SK_HOST_MAX];
 	unsigned frontend;               /* enum sk_frontend: where the login comes from */
+	char nas[SK_HOST_MAX];           /* RADIUS challenge mode: the NAS ("" otherwise) */
 	const struct sk_profile *line;   /* the profile the PAM line names */
 };
 

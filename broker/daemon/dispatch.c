@@ -6,9 +6,12 @@
 #include "account.h"
 #include "admin.h"
 #include "admin_login.h"
+#include "admin_report.h"
+#include "admin_user_hr.h"
 #include "audit_event.h"
 #include "auth.h"
 #include "broker.h"
+#include "radius_login.h"
 #include "request.h"
 #include "server_slots.h"
 #include "session.h"
@@ -29,6 +32,9 @@ enum {
 	F_ADMIN_TARGET = 1 << 0,
 	/* The admin session's MFA must be within fresh_mfa_minutes (approvals, issue 9). */
 	F_FRESH_MFA = 1 << 1,
+	/* It changes a user or their credentials: a contractor's admin session may not send it
+	 * for a privileged ID (R-PRIV-4, admin_contractor_allowed). */
+	F_USER_CHANGE = 1 << 2,
 };
 
 static const struct dispatch_entry {
@@ -49,6 +55,9 @@ static const struct dispatch_entry {
 	{ SK_REQ_SESSION_CLOSE, "session_close", CONN_IDLE, R_MODULE, 0, session_close },
 	{ SK_REQ_SESSION_EVENT, "session_event", CONN_IDLE, R_MODULE, 0, session_event },
 	{ SK_REQ_SESSION_WATCH, "session_watch", CONN_IDLE, R_MODULE, 0, session_watch_request },
+	/* RADIUS challenge mode: sekimori-radius, run as root by FreeRADIUS' rlm_exec. */
+	{ SK_REQ_RADIUS_BEGIN, "radius_begin", CONN_IDLE, R_MODULE, 0, radius_begin },
+	{ SK_REQ_RADIUS_CONTINUE, "radius_continue", CONN_IDLE, R_MODULE, 0, radius_continue },
 	/* Reads: the auditor role (auditor_group, admin sessions) and root. */
 	{ SK_REQ_STATUS, "status", CONN_IDLE, R_AUDIT | R_RECOVERY, 0, admin_status },
 	{ SK_REQ_USER_SHOW, "user_show", CONN_IDLE, R_AUDIT | R_RECOVERY, 0, admin_user_show },
@@ -56,32 +65,40 @@ static const struct dispatch_entry {
 	{ SK_REQ_FIDO2_LIST, "fido2_list", CONN_IDLE, R_AUDIT | R_RECOVERY, 0, admin_fido2_list },
 	{ SK_REQ_CARD_LIST, "card_list", CONN_IDLE, R_AUDIT | R_RECOVERY, 0, admin_card_list },
 	/* Stopping and reopening any account: admin sessions and the recovery role. */
-	{ SK_REQ_USER_UNLOCK, "user_unlock", CONN_IDLE, R_ADMIN | R_RECOVERY, 0, admin_user_unlock },
-	{ SK_REQ_USER_LOCK, "user_lock", CONN_IDLE, R_ADMIN | R_RECOVERY, 0, admin_user_lock },
-	{ SK_REQ_USER_DISABLE, "user_disable", CONN_IDLE, R_ADMIN | R_RECOVERY, 0,
+	{ SK_REQ_USER_UNLOCK, "user_unlock", CONN_IDLE, R_ADMIN | R_RECOVERY, F_USER_CHANGE,
+	  admin_user_unlock },
+	{ SK_REQ_USER_LOCK, "user_lock", CONN_IDLE, R_ADMIN | R_RECOVERY, F_USER_CHANGE,
+	  admin_user_lock },
+	{ SK_REQ_USER_DISABLE, "user_disable", CONN_IDLE, R_ADMIN | R_RECOVERY, F_USER_CHANGE,
 	  admin_user_disable },
-	{ SK_REQ_USER_ENABLE, "user_enable", CONN_IDLE, R_ADMIN | R_RECOVERY, 0, admin_user_enable },
+	{ SK_REQ_USER_ENABLE, "user_enable", CONN_IDLE, R_ADMIN | R_RECOVERY, F_USER_CHANGE,
+	  admin_user_enable },
+	/* The HR link of an account: admin sessions only. */
+	{ SK_REQ_USER_SET_STAFF, "user_set_staff", CONN_IDLE, R_ADMIN, F_USER_CHANGE,
+	  admin_user_set_staff },
 	/* Making and restoring credentials: admin sessions; the recovery role for an
 	 * administrator's account only. */
-	{ SK_REQ_USER_ADD, "user_add", CONN_IDLE, R_ADMIN | R_RECOVERY, F_ADMIN_TARGET,
-	  admin_user_add },
+	{ SK_REQ_USER_ADD, "user_add", CONN_IDLE, R_ADMIN | R_RECOVERY,
+	  F_ADMIN_TARGET | F_USER_CHANGE, admin_user_add },
 	{ SK_REQ_USER_RESET_PASSWORD, "user_reset_password", CONN_IDLE, R_ADMIN | R_RECOVERY,
-	  F_ADMIN_TARGET, admin_user_reset_password },
+	  F_ADMIN_TARGET | F_USER_CHANGE, admin_user_reset_password },
 	{ SK_REQ_TOTP_ENROLL_BEGIN, "totp_enroll_begin", CONN_IDLE, R_ADMIN | R_RECOVERY,
-	  F_ADMIN_TARGET, admin_totp_enroll_begin },
+	  F_ADMIN_TARGET | F_USER_CHANGE, admin_totp_enroll_begin },
 	{ SK_REQ_TOTP_ENROLL_CONFIRM, "totp_enroll_confirm", CONN_IDLE, R_ADMIN | R_RECOVERY,
-	  F_ADMIN_TARGET, admin_totp_enroll_confirm },
+	  F_ADMIN_TARGET | F_USER_CHANGE, admin_totp_enroll_confirm },
 	{ SK_REQ_FIDO2_ENROLL_BEGIN, "fido2_enroll_begin", CONN_IDLE, R_ADMIN | R_RECOVERY,
-	  F_ADMIN_TARGET, admin_fido2_enroll_begin },
+	  F_ADMIN_TARGET | F_USER_CHANGE, admin_fido2_enroll_begin },
 	{ SK_REQ_FIDO2_ENROLL_FINISH, "fido2_enroll_finish", CONN_ENROLL, R_ADMIN | R_RECOVERY,
-	  F_ADMIN_TARGET, admin_fido2_enroll_finish },
-	{ SK_REQ_CARD_ENROLL, "card_enroll", CONN_IDLE, R_ADMIN | R_RECOVERY, F_ADMIN_TARGET,
-	  admin_card_enroll },
+	  F_ADMIN_TARGET | F_USER_CHANGE, admin_fido2_enroll_finish },
+	{ SK_REQ_CARD_ENROLL, "card_enroll", CONN_IDLE, R_ADMIN | R_RECOVERY,
+	  F_ADMIN_TARGET | F_USER_CHANGE, admin_card_enroll },
 	/* Removing factors: admin sessions only. */
-	{ SK_REQ_TOTP_REMOVE, "totp_remove", CONN_IDLE, R_ADMIN, 0, admin_totp_remove },
-	{ SK_REQ_FIDO2_REMOVE, "fido2_remove", CONN_IDLE, R_ADMIN, 0, admin_fido2_remove },
-	{ SK_REQ_CARD_REVOKE, "card_revoke", CONN_IDLE, R_ADMIN, 0, admin_card_revoke },
-	{ SK_REQ_CARD_DISPOSE, "card_dispose", CONN_IDLE, R_ADMIN, 0, admin_card_dispose },
+	{ SK_REQ_TOTP_REMOVE, "totp_remove", CONN_IDLE, R_ADMIN, F_USER_CHANGE, admin_totp_remove },
+	{ SK_REQ_FIDO2_REMOVE, "fido2_remove", CONN_IDLE, R_ADMIN, F_USER_CHANGE,
+	  admin_fido2_remove },
+	{ SK_REQ_CARD_REVOKE, "card_revoke", CONN_IDLE, R_ADMIN, F_USER_CHANGE, admin_card_revoke },
+	{ SK_REQ_CARD_DISPOSE, "card_dispose", CONN_IDLE, R_ADMIN, F_USER_CHANGE,
+	  admin_card_dispose },
 	/* The admin session itself. */
 	{ SK_REQ_ADMIN_LOGIN_BEGIN, "admin_login_begin", CONN_IDLE, R_LOGIN, 0, admin_login_begin },
 	{ SK_REQ_ADMIN_LOGIN_FINISH, "admin_login_finish", CONN_AUTH, R_LOGIN, 0,
@@ -93,6 +110,28 @@ static const struct dispatch_entry {
 	{ SK_REQ_HR_STAGE, "hr_stage", CONN_IDLE, R_ADMIN, 0, admin_hr_stage },
 	{ SK_REQ_HR_COMMIT, "hr_commit", CONN_IDLE, R_ADMIN, 0, admin_hr_commit },
 	{ SK_REQ_HR_PENDING, "hr_pending", CONN_IDLE, R_AUDIT | R_RECOVERY, 0, admin_hr_pending },
+	/* Privileged access (issue 9): requests and decisions as the admin session's person,
+	 * approvals with fresh MFA; no recovery path (root without a session) to any of them
+	 * but revoke, which only takes privileges away. */
+	{ SK_REQ_GRANT_REQUEST, "grant_request", CONN_IDLE, R_ADMIN, 0, admin_grant_request },
+	{ SK_REQ_GRANT_APPROVE, "grant_approve", CONN_IDLE, R_ADMIN, F_FRESH_MFA,
+	  admin_grant_approve },
+	{ SK_REQ_GRANT_DENY, "grant_deny", CONN_IDLE, R_ADMIN, 0, admin_grant_deny },
+	{ SK_REQ_GRANT_REVOKE, "grant_revoke", CONN_IDLE, R_ADMIN | R_RECOVERY, 0,
+	  admin_grant_revoke },
+	{ SK_REQ_PRIV_LIST, "priv_list", CONN_IDLE, R_AUDIT | R_RECOVERY, 0, admin_priv_list },
+	{ SK_REQ_USER_CONTRACTOR, "user_contractor", CONN_IDLE, R_ADMIN, F_USER_CHANGE,
+	  admin_user_contractor },
+	{ SK_REQ_DELEGATION_NOMINATE, "delegation_nominate", CONN_IDLE, R_ADMIN, 0,
+	  admin_delegation_nominate },
+	{ SK_REQ_DELEGATION_DECIDE, "delegation_decide", CONN_IDLE, R_ADMIN, F_FRESH_MFA,
+	  admin_delegation_decide },
+	{ SK_REQ_REVIEW_CLOSE, "review_close", CONN_IDLE, R_ADMIN, F_FRESH_MFA, admin_review_close },
+	/* Reconciliation reports: reads. */
+	{ SK_REQ_REPORT_ORPHANS, "report_orphans", CONN_IDLE, R_AUDIT | R_RECOVERY, 0,
+	  admin_report_orphans },
+	{ SK_REQ_REPORT_DORMANT, "report_dormant", CONN_IDLE, R_AUDIT | R_RECOVERY, 0,
+	  admin_report_dormant },
 };
 
 static const struct dispatch_entry *
@@ -186,6 +225,9 @@ flags_allow(struct broker_conn *c, const struct dispatch_entry *e, unsigned role
 		ok = request_refuse(reply, SK_ST_ADMIN_SESSION, SK_REASON_FRESH_MFA_REQUIRED);
 		return ok != SK_OK ? ok : 0;
 	}
+	if ((e->flags & F_USER_CHANGE) && (roles & SK_ROLE_ADMIN) &&
+	    (ok = admin_contractor_allowed(c, req, e->name, reply)) != 1)
+		return ok;
 	if (!(e->flags & F_ADMIN_TARGET) || (roles & SK_ROLE_ADMIN))
 		return 1;
 	/* Only the recovery role is left: an administrator's account, or nothing. A root

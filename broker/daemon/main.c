@@ -13,7 +13,9 @@
 #include "audit_log.h"
 #include "broker.h"
 #include "factor.h"
+#include "grant.h"
 #include "hr_apply.h"
+#include "radius_pending.h"
 #include "server.h"
 #include "sk_audit_chain.h"
 #include "sk_build.h"
@@ -110,6 +112,7 @@ broker_start(struct broker *b)
 			           "but root and administrators", b->conf.auditor_group);
 		}
 	}
+	grant_log_conf(&b->conf);   /* R-PRIV-6: the default names a site kept, and why */
 	umask(077);
 	if ((!store_is_remote(b->conf.store_path) &&
 	     (r = make_parent(b->conf.store_path, 0700)) != SK_OK) ||
@@ -209,6 +212,7 @@ main(int argc, char **argv)
 	store_close(b.store);
 	audit_log_close(b.audit);
 	factor_release_all();
+	radius_pending_clear();   /* round-one passwords: wiped, not left to the exit */
 	explicit_bzero(b.seed_key, sizeof(b.seed_key));
 	return r == SK_OK ? 0 : 1;
 }

@@ -30,7 +30,8 @@ totp_factor_seal(const struct broker *b, const char *user, const unsigned char *
 
 int
 totp_factor_check_one(const struct broker *b, const char *user, const struct totp_rec *t,
-                      const char *code, unsigned window, int64_t now, int64_t *step)
+                      const char *code, unsigned window, int64_t now, int64_t *step,
+                      int *replayed)
 {
 	unsigned char seed[SK_TOTP_SEED_MAX];
 	size_t seed_len = 0;
@@ -45,8 +46,8 @@ totp_factor_check_one(const struct broker *b, const char *user, const struct tot
 		sk_logerr("sealed seed of factor %lld does not open", (long long)t->id);
 		return r;
 	}
-	r = sk_totp_verify(seed, seed_len, &t->params, (time_t)now, window, t->last_step, code,
-	                   step);
+	r = sk_totp_verify_replay(seed, seed_len, &t->params, (time_t)now, window, t->last_step,
+	                          code, step, replayed);
 	explicit_bzero(seed, sizeof(seed));
 	return r;
 }
@@ -54,17 +55,20 @@ totp_factor_check_one(const struct broker *b, const char *user, const struct tot
 int
 totp_factor_check(const struct broker *b, struct sk_store_txn *db, int64_t user_id,
                   const char *user, const char *code, unsigned window, int64_t now,
-                  int64_t *factor_id, int64_t *step)
+                  int64_t *factor_id, int64_t *step, int *replayed)
 {
 	struct totp_rec recs[TOTP_PER_USER_MAX];
 	size_t n = 0;
-	int r;
+	int r, one_replayed;
 
 	if ((r = store_totp_list(db, user_id, 1, recs, TOTP_PER_USER_MAX, &n)) != SK_OK)
 		return r;
 	r = SK_ERR_DENIED;
+	*replayed = 0;
 	for (size_t i = 0; i < n && r != SK_OK; i++) {
-		r = totp_factor_check_one(b, user, &recs[i], code, window, now, step);
+		one_replayed = 0;
+		r = totp_factor_check_one(b, user, &recs[i], code, window, now, step, &one_replayed);
+		*replayed |= one_replayed;
 		if (r == SK_OK)
 			*factor_id = recs[i].id;
 		else if (r != SK_ERR_DENIED && r != SK_ERR_PROTO)
@@ -117,16 +121,21 @@ totp_verify(struct broker_conn *c, const struct user_rec *u, const struct sk_msg
             struct factor_result *res)
 {
 	char code[SK_TOTP_CODE_MAX + 1] = "";
+	int replayed = 0;
 
 	(void)challenge;
 	memset(res, 0, sizeof(*res));
 	res->reason = "bad_otp";
 	if (read_code(req, code) == SK_OK &&
 	    totp_factor_check(c->b, c->db, u->id, u->name, code, c->txn.profile.totp_window, now,
-	                      &res->row, &res->counter) == SK_OK) {
+	                      &res->row, &res->counter, &replayed) == SK_OK) {
 		res->ok = 1;
 		res->classes = SK_CLASS_POSSESSION;
 		res->reason = "ok";
+	} else if (replayed) {
+		/* The same answer to the client; only the audit record tells a replay from a
+		 * wrong code, so that the log review can count replays (R-LOG-2, R-LOG-5). */
+		res->reason = "otp_replayed";
 	}
 	explicit_bzero(code, sizeof(code));
 }

@@ -34,6 +34,23 @@ int admin_card_dispose(struct broker_conn *c, const struct sk_msg *req, struct s
 int admin_hr_stage(struct broker_conn *c, const struct sk_msg *req, struct sk_msg *reply);
 int admin_hr_commit(struct broker_conn *c, const struct sk_msg *req, struct sk_msg *reply);
 int admin_hr_pending(struct broker_conn *c, const struct sk_msg *req, struct sk_msg *reply);
+/* Privileged access (issue 9): admin_grant.c, admin_grant_list.c, admin_delegation.c. */
+int admin_grant_request(struct broker_conn *c, const struct sk_msg *req, struct sk_msg *reply);
+int admin_grant_approve(struct broker_conn *c, const struct sk_msg *req, struct sk_msg *reply);
+int admin_grant_deny(struct broker_conn *c, const struct sk_msg *req, struct sk_msg *reply);
+int admin_grant_revoke(struct broker_conn *c, const struct sk_msg *req, struct sk_msg *reply);
+int admin_priv_list(struct broker_conn *c, const struct sk_msg *req, struct sk_msg *reply);
+int admin_user_contractor(struct broker_conn *c, const struct sk_msg *req, struct sk_msg *reply);
+int admin_delegation_nominate(struct broker_conn *c, const struct sk_msg *req,
+                              struct sk_msg *reply);
+int admin_delegation_decide(struct broker_conn *c, const struct sk_msg *req,
+                            struct sk_msg *reply);
+int admin_review_close(struct broker_conn *c, const struct sk_msg *req, struct sk_msg *reply);
+/* R-PRIV-4: 1 when the request may go on; 0 when the admin session's person is a contractor
+ * and the user it changes is a privileged ID (refused and audited here, the reply says why);
+ * or an error. */
+int admin_contractor_allowed(struct broker_conn *c, const struct sk_msg *req,
+                             const char *request, struct sk_msg *reply);
 
 struct user_rec;
 

@@ -151,7 +151,7 @@ confirm_locked(struct broker_conn *c, const struct sk_msg *req, const char *name
 		return reply_status(reply, SK_ST_NOT_FOUND);
 	if (r != SK_OK)
 		return r;
-	r = totp_factor_check_one(c->b, name, &t, code, 1, broker_now(), &step);
+	r = totp_factor_check_one(c->b, name, &t, code, 1, broker_now(), &step, NULL);
 	explicit_bzero(code, sizeof(code));
 	if (r != SK_OK && r != SK_ERR_DENIED && r != SK_ERR_PROTO)
 		return r;

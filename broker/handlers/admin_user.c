@@ -16,6 +16,7 @@
 #include "broker_json.h"
 #include "factor.h"
 #include "store_user.h"
+#include "admin_user_hr.h"
 
 int
 admin_target_user(const struct sk_msg *req, char *user, size_t cap)
@@ -126,12 +127,19 @@ int
 admin_user_add(struct broker_conn *c, const struct sk_msg *req, struct sk_msg *reply)
 {
 	struct user_rec u;
-	char profile[SK_NAME_MAX], pw[PASSWORD_TEMP_LEN + 1];
-	int r;
+	char profile[SK_NAME_MAX], pw[PASSWORD_TEMP_LEN + 1], staff[HR_STAFF_MAX];
+	enum sk_reason why = SK_REASON_NONE;
+	json_object *fields;
+	int r, staff_given = 0, contractor = 0, g;
 
 	memset(&u, 0, sizeof(u));
 	if (admin_target_user(req, u.name, sizeof(u.name)) != SK_OK)
 		return refuse_user_name(reply);
+	/* --contractor (R-MFA-4, R-PRIV-4): marked in the same transaction as the account. */
+	if ((g = sk_msg_get_bool(req, SK_K_CONTRACTOR, &contractor)) != SK_OK && g != SK_ERR_NOTFOUND)
+		return admin_refuse(reply, SK_ST_INVALID, SK_REASON_MALFORMED_FIELD);
+	if (admin_staff_arg(req, staff, &staff_given) != SK_OK)
+		return admin_refuse(reply, SK_ST_INVALID, SK_REASON_STAFF_NO_INVALID);
 	if (sk_msg_get_text_opt(req, SK_K_PROFILE, profile, sizeof(profile)) != SK_OK ||
 	    (profile[0] != '\0' && !sk_valid_name(profile)))
 		return admin_refuse(reply, SK_ST_INVALID, SK_REASON_INVALID_PROFILE_NAME);
@@ -152,8 +160,20 @@ admin_user_add(struct broker_conn *c, const struct sk_msg *req, struct sk_msg *r
 		r = reply_status(reply, SK_ST_EXISTS);
 		goto out;
 	}
-	r = attempt_end(c, r, "admin.user_add", u.name, "ok",
-	                admin_actor(req, audit_field(NULL, "profile", u.profile)));
+	if (r == SK_OK && contractor)
+		r = store_user_set_contractor(c->db, u.name, 1);
+	/* --staff: linked in the same transaction, so HR events reach the account. */
+	if (r == SK_OK && staff[0] != '\0' &&
+	    (r = admin_staff_link(c, u.id, staff, &why)) == SK_ERR_EXISTS && why != SK_REASON_NONE) {
+		store_rollback(c->db);
+		r = admin_refuse(reply, SK_ST_EXISTS, why);
+		goto out;
+	}
+	fields = audit_field(audit_field(NULL, "profile", u.profile), "contractor",
+	                     contractor ? "yes" : "no");
+	if (staff[0] != '\0')
+		fields = audit_field(fields, "staff_no", staff);
+	r = attempt_end(c, r, "admin.user_add", u.name, "ok", admin_actor(req, fields));
 	if (r != SK_OK)
 		goto out;
 	r = reply_status(reply, SK_ST_OK);
@@ -185,6 +205,15 @@ user_json(struct broker_conn *c, const struct user_rec *u)
 	json_object_object_add(o, "profile", json_object_new_string(u->profile));
 	json_object_object_add(o, "created", broker_json_time(u->created));
 	json_object_object_add(o, "disabled", json_object_new_boolean(u->disabled));
+	{
+		int contractor = 0;
+
+		/* R-MFA-4, R-PRIV-4: marked, or an HR employment of contractor; null when the
+		 * store could not say. */
+		json_object_object_add(o, "contractor",
+		                       store_user_contractor(c->db, u->name, &contractor) == SK_OK ?
+		                       json_object_new_boolean(contractor) : NULL);
+	}
 	pw = json_object_new_object();
 	json_object_object_add(pw, "set", json_object_new_boolean(u->pw_hash[0] != '\0'));
 	json_object_object_add(pw, "temporary", json_object_new_boolean(u->pw_temporary));
@@ -217,6 +246,7 @@ user_json(struct broker_conn *c, const struct user_rec *u)
 			json_object_object_add(factors, factor_name(factor_table[i]),
 			                       factor_table[i]->list_json(c, u->id));
 	json_object_object_add(o, "factors", factors);
+	json_object_object_add(o, "hr", admin_user_hr_json(c, u->id));
 	return o;
 }
 
@@ -352,7 +382,13 @@ admin_user_lock(struct broker_conn *c, const struct sk_msg *req, struct sk_msg *
 static int
 do_set_disabled(struct broker_conn *c, struct user_rec *u, void *arg)
 {
-	return store_user_set_disabled(c->db, u->id, *(const int *)arg);
+	int disabled = *(const int *)arg, r = store_user_set_disabled(c->db, u->id, disabled);
+
+	/* Enabled again: the dormancy clock starts now, else an account disabled for dormancy
+	 * (dormant_suspend_days) would be disabled again at the broker's next check. */
+	if (r == SK_OK && !disabled)
+		r = store_user_dormant_reset(c->db, u->id, broker_now());
+	return r;
 }
 
 int

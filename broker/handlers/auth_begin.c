@@ -19,6 +19,8 @@ login_fields(const struct login_ctx *lc, const char *reason)
 
 	x = audit_field(x, "rhost", lc->rhost);
 	x = audit_field(x, "origin", sk_frontend_name(lc->frontend));
+	if (lc->nas[0] != '\0')
+		x = audit_field(x, "nas", lc->nas);   /* RADIUS challenge mode */
 	x = audit_field(x, "tty", lc->tty);
 	x = audit_field(x, "profile", lc->line->name);
 	return audit_field(x, "reason", reason);
@@ -66,6 +68,7 @@ auth_begin_ctx(struct broker_conn *c, const struct login_ctx *ctx, struct sk_msg
 	memcpy(t->service, lc.service, sizeof(t->service));
 	memcpy(t->rhost, lc.rhost, sizeof(t->rhost));
 	memcpy(t->tty, lc.tty, sizeof(t->tty));
+	memcpy(t->nas, lc.nas, sizeof(t->nas));
 	t->frontend = lc.frontend;
 	t->begun = broker_now();
 

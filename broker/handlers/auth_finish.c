@@ -28,6 +28,7 @@ struct verdict {
 	const char *reason;
 	struct factor_result step[PLAN_MAX];
 	size_t n_steps;
+	int lockout;       /* this failure reached the attempt limit and locked the account */
 };
 
 /* Every factor's fields, and the stack token, well formed or absent: a malformed request is
@@ -90,10 +91,16 @@ decision_fields(const struct auth_txn *t, const struct verdict *v)
 	x = audit_field(NULL, "service", t->service);
 	x = audit_field(x, "rhost", t->rhost);
 	x = audit_field(x, "origin", sk_frontend_name(t->frontend));
+	if (t->nas[0] != '\0')
+		x = audit_field(x, "nas", t->nas);    /* RADIUS challenge mode */
 	x = audit_field(x, "tty", t->tty);
 	x = audit_field(x, "profile", t->profile.name);
 	x = audit_field(x, "methods", methods);
 	x = audit_field(x, "classes", classes);
+	/* The record of the failure that locked the account says so: a lockout is an event of
+	 * its own in the log review (R-LOG-2), not only the refusals that follow it. */
+	if (v->lockout)
+		json_object_object_add(x, "lockout", json_object_new_boolean(1));
 	return audit_field(x, "reason", v->reason);
 }
 
@@ -138,7 +145,7 @@ commit_outcome(struct broker_conn *c, struct user_rec *u, const struct verdict *
 }
 
 static void
-apply_outcome(struct user_rec *u, const struct verdict *v, const struct auth_txn *t,
+apply_outcome(struct user_rec *u, struct verdict *v, const struct auth_txn *t,
               const struct tally_limits *lim, int64_t now)
 {
 	if (v->ok) {
@@ -152,7 +159,7 @@ apply_outcome(struct user_rec *u, const struct verdict *v, const struct auth_txn
 		u->failures_since_login = 0;
 		return;
 	}
-	(void)attempt_note_failure(u, lim, now, t->rhost, t->tty);
+	v->lockout = attempt_note_failure(u, lim, now, t->rhost, t->tty);
 }
 
 /* Deny first: the attempt is in the store before anything is checked, so a store that
@@ -284,6 +291,8 @@ auth_finish_txn(struct broker_conn *c, const struct sk_msg *req, struct sk_msg *
 				factor_table[i]->decoy_verify(req);
 		x = audit_field(x, "rhost", t->rhost);
 		x = audit_field(x, "origin", sk_frontend_name(t->frontend));   /* R-MFA-3 */
+		if (t->nas[0] != '\0')
+			x = audit_field(x, "nas", t->nas);
 		r = broker_audit(c, "auth", t->user, "deny", audit_field(x, "reason",
 		                 t->decoy ? t->decoy_reason : "unknown_user"));
 		if (r == SK_OK)

@@ -8,8 +8,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "admin_report.h"
 #include "attempt.h"
 #include "audit_event.h"
+#include "grant.h"
 #include "session_watch.h"
 #include "sk_err.h"
 #include "sk_log.h"
@@ -103,6 +105,12 @@ apply_hire(struct broker_conn *c, const struct hr_event_rec *e, int64_t now)
 	struct user_hr h;
 	int r;
 
+	/* An account an administrator linked to this staff number (user add --staff, user
+	 * set-staff) is that person's: the hire makes no second one. */
+	if ((r = store_user_hr_by_staff(c->db, e->staff_no, &h)) == SK_OK)
+		return SK_ERR_EXISTS;
+	if (r != SK_ERR_NOTFOUND)
+		return r;
 	memset(&u, 0, sizeof(u));
 	snprintf(u.name, sizeof(u.name), "%s", e->staff_no);
 	snprintf(u.profile, sizeof(u.profile), "%s", c->b->conf.default_profile);
@@ -186,16 +194,28 @@ hr_apply_event(struct broker_conn *c, const struct hr_event_rec *e, int64_t now,
 		h.suspended = suspend;
 		if (r == SK_OK && retire)
 			r = revoke_factors(c, &h, now, &extra);
+		/* Privileged grants end with the employment (issue 9): through grant_end, the
+		 * one place a grant ends early. */
+		if (r == SK_OK) {
+			size_t n = 0;
+
+			r = grant_end_user(c->db, h.name, GRANT_END_HR, "", now, &n);
+			extra = audit_field_int(extra, "grants_ended", (int64_t)n);
+		}
 		if (r == SK_OK)
 			r = ends_add(ends, h.name);
 	} else if (strcmp(e->event, "return") == 0) {
 		/* Only a suspension HR made is lifted: an administrator's disable stays. */
 		if (h.suspended)
 			r = store_user_set_disabled(c->db, h.user_id, 0);
+		/* Back from leave: the dormancy clock starts again (dormant_suspend_days). */
+		if (r == SK_OK && h.suspended)
+			r = store_user_dormant_reset(c->db, h.user_id, now);
 		extra = audit_field(extra, "was_suspended", h.suspended ? "yes" : "no");
 		h.suspended = 0;
 	}
-	/* transfer: department and employment only (no roles or grants exist yet). */
+	/* transfer: department and employment only (an employment of contractor makes the user
+	 * a contractor: store_user_contractor). */
 	if (r == SK_OK)
 		r = store_user_hr_set(c->db, &h);
 	if (r != SK_OK) {
@@ -206,9 +226,8 @@ hr_apply_event(struct broker_conn *c, const struct hr_event_rec *e, int64_t now,
 	return audit_event(c, e, h.name, "ok", extra);
 }
 
-/* The broker itself, as the peer of the records it makes on its own. */
-static int
-system_conn(struct broker *b, struct broker_conn *c)
+int
+hr_system_conn(struct broker *b, struct broker_conn *c)
 {
 	memset(c, 0, sizeof(*c));
 	c->b = b;
@@ -227,7 +246,7 @@ hr_apply_due(struct broker *b, size_t *applied)
 	int r;
 
 	*applied = 0;
-	if ((r = hr_today(today)) != SK_OK || (r = system_conn(b, &c)) != SK_OK)
+	if ((r = hr_today(today)) != SK_OK || (r = hr_system_conn(b, &c)) != SK_OK)
 		return r;
 	for (;;) {
 		struct hr_session_ends ends = { 0 };
@@ -288,6 +307,8 @@ run_scheduler(void *arg)
 		pthread_mutex_unlock(&sched.lock);
 		if (hr_apply_due(sched.b, &n) == SK_OK && n > 0)
 			sk_log(LOG_INFO, "HR: %zu pending event(s) applied on their date", n);
+		if (dormant_suspend_due(sched.b, &n) == SK_OK && n > 0)
+			sk_log(LOG_NOTICE, "%zu dormant account(s) disabled", n);
 		pthread_mutex_lock(&sched.lock);
 	}
 	pthread_mutex_unlock(&sched.lock);
@@ -310,7 +331,7 @@ hr_scheduler_start(struct broker *b)
 	if ((r = hr_set_timezone(b->conf.hr_timezone)) != SK_OK)
 		return r;
 	/* Staged rows of an import that never committed (client gone, broker killed). */
-	if ((r = system_conn(b, &c)) != SK_OK)
+	if ((r = hr_system_conn(b, &c)) != SK_OK)
 		return r;
 	if ((r = store_begin(c.db)) == SK_OK) {
 		r = store_hr_stage_clear(c.db, NULL);
@@ -326,6 +347,9 @@ hr_scheduler_start(struct broker *b)
 	if (n > 0)
 		sk_log(LOG_NOTICE, "HR: %zu event(s) that became due while sekimorid was down"
 		       " applied at start", n);
+	/* Dormancy at start too; a failure here is retried at the next check. */
+	if (dormant_suspend_due(b, &n) == SK_OK && n > 0)
+		sk_log(LOG_NOTICE, "%zu dormant account(s) disabled at start", n);
 	sched.b = b;
 	sched.stop = 0;
 	if (pthread_create(&sched.thread, NULL, run_scheduler, NULL) != 0) {

@@ -238,8 +238,8 @@ store_set_txn_hooks(void (*committed)(void), void (*rolled_back)(struct sk_store
 
 /* Writes run inside a transaction, so they queue behind the writer serialisation and commit
  * together with their audit record (R-LOG-1). */
-static int
-writing(const struct sk_store_txn *t, const char *what)
+int
+store_writing(const struct sk_store_txn *t, const char *what)
 {
 	if (t->in_txn)
 		return SK_OK;
@@ -249,7 +249,7 @@ writing(const struct sk_store_txn *t, const char *what)
 
 #define OPS(t) ((t)->store->ops)
 #define WRITE(t, op, ...) \
-	(writing((t), #op) != SK_OK ? SK_ERR_INTERNAL : OPS(t)->op((t), __VA_ARGS__))
+	(store_writing((t), #op) != SK_OK ? SK_ERR_INTERNAL : OPS(t)->op((t), __VA_ARGS__))
 
 int
 store_audit_seq_get(struct sk_store_txn *t, uint64_t *seq, int *present)
@@ -542,7 +542,40 @@ store_user_hr_by_staff(struct sk_store_txn *t, const char *staff_no, struct user
 }
 
 int
+store_user_hr_get(struct sk_store_txn *t, int64_t user_id, struct user_hr *out)
+{
+	return OPS(t)->user_hr_get(t, user_id, out);
+}
+
+int
 store_user_hr_set(struct sk_store_txn *t, const struct user_hr *h)
 {
 	return WRITE(t, user_hr_set, h);
+}
+
+int
+store_report_unlinked_users(struct sk_store_txn *t,
+                            int (*fn)(void *, const struct report_user *), void *arg)
+{
+	return OPS(t)->report_unlinked_users(t, fn, arg);
+}
+
+int
+store_report_unlinked_staff(struct sk_store_txn *t,
+                            int (*fn)(void *, const struct hr_event_rec *), void *arg)
+{
+	return OPS(t)->report_unlinked_staff(t, fn, arg);
+}
+
+int
+store_report_dormant(struct sk_store_txn *t, int64_t before, const char *profile,
+                     int enabled_only, int (*fn)(void *, const struct report_user *), void *arg)
+{
+	return OPS(t)->report_dormant(t, before, profile, enabled_only, fn, arg);
+}
+
+int
+store_user_dormant_reset(struct sk_store_txn *t, int64_t user_id, int64_t now)
+{
+	return WRITE(t, user_dormant_reset, user_id, now);
 }

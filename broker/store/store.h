@@ -96,7 +96,9 @@ int store_audit_seq_set(struct sk_store_txn *t, uint64_t seq);
 /* The record families: each header declares its rows and typed operations. */
 #include "store_card.h"
 #include "store_fido2.h"
+#include "store_grant.h"
 #include "store_hr.h"
+#include "store_report.h"
 #include "store_session.h"
 #include "store_totp.h"
 #include "store_user.h"

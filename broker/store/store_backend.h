@@ -93,7 +93,42 @@ struct sk_store_ops {
 	int (*hr_event_pending)(struct sk_store_txn *t,
 	                        int (*fn)(void *, const struct hr_event_rec *), void *arg);
 	int (*user_hr_by_staff)(struct sk_store_txn *t, const char *staff_no, struct user_hr *out);
+	int (*user_hr_get)(struct sk_store_txn *t, int64_t user_id, struct user_hr *out);
 	int (*user_hr_set)(struct sk_store_txn *t, const struct user_hr *h);
+
+	int (*grant_insert)(struct sk_store_txn *t, struct grant_rec *g);
+	int (*grant_get)(struct sk_store_txn *t, int64_t id, struct grant_rec *out);
+	int (*grant_update)(struct sk_store_txn *t, const struct grant_rec *g, enum grant_state from);
+	int (*grant_list)(struct sk_store_txn *t, int open_only,
+	                  int (*fn)(void *, const struct grant_rec *), void *arg);
+	int (*grant_active_for)(struct sk_store_txn *t, const char *user, const char *service,
+	                        int64_t now, struct grant_rec *out);
+	int (*grant_expire)(struct sk_store_txn *t, int64_t now, int64_t pending_before, size_t *n);
+	int (*delegation_insert)(struct sk_store_txn *t, struct delegation_rec *d);
+	int (*delegation_get)(struct sk_store_txn *t, int64_t id, struct delegation_rec *out);
+	int (*delegation_decide)(struct sk_store_txn *t, int64_t id, enum delegation_state from,
+	                         enum delegation_state to, const char *by, int64_t at);
+	int (*delegation_list)(struct sk_store_txn *t,
+	                       int (*fn)(void *, const struct delegation_rec *), void *arg);
+	int (*delegation_holds)(struct sk_store_txn *t, const char *role, const char *user, int *yes);
+	int (*review_insert)(struct sk_store_txn *t, struct review_rec *v);
+	int (*review_get)(struct sk_store_txn *t, int64_t id, struct review_rec *out);
+	int (*review_close)(struct sk_store_txn *t, int64_t id, const char *by, int64_t at,
+	                    const char *comment);
+	int (*review_list)(struct sk_store_txn *t, int open_only,
+	                   int (*fn)(void *, const struct review_rec *), void *arg);
+	int (*role_used)(struct sk_store_txn *t, const char *role, const char *user, int64_t at);
+	int (*role_last_use)(struct sk_store_txn *t, const char *role, const char *user, int64_t *at);
+	int (*user_contractor)(struct sk_store_txn *t, const char *user, int *yes);
+	int (*user_set_contractor)(struct sk_store_txn *t, const char *user, int yes);
+	int (*report_unlinked_users)(struct sk_store_txn *t,
+	                             int (*fn)(void *, const struct report_user *), void *arg);
+	int (*report_unlinked_staff)(struct sk_store_txn *t,
+	                             int (*fn)(void *, const struct hr_event_rec *), void *arg);
+	int (*report_dormant)(struct sk_store_txn *t, int64_t before, const char *profile,
+	                      int enabled_only, int (*fn)(void *, const struct report_user *),
+	                      void *arg);
+	int (*user_dormant_reset)(struct sk_store_txn *t, int64_t user_id, int64_t now);
 };
 
 /* A backend's store and txn start with these (the backend's own fields follow). */
@@ -117,6 +152,10 @@ struct sk_store_txn {
 void store_base_init(struct sk_store *s, const struct sk_store_ops *ops);
 void store_base_destroy(struct sk_store *s);
 void store_txn_base_init(struct sk_store_txn *t, struct sk_store *s);
+
+/* For the generic layer's files (store.c, store_grant.c): SK_OK inside a write transaction,
+ * else logs "what outside a write transaction" and returns SK_ERR_INTERNAL. */
+int store_writing(const struct sk_store_txn *t, const char *what);
 
 /* The backends this build has. */
 int store_sqlite_open(const char *path, struct sk_store **out);

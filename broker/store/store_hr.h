@@ -80,7 +80,10 @@ int store_hr_event_pending(struct sk_store_txn *t,
 
 /* The user with this staff number: SK_ERR_NOTFOUND when none. */
 int store_user_hr_by_staff(struct sk_store_txn *t, const char *staff_no, struct user_hr *out);
-/* Writes staff number, employment, department and suspended of user_id. */
+/* The HR fields of the user with this id: SK_ERR_NOTFOUND when none. */
+int store_user_hr_get(struct sk_store_txn *t, int64_t user_id, struct user_hr *out);
+/* Writes staff number, employment, department and suspended of user_id. A staff number ""
+ * unlinks the user (stored as NULL, so any number of users may be unlinked). */
 int store_user_hr_set(struct sk_store_txn *t, const struct user_hr *h);
 
 #endif

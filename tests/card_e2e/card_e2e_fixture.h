@@ -154,5 +154,6 @@ void test_replacement(void **state);
 void test_piv(void **state);
 void test_r_card_2_agent_is_execd_clean(void **state);
 void test_pcscd_gone_locks_session(void **state);
+void test_r_life_2_retirement_ends_live_card_session(void **state);
 
 #endif

@@ -37,6 +37,8 @@ main(void)
 		cmocka_unit_test(test_replacement),
 		cmocka_unit_test(test_piv),
 		cmocka_unit_test(test_r_card_2_agent_is_execd_clean),
+		cmocka_unit_test(test_r_life_2_retirement_ends_live_card_session),
+		/* Last: it stops pcscd. */
 		cmocka_unit_test(test_pcscd_gone_locks_session),
 	};
 

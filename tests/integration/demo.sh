@@ -12,5 +12,6 @@ SK_DEMO_BUILD=$SK_BINARY_DIR SK_DEMO_VAR=$tmp/var SK_DEMO_LANGUAGE=C TMPDIR=$tmp
 cat "$tmp/demo.out"
 grep -q '^Every step held' "$tmp/demo.out"
 grep -q 'audit: auth "result":"deny" "reason":"bad_password"' "$tmp/demo.out"
-grep -q 'audit: auth "result":"deny" "reason":"bad_otp"' "$tmp/demo.out"
+grep -q 'audit: auth "result":"deny" "reason":"otp_replayed"' "$tmp/demo.out"
+grep -q '^ *1  Replayed one-time codes refused$' "$tmp/demo.out"
 echo "demo: passed"

@@ -7,6 +7,7 @@
 #include <setjmp.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <time.h>
 #include <stdlib.h>
 #include <string.h>
 #include <signal.h>
@@ -26,7 +27,10 @@ static struct sk_fixture fx;
 static const char *profiles =
 	"hr_check_interval = 1\n"
 	"[profile mynumber]\nmethods = password, totp\ndeny = 10\nunlock_time = 0\n"
-	"totp_window = 2\n";
+	"totp_window = 2\n"
+	/* Issue 9: a holder whose grant HR ends. */
+	"[role dba]\nservices = sudo\nholders = 90001\n"
+	"[role ciso]\nholders = 90002\n";
 
 #define HEADER "職員番号,氏名,氏名カナ,所属コード,職名,雇用区分,発令日,異動区分\n"
 #define OUT_MAX 65536
@@ -499,6 +503,43 @@ teardown(void **state)
 	return 0;
 }
 
+/* Issue 9 (R-PRIV-2, R-MFA-4): a leave ends the holder's active privileged grant at once,
+ * recorded on the HR event; an HR employment of contractor (委託) makes the user a
+ * contractor, which user show says. */
+static void
+test_r_priv_2_leave_ends_grant_and_hr_contractor_marked(void **state)
+{
+	char text[2048], path[700], sql[512];
+	size_t len;
+	int64_t now = (int64_t)time(NULL);
+
+	(void)state;
+	len = (size_t)snprintf(text, sizeof(text), "%s", HEADER);
+	len += row(text + len, sizeof(text) - len, 90001, "D-9", "regular", "2025-04-01", "hire");
+	len += row(text + len, sizeof(text) - len, 90002, "D-9", "委託", "2025-04-01", "hire");
+	write_hr("hr-grant-hire.csv", text, path, sizeof(path));
+	assert_int_equal(cli("--json hr import %s", path), 0);
+	assert_int_equal(cli("--json user show 90002"), 0);
+	assert_non_null(strstr(out, "\"contractor\":true"));
+	assert_int_equal(cli("--json user show 90001"), 0);
+	assert_non_null(strstr(out, "\"contractor\":false"));
+	/* An active grant of 90001 (as the approval would leave it). */
+	snprintf(sql, sizeof(sql), "INSERT INTO grants(role, requester, reason, minutes, state,"
+	         " created, approver1, approved1_at, starts, ends, services)"
+	         " VALUES('dba', '90001', 'patch', 30, 2, %lld, 'x', %lld, %lld, %lld, 'sudo');",
+	         (long long)now, (long long)now, (long long)now, (long long)now + 1800);
+	store_sql(sql);
+	len = (size_t)snprintf(text, sizeof(text), "%s", HEADER);
+	len += row(text + len, sizeof(text) - len, 90001, "", "", "2025-05-01", "休職");
+	write_hr("hr-grant-leave.csv", text, path, sizeof(path));
+	assert_int_equal(cli("hr import %s", path), 0);
+	assert_int_equal(skfx_audit_count(&fx, "\"event\":\"hr.leave\"", "\"user\":\"90001\"",
+	                                  "\"grants_ended\":1", NULL), 1);
+	assert_int_equal(cli("--json grant list"), 0);
+	assert_non_null(strstr(out, "\"state\":\"revoked\""));
+	assert_non_null(strstr(out, "\"end_cause\":\"hr\""));
+}
+
 int
 main(void)
 {
@@ -508,6 +549,7 @@ main(void)
 		cmocka_unit_test(test_r_life_1_dry_run_changes_nothing),
 		cmocka_unit_test(test_r_life_2_future_retirement_applied_after_restart),
 		cmocka_unit_test(test_r_life_2_pam_login_refused_after_leave_and_retirement),
+		cmocka_unit_test(test_r_priv_2_leave_ends_grant_and_hr_contractor_marked),
 		cmocka_unit_test(test_r_life_1_sigkill_during_import_leaves_all_or_nothing),
 	};
 

@@ -64,7 +64,10 @@ dpkg-deb -I "$deb_main" conffiles > "$work/conffiles"
 grep -qx /etc/sekimori/sekimori.conf "$work/conffiles" || fail "sekimori.conf is not a conffile"; ok
 for f in ./usr/sbin/sekimorid ./usr/bin/sekimori ./lib/systemd/system/sekimorid.service \
 	./usr/share/locale/ja/LC_MESSAGES/sekimori.mo ./usr/share/man/man1/sekimori.1.gz \
-	./usr/share/man/man5/sekimori.conf.5.gz ./usr/share/man/man8/sekimorid.8.gz; do
+	./usr/share/man/man5/sekimori.conf.5.gz ./usr/share/man/man8/sekimorid.8.gz \
+	./usr/libexec/sekimori/sekimori-radius ./usr/share/man/man8/sekimori-radius.8.gz \
+	./usr/share/doc/sekimori/examples/freeradius/sekimori-exec \
+	./usr/share/doc/sekimori/examples/freeradius/sekimori-site; do
 	grep -qxF "$f" "$work/main.list" || fail "$f not in $(basename "$deb_main")"
 done; ok
 grep -qx './usr/share/man/man8/pam_sekimori.8.gz' "$work/pam.list" || fail "pam_sekimori(8)"; ok

@@ -67,9 +67,11 @@ CONF
 
 # start_shipped_broker: conf/sekimori.conf as shipped, with the state moved into $dir,
 # English messages (the example stacks' prompt maps are English) and totp_window = 2 so a
-# test can log in again after the first login without waiting for the clock.
+# test can log in again after the first login without waiting for the clock. SK_AUTH_TIMEOUT,
+# when set, replaces auth_timeout (the lifetime of a RADIUS challenge, for its expiry test).
 start_shipped_broker() {
-	sed -e "s#^socket = .*#socket = sekimorid.sock#" \
+	sed -e "s#^auth_timeout = .*#auth_timeout = ${SK_AUTH_TIMEOUT:-300}#" \
+	    -e "s#^socket = .*#socket = sekimorid.sock#" \
 	    -e "s#^store = .*#store = state/sekimori.db#" \
 	    -e "s#^audit_log = .*#audit_log = log/audit.jsonl#" \
 	    -e "s#^audit_anchor = .*#audit_anchor = state/audit.anchor#" \

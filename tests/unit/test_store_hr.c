@@ -117,7 +117,7 @@ test_r_life_1_store_upgrade_from_schema_1_keeps_data(void **state)
 	assert_int_equal(raw_int(f->path, "PRAGMA user_version"), 1);
 
 	assert_int_equal(store_open(f->path, &s), SK_OK);
-	assert_int_equal(raw_int(f->path, "PRAGMA user_version"), 2);
+	assert_int_equal(raw_int(f->path, "PRAGMA user_version"), (int64_t)sq_migrations_n);
 	assert_int_equal(store_acquire(s, &t), SK_OK);
 	assert_int_equal(store_user_get(t, "alice", &u), SK_OK);
 	assert_int_equal(u.id, 7);
@@ -259,6 +259,70 @@ test_r_life_1_store_hr_events(void **state)
 	store_close(s);
 }
 
+static int
+count_user(void *arg, const struct report_user *u)
+{
+	(void)u;
+	(*(int *)arg)++;
+	return 0;
+}
+
+/* The reconciliation step: a store from before it, with an account, gains
+ * users.dormant_reset = 0 and keeps its data; the dormancy read then counts from creation and
+ * from a reset (R-LIFE-3). */
+static void
+test_r_life_3_store_upgrade_adds_dormant_reset(void **state)
+{
+	struct fixture *f = *state;
+	struct sk_store *s = NULL;
+	struct sk_store_txn *t = NULL;
+	struct user_rec u;
+	sqlite3 *db = NULL;
+	size_t step = sq_migrations_n;
+	int n = 0;
+
+	if (sk_test_store_is_pg())
+		skip();   /* PostgreSQL's upgrade: unit_test_store_pg_schema_pg */
+	for (size_t i = 0; i < sq_migrations_n; i++)
+		if (strstr(sq_migrations[i].what, "when an account was last enabled") != NULL)
+			step = i;
+	assert_true(step < sq_migrations_n);
+	assert_int_equal(sq_connect(f->path, &db), SK_OK);
+	assert_int_equal(sq_migrate(db, f->path, sq_migrations, step), SK_OK);
+	assert_int_equal(sq_exec(db,
+	        "INSERT INTO users(id, name, profile, created, pw_hash, pw_changed, pw_temporary,"
+	        " last_login) VALUES(9, 'dormant1', 'staff', 1000, '$y$j9T$s$h', 1001, 0, 2000);"),
+	        SK_OK);
+	sqlite3_close(db);
+	assert_int_equal(raw_int(f->path, "PRAGMA user_version"), (int64_t)step);
+
+	assert_int_equal(store_open(f->path, &s), SK_OK);
+	assert_int_equal(raw_int(f->path, "PRAGMA user_version"), (int64_t)sq_migrations_n);
+	assert_int_equal(raw_int(f->path, "SELECT dormant_reset FROM users WHERE id = 9"), 0);
+	assert_int_equal(store_acquire(s, &t), SK_OK);
+	assert_int_equal(store_user_get(t, "dormant1", &u), SK_OK);
+	assert_int_equal(u.last_login, 2000);
+	/* Inactive since 2000 (its last login): dormant before 2001, not before 2000. */
+	assert_int_equal(store_report_dormant(t, 2001, NULL, 1, count_user, &n), SK_OK);
+	assert_int_equal(n, 1);
+	n = 0;
+	assert_int_equal(store_report_dormant(t, 2000, NULL, 1, count_user, &n), SK_OK);
+	assert_int_equal(n, 0);
+	/* Enabled again at 5000: the clock starts there. */
+	assert_int_equal(store_begin(t), SK_OK);
+	assert_int_equal(store_user_dormant_reset(t, 9, 5000), SK_OK);
+	assert_int_equal(store_commit(t), SK_OK);
+	assert_int_equal(store_report_dormant(t, 4000, NULL, 1, count_user, &n), SK_OK);
+	assert_int_equal(n, 0);
+	assert_int_equal(store_report_dormant(t, 5001, "staff", 1, count_user, &n), SK_OK);
+	assert_int_equal(n, 1);
+	n = 0;
+	assert_int_equal(store_report_dormant(t, 5001, "other", 1, count_user, &n), SK_OK);
+	assert_int_equal(n, 0);
+	store_release(t);
+	store_close(s);
+}
+
 /* Several brokers on PostgreSQL: a due event one broker is applying (its transaction holds
  * the row) is skipped by another broker's scheduler, which takes the next one; after the first
  * commits it as applied, nobody gets it again. */
@@ -315,6 +379,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_r_life_1_store_hr_events, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_r_life_1_store_due_event_taken_by_one_broker,
 		                                setup, teardown),
+		cmocka_unit_test_setup_teardown(test_r_life_3_store_upgrade_adds_dormant_reset, setup,
+		                                teardown),
 	};
 
 	sk_log_to_stderr(1);

@@ -235,6 +235,36 @@ test_replay(void **state)
 	assert_int_equal(sk_totp_verify(seed_sha1, 20, &p, now + 30, 1, m, code, &m), SK_ERR_DENIED);
 }
 
+/* R-LOG-5: a refused replay is told apart from a wrong code, so that the broker can audit it
+ * as otp_replayed; an accepted code and a code of no step in the window are not replays. */
+static void
+test_r_log_5_replay_told_apart(void **state)
+{
+	struct sk_totp_params p;
+	const time_t now = 1234567890;
+	const int64_t step = now / 30;
+	char code[SK_TOTP_CODE_MAX];
+	int64_t m = -1;
+	int replayed = -1;
+
+	(void)state;
+	params(&p, SK_TOTP_SHA1, 6, 30);
+	code_at(&p, now, 0, code);
+	assert_int_equal(sk_totp_verify_replay(seed_sha1, 20, &p, now, 1, step - 1, code, &m,
+	                                       &replayed), SK_OK);
+	assert_int_equal(replayed, 0);
+	replayed = -1;
+	assert_int_equal(sk_totp_verify_replay(seed_sha1, 20, &p, now, 1, m, code, &m, &replayed),
+	                 SK_ERR_DENIED);
+	assert_int_equal(replayed, 1);
+	/* A code an hour old matches no step of the window: a wrong code. */
+	code_at(&p, now - 3600, 0, code);
+	replayed = -1;
+	assert_int_equal(sk_totp_verify_replay(seed_sha1, 20, &p, now, 1, step, code, &m,
+	                                       &replayed), SK_ERR_DENIED);
+	assert_int_equal(replayed, 0);
+}
+
 /* R-INPUT-1: exactly `digits` ASCII digits, nothing else. */
 static void
 test_malformed_codes(void **state)
@@ -497,6 +527,7 @@ main(void)
 		cmocka_unit_test(test_oathtool_crosscheck),
 		cmocka_unit_test(test_window),
 		cmocka_unit_test(test_replay),
+		cmocka_unit_test(test_r_log_5_replay_told_apart),
 		cmocka_unit_test(test_malformed_codes),
 		cmocka_unit_test(test_params_and_seeds),
 		cmocka_unit_test(test_base32_vectors),

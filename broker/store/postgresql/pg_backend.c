@@ -246,6 +246,8 @@ pg_ops_fill(void)
 	pg_card_ops(&pg_ops);
 	pg_session_ops(&pg_ops);
 	pg_hr_ops(&pg_ops);
+	pg_grant_ops(&pg_ops);
+	pg_report_ops(&pg_ops);
 }
 
 int

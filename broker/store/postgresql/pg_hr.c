@@ -263,13 +263,26 @@ user_hr_by_staff(struct sk_store_txn *t, const char *staff_no, struct user_hr *o
 }
 
 static int
+user_hr_get(struct sk_store_txn *t, int64_t user_id, struct user_hr *out)
+{
+	PGresult *res;
+	int r;
+
+	if ((r = pg_query(pg_conn(t), &res, "SELECT id, name, hr_staff_no, hr_employment, hr_dept,"
+	                  " hr_suspended FROM users WHERE id = $1", "i", user_id)) != SK_OK)
+		return r;
+	return pg_select_one(res, read_user_hr, out);
+}
+
+static int
 user_hr_set(struct sk_store_txn *t, const struct user_hr *h)
 {
 	/* A staff number another user has breaks a unique key: guarded, so the transaction
-	 * goes on after SK_ERR_EXISTS as it does on SQLite. */
+	 * goes on after SK_ERR_EXISTS as it does on SQLite. "" unlinks (NULL: any number of
+	 * users may be unlinked). */
 	return pg_run_guarded(pg_conn(t), PG_ONE_ROW, "writing a user's HR fields",
-	                      "UPDATE users SET hr_staff_no = $1, hr_employment = $2, hr_dept = $3,"
-	                      " hr_suspended = $4 WHERE id = $5", "tttii", h->staff_no,
+	                      "UPDATE users SET hr_staff_no = NULLIF($1, ''), hr_employment = $2,"
+	                      " hr_dept = $3, hr_suspended = $4 WHERE id = $5", "tttii", h->staff_no,
 	                      h->employment, h->dept, (int64_t)h->suspended, h->user_id);
 }
 
@@ -289,5 +302,6 @@ pg_hr_ops(struct sk_store_ops *o)
 	o->hr_event_next_due = hr_event_next_due;
 	o->hr_event_pending = hr_event_pending;
 	o->user_hr_by_staff = user_hr_by_staff;
+	o->user_hr_get = user_hr_get;
 	o->user_hr_set = user_hr_set;
 }

@@ -14,7 +14,7 @@
 #include "sk_err.h"
 #include "sk_log.h"
 
-#define PG_PARAMS_MAX 16
+#define PG_PARAMS_MAX 32
 
 /* libpq's notices (e.g. "relation already exists, skipping") are not errors: dropped. */
 static void

@@ -119,5 +119,7 @@ void pg_fido2_ops(struct sk_store_ops *o);
 void pg_card_ops(struct sk_store_ops *o);
 void pg_session_ops(struct sk_store_ops *o);
 void pg_hr_ops(struct sk_store_ops *o);
+void pg_grant_ops(struct sk_store_ops *o);
+void pg_report_ops(struct sk_store_ops *o);
 
 #endif

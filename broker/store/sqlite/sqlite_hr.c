@@ -267,10 +267,23 @@ user_hr_by_staff(struct sk_store_txn *t, const char *staff_no, struct user_hr *o
 }
 
 static int
+user_hr_get(struct sk_store_txn *t, int64_t user_id, struct user_hr *out)
+{
+	sqlite3 *db = sq_db(t);
+	sqlite3_stmt *st;
+	int r;
+
+	if ((r = sq_query(db, &st, "SELECT id, name, hr_staff_no, hr_employment, hr_dept,"
+	                  " hr_suspended FROM users WHERE id = ?", "i", user_id)) != SK_OK)
+		return r;
+	return sq_select_one(db, st, read_user_hr, out);
+}
+
+static int
 user_hr_set(struct sk_store_txn *t, const struct user_hr *h)
 {
 	return sq_write_one(sq_db(t), "writing a user's HR fields",
-	                    "UPDATE users SET hr_staff_no = ?, hr_employment = ?, hr_dept = ?,"
+	                    "UPDATE users SET hr_staff_no = NULLIF(?, ''), hr_employment = ?, hr_dept = ?,"
 	                    " hr_suspended = ? WHERE id = ?", "tttii", h->staff_no, h->employment,
 	                    h->dept, (int64_t)h->suspended, h->user_id);
 }
@@ -291,5 +304,6 @@ sq_hr_ops(struct sk_store_ops *o)
 	o->hr_event_next_due = hr_event_next_due;
 	o->hr_event_pending = hr_event_pending;
 	o->user_hr_by_staff = user_hr_by_staff;
+	o->user_hr_get = user_hr_get;
 	o->user_hr_set = user_hr_set;
 }

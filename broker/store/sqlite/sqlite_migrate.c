@@ -231,10 +231,93 @@ v2_hr(sqlite3 *db)
 	        "CREATE INDEX IF NOT EXISTS hr_staged_order ON hr_staged(file_sha256, effective, line);");
 }
 
+/* Version 3: privileged access (issue 9, doc/privileged-access.md). Grants keep what their
+ * role unlocked when they were requested (space-separated lists); states are enum
+ * grant_state. A user may be marked a contractor (R-MFA-4, R-PRIV-4). */
+static int
+v3_grants(sqlite3 *db)
+{
+	int has, r = has_column(db, "PRAGMA table_info(users)", "contractor", &has);
+
+	if (r == SK_OK && !has)
+		r = sq_exec(db, "ALTER TABLE users ADD COLUMN contractor INTEGER NOT NULL DEFAULT 0;");
+	if (r != SK_OK)
+		return r;
+	return sq_exec(db,
+	        "CREATE TABLE IF NOT EXISTS grants("
+	        " id INTEGER PRIMARY KEY,"
+	        " role TEXT NOT NULL,"
+	        " requester TEXT NOT NULL,"
+	        " reason TEXT NOT NULL,"
+	        " ticket TEXT NOT NULL DEFAULT '',"
+	        " minutes INTEGER NOT NULL,"
+	        " state INTEGER NOT NULL CHECK(state BETWEEN 0 AND 5),"
+	        " breakglass INTEGER NOT NULL DEFAULT 0,"
+	        " created INTEGER NOT NULL,"
+	        " approver1 TEXT NOT NULL DEFAULT '',"
+	        " approved1_at INTEGER NOT NULL DEFAULT 0,"
+	        " approver2 TEXT NOT NULL DEFAULT '',"
+	        " approved2_at INTEGER NOT NULL DEFAULT 0,"
+	        " confirmer TEXT NOT NULL DEFAULT '',"
+	        " confirmed_at INTEGER NOT NULL DEFAULT 0,"
+	        " starts INTEGER NOT NULL DEFAULT 0,"
+	        " ends INTEGER NOT NULL DEFAULT 0,"
+	        " ended_at INTEGER NOT NULL DEFAULT 0,"
+	        " ended_by TEXT NOT NULL DEFAULT '',"
+	        " end_cause TEXT NOT NULL DEFAULT '',"
+	        " services TEXT NOT NULL DEFAULT '',"
+	        " groups TEXT NOT NULL DEFAULT '',"
+	        " accounts TEXT NOT NULL DEFAULT '');"
+	        "CREATE INDEX IF NOT EXISTS grants_open ON grants(state, requester);"
+	        "CREATE TABLE IF NOT EXISTS delegations("
+	        " id INTEGER PRIMARY KEY,"
+	        " role TEXT NOT NULL,"
+	        " delegate TEXT NOT NULL,"
+	        " nominator TEXT NOT NULL,"
+	        " reason TEXT NOT NULL,"
+	        " state INTEGER NOT NULL CHECK(state BETWEEN 0 AND 3),"
+	        " created INTEGER NOT NULL,"
+	        " decided_by TEXT NOT NULL DEFAULT '',"
+	        " decided_at INTEGER NOT NULL DEFAULT 0);"
+	        "CREATE INDEX IF NOT EXISTS delegations_role ON delegations(role, delegate, state);"
+	        "CREATE TABLE IF NOT EXISTS reviews("
+	        " id INTEGER PRIMARY KEY,"
+	        " grant_id INTEGER NOT NULL REFERENCES grants(id),"
+	        " role TEXT NOT NULL,"
+	        " user TEXT NOT NULL,"
+	        " reason TEXT NOT NULL,"
+	        " created INTEGER NOT NULL,"
+	        " closed INTEGER NOT NULL DEFAULT 0,"
+	        " closed_by TEXT NOT NULL DEFAULT '',"
+	        " closed_at INTEGER NOT NULL DEFAULT 0,"
+	        " comment TEXT NOT NULL DEFAULT '');"
+	        "CREATE TABLE IF NOT EXISTS role_use("
+	        " role TEXT NOT NULL,"
+	        " user TEXT NOT NULL,"
+	        " last_used INTEGER NOT NULL,"
+	        " PRIMARY KEY(role, user));");
+}
+
+/* HR reconciliation (issue 10, doc/hr-import.md): when an administrator (user enable) or an
+ * HR return last enabled the account. The dormancy of an account counts from the latest of
+ * its last login, its creation and this, so that an account enabled again after a dormancy
+ * suspension is not suspended again at the next check. 0: never. */
+static int
+v4_dormant_reset(sqlite3 *db)
+{
+	int has, r = has_column(db, "PRAGMA table_info(users)", "dormant_reset", &has);
+
+	if (r == SK_OK && !has)
+		r = sq_exec(db, "ALTER TABLE users ADD COLUMN dormant_reset INTEGER NOT NULL DEFAULT 0;");
+	return r;
+}
+
 const struct sq_migration sq_migrations[] = {
 	{ "base schema: users, tallies, TOTP, FIDO2, cards, sessions, meta",
 	  v1_schema },
 	{ "HR state: staff numbers, HR files and events", v2_hr },
+	{ "privileged access: grants, delegations, reviews, contractors", v3_grants },
+	{ "HR reconciliation: when an account was last enabled", v4_dormant_reset },
 };
 const size_t sq_migrations_n = sizeof(sq_migrations) / sizeof(sq_migrations[0]);
 

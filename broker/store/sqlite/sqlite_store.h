@@ -99,5 +99,7 @@ void sq_fido2_ops(struct sk_store_ops *o);
 void sq_card_ops(struct sk_store_ops *o);
 void sq_session_ops(struct sk_store_ops *o);
 void sq_hr_ops(struct sk_store_ops *o);
+void sq_grant_ops(struct sk_store_ops *o);
+void sq_report_ops(struct sk_store_ops *o);
 
 #endif
