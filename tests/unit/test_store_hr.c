@@ -323,6 +323,54 @@ test_r_life_3_store_upgrade_adds_dormant_reset(void **state)
 	store_close(s);
 }
 
+/* The reconciliation reads on either backend (R-LIFE-3): accounts without a staff number,
+ * unlinking with "" (any number of unlinked users), the dormancy clock from creation and from
+ * a reset. */
+static void
+test_r_life_3_store_reconciliation_reads(void **state)
+{
+	struct fixture *f = *state;
+	struct sk_store *s = NULL;
+	struct sk_store_txn *t = NULL;
+	struct user_hr h;
+	int64_t a, b;
+	int n = 0;
+
+	assert_int_equal(store_open(f->path, &s), SK_OK);
+	assert_int_equal(store_acquire(s, &t), SK_OK);
+	add_user(t, "ueda", &a);
+	add_user(t, "ono", &b);
+	assert_int_equal(store_report_unlinked_users(t, count_user, &n), SK_OK);
+	assert_int_equal(n, 2);
+	memset(&h, 0, sizeof(h));
+	h.user_id = a;
+	snprintf(h.staff_no, sizeof(h.staff_no), "7007");
+	assert_int_equal(store_begin(t), SK_OK);
+	assert_int_equal(store_user_hr_set(t, &h), SK_OK);
+	h.user_id = b;
+	h.staff_no[0] = '\0';   /* unlinked: may be set on any number of users */
+	assert_int_equal(store_user_hr_set(t, &h), SK_OK);
+	assert_int_equal(store_commit(t), SK_OK);
+	n = 0;
+	assert_int_equal(store_report_unlinked_users(t, count_user, &n), SK_OK);
+	assert_int_equal(n, 1);
+	assert_int_equal(store_user_hr_get(t, a, &h), SK_OK);
+	assert_string_equal(h.staff_no, "7007");
+	assert_string_equal(h.name, "ueda");
+	/* Created at 1000, never logged in: dormant before 1001. */
+	n = 0;
+	assert_int_equal(store_report_dormant(t, 1001, NULL, 1, count_user, &n), SK_OK);
+	assert_int_equal(n, 2);
+	assert_int_equal(store_begin(t), SK_OK);
+	assert_int_equal(store_user_dormant_reset(t, a, 3000), SK_OK);
+	assert_int_equal(store_commit(t), SK_OK);
+	n = 0;
+	assert_int_equal(store_report_dormant(t, 2000, "staff", 1, count_user, &n), SK_OK);
+	assert_int_equal(n, 1);
+	store_release(t);
+	store_close(s);
+}
+
 /* Several brokers on PostgreSQL: a due event one broker is applying (its transaction holds
  * the row) is skipped by another broker's scheduler, which takes the next one; after the first
  * commits it as applied, nobody gets it again. */
@@ -379,6 +427,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_r_life_1_store_hr_events, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_r_life_1_store_due_event_taken_by_one_broker,
 		                                setup, teardown),
+		cmocka_unit_test_setup_teardown(test_r_life_3_store_reconciliation_reads, setup,
+		                                teardown),
 		cmocka_unit_test_setup_teardown(test_r_life_3_store_upgrade_adds_dormant_reset, setup,
 		                                teardown),
 	};
