@@ -7,6 +7,7 @@
 #include "sk_conf_role.h"
 #include "sk_list.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <ini.h>
@@ -152,6 +153,14 @@ sk_conf_defaults(struct sk_conf *c)
 	snprintf(c->socket_path, sizeof(c->socket_path), "/run/sekimori/sekimorid.sock");
 	snprintf(c->admin_group, sizeof(c->admin_group), "sekimori-admin");
 	snprintf(c->store_path, sizeof(c->store_path), "/var/lib/sekimori/sekimori.db");
+	/* The host name, cut at the first dot or at a character broker_id does not allow. */
+	if (gethostname(c->broker_id, sizeof(c->broker_id)) != 0)
+		c->broker_id[0] = '\0';
+	c->broker_id[sizeof(c->broker_id) - 1] = '\0';
+	c->broker_id[strspn(c->broker_id, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+	                    "0123456789_-")] = '\0';
+	if (c->broker_id[0] == '\0')
+		snprintf(c->broker_id, sizeof(c->broker_id), "sekimorid");
 	snprintf(c->audit_log, sizeof(c->audit_log), "/var/log/sekimori/audit.jsonl");
 	snprintf(c->audit_anchor, sizeof(c->audit_anchor), "/var/lib/sekimori/audit.anchor");
 	snprintf(c->key_dir, sizeof(c->key_dir), "/etc/sekimori/keys");
@@ -356,6 +365,27 @@ factor_key(struct parse_state *st, const struct sk_factor *f, const char *k, con
 	return set_key(st, st->conf, key, v) ? fail(st, "invalid value for '%s': '%s'", k, v) : 1;
 }
 
+/* A PostgreSQL store is a libpq URI, kept as written (not a path below the file's folder). */
+static int
+is_db_uri(const char *v)
+{
+	return strncmp(v, "postgresql://", 13) == 0 || strncmp(v, "postgres://", 11) == 0;
+}
+
+/* broker_id: 1 to 63 of [A-Za-z0-9._-]. */
+static int
+valid_broker_id(const char *v)
+{
+	size_t n = strlen(v);
+
+	if (n == 0 || n >= SK_BROKER_ID_MAX)
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if (!isalnum((unsigned char)v[i]) && v[i] != '.' && v[i] != '_' && v[i] != '-')
+			return 0;
+	return 1;
+}
+
 static int
 broker_key(struct parse_state *st, const char *k, const char *v)
 {
@@ -369,7 +399,10 @@ broker_key(struct parse_state *st, const char *k, const char *v)
 	else if (strcmp(k, "admin_group") == 0)
 		bad = set_text(c->admin_group, sizeof(c->admin_group), v);
 	else if (strcmp(k, "store") == 0)
-		bad = set_path(st, c->store_path, sizeof(c->store_path), v);
+		bad = is_db_uri(v) ? set_text(c->store_path, sizeof(c->store_path), v) :
+		      set_path(st, c->store_path, sizeof(c->store_path), v);
+	else if (strcmp(k, "broker_id") == 0)
+		bad = valid_broker_id(v) ? set_text(c->broker_id, sizeof(c->broker_id), v) : -1;
 	else if (strcmp(k, "audit_log") == 0)
 		bad = set_path(st, c->audit_log, sizeof(c->audit_log), v);
 	else if (strcmp(k, "audit_anchor") == 0)

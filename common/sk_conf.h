@@ -74,6 +74,7 @@ struct sk_card_conf {
 };
 
 #define SK_CONF_AUTO 0xffffffffu   /* a value the user left to the program */
+#define SK_BROKER_ID_MAX 64        /* broker_id, NUL included */
 
 /* Privileged roles (issue 9, doc/privileged-access.md): [role NAME] sections, read by
  * sk_conf_role.c. Lists are comma-separated in the file, kept here one name per entry. */
@@ -118,7 +119,8 @@ struct sk_conf {
 	char socket_path[108];
 	char socket_group[SK_NAME_MAX];
 	char admin_group[SK_NAME_MAX];
-	char store_path[PATH_MAX];
+	char store_path[PATH_MAX];        /* a SQLite file, or a postgresql:// URI */
+	char broker_id[SK_BROKER_ID_MAX]; /* this broker among those sharing one store */
 	char audit_log[PATH_MAX];
 	char audit_anchor[PATH_MAX];
 	char key_dir[PATH_MAX];

@@ -10,6 +10,9 @@ pkgs=(build-essential cmake pkg-config gettext
       pamtester libpam-wrapper libpamtest0-dev oathtool
       pcscd vsmartcard-vpcd opensc pcsc-tools cppcheck clang libclang-rt-14-dev
       openssl iproute2 util-linux systemd)
+# The PostgreSQL store (broker/store/postgresql/): libpq to build; the server for its tests,
+# which run a cluster of their own under the test folder (tests/pg).
+pkgs+=(libpq-dev postgresql)
 pkgs+=(libcsv-dev tzdata)   # hr/: the CSV parser of the HR import; the HR time zone (hr_timezone)
 # The package test (tests/package): build the .deb, a fresh Debian root, the unit's analysis.
 pkgs+=(dpkg-dev debhelper lintian mmdebstrap debootstrap systemd-container)

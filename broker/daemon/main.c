@@ -114,7 +114,8 @@ broker_start(struct broker *b)
 	}
 	grant_log_conf(&b->conf);   /* R-PRIV-6: the default names a site kept, and why */
 	umask(077);
-	if ((r = make_parent(b->conf.store_path, 0700)) != SK_OK ||
+	if ((!store_is_remote(b->conf.store_path) &&
+	     (r = make_parent(b->conf.store_path, 0700)) != SK_OK) ||
 	    (r = make_parent(b->conf.audit_log, 0700)) != SK_OK ||
 	    (r = make_parent(b->conf.audit_anchor, 0700)) != SK_OK ||
 	    (r = make_parent(b->conf.socket_path, 0755)) != SK_OK)
@@ -128,6 +129,9 @@ broker_start(struct broker *b)
 	if (r != SK_OK)
 		return r;
 	if ((r = store_open(b->conf.store_path, &b->store)) != SK_OK)
+		return r;
+	/* Before the audit recovery: a shared store keeps the audit seq per broker_id. */
+	if ((r = store_set_instance(b->store, b->conf.broker_id)) != SK_OK)
 		return r;
 	if ((r = audit_recover(b)) != SK_OK)   /* records a killed broker left uncommitted */
 		return r;

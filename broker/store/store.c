@@ -42,6 +42,12 @@ store_close(struct sk_store *s)
 }
 
 int
+store_set_instance(struct sk_store *s, const char *name)
+{
+	return s->ops->set_instance != NULL ? s->ops->set_instance(s, name) : SK_OK;
+}
+
+int
 store_acquire(struct sk_store *s, struct sk_store_txn **out)
 {
 	*out = NULL;

@@ -51,6 +51,13 @@ struct sk_store_txn;
  * doc/architecture.md); run once at broker start. Refuses (SK_ERR_STORE, logged) a store whose
  * schema is newer than this broker. */
 int store_open(const char *path, struct sk_store **out);
+/* 1 when path names a PostgreSQL database (postgresql:// or postgres://) rather than a file. */
+int store_is_remote(const char *path);
+/* The name of this broker among those that share one store (broker_id in sekimori.conf),
+ * set once after store_open. PostgreSQL keeps the audit seq per name and refuses
+ * (SK_ERR_STORE) a name another running sekimorid holds; SQLite (one broker per file)
+ * ignores it. */
+int store_set_instance(struct sk_store *s, const char *name);
 /* Closes every connection; no client may hold a txn any more. */
 void store_close(struct sk_store *s);
 

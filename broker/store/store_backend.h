@@ -24,6 +24,8 @@ struct sk_store_ops {
 	void (*rollback)(struct sk_store_txn *t);    /* also when nothing is open */
 	int (*user_lock)(struct sk_store_txn *t, const char *user);
 	void (*user_unlock)(struct sk_store_txn *t, const char *user);
+	/* Optional (NULL: the backend has one broker per store and ignores the name). */
+	int (*set_instance)(struct sk_store *s, const char *name);
 
 	int (*audit_seq_get)(struct sk_store_txn *t, uint64_t *seq, int *present);
 	int (*audit_seq_set)(struct sk_store_txn *t, uint64_t seq);
@@ -157,5 +159,6 @@ int store_writing(const struct sk_store_txn *t, const char *what);
 
 /* The backends this build has. */
 int store_sqlite_open(const char *path, struct sk_store **out);
+int store_pg_open(const char *conninfo, struct sk_store **out);
 
 #endif

@@ -2,8 +2,17 @@
  * that the generic half (store.c) and each backend depend on each other in one direction. */
 #include "store_backend.h"
 
+#include <string.h>
+
 #include "sk_err.h"
 #include "sk_log.h"
+
+int
+store_is_remote(const char *path)
+{
+	return path != NULL && (strncmp(path, "postgresql://", 13) == 0 ||
+	                        strncmp(path, "postgres://", 11) == 0);
+}
 
 int
 store_open(const char *path, struct sk_store **out)
@@ -13,6 +22,8 @@ store_open(const char *path, struct sk_store **out)
 		sk_logerr("no store path");
 		return SK_ERR_STORE;
 	}
-	/* A second backend is chosen here, by the form of the name (e.g. postgresql://...). */
+	/* A libpq URI selects PostgreSQL; anything else is a SQLite file. */
+	if (store_is_remote(path))
+		return store_pg_open(path, out);
 	return store_sqlite_open(path, out);
 }

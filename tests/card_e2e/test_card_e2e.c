@@ -28,6 +28,7 @@ main(void)
 		cmocka_unit_test(test_card_only_login),
 		cmocka_unit_test(test_removal_ends_session),
 		cmocka_unit_test(test_revoked_card_refused),
+		cmocka_unit_test(test_r_card_3_revoked_card_refused_by_every_broker),
 		cmocka_unit_test(test_r_card_3_lost_card_locks_open_session),
 		cmocka_unit_test(test_r_card_3_lost_card_ends_open_session),
 		cmocka_unit_test(test_r_card_3_card_revoked_before_session_open),
@@ -41,5 +42,8 @@ main(void)
 		cmocka_unit_test(test_pcscd_gone_locks_session),
 	};
 
+	/* card_e2e_pg runs the multi-broker test alone (SK_CARD_E2E_FILTER, a cmocka glob). */
+	if (getenv("SK_CARD_E2E_FILTER") != NULL)
+		cmocka_set_test_filter(getenv("SK_CARD_E2E_FILTER"));
 	return cmocka_run_group_tests_name("card_e2e", tests, setup, teardown);
 }

@@ -97,6 +97,51 @@ test_revoked_card_refused(void **state)
 	assert_int_equal(cli("card revoke sato --reason stolen"), 2);
 }
 
+/* R-CARD-3 with several brokers (issue 12, item 2): on PostgreSQL (card_e2e_pg, under
+ * tests/pg/with-pg.sh) a second sekimorid on the same database; the card is reported lost
+ * through the first broker while a login on the second waits for the PIN: the second
+ * refuses it (card_revoked) and the next login there, with no restart and no cache. */
+void
+test_r_card_3_revoked_card_refused_by_every_broker(void **state)
+{
+	struct sk_fixture peer;
+	struct revoking rv;
+	struct pam_conv conv = { revoking_conv, &rv };
+	pam_handle_t *pamh;
+	struct skpd d;
+	char pw[64], args[1024];
+	int r;
+
+	(void)state;
+	if (!sk_test_store_is_pg())
+		skip();   /* SQLite: one broker per store */
+	emu_jpki("card3", NULL);
+	add_user_with_card("kimura", "mynumber", pw, sizeof(pw), "");
+	snprintf(args, sizeof(args), "profile=mynumber session_agent=%s", agent);
+	skfx_start_peer(&peer, &fx, "b2", args);
+	r = skpd_authenticate(&d, peer.pamdir, "sk-test", "kimura", NULL, pw, "1234");
+	print_message("login kimura@b2 -> %d\n%s", r, d.transcript);
+	assert_int_equal(r, PAM_SUCCESS);
+	memset(&rv, 0, sizeof(rv));
+	rv.user = "kimura";
+	rv.password = pw;
+	assert_int_equal(pam_start_confdir("sk-test", "kimura", &conv, peer.pamdir, &pamh),
+	                 PAM_SUCCESS);
+	r = pam_authenticate(pamh, 0);   /* revoked through fx (the first broker) at the PIN */
+	assert_int_equal(pam_end(pamh, r), PAM_SUCCESS);
+	print_message("login kimura@b2 (revoked meanwhile on b1) -> %d\n%s", r, rv.transcript);
+	assert_true(rv.revoked);
+	assert_int_equal(r, PAM_AUTH_ERR);
+	assert_int_equal(skfx_audit_count(&peer, "\"event\":\"auth\"", "\"user\":\"kimura\"",
+	                                  "\"result\":\"deny\"", "\"reason\":\"card_revoked\"",
+	                                  NULL), 1);
+	assert_int_equal(skfx_audit_count(&fx, "\"event\":\"admin.card_revoke\"",
+	                                  "\"user\":\"kimura\"", NULL), 1);
+	r = skpd_authenticate(&d, peer.pamdir, "sk-test", "kimura", NULL, pw, "1234");
+	assert_int_equal(r, PAM_AUTH_ERR);
+	skfx_finish(&peer);
+}
+
 /* R-CARD-3 "stopped at once": a card reported lost while a session opened with it is live.
  * The broker orders the session's agent over its SESSION_WATCH connection; the agent runs
  * the profile's card_removal action (mynumber: lock; cardonly: end) at once, with the card

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <unistd.h>
 #include <cmocka.h>
 
 void
@@ -62,4 +63,54 @@ sk_test_run(const char *cmd, char *out, size_t outsz)
 	out[got] = '\0';
 	status = pclose(p);
 	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+int
+sk_test_store_is_pg(void)
+{
+	const char *v = getenv("SK_TEST_STORE");
+
+	return v != NULL && strcmp(v, "pg") == 0;
+}
+
+void
+sk_test_store_name(const char *dir, char *out, size_t outsz)
+{
+	static unsigned counter;
+	const char *host = getenv("SK_TEST_PG_HOST"), *port = getenv("SK_TEST_PG_PORT");
+	char db[64], cmd[2048], res[256];
+	int n;
+
+	if (!sk_test_store_is_pg()) {
+		n = snprintf(out, outsz, "%s/sekimori.db", dir);
+		assert_true(n > 0 && (size_t)n < outsz);
+		return;
+	}
+	assert_non_null(host);
+	assert_non_null(port);
+	snprintf(db, sizeof(db), "sk_%ld_%u", (long)getpid(), counter++);
+	n = snprintf(cmd, sizeof(cmd), "psql -X -q -v ON_ERROR_STOP=1 \"$SK_TEST_PG_URI\""
+	             " -c 'CREATE DATABASE %s' 2>&1", db);
+	assert_true(n > 0 && (size_t)n < sizeof(cmd));
+	if (sk_test_run(cmd, res, sizeof(res)) != 0)
+		fail_msg("creating test database %s: %s", db, res);
+	n = snprintf(out, outsz, "postgresql:///%s?host=%s&port=%s&user=postgres", db, host, port);
+	assert_true(n > 0 && (size_t)n < outsz);
+}
+
+int
+sk_test_pg_sql(const char *uri, const char *sql, char *out, size_t outsz)
+{
+	char cmd[4096];
+	int n = snprintf(cmd, sizeof(cmd), "psql -X -q -A -t -v ON_ERROR_STOP=1 '%s' -c \"%s\" 2>&1",
+	                 uri, sql);
+	size_t len;
+	int rc;
+
+	assert_true(n > 0 && (size_t)n < sizeof(cmd));
+	rc = sk_test_run(cmd, out, outsz);
+	len = strlen(out);
+	while (len > 0 && (out[len - 1] == '\n' || out[len - 1] == ' '))
+		out[--len] = '\0';
+	return rc;
 }

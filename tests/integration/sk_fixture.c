@@ -77,6 +77,7 @@ static void
 start(struct sk_fixture *fx, const char *language, const char *profiles)
 {
 	char text[16384];
+	char *store = fx->store;
 	int n;
 
 	memset(fx, 0, sizeof(*fx));
@@ -92,13 +93,19 @@ start(struct sk_fixture *fx, const char *language, const char *profiles)
 	 * so that a re-login after a restart rarely has to wait for an unused step. It comes
 	 * before the test's text, which then starts in [broker] again as it always did and may
 	 * end in a section that a test appends keys to. */
+	/* The store: state/sekimori.db, or with SK_TEST_STORE=pg (tests/pg/with-pg.sh) a new
+	 * database of the test's PostgreSQL cluster. */
+	if (sk_test_store_is_pg())
+		sk_test_store_name(fx->dir, fx->store, sizeof(fx->store));
+	else
+		snprintf(fx->store, sizeof(fx->store), "state/sekimori.db");
 	n = snprintf(text, sizeof(text),
-	             "[broker]\nsocket = sekimorid.sock\nstore = state/sekimori.db\n"
+	             "[broker]\nsocket = sekimorid.sock\nstore = %s\n"
 	             "audit_log = log/audit.jsonl\naudit_anchor = state/audit.anchor\n"
 	             "key_dir = keys\nlocale_dir = %s/locale\nlanguage = %s\n"
 	             "default_profile = mynumber\nadmin_profile = %s\n"
 	             "[profile %s]\ntotp_window = 3\n[broker]\n%s",
-	             env("SK_BINARY_DIR"), language, SKFX_ADMIN_PROFILE, SKFX_ADMIN_PROFILE,
+	             store, env("SK_BINARY_DIR"), language, SKFX_ADMIN_PROFILE, SKFX_ADMIN_PROFILE,
 	             profiles);
 	assert_true(n > 0 && (size_t)n < sizeof(text));
 	sk_test_write_file(fx->dir, "sekimori.conf", text, fx->conf, sizeof(fx->conf));
@@ -127,6 +134,40 @@ skfx_start(struct sk_fixture *fx, const char *language, const char *profiles)
 	                        &fx->admin_last_step, out, sizeof(out)) != 0)
 		fail_msg("the fixture administrator could not log in: %s", out);
 	fx->admin_ready = 1;
+}
+
+void
+skfx_start_peer(struct sk_fixture *peer, struct sk_fixture *first, const char *broker_id,
+                const char *args)
+{
+	char conf[16384], cmd[2048], service[1024], out[1024];
+	FILE *f;
+	size_t n;
+	int len;
+
+	memset(peer, 0, sizeof(*peer));
+	sk_test_mkdtemp(peer->dir, sizeof(peer->dir));
+	snprintf(peer->socket, sizeof(peer->socket), "%s/sekimorid.sock", peer->dir);
+	snprintf(peer->pamdir, sizeof(peer->pamdir), "%s/pam.d", peer->dir);
+	snprintf(peer->rundir, sizeof(peer->rundir), "%s/run", peer->dir);
+	snprintf(peer->store, sizeof(peer->store), "%s", first->store);
+	assert_int_equal(mkdir(peer->pamdir, 0700), 0);
+	assert_int_equal(mkdir(peer->rundir, 0700), 0);
+	len = snprintf(cmd, sizeof(cmd), "cp -a '%s/keys' '%s/keys'", first->dir, peer->dir);
+	assert_true(len > 0 && (size_t)len < sizeof(cmd));
+	assert_int_equal(sk_test_run(cmd, out, sizeof(out)), 0);
+	/* first's configuration with the peer's broker_id: its relative paths (socket, log,
+	 * keys) now name the peer's folder. */
+	f = fopen(first->conf, "r");
+	assert_non_null(f);
+	len = snprintf(conf, sizeof(conf), "[broker]\nbroker_id = %s\n", broker_id);
+	n = fread(conf + len, 1, sizeof(conf) - (size_t)len - 1, f);
+	fclose(f);
+	conf[(size_t)len + n] = '\0';
+	sk_test_write_file(peer->dir, "sekimori.conf", conf, peer->conf, sizeof(peer->conf));
+	snprintf(service, sizeof(service), "%s conf=%s", args, peer->conf);
+	skpd_write_service(peer->pamdir, "sk-test", service, NULL);
+	skfx_restart(peer);
 }
 
 void
@@ -320,4 +361,18 @@ skfx_audit_count(struct sk_fixture *fx, ...)
 	}
 	fclose(f);
 	return count;
+}
+
+int
+skfx_store_sql(struct sk_fixture *fx, const char *sql, char *out, size_t outsz)
+{
+	char cmd[4096];
+	int n;
+
+	if (sk_test_store_is_pg())
+		return sk_test_pg_sql(fx->store, sql, out, outsz);
+	n = snprintf(cmd, sizeof(cmd), "sqlite3 -cmd '.timeout 10000' '%s/%s' \"%s\" 2>&1",
+	             fx->dir, fx->store, sql);
+	assert_true(n > 0 && (size_t)n < sizeof(cmd));
+	return sk_test_run(cmd, out, outsz);
 }

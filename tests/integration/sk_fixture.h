@@ -10,6 +10,7 @@ struct sk_fixture {
 	char socket[600];
 	char pamdir[600];
 	char rundir[600];        /* XDG_RUNTIME_DIR of the test: the admin session token */
+	char store[700];         /* the store = value: a SQLite path below dir, or a postgresql:// URI */
 	pid_t broker;
 	/* The fixture's own administrator (issue 8, item 5): every test runs its CLI commands
 	 * under this person's admin session, got by a real step-up (password + TOTP). */
@@ -33,6 +34,13 @@ void skfx_start(struct sk_fixture *fx, const char *language, const char *profile
 /* skfx_start without the administrator: CLI commands run as root without an admin session
  * (the recovery role). */
 void skfx_start_bare(struct sk_fixture *fx, const char *language, const char *profiles);
+/* A second broker on first's store (SK_TEST_STORE=pg: several sekimorid on one PostgreSQL):
+ * its own folder, socket, audit log and broker_id, first's configuration and keys (the
+ * TOTP seeds are sealed with the seed key, so every broker needs the same one), and a PAM
+ * service "sk-test" of its own (conf=peer's) with module arguments args. No administrator:
+ * administrative commands go through first. */
+void skfx_start_peer(struct sk_fixture *peer, struct sk_fixture *first, const char *broker_id,
+                     const char *args);
 /* Starts the broker again on the same folder (after skfx_stop_broker); admin sessions live
  * in the broker's memory, so the fixture administrator logs in again. */
 void skfx_restart(struct sk_fixture *fx);
@@ -65,6 +73,10 @@ void skfx_totp_code(const char *seed_b32, long offset, char *code, size_t sz);
 /* Changes the temporary password to newpw through PAM (auth + chauthtok). */
 void skfx_first_login(struct sk_fixture *fx, const char *user, const char *temp_pw,
                       const char *seed_b32, const char *newpw);
+/* Runs one SQL statement on the test's store behind the broker's back, with the sqlite3
+ * program or psql (SK_TEST_STORE=pg); the statement must mean the same in both. Returns the
+ * program's exit status, its output in out. */
+int skfx_store_sql(struct sk_fixture *fx, const char *sql, char *out, size_t outsz);
 /* Counts the audit records whose line contains every given needle (NULL-terminated). */
 int skfx_audit_count(struct sk_fixture *fx, ...);
 

@@ -12,10 +12,10 @@
 #include <string.h>
 #include <signal.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 #include <cmocka.h>
 #include <json-c/json.h>
-#include <sqlite3.h>
 
 #include "sk_fixture.h"
 #include "sk_pamdrive.h"
@@ -97,17 +97,25 @@ user_disabled(const char *user)
 	return d;
 }
 
+/* SQL on the store behind the broker's back, SQLite or PostgreSQL (skfx_store_sql). */
 static void
 store_sql(const char *sql)
 {
-	char path[700];
-	sqlite3 *db = NULL;
+	char res[1024];
 
-	snprintf(path, sizeof(path), "%s/state/sekimori.db", fx.dir);
-	assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE, NULL), SQLITE_OK);
-	sqlite3_busy_timeout(db, 5000);
-	assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
-	sqlite3_close(db);
+	if (skfx_store_sql(&fx, sql, res, sizeof(res)) != 0)
+		fail_msg("%s: %s", sql, res);
+}
+
+/* Yesterday's date (UTC) as YYYY-MM-DD, what SQLite's date('now', '-1 day') says. */
+static void
+yesterday(char *buf, size_t cap)
+{
+	time_t t = time(NULL) - 86400;
+	struct tm tm;
+
+	assert_non_null(gmtime_r(&t, &tm));
+	assert_true(strftime(buf, cap, "%Y-%m-%d", &tm) == 10);
 }
 
 static int64_t
@@ -275,7 +283,7 @@ test_r_life_1_dry_run_changes_nothing(void **state)
 static void
 test_r_life_2_future_retirement_applied_after_restart(void **state)
 {
-	char text[2048], path[700];
+	char text[2048], path[700], sql[256], day[16];
 	size_t len;
 	int d = 0;
 
@@ -292,8 +300,10 @@ test_r_life_2_future_retirement_applied_after_restart(void **state)
 
 	skfx_stop_broker(&fx);
 	/* The date came while the broker was down: yesterday, whatever today is. */
-	store_sql("UPDATE hr_events SET effective = date('now', '-1 day')"
-	          " WHERE staff_no = '60001' AND event = 'retirement';");
+	yesterday(day, sizeof(day));
+	snprintf(sql, sizeof(sql), "UPDATE hr_events SET effective = '%s'"
+	         " WHERE staff_no = '60001' AND event = 'retirement';", day);
+	store_sql(sql);
 	skfx_restart(&fx);
 	assert_int_equal(user_disabled("60001"), 1);
 	assert_int_equal(skfx_audit_count(&fx, "\"event\":\"hr.retirement\"", "\"user\":\"60001\"",
@@ -303,8 +313,9 @@ test_r_life_2_future_retirement_applied_after_restart(void **state)
 	assert_non_null(strstr(out, "\"60002\""));
 
 	/* Due while it runs: the periodic check (hr_check_interval = 1) applies it. */
-	store_sql("UPDATE hr_events SET effective = date('now', '-1 day')"
-	          " WHERE staff_no = '60002' AND event = 'leave';");
+	snprintf(sql, sizeof(sql), "UPDATE hr_events SET effective = '%s'"
+	         " WHERE staff_no = '60002' AND event = 'leave';", day);
+	store_sql(sql);
 	for (int i = 0; i < 100 && (d = user_disabled("60002")) == 0; i++)
 		usleep(100000);
 	assert_int_equal(d, 1);
@@ -315,20 +326,11 @@ test_r_life_2_future_retirement_applied_after_restart(void **state)
 static int64_t
 store_int(const char *sql)
 {
-	char path[700];
-	sqlite3 *db = NULL;
-	sqlite3_stmt *st = NULL;
-	int64_t v = -1;
+	char res[256];
 
-	snprintf(path, sizeof(path), "%s/state/sekimori.db", fx.dir);
-	assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
-	sqlite3_busy_timeout(db, 5000);
-	assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		v = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	sqlite3_close(db);
-	return v;
+	if (skfx_store_sql(&fx, sql, res, sizeof(res)) != 0)
+		fail_msg("%s: %s", sql, res);
+	return res[0] != '\0' ? strtoll(res, NULL, 10) : -1;
 }
 
 #define KILL_USERS 256

@@ -321,13 +321,12 @@ test_password_expiry(void **state)
 {
 	struct account a;
 	struct skpd d;
-	char cmd[1024], code[16];
+	char out[1024], code[16];
 
 	(void)state;
 	ready_account(&a, "old1", "privileged");   /* privileged: password_max_age = 60 */
-	snprintf(cmd, sizeof(cmd), "sqlite3 '%s/state/sekimori.db' \"UPDATE users SET pw_changed ="
-	         " pw_changed - 61 * 86400 WHERE name = 'old1'\"", fx.dir);
-	assert_int_equal(system(cmd), 0);
+	assert_int_equal(skfx_store_sql(&fx, "UPDATE users SET pw_changed = pw_changed - 61 * 86400"
+	                                " WHERE name = 'old1'", out, sizeof(out)), 0);
 	skfx_totp_code(a.seed, 60, code, sizeof(code));
 	skpd_begin(&d, fx.pamdir, "sk-test", a.name, NULL, a.password, code, NULL);
 	assert_int_equal(pam_authenticate(d.pamh, 0), PAM_SUCCESS);

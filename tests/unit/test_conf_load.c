@@ -284,6 +284,31 @@ test_relative_paths(void **state)
 	assert_string_equal(loaded_conf.path, "sekimori.conf");
 }
 
+/* A PostgreSQL store is a libpq URI kept as written (not a path below the file's folder);
+ * broker_id takes [A-Za-z0-9._-], 1 to 63 of them, and defaults to a non-empty name. */
+static void
+test_store_uri_and_broker_id(void **state)
+{
+	const char *uri = "postgresql://sk@db1.example.lg.jp/sekimori?sslmode=verify-full"
+	                  "&sslrootcert=/etc/sekimori/db-ca.pem";
+	char text[1024];
+
+	(void)state;
+	load_ok("[broker]\nsocket = s.sock\n");
+	assert_true(strlen(loaded_conf.broker_id) > 0);
+	snprintf(text, sizeof(text), "[broker]\nstore = %s\nbroker_id = hall-1.b_2\n", uri);
+	load_ok(text);
+	assert_string_equal(loaded_conf.store_path, uri);
+	assert_string_equal(loaded_conf.broker_id, "hall-1.b_2");
+	load_ok("[broker]\nstore = postgres:///sekimori?host=/run/postgresql\n");
+	assert_string_equal(loaded_conf.store_path, "postgres:///sekimori?host=/run/postgresql");
+	assert_int_equal(load("[broker]\nbroker_id = two words\n"), SK_ERR_CONFIG);
+	assert_non_null(strstr(conf_err, "invalid value for 'broker_id'"));
+	assert_int_equal(load("[broker]\nbroker_id = "
+	                      "a234567890123456789012345678901234567890123456789012345678901234\n"),
+	                 SK_ERR_CONFIG);
+}
+
 static void
 test_multiline_message(void **state)
 {
@@ -338,6 +363,7 @@ main(void)
 		cmocka_unit_test(test_full_valid_file),
 		cmocka_unit_test(test_shipped_file_loads),
 		cmocka_unit_test(test_relative_paths),
+		cmocka_unit_test(test_store_uri_and_broker_id),
 		cmocka_unit_test(test_multiline_message),
 	};
 

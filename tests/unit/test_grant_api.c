@@ -1,5 +1,5 @@
 /* The grant interface the login side uses (broker/grant/grant.h) on a real SQLite store at
- * schema version 3: the active grant of a user for a privileged service, its bounds in time,
+ * schema version 3, or on PostgreSQL under tests/pg/with-pg.sh (unit_test_grant_api_pg): the active grant of a user for a privileged service, its bounds in time,
  * whole-name service matching, the one early end (grant_end), and which services are
  * privileged (R-PRIV-7, R-SOD-1 groundwork). */
 #include <stdarg.h>
@@ -30,7 +30,7 @@ setup(void **state)
 	static struct fixture f;
 
 	sk_test_mkdtemp(f.dir, sizeof(f.dir));
-	snprintf(f.path, sizeof(f.path), "%s/sekimori.db", f.dir);
+	sk_test_store_name(f.dir, f.path, sizeof(f.path));
 	assert_int_equal(store_open(f.path, &f.s), SK_OK);
 	assert_int_equal(store_acquire(f.s, &f.t), SK_OK);
 	*state = &f;

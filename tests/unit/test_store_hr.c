@@ -1,6 +1,7 @@
 /* The HR state of the store (broker/store/store_hr.h, schema version 2): a store at schema
- * version 1 with data is upgraded and keeps it; the typed HR operations on real SQLite files
- * (staging, events pending and due in date order, staff numbers unique). */
+ * version 1 with data is upgraded and keeps it; the typed HR operations on real SQLite files,
+ * or on PostgreSQL under tests/pg/with-pg.sh (unit_test_store_hr_pg) (staging, events
+ * pending and due in date order, staff numbers unique). */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -26,7 +27,7 @@ setup(void **state)
 	static struct fixture f;
 
 	sk_test_mkdtemp(f.dir, sizeof(f.dir));
-	snprintf(f.path, sizeof(f.path), "%s/sekimori.db", f.dir);
+	sk_test_store_name(f.dir, f.path, sizeof(f.path));
 	*state = &f;
 	return 0;
 }
@@ -100,6 +101,9 @@ test_r_life_1_store_upgrade_from_schema_1_keeps_data(void **state)
 	uint64_t seq = 0;
 	int present = 0;
 	size_t n = 0;
+
+	if (sk_test_store_is_pg())
+		skip();   /* PostgreSQL's upgrade: unit_test_store_pg_schema_pg */
 
 	assert_int_equal(sq_connect(f->path, &db), SK_OK);
 	assert_int_equal(sq_migrate(db, f->path, sq_migrations, 1), SK_OK);
@@ -277,6 +281,8 @@ test_r_life_3_store_upgrade_adds_dormant_reset(void **state)
 	size_t step = sq_migrations_n;
 	int n = 0;
 
+	if (sk_test_store_is_pg())
+		skip();   /* PostgreSQL's upgrade: unit_test_store_pg_schema_pg */
 	for (size_t i = 0; i < sq_migrations_n; i++)
 		if (strstr(sq_migrations[i].what, "when an account was last enabled") != NULL)
 			step = i;
@@ -317,6 +323,101 @@ test_r_life_3_store_upgrade_adds_dormant_reset(void **state)
 	store_close(s);
 }
 
+/* The reconciliation reads on either backend (R-LIFE-3): accounts without a staff number,
+ * unlinking with "" (any number of unlinked users), the dormancy clock from creation and from
+ * a reset. */
+static void
+test_r_life_3_store_reconciliation_reads(void **state)
+{
+	struct fixture *f = *state;
+	struct sk_store *s = NULL;
+	struct sk_store_txn *t = NULL;
+	struct user_hr h;
+	int64_t a, b;
+	int n = 0;
+
+	assert_int_equal(store_open(f->path, &s), SK_OK);
+	assert_int_equal(store_acquire(s, &t), SK_OK);
+	add_user(t, "ueda", &a);
+	add_user(t, "ono", &b);
+	assert_int_equal(store_report_unlinked_users(t, count_user, &n), SK_OK);
+	assert_int_equal(n, 2);
+	memset(&h, 0, sizeof(h));
+	h.user_id = a;
+	snprintf(h.staff_no, sizeof(h.staff_no), "7007");
+	assert_int_equal(store_begin(t), SK_OK);
+	assert_int_equal(store_user_hr_set(t, &h), SK_OK);
+	h.user_id = b;
+	h.staff_no[0] = '\0';   /* unlinked: may be set on any number of users */
+	assert_int_equal(store_user_hr_set(t, &h), SK_OK);
+	assert_int_equal(store_commit(t), SK_OK);
+	n = 0;
+	assert_int_equal(store_report_unlinked_users(t, count_user, &n), SK_OK);
+	assert_int_equal(n, 1);
+	assert_int_equal(store_user_hr_get(t, a, &h), SK_OK);
+	assert_string_equal(h.staff_no, "7007");
+	assert_string_equal(h.name, "ueda");
+	/* Created at 1000, never logged in: dormant before 1001. */
+	n = 0;
+	assert_int_equal(store_report_dormant(t, 1001, NULL, 1, count_user, &n), SK_OK);
+	assert_int_equal(n, 2);
+	assert_int_equal(store_begin(t), SK_OK);
+	assert_int_equal(store_user_dormant_reset(t, a, 3000), SK_OK);
+	assert_int_equal(store_commit(t), SK_OK);
+	n = 0;
+	assert_int_equal(store_report_dormant(t, 2000, "staff", 1, count_user, &n), SK_OK);
+	assert_int_equal(n, 1);
+	store_release(t);
+	store_close(s);
+}
+
+/* Several brokers on PostgreSQL: a due event one broker is applying (its transaction holds
+ * the row) is skipped by another broker's scheduler, which takes the next one; after the first
+ * commits it as applied, nobody gets it again. */
+static void
+test_r_life_1_store_due_event_taken_by_one_broker(void **state)
+{
+	struct fixture *f = *state;
+	struct sk_store *a = NULL, *b = NULL;
+	struct sk_store_txn *ta = NULL, *tb = NULL;
+	struct hr_event_rec e, got_a, got_b;
+	char fsha[HR_ID_HEX];
+
+	if (!sk_test_store_is_pg())
+		skip();   /* one broker per SQLite file */
+	memset(fsha, 'f', 64);
+	fsha[64] = '\0';
+	assert_int_equal(store_open(f->path, &a), SK_OK);
+	assert_int_equal(store_open(f->path, &b), SK_OK);
+	assert_int_equal(store_acquire(a, &ta), SK_OK);
+	assert_int_equal(store_acquire(b, &tb), SK_OK);
+	assert_int_equal(store_begin(ta), SK_OK);
+	assert_int_equal(store_hr_file_add(ta, fsha, 2, 5000), SK_OK);
+	make_event(&e, "a", "4004", "leave", "2026-04-01", 2);
+	assert_int_equal(store_hr_event_insert(ta, &e), SK_OK);
+	make_event(&e, "b", "4005", "leave", "2026-04-02", 3);
+	assert_int_equal(store_hr_event_insert(ta, &e), SK_OK);
+	assert_int_equal(store_commit(ta), SK_OK);
+
+	assert_int_equal(store_begin(ta), SK_OK);
+	assert_int_equal(store_hr_event_next_due(ta, "2027-01-01", &got_a), SK_OK);
+	assert_string_equal(got_a.staff_no, "4004");
+	assert_int_equal(store_begin(tb), SK_OK);
+	assert_int_equal(store_hr_event_next_due(tb, "2027-01-01", &got_b), SK_OK);
+	assert_string_equal(got_b.staff_no, "4005");   /* 4004 is being applied by a */
+	store_rollback(tb);
+	assert_int_equal(store_hr_event_set_applied(ta, got_a.event_id, 6000), SK_OK);
+	assert_int_equal(store_commit(ta), SK_OK);
+	assert_int_equal(store_begin(tb), SK_OK);
+	assert_int_equal(store_hr_event_next_due(tb, "2027-01-01", &got_b), SK_OK);
+	assert_string_equal(got_b.staff_no, "4005");
+	store_rollback(tb);
+	store_release(ta);
+	store_release(tb);
+	store_close(a);
+	store_close(b);
+}
+
 int
 main(void)
 {
@@ -324,6 +425,10 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_r_life_1_store_upgrade_from_schema_1_keeps_data,
 		                                setup, teardown),
 		cmocka_unit_test_setup_teardown(test_r_life_1_store_hr_events, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_r_life_1_store_due_event_taken_by_one_broker,
+		                                setup, teardown),
+		cmocka_unit_test_setup_teardown(test_r_life_3_store_reconciliation_reads, setup,
+		                                teardown),
 		cmocka_unit_test_setup_teardown(test_r_life_3_store_upgrade_adds_dormant_reset, setup,
 		                                teardown),
 	};

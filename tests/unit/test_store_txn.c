@@ -1,4 +1,5 @@
-/* The store interface (broker/store/store.h) on the SQLite backend: "this user's row, locked"
+/* The store interface (broker/store/store.h) on the SQLite backend, or on PostgreSQL under
+ * tests/pg/with-pg.sh (SK_TEST_STORE=pg; ctest's unit_test_store_txn_pg): "this user's row, locked"
  * (two threads on one user run one after the other, two users do not wait for each other),
  * the transaction rules (writes only inside one, the lock a store_begin_user took ends with
  * its transaction, the rolled_back hook's own transaction), and the typed operations that
@@ -9,6 +10,7 @@
 #include <setjmp.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -57,7 +59,7 @@ setup(void **state)
 	static struct fixture f;
 
 	sk_test_mkdtemp(f.dir, sizeof(f.dir));
-	snprintf(f.path, sizeof(f.path), "%s/sekimori.db", f.dir);
+	sk_test_store_name(f.dir, f.path, sizeof(f.path));
 	assert_int_equal(store_open(f.path, &f.store), SK_OK);
 	add_user(f.store, "alice", NULL);
 	add_user(f.store, "bob", NULL);
@@ -181,18 +183,21 @@ failures_stored(struct sk_store *s, const char *user)
 }
 
 /* R-LOGIN-1: a second attempt for the same user waits until the first has finished, so it
- * reads what the first wrote (no lost update of the tally). */
+ * reads what the first wrote (no lost update of the tally). The second attempt runs on
+ * store_b: the same store object (one broker), or on PostgreSQL a second one opened on the
+ * same database (a second broker, its own connections and writer serialisation). */
 static void
-serialises_one_user(void **state, int use_begin_user)
+serialises_one_user_on(void **state, int use_begin_user, struct sk_store *store_b)
 {
 	struct fixture *f = *state;
 	struct worker a, b;
 	pthread_t ta, tb;
 	int b_early, a_done, b_after;
+	int64_t before = failures_stored(f->store, "alice");
 
 	worker_start(&a, &ta, f->store, "alice", use_begin_user);
 	assert_true(wait_for(&a.locked, 1, WAIT_MS));
-	worker_start(&b, &tb, f->store, "alice", use_begin_user);
+	worker_start(&b, &tb, store_b, "alice", use_begin_user);
 	/* b must not get alice while a holds her. The workers are let go before any assertion,
 	 * so a failing check ends the test instead of leaving threads behind. */
 	b_early = wait_for(&b.locked, 1, QUIET_MS);
@@ -209,7 +214,139 @@ serialises_one_user(void **state, int use_begin_user)
 	assert_int_equal(b.result, SK_OK);
 	assert_true(b.order > a.order);
 	/* Both failures are in: b read a's committed tally before writing its own. */
-	assert_int_equal(failures_stored(f->store, "alice"), 2);
+	assert_int_equal(failures_stored(f->store, "alice"), before + 2);
+}
+
+static void
+serialises_one_user(void **state, int use_begin_user)
+{
+	serialises_one_user_on(state, use_begin_user, ((struct fixture *)*state)->store);
+}
+
+/* Two brokers on one PostgreSQL database: the user lock holds across them (it lives in the
+ * database, not in a process). SQLite has one broker per file (test_store_one_broker_per_file). */
+static void
+test_r_login_1_user_lock_across_brokers(void **state)
+{
+	struct fixture *f = *state;
+	struct sk_store *second = NULL;
+
+	if (!sk_test_store_is_pg())
+		skip();
+	assert_int_equal(store_open(f->path, &second), SK_OK);
+	serialises_one_user_on(state, 0, second);
+	serialises_one_user_on(state, 1, second);
+	assert_int_equal(failures_stored(second, "alice"), 4);
+	store_close(second);
+}
+
+/* Two brokers with one broker_id on one PostgreSQL database would share an audit seq: the
+ * second is refused; another broker_id is accepted; the name is free again after close. */
+static void
+test_store_pg_broker_id_held_once(void **state)
+{
+	struct fixture *f = *state;
+	struct sk_store *second = NULL, *third = NULL;
+
+	if (!sk_test_store_is_pg())
+		skip();
+	assert_int_equal(store_set_instance(f->store, "b1"), SK_OK);
+	assert_int_equal(store_open(f->path, &second), SK_OK);
+	assert_int_equal(store_set_instance(second, "b1"), SK_ERR_STORE);
+	store_close(second);
+	assert_int_equal(store_open(f->path, &second), SK_OK);
+	assert_int_equal(store_set_instance(second, "b2"), SK_OK);
+	store_close(f->store);
+	f->store = NULL;
+	assert_int_equal(store_open(f->path, &third), SK_OK);
+	assert_int_equal(store_set_instance(third, "b1"), SK_OK);
+	f->store = third;
+	store_close(second);
+}
+
+/* A broker killed while it holds a user (SIGKILL: no unlock, no close): the database drops
+ * its advisory lock with its connection, and another broker gets the user at once instead
+ * of waiting for it forever. */
+static void
+test_r_login_1_killed_broker_releases_its_user(void **state)
+{
+	struct fixture *f = *state;
+	struct sk_store_txn *t = NULL;
+	int pipefd[2], status;
+	int64_t t0;
+	char c = 0;
+	pid_t pid;
+
+	if (!sk_test_store_is_pg())
+		skip();
+	assert_int_equal(pipe(pipefd), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		struct sk_store *s = NULL;
+		struct sk_store_txn *ct = NULL;
+
+		close(pipefd[0]);
+		if (store_open(f->path, &s) != SK_OK || store_acquire(s, &ct) != SK_OK ||
+		    store_user_lock(ct, "alice") != SK_OK)
+			_exit(1);
+		(void)!write(pipefd[1], "L", 1);
+		for (;;)
+			pause();
+	}
+	close(pipefd[1]);
+	assert_int_equal(read(pipefd[0], &c, 1), 1);
+	close(pipefd[0]);
+	assert_int_equal(c, 'L');
+	assert_int_equal(store_acquire(f->store, &t), SK_OK);
+	/* Held by the other broker: this broker waits and gives up at statement_timeout. */
+	t0 = now_ms();
+	assert_int_equal(store_user_lock(t, "alice"), SK_ERR_STORE);
+	assert_true(now_ms() - t0 >= 4000);
+	store_release(t);
+	assert_int_equal(kill(pid, SIGKILL), 0);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_int_equal(store_acquire(f->store, &t), SK_OK);
+	t0 = now_ms();
+	assert_int_equal(store_user_lock(t, "alice"), SK_OK);
+	assert_true(now_ms() - t0 < WAIT_MS);
+	store_user_unlock(t);
+	store_release(t);
+}
+
+/* Each broker_id has its own committed audit seq (one audit chain per broker). */
+static void
+test_store_audit_seq_per_broker(void **state)
+{
+	struct fixture *f = *state;
+	struct sk_store *second = NULL;
+	struct sk_store_txn *t = NULL;
+	uint64_t seq = 0;
+	int present = 1;
+
+	if (!sk_test_store_is_pg())
+		skip();
+	assert_int_equal(store_set_instance(f->store, "b1"), SK_OK);
+	assert_int_equal(store_open(f->path, &second), SK_OK);
+	assert_int_equal(store_set_instance(second, "b2"), SK_OK);
+	assert_int_equal(store_acquire(f->store, &t), SK_OK);
+	assert_int_equal(store_begin(t), SK_OK);
+	assert_int_equal(store_audit_seq_set(t, 41), SK_OK);
+	assert_int_equal(store_commit(t), SK_OK);
+	store_release(t);
+	assert_int_equal(store_acquire(second, &t), SK_OK);
+	assert_int_equal(store_audit_seq_get(t, &seq, &present), SK_OK);
+	assert_int_equal(present, 0);
+	assert_int_equal(store_begin(t), SK_OK);
+	assert_int_equal(store_audit_seq_set(t, 7), SK_OK);
+	assert_int_equal(store_commit(t), SK_OK);
+	store_release(t);
+	assert_int_equal(store_acquire(f->store, &t), SK_OK);
+	assert_int_equal(store_audit_seq_get(t, &seq, &present), SK_OK);
+	store_release(t);
+	assert_int_equal(present, 1);
+	assert_int_equal(seq, 41);
+	store_close(second);
 }
 
 static void
@@ -570,6 +707,9 @@ test_store_one_broker_per_file(void **state)
 {
 	struct fixture *f = *state;
 
+	if (sk_test_store_is_pg())
+		skip();   /* several brokers share a database: test_r_login_1_user_lock_across_brokers */
+
 	assert_true(other_process_refused(f->path));
 	store_close(f->store);
 	f->store = NULL;
@@ -596,6 +736,12 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_store_tally_round_trip, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_store_fido2_ops, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_store_one_broker_per_file, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_r_login_1_user_lock_across_brokers, setup,
+		                                teardown),
+		cmocka_unit_test_setup_teardown(test_store_pg_broker_id_held_once, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_r_login_1_killed_broker_releases_its_user, setup,
+		                                teardown),
+		cmocka_unit_test_setup_teardown(test_store_audit_seq_per_broker, setup, teardown),
 	};
 
 	sk_log_to_stderr(1);

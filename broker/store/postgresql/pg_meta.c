@@ -1,0 +1,66 @@
+/* meta (store.h): the committed audit seq, one per broker (its broker_id): brokers sharing
+ * the database each write their own audit log, so each has its own seq. */
+#include "pg_store.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+
+#include "sk_err.h"
+#include "sk_log.h"
+
+/* meta key of this broker's seq: 'audit_seq' before a broker_id is set (tests, tools), else
+ * 'audit_seq@<broker_id>'. */
+static void
+seq_key(struct sk_store_txn *t, char *key, size_t cap)
+{
+	const char *inst = pg_instance(t);
+
+	if (inst[0] == '\0')
+		(void)snprintf(key, cap, "audit_seq");
+	else
+		(void)snprintf(key, cap, "audit_seq@%s", inst);
+}
+
+static int
+audit_seq_get(struct sk_store_txn *t, uint64_t *seq, int *present)
+{
+	char key[96];
+	PGresult *res;
+	int r;
+
+	*seq = 0;
+	*present = 0;
+	seq_key(t, key, sizeof(key));
+	if ((r = pg_query(pg_conn(t), &res, "SELECT CAST(value AS BIGINT) FROM meta WHERE key = $1",
+	                  "t", key)) != SK_OK)
+		return r;
+	if (PQntuples(res) == 1 && pg_int(res, 0, 0) >= 0) {
+		*seq = (uint64_t)pg_int(res, 0, 0);
+		*present = 1;
+	}
+	PQclear(res);
+	return SK_OK;
+}
+
+static int
+audit_seq_set(struct sk_store_txn *t, uint64_t seq)
+{
+	char text[24], key[96];
+
+	if (seq > (uint64_t)INT64_MAX) {
+		sk_logerr("audit seq out of range");
+		return SK_ERR_RANGE;
+	}
+	seq_key(t, key, sizeof(key));
+	(void)snprintf(text, sizeof(text), "%" PRIu64, seq);
+	return pg_write(pg_conn(t), "recording the committed audit seq",
+	                "INSERT INTO meta(key, value) VALUES($1, $2)"
+	                " ON CONFLICT (key) DO UPDATE SET value = excluded.value", "tt", key, text);
+}
+
+void
+pg_meta_ops(struct sk_store_ops *o)
+{
+	o->audit_seq_get = audit_seq_get;
+	o->audit_seq_set = audit_seq_set;
+}
