@@ -209,6 +209,9 @@ enum sk_msg_key {
 	SK_K_PRIV_IDLE = 127,   /* uint seconds: the privileged session's idle limit, 0 none */
 	SK_K_PRIV_ROLE = 71,    /* text: the role whose grant the session rests on */
 	SK_K_PRIV_COUNT = 72,   /* uint: privileged sessions ordered ended (PRIV_END_ALL) */
+	SK_K_PRIV_GROUPS = 73,  /* text: ACCT's OK on a privileged service: the grant's unix
+	                         * groups for the session, names [a-z0-9_-] separated by one
+	                         * space, at most 16; "" none */
 	/* 112-123: privileged access (issue 9). */
 	SK_K_ROLE = 112,        /* text: a [role NAME] of sekimori.conf */
 	SK_K_MINUTES = 113,     /* uint: the grant's length asked for */

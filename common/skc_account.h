@@ -4,6 +4,8 @@
 #define SKC_ACCOUNT_H
 #include "skc.h"
 
+#define SKC_PRIV_GROUPS_MAX 16   /* a role names at most 16 groups (SK_ROLE_ITEMS) */
+
 struct skc_acct_in {
 	struct skc_login login;
 	/* The auth phase's ticket (skc_auth_finish_out), when this transaction has one: a
@@ -17,7 +19,14 @@ struct skc_acct_out {
 	uint64_t pw_expires;     /* epoch seconds; 0 when the reply names no expiry */
 	uint64_t priv_ends;      /* OK on a privileged service: the grant's end, else 0 */
 	char priv_role[SK_NAME_MAX];   /* ... and the role it grants, "" otherwise */
+	/* ... and the grant's unix groups for the session (SK_K_PRIV_GROUPS), each a valid
+	 * name; a reply with more than SKC_PRIV_GROUPS_MAX or a malformed name is SK_ERR_PROTO. */
+	char priv_groups[SKC_PRIV_GROUPS_MAX][SK_NAME_MAX];
+	size_t n_priv_groups;
 };
+/* Splits SK_K_PRIV_GROUPS's text into out (exposed for the unit test): SK_OK, or SK_ERR_PROTO
+ * for an empty item, a name sk_valid_name refuses, or more than SKC_PRIV_GROUPS_MAX. */
+int skc_acct_split_groups(const char *text, struct skc_acct_out *out);
 int skc_acct(struct sk_client *c, const struct skc_acct_in *in, struct skc_acct_out *out);
 
 struct skc_chauthtok_in {

@@ -35,12 +35,12 @@ PAMSK_PHASE(pam_sm_chauthtok, pamsk_chauthtok)
 PAMSK_PHASE(pam_sm_open_session, pamsk_open_session)
 PAMSK_PHASE(pam_sm_close_session, pamsk_close_session)
 
+/* The grant's unix groups (pamsk_groups.c): no broker call, no configuration needed; what the
+ * account phase kept in this handle decides. */
 PAMSK_EXPORT int
 pam_sm_setcred(pam_handle_t *pamh, int flags, int argc, const char **argv)
 {
-	(void)pamh;
-	(void)flags;
 	(void)argc;
 	(void)argv;
-	return PAM_SUCCESS;
+	return pamsk_setcred(pamh, flags);
 }

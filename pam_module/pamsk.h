@@ -99,6 +99,13 @@ const unsigned char *pamsk_ticket_for_acct(const struct pamsk *m);
 void pamsk_ticket_mark_privileged(struct pamsk *m);
 const unsigned char *pamsk_ticket_for_session(const struct pamsk *m, const char **user);
 
+/* The grant's unix groups (pamsk_groups.c): kept by a successful account phase (out's
+ * priv_groups, none when not privileged), added by pam_sm_setcred (PAM_ESTABLISH_CRED,
+ * PAM_REINITIALIZE_CRED) and taken away again by PAM_DELETE_CRED. */
+struct skc_acct_out;
+int pamsk_groups_keep(struct pamsk *m, const struct skc_acct_out *out);
+int pamsk_setcred(pam_handle_t *pamh, int flags);
+
 /* Keys beyond libfido2's own discovery (pamsk_fido2_devices.c: none; a test build replaces
  * that file). */
 struct skf_devlist;

@@ -1,7 +1,8 @@
 /* The account phase: temporary and expired passwords must be changed now (R-CRED-1,
  * R-PRIV-5); disabled accounts are refused. On a privileged service (issue 9) the broker lets
  * the login in only with an active grant and this transaction's auth ticket (pamsk_ticket.c),
- * which proves fresh MFA in the same PAM transaction. */
+ * which proves fresh MFA in the same PAM transaction; the grant's unix groups are kept for
+ * pam_sm_setcred (pamsk_groups.c). */
 #include <time.h>
 
 #include "pamsk.h"
@@ -24,6 +25,8 @@ pamsk_account(struct pamsk *m)
 		return PAM_AUTHINFO_UNAVAIL;
 	switch (out.res.status) {
 	case SK_ST_OK:
+		if (pamsk_groups_keep(m, &out) != PAM_SUCCESS)
+			return PAM_BUF_ERR;
 		days = ((int64_t)out.pw_expires - (int64_t)time(NULL)) / 86400;
 		if (out.pw_expires != 0 && days >= 0 && days <= PAMSK_WARN_DAYS)
 			pamsk_info(m, _("Your password expires in %lld days."), (long long)days);

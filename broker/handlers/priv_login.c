@@ -92,6 +92,7 @@ priv_login_acct(struct broker_conn *c, const struct sk_msg *req, const struct lo
 	p->grant_id = g.id;
 	snprintf(p->role, sizeof(p->role), "%s", g.role);
 	p->ends_at = g.ends_at;
+	snprintf(p->groups, sizeof(p->groups), "%s", g.groups);
 	{
 		struct role_use u = { .role = g.role, .user = lc->user, .now = now };
 		json_object *x = audit_field(audit_field(NULL, "service", lc->service), "role", g.role);
@@ -113,7 +114,9 @@ priv_login_acct_reply(const struct priv_login *p, struct sk_msg *reply)
 	if (!p->privileged)
 		return SK_OK;
 	r = sk_msg_put_uint(reply, SK_K_PRIV_ENDS, (uint64_t)p->ends_at);
-	return r == SK_OK ? sk_msg_put_text(reply, SK_K_PRIV_ROLE, p->role) : r;
+	if (r == SK_OK)
+		r = sk_msg_put_text(reply, SK_K_PRIV_ROLE, p->role);
+	return r == SK_OK ? sk_msg_put_text(reply, SK_K_PRIV_GROUPS, p->groups) : r;
 }
 
 int

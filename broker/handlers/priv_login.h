@@ -7,8 +7,9 @@
  * active grant for a role that unlocks the service (grant_find_active). Either missing: DENIED
  * with SK_REASON_NO_FRESH_MFA or SK_REASON_NO_GRANT, audited "privileged_login" deny. Allowed:
  * audited "privileged_login" allow with the role, grant and deadline, the role's use recorded
- * (store_role_used) in the same transaction, and the reply carries SK_K_PRIV_ENDS and
- * SK_K_PRIV_ROLE.
+ * (store_role_used) in the same transaction, and the reply carries SK_K_PRIV_ENDS,
+ * SK_K_PRIV_ROLE and SK_K_PRIV_GROUPS (the groups the role named when the grant was requested;
+ * the module adds them in pam_sm_setcred).
  *
  * SESSION_OPEN with the ticket that passed ACCT takes the ticket and registers the session in
  * priv_session.h with the grant's end as its deadline; the reply carries the deadline, the
@@ -19,6 +20,7 @@
 #define BROKER_PRIV_LOGIN_H
 #include "broker.h"
 #include "request.h"
+#include "store_grant.h"
 #include "store_user.h"
 
 struct priv_login {
@@ -26,6 +28,7 @@ struct priv_login {
 	uint64_t grant_id;
 	char role[SK_NAME_MAX];
 	int64_t ends_at;
+	char groups[GRANT_LIST_MAX];   /* ACCT: the grant's unix groups for the session */
 };
 
 /* ACCT on a privileged service. SK_OK with *answered 1 when the reply is set (refused);

@@ -7,7 +7,9 @@
 #   1. sudo is refused without a grant (after a correct password and TOTP code).
 #   2. The account phase alone (sudo's timestamp cache: no authentication in this sudo) is
 #      refused even with a grant; with timestamp_timeout=0 sudo never skips authentication.
-#   3. With an active grant sudo runs the command.
+#   3. With an active grant sudo runs the command, with the role's unix group (skops) among
+#      its supplementary groups (pam_sm_setcred, R-PRIV-1); a grant naming a group this host
+#      lacks adds none of its groups (R-PRIV-2: fail closed, never more).
 #   4. A live sudo session (sudo, sh, two sleeps, one of them double-forked into its own
 #      process session) is gone within 1 s of the grant's end: the figure is printed.
 #   5. After the grant's end sudo is refused again.
@@ -80,6 +82,7 @@ totp_window = 10
 idle_timeout = 30
 [role ops]
 services = sudo
+groups = skops
 holders = $user
 max_minutes = 60
 [role ciso]
@@ -91,6 +94,8 @@ cp /etc/passwd "$dir/passwd"
 cp /etc/group "$dir/group"
 echo "$user:x:$uid:$uid:Sekimori privileged test:/nonexistent:/bin/sh" >> "$dir/passwd"
 echo "$user:x:$uid:" >> "$dir/group"
+# The role's session group; the user is not a member of it: only the grant adds it.
+echo "skops:x:$((uid + 1)):" >> "$dir/group"
 # sudo's PAM service: every phase through pam_sekimori (no pam_unix: the broker decides).
 mkdir -p "$dir/pam.d" "$dir/sudoers.d"
 args="conf=$dir/sekimori.conf profile=admin session_agent=$SK_SESSION_AGENT"
@@ -158,10 +163,11 @@ answers() {
 }
 as_user() { setpriv --reuid="$uid" --regid="$uid" --clear-groups -- "$@"; }
 now_ms() { date +%s%3N; }
-grant() {   # grant ENDS_EPOCH: an active grant of role ops for the test user until then
+grant() {   # grant ENDS_EPOCH [GROUPS]: an active grant of role ops for the test user until then
 	db "INSERT INTO grants(role, requester, reason, minutes, state, created, approver1,
-	    approved1_at, starts, ends, services) VALUES('ops', '$user', 'test', 60, 2,
-	    $(date +%s), 'approver', $(date +%s), $(( $(date +%s) - 1 )), $1, 'sudo');"
+	    approved1_at, starts, ends, services, groups) VALUES('ops', '$user', 'test', 60, 2,
+	    $(date +%s), 'approver', $(date +%s), $(( $(date +%s) - 1 )), $1, 'sudo',
+	    '${2-skops}');"
 }
 
 # 1. No grant: refused after a correct password and code.
@@ -189,6 +195,18 @@ ok
 answers > "$dir/ans"; cat "$dir/ans" | as_user sudo -S id -u > "$dir/out" 2>&1 || fail "sudo with a grant"
 grep -Eq '(^|: )0$' "$dir/out" || fail "the command did not run as root"
 [ "$(audit '"privileged_login".*"allow".*"role":"ops"')" -ge 2 ] || fail "no allow audit"
+ok
+# The grant's group is added for the session (pam_sm_setcred), and only inside it.
+as_user id -Gn | grep -qw skops && fail "the test user has skops outside sudo"
+answers > "$dir/ans"; cat "$dir/ans" | as_user sudo -S id -Gn > "$dir/out" 2>&1 || fail "sudo id -Gn"
+grep -Eq '(^|[ :])skops( |$)' "$dir/out" || fail "the role's group skops is not in the session"
+ok
+db "UPDATE grants SET state = 4, ended_at = $(date +%s) WHERE state = 2;"
+# A grant that names a group this host lacks: none of its groups is added (no skops either).
+grant $(( $(date +%s) + 600 )) 'skops sknosuchgroup'
+answers > "$dir/ans"; cat "$dir/ans" | as_user sudo -S id -Gn > "$dir/out" 2>&1 || true
+grep -qw skops "$dir/out" && fail "a grant with an unknown group still added skops"
+echo "unknown group in the grant: $(tail -n 1 "$dir/out")"
 ok
 db "UPDATE grants SET state = 4, ended_at = $(date +%s) WHERE state = 2;"
 

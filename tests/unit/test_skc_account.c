@@ -103,6 +103,77 @@ test_r_input_1_acct_malformed_reply_fails_closed(void **state)
 	}
 }
 
+/* R-PRIV-1 (issue 9, item 1): an OK ACCT on a privileged service names the role, the grant's
+ * end and its unix groups for the session; they come back as separate, valid names. */
+static void
+test_r_priv_1_acct_reads_the_grant_groups(void **state)
+{
+	struct skc_acct_in in = { .login = login };
+	struct skc_acct_out out;
+	struct skc_peer p;
+	struct sk_msg *reply;
+
+	(void)state;
+	skc_peer_open(&p);
+	reply = skc_peer_reply(SK_ST_OK);
+	assert_int_equal(sk_msg_put_uint(reply, SK_K_PRIV_ENDS, 1900000000), SK_OK);
+	assert_int_equal(sk_msg_put_text(reply, SK_K_PRIV_ROLE, "ops"), SK_OK);
+	assert_int_equal(sk_msg_put_text(reply, SK_K_PRIV_GROUPS, "adm sk-ops_2"), SK_OK);
+	skc_peer_answer(&p, reply);
+	assert_int_equal(skc_acct(&p.client, &in, &out), SK_OK);
+	assert_int_equal(out.priv_ends, 1900000000);
+	assert_string_equal(out.priv_role, "ops");
+	assert_int_equal(out.n_priv_groups, 2);
+	assert_string_equal(out.priv_groups[0], "adm");
+	assert_string_equal(out.priv_groups[1], "sk-ops_2");
+	sk_msg_free(skc_peer_request(&p, SK_REQ_ACCT));
+	skc_peer_close(&p);
+
+	/* No groups in the reply (not privileged, or a role without groups): none. */
+	skc_peer_open(&p);
+	skc_peer_answer(&p, skc_peer_reply(SK_ST_OK));
+	assert_int_equal(skc_acct(&p.client, &in, &out), SK_OK);
+	assert_int_equal(out.n_priv_groups, 0);
+	sk_msg_free(skc_peer_request(&p, SK_REQ_ACCT));
+	skc_peer_close(&p);
+}
+
+/* R-INPUT-1, R-PRIV-2: a group list the module could misread is no verdict at all: an empty
+ * item, a name outside [a-z0-9_-] (a path, an option, a number list), more than 16 names, a
+ * name too long, or a field of the wrong type is SK_ERR_PROTO and names no group. */
+static void
+test_r_input_1_acct_malformed_groups_fail_closed(void **state)
+{
+	static const char *const bad[] = {
+		" adm", "adm ", "adm  ops", "Adm", "../etc", "adm,ops", "adm\tops",
+		"g1 g2 g3 g4 g5 g6 g7 g8 g9 g10 g11 g12 g13 g14 g15 g16 g17",
+		"a123456789012345678901234567890123456789012345678901234567890123",
+	};
+	struct skc_acct_in in = { .login = login };
+	struct skc_acct_out out;
+
+	(void)state;
+	for (size_t i = 0; i <= sizeof(bad) / sizeof(bad[0]); i++) {
+		struct skc_peer p;
+		struct sk_msg *reply = skc_peer_reply(SK_ST_OK);
+
+		skc_peer_open(&p);
+		if (i < sizeof(bad) / sizeof(bad[0]))
+			assert_int_equal(sk_msg_put_text(reply, SK_K_PRIV_GROUPS, bad[i]), SK_OK);
+		else
+			assert_int_equal(sk_msg_put_uint(reply, SK_K_PRIV_GROUPS, 4), SK_OK);
+		skc_peer_answer(&p, reply);
+		assert_int_equal(skc_acct(&p.client, &in, &out), SK_ERR_PROTO);
+		assert_int_equal(out.n_priv_groups, 0);
+		skc_peer_close(&p);
+	}
+	/* Sixteen names is the bound, not past it. */
+	assert_int_equal(skc_acct_split_groups("g1 g2 g3 g4 g5 g6 g7 g8 g9 g10 g11 g12 g13 g14 "
+	                                       "g15 g16", &out), SK_OK);
+	assert_int_equal(out.n_priv_groups, 16);
+	assert_string_equal(out.priv_groups[15], "g16");
+}
+
 /* A broker that hangs up, or answers with a request instead of a reply, is unavailable and
  * the connection is dropped (the next call reconnects). */
 static void
@@ -190,6 +261,8 @@ main(void)
 		cmocka_unit_test(test_acct_leaves_out_an_empty_profile),
 		cmocka_unit_test(test_r_input_1_acct_malformed_reply_fails_closed),
 		cmocka_unit_test(test_acct_broker_gone_is_unavailable),
+		cmocka_unit_test(test_r_priv_1_acct_reads_the_grant_groups),
+		cmocka_unit_test(test_r_input_1_acct_malformed_groups_fail_closed),
 		cmocka_unit_test(test_chauthtok_sends_both_passwords_and_reads_the_lock),
 		cmocka_unit_test(test_chauthtok_too_long_password_is_not_sent),
 	};
