@@ -5,7 +5,8 @@
 # /etc/group, sudo's pam.d file through pam_sekimori, a sudoers drop-in, the broker, the
 # user's password and TOTP, and the helpers: cli, db, audit, answers, as_user, now_ms, grant,
 # live_session, gone_at, logged, start_broker, stop_broker, add_admin_user. The caller may set
-# PRIV_EXTRA_CONF (more lines for sekimori.conf) before sourcing.
+# PRIV_OPS_EXTRA (more lines for [role ops]), PRIV_CISO (the ciso role's holders) and
+# PRIV_EXTRA_CONF (more sections for sekimori.conf) before sourcing.
 : "${SK_PAM_MODULE:?}" "${SK_SEKIMORID:?}" "${SK_CLI:?}" "${SK_BINARY_DIR:?}"
 : "${SK_SESSION_AGENT:?}"
 skip() { echo "SKIP: $*"; exit 77; }
@@ -62,6 +63,7 @@ idle_timeout = 30
 services = sudo
 holders = $user
 max_minutes = 60
+${PRIV_OPS_EXTRA:-}
 [role ciso]
 holders = ${PRIV_CISO:-approver}
 ${PRIV_EXTRA_CONF:-}
