@@ -40,6 +40,7 @@ struct agent_job {
 	int64_t ends_at;                   /* epoch seconds; 0: not a privileged session */
 	unsigned idle;                     /* seconds, 0: no idle limit */
 	char role[SK_NAME_MAX];
+	uint64_t grant_id;                 /* its grant (--grant), named when it registers again */
 	char tty[AGENT_TTY_MAX];           /* "/dev/pts/3", or "" unknown */
 	char language[16];
 	char locale_dir[PATH_MAX];

@@ -27,7 +27,7 @@ agent_watch_open(const struct agent_job *j, int *fd, unsigned *ordered, char *ca
 	struct sk_client client = { .fd = -1 };
 	struct skc_session_watch_in in = { .session = session_of(j), .action = j->action,
 	                                   .priv_ends = (uint64_t)j->ends_at,
-	                                   .priv_role = j->role };
+	                                   .priv_role = j->role, .priv_grant = j->grant_id };
 	struct skc_session_watch_out out = { .ordered = 0 };
 	int r = sk_client_open(&client, j->socket_path, j->request_timeout_ms);
 

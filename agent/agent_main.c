@@ -6,8 +6,8 @@
  *   sekimori-session-agent --user USER --session ID --action lock|end --socket PATH
  *                          [--timeout MS] [--reader NAME] [--card SPKI_SHA256]
  *                          [--xdg-session ID] [--lock-command PATH] [--leader PID]
- *                          [--ends-at EPOCH [--idle SECONDS] [--role NAME] [--tty TTY]
- *                           [--language LANG] [--locale-dir DIR]]
+ *                          [--ends-at EPOCH [--idle SECONDS] [--role NAME] [--grant ID]
+ *                           [--tty TTY] [--language LANG] [--locale-dir DIR]]
  *
  * --ends-at makes it a privileged session's agent (issue 9): any order ends the session,
  * every process of it (agent_kill.c); the broker's deadline warning is written to the
@@ -127,6 +127,9 @@ agent_parse_args(int argc, char **argv, struct agent_job *j)
 			j->ends_at = (int64_t)n;
 		else if (strcmp(k, "--idle") == 0 && (r = parse_number(v, 86400, &n)) == SK_OK)
 			j->idle = (unsigned)n;
+		else if (strcmp(k, "--grant") == 0 &&
+		         (r = parse_number(v, INT64_MAX, &n)) == SK_OK)
+			j->grant_id = (uint64_t)n;
 		else if (strcmp(k, "--role") == 0)
 			r = sk_valid_name(v) ? copy_arg(j->role, sizeof(j->role), v) : SK_ERR_PROTO;
 		else if (strcmp(k, "--tty") == 0) {

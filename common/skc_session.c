@@ -30,7 +30,9 @@ decode_open(const struct sk_msg *reply, const struct skc_result *res, void *out)
 	    sk_msg_get_uint_opt(reply, SK_K_PRIV_WARN, 0, &o->priv_warn) != SK_OK ||
 	    sk_msg_get_uint_opt(reply, SK_K_PRIV_IDLE, 0, &o->priv_idle) != SK_OK ||
 	    !skc_optional(sk_msg_get_text(reply, SK_K_PRIV_ROLE, o->priv_role,
-	                                  sizeof(o->priv_role))))
+	                                  sizeof(o->priv_role))) ||
+	    sk_msg_get_uint_opt(reply, SK_K_GRANT_ID, 0, &o->priv_grant) != SK_OK ||
+	    o->priv_grant > INT64_MAX)
 		return SK_ERR_PROTO;
 	o->card_removal = removal != UINT64_MAX ? (int)removal : -1;
 	return SK_OK;
@@ -127,6 +129,8 @@ skc_session_watch(struct sk_client *c, const struct skc_session_watch_in *in,
 	if (in->priv_ends != 0) {
 		skc_put_uint(&q, SK_K_PRIV_ENDS, in->priv_ends);
 		skc_put_text_opt(&q, SK_K_PRIV_ROLE, in->priv_role);
+		if (in->priv_grant != 0)
+			skc_put_uint(&q, SK_K_GRANT_ID, in->priv_grant);
 	}
 	return skc_exchange(c, &q, &out->res, decode_watch, out);
 }

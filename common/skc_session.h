@@ -35,6 +35,8 @@ struct skc_session_open_out {
 	uint64_t priv_warn;
 	uint64_t priv_idle;
 	char priv_role[SK_NAME_MAX];
+	uint64_t priv_grant;              /* the grant it runs under (the agent names it when it
+	                                   * registers again after a broker restart) */
 };
 int skc_session_open(struct sk_client *c, const struct skc_session_open_in *in,
                      struct skc_session_open_out *out);
@@ -67,6 +69,7 @@ struct skc_session_watch_in {
 	unsigned action;                  /* SK_CARD_REMOVAL_LOCK or _END: the profile's */
 	uint64_t priv_ends;               /* a privileged session's deadline, 0: not one */
 	const char *priv_role;            /* ... and its role, or NULL */
+	uint64_t priv_grant;              /* ... and its grant's id (0: not sent) */
 };
 struct skc_session_watch_out {
 	struct skc_result res;

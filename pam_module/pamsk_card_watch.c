@@ -128,7 +128,7 @@ removal_action(const struct pamsk *m)
 
 /* The agent's command line; every string lives here (no allocation after the fork). */
 struct agent_argv {
-	char session[24], timeout[16], leader[16], ends[24], warn[16], idle[16];
+	char session[24], timeout[16], leader[16], ends[24], warn[16], idle[16], grant[24];
 	const char *argv[48];
 };
 
@@ -147,6 +147,11 @@ privileged_argv(struct pamsk *m, const struct skc_session_open_out *o, struct ag
 	if (o->priv_role[0] != '\0') {
 		a->argv[n++] = "--role";
 		a->argv[n++] = o->priv_role;
+	}
+	if (o->priv_grant != 0) {
+		snprintf(a->grant, sizeof(a->grant), "%llu", (unsigned long long)o->priv_grant);
+		a->argv[n++] = "--grant";
+		a->argv[n++] = a->grant;
 	}
 	if (m->tty[0] != '\0' && strlen(m->tty) < 64) {
 		a->argv[n++] = "--tty";

@@ -180,5 +180,8 @@ priv_login_session_opened(struct broker_conn *c, const struct priv_login *p, con
 		r = sk_msg_put_uint(reply, SK_K_PRIV_IDLE, eff->idle_timeout);
 	if (r == SK_OK)
 		r = sk_msg_put_text(reply, SK_K_PRIV_ROLE, p->role);
+	/* The agent names it when it registers again after a broker restart (session_agent.c). */
+	if (r == SK_OK)
+		r = sk_msg_put_uint(reply, SK_K_GRANT_ID, p->grant_id);
 	return r;
 }

@@ -13,8 +13,12 @@
  * A privileged session (priv_session.h, issue 9) gets one more kind of answer on the same
  * connection before its order: the deadline warning (SK_K_SESSION_ACTION SK_SESSION_WARN,
  * SK_K_EVENT "deadline_warning", SK_K_PRIV_ENDS the deadline), after which the handler waits
- * again. An agent that registers with SK_K_PRIV_ENDS (after a broker restart) has its deadline
- * registered again when the broker does not know the session as privileged. */
+ * again. An agent that registers with SK_K_PRIV_ENDS (after a broker restart) names the grant
+ * its session runs under (SK_K_GRANT_ID); when the broker does not know the session as
+ * privileged it checks that grant in the store (active, in force, the user's) and registers
+ * the session again under it, with the grant's end as deadline (the agent's if earlier), so
+ * that a revoke ends it; a grant that ended meanwhile, or none, a foreign or forged one,
+ * orders the session ended at once. */
 #include "session.h"
 
 #include <stdio.h>
@@ -29,6 +33,7 @@
 #include "sk_log.h"
 #include "store.h"
 #include "store_card.h"
+#include "store_grant.h"
 #include "store_user.h"
 
 /* The order goes to the agent first and is audited after: ending or locking a session is the
@@ -84,23 +89,50 @@ send_interim(struct broker_conn *c, unsigned action, const char *cause, int64_t 
 }
 
 /* An agent that names its privileged deadline (it registers again after a broker restart):
- * the deadline is armed again unless the broker knows the session already. */
+ * unless the broker knows the session already, the grant the agent names is checked in the
+ * store and the session registered again under it. The agent's word is trusted for nothing
+ * but which grant to look at: a grant that is not active and in force, or not the user's,
+ * leaves *end_cause set (the session is ordered ended at once, never extended). */
 static int
-rearm_privileged(struct broker_conn *c, const struct sk_msg *req, const char *user, uint64_t id)
+rearm_privileged(struct broker_conn *c, const struct sk_msg *req, const char *user, uint64_t id,
+                 const char **end_cause)
 {
 	struct priv_session_info info = { .session_id = id };
-	uint64_t ends = 0;
+	char role[SK_NAME_MAX];
+	struct grant_rec g;
+	uint64_t ends = 0, grant_id = 0;
+	int64_t now = broker_now();
+	int r;
 
-	if (sk_msg_get_uint_opt(req, SK_K_PRIV_ENDS, 0, &ends) != SK_OK || ends > INT64_MAX / 1000)
+	*end_cause = NULL;
+	if (sk_msg_get_uint_opt(req, SK_K_PRIV_ENDS, 0, &ends) != SK_OK || ends > INT64_MAX / 1000 ||
+	    sk_msg_get_uint_opt(req, SK_K_GRANT_ID, 0, &grant_id) != SK_OK || grant_id > INT64_MAX ||
+	    sk_msg_get_text_opt(req, SK_K_PRIV_ROLE, role, sizeof(role)) != SK_OK)
 		return SK_ERR_PROTO;
 	if (ends == 0 || priv_session_get(id, &info) == SK_OK)
 		return SK_OK;
-	if (sk_msg_get_text_opt(req, SK_K_PRIV_ROLE, info.role, sizeof(info.role)) != SK_OK)
-		return SK_ERR_PROTO;
+	r = grant_id == 0 ? SK_ERR_NOTFOUND : store_grant_get(c->db, (int64_t)grant_id, &g);
+	if (r != SK_OK && r != SK_ERR_NOTFOUND)
+		return r;
+	if (r == SK_ERR_NOTFOUND || strcmp(g.requester, user) != 0)
+		*end_cause = "grant_unknown";   /* none named, forged, or another user's */
+	else if (g.state == GRANT_REVOKED)
+		*end_cause = "grant_revoked";
+	else if (g.state != GRANT_ACTIVE || g.ends <= now || g.starts > now)
+		*end_cause = "grant_expired";
+	if (*end_cause != NULL) {
+		sk_log(LOG_WARNING, "privileged session %llu of %s registered again under grant %llu: "
+		       "%s, ordering it ended", (unsigned long long)id, user,
+		       (unsigned long long)grant_id, *end_cause);
+		return SK_OK;
+	}
 	snprintf(info.user, sizeof(info.user), "%s", user);
-	info.ends_at = (int64_t)ends;
-	sk_log(LOG_NOTICE, "privileged session %llu of %s registered again, ending at %lld",
-	       (unsigned long long)id, user, (long long)ends);
+	snprintf(info.role, sizeof(info.role), "%s", g.role);
+	info.grant_id = (uint64_t)g.id;
+	info.ends_at = (int64_t)ends < g.ends ? (int64_t)ends : g.ends;
+	sk_log(LOG_NOTICE, "privileged session %llu of %s registered again under grant %lld, "
+	       "ending at %lld", (unsigned long long)id, user, (long long)g.id,
+	       (long long)info.ends_at);
 	return priv_session_add(&info, c->b->conf.priv_warn_minutes * 60);
 }
 
@@ -112,6 +144,7 @@ session_watch_request(struct broker_conn *c, const struct sk_msg *req, struct sk
 	struct card_rec rec;
 	struct user_rec u;
 	struct priv_session_info priv;
+	const char *grant_end;
 	uint64_t id, action;
 	unsigned ordered = 0;
 	int r;
@@ -132,10 +165,12 @@ session_watch_request(struct broker_conn *c, const struct sk_msg *req, struct sk
 		return reply_status(reply, SK_ST_NOT_FOUND);
 	if (r != SK_OK)
 		return r;
-	if ((r = rearm_privileged(c, req, user, id)) == SK_ERR_PROTO)
+	if ((r = rearm_privileged(c, req, user, id, &grant_end)) == SK_ERR_PROTO)
 		return reply_status(reply, SK_ST_BAD_REQUEST);
 	if (r != SK_OK)
 		return r;
+	if (grant_end != NULL)
+		return order_reply(c, reply, user, id, card, SK_CARD_REMOVAL_END, grant_end);
 	/* Registered first, checked second: a revocation between the two is not missed. */
 	if ((r = session_watch_add(id, user, card, (unsigned)action, &w)) == SK_ERR_BUSY)
 		return reply_status(reply, SK_ST_BUSY);
