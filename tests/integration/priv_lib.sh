@@ -74,10 +74,12 @@ cp /etc/group "$dir/group"
 echo "$user:x:$uid:$uid:Sekimori privileged test:/nonexistent:/bin/sh" >> "$dir/passwd"
 echo "$user:x:$uid:" >> "$dir/group"
 mkdir -p "$dir/pam.d" "$dir/sudoers.d"
-args="conf=$dir/sekimori.conf profile=admin session_agent=$SK_SESSION_AGENT"
-for phase in auth account session; do echo "$phase required $SK_PAM_MODULE $args"; done \
-	> "$dir/pam.d/sudo"
-echo "password required pam_deny.so" >> "$dir/pam.d/sudo"
+# sudo's PAM service: conf/pam.d/sekimori-sudo, every line as shipped, with the module's
+# absolute path, this test's configuration and agent, and the test's privileged profile.
+grep '^[a-z]' "$SK_SOURCE_DIR/conf/pam.d/sekimori-sudo" |
+	sed -e "s#pam_sekimori\.so#$SK_PAM_MODULE conf=$dir/sekimori.conf session_agent=$SK_SESSION_AGENT#" \
+	    -e 's#profile=privileged#profile=admin#' > "$dir/pam.d/sudo"
+[ "$(grep -c "$SK_PAM_MODULE" "$dir/pam.d/sudo")" = 3 ] || fail "the sudo example has no three module lines"
 # timestamp_timeout=0: sudo asks (and so authenticates through PAM) every time.
 install -d -m 0700 "$dir/ts"
 {
