@@ -7,40 +7,60 @@
 
 #include "sk_err.h"
 
-static int
-decode_stage(const struct sk_msg *reply, const struct skc_result *res, void *out)
+int
+skc_read_temp_passwords(const struct sk_msg *reply, int required, size_t name_cap, size_t pw_cap,
+                        void (*put)(void *arg, size_t i, const char *name, const char *pw),
+                        void *arg, size_t *n_out)
 {
-	struct skc_hr_stage_out *o = out;
-	char text[SKC_HR_STAFF_MAX + SKC_HR_PW_MAX + 1], *tab;
+	char text[SKC_TEMP_PASSWORD_TEXT_MAX], *tab;
 	size_t n = 0, len;
 	int g;
 
-	if (res->status != SK_ST_OK)
-		return SK_OK;
+	*n_out = 0;
+	if (name_cap + pw_cap + 1 > sizeof(text))
+		return SK_ERR_ARG;
 	if ((g = sk_msg_get_array_len(reply, SK_K_HR_TEMP_PASSWORDS, &n)) == SK_ERR_NOTFOUND)
-		return SK_OK;
+		return required ? SK_ERR_PROTO : SK_OK;
 	if (g != SK_OK || n > SK_ARRAY_MAX)
 		return SK_ERR_PROTO;
 	for (size_t i = 0; i < n; i++) {
 		if (sk_msg_get_array_bytes(reply, SK_K_HR_TEMP_PASSWORDS, i, (unsigned char *)text,
-		                           sizeof(text) - 1, &len) != SK_OK)
+		                           name_cap + pw_cap, &len) != SK_OK)
 			return SK_ERR_PROTO;
 		text[len] = '\0';
 		tab = strchr(text, '\t');
 		if (tab == NULL || memchr(text, '\0', len) != NULL ||
-		    (size_t)(tab - text) >= SKC_HR_STAFF_MAX || tab == text ||
-		    strlen(tab + 1) == 0 || strlen(tab + 1) >= SKC_HR_PW_MAX) {
+		    (size_t)(tab - text) >= name_cap || tab == text ||
+		    strlen(tab + 1) == 0 || strlen(tab + 1) >= pw_cap) {
 			explicit_bzero(text, sizeof(text));
 			return SK_ERR_PROTO;
 		}
 		*tab = '\0';
-		/* Lengths checked above. */
-		memcpy(o->hires[i].staff, text, (size_t)(tab - text) + 1);
-		memcpy(o->hires[i].password, tab + 1, strlen(tab + 1) + 1);
-		o->n_hires = i + 1;
+		put(arg, i, text, tab + 1);   /* lengths checked above */
+		*n_out = i + 1;
 	}
 	explicit_bzero(text, sizeof(text));
 	return SK_OK;
+}
+
+static void
+put_hire(void *arg, size_t i, const char *staff, const char *password)
+{
+	struct skc_hr_stage_out *o = arg;
+
+	memcpy(o->hires[i].staff, staff, strlen(staff) + 1);
+	memcpy(o->hires[i].password, password, strlen(password) + 1);
+}
+
+static int
+decode_stage(const struct sk_msg *reply, const struct skc_result *res, void *out)
+{
+	struct skc_hr_stage_out *o = out;
+
+	if (res->status != SK_ST_OK)
+		return SK_OK;
+	return skc_read_temp_passwords(reply, 0, SKC_HR_STAFF_MAX, SKC_HR_PW_MAX, put_hire, o,
+	                               &o->n_hires);
 }
 
 int

@@ -30,6 +30,16 @@ struct skc_hr_stage_out {
 int skc_hr_stage(struct sk_client *c, const struct skc_hr_stage_in *in,
                  struct skc_hr_stage_out *out);
 
+/* The "NAME<TAB>PASSWORD" items of SK_K_HR_TEMP_PASSWORDS (HR hires, bulk enrolment): each
+ * name shorter than name_cap and each password shorter than pw_cap, neither empty, no NUL;
+ * put() stores item i (a secret: the caller zeroes it after use). Absent: SK_OK with
+ * *n_out = 0, or SK_ERR_PROTO when required. Any malformed item: SK_ERR_PROTO. */
+#define SKC_TEMP_PASSWORD_TEXT_MAX 160
+int skc_read_temp_passwords(const struct sk_msg *reply, int required, size_t name_cap,
+                            size_t pw_cap,
+                            void (*put)(void *arg, size_t i, const char *name, const char *pw),
+                            void *arg, size_t *n_out);
+
 /* HR_COMMIT: applies the staged rows of the file in one transaction. With status OK, doc is
  * {"file", "applied", "pending", "unchanged", "hires": [{"user", "effective"}]}: the hires
  * made, whose passwords HR_STAGE gave. A refusal's reason may name a

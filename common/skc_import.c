@@ -6,40 +6,29 @@
 #include <string.h>
 
 #include "sk_err.h"
+#include "skc_hr.h"
+
+static void
+put_password(void *arg, size_t i, const char *user, const char *password)
+{
+	struct skc_user_import_stage_out *o = arg;
+
+	memcpy(o->pw[i].user, user, strlen(user) + 1);
+	memcpy(o->pw[i].password, password, strlen(password) + 1);
+}
 
 static int
 decode_stage(const struct sk_msg *reply, const struct skc_result *res, void *out)
 {
 	struct skc_user_import_stage_out *o = out;
-	char text[SKC_IMPORT_USER_MAX + SKC_IMPORT_PW_MAX + 1], *tab;
-	size_t n = 0, len;
 
 	if (!skc_optional(sk_msg_get_uint_opt(reply, SK_K_HR_LINE, 0, &o->line)))
 		return SK_ERR_PROTO;
 	if (res->status != SK_ST_OK)
 		return SK_OK;
-	if (sk_msg_get_array_len(reply, SK_K_HR_TEMP_PASSWORDS, &n) != SK_OK || n > SK_ARRAY_MAX)
-		return SK_ERR_PROTO;
-	for (size_t i = 0; i < n; i++) {
-		if (sk_msg_get_array_bytes(reply, SK_K_HR_TEMP_PASSWORDS, i, (unsigned char *)text,
-		                           sizeof(text) - 1, &len) != SK_OK)
-			return SK_ERR_PROTO;
-		text[len] = '\0';
-		tab = strchr(text, '\t');
-		if (tab == NULL || memchr(text, '\0', len) != NULL ||
-		    (size_t)(tab - text) >= SKC_IMPORT_USER_MAX || tab == text ||
-		    strlen(tab + 1) == 0 || strlen(tab + 1) >= SKC_IMPORT_PW_MAX) {
-			explicit_bzero(text, sizeof(text));
-			return SK_ERR_PROTO;
-		}
-		*tab = '\0';
-		/* Lengths checked above. */
-		memcpy(o->pw[i].user, text, (size_t)(tab - text) + 1);
-		memcpy(o->pw[i].password, tab + 1, strlen(tab + 1) + 1);
-		o->n = i + 1;
-	}
-	explicit_bzero(text, sizeof(text));
-	return SK_OK;
+	/* The same items as HR_STAGE's hires, with user names (skc_hr.h). */
+	return skc_read_temp_passwords(reply, 1, SKC_IMPORT_USER_MAX, SKC_IMPORT_PW_MAX,
+	                               put_password, o, &o->n);
 }
 
 int
