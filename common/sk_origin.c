@@ -142,8 +142,11 @@ sk_origin_parse(struct sk_origin_policy *p, const char *k, const char *v)
 	if ((kind = key_kind(k, "from.")) != 0) {
 		struct net_list l = { p->from[kind], &p->n_from[kind] };
 		p->n_from[kind] = 0;
-		/* The RADIUS client's address never reaches PAM (rlm_pam sets no PAM_RHOST). */
-		if (kind == SK_FRONTEND_LOCAL || kind == SK_FRONTEND_RADIUS)
+		/* A console login has no address. from.radius is checked against the RADIUS
+		 * client's Calling-Station-Id, which only challenge mode (sekimori-radius) passes;
+		 * rlm_pam passes none, and an empty or non-IP address is in no range, so such a
+		 * login is refused where from.radius is set (fail-closed, origin_refusal). */
+		if (kind == SK_FRONTEND_LOCAL)
 			return -1;
 		return sk_list_each(v, add_net, &l);
 	}

@@ -17,7 +17,8 @@ enum sk_frontend {
 	SK_FRONTEND_LOCAL = 1,    /* console, display manager, su/sudo on this machine */
 	SK_FRONTEND_SSHD = 2,     /* OpenSSH */
 	SK_FRONTEND_OPENVPN = 3,  /* OpenVPN's openvpn-plugin-auth-pam */
-	SK_FRONTEND_RADIUS = 4,   /* FreeRADIUS (rlm_pam): the client address is not known */
+	SK_FRONTEND_RADIUS = 4,   /* FreeRADIUS: rlm_pam (no client address) or challenge mode
+	                           * (the Calling-Station-Id as rhost) */
 	SK_FRONTEND_OTHER = 5,    /* a remote login (PAM_RHOST set) on a line naming no front end */
 };
 #define SK_FRONTEND_MAX 5

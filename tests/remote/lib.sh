@@ -69,6 +69,7 @@ CONF
 # English messages (the example stacks' prompt maps are English) and totp_window = 2 so a
 # test can log in again after the first login without waiting for the clock. SK_AUTH_TIMEOUT,
 # when set, replaces auth_timeout (the lifetime of a RADIUS challenge, for its expiry test).
+# SK_EXTRA_CONF, when set, is appended (a test's own profiles).
 start_shipped_broker() {
 	sed -e "s#^auth_timeout = .*#auth_timeout = ${SK_AUTH_TIMEOUT:-300}#" \
 	    -e "s#^socket = .*#socket = sekimorid.sock#" \
@@ -79,6 +80,7 @@ start_shipped_broker() {
 	    -e "s#^language = .*#language = C\nlocale_dir = $SK_BINARY_DIR/locale#" \
 	    -e "s#^totp_window = .*#totp_window = 2#" \
 	    "$SK_SOURCE_DIR/conf/sekimori.conf" > "$dir/sekimori.conf"
+	[ -z "${SK_EXTRA_CONF:-}" ] || printf '\n%s\n' "$SK_EXTRA_CONF" >> "$dir/sekimori.conf"
 	grep -q '^\[profile remote\]' "$dir/sekimori.conf" || fail "no [profile remote] shipped"
 	"$SK_SEKIMORID" -c "$dir/sekimori.conf" -f 2> "$dir/broker.log" &
 	pids+=($!)

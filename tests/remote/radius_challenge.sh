@@ -7,7 +7,9 @@
 # (after the code round), a user whose own profile does not allow RADIUS, a wrong code, a
 # State used twice, an expired State, a replayed code, round two from another client, an
 # unknown State, the broker stopped (slow) and gone; then the lock. The NAS and the client
-# address are in the audit record.
+# address are in the audit record. A user whose profile has from.radius: a client address
+# (Calling-Station-Id) in the range is accepted; one outside it or not an IP address is
+# refused after the code round.
 # Requirement IDs: R-MFA-3, R-MFA-4, R-MFA-1, R-LOGIN-1.
 if [ -z "${SK_IN_NETNS:-}" ]; then
 	exec unshare --net env SK_IN_NETNS=1 "$0" "$@"
@@ -21,7 +23,13 @@ command -v freeradius > /dev/null && command -v radclient > /dev/null ||
 
 # A State lives auth_timeout seconds: short here, so that the expiry can be waited for.
 lifetime=8
-SK_AUTH_TIMEOUT=$lifetime start_shipped_broker
+# A profile that lets RADIUS in only from the test's client range (from.radius, R-MFA-3).
+SK_EXTRA_CONF='[profile radnet]
+classes = knowledge, possession
+methods = password, totp
+totp_window = 2
+origins = local, radius
+from.radius = 198.51.100.0/24' SK_AUTH_TIMEOUT=$lifetime start_shipped_broker
 broker_pid=${pids[0]}
 
 # Debian's configuration cut down to the shipped example site and module, with this test's
@@ -120,6 +128,32 @@ a=$(audit_lines)
 [ "$(send kiri "$(code "$seed2" 30)" "$s")" = Reject ] || fail "own profile's refusal not applied"; ok
 new_audit_has "$a" '"user":"kiri"' '"result":"deny"' '"origin":"radius"' \
 	'"reason":"remote_not_allowed"' || fail "own profile's refusal not audited"; ok
+
+# 1b'. from.radius: a user whose profile lets RADIUS in only from 198.51.100.0/24. A client
+#     outside the range, and a Calling-Station-Id that is not an IP address (a MAC), get the
+#     same challenge as anyone and Reject after the code round (address_not_allowed); the
+#     client inside the range is accepted.
+temp3=$(add_user kaede radnet)
+seed3=$(enrol_totp kaede)
+pw3='Aki+Momiji-Yama-2026'
+SK_FIRST_PROFILE=radnet first_login kaede "$temp3" "$seed3" "$pw3"
+for outside in 203.0.113.9 02-00-5E-00-53-01; do
+	[ "$(send kaede "$pw3" "" "$outside")" = Challenge ] ||
+		fail "from.radius: no challenge for client $outside"
+	s=$(state)
+	a=$(audit_lines)
+	[ "$(send kaede "$(code "$seed3" 0)" "$s" "$outside")" = Reject ] ||
+		fail "from.radius: client $outside accepted"
+	new_audit_has "$a" '"user":"kaede"' '"result":"deny"' '"origin":"radius"' \
+		"\"rhost\":\"$outside\"" '"reason":"address_not_allowed"' ||
+		fail "from.radius: refusal of $outside not audited"
+	ok
+done
+s=$(round_one kaede "$pw3")
+a=$(audit_lines)
+[ "$(send kaede "$(code "$seed3" 60)" "$s")" = Accept ] || fail "from.radius: client in range refused"; ok
+new_audit_has "$a" '"user":"kaede"' '"result":"allow"' "\"rhost\":\"$client\"" ||
+	fail "from.radius: accepted login not audited"; ok
 
 # 1c. A name that does not exist gets the same challenge, then Reject (names cannot be
 #     probed, R-LOGIN-1).

@@ -81,7 +81,6 @@ test_r_mfa_3_bad_values_refused(void **state)
 		"from.sshd = 2001:db8::/129\n",
 		"from.sshd = gw.example\n",           /* names are not ranges */
 		"from.sshd = 192.0.2.0/\n",
-		"from.radius = 192.0.2.0/24\n",       /* rlm_pam never tells the client address */
 		"from.local = 127.0.0.1\n",
 		"from.sshd = 1.0.0.0/8, 2.0.0.0/8, 3.0.0.0/8, 4.0.0.0/8, 5.0.0.0/8, 6.0.0.0/8, "
 		"7.0.0.0/8, 8.0.0.0/8, 9.0.0.0/8\n", /* more than SK_ORIGIN_NETS_MAX */
@@ -198,6 +197,83 @@ test_r_mfa_3_decision(void **state)
 	assert_int_equal(p.min_classes, 3);
 }
 
+/* from.radius restricts RADIUS logins to the client addresses (Calling-Station-Id) in its
+ * ranges. rlm_pam's single-field path passes no address: with from.radius set it is refused
+ * (fail-closed), as is a Calling-Station-Id that is not an IP address (a MAC, a number). */
+static void
+test_r_mfa_3_from_radius(void **state)
+{
+	struct sk_profile p;
+	const struct sk_profile *cp;
+	char err[512];
+
+	(void)state;
+	err[0] = '\0';
+	assert_int_equal(load("from.radius = 192.0.2.0/24, 2001:db8:5::/48\n", err, sizeof(err)),
+	                 SK_OK);
+	cp = sk_conf_profile(&conf, "p");
+	assert_non_null(cp);
+	assert_int_equal(cp->origin.n_from[SK_FRONTEND_RADIUS], 2);
+	assert_int_equal(cp->origin.from[SK_FRONTEND_RADIUS][0].prefix, 24);
+	assert_int_equal(cp->origin.from[SK_FRONTEND_RADIUS][1].family, 6);
+
+	memset(&p, 0, sizeof(p));
+	assert_int_equal(sk_origin_parse(&p.origin, "origins", "local, sshd, radius"), 0);
+	assert_int_equal(sk_origin_parse(&p.origin, "from.radius", "192.0.2.0/24, 2001:db8:5::/48"),
+	                 0);
+	assert_null(origin_refusal(&p, SK_FRONTEND_RADIUS, "192.0.2.7"));
+	assert_null(origin_refusal(&p, SK_FRONTEND_RADIUS, "2001:db8:5::9"));
+	assert_string_equal(origin_refusal(&p, SK_FRONTEND_RADIUS, "198.51.100.7"),
+	                    "address_not_allowed");
+	assert_string_equal(origin_refusal(&p, SK_FRONTEND_RADIUS, ""), "address_not_allowed");
+	assert_string_equal(origin_refusal(&p, SK_FRONTEND_RADIUS, "02-00-5e-00-53-01"),
+	                    "address_not_allowed");
+	/* The ranges are the RADIUS client's only: sshd stays open from anywhere. */
+	assert_null(origin_refusal(&p, SK_FRONTEND_SSHD, "198.51.100.7"));
+	/* Without from.radius a RADIUS login without an address is let in as before. */
+	memset(&p, 0, sizeof(p));
+	assert_int_equal(sk_origin_parse(&p.origin, "origins", "radius"), 0);
+	assert_null(origin_refusal(&p, SK_FRONTEND_RADIUS, ""));
+	/* `origins` not naming radius still refuses it whatever the address. */
+	assert_int_equal(sk_origin_parse(&p.origin, "origins", "sshd"), 0);
+	assert_int_equal(sk_origin_parse(&p.origin, "from.radius", "192.0.2.0/24"), 0);
+	assert_string_equal(origin_refusal(&p, SK_FRONTEND_RADIUS, "192.0.2.7"),
+	                    "remote_not_allowed");
+}
+
+/* The line's and the user's from.radius merge like from.sshd: the narrower range wins, and
+ * ranges that do not meet let no RADIUS login in. */
+static void
+test_r_mfa_3_from_radius_merge(void **state)
+{
+	struct sk_profile line, user, out;
+
+	(void)state;
+	memset(&line, 0, sizeof(line));
+	memset(&user, 0, sizeof(user));
+	assert_int_equal(sk_origin_parse(&line.origin, "origins", "local, radius"), 0);
+	assert_int_equal(sk_origin_parse(&line.origin, "from.radius", "192.0.2.0/24"), 0);
+	assert_int_equal(sk_origin_parse(&user.origin, "origins", "local, radius"), 0);
+	assert_int_equal(sk_origin_parse(&user.origin, "from.radius", "192.0.2.128/25"), 0);
+	sk_profile_merge(&line, &user, &out);
+	assert_int_equal(out.origin.n_from[SK_FRONTEND_RADIUS], 1);
+	assert_int_equal(out.origin.from[SK_FRONTEND_RADIUS][0].prefix, 25);
+	assert_null(origin_refusal(&out, SK_FRONTEND_RADIUS, "192.0.2.200"));
+	assert_string_equal(origin_refusal(&out, SK_FRONTEND_RADIUS, "192.0.2.10"),
+	                    "address_not_allowed");
+	/* Only the user's profile restricts: its ranges apply. */
+	memset(&line, 0, sizeof(line));
+	assert_int_equal(sk_origin_parse(&line.origin, "origins", "local, radius"), 0);
+	sk_profile_merge(&line, &user, &out);
+	assert_string_equal(origin_refusal(&out, SK_FRONTEND_RADIUS, ""), "address_not_allowed");
+	/* Disjoint: RADIUS is dropped. */
+	assert_int_equal(sk_origin_parse(&line.origin, "from.radius", "198.51.100.0/24"), 0);
+	sk_profile_merge(&line, &user, &out);
+	assert_int_equal(out.origin.kinds & (1u << SK_FRONTEND_RADIUS), 0);
+	assert_string_equal(origin_refusal(&out, SK_FRONTEND_RADIUS, "192.0.2.200"),
+	                    "remote_not_allowed");
+}
+
 int
 main(void)
 {
@@ -207,6 +283,8 @@ main(void)
 		cmocka_unit_test(test_r_mfa_3_ranges),
 		cmocka_unit_test(test_r_mfa_3_merge_stricter_wins),
 		cmocka_unit_test(test_r_mfa_3_decision),
+		cmocka_unit_test(test_r_mfa_3_from_radius),
+		cmocka_unit_test(test_r_mfa_3_from_radius_merge),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
