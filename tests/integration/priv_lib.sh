@@ -1,17 +1,19 @@
 # Shared set-up of the privileged-session tests that run a real sudo (sourced by
-# priv_restart.sh and priv_grant_cli.sh; a copy of priv_sudo.sh's set-up): the guards
+# priv_sudo.sh, priv_restart.sh and priv_grant_cli.sh): the guards
 # (root, tools, no sanitizer-built module: exit 77), a private mount namespace (the calling
 # script is run again inside it), the test user skpriv in bind-mounted /etc/passwd and
 # /etc/group, sudo's pam.d file through pam_sekimori, a sudoers drop-in, the broker, the
 # user's password and TOTP, and the helpers: cli, db, audit, answers, as_user, now_ms, grant,
 # live_session, gone_at, logged, start_broker, stop_broker, add_admin_user. The caller may set
-# PRIV_OPS_EXTRA (more lines for [role ops]), PRIV_CISO (the ciso role's holders) and
-# PRIV_EXTRA_CONF (more sections for sekimori.conf) before sourcing.
+# PRIV_OPS_EXTRA (more lines for [role ops]), PRIV_CISO (the ciso role's holders),
+# PRIV_EXTRA_CONF (more sections for sekimori.conf) and PRIV_GRANT_GROUPS (the groups the
+# grant helper writes when it is given none) before sourcing. Also: sudoers TIMEOUT rewrites
+# the drop-in with that timestamp_timeout (0 as set up).
 : "${SK_PAM_MODULE:?}" "${SK_SEKIMORID:?}" "${SK_CLI:?}" "${SK_BINARY_DIR:?}"
 : "${SK_SESSION_AGENT:?}"
 skip() { echo "SKIP: $*"; exit 77; }
 [ "$(id -u)" = 0 ] || skip "needs root (bind mounts over /etc, sudo)"
-for t in sudo unshare setpriv oathtool pamtester sqlite3; do
+for t in sudo unshare setpriv oathtool pamtester sqlite3 script; do
 	command -v "$t" > /dev/null || skip "$t missing"
 done
 [ -f /etc/pam.d/sudo ] && [ -d /etc/sudoers.d ] || skip "no /etc/pam.d/sudo or /etc/sudoers.d"
@@ -73,6 +75,8 @@ cp /etc/passwd "$dir/passwd"
 cp /etc/group "$dir/group"
 echo "$user:x:$uid:$uid:Sekimori privileged test:/nonexistent:/bin/sh" >> "$dir/passwd"
 echo "$user:x:$uid:" >> "$dir/group"
+# A group a role may add for the session (priv_sudo.sh); the user is not a member of it.
+echo "skops:x:$((uid + 1)):" >> "$dir/group"
 mkdir -p "$dir/pam.d" "$dir/sudoers.d"
 # sudo's PAM service: conf/pam.d/sekimori-sudo, every line as shipped, with the module's
 # absolute path, this test's configuration and agent, and the test's privileged profile.
@@ -80,14 +84,20 @@ grep '^[a-z]' "$SK_SOURCE_DIR/conf/pam.d/sekimori-sudo" |
 	sed -e "s#pam_sekimori\.so#$SK_PAM_MODULE conf=$dir/sekimori.conf session_agent=$SK_SESSION_AGENT#" \
 	    -e 's#profile=privileged#profile=admin#' > "$dir/pam.d/sudo"
 [ "$(grep -c "$SK_PAM_MODULE" "$dir/pam.d/sudo")" = 3 ] || fail "the sudo example has no three module lines"
-# timestamp_timeout=0: sudo asks (and so authenticates through PAM) every time.
+# The drop-in: timestamp_timeout=0 makes sudo ask (and so authenticate through PAM) every
+# time; a larger TIMEOUT (with the widest cache, global) lets a test try sudo's cache.
+sudoers() {
+	{
+		echo "Defaults:$user timestamp_timeout=$1"
+		# sudo's time stamps in this test's folder: none from an earlier run, none left.
+		echo "Defaults timestampdir=$dir/ts"
+		[ "$1" = 0 ] || echo "Defaults:$user timestamp_type=global"
+		echo "$user ALL=(root) ALL"
+	} > "$dir/sudoers.d/sekimori-test"
+	chmod 0440 "$dir/sudoers.d/sekimori-test"
+}
 install -d -m 0700 "$dir/ts"
-{
-	echo "Defaults:$user timestamp_timeout=0"
-	echo "Defaults timestampdir=$dir/ts"
-	echo "$user ALL=(root) ALL"
-} > "$dir/sudoers.d/sekimori-test"
-chmod 0440 "$dir/sudoers.d/sekimori-test"
+sudoers 0
 chmod 0750 "$dir/sudoers.d"
 mount --bind "$dir/passwd" /etc/passwd
 mount --bind "$dir/group" /etc/group
@@ -147,10 +157,11 @@ answers() {
 }
 as_user() { setpriv --reuid="$uid" --regid="$uid" --clear-groups -- "$@"; }
 now_ms() { date +%s%3N; }
-grant() {   # grant ENDS_EPOCH: an active grant of role ops for the test user until then
+grant() {   # grant ENDS_EPOCH [GROUPS]: an active grant of role ops for the test user until then
 	db "INSERT INTO grants(role, requester, reason, minutes, state, created, approver1,
-	    approved1_at, starts, ends, services) VALUES('ops', '$user', 'test', 60, 2,
-	    $(date +%s), 'approver', $(date +%s), $(( $(date +%s) - 1 )), $1, 'sudo');"
+	    approved1_at, starts, ends, services, groups) VALUES('ops', '$user', 'test', 60, 2,
+	    $(date +%s), 'approver', $(date +%s), $(( $(date +%s) - 1 )), $1, 'sudo',
+	    '${2-${PRIV_GRANT_GROUPS:-}}');"
 }
 
 # A live sudo session in the background (answers in $dir/ans): sh with two sleeps, one
