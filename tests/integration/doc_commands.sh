@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Every `sekimori ...` command line the documentation shows must be one the CLI's parser
-# accepts: the operator guides (doc/operator-guide.md, doc/ja/operator-guide.md),
-# doc/remote-access.md, doc/deployment.md, doc/hr-import.md and the examples (.EX/.EE blocks)
+# accepts: the operator guides (doc/operator-guide.md, doc/ja/operator-guide.md), both
+# remote-access guides, privileged-access.md, privileged-sessions.md, bulk-enrol.md,
+# doc/deployment.md, doc/hr-import.md and the examples (.EX/.EE blocks)
 # of the man pages in doc/man/.
 #
 # A command is taken from a fenced shell code block (```sh, ```bash, ```console or no label;
@@ -207,7 +208,8 @@ if [ $# -gt 0 ]; then
 fi
 
 cd "$SK_SOURCE_DIR"
-docs=(doc/operator-guide.md doc/ja/operator-guide.md doc/remote-access.md doc/deployment.md
+docs=(doc/operator-guide.md doc/ja/operator-guide.md doc/remote-access.md doc/ja/remote-access.md
+      doc/deployment.md doc/privileged-access.md doc/privileged-sessions.md doc/bulk-enrol.md
       doc/hr-import.md doc/man/*.[1-8])
 for f in "${docs[@]}"; do [ -f "$f" ] || { echo "FAIL: $f is missing"; exit 1; }; done
 status=0
