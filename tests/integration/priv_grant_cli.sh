@@ -42,10 +42,16 @@ grep -q ': active' "$dir/out" || fail "the approved grant is not active"
 [ "$(audit '"grant.activated".*"admin":"approver"')" -ge 1 ] || fail "the approval was not audited"
 ok
 
-# 2. The holder's real sudo works under it.
+# 2. The holder's real sudo works under it, and role list shows the holder's last use
+# (R-PRIV-1): none before, the login's time after.
+cli --json role list | tr -d " \n" > "$dir/out" || fail "role list"
+grep -q "\"user\":\"$user\"[^}]*\"last_use\":\"\"" "$dir/out" || fail "a last use before any login"
 answers > "$dir/ans"; cat "$dir/ans" | as_user sudo -S id -u > "$dir/out" 2>&1 || fail "sudo with the approved grant"
 grep -Eq '(^|: )0$' "$dir/out" || fail "the command did not run as root"
 [ "$(audit "\"privileged_login\".*\"allow\".*\"grant\":$gid")" -ge 1 ] || fail "no allow audit naming grant $gid"
+cli --json role list | tr -d " \n" > "$dir/out" || fail "role list"
+grep -q "\"user\":\"$user\"[^}]*\"last_use\":\"$(date -u +%Y-%m-%d)T" "$dir/out" ||
+	fail "role list does not show the holder's last use"
 ok
 
 # 3. A live sudo session; the approver revokes the grant: every process gone at once.
