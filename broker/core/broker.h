@@ -113,5 +113,8 @@ typedef int (*broker_handler)(struct broker_conn *c, const struct sk_msg *req,
 int broker_dispatch(struct broker_conn *c, const struct sk_msg *req, struct sk_msg **reply);
 
 int64_t broker_now(void);
+/* A connection for the broker's own work (HR schedule, dormancy check): the peer named
+ * "sekimorid" in the audit records it makes. store_release(c->db) when done. */
+int broker_system_conn(struct broker *b, struct broker_conn *c);
 
 #endif

@@ -127,58 +127,6 @@ server_listen(struct broker *b)
 	return SK_OK;
 }
 
-/* ---- Connections: how long they may wait, when they are hung up on, closing ---------- */
-
-/* How long to wait for the next request: a person typing between AUTH_BEGIN and
- * AUTH_FINISH, touching a key during FIDO2 enrolment, or request_timeout_ms; never past the
- * connection's lifetime, counted from its accept whatever it sends (a client that sends a
- * frame now and then cannot keep a slot for ever). */
-int
-server_next_wait_ms(const struct server_conn *sc)
-{
-	const struct broker_conn *c = &sc->conn;
-	const struct sk_conf *conf = &c->b->conf;
-	int64_t wait = conf->request_timeout_ms;
-	int64_t left = sc->accepted_ms + (int64_t)conf->connection_lifetime * 1000 - sk_now_ms();
-
-	if (c->state == CONN_AUTH)
-		wait = (int64_t)conf->auth_timeout * 1000;
-	else if (c->state == CONN_ENROLL)
-		wait = (int64_t)conf->fido2.timeout * 1000 + conf->request_timeout_ms;
-	return (int)(left < wait ? (left > 0 ? left : 0) : wait);
-}
-
-/* A peer that is refused is hung up on: FORBIDDEN for anyone, and any bad request from a
- * peer that may send nothing at all, so that neither can hold a slot by asking again. */
-int
-server_hang_up_after(const struct broker_conn *c, const struct sk_msg *reply)
-{
-	unsigned st = sk_reply_status(reply);
-
-	return st == SK_ST_FORBIDDEN ||
-	       (st == SK_ST_BAD_REQUEST && !c->peer_is_root && !c->peer_is_admin &&
-	        !c->peer_is_auditor);
-}
-
-void
-server_conn_close(struct server_conn *sc)
-{
-	struct broker *b = sc->conn.b;
-	uid_t uid = sc->conn.peer_uid;
-
-	store_release(sc->conn.db);
-	close(sc->conn.fd);
-	if (sc->body != NULL) {
-		explicit_bzero(sc->body, sc->body_len);
-		free(sc->body);
-	}
-	sk_msg_free(sc->watch_req);
-	admin_import_free(&sc->conn);   /* a bulk import staged but never committed */
-	explicit_bzero(sc, sizeof(*sc));
-	free(sc);
-	slots_give_back(b, uid);
-}
-
 /* ---- The event loop -------------------------------------------------------------------- */
 
 /* What only the loop thread touches (idle, epfd registrations), and the hand-back list the
@@ -246,7 +194,9 @@ loop_drop(struct server_conn *sc, const char *why)
 	server_conn_close(sc);
 }
 
-void
+/* A worker is done with a connection that stays open: the loop waits for its next frame.
+ * Given to the pool at pool_start. */
+static void
 server_loop_give_back(struct server_conn *sc)
 {
 	uint64_t one = 1;
@@ -462,7 +412,7 @@ server_run(struct broker *b)
 	int r = loop_open(b);
 
 	if (r == SK_OK)
-		r = pool_start(b);
+		r = pool_start(b, server_loop_give_back);
 	if (r != SK_OK) {
 		loop_close();
 		return r;

@@ -22,13 +22,11 @@ struct server_conn {
 	int peer_known;                    /* server_peer() ran (first request) */
 };
 
-/* How long the connection may wait for its next frame, from now (server.c). */
+/* How long the connection may wait for its next frame, from now (server_conn.c). */
 int server_next_wait_ms(const struct server_conn *sc);
-/* Whether the broker hangs up after this reply (server.c). */
+/* Whether the broker hangs up after this reply (server_conn.c). */
 int server_hang_up_after(const struct broker_conn *c, const struct sk_msg *reply);
-/* Closes and frees a connection, and gives its slot back (server.c). */
+/* Closes and frees a connection, and gives its slot back (server_conn.c). */
 void server_conn_close(struct server_conn *sc);
-/* A worker is done with a connection that stays open: the loop waits for its next frame. */
-void server_loop_give_back(struct server_conn *sc);
 
 #endif

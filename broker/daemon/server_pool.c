@@ -19,6 +19,7 @@ static struct {
 	pthread_mutex_t lock;
 	pthread_cond_t wake;
 	struct broker *b;
+	void (*give_back)(struct server_conn *);   /* to the event loop (server.c) */
 	struct server_conn *head, *tail;   /* FIFO */
 	size_t queued, peak;
 	int stopping;
@@ -246,7 +247,7 @@ worker(void *arg)
 		uid = sc->conn.peer_uid;
 		keep = serve(sc);
 		if (keep > 0)
-			server_loop_give_back(sc);
+			pool.give_back(sc);
 		else if (keep == 0)
 			server_conn_close(sc);
 		pthread_mutex_lock(&pool.lock);
@@ -259,11 +260,12 @@ worker(void *arg)
 }
 
 int
-pool_start(struct broker *b)
+pool_start(struct broker *b, void (*give_back)(struct server_conn *))
 {
 	unsigned n = b->conf.workers;
 
 	pool.b = b;
+	pool.give_back = give_back;
 	pool.stopping = 0;
 	pool.per_uid = n / 2 > 0 ? n / 2 : 1;
 	if ((pool.threads = calloc(n, sizeof(*pool.threads))) == NULL) {

@@ -15,7 +15,8 @@
 #define BROKER_SERVER_POOL_H
 #include "server_conn.h"
 
-int pool_start(struct broker *b);
+/* give_back: where a worker hands a connection that stays open (the event loop). */
+int pool_start(struct broker *b, void (*give_back)(struct server_conn *));
 /* Queues a connection whose frame (sc->body) is complete; the pool owns it from now. */
 void pool_push(struct server_conn *sc);
 /* Stops taking frames, closes the queued connections, joins the workers (each finishes the

@@ -83,6 +83,8 @@ int admin_change_user(struct broker_conn *c, const struct sk_msg *req, struct sk
 /* A refusal that says why: status (BAD_REQUEST, INVALID, ...) and SK_K_REASON, which the
  * CLI turns into a sentence in the administrator's language (issue 7). */
 int admin_refuse(struct sk_msg *reply, enum sk_status st, enum sk_reason why);
+/* INVALID with reason INVALID_USER_NAME: a user name missing, too long or not allowed. */
+int admin_refuse_user_name(struct sk_msg *reply);
 /* Puts a json-c document into the reply as SK_K_JSON with status OK; releases doc. */
 int admin_reply_json(struct sk_msg *reply, json_object *doc);
 /* The factor records of the target user as a JSON array reply: list fills up to cap records

@@ -9,7 +9,6 @@
 #include "admin_report.h"
 #include "audit_event.h"
 #include "broker_json.h"
-#include "hr_apply.h"
 #include "request.h"
 #include "session_watch.h"
 #include "sk_err.h"
@@ -195,7 +194,7 @@ dormant_suspend_due(struct broker *b, size_t *suspended)
 			return SK_OK;   /* no profile asks for it: no store work at all */
 	if ((batch = calloc(1, sizeof(*batch))) == NULL)
 		return SK_ERR_NOMEM;
-	if ((r = hr_system_conn(b, &c)) != SK_OK) {
+	if ((r = broker_system_conn(b, &c)) != SK_OK) {
 		free(batch);
 		return r;
 	}

@@ -227,17 +227,6 @@ hr_apply_event(struct broker_conn *c, const struct hr_event_rec *e, int64_t now,
 }
 
 int
-hr_system_conn(struct broker *b, struct broker_conn *c)
-{
-	memset(c, 0, sizeof(*c));
-	c->b = b;
-	c->peer_pid = getpid();
-	c->peer_is_root = 1;
-	snprintf(c->peer_name, sizeof(c->peer_name), "sekimorid");
-	return store_acquire(b->store, &c->db);
-}
-
-int
 hr_apply_due(struct broker *b, size_t *applied)
 {
 	struct broker_conn c;
@@ -246,7 +235,7 @@ hr_apply_due(struct broker *b, size_t *applied)
 	int r;
 
 	*applied = 0;
-	if ((r = hr_today(today)) != SK_OK || (r = hr_system_conn(b, &c)) != SK_OK)
+	if ((r = hr_today(today)) != SK_OK || (r = broker_system_conn(b, &c)) != SK_OK)
 		return r;
 	for (;;) {
 		struct hr_session_ends ends = { 0 };
@@ -331,7 +320,7 @@ hr_scheduler_start(struct broker *b)
 	if ((r = hr_set_timezone(b->conf.hr_timezone)) != SK_OK)
 		return r;
 	/* Staged rows of an import that never committed (client gone, broker killed). */
-	if ((r = hr_system_conn(b, &c)) != SK_OK)
+	if ((r = broker_system_conn(b, &c)) != SK_OK)
 		return r;
 	if ((r = store_begin(c.db)) == SK_OK) {
 		r = store_hr_stage_clear(c.db, NULL);

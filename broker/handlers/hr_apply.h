@@ -29,10 +29,6 @@ int hr_set_timezone(const char *tz);
 int hr_apply_event(struct broker_conn *c, const struct hr_event_rec *e, int64_t now,
                    struct hr_session_ends *ends);
 
-/* A connection for the broker's own work (the scheduler): the peer named "sekimorid" in the
- * audit records it makes. store_release(c->db) when done. */
-int hr_system_conn(struct broker *b, struct broker_conn *c);
-
 /* Applies every pending event due today or earlier, each in its own transaction, in date
  * order. Returns SK_OK or the first failure (the rest wait for the next run). */
 int hr_apply_due(struct broker *b, size_t *applied);
