@@ -7,8 +7,8 @@
 #include "sk_log.h"
 
 /* A typed secret: over-long answers are refused, never cut into something else. */
-static void
-put_secret(struct skc_req *q, unsigned key, int has, const char *s, size_t cap)
+void
+skc_put_secret(struct skc_req *q, unsigned key, int has, const char *s, size_t cap)
 {
 	if (!has || q->err != SK_OK)
 		return;
@@ -19,8 +19,8 @@ put_secret(struct skc_req *q, unsigned key, int has, const char *s, size_t cap)
 }
 
 /* What every authentication reply may say besides status, reason and message. */
-static int
-decode_verdict(const struct sk_msg *reply, struct skc_auth_verdict *v)
+int
+skc_decode_auth_verdict(const struct sk_msg *reply, struct skc_auth_verdict *v)
 {
 	uint64_t classes = 0;
 	int r;
@@ -41,7 +41,7 @@ decode_finish(const struct sk_msg *reply, const struct skc_result *res, void *ou
 	size_t len = 0;
 	int r;
 
-	if (decode_verdict(reply, &o->v) != SK_OK)
+	if (skc_decode_auth_verdict(reply, &o->v) != SK_OK)
 		return SK_ERR_PROTO;
 	if (res->status != SK_ST_OK)
 		return SK_OK;
@@ -58,7 +58,7 @@ static int
 decode_authfail(const struct sk_msg *reply, const struct skc_result *res, void *out)
 {
 	(void)res;
-	return decode_verdict(reply, &((struct skc_authfail_out *)out)->v);
+	return skc_decode_auth_verdict(reply, &((struct skc_authfail_out *)out)->v);
 }
 
 static int
@@ -112,7 +112,7 @@ decode_plan(const struct sk_msg *reply, const struct skc_result *res, void *arg)
 {
 	struct skc_auth_begin_out *out = arg;
 
-	if (decode_verdict(reply, &out->v) != SK_OK)
+	if (skc_decode_auth_verdict(reply, &out->v) != SK_OK)
 		return SK_ERR_PROTO;
 	if (res->status != SK_ST_OK)
 		return SK_OK;
@@ -193,8 +193,8 @@ skc_auth_finish(struct sk_client *c, const struct skc_auth_finish_in *in,
 	memset(out, 0, sizeof(*out));
 	/* AUTH_FINISH continues the connection's AUTH_BEGIN: it names nobody itself. */
 	skc_req_begin(&q, SK_REQ_AUTH_FINISH, NULL);
-	put_secret(&q, SK_K_PASSWORD, in->has_password, in->password, sizeof(in->password));
-	put_secret(&q, SK_K_OTP, in->has_otp, in->otp, sizeof(in->otp));
+	skc_put_secret(&q, SK_K_PASSWORD, in->has_password, in->password, sizeof(in->password));
+	skc_put_secret(&q, SK_K_OTP, in->has_otp, in->otp, sizeof(in->otp));
 	if (in->stack_knowledge)
 		skc_put_bool(&q, SK_K_STACK_KNOWLEDGE, 1);
 	put_fido2(&q, &in->fido2);
@@ -210,7 +210,7 @@ decode_preauth(const struct sk_msg *reply, const struct skc_result *res, void *a
 	struct skc_preauth_out *out = arg;
 	size_t len = 0;
 
-	if (decode_verdict(reply, &out->v) != SK_OK)
+	if (skc_decode_auth_verdict(reply, &out->v) != SK_OK)
 		return SK_ERR_PROTO;
 	/* A token of any other size is no token: the module refuses the stack login. */
 	if (res->status == SK_ST_OK)

@@ -32,6 +32,12 @@ struct skc_auth_verdict {
 	uint64_t remaining;        /* SK_ST_DENIED: attempts left before the lock */
 	unsigned classes;          /* SK_ST_OK of AUTH_FINISH: classes proven */
 };
+/* Reads the verdict fields of any authentication reply (AUTH_*, RADIUS_*): a malformed one
+ * is SK_ERR_PROTO. */
+int skc_decode_auth_verdict(const struct sk_msg *reply, struct skc_auth_verdict *v);
+/* Adds a typed secret (password, code) to q when has: an over-long answer sets q->err to
+ * SK_ERR_RANGE, never cut into something else. */
+void skc_put_secret(struct skc_req *q, unsigned key, int has, const char *s, size_t cap);
 
 /* AUTH_BEGIN's fields for a FIDO2 step. */
 struct skc_fido2_challenge {

@@ -1,35 +1,10 @@
-/* RADIUS challenge mode's two requests, encoded and decoded in one place (skc_radius.h). */
+/* RADIUS challenge mode's two requests, encoded and decoded in one place (skc_radius.h); the
+ * verdict and the secrets as for the PAM module's login (skc_auth.c). */
 #include "skc_radius.h"
 
 #include <string.h>
 
 #include "sk_err.h"
-
-static void
-put_secret(struct skc_req *q, unsigned key, const char *s, size_t cap)
-{
-	if (q->err != SK_OK)
-		return;
-	if (strnlen(s, cap) >= cap)
-		q->err = SK_ERR_RANGE;
-	else
-		skc_put_text(q, key, s);
-}
-
-static int
-decode_verdict(const struct sk_msg *reply, struct skc_auth_verdict *v)
-{
-	uint64_t classes = 0;
-	int r;
-
-	if (!skc_optional(sk_msg_get_uint(reply, SK_K_LOCKED_UNTIL, &v->locked_until)) ||
-	    !skc_optional(r = sk_msg_get_uint(reply, SK_K_REMAINING, &v->remaining)) ||
-	    !skc_optional(sk_msg_get_uint(reply, SK_K_CLASSES, &classes)) || classes > 7)
-		return SK_ERR_PROTO;
-	v->has_remaining = r == SK_OK;
-	v->classes = (unsigned)classes;
-	return SK_OK;
-}
 
 /* A CHALLENGE must carry a State of exactly SKC_RADIUS_STATE_LEN bytes. */
 static int
@@ -38,7 +13,7 @@ decode_begin(const struct sk_msg *reply, const struct skc_result *res, void *arg
 	struct skc_radius_begin_out *out = arg;
 	size_t len = 0;
 
-	if (decode_verdict(reply, &out->v) != SK_OK)
+	if (skc_decode_auth_verdict(reply, &out->v) != SK_OK)
 		return SK_ERR_PROTO;
 	if (res->status != SK_ST_CHALLENGE)
 		return SK_OK;
@@ -54,7 +29,7 @@ static int
 decode_continue(const struct sk_msg *reply, const struct skc_result *res, void *arg)
 {
 	(void)res;
-	return decode_verdict(reply, &((struct skc_radius_continue_out *)arg)->v);
+	return skc_decode_auth_verdict(reply, &((struct skc_radius_continue_out *)arg)->v);
 }
 
 int
@@ -67,7 +42,7 @@ skc_radius_begin(struct sk_client *c, const struct skc_radius_begin_in *in,
 	skc_req_begin(&q, SK_REQ_RADIUS_BEGIN, NULL);
 	skc_req_login(&q, &in->who);
 	skc_put_text_opt(&q, SK_K_NAS, in->nas);
-	put_secret(&q, SK_K_PASSWORD, in->password, sizeof(in->password));
+	skc_put_secret(&q, SK_K_PASSWORD, 1, in->password, sizeof(in->password));
 	return skc_exchange(c, &q, &out->res, decode_begin, out);
 }
 
@@ -84,6 +59,6 @@ skc_radius_continue(struct sk_client *c, const struct skc_radius_continue_in *in
 	skc_put_text(&q, SK_K_SERVICE, in->service != NULL ? in->service : "");
 	skc_put_text(&q, SK_K_RHOST, in->rhost != NULL ? in->rhost : "");
 	skc_put_text_opt(&q, SK_K_NAS, in->nas);
-	put_secret(&q, SK_K_OTP, in->code, sizeof(in->code));
+	skc_put_secret(&q, SK_K_OTP, 1, in->code, sizeof(in->code));
 	return skc_exchange(c, &q, &out->res, decode_continue, out);
 }
