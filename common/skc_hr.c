@@ -64,23 +64,35 @@ decode_stage(const struct sk_msg *reply, const struct skc_result *res, void *out
 }
 
 int
-skc_hr_stage(struct sk_client *c, const struct skc_hr_stage_in *in, struct skc_hr_stage_out *out)
+skc_stage_batch(struct skc_req *q, unsigned type, const char *actor, const char *file_sha256,
+                int first, const char *const *rows, size_t n)
 {
 	const unsigned char *items[SK_ARRAY_MAX];
 	size_t lens[SK_ARRAY_MAX];
+
+	if (n == 0 || n > SK_ARRAY_MAX)
+		return SK_ERR_RANGE;
+	for (size_t i = 0; i < n; i++) {
+		items[i] = (const unsigned char *)rows[i];
+		lens[i] = strlen(rows[i]);
+	}
+	skc_req_begin(q, type, actor);
+	skc_put_text(q, SK_K_HR_FILE, file_sha256);
+	skc_put_bool(q, SK_K_HR_FIRST, first);
+	skc_put_bytes_array(q, SK_K_HR_RECORDS, items, lens, n);
+	return SK_OK;
+}
+
+int
+skc_hr_stage(struct sk_client *c, const struct skc_hr_stage_in *in, struct skc_hr_stage_out *out)
+{
 	struct skc_req q;
+	int r;
 
 	memset(out, 0, sizeof(*out));
-	if (in->n == 0 || in->n > SK_ARRAY_MAX)
-		return SK_ERR_RANGE;
-	for (size_t i = 0; i < in->n; i++) {
-		items[i] = (const unsigned char *)in->records[i];
-		lens[i] = strlen(in->records[i]);
-	}
-	skc_req_begin(&q, SK_REQ_HR_STAGE, in->actor);
-	skc_put_text(&q, SK_K_HR_FILE, in->file_sha256);
-	skc_put_bool(&q, SK_K_HR_FIRST, in->first);
-	skc_put_bytes_array(&q, SK_K_HR_RECORDS, items, lens, in->n);
+	if ((r = skc_stage_batch(&q, SK_REQ_HR_STAGE, in->actor, in->file_sha256, in->first,
+	                         in->records, in->n)) != SK_OK)
+		return r;
 	return skc_exchange(c, &q, &out->res, decode_stage, out);
 }
 

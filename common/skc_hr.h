@@ -30,6 +30,11 @@ struct skc_hr_stage_out {
 int skc_hr_stage(struct sk_client *c, const struct skc_hr_stage_in *in,
                  struct skc_hr_stage_out *out);
 
+/* Begins a staging request of type (HR_STAGE, USER_IMPORT_STAGE) with a batch of rows, each
+ * sent as the text of one SK_K_HR_RECORDS item: SK_ERR_RANGE unless 1..SK_ARRAY_MAX rows. */
+int skc_stage_batch(struct skc_req *q, unsigned type, const char *actor, const char *file_sha256,
+                    int first, const char *const *rows, size_t n);
+
 /* The "NAME<TAB>PASSWORD" items of SK_K_HR_TEMP_PASSWORDS (HR hires, bulk enrolment): each
  * name shorter than name_cap and each password shorter than pw_cap, neither empty, no NUL;
  * put() stores item i (a secret: the caller zeroes it after use). Absent: SK_OK with

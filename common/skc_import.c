@@ -35,21 +35,14 @@ int
 skc_user_import_stage(struct sk_client *c, const struct skc_user_import_stage_in *in,
                       struct skc_user_import_stage_out *out)
 {
-	const unsigned char *items[SK_ARRAY_MAX];
-	size_t lens[SK_ARRAY_MAX];
 	struct skc_req q;
+	int r;
 
 	memset(out, 0, sizeof(*out));
-	if (in->n == 0 || in->n > SK_ARRAY_MAX)
-		return SK_ERR_RANGE;
-	for (size_t i = 0; i < in->n; i++) {
-		items[i] = (const unsigned char *)in->rows[i];
-		lens[i] = strlen(in->rows[i]);
-	}
-	skc_req_begin(&q, SK_REQ_USER_IMPORT_STAGE, in->actor);
-	skc_put_text(&q, SK_K_HR_FILE, in->file_sha256);
-	skc_put_bool(&q, SK_K_HR_FIRST, in->first);
-	skc_put_bytes_array(&q, SK_K_HR_RECORDS, items, lens, in->n);
+	/* The same staging as HR_STAGE (skc_hr.h), under its own request type. */
+	if ((r = skc_stage_batch(&q, SK_REQ_USER_IMPORT_STAGE, in->actor, in->file_sha256,
+	                         in->first, in->rows, in->n)) != SK_OK)
+		return r;
 	return skc_exchange(c, &q, &out->res, decode_stage, out);
 }
 

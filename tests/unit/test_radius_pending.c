@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <setjmp.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 #include <cmocka.h>
 
@@ -18,8 +19,8 @@ static void
 pending_for(struct radius_pending *p, const char *user, const char *password)
 {
 	memset(p, 0, sizeof(*p));
-	strcpy(p->txn.user, user);
-	strcpy(p->password, password);
+	snprintf(p->txn.user, sizeof(p->txn.user), "%s", user);
+	snprintf(p->password, sizeof(p->password), "%s", password);
 }
 
 static int

@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <stdio.h>
 #include <string.h>
 
 #include "sk_err.h"
@@ -32,7 +33,7 @@ begin_in(struct skc_radius_begin_in *in)
 	in->who.profile = "remote";
 	in->who.frontend = SK_FRONTEND_RADIUS;
 	in->nas = "192.0.2.1";
-	strcpy(in->password, "Kobai+Kaoru-2026");
+	snprintf(in->password, sizeof(in->password), "%s", "Kobai+Kaoru-2026");
 }
 
 static void
@@ -101,7 +102,7 @@ test_r_mfa_3_continue_sends_state_and_code(void **state)
 
 	(void)state;
 	memcpy(in.state, state32, sizeof(state32));
-	strcpy(in.code, "123456");
+	snprintf(in.code, sizeof(in.code), "%s", "123456");
 	assert_int_equal(sk_msg_put_uint(reply, SK_K_REMAINING, 4), SK_OK);
 	skc_peer_open(&p);
 	skc_peer_answer(&p, reply);
