@@ -117,25 +117,25 @@ refuse_at(struct sk_msg *reply, enum sk_status st, enum sk_reason why,
 
 /* The reply's temporary passwords, one "staff\tpassword" per hire staged now. */
 struct stage_pw {
-	char text[SK_ARRAY_MAX][HR_STAFF_MAX + PASSWORD_TEMP_LEN + 2];
+	char text[SK_ARRAY_MAX][HR_STAFF_MAX + PASSWORD_BULK_TEMP_LEN + 2];
 	const unsigned char *items[SK_ARRAY_MAX];
 	size_t lens[SK_ARRAY_MAX];
 	size_t n;
 };
 
-/* A hire's temporary password, made and hashed here, before any transaction: hashing is slow
- * and the commit holds the writer lock (doc/hr-import.md). */
+/* A hire's temporary password, made and hashed here, before any transaction: a broker-made
+ * secret of >= 128 bits with the fast salted hash of password_issue_bulk_temp (a yescrypt
+ * hash per hire cost ~60 ms and capped the hires of a file; doc/hr-import.md). */
 static int
-stage_password(struct hr_event_rec *e, char pw[PASSWORD_TEMP_LEN + 1])
+stage_password(struct hr_event_rec *e, char pw[PASSWORD_BULK_TEMP_LEN + 1])
 {
-	int r = password_generate_temp(pw, PASSWORD_TEMP_LEN + 1);
-
-	return r == SK_OK ? password_hash(pw, e->pw_hash, sizeof(e->pw_hash)) : r;
+	return password_issue_bulk_temp(pw, PASSWORD_BULK_TEMP_LEN + 1, e->pw_hash,
+	                                sizeof(e->pw_hash));
 }
 
 static int
 stage_rows(struct broker_conn *c, const char *sha, int first, struct hr_event_rec *recs,
-           char (*pws)[PASSWORD_TEMP_LEN + 1], size_t n, struct stage_pw *out, int *known)
+           char (*pws)[PASSWORD_BULK_TEMP_LEN + 1], size_t n, struct stage_pw *out, int *known)
 {
 	int r = store_begin(c->db), ev_known;
 
@@ -178,7 +178,7 @@ int
 admin_hr_stage(struct broker_conn *c, const struct sk_msg *req, struct sk_msg *reply)
 {
 	char sha[HR_ID_HEX], text[HR_RECORD_WIRE_MAX + 1];
-	char (*pws)[PASSWORD_TEMP_LEN + 1] = NULL;
+	char (*pws)[PASSWORD_BULK_TEMP_LEN + 1] = NULL;
 	struct hr_event_rec *recs = NULL;
 	struct stage_pw *out = NULL;
 	size_t n = 0, len;

@@ -4,11 +4,9 @@
  * transaction); USER_IMPORT_COMMIT adds every staged user in ONE transaction, all or nothing,
  * and records the file's hash in the table the HR import uses, so the same file twice is
  * refused as imported. The broker re-checks every field. */
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "admin.h"
 #include "attempt.h"
@@ -148,58 +146,17 @@ stage_grow(struct user_import *im, size_t more)
 
 /* The reply's temporary passwords, one "user\tpassword" per row staged now. */
 struct stage_pw {
-	char text[SK_ARRAY_MAX][SK_USER_MAX + PASSWORD_TEMP_LEN + 2];
+	char text[SK_ARRAY_MAX][SK_USER_MAX + PASSWORD_BULK_TEMP_LEN + 2];
 	const unsigned char *items[SK_ARRAY_MAX];
 	size_t lens[SK_ARRAY_MAX];
 };
-
-/* Hashing is most of a batch's cost: the batch's rows are hashed by HASH_THREADS threads
- * at once (this one and one more) when the machine has more than one CPU. */
-#define HASH_THREADS 2
-
-struct hash_job {
-	struct import_row *rows;
-	char (*pw)[PASSWORD_TEMP_LEN + 1];
-	size_t from, to;
-	int r;
-};
-
-static void *
-hash_rows(void *arg)
-{
-	struct hash_job *j = arg;
-
-	j->r = SK_OK;
-	for (size_t i = j->from; i < j->to && j->r == SK_OK; i++)
-		j->r = password_hash_enrolment(j->pw[i], j->rows[i].pw_hash, sizeof(j->rows[i].pw_hash));
-	return NULL;
-}
-
-static int
-hash_all(struct import_row *rows, char (*pw)[PASSWORD_TEMP_LEN + 1], size_t n)
-{
-	struct hash_job j[HASH_THREADS];
-	pthread_t t;
-	int helper = n > 1 && sysconf(_SC_NPROCESSORS_ONLN) > 1;
-
-	j[0] = (struct hash_job){ rows, pw, 0, helper ? n / 2 : n, SK_OK };
-	j[1] = (struct hash_job){ rows, pw, n / 2, n, SK_OK };
-	if (helper && pthread_create(&t, NULL, hash_rows, &j[1]) != 0) {
-		helper = 0;
-		j[0].to = n;
-	}
-	hash_rows(&j[0]);
-	if (helper)
-		pthread_join(t, NULL);
-	return j[0].r != SK_OK ? j[0].r : helper ? j[1].r : SK_OK;
-}
 
 static int
 stage_batch(struct broker_conn *c, const struct sk_msg *req, struct sk_msg *reply,
             struct stage_pw *out, size_t n)
 {
 	struct user_import *im = c->import;
-	char text[IMPORT_ROW_WIRE_MAX + 1], pw[SK_ARRAY_MAX][PASSWORD_TEMP_LEN + 1];
+	char text[IMPORT_ROW_WIRE_MAX + 1], pw[PASSWORD_BULK_TEMP_LEN + 1];
 	size_t len;
 	int r = SK_OK;
 
@@ -221,14 +178,15 @@ stage_batch(struct broker_conn *c, const struct sk_msg *req, struct sk_msg *repl
 			explicit_bzero(pw, sizeof(pw));
 			return refuse_line(reply, SK_ST_INVALID, SK_REASON_IMPORT_BAD_ROW, row->line);
 		}
-		if ((r = password_generate_temp(pw[i], sizeof(pw[i]))) != SK_OK)
+		/* A broker-made secret of >= 128 bits with a fast salted hash (password.c): a
+		 * yescrypt hash per row was what bounded the import. */
+		if ((r = password_issue_bulk_temp(pw, sizeof(pw), row->pw_hash,
+		                                  sizeof(row->pw_hash))) != SK_OK)
 			break;
-		snprintf(out->text[i], sizeof(out->text[0]), "%s\t%s", row->user, pw[i]);
+		snprintf(out->text[i], sizeof(out->text[0]), "%s\t%s", row->user, pw);
 		out->items[i] = (const unsigned char *)out->text[i];
 		out->lens[i] = strlen(out->text[i]);
 	}
-	if (r == SK_OK)
-		r = hash_all(&im->rows[im->n], pw, n);
 	explicit_bzero(pw, sizeof(pw));
 	if (r != SK_OK)
 		return r;

@@ -168,7 +168,7 @@ test_r_cred_1_bulk_import_thousands_log_in_and_must_change(void **state)
 	assert_int_equal(count_lines(pwfile), USERS);
 	assert_int_equal(store_count("SELECT count(*) FROM users WHERE name LIKE 'bulk%'"), USERS);
 	assert_int_equal(store_count("SELECT count(*) FROM users WHERE name LIKE 'bulk%' AND "
-	                             "pw_temporary = 1 AND pw_hash LIKE '$y$j35$%'"), USERS);
+	                             "pw_temporary = 1 AND pw_hash LIKE '$sktmp1$%'"), USERS);
 	assert_int_equal(store_count("SELECT count(*) FROM users WHERE name = 'bulk7' AND "
 	                             "hr_staff_no = '200007' AND profile = 'mynumber'"), 1);
 	/* An empty profile is the configuration's default_profile (mynumber in the fixture). */
@@ -189,8 +189,17 @@ test_r_cred_1_bulk_import_thousands_log_in_and_must_change(void **state)
 	for (int i = 1; i < USERS; i += 1499) {
 		snprintf(user, sizeof(user), "bulk%d", i);
 		password_of(pwfile, user, temp, sizeof(temp));
+		assert_int_equal(strlen(temp), 22);   /* PASSWORD_BULK_TEMP_LEN: >= 128 bits */
 		skfx_enroll_totp(&fx, user, seed, sizeof(seed));
 		skfx_first_login(&fx, user, temp, seed, newpw);   /* asserts PAM_NEW_AUTHTOK_REQD */
+		/* The chosen password is yescrypt with the production parameters. */
+		{
+			char q[200];
+
+			snprintf(q, sizeof(q), "SELECT count(*) FROM users WHERE name = '%s' AND "
+			         "pw_temporary = 0 AND pw_hash LIKE '$y$j9T$%%'", user);
+			assert_int_equal(store_count(q), 1);
+		}
 		skfx_totp_code(seed, 60, code, sizeof(code));
 		assert_int_equal(skpd_authenticate(&d, fx.pamdir, "sk-test", user, NULL, newpw, code),
 		                 PAM_SUCCESS);

@@ -87,6 +87,7 @@ txn_free(struct sq_txn *x)
 {
 	if (x == NULL)
 		return;
+	sq_stmt_drop(x->db);
 	sqlite3_close(x->db);
 	free(x);
 }
@@ -212,6 +213,7 @@ store_sqlite_open(const char *path, struct sk_store **out)
 	r = own_file(path, &fd);
 	if (r == SK_OK)
 		r = sq_migrate(db, path, sq_migrations, sq_migrations_n);
+	sq_stmt_drop(db);
 	sqlite3_close(db);
 	if (r == SK_OK && ((s = calloc(1, sizeof(*s))) == NULL ||
 	                   (s->path = strdup(path)) == NULL)) {

@@ -58,7 +58,7 @@ count_of(sqlite3 *db, const char *sql, const char *key, int64_t *n)
 	int r;
 
 	*n = 0;
-	if ((r = sq_query(db, &st, sql, "t", key)) != SK_OK)
+	if ((r = sq_query_cached(db, &st, sql, "t", key)) != SK_OK)
 		return r;
 	return sq_select_one(db, st, read_count, n);
 }
@@ -260,8 +260,8 @@ user_hr_by_staff(struct sk_store_txn *t, const char *staff_no, struct user_hr *o
 	sqlite3_stmt *st;
 	int r;
 
-	if ((r = sq_query(db, &st, "SELECT id, name, hr_staff_no, hr_employment, hr_dept,"
-	                  " hr_suspended FROM users WHERE hr_staff_no = ?", "t", staff_no)) != SK_OK)
+	if ((r = sq_query_cached(db, &st, "SELECT id, name, hr_staff_no, hr_employment, hr_dept,"
+	                         " hr_suspended FROM users WHERE hr_staff_no = ?", "t", staff_no)) != SK_OK)
 		return r;
 	return sq_select_one(db, st, read_user_hr, out);
 }
@@ -273,8 +273,8 @@ user_hr_get(struct sk_store_txn *t, int64_t user_id, struct user_hr *out)
 	sqlite3_stmt *st;
 	int r;
 
-	if ((r = sq_query(db, &st, "SELECT id, name, hr_staff_no, hr_employment, hr_dept,"
-	                  " hr_suspended FROM users WHERE id = ?", "i", user_id)) != SK_OK)
+	if ((r = sq_query_cached(db, &st, "SELECT id, name, hr_staff_no, hr_employment, hr_dept,"
+	                         " hr_suspended FROM users WHERE id = ?", "i", user_id)) != SK_OK)
 		return r;
 	return sq_select_one(db, st, read_user_hr, out);
 }
