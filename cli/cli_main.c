@@ -40,7 +40,8 @@ static const struct command {
 	{ "card", "revoke", cli_card_revoke, "USER|--cert HASH --reason lost|damaged|returned" },
 	{ "card", "dispose", cli_card_dispose, "USER|--cert HASH --reason collected|destroyed"
 	  " [--note TEXT]" },
-	{ "hr", "import", cli_hr_import, "FILE [--dry-run] [--encoding utf-8|cp932|auto]" },
+	{ "hr", "import", cli_hr_import, "FILE [--dry-run] [--encoding utf-8|cp932|auto]"
+	  " [--out PWFILE]" },
 	{ "hr", "pending", cli_hr_pending, "" },
 	{ "grant", "request", cli_grant_request, "--role ROLE --minutes N --reason TEXT"
 	  " [--ticket ID]" },

@@ -17,7 +17,6 @@
 #include "sk_log.h"
 #include "store.h"
 
-#define HR_HIRES_MAX 256        /* hires per file: their passwords fit one reply */
 #define HR_PENDING_LIST_MAX 500 /* events in one HR_PENDING reply */
 #define HR_RECORD_WIRE_MAX 128
 
@@ -240,7 +239,6 @@ struct commit {
 	char today[HR_DATE_LEN];
 	int64_t now;
 	size_t applied, pending, unchanged, hires;
-	json_object *hire_list;
 	struct hr_session_ends ends;
 	const struct hr_event_rec *refused;   /* the row a refusal is about */
 	enum sk_reason why;
@@ -257,14 +255,18 @@ commit_row(struct commit *k, struct hr_event_rec *e)
 	if ((r = store_hr_event_known(k->c->db, e->event_id, &known)) != SK_OK)
 		return r;
 	if (known) {   /* the same change from another file: applied or scheduled already */
+		if (hire && e->pw_hash[0] != '\0') {
+			/* Recorded by another import after this one staged it: the password this
+			 * import handed out would be nobody's. Refused; the same file again counts
+			 * the hire unchanged (staging gives it no password then). */
+			k->why = SK_REASON_HR_HIRE_RECORDED;
+			return SK_ERR_EXISTS;
+		}
 		k->unchanged++;
 		return SK_OK;
 	}
 	if (hire) {
-		if (++k->hires > HR_HIRES_MAX) {
-			k->why = SK_REASON_HR_TOO_MANY_HIRES;
-			return SK_ERR_RANGE;
-		}
+		k->hires++;
 		if ((r = store_user_get(k->c->db, e->staff_no, &u)) != SK_ERR_NOTFOUND) {
 			explicit_bzero(&u, sizeof(u));
 			k->why = SK_REASON_HR_USER_EXISTS;
@@ -290,13 +292,6 @@ commit_row(struct commit *k, struct hr_event_rec *e)
 	}
 	if (r == SK_OK)
 		r = store_hr_event_insert(k->c->db, e);
-	if (r == SK_OK && hire) {
-		json_object *o = json_object_new_object();
-
-		json_object_object_add(o, "user", json_object_new_string(e->staff_no));
-		json_object_object_add(o, "effective", json_object_new_string(e->effective));
-		json_object_array_add(k->hire_list, o);
-	}
 	explicit_bzero(e->pw_hash, sizeof(e->pw_hash));
 	return r;
 }
@@ -328,7 +323,9 @@ commit_json(const struct commit *k)
 	json_object_object_add(o, "applied", json_object_new_int64((int64_t)k->applied));
 	json_object_object_add(o, "pending", json_object_new_int64((int64_t)k->pending));
 	json_object_object_add(o, "unchanged", json_object_new_int64((int64_t)k->unchanged));
-	json_object_object_add(o, "hires", json_object_get(k->hire_list));
+	/* A count, not a list: every hire staged with a password was made (commit_row refuses
+	 * the file otherwise), so the CLI shows the passwords HR_STAGE gave, however many. */
+	json_object_object_add(o, "hires", json_object_new_int64((int64_t)k->hires));
 	return o;
 }
 
@@ -351,8 +348,6 @@ admin_hr_commit(struct broker_conn *c, const struct sk_msg *req, struct sk_msg *
 	k.now = broker_now();
 	if ((r = hr_today(k.today)) != SK_OK)
 		return r;
-	if ((k.hire_list = json_object_new_array()) == NULL)
-		return SK_ERR_NOMEM;
 	if ((r = store_begin(c->db)) != SK_OK)
 		goto out;
 	if ((r = store_hr_file_known(c->db, sha, &known)) == SK_OK && known) {
@@ -398,7 +393,6 @@ admin_hr_commit(struct broker_conn *c, const struct sk_msg *req, struct sk_msg *
 	hr_session_ends_run(&k.ends);   /* leave, secondment, retirement: sessions end now */
 	r = admin_reply_json(reply, commit_json(&k));
 out:
-	json_object_put(k.hire_list);
 	return r;
 }
 
