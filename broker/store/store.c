@@ -86,6 +86,32 @@ txn_ended(struct sk_store_txn *t)
 	}
 }
 
+/* Commits after a store_begin_nondurable transaction are durable again. */
+static void
+durable_again(struct sk_store_txn *t)
+{
+	if (!t->nondurable)
+		return;
+	t->nondurable = 0;
+	if (t->store->ops->set_durable(t, 1) != SK_OK)
+		sk_logerr("store: commits could not be made durable again");
+}
+
+int
+store_begin_nondurable(struct sk_store_txn *t)
+{
+	int r;
+
+	if (t->in_txn || t->store->ops->set_durable == NULL)
+		return store_begin(t);
+	if ((r = t->store->ops->set_durable(t, 0)) != SK_OK)
+		return r;
+	t->nondurable = 1;
+	if ((r = store_begin(t)) != SK_OK)
+		durable_again(t);
+	return r;
+}
+
 int
 store_begin(struct sk_store_txn *t)
 {
@@ -124,6 +150,7 @@ store_commit(struct sk_store_txn *t)
 		return r;   /* the caller rolls back, which ends the transaction */
 	if ((r = t->store->ops->commit(t)) != SK_OK)
 		return r;   /* the caller rolls back, which ends the transaction */
+	durable_again(t);
 	if (t->in_hook) {
 		t->in_txn = 0;
 		return SK_OK;
@@ -142,6 +169,7 @@ store_rollback(struct sk_store_txn *t)
 		return;
 	t->store->ops->rollback(t);
 	t->in_txn = 0;
+	durable_again(t);   /* before the hook's own transaction */
 	if (t->in_hook)
 		return;
 	/* Still holding the writer lock, so that no later record commits before the hook has
