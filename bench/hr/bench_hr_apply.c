@@ -56,6 +56,63 @@ peak_rss_mib(pid_t pid)
 	return kib < 0 ? -1 : kib / 1024.0;
 }
 
+/* Seconds of the day of the record's "ts" (…THH:MM:SS.ffffffZ), or -1. */
+static double
+record_time(const char *line)
+{
+	const char *t = strstr(line, "\"ts\":\"");
+	int h, m;
+	double sec;
+
+	if (t == NULL || (t = strchr(t + 6, 'T')) == NULL ||
+	    sscanf(t + 1, "%d:%d:%lf", &h, &m, &sec) != 3)
+		return -1;
+	return h * 3600.0 + m * 60.0 + sec;
+}
+
+/* The commit's span in the audit log: from its first hr.* record to its admin.hr_import
+ * record (the broker's own clock), for the import whose records come after offset. */
+static double
+commit_span(long offset)
+{
+	char path[700], line[9000];
+	double first = -1, last = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/log/audit.jsonl", fx.dir);
+	if ((f = fopen(path, "r")) == NULL || fseek(f, offset, SEEK_SET) != 0) {
+		if (f != NULL)
+			fclose(f);
+		return -1;
+	}
+	while (fgets(line, sizeof(line), f) != NULL) {
+		if (first < 0 && strstr(line, "\"event\":\"hr.") != NULL)
+			first = record_time(line);
+		if (strstr(line, "\"event\":\"admin.hr_import\"") != NULL)
+			last = record_time(line);
+	}
+	fclose(f);
+	return first < 0 || last < 0 ? -1 : last - first;
+}
+
+static long
+log_size(void)
+{
+	char path[700];
+	FILE *f;
+	long n;
+
+	snprintf(path, sizeof(path), "%s/log/audit.jsonl", fx.dir);
+	if ((f = fopen(path, "r")) == NULL || fseek(f, 0, SEEK_END) != 0) {
+		if (f != NULL)
+			fclose(f);
+		return 0;
+	}
+	n = ftell(f);
+	fclose(f);
+	return n;
+}
+
 static void
 seed_accounts(unsigned long rows)
 {
@@ -113,7 +170,8 @@ main(int argc, char **argv)
 	unsigned long hires = argc > 2 ? strtoul(argv[2], NULL, 10) : 10000;
 	char path[700], args[1600], pwfile[700];
 	struct rusage ru;
-	double t_dry, t_imp, t_hire;
+	double t_dry, t_imp, t_hire, span;
+	long off;
 	int rc_dry, rc_imp, rc_hire;
 
 	setenv("SK_SEKIMORID", SK_BENCH_SEKIMORID, 0);
@@ -131,7 +189,9 @@ main(int argc, char **argv)
 	snprintf(args, sizeof(args), "hr import %s --dry-run > /dev/null", path);
 	t_dry = timed_cli(args, &rc_dry);
 	snprintf(args, sizeof(args), "--json hr import %s", path);
+	off = log_size();
 	t_imp = timed_cli(args, &rc_imp);
+	span = commit_span(off);
 	getrusage(RUSAGE_CHILDREN, &ru);
 	printf("rows: %lu transfers, CP932, file %s\n", rows, path);
 	printf("| step | exit | wall s | rows/s |\n|---|---|---|---|\n");
@@ -139,6 +199,7 @@ main(int argc, char **argv)
 	       (double)rows / t_dry);
 	printf("| hr import (read, validate, stage, commit) | %d | %.2f | %.0f |\n", rc_imp, t_imp,
 	       (double)rows / t_imp);
+	printf("of it, the commit (first hr.* record to admin.hr_import): %.2f s\n", span);
 	printf("peak RSS: largest child (the CLI) %.1f MiB, broker %.1f MiB\n",
 	       (double)ru.ru_maxrss / 1024.0, peak_rss_mib(fx.broker));
 	if (rc_imp != 0)
