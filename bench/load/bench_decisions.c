@@ -465,6 +465,8 @@ main(int argc, char **argv)
 	load_run_phase(&e, &pool, 1, 8, &warm);
 	if (warm.refused + warm.unexpected != 0)
 		bench_die("warm-up decisions failed: %s", warm.first_unexpected);
+	/* What was sent, for checking against the audit log (the smoke test does). */
+	bench_note("warm-up: right %zu wrong %zu", warm.right, warm.wrong);
 	free(warm.lat);
 	sleep(1);
 	if (bench_proc_read(e.broker, &idle) != 0)
@@ -475,8 +477,9 @@ main(int argc, char **argv)
 	for (size_t i = 0; i < o.n_phases; i++) {
 		bench_note("%d clients, %zu decisions...", o.clients[i], o.decisions[i]);
 		run_phase(&e, &pool, o.clients[i], o.decisions[i], &r[i]);
-		bench_note("  %.0f decisions/s, p99 %.2f ms, %zu refused, %zu unexpected", r[i].rate,
-		           r[i].lat.p99, r[i].ph.refused, r[i].ph.unexpected);
+		bench_note("  %.0f decisions/s, p99 %.2f ms", r[i].rate, r[i].lat.p99);
+		bench_note("phase %d: right %zu wrong %zu refused %zu unexpected %zu", o.clients[i],
+		           r[i].ph.right, r[i].ph.wrong, r[i].ph.refused, r[i].ph.unexpected);
 		bad += r[i].ph.refused + r[i].ph.unexpected;
 	}
 	if (perf > 0) {
