@@ -31,6 +31,9 @@
 #ifndef SK_BENCH_SEKIMORID
 #define SK_BENCH_SEKIMORID "sekimorid"
 #endif
+#ifndef SK_BENCH_PAM_MODULE
+#define SK_BENCH_PAM_MODULE "pam_sekimori.so"
+#endif
 #ifndef SK_BENCH_LOCALE_DIR
 #define SK_BENCH_LOCALE_DIR "/usr/share/locale"
 #endif
@@ -56,7 +59,7 @@ usage(FILE *f)
 {
 	fprintf(f,
 	        "usage: bench_decisions [options]\n"
-	        "  -u N       users to create (default 2000; at least 2 x the most clients)\n"
+	        "  -u N       users to create (default 2000; at least 1.25 x the most clients)\n"
 	        "  -c T:N     a phase of T concurrent clients (1-%d) and N decisions; repeatable\n"
 	        "             (default 1:300 8:2000 64:4000 256:4000 1000:5000)\n"
 	        "  -w K       wrong codes each user sends before each right one (default 1;\n"
@@ -68,7 +71,9 @@ usage(FILE *f)
 	        "  -P         count the broker's fdatasync/fsync calls per phase (perf stat)\n"
 	        "  -p FILE    record the broker with `perf record -g` during the phases\n"
 	        "  -k         keep the temporary folder\n"
-	        "  --sekimorid P   the built broker\n"
+	        "  --pam      decide through libpam and the built module (service: the shipped\n"
+	        "             stack with pam_permit.so for pam_unix), not the typed calls\n"
+	        "  --sekimorid P --module P   the built broker and PAM module\n"
 	        "Exit status 3 when a decision was refused or got an unexpected verdict.\n",
 	        LOAD_CLIENTS_MAX);
 }
@@ -86,6 +91,8 @@ parse(int argc, char **argv, struct options *o, struct bench_env *e)
 {
 	static const struct option longs[] = {
 		{ "sekimorid", required_argument, NULL, 'S' },
+		{ "module", required_argument, NULL, 'M' },
+		{ "pam", no_argument, NULL, 'A' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -102,6 +109,7 @@ parse(int argc, char **argv, struct options *o, struct bench_env *e)
 	o->floor_n = 500;
 	o->base = env_or("TMPDIR", "/tmp");
 	e->sekimorid = env_or("SK_SEKIMORID", SK_BENCH_SEKIMORID);
+	e->module = env_or("SK_PAM_MODULE", SK_BENCH_PAM_MODULE);
 	e->locale_dir = SK_BENCH_LOCALE_DIR;
 	while ((opt = getopt_long(argc, argv, "u:c:w:W:j:f:d:Pp:kh", longs, NULL)) != -1) {
 		switch (opt) {
@@ -126,6 +134,8 @@ parse(int argc, char **argv, struct options *o, struct bench_env *e)
 		case 'p': o->perf_out = optarg; break;
 		case 'k': o->keep = 1; break;
 		case 'S': e->sekimorid = optarg; break;
+		case 'M': e->module = optarg; break;
+		case 'A': load_mode = LOAD_PAM; break;
 		case 'h': usage(stdout); exit(0);
 		default: usage(stderr); exit(2);
 		}
@@ -139,8 +149,10 @@ parse(int argc, char **argv, struct options *o, struct bench_env *e)
 	}
 	for (size_t i = 0; i < o->n_phases; i++)
 		most = o->clients[i] > most ? o->clients[i] : most;
-	if (o->users < 2 * (size_t)most)
-		bench_die("%d clients need at least %d users (-u)", most, 2 * most);
+	/* A user is in one decision at a time: a few more users than clients keep clients from
+	 * waiting for one. */
+	if (o->users < (size_t)(most + most / 4))
+		bench_die("%d clients need at least %d users (-u)", most, most + most / 4);
 	if (o->wrong_per_right >= o->deny)
 		bench_die("-w must be below deny (%u)", o->deny);
 	if (o->window < 1 || o->window > 10 || o->floor_n < 10)
@@ -334,14 +346,19 @@ print_report(const struct options *o, const struct result *r, size_t n, double s
 {
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
 
-	printf("### Decisions through the broker (protocol-level load generator)\n\n");
+	if (load_mode == LOAD_PAM)
+		printf("### Decisions through PAM (libpam and pam_sekimori.so in the client)\n\n");
+	else
+		printf("### Decisions through the broker (protocol-level load generator)\n\n");
 	printf("%zu users (setup, not measured: %.0f s); profile `knowledge = stack`, methods "
 	       "password (the stack's) + TOTP, deny %u, totp_window %u; each user sends %u wrong "
 	       "code(s) before each right one, so %.0f %% of the decisions are denies. A decision: "
-	       "connect, PREAUTH, AUTH_BEGIN, AUTH_FINISH, close. Broker defaults (workers 8, "
-	       "max_clients 1024).\n\n",
+	       "%s. Broker defaults (workers 8, max_clients 1024).\n\n",
 	       o->users, setup_s, o->deny, o->window, o->wrong_per_right,
-	       100.0 * o->wrong_per_right / (o->wrong_per_right + 1.0));
+	       100.0 * o->wrong_per_right / (o->wrong_per_right + 1.0),
+	       load_mode == LOAD_PAM ?
+	       "pam_start_confdir, pam_authenticate (the stack: preauth, pam_permit, the code), "
+	       "pam_end" : "connect, PREAUTH, AUTH_BEGIN, AUTH_FINISH, close");
 	printf("| clients | decisions | refused | unexpected | decisions/s | p50 ms | p90 ms | "
 	       "p99 ms | max ms | decisions per sync (STATUS) | broker CPU ms/decision | "
 	       "broker CPUs busy | client CPU ms/decision | broker RSS max MiB | broker VmHWM MiB | "

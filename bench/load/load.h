@@ -49,6 +49,12 @@ void load_users_setup(const struct bench_env *e, struct load_pool *pool, size_t 
 
 /* load_client.c */
 enum load_kind { LOAD_RIGHT, LOAD_WRONG };
+enum load_outcome { OUT_EXPECTED, OUT_REFUSED, OUT_UNEXPECTED };
+
+/* How a decision is sent: the typed calls (load_client.c), or a PAM transaction through
+ * libpam and the built module (load_pam.c). */
+enum load_mode { LOAD_PROTOCOL, LOAD_PAM };
+extern enum load_mode load_mode;
 
 /* What one phase counts. Latencies are of whole decisions (connect, PREAUTH, AUTH_BEGIN,
  * AUTH_FINISH, close), in ms. */
@@ -68,5 +74,17 @@ struct load_phase {
  * decision number; a failed one counts too). */
 void load_run_phase(const struct bench_env *e, struct load_pool *pool, int clients,
                     size_t decisions, struct load_phase *out);
+
+/* load_pam.c */
+/* Writes the PAM service LOAD_SERVICE into e->pamdir: the shipped stack
+ * (conf/pam.d/sekimori-stack) with pam_permit.so in pam_unix's place. */
+void load_pam_write_service(const struct bench_env *e);
+/* pam_start_confdir, pam_authenticate answering the code prompt with code, pam_end.
+ * OUT_EXPECTED: PAM_SUCCESS for a right code, PAM_AUTH_ERR for a wrong one; OUT_REFUSED:
+ * PAM_AUTHINFO_UNAVAIL (the broker busy, unreachable or silent). why gets the detail of an
+ * unexpected result. */
+enum load_outcome load_pam_decide(const struct bench_env *e, const char *user,
+                                  enum load_kind kind, const char *code, char *why,
+                                  size_t whysz);
 
 #endif

@@ -124,7 +124,7 @@ give_back(struct load_pool *pool, struct load_user *u, enum load_kind kind, int 
 	pthread_mutex_unlock(&pool->mu);
 }
 
-enum outcome { OUT_EXPECTED, OUT_REFUSED, OUT_UNEXPECTED };
+enum load_mode load_mode = LOAD_PROTOCOL;
 
 struct phase_ctx {
 	const struct bench_env *e;
@@ -138,7 +138,7 @@ struct phase_ctx {
 	pthread_barrier_t gate;
 };
 
-static enum outcome
+static enum load_outcome
 classify(struct phase_ctx *p, int r, const struct skc_result *res, const char *what,
          const char *user)
 {
@@ -155,7 +155,7 @@ classify(struct phase_ctx *p, int r, const struct skc_result *res, const char *w
 }
 
 /* One decision on a new connection; the verdict checked against kind. */
-static enum outcome
+static enum load_outcome
 decide(struct phase_ctx *p, const struct load_user *u, enum load_kind kind, const char *code)
 {
 	struct sk_client c = { .fd = -1 };
@@ -167,7 +167,7 @@ decide(struct phase_ctx *p, const struct load_user *u, enum load_kind kind, cons
 	struct skc_auth_begin_out *bout = calloc(1, sizeof(*bout));
 	struct skc_auth_finish_in *fin = calloc(1, sizeof(*fin));
 	struct skc_auth_finish_out fout;
-	enum outcome o = OUT_UNEXPECTED;
+	enum load_outcome o = OUT_UNEXPECTED;
 	int r, has_totp = 0;
 
 	if (bout == NULL || fin == NULL)
@@ -212,6 +212,22 @@ out:
 	return o;
 }
 
+static enum load_outcome
+pam_decide(struct phase_ctx *p, const struct load_user *u, enum load_kind kind, const char *code)
+{
+	char why[256] = "";
+	enum load_outcome o = load_pam_decide(p->e, u->name, kind, code, why, sizeof(why));
+
+	if (o == OUT_UNEXPECTED) {
+		pthread_mutex_lock(&p->note_mu);
+		if (p->first_unexpected[0] == '\0')
+			snprintf(p->first_unexpected, sizeof(p->first_unexpected), "PAM for %s: %.200s",
+			         u->name, why);
+		pthread_mutex_unlock(&p->note_mu);
+	}
+	return o;
+}
+
 static void *
 client(void *arg)
 {
@@ -222,7 +238,7 @@ client(void *arg)
 		size_t i = atomic_fetch_add(&p->next, 1);
 		struct load_user *u;
 		enum load_kind kind;
-		enum outcome o;
+		enum load_outcome o;
 		char code[16];
 		double t0;
 
@@ -230,7 +246,10 @@ client(void *arg)
 			return NULL;
 		u = take(p->pool, &kind, code, sizeof(code));
 		t0 = bench_now_ms();
-		o = decide(p, u, kind, code);
+		if (load_mode == LOAD_PAM)
+			o = pam_decide(p, u, kind, code);
+		else
+			o = decide(p, u, kind, code);
 		p->lat[i] = bench_now_ms() - t0;
 		give_back(p->pool, u, kind, o == OUT_EXPECTED);
 		if (o == OUT_REFUSED)

@@ -52,6 +52,9 @@ load_broker_start(struct bench_env *e, const char *base, unsigned window, unsign
 		bench_die("cannot make a folder under %s: %s", base, strerror(errno));
 	snprintf(e->conf, sizeof(e->conf), "%s/sekimori.conf", e->dir);
 	snprintf(e->socket, sizeof(e->socket), "%s/sekimorid.sock", e->dir);
+	snprintf(e->pamdir, sizeof(e->pamdir), "%s/pam.d", e->dir);
+	if (mkdir(e->pamdir, 0700) != 0)
+		bench_die("mkdir %s: %s", e->pamdir, strerror(errno));
 	/* admin_profile: root without an admin session (the recovery role) may set up accounts
 	 * of that profile only, and the load's users are set up so. Nothing measured depends on
 	 * it. */
@@ -69,6 +72,7 @@ load_broker_start(struct bench_env *e, const char *base, unsigned window, unsign
 	if (n < 0 || (size_t)n >= sizeof(text))
 		bench_die("configuration text too long");
 	bench_write_file(e->conf, text);
+	load_pam_write_service(e);
 
 	snprintf(log, sizeof(log), "%s/broker.log", e->dir);
 	e->broker = fork();
