@@ -62,8 +62,8 @@ usage(FILE *f)
 	        "  -u N       users to create (default 2000; at least 1.25 x the most clients)\n"
 	        "  -c T:N     a phase of T concurrent clients (1-%d) and N decisions; repeatable\n"
 	        "             (default 1:300 8:2000 64:4000 256:4000 1000:5000)\n"
-	        "  -w K       wrong codes each user sends before each right one (default 1;\n"
-	        "             0 = right codes only; below the profile's deny)\n"
+	        "  -w K       K wrong codes for each right one (default 1: half the decisions\n"
+	        "             are denies; 0 = right codes only; below deny, 5)\n"
 	        "  -W N       the profile's totp_window (default 2)\n"
 	        "  -j N       setup connections (default 8)\n"
 	        "  -f N       samples of the durable floor (default 500)\n"
@@ -351,8 +351,8 @@ print_report(const struct options *o, const struct result *r, size_t n, double s
 	else
 		printf("### Decisions through the broker (protocol-level load generator)\n\n");
 	printf("%zu users (setup, not measured: %.0f s); profile `knowledge = stack`, methods "
-	       "password (the stack's) + TOTP, deny %u, totp_window %u; each user sends %u wrong "
-	       "code(s) before each right one, so %.0f %% of the decisions are denies. A decision: "
+	       "password (the stack's) + TOTP, deny %u, totp_window %u; %u wrong code(s) for each "
+	       "right one, so %.0f %% of the decisions are denies. A decision: "
 	       "%s. Broker defaults (workers 8, max_clients 1024).\n\n",
 	       o->users, setup_s, o->deny, o->window, o->wrong_per_right,
 	       100.0 * o->wrong_per_right / (o->wrong_per_right + 1.0),

@@ -30,7 +30,7 @@ struct load_pool {
 	size_t cursor;
 	unsigned window;        /* totp_window of the profile */
 	unsigned deny;          /* deny of the profile */
-	unsigned wrong_per_right;   /* wrong codes a user sends before each right one */
+	unsigned wrong_per_right;   /* wrong codes per right one in a phase's decisions */
 	pthread_mutex_t mu;
 	double waited_ms;      /* time clients waited for a user with an unspent step */
 };

@@ -6,9 +6,10 @@
  * A right code is the code of a step the user has not spent (the broker refuses replays), so
  * a user gives at most the steps the window allows ahead of the clock, then one per 30 s. A
  * wrong code matches no step within the window either side: the broker denies it and
- * counts a failure. Each user sends wrong_per_right wrong codes then one right one, which
- * clears its failures, so no user reaches deny. Every verdict is checked: DENIED with
- * exactly deny - failures remaining for a wrong code, OK for a right one. */
+ * counts a failure. Of every wrong_per_right + 1 decisions in a phase, the last has a right
+ * code, the others wrong ones; a wrong code goes only to a user whose failures stay below
+ * deny, and a right one clears them, so no user is locked. Every verdict is checked: DENIED
+ * with exactly deny - failures remaining for a wrong code, OK for a right one. */
 #include <errno.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -65,10 +66,11 @@ wrong_code(const struct load_user *u, int64_t now_step, unsigned window, char *c
 	}
 }
 
-/* A user not in use, with the kind of code it sends next and that code. Waits when every
- * free user has spent every step the window allows and owes a right code. */
+/* A user not in use that can take a decision of this kind, and its code: for a wrong code,
+ * one whose failures stay below deny after it; for a right one, one with a step it has not
+ * spent within the window. Waits when there is none. */
 static struct load_user *
-take(struct load_pool *pool, enum load_kind *kind, char *code, size_t codesz)
+take(struct load_pool *pool, enum load_kind kind, char *code, size_t codesz)
 {
 	double t0 = bench_now_ms();
 	int waited = 0;
@@ -86,20 +88,17 @@ take(struct load_pool *pool, enum load_kind *kind, char *code, size_t codesz)
 
 			if (u->busy)
 				continue;
-			if (u->fails < pool->wrong_per_right)
-				*kind = LOAD_WRONG;
-			else if (s <= now_step + (int64_t)pool->window)
-				*kind = LOAD_RIGHT;
-			else
+			if (kind == LOAD_WRONG ? u->fails + 1 >= pool->deny :
+			    s > now_step + (int64_t)pool->window)
 				continue;
 			u->busy = 1;
-			if (*kind == LOAD_RIGHT)
+			if (kind == LOAD_RIGHT)
 				u->last_step = s;
 			pool->cursor = i + 1;
 			if (waited)
 				pool->waited_ms += bench_now_ms() - t0;
 			pthread_mutex_unlock(&pool->mu);
-			if (*kind == LOAD_RIGHT)
+			if (kind == LOAD_RIGHT)
 				code_at(u->seed, s, code, codesz);
 			else
 				wrong_code(u, now_step, pool->window, code, codesz);
@@ -244,7 +243,11 @@ client(void *arg)
 
 		if (i >= p->decisions)
 			return NULL;
-		u = take(p->pool, &kind, code, sizeof(code));
+		/* wrong_per_right wrong codes, then a right one, in decision order: the mix of every
+		 * phase is exactly that. */
+		kind = i % (p->pool->wrong_per_right + 1) < p->pool->wrong_per_right ? LOAD_WRONG :
+		       LOAD_RIGHT;
+		u = take(p->pool, kind, code, sizeof(code));
 		t0 = bench_now_ms();
 		if (load_mode == LOAD_PAM)
 			o = pam_decide(p, u, kind, code);
