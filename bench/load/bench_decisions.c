@@ -403,7 +403,7 @@ print_report(const struct options *o, const struct result *r, size_t n, double s
 	}
 	printf("\n### The broker's memory\n\n| when | VmRSS MiB | VmHWM MiB | threads |\n"
 	       "|---|---:|---:|---:|\n");
-	printf("| idle, before the load | %.1f | %.1f | %d |\n", (double)idle->rss_kb / 1024.0,
+	printf("| idle, before the load (VmHWM: since the broker started, setup included) | %.1f | %.1f | %d |\n", (double)idle->rss_kb / 1024.0,
 	       (double)idle->hwm_kb / 1024.0, idle->threads);
 	for (size_t i = 0; i < n; i++)
 		printf("| during %d clients (max sampled; VmHWM of the phase) | %.1f | %.1f | %d |\n",
