@@ -7,6 +7,7 @@
 #
 #   bench/load/run.sh                 # both runs with the defaults
 #   bench/load/run.sh -u 3000 -w 3    # options for the protocol run (bench_decisions -h)
+#   PAM_ARGS="-u 400 -c 8:800" bench/load/run.sh   # other options for the PAM run
 #   PERF=1 bench/load/run.sh          # a third run: perf profile of the broker at 64 and 256
 #
 # The temporary folder goes under $TMPDIR (default /tmp): put it on the disk to measure.
@@ -16,6 +17,7 @@ SRC=$(cd "$(dirname "$0")/../.." && pwd)
 BUILD=${BUILD:-$SRC/build-bench}
 OUT=${OUT:-$BUILD/bench-decisions.md}
 dir=${TMPDIR:-/tmp}
+PAM_ARGS=${PAM_ARGS:--u 1000 -c 8:2000 -c 64:4000 -c 256:4000}
 
 cmake -S "$SRC" -B "$BUILD" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 cmake --build "$BUILD" -j"$(nproc)" --target bench_decisions >/dev/null
@@ -51,7 +53,8 @@ run() {
 	run "$bin" -P -d "$dir" "$@"
 	echo "## The same decisions through PAM"
 	echo
-	run "$bin" --pam -P -d "$dir" -u 1000 -c 8:2000 -c 64:4000 -c 256:4000
+	# shellcheck disable=SC2086
+	run "$bin" --pam -P -d "$dir" $PAM_ARGS
 	echo "Load average after: $(cut -d' ' -f1-3 /proc/loadavg)."
 } | tee "$OUT"
 
