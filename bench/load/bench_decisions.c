@@ -419,6 +419,16 @@ print_report(const struct options *o, const struct result *r, size_t n, double s
 	       fl->p50 > 0 ? 1e3 / fl->p50 : 0);
 }
 
+/* bench_die exits: the broker must not outlive the bench. */
+static pid_t broker_at_exit;
+
+static void
+stop_broker_at_exit(void)
+{
+	if (broker_at_exit > 0)
+		kill(broker_at_exit, SIGTERM);
+}
+
 static pid_t
 perf_record_start(const char *out, pid_t target)
 {
@@ -467,6 +477,8 @@ main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 
 	load_broker_start(&e, o.base, o.window, o.deny);
+	broker_at_exit = e.broker;
+	atexit(stop_broker_at_exit);
 	bench_note("sekimorid pid %d in %s", (int)e.broker, e.dir);
 	pool.window = o.window;
 	pool.deny = o.deny;
@@ -529,6 +541,7 @@ main(int argc, char **argv)
 		printf("\nLoad average at the end: %s.\n", la);
 	}
 	load_broker_stop(&e);
+	broker_at_exit = 0;
 	if (o.keep)
 		bench_note("kept %s", e.dir);
 	else
