@@ -12,6 +12,8 @@
  * Must run as root (the broker answers login requests from root peers only). Exit status 3
  * when any transaction had another PAM result than expected (the tables are printed
  * anyway), 1 when the set-up failed. */
+#include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <security/pam_appl.h>
 #include <stdio.h>
@@ -121,6 +123,7 @@ struct stack_result {
 	size_t n;
 	size_t unexpected;
 	double sum_ms;
+	double call_ms[PC_COUNT];   /* sums over the expected transactions */
 };
 
 static int
@@ -161,6 +164,9 @@ run_size(const struct options *o, size_t n_users)
 	size_t bad = 0;
 	struct bench_proc b0, b1;
 	double t0, wall_s, self0, sys0, other_s, setup0 = bench_now_ms();
+	char sync_path[700];
+	double *sync_ms = NULL;
+	int sync_fd;
 
 	peer_users_make(&u, n_users);
 	snprintf(run, sizeof(run), "%s/sk-peer-run-XXXXXX", o->base);
@@ -196,6 +202,10 @@ run_size(const struct options *o, size_t n_users)
 			}
 		}
 
+	snprintf(sync_path, sizeof(sync_path), "%s/fdatasync.probe", run);
+	if ((sync_fd = open(sync_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600)) < 0 ||
+	    (sync_ms = calloc(tx, sizeof(double))) == NULL)
+		bench_die("%s: %s", sync_path, strerror(errno));
 	peer_loadavg(la0, sizeof(la0));
 	bench_proc_read(sk.broker, &b0);
 	self0 = bench_self_cpu_s();
@@ -218,8 +228,14 @@ run_size(const struct options *o, size_t n_users)
 			}
 			res[s].ms[res[s].n++] = t.ms;
 			res[s].sum_ms += t.ms;
+			for (int c = 0; c < PC_COUNT; c++)
+				res[s].call_ms[c] += t.call_ms[c];
 		}
+		/* The disk's floor in the same turns: one durable 300-byte append. */
+		sync_ms[i] = peer_fdatasync_ms(sync_fd);
 	}
+	close(sync_fd);
+	unlink(sync_path);
 	wall_s = (bench_now_ms() - t0) / 1e3;
 	bench_proc_read(sk.broker, &b1);
 	other_s = bench_system_cpu_s() - sys0 - (bench_self_cpu_s() - self0) - (b1.cpu_s - b0.cpu_s);
@@ -250,6 +266,23 @@ run_size(const struct options *o, size_t n_users)
 	printf("\nsekimorid CPU per Sekimori transaction: %.2f ms (its own process; the others "
 	       "run in this one). tx/s = transactions ÷ the sum of their wall times.\n\n",
 	       res[0].n ? (b1.cpu_s - b0.cpu_s) * 1e3 / (double)res[0].n : 0);
+	printf("Mean ms per PAM call:\n\n| stack | pam_start_confdir | pam_authenticate | "
+	       "pam_acct_mgmt | pam_end |\n|---|---:|---:|---:|---:|\n");
+	for (int s = 0; s < STACKS; s++) {
+		printf("| %s |", stack_label[s]);
+		for (int c = 0; c < PC_COUNT; c++)
+			printf(" %.2f |", res[s].n ? res[s].call_ms[c] / (double)res[s].n : 0);
+		printf("\n");
+	}
+	{
+		struct bench_stats ss;
+
+		bench_stats_of(sync_ms, tx, &ss);
+		printf("\nThe disk in the same turns (write 300 B + fdatasync, one per turn, %zu): "
+		       "mean %.2f ms, p50 %.2f, p90 %.2f, p99 %.2f.\n\n", ss.n, ss.mean, ss.p50,
+		       ss.p90, ss.p99);
+	}
+	free(sync_ms);
 
 	printf("Lockout check (not timed), user %s, deny = %d for all three: %d wrong codes, "
 	       "then the right one (result of pam_authenticate):\n\n", u.name[n_users - 1],

@@ -67,11 +67,13 @@ void peer_google_setup(const char *dir, const struct peer_users *u, const char *
 /* One transaction: pam_start_confdir, pam_authenticate (the conversation answers every
  * prompt with code), pam_acct_mgmt when authentication succeeded, pam_end. The results of
  * both calls (acct is -1 when it was not called) and the wall time in ms. */
+enum peer_call { PC_START, PC_AUTH, PC_ACCT, PC_END, PC_COUNT };
 struct peer_tx {
 	int auth;
 	int acct;
 	int prompts;
 	double ms;
+	double call_ms[PC_COUNT];   /* pam_start_confdir, pam_authenticate, pam_acct_mgmt, pam_end */
 };
 void peer_transaction(const char *pamdir, const char *service, const char *user,
                       const char *code, struct peer_tx *tx);
@@ -88,6 +90,10 @@ void peer_wrong_code(const unsigned char seed[PEER_SEED_LEN], char code[16]);
  * markdown row; returns the number of transactions whose result was not the expected one. */
 size_t peer_lockout_check(const char *label, const char *pamdir, const char *service,
                           const char *user, const unsigned char seed[PEER_SEED_LEN]);
+
+/* The disk's floor, measured beside the transactions: write 300 bytes at the end of fd and
+ * fdatasync them; the time in ms. */
+double peer_fdatasync_ms(int fd);
 
 /* Machine state for the report: load average now, in "a b c". */
 void peer_loadavg(char *out, size_t outsz);

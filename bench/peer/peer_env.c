@@ -396,3 +396,14 @@ peer_loadavg(char *out, size_t outsz)
 		fclose(f);
 	snprintf(out, outsz, "%.2f %.2f %.2f", a, b, c);
 }
+
+double
+peer_fdatasync_ms(int fd)
+{
+	static const char rec[300] = { 'x' };
+	double t0 = bench_now_ms();
+
+	if (write(fd, rec, sizeof(rec)) != (ssize_t)sizeof(rec) || fdatasync(fd) != 0)
+		bench_die("write + fdatasync: %s", strerror(errno));
+	return bench_now_ms() - t0;
+}

@@ -55,25 +55,34 @@ peer_transaction(const char *pamdir, const char *service, const char *user, cons
 	struct conv_state cs = { .code = code };
 	struct pam_conv c = { conv, &cs };
 	pam_handle_t *h = NULL;
-	double t0 = bench_now_ms();
+	double t0 = bench_now_ms(), t1, t2, t3;
 	int r;
 
+	memset(tx, 0, sizeof(*tx));
 	tx->auth = tx->acct = -1;
 	if ((r = pam_start_confdir(service, user, &c, pamdir, &h)) != PAM_SUCCESS) {
 		tx->auth = r;
 		tx->ms = bench_now_ms() - t0;
 		return;
 	}
+	t1 = t2 = t3 = bench_now_ms();
 	if ((r = pam_set_item(h, PAM_TTY, "pts/1")) != PAM_SUCCESS ||
 	    (r = pam_set_item(h, PAM_FAIL_DELAY, (const void *)no_delay)) != PAM_SUCCESS) {
 		tx->auth = r;
 	} else {
 		tx->auth = r = pam_authenticate(h, 0);
-		if (r == PAM_SUCCESS)
+		t2 = t3 = bench_now_ms();
+		if (r == PAM_SUCCESS) {
 			tx->acct = r = pam_acct_mgmt(h, 0);
+			t3 = bench_now_ms();
+		}
 	}
 	pam_end(h, r);
 	tx->ms = bench_now_ms() - t0;
+	tx->call_ms[PC_START] = t1 - t0;
+	tx->call_ms[PC_AUTH] = t2 - t1;
+	tx->call_ms[PC_ACCT] = t3 - t2;
+	tx->call_ms[PC_END] = tx->ms - (t3 - t0);
 	tx->prompts = cs.prompts;
 }
 
