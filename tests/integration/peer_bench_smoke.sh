@@ -45,7 +45,7 @@ for stack in 'Sekimori (pam_sekimori + sekimorid)' 'pam_oath + pam_faillock' \
 		fail "$stack: wrong codes not refused as authentication failures: $row"; ok
 done
 # The folders the bench made are gone.
-[ -z "$(find "$dir" -maxdepth 1 -name 'sk-peer-*' -print -quit)" ] ||
+[ -z "$(find "$dir" -mindepth 1 -maxdepth 1 -name 'sk-peer-*' -print -quit)" ] ||
 	fail "bench_peer_totp left its folders behind"; ok
 
 # 2. Few against many users: 5 against 60, one round.
