@@ -42,7 +42,7 @@ static const char *const stack_label[STACKS] = {
 	"pam_oath + pam_faillock",
 	"pam_google_authenticator + pam_faillock",
 };
-static const char *const stack_service[STACKS] = { "sk-sekimori", "sk-oath", "sk-google" };
+static const char *const stack_service[STACKS] = { "sk-sekimori", PEER_OATH_SERVICE, "sk-google" };
 
 struct options {
 	size_t sizes[SIZES_MAX];

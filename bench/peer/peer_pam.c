@@ -12,16 +12,16 @@
 struct conv_state {
 	const char *code;
 	int prompts;
+	int oath;
 };
 
-static int
-conv(int n, const struct pam_message **msg, struct pam_response **resp, void *arg)
+static struct pam_response *
+answer(const struct pam_message **msg, int n, struct conv_state *cs)
 {
-	struct conv_state *cs = arg;
 	struct pam_response *r = calloc((size_t)n, sizeof(*r));
 
 	if (r == NULL)
-		return PAM_BUF_ERR;
+		return NULL;
 	for (int i = 0; i < n; i++) {
 		if (msg[i]->msg_style != PAM_PROMPT_ECHO_OFF && msg[i]->msg_style != PAM_PROMPT_ECHO_ON)
 			continue;   /* banners, lock notices: what a terminal would show */
@@ -30,9 +30,32 @@ conv(int n, const struct pam_message **msg, struct pam_response **resp, void *ar
 			for (int k = 0; k < i; k++)
 				free(r[k].resp);
 			free(r);
-			return PAM_BUF_ERR;
+			return NULL;
 		}
 	}
+	return r;
+}
+
+/* See PEER_OATH_SERVICE. The frame must stay for the suppression to name it: not inlined,
+ * and no tail call (the empty asm runs after answer returns). */
+__attribute__((noinline)) static struct pam_response *
+peer_answer_kept_by_pam_oath(const struct pam_message **msg, int n, struct conv_state *cs)
+{
+	struct pam_response *r = answer(msg, n, cs);
+
+	__asm__ volatile("" ::: "memory");
+	return r;
+}
+
+static int
+conv(int n, const struct pam_message **msg, struct pam_response **resp, void *arg)
+{
+	struct conv_state *cs = arg;
+	struct pam_response *r = cs->oath ? peer_answer_kept_by_pam_oath(msg, n, cs)
+	                                  : answer(msg, n, cs);
+
+	if (r == NULL)
+		return PAM_BUF_ERR;
 	*resp = r;
 	return PAM_SUCCESS;
 }
@@ -52,7 +75,7 @@ void
 peer_transaction(const char *pamdir, const char *service, const char *user, const char *code,
                  struct peer_tx *tx)
 {
-	struct conv_state cs = { .code = code };
+	struct conv_state cs = { .code = code, .oath = strcmp(service, PEER_OATH_SERVICE) == 0 };
 	struct pam_conv c = { conv, &cs };
 	pam_handle_t *h = NULL;
 	double t0 = bench_now_ms(), t1, t2, t3;
