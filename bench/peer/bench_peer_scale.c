@@ -147,8 +147,7 @@ main(int argc, char **argv)
 	if (mkdtemp(run) == NULL)
 		bench_die("mkdtemp under %s", o.base);
 	snprintf(pamdir, sizeof(pamdir), "%s/pam.d", run);
-	if (mkdir(pamdir, 0700) != 0)
-		bench_die("mkdir %s", pamdir);
+	peer_pamdir_make(pamdir);
 	memset(sd, 0, sizeof(sd));
 	sd[0].label = "small";
 	sd[1].label = "large";

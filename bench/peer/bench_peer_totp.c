@@ -173,8 +173,7 @@ run_size(const struct options *o, size_t n_users)
 	if (mkdtemp(run) == NULL)
 		bench_die("mkdtemp under %s", o->base);
 	snprintf(pamdir, sizeof(pamdir), "%s/pam.d", run);
-	if (mkdir(pamdir, 0700) != 0)
-		bench_die("mkdir %s", pamdir);
+	peer_pamdir_make(pamdir);
 	peer_sekimori_start(&sk, run, o->sekimorid, SK_BENCH_LOCALE_DIR, &u);
 	peer_sekimori_service(&sk, o->module, pamdir, stack_service[0]);
 	snprintf(sub, sizeof(sub), "%s/oath", run);

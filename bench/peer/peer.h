@@ -63,6 +63,11 @@ void peer_sekimori_stop(struct peer_sekimori *s);
 void peer_sekimori_service(const struct peer_sekimori *s, const char *module, const char *pamdir,
                            const char *service);
 
+/* Makes the folder of the benchmark's PAM service files with the "other" service in it
+ * (pam_deny), as /etc/pam.d has: without it libpam logs "no default config other" at every
+ * pam_start_confdir, and with no syslog daemon glibc writes that line to /dev/console. */
+void peer_pamdir_make(const char *pamdir);
+
 /* The peers: a pam_oath users file (HOTP/T30 lines) and a google-authenticator secret file
  * per user, each with pam_faillock around it (the example stack of pam_faillock(8)). */
 void peer_oath_setup(const char *dir, const struct peer_users *u, const char *pamdir,

@@ -276,6 +276,15 @@ write_service(const char *pamdir, const char *service, const char *text)
 }
 
 void
+peer_pamdir_make(const char *pamdir)
+{
+	if (mkdir(pamdir, 0700) != 0)
+		bench_die("mkdir %s: %s", pamdir, strerror(errno));
+	write_service(pamdir, "other", "auth required pam_deny.so\naccount required pam_deny.so\n"
+	              "password required pam_deny.so\nsession required pam_deny.so\n");
+}
+
+void
 peer_sekimori_service(const struct peer_sekimori *s, const char *module, const char *pamdir,
                       const char *service)
 {
