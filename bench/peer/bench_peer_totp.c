@@ -243,7 +243,7 @@ run_size(const struct options *o, size_t n_users)
 	printf("### %zu enrolled users\n\n", n_users);
 	printf("One client, %zu transactions per stack in turns; load average %s before, %s "
 	       "after; CPU used by other processes during the turns: %.1f s of %.1f s "
-	       "(2 x wall time on %ld CPUs).\n\n", tx, la0, la1, other_s > 0 ? other_s : 0,
+	       "(wall time x %ld CPUs).\n\n", tx, la0, la1, other_s > 0 ? other_s : 0,
 	       wall_s * (double)sysconf(_SC_NPROCESSORS_ONLN), sysconf(_SC_NPROCESSORS_ONLN));
 	printf("| stack | transactions | unexpected | tx/s | mean ms | p50 ms | p90 ms | p99 ms | "
 	       "max ms | Sekimori tx/s ÷ this |\n");
