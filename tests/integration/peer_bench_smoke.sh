@@ -25,7 +25,8 @@ done
 bench="$SK_BINARY_DIR/bench"
 # A sanitizer build: pam_oath's own leak is suppressed by name, nothing else (the file says
 # why).
-export LSAN_OPTIONS="${LSAN_OPTIONS:+$LSAN_OPTIONS:}suppressions=$(dirname "$0")/peer_bench_lsan.supp"
+supp="$(cd "$(dirname "$0")" && pwd)/peer_bench_lsan.supp"
+export LSAN_OPTIONS="${LSAN_OPTIONS:+$LSAN_OPTIONS:}suppressions=$supp"
 
 # 1. Side by side: 40 users, 12 transactions per stack.
 rc=0
