@@ -12,6 +12,7 @@
 #include "attempt.h"
 #include "audit_event.h"
 #include "grant.h"
+#include "hr_transfer.h"
 #include "session_watch.h"
 #include "sk_err.h"
 #include "sk_log.h"
@@ -173,6 +174,7 @@ hr_apply_event(struct broker_conn *c, const struct hr_event_rec *e, int64_t now,
                struct hr_session_ends *ends)
 {
 	struct user_hr h;
+	char old_dept[HR_DEPT_LEN];
 	json_object *extra = NULL;
 	int r, suspend, retire;
 
@@ -185,6 +187,7 @@ hr_apply_event(struct broker_conn *c, const struct hr_event_rec *e, int64_t now,
 		return r;
 	suspend = strcmp(e->event, "leave") == 0 || strcmp(e->event, "secondment") == 0;
 	retire = strcmp(e->event, "retirement") == 0;
+	snprintf(old_dept, sizeof(old_dept), "%s", h.dept);
 	if (e->employment[0] != '\0')
 		snprintf(h.employment, sizeof(h.employment), "%s", e->employment);
 	if (e->dept[0] != '\0')
@@ -214,10 +217,18 @@ hr_apply_event(struct broker_conn *c, const struct hr_event_rec *e, int64_t now,
 		extra = audit_field(extra, "was_suspended", h.suspended ? "yes" : "no");
 		h.suspended = 0;
 	}
-	/* transfer: department and employment only (an employment of contractor makes the user
-	 * a contractor: store_user_contractor). */
+	/* transfer: department and employment (an employment of contractor makes the user a
+	 * contractor: store_user_contractor), then what was tied to the old department goes
+	 * (hr_transfer.c), once the new department is written. */
 	if (r == SK_OK)
 		r = store_user_hr_set(c->db, &h);
+	if (r == SK_OK && strcmp(e->event, "transfer") == 0) {
+		size_t n = 0;
+
+		r = hr_transfer_revoke(c, e, h.name, old_dept, now, &n);
+		extra = audit_field(audit_field_int(extra, "revoked", (int64_t)n), "old_dept",
+		                    old_dept);
+	}
 	if (r != SK_OK) {
 		json_object_put(extra);
 		return r;
