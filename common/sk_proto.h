@@ -412,8 +412,8 @@ enum sk_role {
 	SK_ROLE_AUDITOR = 1 << 3,    /* read-only: auditor_group, admin sessions, root */
 	SK_ROLE_RECOVERY = 1 << 4,   /* root without an admin session: the recovery subset */
 	SK_ROLE_ADMIN_LOGIN = 1 << 5,/* may log in as an administrator: root or admin_group */
-	SK_ROLE_SELF = 1 << 6,       /* a non-root peer whose uid has a name: may ask for its own
-	                              * account only (REMOVAL_REQUEST) */
+	SK_ROLE_SELF = 1 << 6,       /* a peer whose uid has a login name: may ask for its own
+	                              * account only (REMOVAL_REQUEST; root is refused there) */
 };
 
 enum sk_card_kind {
