@@ -144,7 +144,7 @@ removal_decide(struct sk_store_txn *t, int64_t id, enum removal_state to, const 
 {
 	return pg_write_one(pg_conn(t), "deciding a removal request",
 	                    "UPDATE removal_requests SET state = $1, decided_by = $2,"
-	                    " decided_at = $3, comment = $4 WHERE id = $5 AND state = 0", "titti",
+	                    " decided_at = $3, comment = $4 WHERE id = $5 AND state = 0", "ititi",
 	                    (int64_t)to, by, at, comment, id);
 }
 

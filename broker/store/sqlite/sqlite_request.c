@@ -151,7 +151,7 @@ removal_decide(struct sk_store_txn *t, int64_t id, enum removal_state to, const 
 {
 	return sq_write_one(sq_db(t), "deciding a removal request",
 	                    "UPDATE removal_requests SET state = ?, decided_by = ?, decided_at = ?,"
-	                    " comment = ? WHERE id = ? AND state = 0", "titti", (int64_t)to, by, at,
+	                    " comment = ? WHERE id = ? AND state = 0", "ititi", (int64_t)to, by, at,
 	                    comment, id);
 }
 
