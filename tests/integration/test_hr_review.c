@@ -365,6 +365,44 @@ test_r_life_2_self_service_removal_request(void **state)
 	assert_non_null(strstr(out, "\"state\":\"confirmed\""));
 }
 
+/* R-LIFE-2, R-LIFE-5 (issue 10, item 4): a return records the factors the account comes back
+ * with, for the administrator to re-confirm; a retirement records the security keys it
+ * removes as outstanding, next to the cards. */
+static void
+test_r_life_5_return_lists_factors_and_retirement_lists_keys(void **state)
+{
+	char text[1024], sha[65], seed[64], sql[512], res[64];
+
+	(void)state;
+	snprintf(text, sizeof(text), "%s80003,生成80003,セイセイ,D-X,係員,正規職員,2025-04-01,"
+	         "採用\n", HEADER);
+	import("hr-hire3.csv", text, sha);
+	skfx_enroll_totp(&fx, "80003", seed, sizeof(seed));
+	snprintf(sql, sizeof(sql), "INSERT INTO fido2(user_id, cred_id, cose_type, pubkey, aaguid,"
+	         " sign_count, fmt, attestation, subject, trusted, created) VALUES((SELECT id FROM"
+	         " users WHERE name = '80003'), X'0102', -7, X'04',"
+	         " X'00112233445566778899aabbccddeeff', 0, 'none', X'', 'generated key', 0, %lld);",
+	         (long long)time(NULL));
+	store_sql(sql, res, sizeof(res));
+	snprintf(text, sizeof(text), "%s80003,,,,,,2025-05-01,休職\n80003,,,,,,2025-06-01,復職\n",
+	         HEADER);
+	import("hr-leave-return3.csv", text, sha);
+	assert_int_equal(skfx_audit_count(&fx, "\"event\":\"hr.return\"", "\"user\":\"80003\"",
+	                                  "\"was_suspended\":\"yes\"",
+	                                  "\"factors_kept\":{\"totp\":1,\"fido2\":1,\"cards\":0,"
+	                                  "\"cards_expired\":0}", NULL), 1);
+	snprintf(text, sizeof(text), "%s80003,,,,,,2025-07-01,退職\n", HEADER);
+	import("hr-retire3.csv", text, sha);
+	assert_int_equal(skfx_audit_count(&fx, "\"event\":\"hr.retirement\"",
+	                                  "\"user\":\"80003\"", "\"fido2_removed\":1",
+	                                  "\"aaguid\":\"00112233445566778899aabbccddeeff\","
+	                                  "\"subject\":\"generated key\"}]", NULL), 1);
+	assert_int_equal(skfx_audit_count(&fx, "\"event\":\"hr.retirement\"",
+	                                  "\"outstanding_keys\":[{\"id\":", NULL), 1);
+	expect_sql("SELECT count(*) FROM fido2 WHERE user_id = (SELECT id FROM users WHERE name ="
+	           " '80003');", "0");
+}
+
 static int
 setup(void **state)
 {
@@ -394,6 +432,7 @@ main(void)
 		cmocka_unit_test(test_r_life_2_transfer_revokes_department_tied_access),
 		cmocka_unit_test(test_r_life_4_review_certify_and_revoke),
 		cmocka_unit_test(test_r_life_2_self_service_removal_request),
+		cmocka_unit_test(test_r_life_5_return_lists_factors_and_retirement_lists_keys),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
