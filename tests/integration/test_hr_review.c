@@ -378,11 +378,19 @@ test_r_life_5_return_lists_factors_and_retirement_lists_keys(void **state)
 	         "採用\n", HEADER);
 	import("hr-hire3.csv", text, sha);
 	skfx_enroll_totp(&fx, "80003", seed, sizeof(seed));
-	snprintf(sql, sizeof(sql), "INSERT INTO fido2(user_id, cred_id, cose_type, pubkey, aaguid,"
-	         " sign_count, fmt, attestation, subject, trusted, created) VALUES((SELECT id FROM"
-	         " users WHERE name = '80003'), X'0102', -7, X'04',"
-	         " X'00112233445566778899aabbccddeeff', 0, 'none', X'', 'generated key', 0, %lld);",
-	         (long long)time(NULL));
+	/* Byte strings as each store writes them. */
+	if (sk_test_store_is_pg())
+		snprintf(sql, sizeof(sql), "INSERT INTO fido2(user_id, cred_id, cose_type, pubkey,"
+		         " aaguid, sign_count, fmt, attestation, subject, trusted, created) VALUES("
+		         "(SELECT id FROM users WHERE name = '80003'), '\\x0102'::bytea, -7,"
+		         " '\\x04'::bytea, '\\x00112233445566778899aabbccddeeff'::bytea, 0, 'none',"
+		         " ''::bytea, 'generated key', 0, %lld);", (long long)time(NULL));
+	else
+		snprintf(sql, sizeof(sql), "INSERT INTO fido2(user_id, cred_id, cose_type, pubkey,"
+		         " aaguid, sign_count, fmt, attestation, subject, trusted, created) VALUES("
+		         "(SELECT id FROM users WHERE name = '80003'), X'0102', -7, X'04',"
+		         " X'00112233445566778899aabbccddeeff', 0, 'none', X'', 'generated key', 0,"
+		         " %lld);", (long long)time(NULL));
 	store_sql(sql, res, sizeof(res));
 	snprintf(text, sizeof(text), "%s80003,,,,,,2025-05-01,休職\n80003,,,,,,2025-06-01,復職\n",
 	         HEADER);
