@@ -138,8 +138,8 @@ cli_reason_text(uint64_t reason)
 		                                 " and is not hired in this file") },
 		{ SK_REASON_HR_COUNT_MISMATCH, N_("the broker staged a different number of HR"
 		                                  " records than were sent; import again") },
-		{ SK_REASON_HR_TOO_MANY_HIRES, N_("too many hires in one HR file (at most 256);"
-		                                  " split the file") },
+		{ SK_REASON_HR_HIRE_RECORDED, N_("a hire of this file was recorded by another import"
+		                                 " after it was staged; import the file again") },
 		{ SK_REASON_HR_USER_EXISTS, N_("a hire's user name (the staff number) is already"
 		                               " taken") },
 		{ SK_REASON_HR_BAD_RECORD, N_("the broker refused an HR record as malformed") },

@@ -25,7 +25,7 @@ static const struct command {
 	{ "user", "disable", cli_user_disable, "USER" },
 	{ "user", "enable", cli_user_enable, "USER" },
 	{ "user", "reset-password", cli_user_reset_password, "USER" },
-	{ "user", "import", cli_user_import, "FILE [--out PWFILE]" },
+	{ "user", "import", cli_user_import, "FILE [--out PWFILE] [--dry-run]" },
 	{ "totp", "enroll", cli_totp_enroll, "USER [--algorithm sha1|sha256|sha512] [--digits 6|8]"
 	  " [--period N] [--secret BASE32] [--code CODE]" },
 	{ "totp", "remove", cli_totp_remove, "USER" },
@@ -40,7 +40,8 @@ static const struct command {
 	{ "card", "revoke", cli_card_revoke, "USER|--cert HASH --reason lost|damaged|returned" },
 	{ "card", "dispose", cli_card_dispose, "USER|--cert HASH --reason collected|destroyed"
 	  " [--note TEXT]" },
-	{ "hr", "import", cli_hr_import, "FILE [--dry-run] [--encoding utf-8|cp932|auto]" },
+	{ "hr", "import", cli_hr_import, "FILE [--dry-run] [--encoding utf-8|cp932|auto]"
+	  " [--out PWFILE]" },
 	{ "hr", "pending", cli_hr_pending, "" },
 	{ "grant", "request", cli_grant_request, "--role ROLE --minutes N --reason TEXT"
 	  " [--ticket ID]" },

@@ -319,9 +319,12 @@ enum sk_reason {
 	/* HR import refusals (HR_STAGE, HR_COMMIT); SK_K_HR_STAFF and SK_K_HR_LINE say where. */
 	SK_REASON_HR_UNKNOWN_STAFF = 65,  /* an event for a staff number with no user or hire */
 	SK_REASON_HR_COUNT_MISMATCH = 66, /* staged records differ from what the CLI sent */
-	SK_REASON_HR_TOO_MANY_HIRES = 67, /* more hires in one file than HR_HIRES_MAX */
+	SK_REASON_HR_TOO_MANY_HIRES = 67, /* no longer sent: hires per file are not capped */
 	SK_REASON_HR_USER_EXISTS = 68,    /* a hire whose user name (the staff number) is taken */
 	SK_REASON_HR_BAD_RECORD = 69,     /* a staged record that does not validate */
+	/* A hire staged with a temporary password that another import recorded before this
+	 * commit: the file is refused; importing it again counts the hire unchanged. */
+	SK_REASON_HR_HIRE_RECORDED = 28,
 	/* User import refusals (USER_IMPORT_*); SK_K_HR_LINE names the file line. */
 	SK_REASON_IMPORT_BAD_ROW = 96,     /* a staged row that does not validate */
 	SK_REASON_IMPORT_USER_EXISTS = 97, /* a user name or staff number that is taken */
