@@ -59,6 +59,13 @@ static const struct command {
 	{ "delegation", "list", cli_delegation_list, "" },
 	{ "review", "list", cli_review_list, "[--all]" },
 	{ "review", "close", cli_review_close, "ID --comment TEXT" },
+	{ "review", "access", cli_review_access, "[certify [--comment TEXT] | certifications |"
+	  " revoke grant|delegation ID]" },
+	{ "request", "removal", cli_request_removal, "totp|fido2 ID|card ID|role ROLE"
+	  " --reason TEXT" },
+	{ "request", "list", cli_request_list, "[--all]" },
+	{ "request", "confirm", cli_request_confirm, "ID [--comment TEXT]" },
+	{ "request", "refuse", cli_request_refuse, "ID [--comment TEXT]" },
 	{ "report", "orphans", cli_report_orphans, "" },
 	{ "report", "dormant", cli_report_dormant, "--days N" },
 	{ "audit", "verify", cli_audit_verify, "[--anchor SEQ:MAC] [ROTATED-FILE...]" },

@@ -616,3 +616,79 @@ store_user_dormant_reset(struct sk_store_txn *t, int64_t user_id, int64_t now)
 {
 	return WRITE(t, user_dormant_reset, user_id, now);
 }
+
+const char *
+removal_state_name(enum removal_state s)
+{
+	switch (s) {
+	case REMOVAL_OPEN:
+		return "open";
+	case REMOVAL_CONFIRMED:
+		return "confirmed";
+	case REMOVAL_REFUSED:
+		return "refused";
+	}
+	return "unknown";
+}
+
+const char *
+removal_kind_name(enum sk_removal_kind k)
+{
+	switch (k) {
+	case SK_REMOVAL_TOTP:
+		return "totp";
+	case SK_REMOVAL_FIDO2:
+		return "fido2";
+	case SK_REMOVAL_CARD:
+		return "card";
+	case SK_REMOVAL_ROLE:
+		return "role";
+	}
+	return "unknown";
+}
+
+int
+store_certification_insert(struct sk_store_txn *t, struct certification_rec *v)
+{
+	return WRITE(t, certification_insert, v);
+}
+
+int
+store_certification_list(struct sk_store_txn *t,
+                         int (*fn)(void *, const struct certification_rec *), void *arg)
+{
+	return OPS(t)->certification_list(t, fn, arg);
+}
+
+int
+store_removal_insert(struct sk_store_txn *t, struct removal_rec *v)
+{
+	return WRITE(t, removal_insert, v);
+}
+
+int
+store_removal_get(struct sk_store_txn *t, int64_t id, struct removal_rec *out)
+{
+	return OPS(t)->removal_get(t, id, out);
+}
+
+int
+store_removal_open_exists(struct sk_store_txn *t, const char *requester,
+                          enum sk_removal_kind kind, const char *target, int *yes)
+{
+	return OPS(t)->removal_open_exists(t, requester, kind, target, yes);
+}
+
+int
+store_removal_decide(struct sk_store_txn *t, int64_t id, enum removal_state to, const char *by,
+                     int64_t at, const char *comment)
+{
+	return WRITE(t, removal_decide, id, to, by, at, comment);
+}
+
+int
+store_removal_list(struct sk_store_txn *t, int open_only,
+                   int (*fn)(void *, const struct removal_rec *), void *arg)
+{
+	return OPS(t)->removal_list(t, open_only, fn, arg);
+}

@@ -132,6 +132,18 @@ struct sk_store_ops {
 	int (*report_dormant)(struct sk_store_txn *t, int64_t before, const char *profile,
 	                      int enabled_only, int (*fn)(void *, const struct report_user *),
 	                      void *arg);
+
+	int (*certification_insert)(struct sk_store_txn *t, struct certification_rec *v);
+	int (*certification_list)(struct sk_store_txn *t,
+	                          int (*fn)(void *, const struct certification_rec *), void *arg);
+	int (*removal_insert)(struct sk_store_txn *t, struct removal_rec *v);
+	int (*removal_get)(struct sk_store_txn *t, int64_t id, struct removal_rec *out);
+	int (*removal_open_exists)(struct sk_store_txn *t, const char *requester,
+	                           enum sk_removal_kind kind, const char *target, int *yes);
+	int (*removal_decide)(struct sk_store_txn *t, int64_t id, enum removal_state to,
+	                      const char *by, int64_t at, const char *comment);
+	int (*removal_list)(struct sk_store_txn *t, int open_only,
+	                    int (*fn)(void *, const struct removal_rec *), void *arg);
 	int (*user_dormant_reset)(struct sk_store_txn *t, int64_t user_id, int64_t now);
 };
 

@@ -108,5 +108,6 @@ void sq_session_ops(struct sk_store_ops *o);
 void sq_hr_ops(struct sk_store_ops *o);
 void sq_grant_ops(struct sk_store_ops *o);
 void sq_report_ops(struct sk_store_ops *o);
+void sq_request_ops(struct sk_store_ops *o);
 
 #endif
