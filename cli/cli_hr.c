@@ -1,7 +1,7 @@
 /* sekimori hr import FILE [--dry-run] [--encoding utf-8|cp932|auto] | hr pending
  * (doc/hr-import.md). The CLI reads and validates the file with skhr (streamed, constant
- * memory); only a file valid as a whole is sent, in batches of SK_ARRAY_MAX records that the
- * broker stages, and then applied by one HR_COMMIT in one broker transaction. */
+ * memory); only a file valid as a whole is sent, in batches of up to SK_HR_STAGE_RECORDS_MAX
+ * records (at most SK_ARRAY_MAX hires) that the broker stages, and then applied by one HR_COMMIT in one broker transaction. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -34,8 +34,9 @@ struct import_ctx {
 	char sha[2 * HR_SHA256_LEN + 1];
 	int dry_run;
 	char today[11];
-	char batch[SK_ARRAY_MAX][HR_WIRE_MAX];
+	char batch[SK_HR_STAGE_RECORDS_MAX][HR_WIRE_MAX];
 	size_t n_batch;
+	size_t n_batch_hires;  /* the reply carries at most SK_ARRAY_MAX hires' passwords */
 	unsigned long staged;
 	int first_sent;
 	int stage_rc;          /* CLI exit code once a batch failed */
@@ -146,13 +147,14 @@ keep_password(struct import_ctx *k, const struct skc_hr_hire_password *h)
 static int
 send_batch(struct import_ctx *k)
 {
-	const char *recs[SK_ARRAY_MAX];
+	const char *recs[SK_HR_STAGE_RECORDS_MAX];
 	struct skc_hr_stage_in in = { cli_actor(), k->sha, !k->first_sent, recs, k->n_batch };
 	struct skc_hr_stage_out out;
 	int r;
 
 	if (k->n_batch == 0)
 		return SK_OK;
+	k->n_batch_hires = 0;
 	for (size_t i = 0; i < k->n_batch; i++)
 		recs[i] = k->batch[i];
 	r = skc_hr_stage(cli_client(k->c), &in, &out);
@@ -213,7 +215,9 @@ on_record(const struct hr_record *rec, void *arg)
 		return STOP_FAILED;
 	k->n_batch++;
 	k->staged++;
-	return k->n_batch == SK_ARRAY_MAX ? send_batch(k) : 0;
+	k->n_batch_hires += rec->event == HR_EV_HIRE;
+	return k->n_batch == SK_HR_STAGE_RECORDS_MAX || k->n_batch_hires == SK_ARRAY_MAX ?
+	       send_batch(k) : 0;
 }
 
 /* Every error, by line and column, in Japanese and in English. */

@@ -21,9 +21,11 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
+#include <pthread.h>
+#include <openssl/core_names.h>
 #include <openssl/crypto.h>
+#include <openssl/params.h>
 #include <openssl/evp.h>
-#include <openssl/hmac.h>
 
 /* A line ends in ,"mac":"<64 hex>"} ; the MACed text is the line without that suffix
  * plus the closing brace the suffix replaced. */
@@ -72,17 +74,70 @@ two_digits(const char *s)
 	return (unsigned)(s[0] - '0') * 10u + (unsigned)(s[1] - '0');
 }
 
+/* HMAC() fetches SHA-256 and keys a new context on every call (OpenSSL 3): a visible share
+ * of a commit that writes an audit record per HR event. One context is kept instead, keyed
+ * again only when another key comes (the broker uses one key; `audit verify` one per log),
+ * and re-initialised with the same key for each record. The mutex makes it one user at a
+ * time; the audit writer serialises its records anyway. */
+static pthread_mutex_t hmac_lock = PTHREAD_MUTEX_INITIALIZER;
+static EVP_MAC *hmac_alg;
+static EVP_MAC_CTX *hmac_ctx;
+static unsigned char hmac_key[SK_AUDIT_KEY_LEN];
+static size_t hmac_keylen;   /* 0: hmac_ctx holds no key */
+
+static int
+hmac_locked(const unsigned char *key, size_t keylen, const char *text, size_t len,
+            unsigned char md[EVP_MAX_MD_SIZE], size_t *mdlen)
+{
+	OSSL_PARAM params[] = {
+		OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, (char *)"SHA256", 0),
+		OSSL_PARAM_construct_end(),
+	};
+	int same = keylen > 0 && keylen == hmac_keylen &&
+	           CRYPTO_memcmp(key, hmac_key, keylen) == 0;
+
+	if (hmac_alg == NULL && (hmac_alg = EVP_MAC_fetch(NULL, "HMAC", NULL)) == NULL)
+		return 0;
+	if (hmac_ctx == NULL && (hmac_ctx = EVP_MAC_CTX_new(hmac_alg)) == NULL)
+		return 0;
+	if (!same) {
+		static const unsigned char no_key[1];
+
+		/* A NULL key would keep the context's old one (EVP_MAC_init). */
+		if (key == NULL)
+			key = no_key;
+		hmac_keylen = 0;
+		explicit_bzero(hmac_key, sizeof(hmac_key));
+		if (EVP_MAC_init(hmac_ctx, key, keylen, params) != 1)
+			return 0;
+		/* Only a key of the audit key's size is kept for the next record. */
+		if (keylen > 0 && keylen <= sizeof(hmac_key)) {
+			memcpy(hmac_key, key, keylen);
+			hmac_keylen = keylen;
+		}
+	} else if (EVP_MAC_init(hmac_ctx, NULL, 0, NULL) != 1) {
+		return 0;
+	}
+	return EVP_MAC_update(hmac_ctx, (const unsigned char *)text, len) == 1 &&
+	       EVP_MAC_final(hmac_ctx, md, mdlen, EVP_MAX_MD_SIZE) == 1;
+}
+
 int
 sk_audit_hmac_hex(const unsigned char *key, size_t keylen, const char *text, size_t len,
             char hex[SK_AUDIT_MAC_HEX + 1])
 {
 	static const char digits[] = "0123456789abcdef";
 	unsigned char md[EVP_MAX_MD_SIZE];
-	unsigned int mdlen = 0;
-	unsigned int i;
+	size_t mdlen = 0;
+	size_t i;
+	int ok;
 
-	if (HMAC(EVP_sha256(), key, (int)keylen, (const unsigned char *)text, len, md,
-	         &mdlen) == NULL || mdlen * 2 != SK_AUDIT_MAC_HEX) {
+	pthread_mutex_lock(&hmac_lock);
+	ok = hmac_locked(key, keylen, text, len, md, &mdlen);
+	if (!ok)
+		hmac_keylen = 0;   /* a failed context is keyed afresh next time */
+	pthread_mutex_unlock(&hmac_lock);
+	if (!ok || mdlen * 2 != SK_AUDIT_MAC_HEX) {
 		sk_logerr("HMAC-SHA256 failed");
 		return SK_ERR_CRYPTO;
 	}
@@ -91,6 +146,7 @@ sk_audit_hmac_hex(const unsigned char *key, size_t keylen, const char *text, siz
 		hex[2 * i + 1] = digits[md[i] & 0x0f];
 	}
 	hex[SK_AUDIT_MAC_HEX] = '\0';
+	explicit_bzero(md, sizeof(md));
 	return SK_OK;
 }
 

@@ -10,6 +10,11 @@
 #define SK_MSG_MAX 65536
 #define SK_TEXT_MAX 60000         /* any single value (JSON documents are the largest) */
 #define SK_ARRAY_MAX 32           /* any array */
+/* HR_STAGE's SK_K_HR_RECORD_BLOCK: at most this many records of at most 127 bytes each,
+ * joined by '\n' (so at most SK_HR_STAGE_BLOCK_MAX bytes, within SK_TEXT_MAX and a frame);
+ * of them at most SK_ARRAY_MAX hires, whose passwords the reply's array carries. */
+#define SK_HR_STAGE_RECORDS_MAX 448
+#define SK_HR_STAGE_BLOCK_MAX (SK_HR_STAGE_RECORDS_MAX * 128)
 #define SK_USER_MAX 64            /* user names */
 #define SK_NAME_MAX 64            /* profile, service and method names */
 #define SK_HOST_MAX 256           /* PAM_RHOST, PAM_TTY */
@@ -198,6 +203,10 @@ enum sk_msg_key {
 	SK_K_RADIUS_STATE = 96, /* bytes (32): the RADIUS State of a pending challenge login */
 	SK_K_NAS = 97,          /* text: the RADIUS NAS (NAS-IP-Address, NAS-IPv6-Address or
 	                         * NAS-Identifier), audited as "nas" */
+	SK_K_HR_RECORD_BLOCK = 74, /* bytes (at most SK_HR_STAGE_BLOCK_MAX): HR_STAGE's records,
+	                         * 1..SK_HR_STAGE_RECORDS_MAX texts of SK_K_HR_RECORDS joined by
+	                         * '\n', at most SK_ARRAY_MAX of them hires; instead of
+	                         * SK_K_HR_RECORDS, never with it */
 	SK_K_HR_FILE = 105,     /* text: lower-case hex SHA-256 of the HR file's bytes */
 	SK_K_HR_RECORDS = 106,  /* bytes array (at most SK_ARRAY_MAX): one HR record each,
 	                         * "staff\tevent\temployment\tdept\tYYYY-MM-DD\tline" */

@@ -87,13 +87,36 @@ int
 skc_hr_stage(struct sk_client *c, const struct skc_hr_stage_in *in, struct skc_hr_stage_out *out)
 {
 	struct skc_req q;
+	char *block;
+	size_t len = 0, l;
 	int r;
 
 	memset(out, 0, sizeof(*out));
-	if ((r = skc_stage_batch(&q, SK_REQ_HR_STAGE, in->actor, in->file_sha256, in->first,
-	                         in->records, in->n)) != SK_OK)
-		return r;
-	return skc_exchange(c, &q, &out->res, decode_stage, out);
+	if (in->n == 0 || in->n > SK_HR_STAGE_RECORDS_MAX)
+		return SK_ERR_RANGE;
+	/* One bytes value of many records, not an array of SK_ARRAY_MAX: the round trip per
+	 * batch, not the records, was most of the staging of a large file (doc/performance.md). */
+	if ((block = malloc(SK_HR_STAGE_BLOCK_MAX)) == NULL)
+		return SK_ERR_NOMEM;
+	for (size_t i = 0; i < in->n; i++) {
+		l = strlen(in->records[i]);
+		if (l == 0 || l > 127 || memchr(in->records[i], '\n', l) != NULL ||
+		    len + l + (i > 0) > SK_HR_STAGE_BLOCK_MAX) {
+			free(block);
+			return SK_ERR_RANGE;
+		}
+		if (i > 0)
+			block[len++] = '\n';
+		memcpy(block + len, in->records[i], l);
+		len += l;
+	}
+	skc_req_begin(&q, SK_REQ_HR_STAGE, in->actor);
+	skc_put_text(&q, SK_K_HR_FILE, in->file_sha256);
+	skc_put_bool(&q, SK_K_HR_FIRST, in->first);
+	skc_put_bytes(&q, SK_K_HR_RECORD_BLOCK, block, len);
+	free(block);
+	r = skc_exchange(c, &q, &out->res, decode_stage, out);
+	return r;
 }
 
 static int

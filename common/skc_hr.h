@@ -6,8 +6,9 @@
 
 #define SKC_HR_STAFF_MAX 17   /* SK_K_HR_STAFF: 16 digits and the NUL */
 
-/* HR_STAGE: up to SK_ARRAY_MAX records of one file, each the wire text of SK_K_HR_RECORDS.
- * first says that this is the file's first batch. Status EXISTS: the file was imported.
+/* HR_STAGE: up to SK_HR_STAGE_RECORDS_MAX records of one file (of them at most SK_ARRAY_MAX
+ * hires), each the wire text of SK_K_HR_RECORDS (1-127 bytes, no newline), sent as one
+ * SK_K_HR_RECORD_BLOCK; SK_ERR_RANGE otherwise. first says that this is the file's first batch. Status EXISTS: the file was imported.
  * With status OK, the temporary password of each hire staged now (a secret: shown only
  * after the commit succeeded, then explicit_bzero'd). */
 struct skc_hr_stage_in {

@@ -175,6 +175,70 @@ stage_rows(struct broker_conn *c, const char *sha, int first, struct hr_event_re
 	return r;
 }
 
+/* An HR_STAGE's records: the lines of SK_K_HR_RECORD_BLOCK (up to SK_HR_STAGE_RECORDS_MAX),
+ * or the items of SK_K_HR_RECORDS (up to SK_ARRAY_MAX), never both. */
+struct stage_input {
+	const struct sk_msg *req;
+	char *block;        /* NUL-terminated copy of the block; NULL: the array */
+	const char *next;   /* the block's next line */
+	size_t n;
+};
+
+static int
+stage_input_open(const struct sk_msg *req, struct stage_input *in)
+{
+	size_t len = 0, n_array = 0;
+	int g, a;
+
+	memset(in, 0, sizeof(*in));
+	in->req = req;
+	a = sk_msg_get_array_len(req, SK_K_HR_RECORDS, &n_array);
+	if ((in->block = malloc(SK_HR_STAGE_BLOCK_MAX + 1)) == NULL)
+		return SK_ERR_NOMEM;
+	g = sk_msg_get_bytes(req, SK_K_HR_RECORD_BLOCK, (unsigned char *)in->block,
+	                     SK_HR_STAGE_BLOCK_MAX, &len);
+	if (g == SK_ERR_NOTFOUND) {
+		free(in->block);
+		in->block = NULL;
+		in->n = n_array;
+		return a == SK_OK && n_array > 0 && n_array <= SK_ARRAY_MAX ? SK_OK : SK_ERR_PROTO;
+	}
+	if (g != SK_OK || a != SK_ERR_NOTFOUND || len == 0 || memchr(in->block, '\0', len) != NULL)
+		return SK_ERR_PROTO;
+	in->block[len] = '\0';
+	in->n = 1;
+	for (size_t i = 0; i < len; i++)
+		in->n += in->block[i] == '\n';
+	in->next = in->block;
+	return in->n <= SK_HR_STAGE_RECORDS_MAX ? SK_OK : SK_ERR_PROTO;
+}
+
+/* Record i (called for i = 0, 1, ... in order) into text: SK_ERR_PROTO when it is too long
+ * or holds a NUL (the block holds none: stage_input_open). */
+static int
+stage_input_get(struct stage_input *in, size_t i, char text[HR_RECORD_WIRE_MAX + 1])
+{
+	const char *end;
+	size_t len;
+
+	if (in->block == NULL) {
+		if (sk_msg_get_array_bytes(in->req, SK_K_HR_RECORDS, i, (unsigned char *)text,
+		                           HR_RECORD_WIRE_MAX, &len) != SK_OK ||
+		    memchr(text, '\0', len) != NULL)
+			return SK_ERR_PROTO;
+		text[len] = '\0';
+		return SK_OK;
+	}
+	end = strchr(in->next, '\n');
+	len = end != NULL ? (size_t)(end - in->next) : strlen(in->next);
+	if (len > HR_RECORD_WIRE_MAX)
+		return SK_ERR_PROTO;
+	memcpy(text, in->next, len);
+	text[len] = '\0';
+	in->next += len + (end != NULL);
+	return SK_OK;
+}
+
 int
 admin_hr_stage(struct broker_conn *c, const struct sk_msg *req, struct sk_msg *reply)
 {
@@ -182,13 +246,18 @@ admin_hr_stage(struct broker_conn *c, const struct sk_msg *req, struct sk_msg *r
 	char (*pws)[PASSWORD_BULK_TEMP_LEN + 1] = NULL;
 	struct hr_event_rec *recs = NULL;
 	struct stage_pw *out = NULL;
-	size_t n = 0, len;
+	struct stage_input in;
+	size_t n = 0, hires = 0;
 	int first = 0, known = 0, r, g;
 
-	if (file_hash(req, sha) != SK_OK || sk_msg_get_array_len(req, SK_K_HR_RECORDS, &n) != SK_OK ||
-	    n == 0 || n > SK_ARRAY_MAX ||
-	    ((g = sk_msg_get_bool(req, SK_K_HR_FIRST, &first)) != SK_OK && g != SK_ERR_NOTFOUND))
-		return admin_refuse(reply, SK_ST_BAD_REQUEST, SK_REASON_MALFORMED_FIELD);
+	if ((r = stage_input_open(req, &in)) == SK_ERR_NOMEM)
+		goto done;
+	if (r != SK_OK || file_hash(req, sha) != SK_OK ||
+	    ((g = sk_msg_get_bool(req, SK_K_HR_FIRST, &first)) != SK_OK && g != SK_ERR_NOTFOUND)) {
+		r = admin_refuse(reply, SK_ST_BAD_REQUEST, SK_REASON_MALFORMED_FIELD);
+		goto done;
+	}
+	n = in.n;
 	recs = calloc(n, sizeof(*recs));
 	pws = calloc(n, sizeof(*pws));
 	out = calloc(1, sizeof(*out));
@@ -197,15 +266,17 @@ admin_hr_stage(struct broker_conn *c, const struct sk_msg *req, struct sk_msg *r
 		goto done;
 	}
 	for (size_t i = 0; i < n; i++) {
-		if (sk_msg_get_array_bytes(req, SK_K_HR_RECORDS, i, (unsigned char *)text,
-		                           sizeof(text) - 1, &len) != SK_OK ||
-		    memchr(text, '\0', len) != NULL) {
+		if (stage_input_get(&in, i, text) != SK_OK) {
 			r = admin_refuse(reply, SK_ST_BAD_REQUEST, SK_REASON_HR_BAD_RECORD);
 			goto done;
 		}
-		text[len] = '\0';
 		if ((r = parse_record(text, sha, &recs[i])) == SK_ERR_PROTO) {
 			r = admin_refuse(reply, SK_ST_BAD_REQUEST, SK_REASON_HR_BAD_RECORD);
+			goto done;
+		}
+		/* The reply carries each hire's password in an array of at most SK_ARRAY_MAX. */
+		if (r == SK_OK && strcmp(recs[i].event, "hire") == 0 && ++hires > SK_ARRAY_MAX) {
+			r = admin_refuse(reply, SK_ST_BAD_REQUEST, SK_REASON_MALFORMED_FIELD);
 			goto done;
 		}
 		if (r == SK_OK && strcmp(recs[i].event, "hire") == 0)
@@ -232,6 +303,7 @@ done:
 	free(recs);
 	free(pws);
 	free(out);
+	free(in.block);
 	return r;
 }
 

@@ -100,8 +100,8 @@ hr_stage_add(struct sk_store_txn *t, const struct hr_event_rec *e)
 	int r;
 
 	/* An identity staged already (the same row twice in one file) keeps its first row. */
-	if ((r = sq_query(db, &st, "SELECT count(*) FROM hr_staged WHERE file_sha256 = ?"
-	                  " AND event_id = ?", "tt", e->file_sha256, e->event_id)) != SK_OK ||
+	if ((r = sq_query_cached(db, &st, "SELECT count(*) FROM hr_staged WHERE file_sha256 = ?"
+	                         " AND event_id = ?", "tt", e->file_sha256, e->event_id)) != SK_OK ||
 	    (r = sq_select_one(db, st, read_count, &n)) != SK_OK)
 		return r;
 	if (n > 0)
