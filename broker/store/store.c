@@ -13,7 +13,7 @@
  * transaction appended, and what becomes of them. Set once at start, before any client. */
 static void (*hook_committed)(void);
 static void (*hook_rolled_back)(struct sk_store_txn *t);
-static int (*hook_precommit)(void);
+static int (*hook_precommit)(struct sk_store_txn *t);
 
 void
 store_base_init(struct sk_store *s, const struct sk_store_ops *ops)
@@ -120,7 +120,7 @@ store_commit(struct sk_store_txn *t)
 		sk_logerr("commit without a transaction");
 		return SK_ERR_INTERNAL;
 	}
-	if (hook_precommit != NULL && (r = hook_precommit()) != SK_OK)
+	if (hook_precommit != NULL && (r = hook_precommit(t)) != SK_OK)
 		return r;   /* the caller rolls back, which ends the transaction */
 	if ((r = t->store->ops->commit(t)) != SK_OK)
 		return r;   /* the caller rolls back, which ends the transaction */
@@ -240,7 +240,7 @@ store_set_txn_hooks(void (*committed)(void), void (*rolled_back)(struct sk_store
 }
 
 void
-store_set_precommit_hook(int (*precommit)(void))
+store_set_precommit_hook(int (*precommit)(struct sk_store_txn *t))
 {
 	hook_precommit = precommit;
 }
@@ -270,6 +270,31 @@ int
 store_audit_seq_set(struct sk_store_txn *t, uint64_t seq)
 {
 	return WRITE(t, audit_seq_set, seq);
+}
+
+int
+store_audit_tail_add(struct sk_store_txn *t, uint64_t seq, const char *line)
+{
+	return WRITE(t, audit_tail_add, seq, line);
+}
+
+int
+store_audit_tail_prune(struct sk_store_txn *t, uint64_t seq)
+{
+	return WRITE(t, audit_tail_prune, seq);
+}
+
+int
+store_audit_tail_after(struct sk_store_txn *t, uint64_t seq,
+                       int (*fn)(void *, uint64_t, const char *), void *arg)
+{
+	return OPS(t)->audit_tail_after(t, seq, fn, arg);
+}
+
+int
+store_durable_sync(struct sk_store *s)
+{
+	return s->ops->durable_sync != NULL ? s->ops->durable_sync(s) : SK_OK;
 }
 
 int

@@ -88,16 +88,31 @@ int store_begin_user(struct sk_store_txn *t, const char *user);
  * stays in the serialisation and calls no hooks. */
 void store_set_txn_hooks(void (*committed)(void), void (*rolled_back)(struct sk_store_txn *t));
 /* precommit runs in store_commit just before the backend commits (also for the rolled_back
- * hook's own transaction), on the thread holding the transaction: the audit writer makes the
- * transaction's records durable there, so the log is durable before the store commit. When
- * it fails the commit is not attempted and store_commit returns its error (the caller rolls
- * back). Set once at start; NULL: none. */
-void store_set_precommit_hook(int (*precommit)(void));
+ * hook's own transaction), on the thread holding the transaction, which it may still write
+ * to: the audit writer prunes audit_tail there (audit_event.c). When it fails the commit is
+ * not attempted and store_commit returns its error (the caller rolls back). Set once at
+ * start; NULL: none. */
+void store_set_precommit_hook(int (*precommit)(struct sk_store_txn *t));
 
 /* meta 'audit_seq': the seq of the last audit record whose transaction committed, written in
  * that same transaction (R-LOG-1). *present is 0 for a store that never recorded one. */
 int store_audit_seq_get(struct sk_store_txn *t, uint64_t *seq, int *present);
 int store_audit_seq_set(struct sk_store_txn *t, uint64_t seq);
+
+/* audit_tail: the sealed line of each audit record, kept in the record's own transaction
+ * until the log has synced it, so that a store commit that became durable before the log's
+ * records (the group commit's crash order, audit_durable.c) can give them back at start.
+ * One tail per broker (PostgreSQL: per broker_id). add: in a write transaction; prune drops
+ * the lines up to seq (the log has them durably); after calls fn for each kept line with a
+ * seq above seq, in seq order (fn's non-SK_OK stops and is returned). */
+int store_audit_tail_add(struct sk_store_txn *t, uint64_t seq, const char *line);
+int store_audit_tail_prune(struct sk_store_txn *t, uint64_t seq);
+int store_audit_tail_after(struct sk_store_txn *t, uint64_t seq,
+                           int (*fn)(void *, uint64_t seq, const char *line), void *arg);
+/* Makes every commit so far durable when the backend's commit itself does not (SQLite with
+ * synchronous=NORMAL: fdatasync of its WAL file); a no-op where the commit is durable at
+ * the server (PostgreSQL). Safe to call from any thread, outside any transaction. */
+int store_durable_sync(struct sk_store *s);
 
 /* The record families: each header declares its rows and typed operations. */
 #include "store_card.h"

@@ -29,6 +29,12 @@ struct sk_store_ops {
 
 	int (*audit_seq_get)(struct sk_store_txn *t, uint64_t *seq, int *present);
 	int (*audit_seq_set)(struct sk_store_txn *t, uint64_t seq);
+	int (*audit_tail_add)(struct sk_store_txn *t, uint64_t seq, const char *line);
+	int (*audit_tail_prune)(struct sk_store_txn *t, uint64_t seq);
+	int (*audit_tail_after)(struct sk_store_txn *t, uint64_t seq,
+	                        int (*fn)(void *, uint64_t, const char *), void *arg);
+	/* Optional (NULL: the backend's commit is durable by itself). */
+	int (*durable_sync)(struct sk_store *s);
 
 	int (*user_get)(struct sk_store_txn *t, const char *name, struct user_rec *out);
 	int (*user_insert)(struct sk_store_txn *t, struct user_rec *u);

@@ -244,11 +244,24 @@ v4_dormant_reset(PGconn *c)
 	               " DEFAULT 0;");
 }
 
+/* Group commit, as sqlite_migrate.c's v5_audit_tail; one tail per broker_id (each broker
+ * writes its own log). */
+static int
+v5_audit_tail(PGconn *c)
+{
+	return pg_exec(c, "CREATE TABLE IF NOT EXISTS audit_tail("
+	               " broker TEXT NOT NULL,"
+	               " seq BIGINT NOT NULL,"
+	               " line TEXT NOT NULL,"
+	               " PRIMARY KEY(broker, seq));");
+}
+
 const struct pg_migration pg_migrations[] = {
 	{ "base schema: users, tallies, TOTP, FIDO2, cards, sessions, meta", v1_schema },
 	{ "HR state: staff numbers, HR files and events", v2_hr },
 	{ "privileged access: grants, delegations, reviews, contractors", v3_grants },
 	{ "HR reconciliation: when an account was last enabled", v4_dormant_reset },
+	{ "group commit: audit lines kept until the log has synced them", v5_audit_tail },
 };
 const size_t pg_migrations_n = sizeof(pg_migrations) / sizeof(pg_migrations[0]);
 

@@ -312,12 +312,24 @@ v4_dormant_reset(sqlite3 *db)
 	return r;
 }
 
+/* Group commit (issue 11, item 1; broker/audit/audit_durable.c): the sealed line of each
+ * audit record, kept in the record's own transaction until the log has synced it, so that a
+ * commit made durable before the log's records can give them back at start. */
+static int
+v5_audit_tail(sqlite3 *db)
+{
+	return sq_exec(db, "CREATE TABLE IF NOT EXISTS audit_tail("
+	                   " seq INTEGER PRIMARY KEY,"
+	                   " line TEXT NOT NULL);");
+}
+
 const struct sq_migration sq_migrations[] = {
 	{ "base schema: users, tallies, TOTP, FIDO2, cards, sessions, meta",
 	  v1_schema },
 	{ "HR state: staff numbers, HR files and events", v2_hr },
 	{ "privileged access: grants, delegations, reviews, contractors", v3_grants },
 	{ "HR reconciliation: when an account was last enabled", v4_dormant_reset },
+	{ "group commit: audit lines kept until the log has synced them", v5_audit_tail },
 };
 const size_t sq_migrations_n = sizeof(sq_migrations) / sizeof(sq_migrations[0]);
 
