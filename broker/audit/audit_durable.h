@@ -7,8 +7,12 @@
 struct audit_log;
 struct sk_store;
 
-/* At start, before any client: what the syncs cover. */
+/* At start, before any client: what the syncs cover; starts the flusher thread, which
+ * makes commits no reply waits for durable within 100 ms. */
 void audit_durable_start(struct audit_log *log, struct sk_store *store);
+/* At shutdown, before the log and store close: stops the flusher and makes every commit
+ * durable. */
+void audit_durable_stop(void);
 /* A write transaction committed (the store's committed hook, inside the writer lock). */
 void audit_durable_committed(void);
 /* Before a reply: returns when every transaction committed so far (this thread's among
