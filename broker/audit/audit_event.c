@@ -131,11 +131,14 @@ on_precommit(struct sk_store_txn *t)
 	return r;
 }
 
+/* A commit the reply must wait for: every durable one, and a non-durable one that appended
+ * records all the same (no reply before its records are synced). */
 static void
-on_committed(void)
+on_committed(int durable)
 {
+	if (durable || txn_first != 0)
+		audit_durable_committed();
 	txn_first = txn_last = 0;
-	audit_durable_committed();
 }
 
 /* The transaction's records describe changes that did not happen: say so now, before any

@@ -71,6 +71,13 @@ void store_release(struct sk_store_txn *t);
 int store_begin(struct sk_store_txn *t);
 int store_commit(struct sk_store_txn *t);
 void store_rollback(struct sk_store_txn *t);
+/* store_begin for rows nobody relies on after a crash (HR staging, which the broker drops at
+ * start): where the backend has a commit that does not wait for the disk (its set_durable
+ * operation), the transaction uses it; its commit or rollback makes the connection durable
+ * again. SQLite has none: every SQLite commit is synchronous=NORMAL, and this commit is not
+ * counted by the group commit, so the reply does not wait for a sync of it (the flusher
+ * or the next sync covers it). A transaction that appends audit records is counted anyway. */
+int store_begin_nondurable(struct sk_store_txn *t);
 /* 1 while t has a write transaction open. */
 int store_in_txn(const struct sk_store_txn *t);
 
@@ -82,11 +89,14 @@ void store_user_unlock(struct sk_store_txn *t);
  * was held already, by an enclosing store_user_lock). */
 int store_begin_user(struct sk_store_txn *t, const char *user);
 
-/* committed runs after a COMMIT, rolled_back after a ROLLBACK, both on the thread that held
- * the transaction and still inside the writer serialisation (set once at start). Inside
+/* committed runs after a COMMIT (durable 0 for a store_begin_nondurable transaction, whose
+ * commit the group commit need not sync before the reply), rolled_back after a ROLLBACK,
+ * both on the thread that held the transaction and still inside the writer serialisation
+ * (set once at start). Inside
  * rolled_back, t may run one more transaction of its own (store_begin .. store_commit): it
  * stays in the serialisation and calls no hooks. */
-void store_set_txn_hooks(void (*committed)(void), void (*rolled_back)(struct sk_store_txn *t));
+void store_set_txn_hooks(void (*committed)(int durable),
+                         void (*rolled_back)(struct sk_store_txn *t));
 /* precommit runs in store_commit just before the backend commits (also for the rolled_back
  * hook's own transaction), on the thread holding the transaction, which it may still write
  * to: the audit writer prunes audit_tail there (audit_event.c). When it fails the commit is
@@ -120,6 +130,7 @@ int store_durable_sync(struct sk_store *s);
 #include "store_grant.h"
 #include "store_hr.h"
 #include "store_report.h"
+#include "store_request.h"
 #include "store_session.h"
 #include "store_totp.h"
 #include "store_user.h"

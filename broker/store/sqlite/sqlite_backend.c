@@ -88,6 +88,7 @@ txn_free(struct sq_txn *x)
 {
 	if (x == NULL)
 		return;
+	sq_stmt_drop(x->db);
 	sqlite3_close(x->db);
 	free(x);
 }
@@ -169,6 +170,7 @@ sq_close(struct sk_store *base)
 	pthread_cond_destroy(&s->names_cv);
 	if (s->wal_fd >= 0)
 		close(s->wal_fd);
+	sq_stmt_drop(s->keeper);
 	sqlite3_close(s->keeper);   /* the last connection: checkpoints and removes the WAL */
 	store_base_destroy(base);
 	close(s->owner_fd);   /* after every connection: see own_file */
@@ -189,6 +191,8 @@ sq_ops_fill(void)
 	sq_ops.begin = sq_begin;
 	sq_ops.commit = sq_commit;
 	sq_ops.rollback = sq_rollback;
+	/* No set_durable: every connection runs synchronous=NORMAL and the group commit syncs
+	 * the WAL before any reply (durable_sync), so store_begin_nondurable is store_begin. */
 	sq_ops.user_lock = sq_user_lock;
 	sq_ops.user_unlock = sq_user_unlock;
 	sq_ops.durable_sync = sq_durable_sync;
@@ -201,6 +205,7 @@ sq_ops_fill(void)
 	sq_hr_ops(&sq_ops);
 	sq_grant_ops(&sq_ops);
 	sq_report_ops(&sq_ops);
+	sq_request_ops(&sq_ops);
 }
 
 /* One sekimorid owns the file: the user lock lives in its memory, so a second broker on the
@@ -273,6 +278,7 @@ store_sqlite_open(const char *path, struct sk_store **out)
 	if (r != SK_OK) {
 		if (wal >= 0)
 			close(wal);
+		sq_stmt_drop(db);
 		sqlite3_close(db);
 		if (fd >= 0)
 			close(fd);
