@@ -152,6 +152,11 @@ cli_reason_text(uint64_t reason)
 		{ SK_REASON_STAFF_NO_INVALID, N_("invalid staff number (1 to 16 digits)") },
 		{ SK_REASON_STAFF_NO_TAKEN, N_("the staff number is linked to another account") },
 		{ SK_REASON_INVALID_DAYS, N_("invalid number of days (1 to 36500)") },
+		{ SK_REASON_TERMINAL_KEY_INVALID, N_("give a certificate's SHA-256 fingerprint (64 hex"
+		                                     " digits) or its serial number (hex)") },
+		{ SK_REASON_TERMINAL_SERIAL_UNSEEN, N_("no terminal with that serial number has"
+		                                       " connected: revoke it by fingerprint, or put it"
+		                                       " on the CRL (tls_crl)") },
 	};
 
 	for (size_t i = 0; i < sizeof(texts) / sizeof(texts[0]); i++)

@@ -16,6 +16,7 @@
 #include "server_slots.h"
 #include "session.h"
 #include "sk_err.h"
+#include "store.h"
 
 /* Roles, not uids (doc/architecture.md "Roles"): which roles may send a request. */
 #define R_MODULE SK_ROLE_MODULE
@@ -161,6 +162,17 @@ conn_roles(struct broker_conn *c)
 	const struct sk_conf *conf = &c->b->conf;
 	unsigned roles = 0;
 
+	/* A remote terminal (server_tls.c) sends what pam_sekimori sends, nothing more, and
+	 * only while its certificate is not revoked: a revocation takes effect on connections
+	 * already open at their next request. */
+	if (c->is_terminal) {
+		int revoked = 1;
+
+		if (store_terminal_revoked(c->db, c->terminal_fp, c->terminal_serial, &revoked) !=
+		    SK_OK || revoked)
+			return 0;
+		return SK_ROLE_MODULE;
+	}
 	if (c->peer_is_root)
 		roles |= SK_ROLE_MODULE | SK_ROLE_ADMIN_LOGIN;
 	if (c->peer_is_admin)

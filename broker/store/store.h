@@ -100,6 +100,7 @@ int store_audit_seq_set(struct sk_store_txn *t, uint64_t seq);
 #include "store_hr.h"
 #include "store_report.h"
 #include "store_session.h"
+#include "store_terminal.h"
 #include "store_totp.h"
 #include "store_user.h"
 

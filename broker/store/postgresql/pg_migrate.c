@@ -244,11 +244,27 @@ v4_dormant_reset(PGconn *c)
 	               " DEFAULT 0;");
 }
 
+/* Remote terminals (issue 12, item 4), as sqlite_migrate.c's v7_terminals. */
+static int
+v7_terminals(PGconn *c)
+{
+	return pg_exec(c, "CREATE TABLE IF NOT EXISTS terminals("
+	               " fingerprint TEXT PRIMARY KEY,"
+	               " serial TEXT NOT NULL DEFAULT '',"
+	               " cn TEXT NOT NULL DEFAULT '',"
+	               " first_seen BIGINT NOT NULL DEFAULT 0,"
+	               " last_seen BIGINT NOT NULL DEFAULT 0,"
+	               " revoked_at BIGINT NOT NULL DEFAULT 0,"
+	               " revoked_by TEXT NOT NULL DEFAULT '');"
+	               "CREATE INDEX IF NOT EXISTS terminals_serial ON terminals(serial);");
+}
+
 const struct pg_migration pg_migrations[] = {
 	{ "base schema: users, tallies, TOTP, FIDO2, cards, sessions, meta", v1_schema },
 	{ "HR state: staff numbers, HR files and events", v2_hr },
 	{ "privileged access: grants, delegations, reviews, contractors", v3_grants },
 	{ "HR reconciliation: when an account was last enabled", v4_dormant_reset },
+	{ "remote terminals: TLS client certificates and their revocation", v7_terminals },
 };
 const size_t pg_migrations_n = sizeof(pg_migrations) / sizeof(pg_migrations[0]);
 

@@ -174,6 +174,7 @@ sq_ops_fill(void)
 	sq_hr_ops(&sq_ops);
 	sq_grant_ops(&sq_ops);
 	sq_report_ops(&sq_ops);
+	sq_terminal_ops(&sq_ops);
 }
 
 /* One sekimorid owns the file: the user lock lives in its memory, so a second broker on the
