@@ -187,7 +187,11 @@ cli_status_error(const struct skc_result *res, const char *user)
 	case SK_ST_OK:
 		return CLI_OK;
 	case SK_ST_NOT_FOUND:
-		fprintf(stderr, _("sekimori: no such user or factor: %s\n"), user ? user : "");
+		/* With a reason, what was not found is something else (a terminal's serial). */
+		if (has_reason)
+			cli_print_reason(reason);
+		else
+			fprintf(stderr, _("sekimori: no such user or factor: %s\n"), user ? user : "");
 		return CLI_FAILED;
 	case SK_ST_EXISTS:
 		/* With a reason, what exists is something else (a staff number's account). */

@@ -16,6 +16,8 @@ sk_client_open(struct sk_client *c, const char *socket_path, int timeout_ms)
 
 	c->timeout_ms = timeout_ms;
 	c->answered_ms = 0;
+	c->tr = NULL;   /* callers may pass a client they never initialised */
+	c->tr_ctx = NULL;
 	c->opened_ms = sk_now_ms();
 	r = sk_connect_unix_by(socket_path, c->opened_ms + timeout_ms, &c->fd);
 	return r == SK_ERR_TIMEOUT ? SK_ERR_UNAVAILABLE : r;

@@ -7,6 +7,7 @@
 #include "admin.h"
 #include "admin_login.h"
 #include "admin_report.h"
+#include "admin_terminal.h"
 #include "admin_user_hr.h"
 #include "audit_event.h"
 #include "auth.h"
@@ -142,6 +143,12 @@ static const struct dispatch_entry {
 	  admin_report_orphans },
 	{ SK_REQ_REPORT_DORMANT, "report_dormant", CONN_IDLE, R_AUDIT | R_RECOVERY, 0,
 	  admin_report_dormant },
+	/* Remote terminals (issue 12, item 4): revoking one only takes access away, so the
+	 * recovery role may, like user lock; the list is a read. */
+	{ SK_REQ_TERMINAL_REVOKE, "terminal_revoke", CONN_IDLE, R_ADMIN | R_RECOVERY, 0,
+	  admin_terminal_revoke },
+	{ SK_REQ_TERMINAL_LIST, "terminal_list", CONN_IDLE, R_AUDIT | R_RECOVERY, 0,
+	  admin_terminal_list },
 };
 
 static const struct dispatch_entry *

@@ -179,7 +179,14 @@ identify(X509 *cert, struct broker_conn *c)
 	for (size_t i = 0; hex[i] != '\0'; i++)
 		if (hex[i] >= 'A' && hex[i] <= 'F')
 			hex[i] = (char)(hex[i] - 'A' + 'a');
-	n = snprintf(c->terminal_serial, sizeof(c->terminal_serial), "%s", hex);
+	/* BN_bn2hex writes whole octets ("0a"): the form kept has no leading zero. */
+	{
+		const char *h = hex;
+
+		while (*h == '0' && h[1] != '\0')
+			h++;
+		n = snprintf(c->terminal_serial, sizeof(c->terminal_serial), "%s", h);
+	}
 	OPENSSL_free(hex);
 	if (n < 0 || (size_t)n >= sizeof(c->terminal_serial))
 		return SK_ERR_CRYPTO;

@@ -11,6 +11,8 @@
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
 #include <poll.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -21,6 +23,8 @@
 #include "sk_err.h"
 #include "sk_io.h"
 #include "sk_log.h"
+
+static int write_all_blocked(void *ctx, const void *buf, size_t n, int64_t deadline);
 
 struct tls_conn {
 	SSL_CTX *ctx;
@@ -73,8 +77,56 @@ wait_ssl(struct tls_conn *t, int r, int64_t deadline)
 	}
 }
 
+/* OpenSSL writes with write(): a broker that hung up would raise SIGPIPE in the host
+ * program (login, sshd, sudo), which may not ignore it. It is blocked in this thread while
+ * OpenSSL writes, and one raised meanwhile is taken away before it is unblocked. */
+struct pipe_guard {
+	sigset_t old;
+	int pending_before;
+};
+
+static void
+pipe_block(struct pipe_guard *g)
+{
+	sigset_t set, pending;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGPIPE);
+	sigpending(&pending);
+	g->pending_before = sigismember(&pending, SIGPIPE);
+	pthread_sigmask(SIG_BLOCK, &set, &g->old);
+}
+
+static void
+pipe_unblock(struct pipe_guard *g)
+{
+	sigset_t set, pending;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGPIPE);
+	sigpending(&pending);
+	if (!g->pending_before && sigismember(&pending, SIGPIPE)) {
+		const struct timespec zero = { 0, 0 };
+
+		(void)sigtimedwait(&set, NULL, &zero);
+	}
+	pthread_sigmask(SIG_SETMASK, &g->old, NULL);
+}
+
 static int
 tls_write_all(void *ctx, const void *buf, size_t n, int64_t deadline)
+{
+	struct pipe_guard g;
+	int r;
+
+	pipe_block(&g);
+	r = write_all_blocked(ctx, buf, n, deadline);
+	pipe_unblock(&g);
+	return r;
+}
+
+static int
+write_all_blocked(void *ctx, const void *buf, size_t n, int64_t deadline)
 {
 	struct tls_conn *t = ctx;
 	const unsigned char *p = buf;
@@ -95,7 +147,7 @@ tls_write_all(void *ctx, const void *buf, size_t n, int64_t deadline)
 }
 
 static int
-tls_read_all(void *ctx, void *buf, size_t n, int64_t deadline)
+read_all_blocked(void *ctx, void *buf, size_t n, int64_t deadline)
 {
 	struct tls_conn *t = ctx;
 	unsigned char *p = buf;
@@ -133,9 +185,27 @@ tls_close(void *ctx)
 	struct tls_conn *t = ctx;
 
 	/* A close_notify if it goes out at once; the broker needs none to end the connection. */
-	if (t->ssl != NULL)
+	if (t->ssl != NULL) {
+		struct pipe_guard g;
+
+		pipe_block(&g);
 		(void)SSL_shutdown(t->ssl);
+		pipe_unblock(&g);
+	}
 	tls_free(t);
+}
+
+/* OpenSSL may write while it reads (an alert): SIGPIPE blocked as for tls_write_all. */
+static int
+tls_read_all(void *ctx, void *buf, size_t n, int64_t deadline)
+{
+	struct pipe_guard g;
+	int r;
+
+	pipe_block(&g);
+	r = read_all_blocked(ctx, buf, n, deadline);
+	pipe_unblock(&g);
+	return r;
 }
 
 static const struct sk_client_transport transport = {
@@ -223,6 +293,7 @@ tls_open(const struct pamsk_tls_params *p, const char *hostport, int64_t deadlin
          struct sk_client *c)
 {
 	char host[SK_TLS_HOSTPORT_MAX], port[8];
+	struct pipe_guard g;
 	struct tls_conn *t;
 	int r;
 
@@ -237,9 +308,12 @@ tls_open(const struct pamsk_tls_params *p, const char *hostport, int64_t deadlin
 		tls_free(t);
 		return SK_ERR_UNAVAILABLE;
 	}
+	pipe_block(&g);
 	while ((r = SSL_connect(t->ssl)) != 1) {
 		if (wait_ssl(t, r, deadline) != SK_OK) {
 			long v = SSL_get_verify_result(t->ssl);
+
+			pipe_unblock(&g);
 
 			if (v != X509_V_OK)
 				sk_logerr("broker %s: certificate: %s", hostport,
@@ -252,6 +326,7 @@ tls_open(const struct pamsk_tls_params *p, const char *hostport, int64_t deadlin
 			return SK_ERR_UNAVAILABLE;
 		}
 	}
+	pipe_unblock(&g);
 	c->fd = t->fd;
 	c->tr = &transport;
 	c->tr_ctx = t;
