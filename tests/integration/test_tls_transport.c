@@ -220,7 +220,7 @@ tls_broker(int port, char *buf, size_t cap)
 
 /* A login over TLS, and its audit record names the terminal (CN and fingerprint). */
 static void
-test_r_tls_login_audited_with_terminal(void **state)
+test_r_log_1_tls_login_audited_with_terminal(void **state)
 {
 	struct account a;
 	struct skpd d;
@@ -254,7 +254,7 @@ test_r_tls_login_audited_with_terminal(void **state)
 /* Broker A refuses the connection, broker B accepts TCP but never answers: the module
  * waits connect_timeout_ms for B, then logs in through C. */
 static void
-test_r_tls_module_tries_brokers_in_order(void **state)
+test_r_mfa_3_tls_module_tries_brokers_in_order(void **state)
 {
 	struct account a;
 	struct skpd d;
@@ -279,7 +279,7 @@ test_r_tls_module_tries_brokers_in_order(void **state)
 /* No broker answers: the module fails closed within its timeouts, never PAM_SUCCESS or
  * PAM_IGNORE. */
 static void
-test_r_tls_all_down_fails_closed(void **state)
+test_r_mfa_3_tls_all_down_fails_closed(void **state)
 {
 	struct account a;
 	struct skpd d;
@@ -305,7 +305,7 @@ test_r_tls_all_down_fails_closed(void **state)
 /* A terminal certificate from another CA is refused at the handshake: no login, no
  * terminal recorded. */
 static void
-test_r_tls_foreign_certificate_refused(void **state)
+test_r_mfa_3_tls_foreign_certificate_refused(void **state)
 {
 	struct account a;
 	struct skpd d;
@@ -371,7 +371,7 @@ preauth(struct sk_client *c, const char *user, struct skc_preauth_out *out)
 /* A TLS peer sends what the module sends and nothing more: an administrative read or
  * change, or an admin login, is FORBIDDEN and the broker hangs up. */
 static void
-test_r_tls_peer_admin_request_forbidden(void **state)
+test_r_mfa_3_tls_peer_admin_request_forbidden(void **state)
 {
 	struct sk_client c;
 	struct skc_preauth_out pre;
@@ -402,7 +402,7 @@ test_r_tls_peer_admin_request_forbidden(void **state)
 /* sekimori terminal revoke: by fingerprint, a terminal is refused at its next handshake
  * and at the next request on a connection it already has open; by serial likewise. */
 static void
-test_r_tls_revoked_terminal_refused(void **state)
+test_r_mfa_3_tls_revoked_terminal_refused(void **state)
 {
 	struct account a;
 	struct skpd d;
@@ -473,7 +473,7 @@ test_r_tls_revoked_terminal_refused(void **state)
 /* TLS 1.3 only: a client limited to TLS 1.2 gets no connection; the same client with TLS
  * 1.3 does (control). */
 static void
-test_r_tls_tls12_client_refused(void **state)
+test_r_mfa_3_tls_tls12_client_refused(void **state)
 {
 	char cmd[2048], out[16384];
 #define S_CLIENT_FMT "openssl s_client -connect 127.0.0.1:%d %s -cert '%s/term-a.pem'" \
@@ -495,13 +495,13 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_r_tls_login_audited_with_terminal),
-		cmocka_unit_test(test_r_tls_module_tries_brokers_in_order),
-		cmocka_unit_test(test_r_tls_all_down_fails_closed),
-		cmocka_unit_test(test_r_tls_foreign_certificate_refused),
-		cmocka_unit_test(test_r_tls_peer_admin_request_forbidden),
-		cmocka_unit_test(test_r_tls_revoked_terminal_refused),
-		cmocka_unit_test(test_r_tls_tls12_client_refused),
+		cmocka_unit_test(test_r_log_1_tls_login_audited_with_terminal),
+		cmocka_unit_test(test_r_mfa_3_tls_module_tries_brokers_in_order),
+		cmocka_unit_test(test_r_mfa_3_tls_all_down_fails_closed),
+		cmocka_unit_test(test_r_mfa_3_tls_foreign_certificate_refused),
+		cmocka_unit_test(test_r_mfa_3_tls_peer_admin_request_forbidden),
+		cmocka_unit_test(test_r_mfa_3_tls_revoked_terminal_refused),
+		cmocka_unit_test(test_r_mfa_3_tls_tls12_client_refused),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
