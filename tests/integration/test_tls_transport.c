@@ -38,6 +38,7 @@ static int stall_fd = -1;        /* listens, never accepts: a broker that does n
 #define PROFILES_FMT \
 	"listen_tls = 127.0.0.1:%d\n" \
 	"tls_cert = %s/broker.pem\ntls_key = %s/broker.key\ntls_client_ca = %s/ca.pem\n" \
+	"tls_crl = %s/crl.pem\n" \
 	"[profile mynumber]\n" \
 	"classes = knowledge, possession\n" \
 	"methods = password, totp\n" \
@@ -68,8 +69,9 @@ free_port(int listening, int *keep)
 	return ntohs(sa.sin_port);
 }
 
-/* A CA, the broker's certificate (SAN IP:127.0.0.1), terminals term-a, term-b, term-c
- * (serials 1001, 1002, 1003) signed by it, and term-rogue signed by another CA. */
+/* A CA, the broker's certificate (SAN IP:127.0.0.1), terminals term-a, term-b, term-c,
+ * term-d (serials 1001 to 1004) signed by it, term-rogue signed by another CA, and the CA's
+ * CRL listing term-d (made with `openssl ca -revoke` and `-gencrl`). */
 static void
 make_certs(void)
 {
@@ -86,11 +88,15 @@ make_certs(void)
 	    "   -out $1.pem -extfile $1.ext; }\n"
 	    "ca ca sekimori-test-ca; ca rogueca rogue-ca\n"
 	    "printf 'subjectAltName=IP:127.0.0.1\\nextendedKeyUsage=serverAuth\\n' >broker.ext\n"
-	    "for t in term-a term-b term-c term-rogue; do\n"
+	    "for t in term-a term-b term-c term-d term-rogue; do\n"
 	    "  printf 'extendedKeyUsage=clientAuth\\n' >$t.ext; done\n"
 	    "leaf broker ca 0x0900\n"
 	    "leaf term-a ca 0x1001; leaf term-b ca 0x1002; leaf term-c ca 0x1003\n"
-	    "leaf term-rogue rogueca 0x1001\n"
+	    "leaf term-rogue rogueca 0x1001; leaf term-d ca 0x1004\n"
+	    "printf '[ca]\\ndefault_ca=c\\n[c]\\ndatabase=index.txt\\ncrlnumber=crlnumber\\n"
+	    "default_md=sha256\\ndefault_crl_days=2\\n' >ca.cnf; : >index.txt; echo 01 >crlnumber\n"
+	    "openssl ca -config ca.cnf -keyfile ca.key -cert ca.pem -revoke term-d.pem\n"
+	    "openssl ca -config ca.cnf -keyfile ca.key -cert ca.pem -gencrl -out crl.pem\n"
 	    "echo ok\n", certs);
 	assert_true(n > 0 && (size_t)n < sizeof(cmd));
 	assert_int_equal(sk_test_run(cmd, out, sizeof(out)), 0);
@@ -164,7 +170,7 @@ setup(void **state)
 	tls_port = free_port(0, NULL);
 	dead_port = free_port(0, NULL);
 	stall_port = free_port(1, &stall_fd);
-	snprintf(text, sizeof(text), PROFILES_FMT, tls_port, certs, certs, certs);
+	snprintf(text, sizeof(text), PROFILES_FMT, tls_port, certs, certs, certs, certs);
 	skfx_start(&fx, "C", text);
 	wait_for_tls();
 	return 0;
@@ -470,6 +476,29 @@ test_r_mfa_3_tls_revoked_terminal_refused(void **state)
 	assert_non_null(strstr(out, "term-c"));
 }
 
+/* tls_crl: a certificate the CA revoked is refused at the handshake and never recorded;
+ * the CA's other certificates are served. */
+static void
+test_r_mfa_3_tls_crl_listed_terminal_refused(void **state)
+{
+	struct sk_client c;
+	struct skc_preauth_out pre;
+	char out[65536];
+
+	(void)state;
+	if (tls_open("term-d", &c) == SK_OK) {
+		assert_int_not_equal(preauth(&c, "nobody-here", &pre), SK_OK);
+		sk_client_close(&c);
+	}
+	assert_int_equal(skfx_audit_count(&fx, "\"terminal\":\"term-d\"", NULL), 0);
+	assert_int_equal(skfx_cli(&fx, "--json terminal list", NULL, out, sizeof(out)), 0);
+	assert_null(strstr(out, "term-d"));
+	assert_int_equal(tls_open("term-a", &c), SK_OK);
+	assert_int_equal(preauth(&c, "nobody-here", &pre), SK_OK);
+	assert_int_not_equal(pre.res.status, SK_ST_FORBIDDEN);
+	sk_client_close(&c);
+}
+
 /* TLS 1.3 only: a client limited to TLS 1.2 gets no connection; the same client with TLS
  * 1.3 does (control). */
 static void
@@ -501,6 +530,7 @@ main(void)
 		cmocka_unit_test(test_r_mfa_3_tls_foreign_certificate_refused),
 		cmocka_unit_test(test_r_mfa_3_tls_peer_admin_request_forbidden),
 		cmocka_unit_test(test_r_mfa_3_tls_revoked_terminal_refused),
+		cmocka_unit_test(test_r_mfa_3_tls_crl_listed_terminal_refused),
 		cmocka_unit_test(test_r_mfa_3_tls_tls12_client_refused),
 	};
 
