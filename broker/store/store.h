@@ -71,6 +71,11 @@ void store_release(struct sk_store_txn *t);
 int store_begin(struct sk_store_txn *t);
 int store_commit(struct sk_store_txn *t);
 void store_rollback(struct sk_store_txn *t);
+/* store_begin for rows nobody relies on after a crash (HR staging, which the broker drops at
+ * start): where the backend allows it, the commit does not wait for the disk (SQLite:
+ * synchronous=NORMAL in WAL mode, which keeps the store consistent; a power loss may undo
+ * the transaction). Its commit or rollback makes the connection durable again. */
+int store_begin_nondurable(struct sk_store_txn *t);
 /* 1 while t has a write transaction open. */
 int store_in_txn(const struct sk_store_txn *t);
 
@@ -87,6 +92,12 @@ int store_begin_user(struct sk_store_txn *t, const char *user);
  * rolled_back, t may run one more transaction of its own (store_begin .. store_commit): it
  * stays in the serialisation and calls no hooks. */
 void store_set_txn_hooks(void (*committed)(void), void (*rolled_back)(struct sk_store_txn *t));
+/* precommit runs in store_commit just before the backend commits (also for the rolled_back
+ * hook's own transaction), on the thread holding the transaction: the audit writer makes the
+ * transaction's records durable there, so the log is durable before the store commit. When
+ * it fails the commit is not attempted and store_commit returns its error (the caller rolls
+ * back). Set once at start; NULL: none. */
+void store_set_precommit_hook(int (*precommit)(void));
 
 /* meta 'audit_seq': the seq of the last audit record whose transaction committed, written in
  * that same transaction (R-LOG-1). *present is 0 for a store that never recorded one. */
@@ -99,6 +110,7 @@ int store_audit_seq_set(struct sk_store_txn *t, uint64_t seq);
 #include "store_grant.h"
 #include "store_hr.h"
 #include "store_report.h"
+#include "store_request.h"
 #include "store_session.h"
 #include "store_terminal.h"
 #include "store_totp.h"

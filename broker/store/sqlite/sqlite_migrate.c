@@ -312,6 +312,33 @@ v4_dormant_reset(sqlite3 *db)
 	return r;
 }
 
+/* Access review and self-service removal requests (issue 10, items 6-7; store_request.h). */
+static int
+v_access_review(sqlite3 *db)
+{
+	return sq_exec(db,
+	        "CREATE TABLE IF NOT EXISTS certifications("
+	        " id INTEGER PRIMARY KEY,"
+	        " certified_by TEXT NOT NULL,"
+	        " at INTEGER NOT NULL,"
+	        " comment TEXT NOT NULL DEFAULT '',"
+	        " holders INTEGER NOT NULL,"
+	        " grants INTEGER NOT NULL,"
+	        " digest TEXT NOT NULL);"
+	        "CREATE TABLE IF NOT EXISTS removal_requests("
+	        " id INTEGER PRIMARY KEY,"
+	        " requester TEXT NOT NULL,"
+	        " kind INTEGER NOT NULL CHECK(kind BETWEEN 0 AND 3),"
+	        " target TEXT NOT NULL DEFAULT '',"
+	        " reason TEXT NOT NULL,"
+	        " state INTEGER NOT NULL CHECK(state BETWEEN 0 AND 2),"
+	        " created INTEGER NOT NULL,"
+	        " decided_by TEXT NOT NULL DEFAULT '',"
+	        " decided_at INTEGER NOT NULL DEFAULT 0,"
+	        " comment TEXT NOT NULL DEFAULT '');"
+	        "CREATE INDEX IF NOT EXISTS removal_open ON removal_requests(state, requester);");
+}
+
 /* Remote terminals (issue 12, item 4; store_terminal.h): each client certificate seen on the
  * TLS listener, by the SHA-256 of its DER form, and its revocation. A revocation made before
  * the certificate was seen has serial and cn ''. */
@@ -335,6 +362,7 @@ const struct sq_migration sq_migrations[] = {
 	{ "HR state: staff numbers, HR files and events", v2_hr },
 	{ "privileged access: grants, delegations, reviews, contractors", v3_grants },
 	{ "HR reconciliation: when an account was last enabled", v4_dormant_reset },
+	{ "access review: certifications, removal requests", v_access_review },
 	{ "remote terminals: TLS client certificates and their revocation", v7_terminals },
 };
 const size_t sq_migrations_n = sizeof(sq_migrations) / sizeof(sq_migrations[0]);
