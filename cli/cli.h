@@ -101,6 +101,8 @@ int cli_hr_import(struct cli *c);
 int cli_hr_pending(struct cli *c);
 int cli_report_orphans(struct cli *c);
 int cli_report_dormant(struct cli *c);
+int cli_terminal_revoke(struct cli *c);
+int cli_terminal_list(struct cli *c);
 int cli_migrate_pam_oath(struct cli *c);
 int cli_migrate_google_authenticator(struct cli *c);
 int cli_totp_import(struct cli *c);

@@ -152,6 +152,11 @@ cli_reason_text(uint64_t reason)
 		{ SK_REASON_STAFF_NO_INVALID, N_("invalid staff number (1 to 16 digits)") },
 		{ SK_REASON_STAFF_NO_TAKEN, N_("the staff number is linked to another account") },
 		{ SK_REASON_INVALID_DAYS, N_("invalid number of days (1 to 36500)") },
+		{ SK_REASON_TERMINAL_KEY_INVALID, N_("give a certificate's SHA-256 fingerprint (64 hex"
+		                                     " digits) or its serial number (hex)") },
+		{ SK_REASON_TERMINAL_SERIAL_UNSEEN, N_("no terminal with that serial number has"
+		                                       " connected: revoke it by fingerprint, or put it"
+		                                       " on the CRL (tls_crl)") },
 		{ SK_REASON_OWN_REQUEST, N_("nobody may confirm or refuse their own removal"
 		                            " request") },
 		{ SK_REASON_REQUEST_DECIDED, N_("the removal request was confirmed or refused"
@@ -192,7 +197,11 @@ cli_status_error(const struct skc_result *res, const char *user)
 	case SK_ST_OK:
 		return CLI_OK;
 	case SK_ST_NOT_FOUND:
-		fprintf(stderr, _("sekimori: no such user or factor: %s\n"), user ? user : "");
+		/* With a reason, what was not found is something else (a terminal's serial). */
+		if (has_reason)
+			cli_print_reason(reason);
+		else
+			fprintf(stderr, _("sekimori: no such user or factor: %s\n"), user ? user : "");
 		return CLI_FAILED;
 	case SK_ST_EXISTS:
 		/* With a reason, what exists is something else (a staff number's account). */

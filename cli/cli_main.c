@@ -68,6 +68,8 @@ static const struct command {
 	{ "request", "refuse", cli_request_refuse, "ID [--comment TEXT]" },
 	{ "report", "orphans", cli_report_orphans, "" },
 	{ "report", "dormant", cli_report_dormant, "--days N" },
+	{ "terminal", "revoke", cli_terminal_revoke, "FINGERPRINT|SERIAL" },
+	{ "terminal", "list", cli_terminal_list, "" },
 	{ "audit", "verify", cli_audit_verify, "[--anchor SEQ:MAC] [ROTATED-FILE...]" },
 	{ "audit", "report", cli_audit_report, "[--since TIME] [--until TIME]"
 	  " [--json | --html FILE] [--anchor SEQ:MAC] [ROTATED-FILE...]" },

@@ -97,6 +97,11 @@ enum sk_msg_type {
 	SK_REQ_DELEGATION_NOMINATE = 76,
 	SK_REQ_DELEGATION_DECIDE = 77,/* SK_K_GRANT_STEP: 0 approve, 1 deny, 2 revoke */
 	SK_REQ_REVIEW_CLOSE = 79,     /* closes a break-glass review with a comment */
+	/* 92-94: remote terminals (issue 12, item 4; doc/deployment.md "Remote terminals"). */
+	SK_REQ_TERMINAL_REVOKE = 92,  /* revokes a terminal certificate: SK_K_TERMINAL_FP or
+	                               * SK_K_TERMINAL_SERIAL; the reply's SK_K_TERMINAL_COUNT
+	                               * says how many were revoked by it */
+	SK_REQ_TERMINAL_LIST = 93,    /* SK_K_JSON: every terminal the broker has seen or revoked */
 	/* 84-87: access review and self-service removal requests (issue 10, items 6-7;
 	 * doc/privileged-access.md "Access review", doc/hr-import.md "Removal requests"). */
 	SK_REQ_ACCESS_REVIEW = 84,    /* a JSON list: SK_K_REVIEW_WHAT says which */
@@ -211,6 +216,10 @@ enum sk_msg_key {
 	SK_K_STAFF_NO = 86,     /* text: a user's HR staff number, 1-16 digits (USER_ADD,
 	                         * USER_SET_STAFF; "" unlinks in USER_SET_STAFF) */
 	SK_K_DAYS = 87,         /* uint: REPORT_DORMANT's threshold in days, 1..36500 */
+	/* 98-101: remote terminals (issue 12, item 4). */
+	SK_K_TERMINAL_FP = 98,     /* text: a certificate's SHA-256, 64 lower-case hex digits */
+	SK_K_TERMINAL_SERIAL = 99, /* text: a certificate's serial, lower-case hex, no leading 0 */
+	SK_K_TERMINAL_COUNT = 100, /* uint: terminals TERMINAL_REVOKE revoked (0: already were) */
 	/* 88-91: access review and removal requests (issue 10). */
 	SK_K_REMOVAL_KIND = 88, /* uint: enum sk_removal_kind */
 	SK_K_REMOVAL_TARGET = 89,/* text: the FIDO2 credential's or card's id in decimal, or the
@@ -334,6 +343,11 @@ enum sk_reason {
 	SK_REASON_STAFF_NO_INVALID = 87,  /* a staff number that is not 1 to 16 digits */
 	SK_REASON_STAFF_NO_TAKEN = 88,    /* the staff number is linked to another account */
 	SK_REASON_INVALID_DAYS = 89,      /* REPORT_DORMANT's days missing or not 1..36500 */
+	/* 90-93: remote terminals (issue 12, item 4). */
+	SK_REASON_TERMINAL_KEY_INVALID = 90,  /* TERMINAL_REVOKE without exactly one well-formed
+	                                       * fingerprint or serial */
+	SK_REASON_TERMINAL_SERIAL_UNSEEN = 91,/* no terminal with that serial has connected yet:
+	                                       * revoke it by fingerprint, or put it on tls_crl */
 	SK_REASON_ATTEMPTS_PENDING = 30, /* failures plus attempts in flight reach deny */
 	/* 31-39: admin sessions and roles (issue 8, item 5). */
 	SK_REASON_ADMIN_SESSION_REQUIRED = 31, /* log in first: sekimori admin login */

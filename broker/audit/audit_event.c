@@ -190,8 +190,15 @@ broker_audit(struct broker_conn *c, const char *event, const char *user, const c
 	if (user != NULL)
 		json_object_object_add(ev, "user", json_object_new_string(user));
 	json_object_object_add(ev, "result", json_object_new_string(result));
-	json_object_object_add(ev, "peer_uid", json_object_new_int64((int64_t)c->peer_uid));
-	json_object_object_add(ev, "peer_pid", json_object_new_int64((int64_t)c->peer_pid));
+	if (c->is_terminal) {
+		/* A remote terminal has no uid or pid here: its certificate names it. */
+		json_object_object_add(ev, "terminal", json_object_new_string(c->terminal));
+		json_object_object_add(ev, "terminal_sha256", json_object_new_string(c->terminal_fp));
+		json_object_object_add(ev, "terminal_addr", json_object_new_string(c->terminal_addr));
+	} else {
+		json_object_object_add(ev, "peer_uid", json_object_new_int64((int64_t)c->peer_uid));
+		json_object_object_add(ev, "peer_pid", json_object_new_int64((int64_t)c->peer_pid));
+	}
 	if (c->peer_name[0] != '\0')
 		json_object_object_add(ev, "peer", json_object_new_string(c->peer_name));
 	/* The person who proved their factors for this connection's admin session (R-LOG-1):

@@ -7,6 +7,7 @@
 #include "admin.h"
 #include "admin_login.h"
 #include "admin_report.h"
+#include "admin_terminal.h"
 #include "admin_user_hr.h"
 #include "audit_event.h"
 #include "auth.h"
@@ -16,6 +17,7 @@
 #include "server_slots.h"
 #include "session.h"
 #include "sk_err.h"
+#include "store.h"
 
 /* Roles, not uids (doc/architecture.md "Roles"): which roles may send a request. */
 #define R_MODULE SK_ROLE_MODULE
@@ -151,6 +153,12 @@ static const struct dispatch_entry {
 	  admin_report_orphans },
 	{ SK_REQ_REPORT_DORMANT, "report_dormant", CONN_IDLE, R_AUDIT | R_RECOVERY, 0,
 	  admin_report_dormant },
+	/* Remote terminals (issue 12, item 4): revoking one only takes access away, so the
+	 * recovery role may, like user lock; the list is a read. */
+	{ SK_REQ_TERMINAL_REVOKE, "terminal_revoke", CONN_IDLE, R_ADMIN | R_RECOVERY, 0,
+	  admin_terminal_revoke },
+	{ SK_REQ_TERMINAL_LIST, "terminal_list", CONN_IDLE, R_AUDIT | R_RECOVERY, 0,
+	  admin_terminal_list },
 };
 
 static const struct dispatch_entry *
@@ -171,6 +179,17 @@ conn_roles(struct broker_conn *c)
 	const struct sk_conf *conf = &c->b->conf;
 	unsigned roles = 0;
 
+	/* A remote terminal (server_tls.c) sends what pam_sekimori sends, nothing more, and
+	 * only while its certificate is not revoked: a revocation takes effect on connections
+	 * already open at their next request. */
+	if (c->is_terminal) {
+		int revoked = 1;
+
+		if (store_terminal_revoked(c->db, c->terminal_fp, c->terminal_serial, &revoked) !=
+		    SK_OK || revoked)
+			return 0;
+		return SK_ROLE_MODULE;
+	}
 	if (c->peer_is_root)
 		roles |= SK_ROLE_MODULE | SK_ROLE_ADMIN_LOGIN;
 	if (c->peer_is_admin)

@@ -132,6 +132,7 @@ int store_durable_sync(struct sk_store *s);
 #include "store_report.h"
 #include "store_request.h"
 #include "store_session.h"
+#include "store_terminal.h"
 #include "store_totp.h"
 #include "store_user.h"
 

@@ -151,6 +151,15 @@ struct sk_store_ops {
 	int (*removal_list)(struct sk_store_txn *t, int open_only,
 	                    int (*fn)(void *, const struct removal_rec *), void *arg);
 	int (*user_dormant_reset)(struct sk_store_txn *t, int64_t user_id, int64_t now);
+
+	int (*terminal_seen)(struct sk_store_txn *t, const char *fingerprint, const char *serial,
+	                     const char *cn, int64_t now);
+	int (*terminal_revoked)(struct sk_store_txn *t, const char *fingerprint,
+	                        const char *serial, int *revoked);
+	int (*terminal_revoke)(struct sk_store_txn *t, const char *key, int by_serial,
+	                       const char *by, int64_t now, int64_t *n);
+	int (*terminal_list)(struct sk_store_txn *t,
+	                     int (*fn)(void *, const struct terminal_rec *), void *arg);
 };
 
 /* A backend's store and txn start with these (the backend's own fields follow). */

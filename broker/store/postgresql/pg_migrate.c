@@ -284,6 +284,21 @@ v6_audit_tail(PGconn *c)
 	               " PRIMARY KEY(broker, seq));");
 }
 
+/* Remote terminals (issue 12, item 4), as sqlite_migrate.c's v7_terminals. */
+static int
+v7_terminals(PGconn *c)
+{
+	return pg_exec(c, "CREATE TABLE IF NOT EXISTS terminals("
+	               " fingerprint TEXT PRIMARY KEY,"
+	               " serial TEXT NOT NULL DEFAULT '',"
+	               " cn TEXT NOT NULL DEFAULT '',"
+	               " first_seen BIGINT NOT NULL DEFAULT 0,"
+	               " last_seen BIGINT NOT NULL DEFAULT 0,"
+	               " revoked_at BIGINT NOT NULL DEFAULT 0,"
+	               " revoked_by TEXT NOT NULL DEFAULT '');"
+	               "CREATE INDEX IF NOT EXISTS terminals_serial ON terminals(serial);");
+}
+
 const struct pg_migration pg_migrations[] = {
 	{ "base schema: users, tallies, TOTP, FIDO2, cards, sessions, meta", v1_schema },
 	{ "HR state: staff numbers, HR files and events", v2_hr },
@@ -291,6 +306,7 @@ const struct pg_migration pg_migrations[] = {
 	{ "HR reconciliation: when an account was last enabled", v4_dormant_reset },
 	{ "access review: certifications, removal requests", v_access_review },
 	{ "group commit: audit lines kept until the log has synced them", v6_audit_tail },
+	{ "remote terminals: TLS client certificates and their revocation", v7_terminals },
 };
 const size_t pg_migrations_n = sizeof(pg_migrations) / sizeof(pg_migrations[0]);
 

@@ -350,6 +350,23 @@ v6_audit_tail(sqlite3 *db)
 	                   " line TEXT NOT NULL);");
 }
 
+/* Remote terminals (issue 12, item 4; store_terminal.h): each client certificate seen on the
+ * TLS listener, by the SHA-256 of its DER form, and its revocation. A revocation made before
+ * the certificate was seen has serial and cn ''. */
+static int
+v7_terminals(sqlite3 *db)
+{
+	return sq_exec(db, "CREATE TABLE IF NOT EXISTS terminals("
+	               " fingerprint TEXT PRIMARY KEY,"
+	               " serial TEXT NOT NULL DEFAULT '',"
+	               " cn TEXT NOT NULL DEFAULT '',"
+	               " first_seen INTEGER NOT NULL DEFAULT 0,"
+	               " last_seen INTEGER NOT NULL DEFAULT 0,"
+	               " revoked_at INTEGER NOT NULL DEFAULT 0,"
+	               " revoked_by TEXT NOT NULL DEFAULT '');"
+	               "CREATE INDEX IF NOT EXISTS terminals_serial ON terminals(serial);");
+}
+
 const struct sq_migration sq_migrations[] = {
 	{ "base schema: users, tallies, TOTP, FIDO2, cards, sessions, meta",
 	  v1_schema },
@@ -358,6 +375,7 @@ const struct sq_migration sq_migrations[] = {
 	{ "HR reconciliation: when an account was last enabled", v4_dormant_reset },
 	{ "access review: certifications, removal requests", v_access_review },
 	{ "group commit: audit lines kept until the log has synced them", v6_audit_tail },
+	{ "remote terminals: TLS client certificates and their revocation", v7_terminals },
 };
 const size_t sq_migrations_n = sizeof(sq_migrations) / sizeof(sq_migrations[0]);
 

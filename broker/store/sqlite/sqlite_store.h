@@ -116,6 +116,7 @@ void sq_session_ops(struct sk_store_ops *o);
 void sq_hr_ops(struct sk_store_ops *o);
 void sq_grant_ops(struct sk_store_ops *o);
 void sq_report_ops(struct sk_store_ops *o);
+void sq_terminal_ops(struct sk_store_ops *o);
 void sq_request_ops(struct sk_store_ops *o);
 
 #endif
