@@ -60,7 +60,8 @@ static const struct command {
 	{ "review", "close", cli_review_close, "ID --comment TEXT" },
 	{ "report", "orphans", cli_report_orphans, "" },
 	{ "report", "dormant", cli_report_dormant, "--days N" },
-	{ "audit", "verify", cli_audit_verify, "[--anchor SEQ:MAC] [ROTATED-FILE...]" },
+	{ "audit", "verify", cli_audit_verify, "[--anchor SEQ:MAC] [ROTATED-FILE...] | "
+	  "--brokers [--store URI] LOG:ANCHOR[:KEY]..." },
 	{ "audit", "report", cli_audit_report, "[--since TIME] [--until TIME]"
 	  " [--json | --html FILE] [--anchor SEQ:MAC] [ROTATED-FILE...]" },
 	{ "migrate", "pam-oath", cli_migrate_pam_oath, "FILE [--dry-run] [--replace]" },
