@@ -49,15 +49,18 @@ static void
 start_broker(struct bench_env *e, const char *base, const char *store, int index,
              const struct bench_env *first)
 {
-	char text[4096], log[700], keys[700];
+	char text[4096], log[700], keys[700], dir[sizeof(e->dir)];
 	int n;
 
-	n = snprintf(e->dir, sizeof(e->dir), "%s/sk-cluster-XXXXXX", base);
-	if (n < 0 || (size_t)n >= sizeof(e->dir) || mkdtemp(e->dir) == NULL)
+	/* The folder is named through a copy: the paths below are written into the same
+	 * struct, and the compiler cannot tell that they do not overlap e->dir. */
+	n = snprintf(dir, sizeof(dir), "%s/sk-cluster-XXXXXX", base);
+	if (n < 0 || (size_t)n >= sizeof(dir) || mkdtemp(dir) == NULL)
 		bench_die("cannot make a folder under %s: %s", base, strerror(errno));
-	snprintf(e->conf, sizeof(e->conf), "%s/sekimori.conf", e->dir);
-	snprintf(e->socket, sizeof(e->socket), "%s/sekimorid.sock", e->dir);
-	snprintf(e->pamdir, sizeof(e->pamdir), "%s/pam.d", e->dir);
+	memcpy(e->dir, dir, sizeof(dir));
+	snprintf(e->conf, sizeof(e->conf), "%s/sekimori.conf", dir);
+	snprintf(e->socket, sizeof(e->socket), "%s/sekimorid.sock", dir);
+	snprintf(e->pamdir, sizeof(e->pamdir), "%s/pam.d", dir);
 	if (mkdir(e->pamdir, 0700) != 0)
 		bench_die("mkdir %s: %s", e->pamdir, strerror(errno));
 	if (first != NULL) {
@@ -81,7 +84,7 @@ start_broker(struct bench_env *e, const char *base, const char *store, int index
 		bench_die("configuration text too long");
 	bench_write_file(e->conf, text);
 	bench_write_service(e);
-	snprintf(log, sizeof(log), "%s/broker.log", e->dir);
+	snprintf(log, sizeof(log), "%s/broker.log", dir);
 	if ((e->broker = fork()) < 0)
 		bench_die("fork: %s", strerror(errno));
 	if (e->broker == 0) {
