@@ -194,6 +194,45 @@ by_id(const void *a, const void *b)
 	return strcmp(((const struct rid *)a)->id, ((const struct rid *)b)->id);
 }
 
+/* Record ids found twice, said once per pair of logs (a log given twice would otherwise
+ * print every record). */
+static void
+report_duplicates(struct check *k)
+{
+	size_t *count = calloc(k->nlogs * k->nlogs, sizeof(*count));
+	size_t *first = calloc(k->nlogs * k->nlogs, sizeof(*first));
+
+	if (count == NULL || first == NULL) {
+		fault(k, "%s", _("sekimori: out of memory"));
+		free(count);
+		free(first);
+		return;
+	}
+	qsort(k->rids, k->nrids, sizeof(*k->rids), by_id);
+	for (size_t i = 1; i < k->nrids; i++) {
+		size_t a = k->rids[i - 1].log, b = k->rids[i].log, cell;
+
+		if (strcmp(k->rids[i - 1].id, k->rids[i].id) != 0)
+			continue;
+		cell = a < b ? a * k->nlogs + b : b * k->nlogs + a;
+		if (count[cell]++ == 0)
+			first[cell] = i;
+	}
+	for (size_t cell = 0; cell < k->nlogs * k->nlogs; cell++) {
+		const struct rid *x, *y;
+
+		if (count[cell] == 0)
+			continue;
+		x = &k->rids[first[cell] - 1];
+		y = &k->rids[first[cell]];
+		fault(k, _("%zu record ids appear twice, the first %s: %s line %llu and %s line %llu"),
+		      count[cell], y->id, k->logs[x->log].log, (unsigned long long)x->line,
+		      k->logs[y->log].log, (unsigned long long)y->line);
+	}
+	free(count);
+	free(first);
+}
+
 static void
 cross_check(struct check *k)
 {
@@ -229,13 +268,7 @@ cross_check(struct check *k)
 			fault(k, _("no log given for broker %s (the store committed its records up to "
 			           "%llu)"), k->seqs[s].broker, (unsigned long long)k->seqs[s].seq);
 	}
-	qsort(k->rids, k->nrids, sizeof(*k->rids), by_id);
-	for (size_t i = 1; i < k->nrids; i++)
-		if (strcmp(k->rids[i - 1].id, k->rids[i].id) == 0)
-			fault(k, _("record %s appears twice: %s line %llu and %s line %llu"),
-			      k->rids[i].id, k->logs[k->rids[i - 1].log].log,
-			      (unsigned long long)k->rids[i - 1].line, k->logs[k->rids[i].log].log,
-			      (unsigned long long)k->rids[i].line);
+	report_duplicates(k);
 }
 
 static void

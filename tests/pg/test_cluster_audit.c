@@ -111,9 +111,9 @@ test_r_log_1_three_chains_verify_together(void **state)
 	assert_non_null(strstr(out, "  b2: "));
 	assert_non_null(strstr(out, "  b3: "));
 	/* Every record names its broker and has an id of its own. */
-	assert_int_equal(skfx_audit_count(&fx[1], "\"event\":\"auth\"", NULL),
+	assert_int_equal(skfx_audit_count(&fx[1], "\"event\":\"auth\"", (char *)NULL),
 	                 skfx_audit_count(&fx[1], "\"event\":\"auth\"", "\"broker\":\"b2\"",
-	                                  "\"record_id\":\"", NULL));
+	                                  "\"record_id\":\"", (char *)NULL));
 	/* A key given per log (LOG:ANCHOR:KEY) is used: another key fails the log's records. */
 	snprintf(specs, sizeof(specs), " %s/log/audit.jsonl:%s/state/audit.anchor:%s/keys/audit.key",
 	         fx[0].dir, fx[0].dir, fx[0].dir);
@@ -211,7 +211,7 @@ test_r_log_3_log_given_twice_is_named(void **state)
 	         copies, copies);
 	assert_int_equal(verify(specs, out, sizeof(out)), 1);
 	assert_non_null(strstr(out, "dup.jsonl are both the log of broker b2"));
-	assert_non_null(strstr(out, " appears twice: "));
+	assert_non_null(strstr(out, " record ids appear twice, the first "));
 }
 
 /* A log of a broker this database never knew (another database's, here: a fourth broker
