@@ -98,7 +98,7 @@ append_marker(struct audit_log *log, struct sk_store_txn *t, uint64_t first, uin
 	json_object_object_add(ev, "reason", json_object_new_string(reason));
 	r = add_identity(ev, hooked_broker_id);
 	if (r == SK_OK)
-		r = audit_log_append_seq(log, ev, &seq);
+		r = audit_log_append_deferred(log, ev, &seq);
 	if (r == SK_OK)
 		r = store_audit_seq_set(t, seq);
 	json_object_put(ev);
@@ -120,6 +120,15 @@ write_marker(struct audit_log *log, struct sk_store_txn *t, uint64_t first, uint
 	if (r != SK_OK)
 		store_rollback(t);
 	return r;
+}
+
+/* Just before the store commits: the records the transaction appended (written only, see
+ * audit_log_append_deferred) made durable and anchored with one sync, so that the log is
+ * durable before the commit that 'audit_seq' records. */
+static int
+on_precommit(void)
+{
+	return hooked_log != NULL ? audit_log_sync(hooked_log) : SK_OK;
 }
 
 static void
@@ -205,7 +214,7 @@ broker_audit(struct broker_conn *c, const char *event, const char *user, const c
 	if (r == SK_OK)
 		r = own_txn ? store_begin(c->db) : SK_OK;
 	if (r == SK_OK) {
-		r = audit_log_append_seq(c->b->audit, ev, &seq);
+		r = audit_log_append_deferred(c->b->audit, ev, &seq);
 		if (r == SK_OK) {
 			if (txn_first == 0)
 				txn_first = seq;
@@ -231,6 +240,7 @@ audit_recover(struct broker *b)
 	hooked_log = b->audit;
 	hooked_broker_id = b->conf.broker_id;
 	store_set_txn_hooks(on_committed, on_rolled_back);
+	store_set_precommit_hook(on_precommit);
 	if ((r = store_acquire(b->store, &t)) != SK_OK)
 		return r;
 	r = store_begin(t);

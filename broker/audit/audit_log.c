@@ -2,11 +2,19 @@
  * live in common/sk_audit_chain.c; this file owns the files, the order of durable writes,
  * and what happens when a write fails (R-LOG-1: the append fails, so the decision denies).
  *
- * Order per record: the line with its newline in one write(), fdatasync, then the anchor.
- * A crash between the two leaves the log one record ahead of the anchor; open accepts exactly
- * that case (the extra record's MAC verifies and its prev is the anchored mac), re-anchors it
- * and says so in the log. Anything else — a log cut short, rewritten, or further ahead —
- * is refused, never silently continued.
+ * Order of durable writes. A record appended on its own (audit_log_append_seq): the line
+ * with its newline in one write(), fdatasync, then the anchor. Records appended inside a
+ * store transaction (audit_log_append_deferred, audit_event.c) are only written; the log is
+ * fdatasync'ed and the anchor rewritten once for all of them by audit_log_sync, which the
+ * store calls just before it commits the transaction (store_set_precommit_hook): the log is
+ * still durable before the store commit, and a transaction of N records costs one log sync
+ * and one anchor instead of N of each.
+ *
+ * So a crash leaves the log some records ahead of the anchor (those written since the last
+ * sync). Open accepts that case when every record after the anchored one verifies with the
+ * key and chains back to the anchored mac, re-anchors the last one and says so in the log.
+ * Anything else — a log cut short, rewritten, a record that does not verify or link — is
+ * refused, never silently continued.
  *
  * Before each append the open log is checked to still be the file at its path, with one
  * link: a log deleted or renamed away while the broker runs would otherwise take every new
@@ -62,6 +70,9 @@ struct audit_log {
 	time_t rotating_since;   /* audit_log_rotate_prepare's time; 0: no rotation announced */
 	uint64_t seq;
 	char mac[SK_AUDIT_MAC_HEX + 1];
+	/* The last record made durable and anchored; seq > synced_seq: records written but
+	 * waiting for audit_log_sync. */
+	uint64_t synced_seq;
 	unsigned char key[SK_AUDIT_KEY_LEN];
 };
 
@@ -172,6 +183,44 @@ check_tail(const unsigned char *key, const char *line, size_t len, uint64_t *seq
 	return rc == SK_OK ? SK_OK : SK_ERR_AUDIT;
 }
 
+/* The records after the anchored one, read backwards from the last one (seq last, whose
+ * prev is last_prev) whose line starts at offset end: each must verify with the key, carry
+ * the seq one below the record after it and the mac that record names as prev, down to the
+ * anchored record, whose mac the first of them must name. They are the records a crash
+ * left written but not anchored (inside a transaction, the anchor is written once before
+ * the commit); any break is a log tampered with, refused. Costs one pread per record ahead,
+ * which a transaction's size bounds. */
+static int
+check_ahead(struct audit_log *log, off_t end, const struct sk_audit_anchor *anchor,
+            uint64_t last, const char *last_prev)
+{
+	char line[SK_AUDIT_LINE_MAX + 1];
+	char mac[SK_AUDIT_MAC_HEX + 1], prev[SK_AUDIT_MAC_HEX + 1], want[SK_AUDIT_MAC_HEX + 1];
+	uint64_t expect = last - 1, seq = 0;
+	size_t len = 0;
+
+	memcpy(want, last_prev, sizeof(want));
+	while (expect > anchor->seq) {
+		if (end <= 0 || read_tail(log->log_fd, end, line, sizeof(line), &len) != SK_OK ||
+		    check_tail(log->key, line, len, &seq, mac, prev) != SK_OK)
+			return SK_ERR_AUDIT;
+		if (seq != expect || CRYPTO_memcmp(mac, want, SK_AUDIT_MAC_HEX) != 0) {
+			sk_logerr("record %" PRIu64 " after the anchor does not link to the record after "
+			          "it: log rewritten", seq);
+			return SK_ERR_AUDIT;
+		}
+		memcpy(want, prev, sizeof(want));
+		end -= (off_t)len + 1;
+		expect--;
+	}
+	if (CRYPTO_memcmp(want, anchor->mac, SK_AUDIT_MAC_HEX) != 0) {
+		sk_logerr("the records after the anchor (seq %" PRIu64 ") do not start from the "
+		          "anchored record: log truncated or rewritten", anchor->seq);
+		return SK_ERR_AUDIT;
+	}
+	return SK_OK;
+}
+
 /* Resumes the chain where the anchor says it ends (R-LOG-3): a log cut short, rewritten at
  * its end, or without its anchor is refused, never silently continued. */
 static int
@@ -202,13 +251,16 @@ resume(struct audit_log *log, off_t size, const struct sk_audit_anchor *anchor)
 		rc = check_tail(log->key, line, len, &seq, mac, prev);
 	if (rc != SK_OK)
 		return rc;
-	if (seq == anchor->seq + 1 && CRYPTO_memcmp(prev, anchor->mac, SK_AUDIT_MAC_HEX) == 0) {
+	if (seq > anchor->seq) {
 		struct sk_audit_anchor a = { .seq = seq };
 
+		if (check_ahead(log, size - (off_t)len - 1, anchor, seq, prev) != SK_OK)
+			return SK_ERR_AUDIT;
 		memcpy(a.mac, mac, sizeof(a.mac));
 		if (sk_audit_anchor_write(log->anchor_fd, log->key, sizeof(log->key), &a) != SK_OK)
 			return SK_ERR_AUDIT;
-		sk_logwarn("record %" PRIu64 " was written but not anchored (crash?); anchored now", seq);
+		sk_logwarn("records %" PRIu64 "-%" PRIu64 " were written but not anchored (crash?); "
+		           "anchored now", anchor->seq + 1, seq);
 	} else if (seq != anchor->seq || CRYPTO_memcmp(mac, anchor->mac, SK_AUDIT_MAC_HEX) != 0) {
 		sk_logerr("last log record (seq %" PRIu64 ") does not match the anchor (seq %" PRIu64
 		          "): log truncated or rewritten",
@@ -216,6 +268,7 @@ resume(struct audit_log *log, off_t size, const struct sk_audit_anchor *anchor)
 		return SK_ERR_AUDIT;
 	}
 	log->seq = seq;
+	log->synced_seq = seq;
 	memcpy(log->mac, mac, sizeof(log->mac));
 	return SK_OK;
 }
@@ -405,7 +458,8 @@ summary(uint64_t seq, const char *mac, json_object *event)
 }
 
 static int append_locked(struct audit_log *log, json_object *event, uint64_t *seq_out,
-                         char mac[SK_AUDIT_MAC_HEX + 1]);
+                         char mac[SK_AUDIT_MAC_HEX + 1], int defer);
+static int sync_locked(struct audit_log *log);
 
 /* The new file at the path after a rotation: opened, locked, and begun with the record
  * audit.rotated that chains it to the old one. Called with log->mu held. On failure the log
@@ -445,7 +499,7 @@ start_segment(struct audit_log *log)
 	                            json_object_new_int64((int64_t)last)) != 0))
 		rc = SK_ERR_AUDIT;
 	if (rc == SK_OK)
-		rc = append_locked(log, ev, &seq, mac);
+		rc = append_locked(log, ev, &seq, mac, 0);
 	if (rc == SK_OK) {
 		summary(seq, mac, ev);
 		sk_log(LOG_NOTICE, "audit log rotated: %s goes on from record %" PRIu64, log->path, seq);
@@ -481,16 +535,50 @@ follow_rotation(struct audit_log *log)
 	} else if (errno != ENOENT) {
 		return SK_OK;
 	}
+	/* Records written to the old file but not yet synced are made durable there first:
+	 * the old file is closed and no longer ours to sync. */
+	if (sync_locked(log) != SK_OK)
+		return SK_ERR_AUDIT;
 	return start_segment(log);
 }
 
-/* Called with log->mu held. */
+/* Makes every record written so far durable and anchors the last one: one fdatasync of the
+ * log, one anchor rewrite (itself fdatasync'ed). Nothing to do when nothing is pending.
+ * Called with log->mu held. */
+static int
+sync_locked(struct audit_log *log)
+{
+	struct sk_audit_anchor a;
+
+	if (log->broken) {
+		sk_logerr("refused: an earlier failure left log and anchor out of step");
+		return SK_ERR_AUDIT;
+	}
+	if (log->synced_seq == log->seq)
+		return SK_OK;
+	/* After a failed fdatasync the kernel may have dropped the pages: whether the records
+	 * exist is unknown, so no further record may be chained to them. */
+	if (fdatasync(log->log_fd) != 0) {
+		sk_logerr("cannot sync the log: %s", strerror(errno));
+		log->broken = 1;
+		return SK_ERR_AUDIT;
+	}
+	a.seq = log->seq;
+	memcpy(a.mac, log->mac, sizeof(a.mac));
+	if (sk_audit_anchor_write(log->anchor_fd, log->key, sizeof(log->key), &a) != SK_OK) {
+		log->broken = 1;
+		return SK_ERR_AUDIT;
+	}
+	log->synced_seq = log->seq;
+	return SK_OK;
+}
+
+/* Called with log->mu held. defer: write only, audit_log_sync makes it durable later. */
 static int
 append_locked(struct audit_log *log, json_object *event, uint64_t *seq_out,
-              char mac[SK_AUDIT_MAC_HEX + 1])
+              char mac[SK_AUDIT_MAC_HEX + 1], int defer)
 {
 	char line[SK_AUDIT_LINE_MAX];
-	struct sk_audit_anchor a;
 	uint64_t seq;
 	size_t len;
 	ssize_t w;
@@ -533,22 +621,13 @@ append_locked(struct audit_log *log, json_object *event, uint64_t *seq_out,
 			log->broken = 1;
 		return SK_ERR_AUDIT;
 	}
-	/* After a failed fdatasync the kernel may have dropped the page: whether the record
-	 * exists is unknown, so no further record may be chained to it. */
-	if (fdatasync(log->log_fd) != 0) {
-		sk_logerr("cannot sync the log: %s", strerror(errno));
-		log->broken = 1;
-		return SK_ERR_AUDIT;
-	}
-	a.seq = seq;
-	memcpy(a.mac, mac, sizeof(a.mac));
-	if (sk_audit_anchor_write(log->anchor_fd, log->key, sizeof(log->key), &a) != SK_OK) {
-		log->broken = 1;
-		return SK_ERR_AUDIT;
-	}
+	/* The record is in the file: the chain goes on from it whether or not the sync below
+	 * works (a failed sync breaks the log, so nothing is chained after all). */
 	log->seq = seq;
 	memcpy(log->mac, mac, sizeof(log->mac));
 	log->end += (off_t)len;
+	if (!defer && sync_locked(log) != SK_OK)
+		return SK_ERR_AUDIT;
 	*seq_out = seq;
 	return SK_OK;
 }
@@ -559,8 +638,36 @@ audit_log_append(struct audit_log *log, json_object *event)
 	return audit_log_append_seq(log, event, NULL);
 }
 
+static int append_public(struct audit_log *log, json_object *event, uint64_t *seq_out,
+                         int defer);
+
 int
 audit_log_append_seq(struct audit_log *log, json_object *event, uint64_t *seq_out)
+{
+	return append_public(log, event, seq_out, 0);
+}
+
+int
+audit_log_append_deferred(struct audit_log *log, json_object *event, uint64_t *seq_out)
+{
+	return append_public(log, event, seq_out, 1);
+}
+
+int
+audit_log_sync(struct audit_log *log)
+{
+	int rc;
+
+	if (log == NULL)
+		return SK_ERR_AUDIT;
+	pthread_mutex_lock(&log->mu);
+	rc = sync_locked(log);
+	pthread_mutex_unlock(&log->mu);
+	return rc;
+}
+
+static int
+append_public(struct audit_log *log, json_object *event, uint64_t *seq_out, int defer)
 {
 	char mac[SK_AUDIT_MAC_HEX + 1];
 	uint64_t seq = 0;
@@ -574,7 +681,7 @@ audit_log_append_seq(struct audit_log *log, json_object *event, uint64_t *seq_ou
 		sk_logerr("pthread_mutex_lock failed");
 		return SK_ERR_AUDIT;
 	}
-	rc = append_locked(log, event, &seq, mac);
+	rc = append_locked(log, event, &seq, mac, defer);
 	pthread_mutex_unlock(&log->mu);
 	/* Outside the lock; seq orders the syslog lines should they interleave. */
 	if (rc == SK_OK) {
@@ -608,7 +715,7 @@ append_event(struct audit_log *log, const char *name)
 	if (rc == SK_OK && json_object_object_add(ev, "event", json_object_new_string(name)) != 0)
 		rc = SK_ERR_AUDIT;
 	if (rc == SK_OK)
-		rc = append_locked(log, ev, &seq, mac);
+		rc = append_locked(log, ev, &seq, mac, 0);
 	if (rc == SK_OK)
 		summary(seq, mac, ev);
 	json_object_put(ev);

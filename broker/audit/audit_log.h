@@ -1,5 +1,6 @@
-/* The broker's audit writer. Every decision and administrative act is appended (and
- * fdatasync'ed) before the reply; a failed append makes the decision deny. Thread-safe. */
+/* The broker's audit writer. Every decision and administrative act is appended, and made
+ * durable before the store commits its transaction and before the reply; a failed append or
+ * sync makes the decision deny. Thread-safe. */
 #ifndef BROKER_AUDIT_LOG_H
 #define BROKER_AUDIT_LOG_H
 #include <stddef.h>
@@ -20,6 +21,14 @@ int audit_log_open(const char *log_path, const char *anchor_path, const unsigned
 int audit_log_append(struct audit_log *log, json_object *event);
 /* The same, and *seq gets the record's seq (for the store's last committed audit seq). */
 int audit_log_append_seq(struct audit_log *log, json_object *event, uint64_t *seq);
+/* Appends one record inside a store transaction: written (one write()) but neither
+ * fdatasync'ed nor anchored; audit_log_sync, which the store runs before it commits,
+ * does both once for every record written so far. Also sends the syslog summary. */
+int audit_log_append_deferred(struct audit_log *log, json_object *event, uint64_t *seq);
+/* Makes every record written so far durable (fdatasync of the log) and rewrites the anchor
+ * to the last one (fdatasync'ed): nothing when every record is synced already. SK_ERR_AUDIT
+ * when the log is broken or a sync fails (then the log is broken). */
+int audit_log_sync(struct audit_log *log);
 /* The seq of the last record (0 for an empty log). */
 uint64_t audit_log_last_seq(struct audit_log *log);
 /* Rotation by logrotate (doc/deployment.md): prepare appends audit.rotate_requested and,

@@ -13,6 +13,7 @@
  * transaction appended, and what becomes of them. Set once at start, before any client. */
 static void (*hook_committed)(void);
 static void (*hook_rolled_back)(struct sk_store_txn *t);
+static int (*hook_precommit)(void);
 
 void
 store_base_init(struct sk_store *s, const struct sk_store_ops *ops)
@@ -119,6 +120,8 @@ store_commit(struct sk_store_txn *t)
 		sk_logerr("commit without a transaction");
 		return SK_ERR_INTERNAL;
 	}
+	if (hook_precommit != NULL && (r = hook_precommit()) != SK_OK)
+		return r;   /* the caller rolls back, which ends the transaction */
 	if ((r = t->store->ops->commit(t)) != SK_OK)
 		return r;   /* the caller rolls back, which ends the transaction */
 	if (t->in_hook) {
@@ -234,6 +237,12 @@ store_set_txn_hooks(void (*committed)(void), void (*rolled_back)(struct sk_store
 {
 	hook_committed = committed;
 	hook_rolled_back = rolled_back;
+}
+
+void
+store_set_precommit_hook(int (*precommit)(void))
+{
+	hook_precommit = precommit;
 }
 
 /* Writes run inside a transaction, so they queue behind the writer serialisation and commit

@@ -87,6 +87,12 @@ int store_begin_user(struct sk_store_txn *t, const char *user);
  * rolled_back, t may run one more transaction of its own (store_begin .. store_commit): it
  * stays in the serialisation and calls no hooks. */
 void store_set_txn_hooks(void (*committed)(void), void (*rolled_back)(struct sk_store_txn *t));
+/* precommit runs in store_commit just before the backend commits (also for the rolled_back
+ * hook's own transaction), on the thread holding the transaction: the audit writer makes the
+ * transaction's records durable there, so the log is durable before the store commit. When
+ * it fails the commit is not attempted and store_commit returns its error (the caller rolls
+ * back). Set once at start; NULL: none. */
+void store_set_precommit_hook(int (*precommit)(void));
 
 /* meta 'audit_seq': the seq of the last audit record whose transaction committed, written in
  * that same transaction (R-LOG-1). *present is 0 for a store that never recorded one. */

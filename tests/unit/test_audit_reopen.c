@@ -78,9 +78,8 @@ test_reopen_refuses(void **state)
 	free(l.buf);
 }
 
-/* R-LOG-1: a crash between a record's sync and its anchor leaves the log exactly one record
- * ahead; a restart anchors that record (its MAC and link check out) and the chain verifies.
- * Two records ahead is not a crash window: refused. */
+/* R-LOG-1: a crash between a record's sync and its anchor leaves the log one record ahead;
+ * a restart anchors that record (its MAC and link check out) and the chain verifies. */
 static void
 test_reopen_after_crash(void **state)
 {
@@ -102,11 +101,122 @@ test_reopen_after_crash(void **state)
 	assert_int_equal(sk_audit_verify(fx->log, fx->anchor, fx->key, sizeof(fx->key), &rep), SK_OK);
 	assert_true(rep.ok);
 	assert_int_equal(rep.records, 5);
-	/* Two records ahead of the anchor. */
-	copy_file(saved, fx->anchor);
+}
+
+/* R-LOG-1, R-LOG-3: records appended inside one store transaction are written only and
+ * anchored once by audit_log_sync before the commit, so a crash leaves the log several
+ * records ahead of the anchor. A restart accepts them when each verifies and links back to
+ * the anchored record, and refuses the log when one of them was removed, replaced by a
+ * record of another chain, or when the anchor names a record the chain does not lead to. */
+static void
+test_r_log_3_records_ahead_of_anchor(void **state)
+{
+	struct fixture *fx = *state;
+	struct audit_log *log = NULL;
+	struct sk_audit_report rep;
+	char saved[512], full[512], other[512], otheranchor[512], other3anchor[512];
+	struct lines l, o;
+	unsigned i;
+
+	path_in(fx, "anchor.saved", saved, sizeof(saved));
+	path_in(fx, "full.log", full, sizeof(full));
+	path_in(fx, "other.log", other, sizeof(other));
+	path_in(fx, "other.anchor", otheranchor, sizeof(otheranchor));
+	path_in(fx, "other3.anchor", other3anchor, sizeof(other3anchor));
+	write_log(fx, 3);
+	copy_file(fx->anchor, saved);
+	/* Four records in one "transaction": written, not synced, not anchored. */
+	assert_int_equal(audit_log_open(fx->log, fx->anchor, fx->key, sizeof(fx->key), &log), SK_OK);
+	for (i = 4; i <= 7; i++) {
+		json_object *ev = make_event(i);
+		uint64_t seq = 0;
+
+		assert_int_equal(audit_log_append_deferred(log, ev, &seq), SK_OK);
+		assert_int_equal(seq, i);
+		json_object_put(ev);
+	}
+	audit_log_close(log);   /* the broker killed before audit_log_sync */
+	/* The anchor still names record 3. */
+	assert_int_equal(sk_audit_verify(fx->log, fx->anchor, fx->key, sizeof(fx->key), &rep), SK_OK);
+	assert_false(rep.ok);
+	copy_file(fx->log, full);
+
+	/* Record 5 of the four removed: refused. */
+	load_lines(full, &l);
+	assert_int_equal(l.n, 7);
+	l.v[4] = l.v[5];
+	l.v[5] = l.v[6];
+	save_lines(fx->log, l.v, 6);
 	assert_int_equal(audit_log_open(fx->log, fx->anchor, fx->key, sizeof(fx->key), &log),
 	                 SK_ERR_AUDIT);
 	assert_null(log);
+	/* Record 5 replaced by record 5 of another chain with the same key: refused. */
+	assert_int_equal(audit_log_open(other, otheranchor, fx->key, sizeof(fx->key), &log), SK_OK);
+	append_n(log, 101, 3);
+	audit_log_close(log);
+	copy_file(otheranchor, other3anchor);   /* the other chain's anchor at its record 3 */
+	assert_int_equal(audit_log_open(other, otheranchor, fx->key, sizeof(fx->key), &log), SK_OK);
+	append_n(log, 104, 3);
+	audit_log_close(log);
+	load_lines(other, &o);
+	assert_int_equal(o.n, 6);
+	free(l.buf);
+	load_lines(full, &l);
+	l.v[4] = o.v[4];
+	save_lines(fx->log, l.v, 7);
+	assert_int_equal(audit_log_open(fx->log, fx->anchor, fx->key, sizeof(fx->key), &log),
+	                 SK_ERR_AUDIT);
+	/* The other chain's anchor at seq 3 (valid tag, same key): the records ahead do not
+	 * start from the record it names. */
+	copy_file(full, fx->log);
+	copy_file(other3anchor, fx->anchor);
+	assert_int_equal(audit_log_open(fx->log, fx->anchor, fx->key, sizeof(fx->key), &log),
+	                 SK_ERR_AUDIT);
+
+	/* The intact log with the anchor of record 3: accepted, records 4-7 anchored. */
+	copy_file(saved, fx->anchor);
+	copy_file(full, fx->log);
+	assert_int_equal(audit_log_open(fx->log, fx->anchor, fx->key, sizeof(fx->key), &log), SK_OK);
+	assert_int_equal(audit_log_last_seq(log), 7);
+	append_n(log, 8, 1);
+	audit_log_close(log);
+	assert_int_equal(sk_audit_verify(fx->log, fx->anchor, fx->key, sizeof(fx->key), &rep), SK_OK);
+	assert_true(rep.ok);
+	assert_int_equal(rep.records, 8);
+	free(l.buf);
+	free(o.buf);
+}
+
+/* audit_log_sync makes deferred records durable and anchored with one anchor rewrite, and
+ * does nothing when nothing is pending. */
+static void
+test_sync_anchors_deferred_records(void **state)
+{
+	struct fixture *fx = *state;
+	struct audit_log *log = NULL;
+	struct sk_audit_anchor a;
+	struct sk_audit_report rep;
+	uint64_t seq = 0;
+	unsigned i;
+
+	write_log(fx, 2);
+	assert_int_equal(audit_log_open(fx->log, fx->anchor, fx->key, sizeof(fx->key), &log), SK_OK);
+	for (i = 3; i <= 5; i++) {
+		json_object *ev = make_event(i);
+
+		assert_int_equal(audit_log_append_deferred(log, ev, &seq), SK_OK);
+		json_object_put(ev);
+	}
+	assert_int_equal(sk_audit_anchor_read(fx->anchor, fx->key, sizeof(fx->key), &a), SK_OK);
+	assert_int_equal(a.seq, 2);
+	assert_int_equal(audit_log_sync(log), SK_OK);
+	assert_int_equal(sk_audit_anchor_read(fx->anchor, fx->key, sizeof(fx->key), &a), SK_OK);
+	assert_int_equal(a.seq, 5);
+	assert_int_equal(audit_log_sync(log), SK_OK);
+	audit_log_close(log);
+	assert_int_equal(sk_audit_verify(fx->log, fx->anchor, fx->key, sizeof(fx->key), &rep), SK_OK);
+	assert_true(rep.ok);
+	assert_int_equal(rep.records, 5);
 }
 
 struct thread_arg {
@@ -237,6 +347,8 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_reopen_continues, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reopen_after_crash, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_r_log_3_records_ahead_of_anchor, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_sync_anchors_deferred_records, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reopen_refuses, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_threads, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_verify_live, setup, teardown),
