@@ -147,4 +147,10 @@ extern char bench_micro_notes[512];   /* a sentence about yescrypt's CPU split *
 size_t bench_micro_run(const struct bench_env *e, struct bench_pool *pool, unsigned scale,
                        struct bench_micro *out);
 
+/* bench_kdf.c: the bare KDF beside the logins (-Y). The hash the broker stored for user
+ * (its users.pw_hash), and yescrypt verifies per second of pw against it with crypt_r in
+ * this process, threads at once, for about seconds. */
+int bench_kdf_hash_of(const struct bench_env *e, const char *user, char *out, size_t outsz);
+double bench_kdf_rate(const char *hash, const char *pw, int threads, double seconds);
+
 #endif

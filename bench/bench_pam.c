@@ -64,6 +64,11 @@ bench_write_service(const struct bench_env *e)
 	}
 	snprintf(path, sizeof(path), "%s/" BENCH_SERVICE, e->pamdir);
 	bench_write_file(path, text);
+	/* The "other" service /etc/pam.d has: without it libpam logs "no default config other"
+	 * at every pam_start_confdir (to /dev/console when no syslog daemon listens). */
+	snprintf(path, sizeof(path), "%s/other", e->pamdir);
+	bench_write_file(path, "auth required pam_deny.so\naccount required pam_deny.so\n"
+	                 "password required pam_deny.so\nsession required pam_deny.so\n");
 }
 
 static int

@@ -46,6 +46,7 @@ struct options {
 	const char *perf_out;
 	int keep;
 	int hold_store;
+	double kdf_s;          /* -Y: seconds of bare crypt_r before and after each phase */
 };
 
 static void
@@ -64,6 +65,10 @@ usage(FILE *f)
 	        "  -p FILE         record the broker with `perf record` during the PAM phases\n"
 	        "  -P              count the broker's kernel events per phase with `perf stat`\n"
 	        "  -k              keep the temporary folder\n"
+	        "  -Y S            before and after each measured phase, S seconds of bare\n"
+	        "                  yescrypt verifies (crypt_r in this process, on the hash the\n"
+	        "                  broker stored, as many threads as the phase has clients);\n"
+	        "                  prints logins/s as a fraction of it\n"
 	        "  -W              experiment, not the product's behaviour: hold one more SQLite\n"
 	        "                  connection to the broker's store open during the PAM phases,\n"
 	        "                  so that closing a client's connection is never the last close\n"
@@ -102,7 +107,7 @@ parse(int argc, char **argv, struct options *o, struct bench_env *e)
 	e->cli = env_or("SK_CLI", SK_BENCH_CLI);
 	e->module = env_or("SK_PAM_MODULE", SK_BENCH_PAM_MODULE);
 	e->locale_dir = SK_BENCH_LOCALE_DIR;
-	while ((opt = getopt_long(argc, argv, "u:s:c:m:j:d:p:PkWh", longs, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "u:s:c:m:j:d:p:PkWY:h", longs, NULL)) != -1) {
 		switch (opt) {
 		case 'u': o->users = strtoul(optarg, NULL, 10); break;
 		case 's': o->seq_tx = strtoul(optarg, NULL, 10); break;
@@ -123,6 +128,10 @@ parse(int argc, char **argv, struct options *o, struct bench_env *e)
 		case 'P': bench_perf_stat = 1; break;
 		case 'k': o->keep = 1; break;
 		case 'W': o->hold_store = 1; break;
+		case 'Y':
+			if ((o->kdf_s = strtod(optarg, NULL)) <= 0 || o->kdf_s > 600)
+				bench_die("bad -Y %s (want seconds, at most 600)", optarg);
+			break;
 		case 'S': e->sekimorid = optarg; break;
 		case 'C': e->cli = optarg; break;
 		case 'M': e->module = optarg; break;
@@ -263,6 +272,28 @@ print_results(const struct options *o, const struct bench_phase_result *ph, size
 		printf("\n%s\n", bench_micro_notes);
 }
 
+/* -Y: logins/s against bare verifies/s of the same hash, threads = the phase's clients. */
+static void
+print_kdf(const struct options *o, const struct bench_phase_result *ph, size_t n_ph,
+          const char *hash, const double *before, const double *after)
+{
+	printf("\n### Logins as a fraction of bare yescrypt\n\n");
+	printf("Bare: `crypt_r` of the password against the hash the broker stored (`%.7s...`: "
+	       "the same parameters and salt), in this process, for %.0f s just before and just "
+	       "after each phase, with as many threads as the phase had clients.\n\n",
+	       hash, o->kdf_s);
+	printf("| clients | logins/s | bare verifies/s before | bare verifies/s after | "
+	       "logins/s ÷ mean bare | other CPU s in the phase |\n");
+	printf("|---:|---:|---:|---:|---:|---:|\n");
+	for (size_t i = 0; i < n_ph; i++) {
+		double bare = (before[i] + after[i]) / 2;
+
+		printf("| %d | %.1f | %.1f | %.1f | %.1f %% | %.1f of %.0f |\n", ph[i].threads,
+		       ph[i].tps, before[i], after[i], bare > 0 ? 100.0 * ph[i].tps / bare : 0,
+		       ph[i].other_cpu_s, ph[i].wall_s * (double)sysconf(_SC_NPROCESSORS_ONLN));
+	}
+}
+
 int
 main(int argc, char **argv)
 {
@@ -276,6 +307,8 @@ main(int argc, char **argv)
 	pid_t perf = 0;
 	sqlite3 *held = NULL;
 	double micro_other_s = 0, micro_avail_s = 0;
+	double kdf_before[PHASES_MAX + 1] = { 0 }, kdf_after[PHASES_MAX + 1] = { 0 };
+	char kdf_hash[256] = "";
 
 	memset(&e, 0, sizeof(e));
 	parse(argc, argv, &o, &e);
@@ -305,11 +338,19 @@ main(int argc, char **argv)
 		held = hold_store(&e);
 	if (o.perf_out != NULL)
 		perf = perf_start(o.perf_out, e.broker);
-	bench_note("1 client, %zu logins...", o.seq_tx);
-	bench_run_phase(&e, &pool, 1, o.seq_tx, &ph[n_ph++]);
-	for (size_t i = 0; i < o.n_conc; i++) {
-		bench_note("%d clients, %zu logins...", o.conc_threads[i], o.conc_tx[i]);
-		bench_run_phase(&e, &pool, o.conc_threads[i], o.conc_tx[i], &ph[n_ph++]);
+	if (o.kdf_s > 0 && bench_kdf_hash_of(&e, pool.users[0].name, kdf_hash, sizeof(kdf_hash)) != 0)
+		bench_die("cannot read %s's password hash from the store", pool.users[0].name);
+	for (size_t i = 0; i <= o.n_conc; i++) {
+		int threads = i == 0 ? 1 : o.conc_threads[i - 1];
+		size_t tx = i == 0 ? o.seq_tx : o.conc_tx[i - 1];
+
+		if (o.kdf_s > 0)
+			kdf_before[n_ph] = bench_kdf_rate(kdf_hash, BENCH_PASSWORD, threads, o.kdf_s);
+		bench_note("%d client%s, %zu logins...", threads, threads == 1 ? "" : "s", tx);
+		bench_run_phase(&e, &pool, threads, tx, &ph[n_ph]);
+		if (o.kdf_s > 0)
+			kdf_after[n_ph] = bench_kdf_rate(kdf_hash, BENCH_PASSWORD, threads, o.kdf_s);
+		n_ph++;
 	}
 	if (perf > 0)
 		perf_stop(perf);
@@ -330,6 +371,8 @@ main(int argc, char **argv)
 	print_results(&o, ph, n_ph, mi, n_mi, setup_s);
 	printf("\nOther CPU during the microbenchmarks: %.1f s of %.0f s.\n",
 	       micro_other_s > 0 ? micro_other_s : 0, micro_avail_s);
+	if (o.kdf_s > 0)
+		print_kdf(&o, ph, n_ph, kdf_hash, kdf_before, kdf_after);
 	bench_env_stop(&e);
 	if (o.keep)
 		bench_note("kept %s", e.dir);
@@ -337,5 +380,7 @@ main(int argc, char **argv)
 		bench_env_remove(&e);
 	for (size_t i = 0; i < n_ph; i++)
 		failed += ph[i].failed;
+	free(pool.users);
+	pthread_mutex_destroy(&pool.mu);
 	return failed > 0 ? 3 : 0;
 }

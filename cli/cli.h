@@ -123,6 +123,12 @@ int cli_delegation_revoke(struct cli *c);
 int cli_delegation_list(struct cli *c);
 int cli_review_list(struct cli *c);
 int cli_review_close(struct cli *c);
+/* Access review and removal requests (cli_access.c, cli_request.c; issue 10). */
+int cli_review_access(struct cli *c);
+int cli_request_removal(struct cli *c);
+int cli_request_list(struct cli *c);
+int cli_request_confirm(struct cli *c);
+int cli_request_refuse(struct cli *c);
 /* A positive decimal number no larger than max, or 0 (cli_grant.c). */
 uint64_t cli_number(const char *s, uint64_t max);
 /* The id on the command line, or 0 after saying it is missing or invalid. */

@@ -138,8 +138,8 @@ cli_reason_text(uint64_t reason)
 		                                 " and is not hired in this file") },
 		{ SK_REASON_HR_COUNT_MISMATCH, N_("the broker staged a different number of HR"
 		                                  " records than were sent; import again") },
-		{ SK_REASON_HR_TOO_MANY_HIRES, N_("too many hires in one HR file (at most 256);"
-		                                  " split the file") },
+		{ SK_REASON_HR_HIRE_RECORDED, N_("a hire of this file was recorded by another import"
+		                                 " after it was staged; import the file again") },
 		{ SK_REASON_HR_USER_EXISTS, N_("a hire's user name (the staff number) is already"
 		                               " taken") },
 		{ SK_REASON_HR_BAD_RECORD, N_("the broker refused an HR record as malformed") },
@@ -152,6 +152,16 @@ cli_reason_text(uint64_t reason)
 		{ SK_REASON_STAFF_NO_INVALID, N_("invalid staff number (1 to 16 digits)") },
 		{ SK_REASON_STAFF_NO_TAKEN, N_("the staff number is linked to another account") },
 		{ SK_REASON_INVALID_DAYS, N_("invalid number of days (1 to 36500)") },
+		{ SK_REASON_OWN_REQUEST, N_("nobody may confirm or refuse their own removal"
+		                            " request") },
+		{ SK_REASON_REQUEST_DECIDED, N_("the removal request was confirmed or refused"
+		                                " already") },
+		{ SK_REASON_NOTHING_TO_REMOVE, N_("your account has no such factor, or no grant or"
+		                                  " delegation of that role") },
+		{ SK_REASON_NO_ACCOUNT, N_("you have no account to ask for (root, or a login name"
+		                           " that is no Sekimori account)") },
+		{ SK_REASON_REQUEST_OPEN, N_("you asked for this already; the request is still"
+		                             " open") },
 	};
 
 	for (size_t i = 0; i < sizeof(texts) / sizeof(texts[0]); i++)

@@ -2,10 +2,13 @@
  * (doc/hr-import.md). The CLI reads and validates the file with skhr (streamed, constant
  * memory); only a file valid as a whole is sent, in batches of SK_ARRAY_MAX records that the
  * broker stages, and then applied by one HR_COMMIT in one broker transaction. */
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "cli_progress.h"
@@ -17,7 +20,13 @@
 
 #define HR_WIRE_MAX 128
 #define HR_COMMIT_TIMEOUT_MS (60 * 60 * 1000)
-#define HR_PW_KEPT 512   /* above the broker's 256 hires per file: it refuses such a file */
+
+/* A hire's temporary password from HR_STAGE (a secret: wiped before it is freed). */
+struct hire_pw {
+	char staff[SKC_HR_STAFF_MAX];
+	char password[SKC_HR_PW_MAX];
+	char effective[11];
+};
 
 struct import_ctx {
 	struct cli *c;
@@ -31,9 +40,10 @@ struct import_ctx {
 	int first_sent;
 	int stage_rc;          /* CLI exit code once a batch failed */
 	json_object *plan;     /* --dry-run --json */
-	/* The hires' temporary passwords from HR_STAGE, shown after the commit succeeded. */
-	struct skc_hr_hire_password pw[HR_PW_KEPT];
-	size_t n_pw;
+	/* The hires' temporary passwords from HR_STAGE, shown after the commit succeeded: as
+	 * many as the file has hires (about 100 bytes each), in a block that grows. */
+	struct hire_pw *pw;
+	size_t n_pw, cap_pw;
 	struct cli_progress progress;   /* on a terminal only */
 	int pass;                       /* the reading pass the progress line shows */
 };
@@ -85,6 +95,54 @@ today_in(const char *tz, char out[11])
 		snprintf(out, 11, "%s", "0000-00-00");
 }
 
+/* The effective date of the hire of staff in the batch just sent ("" when not found). */
+static void
+batch_hire_date(const struct import_ctx *k, const char *staff, char out[11])
+{
+	size_t sl = strlen(staff);
+
+	out[0] = '\0';
+	for (size_t i = 0; i < k->n_batch; i++) {
+		const char *b = k->batch[i], *d = b;
+
+		if (strncmp(b, staff, sl) != 0 || strncmp(b + sl, "\thire\t", 6) != 0)
+			continue;
+		for (int f = 0; f < 4 && d != NULL; f++)   /* staff, event, employment, dept */
+			if ((d = strchr(d, '\t')) != NULL)
+				d++;
+		if (d != NULL && strlen(d) > 10 && d[10] == '\t')
+			snprintf(out, 11, "%.10s", d);
+		return;
+	}
+}
+
+/* Keeps a hire's password; the block grows by doubling, the old one wiped. */
+static int
+keep_password(struct import_ctx *k, const struct skc_hr_hire_password *h)
+{
+	struct hire_pw *p;
+
+	if (k->n_pw == k->cap_pw) {
+		size_t cap = k->cap_pw ? 2 * k->cap_pw : 256;
+
+		if ((p = calloc(cap, sizeof(*p))) == NULL)
+			return SK_ERR_NOMEM;
+		if (k->pw != NULL) {
+			memcpy(p, k->pw, k->n_pw * sizeof(*p));
+			explicit_bzero(k->pw, k->cap_pw * sizeof(*p));
+			free(k->pw);
+		}
+		k->pw = p;
+		k->cap_pw = cap;
+	}
+	p = &k->pw[k->n_pw];
+	snprintf(p->staff, sizeof(p->staff), "%s", h->staff);
+	snprintf(p->password, sizeof(p->password), "%s", h->password);
+	batch_hire_date(k, h->staff, p->effective);
+	k->n_pw++;
+	return SK_OK;
+}
+
 static int
 send_batch(struct import_ctx *k)
 {
@@ -99,22 +157,19 @@ send_batch(struct import_ctx *k)
 		recs[i] = k->batch[i];
 	r = skc_hr_stage(cli_client(k->c), &in, &out);
 	k->first_sent = 1;
-	k->n_batch = 0;
-	if (r == SK_OK && out.res.status == SK_ST_EXISTS)
+	if (r == SK_OK && out.res.status == SK_ST_EXISTS) {
+		k->n_batch = 0;
 		return STOP_ALREADY;
-	if ((k->stage_rc = cli_verdict(k->c, r, &out.res, NULL)) != CLI_OK)
-		return STOP_FAILED;
-	for (size_t i = 0; i < out.n_hires; i++) {
-		if (k->n_pw == HR_PW_KEPT) {
-			fprintf(stderr, "%s\n", _("sekimori: refused: too many hires in one HR file (at"
-			                          " most 256); split the file"));
-			explicit_bzero(&out, sizeof(out));
-			return STOP_FAILED;
-		}
-		k->pw[k->n_pw++] = out.hires[i];
 	}
+	if ((k->stage_rc = cli_verdict(k->c, r, &out.res, NULL)) != CLI_OK) {
+		k->n_batch = 0;
+		return STOP_FAILED;
+	}
+	for (size_t i = 0; i < out.n_hires && r == SK_OK; i++)
+		r = keep_password(k, &out.hires[i]);
 	explicit_bzero(&out, sizeof(out));
-	return SK_OK;
+	k->n_batch = 0;
+	return r == SK_OK ? SK_OK : STOP_FAILED;
 }
 
 static int
@@ -188,39 +243,54 @@ print_commit_refusal(const struct skc_hr_commit_out *out)
 		        (unsigned long long)out->line, out->staff);
 }
 
-static const char *
-hire_password(const struct import_ctx *k, const char *user)
+/* The hires' passwords into PWFILE: one "user<TAB>password<TAB>effective" line each, synced. */
+static int
+write_passwords(int fd, const struct import_ctx *k)
 {
-	for (size_t i = 0; i < k->n_pw; i++)
-		if (strcmp(k->pw[i].staff, user) == 0)
-			return k->pw[i].password;
-	return NULL;
+	FILE *fp = fdopen(fd, "w");
+	int bad = fp == NULL;
+
+	for (size_t i = 0; i < k->n_pw && !bad; i++)
+		bad = fprintf(fp, "%s\t%s\t%s\n", k->pw[i].staff, k->pw[i].password,
+		              k->pw[i].effective) < 0;
+	if (fp != NULL) {
+		bad |= fflush(fp) != 0 || fsync(fileno(fp)) != 0;
+		bad |= fclose(fp) != 0;
+	} else {
+		close(fd);
+	}
+	return bad ? SK_ERR_IO : SK_OK;
 }
 
-/* Each hire made gets the password HR_STAGE gave for it (--json: "temp_password"). */
+/* The commit's document with "hires" as the list of the hires made, each with its
+ * "temp_password" unless the passwords went to out_path ("passwords_file" then). */
 static void
-add_passwords(const struct import_ctx *k, json_object *doc)
+add_hires(const struct import_ctx *k, json_object *doc, const char *out_path)
 {
-	json_object *hires, *u;
+	json_object *arr = json_object_new_array();
 
-	if (!json_object_object_get_ex(doc, "hires", &hires))
-		return;
-	for (size_t i = 0; i < json_object_array_length(hires); i++) {
-		json_object *h = json_object_array_get_idx(hires, i);
-		const char *pw;
+	for (size_t i = 0; i < k->n_pw; i++) {
+		json_object *h = json_object_new_object();
 
-		if (json_object_object_get_ex(h, "user", &u) &&
-		    (pw = hire_password(k, json_object_get_string(u))) != NULL)
-			json_object_object_add(h, "temp_password", json_object_new_string(pw));
+		json_object_object_add(h, "user", json_object_new_string(k->pw[i].staff));
+		json_object_object_add(h, "effective", json_object_new_string(k->pw[i].effective));
+		if (out_path == NULL)
+			json_object_object_add(h, "temp_password",
+			                       json_object_new_string(k->pw[i].password));
+		json_object_array_add(arr, h);
 	}
+	json_object_object_add(doc, "hires", arr);
+	if (out_path != NULL)
+		json_object_object_add(doc, "passwords_file", json_object_new_string(out_path));
 }
 
 static int
-print_commit(struct cli *c, json_object *doc)
+print_commit(struct cli *c, const struct import_ctx *k, json_object *doc, const char *out_path)
 {
-	json_object *hires = NULL, *v;
+	json_object *v;
 
 	if (c->json) {
+		add_hires(k, doc, out_path);
 		cli_print_json(c, doc);
 		return CLI_OK;
 	}
@@ -229,18 +299,14 @@ print_commit(struct cli *c, json_object *doc)
 	       json_object_object_get_ex(doc, "pending", &v) ? (long long)json_object_get_int64(v) : 0,
 	       json_object_object_get_ex(doc, "unchanged", &v) ? (long long)json_object_get_int64(v)
 	                                                       : 0);
-	if (json_object_object_get_ex(doc, "hires", &hires) && json_object_array_length(hires) > 0) {
+	if (k->n_pw > 0 && out_path != NULL) {
+		printf(_("Temporary passwords of %zu hire(s) written to %s (mode 0600); each must be"
+		         " changed at the first login.\n"), k->n_pw, out_path);
+	} else if (k->n_pw > 0) {
 		printf("%s\n", _("Temporary passwords of the hires (shown only now; each must be"
 		                 " changed at the first login):"));
-		for (size_t i = 0; i < json_object_array_length(hires); i++) {
-			json_object *h = json_object_array_get_idx(hires, i), *u, *e, *p;
-
-			if (json_object_object_get_ex(h, "user", &u) &&
-			    json_object_object_get_ex(h, "effective", &e) &&
-			    json_object_object_get_ex(h, "temp_password", &p))
-				printf("  %s (%s): %s\n", json_object_get_string(u),
-				       json_object_get_string(e), json_object_get_string(p));
-		}
+		for (size_t i = 0; i < k->n_pw; i++)
+			printf("  %s (%s): %s\n", k->pw[i].staff, k->pw[i].effective, k->pw[i].password);
 	}
 	return CLI_OK;
 }
@@ -253,7 +319,8 @@ wipe_doc(json_object *doc)
 
 	if (doc == NULL)
 		return;
-	if (json_object_object_get_ex(doc, "hires", &hires))
+	if (json_object_object_get_ex(doc, "hires", &hires) &&
+	    json_object_is_type(hires, json_type_array))
 		for (size_t i = 0; i < json_object_array_length(hires); i++)
 			if (json_object_object_get_ex(json_object_array_get_idx(hires, i),
 			                              "temp_password", &p))
@@ -266,10 +333,11 @@ int
 cli_hr_import(struct cli *c)
 {
 	const char *path = cli_positional(c), *enc = cli_option(c, "--encoding");
+	const char *out_path = cli_option(c, "--out");
 	struct hr_options opt;
 	struct hr_result res;
 	struct import_ctx *k;
-	int r, rc = CLI_OK;
+	int r, rc = CLI_OK, fd = -1;
 
 	if (path == NULL) {
 		fprintf(stderr, "%s\n", _("sekimori: hr import needs a FILE"));
@@ -280,8 +348,21 @@ cli_hr_import(struct cli *c)
 		fprintf(stderr, _("sekimori: invalid --encoding '%s' (utf-8, cp932 or auto)\n"), enc);
 		return CLI_USAGE;
 	}
-	if ((k = calloc(1, sizeof(*k))) == NULL)
+	/* The passwords' file first, as user import does: nothing is applied when it cannot be
+	 * made, and it is never one that exists already nor reached through a symbolic link. */
+	if (out_path != NULL && !cli_flag(c, "--dry-run") &&
+	    (fd = open(out_path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600)) < 0) {
+		fprintf(stderr, _("sekimori: %s: cannot be created (%s); nothing was applied\n"),
+		        out_path, strerror(errno));
 		return CLI_FAILED;
+	}
+	if ((k = calloc(1, sizeof(*k))) == NULL) {
+		if (fd >= 0) {
+			close(fd);
+			unlink(out_path);
+		}
+		return CLI_FAILED;
+	}
 	k->c = c;
 	k->res = &res;
 	k->dry_run = cli_flag(c, "--dry-run");
@@ -344,12 +425,38 @@ cli_hr_import(struct cli *c)
 			print_commit_refusal(&out);
 			rc = CLI_FAILED;
 		} else if ((rc = cli_verdict(c, r, &out.res, NULL)) == CLI_OK) {
-			add_passwords(k, out.doc);
-			rc = print_commit(c, out.doc);
+			json_object *v;
+
+			/* Every hire staged with a password was made, or the broker refused the file. */
+			if (!json_object_object_get_ex(out.doc, "hires", &v) ||
+			    json_object_get_int64(v) != (int64_t)k->n_pw) {
+				fprintf(stderr, "%s\n", _("sekimori: the broker's answer is malformed"));
+				rc = CLI_FAILED;
+			} else if (fd >= 0 && k->n_pw > 0) {
+				r = write_passwords(fd, k);
+				fd = -1;
+				if (r != SK_OK) {
+					fprintf(stderr, _("sekimori: %s: writing failed; the hires were made:"
+					                  " reset their passwords\n"), out_path);
+					rc = CLI_FAILED;
+				} else {
+					rc = print_commit(c, k, out.doc, out_path);
+				}
+			} else {
+				rc = print_commit(c, k, out.doc, NULL);
+			}
 		}
 		wipe_doc(out.doc);
 	}
+	/* Nothing was applied, or no hire had a password: the file this run created goes. */
+	if (fd >= 0) {
+		close(fd);
+		unlink(out_path);
+	}
 	json_object_put(k->plan);
+	if (k->pw != NULL)
+		explicit_bzero(k->pw, k->cap_pw * sizeof(*k->pw));
+	free(k->pw);
 	explicit_bzero(k, sizeof(*k));
 	free(k);
 	hr_result_free(&res);

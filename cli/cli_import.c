@@ -1,9 +1,10 @@
-/* sekimori user import FILE [--out PWFILE] (doc/bulk-enrol.md). The CLI reads the whole file
- * (at most IMPORT_FILE_MAX bytes, IMPORT_ROWS_MAX rows) and validates every row; only a file
- * valid as a whole is sent, in batches of SK_ARRAY_MAX rows that the broker stages on this
- * connection, and then added by one USER_IMPORT_COMMIT in one broker transaction. The
- * temporary passwords are shown once, after the commit: written to PWFILE (created mode 0600,
- * never over an existing file) or printed. */
+/* sekimori user import FILE [--out PWFILE] [--dry-run] (doc/bulk-enrol.md). The CLI reads the
+ * whole file (at most IMPORT_FILE_MAX bytes, IMPORT_ROWS_MAX rows) and validates every row;
+ * only a file valid as a whole is sent, in batches of SK_ARRAY_MAX rows that the broker stages
+ * on this connection (a row's TOTP seed sealed there), and then added by one
+ * USER_IMPORT_COMMIT in one broker transaction. The temporary passwords are shown once, after
+ * the commit: written to PWFILE (created mode 0600, never over an existing file) or printed.
+ * --dry-run stages (the broker checks every row) and commits nothing. */
 #include <errno.h>
 #include <fcntl.h>
 #include <openssl/evp.h>
@@ -18,13 +19,16 @@
 #include "sk_err.h"
 #include "sk_i18n.h"
 #include "sk_proto.h"
+#include "sk_totp.h"
 #include "sk_utf8.h"
 #include "skc_import.h"
 
 #define IMPORT_FILE_MAX (16L * 1024 * 1024)
 #define IMPORT_ROWS_MAX 100000         /* the broker's USER_IMPORT_MAX */
-#define IMPORT_LINE_MAX 255            /* bytes of one line, without its end */
-#define IMPORT_ROW_WIRE 160
+#define IMPORT_LINE_MAX 511            /* bytes of one line, without its end */
+#define IMPORT_ROW_WIRE 320            /* the broker's IMPORT_ROW_WIRE_MAX */
+#define IMPORT_SEED_B32 112            /* a 64-byte seed is 103 base32 characters */
+#define IMPORT_FIELDS 7
 #define IMPORT_ERRORS_SHOWN 20
 #define IMPORT_COMMIT_TIMEOUT_MS (60 * 60 * 1000)
 
@@ -33,6 +37,9 @@ struct import_row {
 	char profile[SK_NAME_MAX];
 	char staff[HR_STAFF_NO_MAX + 1];
 	unsigned long line;
+	/* The row's TOTP token, when it has a seed: base32 as re-encoded here (a secret). */
+	char seed[IMPORT_SEED_B32];
+	struct sk_totp_params totp;
 };
 
 struct import_file {
@@ -40,6 +47,7 @@ struct import_file {
 	size_t n;
 	char sha[65];
 	unsigned long errors;
+	size_t n_totp;
 };
 
 static void
@@ -49,13 +57,13 @@ bad_line(struct import_file *f, unsigned long line, const char *why)
 		fprintf(stderr, _("sekimori: line %lu: %s\n"), line, why);
 }
 
-/* Splits one line at sep into at most 4 fields (a fourth means too many). */
+/* Splits one line at sep into at most IMPORT_FIELDS + 1 fields (one more means too many). */
 static size_t
-split(char *s, char sep, char *f[4])
+split(char *s, char sep, char *f[IMPORT_FIELDS + 1])
 {
 	size_t n = 0;
 
-	for (char *p = s; n < 4; n++) {
+	for (char *p = s; n < IMPORT_FIELDS + 1; n++) {
 		f[n] = p;
 		if ((p = strchr(p, sep)) == NULL)
 			return n + 1;
@@ -64,17 +72,73 @@ split(char *s, char sep, char *f[4])
 	return n;
 }
 
+/* The TOTP columns: seed (base32, 16 to 64 bytes), digits (6 or 8, empty 6), period (15 to
+ * 300 s, empty 30), algorithm (SHA1, SHA256 or SHA512 in either case, empty SHA1). */
+static int
+parse_totp(struct import_file *f, char *const fld[IMPORT_FIELDS + 1], size_t n,
+           struct import_row *row, unsigned long line)
+{
+	const char *digits = n > 4 ? fld[4] : "", *period = n > 5 ? fld[5] : "";
+	const char *algo = n > 6 ? fld[6] : "";
+	unsigned char seed[SK_TOTP_SEED_MAX];
+	size_t seed_len = 0;
+	char *end;
+	unsigned long v;
+	int r;
+
+	sk_totp_params_default(&row->totp);
+	if (n < 4 || fld[3][0] == '\0') {
+		if (digits[0] != '\0' || period[0] != '\0' || algo[0] != '\0') {
+			bad_line(f, line, _("TOTP digits, period or algorithm without a TOTP seed"));
+			return -1;
+		}
+		return 0;
+	}
+	r = sk_base32_decode(fld[3], seed, sizeof(seed), &seed_len);
+	if (r == SK_OK && seed_len >= 16)
+		r = sk_base32_encode(seed, seed_len, row->seed, sizeof(row->seed));
+	explicit_bzero(seed, sizeof(seed));
+	explicit_bzero(fld[3], strlen(fld[3]));
+	if (r != SK_OK || seed_len < 16) {
+		explicit_bzero(row->seed, sizeof(row->seed));
+		bad_line(f, line, _("invalid TOTP seed (base32, 16 to 64 bytes)"));
+		return -1;
+	}
+	if (digits[0] != '\0') {
+		v = strtoul(digits, &end, 10);
+		if (*end != '\0' || (v != 6 && v != 8) || strlen(digits) != 1) {
+			bad_line(f, line, _("invalid TOTP digits (6 or 8)"));
+			return -1;
+		}
+		row->totp.digits = (unsigned)v;
+	}
+	if (period[0] != '\0') {
+		v = strtoul(period, &end, 10);
+		if (*end != '\0' || period[0] < '0' || period[0] > '9' || v < 15 || v > 300) {
+			bad_line(f, line, _("invalid TOTP period (15 to 300 seconds)"));
+			return -1;
+		}
+		row->totp.period = (unsigned)v;
+	}
+	if (algo[0] != '\0' && sk_totp_algo_parse(algo, &row->totp.algo) != SK_OK) {
+		bad_line(f, line, _("invalid TOTP algorithm (SHA1, SHA256 or SHA512)"));
+		return -1;
+	}
+	return 0;
+}
+
 static void
 parse_line(struct import_file *f, char *s, unsigned long line)
 {
 	struct import_row *row = &f->rows[f->n];
-	char staff[HR_STAFF_NO_MAX + 1], *fld[4];
+	char staff[HR_STAFF_NO_MAX + 1], *fld[IMPORT_FIELDS + 1];
 	size_t n;
 
 	/* A tab separates the fields when the line has one, a comma otherwise. */
 	n = split(s, strchr(s, '\t') != NULL ? '\t' : ',', fld);
-	if (n < 2 || n > 3) {
-		bad_line(f, line, _("expected user, profile and an optional staff number"));
+	if (n < 2 || n > IMPORT_FIELDS) {
+		bad_line(f, line, _("expected user, profile, an optional staff number and optional"
+		                    " TOTP seed, digits, period and algorithm"));
 		return;
 	}
 	if (strlen(fld[0]) >= sizeof(row->user) || !sk_valid_username(fld[0])) {
@@ -85,7 +149,7 @@ parse_line(struct import_file *f, char *s, unsigned long line)
 		bad_line(f, line, _("invalid profile name"));
 		return;
 	}
-	if (n == 3 && fld[2][0] != '\0' &&
+	if (n >= 3 && fld[2][0] != '\0' &&
 	    (hr_parse_staff_no(fld[2], strlen(fld[2]), staff) != 0 || strcmp(staff, fld[2]) != 0)) {
 		bad_line(f, line, _("invalid staff number (1 to 16 digits)"));
 		return;
@@ -94,10 +158,13 @@ parse_line(struct import_file *f, char *s, unsigned long line)
 		bad_line(f, line, _("too many rows (at most 100000 in one file)"));
 		return;
 	}
+	if (parse_totp(f, fld, n, row, line) != 0)
+		return;
 	snprintf(row->user, sizeof(row->user), "%s", fld[0]);
 	snprintf(row->profile, sizeof(row->profile), "%s", fld[1]);
-	snprintf(row->staff, sizeof(row->staff), "%s", n == 3 ? fld[2] : "");
+	snprintf(row->staff, sizeof(row->staff), "%s", n >= 3 ? fld[2] : "");
 	row->line = line;
+	f->n_totp += row->seed[0] != '\0';
 	f->n++;
 }
 
@@ -138,6 +205,7 @@ check_duplicates(struct import_file *f)
 	for (size_t i = 1; i < f->n; i++)
 		if (s[i].staff[0] != '\0' && strcmp(s[i].staff, s[i - 1].staff) == 0)
 			bad_line(f, s[i].line, _("the staff number is already on an earlier line"));
+	explicit_bzero(s, f->n * sizeof(*s));   /* the copy held the TOTP seeds */
 	free(s);
 }
 
@@ -213,12 +281,13 @@ load_file(const char *path, struct import_file *f)
 		if (ll == 0 || p[0] == '#')
 			continue;
 		if (ll > IMPORT_LINE_MAX)
-			bad_line(f, line, _("line longer than 255 bytes"));
+			bad_line(f, line, _("line longer than 511 bytes"));
 		else if (!sk_utf8_valid(p, ll))
 			bad_line(f, line, _("not valid UTF-8"));
 		else
 			parse_line(f, p, line);
 	}
+	explicit_bzero(buf, len);   /* it held the TOTP seeds */
 	free(buf);
 	if (f->errors == 0)
 		check_duplicates(f);
@@ -259,11 +328,18 @@ stage_all(struct cli *c, const struct import_file *f, struct skc_import_password
 		for (size_t i = 0; i < n; i++) {
 			const struct import_row *row = &f->rows[done + i];
 
-			snprintf(wire[i], sizeof(wire[i]), "%s\t%s\t%s\t%lu", row->user, row->profile,
-			         row->staff, row->line);
+			if (row->seed[0] != '\0')
+				snprintf(wire[i], sizeof(wire[i]), "%s\t%s\t%s\t%lu\t%s\t%u\t%u\t%s",
+				         row->user, row->profile, row->staff, row->line, row->seed,
+				         row->totp.digits, row->totp.period,
+				         sk_totp_algo_name(row->totp.algo));
+			else
+				snprintf(wire[i], sizeof(wire[i]), "%s\t%s\t%s\t%lu", row->user,
+				         row->profile, row->staff, row->line);
 			rows[i] = wire[i];
 		}
 		r = skc_user_import_stage(cli_client(c), &in, &out);
+		explicit_bzero(wire, sizeof(wire));
 		if (r == SK_OK && out.res.status == SK_ST_INVALID) {
 			print_refusal(&out.res, out.line);
 			return CLI_FAILED;
@@ -308,6 +384,7 @@ print_passwords(struct cli *c, const struct import_file *f, const struct skc_imp
 
 		json_object_object_add(o, "file", json_object_new_string(f->sha));
 		json_object_object_add(o, "added", json_object_new_int64((int64_t)f->n));
+		json_object_object_add(o, "totp", json_object_new_int64((int64_t)f->n_totp));
 		if (out_path != NULL) {
 			json_object_object_add(o, "passwords_file", json_object_new_string(out_path));
 		} else {
@@ -327,6 +404,8 @@ print_passwords(struct cli *c, const struct import_file *f, const struct skc_imp
 		return;
 	}
 	printf(_("Added %zu user(s).\n"), f->n);
+	if (f->n_totp > 0)
+		printf(_("TOTP tokens enrolled: %zu (the seeds in the file).\n"), f->n_totp);
 	if (out_path != NULL) {
 		printf(_("Temporary passwords written to %s (mode 0600); each must be changed at the"
 		         " first login.\n"), out_path);
@@ -338,13 +417,45 @@ print_passwords(struct cli *c, const struct import_file *f, const struct skc_imp
 		printf("%s\t%s\n", pw[i].user, pw[i].password);
 }
 
+/* --dry-run: every row staged, so that the broker checks it too (profiles, seeds), and
+ * nothing committed; the staged rows go with the connection. The passwords staging made
+ * are nobody's: wiped unseen. */
+static int
+dry_run_check(struct cli *c, const struct import_file *f)
+{
+	struct skc_import_password *pw = calloc(f->n, sizeof(*pw));
+	int rc;
+
+	if (pw == NULL)
+		return CLI_FAILED;
+	rc = stage_all(c, f, pw);
+	explicit_bzero(pw, f->n * sizeof(*pw));
+	free(pw);
+	if (rc != CLI_OK)
+		return rc;
+	if (c->json) {
+		json_object *o = json_object_new_object();
+
+		json_object_object_add(o, "file", json_object_new_string(f->sha));
+		json_object_object_add(o, "dry_run", json_object_new_boolean(1));
+		json_object_object_add(o, "users", json_object_new_int64((int64_t)f->n));
+		json_object_object_add(o, "totp", json_object_new_int64((int64_t)f->n_totp));
+		cli_print_json(c, o);
+		json_object_put(o);
+	} else {
+		printf(_("Dry run: %zu user(s), %zu with a TOTP seed, checked by the broker; nobody"
+		         " was added.\n"), f->n, f->n_totp);
+	}
+	return CLI_OK;
+}
+
 int
 cli_user_import(struct cli *c)
 {
 	const char *path = cli_positional(c), *out_path = cli_option(c, "--out");
 	struct import_file f;
 	struct skc_import_password *pw = NULL;
-	int fd = -1, rc, r;
+	int fd = -1, rc, r, dry_run = cli_flag(c, "--dry-run");
 
 	if (path == NULL) {
 		fprintf(stderr, "%s\n", _("sekimori: user import needs a FILE"));
@@ -358,6 +469,10 @@ cli_user_import(struct cli *c)
 	if (f.n == 0) {
 		printf("%s\n", _("The file has no rows; nothing to do."));
 		rc = CLI_OK;
+		goto out;
+	}
+	if (dry_run) {
+		rc = dry_run_check(c, &f);
 		goto out;
 	}
 	/* The passwords' file first: nothing is added when it cannot be made, and it is never
@@ -418,6 +533,8 @@ out:
 	if (pw != NULL)
 		explicit_bzero(pw, f.n * sizeof(*pw));
 	free(pw);
+	if (f.rows != NULL)
+		explicit_bzero(f.rows, IMPORT_ROWS_MAX * sizeof(*f.rows));
 	free(f.rows);
 	return rc;
 }

@@ -25,7 +25,7 @@ static const struct command {
 	{ "user", "disable", cli_user_disable, "USER" },
 	{ "user", "enable", cli_user_enable, "USER" },
 	{ "user", "reset-password", cli_user_reset_password, "USER" },
-	{ "user", "import", cli_user_import, "FILE [--out PWFILE]" },
+	{ "user", "import", cli_user_import, "FILE [--out PWFILE] [--dry-run]" },
 	{ "totp", "enroll", cli_totp_enroll, "USER [--algorithm sha1|sha256|sha512] [--digits 6|8]"
 	  " [--period N] [--secret BASE32] [--code CODE]" },
 	{ "totp", "remove", cli_totp_remove, "USER" },
@@ -40,7 +40,8 @@ static const struct command {
 	{ "card", "revoke", cli_card_revoke, "USER|--cert HASH --reason lost|damaged|returned" },
 	{ "card", "dispose", cli_card_dispose, "USER|--cert HASH --reason collected|destroyed"
 	  " [--note TEXT]" },
-	{ "hr", "import", cli_hr_import, "FILE [--dry-run] [--encoding utf-8|cp932|auto]" },
+	{ "hr", "import", cli_hr_import, "FILE [--dry-run] [--encoding utf-8|cp932|auto]"
+	  " [--out PWFILE]" },
 	{ "hr", "pending", cli_hr_pending, "" },
 	{ "grant", "request", cli_grant_request, "--role ROLE --minutes N --reason TEXT"
 	  " [--ticket ID]" },
@@ -58,6 +59,13 @@ static const struct command {
 	{ "delegation", "list", cli_delegation_list, "" },
 	{ "review", "list", cli_review_list, "[--all]" },
 	{ "review", "close", cli_review_close, "ID --comment TEXT" },
+	{ "review", "access", cli_review_access, "[certify [--comment TEXT] | certifications |"
+	  " revoke grant|delegation ID]" },
+	{ "request", "removal", cli_request_removal, "totp|fido2 ID|card ID|role ROLE"
+	  " --reason TEXT" },
+	{ "request", "list", cli_request_list, "[--all]" },
+	{ "request", "confirm", cli_request_confirm, "ID [--comment TEXT]" },
+	{ "request", "refuse", cli_request_refuse, "ID [--comment TEXT]" },
 	{ "report", "orphans", cli_report_orphans, "" },
 	{ "report", "dormant", cli_report_dormant, "--days N" },
 	{ "audit", "verify", cli_audit_verify, "[--anchor SEQ:MAC] [ROTATED-FILE...] | "

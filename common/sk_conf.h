@@ -95,6 +95,10 @@ struct sk_priv_role {
 	struct sk_name_list accounts;      /* privileged accounts it unlocks */
 	struct sk_name_list holders;       /* who may request it (with approved delegates) */
 	struct sk_name_list breakglass;    /* who may grant it to themselves in an emergency */
+	/* HR department codes the role is tied to (issue 10): empty = none. A holder whose HR
+	 * department is not listed does not hold it; an HR transfer out of a listed department
+	 * revokes the user's grants and delegations of it (broker/handlers/hr_transfer.c). */
+	struct sk_name_list departments;
 	unsigned max_minutes;              /* longest grant (R-PRIV-7) */
 	unsigned breakglass_minutes;       /* longest break-glass grant */
 	unsigned approvers;                /* 1 or 2 different approvers */

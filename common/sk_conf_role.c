@@ -59,6 +59,32 @@ set_list(struct sk_name_list *l, const char *v, int is_user)
 	return sk_list_each(v, is_user ? add_user : add_name, l);
 }
 
+/* HR department codes as the HR file has them (doc/hr-import.md): 1-32 of A-Z a-z 0-9 -. */
+static int
+add_department(void *arg, const char *code)
+{
+	struct sk_name_list *l = arg;
+	size_t n = strlen(code);
+
+	if (n == 0 || n > 32 || n >= sizeof(l->v[0]) || strspn(code, "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	    "abcdefghijklmnopqrstuvwxyz0123456789-") != n || l->n >= SK_ROLE_ITEMS)
+		return -1;
+	for (size_t i = 0; i < l->n; i++)
+		if (strcmp(l->v[i], code) == 0)
+			return -1;
+	snprintf(l->v[l->n++], sizeof(l->v[0]), "%s", code);
+	return 0;
+}
+
+static int
+set_departments(struct sk_name_list *l, const char *v)
+{
+	memset(l, 0, sizeof(*l));
+	if (*v == '\0' || strcmp(v, "none") == 0)
+		return 0;
+	return sk_list_each(v, add_department, l);
+}
+
 static int
 set_uint(const char *v, unsigned lo, unsigned hi, unsigned *out)
 {
@@ -108,6 +134,8 @@ sk_role_key(struct sk_priv_role *r, const char *k, const char *v)
 		return set_list(&r->holders, v, 1);
 	if (strcmp(k, "breakglass") == 0)
 		return set_list(&r->breakglass, v, 1);
+	if (strcmp(k, "departments") == 0)
+		return set_departments(&r->departments, v);
 	if (strcmp(k, "max_minutes") == 0)
 		return set_uint(v, 1, 1440, &r->max_minutes);
 	if (strcmp(k, "breakglass_minutes") == 0)

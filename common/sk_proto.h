@@ -97,6 +97,16 @@ enum sk_msg_type {
 	SK_REQ_DELEGATION_NOMINATE = 76,
 	SK_REQ_DELEGATION_DECIDE = 77,/* SK_K_GRANT_STEP: 0 approve, 1 deny, 2 revoke */
 	SK_REQ_REVIEW_CLOSE = 79,     /* closes a break-glass review with a comment */
+	/* 84-87: access review and self-service removal requests (issue 10, items 6-7;
+	 * doc/privileged-access.md "Access review", doc/hr-import.md "Removal requests"). */
+	SK_REQ_ACCESS_REVIEW = 84,    /* a JSON list: SK_K_REVIEW_WHAT says which */
+	SK_REQ_ACCESS_CERTIFY = 85,   /* records the admin session's person's certification of
+	                               * the access listing now, SK_K_COMMENT optional */
+	SK_REQ_REMOVAL_REQUEST = 86,  /* the peer's own account asks for a factor or role to be
+	                               * removed: SK_K_REMOVAL_KIND, SK_K_REMOVAL_TARGET,
+	                               * SK_K_GRANT_REASON; reply SK_K_REQUEST_ID */
+	SK_REQ_REMOVAL_DECIDE = 87,   /* SK_K_REQUEST_ID, SK_K_GRANT_STEP 0 confirm (removes at
+	                               * once) or 1 refuse, SK_K_COMMENT optional */
 
 	SK_MSG_REPLY = 100,
 };
@@ -201,6 +211,12 @@ enum sk_msg_key {
 	SK_K_STAFF_NO = 86,     /* text: a user's HR staff number, 1-16 digits (USER_ADD,
 	                         * USER_SET_STAFF; "" unlinks in USER_SET_STAFF) */
 	SK_K_DAYS = 87,         /* uint: REPORT_DORMANT's threshold in days, 1..36500 */
+	/* 88-91: access review and removal requests (issue 10). */
+	SK_K_REMOVAL_KIND = 88, /* uint: enum sk_removal_kind */
+	SK_K_REMOVAL_TARGET = 89,/* text: the FIDO2 credential's or card's id in decimal, or the
+	                          * role's name; "" for TOTP (all of the user's TOTP) */
+	SK_K_REQUEST_ID = 90,   /* uint: a removal request's id */
+	SK_K_REVIEW_WHAT = 91,  /* uint: enum sk_review_what (ACCESS_REVIEW) */
 	/* 124-127, 71-74: privileged sessions (issue 9, the login side). */
 	SK_K_AUTH_TICKET = 124, /* bytes (32), secret: AUTH_FINISH's proof of this transaction's
 	                         * authentication, presented by ACCT and SESSION_OPEN */
@@ -303,9 +319,12 @@ enum sk_reason {
 	/* HR import refusals (HR_STAGE, HR_COMMIT); SK_K_HR_STAFF and SK_K_HR_LINE say where. */
 	SK_REASON_HR_UNKNOWN_STAFF = 65,  /* an event for a staff number with no user or hire */
 	SK_REASON_HR_COUNT_MISMATCH = 66, /* staged records differ from what the CLI sent */
-	SK_REASON_HR_TOO_MANY_HIRES = 67, /* more hires in one file than HR_HIRES_MAX */
+	SK_REASON_HR_TOO_MANY_HIRES = 67, /* no longer sent: hires per file are not capped */
 	SK_REASON_HR_USER_EXISTS = 68,    /* a hire whose user name (the staff number) is taken */
 	SK_REASON_HR_BAD_RECORD = 69,     /* a staged record that does not validate */
+	/* A hire staged with a temporary password that another import recorded before this
+	 * commit: the file is refused; importing it again counts the hire unchanged. */
+	SK_REASON_HR_HIRE_RECORDED = 28,
 	/* User import refusals (USER_IMPORT_*); SK_K_HR_LINE names the file line. */
 	SK_REASON_IMPORT_BAD_ROW = 96,     /* a staged row that does not validate */
 	SK_REASON_IMPORT_USER_EXISTS = 97, /* a user name or staff number that is taken */
@@ -329,6 +348,17 @@ enum sk_reason {
 	/* 80-84: why the account phase refused a privileged login (issue 9). */
 	SK_REASON_NO_GRANT = 80,          /* no active grant for a role that unlocks the service */
 	SK_REASON_NO_FRESH_MFA = 81,      /* no MFA in this PAM transaction (no valid ticket) */
+	/* 82-86: removal requests (issue 10, item 7). */
+	SK_REASON_OWN_REQUEST = 82,       /* the requester decides their own request
+	                                   * (SK_ST_POLICY) */
+	SK_REASON_REQUEST_DECIDED = 83,   /* the request was confirmed or refused already
+	                                   * (SK_ST_POLICY) */
+	SK_REASON_NOTHING_TO_REMOVE = 84, /* the account has no such factor, or no grant or
+	                                   * delegation of the role (SK_ST_INVALID) */
+	SK_REASON_NO_ACCOUNT = 85,        /* the peer (root, or a uid whose name is no account)
+	                                   * has no account to ask for (SK_ST_FORBIDDEN) */
+	SK_REASON_REQUEST_OPEN = 86,      /* an open request for the same thing exists
+	                                   * (SK_ST_EXISTS) */
 	/* 70-79: privileged access (issue 9), with SK_ST_POLICY unless said otherwise. */
 	SK_REASON_SELF_APPROVAL = 70,   /* the requester (or nominator) decides their own (R-SOD-1) */
 	SK_REASON_NOT_HOLDER = 71,      /* the caller does not hold the role (or is not on its
@@ -361,6 +391,22 @@ enum sk_priv_list {
 	SK_PRIV_LIST_REVIEWS_ALL = 4,   /* {"reviews": [...]}: closed ones too */
 };
 
+/* ACCESS_REVIEW: which list (SK_K_REVIEW_WHAT). */
+enum sk_review_what {
+	SK_REVIEW_ACCESS = 0,           /* {"holders": [...], "grants": [...]} now */
+	SK_REVIEW_CERTIFICATIONS = 1,   /* {"certifications": [...]} newest first */
+	SK_REVIEW_REMOVALS = 2,         /* {"requests": [...]}: open removal requests */
+	SK_REVIEW_REMOVALS_ALL = 3,     /* {"requests": [...]}: decided ones too */
+};
+
+/* REMOVAL_REQUEST: what is to be removed (SK_K_REMOVAL_KIND). */
+enum sk_removal_kind {
+	SK_REMOVAL_TOTP = 0,
+	SK_REMOVAL_FIDO2 = 1,
+	SK_REMOVAL_CARD = 2,
+	SK_REMOVAL_ROLE = 3,
+};
+
 /* The roles a connection holds (SK_K_ROLES; broker/daemon/dispatch.c). */
 enum sk_role {
 	SK_ROLE_MODULE = 1 << 0,     /* a root peer: the PAM module's requests */
@@ -369,6 +415,8 @@ enum sk_role {
 	SK_ROLE_AUDITOR = 1 << 3,    /* read-only: auditor_group, admin sessions, root */
 	SK_ROLE_RECOVERY = 1 << 4,   /* root without an admin session: the recovery subset */
 	SK_ROLE_ADMIN_LOGIN = 1 << 5,/* may log in as an administrator: root or admin_group */
+	SK_ROLE_SELF = 1 << 6,       /* a peer whose uid has a login name: may ask for its own
+	                              * account only (REMOVAL_REQUEST; root is refused there) */
 };
 
 enum sk_card_kind {

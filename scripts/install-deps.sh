@@ -17,7 +17,9 @@ pkgs+=(libcsv-dev tzdata)   # hr/: the CSV parser of the HR import; the HR time 
 # The package test (tests/package): build the .deb, a fresh Debian root, the unit's analysis.
 pkgs+=(dpkg-dev debhelper lintian mmdebstrap debootstrap systemd-container)
 # sekimori migrate's test: the old modules side by side (tests/integration/migrate.sh);
-# the audit log's rotation test runs the real logrotate.
+# the audit log's rotation test runs the real logrotate. The peer benchmarks (bench/peer)
+# run pam_oath and pam_google_authenticator beside Sekimori, with pam_faillock (in
+# libpam-modules) and nss_wrapper (below) for their users.
 pkgs+=(libpam-oath libpam-google-authenticator logrotate)
 # The remote front ends (tests/remote): sshd and ssh, OpenVPN with its auth-pam plugin,
 # FreeRADIUS with rlm_pam and radclient; nss_wrapper gives sshd the test's accounts; expect

@@ -1,8 +1,8 @@
-/* bench_hr_apply [ROWS]: the whole HR import, CLI and broker, on a generated CP932 file of
- * ROWS transfers (default 100,000): `sekimori hr import --dry-run` (read + validate + plan)
- * and `sekimori hr import` (read + validate + stage + one commit), wall time, and the peak
- * RSS of the CLI and of the broker. Then the cost of hires, whose temporary passwords are
- * hashed one by one: a file of 256 hires (the per-file cap). A program, not a test: it uses
+/* bench_hr_apply [ROWS [HIRES]]: the whole HR import, CLI and broker, on a generated CP932
+ * file of ROWS transfers (default 100,000): `sekimori hr import --dry-run` (read + validate +
+ * plan) and `sekimori hr import` (read + validate + stage + one commit), wall time, and the
+ * peak RSS of the CLI and of the broker. Then a file of HIRES hires (default 10,000; each gets
+ * a temporary password) with `--out PWFILE`. A program, not a test: it uses
  * the integration fixture (a real sekimorid on a temporary store, a real admin session) and
  * must run as root, like the integration tests. Synthetic data only (R-TEST-1).
  *
@@ -54,6 +54,63 @@ peak_rss_mib(pid_t pid)
 			break;
 	fclose(f);
 	return kib < 0 ? -1 : kib / 1024.0;
+}
+
+/* Seconds of the day of the record's "ts" (…THH:MM:SS.ffffffZ), or -1. */
+static double
+record_time(const char *line)
+{
+	const char *t = strstr(line, "\"ts\":\"");
+	int h, m;
+	double sec;
+
+	if (t == NULL || (t = strchr(t + 6, 'T')) == NULL ||
+	    sscanf(t + 1, "%d:%d:%lf", &h, &m, &sec) != 3)
+		return -1;
+	return h * 3600.0 + m * 60.0 + sec;
+}
+
+/* The commit's span in the audit log: from its first hr.* record to its admin.hr_import
+ * record (the broker's own clock), for the import whose records come after offset. */
+static double
+commit_span(long offset)
+{
+	char path[700], line[9000];
+	double first = -1, last = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/log/audit.jsonl", fx.dir);
+	if ((f = fopen(path, "r")) == NULL || fseek(f, offset, SEEK_SET) != 0) {
+		if (f != NULL)
+			fclose(f);
+		return -1;
+	}
+	while (fgets(line, sizeof(line), f) != NULL) {
+		if (first < 0 && strstr(line, "\"event\":\"hr.") != NULL)
+			first = record_time(line);
+		if (strstr(line, "\"event\":\"admin.hr_import\"") != NULL)
+			last = record_time(line);
+	}
+	fclose(f);
+	return first < 0 || last < 0 ? -1 : last - first;
+}
+
+static long
+log_size(void)
+{
+	char path[700];
+	FILE *f;
+	long n;
+
+	snprintf(path, sizeof(path), "%s/log/audit.jsonl", fx.dir);
+	if ((f = fopen(path, "r")) == NULL || fseek(f, 0, SEEK_END) != 0) {
+		if (f != NULL)
+			fclose(f);
+		return 0;
+	}
+	n = ftell(f);
+	fclose(f);
+	return n;
 }
 
 static void
@@ -110,9 +167,11 @@ int
 main(int argc, char **argv)
 {
 	unsigned long rows = argc > 1 ? strtoul(argv[1], NULL, 10) : 100000;
-	char path[700], args[900];
+	unsigned long hires = argc > 2 ? strtoul(argv[2], NULL, 10) : 10000;
+	char path[700], args[1600], pwfile[700];
 	struct rusage ru;
-	double t_dry, t_imp, t_hire;
+	double t_dry, t_imp, t_hire, span;
+	long off;
 	int rc_dry, rc_imp, rc_hire;
 
 	setenv("SK_SEKIMORID", SK_BENCH_SEKIMORID, 0);
@@ -130,7 +189,9 @@ main(int argc, char **argv)
 	snprintf(args, sizeof(args), "hr import %s --dry-run > /dev/null", path);
 	t_dry = timed_cli(args, &rc_dry);
 	snprintf(args, sizeof(args), "--json hr import %s", path);
+	off = log_size();
 	t_imp = timed_cli(args, &rc_imp);
+	span = commit_span(off);
 	getrusage(RUSAGE_CHILDREN, &ru);
 	printf("rows: %lu transfers, CP932, file %s\n", rows, path);
 	printf("| step | exit | wall s | rows/s |\n|---|---|---|---|\n");
@@ -138,18 +199,22 @@ main(int argc, char **argv)
 	       (double)rows / t_dry);
 	printf("| hr import (read, validate, stage, commit) | %d | %.2f | %.0f |\n", rc_imp, t_imp,
 	       (double)rows / t_imp);
+	printf("of it, the commit (first hr.* record to admin.hr_import): %.2f s\n", span);
 	printf("peak RSS: largest child (the CLI) %.1f MiB, broker %.1f MiB\n",
 	       (double)ru.ru_maxrss / 1024.0, peak_rss_mib(fx.broker));
 	if (rc_imp != 0)
 		printf("import output: %.500s\n", out);
 	unlink(path);
 
-	write_file(path, sizeof(path), 256, 1);
-	snprintf(args, sizeof(args), "--json hr import %s > /dev/null", path);
+	write_file(path, sizeof(path), hires, 1);
+	snprintf(pwfile, sizeof(pwfile), "%s/hires.pw", fx.dir);
+	snprintf(args, sizeof(args), "hr import %s --out %s > /dev/null", path, pwfile);
 	t_hire = timed_cli(args, &rc_hire);
-	printf("| hr import of 256 hires (temporary passwords hashed) | %d | %.2f | %.0f |\n",
-	       rc_hire, t_hire, 256.0 / t_hire);
+	printf("| hr import of %lu hires (--out PWFILE) | %d | %.2f | %.0f |\n", hires, rc_hire,
+	       t_hire, (double)hires / t_hire);
+	printf("peak RSS after the hires: broker %.1f MiB\n", peak_rss_mib(fx.broker));
 	unlink(path);
+	unlink(pwfile);
 	skfx_finish(&fx);
 	return rc_dry || rc_imp || rc_hire ? 3 : 0;
 }

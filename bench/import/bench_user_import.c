@@ -1,8 +1,8 @@
-/* bench_user_import [N...]: bulk enrolment, CLI and broker, users/s against the file size
- * (default 1000 5000 20000 users): `sekimori user import FILE --out PWFILE` on a generated
+/* bench_user_import [--totp] [N...]: bulk enrolment, CLI and broker, users/s against the file size
+ * (default 1000 10000 100000 users): `sekimori user import FILE --out PWFILE` on a generated
  * file of N users (comma-separated, profile and staff number on every row), wall time of the
  * whole command (read, validate, stage with hashing, one commit, passwords file written and
- * synced), and how much of it the commit took (from the broker's audit timestamps). In the
+ * synced; with --totp every row also carries a TOTP seed, sealed at staging and enrolled), and how much of it the commit took (from the broker's audit timestamps). In the
  * same run, the path it replaces: `sekimori user add` once per user, for 50
  * users. A program, not a test: it uses the integration fixture (a real sekimorid on a
  * temporary store, a real admin session) and must run as root, like the integration tests.
@@ -82,15 +82,33 @@ log_size(void)
 	return n;
 }
 
+/* Rows "uN,mynumber,N", with --totp also a synthetic 20-byte TOTP seed (base32) and
+ * the default parameters left empty. */
 static void
-write_users(const char *path, unsigned long n, unsigned long base)
+write_users(const char *path, unsigned long n, unsigned long base, int totp)
 {
 	FILE *f = fopen(path, "w");
 
 	if (f == NULL)
 		exit(1);
-	for (unsigned long i = 0; i < n; i++)
-		fprintf(f, "u%lu,mynumber,%lu\n", base + i, base + i);
+	for (unsigned long i = 0; i < n; i++) {
+		unsigned long v = base + i;
+
+		if (totp) {   /* 32 base32 characters: 20 bytes, made from the row's number */
+			static const char b32[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+			char seed[33];
+			unsigned long x = v * 2654435761UL + 12345;
+
+			for (int k = 0; k < 32; k++) {
+				seed[k] = b32[(x >> (k % 12) * 5) & 31];
+				x = k % 12 == 11 ? x * 6364136223846793005UL + 1442695040888963407UL : x;
+			}
+			seed[32] = '\0';
+			fprintf(f, "u%lu,mynumber,%lu,%s,,,\n", v, v, seed);
+		} else {
+			fprintf(f, "u%lu,mynumber,%lu\n", v, v);
+		}
+	}
 	if (fclose(f) != 0)
 		exit(1);
 }
@@ -98,7 +116,7 @@ write_users(const char *path, unsigned long n, unsigned long base)
 int
 main(int argc, char **argv)
 {
-	static const unsigned long defaults[] = { 1000, 5000, 20000 };
+	static const unsigned long defaults[] = { 1000, 10000, 100000 };
 	unsigned long base = 1000000;
 	char path[700], pwfile[700], args[1600];
 	double t0, t;
@@ -113,19 +131,26 @@ main(int argc, char **argv)
 	skfx_start(&fx, "C", "[profile mynumber]\nmethods = password, totp\n");
 	printf("| users in the file | exit | wall s | users/s | of it, commit s |\n"
 	       "|---|---|---|---|---|\n");
+	int totp = argc > 1 && strcmp(argv[1], "--totp") == 0;
+
+	if (totp) {
+		argc--;
+		argv++;
+	}
 	for (int i = 0; i < (argc > 1 ? argc - 1 : 3); i++) {
 		unsigned long n = argc > 1 ? strtoul(argv[i + 1], NULL, 10) : defaults[i];
 
 		snprintf(path, sizeof(path), "%s/bench-%lu.csv", fx.dir, n);
 		snprintf(pwfile, sizeof(pwfile), "%s/bench-%lu.pw", fx.dir, n);
-		write_users(path, n, base);
+		write_users(path, n, base, totp);
 		base += n;
 		snprintf(args, sizeof(args), "user import %s --out %s", path, pwfile);
 		off = log_size();
 		t0 = now_s();
 		rc = skfx_cli(&fx, args, NULL, out, sizeof(out));
 		t = now_s() - t0;
-		printf("| %lu (user import) | %d | %.2f | %.0f | %.2f |\n", n, rc, t, (double)n / t,
+		printf("| %lu (user import%s) | %d | %.2f | %.0f | %.2f |\n", n,
+		       totp ? ", TOTP seeds" : "", rc, t, (double)n / t,
 		       commit_span(off));
 		if (rc != 0)
 			printf("output: %.500s\n", out);

@@ -23,6 +23,7 @@
 #define R_AUDIT (SK_ROLE_AUDITOR | SK_ROLE_ADMIN)
 #define R_RECOVERY SK_ROLE_RECOVERY
 #define R_LOGIN SK_ROLE_ADMIN_LOGIN
+#define R_SELF SK_ROLE_SELF
 
 /* Entry flags. */
 enum {
@@ -136,6 +137,15 @@ static const struct dispatch_entry {
 	{ SK_REQ_DELEGATION_DECIDE, "delegation_decide", CONN_IDLE, R_ADMIN, F_FRESH_MFA,
 	  admin_delegation_decide },
 	{ SK_REQ_REVIEW_CLOSE, "review_close", CONN_IDLE, R_ADMIN, F_FRESH_MFA, admin_review_close },
+	/* Access review (issue 10): the listings are reads; a certification is the admin
+	 * session's person's own act. */
+	{ SK_REQ_ACCESS_REVIEW, "access_review", CONN_IDLE, R_AUDIT | R_RECOVERY, 0,
+	  admin_access_review },
+	{ SK_REQ_ACCESS_CERTIFY, "access_certify", CONN_IDLE, R_ADMIN, 0, admin_access_certify },
+	/* Self-service removal (issue 10): any named non-root peer asks for its own account;
+	 * an administrator other than the requester decides. */
+	{ SK_REQ_REMOVAL_REQUEST, "removal_request", CONN_IDLE, R_SELF, 0, removal_request },
+	{ SK_REQ_REMOVAL_DECIDE, "removal_decide", CONN_IDLE, R_ADMIN, 0, removal_decide },
 	/* Reconciliation reports: reads. */
 	{ SK_REQ_REPORT_ORPHANS, "report_orphans", CONN_IDLE, R_AUDIT | R_RECOVERY, 0,
 	  admin_report_orphans },
@@ -183,6 +193,10 @@ conn_roles(struct broker_conn *c)
 			                SK_REASON_ADMIN_SESSION_INVALID;
 		}
 	}
+	/* Any peer with a login name may ask for its own account (REMOVAL_REQUEST, which
+	 * refuses root itself, with a reason). */
+	if (c->peer_name[0] != '\0')
+		roles |= SK_ROLE_SELF;
 	/* Root without an admin session keeps what a recovery needs, and reads. */
 	if (c->peer_is_root && !(roles & SK_ROLE_ADMIN))
 		roles |= SK_ROLE_RECOVERY | SK_ROLE_AUDITOR;

@@ -51,7 +51,8 @@ password_verify_step(struct broker_conn *c, const struct user_rec *u, const stru
 	(void)now;
 	memset(res, 0, sizeof(*res));
 	res->reason = "bad_password";
-	if (read_password(req, pw) == SK_OK && password_verify(pw, u->pw_hash) == SK_OK) {
+	if (read_password(req, pw) == SK_OK &&
+	    password_verify_user(pw, u->pw_hash, u->pw_temporary) == SK_OK) {
 		res->ok = 1;
 		res->classes = SK_CLASS_KNOWLEDGE;
 		res->reason = "ok";

@@ -69,6 +69,10 @@ grant_end_cause_name(enum grant_end_cause cause)
 		return "hr";
 	case GRANT_END_USER_LOCKED:
 		return "user_locked";
+	case GRANT_END_HR_TRANSFER:
+		return "hr_transfer";
+	case GRANT_END_REMOVAL:
+		return "removal_request";
 	}
 	return "unknown";
 }

@@ -43,6 +43,8 @@ enum grant_end_cause {
 	GRANT_END_DENIED = 1,       /* sekimori grant deny of a grant not yet active */
 	GRANT_END_HR = 2,           /* leave, secondment, retirement of the holder */
 	GRANT_END_USER_LOCKED = 3,  /* the holder's account was locked or disabled */
+	GRANT_END_HR_TRANSFER = 4,  /* an HR transfer out of a department the role is tied to */
+	GRANT_END_REMOVAL = 5,      /* a confirmed removal request of the holder (request confirm) */
 };
 const char *grant_end_cause_name(enum grant_end_cause cause);
 
@@ -66,9 +68,15 @@ int grant_end_user(struct sk_store_txn *txn, const char *user, enum grant_end_ca
 /* --- Who may do what (grant_policy.c): the rules every handler applies to the
  * authenticated person, never to a name the client sends. --- */
 
-/* *yes = 1 when user holds role r: listed in its holders, or an approved delegate. */
+/* *yes = 1 when user holds role r: listed in its holders, or an approved delegate; and, for a
+ * role tied to departments, the user's HR department (store_user_hr_get) is one of them or
+ * the user has no HR department recorded. */
 int grant_is_holder(struct sk_store_txn *txn, const struct sk_priv_role *r, const char *user,
                     int *yes);
+/* The department half of grant_is_holder: *yes = 0 only when r has departments and user's
+ * recorded HR department is another one. */
+int grant_dept_allows(struct sk_store_txn *txn, const struct sk_priv_role *r, const char *user,
+                      int *yes);
 /* *yes = 1 when user may approve grants of r: a holder of r's approver_role, or of r itself
  * when it names none. */
 int grant_is_approver(struct sk_store_txn *txn, const struct sk_conf *conf,

@@ -8,12 +8,44 @@
 #include "sk_err.h"
 
 int
+grant_dept_allows(struct sk_store_txn *txn, const struct sk_priv_role *r, const char *user,
+                  int *yes)
+{
+	struct user_rec u;
+	struct user_hr h;
+	int rc;
+
+	*yes = 1;
+	if (r->departments.n == 0)
+		return SK_OK;
+	if ((rc = store_user_get(txn, user, &u)) == SK_ERR_NOTFOUND)
+		return SK_OK;
+	if (rc != SK_OK)
+		return rc;
+	rc = store_user_hr_get(txn, u.id, &h);
+	explicit_bzero(&u, sizeof(u));
+	if (rc == SK_ERR_NOTFOUND)
+		return SK_OK;
+	if (rc != SK_OK)
+		return rc;
+	*yes = h.dept[0] == '\0' || sk_name_list_has(&r->departments, h.dept);
+	return SK_OK;
+}
+
+int
 grant_is_holder(struct sk_store_txn *txn, const struct sk_priv_role *r, const char *user, int *yes)
 {
+	int rc;
+
 	*yes = sk_name_list_has(&r->holders, user);
-	if (*yes)
-		return SK_OK;
-	return store_delegation_holds(txn, r->name, user, yes);
+	if (!*yes && (rc = store_delegation_holds(txn, r->name, user, yes)) != SK_OK)
+		return rc;
+	/* A role tied to departments is held only from one of them (issue 10, item 4). */
+	if (*yes && (rc = grant_dept_allows(txn, r, user, yes)) != SK_OK) {
+		*yes = 0;
+		return rc;
+	}
+	return SK_OK;
 }
 
 int

@@ -136,7 +136,7 @@ change_locked(struct broker_conn *c, const struct login_ctx *lc, const char *old
 	tally_normalize(&u.tally, &lim, now);
 	if (tally_is_locked(&u.tally))
 		return reply_locked(reply, &u.tally);
-	if (password_verify(old_pw, u.pw_hash) != SK_OK) {
+	if (password_verify_user(old_pw, u.pw_hash, u.pw_temporary) != SK_OK) {
 		/* A wrong current password is a guess like any other: it counts, with its audit
 		 * record in the same transaction. */
 		struct user_work w = { .u = &u, .service = lc->service };

@@ -56,6 +56,12 @@ int admin_delegation_nominate(struct broker_conn *c, const struct sk_msg *req,
 int admin_delegation_decide(struct broker_conn *c, const struct sk_msg *req,
                             struct sk_msg *reply);
 int admin_review_close(struct broker_conn *c, const struct sk_msg *req, struct sk_msg *reply);
+/* Access review and removal requests (issue 10): admin_access_review.c, admin_removal.c. */
+int admin_access_review(struct broker_conn *c, const struct sk_msg *req, struct sk_msg *reply);
+int admin_access_certify(struct broker_conn *c, const struct sk_msg *req, struct sk_msg *reply);
+/* As the peer's own account (SK_ROLE_SELF), not an administrator. */
+int removal_request(struct broker_conn *c, const struct sk_msg *req, struct sk_msg *reply);
+int removal_decide(struct broker_conn *c, const struct sk_msg *req, struct sk_msg *reply);
 /* R-PRIV-4: 1 when the request may go on; 0 when the admin session's person is a contractor
  * and the user it changes is a privileged ID (refused and audited here, the reply says why);
  * or an error. */

@@ -29,6 +29,8 @@ reason_name(enum sk_reason why)
 	case SK_REASON_GRANT_STATE: return "wrong_state";
 	case SK_REASON_ALREADY_APPROVED: return "already_approved";
 	case SK_REASON_SAME_PERSON: return "same_person";
+	case SK_REASON_OWN_REQUEST: return "own_request";
+	case SK_REASON_REQUEST_DECIDED: return "request_decided";
 	default: return "refused";
 	}
 }

@@ -1,14 +1,12 @@
 /* sekimori user import (doc/bulk-enrol.md): USER_IMPORT_STAGE takes a validated file's rows in
  * batches of at most SK_ARRAY_MAX and keeps them on the connection, each with its temporary
- * password already hashed (hashing is the slow part, and it is done here, outside any
- * transaction); USER_IMPORT_COMMIT adds every staged user in ONE transaction, all or nothing,
- * and records the file's hash in the table the HR import uses, so the same file twice is
- * refused as imported. The broker re-checks every field. */
-#include <pthread.h>
+ * password already made and hashed and its TOTP seed, when the row has one, already sealed
+ * (outside any transaction); USER_IMPORT_COMMIT adds every staged user, and its TOTP token, in
+ * ONE transaction, all or nothing, and records the file's hash in the table the HR import
+ * uses, so the same file twice is refused as imported. The broker re-checks every field. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "admin.h"
 #include "attempt.h"
@@ -21,9 +19,15 @@
 #include "sk_utf8.h"
 #include "store.h"
 #include "store_hr.h"
+#include "store_totp.h"
 #include "store_user.h"
+#include "totp_factor.h"
 
-#define IMPORT_ROW_WIRE_MAX 160   /* user (63) + profile (63) + staff (16) + line + tabs */
+/* user (63) + profile (63) + staff (16) + line (9) + base32 seed (103) + digits (1) + period
+ * (3) + algorithm (6) + 7 tabs */
+#define IMPORT_ROW_WIRE_MAX 320
+#define IMPORT_SEED_B32_MAX 112   /* 64 bytes are 103 base32 characters */
+#define IMPORT_HASH_MAX 112       /* "$sktmp1$" hashes are 105 characters */
 #define IMPORT_LINE_MAX 100000000UL
 /* Users named in one admin.user_import record, and the bytes their entries may take: each
  * record is one durable append (write, fdatasync, anchor), so one per user would bound the
@@ -36,7 +40,12 @@ struct import_row {
 	char profile[SK_NAME_MAX];
 	char staff[HR_STAFF_MAX];
 	int64_t line;
-	char pw_hash[PASSWORD_HASH_MAX];
+	char pw_hash[IMPORT_HASH_MAX];
+	/* The row's TOTP token (has_totp): its seed sealed at staging as totp enroll seals one. */
+	int has_totp;
+	struct sk_totp_params totp;
+	unsigned char sealed[TOTP_SEALED_MAX];
+	size_t sealed_len;
 };
 
 /* What one connection staged: one file at a time, freed with the connection. */
@@ -75,35 +84,81 @@ file_hash(const struct sk_msg *req, char out[HR_ID_HEX])
 	       strlen(out) == 64 && strspn(out, "0123456789abcdef") == 64 ? SK_OK : SK_ERR_PROTO;
 }
 
-/* "user\tprofile\tstaff\tline" -> row; profile "" = the default profile, staff "" = none.
- * Returns the row's line (> 0) even when a field is bad, so the refusal can name it. */
+/* The TOTP fields of a row: a base32 seed of 16..64 bytes, digits 6|8, period 15..300,
+ * algorithm SHA1|SHA256|SHA512; the seed is sealed for row->user at once and wiped. */
+static int
+parse_totp(struct broker_conn *c, char *const f[4], struct import_row *row)
+{
+	unsigned char seed[SK_TOTP_SEED_MAX];
+	size_t seed_len = 0;
+	unsigned long digits, period;
+	char *end;
+	struct totp_rec t;
+	int r;
+
+	if (strlen(f[0]) >= IMPORT_SEED_B32_MAX || f[1][0] == '\0' || f[2][0] == '\0' ||
+	    strlen(f[1]) > 1 || strlen(f[2]) > 3)
+		return SK_ERR_PROTO;
+	digits = strtoul(f[1], &end, 10);
+	if (*end != '\0' || (digits != 6 && digits != 8))
+		return SK_ERR_PROTO;
+	period = strtoul(f[2], &end, 10);
+	if (*end != '\0' || f[2][0] < '0' || f[2][0] > '9' || period < 15 || period > 300)
+		return SK_ERR_PROTO;
+	if (sk_totp_algo_parse(f[3], &row->totp.algo) != SK_OK)
+		return SK_ERR_PROTO;
+	row->totp.digits = (unsigned)digits;
+	row->totp.period = (unsigned)period;
+	if (sk_totp_params_check(&row->totp) != SK_OK)
+		return SK_ERR_PROTO;
+	if (sk_base32_decode(f[0], seed, sizeof(seed), &seed_len) != SK_OK || seed_len < 16) {
+		explicit_bzero(seed, sizeof(seed));
+		return SK_ERR_PROTO;
+	}
+	memset(&t, 0, sizeof(t));
+	r = totp_factor_seal(c->b, row->user, seed, seed_len, &t);
+	explicit_bzero(seed, sizeof(seed));
+	if (r == SK_OK && t.sealed_len <= sizeof(row->sealed)) {
+		memcpy(row->sealed, t.sealed, t.sealed_len);
+		row->sealed_len = t.sealed_len;
+		row->has_totp = 1;
+	}
+	explicit_bzero(&t, sizeof(t));
+	return r == SK_OK && row->has_totp ? SK_OK : r == SK_OK ? SK_ERR_INTERNAL : r;
+}
+
+/* "user\tprofile\tstaff\tline" or, with a TOTP token, the same and
+ * "\tseed\tdigits\tperiod\talgorithm" -> row; profile "" = the default profile, staff "" =
+ * none. Returns the row's line (> 0) even when a field is bad, so the refusal can name it;
+ * SK_ERR_PROTO for a bad field, another error when sealing failed. */
 static int
 parse_row(struct broker_conn *c, const char *text, struct import_row *row)
 {
-	char buf[IMPORT_ROW_WIRE_MAX + 1], *f[4], *end;
+	char buf[IMPORT_ROW_WIRE_MAX + 1], *f[8], *end;
 	char staff[HR_STAFF_NO_MAX + 1];
 	unsigned long line;
 	size_t i = 0;
+	int r = SK_ERR_PROTO;
 
 	memset(row, 0, sizeof(*row));
 	if (strlen(text) > IMPORT_ROW_WIRE_MAX)
 		return SK_ERR_PROTO;
 	memcpy(buf, text, strlen(text) + 1);
-	for (char *p = buf; i < 4; i++) {   /* strtok would merge empty fields */
+	for (char *p = buf; i < 8; i++) {   /* strtok would merge empty fields */
 		f[i] = p;
 		if ((p = strchr(p, '\t')) == NULL)
 			break;
 		*p++ = '\0';
 	}
-	if (i != 3)
-		return SK_ERR_PROTO;
+	if (i != 3 && i != 7)
+		goto out;
 	line = strtoul(f[3], &end, 10);
 	if (f[3][0] < '0' || f[3][0] > '9' || *end != '\0' || line == 0 || line > IMPORT_LINE_MAX)
-		return SK_ERR_PROTO;
+		goto out;
 	row->line = (int64_t)line;
 	if (strlen(f[0]) >= sizeof(row->user) || !sk_valid_username(f[0]) ||
 	    strlen(f[1]) >= sizeof(row->profile) || (f[1][0] != '\0' && !sk_valid_name(f[1])))
-		return SK_ERR_PROTO;
+		goto out;
 	snprintf(row->user, sizeof(row->user), "%s", f[0]);
 	snprintf(row->profile, sizeof(row->profile), "%s",
 	         f[1][0] != '\0' ? f[1] : c->b->conf.default_profile);
@@ -111,13 +166,16 @@ parse_row(struct broker_conn *c, const char *text, struct import_row *row)
 	 * privileged IDs, whoever sends it (R-PRIV-4: not a contractor's session either). */
 	if (sk_conf_profile(&c->b->conf, row->profile) == NULL ||
 	    strcmp(row->profile, c->b->conf.admin_profile) == 0)
-		return SK_ERR_PROTO;
+		goto out;
 	if (f[2][0] != '\0') {
 		if (hr_parse_staff_no(f[2], strlen(f[2]), staff) != 0 || strcmp(staff, f[2]) != 0)
-			return SK_ERR_PROTO;
+			goto out;
 		snprintf(row->staff, sizeof(row->staff), "%s", staff);
 	}
-	return SK_OK;
+	r = i == 7 ? parse_totp(c, &f[4], row) : SK_OK;
+out:
+	explicit_bzero(buf, sizeof(buf));   /* it held the seed */
+	return r;
 }
 
 static int
@@ -148,58 +206,17 @@ stage_grow(struct user_import *im, size_t more)
 
 /* The reply's temporary passwords, one "user\tpassword" per row staged now. */
 struct stage_pw {
-	char text[SK_ARRAY_MAX][SK_USER_MAX + PASSWORD_TEMP_LEN + 2];
+	char text[SK_ARRAY_MAX][SK_USER_MAX + PASSWORD_BULK_TEMP_LEN + 2];
 	const unsigned char *items[SK_ARRAY_MAX];
 	size_t lens[SK_ARRAY_MAX];
 };
-
-/* Hashing is most of a batch's cost: the batch's rows are hashed by HASH_THREADS threads
- * at once (this one and one more) when the machine has more than one CPU. */
-#define HASH_THREADS 2
-
-struct hash_job {
-	struct import_row *rows;
-	char (*pw)[PASSWORD_TEMP_LEN + 1];
-	size_t from, to;
-	int r;
-};
-
-static void *
-hash_rows(void *arg)
-{
-	struct hash_job *j = arg;
-
-	j->r = SK_OK;
-	for (size_t i = j->from; i < j->to && j->r == SK_OK; i++)
-		j->r = password_hash_enrolment(j->pw[i], j->rows[i].pw_hash, sizeof(j->rows[i].pw_hash));
-	return NULL;
-}
-
-static int
-hash_all(struct import_row *rows, char (*pw)[PASSWORD_TEMP_LEN + 1], size_t n)
-{
-	struct hash_job j[HASH_THREADS];
-	pthread_t t;
-	int helper = n > 1 && sysconf(_SC_NPROCESSORS_ONLN) > 1;
-
-	j[0] = (struct hash_job){ rows, pw, 0, helper ? n / 2 : n, SK_OK };
-	j[1] = (struct hash_job){ rows, pw, n / 2, n, SK_OK };
-	if (helper && pthread_create(&t, NULL, hash_rows, &j[1]) != 0) {
-		helper = 0;
-		j[0].to = n;
-	}
-	hash_rows(&j[0]);
-	if (helper)
-		pthread_join(t, NULL);
-	return j[0].r != SK_OK ? j[0].r : helper ? j[1].r : SK_OK;
-}
 
 static int
 stage_batch(struct broker_conn *c, const struct sk_msg *req, struct sk_msg *reply,
             struct stage_pw *out, size_t n)
 {
 	struct user_import *im = c->import;
-	char text[IMPORT_ROW_WIRE_MAX + 1], pw[SK_ARRAY_MAX][PASSWORD_TEMP_LEN + 1];
+	char text[IMPORT_ROW_WIRE_MAX + 1], pw[PASSWORD_BULK_TEMP_LEN + 1];
 	size_t len;
 	int r = SK_OK;
 
@@ -217,18 +234,23 @@ stage_batch(struct broker_conn *c, const struct sk_msg *req, struct sk_msg *repl
 			return refuse_line(reply, SK_ST_BAD_REQUEST, SK_REASON_IMPORT_BAD_ROW, 0);
 		}
 		text[len] = '\0';
-		if (parse_row(c, text, row) != SK_OK) {
+		r = parse_row(c, text, row);
+		explicit_bzero(text, sizeof(text));
+		if (r == SK_ERR_PROTO) {
 			explicit_bzero(pw, sizeof(pw));
 			return refuse_line(reply, SK_ST_INVALID, SK_REASON_IMPORT_BAD_ROW, row->line);
 		}
-		if ((r = password_generate_temp(pw[i], sizeof(pw[i]))) != SK_OK)
+		if (r != SK_OK)
 			break;
-		snprintf(out->text[i], sizeof(out->text[0]), "%s\t%s", row->user, pw[i]);
+		/* A broker-made secret of >= 128 bits with a fast salted hash (password.c): a
+		 * yescrypt hash per row was what bounded the import. */
+		if ((r = password_issue_bulk_temp(pw, sizeof(pw), row->pw_hash,
+		                                  sizeof(row->pw_hash))) != SK_OK)
+			break;
+		snprintf(out->text[i], sizeof(out->text[0]), "%s\t%s", row->user, pw);
 		out->items[i] = (const unsigned char *)out->text[i];
 		out->lens[i] = strlen(out->text[i]);
 	}
-	if (r == SK_OK)
-		r = hash_all(&im->rows[im->n], pw, n);
 	explicit_bzero(pw, sizeof(pw));
 	if (r != SK_OK)
 		return r;
@@ -296,7 +318,7 @@ audit_flush(struct broker_conn *c, const struct sk_msg *req, struct audit_batch 
 
 static int
 audit_add(struct broker_conn *c, const struct sk_msg *req, struct audit_batch *a,
-          const struct import_row *row)
+          const struct import_row *row, int64_t factor)
 {
 	json_object *o;
 
@@ -309,9 +331,20 @@ audit_add(struct broker_conn *c, const struct sk_msg *req, struct audit_batch *a
 	json_object_object_add(o, "line", json_object_new_int64(row->line));
 	if (row->staff[0] != '\0')
 		json_object_object_add(o, "staff_no", json_object_new_string(row->staff));
+	if (row->has_totp) {   /* the token's parameters and its factor id, never the seed */
+		json_object *t = json_object_new_object();
+
+		json_object_object_add(t, "factor", json_object_new_int64(factor));
+		json_object_object_add(t, "algorithm",
+		                       json_object_new_string(sk_totp_algo_name(row->totp.algo)));
+		json_object_object_add(t, "digits", json_object_new_int((int)row->totp.digits));
+		json_object_object_add(t, "period", json_object_new_int((int)row->totp.period));
+		json_object_object_add(o, "totp", t);
+	}
 	json_object_array_add(a->users, o);
 	a->n++;
-	a->bytes += strlen(row->user) + strlen(row->profile) + strlen(row->staff) + 64;
+	a->bytes += strlen(row->user) + strlen(row->profile) + strlen(row->staff) + 64 +
+	            (row->has_totp ? 80 : 0);
 	return a->n >= IMPORT_AUDIT_USERS || a->bytes >= IMPORT_AUDIT_BYTES ? audit_flush(c, req, a)
 	                                                                     : SK_OK;
 }
@@ -325,9 +358,11 @@ commit_row(struct broker_conn *c, const struct sk_msg *req, const struct import_
 {
 	struct user_rec u;
 	struct user_hr h;
+	struct totp_rec t;
 	int r;
 
 	memset(&u, 0, sizeof(u));
+	memset(&t, 0, sizeof(t));
 	snprintf(u.name, sizeof(u.name), "%s", row->user);
 	snprintf(u.profile, sizeof(u.profile), "%s", row->profile);
 	snprintf(u.pw_hash, sizeof(u.pw_hash), "%s", row->pw_hash);
@@ -350,10 +385,24 @@ commit_row(struct broker_conn *c, const struct sk_msg *req, const struct import_
 		snprintf(h.staff_no, sizeof(h.staff_no), "%s", row->staff);
 		r = store_user_hr_set(c->db, &h);
 	}
+	/* The user's existing token, sealed at staging: confirmed at once, as the seed is the
+	 * one the user's authenticator holds already (no first code to prove it). */
+	memset(&t, 0, sizeof(t));
+	if (r == SK_OK && row->has_totp) {
+		t.user_id = u.id;
+		t.params = row->totp;
+		memcpy(t.sealed, row->sealed, row->sealed_len);
+		t.sealed_len = row->sealed_len;
+		t.last_step = -1;
+		t.confirmed = 1;
+		t.created = now;
+		r = store_totp_insert(c->db, &t);
+	}
 	if (r == SK_OK)
-		r = audit_add(c, req, a, row);
+		r = audit_add(c, req, a, row, row->has_totp ? t.id : 0);
 out:
 	explicit_bzero(&u, sizeof(u));
+	explicit_bzero(&t, sizeof(t));
 	return r;
 }
 
@@ -364,6 +413,7 @@ admin_user_import_commit(struct broker_conn *c, const struct sk_msg *req, struct
 	enum sk_reason why = SK_REASON_NONE;
 	struct audit_batch a = { NULL, 0, 0 };
 	uint64_t count = 0;
+	size_t n_totp = 0;
 	int64_t now = broker_now(), line = 0;
 	int known = 0, r;
 	json_object *o;
@@ -384,9 +434,11 @@ admin_user_import_commit(struct broker_conn *c, const struct sk_msg *req, struct
 	}
 	if (r == SK_OK)
 		r = store_hr_file_add(c->db, sha, (int64_t)count, now);
-	for (size_t i = 0; i < c->import->n && r == SK_OK; i++)
+	for (size_t i = 0; i < c->import->n && r == SK_OK; i++) {
 		if ((r = commit_row(c, req, &c->import->rows[i], now, &why, &a)) != SK_OK)
 			line = c->import->rows[i].line;
+		n_totp += c->import->rows[i].has_totp != 0;
+	}
 	if (r == SK_OK)
 		r = audit_flush(c, req, &a);
 	json_object_put(a.users);
@@ -397,13 +449,15 @@ admin_user_import_commit(struct broker_conn *c, const struct sk_msg *req, struct
 		goto out;
 	}
 	r = attempt_end(c, r, "admin.user_import_file", NULL, "ok",
-	                admin_actor(req, audit_field_int(audit_field(NULL, "import_file", sha),
-	                                                 "users", (int64_t)count)));
+	                admin_actor(req, audit_field_int(audit_field_int(audit_field(NULL,
+	                            "import_file", sha), "users", (int64_t)count), "totp",
+	                            (int64_t)n_totp)));
 	if (r != SK_OK)
 		goto out;
 	o = json_object_new_object();
 	json_object_object_add(o, "file", json_object_new_string(sha));
 	json_object_object_add(o, "added", json_object_new_int64((int64_t)count));
+	json_object_object_add(o, "totp", json_object_new_int64((int64_t)n_totp));
 	r = admin_reply_json(reply, o);
 out:
 	admin_import_free(c);

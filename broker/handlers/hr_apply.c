@@ -12,6 +12,7 @@
 #include "attempt.h"
 #include "audit_event.h"
 #include "grant.h"
+#include "hr_transfer.h"
 #include "session_watch.h"
 #include "sk_err.h"
 #include "sk_log.h"
@@ -140,7 +141,7 @@ revoke_factors(struct broker_conn *c, const struct user_hr *h, int64_t now, json
 {
 	struct fido2_rec fido[FIDO2_PER_USER_MAX];
 	struct card_rec *cards = calloc(CARDS_PER_USER_MAX, sizeof(*cards));
-	json_object *outstanding = json_object_new_array();
+	json_object *outstanding = json_object_new_array(), *keys = NULL;
 	size_t n = 0, nf = 0;
 	int r;
 
@@ -152,8 +153,22 @@ revoke_factors(struct broker_conn *c, const struct user_hr *h, int64_t now, json
 	r = store_totp_delete_all(c->db, h->user_id);
 	if (r == SK_OK)
 		r = store_fido2_list(c->db, h->user_id, 0, fido, FIDO2_PER_USER_MAX, &nf);
-	for (size_t i = 0; i < nf && r == SK_OK; i++)
+	/* The security keys are recorded before their registrations go: the person hands them
+	 * back (R-LIFE-5), and this record is what says which ones. */
+	if (r == SK_OK && (keys = json_object_new_array()) == NULL)
+		r = SK_ERR_NOMEM;
+	for (size_t i = 0; i < nf && r == SK_OK; i++) {
+		json_object *k = json_object_new_object();
+		char aaguid[2 * FIDO2_AAGUID_LEN + 1];
+
+		for (size_t b = 0; b < FIDO2_AAGUID_LEN; b++)
+			snprintf(aaguid + 2 * b, 3, "%02x", fido[i].aaguid[b]);
+		json_object_object_add(k, "id", json_object_new_int64(fido[i].id));
+		json_object_object_add(k, "aaguid", json_object_new_string(aaguid));
+		json_object_object_add(k, "subject", json_object_new_string(fido[i].subject));
+		json_object_array_add(keys, k);
 		r = store_fido2_delete(c->db, h->user_id, fido[i].id);
+	}
 	if (r == SK_OK)
 		r = store_card_list(c->db, h->user_id, 0, cards, CARDS_PER_USER_MAX, &n);
 	for (size_t i = 0; i < n && r == SK_OK; i++) {
@@ -164,8 +179,48 @@ revoke_factors(struct broker_conn *c, const struct user_hr *h, int64_t now, json
 	}
 	*extra = audit_field_int(*extra, "fido2_removed", (int64_t)nf);
 	json_object_object_add(*extra, "outstanding_cards", outstanding);
+	json_object_object_add(*extra, "outstanding_keys", keys != NULL ? keys :
+	                       json_object_new_array());
 	free(cards);
 	return r;
+}
+
+/* Return: what the account still has ("factors_kept": confirmed TOTP registrations,
+ * FIDO2 credentials, active cards, and of those cards the ones whose certificate expired). */
+static int
+factors_kept(struct broker_conn *c, const struct user_hr *h, int64_t now, json_object **extra)
+{
+	struct totp_rec *totp = calloc(TOTP_PER_USER_MAX, sizeof(*totp));
+	struct fido2_rec *fido = calloc(FIDO2_PER_USER_MAX, sizeof(*fido));
+	struct card_rec *cards = calloc(CARDS_PER_USER_MAX, sizeof(*cards));
+	size_t nt = 0, nf = 0, nc = 0, expired = 0;
+	json_object *o;
+	int r = totp && fido && cards ? SK_OK : SK_ERR_NOMEM;
+
+	if (r == SK_OK)
+		r = store_totp_list(c->db, h->user_id, 1, totp, TOTP_PER_USER_MAX, &nt);
+	if (r == SK_OK)
+		r = store_fido2_list(c->db, h->user_id, 0, fido, FIDO2_PER_USER_MAX, &nf);
+	if (r == SK_OK)
+		r = store_card_list(c->db, h->user_id, 1, cards, CARDS_PER_USER_MAX, &nc);
+	for (size_t i = 0; r == SK_OK && i < nc; i++)
+		expired += cards[i].not_after > 0 && cards[i].not_after <= now;
+	if (totp != NULL)
+		explicit_bzero(totp, TOTP_PER_USER_MAX * sizeof(*totp));
+	free(totp);
+	free(fido);
+	free(cards);
+	if (r != SK_OK)
+		return r;
+	o = json_object_new_object();
+	json_object_object_add(o, "totp", json_object_new_int64((int64_t)nt));
+	json_object_object_add(o, "fido2", json_object_new_int64((int64_t)nf));
+	json_object_object_add(o, "cards", json_object_new_int64((int64_t)nc));
+	json_object_object_add(o, "cards_expired", json_object_new_int64((int64_t)expired));
+	if (*extra == NULL)
+		*extra = json_object_new_object();
+	json_object_object_add(*extra, "factors_kept", o);
+	return SK_OK;
 }
 
 int
@@ -173,6 +228,7 @@ hr_apply_event(struct broker_conn *c, const struct hr_event_rec *e, int64_t now,
                struct hr_session_ends *ends)
 {
 	struct user_hr h;
+	char old_dept[HR_DEPT_LEN];
 	json_object *extra = NULL;
 	int r, suspend, retire;
 
@@ -185,6 +241,7 @@ hr_apply_event(struct broker_conn *c, const struct hr_event_rec *e, int64_t now,
 		return r;
 	suspend = strcmp(e->event, "leave") == 0 || strcmp(e->event, "secondment") == 0;
 	retire = strcmp(e->event, "retirement") == 0;
+	snprintf(old_dept, sizeof(old_dept), "%s", h.dept);
 	if (e->employment[0] != '\0')
 		snprintf(h.employment, sizeof(h.employment), "%s", e->employment);
 	if (e->dept[0] != '\0')
@@ -212,12 +269,24 @@ hr_apply_event(struct broker_conn *c, const struct hr_event_rec *e, int64_t now,
 		if (r == SK_OK && h.suspended)
 			r = store_user_dormant_reset(c->db, h.user_id, now);
 		extra = audit_field(extra, "was_suspended", h.suspended ? "yes" : "no");
+		/* The factors the account comes back with, for the administrator to re-confirm
+		 * with the person (issue 10, item 4). */
+		if (r == SK_OK && h.suspended)
+			r = factors_kept(c, &h, now, &extra);
 		h.suspended = 0;
 	}
-	/* transfer: department and employment only (an employment of contractor makes the user
-	 * a contractor: store_user_contractor). */
+	/* transfer: department and employment (an employment of contractor makes the user a
+	 * contractor: store_user_contractor), then what was tied to the old department goes
+	 * (hr_transfer.c), once the new department is written. */
 	if (r == SK_OK)
 		r = store_user_hr_set(c->db, &h);
+	if (r == SK_OK && strcmp(e->event, "transfer") == 0) {
+		size_t n = 0;
+
+		r = hr_transfer_revoke(c, e, h.name, old_dept, now, &n);
+		extra = audit_field(audit_field_int(extra, "revoked", (int64_t)n), "old_dept",
+		                    old_dept);
+	}
 	if (r != SK_OK) {
 		json_object_put(extra);
 		return r;

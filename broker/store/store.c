@@ -86,6 +86,32 @@ txn_ended(struct sk_store_txn *t)
 	}
 }
 
+/* Commits after a store_begin_nondurable transaction are durable again. */
+static void
+durable_again(struct sk_store_txn *t)
+{
+	if (!t->nondurable)
+		return;
+	t->nondurable = 0;
+	if (t->store->ops->set_durable(t, 1) != SK_OK)
+		sk_logerr("store: commits could not be made durable again");
+}
+
+int
+store_begin_nondurable(struct sk_store_txn *t)
+{
+	int r;
+
+	if (t->in_txn || t->store->ops->set_durable == NULL)
+		return store_begin(t);
+	if ((r = t->store->ops->set_durable(t, 0)) != SK_OK)
+		return r;
+	t->nondurable = 1;
+	if ((r = store_begin(t)) != SK_OK)
+		durable_again(t);
+	return r;
+}
+
 int
 store_begin(struct sk_store_txn *t)
 {
@@ -124,6 +150,7 @@ store_commit(struct sk_store_txn *t)
 		return r;   /* the caller rolls back, which ends the transaction */
 	if ((r = t->store->ops->commit(t)) != SK_OK)
 		return r;   /* the caller rolls back, which ends the transaction */
+	durable_again(t);
 	if (t->in_hook) {
 		t->in_txn = 0;
 		return SK_OK;
@@ -142,6 +169,7 @@ store_rollback(struct sk_store_txn *t)
 		return;
 	t->store->ops->rollback(t);
 	t->in_txn = 0;
+	durable_again(t);   /* before the hook's own transaction */
 	if (t->in_hook)
 		return;
 	/* Still holding the writer lock, so that no later record commits before the hook has
@@ -587,4 +615,80 @@ int
 store_user_dormant_reset(struct sk_store_txn *t, int64_t user_id, int64_t now)
 {
 	return WRITE(t, user_dormant_reset, user_id, now);
+}
+
+const char *
+removal_state_name(enum removal_state s)
+{
+	switch (s) {
+	case REMOVAL_OPEN:
+		return "open";
+	case REMOVAL_CONFIRMED:
+		return "confirmed";
+	case REMOVAL_REFUSED:
+		return "refused";
+	}
+	return "unknown";
+}
+
+const char *
+removal_kind_name(enum sk_removal_kind k)
+{
+	switch (k) {
+	case SK_REMOVAL_TOTP:
+		return "totp";
+	case SK_REMOVAL_FIDO2:
+		return "fido2";
+	case SK_REMOVAL_CARD:
+		return "card";
+	case SK_REMOVAL_ROLE:
+		return "role";
+	}
+	return "unknown";
+}
+
+int
+store_certification_insert(struct sk_store_txn *t, struct certification_rec *v)
+{
+	return WRITE(t, certification_insert, v);
+}
+
+int
+store_certification_list(struct sk_store_txn *t,
+                         int (*fn)(void *, const struct certification_rec *), void *arg)
+{
+	return OPS(t)->certification_list(t, fn, arg);
+}
+
+int
+store_removal_insert(struct sk_store_txn *t, struct removal_rec *v)
+{
+	return WRITE(t, removal_insert, v);
+}
+
+int
+store_removal_get(struct sk_store_txn *t, int64_t id, struct removal_rec *out)
+{
+	return OPS(t)->removal_get(t, id, out);
+}
+
+int
+store_removal_open_exists(struct sk_store_txn *t, const char *requester,
+                          enum sk_removal_kind kind, const char *target, int *yes)
+{
+	return OPS(t)->removal_open_exists(t, requester, kind, target, yes);
+}
+
+int
+store_removal_decide(struct sk_store_txn *t, int64_t id, enum removal_state to, const char *by,
+                     int64_t at, const char *comment)
+{
+	return WRITE(t, removal_decide, id, to, by, at, comment);
+}
+
+int
+store_removal_list(struct sk_store_txn *t, int open_only,
+                   int (*fn)(void *, const struct removal_rec *), void *arg)
+{
+	return OPS(t)->removal_list(t, open_only, fn, arg);
 }

@@ -71,6 +71,11 @@ void store_release(struct sk_store_txn *t);
 int store_begin(struct sk_store_txn *t);
 int store_commit(struct sk_store_txn *t);
 void store_rollback(struct sk_store_txn *t);
+/* store_begin for rows nobody relies on after a crash (HR staging, which the broker drops at
+ * start): where the backend allows it, the commit does not wait for the disk (SQLite:
+ * synchronous=NORMAL in WAL mode, which keeps the store consistent; a power loss may undo
+ * the transaction). Its commit or rollback makes the connection durable again. */
+int store_begin_nondurable(struct sk_store_txn *t);
 /* 1 while t has a write transaction open. */
 int store_in_txn(const struct sk_store_txn *t);
 
@@ -113,6 +118,7 @@ int store_audit_seqs_read(const char *path, int (*fn)(void *arg, const char *bro
 #include "store_grant.h"
 #include "store_hr.h"
 #include "store_report.h"
+#include "store_request.h"
 #include "store_session.h"
 #include "store_totp.h"
 #include "store_user.h"

@@ -26,6 +26,10 @@ struct sk_store_ops {
 	void (*user_unlock)(struct sk_store_txn *t, const char *user);
 	/* Optional (NULL: the backend has one broker per store and ignores the name). */
 	int (*set_instance)(struct sk_store *s, const char *name);
+	/* Optional (NULL: every commit is durable). With no transaction open: durable 0 lets
+	 * the next commits skip their sync (never corrupting the store; a power loss may undo
+	 * them), 1 makes commits durable again. */
+	int (*set_durable)(struct sk_store_txn *t, int durable);
 
 	int (*audit_seq_get)(struct sk_store_txn *t, uint64_t *seq, int *present);
 	int (*audit_seq_set)(struct sk_store_txn *t, uint64_t seq);
@@ -128,6 +132,18 @@ struct sk_store_ops {
 	int (*report_dormant)(struct sk_store_txn *t, int64_t before, const char *profile,
 	                      int enabled_only, int (*fn)(void *, const struct report_user *),
 	                      void *arg);
+
+	int (*certification_insert)(struct sk_store_txn *t, struct certification_rec *v);
+	int (*certification_list)(struct sk_store_txn *t,
+	                          int (*fn)(void *, const struct certification_rec *), void *arg);
+	int (*removal_insert)(struct sk_store_txn *t, struct removal_rec *v);
+	int (*removal_get)(struct sk_store_txn *t, int64_t id, struct removal_rec *out);
+	int (*removal_open_exists)(struct sk_store_txn *t, const char *requester,
+	                           enum sk_removal_kind kind, const char *target, int *yes);
+	int (*removal_decide)(struct sk_store_txn *t, int64_t id, enum removal_state to,
+	                      const char *by, int64_t at, const char *comment);
+	int (*removal_list)(struct sk_store_txn *t, int open_only,
+	                    int (*fn)(void *, const struct removal_rec *), void *arg);
 	int (*user_dormant_reset)(struct sk_store_txn *t, int64_t user_id, int64_t now);
 };
 
@@ -145,6 +161,7 @@ struct sk_store_txn {
 	int in_hook;          /* inside the rolled_back hook: no queueing, no hooks */
 	int user_locked;
 	int lock_ends_with_txn;   /* taken by store_begin_user: the transaction's end drops it */
+	int nondurable;           /* opened by store_begin_nondurable: durable again at its end */
 	char user[SK_USER_MAX];   /* the locked user, when user_locked */
 };
 

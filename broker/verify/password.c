@@ -1,7 +1,9 @@
 /* The broker's own password store: hashing and verification with yescrypt (libxcrypt),
  * the quality rules of R-CRED-3 and the temporary passwords of R-CRED-1.
  *
- * Accepted hash schemes: only "$y$" (yescrypt), which is what password_hash writes.
+ * Accepted hash schemes: "$y$" (yescrypt), which is what password_hash writes, and, only
+ * for an account whose password is marked temporary, "$sktmp1$" (password_issue_bulk_temp:
+ * a broker-generated secret of at least 128 bits, salted SHA-256; see below).
  * Imports of "$6$" (sha512crypt) or "$2b$" (bcrypt) hashes are deliberately refused: under
  * R-CRED-1 every account starts from a temporary password issued by Sekimori, so nothing
  * needs to be imported, and accepting a faster scheme would let one tampered store row
@@ -16,6 +18,7 @@
 
 #include <crypt.h>
 #include <openssl/crypto.h>
+#include <openssl/evp.h>
 #include <openssl/rand.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -182,13 +185,6 @@ bounded_crypt(const char *pw, const char *setting, struct crypt_data *cd)
 	return out;
 }
 
-/* The yescrypt parameters of a bulk-enrolment temporary password (doc/bulk-enrol.md): "j35"
- * in place of the default "j9T". Such a password is 16 characters drawn uniformly from 66
- * (about 96 bits), so the hash's cost is not what protects it; the production cost would
- * bound bulk enrolment near 20 users/s per CPU. It must be changed at the first login, and
- * the new password gets the production parameters. */
-#define PASSWORD_ENROL_PARAMS "j35"
-
 static int
 hash_with(const char *pw, const char *params, char *out, size_t outsz)
 {
@@ -250,12 +246,6 @@ int
 password_hash(const char *pw, char *out, size_t outsz)
 {
 	return hash_with(pw, NULL, out, outsz);
-}
-
-int
-password_hash_enrolment(const char *pw, char *out, size_t outsz)
-{
-	return hash_with(pw, PASSWORD_ENROL_PARAMS, out, outsz);
 }
 
 int
@@ -476,8 +466,8 @@ pool_index(struct rand_pool *p, size_t n, size_t *idx)
  * character is drawn uniformly from the whole alphabet and a draw missing a class is
  * thrown away whole, so the result is uniform over all passwords that have every class
  * (about 2^96 of them). */
-int
-password_generate_temp(char *out, size_t outsz)
+static int
+generate_temp(char *out, size_t outsz, size_t len)
 {
 	char alphabet[sizeof(temp_lower) + sizeof(temp_upper) + sizeof(temp_digit) +
 	              sizeof(temp_symbol)];
@@ -485,8 +475,8 @@ password_generate_temp(char *out, size_t outsz)
 	size_t alen = 0;
 	int rc = SK_ERR_INTERNAL;
 
-	if (out == NULL || outsz < PASSWORD_TEMP_LEN + 1) {
-		sk_logerr("output buffer missing or smaller than %d bytes", PASSWORD_TEMP_LEN + 1);
+	if (out == NULL || outsz < len + 1) {
+		sk_logerr("output buffer missing or smaller than %zu bytes", len + 1);
 		return SK_ERR_RANGE;
 	}
 	memcpy(alphabet + alen, temp_lower, sizeof(temp_lower) - 1);
@@ -502,7 +492,7 @@ password_generate_temp(char *out, size_t outsz)
 	for (int attempt = 0; attempt < TEMP_MAX_ATTEMPTS; attempt++) {
 		unsigned classes = 0;
 
-		for (size_t k = 0; k < PASSWORD_TEMP_LEN; k++) {
+		for (size_t k = 0; k < len; k++) {
 			size_t idx;
 
 			rc = pool_index(&pool, alen, &idx);
@@ -511,7 +501,7 @@ password_generate_temp(char *out, size_t outsz)
 			out[k] = alphabet[idx];
 			classes |= class_of((unsigned char)alphabet[idx]);
 		}
-		out[PASSWORD_TEMP_LEN] = '\0';
+		out[len] = '\0';
 		if (classes == (CLASS_LOWER | CLASS_UPPER | CLASS_DIGIT | CLASS_OTHER)) {
 			rc = SK_OK;
 			goto done;
@@ -524,4 +514,167 @@ done:
 	if (rc != SK_OK)
 		explicit_bzero(out, outsz);
 	return rc;
+}
+
+int
+password_generate_temp(char *out, size_t outsz)
+{
+	return generate_temp(out, outsz, PASSWORD_TEMP_LEN);
+}
+
+/* The bulk temporary password scheme ("$sktmp1$", doc/architecture.md "Passwords"):
+ * "$sktmp1$" + 32 hex digits of a 16-byte random salt + "$" + 64 hex digits of
+ * SHA-256(salt || password). Unkeyed and fast on purpose: the password is
+ * PASSWORD_BULK_TEMP_LEN characters drawn uniformly from 66 by the broker itself (at least
+ * 132 bits), so an offline search of the space is out of reach however fast one guess is,
+ * and a slow KDF adds nothing but its cost (~60 ms a hash, which capped bulk enrolment). The
+ * salt keeps two equal hashes from saying anything. Only password_issue_bulk_temp writes it
+ * (it makes the password too: no caller can put a chosen password under it), and
+ * password_verify_user accepts it only for an account marked temporary, whose password
+ * must be changed at the first login (to a yescrypt one). */
+#define BULK_PREFIX "$sktmp1$"
+#define BULK_SALT_LEN 16
+#define BULK_HASH_LEN (sizeof(BULK_PREFIX) - 1 + 2 * BULK_SALT_LEN + 1 + 2 * 32)
+
+static void
+hex_encode(const unsigned char *in, size_t n, char *out)
+{
+	static const char hx[] = "0123456789abcdef";
+
+	for (size_t i = 0; i < n; i++) {
+		out[2 * i] = hx[in[i] >> 4];
+		out[2 * i + 1] = hx[in[i] & 15];
+	}
+	out[2 * n] = '\0';
+}
+
+static int
+hex_decode(const char *in, size_t n, unsigned char *out)
+{
+	for (size_t i = 0; i < n; i++) {
+		unsigned v = 0;
+
+		for (int k = 0; k < 2; k++) {
+			char ch = in[2 * i + k];
+
+			if (ch >= '0' && ch <= '9')
+				v = v * 16 + (unsigned)(ch - '0');
+			else if (ch >= 'a' && ch <= 'f')
+				v = v * 16 + (unsigned)(ch - 'a' + 10);
+			else
+				return SK_ERR_PROTO;
+		}
+		out[i] = (unsigned char)v;
+	}
+	return SK_OK;
+}
+
+static int
+bulk_digest(const unsigned char salt[BULK_SALT_LEN], const char *pw, unsigned char md[32])
+{
+	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+	unsigned int len = 0;
+	int ok = ctx != NULL && EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) == 1 &&
+	         EVP_DigestUpdate(ctx, salt, BULK_SALT_LEN) == 1 &&
+	         EVP_DigestUpdate(ctx, pw, strlen(pw)) == 1 && EVP_DigestFinal_ex(ctx, md, &len) == 1 &&
+	         len == 32;
+
+	EVP_MD_CTX_free(ctx);
+	if (!ok) {
+		sk_logerr("SHA-256 failed");
+		return SK_ERR_CRYPTO;
+	}
+	return SK_OK;
+}
+
+int
+password_issue_bulk_temp(char *pw, size_t pwsz, char *hash, size_t hashsz)
+{
+	unsigned char salt[BULK_SALT_LEN], md[32];
+	int r;
+
+	if (hash == NULL || hashsz < BULK_HASH_LEN + 1 || BULK_HASH_LEN + 1 > PASSWORD_HASH_MAX) {
+		sk_logerr("hash buffer missing or too small");
+		return SK_ERR_RANGE;
+	}
+	hash[0] = '\0';
+	if ((r = generate_temp(pw, pwsz, PASSWORD_BULK_TEMP_LEN)) != SK_OK)
+		return r;
+	if (RAND_bytes(salt, (int)sizeof(salt)) != 1) {
+		sk_logerr("RAND_bytes failed");
+		r = SK_ERR_CRYPTO;
+	} else if ((r = bulk_digest(salt, pw, md)) == SK_OK) {
+		memcpy(hash, BULK_PREFIX, sizeof(BULK_PREFIX) - 1);
+		hex_encode(salt, sizeof(salt), hash + sizeof(BULK_PREFIX) - 1);
+		hash[sizeof(BULK_PREFIX) - 1 + 2 * BULK_SALT_LEN] = '$';
+		hex_encode(md, sizeof(md), hash + sizeof(BULK_PREFIX) + 2 * BULK_SALT_LEN);
+	}
+	explicit_bzero(md, sizeof(md));
+	if (r != SK_OK)
+		explicit_bzero(pw, pwsz);
+	return r;
+}
+
+int
+password_is_bulk_temp_hash(const char *hash)
+{
+	return hash != NULL && strncmp(hash, BULK_PREFIX, sizeof(BULK_PREFIX) - 1) == 0;
+}
+
+/* A yescrypt hash with the production parameters of a random password, verified after a
+ * bulk temporary password so that such a check takes as long as a yescrypt one: the time
+ * of a login attempt does not tell that the account still has its bulk password. */
+static char decoy_hash[PASSWORD_HASH_MAX];
+static pthread_once_t decoy_once = PTHREAD_ONCE_INIT;
+
+static void
+make_decoy_hash(void)
+{
+	char pw[PASSWORD_TEMP_LEN + 1];
+
+	if (password_generate_temp(pw, sizeof(pw)) == SK_OK)
+		(void)password_hash(pw, decoy_hash, sizeof(decoy_hash));
+	explicit_bzero(pw, sizeof(pw));
+}
+
+static int
+verify_bulk(const char *pw, const char *hash)
+{
+	unsigned char salt[BULK_SALT_LEN], want[32], md[32];
+	size_t off = sizeof(BULK_PREFIX) - 1;
+	int r;
+
+	if (strnlen(hash, PASSWORD_HASH_MAX) != BULK_HASH_LEN || hash[off + 2 * BULK_SALT_LEN] != '$' ||
+	    hex_decode(hash + off, BULK_SALT_LEN, salt) != SK_OK ||
+	    hex_decode(hash + off + 2 * BULK_SALT_LEN + 1, sizeof(want), want) != SK_OK) {
+		sk_logerr("stored bulk temporary hash is malformed");
+		return SK_ERR_PROTO;
+	}
+	if ((r = password_input_check(pw)) != SK_OK)
+		return r;
+	if ((r = bulk_digest(salt, pw, md)) == SK_OK)
+		r = CRYPTO_memcmp(md, want, sizeof(md)) == 0 ? SK_OK : SK_ERR_DENIED;
+	explicit_bzero(md, sizeof(md));
+	pthread_once(&decoy_once, make_decoy_hash);
+	if (decoy_hash[0] != '\0')
+		(void)password_verify(pw, decoy_hash);
+	return r;
+}
+
+int
+password_verify_user(const char *pw, const char *hash, int temporary)
+{
+	if (pw == NULL || hash == NULL) {
+		sk_logerr("null argument");
+		return SK_ERR_ARG;
+	}
+	if (password_is_bulk_temp_hash(hash)) {
+		if (!temporary) {
+			/* Only ever the hash of an unchanged broker-made temporary password. */
+			sk_logerr("bulk temporary hash on an account whose password is not temporary");
+			return SK_ERR_PROTO;
+		}
+		return verify_bulk(pw, hash);
+	}
+	return password_verify(pw, hash);
 }

@@ -26,11 +26,20 @@ enum password_quality {
 };
 
 int password_hash(const char *pw, char *out, size_t outsz);
-/* A generated bulk-enrolment temporary password only (password_generate_temp): yescrypt with
- * light parameters ($y$j35$, doc/bulk-enrol.md); password_verify checks it like any other. */
-int password_hash_enrolment(const char *pw, char *out, size_t outsz);
-/* SK_OK when pw matches hash, SK_ERR_DENIED when not (compared in constant time). */
+/* SK_OK when pw matches hash, SK_ERR_DENIED when not (compared in constant time). yescrypt
+ * only: a "$sktmp1$" hash is SK_ERR_PROTO here. */
 int password_verify(const char *pw, const char *hash);
+/* A user's password against the stored hash: as password_verify, and a "$sktmp1$" hash
+ * (password_issue_bulk_temp) is accepted only when temporary (users.pw_temporary) is set;
+ * such a check also runs one yescrypt verify, so that it takes as long as any other. */
+int password_verify_user(const char *pw, const char *hash, int temporary);
+/* A broker-generated bulk temporary password of PASSWORD_BULK_TEMP_LEN characters (same
+ * alphabet and rules as password_generate_temp, at least 132 bits) and its fast hash
+ * "$sktmp1$SALT$SHA256" (doc/architecture.md): HR hires and `user import` only. The account
+ * must be marked temporary (changed at the first login). */
+#define PASSWORD_BULK_TEMP_LEN 22
+int password_issue_bulk_temp(char *pw, size_t pwsz, char *hash, size_t hashsz);
+int password_is_bulk_temp_hash(const char *hash);
 enum password_quality password_check_quality(const char *user, const char *pw,
                                              const struct password_rules *rules);
 /* A random temporary password of PASSWORD_TEMP_LEN characters from an alphabet without

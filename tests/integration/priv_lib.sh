@@ -6,7 +6,8 @@
 # user's password and TOTP, and the helpers: cli, db, audit, answers, as_user, now_ms, grant,
 # live_session, gone_at, logged, start_broker, stop_broker, add_admin_user. The caller may set
 # PRIV_OPS_EXTRA (more lines for [role ops]), PRIV_CISO (the ciso role's holders),
-# PRIV_EXTRA_CONF (more sections for sekimori.conf) and PRIV_GRANT_GROUPS (the groups the
+# PRIV_EXTRA_CONF (more sections for sekimori.conf), PRIV_BROKER_EXTRA (more [broker] lines)
+# and PRIV_GRANT_GROUPS (the groups the
 # grant helper writes when it is given none) before sourcing. Also: sudoers TIMEOUT rewrites
 # the drop-in with that timestamp_timeout (0 as set up).
 : "${SK_PAM_MODULE:?}" "${SK_SEKIMORID:?}" "${SK_CLI:?}" "${SK_BINARY_DIR:?}"
@@ -56,6 +57,7 @@ language = C
 default_profile = admin
 admin_profile = admin
 privileged_warn_minutes = 1
+${PRIV_BROKER_EXTRA:-}
 [profile admin]
 classes = knowledge, possession
 methods = password, totp

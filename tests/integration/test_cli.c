@@ -358,6 +358,9 @@ test_r_input_1_every_reason_has_a_sentence(void **state)
 		SK_REASON_MINUTES_OVER, SK_REASON_CONTRACTOR, SK_REASON_UNKNOWN_ROLE,
 		SK_REASON_GRANT_STATE, SK_REASON_ALREADY_APPROVED, SK_REASON_REASON_REQUIRED,
 		SK_REASON_SAME_PERSON,
+		/* Removal requests (issue 10). */
+		SK_REASON_OWN_REQUEST, SK_REASON_REQUEST_DECIDED, SK_REASON_NOTHING_TO_REMOVE,
+		SK_REASON_NO_ACCOUNT, SK_REASON_REQUEST_OPEN,
 	};
 	const char *english[sizeof(reasons) / sizeof(reasons[0])];
 	char locale_dir[600], out[512];

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <signal.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -209,6 +210,83 @@ test_r_life_1_import_applies_events_and_reimport_changes_nothing(void **state)
 	assert_int_equal(json_int(out, "unchanged"), 2);
 	assert_int_equal(skfx_audit_count(&fx, "\"event\":\"hr.leave\"", NULL), 1);
 	assert_int_equal(skfx_audit_count(&fx, "\"event\":\"hr.retirement\"", NULL), 1);
+}
+
+/* A file of hires past the old cap of 256 (issue 10): with --out every hire's temporary
+ * password goes to a new 0600 file, one "user<TAB>password<TAB>effective" line each (a
+ * future hire too); a sample logs in through PAM with it and must change it; --out naming a
+ * file that exists applies nothing; --json without --out lists each hire's password. */
+#define MANY_HIRES 600
+static void
+test_r_life_1_hires_past_256_passwords_to_file(void **state)
+{
+	size_t cap = (MANY_HIRES + 2) * 96, len;
+	char *text = malloc(cap), path[700], pwfile[700], line[256], temp[64], seed[64];
+	char user[32], effective[16];
+	struct stat st;
+	json_object *doc, *hires, *v;
+	FILE *f;
+	int lines = 0;
+
+	(void)state;
+	assert_non_null(text);
+	len = (size_t)snprintf(text, cap, "%s", HEADER);
+	for (unsigned long s = 0; s < MANY_HIRES; s++)
+		len += row(text + len, cap - len, 80000 + s, "D-8", "regular",
+		           s == 7 ? "2099-04-01" : "2025-04-01", "hire");
+	write_hr("hr-many-hires.csv", text, path, sizeof(path));
+	snprintf(pwfile, sizeof(pwfile), "%s/hires.tsv", fx.dir);
+	assert_int_equal(cli("hr import %s --out %s", path, pwfile), 0);
+	assert_non_null(strstr(out, "Imported: 599 applied now, 1 scheduled, 0 unchanged"));
+	assert_non_null(strstr(out, "Temporary passwords of 600 hire(s) written to"));
+	assert_null(strstr(out, "80300"));   /* no password on the terminal */
+	assert_int_equal(stat(pwfile, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0600);
+	assert_non_null(f = fopen(pwfile, "r"));
+	temp[0] = '\0';
+	while (fgets(line, sizeof(line), f) != NULL) {
+		char pw[64];
+
+		assert_int_equal(sscanf(line, "%31[^\t]\t%63[^\t]\t%15[^\n]", user, pw, effective), 3);
+		assert_int_equal(strlen(pw), 22);
+		assert_string_equal(effective, strcmp(user, "80007") == 0 ? "2099-04-01" : "2025-04-01");
+		if (strcmp(user, "80300") == 0)
+			snprintf(temp, sizeof(temp), "%s", pw);
+		lines++;
+	}
+	fclose(f);
+	assert_int_equal(lines, MANY_HIRES);
+	assert_int_equal(skfx_audit_count(&fx, "\"event\":\"hr.hire\"", "\"user\":\"80599\"",
+	                                  NULL), 1);
+	assert_int_equal(user_disabled("80599"), 0);
+	assert_int_equal(user_disabled("80007"), -1);   /* pending: made at its date */
+	skfx_enroll_totp(&fx, "80300", seed, sizeof(seed));
+	skfx_first_login(&fx, "80300", temp, seed, "Hr-Many-Hires-Pass-2025");
+
+	/* --out naming a file that exists: refused before anything is sent. */
+	len = (size_t)snprintf(text, cap, "%s", HEADER);
+	len += row(text + len, cap - len, 81000, "D-8", "regular", "2025-04-01", "hire");
+	write_hr("hr-one-more.csv", text, path, sizeof(path));
+	assert_int_not_equal(cli("hr import %s --out %s", path, pwfile), 0);
+	assert_non_null(strstr(out, "nothing was applied"));
+	assert_int_equal(user_disabled("81000"), -1);
+
+	/* --json without --out: each hire with its password. */
+	len = (size_t)snprintf(text, cap, "%s", HEADER);
+	for (unsigned long s = 0; s < 300; s++)
+		len += row(text + len, cap - len, 82000 + s, "D-8", "regular", "2025-04-01", "hire");
+	write_hr("hr-json-hires.csv", text, path, sizeof(path));
+	assert_int_equal(cli("--json hr import %s", path), 0);
+	assert_non_null(doc = json_tokener_parse(out));
+	assert_true(json_object_object_get_ex(doc, "hires", &hires));
+	assert_int_equal(json_object_array_length(hires), 300);
+	assert_true(json_object_object_get_ex(json_object_array_get_idx(hires, 299), "user", &v));
+	assert_string_equal(json_object_get_string(v), "82299");
+	assert_true(json_object_object_get_ex(json_object_array_get_idx(hires, 299),
+	                                      "temp_password", &v));
+	assert_int_equal(json_object_get_string_len(v), 22);
+	json_object_put(doc);
+	free(text);
 }
 
 /* One bad row among many: the file is refused with the row named, nothing is applied; an
@@ -547,6 +625,7 @@ main(void)
 		cmocka_unit_test(test_r_life_1_import_applies_events_and_reimport_changes_nothing),
 		cmocka_unit_test(test_r_life_1_bad_row_among_many_applies_nothing),
 		cmocka_unit_test(test_r_life_1_dry_run_changes_nothing),
+		cmocka_unit_test(test_r_life_1_hires_past_256_passwords_to_file),
 		cmocka_unit_test(test_r_life_2_future_retirement_applied_after_restart),
 		cmocka_unit_test(test_r_life_2_pam_login_refused_after_leave_and_retirement),
 		cmocka_unit_test(test_r_priv_2_leave_ends_grant_and_hr_contractor_marked),

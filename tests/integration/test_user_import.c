@@ -15,9 +15,11 @@
 #include <json-c/json.h>
 #include <sqlite3.h>
 
+#include "sk_err.h"
 #include "sk_fixture.h"
 #include "sk_pamdrive.h"
 #include "sk_test_helpers.h"
+#include "sk_totp.h"
 
 static struct sk_fixture fx;
 
@@ -168,7 +170,7 @@ test_r_cred_1_bulk_import_thousands_log_in_and_must_change(void **state)
 	assert_int_equal(count_lines(pwfile), USERS);
 	assert_int_equal(store_count("SELECT count(*) FROM users WHERE name LIKE 'bulk%'"), USERS);
 	assert_int_equal(store_count("SELECT count(*) FROM users WHERE name LIKE 'bulk%' AND "
-	                             "pw_temporary = 1 AND pw_hash LIKE '$y$j35$%'"), USERS);
+	                             "pw_temporary = 1 AND pw_hash LIKE '$sktmp1$%'"), USERS);
 	assert_int_equal(store_count("SELECT count(*) FROM users WHERE name = 'bulk7' AND "
 	                             "hr_staff_no = '200007' AND profile = 'mynumber'"), 1);
 	/* An empty profile is the configuration's default_profile (mynumber in the fixture). */
@@ -189,8 +191,17 @@ test_r_cred_1_bulk_import_thousands_log_in_and_must_change(void **state)
 	for (int i = 1; i < USERS; i += 1499) {
 		snprintf(user, sizeof(user), "bulk%d", i);
 		password_of(pwfile, user, temp, sizeof(temp));
+		assert_int_equal(strlen(temp), 22);   /* PASSWORD_BULK_TEMP_LEN: >= 128 bits */
 		skfx_enroll_totp(&fx, user, seed, sizeof(seed));
 		skfx_first_login(&fx, user, temp, seed, newpw);   /* asserts PAM_NEW_AUTHTOK_REQD */
+		/* The chosen password is yescrypt with the production parameters. */
+		{
+			char q[200];
+
+			snprintf(q, sizeof(q), "SELECT count(*) FROM users WHERE name = '%s' AND "
+			         "pw_temporary = 0 AND pw_hash LIKE '$y$j9T$%%'", user);
+			assert_int_equal(store_count(q), 1);
+		}
 		skfx_totp_code(seed, 60, code, sizeof(code));
 		assert_int_equal(skpd_authenticate(&d, fx.pamdir, "sk-test", user, NULL, newpw, code),
 		                 PAM_SUCCESS);
@@ -296,6 +307,134 @@ test_r_cred_1_passwords_file_never_overwritten(void **state)
 	assert_int_equal(store_count("SELECT count(*) FROM users WHERE name LIKE 'keep%'"), 10);
 }
 
+/* The synthetic TOTP seed of row i (20 bytes, R-TEST-1), base32 into b32. */
+static void
+seed_of(int i, char *b32, size_t n)
+{
+	unsigned char seed[20];
+
+	for (size_t k = 0; k < sizeof(seed); k++)
+		seed[k] = (unsigned char)(i * 31 + (int)k * 17 + 5);
+	assert_int_equal(sk_base32_encode(seed, sizeof(seed), b32, n), SK_OK);
+}
+
+/* n users "PREFIXi" each with a TOTP seed: every third with 8 digits, 60 s and SHA256, the
+ * others with the columns empty (6, 30, SHA1); bad_line replaces that line's seed. */
+static char *
+generated_totp(const char *prefix, int n, unsigned long staff0, int bad_line)
+{
+	size_t cap = (size_t)n * 128 + 128, l = 0;
+	char *text = malloc(cap), b32[64];
+
+	assert_non_null(text);
+	l += (size_t)snprintf(text + l, cap - l, "# user,profile,staff,seed,digits,period,algo\n");
+	for (int i = 0; i < n; i++) {
+		seed_of(i, b32, sizeof(b32));
+		if (bad_line == i + 2)
+			snprintf(b32, sizeof(b32), "%s", "MFRGG");   /* 3 bytes: below 128 bits */
+		l += (size_t)snprintf(text + l, cap - l, "%s%d,mynumber,%lu,%s,%s\n", prefix, i,
+		                      staff0 + (unsigned long)i, b32,
+		                      i % 3 == 0 ? "8,60,sha256" : ",,");
+	}
+	return text;
+}
+
+/* Issue 11 item 4: thousands of users with their existing TOTP seeds in one import. The dry
+ * run has the broker check every row and adds nobody; the import enrols every token
+ * confirmed, sealed (the seed is not in the store nor in the audit log), with its
+ * parameters in each user's audit entry; a sample logs in through PAM with a code of its
+ * old seed; a bad seed among them refuses the file; the same file again changes nothing and
+ * another file naming an imported user is refused with its line. */
+#define TOTP_USERS 2000
+static void
+test_r_mfa_1_user_import_totp_seeds_sealed_and_audited(void **state)
+{
+	char path[700], path2[700], pwfile[700], temp[64], b32[64], code[16], q[256];
+	const char *newpw = "Totp-Import-Pass-2026";
+	struct skpd d;
+	char *text = generated_totp("tot", TOTP_USERS, 500000, 0);
+
+	(void)state;
+	write_file("totp.csv", text, path, sizeof(path));
+	free(text);
+
+	assert_int_equal(cli("user import %s --dry-run", path), 0);
+	assert_non_null(strstr(out, "Dry run: 2000 user(s), 2000 with a TOTP seed, checked by the"
+	                            " broker; nobody was added."));
+	assert_int_equal(store_count("SELECT count(*) FROM users WHERE name LIKE 'tot%'"), 0);
+
+	snprintf(pwfile, sizeof(pwfile), "%s/totp-passwords.tsv", fx.dir);
+	assert_int_equal(cli("user import %s --out %s", path, pwfile), 0);
+	assert_non_null(strstr(out, "Added 2000 user(s)."));
+	assert_non_null(strstr(out, "TOTP tokens enrolled: 2000"));
+	assert_int_equal(store_count("SELECT count(*) FROM totp t JOIN users u ON u.id = t.user_id"
+	                             " WHERE u.name LIKE 'tot%' AND t.confirmed = 1"), TOTP_USERS);
+	assert_int_equal(store_count("SELECT count(*) FROM totp t JOIN users u ON u.id = t.user_id"
+	                             " WHERE u.name = 'tot3' AND t.algorithm = 'SHA256' AND"
+	                             " t.digits = 8 AND t.period = 60"), 1);
+	assert_int_equal(store_count("SELECT count(*) FROM totp t JOIN users u ON u.id = t.user_id"
+	                             " WHERE u.name = 'tot4' AND t.algorithm = 'SHA1' AND"
+	                             " t.digits = 6 AND t.period = 30"), 1);
+	/* Sealed: tot4's seed bytes are not in its stored blob, nor its base32 in the log. */
+	snprintf(q, sizeof(q), "SELECT count(*) FROM totp t JOIN users u ON u.id = t.user_id WHERE"
+	         " u.name = 'tot4' AND instr(t.sealed, x'%02x%02x%02x%02x%02x%02x%02x%02x') = 0",
+	         (4 * 31 + 5) & 255, (4 * 31 + 22) & 255, (4 * 31 + 39) & 255, (4 * 31 + 56) & 255,
+	         (4 * 31 + 73) & 255, (4 * 31 + 90) & 255, (4 * 31 + 107) & 255,
+	         (4 * 31 + 124) & 255);
+	assert_int_equal(store_count(q), 1);
+	seed_of(4, b32, sizeof(b32));
+	assert_int_equal(audit_occurrences(b32), 0);
+	/* One entry per user, with the token's parameters and factor id. */
+	assert_int_equal(audit_occurrences("{\"user\":\"tot"), TOTP_USERS);
+	assert_int_equal(audit_occurrences("\"totp\":{\"factor\":"), TOTP_USERS);
+	assert_int_equal(skfx_audit_count(&fx, "\"event\":\"admin.user_import\"",
+	                                  "{\"user\":\"tot3\",\"profile\":\"mynumber\",\"line\":5,"
+	                                  "\"staff_no\":\"500003\",\"totp\":{\"factor\":",
+	                                  "\"algorithm\":\"SHA256\",\"digits\":8,\"period\":60}}",
+	                                  NULL), 1);
+	assert_int_equal(skfx_audit_count(&fx, "\"event\":\"admin.user_import_file\"",
+	                                  "\"users\":2000", "\"totp\":2000", NULL), 1);
+	/* tot4 logs in with a code of the seed it already had: the password must change. */
+	password_of(pwfile, "tot4", temp, sizeof(temp));
+	skfx_first_login(&fx, "tot4", temp, b32, newpw);
+	skfx_totp_code(b32, 60, code, sizeof(code));
+	assert_int_equal(skpd_authenticate(&d, fx.pamdir, "sk-test", "tot4", NULL, newpw, code),
+	                 PAM_SUCCESS);
+
+	/* The same file again: imported before, nothing changes. */
+	assert_int_equal(cli("user import %s", path), 0);
+	assert_non_null(strstr(out, "was imported before; nothing changed"));
+	assert_int_equal(store_count("SELECT count(*) FROM totp t JOIN users u ON u.id = t.user_id"
+	                             " WHERE u.name LIKE 'tot%'"), TOTP_USERS);
+
+	/* A bad seed on line 702 of 1,000: refused with its line, nobody added. */
+	text = generated_totp("tbad", 1000, 600000, 702);
+	write_file("totp-bad.csv", text, path2, sizeof(path2));
+	free(text);
+	assert_int_not_equal(cli("user import %s", path2), 0);
+	assert_non_null(strstr(out, "line 702: invalid TOTP seed (base32, 16 to 64 bytes)"));
+	assert_non_null(strstr(out, "nobody was added"));
+	assert_int_equal(store_count("SELECT count(*) FROM users WHERE name LIKE 'tbad%'"), 0);
+
+	/* Another file naming tot9 (imported) at line 11: refused at commit, nobody added. */
+	text = generated_totp("tbad", 20, 600000, 0);
+	{
+		char *p = strstr(text, "tbad9,");
+
+		assert_non_null(p);
+		memcpy(p, "tot9,", 5);
+		memmove(p + 5, p + 6, strlen(p + 6) + 1);
+	}
+	write_file("totp-taken.csv", text, path2, sizeof(path2));
+	free(text);
+	assert_int_not_equal(cli("user import %s", path2), 0);
+	assert_non_null(strstr(out, "at line 11"));
+	assert_non_null(strstr(out, "already taken"));
+	assert_int_equal(store_count("SELECT count(*) FROM users WHERE name LIKE 'tbad%'"), 0);
+	assert_int_equal(store_count("SELECT count(*) FROM totp t JOIN users u ON u.id = t.user_id"
+	                             " WHERE u.name = 'tot9'"), 1);
+}
+
 static int
 setup(void **state)
 {
@@ -323,6 +462,7 @@ main(void)
 		cmocka_unit_test(test_r_cred_1_bulk_import_thousands_log_in_and_must_change),
 		cmocka_unit_test(test_r_life_1_bad_row_refuses_the_whole_import),
 		cmocka_unit_test(test_r_cred_1_passwords_file_never_overwritten),
+		cmocka_unit_test(test_r_mfa_1_user_import_totp_seeds_sealed_and_audited),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

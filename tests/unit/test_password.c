@@ -73,26 +73,50 @@ test_hash_salted(void **state)
 	assert_int_equal(password_verify("Kz7#mQ2vRw9!", h2), SK_OK);
 }
 
-/* R-CRED-1 (bulk enrolment, doc/bulk-enrol.md): an enrolment password's hash is yescrypt
- * with the light parameters j35, salted per hash, verified like any other; the production
- * hash keeps the default parameters (j9T). */
+/* R-CRED-1 (bulk enrolment, doc/architecture.md "Passwords"): a bulk temporary password is
+ * 22 characters of the temporary alphabet with every class, its hash "$sktmp1$" + 32 hex
+ * salt + "$" + 64 hex, salted per hash; it verifies only for an account marked temporary,
+ * through password_verify_user, never through password_verify; the production hash keeps
+ * yescrypt's default parameters (j9T). */
 static void
-test_r_cred_1_enrolment_hash_light_yescrypt_salted(void **state)
+test_r_cred_1_bulk_temp_hash_only_for_temporary(void **state)
 {
-	char pw[PASSWORD_TEMP_LEN + 1], h1[PASSWORD_HASH_MAX], h2[PASSWORD_HASH_MAX];
+	char pw[PASSWORD_BULK_TEMP_LEN + 1], pw2[PASSWORD_BULK_TEMP_LEN + 1];
+	char h1[PASSWORD_HASH_MAX], h2[PASSWORD_HASH_MAX];
 	(void)state;
 
-	assert_int_equal(password_generate_temp(pw, sizeof(pw)), SK_OK);
-	assert_int_equal(password_hash_enrolment(pw, h1, sizeof(h1)), SK_OK);
-	assert_int_equal(password_hash_enrolment(pw, h2, sizeof(h2)), SK_OK);
-	assert_memory_equal(h1, "$y$j35$", 7);
-	assert_string_not_equal(h1, h2);
-	assert_int_equal(password_verify(pw, h1), SK_OK);
-	assert_int_equal(password_verify(pw, h2), SK_OK);
+	assert_int_equal(password_issue_bulk_temp(pw, sizeof(pw), h1, sizeof(h1)), SK_OK);
+	assert_int_equal(password_issue_bulk_temp(pw2, sizeof(pw2), h2, sizeof(h2)), SK_OK);
+	assert_int_equal(strlen(pw), PASSWORD_BULK_TEMP_LEN);
+	assert_string_not_equal(pw, pw2);
+	assert_int_equal(strlen(h1), 8 + 32 + 1 + 64);
+	assert_memory_equal(h1, "$sktmp1$", 8);
+	assert_int_equal(h1[8 + 32], '$');
+	assert_int_equal(strspn(h1 + 8, "0123456789abcdef"), 32);
+	assert_int_equal(strspn(h1 + 8 + 33, "0123456789abcdef"), 64);
+	assert_memory_not_equal(h1 + 8, h2 + 8, 32);   /* a salt per hash */
+	assert_true(password_is_bulk_temp_hash(h1));
+	assert_int_equal(password_verify_user(pw, h1, 1), SK_OK);
+	assert_int_equal(password_verify_user(pw2, h1, 1), SK_ERR_DENIED);
+	assert_int_equal(password_verify_user(pw2, h2, 1), SK_OK);
+	/* Not for an account whose password is not temporary, nor for password_verify. */
+	assert_int_equal(password_verify_user(pw, h1, 0), SK_ERR_PROTO);
+	assert_int_equal(password_verify(pw, h1), SK_ERR_PROTO);
+	/* One character changed, the password cut, a malformed hash. */
 	pw[0] = pw[0] == 'a' ? 'b' : 'a';
-	assert_int_equal(password_verify(pw, h1), SK_ERR_DENIED);
+	assert_int_equal(password_verify_user(pw, h1, 1), SK_ERR_DENIED);
+	pw2[PASSWORD_BULK_TEMP_LEN - 1] = '\0';
+	assert_int_equal(password_verify_user(pw2, h2, 1), SK_ERR_DENIED);
+	h2[8 + 32] = 'x';
+	assert_int_equal(password_verify_user("x", h2, 1), SK_ERR_PROTO);
+	h1[strlen(h1) - 1] = '\0';
+	assert_int_equal(password_verify_user("x", h1, 1), SK_ERR_PROTO);
+	/* A buffer too small for the hash is refused. */
+	assert_int_equal(password_issue_bulk_temp(pw, sizeof(pw), h1, 64), SK_ERR_RANGE);
 	assert_int_equal(password_hash("Kz7#mQ2vRw9!", h1, sizeof(h1)), SK_OK);
 	assert_memory_equal(h1, "$y$j9T$", 7);
+	assert_int_equal(password_verify_user("Kz7#mQ2vRw9!", h1, 1), SK_OK);
+	assert_int_equal(password_verify_user("Kz7#mQ2vRw9!", h1, 0), SK_OK);
 }
 
 /* R-INPUT-1: longer than PASSWORD_MAX bytes is refused, never truncated; exactly
@@ -353,7 +377,7 @@ main(void)
 		cmocka_unit_test(test_wrong_password_denied),
 		cmocka_unit_test(test_hash_is_yescrypt),
 		cmocka_unit_test(test_hash_salted),
-		cmocka_unit_test(test_r_cred_1_enrolment_hash_light_yescrypt_salted),
+		cmocka_unit_test(test_r_cred_1_bulk_temp_hash_only_for_temporary),
 		cmocka_unit_test(test_overlong_refused),
 		cmocka_unit_test(test_hash_bad_input_refused),
 		cmocka_unit_test(test_verify_refuses_other_hashes),

@@ -22,6 +22,7 @@
 #include "sk_err.h"
 #include "sk_log.h"
 #include "sk_test_helpers.h"
+#include "sqlite_store.h"
 #include "store.h"
 
 #define WAIT_MS 10000   /* the bound for a condition that must come true */
@@ -717,6 +718,66 @@ test_store_one_broker_per_file(void **state)
 	assert_int_equal(store_open(f->path, &f->store), SK_OK);
 }
 
+/* The connection's PRAGMA synchronous (SQLite: 1 NORMAL, 2 FULL). */
+static int
+synchronous_of(struct sk_store_txn *t)
+{
+	sqlite3_stmt *st = NULL;
+	int v = -1;
+
+	assert_int_equal(sqlite3_prepare_v2(sq_db(t), "PRAGMA synchronous", -1, &st, NULL),
+	                 SQLITE_OK);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	return v;
+}
+
+/* HR staging (store_begin_nondurable) commits without a sync, and only that transaction: its
+ * commit or its rollback makes the pooled connection durable again (synchronous=FULL), so
+ * the next transaction on it, a login's, is synced. Cached statements survive both, and the
+ * rows written through them are there. */
+static void
+test_r_log_1_nondurable_staging_then_durable_again(void **state)
+{
+	struct fixture *f = *state;
+	struct sk_store_txn *t = NULL;
+	struct user_rec u;
+	int64_t id = 0;
+
+	if (sk_test_store_is_pg())
+		skip();   /* PostgreSQL has no set_durable: store_begin_nondurable is store_begin */
+
+	assert_int_equal(store_acquire(f->store, &t), SK_OK);
+	assert_int_equal(synchronous_of(t), 2);
+	assert_int_equal(store_begin_nondurable(t), SK_OK);
+	assert_int_equal(synchronous_of(t), 1);
+	memset(&u, 0, sizeof(u));
+	snprintf(u.name, sizeof(u.name), "%s", "staged1");
+	snprintf(u.profile, sizeof(u.profile), "staff");
+	assert_int_equal(store_user_insert(t, &u), SK_OK);
+	assert_int_equal(store_commit(t), SK_OK);
+	assert_int_equal(synchronous_of(t), 2);
+
+	assert_int_equal(store_begin_nondurable(t), SK_OK);
+	assert_int_equal(synchronous_of(t), 1);
+	snprintf(u.name, sizeof(u.name), "%s", "staged2");
+	assert_int_equal(store_user_insert(t, &u), SK_OK);
+	store_rollback(t);
+	assert_int_equal(synchronous_of(t), 2);
+	store_release(t);
+
+	/* The pooled connection again: durable, the first row there, the second not. */
+	assert_int_equal(store_acquire(f->store, &t), SK_OK);
+	assert_int_equal(synchronous_of(t), 2);
+	memset(&u, 0, sizeof(u));
+	assert_int_equal(store_user_get(t, "staged1", &u), SK_OK);
+	assert_int_equal(store_user_get(t, "staged2", &u), SK_ERR_NOTFOUND);
+	store_release(t);
+	add_user(f->store, "staged3", &id);
+	assert_true(id > 0);
+}
+
 int
 main(void)
 {
@@ -736,6 +797,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_store_tally_round_trip, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_store_fido2_ops, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_store_one_broker_per_file, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_r_log_1_nondurable_staging_then_durable_again,
+		                                setup, teardown),
 		cmocka_unit_test_setup_teardown(test_r_login_1_user_lock_across_brokers, setup,
 		                                teardown),
 		cmocka_unit_test_setup_teardown(test_store_pg_broker_id_held_once, setup, teardown),

@@ -23,6 +23,14 @@ sq_begin(struct sk_store_txn *t)
 	return sq_exec(sq_db(t), "BEGIN IMMEDIATE;");
 }
 
+/* WAL mode with synchronous=NORMAL: a commit is not synced (the next synced commit or the
+ * checkpoint covers it); the store stays consistent, a power loss may undo it. */
+static int
+sq_set_durable(struct sk_store_txn *t, int durable)
+{
+	return sq_exec(sq_db(t), durable ? "PRAGMA synchronous=FULL;" : "PRAGMA synchronous=NORMAL;");
+}
+
 static int
 sq_commit(struct sk_store_txn *t)
 {
@@ -87,6 +95,7 @@ txn_free(struct sq_txn *x)
 {
 	if (x == NULL)
 		return;
+	sq_stmt_drop(x->db);
 	sqlite3_close(x->db);
 	free(x);
 }
@@ -163,6 +172,7 @@ sq_ops_fill(void)
 	sq_ops.begin = sq_begin;
 	sq_ops.commit = sq_commit;
 	sq_ops.rollback = sq_rollback;
+	sq_ops.set_durable = sq_set_durable;
 	sq_ops.user_lock = sq_user_lock;
 	sq_ops.user_unlock = sq_user_unlock;
 	sq_meta_ops(&sq_ops);
@@ -174,6 +184,7 @@ sq_ops_fill(void)
 	sq_hr_ops(&sq_ops);
 	sq_grant_ops(&sq_ops);
 	sq_report_ops(&sq_ops);
+	sq_request_ops(&sq_ops);
 }
 
 /* One sekimorid owns the file: the user lock lives in its memory, so a second broker on the
@@ -212,6 +223,7 @@ store_sqlite_open(const char *path, struct sk_store **out)
 	r = own_file(path, &fd);
 	if (r == SK_OK)
 		r = sq_migrate(db, path, sq_migrations, sq_migrations_n);
+	sq_stmt_drop(db);
 	sqlite3_close(db);
 	if (r == SK_OK && ((s = calloc(1, sizeof(*s))) == NULL ||
 	                   (s->path = strdup(path)) == NULL)) {

@@ -312,12 +312,40 @@ v4_dormant_reset(sqlite3 *db)
 	return r;
 }
 
+/* Access review and self-service removal requests (issue 10, items 6-7; store_request.h). */
+static int
+v_access_review(sqlite3 *db)
+{
+	return sq_exec(db,
+	        "CREATE TABLE IF NOT EXISTS certifications("
+	        " id INTEGER PRIMARY KEY,"
+	        " certified_by TEXT NOT NULL,"
+	        " at INTEGER NOT NULL,"
+	        " comment TEXT NOT NULL DEFAULT '',"
+	        " holders INTEGER NOT NULL,"
+	        " grants INTEGER NOT NULL,"
+	        " digest TEXT NOT NULL);"
+	        "CREATE TABLE IF NOT EXISTS removal_requests("
+	        " id INTEGER PRIMARY KEY,"
+	        " requester TEXT NOT NULL,"
+	        " kind INTEGER NOT NULL CHECK(kind BETWEEN 0 AND 3),"
+	        " target TEXT NOT NULL DEFAULT '',"
+	        " reason TEXT NOT NULL,"
+	        " state INTEGER NOT NULL CHECK(state BETWEEN 0 AND 2),"
+	        " created INTEGER NOT NULL,"
+	        " decided_by TEXT NOT NULL DEFAULT '',"
+	        " decided_at INTEGER NOT NULL DEFAULT 0,"
+	        " comment TEXT NOT NULL DEFAULT '');"
+	        "CREATE INDEX IF NOT EXISTS removal_open ON removal_requests(state, requester);");
+}
+
 const struct sq_migration sq_migrations[] = {
 	{ "base schema: users, tallies, TOTP, FIDO2, cards, sessions, meta",
 	  v1_schema },
 	{ "HR state: staff numbers, HR files and events", v2_hr },
 	{ "privileged access: grants, delegations, reviews, contractors", v3_grants },
 	{ "HR reconciliation: when an account was last enabled", v4_dormant_reset },
+	{ "access review: certifications, removal requests", v_access_review },
 };
 const size_t sq_migrations_n = sizeof(sq_migrations) / sizeof(sq_migrations[0]);
 

@@ -7,7 +7,9 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,6 +32,118 @@ sq_exec(sqlite3 *db, const char *sql)
 	return SK_OK;
 }
 
+/* Prepared statements kept per connection (sq_run, sq_query_cached): preparing was most of the
+ * CPU of a bulk import's commit (three statements per user, each parsed anew). A statement is
+ * taken from the cache, bound, stepped, and given back reset with its bindings cleared (the
+ * bound text is the caller's); one in use is never handed out twice (a second user of the
+ * same SQL on the same connection gets a statement of its own, finalized after use). The
+ * cache is keyed by connection and SQL text (compared in full, so SQL built in a buffer is
+ * safe); sq_stmt_drop finalizes a connection's statements before it is closed. When the
+ * table is full, statements are prepared and finalized as before. */
+#define STMT_CACHE_SLOTS 2048
+#define STMT_CACHE_PROBE 16
+
+struct stmt_slot {
+	sqlite3 *db;
+	sqlite3_stmt *st;
+	uint64_t key;
+	int in_use;
+};
+
+static pthread_mutex_t stmt_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct stmt_slot stmt_cache[STMT_CACHE_SLOTS];
+
+static uint64_t
+stmt_key(const sqlite3 *db, const char *sql)
+{
+	uint64_t h = 1469598103934665603ULL ^ (uint64_t)(uintptr_t)db;
+
+	for (const unsigned char *p = (const unsigned char *)sql; *p != '\0'; p++)
+		h = (h ^ *p) * 1099511628211ULL;
+	return h;
+}
+
+static int
+stmt_get(sqlite3 *db, const char *sql, sqlite3_stmt **st)
+{
+	uint64_t key = stmt_key(db, sql);
+	size_t free_slot = STMT_CACHE_SLOTS, same = 0;
+
+	pthread_mutex_lock(&stmt_lock);
+	for (size_t i = 0; i < STMT_CACHE_PROBE; i++) {
+		struct stmt_slot *e = &stmt_cache[(key + i) % STMT_CACHE_SLOTS];
+
+		if (e->st == NULL) {
+			if (free_slot == STMT_CACHE_SLOTS)
+				free_slot = (key + i) % STMT_CACHE_SLOTS;
+			continue;
+		}
+		if (e->db != db || e->key != key || strcmp(sqlite3_sql(e->st), sql) != 0)
+			continue;
+		same = 1;
+		if (!e->in_use) {
+			e->in_use = 1;
+			*st = e->st;
+			pthread_mutex_unlock(&stmt_lock);
+			return SK_OK;
+		}
+	}
+	pthread_mutex_unlock(&stmt_lock);
+	if (sqlite3_prepare_v3(db, sql, -1, same || free_slot == STMT_CACHE_SLOTS ? 0 :
+	                       SQLITE_PREPARE_PERSISTENT, st, NULL) != SQLITE_OK) {
+		sk_logerr("prepare: %s", sqlite3_errmsg(db));
+		*st = NULL;
+		return SK_ERR_STORE;
+	}
+	if (same || free_slot == STMT_CACHE_SLOTS)
+		return SK_OK;   /* not kept: finalized by sq_stmt_release */
+	/* sq_stmt_release finds it by the text SQLite keeps: when that is not the text given
+	 * (a tail after the statement), it is not kept. */
+	if (stmt_key(db, sqlite3_sql(*st)) != key)
+		return SK_OK;
+	pthread_mutex_lock(&stmt_lock);
+	if (stmt_cache[free_slot].st == NULL)   /* taken meanwhile: this one is not kept */
+		stmt_cache[free_slot] = (struct stmt_slot){ db, *st, key, 1 };
+	pthread_mutex_unlock(&stmt_lock);
+	return SK_OK;
+}
+
+void
+sq_stmt_release(sqlite3 *db, sqlite3_stmt *st)
+{
+	uint64_t key;
+
+	if (st == NULL)
+		return;
+	key = stmt_key(db, sqlite3_sql(st));
+	pthread_mutex_lock(&stmt_lock);
+	for (size_t i = 0; i < STMT_CACHE_PROBE; i++) {
+		struct stmt_slot *e = &stmt_cache[(key + i) % STMT_CACHE_SLOTS];
+
+		if (e->st == st) {
+			sqlite3_reset(st);
+			sqlite3_clear_bindings(st);
+			e->in_use = 0;
+			pthread_mutex_unlock(&stmt_lock);
+			return;
+		}
+	}
+	pthread_mutex_unlock(&stmt_lock);
+	sqlite3_finalize(st);
+}
+
+void
+sq_stmt_drop(sqlite3 *db)
+{
+	pthread_mutex_lock(&stmt_lock);
+	for (size_t i = 0; i < STMT_CACHE_SLOTS; i++)
+		if (stmt_cache[i].st != NULL && stmt_cache[i].db == db) {
+			sqlite3_finalize(stmt_cache[i].st);
+			memset(&stmt_cache[i], 0, sizeof(stmt_cache[i]));
+		}
+	pthread_mutex_unlock(&stmt_lock);
+}
+
 int
 sq_prepare(sqlite3 *db, const char *sql, sqlite3_stmt **st)
 {
@@ -46,7 +160,7 @@ sq_step_done(sqlite3 *db, sqlite3_stmt *st, const char *what)
 {
 	int rc = sqlite3_step(st);
 
-	sqlite3_finalize(st);
+	sq_stmt_release(db, st);
 	if (rc == SQLITE_DONE)
 		return SK_OK;
 	sk_logerr("%s: %s", what, sqlite3_errmsg(db));
@@ -69,7 +183,7 @@ sq_select(sqlite3 *db, sqlite3_stmt *st, sq_row_reader read_row, void *rows, siz
 		sk_logerr("select: %s", sqlite3_errmsg(db));
 		r = SK_ERR_STORE;
 	}
-	sqlite3_finalize(st);
+	sq_stmt_release(db, st);
 	return r;
 }
 
@@ -133,16 +247,29 @@ bind_list(sqlite3 *db, sqlite3_stmt *st, const char *types, va_list ap)
 }
 
 static int
-vquery(sqlite3 *db, sqlite3_stmt **st, const char *sql, const char *types, va_list ap)
+vquery(sqlite3 *db, int cached, sqlite3_stmt **st, const char *sql, const char *types,
+       va_list ap)
 {
 	int r;
 
-	if ((r = sq_prepare(db, sql, st)) != SK_OK)
+	if ((r = cached ? stmt_get(db, sql, st) : sq_prepare(db, sql, st)) != SK_OK)
 		return r;
 	if ((r = bind_list(db, *st, types, ap)) != SK_OK) {
-		sqlite3_finalize(*st);
+		sq_stmt_release(db, *st);
 		*st = NULL;
 	}
+	return r;
+}
+
+int
+sq_query_cached(sqlite3 *db, sqlite3_stmt **st, const char *sql, const char *types, ...)
+{
+	va_list ap;
+	int r;
+
+	va_start(ap, types);
+	r = vquery(db, 1, st, sql, types, ap);
+	va_end(ap);
 	return r;
 }
 
@@ -153,7 +280,7 @@ sq_query(sqlite3 *db, sqlite3_stmt **st, const char *sql, const char *types, ...
 	int r;
 
 	va_start(ap, types);
-	r = vquery(db, st, sql, types, ap);
+	r = vquery(db, 0, st, sql, types, ap);
 	va_end(ap);
 	return r;
 }
@@ -167,7 +294,7 @@ sq_run(sqlite3 *db, enum sq_expect expect, int64_t *id, const char *what, const 
 	int r;
 
 	va_start(ap, types);
-	r = vquery(db, &st, sql, types, ap);
+	r = vquery(db, 1, &st, sql, types, ap);
 	va_end(ap);
 	if (r == SK_OK)
 		r = sq_step_done(db, st, what);

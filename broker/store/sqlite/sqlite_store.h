@@ -81,6 +81,13 @@ int sq_schema_version(sqlite3 *db, int *version);
  * size_t (NULL with 0 is the empty blob). Pass integers as int64_t: the list is variadic. */
 /* Prepares and binds, for sq_select / sq_select_one or stepping by hand. */
 int sq_query(sqlite3 *db, sqlite3_stmt **st, const char *sql, const char *types, ...);
+/* As sq_query, with a statement from the connection's cache: it must be given back through
+ * sq_select, sq_select_one, sq_step_done or sq_stmt_release, never sqlite3_finalize. */
+int sq_query_cached(sqlite3 *db, sqlite3_stmt **st, const char *sql, const char *types, ...);
+/* Gives a statement back: reset into the cache when it came from there, else finalized. */
+void sq_stmt_release(sqlite3 *db, sqlite3_stmt *st);
+/* Finalizes the connection's cached statements: before sqlite3_close. */
+void sq_stmt_drop(sqlite3 *db);
 /* Runs a statement that returns no rows: SK_OK, SK_ERR_EXISTS (a constraint), SK_ERR_STORE;
  * with SQ_ONE_ROW SK_ERR_NOTFOUND when it changed no row, with SQ_NEW_ROW *id gets the
  * inserted row's id. */
@@ -101,5 +108,6 @@ void sq_session_ops(struct sk_store_ops *o);
 void sq_hr_ops(struct sk_store_ops *o);
 void sq_grant_ops(struct sk_store_ops *o);
 void sq_report_ops(struct sk_store_ops *o);
+void sq_request_ops(struct sk_store_ops *o);
 
 #endif

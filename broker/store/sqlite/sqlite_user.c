@@ -118,8 +118,8 @@ user_get(struct sk_store_txn *t, const char *name, struct user_rec *out)
 	sqlite3_stmt *st;
 	int r;
 
-	if ((r = sq_query(db, &st, "SELECT " USER_COLUMNS " FROM users WHERE name = ?", "t",
-	                  name)) != SK_OK)
+	if ((r = sq_query_cached(db, &st, "SELECT " USER_COLUMNS " FROM users WHERE name = ?",
+	                         "t", name)) != SK_OK)
 		return r;
 	if ((r = sq_select_one(db, st, read_row, out)) != SK_OK)
 		return r;
