@@ -85,6 +85,8 @@ int cli_user_set_staff(struct cli *c);
 int cli_totp_enroll(struct cli *c);
 int cli_totp_remove(struct cli *c);
 int cli_audit_verify(struct cli *c);
+/* audit verify --brokers: the logs of several brokers on one store (cli_audit_brokers.c). */
+int cli_audit_verify_brokers(struct cli *c);
 int cli_audit_report(struct cli *c);
 int cli_fido2_enroll(struct cli *c);
 int cli_fido2_list(struct cli *c);

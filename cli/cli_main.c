@@ -70,7 +70,8 @@ static const struct command {
 	{ "report", "dormant", cli_report_dormant, "--days N" },
 	{ "terminal", "revoke", cli_terminal_revoke, "FINGERPRINT|SERIAL" },
 	{ "terminal", "list", cli_terminal_list, "" },
-	{ "audit", "verify", cli_audit_verify, "[--anchor SEQ:MAC] [ROTATED-FILE...]" },
+	{ "audit", "verify", cli_audit_verify, "[--anchor SEQ:MAC] [ROTATED-FILE...] | "
+	  "--brokers [--store URI] LOG:ANCHOR[:KEY]..." },
 	{ "audit", "report", cli_audit_report, "[--since TIME] [--until TIME]"
 	  " [--json | --html FILE] [--anchor SEQ:MAC] [ROTATED-FILE...]" },
 	{ "migrate", "pam-oath", cli_migrate_pam_oath, "FILE [--dry-run] [--replace]" },

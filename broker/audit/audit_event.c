@@ -26,6 +26,7 @@
 
 #include <inttypes.h>
 #include <string.h>
+#include <openssl/rand.h>
 
 #include "audit_durable.h"
 #include "audit_log.h"
@@ -40,6 +41,34 @@ static __thread uint64_t txn_first, txn_last;
 static struct audit_log *hooked_log;
 /* audit_tail holds no line at or below this seq (read and written under the writer lock). */
 static uint64_t tail_pruned;
+/* This broker's broker_id, for the markers the hooks write (set with hooked_log). */
+static const char *hooked_broker_id;
+
+/* Several brokers, one store (doc/deployment.md): every record names the broker whose chain
+ * it is in ("broker") and carries an id of its own ("record_id", 128 random bits), so that
+ * `sekimori audit verify --brokers` can tell the logs apart and find a record in two of
+ * them. */
+static int
+add_identity(json_object *ev, const char *broker_id)
+{
+	static const char hex[] = "0123456789abcdef";
+	unsigned char raw[16];
+	char id[2 * sizeof(raw) + 1];
+
+	if (RAND_bytes(raw, sizeof(raw)) != 1) {
+		sk_logerr("no random bytes for an audit record id");
+		return SK_ERR_CRYPTO;
+	}
+	for (size_t i = 0; i < sizeof(raw); i++) {
+		id[2 * i] = hex[raw[i] >> 4];
+		id[2 * i + 1] = hex[raw[i] & 15];
+	}
+	id[2 * sizeof(raw)] = '\0';
+	if (broker_id != NULL && broker_id[0] != '\0')
+		json_object_object_add(ev, "broker", json_object_new_string(broker_id));
+	json_object_object_add(ev, "record_id", json_object_new_string(id));
+	return SK_OK;
+}
 
 json_object *
 audit_field(json_object *extra, const char *key, const char *value)
@@ -94,7 +123,9 @@ append_marker(struct audit_log *log, struct sk_store_txn *t, uint64_t first, uin
 	json_object_object_add(ev, "first", json_object_new_int64((int64_t)first));
 	json_object_object_add(ev, "last", json_object_new_int64((int64_t)last));
 	json_object_object_add(ev, "reason", json_object_new_string(reason));
-	r = append_kept(log, t, ev, &seq);
+	r = add_identity(ev, hooked_broker_id);
+	if (r == SK_OK)
+		r = append_kept(log, t, ev, &seq);
 	json_object_put(ev);
 	return r;
 }
@@ -221,7 +252,9 @@ broker_audit(struct broker_conn *c, const char *event, const char *user, const c
 	}
 	/* No store, no record: appending outside the writer lock would break the order the
 	 * recovery relies on. The decision denies (R-LOG-1). */
-	r = own_txn ? store_begin(c->db) : SK_OK;
+	r = add_identity(ev, c->b->conf.broker_id);
+	if (r == SK_OK)
+		r = own_txn ? store_begin(c->db) : SK_OK;
 	if (r == SK_OK) {
 		r = append_kept(c->b->audit, c->db, ev, &seq);
 		if (seq != 0) {   /* written to the log, whatever became of the store's copy */
@@ -299,6 +332,7 @@ audit_recover(struct broker *b)
 	int present = 0, r;
 
 	hooked_log = b->audit;
+	hooked_broker_id = b->conf.broker_id;
 	store_set_txn_hooks(on_committed, on_rolled_back);
 	store_set_precommit_hook(on_precommit);
 	if ((r = store_acquire(b->store, &t)) != SK_OK)

@@ -108,6 +108,14 @@ void store_set_precommit_hook(int (*precommit)(struct sk_store_txn *t));
  * that same transaction (R-LOG-1). *present is 0 for a store that never recorded one. */
 int store_audit_seq_get(struct sk_store_txn *t, uint64_t *seq, int *present);
 int store_audit_seq_set(struct sk_store_txn *t, uint64_t seq);
+/* For `sekimori audit verify --brokers` (doc/deployment.md): the committed audit seq of every
+ * broker that ever committed on the PostgreSQL store at path, read on a connection of its own
+ * (no migration, no broker_id lock, nothing written). fn(arg, broker_id, seq) once per broker,
+ * broker_id "" for the seq kept without a broker_id ('audit_seq'); a non-zero return from fn
+ * stops and is returned. SK_ERR_CONFIG for a SQLite store (one broker per file: plain
+ * `audit verify`), SK_ERR_STORE when the database cannot be read. */
+int store_audit_seqs_read(const char *path, int (*fn)(void *arg, const char *broker_id,
+                                                      uint64_t seq), void *arg);
 
 /* audit_tail: the sealed line of each audit record, kept in the record's own transaction
  * until the log has synced it, so that a store commit that became durable before the log's

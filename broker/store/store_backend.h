@@ -192,5 +192,8 @@ int store_writing(const struct sk_store_txn *t, const char *what);
 /* The backends this build has. */
 int store_sqlite_open(const char *path, struct sk_store **out);
 int store_pg_open(const char *conninfo, struct sk_store **out);
+int store_pg_audit_seqs_read(const char *conninfo,
+                             int (*fn)(void *arg, const char *broker_id, uint64_t seq),
+                             void *arg);
 
 #endif

@@ -4,6 +4,7 @@
 
 #include <inttypes.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "sk_err.h"
 #include "sk_log.h"
@@ -110,6 +111,38 @@ audit_tail_after(struct sk_store_txn *t, uint64_t seq,
 		r = fn(arg, (uint64_t)pg_int(res, i, 0), PQgetvalue(res, i, 1));
 	}
 	PQclear(res);
+	return r;
+}
+
+int
+store_pg_audit_seqs_read(const char *conninfo,
+                         int (*fn)(void *arg, const char *broker_id, uint64_t seq), void *arg)
+{
+	char key[96];
+	PGconn *c;
+	PGresult *res;
+	int r, n;
+
+	if ((r = pg_connect(conninfo, &c)) != SK_OK)
+		return r;
+	r = pg_query(c, &res, "SELECT key, CAST(value AS BIGINT) FROM meta"
+	             " WHERE key = 'audit_seq' OR key LIKE 'audit\\_seq@%' ORDER BY key", "");
+	if (r != SK_OK) {
+		PQfinish(c);
+		return r;
+	}
+	n = PQntuples(res);
+	for (int i = 0; i < n && r == SK_OK; i++) {
+		if (pg_text(res, i, 0, key, sizeof(key)) != SK_OK || pg_int(res, i, 1) < 0) {
+			sk_logerr("postgresql: meta holds a malformed audit seq");
+			r = SK_ERR_STORE;
+			break;
+		}
+		r = fn(arg, strchr(key, '@') != NULL ? strchr(key, '@') + 1 : "",
+		       (uint64_t)pg_int(res, i, 1));
+	}
+	PQclear(res);
+	PQfinish(c);
 	return r;
 }
 
