@@ -82,6 +82,7 @@ int cli_user_disable(struct cli *c);
 int cli_user_enable(struct cli *c);
 int cli_user_reset_password(struct cli *c);
 int cli_user_set_staff(struct cli *c);
+int cli_user_reconfirm(struct cli *c);
 int cli_totp_enroll(struct cli *c);
 int cli_totp_remove(struct cli *c);
 int cli_audit_verify(struct cli *c);

@@ -18,6 +18,7 @@ static const struct command {
 	{ "user", "add", cli_user_add, "USER [--profile PROFILE] [--contractor] [--staff STAFF_NO]" },
 	{ "user", "contractor", cli_user_contractor, "USER yes|no" },
 	{ "user", "set-staff", cli_user_set_staff, "USER --staff STAFF_NO|--clear" },
+	{ "user", "reconfirm", cli_user_reconfirm, "USER" },
 	{ "user", "show", cli_user_show, "USER" },
 	{ "user", "list", cli_user_list, "" },
 	{ "user", "unlock", cli_user_unlock, "USER" },

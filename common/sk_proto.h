@@ -107,6 +107,9 @@ enum sk_msg_type {
 	                               * SK_K_GRANT_REASON; reply SK_K_REQUEST_ID */
 	SK_REQ_REMOVAL_DECIDE = 87,   /* SK_K_REQUEST_ID, SK_K_GRANT_STEP 0 confirm (removes at
 	                               * once) or 1 refuse, SK_K_COMMENT optional */
+	/* 97: an HR return's factors re-confirmed (issue 10, item 4; doc/hr-import.md). */
+	SK_REQ_USER_RECONFIRM = 97,   /* clears the account's "to be re-confirmed" mark; reply
+	                               * SK_K_JSON: the factors confirmed */
 
 	SK_MSG_REPLY = 100,
 };
@@ -348,6 +351,11 @@ enum sk_reason {
 	/* 80-84: why the account phase refused a privileged login (issue 9). */
 	SK_REASON_NO_GRANT = 80,          /* no active grant for a role that unlocks the service */
 	SK_REASON_NO_FRESH_MFA = 81,      /* no MFA in this PAM transaction (no valid ticket) */
+	/* 40-41: an HR return's factors to be re-confirmed (issue 10, item 4). */
+	SK_REASON_RECONFIRM_REQUIRED = 40, /* ACCT: back from leave, the factors are not yet
+	                                    * re-confirmed (SK_ST_ACCT_DISABLED) */
+	SK_REASON_NOTHING_TO_RECONFIRM = 41, /* USER_RECONFIRM: the account has no factors to
+	                                      * be re-confirmed (SK_ST_INVALID) */
 	/* 82-86: removal requests (issue 10, item 7). */
 	SK_REASON_OWN_REQUEST = 82,       /* the requester decides their own request
 	                                   * (SK_ST_POLICY) */

@@ -77,6 +77,9 @@ static const struct dispatch_entry {
 	/* The HR link of an account: admin sessions only. */
 	{ SK_REQ_USER_SET_STAFF, "user_set_staff", CONN_IDLE, R_ADMIN, F_USER_CHANGE,
 	  admin_user_set_staff },
+	/* An HR return's factors re-confirmed with the person present (issue 10, item 4). */
+	{ SK_REQ_USER_RECONFIRM, "user_reconfirm", CONN_IDLE, R_ADMIN, F_USER_CHANGE | F_FRESH_MFA,
+	  admin_user_reconfirm },
 	/* Making and restoring credentials: admin sessions; the recovery role for an
 	 * administrator's account only. */
 	{ SK_REQ_USER_ADD, "user_add", CONN_IDLE, R_ADMIN | R_RECOVERY,

@@ -272,12 +272,21 @@ v_access_review(PGconn *c)
 	"CREATE INDEX IF NOT EXISTS removal_open ON removal_requests(state, requester);");
 }
 
+/* HR return: factors to be re-confirmed, as sqlite_migrate.c's v_hr_gaps. */
+static int
+v_hr_gaps(PGconn *c)
+{
+	return pg_exec(c, "ALTER TABLE users ADD COLUMN IF NOT EXISTS hr_reconfirm BIGINT NOT NULL"
+	               " DEFAULT 0;");
+}
+
 const struct pg_migration pg_migrations[] = {
 	{ "base schema: users, tallies, TOTP, FIDO2, cards, sessions, meta", v1_schema },
 	{ "HR state: staff numbers, HR files and events", v2_hr },
 	{ "privileged access: grants, delegations, reviews, contractors", v3_grants },
 	{ "HR reconciliation: when an account was last enabled", v4_dormant_reset },
 	{ "access review: certifications, removal requests", v_access_review },
+	{ "HR return: factors to be re-confirmed", v_hr_gaps },
 };
 const size_t pg_migrations_n = sizeof(pg_migrations) / sizeof(pg_migrations[0]);
 

@@ -339,6 +339,19 @@ v_access_review(sqlite3 *db)
 	        "CREATE INDEX IF NOT EXISTS removal_open ON removal_requests(state, requester);");
 }
 
+/* Return and retirement (issue 10, item 4; doc/hr-import.md): users.hr_reconfirm is set by
+ * an HR return and cleared by `sekimori user reconfirm`; until then the account phase refuses
+ * the login. */
+static int
+v_hr_gaps(sqlite3 *db)
+{
+	int has, r = has_column(db, "PRAGMA table_info(users)", "hr_reconfirm", &has);
+
+	if (r == SK_OK && !has)
+		r = sq_exec(db, "ALTER TABLE users ADD COLUMN hr_reconfirm INTEGER NOT NULL DEFAULT 0;");
+	return r;
+}
+
 const struct sq_migration sq_migrations[] = {
 	{ "base schema: users, tallies, TOTP, FIDO2, cards, sessions, meta",
 	  v1_schema },
@@ -346,6 +359,7 @@ const struct sq_migration sq_migrations[] = {
 	{ "privileged access: grants, delegations, reviews, contractors", v3_grants },
 	{ "HR reconciliation: when an account was last enabled", v4_dormant_reset },
 	{ "access review: certifications, removal requests", v_access_review },
+	{ "HR return: factors to be re-confirmed", v_hr_gaps },
 };
 const size_t sq_migrations_n = sizeof(sq_migrations) / sizeof(sq_migrations[0]);
 
