@@ -94,6 +94,8 @@ int cli_card_enroll(struct cli *c);
 int cli_card_list(struct cli *c);
 int cli_card_revoke(struct cli *c);
 int cli_card_dispose(struct cli *c);
+int cli_fido2_dispose(struct cli *c);
+int cli_report_outstanding(struct cli *c);
 int cli_status(struct cli *c);
 int cli_admin_login(struct cli *c);
 int cli_admin_logout(struct cli *c);

@@ -249,7 +249,7 @@ cli_option_takes_value(const char *a)
 	                                    "--oath-usersfile", "--google-authenticator", "--encoding",
 	                                    "--anchor", "--since", "--until", "--html",
 	                                    "--role", "--minutes", "--ticket", "--comment",
-	                                    "--staff", "--days", "--out", NULL };
+	                                    "--staff", "--days", "--out", "--cred", NULL };
 
 	for (int i = 0; with_value[i]; i++)
 		if (strcmp(a, with_value[i]) == 0)

@@ -36,6 +36,8 @@ static const struct command {
 	  " [--resident]" },
 	{ "fido2", "list", cli_fido2_list, "USER" },
 	{ "fido2", "remove", cli_fido2_remove, "USER ID" },
+	{ "fido2", "dispose", cli_fido2_dispose, "USER|--cred ID --reason collected|destroyed|lost"
+	  " [--note TEXT]" },
 	{ "card", "enroll", cli_card_enroll, "USER [--kind jpki|piv|piv-card] [--reader NAME]" },
 	{ "card", "list", cli_card_list, "USER" },
 	{ "card", "revoke", cli_card_revoke, "USER|--cert HASH --reason lost|damaged|returned" },
@@ -69,6 +71,7 @@ static const struct command {
 	{ "request", "refuse", cli_request_refuse, "ID [--comment TEXT]" },
 	{ "report", "orphans", cli_report_orphans, "" },
 	{ "report", "dormant", cli_report_dormant, "--days N" },
+	{ "report", "outstanding", cli_report_outstanding, "" },
 	{ "audit", "verify", cli_audit_verify, "[--anchor SEQ:MAC] [ROTATED-FILE...]" },
 	{ "audit", "report", cli_audit_report, "[--since TIME] [--until TIME]"
 	  " [--json | --html FILE] [--anchor SEQ:MAC] [ROTATED-FILE...]" },

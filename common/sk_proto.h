@@ -110,6 +110,12 @@ enum sk_msg_type {
 	/* 97: an HR return's factors re-confirmed (issue 10, item 4; doc/hr-import.md). */
 	SK_REQ_USER_RECONFIRM = 97,   /* clears the account's "to be re-confirmed" mark; reply
 	                               * SK_K_JSON: the factors confirmed */
+	/* 98-99: what a retired person still has to hand back (R-LIFE-5). */
+	SK_REQ_FIDO2_DISPOSE = 98,    /* closes outstanding security keys: SK_K_USER (all of
+	                               * theirs) and/or SK_K_FACTOR_ID (the one with that
+	                               * outstanding id), SK_K_DISPOSAL, SK_K_MESSAGE (note,
+	                               * optional); reply SK_K_JSON {"disposed": [ids]} */
+	SK_REQ_REPORT_OUTSTANDING = 99, /* a JSON report of outstanding cards and keys */
 
 	SK_MSG_REPLY = 100,
 };
@@ -188,6 +194,7 @@ enum sk_msg_key {
 	SK_K_CARD_CERTS = 65,   /* bytes array: every other certificate on the card (enrolment),
 	                         * so that every key of one card is bound to one person */
 	SK_K_ATTEMPT_TOKEN = 75,/* bytes (16): a pending stack attempt, from PREAUTH's reply */
+	SK_K_DISPOSAL = 77,     /* text: collected | destroyed | lost (FIDO2_DISPOSE) */
 	SK_K_ABANDONED = 76,    /* bool: AUTHFAIL for a stack login that ended unfinished */
 	SK_K_SESSION_ACTION = 70, /* uint: enum sk_card_removal, LOCK or END: what the agent does;
 	                           * or SK_SESSION_WARN, a warning that is not the last answer */
@@ -356,6 +363,8 @@ enum sk_reason {
 	                                    * re-confirmed (SK_ST_ACCT_DISABLED) */
 	SK_REASON_NOTHING_TO_RECONFIRM = 41, /* USER_RECONFIRM: the account has no factors to
 	                                      * be re-confirmed (SK_ST_INVALID) */
+	SK_REASON_INVALID_DISPOSAL = 42,   /* FIDO2_DISPOSE: no or another SK_K_DISPOSAL, or neither
+	                                    * user nor id (SK_ST_INVALID) */
 	/* 82-86: removal requests (issue 10, item 7). */
 	SK_REASON_OWN_REQUEST = 82,       /* the requester decides their own request
 	                                   * (SK_ST_POLICY) */

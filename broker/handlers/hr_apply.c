@@ -135,7 +135,9 @@ apply_hire(struct broker_conn *c, const struct hr_event_rec *e, int64_t now)
 }
 
 /* Retirement: every factor goes; cards are revoked and stay outstanding until handed back
- * (sekimori card dispose, R-LIFE-5). */
+ * (sekimori card dispose), security keys are recorded outstanding (fido2_outstanding) until
+ * handed back (sekimori fido2 dispose), both listed by `sekimori report outstanding`
+ * (R-LIFE-5). */
 static int
 revoke_factors(struct broker_conn *c, const struct user_hr *h, int64_t now, json_object **extra)
 {
@@ -167,7 +169,10 @@ revoke_factors(struct broker_conn *c, const struct user_hr *h, int64_t now, json
 		json_object_object_add(k, "aaguid", json_object_new_string(aaguid));
 		json_object_object_add(k, "subject", json_object_new_string(fido[i].subject));
 		json_object_array_add(keys, k);
-		r = store_fido2_delete(c->db, h->user_id, fido[i].id);
+		/* Open until `sekimori fido2 dispose` records the key handed back (R-LIFE-5). */
+		r = store_fido2_out_add(c->db, h->name, fido[i].id, aaguid, fido[i].subject, now);
+		if (r == SK_OK)
+			r = store_fido2_delete(c->db, h->user_id, fido[i].id);
 	}
 	if (r == SK_OK)
 		r = store_card_list(c->db, h->user_id, 0, cards, CARDS_PER_USER_MAX, &n);

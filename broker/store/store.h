@@ -109,6 +109,7 @@ int store_audit_seq_set(struct sk_store_txn *t, uint64_t seq);
 #include "store_fido2.h"
 #include "store_grant.h"
 #include "store_hr.h"
+#include "store_outstanding.h"
 #include "store_report.h"
 #include "store_request.h"
 #include "store_session.h"

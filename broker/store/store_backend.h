@@ -145,6 +145,14 @@ struct sk_store_ops {
 	int (*removal_list)(struct sk_store_txn *t, int open_only,
 	                    int (*fn)(void *, const struct removal_rec *), void *arg);
 	int (*user_dormant_reset)(struct sk_store_txn *t, int64_t user_id, int64_t now);
+
+	int (*fido2_out_add)(struct sk_store_txn *t, const char *user, int64_t cred_id,
+	                     const char *aaguid, const char *subject, int64_t now);
+	int (*fido2_out_dispose)(struct sk_store_txn *t, int64_t id, const char *user,
+	                         const char *disposition, const char *note, const char *by,
+	                         int64_t now);
+	int (*outstanding_list)(struct sk_store_txn *t, const char *user,
+	                        int (*fn)(void *, const struct outstanding_rec *), void *arg);
 };
 
 /* A backend's store and txn start with these (the backend's own fields follow). */

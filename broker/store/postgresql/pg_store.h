@@ -122,5 +122,6 @@ void pg_hr_ops(struct sk_store_ops *o);
 void pg_grant_ops(struct sk_store_ops *o);
 void pg_report_ops(struct sk_store_ops *o);
 void pg_request_ops(struct sk_store_ops *o);
+void pg_outstanding_ops(struct sk_store_ops *o);
 
 #endif

@@ -184,6 +184,7 @@ sq_ops_fill(void)
 	sq_hr_ops(&sq_ops);
 	sq_grant_ops(&sq_ops);
 	sq_report_ops(&sq_ops);
+	sq_outstanding_ops(&sq_ops);
 	sq_request_ops(&sq_ops);
 }
 

@@ -341,7 +341,9 @@ v_access_review(sqlite3 *db)
 
 /* Return and retirement (issue 10, item 4; doc/hr-import.md): users.hr_reconfirm is set by
  * an HR return and cleared by `sekimori user reconfirm`; until then the account phase refuses
- * the login. */
+ * the login. fido2_outstanding: the security keys a retirement removed, open (disposition
+ * '') until an administrator records them collected, destroyed or lost (`sekimori fido2
+ * dispose`); rows are kept, they are the record (store_outstanding.h). */
 static int
 v_hr_gaps(sqlite3 *db)
 {
@@ -349,6 +351,21 @@ v_hr_gaps(sqlite3 *db)
 
 	if (r == SK_OK && !has)
 		r = sq_exec(db, "ALTER TABLE users ADD COLUMN hr_reconfirm INTEGER NOT NULL DEFAULT 0;");
+	if (r == SK_OK)
+		r = sq_exec(db,
+		        "CREATE TABLE IF NOT EXISTS fido2_outstanding("
+		        " id INTEGER PRIMARY KEY,"
+		        " holder TEXT NOT NULL,"
+		        " cred_id INTEGER NOT NULL,"
+		        " aaguid TEXT NOT NULL,"
+		        " subject TEXT NOT NULL DEFAULT '',"
+		        " recorded INTEGER NOT NULL,"
+		        " disposition TEXT NOT NULL DEFAULT '',"
+		        " note TEXT NOT NULL DEFAULT '',"
+		        " disposed_by TEXT NOT NULL DEFAULT '',"
+		        " disposed_at INTEGER NOT NULL DEFAULT 0);"
+		        "CREATE INDEX IF NOT EXISTS fido2_outstanding_open"
+		        " ON fido2_outstanding(disposition, holder);");
 	return r;
 }
 
@@ -359,7 +376,8 @@ const struct sq_migration sq_migrations[] = {
 	{ "privileged access: grants, delegations, reviews, contractors", v3_grants },
 	{ "HR reconciliation: when an account was last enabled", v4_dormant_reset },
 	{ "access review: certifications, removal requests", v_access_review },
-	{ "HR return: factors to be re-confirmed", v_hr_gaps },
+	{ "HR return and retirement: factors to re-confirm, outstanding keys",
+	  v_hr_gaps },
 };
 const size_t sq_migrations_n = sizeof(sq_migrations) / sizeof(sq_migrations[0]);
 

@@ -109,5 +109,6 @@ void sq_hr_ops(struct sk_store_ops *o);
 void sq_grant_ops(struct sk_store_ops *o);
 void sq_report_ops(struct sk_store_ops *o);
 void sq_request_ops(struct sk_store_ops *o);
+void sq_outstanding_ops(struct sk_store_ops *o);
 
 #endif
