@@ -582,6 +582,11 @@ test_r_life_2_pam_login_refused_after_leave_and_retirement(void **state)
 	assert_non_null(strstr(out, "\"totp\":[]"));
 	assert_int_equal(skfx_audit_count(&fx, "\"event\":\"hr.retirement\"", "\"user\":\"70001\"",
 	                                  "\"outstanding_cards\":[]", NULL), 1);
+	/* R-LIFE-5: the report of what is to be handed back runs; 70001 had no key or card. */
+	assert_int_equal(cli("--json report outstanding"), 0);
+	assert_null(strstr(out, "\"user\":\"70001\""));
+	assert_non_null(strstr(out, "\"keys\":["));
+	assert_int_not_equal(cli("fido2 dispose 70001 --reason collected"), 0);
 	/* Return does not bring a retired user back: only an HR suspension is lifted. */
 	len = (size_t)snprintf(text, sizeof(text), "%s", HEADER);
 	len += row(text + len, sizeof(text) - len, 70001, "", "", "2025-08-01", "復職");
