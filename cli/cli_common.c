@@ -151,6 +151,8 @@ cli_reason_text(uint64_t reason)
 		{ SK_REASON_IMPORT_TOO_LARGE, N_("more than 100000 users in one import") },
 		{ SK_REASON_STAFF_NO_INVALID, N_("invalid staff number (1 to 16 digits)") },
 		{ SK_REASON_STAFF_NO_TAKEN, N_("the staff number is linked to another account") },
+		{ SK_REASON_NOTHING_TO_RECONFIRM, N_("the account has no factors to be re-confirmed"
+		                                     " (no HR return is waiting for it)") },
 		{ SK_REASON_INVALID_DAYS, N_("invalid number of days (1 to 36500)") },
 		{ SK_REASON_TERMINAL_KEY_INVALID, N_("give a certificate's SHA-256 fingerprint (64 hex"
 		                                     " digits) or its serial number (hex)") },
@@ -256,7 +258,7 @@ cli_option_takes_value(const char *a)
 	                                    "--oath-usersfile", "--google-authenticator", "--encoding",
 	                                    "--anchor", "--since", "--until", "--html",
 	                                    "--role", "--minutes", "--ticket", "--comment",
-	                                    "--staff", "--days", "--out", "--store", NULL };
+	                                    "--staff", "--days", "--out", "--store", "--cred", NULL };
 
 	for (int i = 0; with_value[i]; i++)
 		if (strcmp(a, with_value[i]) == 0)

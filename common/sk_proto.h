@@ -112,6 +112,15 @@ enum sk_msg_type {
 	                               * SK_K_GRANT_REASON; reply SK_K_REQUEST_ID */
 	SK_REQ_REMOVAL_DECIDE = 87,   /* SK_K_REQUEST_ID, SK_K_GRANT_STEP 0 confirm (removes at
 	                               * once) or 1 refuse, SK_K_COMMENT optional */
+	/* 97: an HR return's factors re-confirmed (issue 10, item 4; doc/hr-import.md). */
+	SK_REQ_USER_RECONFIRM = 97,   /* clears the account's "to be re-confirmed" mark; reply
+	                               * SK_K_JSON: the factors confirmed */
+	/* 98-99: what a retired person still has to hand back (R-LIFE-5). */
+	SK_REQ_FIDO2_DISPOSE = 98,    /* closes outstanding security keys: SK_K_USER (all of
+	                               * theirs) and/or SK_K_FACTOR_ID (the one with that
+	                               * outstanding id), SK_K_DISPOSAL, SK_K_MESSAGE (note,
+	                               * optional); reply SK_K_JSON {"disposed": [ids]} */
+	SK_REQ_REPORT_OUTSTANDING = 99, /* a JSON report of outstanding cards and keys */
 
 	SK_MSG_REPLY = 100,
 };
@@ -190,6 +199,7 @@ enum sk_msg_key {
 	SK_K_CARD_CERTS = 65,   /* bytes array: every other certificate on the card (enrolment),
 	                         * so that every key of one card is bound to one person */
 	SK_K_ATTEMPT_TOKEN = 75,/* bytes (16): a pending stack attempt, from PREAUTH's reply */
+	SK_K_DISPOSAL = 77,     /* text: collected | destroyed | lost (FIDO2_DISPOSE) */
 	SK_K_ABANDONED = 76,    /* bool: AUTHFAIL for a stack login that ended unfinished */
 	SK_K_SESSION_ACTION = 70, /* uint: enum sk_card_removal, LOCK or END: what the agent does;
 	                           * or SK_SESSION_WARN, a warning that is not the last answer */
@@ -362,6 +372,13 @@ enum sk_reason {
 	/* 80-84: why the account phase refused a privileged login (issue 9). */
 	SK_REASON_NO_GRANT = 80,          /* no active grant for a role that unlocks the service */
 	SK_REASON_NO_FRESH_MFA = 81,      /* no MFA in this PAM transaction (no valid ticket) */
+	/* 40-41: an HR return's factors to be re-confirmed (issue 10, item 4). */
+	SK_REASON_RECONFIRM_REQUIRED = 40, /* ACCT: back from leave, the factors are not yet
+	                                    * re-confirmed (SK_ST_ACCT_DISABLED) */
+	SK_REASON_NOTHING_TO_RECONFIRM = 41, /* USER_RECONFIRM: the account has no factors to
+	                                      * be re-confirmed (SK_ST_INVALID) */
+	SK_REASON_INVALID_DISPOSAL = 42,   /* FIDO2_DISPOSE: no or another SK_K_DISPOSAL, or neither
+	                                    * user nor id (SK_ST_INVALID) */
 	/* 82-86: removal requests (issue 10, item 7). */
 	SK_REASON_OWN_REQUEST = 82,       /* the requester decides their own request
 	                                   * (SK_ST_POLICY) */

@@ -6,6 +6,7 @@
 #include "account.h"
 #include "admin.h"
 #include "admin_login.h"
+#include "admin_outstanding.h"
 #include "admin_report.h"
 #include "admin_terminal.h"
 #include "admin_user_hr.h"
@@ -79,6 +80,9 @@ static const struct dispatch_entry {
 	/* The HR link of an account: admin sessions only. */
 	{ SK_REQ_USER_SET_STAFF, "user_set_staff", CONN_IDLE, R_ADMIN, F_USER_CHANGE,
 	  admin_user_set_staff },
+	/* An HR return's factors re-confirmed with the person present (issue 10, item 4). */
+	{ SK_REQ_USER_RECONFIRM, "user_reconfirm", CONN_IDLE, R_ADMIN, F_USER_CHANGE | F_FRESH_MFA,
+	  admin_user_reconfirm },
 	/* Making and restoring credentials: admin sessions; the recovery role for an
 	 * administrator's account only. */
 	{ SK_REQ_USER_ADD, "user_add", CONN_IDLE, R_ADMIN | R_RECOVERY,
@@ -102,6 +106,9 @@ static const struct dispatch_entry {
 	{ SK_REQ_CARD_REVOKE, "card_revoke", CONN_IDLE, R_ADMIN, F_USER_CHANGE, admin_card_revoke },
 	{ SK_REQ_CARD_DISPOSE, "card_dispose", CONN_IDLE, R_ADMIN, F_USER_CHANGE,
 	  admin_card_dispose },
+	/* Security keys a retirement left outstanding, handed back (R-LIFE-5). */
+	{ SK_REQ_FIDO2_DISPOSE, "fido2_dispose", CONN_IDLE, R_ADMIN, 0,
+	  admin_fido2_dispose },
 	/* The admin session itself. */
 	{ SK_REQ_ADMIN_LOGIN_BEGIN, "admin_login_begin", CONN_IDLE, R_LOGIN, 0, admin_login_begin },
 	{ SK_REQ_ADMIN_LOGIN_FINISH, "admin_login_finish", CONN_AUTH, R_LOGIN, 0,
@@ -113,6 +120,8 @@ static const struct dispatch_entry {
 	{ SK_REQ_HR_STAGE, "hr_stage", CONN_IDLE, R_ADMIN, 0, admin_hr_stage },
 	{ SK_REQ_HR_COMMIT, "hr_commit", CONN_IDLE, R_ADMIN, 0, admin_hr_commit },
 	{ SK_REQ_HR_PENDING, "hr_pending", CONN_IDLE, R_AUDIT | R_RECOVERY, 0, admin_hr_pending },
+	{ SK_REQ_REPORT_OUTSTANDING, "report_outstanding", CONN_IDLE, R_AUDIT | R_RECOVERY, 0,
+	  admin_report_outstanding },
 	/* Bulk enrolment: a change made in an admin session, like HR_STAGE and HR_COMMIT. */
 	{ SK_REQ_USER_IMPORT_STAGE, "user_import_stage", CONN_IDLE, R_ADMIN, 0,
 	  admin_user_import_stage },

@@ -721,3 +721,24 @@ store_removal_list(struct sk_store_txn *t, int open_only,
 {
 	return OPS(t)->removal_list(t, open_only, fn, arg);
 }
+
+int
+store_fido2_out_add(struct sk_store_txn *t, const char *user, int64_t cred_id,
+                    const char *aaguid, const char *subject, int64_t now)
+{
+	return WRITE(t, fido2_out_add, user, cred_id, aaguid, subject, now);
+}
+
+int
+store_fido2_out_dispose(struct sk_store_txn *t, int64_t id, const char *user,
+                        const char *disposition, const char *note, const char *by, int64_t now)
+{
+	return WRITE(t, fido2_out_dispose, id, user, disposition, note, by, now);
+}
+
+int
+store_outstanding_list(struct sk_store_txn *t, const char *user,
+                       int (*fn)(void *, const struct outstanding_rec *), void *arg)
+{
+	return OPS(t)->outstanding_list(t, user, fn, arg);
+}

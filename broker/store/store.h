@@ -137,6 +137,7 @@ int store_durable_sync(struct sk_store *s);
 #include "store_fido2.h"
 #include "store_grant.h"
 #include "store_hr.h"
+#include "store_outstanding.h"
 #include "store_report.h"
 #include "store_request.h"
 #include "store_session.h"

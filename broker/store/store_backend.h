@@ -160,6 +160,13 @@ struct sk_store_ops {
 	                       const char *by, int64_t now, int64_t *n);
 	int (*terminal_list)(struct sk_store_txn *t,
 	                     int (*fn)(void *, const struct terminal_rec *), void *arg);
+	int (*fido2_out_add)(struct sk_store_txn *t, const char *user, int64_t cred_id,
+	                     const char *aaguid, const char *subject, int64_t now);
+	int (*fido2_out_dispose)(struct sk_store_txn *t, int64_t id, const char *user,
+	                         const char *disposition, const char *note, const char *by,
+	                         int64_t now);
+	int (*outstanding_list)(struct sk_store_txn *t, const char *user,
+	                        int (*fn)(void *, const struct outstanding_rec *), void *arg);
 };
 
 /* A backend's store and txn start with these (the backend's own fields follow). */

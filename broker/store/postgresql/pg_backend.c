@@ -249,6 +249,7 @@ pg_ops_fill(void)
 	pg_grant_ops(&pg_ops);
 	pg_report_ops(&pg_ops);
 	pg_terminal_ops(&pg_ops);
+	pg_outstanding_ops(&pg_ops);
 	pg_request_ops(&pg_ops);
 }
 

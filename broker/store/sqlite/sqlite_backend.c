@@ -206,6 +206,7 @@ sq_ops_fill(void)
 	sq_grant_ops(&sq_ops);
 	sq_report_ops(&sq_ops);
 	sq_terminal_ops(&sq_ops);
+	sq_outstanding_ops(&sq_ops);
 	sq_request_ops(&sq_ops);
 }
 

@@ -367,6 +367,36 @@ v7_terminals(sqlite3 *db)
 	               "CREATE INDEX IF NOT EXISTS terminals_serial ON terminals(serial);");
 }
 
+/* Return and retirement (issue 10, item 4; doc/hr-import.md): users.hr_reconfirm is set by
+ * an HR return and cleared by `sekimori user reconfirm`; until then the account phase refuses
+ * the login. fido2_outstanding: the security keys a retirement removed, open (disposition
+ * '') until an administrator records them collected, destroyed or lost (`sekimori fido2
+ * dispose`); rows are kept, they are the record (store_outstanding.h). */
+static int
+v_hr_gaps(sqlite3 *db)
+{
+	int has, r = has_column(db, "PRAGMA table_info(users)", "hr_reconfirm", &has);
+
+	if (r == SK_OK && !has)
+		r = sq_exec(db, "ALTER TABLE users ADD COLUMN hr_reconfirm INTEGER NOT NULL DEFAULT 0;");
+	if (r == SK_OK)
+		r = sq_exec(db,
+		        "CREATE TABLE IF NOT EXISTS fido2_outstanding("
+		        " id INTEGER PRIMARY KEY,"
+		        " holder TEXT NOT NULL,"
+		        " cred_id INTEGER NOT NULL,"
+		        " aaguid TEXT NOT NULL,"
+		        " subject TEXT NOT NULL DEFAULT '',"
+		        " recorded INTEGER NOT NULL,"
+		        " disposition TEXT NOT NULL DEFAULT '',"
+		        " note TEXT NOT NULL DEFAULT '',"
+		        " disposed_by TEXT NOT NULL DEFAULT '',"
+		        " disposed_at INTEGER NOT NULL DEFAULT 0);"
+		        "CREATE INDEX IF NOT EXISTS fido2_outstanding_open"
+		        " ON fido2_outstanding(disposition, holder);");
+	return r;
+}
+
 const struct sq_migration sq_migrations[] = {
 	{ "base schema: users, tallies, TOTP, FIDO2, cards, sessions, meta",
 	  v1_schema },
@@ -376,6 +406,8 @@ const struct sq_migration sq_migrations[] = {
 	{ "access review: certifications, removal requests", v_access_review },
 	{ "group commit: audit lines kept until the log has synced them", v6_audit_tail },
 	{ "remote terminals: TLS client certificates and their revocation", v7_terminals },
+	{ "HR return and retirement: factors to re-confirm, outstanding keys",
+	  v_hr_gaps },
 };
 const size_t sq_migrations_n = sizeof(sq_migrations) / sizeof(sq_migrations[0]);
 

@@ -118,5 +118,6 @@ void sq_grant_ops(struct sk_store_ops *o);
 void sq_report_ops(struct sk_store_ops *o);
 void sq_terminal_ops(struct sk_store_ops *o);
 void sq_request_ops(struct sk_store_ops *o);
+void sq_outstanding_ops(struct sk_store_ops *o);
 
 #endif
