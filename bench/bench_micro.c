@@ -229,6 +229,8 @@ micro_store_audit(const char *dir, unsigned scale, struct bench_micro *out, size
 			r = store_user_save_auth(db, &u);
 		if (r == SK_OK)
 			r = store_commit(db);
+		if (r == SK_OK)
+			r = store_durable_sync(store);   /* synchronous=NORMAL: the WAL synced here */
 		if (r != SK_OK)
 			bench_die("store commit failed");
 		series_add(&s, bench_now_ms() - t0);
@@ -243,6 +245,11 @@ micro_store_audit(const char *dir, unsigned scale, struct bench_micro *out, size
 			r = broker_audit(&c, "auth", u.name, "allow", auth_fields());
 		if (r == SK_OK)
 			r = store_commit(db);
+		/* The group commit's syncs for this one decision (audit_durable.c's leader). */
+		if (r == SK_OK)
+			r = audit_log_flush(log, NULL);
+		if (r == SK_OK)
+			r = store_durable_sync(store);
 		if (r != SK_OK)
 			bench_die("commit with audit failed");
 		series_add(&both, bench_now_ms() - t0);
@@ -258,10 +265,10 @@ micro_store_audit(const char *dir, unsigned scale, struct bench_micro *out, size
 	explicit_bzero(key, sizeof(key));
 	series_done(&a, "audit_log_append (write, fdatasync log, rewrite + fdatasync anchor)",
 	            out, n);
-	series_done(&s, "store commit (BEGIN IMMEDIATE, UPDATE users, COMMIT; WAL, synchronous=FULL)",
-	            out, n);
-	series_done(&both, "auth outcome as auth_finish writes it (store txn with audit inside)",
-	            out, n);
+	series_done(&s, "store commit (BEGIN IMMEDIATE, UPDATE users, COMMIT; WAL, synchronous=NORMAL;"
+	            " fdatasync of the WAL)", out, n);
+	series_done(&both, "auth outcome as auth_finish writes it (store txn with audit inside,"
+	            " then one decision's group-commit syncs: log, anchor unsynced, WAL)", out, n);
 }
 
 static struct sk_msg *

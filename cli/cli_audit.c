@@ -220,7 +220,11 @@ int
 cli_audit_verify(struct cli *c)
 {
 	struct cli_audit_chain ch;
-	int r = cli_audit_chain_check(c, &ch);
+	int r;
+
+	if (cli_flag(c, "--brokers"))
+		return cli_audit_verify_brokers(c);
+	r = cli_audit_chain_check(c, &ch);
 
 	if (r == CLI_OK) {
 		if (c->json) {

@@ -151,7 +151,14 @@ cli_reason_text(uint64_t reason)
 		{ SK_REASON_IMPORT_TOO_LARGE, N_("more than 100000 users in one import") },
 		{ SK_REASON_STAFF_NO_INVALID, N_("invalid staff number (1 to 16 digits)") },
 		{ SK_REASON_STAFF_NO_TAKEN, N_("the staff number is linked to another account") },
+		{ SK_REASON_NOTHING_TO_RECONFIRM, N_("the account has no factors to be re-confirmed"
+		                                     " (no HR return is waiting for it)") },
 		{ SK_REASON_INVALID_DAYS, N_("invalid number of days (1 to 36500)") },
+		{ SK_REASON_TERMINAL_KEY_INVALID, N_("give a certificate's SHA-256 fingerprint (64 hex"
+		                                     " digits) or its serial number (hex)") },
+		{ SK_REASON_TERMINAL_SERIAL_UNSEEN, N_("no terminal with that serial number has"
+		                                       " connected: revoke it by fingerprint, or put it"
+		                                       " on the CRL (tls_crl)") },
 		{ SK_REASON_OWN_REQUEST, N_("nobody may confirm or refuse their own removal"
 		                            " request") },
 		{ SK_REASON_REQUEST_DECIDED, N_("the removal request was confirmed or refused"
@@ -192,7 +199,11 @@ cli_status_error(const struct skc_result *res, const char *user)
 	case SK_ST_OK:
 		return CLI_OK;
 	case SK_ST_NOT_FOUND:
-		fprintf(stderr, _("sekimori: no such user or factor: %s\n"), user ? user : "");
+		/* With a reason, what was not found is something else (a terminal's serial). */
+		if (has_reason)
+			cli_print_reason(reason);
+		else
+			fprintf(stderr, _("sekimori: no such user or factor: %s\n"), user ? user : "");
 		return CLI_FAILED;
 	case SK_ST_EXISTS:
 		/* With a reason, what exists is something else (a staff number's account). */
@@ -247,7 +258,7 @@ cli_option_takes_value(const char *a)
 	                                    "--oath-usersfile", "--google-authenticator", "--encoding",
 	                                    "--anchor", "--since", "--until", "--html",
 	                                    "--role", "--minutes", "--ticket", "--comment",
-	                                    "--staff", "--days", "--out", NULL };
+	                                    "--staff", "--days", "--out", "--store", "--cred", NULL };
 
 	for (int i = 0; with_value[i]; i++)
 		if (strcmp(a, with_value[i]) == 0)

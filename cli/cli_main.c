@@ -18,6 +18,7 @@ static const struct command {
 	{ "user", "add", cli_user_add, "USER [--profile PROFILE] [--contractor] [--staff STAFF_NO]" },
 	{ "user", "contractor", cli_user_contractor, "USER yes|no" },
 	{ "user", "set-staff", cli_user_set_staff, "USER --staff STAFF_NO|--clear" },
+	{ "user", "reconfirm", cli_user_reconfirm, "USER" },
 	{ "user", "show", cli_user_show, "USER" },
 	{ "user", "list", cli_user_list, "" },
 	{ "user", "unlock", cli_user_unlock, "USER" },
@@ -35,6 +36,8 @@ static const struct command {
 	  " [--resident]" },
 	{ "fido2", "list", cli_fido2_list, "USER" },
 	{ "fido2", "remove", cli_fido2_remove, "USER ID" },
+	{ "fido2", "dispose", cli_fido2_dispose, "USER|--cred ID --reason collected|destroyed|lost"
+	  " [--note TEXT]" },
 	{ "card", "enroll", cli_card_enroll, "USER [--kind jpki|piv|piv-card] [--reader NAME]" },
 	{ "card", "list", cli_card_list, "USER" },
 	{ "card", "revoke", cli_card_revoke, "USER|--cert HASH --reason lost|damaged|returned" },
@@ -68,7 +71,11 @@ static const struct command {
 	{ "request", "refuse", cli_request_refuse, "ID [--comment TEXT]" },
 	{ "report", "orphans", cli_report_orphans, "" },
 	{ "report", "dormant", cli_report_dormant, "--days N" },
-	{ "audit", "verify", cli_audit_verify, "[--anchor SEQ:MAC] [ROTATED-FILE...]" },
+	{ "report", "outstanding", cli_report_outstanding, "" },
+	{ "terminal", "revoke", cli_terminal_revoke, "FINGERPRINT|SERIAL" },
+	{ "terminal", "list", cli_terminal_list, "" },
+	{ "audit", "verify", cli_audit_verify, "[--anchor SEQ:MAC] [ROTATED-FILE...] | "
+	  "--brokers [--store URI] LOG:ANCHOR[:KEY]..." },
 	{ "audit", "report", cli_audit_report, "[--since TIME] [--until TIME]"
 	  " [--json | --html FILE] [--anchor SEQ:MAC] [ROTATED-FILE...]" },
 	{ "migrate", "pam-oath", cli_migrate_pam_oath, "FILE [--dry-run] [--replace]" },

@@ -1,4 +1,4 @@
-/* sekimori user add | show | list | unlock | lock | disable | enable | reset-password,
+/* sekimori user add | show | list | unlock | lock | disable | enable | reset-password | reconfirm,
  * totp remove, and status. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -93,6 +93,35 @@ cli_user_set_staff(struct cli *c)
 	r = user_verdict(c, skc_user_set_staff(cli_client(c), &in, &out), &out.res, in.user);
 	if (r == CLI_OK && !c->json)
 		printf("%s\n", clear ? _("Unlinked from HR.") : _("Linked to the staff number."));
+	return r;
+}
+
+/* An HR return's factors re-confirmed, with the person present (admin session, fresh MFA). */
+int
+cli_user_reconfirm(struct cli *c)
+{
+	struct skc_user_in in = { .actor = cli_actor(), .user = cli_user_arg(c) };
+	struct skc_json_out out;
+	json_object *v;
+	int r;
+
+	if (in.user == NULL)
+		return CLI_USAGE;
+	r = user_verdict(c, skc_user_reconfirm(cli_client(c), &in, &out), &out.res, in.user);
+	if (r == CLI_OK && c->json) {
+		cli_print_json(c, out.doc);
+	} else if (r == CLI_OK) {
+		int64_t n[4] = { 0 };
+		static const char *const keys[4] = { "totp", "fido2", "cards", "cards_expired" };
+
+		for (size_t i = 0; i < 4; i++)
+			if (json_object_object_get_ex(out.doc, keys[i], &v))
+				n[i] = json_object_get_int64(v);
+		printf(_("Factors re-confirmed: TOTP %lld, FIDO2 %lld, cards %lld (certificate "
+		         "expired: %lld). The account can log in again.\n"), (long long)n[0],
+		       (long long)n[1], (long long)n[2], (long long)n[3]);
+	}
+	json_object_put(out.doc);
 	return r;
 }
 

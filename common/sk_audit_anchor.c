@@ -136,6 +136,13 @@ int
 sk_audit_anchor_write(int fd, const unsigned char *key, size_t keylen,
                       const struct sk_audit_anchor *a)
 {
+	return sk_audit_anchor_put(fd, key, keylen, a, 1);
+}
+
+int
+sk_audit_anchor_put(int fd, const unsigned char *key, size_t keylen,
+                    const struct sk_audit_anchor *a, int sync)
+{
 	char buf[ANCHOR_LEN + 1];
 	char tag[SK_AUDIT_MAC_HEX + 1];
 	int n, flags, rc;
@@ -168,7 +175,7 @@ sk_audit_anchor_write(int fd, const unsigned char *key, size_t keylen,
 		sk_logerr("cannot write the anchor: %s", strerror(errno));
 		return SK_ERR_IO;
 	}
-	if (fdatasync(fd) != 0) {
+	if (sync && fdatasync(fd) != 0) {
 		sk_logerr("cannot sync the anchor: %s", strerror(errno));
 		return SK_ERR_IO;
 	}

@@ -42,6 +42,10 @@ int sk_audit_anchor_read(const char *path, const unsigned char *key, size_t keyl
 /* Rewrites the anchor durably (fixed-size record with its tag, fdatasync). */
 int sk_audit_anchor_write(int fd, const unsigned char *key, size_t keylen,
                           const struct sk_audit_anchor *a);
+/* The same; sync 0 leaves the write-back to the kernel (the broker's group commit, whose
+ * anchor follows the log without a sync of its own: doc/architecture.md, "Durability"). */
+int sk_audit_anchor_put(int fd, const unsigned char *key, size_t keylen,
+                        const struct sk_audit_anchor *a, int sync);
 /* Parses "SEQ:MAC" (decimal seq >= 1, 64 lowercase hex), as the broker writes it to syslog
  * after "anchor=". SK_ERR_PROTO when malformed. */
 int sk_audit_anchor_parse(const char *text, struct sk_audit_anchor *out);

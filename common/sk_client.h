@@ -4,13 +4,27 @@
 #define SK_CLIENT_H
 #include "sk_msg.h"
 
+#include <stddef.h>
 #include <stdint.h>
+
+/* A connection that is not a plain descriptor (the module's TLS plug-in, pamsk_tls.h):
+ * frames go through these instead of read/write on fd. fd is then the transport's socket,
+ * kept only so that "fd < 0" still means "not connected"; close frees ctx and closes it. */
+struct sk_client_transport {
+	/* Exactly n bytes before deadline_ms (sk_now_ms() based): SK_OK, SK_ERR_TIMEOUT or
+	 * SK_ERR_IO. */
+	int (*write_all)(void *ctx, const void *buf, size_t n, int64_t deadline_ms);
+	int (*read_all)(void *ctx, void *buf, size_t n, int64_t deadline_ms);
+	void (*close)(void *ctx);
+};
 
 struct sk_client {
 	int fd;
 	int timeout_ms;
 	int64_t opened_ms;   /* sk_now_ms() of the connect, until the first call */
 	int64_t answered_ms; /* sk_now_ms() of the last reply (0: none yet) */
+	const struct sk_client_transport *tr;   /* NULL: fd is the Unix socket */
+	void *tr_ctx;
 };
 
 /* Connects within timeout_ms; SK_ERR_UNAVAILABLE when the broker cannot be reached in time

@@ -31,6 +31,7 @@ struct parse_state {
 	int new_header;            /* a header was read since the last entry */
 	int after_entry;           /* inih's prev_name is set: an indented line continues it */
 	int default_profile_line;
+	int in_client;                /* in [client] (sk_conf_tls.h) */
 	char dir[PATH_MAX];        /* the config file's folder, for relative paths */
 	char err[512];
 	struct sk_profile *cur;    /* NULL inside [broker] */
@@ -173,6 +174,7 @@ sk_conf_defaults(struct sk_conf *c)
 	c->auth_timeout = 300;
 	c->request_timeout_ms = 15000;
 	c->root_reserved_clients = SK_CONF_AUTO;
+	sk_tls_defaults(&c->tls);
 	c->max_clients_per_uid = 8;
 	c->connection_lifetime = 360;
 	c->refusal_log_interval = 60;
@@ -450,6 +452,8 @@ broker_key(struct parse_state *st, const char *k, const char *v)
 		bad = parse_uint(v, 1, 86400, &c->hr_check_interval);
 	else if (strcmp(k, "privileged_warn_minutes") == 0)
 		bad = parse_uint(v, 0, 120, &c->priv_warn_minutes);
+	else if ((bad = sk_tls_broker_key(&c->tls, st->dir, k, v)) != 0)
+		bad = bad < 0 ? -1 : 0;
 	else
 		return fail(st, "unknown key '%s' in [broker]", k);
 	return bad ? fail(st, "invalid value for '%s': '%s'", k, v) : 1;
@@ -532,7 +536,8 @@ start_section(struct parse_state *st, const char *section)
 	st->cur = NULL;
 	st->cur_role = NULL;
 	st->in_grant = strcmp(section, "grant") == 0;
-	if (st->in_grant || strcmp(section, "broker") == 0 || factor_section(section) != NULL)
+	st->in_client = strcmp(section, "client") == 0;
+	if (st->in_grant || st->in_client || strcmp(section, "broker") == 0 || factor_section(section) != NULL)
 		return 1;
 	if (strncmp(section, "role ", 5) == 0) {
 		const char *name = section + 5;
@@ -580,6 +585,13 @@ on_entry(void *arg, const char *section, const char *name, const char *value)
 	}
 	if (section[0] == '\0')
 		return fail(st, "'%s' outside any section", name);
+	if (st->in_client) {
+		int bad = sk_tls_client_key(&st->conf->tls, st->dir, name, value);
+
+		if (bad == -2)
+			return fail(st, "unknown key '%s' in [client]", name);
+		return bad < 0 ? fail(st, "invalid value for '%s': '%s'", name, value) : 1;
+	}
 	if (st->cur_role != NULL || st->in_grant) {
 		int bad = st->in_grant ? sk_grant_key(&st->conf->grant, st->dir, name, value)
 		                       : sk_role_key(st->cur_role, name, value);
@@ -729,6 +741,12 @@ sk_conf_load(const char *path, struct sk_conf *conf, char *err, size_t errsz)
 			copy_err(err, errsz, st.err);
 			return SK_ERR_CONFIG;
 		}
+	}
+	if (sk_tls_check(&conf->tls) != NULL) {
+		st.line = 0;
+		(void)fail(&st, "%s", sk_tls_check(&conf->tls));
+		copy_err(err, errsz, st.err);
+		return SK_ERR_CONFIG;
 	}
 	if (conf->n_profiles > 0 && sk_conf_profile(conf, conf->default_profile) == NULL) {
 		st.line = st.default_profile_line;

@@ -8,6 +8,7 @@
 
 #include "sk_origin.h"
 #include "sk_proto.h"
+#include "sk_conf_tls.h"
 
 #define SK_PROFILES_MAX 16
 #define SK_METHODS_MAX 8
@@ -159,6 +160,9 @@ struct sk_conf {
 	/* Privileged sessions (issue 9): how many minutes before a session's deadline (its grant's
 	 * end) the session agent warns the user on the terminal; 0: no warning. */
 	unsigned priv_warn_minutes;
+	/* The remote transport (sk_conf_tls.h): the broker's TLS listener and, in [client], the
+	 * brokers the module reaches over TLS. */
+	struct sk_tls_conf tls;
 	struct sk_fido2_conf fido2;
 	struct sk_card_conf card;
 	struct sk_profile profiles[SK_PROFILES_MAX];

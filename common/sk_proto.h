@@ -102,6 +102,11 @@ enum sk_msg_type {
 	SK_REQ_DELEGATION_NOMINATE = 76,
 	SK_REQ_DELEGATION_DECIDE = 77,/* SK_K_GRANT_STEP: 0 approve, 1 deny, 2 revoke */
 	SK_REQ_REVIEW_CLOSE = 79,     /* closes a break-glass review with a comment */
+	/* 92-94: remote terminals (issue 12, item 4; doc/deployment.md "Remote terminals"). */
+	SK_REQ_TERMINAL_REVOKE = 92,  /* revokes a terminal certificate: SK_K_TERMINAL_FP or
+	                               * SK_K_TERMINAL_SERIAL; the reply's SK_K_TERMINAL_COUNT
+	                               * says how many were revoked by it */
+	SK_REQ_TERMINAL_LIST = 93,    /* SK_K_JSON: every terminal the broker has seen or revoked */
 	/* 84-87: access review and self-service removal requests (issue 10, items 6-7;
 	 * doc/privileged-access.md "Access review", doc/hr-import.md "Removal requests"). */
 	SK_REQ_ACCESS_REVIEW = 84,    /* a JSON list: SK_K_REVIEW_WHAT says which */
@@ -112,6 +117,15 @@ enum sk_msg_type {
 	                               * SK_K_GRANT_REASON; reply SK_K_REQUEST_ID */
 	SK_REQ_REMOVAL_DECIDE = 87,   /* SK_K_REQUEST_ID, SK_K_GRANT_STEP 0 confirm (removes at
 	                               * once) or 1 refuse, SK_K_COMMENT optional */
+	/* 97: an HR return's factors re-confirmed (issue 10, item 4; doc/hr-import.md). */
+	SK_REQ_USER_RECONFIRM = 97,   /* clears the account's "to be re-confirmed" mark; reply
+	                               * SK_K_JSON: the factors confirmed */
+	/* 98-99: what a retired person still has to hand back (R-LIFE-5). */
+	SK_REQ_FIDO2_DISPOSE = 98,    /* closes outstanding security keys: SK_K_USER (all of
+	                               * theirs) and/or SK_K_FACTOR_ID (the one with that
+	                               * outstanding id), SK_K_DISPOSAL, SK_K_MESSAGE (note,
+	                               * optional); reply SK_K_JSON {"disposed": [ids]} */
+	SK_REQ_REPORT_OUTSTANDING = 99, /* a JSON report of outstanding cards and keys */
 
 	SK_MSG_REPLY = 100,
 };
@@ -190,6 +204,7 @@ enum sk_msg_key {
 	SK_K_CARD_CERTS = 65,   /* bytes array: every other certificate on the card (enrolment),
 	                         * so that every key of one card is bound to one person */
 	SK_K_ATTEMPT_TOKEN = 75,/* bytes (16): a pending stack attempt, from PREAUTH's reply */
+	SK_K_DISPOSAL = 77,     /* text: collected | destroyed | lost (FIDO2_DISPOSE) */
 	SK_K_ABANDONED = 76,    /* bool: AUTHFAIL for a stack login that ended unfinished */
 	SK_K_SESSION_ACTION = 70, /* uint: enum sk_card_removal, LOCK or END: what the agent does;
 	                           * or SK_SESSION_WARN, a warning that is not the last answer */
@@ -220,6 +235,10 @@ enum sk_msg_key {
 	SK_K_STAFF_NO = 86,     /* text: a user's HR staff number, 1-16 digits (USER_ADD,
 	                         * USER_SET_STAFF; "" unlinks in USER_SET_STAFF) */
 	SK_K_DAYS = 87,         /* uint: REPORT_DORMANT's threshold in days, 1..36500 */
+	/* 98-101: remote terminals (issue 12, item 4). */
+	SK_K_TERMINAL_FP = 98,     /* text: a certificate's SHA-256, 64 lower-case hex digits */
+	SK_K_TERMINAL_SERIAL = 99, /* text: a certificate's serial, lower-case hex, no leading 0 */
+	SK_K_TERMINAL_COUNT = 100, /* uint: terminals TERMINAL_REVOKE revoked (0: already were) */
 	/* 88-91: access review and removal requests (issue 10). */
 	SK_K_REMOVAL_KIND = 88, /* uint: enum sk_removal_kind */
 	SK_K_REMOVAL_TARGET = 89,/* text: the FIDO2 credential's or card's id in decimal, or the
@@ -343,6 +362,11 @@ enum sk_reason {
 	SK_REASON_STAFF_NO_INVALID = 87,  /* a staff number that is not 1 to 16 digits */
 	SK_REASON_STAFF_NO_TAKEN = 88,    /* the staff number is linked to another account */
 	SK_REASON_INVALID_DAYS = 89,      /* REPORT_DORMANT's days missing or not 1..36500 */
+	/* 90-93: remote terminals (issue 12, item 4). */
+	SK_REASON_TERMINAL_KEY_INVALID = 90,  /* TERMINAL_REVOKE without exactly one well-formed
+	                                       * fingerprint or serial */
+	SK_REASON_TERMINAL_SERIAL_UNSEEN = 91,/* no terminal with that serial has connected yet:
+	                                       * revoke it by fingerprint, or put it on tls_crl */
 	SK_REASON_ATTEMPTS_PENDING = 30, /* failures plus attempts in flight reach deny */
 	/* 31-39: admin sessions and roles (issue 8, item 5). */
 	SK_REASON_ADMIN_SESSION_REQUIRED = 31, /* log in first: sekimori admin login */
@@ -357,6 +381,13 @@ enum sk_reason {
 	/* 80-84: why the account phase refused a privileged login (issue 9). */
 	SK_REASON_NO_GRANT = 80,          /* no active grant for a role that unlocks the service */
 	SK_REASON_NO_FRESH_MFA = 81,      /* no MFA in this PAM transaction (no valid ticket) */
+	/* 40-41: an HR return's factors to be re-confirmed (issue 10, item 4). */
+	SK_REASON_RECONFIRM_REQUIRED = 40, /* ACCT: back from leave, the factors are not yet
+	                                    * re-confirmed (SK_ST_ACCT_DISABLED) */
+	SK_REASON_NOTHING_TO_RECONFIRM = 41, /* USER_RECONFIRM: the account has no factors to
+	                                      * be re-confirmed (SK_ST_INVALID) */
+	SK_REASON_INVALID_DISPOSAL = 42,   /* FIDO2_DISPOSE: no or another SK_K_DISPOSAL, or neither
+	                                    * user nor id (SK_ST_INVALID) */
 	/* 82-86: removal requests (issue 10, item 7). */
 	SK_REASON_OWN_REQUEST = 82,       /* the requester decides their own request
 	                                   * (SK_ST_POLICY) */

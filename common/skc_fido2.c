@@ -89,3 +89,19 @@ skc_fido2_remove(struct sk_client *c, const struct skc_fido2_remove_in *in,
 	skc_put_uint(&q, SK_K_FACTOR_ID, in->factor_id);
 	return skc_exchange(c, &q, &out->res, NULL, NULL);
 }
+
+int
+skc_fido2_dispose(struct sk_client *c, const struct skc_fido2_dispose_in *in,
+                  struct skc_json_out *out)
+{
+	struct skc_req q;
+
+	memset(out, 0, sizeof(*out));
+	skc_req_begin(&q, SK_REQ_FIDO2_DISPOSE, in->actor);
+	skc_put_text_opt(&q, SK_K_USER, in->user);
+	if (in->id != 0)
+		skc_put_uint(&q, SK_K_FACTOR_ID, in->id);
+	skc_put_text(&q, SK_K_DISPOSAL, in->disposal);
+	skc_put_text_opt(&q, SK_K_MESSAGE, in->note);
+	return skc_exchange(c, &q, &out->res, skc_decode_json, out);
+}

@@ -65,4 +65,18 @@ struct skc_fido2_remove_in {
 int skc_fido2_remove(struct sk_client *c, const struct skc_fido2_remove_in *in,
                      struct skc_reply_out *out);
 
+/* FIDO2_DISPOSE: closes outstanding security keys (a retirement recorded them): all of
+ * user's, or the one with outstanding id (of user when both are given); disposal collected |
+ * destroyed | lost; note may be NULL. doc = {"disposed": [ids]}; status NOT_FOUND when no
+ * open key matched. */
+struct skc_fido2_dispose_in {
+	const char *actor;
+	const char *user;        /* NULL with id */
+	uint64_t id;             /* 0 with user */
+	const char *disposal;
+	const char *note;
+};
+int skc_fido2_dispose(struct sk_client *c, const struct skc_fido2_dispose_in *in,
+                      struct skc_json_out *out);
+
 #endif

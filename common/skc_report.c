@@ -23,3 +23,12 @@ skc_report_dormant(struct sk_client *c, const struct skc_report_dormant_in *in,
 	out->doc = NULL;
 	return skc_exchange(c, &q, &out->res, skc_decode_json, out);
 }
+
+int
+skc_report_outstanding(struct sk_client *c, const struct skc_report_orphans_in *in,
+                       struct skc_json_out *out)
+{
+	const struct skc_user_in all = { .actor = in->actor };
+
+	return skc_user_json(c, SK_REQ_REPORT_OUTSTANDING, &all, out);
+}

@@ -1,4 +1,5 @@
-/* Typed calls of the report family (see skc.h): REPORT_ORPHANS, REPORT_DORMANT
+/* Typed calls of the report family (see skc.h): REPORT_ORPHANS, REPORT_DORMANT,
+ * REPORT_OUTSTANDING
  * (doc/hr-import.md "Reconciliation", doc/protocol.md). */
 #ifndef SKC_REPORT_H
 #define SKC_REPORT_H
@@ -22,5 +23,12 @@ struct skc_report_dormant_in {
 };
 int skc_report_dormant(struct sk_client *c, const struct skc_report_dormant_in *in,
                        struct skc_json_out *out);
+
+/* REPORT_OUTSTANDING (R-LIFE-5): {"keys": [{"id", "user", "since", "credential", "aaguid",
+ * "subject"}], "cards": [{"id", "user", "since", "cert", "revoke_reason"}], "truncated"}:
+ * security keys a retirement removed and no administrator has recorded handed back, and
+ * revoked cards not recorded collected or destroyed. */
+int skc_report_outstanding(struct sk_client *c, const struct skc_report_orphans_in *in,
+                           struct skc_json_out *out);
 
 #endif

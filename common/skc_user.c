@@ -93,6 +93,12 @@ skc_user_enable(struct sk_client *c, const struct skc_user_in *in, struct skc_re
 }
 
 int
+skc_user_reconfirm(struct sk_client *c, const struct skc_user_in *in, struct skc_json_out *out)
+{
+	return skc_user_json(c, SK_REQ_USER_RECONFIRM, in, out);
+}
+
+int
 skc_user_set_staff(struct sk_client *c, const struct skc_user_set_staff_in *in,
                    struct skc_reply_out *out)
 {

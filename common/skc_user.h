@@ -39,6 +39,11 @@ int skc_user_disable(struct sk_client *c, const struct skc_user_in *in,
                      struct skc_reply_out *out);
 int skc_user_enable(struct sk_client *c, const struct skc_user_in *in, struct skc_reply_out *out);
 
+/* USER_RECONFIRM: an HR return's factors re-confirmed; doc = the factors confirmed. Status
+ * INVALID with SK_REASON_NOTHING_TO_RECONFIRM when the account is not marked. */
+int skc_user_reconfirm(struct sk_client *c, const struct skc_user_in *in,
+                       struct skc_json_out *out);
+
 /* USER_SET_STAFF: links the user to an HR staff number; staff_no "" unlinks. Status EXISTS
  * with reason SK_REASON_STAFF_NO_TAKEN: another account has that number. */
 struct skc_user_set_staff_in {

@@ -2,7 +2,8 @@
  * R-PRIV-5); disabled accounts are refused. On a privileged service (issue 9) the broker lets
  * the login in only with an active grant and this transaction's auth ticket (pamsk_ticket.c),
  * which proves fresh MFA in the same PAM transaction; the grant's unix groups are kept for
- * pam_sm_setcred (pamsk_groups.c). */
+ * pam_sm_setcred (pamsk_groups.c). An account back from HR leave is refused, with its reason,
+ * until an administrator re-confirms its factors (sekimori user reconfirm). */
 #include <time.h>
 
 #include "pamsk.h"
@@ -50,7 +51,10 @@ pamsk_account(struct pamsk *m)
 		           _("You are logging in with a temporary password. You must change it now."));
 		return PAM_NEW_AUTHTOK_REQD;
 	case SK_ST_ACCT_DISABLED:
-		pamsk_error(m, "%s", _("This account is disabled."));
+		pamsk_error(m, "%s", out.res.reason == SK_REASON_RECONFIRM_REQUIRED ?
+		            _("You are back from leave: an administrator must re-confirm your "
+		              "authentication factors with you present before you can log in.") :
+		            _("This account is disabled."));
 		return PAM_ACCT_EXPIRED;
 	default:
 		return pamsk_refused(m, out.res.status);

@@ -3,10 +3,8 @@
  * them and hand the step to it. A transaction that plans no device step (password, TOTP,
  * the unix stack) never loads libfido2, libpcsclite or libcrypto.
  *
- * Where the plug-in is looked for: the folder and file name the module itself was loaded
- * from (dladdr()), ".so" replaced by "_devices.so". It must be a regular file (not a
- * symbolic link) with the same owner as the module and writable by nobody else, the trust
- * the module file itself has; otherwise it is not loaded. It stays loaded until the module
+ * Where the plug-in is looked for, and the file checks it must pass: pamsk_plugin.h
+ * ("_devices.so"). It stays loaded until the module
  * is unloaded (pam_end() of the last handle that uses it), when a destructor dlclose()s it.
  * When it cannot be loaded, a device step ends with PAM_AUTHINFO_UNAVAIL after telling the
  * user the service is unavailable (fail closed). */
@@ -18,6 +16,7 @@
 
 #include "pamsk.h"
 #include "pamsk_devices.h"
+#include "pamsk_plugin.h"
 #include "sk_log.h"
 #include "sk_proto.h"
 
@@ -31,54 +30,19 @@ static const struct pamsk_devices_host devices_host = {
 	.card_watch_remember = pamsk_card_watch_remember,
 };
 
-/* The plug-in's path from the module's own: PAMSK_DEVICES_SUFFIX in place of ".so". */
-static int
-plugin_path(char *out, size_t cap, struct stat *module_st)
-{
-	Dl_info info;
-	size_t n;
-
-	if (dladdr((const void *)plugin_path, &info) == 0 || info.dli_fname == NULL ||
-	    info.dli_fname[0] != '/') {
-		sk_logerr("cannot tell where pam_sekimori is loaded from");
-		return -1;
-	}
-	n = strlen(info.dli_fname);
-	if (n < 3 || strcmp(info.dli_fname + n - 3, ".so") != 0 ||
-	    snprintf(out, cap, "%.*s%s", (int)(n - 3), info.dli_fname, PAMSK_DEVICES_SUFFIX) >=
-	            (int)cap ||
-	    stat(info.dli_fname, module_st) != 0) {
-		sk_logerr("the module's path %s does not name the device plug-in", info.dli_fname);
-		return -1;
-	}
-	return 0;
-}
-
 static const struct pamsk_devices *
 load(void)
 {
-	char path[PATH_MAX];
-	struct stat mst, st;
 	pamsk_devices_entry_fn entry;
 	const struct pamsk_devices *t;
-	void *h;
+	void *h = pamsk_plugin_open(PAMSK_DEVICES_SUFFIX, "device plug-in");
 
-	if (plugin_path(path, sizeof(path), &mst) != 0)
+	if (h == NULL)
 		return NULL;
-	if (lstat(path, &st) != 0 || !S_ISREG(st.st_mode) || st.st_uid != mst.st_uid ||
-	    (st.st_mode & (S_IWGRP | S_IWOTH)) != 0) {
-		sk_logerr("device plug-in %s is missing, or not a regular file owned like the module "
-		          "and writable by its owner only", path);
-		return NULL;
-	}
-	if ((h = dlopen(path, RTLD_NOW | RTLD_LOCAL)) == NULL) {
-		sk_logerr("device plug-in %s: %s", path, dlerror());
-		return NULL;
-	}
 	entry = (pamsk_devices_entry_fn)dlsym(h, PAMSK_DEVICES_ENTRY);
 	if (entry == NULL || (t = entry(&devices_host)) == NULL || t->abi != PAMSK_DEVICES_ABI ||
 	    t->fido2 == NULL || t->card == NULL) {
-		sk_logerr("device plug-in %s does not belong to this module's build", path);
+		sk_logerr("device plug-in does not belong to this module's build");
 		dlclose(h);
 		return NULL;
 	}

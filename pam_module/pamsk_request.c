@@ -9,12 +9,14 @@
  * request_timeout_ms ago (the broker closes a connection idle for request_timeout_ms),
  * the connection is younger than connection_lifetime less request_timeout_ms, and the
  * broker has sent nothing on it since (no end of file). Otherwise, and in a process forked
- * from the one that connected, the phase connects anew. pam_end() closes a kept connection. */
+ * from the one that connected, the phase connects anew. pam_end() closes a kept connection.
+ * A TLS connection to a remote broker (pamsk_tls.h) is never kept: each phase connects. */
 #include <poll.h>
 #include <stdlib.h>
 #include <unistd.h>
 
 #include "pamsk.h"
+#include "pamsk_tls.h"
 #include "sk_err.h"
 #include "sk_io.h"
 #include "sk_i18n.h"
@@ -82,6 +84,13 @@ adopt_kept(struct pamsk *m)
 struct sk_client *
 pamsk_client(struct pamsk *m)
 {
+	/* Remote brokers ([client] broker = tls://...): a new TLS connection per phase, through
+	 * the TLS plug-in; when none answers fd stays -1 and the typed call fails closed. */
+	if (m->conf.tls.n_brokers > 0) {
+		if (m->client.fd < 0 && pamsk_tls_connect(m) == SK_OK)
+			m->connected_ms = sk_now_ms();
+		return &m->client;
+	}
 	if (m->client.fd < 0) {
 		int fd = adopt_kept(m);
 
@@ -103,7 +112,8 @@ pamsk_keep_client(struct pamsk *m)
 {
 	struct kept_conn *k;
 
-	if (m->client.fd < 0 || m->client.answered_ms == 0)
+	/* A TLS connection is not kept: its state lives in the plug-in, not in a descriptor. */
+	if (m->client.fd < 0 || m->client.answered_ms == 0 || m->client.tr != NULL)
 		return;
 	if ((k = calloc(1, sizeof(*k))) == NULL)
 		return;

@@ -10,14 +10,25 @@
  *     marker, see below), so every committed change has its record;
  *   - every record after 'audit_seq' belongs to the one transaction that did not commit.
  * At start, records after 'audit_seq' get an audit.not_committed marker (reason
- * broker_stopped_before_commit). A transaction rolled back after it appended records gets
+ * broker_stopped_before_commit).
+ *
+ * Group commit (audit_durable.c): a record is only written to the log, and the commit only
+ * writes the WAL; one sync later covers many transactions, before their replies. After a
+ * power failure the store may so hold commits whose records the log lost (the kernel wrote
+ * the WAL back first). So each record's sealed line also goes into the store, in the same
+ * transaction (audit_tail), and is pruned once the log has synced it; at start, lines the
+ * store committed past the log's end are verified against the log's last record and
+ * written back (audit_recover). A log cut back beyond the lines the store kept is refused,
+ * as before. A transaction rolled back after it appended records gets
  * one at once (reason rolled_back); when even that cannot be written, the log refuses every
  * further record until restart, so that the marker is written at the next start. */
 #include "audit_event.h"
 
 #include <inttypes.h>
 #include <string.h>
+#include <openssl/rand.h>
 
+#include "audit_durable.h"
 #include "audit_log.h"
 #include "sk_audit_chain.h"
 #include "sk_err.h"
@@ -28,6 +39,36 @@
 static __thread uint64_t txn_first, txn_last;
 /* The log the transaction hooks write to; set once at start, before any client. */
 static struct audit_log *hooked_log;
+/* audit_tail holds no line at or below this seq (read and written under the writer lock). */
+static uint64_t tail_pruned;
+/* This broker's broker_id, for the markers the hooks write (set with hooked_log). */
+static const char *hooked_broker_id;
+
+/* Several brokers, one store (doc/deployment.md): every record names the broker whose chain
+ * it is in ("broker") and carries an id of its own ("record_id", 128 random bits), so that
+ * `sekimori audit verify --brokers` can tell the logs apart and find a record in two of
+ * them. */
+static int
+add_identity(json_object *ev, const char *broker_id)
+{
+	static const char hex[] = "0123456789abcdef";
+	unsigned char raw[16];
+	char id[2 * sizeof(raw) + 1];
+
+	if (RAND_bytes(raw, sizeof(raw)) != 1) {
+		sk_logerr("no random bytes for an audit record id");
+		return SK_ERR_CRYPTO;
+	}
+	for (size_t i = 0; i < sizeof(raw); i++) {
+		id[2 * i] = hex[raw[i] >> 4];
+		id[2 * i + 1] = hex[raw[i] & 15];
+	}
+	id[2 * sizeof(raw)] = '\0';
+	if (broker_id != NULL && broker_id[0] != '\0')
+		json_object_object_add(ev, "broker", json_object_new_string(broker_id));
+	json_object_object_add(ev, "record_id", json_object_new_string(id));
+	return SK_OK;
+}
 
 json_object *
 audit_field(json_object *extra, const char *key, const char *value)
@@ -49,6 +90,21 @@ audit_field_int(json_object *extra, const char *key, int64_t value)
 	return extra;
 }
 
+/* Appends a record (written only, see audit_log_append_deferred), keeps its line in the
+ * store and writes its seq, all in the open transaction on t. */
+static int
+append_kept(struct audit_log *log, struct sk_store_txn *t, json_object *ev, uint64_t *seq)
+{
+	char line[SK_AUDIT_LINE_MAX];
+	int r = audit_log_append_deferred(log, ev, seq, line, sizeof(line));
+
+	if (r == SK_OK)
+		r = store_audit_tail_add(t, *seq, line);
+	if (r == SK_OK)
+		r = store_audit_seq_set(t, *seq);
+	return r;
+}
+
 /* Appends the marker for records first..last and writes its seq, in the open transaction
  * on t. */
 static int
@@ -67,9 +123,9 @@ append_marker(struct audit_log *log, struct sk_store_txn *t, uint64_t first, uin
 	json_object_object_add(ev, "first", json_object_new_int64((int64_t)first));
 	json_object_object_add(ev, "last", json_object_new_int64((int64_t)last));
 	json_object_object_add(ev, "reason", json_object_new_string(reason));
-	r = audit_log_append_deferred(log, ev, &seq);
+	r = add_identity(ev, hooked_broker_id);
 	if (r == SK_OK)
-		r = store_audit_seq_set(t, seq);
+		r = append_kept(log, t, ev, &seq);
 	json_object_put(ev);
 	return r;
 }
@@ -91,18 +147,28 @@ write_marker(struct audit_log *log, struct sk_store_txn *t, uint64_t first, uint
 	return r;
 }
 
-/* Just before the store commits: the records the transaction appended (written only, see
- * audit_log_append_deferred) made durable and anchored with one sync, so that the log is
- * durable before the commit that 'audit_seq' records. */
+/* Just before the store commits: the lines the log has synced since the last prune leave
+ * audit_tail, in this transaction (one statement, only when the log's sync moved on). */
 static int
-on_precommit(void)
+on_precommit(struct sk_store_txn *t)
 {
-	return hooked_log != NULL ? audit_log_sync(hooked_log) : SK_OK;
+	uint64_t synced;
+	int r;
+
+	if (hooked_log == NULL || (synced = audit_log_synced_seq(hooked_log)) <= tail_pruned)
+		return SK_OK;
+	if ((r = store_audit_tail_prune(t, synced)) == SK_OK)
+		tail_pruned = synced;
+	return r;
 }
 
+/* A commit the reply must wait for: every durable one, and a non-durable one that appended
+ * records all the same (no reply before its records are synced). */
 static void
-on_committed(void)
+on_committed(int durable)
 {
+	if (durable || txn_first != 0)
+		audit_durable_committed();
 	txn_first = txn_last = 0;
 }
 
@@ -155,8 +221,15 @@ broker_audit(struct broker_conn *c, const char *event, const char *user, const c
 	if (user != NULL)
 		json_object_object_add(ev, "user", json_object_new_string(user));
 	json_object_object_add(ev, "result", json_object_new_string(result));
-	json_object_object_add(ev, "peer_uid", json_object_new_int64((int64_t)c->peer_uid));
-	json_object_object_add(ev, "peer_pid", json_object_new_int64((int64_t)c->peer_pid));
+	if (c->is_terminal) {
+		/* A remote terminal has no uid or pid here: its certificate names it. */
+		json_object_object_add(ev, "terminal", json_object_new_string(c->terminal));
+		json_object_object_add(ev, "terminal_sha256", json_object_new_string(c->terminal_fp));
+		json_object_object_add(ev, "terminal_addr", json_object_new_string(c->terminal_addr));
+	} else {
+		json_object_object_add(ev, "peer_uid", json_object_new_int64((int64_t)c->peer_uid));
+		json_object_object_add(ev, "peer_pid", json_object_new_int64((int64_t)c->peer_pid));
+	}
 	if (c->peer_name[0] != '\0')
 		json_object_object_add(ev, "peer", json_object_new_string(c->peer_name));
 	/* The person who proved their factors for this connection's admin session (R-LOG-1):
@@ -179,14 +252,15 @@ broker_audit(struct broker_conn *c, const char *event, const char *user, const c
 	}
 	/* No store, no record: appending outside the writer lock would break the order the
 	 * recovery relies on. The decision denies (R-LOG-1). */
-	r = own_txn ? store_begin(c->db) : SK_OK;
+	r = add_identity(ev, c->b->conf.broker_id);
+	if (r == SK_OK)
+		r = own_txn ? store_begin(c->db) : SK_OK;
 	if (r == SK_OK) {
-		r = audit_log_append_deferred(c->b->audit, ev, &seq);
-		if (r == SK_OK) {
+		r = append_kept(c->b->audit, c->db, ev, &seq);
+		if (seq != 0) {   /* written to the log, whatever became of the store's copy */
 			if (txn_first == 0)
 				txn_first = seq;
 			txn_last = seq;
-			r = store_audit_seq_set(c->db, seq);
 		}
 		if (own_txn && r == SK_OK && audit_seq_commit(c->db) != SK_OK)
 			r = SK_OK;   /* the record stands on its own, see audit_seq_commit */
@@ -197,6 +271,59 @@ broker_audit(struct broker_conn *c, const char *event, const char *user, const c
 	return r == SK_OK ? SK_OK : SK_ERR_AUDIT;
 }
 
+/* Writing back the lines the store committed past the log's end, in seq order. */
+struct restore {
+	struct audit_log *log;
+	uint64_t next;   /* the seq the log needs next */
+	uint64_t upto;   /* the store's committed seq */
+};
+
+static int
+restore_line(void *arg, uint64_t seq, const char *line)
+{
+	struct restore *st = arg;
+
+	if (seq > st->upto)
+		return SK_OK;   /* cannot be: a line is kept in its record's own transaction */
+	if (seq != st->next) {
+		sk_logerr("the store kept audit record %" PRIu64 " but not %" PRIu64, seq, st->next);
+		return SK_ERR_AUDIT;
+	}
+	if (audit_log_restore_line(st->log, line, strlen(line)) != SK_OK)
+		return SK_ERR_AUDIT;
+	st->next++;
+	return SK_OK;
+}
+
+/* The store committed records up to committed but the log ends at last: the group commit's
+ * crash order (a power failure after the WAL but before the log reached the disk). The
+ * lines the store kept are written back when each verifies and continues the chain, then
+ * synced and anchored; SK_ERR_AUDIT when the store does not hold them all (the log was cut
+ * back further than any crash can: refused, as before). */
+static int
+restore_from_store(struct audit_log *log, struct sk_store_txn *t, uint64_t last,
+                   uint64_t committed)
+{
+	struct restore st = { log, last + 1, committed };
+	int r = store_audit_tail_after(t, last, restore_line, &st);
+
+	if (r == SK_OK && audit_log_last_seq(log) != committed)
+		r = SK_ERR_AUDIT;
+	if (r != SK_OK) {
+		sk_logerr("the store committed audit record %" PRIu64 " but the log ends at %" PRIu64
+		          " and the store does not hold the records in between: log and anchor were "
+		          "cut back or replaced; check them with sekimori audit verify --anchor",
+		          committed, audit_log_last_seq(log));
+		return SK_ERR_AUDIT;
+	}
+	if (audit_log_sync(log) != SK_OK)
+		return SK_ERR_AUDIT;
+	sk_logwarn("audit records %" PRIu64 "-%" PRIu64 " were committed by the store but missing "
+	           "from the log (power failure?): written back from the store's copy",
+	           last + 1, committed);
+	return SK_OK;
+}
+
 int
 audit_recover(struct broker *b)
 {
@@ -205,6 +332,7 @@ audit_recover(struct broker *b)
 	int present = 0, r;
 
 	hooked_log = b->audit;
+	hooked_broker_id = b->conf.broker_id;
 	store_set_txn_hooks(on_committed, on_rolled_back);
 	store_set_precommit_hook(on_precommit);
 	if ((r = store_acquire(b->store, &t)) != SK_OK)
@@ -217,6 +345,14 @@ audit_recover(struct broker *b)
 		return r;
 	}
 	last = audit_log_last_seq(b->audit);
+	if (present && committed > last) {
+		if (restore_from_store(b->audit, t, last, committed) != SK_OK) {
+			store_rollback(t);
+			store_release(t);
+			return SK_ERR_AUDIT;
+		}
+		last = committed;
+	}
 	if (!present || committed == last) {
 		/* A store from before 'audit_seq' was kept starts counting here. */
 		if (!present && last != 0)
@@ -227,13 +363,6 @@ audit_recover(struct broker *b)
 			r = store_commit(t);
 		if (r != SK_OK)
 			store_rollback(t);
-	} else if (committed > last) {
-		/* The store saw records the log no longer has: log and anchor were cut back. */
-		sk_logerr("the store committed audit record %" PRIu64 " but the log ends at %" PRIu64
-		          ": log and anchor were cut back or replaced; check them with "
-		          "sekimori audit verify --anchor", committed, last);
-		store_rollback(t);
-		r = SK_ERR_AUDIT;
 	} else {
 		/* The marker goes in this same transaction: nothing commits in between. */
 		sk_logwarn("audit records %" PRIu64 "-%" PRIu64 " were written but their store "
@@ -248,5 +377,9 @@ audit_recover(struct broker *b)
 		}
 	}
 	store_release(t);
+	/* From here on replies wait for the group commit; the recovery's own commit first. */
+	audit_durable_start(b->audit, b->store);
+	if (r == SK_OK)
+		r = audit_durable_wait();
 	return r;
 }

@@ -30,6 +30,7 @@
  * the files verify as one chain (sk_audit_verify_segment, `sekimori audit verify FILE...`)
  * and neither the old file's end nor the new file's start can be cut unnoticed. */
 #include "audit_log.h"
+#include "audit_log_internal.h"
 #include "sk_audit_chain.h"
 #include "sk_err.h"
 #include "sk_log.h"
@@ -55,26 +56,6 @@
  * prerotate script); an announcement never finished does not weaken the checks for long. */
 #define ROTATE_ARMED_MAX 600
 
-struct audit_log {
-	pthread_mutex_t mu;
-	int log_fd;
-	int anchor_fd;
-	/* Set when a failure may have left the log and anchor out of step (a record written
-	 * but not anchored, or a sync that failed): every later append is refused, since
-	 * continuing would bury the fault under new records. Reopening checks the state. */
-	int broken;
-	off_t end;          /* log size after our last record: anything else wrote to it */
-	dev_t dev;          /* the log file opened, to see it deleted or replaced */
-	ino_t ino;
-	char path[PATH_MAX];
-	time_t rotating_since;   /* audit_log_rotate_prepare's time; 0: no rotation announced */
-	uint64_t seq;
-	char mac[SK_AUDIT_MAC_HEX + 1];
-	/* The last record made durable and anchored; seq > synced_seq: records written but
-	 * waiting for audit_log_sync. */
-	uint64_t synced_seq;
-	unsigned char key[SK_AUDIT_KEY_LEN];
-};
 
 static const char zero_mac[SK_AUDIT_MAC_HEX + 1] =
 	"0000000000000000000000000000000000000000000000000000000000000000";
@@ -276,8 +257,8 @@ resume(struct audit_log *log, off_t size, const struct sk_audit_anchor *anchor)
 /* Is the open log still the one file at its path, of the size we left it? Deleted, renamed
  * away, replaced, given a second name, or written by someone else: SK_ERR_AUDIT, said to
  * syslog at LOG_ALERT once (the log is then broken and refuses every further record). */
-static int
-check_identity(struct audit_log *log)
+int
+audit_log_check_identity(struct audit_log *log)
 {
 	struct stat fst, pst;
 	const char *what = NULL;
@@ -458,8 +439,7 @@ summary(uint64_t seq, const char *mac, json_object *event)
 }
 
 static int append_locked(struct audit_log *log, json_object *event, uint64_t *seq_out,
-                         char mac[SK_AUDIT_MAC_HEX + 1], int defer);
-static int sync_locked(struct audit_log *log);
+                         char mac[SK_AUDIT_MAC_HEX + 1], int defer, char *copy, size_t cap);
 
 /* The new file at the path after a rotation: opened, locked, and begun with the record
  * audit.rotated that chains it to the old one. Called with log->mu held. On failure the log
@@ -499,7 +479,7 @@ start_segment(struct audit_log *log)
 	                            json_object_new_int64((int64_t)last)) != 0))
 		rc = SK_ERR_AUDIT;
 	if (rc == SK_OK)
-		rc = append_locked(log, ev, &seq, mac, 0);
+		rc = append_locked(log, ev, &seq, mac, 0, NULL, 0);
 	if (rc == SK_OK) {
 		summary(seq, mac, ev);
 		sk_log(LOG_NOTICE, "audit log rotated: %s goes on from record %" PRIu64, log->path, seq);
@@ -512,7 +492,7 @@ start_segment(struct audit_log *log)
 
 /* During an announced rotation: the new segment when the log was moved away whole and its
  * path is free (nocreate) or holds an empty file (logrotate's create). Anything else is
- * left as it is, for check_identity to judge. Called with log->mu held. */
+ * left as it is, for audit_log_check_identity to judge. Called with log->mu held. */
 static int
 follow_rotation(struct audit_log *log)
 {
@@ -537,7 +517,7 @@ follow_rotation(struct audit_log *log)
 	}
 	/* Records written to the old file but not yet synced are made durable there first:
 	 * the old file is closed and no longer ours to sync. */
-	if (sync_locked(log) != SK_OK)
+	if (audit_log_sync_locked(log) != SK_OK)
 		return SK_ERR_AUDIT;
 	return start_segment(log);
 }
@@ -545,8 +525,8 @@ follow_rotation(struct audit_log *log)
 /* Makes every record written so far durable and anchors the last one: one fdatasync of the
  * log, one anchor rewrite (itself fdatasync'ed). Nothing to do when nothing is pending.
  * Called with log->mu held. */
-static int
-sync_locked(struct audit_log *log)
+int
+audit_log_sync_locked(struct audit_log *log)
 {
 	struct sk_audit_anchor a;
 
@@ -573,10 +553,11 @@ sync_locked(struct audit_log *log)
 	return SK_OK;
 }
 
-/* Called with log->mu held. defer: write only, audit_log_sync makes it durable later. */
+/* Called with log->mu held. defer: write only, audit_log_sync makes it durable later.
+ * copy (cap bytes, NULL: none) gets the sealed line without its newline. */
 static int
 append_locked(struct audit_log *log, json_object *event, uint64_t *seq_out,
-              char mac[SK_AUDIT_MAC_HEX + 1], int defer)
+              char mac[SK_AUDIT_MAC_HEX + 1], int defer, char *copy, size_t cap)
 {
 	char line[SK_AUDIT_LINE_MAX];
 	uint64_t seq;
@@ -599,10 +580,18 @@ append_locked(struct audit_log *log, json_object *event, uint64_t *seq_out,
 		sk_logerr("sealed line too long");
 		return SK_ERR_AUDIT;
 	}
+	if (copy != NULL) {
+		if (cap <= len) {
+			sk_logerr("no room for the sealed line");
+			return SK_ERR_AUDIT;
+		}
+		memcpy(copy, line, len);
+		copy[len] = '\0';
+	}
 	line[len++] = '\n';
 	/* Anything else that wrote to, cut, deleted or replaced the log must stop us, not be
 	 * chained over. */
-	if (check_identity(log) != SK_OK)
+	if (audit_log_check_identity(log) != SK_OK)
 		return SK_ERR_AUDIT;
 	/* One write(): with O_APPEND the line lands whole at the end, never interleaved with
 	 * another writer's; only a full disk or file size limit can cut it short (below). */
@@ -626,7 +615,7 @@ append_locked(struct audit_log *log, json_object *event, uint64_t *seq_out,
 	log->seq = seq;
 	memcpy(log->mac, mac, sizeof(log->mac));
 	log->end += (off_t)len;
-	if (!defer && sync_locked(log) != SK_OK)
+	if (!defer && audit_log_sync_locked(log) != SK_OK)
 		return SK_ERR_AUDIT;
 	*seq_out = seq;
 	return SK_OK;
@@ -639,18 +628,19 @@ audit_log_append(struct audit_log *log, json_object *event)
 }
 
 static int append_public(struct audit_log *log, json_object *event, uint64_t *seq_out,
-                         int defer);
+                         int defer, char *copy, size_t cap);
 
 int
 audit_log_append_seq(struct audit_log *log, json_object *event, uint64_t *seq_out)
 {
-	return append_public(log, event, seq_out, 0);
+	return append_public(log, event, seq_out, 0, NULL, 0);
 }
 
 int
-audit_log_append_deferred(struct audit_log *log, json_object *event, uint64_t *seq_out)
+audit_log_append_deferred(struct audit_log *log, json_object *event, uint64_t *seq_out,
+                          char *line, size_t cap)
 {
-	return append_public(log, event, seq_out, 1);
+	return append_public(log, event, seq_out, 1, line, cap);
 }
 
 int
@@ -661,13 +651,14 @@ audit_log_sync(struct audit_log *log)
 	if (log == NULL)
 		return SK_ERR_AUDIT;
 	pthread_mutex_lock(&log->mu);
-	rc = sync_locked(log);
+	rc = audit_log_sync_locked(log);
 	pthread_mutex_unlock(&log->mu);
 	return rc;
 }
 
 static int
-append_public(struct audit_log *log, json_object *event, uint64_t *seq_out, int defer)
+append_public(struct audit_log *log, json_object *event, uint64_t *seq_out, int defer,
+              char *copy, size_t cap)
 {
 	char mac[SK_AUDIT_MAC_HEX + 1];
 	uint64_t seq = 0;
@@ -681,7 +672,7 @@ append_public(struct audit_log *log, json_object *event, uint64_t *seq_out, int 
 		sk_logerr("pthread_mutex_lock failed");
 		return SK_ERR_AUDIT;
 	}
-	rc = append_locked(log, event, &seq, mac, defer);
+	rc = append_locked(log, event, &seq, mac, defer, copy, cap);
 	pthread_mutex_unlock(&log->mu);
 	/* Outside the lock; seq orders the syslog lines should they interleave. */
 	if (rc == SK_OK) {
@@ -715,7 +706,7 @@ append_event(struct audit_log *log, const char *name)
 	if (rc == SK_OK && json_object_object_add(ev, "event", json_object_new_string(name)) != 0)
 		rc = SK_ERR_AUDIT;
 	if (rc == SK_OK)
-		rc = append_locked(log, ev, &seq, mac, 0);
+		rc = append_locked(log, ev, &seq, mac, 0, NULL, 0);
 	if (rc == SK_OK)
 		summary(seq, mac, ev);
 	json_object_put(ev);

@@ -22,9 +22,23 @@ int audit_log_append(struct audit_log *log, json_object *event);
 /* The same, and *seq gets the record's seq (for the store's last committed audit seq). */
 int audit_log_append_seq(struct audit_log *log, json_object *event, uint64_t *seq);
 /* Appends one record inside a store transaction: written (one write()) but neither
- * fdatasync'ed nor anchored; audit_log_sync, which the store runs before it commits,
- * does both once for every record written so far. Also sends the syslog summary. */
-int audit_log_append_deferred(struct audit_log *log, json_object *event, uint64_t *seq);
+ * fdatasync'ed nor anchored; audit_log_sync or audit_log_flush does both later, once for
+ * every record written so far. line (cap bytes, NULL: none) gets the sealed line without its
+ * newline, for the store's copy (audit_tail). Also sends the syslog summary. */
+int audit_log_append_deferred(struct audit_log *log, json_object *event, uint64_t *seq,
+                              char *line, size_t cap);
+/* The group commit's sync (audit_durable.c): fdatasync of the log without holding the
+ * log's lock (appends go on meanwhile, on a duplicate of the descriptor), then the anchor
+ * rewritten for the last record the sync covers, without a sync of its own. *seq (may be
+ * NULL) gets that record's seq. SK_ERR_AUDIT when the log is broken or the sync fails (then
+ * it is broken). */
+int audit_log_flush(struct audit_log *log, uint64_t *seq);
+/* The seq of the last record made durable (synced) and anchored. */
+uint64_t audit_log_synced_seq(struct audit_log *log);
+/* At start only: appends line (a sealed record without newline, as the store kept it) when
+ * it verifies with the key, carries the next seq and names the log's last mac as prev.
+ * Written only; audit_log_sync makes it durable. SK_ERR_AUDIT otherwise. */
+int audit_log_restore_line(struct audit_log *log, const char *line, size_t len);
 /* Makes every record written so far durable (fdatasync of the log) and rewrites the anchor
  * to the last one (fdatasync'ed): nothing when every record is synced already. SK_ERR_AUDIT
  * when the log is broken or a sync fails (then the log is broken). */

@@ -88,6 +88,14 @@ struct broker_conn {
 	int peer_is_admin;          /* a member of admin_group: may log in as an administrator */
 	int peer_is_auditor;        /* a member of auditor_group */
 	char peer_name[SK_USER_MAX];
+	/* A remote terminal on the TLS listener (server_tls.c): its certificate is its identity
+	 * (subject CN, SHA-256 fingerprint and serial in hex), recorded in every audit record
+	 * the connection makes; it has the module role only (dispatch.c). */
+	int is_terminal;
+	char terminal[128];
+	char terminal_fp[65];
+	char terminal_serial[65];
+	char terminal_addr[64];
 	/* The admin session presented on this connection (ADMIN_ATTACH or ADMIN_LOGIN_FINISH),
 	 * checked again against the registry before every request (dispatch.c), and why the
 	 * last one presented was lost (enum sk_reason, 0 = none). */

@@ -6,7 +6,9 @@
 #include "account.h"
 #include "admin.h"
 #include "admin_login.h"
+#include "admin_outstanding.h"
 #include "admin_report.h"
+#include "admin_terminal.h"
 #include "admin_user_hr.h"
 #include "audit_event.h"
 #include "auth.h"
@@ -16,6 +18,7 @@
 #include "server_slots.h"
 #include "session.h"
 #include "sk_err.h"
+#include "store.h"
 
 /* Roles, not uids (doc/architecture.md "Roles"): which roles may send a request. */
 #define R_MODULE SK_ROLE_MODULE
@@ -77,6 +80,9 @@ static const struct dispatch_entry {
 	/* The HR link of an account: admin sessions only. */
 	{ SK_REQ_USER_SET_STAFF, "user_set_staff", CONN_IDLE, R_ADMIN, F_USER_CHANGE,
 	  admin_user_set_staff },
+	/* An HR return's factors re-confirmed with the person present (issue 10, item 4). */
+	{ SK_REQ_USER_RECONFIRM, "user_reconfirm", CONN_IDLE, R_ADMIN, F_USER_CHANGE | F_FRESH_MFA,
+	  admin_user_reconfirm },
 	/* Making and restoring credentials: admin sessions; the recovery role for an
 	 * administrator's account only. */
 	{ SK_REQ_USER_ADD, "user_add", CONN_IDLE, R_ADMIN | R_RECOVERY,
@@ -100,6 +106,9 @@ static const struct dispatch_entry {
 	{ SK_REQ_CARD_REVOKE, "card_revoke", CONN_IDLE, R_ADMIN, F_USER_CHANGE, admin_card_revoke },
 	{ SK_REQ_CARD_DISPOSE, "card_dispose", CONN_IDLE, R_ADMIN, F_USER_CHANGE,
 	  admin_card_dispose },
+	/* Security keys a retirement left outstanding, handed back (R-LIFE-5). */
+	{ SK_REQ_FIDO2_DISPOSE, "fido2_dispose", CONN_IDLE, R_ADMIN, 0,
+	  admin_fido2_dispose },
 	/* The admin session itself. */
 	{ SK_REQ_ADMIN_LOGIN_BEGIN, "admin_login_begin", CONN_IDLE, R_LOGIN, 0, admin_login_begin },
 	{ SK_REQ_ADMIN_LOGIN_FINISH, "admin_login_finish", CONN_AUTH, R_LOGIN, 0,
@@ -111,6 +120,8 @@ static const struct dispatch_entry {
 	{ SK_REQ_HR_STAGE, "hr_stage", CONN_IDLE, R_ADMIN, 0, admin_hr_stage },
 	{ SK_REQ_HR_COMMIT, "hr_commit", CONN_IDLE, R_ADMIN, 0, admin_hr_commit },
 	{ SK_REQ_HR_PENDING, "hr_pending", CONN_IDLE, R_AUDIT | R_RECOVERY, 0, admin_hr_pending },
+	{ SK_REQ_REPORT_OUTSTANDING, "report_outstanding", CONN_IDLE, R_AUDIT | R_RECOVERY, 0,
+	  admin_report_outstanding },
 	/* Bulk enrolment: a change made in an admin session, like HR_STAGE and HR_COMMIT. */
 	{ SK_REQ_USER_IMPORT_STAGE, "user_import_stage", CONN_IDLE, R_ADMIN, 0,
 	  admin_user_import_stage },
@@ -151,6 +162,12 @@ static const struct dispatch_entry {
 	  admin_report_orphans },
 	{ SK_REQ_REPORT_DORMANT, "report_dormant", CONN_IDLE, R_AUDIT | R_RECOVERY, 0,
 	  admin_report_dormant },
+	/* Remote terminals (issue 12, item 4): revoking one only takes access away, so the
+	 * recovery role may, like user lock; the list is a read. */
+	{ SK_REQ_TERMINAL_REVOKE, "terminal_revoke", CONN_IDLE, R_ADMIN | R_RECOVERY, 0,
+	  admin_terminal_revoke },
+	{ SK_REQ_TERMINAL_LIST, "terminal_list", CONN_IDLE, R_AUDIT | R_RECOVERY, 0,
+	  admin_terminal_list },
 };
 
 static const struct dispatch_entry *
@@ -171,6 +188,17 @@ conn_roles(struct broker_conn *c)
 	const struct sk_conf *conf = &c->b->conf;
 	unsigned roles = 0;
 
+	/* A remote terminal (server_tls.c) sends what pam_sekimori sends, nothing more, and
+	 * only while its certificate is not revoked: a revocation takes effect on connections
+	 * already open at their next request. */
+	if (c->is_terminal) {
+		int revoked = 1;
+
+		if (store_terminal_revoked(c->db, c->terminal_fp, c->terminal_serial, &revoked) !=
+		    SK_OK || revoked)
+			return 0;
+		return SK_ROLE_MODULE;
+	}
 	if (c->peer_is_root)
 		roles |= SK_ROLE_MODULE | SK_ROLE_ADMIN_LOGIN;
 	if (c->peer_is_admin)

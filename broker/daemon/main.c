@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "audit_durable.h"
 #include "audit_event.h"
 #include "audit_log.h"
 #include "broker.h"
@@ -208,6 +209,9 @@ main(int argc, char **argv)
 	sk_log(LOG_INFO, "sekimorid %s listening on %s", SK_VERSION, b.conf.socket_path);
 	r = server_run(&b);
 	hr_scheduler_stop();
+	/* The flusher stopped, and what it had not synced yet made durable before the files
+	 * close. */
+	audit_durable_stop();
 	unlink(b.conf.socket_path);
 	store_close(b.store);
 	audit_log_close(b.audit);

@@ -24,6 +24,7 @@
 #include "server_pool.h"
 #include "admin.h"
 #include "server_slots.h"
+#include "server_tls.h"
 #include "sk_client.h"
 #include "sk_err.h"
 #include "sk_io.h"
@@ -124,7 +125,11 @@ server_listen(struct broker *b)
 		return r;
 	}
 	b->listen_fd = fd;
-	return SK_OK;
+	if ((r = server_tls_listen(b)) != SK_OK) {
+		close(fd);
+		b->listen_fd = -1;
+	}
+	return r;
 }
 
 /* ---- The event loop -------------------------------------------------------------------- */
@@ -413,6 +418,8 @@ server_run(struct broker *b)
 
 	if (r == SK_OK)
 		r = pool_start(b, server_loop_give_back);
+	if (r == SK_OK && (r = server_tls_start(b, server_loop_give_back)) != SK_OK)
+		pool_stop();
 	if (r != SK_OK) {
 		loop_close();
 		return r;
@@ -449,6 +456,7 @@ server_run(struct broker *b)
 		}
 	}
 	/* Workers finish the request they serve; queued and idle connections are closed. */
+	server_tls_stop();
 	pool_stop();
 	loop_close();
 	/* Session watchers see b->stop and end: let them before the store closes. */

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "audit_durable.h"
 #include "server.h"
 #include "server_slots.h"
 #include "sk_err.h"
@@ -140,7 +141,10 @@ watch_thread(void *arg)
 			last = 1;   /* the handler sent an order itself: it ends the watch */
 		} else if (r == SK_OK) {
 			last = server_hang_up_after(c, reply);
-			r = sk_msg_send(c->fd, reply, (int)c->b->conf.request_timeout_ms);
+			/* Group commit: never a reply before the sync that covers it. */
+			r = audit_durable_wait();
+			if (r == SK_OK)
+				r = sk_msg_send(c->fd, reply, (int)c->b->conf.request_timeout_ms);
 		}
 		c->reply_sent = 0;
 		sk_msg_free(reply);
@@ -220,7 +224,12 @@ serve(struct server_conn *sc)
 		last = 1;   /* the handler sent its reply itself (a session order): nothing follows */
 	} else if (r == SK_OK) {
 		last = server_hang_up_after(c, reply);
-		r = sk_msg_send(c->fd, reply, (int)c->b->conf.request_timeout_ms);
+		/* Group commit (audit_durable.c): the reply waits for the one sync that covers every
+		 * commit so far, this request's among them; when that sync fails nothing is sent
+		 * and the connection is closed (the client denies). */
+		r = audit_durable_wait();
+		if (r == SK_OK)
+			r = sk_msg_send(c->fd, reply, (int)c->b->conf.request_timeout_ms);
 	}
 	c->reply_sent = 0;
 	sk_msg_free(reply);

@@ -1,4 +1,5 @@
 #include "server_slots.h"
+#include "server_tls.h"
 
 #include <pthread.h>
 #include <stdarg.h>
@@ -79,7 +80,10 @@ slots_take(struct broker *b, uid_t uid, const char **why)
 		r = SK_OK;
 	} else if (slots.others >= c->max_clients - slots.reserved) {
 		*why = "root_reserved_clients";
-	} else if ((u = find_uid(uid)) != NULL && u->n >= c->max_clients_per_uid) {
+	} else if ((u = find_uid(uid)) != NULL && u->n >= c->max_clients_per_uid &&
+	           uid != SERVER_TLS_UID) {
+		/* Remote terminals all count under SERVER_TLS_UID: max_clients_per_uid, a bound
+		 * for one local user, does not apply to them; root's reserved slots still do. */
 		*why = "max_clients_per_uid";
 	} else if (u == NULL && slots.n_uids >= slots.cap) {
 		*why = "max_clients";   /* cannot happen: each entry holds a connection */

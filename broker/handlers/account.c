@@ -10,6 +10,7 @@
 #include "sk_err.h"
 #include "sk_log.h"
 #include "store.h"
+#include "store_hr.h"
 #include "store_user.h"
 
 int
@@ -18,6 +19,7 @@ account_check(struct broker_conn *c, const struct sk_msg *req, struct sk_msg *re
 	struct login_ctx lc;
 	struct sk_profile eff;
 	struct user_rec u;
+	struct user_hr hr;
 	struct priv_login priv;
 	int64_t now = broker_now();
 	int r, answered;
@@ -30,6 +32,15 @@ account_check(struct broker_conn *c, const struct sk_msg *req, struct sk_msg *re
 		return r;
 	if (u.disabled)
 		return reply_status(reply, SK_ST_ACCT_DISABLED);
+	/* Back from leave: no login until an administrator has re-confirmed the factors with
+	 * the person (user reconfirm; issue 10, item 4). */
+	if ((r = store_user_hr_get(c->db, u.id, &hr)) != SK_OK)
+		return r;
+	if (hr.reconfirm) {
+		r = reply_status(reply, SK_ST_ACCT_DISABLED);
+		return r == SK_OK ? sk_msg_put_uint(reply, SK_K_REASON,
+		                                    SK_REASON_RECONFIRM_REQUIRED) : r;
+	}
 	request_effective_profile(c->b, lc.line, &u, &eff);
 	/* A privileged service first: a password change that follows NEW_AUTHTOK is no way
 	 * around the grant (priv_login.h). */

@@ -7,6 +7,7 @@
 #include "admin.h"
 #include "sk_build.h"
 #include "attempt.h"
+#include "audit_durable.h"
 #include "audit_event.h"
 #include "grant.h"
 #include "password.h"
@@ -379,11 +380,17 @@ int
 admin_status(struct broker_conn *c, const struct sk_msg *req, struct sk_msg *reply)
 {
 	json_object *o = json_object_new_object(), *profiles = json_object_new_array();
+	uint64_t syncs = 0, commits = 0;
 
 	(void)req;
 	json_object_object_add(o, "version", json_object_new_string(SK_VERSION));
 	json_object_object_add(o, "protocol", json_object_new_int(SK_PROTO_VERSION));
 	json_object_object_add(o, "clients", json_object_new_int((int)atomic_load(&c->b->clients)));
+	/* Group commit: syncs made and write transactions committed since start; their ratio is
+	 * the decisions per sync (bench/load reads these two names). */
+	audit_durable_counts(&syncs, &commits);
+	json_object_object_add(o, "durable_syncs", json_object_new_int64((int64_t)syncs));
+	json_object_object_add(o, "durable_commits", json_object_new_int64((int64_t)commits));
 	for (size_t i = 0; i < c->b->conf.n_profiles; i++) {
 		const struct sk_profile *p = &c->b->conf.profiles[i];
 		json_object *j = json_object_new_object();

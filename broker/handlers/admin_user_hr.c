@@ -10,6 +10,7 @@
 #include "attempt.h"
 #include "audit_event.h"
 #include "hr.h"
+#include "hr_apply.h"
 #include "request.h"
 #include "sk_err.h"
 #include "sk_log.h"
@@ -98,6 +99,53 @@ out:
 	return r;
 }
 
+/* `sekimori user reconfirm USER` (issue 10, item 4): an administrator, with the person present
+ * and with fresh MFA (dispatch.c), confirms the factors an HR return brought back. The audit
+ * record ("admin.user_reconfirm") and the reply list them. */
+int
+admin_user_reconfirm(struct broker_conn *c, const struct sk_msg *req, struct sk_msg *reply)
+{
+	char name[SK_USER_MAX];
+	struct user_rec u;
+	struct user_hr h;
+	json_object *confirmed = NULL, *fields = NULL;
+	int r;
+
+	if (admin_target_user(req, name, sizeof(name)) != SK_OK)
+		return admin_refuse(reply, SK_ST_INVALID, SK_REASON_INVALID_USER_NAME);
+	if ((r = store_user_lock(c->db, name)) != SK_OK)
+		return r;
+	if ((r = store_user_get(c->db, name, &u)) == SK_ERR_NOTFOUND) {
+		r = reply_status(reply, SK_ST_NOT_FOUND);
+		goto out;
+	}
+	if (r != SK_OK || (r = store_begin(c->db)) != SK_OK)
+		goto out;
+	r = store_user_hr_get(c->db, u.id, &h);
+	if (r == SK_OK && !h.reconfirm) {
+		store_rollback(c->db);
+		r = admin_refuse(reply, SK_ST_INVALID, SK_REASON_NOTHING_TO_RECONFIRM);
+		goto out;
+	}
+	if (r == SK_OK)
+		r = hr_factors_json(c, u.id, broker_now(), &confirmed);
+	h.reconfirm = 0;
+	if (r == SK_OK)
+		r = store_user_hr_set(c->db, &h);
+	if (r == SK_OK && (fields = json_object_new_object()) != NULL)
+		json_object_object_add(fields, "confirmed", json_object_get(confirmed));
+	r = attempt_end(c, r, "admin.user_reconfirm", name, "ok", admin_actor(req, fields));
+	if (r == SK_OK) {
+		r = admin_reply_json(reply, confirmed);
+		confirmed = NULL;
+	}
+out:
+	json_object_put(confirmed);
+	store_user_unlock(c->db);
+	explicit_bzero(&u, sizeof(u));
+	return r;
+}
+
 json_object *
 admin_user_hr_json(struct broker_conn *c, int64_t user_id)
 {
@@ -112,5 +160,6 @@ admin_user_hr_json(struct broker_conn *c, int64_t user_id)
 	json_object_object_add(o, "employment", json_object_new_string(h.employment));
 	json_object_object_add(o, "dept", json_object_new_string(h.dept));
 	json_object_object_add(o, "suspended", json_object_new_boolean(h.suspended));
+	json_object_object_add(o, "reconfirm", json_object_new_boolean(h.reconfirm));
 	return o;
 }

@@ -15,7 +15,12 @@ int admin_staff_link(struct broker_conn *c, int64_t user_id, const char *staff_n
                      enum sk_reason *why);
 /* USER_SET_STAFF. */
 int admin_user_set_staff(struct broker_conn *c, const struct sk_msg *req, struct sk_msg *reply);
-/* {"staff_no" (null when not linked), "employment", "dept", "suspended"} of user_id. */
+/* USER_RECONFIRM: clears the "to be re-confirmed" mark an HR return set; reply SK_K_JSON,
+ * the factors confirmed (hr_factors_json). SK_ST_INVALID with
+ * SK_REASON_NOTHING_TO_RECONFIRM when the account is not marked. */
+int admin_user_reconfirm(struct broker_conn *c, const struct sk_msg *req, struct sk_msg *reply);
+/* {"staff_no" (null when not linked), "employment", "dept", "suspended", "reconfirm"} of
+ * user_id. */
 json_object *admin_user_hr_json(struct broker_conn *c, int64_t user_id);
 
 #endif

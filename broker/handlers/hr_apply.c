@@ -135,7 +135,9 @@ apply_hire(struct broker_conn *c, const struct hr_event_rec *e, int64_t now)
 }
 
 /* Retirement: every factor goes; cards are revoked and stay outstanding until handed back
- * (sekimori card dispose, R-LIFE-5). */
+ * (sekimori card dispose), security keys are recorded outstanding (fido2_outstanding) until
+ * handed back (sekimori fido2 dispose), both listed by `sekimori report outstanding`
+ * (R-LIFE-5). */
 static int
 revoke_factors(struct broker_conn *c, const struct user_hr *h, int64_t now, json_object **extra)
 {
@@ -167,7 +169,10 @@ revoke_factors(struct broker_conn *c, const struct user_hr *h, int64_t now, json
 		json_object_object_add(k, "aaguid", json_object_new_string(aaguid));
 		json_object_object_add(k, "subject", json_object_new_string(fido[i].subject));
 		json_object_array_add(keys, k);
-		r = store_fido2_delete(c->db, h->user_id, fido[i].id);
+		/* Open until `sekimori fido2 dispose` records the key handed back (R-LIFE-5). */
+		r = store_fido2_out_add(c->db, h->name, fido[i].id, aaguid, fido[i].subject, now);
+		if (r == SK_OK)
+			r = store_fido2_delete(c->db, h->user_id, fido[i].id);
 	}
 	if (r == SK_OK)
 		r = store_card_list(c->db, h->user_id, 0, cards, CARDS_PER_USER_MAX, &n);
@@ -185,42 +190,60 @@ revoke_factors(struct broker_conn *c, const struct user_hr *h, int64_t now, json
 	return r;
 }
 
-/* Return: what the account still has ("factors_kept": confirmed TOTP registrations,
- * FIDO2 credentials, active cards, and of those cards the ones whose certificate expired). */
-static int
-factors_kept(struct broker_conn *c, const struct user_hr *h, int64_t now, json_object **extra)
+static json_object *
+id_array(const int64_t *ids, size_t n)
+{
+	json_object *a = json_object_new_array();
+
+	for (size_t i = 0; a != NULL && i < n; i++)
+		json_object_array_add(a, json_object_new_int64(ids[i]));
+	return a;
+}
+
+int
+hr_factors_json(struct broker_conn *c, int64_t user_id, int64_t now, json_object **out)
 {
 	struct totp_rec *totp = calloc(TOTP_PER_USER_MAX, sizeof(*totp));
 	struct fido2_rec *fido = calloc(FIDO2_PER_USER_MAX, sizeof(*fido));
 	struct card_rec *cards = calloc(CARDS_PER_USER_MAX, sizeof(*cards));
+	int64_t ids[TOTP_PER_USER_MAX + FIDO2_PER_USER_MAX + CARDS_PER_USER_MAX];
 	size_t nt = 0, nf = 0, nc = 0, expired = 0;
 	json_object *o;
 	int r = totp && fido && cards ? SK_OK : SK_ERR_NOMEM;
 
+	*out = NULL;
 	if (r == SK_OK)
-		r = store_totp_list(c->db, h->user_id, 1, totp, TOTP_PER_USER_MAX, &nt);
+		r = store_totp_list(c->db, user_id, 1, totp, TOTP_PER_USER_MAX, &nt);
 	if (r == SK_OK)
-		r = store_fido2_list(c->db, h->user_id, 0, fido, FIDO2_PER_USER_MAX, &nf);
+		r = store_fido2_list(c->db, user_id, 0, fido, FIDO2_PER_USER_MAX, &nf);
 	if (r == SK_OK)
-		r = store_card_list(c->db, h->user_id, 1, cards, CARDS_PER_USER_MAX, &nc);
+		r = store_card_list(c->db, user_id, 1, cards, CARDS_PER_USER_MAX, &nc);
 	for (size_t i = 0; r == SK_OK && i < nc; i++)
 		expired += cards[i].not_after > 0 && cards[i].not_after <= now;
+	if (r == SK_OK && (o = json_object_new_object()) != NULL) {
+		json_object_object_add(o, "totp", json_object_new_int64((int64_t)nt));
+		json_object_object_add(o, "fido2", json_object_new_int64((int64_t)nf));
+		json_object_object_add(o, "cards", json_object_new_int64((int64_t)nc));
+		json_object_object_add(o, "cards_expired", json_object_new_int64((int64_t)expired));
+		for (size_t i = 0; i < nt; i++)
+			ids[i] = totp[i].id;
+		json_object_object_add(o, "totp_ids", id_array(ids, nt));
+		for (size_t i = 0; i < nf; i++)
+			ids[i] = fido[i].id;
+		json_object_object_add(o, "fido2_ids", id_array(ids, nf));
+		for (size_t i = 0; i < nc; i++)
+			ids[i] = cards[i].id;
+		json_object_object_add(o, "card_ids", id_array(ids, nc));
+		*out = o;
+	} else if (r == SK_OK) {
+		r = SK_ERR_NOMEM;
+	}
 	if (totp != NULL)
 		explicit_bzero(totp, TOTP_PER_USER_MAX * sizeof(*totp));
 	free(totp);
 	free(fido);
 	free(cards);
-	if (r != SK_OK)
-		return r;
-	o = json_object_new_object();
-	json_object_object_add(o, "totp", json_object_new_int64((int64_t)nt));
-	json_object_object_add(o, "fido2", json_object_new_int64((int64_t)nf));
-	json_object_object_add(o, "cards", json_object_new_int64((int64_t)nc));
-	json_object_object_add(o, "cards_expired", json_object_new_int64((int64_t)expired));
-	if (*extra == NULL)
-		*extra = json_object_new_object();
-	json_object_object_add(*extra, "factors_kept", o);
-	return SK_OK;
+	return r;
 }
 
 int
@@ -269,10 +292,21 @@ hr_apply_event(struct broker_conn *c, const struct hr_event_rec *e, int64_t now,
 		if (r == SK_OK && h.suspended)
 			r = store_user_dormant_reset(c->db, h.user_id, now);
 		extra = audit_field(extra, "was_suspended", h.suspended ? "yes" : "no");
-		/* The factors the account comes back with, for the administrator to re-confirm
-		 * with the person (issue 10, item 4). */
-		if (r == SK_OK && h.suspended)
-			r = factors_kept(c, &h, now, &extra);
+		/* The factors the account comes back with are to be re-confirmed by an
+		 * administrator with the person present (issue 10, item 4): until `sekimori user
+		 * reconfirm`, the account phase refuses the login (account.c). */
+		if (r == SK_OK && h.suspended) {
+			json_object *kept = NULL;
+
+			r = hr_factors_json(c, h.user_id, now, &kept);
+			if (r == SK_OK) {
+				if (extra == NULL)
+					extra = json_object_new_object();
+				json_object_object_add(extra, "factors_kept", kept);
+				h.reconfirm = 1;
+			}
+		}
+		extra = audit_field(extra, "reconfirm_required", h.reconfirm ? "yes" : "no");
 		h.suspended = 0;
 	}
 	/* transfer: department and employment (an employment of contractor makes the user a

@@ -7,6 +7,8 @@
 #define BROKER_HR_APPLY_H
 #include <stddef.h>
 
+#include <json-c/json.h>
+
 #include "broker.h"
 #include "store.h"
 
@@ -28,6 +30,12 @@ int hr_set_timezone(const char *tz);
  * user name is taken gives SK_ERR_EXISTS, the transaction still usable. */
 int hr_apply_event(struct broker_conn *c, const struct hr_event_rec *e, int64_t now,
                    struct hr_session_ends *ends);
+
+/* The factors user_id has now, as {"totp", "fido2", "cards", "cards_expired" (counts),
+ * "totp_ids", "fido2_ids", "card_ids"}: confirmed TOTP registrations, FIDO2 credentials,
+ * active cards. Written to an HR return's audit record ("factors_kept") and to `user
+ * reconfirm`'s ("confirmed"). */
+int hr_factors_json(struct broker_conn *c, int64_t user_id, int64_t now, json_object **out);
 
 /* Applies every pending event due today or earlier, each in its own transaction, in date
  * order. Returns SK_OK or the first failure (the rest wait for the next run). */

@@ -11,9 +11,9 @@
 
 /* The audit writer's view of write transactions (audit/audit_event.c): which records a
  * transaction appended, and what becomes of them. Set once at start, before any client. */
-static void (*hook_committed)(void);
+static void (*hook_committed)(int durable);
 static void (*hook_rolled_back)(struct sk_store_txn *t);
-static int (*hook_precommit)(void);
+static int (*hook_precommit)(struct sk_store_txn *t);
 
 void
 store_base_init(struct sk_store *s, const struct sk_store_ops *ops)
@@ -93,7 +93,7 @@ durable_again(struct sk_store_txn *t)
 	if (!t->nondurable)
 		return;
 	t->nondurable = 0;
-	if (t->store->ops->set_durable(t, 1) != SK_OK)
+	if (t->store->ops->set_durable != NULL && t->store->ops->set_durable(t, 1) != SK_OK)
 		sk_logerr("store: commits could not be made durable again");
 }
 
@@ -102,9 +102,12 @@ store_begin_nondurable(struct sk_store_txn *t)
 {
 	int r;
 
-	if (t->in_txn || t->store->ops->set_durable == NULL)
+	if (t->in_txn)
 		return store_begin(t);
-	if ((r = t->store->ops->set_durable(t, 0)) != SK_OK)
+	/* A backend whose commit syncs by itself is told not to (set_durable); on one without
+	 * (SQLite, whose commits the group commit syncs) the mark alone keeps the reply from
+	 * waiting for a sync of this commit (store_set_txn_hooks). */
+	if (t->store->ops->set_durable != NULL && (r = t->store->ops->set_durable(t, 0)) != SK_OK)
 		return r;
 	t->nondurable = 1;
 	if ((r = store_begin(t)) != SK_OK)
@@ -140,23 +143,24 @@ store_begin(struct sk_store_txn *t)
 int
 store_commit(struct sk_store_txn *t)
 {
-	int r;
+	int r, durable;
 
 	if (!t->in_txn) {
 		sk_logerr("commit without a transaction");
 		return SK_ERR_INTERNAL;
 	}
-	if (hook_precommit != NULL && (r = hook_precommit()) != SK_OK)
+	if (hook_precommit != NULL && (r = hook_precommit(t)) != SK_OK)
 		return r;   /* the caller rolls back, which ends the transaction */
 	if ((r = t->store->ops->commit(t)) != SK_OK)
 		return r;   /* the caller rolls back, which ends the transaction */
+	durable = !t->nondurable;
 	durable_again(t);
 	if (t->in_hook) {
 		t->in_txn = 0;
 		return SK_OK;
 	}
 	if (hook_committed != NULL)
-		hook_committed();
+		hook_committed(durable);
 	writer_release(t);
 	txn_ended(t);
 	return SK_OK;
@@ -261,14 +265,14 @@ store_begin_user(struct sk_store_txn *t, const char *user)
 }
 
 void
-store_set_txn_hooks(void (*committed)(void), void (*rolled_back)(struct sk_store_txn *t))
+store_set_txn_hooks(void (*committed)(int durable), void (*rolled_back)(struct sk_store_txn *t))
 {
 	hook_committed = committed;
 	hook_rolled_back = rolled_back;
 }
 
 void
-store_set_precommit_hook(int (*precommit)(void))
+store_set_precommit_hook(int (*precommit)(struct sk_store_txn *t))
 {
 	hook_precommit = precommit;
 }
@@ -298,6 +302,31 @@ int
 store_audit_seq_set(struct sk_store_txn *t, uint64_t seq)
 {
 	return WRITE(t, audit_seq_set, seq);
+}
+
+int
+store_audit_tail_add(struct sk_store_txn *t, uint64_t seq, const char *line)
+{
+	return WRITE(t, audit_tail_add, seq, line);
+}
+
+int
+store_audit_tail_prune(struct sk_store_txn *t, uint64_t seq)
+{
+	return WRITE(t, audit_tail_prune, seq);
+}
+
+int
+store_audit_tail_after(struct sk_store_txn *t, uint64_t seq,
+                       int (*fn)(void *, uint64_t, const char *), void *arg)
+{
+	return OPS(t)->audit_tail_after(t, seq, fn, arg);
+}
+
+int
+store_durable_sync(struct sk_store *s)
+{
+	return s->ops->durable_sync != NULL ? s->ops->durable_sync(s) : SK_OK;
 }
 
 int
@@ -691,4 +720,25 @@ store_removal_list(struct sk_store_txn *t, int open_only,
                    int (*fn)(void *, const struct removal_rec *), void *arg)
 {
 	return OPS(t)->removal_list(t, open_only, fn, arg);
+}
+
+int
+store_fido2_out_add(struct sk_store_txn *t, const char *user, int64_t cred_id,
+                    const char *aaguid, const char *subject, int64_t now)
+{
+	return WRITE(t, fido2_out_add, user, cred_id, aaguid, subject, now);
+}
+
+int
+store_fido2_out_dispose(struct sk_store_txn *t, int64_t id, const char *user,
+                        const char *disposition, const char *note, const char *by, int64_t now)
+{
+	return WRITE(t, fido2_out_dispose, id, user, disposition, note, by, now);
+}
+
+int
+store_outstanding_list(struct sk_store_txn *t, const char *user,
+                       int (*fn)(void *, const struct outstanding_rec *), void *arg)
+{
+	return OPS(t)->outstanding_list(t, user, fn, arg);
 }

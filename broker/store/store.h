@@ -72,9 +72,11 @@ int store_begin(struct sk_store_txn *t);
 int store_commit(struct sk_store_txn *t);
 void store_rollback(struct sk_store_txn *t);
 /* store_begin for rows nobody relies on after a crash (HR staging, which the broker drops at
- * start): where the backend allows it, the commit does not wait for the disk (SQLite:
- * synchronous=NORMAL in WAL mode, which keeps the store consistent; a power loss may undo
- * the transaction). Its commit or rollback makes the connection durable again. */
+ * start): where the backend has a commit that does not wait for the disk (its set_durable
+ * operation), the transaction uses it; its commit or rollback makes the connection durable
+ * again. SQLite has none: every SQLite commit is synchronous=NORMAL, and this commit is not
+ * counted by the group commit, so the reply does not wait for a sync of it (the flusher
+ * or the next sync covers it). A transaction that appends audit records is counted anyway. */
 int store_begin_nondurable(struct sk_store_txn *t);
 /* 1 while t has a write transaction open. */
 int store_in_txn(const struct sk_store_txn *t);
@@ -87,31 +89,59 @@ void store_user_unlock(struct sk_store_txn *t);
  * was held already, by an enclosing store_user_lock). */
 int store_begin_user(struct sk_store_txn *t, const char *user);
 
-/* committed runs after a COMMIT, rolled_back after a ROLLBACK, both on the thread that held
- * the transaction and still inside the writer serialisation (set once at start). Inside
+/* committed runs after a COMMIT (durable 0 for a store_begin_nondurable transaction, whose
+ * commit the group commit need not sync before the reply), rolled_back after a ROLLBACK,
+ * both on the thread that held the transaction and still inside the writer serialisation
+ * (set once at start). Inside
  * rolled_back, t may run one more transaction of its own (store_begin .. store_commit): it
  * stays in the serialisation and calls no hooks. */
-void store_set_txn_hooks(void (*committed)(void), void (*rolled_back)(struct sk_store_txn *t));
+void store_set_txn_hooks(void (*committed)(int durable),
+                         void (*rolled_back)(struct sk_store_txn *t));
 /* precommit runs in store_commit just before the backend commits (also for the rolled_back
- * hook's own transaction), on the thread holding the transaction: the audit writer makes the
- * transaction's records durable there, so the log is durable before the store commit. When
- * it fails the commit is not attempted and store_commit returns its error (the caller rolls
- * back). Set once at start; NULL: none. */
-void store_set_precommit_hook(int (*precommit)(void));
+ * hook's own transaction), on the thread holding the transaction, which it may still write
+ * to: the audit writer prunes audit_tail there (audit_event.c). When it fails the commit is
+ * not attempted and store_commit returns its error (the caller rolls back). Set once at
+ * start; NULL: none. */
+void store_set_precommit_hook(int (*precommit)(struct sk_store_txn *t));
 
 /* meta 'audit_seq': the seq of the last audit record whose transaction committed, written in
  * that same transaction (R-LOG-1). *present is 0 for a store that never recorded one. */
 int store_audit_seq_get(struct sk_store_txn *t, uint64_t *seq, int *present);
 int store_audit_seq_set(struct sk_store_txn *t, uint64_t seq);
+/* For `sekimori audit verify --brokers` (doc/deployment.md): the committed audit seq of every
+ * broker that ever committed on the PostgreSQL store at path, read on a connection of its own
+ * (no migration, no broker_id lock, nothing written). fn(arg, broker_id, seq) once per broker,
+ * broker_id "" for the seq kept without a broker_id ('audit_seq'); a non-zero return from fn
+ * stops and is returned. SK_ERR_CONFIG for a SQLite store (one broker per file: plain
+ * `audit verify`), SK_ERR_STORE when the database cannot be read. */
+int store_audit_seqs_read(const char *path, int (*fn)(void *arg, const char *broker_id,
+                                                      uint64_t seq), void *arg);
+
+/* audit_tail: the sealed line of each audit record, kept in the record's own transaction
+ * until the log has synced it, so that a store commit that became durable before the log's
+ * records (the group commit's crash order, audit_durable.c) can give them back at start.
+ * One tail per broker (PostgreSQL: per broker_id). add: in a write transaction; prune drops
+ * the lines up to seq (the log has them durably); after calls fn for each kept line with a
+ * seq above seq, in seq order (fn's non-SK_OK stops and is returned). */
+int store_audit_tail_add(struct sk_store_txn *t, uint64_t seq, const char *line);
+int store_audit_tail_prune(struct sk_store_txn *t, uint64_t seq);
+int store_audit_tail_after(struct sk_store_txn *t, uint64_t seq,
+                           int (*fn)(void *, uint64_t seq, const char *line), void *arg);
+/* Makes every commit so far durable when the backend's commit itself does not (SQLite with
+ * synchronous=NORMAL: fdatasync of its WAL file); a no-op where the commit is durable at
+ * the server (PostgreSQL). Safe to call from any thread, outside any transaction. */
+int store_durable_sync(struct sk_store *s);
 
 /* The record families: each header declares its rows and typed operations. */
 #include "store_card.h"
 #include "store_fido2.h"
 #include "store_grant.h"
 #include "store_hr.h"
+#include "store_outstanding.h"
 #include "store_report.h"
 #include "store_request.h"
 #include "store_session.h"
+#include "store_terminal.h"
 #include "store_totp.h"
 #include "store_user.h"
 

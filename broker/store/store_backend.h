@@ -33,6 +33,12 @@ struct sk_store_ops {
 
 	int (*audit_seq_get)(struct sk_store_txn *t, uint64_t *seq, int *present);
 	int (*audit_seq_set)(struct sk_store_txn *t, uint64_t seq);
+	int (*audit_tail_add)(struct sk_store_txn *t, uint64_t seq, const char *line);
+	int (*audit_tail_prune)(struct sk_store_txn *t, uint64_t seq);
+	int (*audit_tail_after)(struct sk_store_txn *t, uint64_t seq,
+	                        int (*fn)(void *, uint64_t, const char *), void *arg);
+	/* Optional (NULL: the backend's commit is durable by itself). */
+	int (*durable_sync)(struct sk_store *s);
 
 	int (*user_get)(struct sk_store_txn *t, const char *name, struct user_rec *out);
 	int (*user_insert)(struct sk_store_txn *t, struct user_rec *u);
@@ -145,6 +151,22 @@ struct sk_store_ops {
 	int (*removal_list)(struct sk_store_txn *t, int open_only,
 	                    int (*fn)(void *, const struct removal_rec *), void *arg);
 	int (*user_dormant_reset)(struct sk_store_txn *t, int64_t user_id, int64_t now);
+
+	int (*terminal_seen)(struct sk_store_txn *t, const char *fingerprint, const char *serial,
+	                     const char *cn, int64_t now);
+	int (*terminal_revoked)(struct sk_store_txn *t, const char *fingerprint,
+	                        const char *serial, int *revoked);
+	int (*terminal_revoke)(struct sk_store_txn *t, const char *key, int by_serial,
+	                       const char *by, int64_t now, int64_t *n);
+	int (*terminal_list)(struct sk_store_txn *t,
+	                     int (*fn)(void *, const struct terminal_rec *), void *arg);
+	int (*fido2_out_add)(struct sk_store_txn *t, const char *user, int64_t cred_id,
+	                     const char *aaguid, const char *subject, int64_t now);
+	int (*fido2_out_dispose)(struct sk_store_txn *t, int64_t id, const char *user,
+	                         const char *disposition, const char *note, const char *by,
+	                         int64_t now);
+	int (*outstanding_list)(struct sk_store_txn *t, const char *user,
+	                        int (*fn)(void *, const struct outstanding_rec *), void *arg);
 };
 
 /* A backend's store and txn start with these (the backend's own fields follow). */
@@ -177,5 +199,8 @@ int store_writing(const struct sk_store_txn *t, const char *what);
 /* The backends this build has. */
 int store_sqlite_open(const char *path, struct sk_store **out);
 int store_pg_open(const char *conninfo, struct sk_store **out);
+int store_pg_audit_seqs_read(const char *conninfo,
+                             int (*fn)(void *arg, const char *broker_id, uint64_t seq),
+                             void *arg);
 
 #endif

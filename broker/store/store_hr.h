@@ -46,6 +46,7 @@ struct user_hr {
 	char employment[HR_KEYWORD_MAX];
 	char dept[HR_DEPT_LEN];
 	int suspended;          /* leave or secondment: disabled by HR, re-enabled by return */
+	int reconfirm;          /* set by an HR return: no login until `user reconfirm` */
 };
 
 /* *known = 1 when a file with this content hash was imported. */
@@ -82,7 +83,7 @@ int store_hr_event_pending(struct sk_store_txn *t,
 int store_user_hr_by_staff(struct sk_store_txn *t, const char *staff_no, struct user_hr *out);
 /* The HR fields of the user with this id: SK_ERR_NOTFOUND when none. */
 int store_user_hr_get(struct sk_store_txn *t, int64_t user_id, struct user_hr *out);
-/* Writes staff number, employment, department and suspended of user_id. A staff number ""
+/* Writes staff number, employment, department, suspended and reconfirm of user_id. A staff number ""
  * unlinks the user (stored as NULL, so any number of users may be unlinked). */
 int store_user_hr_set(struct sk_store_txn *t, const struct user_hr *h);
 

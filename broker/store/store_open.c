@@ -27,3 +27,15 @@ store_open(const char *path, struct sk_store **out)
 		return store_pg_open(path, out);
 	return store_sqlite_open(path, out);
 }
+
+int
+store_audit_seqs_read(const char *path, int (*fn)(void *arg, const char *broker_id,
+                                                  uint64_t seq), void *arg)
+{
+	if (!store_is_remote(path)) {
+		sk_logerr("the committed audit seqs of several brokers are kept only on a "
+		          "PostgreSQL store");
+		return SK_ERR_CONFIG;
+	}
+	return store_pg_audit_seqs_read(path, fn, arg);
+}

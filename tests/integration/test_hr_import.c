@@ -508,9 +508,36 @@ acct_mgmt(const char *user)
 	return rc;
 }
 
+/* Issue 10 item 4 (R-LIFE-1): back from leave, the account is enabled but PAM's account
+ * phase refuses it, saying why, until an administrator re-confirms its factors; a second
+ * reconfirm finds nothing to confirm; then the login goes through. */
+static void
+reconfirm_refused_then_allowed(const char *user)
+{
+	struct skpd d;
+
+	assert_int_equal(user_disabled(user), 0);
+	skpd_begin(&d, fx.pamdir, "sk-test", user, NULL, NULL);
+	d.last = pam_acct_mgmt(d.pamh, 0);
+	assert_int_equal(d.last, PAM_ACCT_EXPIRED);
+	assert_true(skpd_contains(&d, "re-confirm your authentication factors"));
+	assert_int_equal(skpd_end(&d), PAM_SUCCESS);
+	assert_int_equal(cli("--json user show %s", user), 0);
+	assert_non_null(strstr(out, "\"reconfirm\":true"));
+
+	assert_int_equal(cli("--json user reconfirm %s", user), 0);
+	assert_int_equal(json_int(out, "totp"), 1);
+	assert_non_null(strstr(out, "\"totp_ids\":["));
+	assert_int_equal(skfx_audit_count(&fx, "\"event\":\"admin.user_reconfirm\"",
+	                                  "\"confirmed\":{\"totp\":1", NULL), 1);
+	assert_int_not_equal(cli("user reconfirm %s", user), 0);
+	assert_non_null(strstr(out, "no factors to be re-confirmed"));
+	assert_int_equal(acct_mgmt(user), PAM_SUCCESS);
+}
+
 /* A hire logs in through PAM; during leave and after retirement PAM refuses the account
  * (acct_mgmt: expired; authenticate: denied), and retirement removed the TOTP factor.
- * Return lets the suspended account in again. */
+ * Return lets the suspended account in again once its factors are re-confirmed. */
 static void
 test_r_life_2_pam_login_refused_after_leave_and_retirement(void **state)
 {
@@ -544,7 +571,9 @@ test_r_life_2_pam_login_refused_after_leave_and_retirement(void **state)
 	len += row(text + len, sizeof(text) - len, 70001, "", "", "2025-06-01", "復職");
 	write_hr("hr-pam-return.csv", text, path, sizeof(path));
 	assert_int_equal(cli("hr import %s", path), 0);
-	assert_int_equal(acct_mgmt("70001"), PAM_SUCCESS);
+	assert_int_equal(skfx_audit_count(&fx, "\"event\":\"hr.return\"", "\"user\":\"70001\"",
+	                                  "\"reconfirm_required\":\"yes\"", "\"totp\":1", NULL), 1);
+	reconfirm_refused_then_allowed("70001");
 
 	len = (size_t)snprintf(text, sizeof(text), "%s", HEADER);
 	len += row(text + len, sizeof(text) - len, 70001, "", "", "2025-07-01", "退職");
@@ -558,6 +587,11 @@ test_r_life_2_pam_login_refused_after_leave_and_retirement(void **state)
 	assert_non_null(strstr(out, "\"totp\":[]"));
 	assert_int_equal(skfx_audit_count(&fx, "\"event\":\"hr.retirement\"", "\"user\":\"70001\"",
 	                                  "\"outstanding_cards\":[]", NULL), 1);
+	/* R-LIFE-5: the report of what is to be handed back runs; 70001 had no key or card. */
+	assert_int_equal(cli("--json report outstanding"), 0);
+	assert_null(strstr(out, "\"user\":\"70001\""));
+	assert_non_null(strstr(out, "\"keys\":["));
+	assert_int_not_equal(cli("fido2 dispose 70001 --reason collected"), 0);
 	/* Return does not bring a retired user back: only an HR suspension is lifted. */
 	len = (size_t)snprintf(text, sizeof(text), "%s", HEADER);
 	len += row(text + len, sizeof(text) - len, 70001, "", "", "2025-08-01", "復職");

@@ -398,7 +398,8 @@ test_r_life_5_return_lists_factors_and_retirement_lists_keys(void **state)
 	assert_int_equal(skfx_audit_count(&fx, "\"event\":\"hr.return\"", "\"user\":\"80003\"",
 	                                  "\"was_suspended\":\"yes\"",
 	                                  "\"factors_kept\":{\"totp\":1,\"fido2\":1,\"cards\":0,"
-	                                  "\"cards_expired\":0}", NULL), 1);
+	                                  "\"cards_expired\":0,", "\"reconfirm_required\":\"yes\"",
+	                                  NULL), 1);
 	snprintf(text, sizeof(text), "%s80003,,,,,,2025-07-01,退職\n", HEADER);
 	import("hr-retire3.csv", text, sha);
 	assert_int_equal(skfx_audit_count(&fx, "\"event\":\"hr.retirement\"",
@@ -409,6 +410,20 @@ test_r_life_5_return_lists_factors_and_retirement_lists_keys(void **state)
 	                                  "\"outstanding_keys\":[{\"id\":", NULL), 1);
 	expect_sql("SELECT count(*) FROM fido2 WHERE user_id = (SELECT id FROM users WHERE name ="
 	           " '80003');", "0");
+	/* R-LIFE-5: the removed key stays outstanding until an administrator records it. */
+	assert_int_equal(cli("--json report outstanding"), 0);
+	assert_non_null(strstr(out, "\"user\":\"80003\",\"since\":"));
+	assert_non_null(strstr(out, "\"aaguid\":\"00112233445566778899aabbccddeeff\""));
+	assert_int_equal(cli("--json fido2 dispose 80003 --reason collected --note desk"), 0);
+	assert_non_null(strstr(out, "\"disposed\":[1]"));
+	assert_int_equal(skfx_audit_count(&fx, "\"event\":\"admin.fido2_dispose\"",
+	                                  "\"user\":\"80003\"", "\"action\":\"collected\"",
+	                                  "\"keys\":[1]", NULL), 1);
+	assert_int_equal(cli("--json report outstanding"), 0);
+	assert_null(strstr(out, "\"user\":\"80003\""));
+	assert_int_not_equal(cli("fido2 dispose 80003 --reason lost"), 0);
+	expect_sql("SELECT disposition || ':' || note FROM fido2_outstanding WHERE holder = '80003';",
+	           "collected:desk");
 }
 
 static int

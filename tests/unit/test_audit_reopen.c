@@ -131,7 +131,7 @@ test_r_log_3_records_ahead_of_anchor(void **state)
 		json_object *ev = make_event(i);
 		uint64_t seq = 0;
 
-		assert_int_equal(audit_log_append_deferred(log, ev, &seq), SK_OK);
+		assert_int_equal(audit_log_append_deferred(log, ev, &seq, NULL, 0), SK_OK);
 		assert_int_equal(seq, i);
 		json_object_put(ev);
 	}
@@ -204,7 +204,7 @@ test_sync_anchors_deferred_records(void **state)
 	for (i = 3; i <= 5; i++) {
 		json_object *ev = make_event(i);
 
-		assert_int_equal(audit_log_append_deferred(log, ev, &seq), SK_OK);
+		assert_int_equal(audit_log_append_deferred(log, ev, &seq, NULL, 0), SK_OK);
 		json_object_put(ev);
 	}
 	assert_int_equal(sk_audit_anchor_read(fx->anchor, fx->key, sizeof(fx->key), &a), SK_OK);

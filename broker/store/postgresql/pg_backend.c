@@ -248,6 +248,8 @@ pg_ops_fill(void)
 	pg_hr_ops(&pg_ops);
 	pg_grant_ops(&pg_ops);
 	pg_report_ops(&pg_ops);
+	pg_terminal_ops(&pg_ops);
+	pg_outstanding_ops(&pg_ops);
 	pg_request_ops(&pg_ops);
 }
 

@@ -240,6 +240,7 @@ read_user_hr(PGresult *res, int row, void *out)
 
 	memset(h, 0, sizeof(*h));
 	h->user_id = pg_int(res, row, 0);
+	h->reconfirm = (int)pg_int(res, row, 6);
 	h->suspended = (int)pg_int(res, row, 5);
 	if (pg_text(res, row, 1, h->name, sizeof(h->name)) ||
 	    pg_text(res, row, 2, h->staff_no, sizeof(h->staff_no)) ||
@@ -256,7 +257,7 @@ user_hr_by_staff(struct sk_store_txn *t, const char *staff_no, struct user_hr *o
 	int r;
 
 	if ((r = pg_query(pg_conn(t), &res, "SELECT id, name, hr_staff_no, hr_employment, hr_dept,"
-	                  " hr_suspended FROM users WHERE hr_staff_no = $1", "t",
+	                  " hr_suspended, hr_reconfirm FROM users WHERE hr_staff_no = $1", "t",
 	                  staff_no)) != SK_OK)
 		return r;
 	return pg_select_one(res, read_user_hr, out);
@@ -269,7 +270,7 @@ user_hr_get(struct sk_store_txn *t, int64_t user_id, struct user_hr *out)
 	int r;
 
 	if ((r = pg_query(pg_conn(t), &res, "SELECT id, name, hr_staff_no, hr_employment, hr_dept,"
-	                  " hr_suspended FROM users WHERE id = $1", "i", user_id)) != SK_OK)
+	                  " hr_suspended, hr_reconfirm FROM users WHERE id = $1", "i", user_id)) != SK_OK)
 		return r;
 	return pg_select_one(res, read_user_hr, out);
 }
@@ -282,8 +283,9 @@ user_hr_set(struct sk_store_txn *t, const struct user_hr *h)
 	 * users may be unlinked). */
 	return pg_run_guarded(pg_conn(t), PG_ONE_ROW, "writing a user's HR fields",
 	                      "UPDATE users SET hr_staff_no = NULLIF($1, ''), hr_employment = $2,"
-	                      " hr_dept = $3, hr_suspended = $4 WHERE id = $5", "tttii", h->staff_no,
-	                      h->employment, h->dept, (int64_t)h->suspended, h->user_id);
+	                      " hr_dept = $3, hr_suspended = $4, hr_reconfirm = $5 WHERE id = $6", "tttiii",
+	                      h->staff_no, h->employment, h->dept, (int64_t)h->suspended,
+	                      (int64_t)h->reconfirm, h->user_id);
 }
 
 void

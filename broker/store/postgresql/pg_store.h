@@ -121,6 +121,8 @@ void pg_session_ops(struct sk_store_ops *o);
 void pg_hr_ops(struct sk_store_ops *o);
 void pg_grant_ops(struct sk_store_ops *o);
 void pg_report_ops(struct sk_store_ops *o);
+void pg_terminal_ops(struct sk_store_ops *o);
 void pg_request_ops(struct sk_store_ops *o);
+void pg_outstanding_ops(struct sk_store_ops *o);
 
 #endif

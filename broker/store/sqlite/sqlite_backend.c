@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "sk_err.h"
@@ -21,14 +22,6 @@ static int
 sq_begin(struct sk_store_txn *t)
 {
 	return sq_exec(sq_db(t), "BEGIN IMMEDIATE;");
-}
-
-/* WAL mode with synchronous=NORMAL: a commit is not synced (the next synced commit or the
- * checkpoint covers it); the store stays consistent, a power loss may undo it. */
-static int
-sq_set_durable(struct sk_store_txn *t, int durable)
-{
-	return sq_exec(sq_db(t), durable ? "PRAGMA synchronous=FULL;" : "PRAGMA synchronous=NORMAL;");
 }
 
 static int
@@ -141,6 +134,28 @@ sq_release(struct sk_store_txn *t)
 	txn_free(x);
 }
 
+/* The group commit's store sync (store.h: store_durable_sync): every commit so far wrote
+ * its frames to the WAL before this is called, so one fdatasync of the WAL file makes them
+ * all durable (checkpoints sync the WAL and the database file themselves). A WAL file
+ * deleted under us (it cannot be while the keeper connection is open) is refused rather
+ * than synced in vain. */
+static int
+sq_durable_sync(struct sk_store *base)
+{
+	struct sq_store *s = (struct sq_store *)base;
+	struct stat st;
+
+	if (fstat(s->wal_fd, &st) != 0 || st.st_nlink == 0) {
+		sk_logerr("store %s: the WAL file is gone; cannot make commits durable", s->path);
+		return SK_ERR_STORE;
+	}
+	if (fdatasync(s->wal_fd) != 0) {
+		sk_logerr("store %s: cannot sync the WAL: %s", s->path, strerror(errno));
+		return SK_ERR_STORE;
+	}
+	return SK_OK;
+}
+
 static void
 sq_close(struct sk_store *base)
 {
@@ -153,6 +168,10 @@ sq_close(struct sk_store *base)
 	pthread_mutex_destroy(&s->pool_lock);
 	pthread_mutex_destroy(&s->names_lock);
 	pthread_cond_destroy(&s->names_cv);
+	if (s->wal_fd >= 0)
+		close(s->wal_fd);
+	sq_stmt_drop(s->keeper);
+	sqlite3_close(s->keeper);   /* the last connection: checkpoints and removes the WAL */
 	store_base_destroy(base);
 	close(s->owner_fd);   /* after every connection: see own_file */
 	free(s->path);
@@ -172,9 +191,11 @@ sq_ops_fill(void)
 	sq_ops.begin = sq_begin;
 	sq_ops.commit = sq_commit;
 	sq_ops.rollback = sq_rollback;
-	sq_ops.set_durable = sq_set_durable;
+	/* No set_durable: every connection runs synchronous=NORMAL and the group commit syncs
+	 * the WAL before any reply (durable_sync), so store_begin_nondurable is store_begin. */
 	sq_ops.user_lock = sq_user_lock;
 	sq_ops.user_unlock = sq_user_unlock;
+	sq_ops.durable_sync = sq_durable_sync;
 	sq_meta_ops(&sq_ops);
 	sq_user_ops(&sq_ops);
 	sq_totp_ops(&sq_ops);
@@ -184,6 +205,8 @@ sq_ops_fill(void)
 	sq_hr_ops(&sq_ops);
 	sq_grant_ops(&sq_ops);
 	sq_report_ops(&sq_ops);
+	sq_terminal_ops(&sq_ops);
+	sq_outstanding_ops(&sq_ops);
 	sq_request_ops(&sq_ops);
 }
 
@@ -210,12 +233,31 @@ own_file(const char *path, int *fd)
 	return SK_OK;
 }
 
+/* Our own descriptor on the WAL file, which the keeper connection (open, in WAL mode,
+ * after the migrations wrote) holds in place. */
+static int
+open_wal(const char *path, int *fd)
+{
+	char wal[PATH_MAX];
+	int n = snprintf(wal, sizeof(wal), "%s-wal", path);
+
+	if (n < 0 || (size_t)n >= sizeof(wal)) {
+		sk_logerr("store path too long");
+		return SK_ERR_STORE;
+	}
+	if ((*fd = open(wal, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) < 0) {
+		sk_logerr("open %s: %s", wal, strerror(errno));
+		return SK_ERR_STORE;
+	}
+	return SK_OK;
+}
+
 int
 store_sqlite_open(const char *path, struct sk_store **out)
 {
 	struct sq_store *s = NULL;
 	sqlite3 *db;
-	int fd = -1, r;
+	int fd = -1, wal = -1, r;
 
 	*out = NULL;
 	if ((r = sq_connect(path, &db)) != SK_OK)
@@ -223,8 +265,12 @@ store_sqlite_open(const char *path, struct sk_store **out)
 	r = own_file(path, &fd);
 	if (r == SK_OK)
 		r = sq_migrate(db, path, sq_migrations, sq_migrations_n);
-	sq_stmt_drop(db);
-	sqlite3_close(db);
+	/* The migration's connection stays open as the keeper; a read makes sure the WAL file
+	 * exists (a store already at the current version wrote nothing just now). */
+	if (r == SK_OK)
+		r = sq_exec(db, "SELECT count(*) FROM meta;");
+	if (r == SK_OK)
+		r = open_wal(path, &wal);
 	if (r == SK_OK && ((s = calloc(1, sizeof(*s))) == NULL ||
 	                   (s->path = strdup(path)) == NULL)) {
 		free(s);
@@ -232,11 +278,17 @@ store_sqlite_open(const char *path, struct sk_store **out)
 		r = SK_ERR_NOMEM;
 	}
 	if (r != SK_OK) {
+		if (wal >= 0)
+			close(wal);
+		sq_stmt_drop(db);
+		sqlite3_close(db);
 		if (fd >= 0)
 			close(fd);
 		return r;
 	}
 	s->owner_fd = fd;
+	s->keeper = db;
+	s->wal_fd = wal;
 	pthread_once(&sq_ops_once, sq_ops_fill);
 	store_base_init(&s->base, &sq_ops);
 	pthread_mutex_init(&s->pool_lock, NULL);

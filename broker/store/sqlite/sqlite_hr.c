@@ -247,6 +247,7 @@ read_user_hr(sqlite3_stmt *st, void *row)
 
 	memset(h, 0, sizeof(*h));
 	h->user_id = sqlite3_column_int64(st, 0);
+	h->reconfirm = sqlite3_column_int(st, 6);
 	h->suspended = sqlite3_column_int(st, 5);
 	if (sq_col_text(st, 1, h->name, sizeof(h->name)) ||
 	    sq_col_text(st, 2, h->staff_no, sizeof(h->staff_no)) ||
@@ -264,7 +265,7 @@ user_hr_by_staff(struct sk_store_txn *t, const char *staff_no, struct user_hr *o
 	int r;
 
 	if ((r = sq_query_cached(db, &st, "SELECT id, name, hr_staff_no, hr_employment, hr_dept,"
-	                         " hr_suspended FROM users WHERE hr_staff_no = ?", "t", staff_no)) != SK_OK)
+	                         " hr_suspended, hr_reconfirm FROM users WHERE hr_staff_no = ?", "t", staff_no)) != SK_OK)
 		return r;
 	return sq_select_one(db, st, read_user_hr, out);
 }
@@ -277,7 +278,7 @@ user_hr_get(struct sk_store_txn *t, int64_t user_id, struct user_hr *out)
 	int r;
 
 	if ((r = sq_query_cached(db, &st, "SELECT id, name, hr_staff_no, hr_employment, hr_dept,"
-	                         " hr_suspended FROM users WHERE id = ?", "i", user_id)) != SK_OK)
+	                         " hr_suspended, hr_reconfirm FROM users WHERE id = ?", "i", user_id)) != SK_OK)
 		return r;
 	return sq_select_one(db, st, read_user_hr, out);
 }
@@ -287,8 +288,9 @@ user_hr_set(struct sk_store_txn *t, const struct user_hr *h)
 {
 	return sq_write_one(sq_db(t), "writing a user's HR fields",
 	                    "UPDATE users SET hr_staff_no = NULLIF(?, ''), hr_employment = ?, hr_dept = ?,"
-	                    " hr_suspended = ? WHERE id = ?", "tttii", h->staff_no, h->employment,
-	                    h->dept, (int64_t)h->suspended, h->user_id);
+	                    " hr_suspended = ?, hr_reconfirm = ? WHERE id = ?", "tttiii", h->staff_no,
+	                    h->employment, h->dept, (int64_t)h->suspended, (int64_t)h->reconfirm,
+	                    h->user_id);
 }
 
 void

@@ -339,6 +339,64 @@ v_access_review(sqlite3 *db)
 	        "CREATE INDEX IF NOT EXISTS removal_open ON removal_requests(state, requester);");
 }
 
+/* Group commit (issue 11, item 1; broker/audit/audit_durable.c): the sealed line of each
+ * audit record, kept in the record's own transaction until the log has synced it, so that a
+ * commit made durable before the log's records can give them back at start. */
+static int
+v6_audit_tail(sqlite3 *db)
+{
+	return sq_exec(db, "CREATE TABLE IF NOT EXISTS audit_tail("
+	                   " seq INTEGER PRIMARY KEY,"
+	                   " line TEXT NOT NULL);");
+}
+
+/* Remote terminals (issue 12, item 4; store_terminal.h): each client certificate seen on the
+ * TLS listener, by the SHA-256 of its DER form, and its revocation. A revocation made before
+ * the certificate was seen has serial and cn ''. */
+static int
+v7_terminals(sqlite3 *db)
+{
+	return sq_exec(db, "CREATE TABLE IF NOT EXISTS terminals("
+	               " fingerprint TEXT PRIMARY KEY,"
+	               " serial TEXT NOT NULL DEFAULT '',"
+	               " cn TEXT NOT NULL DEFAULT '',"
+	               " first_seen INTEGER NOT NULL DEFAULT 0,"
+	               " last_seen INTEGER NOT NULL DEFAULT 0,"
+	               " revoked_at INTEGER NOT NULL DEFAULT 0,"
+	               " revoked_by TEXT NOT NULL DEFAULT '');"
+	               "CREATE INDEX IF NOT EXISTS terminals_serial ON terminals(serial);");
+}
+
+/* Return and retirement (issue 10, item 4; doc/hr-import.md): users.hr_reconfirm is set by
+ * an HR return and cleared by `sekimori user reconfirm`; until then the account phase refuses
+ * the login. fido2_outstanding: the security keys a retirement removed, open (disposition
+ * '') until an administrator records them collected, destroyed or lost (`sekimori fido2
+ * dispose`); rows are kept, they are the record (store_outstanding.h). */
+static int
+v_hr_gaps(sqlite3 *db)
+{
+	int has, r = has_column(db, "PRAGMA table_info(users)", "hr_reconfirm", &has);
+
+	if (r == SK_OK && !has)
+		r = sq_exec(db, "ALTER TABLE users ADD COLUMN hr_reconfirm INTEGER NOT NULL DEFAULT 0;");
+	if (r == SK_OK)
+		r = sq_exec(db,
+		        "CREATE TABLE IF NOT EXISTS fido2_outstanding("
+		        " id INTEGER PRIMARY KEY,"
+		        " holder TEXT NOT NULL,"
+		        " cred_id INTEGER NOT NULL,"
+		        " aaguid TEXT NOT NULL,"
+		        " subject TEXT NOT NULL DEFAULT '',"
+		        " recorded INTEGER NOT NULL,"
+		        " disposition TEXT NOT NULL DEFAULT '',"
+		        " note TEXT NOT NULL DEFAULT '',"
+		        " disposed_by TEXT NOT NULL DEFAULT '',"
+		        " disposed_at INTEGER NOT NULL DEFAULT 0);"
+		        "CREATE INDEX IF NOT EXISTS fido2_outstanding_open"
+		        " ON fido2_outstanding(disposition, holder);");
+	return r;
+}
+
 const struct sq_migration sq_migrations[] = {
 	{ "base schema: users, tallies, TOTP, FIDO2, cards, sessions, meta",
 	  v1_schema },
@@ -346,6 +404,10 @@ const struct sq_migration sq_migrations[] = {
 	{ "privileged access: grants, delegations, reviews, contractors", v3_grants },
 	{ "HR reconciliation: when an account was last enabled", v4_dormant_reset },
 	{ "access review: certifications, removal requests", v_access_review },
+	{ "group commit: audit lines kept until the log has synced them", v6_audit_tail },
+	{ "remote terminals: TLS client certificates and their revocation", v7_terminals },
+	{ "HR return and retirement: factors to re-confirm, outstanding keys",
+	  v_hr_gaps },
 };
 const size_t sq_migrations_n = sizeof(sq_migrations) / sizeof(sq_migrations[0]);
 

@@ -318,7 +318,7 @@ sq_connect(const char *path, sqlite3 **out)
 		return SK_ERR_STORE;
 	}
 	sqlite3_busy_timeout(db, 10000);
-	if (sq_exec(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
+	if (sq_exec(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
 	                "PRAGMA foreign_keys=ON; PRAGMA secure_delete=ON;") != SK_OK) {
 		sqlite3_close(db);
 		return SK_ERR_STORE;

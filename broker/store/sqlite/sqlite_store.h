@@ -26,6 +26,13 @@ struct sq_store {
 	pthread_mutex_t names_lock;
 	pthread_cond_t names_cv;
 	struct sq_txn *holders;
+	/* The group commit's sync (sq_durable_sync): commits only write the WAL
+	 * (synchronous=NORMAL); wal_fd, a descriptor of our own on <path>-wal, is fdatasync'ed
+	 * for many commits at once. keeper is a connection held open from start to close, so
+	 * that SQLite never deletes (and recreates) the WAL file, which it does when its last
+	 * connection closes: the descriptor stays on the file the commits go to. */
+	sqlite3 *keeper;
+	int wal_fd;
 };
 
 struct sq_txn {
@@ -40,8 +47,9 @@ sq_db(struct sk_store_txn *t)
 	return ((struct sq_txn *)t)->db;
 }
 
-/* A connection: WAL, synchronous=FULL (durable commits), foreign keys, secure_delete (freed
- * pages holding sealed secrets are overwritten). */
+/* A connection: WAL, synchronous=NORMAL (a commit writes the WAL without a sync; the
+ * broker's group commit syncs the WAL for many commits, sq_durable_sync), foreign keys,
+ * secure_delete (freed pages holding sealed secrets are overwritten). */
 int sq_connect(const char *path, sqlite3 **out);
 /* Runs statements without results; SK_ERR_STORE on failure. */
 int sq_exec(sqlite3 *db, const char *sql);
@@ -108,6 +116,8 @@ void sq_session_ops(struct sk_store_ops *o);
 void sq_hr_ops(struct sk_store_ops *o);
 void sq_grant_ops(struct sk_store_ops *o);
 void sq_report_ops(struct sk_store_ops *o);
+void sq_terminal_ops(struct sk_store_ops *o);
 void sq_request_ops(struct sk_store_ops *o);
+void sq_outstanding_ops(struct sk_store_ops *o);
 
 #endif
