@@ -20,8 +20,11 @@
  * store committed past the log's end are verified against the log's last record and
  * written back (audit_recover). A log cut back beyond the lines the store kept is refused,
  * as before. A transaction rolled back after it appended records gets
- * one at once (reason rolled_back); when even that cannot be written, the log refuses every
- * further record until restart, so that the marker is written at the next start. */
+ * one at once (reason rolled_back). When even that cannot be written (the store is
+ * unreachable: a database outage), the marker is kept pending: the next transaction that
+ * appends a record writes it first, in that same transaction, so no later record can commit
+ * before it; until then 'audit_seq' stays below the records, so a broker stopped meanwhile
+ * marks them at its next start. The broker serves again as soon as the store is back. */
 #include "audit_event.h"
 
 #include <inttypes.h>
@@ -37,6 +40,11 @@
 
 /* The records this thread's open write transaction appended (0: none). */
 static __thread uint64_t txn_first, txn_last;
+/* Records of rolled-back transactions whose marker could not be written yet (0: none), and
+ * whether this thread's open transaction carries that marker. Read and written only inside
+ * the writer serialisation (store.h), like the log's order. */
+static uint64_t pending_first, pending_last;
+static __thread int txn_carries_pending;
 /* The log the transaction hooks write to; set once at start, before any client. */
 static struct audit_log *hooked_log;
 /* audit_tail holds no line at or below this seq (read and written under the writer lock). */
@@ -169,7 +177,13 @@ on_committed(int durable)
 {
 	if (durable || txn_first != 0)
 		audit_durable_committed();
+	if (txn_carries_pending) {
+		sk_logwarn("audit records %" PRIu64 "-%" PRIu64 " of rolled-back transactions are "
+		           "marked not committed now", pending_first, pending_last);
+		pending_first = pending_last = 0;
+	}
 	txn_first = txn_last = 0;
+	txn_carries_pending = 0;
 }
 
 /* The transaction's records describe changes that did not happen: say so now, before any
@@ -178,12 +192,28 @@ static void
 on_rolled_back(struct sk_store_txn *t)
 {
 	uint64_t first = txn_first, last = txn_last;
+	int carried = txn_carries_pending;
 
 	txn_first = txn_last = 0;
-	if (first == 0 || hooked_log == NULL)
+	txn_carries_pending = 0;
+	if ((first == 0 && !carried) || hooked_log == NULL)
 		return;
-	if (write_marker(hooked_log, t, first, last, "rolled_back") != SK_OK)
-		audit_log_break(hooked_log, "cannot mark records of a rolled-back transaction");
+	if (pending_first != 0) {
+		/* The records an earlier marker could not name come first, and any marker that
+		 * was written to the log but not committed since is covered too: under the writer
+		 * serialisation the log's last record is this thread's. */
+		first = pending_first;
+		last = audit_log_last_seq(hooked_log);
+	}
+	if (write_marker(hooked_log, t, first, last, "rolled_back") == SK_OK) {
+		pending_first = pending_last = 0;
+		return;
+	}
+	pending_first = first;
+	pending_last = audit_log_last_seq(hooked_log);
+	sk_logwarn("cannot mark audit records %" PRIu64 "-%" PRIu64 " of a rolled-back "
+	           "transaction now (store unreachable?): the next transaction that appends a "
+	           "record marks them first", pending_first, pending_last);
 }
 
 /* Commits the transaction of a record the broker appended on its own. Such a record changes
@@ -255,6 +285,14 @@ broker_audit(struct broker_conn *c, const char *event, const char *user, const c
 	r = add_identity(ev, c->b->conf.broker_id);
 	if (r == SK_OK)
 		r = own_txn ? store_begin(c->db) : SK_OK;
+	if (r == SK_OK && pending_first != 0 && !txn_carries_pending) {
+		/* A marker an outage held back goes before any new record, in this transaction:
+		 * should it roll back too, on_rolled_back keeps the marker pending. */
+		txn_carries_pending = 1;
+		r = append_marker(c->b->audit, c->db, pending_first, pending_last, "rolled_back");
+		if (r != SK_OK && own_txn)
+			store_rollback(c->db);
+	}
 	if (r == SK_OK) {
 		r = append_kept(c->b->audit, c->db, ev, &seq);
 		if (seq != 0) {   /* written to the log, whatever became of the store's copy */
