@@ -76,8 +76,12 @@ struct bench_pool {
 };
 
 void bench_env_start(struct bench_env *e, const char *base);
+/* bench_sekimorid.c: starts sekimorid on e->conf (stderr to DIR/broker.log) and waits for
+ * its socket; stops it with SIGTERM; removes its folder; a bench seed's TOTP code at a step. */
+void bench_broker_spawn(struct bench_env *e);
 void bench_env_stop(struct bench_env *e);
-void bench_env_remove(struct bench_env *e);
+void bench_env_remove(const struct bench_env *e);
+void bench_totp_at(const unsigned char *seed, int64_t step, char *code, size_t codesz);
 /* Checks sk_totp_generate against oathtool at a few times; dies on any difference. */
 void bench_check_totp_against_oathtool(void);
 /* Creates n users with the real CLI (add, enrol TOTP) and gives each its permanent

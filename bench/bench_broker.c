@@ -26,27 +26,10 @@ static const char *profile_text =
 	 * clock, which lets a few hundred users carry a burst of logins. */
 	"totp_window = 2\n";
 
-static void
-wait_for_socket(struct bench_env *e)
-{
-	struct stat st;
-
-	for (int i = 0; i < 400; i++) {
-		int status;
-
-		if (stat(e->socket, &st) == 0 && S_ISSOCK(st.st_mode))
-			return;
-		if (waitpid(e->broker, &status, WNOHANG) == e->broker)
-			bench_die("sekimorid exited early (status %d); see %s/broker.log", status, e->dir);
-		usleep(25000);
-	}
-	bench_die("sekimorid did not create %s", e->socket);
-}
-
 void
 bench_env_start(struct bench_env *e, const char *base)
 {
-	char text[4096], log[700];
+	char text[4096];
 	int n;
 
 	n = snprintf(e->dir, sizeof(e->dir), "%s/sk-bench-XXXXXX", base);
@@ -72,53 +55,7 @@ bench_env_start(struct bench_env *e, const char *base)
 	bench_write_file(e->conf, text);
 	bench_write_service(e);
 
-	snprintf(log, sizeof(log), "%s/broker.log", e->dir);
-	e->broker = fork();
-	if (e->broker < 0)
-		bench_die("fork: %s", strerror(errno));
-	if (e->broker == 0) {
-		if (freopen(log, "a", stderr) == NULL)
-			_exit(126);
-		execl(e->sekimorid, "sekimorid", "-c", e->conf, "-f", (char *)NULL);
-		_exit(127);
-	}
-	wait_for_socket(e);
-}
-
-void
-bench_env_stop(struct bench_env *e)
-{
-	int status;
-
-	if (e->broker <= 0)
-		return;
-	kill(e->broker, SIGTERM);
-	while (waitpid(e->broker, &status, 0) < 0 && errno == EINTR)
-		;
-	e->broker = 0;
-	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-		bench_note("warning: sekimorid ended with status %d (see %s/broker.log)", status, e->dir);
-}
-
-void
-bench_env_remove(struct bench_env *e)
-{
-	char *argv[] = { "/bin/rm", "-rf", "--", e->dir, NULL };
-	char out[256];
-
-	if (bench_run(argv, out, sizeof(out)) != 0)
-		bench_note("warning: could not remove %s", e->dir);
-}
-
-static void
-totp_at(const unsigned char *seed, int64_t step, char *code, size_t codesz)
-{
-	struct sk_totp_params p;
-
-	sk_totp_params_default(&p);
-	if (sk_totp_generate(seed, BENCH_SEED_LEN, &p, (time_t)(step * BENCH_PERIOD), code,
-	                     codesz) != 0)
-		bench_die("sk_totp_generate failed");
+	bench_broker_spawn(e);
 }
 
 void
@@ -135,7 +72,7 @@ bench_check_totp_against_oathtool(void)
 		char *argv[] = { "/usr/bin/oathtool", "--totp", "-b", "-N", at, b32, NULL };
 
 		snprintf(at, sizeof(at), "@%lld", (long long)((step + k) * BENCH_PERIOD));
-		totp_at(seed, step + k, ours, sizeof(ours));
+		bench_totp_at(seed, step + k, ours, sizeof(ours));
 		if (bench_run(argv, theirs, sizeof(theirs)) != 0)
 			bench_die("oathtool failed: %s", theirs);
 		theirs[strcspn(theirs, "\n")] = '\0';
@@ -172,7 +109,7 @@ cli_enroll(const struct bench_env *e, struct bench_user *u)
 	                 "--secret", u->seed_b32, "--code", code, NULL };
 	int64_t step = (int64_t)(time(NULL) / BENCH_PERIOD);
 
-	totp_at(u->seed, step, code, sizeof(code));
+	bench_totp_at(u->seed, step, code, sizeof(code));
 	if (bench_run(argv, out, sizeof(out)) != 0 || strstr(out, "otpauth://totp/") == NULL)
 		bench_die("totp enroll %s failed: %s", u->name, out);
 	u->last_step = step;
@@ -261,7 +198,7 @@ bench_pool_take(struct bench_pool *pool, char *code, size_t codesz)
 			if (waited)
 				pool->waited_ms += bench_now_ms() - t0;
 			pthread_mutex_unlock(&pool->mu);
-			totp_at(u->seed, s, code, codesz);
+			bench_totp_at(u->seed, s, code, codesz);
 			return u;
 		}
 		pthread_mutex_unlock(&pool->mu);

@@ -540,12 +540,12 @@ main(int argc, char **argv)
 		read_loadavg(la, sizeof(la));
 		printf("\nLoad average at the end: %s.\n", la);
 	}
-	load_broker_stop(&e);
+	bench_env_stop(&e);
 	broker_at_exit = 0;
 	if (o.keep)
 		bench_note("kept %s", e.dir);
 	else
-		load_broker_remove(&e);
+		bench_env_remove(&e);
 	for (size_t i = 0; i < o.n_phases; i++)
 		free(r[i].ph.lat);
 	free(pool.users);

@@ -39,9 +39,6 @@ struct load_pool {
 /* Writes the configuration (the stack profile, see load_setup.c) and starts sekimorid on
  * a new folder under base; e->broker is its pid once its socket exists. */
 void load_broker_start(struct bench_env *e, const char *base, unsigned window, unsigned deny);
-/* SIGTERM and wait; a warning when it did not end cleanly. */
-void load_broker_stop(struct bench_env *e);
-void load_broker_remove(const struct bench_env *e);
 /* Creates n users with TOTP through the broker's own requests (USER_ADD,
  * TOTP_ENROLL_BEGIN with the seed, TOTP_ENROLL_CONFIRM with its current code) as root in the
  * recovery role, from `threads` connections at once. */

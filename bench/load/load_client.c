@@ -29,17 +29,6 @@
  * refused login. */
 #define CLIENT_TIMEOUT_MS 15000
 
-static void
-code_at(const unsigned char *seed, int64_t step, char *code, size_t codesz)
-{
-	struct sk_totp_params p;
-
-	sk_totp_params_default(&p);
-	if (sk_totp_generate(seed, BENCH_SEED_LEN, &p, (time_t)(step * BENCH_PERIOD), code,
-	                     codesz) != 0)
-		bench_die("sk_totp_generate failed");
-}
-
 /* A code that matches no step within window + 1 either side of now_step (the clock may tick
  * during the decision). */
 static void
@@ -52,7 +41,7 @@ wrong_code(const struct load_user *u, int64_t now_step, unsigned window, char *c
 	unsigned v;
 
 	for (int64_t s = now_step - w; s <= now_step + w && n < sizeof(near) / sizeof(near[0]); s++)
-		code_at(u->seed, s, near[n++], sizeof(near[0]));
+		bench_totp_at(u->seed, s, near[n++], sizeof(near[0]));
 	v = (unsigned)strtoul(near[0], NULL, 10);
 	for (;;) {
 		int clash = 0;
@@ -99,7 +88,7 @@ take(struct load_pool *pool, enum load_kind kind, char *code, size_t codesz)
 				pool->waited_ms += bench_now_ms() - t0;
 			pthread_mutex_unlock(&pool->mu);
 			if (kind == LOAD_RIGHT)
-				code_at(u->seed, s, code, codesz);
+				bench_totp_at(u->seed, s, code, codesz);
 			else
 				wrong_code(u, now_step, pool->window, code, codesz);
 			return u;

@@ -24,27 +24,10 @@
 
 #define SETUP_TIMEOUT_MS 30000
 
-static void
-wait_for_socket(const struct bench_env *e)
-{
-	struct stat st;
-
-	for (int i = 0; i < 400; i++) {
-		int status;
-
-		if (stat(e->socket, &st) == 0 && S_ISSOCK(st.st_mode))
-			return;
-		if (waitpid(e->broker, &status, WNOHANG) == e->broker)
-			bench_die("sekimorid exited early (status %d); see %s/broker.log", status, e->dir);
-		usleep(25000);
-	}
-	bench_die("sekimorid did not create %s", e->socket);
-}
-
 void
 load_broker_start(struct bench_env *e, const char *base, unsigned window, unsigned deny)
 {
-	char text[4096], log[700];
+	char text[4096];
 	int n;
 
 	n = snprintf(e->dir, sizeof(e->dir), "%s/sk-load-XXXXXX", base);
@@ -74,53 +57,7 @@ load_broker_start(struct bench_env *e, const char *base, unsigned window, unsign
 	bench_write_file(e->conf, text);
 	load_pam_write_service(e);
 
-	snprintf(log, sizeof(log), "%s/broker.log", e->dir);
-	e->broker = fork();
-	if (e->broker < 0)
-		bench_die("fork: %s", strerror(errno));
-	if (e->broker == 0) {
-		if (freopen(log, "a", stderr) == NULL)
-			_exit(126);
-		execl(e->sekimorid, "sekimorid", "-c", e->conf, "-f", (char *)NULL);
-		_exit(127);
-	}
-	wait_for_socket(e);
-}
-
-void
-load_broker_stop(struct bench_env *e)
-{
-	int status;
-
-	if (e->broker <= 0)
-		return;
-	kill(e->broker, SIGTERM);
-	while (waitpid(e->broker, &status, 0) < 0 && errno == EINTR)
-		;
-	e->broker = 0;
-	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-		bench_note("warning: sekimorid ended with status %d (see %s/broker.log)", status, e->dir);
-}
-
-void
-load_broker_remove(const struct bench_env *e)
-{
-	char *argv[] = { "/bin/rm", "-rf", "--", (char *)e->dir, NULL };
-	char out[256];
-
-	if (bench_run(argv, out, sizeof(out)) != 0)
-		bench_note("warning: could not remove %s", e->dir);
-}
-
-static void
-code_at(const unsigned char *seed, int64_t step, char *code, size_t codesz)
-{
-	struct sk_totp_params p;
-
-	sk_totp_params_default(&p);
-	if (sk_totp_generate(seed, BENCH_SEED_LEN, &p, (time_t)(step * BENCH_PERIOD), code,
-	                     codesz) != 0)
-		bench_die("sk_totp_generate failed");
+	bench_broker_spawn(e);
 }
 
 /* USER_ADD, then TOTP_ENROLL_BEGIN with the user's seed and TOTP_ENROLL_CONFIRM with the
@@ -149,7 +86,7 @@ make_user(struct sk_client *c, struct load_user *u)
 	cin.enroll_id = bout.enroll_id;
 	explicit_bzero(&bout, sizeof(bout));
 	step = (int64_t)(time(NULL) / BENCH_PERIOD);
-	code_at(u->seed, step, code, sizeof(code));
+	bench_totp_at(u->seed, step, code, sizeof(code));
 	cin.code = code;
 	if ((r = skc_totp_enroll_confirm(c, &cin, &cout)) != SK_OK || cout.res.status != SK_ST_OK)
 		bench_die("totp confirm %s: error %d status %u %s", u->name, r, cout.res.status,
