@@ -60,6 +60,9 @@ grep -qx "\.$pam_dir/pam_sekimori.so" "$work/pam.list" || fail "module not in $p
 # The device plug-in the module loads from its own folder (FIDO2, card) travels with it.
 grep -qx "\.$pam_dir/pam_sekimori_devices.so" "$work/pam.list" ||
 	fail "device plug-in not next to the module"; ok
+# So does the TLS plug-in it loads for a tls:// broker (doc/deployment.md, remote terminals).
+grep -qx "\.$pam_dir/pam_sekimori_tls.so" "$work/pam.list" ||
+	fail "TLS plug-in not next to the module"; ok
 # The session agent the module execs for card sessions travels with the module.
 grep -qx "\./usr/libexec/sekimori/sekimori-session-agent" "$work/pam.list" ||
 	fail "session agent not in libpam-sekimori"; ok
@@ -205,7 +208,7 @@ inroot dpkg --remove libpam-sekimori sekimori > "$work/out" 2>&1 || fail "dpkg -
 [ -f "$root/etc/sekimori/sekimori.conf" ] || fail "remove deleted the conffile"; ok
 inroot dpkg --purge libpam-sekimori sekimori > "$work/out" 2>&1 || fail "dpkg --purge"; ok
 left=$(cd "$root" && find etc/sekimori var/lib/sekimori var/log/sekimori run/sekimori \
-	"${pam_dir#/}/pam_sekimori.so" "${pam_dir#/}/pam_sekimori_devices.so" usr/libexec/sekimori usr/sbin/sekimorid usr/bin/sekimori usr/share/doc/sekimori \
+	"${pam_dir#/}/pam_sekimori.so" "${pam_dir#/}/pam_sekimori_devices.so" "${pam_dir#/}/pam_sekimori_tls.so" usr/libexec/sekimori usr/sbin/sekimorid usr/bin/sekimori usr/share/doc/sekimori \
 	usr/share/doc/libpam-sekimori lib/systemd/system/sekimorid.service \
 	etc/systemd/system/multi-user.target.wants/sekimorid.service \
 	var/lib/systemd/deb-systemd-helper-enabled/sekimorid.service.dsh-also \
