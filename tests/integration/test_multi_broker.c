@@ -312,9 +312,10 @@ priv_audit(int b, const char *user, const char *result, const char *reason)
 
 	snprintf(u, sizeof(u), "\"user\":\"%s\"", user);
 	snprintf(res, sizeof(res), "\"result\":\"%s\"", result);
+	if (reason == NULL)
+		return skfx_audit_count(&fx[b], "\"event\":\"privileged_login\"", u, res, NULL);
 	snprintf(why, sizeof(why), "\"reason\":\"%s\"", reason);
-	return skfx_audit_count(&fx[b], "\"event\":\"privileged_login\"", u, res,
-	                        reason != NULL ? why : NULL, NULL);
+	return skfx_audit_count(&fx[b], "\"event\":\"privileged_login\"", u, res, why, NULL);
 }
 
 /* R-PRIV-7: a grant revoked through broker 1 unlocks nothing on brokers 2 and 3 right after:
