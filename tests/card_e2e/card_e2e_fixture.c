@@ -253,7 +253,8 @@ setup(void **state)
 		        "SK_SESSION_AGENT)\n");
 		return -1;
 	}
-	if (sct_extra_certs("card1 card2 card3 card4 lost5 lost6 lost7 lost8 hr9", cli_out, sizeof(cli_out)) != 0)
+	if (sct_extra_certs("card1 card2 card3 card4 lost5 lost6 lost7 lost8 hr9 wide5", cli_out,
+	                    sizeof(cli_out)) != 0)
 		return -1;
 	if (sct_readers_open(&ctx, readers) != 0)
 		return -1;

@@ -142,6 +142,7 @@ void test_removal_unlockable_hangs_up_leader(void **state);
 void test_last_try_and_blocked(void **state);
 void test_enroll_refusals(void **state);
 void test_r_card_3_revoked_card_refused_by_every_broker(void **state);
+void test_r_card_3_revocation_seen_by_every_broker(void **state);
 void test_card_only_login(void **state);
 void test_removal_ends_session(void **state);
 void test_revoked_card_refused(void **state);

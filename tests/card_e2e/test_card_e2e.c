@@ -29,6 +29,7 @@ main(void)
 		cmocka_unit_test(test_removal_ends_session),
 		cmocka_unit_test(test_revoked_card_refused),
 		cmocka_unit_test(test_r_card_3_revoked_card_refused_by_every_broker),
+		cmocka_unit_test(test_r_card_3_revocation_seen_by_every_broker),
 		cmocka_unit_test(test_r_card_3_lost_card_locks_open_session),
 		cmocka_unit_test(test_r_card_3_lost_card_ends_open_session),
 		cmocka_unit_test(test_r_card_3_card_revoked_before_session_open),

@@ -142,6 +142,54 @@ test_r_card_3_revoked_card_refused_by_every_broker(void **state)
 	skfx_finish(&peer);
 }
 
+/* R-CARD-3 with three brokers on one PostgreSQL (issue 12, item 2): a card that logs in on
+ * brokers 2 and 3 is revoked through broker 1; the very next login with it on broker 2 and on
+ * broker 3 (the real card path: challenge at AUTH_BEGIN, the card's signature and
+ * certificate checked against the store's cards row at AUTH_FINISH) is refused on each,
+ * with no restart, no wait and no cache: AUTH_BEGIN there reads the user's active cards from
+ * the database, the revoked one is not among them, so the login has no factor left for the
+ * profile's plan (no_factors) and no PIN goes to the card. */
+void
+test_r_card_3_revocation_seen_by_every_broker(void **state)
+{
+	struct sk_fixture peers[2];
+	struct skpd d;
+	char pw[64], args[1024];
+	int r;
+
+	(void)state;
+	if (!sk_test_store_is_pg())
+		skip();   /* SQLite: one broker per store */
+	emu_jpki("wide5", NULL);
+	add_user_with_card("ishida", "mynumber", pw, sizeof(pw), "");
+	snprintf(args, sizeof(args), "profile=mynumber session_agent=%s", agent);
+	skfx_start_peer(&peers[0], &fx, "b4", args);
+	skfx_start_peer(&peers[1], &fx, "b5", args);
+	for (int i = 0; i < 2; i++) {
+		r = skpd_authenticate(&d, peers[i].pamdir, "sk-test", "ishida", NULL, pw, "1234");
+		print_message("login ishida@b%d -> %d\n%s", i + 4, r, d.transcript);
+		assert_int_equal(r, PAM_SUCCESS);
+	}
+	assert_int_equal(cli("card revoke ishida --reason lost"), 0);
+	assert_int_equal(skfx_audit_count(&fx, "\"event\":\"admin.card_revoke\"",
+	                                  "\"user\":\"ishida\"", NULL), 1);
+	for (int i = 0; i < 2; i++) {
+		r = skpd_authenticate(&d, peers[i].pamdir, "sk-test", "ishida", NULL, pw, "1234");
+		print_message("login ishida@b%d after the revocation -> %d\n%s", i + 4, r,
+		              d.transcript);
+		assert_int_equal(r, PAM_AUTH_ERR);
+		/* The broker's AUTH_BEGIN reads the user's active cards from the database: the
+		 * revoked one was the only one, so no factor is left that makes the profile's
+		 * plan (no_factors) and the card's PIN is not even asked for. */
+		assert_int_equal(skpd_contains(&d, "Card PIN"), 0);
+		assert_int_equal(skfx_audit_count(&peers[i], "\"event\":\"auth\"",
+		                                  "\"user\":\"ishida\"", "\"result\":\"deny\"",
+		                                  "\"reason\":\"no_factors\"", NULL), 1);
+	}
+	for (int i = 1; i >= 0; i--)
+		skfx_finish(&peers[i]);
+}
+
 /* R-CARD-3 "stopped at once": a card reported lost while a session opened with it is live.
  * The broker orders the session's agent over its SESSION_WATCH connection; the agent runs
  * the profile's card_removal action (mynumber: lock; cardonly: end) at once, with the card

@@ -3,7 +3,8 @@
  * built module (one PAM service per broker). Run under tests/pg/with-pg.sh
  * (integration_test_multi_broker_pg); on SQLite, where one broker owns the file, a second
  * broker on the same store must refuse to start, and the PostgreSQL tests are skipped.
- * Requirement IDs: R-LOGIN-1 (attempt limit), R-MFA-1 (a one-time code once). */
+ * Requirement IDs: R-LOGIN-1 (attempt limit), R-MFA-1 (a one-time code once), R-PRIV-7 (a
+ * grant's revocation and end hold on every broker at once). */
 #include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -12,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -29,7 +31,12 @@ static const char *profiles =
 	"methods = password, totp\n"
 	"deny = 3\nfail_interval = 600\nunlock_time = 0\nidle_timeout = 600\n"
 	"password_min_length = 12\npassword_min_classes = 3\n"
-	"totp_window = 2\n";
+	"totp_window = 2\n"
+	/* A privileged line (sk-priv) whose break-glass grants last one minute (R-PRIV-7). */
+	"[role fleet]\n"
+	"services = sk-priv\nholders = pv1, pv2\nmax_minutes = 30\n"
+	"breakglass = pv1, pv2\nbreakglass_minutes = 1\n"
+	"[role ciso]\nholders = " SKFX_ADMIN "\n";   /* who reviews break-glass use */
 
 /* fx[0] is the first broker (with the fixture administrator), fx[1], fx[2] its peers. */
 static struct sk_fixture fx[BROKERS];
@@ -47,6 +54,11 @@ setup(void **state)
 	skpd_write_service(fx[0].pamdir, "sk-test", args, NULL);
 	skfx_start_peer(&fx[1], &fx[0], "b2", "profile=mynumber");
 	skfx_start_peer(&fx[2], &fx[0], "b3", "profile=mynumber");
+	/* The privileged line on every broker, each with its own conf. */
+	for (int i = 0; i < BROKERS; i++) {
+		snprintf(args, sizeof(args), "profile=%s conf=%s", SKFX_ADMIN_PROFILE, fx[i].conf);
+		skpd_write_service(fx[i].pamdir, "sk-priv", args, NULL);
+	}
 	return 0;
 }
 
@@ -193,6 +205,188 @@ test_r_login_1_admin_lock_seen_by_every_broker(void **state)
 	}
 }
 
+/* ---- privileged grants (R-PRIV-7) ------------------------------------------------------------ */
+
+#define PRIV_PW "Fleet-Holder-Pass-8"
+#define ADMIN_TOTP_WINDOW 3   /* the fixture's admin profile (sk_fixture.c) */
+
+/* A holder of the fleet role with an admin session of their own (their own XDG_RUNTIME_DIR
+ * below broker 1's folder): grants are requested under the person's own name. */
+struct holder {
+	const char *name;
+	char seed[64];
+	long long last;   /* the last TOTP step used: the store refuses a step again */
+	char rundir[700];
+};
+
+static void
+make_holder(struct holder *h, const char *name)
+{
+	char temp[64], out[4096], saved[sizeof(fx[0].rundir)];
+	int r;
+
+	h->name = name;
+	skfx_add_user(&fx[0], name, SKFX_ADMIN_PROFILE, temp, sizeof(temp));
+	skfx_enroll_totp(&fx[0], name, h->seed, sizeof(h->seed));
+	h->last = (long long)time(NULL) / 30;   /* the enrolment used it */
+	skfx_set_password(&fx[0], name, SKFX_ADMIN_PROFILE, temp, PRIV_PW);
+	snprintf(h->rundir, sizeof(h->rundir), "%s/run-%s", fx[0].dir, name);
+	assert_int_equal(mkdir(h->rundir, 0700), 0);
+	memcpy(saved, fx[0].rundir, sizeof(saved));
+	snprintf(fx[0].rundir, sizeof(fx[0].rundir), "%s", h->rundir);
+	r = skfx_admin_login_as(&fx[0], name, PRIV_PW, h->seed, &h->last, out, sizeof(out));
+	memcpy(fx[0].rundir, saved, sizeof(saved));
+	if (r != 0)
+		fail_msg("%s could not log in: %s", name, out);
+}
+
+/* The CLI through broker 1 under h's admin session. */
+static int
+holder_cli(struct holder *h, const char *args, char *out, size_t outsz)
+{
+	char saved[sizeof(fx[0].rundir)];
+	int r;
+
+	memcpy(saved, fx[0].rundir, sizeof(saved));
+	snprintf(fx[0].rundir, sizeof(fx[0].rundir), "%s", h->rundir);
+	r = skfx_cli(&fx[0], args, NULL, out, outsz);
+	memcpy(fx[0].rundir, saved, sizeof(saved));
+	return r;
+}
+
+/* The code of h's next unused TOTP step; waits (at most one step) while that step is still
+ * beyond the window ahead of now. */
+static void
+next_code(struct holder *h, char *code, size_t sz)
+{
+	long long step = h->last + 1, now = (long long)time(NULL) / 30;
+
+	if (step < now - 1)
+		step = now - 1;
+	/* Once inside the window, later clocks keep it inside: now only grows. */
+	for (int i = 0; i < 700 && step > (long long)time(NULL) / 30 + ADMIN_TOTP_WINDOW; i++)
+		usleep(50000);
+	assert_true(step <= (long long)time(NULL) / 30 + ADMIN_TOTP_WINDOW);
+	/* The middle of the step, away from its edges. */
+	skfx_totp_code(h->seed, (long)(step * 30 + 15 - (long long)time(NULL)), code, sz);
+	h->last = step;
+}
+
+/* A whole privileged login on broker b's sk-priv line: authentication (password and a fresh
+ * code: a ticket of that broker), then the account phase, which looks for the active grant.
+ * Returns the account phase's PAM code; the authentication must succeed. */
+static int
+priv_login(struct holder *h, int b)
+{
+	struct skpd d;
+	char code[16];
+	int r;
+
+	next_code(h, code, sizeof(code));
+	skpd_begin(&d, fx[b].pamdir, "sk-priv", h->name, NULL, PRIV_PW, code, NULL);
+	d.last = pam_authenticate(d.pamh, 0);
+	if (d.last != PAM_SUCCESS)
+		fail_msg("broker %d: authentication of %s failed (%d): %s", b + 1, h->name, d.last,
+		         d.transcript);
+	r = pam_acct_mgmt(d.pamh, 0);
+	d.last = r;
+	(void)skpd_end(&d);
+	return r;
+}
+
+/* The id in "Grant N: state". */
+static unsigned long long
+grant_id(const char *out)
+{
+	const char *p = strstr(out, "Grant ");
+
+	assert_non_null(p);
+	return strtoull(p + 6, NULL, 10);
+}
+
+/* Privileged-login audit records of user on broker b with the given result and reason. */
+static int
+priv_audit(int b, const char *user, const char *result, const char *reason)
+{
+	char u[64], res[64], why[64];
+
+	snprintf(u, sizeof(u), "\"user\":\"%s\"", user);
+	snprintf(res, sizeof(res), "\"result\":\"%s\"", result);
+	if (reason == NULL)
+		return skfx_audit_count(&fx[b], "\"event\":\"privileged_login\"", u, res, NULL);
+	snprintf(why, sizeof(why), "\"reason\":\"%s\"", reason);
+	return skfx_audit_count(&fx[b], "\"event\":\"privileged_login\"", u, res, why, NULL);
+}
+
+/* R-PRIV-7: a grant revoked through broker 1 unlocks nothing on brokers 2 and 3 right after:
+ * the privileged account phase there, with a fresh ticket of its own broker, is refused
+ * (no_grant), no cache lag. Before the revocation the same login is allowed on both. */
+static void
+test_r_priv_7_grant_revocation_seen_by_every_broker(void **state)
+{
+	struct holder h;
+	char out[4096], cmd[64];
+	unsigned long long id;
+
+	(void)state;
+	if (!sk_test_store_is_pg())
+		skip();
+	make_holder(&h, "pv1");
+	assert_int_equal(holder_cli(&h, "grant breakglass --role fleet --minutes 1 --reason "
+	                            "'router down'", out, sizeof(out)), 0);
+	assert_non_null(strstr(out, ": active"));
+	id = grant_id(out);
+	for (int b = 1; b < BROKERS; b++) {
+		assert_int_equal(priv_login(&h, b), PAM_SUCCESS);
+		assert_int_equal(priv_audit(b, h.name, "allow", NULL), 1);
+	}
+	snprintf(cmd, sizeof(cmd), "grant revoke %llu", id);
+	assert_int_equal(skfx_cli(&fx[0], cmd, NULL, out, sizeof(out)), 0);
+	assert_non_null(strstr(out, ": revoked"));
+	for (int b = 1; b < BROKERS; b++) {
+		assert_int_not_equal(priv_login(&h, b), PAM_SUCCESS);
+		assert_int_equal(priv_audit(b, h.name, "deny", "no_grant"), 1);
+	}
+}
+
+/* R-PRIV-7: a grant that ends (a one-minute break-glass grant activated through broker 1)
+ * unlocks nothing on brokers 2 and 3 from its end on: allowed on both before, refused
+ * (no_grant) on both right after the end. */
+static void
+test_r_priv_7_grant_expiry_seen_by_every_broker(void **state)
+{
+	struct holder h;
+	char out[4096];
+	const char *until;
+	long long ends = 0;
+	char sql[256];
+
+	(void)state;
+	if (!sk_test_store_is_pg())
+		skip();
+	make_holder(&h, "pv2");
+	assert_int_equal(holder_cli(&h, "grant breakglass --role fleet --minutes 1 --reason "
+	                            "'disk full'", out, sizeof(out)), 0);
+	assert_non_null(strstr(out, ": active"));
+	snprintf(sql, sizeof(sql), "SELECT ends FROM grants WHERE id = %llu;", grant_id(out));
+	assert_int_equal(skfx_store_sql(&fx[0], sql, out, sizeof(out)), 0);
+	until = out + strspn(out, " \n");
+	ends = strtoll(until, NULL, 10);
+	assert_true(ends > (long long)time(NULL));
+	for (int b = 1; b < BROKERS; b++) {
+		assert_int_equal(priv_login(&h, b), PAM_SUCCESS);
+		assert_int_equal(priv_audit(b, h.name, "allow", NULL), 1);
+	}
+	/* A full second past the end (bounded: the grant lasts one minute). */
+	for (int i = 0; i < 1400 && (long long)time(NULL) <= ends; i++)
+		usleep(50000);
+	assert_true((long long)time(NULL) > ends);
+	for (int b = 1; b < BROKERS; b++) {
+		assert_int_not_equal(priv_login(&h, b), PAM_SUCCESS);
+		assert_int_equal(priv_audit(b, h.name, "deny", "no_grant"), 1);
+	}
+}
+
 static double
 seconds_since(const struct timespec *t0)
 {
@@ -322,6 +516,8 @@ main(void)
 		cmocka_unit_test(test_r_login_1_guesses_over_three_brokers),
 		cmocka_unit_test(test_r_mfa_1_one_code_once_over_three_brokers),
 		cmocka_unit_test(test_r_login_1_admin_lock_seen_by_every_broker),
+		cmocka_unit_test(test_r_priv_7_grant_revocation_seen_by_every_broker),
+		cmocka_unit_test(test_r_priv_7_grant_expiry_seen_by_every_broker),
 		cmocka_unit_test(test_database_slow_fails_closed),
 		cmocka_unit_test(test_database_down_fails_closed_and_resumes),
 		cmocka_unit_test(test_sqlite_second_broker_refused),
