@@ -308,7 +308,7 @@ test_malformed_bodies(void **state)
 static void
 test_unknown_type(void **state)
 {
-	static const unsigned types[] = { 99, 19, 200, 0xffff, SK_MSG_REPLY };
+	static const unsigned types[] = { 150, 19, 200, 0xffff, SK_MSG_REPLY };   /* none is a request */
 	int fd = connect_broker();
 
 	(void)state;
