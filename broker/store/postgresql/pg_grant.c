@@ -52,20 +52,6 @@ read_grant(PGresult *res, int row, void *out)
 	return SK_OK;
 }
 
-/* Calls fn with each row of res read into row by read_row; clears res. */
-static int
-each_row(PGresult *res, pg_row_reader read_row, void *row, int (*fn)(void *, const void *),
-         void *arg)
-{
-	int r = SK_OK;
-
-	for (int i = 0; i < PQntuples(res); i++)
-		if ((r = read_row(res, i, row)) != SK_OK || fn(arg, row) != 0)
-			break;
-	PQclear(res);
-	return r;
-}
-
 static int
 grant_insert(struct sk_store_txn *t, struct grant_rec *g)
 {
@@ -121,7 +107,7 @@ grant_list(struct sk_store_txn *t, int open_only, int (*fn)(void *, const struct
 	                  " ORDER BY id DESC" :
 	                  "SELECT " GRANT_COLUMNS " FROM grants ORDER BY id DESC", "")) != SK_OK)
 		return r;
-	return each_row(res, read_grant, &g, (int (*)(void *, const void *))fn, arg);
+	return pg_each_row(res, read_grant, &g, (int (*)(void *, const void *))fn, arg);
 }
 
 static int
@@ -225,7 +211,7 @@ delegation_list(struct sk_store_txn *t, int (*fn)(void *, const struct delegatio
 	if ((r = pg_query(pg_conn(t), &res, "SELECT " DELEGATION_COLUMNS " FROM delegations"
 	                  " ORDER BY id", "")) != SK_OK)
 		return r;
-	return each_row(res, read_delegation, &d, (int (*)(void *, const void *))fn, arg);
+	return pg_each_row(res, read_delegation, &d, (int (*)(void *, const void *))fn, arg);
 }
 
 static int
@@ -317,7 +303,7 @@ review_list(struct sk_store_txn *t, int open_only, int (*fn)(void *, const struc
 	                  "SELECT " REVIEW_COLUMNS " FROM reviews ORDER BY closed, id",
 	                  "")) != SK_OK)
 		return r;
-	return each_row(res, read_review, &v, (int (*)(void *, const void *))fn, arg);
+	return pg_each_row(res, read_review, &v, (int (*)(void *, const void *))fn, arg);
 }
 
 static int

@@ -8,19 +8,6 @@
 #include "sk_log.h"
 #include "store_request.h"
 
-static int
-each_row(PGresult *res, pg_row_reader read_row, void *row, int (*fn)(void *, const void *),
-         void *arg)
-{
-	int r = SK_OK;
-
-	for (int i = 0; i < PQntuples(res); i++)
-		if ((r = read_row(res, i, row)) != SK_OK || fn(arg, row) != 0)
-			break;
-	PQclear(res);
-	return r;
-}
-
 #define CERT_COLUMNS "id, certified_by, at, comment, holders, grants, digest"
 
 static int
@@ -60,7 +47,7 @@ certification_list(struct sk_store_txn *t, int (*fn)(void *, const struct certif
 	if ((r = pg_query(pg_conn(t), &res, "SELECT " CERT_COLUMNS " FROM certifications"
 	                  " ORDER BY id DESC", "")) != SK_OK)
 		return r;
-	return each_row(res, read_cert, &v, (int (*)(void *, const void *))fn, arg);
+	return pg_each_row(res, read_cert, &v, (int (*)(void *, const void *))fn, arg);
 }
 
 #define REMOVAL_COLUMNS "id, requester, kind, target, reason, state, created, decided_by," \
@@ -162,7 +149,7 @@ removal_list(struct sk_store_txn *t, int open_only, int (*fn)(void *, const stru
 	                  "SELECT " REMOVAL_COLUMNS " FROM removal_requests"
 	                  " ORDER BY state <> 0, id", "")) != SK_OK)
 		return r;
-	return each_row(res, read_removal, &v, (int (*)(void *, const void *))fn, arg);
+	return pg_each_row(res, read_removal, &v, (int (*)(void *, const void *))fn, arg);
 }
 
 void

@@ -307,6 +307,19 @@ pg_select(PGresult *res, pg_row_reader read_row, void *rows, size_t row_size, si
 }
 
 int
+pg_each_row(PGresult *res, pg_row_reader read_row, void *row, int (*fn)(void *, const void *),
+            void *arg)
+{
+	int r = SK_OK;
+
+	for (int i = 0; i < PQntuples(res); i++)
+		if ((r = read_row(res, i, row)) != SK_OK || fn(arg, row) != 0)
+			break;
+	PQclear(res);
+	return r;
+}
+
+int
 pg_select_one(PGresult *res, pg_row_reader read_row, void *row)
 {
 	size_t n = 0;

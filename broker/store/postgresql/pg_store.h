@@ -90,6 +90,10 @@ int pg_select(PGresult *res, pg_row_reader read_row, void *rows, size_t row_size
               size_t *n);
 /* One row: SK_ERR_NOTFOUND when there is none; clears res. */
 int pg_select_one(PGresult *res, pg_row_reader read_row, void *row);
+/* Calls fn with each row of res read into row by read_row (fn returning non-zero stops
+ * early); clears res. */
+int pg_each_row(PGresult *res, pg_row_reader read_row, void *row,
+                int (*fn)(void *, const void *), void *arg);
 int64_t pg_int(const PGresult *res, int row, int col);
 /* A text column into buf (truncation is an error). */
 int pg_text(const PGresult *res, int row, int col, char *buf, size_t cap);

@@ -93,25 +93,6 @@ grant_update(struct sk_store_txn *t, const struct grant_rec *g, enum grant_state
 	                    g->ended_by, g->end_cause, g->id, (int64_t)from);
 }
 
-/* Steps st, calling fn with each row read into row by read_row; finalizes st. */
-static int
-each_row(sqlite3 *db, sqlite3_stmt *st, sq_row_reader read_row, void *row,
-         int (*fn)(void *, const void *), void *arg, const char *what)
-{
-	int r = SK_OK, rc;
-
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if ((r = read_row(st, row)) != SK_OK || fn(arg, row) != 0)
-			break;
-	}
-	sqlite3_finalize(st);
-	if (r == SK_OK && rc != SQLITE_ROW && rc != SQLITE_DONE) {
-		sk_logerr("%s: %s", what, sqlite3_errmsg(db));
-		r = SK_ERR_STORE;
-	}
-	return r;
-}
-
 static int
 grant_list(struct sk_store_txn *t, int open_only, int (*fn)(void *, const struct grant_rec *),
            void *arg)
@@ -126,7 +107,7 @@ grant_list(struct sk_store_txn *t, int open_only, int (*fn)(void *, const struct
 	                  " ORDER BY id DESC" :
 	                  "SELECT " GRANT_COLUMNS " FROM grants ORDER BY id DESC", "")) != SK_OK)
 		return r;
-	return each_row(db, st, read_grant, &g, (int (*)(void *, const void *))fn, arg,
+	return sq_each_row(db, st, read_grant, &g, (int (*)(void *, const void *))fn, arg,
 	                "listing grants");
 }
 
@@ -234,7 +215,7 @@ delegation_list(struct sk_store_txn *t, int (*fn)(void *, const struct delegatio
 	if ((r = sq_query(db, &st, "SELECT " DELEGATION_COLUMNS " FROM delegations ORDER BY id",
 	                  "")) != SK_OK)
 		return r;
-	return each_row(db, st, read_delegation, &d, (int (*)(void *, const void *))fn, arg,
+	return sq_each_row(db, st, read_delegation, &d, (int (*)(void *, const void *))fn, arg,
 	                "listing delegations");
 }
 
@@ -328,7 +309,7 @@ review_list(struct sk_store_txn *t, int open_only, int (*fn)(void *, const struc
 	                  "SELECT " REVIEW_COLUMNS " FROM reviews WHERE closed = 0 ORDER BY id" :
 	                  "SELECT " REVIEW_COLUMNS " FROM reviews ORDER BY closed, id", "")) != SK_OK)
 		return r;
-	return each_row(db, st, read_review, &v, (int (*)(void *, const void *))fn, arg,
+	return sq_each_row(db, st, read_review, &v, (int (*)(void *, const void *))fn, arg,
 	                "listing reviews");
 }
 

@@ -8,24 +8,6 @@
 #include "sk_log.h"
 #include "store_request.h"
 
-static int
-each_row(sqlite3 *db, sqlite3_stmt *st, sq_row_reader read_row, void *row,
-         int (*fn)(void *, const void *), void *arg, const char *what)
-{
-	int r = SK_OK, rc;
-
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if ((r = read_row(st, row)) != SK_OK || fn(arg, row) != 0)
-			break;
-	}
-	sqlite3_finalize(st);
-	if (r == SK_OK && rc != SQLITE_ROW && rc != SQLITE_DONE) {
-		sk_logerr("%s: %s", what, sqlite3_errmsg(db));
-		r = SK_ERR_STORE;
-	}
-	return r;
-}
-
 #define CERT_COLUMNS "id, certified_by, at, comment, holders, grants, digest"
 
 static int
@@ -66,7 +48,7 @@ certification_list(struct sk_store_txn *t, int (*fn)(void *, const struct certif
 	if ((r = sq_query(db, &st, "SELECT " CERT_COLUMNS " FROM certifications ORDER BY id DESC",
 	                  "")) != SK_OK)
 		return r;
-	return each_row(db, st, read_cert, &v, (int (*)(void *, const void *))fn, arg,
+	return sq_each_row(db, st, read_cert, &v, (int (*)(void *, const void *))fn, arg,
 	                "listing certifications");
 }
 
@@ -170,7 +152,7 @@ removal_list(struct sk_store_txn *t, int open_only, int (*fn)(void *, const stru
 	                  "SELECT " REMOVAL_COLUMNS " FROM removal_requests"
 	                  " ORDER BY state <> 0, id", "")) != SK_OK)
 		return r;
-	return each_row(db, st, read_removal, &v, (int (*)(void *, const void *))fn, arg,
+	return sq_each_row(db, st, read_removal, &v, (int (*)(void *, const void *))fn, arg,
 	                "listing removal requests");
 }
 

@@ -197,6 +197,24 @@ sq_select_one(sqlite3 *db, sqlite3_stmt *st, sq_row_reader read_row, void *row)
 }
 
 int
+sq_each_row(sqlite3 *db, sqlite3_stmt *st, sq_row_reader read_row, void *row,
+            int (*fn)(void *, const void *), void *arg, const char *what)
+{
+	int r = SK_OK, rc;
+
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if ((r = read_row(st, row)) != SK_OK || fn(arg, row) != 0)
+			break;
+	}
+	if (r == SK_OK && rc != SQLITE_ROW && rc != SQLITE_DONE) {
+		sk_logerr("%s: %s", what, sqlite3_errmsg(db));
+		r = SK_ERR_STORE;
+	}
+	sq_stmt_release(db, st);
+	return r;
+}
+
+int
 sq_col_text(sqlite3_stmt *st, int col, char *buf, size_t cap)
 {
 	const unsigned char *t = sqlite3_column_text(st, col);

@@ -64,6 +64,10 @@ int sq_select(sqlite3 *db, sqlite3_stmt *st, sq_row_reader read_row, void *rows,
               size_t row_size, size_t cap, size_t *n);
 /* One row: SK_ERR_NOTFOUND when there is none. */
 int sq_select_one(sqlite3 *db, sqlite3_stmt *st, sq_row_reader read_row, void *row);
+/* Steps st, calling fn with each row read into row by read_row (fn returning non-zero
+ * stops early), then gives st back; what names the read in the error log. */
+int sq_each_row(sqlite3 *db, sqlite3_stmt *st, sq_row_reader read_row, void *row,
+                int (*fn)(void *, const void *), void *arg, const char *what);
 /* Copies a text column into buf (truncation is an error). */
 int sq_col_text(sqlite3_stmt *st, int col, char *buf, size_t cap);
 
