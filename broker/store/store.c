@@ -330,6 +330,12 @@ store_durable_sync(struct sk_store *s)
 }
 
 int
+store_durable_sync_needed(const struct sk_store *s)
+{
+	return s->ops->durable_sync != NULL;
+}
+
+int
 store_user_get(struct sk_store_txn *t, const char *name, struct user_rec *out)
 {
 	return OPS(t)->user_get(t, name, out);

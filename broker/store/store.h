@@ -131,6 +131,9 @@ int store_audit_tail_after(struct sk_store_txn *t, uint64_t seq,
  * synchronous=NORMAL: fdatasync of its WAL file); a no-op where the commit is durable at
  * the server (PostgreSQL). Safe to call from any thread, outside any transaction. */
 int store_durable_sync(struct sk_store *s);
+/* Whether store_durable_sync does anything (SQLite: yes; PostgreSQL: no), so that the group
+ * commit runs it alongside the log's sync only where there is something to run. */
+int store_durable_sync_needed(const struct sk_store *s);
 
 /* The record families: each header declares its rows and typed operations. */
 #include "store_card.h"
