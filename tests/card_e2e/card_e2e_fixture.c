@@ -253,7 +253,7 @@ setup(void **state)
 		        "SK_SESSION_AGENT)\n");
 		return -1;
 	}
-	if (sct_extra_certs("card1 card2 card3 card4 lost5 lost6 lost7 lost8 hr9 wide5", cli_out,
+	if (sct_extra_certs("card1 card2 card3 card4 lost5 lost6 lost7 lost8 hr9 wide4 wide5", cli_out,
 	                    sizeof(cli_out)) != 0)
 		return -1;
 	if (sct_readers_open(&ctx, readers) != 0)

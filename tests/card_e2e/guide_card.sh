@@ -35,8 +35,11 @@ has() { grep -qF -- "$1" "$dir/out" || fail "output lacks: $1"; }
 "$SK_SOURCE_DIR/tests/card_e2e/extra_certs.sh" "$SK_TEST_PKI" guide1 guide2 guide3 \
 	> "$dir/certs.log" 2>&1 || { cat "$dir/certs.log"; fail "extra_certs.sh"; }
 
+# The store: state/sekimori.db, or a database of its own under tests/pg/with-pg.sh.
+. "$SK_SOURCE_DIR/tests/pg/store.sh"
+sk_store_new || fail "no store"
 sed -e "s#^socket = .*#socket = sekimorid.sock#" \
-    -e "s#^store = .*#store = state/sekimori.db#" \
+    -e "s#^store = .*#store = ${sk_store//&/\\&}#" \
     -e "s#^audit_log = .*#audit_log = log/audit.jsonl#" \
     -e "s#^audit_anchor = .*#audit_anchor = state/audit.anchor#" \
     -e "s#^key_dir = .*#key_dir = keys#" \

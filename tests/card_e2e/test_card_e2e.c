@@ -43,7 +43,7 @@ main(void)
 		cmocka_unit_test(test_pcscd_gone_locks_session),
 	};
 
-	/* card_e2e_pg runs the multi-broker test alone (SK_CARD_E2E_FILTER, a cmocka glob). */
+	/* SK_CARD_E2E_FILTER (a cmocka glob) runs some of the tests, when looking into one. */
 	if (getenv("SK_CARD_E2E_FILTER") != NULL)
 		cmocka_set_test_filter(getenv("SK_CARD_E2E_FILTER"));
 	return cmocka_run_group_tests_name("card_e2e", tests, setup, teardown);

@@ -115,29 +115,31 @@ test_r_card_3_revoked_card_refused_by_every_broker(void **state)
 	(void)state;
 	if (!sk_test_store_is_pg())
 		skip();   /* SQLite: one broker per store */
-	emu_jpki("card3", NULL);
-	add_user_with_card("kimura", "mynumber", pw, sizeof(pw), "");
+	/* A card and a user of its own: card_e2e_pg runs every test in one store, and
+	 * test_replacement enrols card3, test_piv adds kimura. */
+	emu_jpki("wide4", NULL);
+	add_user_with_card("nishida", "mynumber", pw, sizeof(pw), "");
 	snprintf(args, sizeof(args), "profile=mynumber session_agent=%s", agent);
 	skfx_start_peer(&peer, &fx, "b2", args);
-	r = skpd_authenticate(&d, peer.pamdir, "sk-test", "kimura", NULL, pw, "1234");
-	print_message("login kimura@b2 -> %d\n%s", r, d.transcript);
+	r = skpd_authenticate(&d, peer.pamdir, "sk-test", "nishida", NULL, pw, "1234");
+	print_message("login nishida@b2 -> %d\n%s", r, d.transcript);
 	assert_int_equal(r, PAM_SUCCESS);
 	memset(&rv, 0, sizeof(rv));
-	rv.user = "kimura";
+	rv.user = "nishida";
 	rv.password = pw;
-	assert_int_equal(pam_start_confdir("sk-test", "kimura", &conv, peer.pamdir, &pamh),
+	assert_int_equal(pam_start_confdir("sk-test", "nishida", &conv, peer.pamdir, &pamh),
 	                 PAM_SUCCESS);
 	r = pam_authenticate(pamh, 0);   /* revoked through fx (the first broker) at the PIN */
 	assert_int_equal(pam_end(pamh, r), PAM_SUCCESS);
-	print_message("login kimura@b2 (revoked meanwhile on b1) -> %d\n%s", r, rv.transcript);
+	print_message("login nishida@b2 (revoked meanwhile on b1) -> %d\n%s", r, rv.transcript);
 	assert_true(rv.revoked);
 	assert_int_equal(r, PAM_AUTH_ERR);
-	assert_int_equal(skfx_audit_count(&peer, "\"event\":\"auth\"", "\"user\":\"kimura\"",
+	assert_int_equal(skfx_audit_count(&peer, "\"event\":\"auth\"", "\"user\":\"nishida\"",
 	                                  "\"result\":\"deny\"", "\"reason\":\"card_revoked\"",
 	                                  NULL), 1);
 	assert_int_equal(skfx_audit_count(&fx, "\"event\":\"admin.card_revoke\"",
-	                                  "\"user\":\"kimura\"", NULL), 1);
-	r = skpd_authenticate(&d, peer.pamdir, "sk-test", "kimura", NULL, pw, "1234");
+	                                  "\"user\":\"nishida\"", NULL), 1);
+	r = skpd_authenticate(&d, peer.pamdir, "sk-test", "nishida", NULL, pw, "1234");
 	assert_int_equal(r, PAM_AUTH_ERR);
 	skfx_finish(&peer);
 }

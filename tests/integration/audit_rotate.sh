@@ -23,10 +23,13 @@ has() { grep -qF -- "$1" "$dir/out" || fail "output lacks: $1"; }
 
 # Root adds and enrols this test's users in the recovery role, which may set up accounts of
 # admin_profile only (sekimori(1) ROLES): they get that profile; the test's subject is not roles.
+# The store: state/sekimori.db, or a database of its own under tests/pg/with-pg.sh.
+. "$SK_SOURCE_DIR/tests/pg/store.sh"
+sk_store_new || fail "no store"
 cat > "$dir/sekimori.conf" <<CONF
 [broker]
 socket = sekimorid.sock
-store = state/sekimori.db
+store = $sk_store
 audit_log = log/audit.jsonl
 audit_anchor = state/audit.anchor
 key_dir = keys

@@ -26,8 +26,11 @@ trap cleanup EXIT
 fail() { echo "FAIL: $*" >&2; echo "--- last output:" >&2; cat "$dir/out" >&2 || true;
 	echo "--- broker log:" >&2; tail -20 "$dir/broker.log" >&2 || true; exit 1; }
 has() { grep -qF -- "$1" "$dir/out" || fail "output lacks: $1"; }
+# The store: state/sekimori.db, or a database of its own under tests/pg/with-pg.sh.
+. "$SK_SOURCE_DIR/tests/pg/store.sh"
+sk_store_new || fail "no store"
 sed -e "s#^socket = .*#socket = sekimorid.sock#" \
-    -e "s#^store = .*#store = state/sekimori.db#" \
+    -e "s#^store = .*#store = ${sk_store//&/\\&}#" \
     -e "s#^audit_log = .*#audit_log = log/audit.jsonl#" \
     -e "s#^audit_anchor = .*#audit_anchor = state/audit.anchor#" \
     -e "s#^key_dir = .*#key_dir = keys#" \

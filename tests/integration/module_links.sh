@@ -45,10 +45,13 @@ nm -D --defined-only "$SK_PAM_MODULE" | awk '{print $3}' | grep -v '^_\|^$' |
 	grep -v '^pam_sm_' > "$dir/exports" || true
 [ ! -s "$dir/exports" ] || fail "the module exports $(tr '\n' ' ' < "$dir/exports")"; ok
 
+# The store: state/sekimori.db, or a database of its own under tests/pg/with-pg.sh.
+. "$SK_SOURCE_DIR/tests/pg/store.sh"
+sk_store_new || fail "no store"
 cat > "$dir/sekimori.conf" <<CONF
 [broker]
 socket = sekimorid.sock
-store = state/sekimori.db
+store = $sk_store
 audit_log = log/audit.jsonl
 audit_anchor = state/audit.anchor
 key_dir = keys

@@ -15,10 +15,13 @@ fail() { echo "FAIL: $*" >&2; echo "--- last output:" >&2; cat "$dir/out" >&2 ||
 checks=0
 ok() { checks=$((checks + 1)); }
 
+# The store: state/sekimori.db, or a database of its own under tests/pg/with-pg.sh.
+. "$SK_SOURCE_DIR/tests/pg/store.sh"
+sk_store_new || fail "no store"
 cat > "$dir/sekimori.conf" <<CONF
 [broker]
 socket = sekimorid.sock
-store = state/sekimori.db
+store = $sk_store
 audit_log = log/audit.jsonl
 audit_anchor = state/audit.anchor
 key_dir = keys

@@ -27,6 +27,9 @@ fi
 
 dir=$(mktemp -d "${TMPDIR:-/tmp}/sk-priv-XXXXXX")
 chmod 755 "$dir"
+# The store: state/sekimori.db, or a database of its own under tests/pg/with-pg.sh.
+. "$SK_SOURCE_DIR/tests/pg/store.sh"
+sk_store_new || { echo "FAIL: no store" >&2; rm -rf "$dir"; exit 1; }
 broker=
 bg=()
 cleanup() {
@@ -48,7 +51,7 @@ uid=4242
 cat > "$dir/sekimori.conf" <<CONF
 [broker]
 socket = sekimorid.sock
-store = state/sekimori.db
+store = $sk_store
 audit_log = log/audit.jsonl
 audit_anchor = state/audit.anchor
 key_dir = keys
@@ -121,7 +124,7 @@ stop_broker() {
 }
 start_broker
 cli() { LC_ALL=C "$SK_CLI" -c "$dir/sekimori.conf" "$@"; }
-db() { sqlite3 -cmd ".timeout 5000" "$dir/state/sekimori.db" "$@"; }
+db() { sk_store_sql "$dir" "$@"; }
 audit() { grep -c "$1" "$dir/log/audit.jsonl" || true; }
 
 # A user of admin_profile with password and TOTP: USER; sets pw_USER and seed_USER.

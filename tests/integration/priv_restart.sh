@@ -7,17 +7,25 @@
 #      registers again (cause grant_revoked);
 #   3. a grant the store no longer has (as a forged id) or another user's (foreign) is
 #      refused: the session is ordered ended at once (cause grant_unknown), never extended.
-# The grants are written into the store with sqlite3; the set-up is priv_lib.sh's.
+# The grants are written into the store with SQL (priv_lib.sh's db: sqlite3, or psql on
+# PostgreSQL); the set-up is priv_lib.sh's.
 # A sanitizer-built module cannot be loaded by setuid sudo: skipped (77).
 set -euo pipefail
 . "$(dirname "$0")/priv_lib.sh"
 
 # A live session under a fresh grant, then the broker stopped (the caller starts it again);
-# sets $gid.
+# sets $gid. The new grant is found by its end, which no earlier grant has (the clock and
+# the round only go up), not as the highest id: step 3a moves an id up by 100000, after which
+# SQLite numbers on from the highest id and PostgreSQL's identity from its own count.
+rounds=0
 session_across_restart() {
+	local ends
+	rounds=$((rounds + 1))
+	ends=$(( $(date +%s) + 600 + rounds ))
 	answers > "$dir/ans"
-	grant $(( $(date +%s) + 600 ))
-	gid=$(db "SELECT max(id) FROM grants;")
+	grant "$ends"
+	gid=$(db "SELECT id FROM grants WHERE ends = $ends;")
+	[ -n "$gid" ] || fail "no grant ending at $ends"
 	live_session
 	stop_broker
 }

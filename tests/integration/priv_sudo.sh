@@ -21,9 +21,9 @@
 #      is ended (the kernel moves a terminal's last input time in 8-second steps, so the end
 #      may come up to 7 s early).
 #
-# The grants are written into the store with sqlite3 as an approved request leaves them
-# (state active, starts, ends, services): the grant requests and approvals have their own
-# tests; this one is about what a grant does at login and at its end.
+# The grants are written into the store with SQL (priv_lib.sh's db) as an approved request
+# leaves them (state active, starts, ends, services): the grant requests and approvals have
+# their own tests; this one is about what a grant does at login and at its end.
 # A sanitizer-built module cannot be loaded by setuid sudo (no LD_PRELOAD there): skipped (77).
 set -euo pipefail
 # The role ops adds the group skops to the session; grant() writes it unless told otherwise.

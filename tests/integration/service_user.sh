@@ -36,10 +36,13 @@ done
 
 # Root adds and enrols this test's users in the recovery role, which may set up accounts of
 # admin_profile only (sekimori(1) ROLES): they get that profile; the test's subject is not roles.
+# The store: state/sekimori.db, or a database of its own under tests/pg/with-pg.sh.
+. "$SK_SOURCE_DIR/tests/pg/store.sh"
+sk_store_new || fail "no store"
 cat > "$dir/sekimori.conf" <<CONF
 [broker]
 socket = run/sekimorid.sock
-store = state/sekimori.db
+store = $sk_store
 audit_log = log/audit.jsonl
 audit_anchor = state/audit.anchor
 key_dir = keys
@@ -80,7 +83,10 @@ ok
 for k in seed.key audit.key; do
 	[ "$(stat -c '%u %a' "$dir/keys/$k")" = "$svc_uid 600" ] || fail "$k $(stat -c '%u %a' "$dir/keys/$k")"
 done
-[ "$(stat -c %u "$dir/state/sekimori.db")" = "$svc_uid" ] || fail "store not the broker's"; ok
+# A SQLite store is a file the broker makes as its own; a PostgreSQL store is the server's.
+if ! sk_store_is_pg; then
+	[ "$(stat -c %u "$dir/state/sekimori.db")" = "$svc_uid" ] || fail "store not the broker's"; ok
+fi
 
 cli() { LC_ALL=C "$SK_CLI" -c "$dir/sekimori.conf" "$@"; }
 temp=$(cli --json user add hanako --profile mynumber |

@@ -115,25 +115,47 @@ read_log(struct log_view *lv)
 	fclose(f);
 }
 
+/* The meta row of the store's last committed audit seq: 'audit_seq' on SQLite, one per
+ * broker on PostgreSQL ('audit_seq@<broker_id>', the host name by default; this test's
+ * database has one broker). */
+static const char *
+seq_row(void)
+{
+	return sk_test_store_is_pg() ? "key LIKE 'audit_seq@%'" : "key = 'audit_seq'";
+}
+
+/* One statement on the store behind the broker's back, SQLite or PostgreSQL
+ * (skfx_store_sql); its output in out. */
+static void
+store_run(const char *sql, char *out, size_t outsz)
+{
+	if (skfx_store_sql(&fx, sql, out, outsz) != 0)
+		fail_msg("store SQL failed: %s: %s", sql, out);
+}
+
 /* The store's last committed audit seq, read as the broker left it. */
 static int64_t
 store_audit_seq(void)
 {
-	char path[700];
-	sqlite3 *db = NULL;
-	sqlite3_stmt *st = NULL;
-	int64_t seq;
+	char sql[128], out[256], *end = NULL;
+	long long seq;
 
-	snprintf(path, sizeof(path), "%s/state/sekimori.db", fx.dir);
-	assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
-	assert_int_equal(sqlite3_prepare_v2(db, "SELECT CAST(value AS INTEGER) FROM meta"
-	                                        " WHERE key = 'audit_seq';", -1, &st, NULL),
-	                 SQLITE_OK);
-	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-	seq = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	sqlite3_close(db);
+	snprintf(sql, sizeof(sql), "SELECT value FROM meta WHERE %s", seq_row());
+	store_run(sql, out, sizeof(out));
+	seq = strtoll(out, &end, 10);
+	if (end == out || (*end != '\0' && *end != '\n'))
+		fail_msg("not a seq: %s", out);
 	return seq;
+}
+
+/* Sets the store's committed audit seq. */
+static void
+store_set_audit_seq(long long seq)
+{
+	char sql[160], out[256];
+
+	snprintf(sql, sizeof(sql), "UPDATE meta SET value = '%lld' WHERE %s", seq, seq_row());
+	store_run(sql, out, sizeof(out));
 }
 
 static int
@@ -249,9 +271,8 @@ test_r_log_1_sigkill_under_load_keeps_log_and_tally_in_step(void **state)
 static void
 test_r_log_1_store_behind_log_marks_record(void **state)
 {
-	char path[700], sql[128], out[4096];
+	char sql[700], out[4096];
 	struct log_view lv;
-	sqlite3 *db = NULL;
 	int64_t committed;
 	int status;
 
@@ -260,12 +281,7 @@ test_r_log_1_store_behind_log_marks_record(void **state)
 	committed = store_audit_seq();
 	read_log(&lv);
 	assert_int_equal(committed, lv.last);
-	snprintf(path, sizeof(path), "%s/state/sekimori.db", fx.dir);
-	assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE, NULL), SQLITE_OK);
-	snprintf(sql, sizeof(sql), "UPDATE meta SET value = '%lld' WHERE key = 'audit_seq';",
-	         (long long)(committed - 1));
-	assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
-	sqlite3_close(db);
+	store_set_audit_seq((long long)(committed - 1));
 	skfx_restart(&fx);
 	read_log(&lv);
 	assert_true(lv.n_markers >= 1);
@@ -276,11 +292,7 @@ test_r_log_1_store_behind_log_marks_record(void **state)
 
 	/* The store ahead of the log. */
 	skfx_stop_broker(&fx);
-	assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE, NULL), SQLITE_OK);
-	snprintf(sql, sizeof(sql), "UPDATE meta SET value = '%lld' WHERE key = 'audit_seq';",
-	         (long long)(lv.last + 5));
-	assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
-	sqlite3_close(db);
+	store_set_audit_seq((long long)(lv.last + 5));
 	snprintf(sql, sizeof(sql), "%s/broker.log", fx.dir);
 	fx.broker = fork();
 	assert_true(fx.broker >= 0);
@@ -295,11 +307,7 @@ test_r_log_1_store_behind_log_marks_record(void **state)
 	assert_true(WIFEXITED(status));
 	assert_int_equal(WEXITSTATUS(status), 1);
 	/* Put it right so that the fixture can finish. */
-	assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE, NULL), SQLITE_OK);
-	snprintf(sql, sizeof(sql), "UPDATE meta SET value = '%lld' WHERE key = 'audit_seq';",
-	         (long long)lv.last);
-	assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
-	sqlite3_close(db);
+	store_set_audit_seq((long long)lv.last);
 	skfx_restart(&fx);
 }
 
@@ -346,6 +354,10 @@ test_store_schema_adopted_and_newer_refused(void **state)
 	int status = 0;
 
 	(void)state;
+	/* SQLite's schema version is PRAGMA user_version in the file; PostgreSQL's is its
+	 * schema_version table, tested by test_store_pg_schema.c (unit_test_store_pg_schema_pg). */
+	if (sk_test_store_is_pg())
+		skip();
 	skfx_stop_broker(&fx);
 	current = store_schema_version();
 	assert_true(current >= 1);

@@ -7,7 +7,6 @@
  * notification command's failure audited.
  * Requirement IDs: R-SOD-1, R-SOD-2, R-PRIV-1, R-PRIV-3, R-PRIV-4, R-PRIV-7, R-EXC-1, R-MFA-4. */
 #include <setjmp.h>
-#include <sqlite3.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -568,29 +567,28 @@ test_r_exc_1_notification_failure_audited(void **state)
 static void
 test_r_priv_7_undecided_request_and_ended_grant_expire(void **state)
 {
-	char path[700], sql[512], out[65536];
+	char sql[512], out[65536];
 	long long now = (long long)time(NULL);
-	sqlite3 *db = NULL;
-	sqlite3_int64 stale, over;
+	unsigned long long stale, over;
 
 	(void)state;
-	snprintf(path, sizeof(path), "%s/state/sekimori.db", fx.dir);
-	assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE, NULL), SQLITE_OK);
-	sqlite3_busy_timeout(db, 5000);
+	/* Behind the broker's back on whichever store the test runs on (skfx_store_sql):
+	 * RETURNING means the same in SQLite and PostgreSQL. */
 	snprintf(sql, sizeof(sql), "INSERT INTO grants(role, requester, reason, minutes, state,"
-	         " created, services) VALUES('dba', 'alice', 'old', 10, 0, %lld, 'sudo');",
-	         now - 3601);
-	assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
-	stale = sqlite3_last_insert_rowid(db);
+	         " created, services) VALUES('dba', 'alice', 'old', 10, 0, %lld, 'sudo')"
+	         " RETURNING id;", now - 3601);
+	assert_int_equal(skfx_store_sql(&fx, sql, out, sizeof(out)), 0);
+	stale = strtoull(out, NULL, 10);
+	assert_true(stale > 0);
 	snprintf(sql, sizeof(sql), "INSERT INTO grants(role, requester, reason, minutes, state,"
 	         " created, starts, ends, services) VALUES('dba', 'bob', 'done', 10, 2, %lld, %lld,"
-	         " %lld, 'sudo');", now - 700, now - 600, now - 1);
-	assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
-	over = sqlite3_last_insert_rowid(db);
-	sqlite3_close(db);
+	         " %lld, 'sudo') RETURNING id;", now - 700, now - 600, now - 1);
+	assert_int_equal(skfx_store_sql(&fx, sql, out, sizeof(out)), 0);
+	over = strtoull(out, NULL, 10);
+	assert_true(over > stale);
 	assert_int_equal(as(&kato, "grant list", out, sizeof(out)), 0);
-	expect_state((unsigned long long)stale, "expired");
-	expect_state((unsigned long long)over, "expired");
+	expect_state(stale, "expired");
+	expect_state(over, "expired");
 	assert_int_equal(skfx_audit_count(&fx, "\"event\":\"grant.expired\"",
 	                                  "\"cause\":\"not decided in time\"",
 	                                  "\"requester\":\"alice\"", NULL), 1);

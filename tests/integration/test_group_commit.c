@@ -24,7 +24,6 @@
 #include <unistd.h>
 #include <cmocka.h>
 #include <json-c/json.h>
-#include <sqlite3.h>
 
 #include "sk_audit_chain.h"
 #include "sk_fixture.h"
@@ -334,22 +333,30 @@ anchor_at(const struct lines *l, size_t i)
 	close(fd);
 }
 
+/* One number from the store, SQLite or PostgreSQL (skfx_store_sql). */
 static int64_t
 store_int(const char *sql)
 {
-	char path[700];
-	sqlite3 *db = NULL;
-	sqlite3_stmt *st = NULL;
-	int64_t v;
+	char res[256], *end = NULL;
+	long long v;
 
-	snprintf(path, sizeof(path), "%s/state/sekimori.db", fx.dir);
-	assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
-	assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
-	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-	v = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	sqlite3_close(db);
+	if (skfx_store_sql(&fx, sql, res, sizeof(res)) != 0)
+		fail_msg("store SQL failed: %s: %s", sql, res);
+	v = strtoll(res, &end, 10);
+	if (end == res || (*end != '\0' && *end != '\n'))
+		fail_msg("not a number: %s: %s", sql, res);
 	return v;
+}
+
+/* The seq the store committed with the last record. SQLite keeps it in meta 'audit_seq';
+ * PostgreSQL one per broker, 'audit_seq@<broker_id>' (the host name by default), and this
+ * test's database has one broker. */
+static int64_t
+store_committed_seq(void)
+{
+	return store_int(sk_test_store_is_pg()
+	                 ? "SELECT CAST(value AS BIGINT) FROM meta WHERE key LIKE 'audit_seq@%'"
+	                 : "SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'audit_seq'");
 }
 
 /* Starts the broker and expects it to refuse (exit 1). */
@@ -393,7 +400,7 @@ test_r_log_3_store_ahead_of_log_restored(void **state)
 	start_loaders(2);
 	join_loaders();
 	skfx_stop_broker(&fx);
-	committed = store_int("SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'audit_seq'");
+	committed = store_committed_seq();
 	kept_first = store_int("SELECT coalesce(min(seq), 0) FROM audit_tail");
 	kept_last = store_int("SELECT coalesce(max(seq), 0) FROM audit_tail");
 	print_message("store committed %lld, keeps lines %lld-%lld\n", (long long)committed,
@@ -447,7 +454,7 @@ test_r_log_3_store_ahead_of_log_restored(void **state)
 	skfx_stop_broker(&fx);
 	free(before.buf);
 	load_lines(logpath, &before);
-	committed = store_int("SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'audit_seq'");
+	committed = store_committed_seq();
 	kept_first = store_int("SELECT coalesce(min(seq), 0) FROM audit_tail");
 	assert_true(kept_first >= 3);
 	save_lines(saved, &before, before.n);

@@ -13,10 +13,10 @@
 #include <errno.h>
 #include <pty.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 #include <cmocka.h>
 #include <json-c/json.h>
-#include <sqlite3.h>
 
 #include "sk_fixture.h"
 #include "sk_test_helpers.h"
@@ -100,21 +100,21 @@ user_disabled(const char *user)
 	return d;
 }
 
+/* SQL on the store behind the broker's back, SQLite or PostgreSQL (skfx_store_sql): the
+ * statement must mean the same in both. */
 static void
 store_sql(const char *fmt, ...)
 {
-	char path[700], sql[1024];
-	sqlite3 *db = NULL;
+	char sql[1024], res[1024];
 	va_list ap;
+	int n;
 
 	va_start(ap, fmt);
-	vsnprintf(sql, sizeof(sql), fmt, ap);
+	n = vsnprintf(sql, sizeof(sql), fmt, ap);
 	va_end(ap);
-	snprintf(path, sizeof(path), "%s/state/sekimori.db", fx.dir);
-	assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE, NULL), SQLITE_OK);
-	sqlite3_busy_timeout(db, 5000);
-	assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
-	sqlite3_close(db);
+	assert_true(n > 0 && (size_t)n < sizeof(sql));
+	if (skfx_store_sql(&fx, sql, res, sizeof(res)) != 0)
+		fail_msg("store SQL failed: %s: %s", sql, res);
 }
 
 /* Whether the JSON array doc[key] has an object whose field is value. */
@@ -261,8 +261,8 @@ test_r_life_3_dormant_reported_and_suspended_per_profile(void **state)
 	assert_int_equal(cli("--json report dormant --days 30"), 0);
 	assert_null(strstr(out, "genkou94001"));
 	/* Made 40 days ago, never logged in. */
-	store_sql("UPDATE users SET created = strftime('%%s', 'now') - 40 * 86400"
-	          " WHERE name IN ('genkou94001', 'genkou94002')");
+	store_sql("UPDATE users SET created = %lld WHERE name IN ('genkou94001', 'genkou94002')",
+	          (long long)time(NULL) - 40 * 86400);
 	assert_int_equal(wait_disabled("genkou94001", 1), 1);
 	assert_int_equal(skfx_audit_count(&fx, "\"event\":\"user.dormant_suspend\"",
 	                                  "\"user\":\"genkou94001\"", "\"peer\":\"sekimorid\"",
@@ -284,8 +284,8 @@ test_r_life_3_dormant_reported_and_suspended_per_profile(void **state)
 	/* Enabled again: not disabled again at the next checks. genkou94003 made dormant now is
 	 * the proof that a check ran after the enable. */
 	assert_int_equal(cli("user enable genkou94001"), 0);
-	store_sql("UPDATE users SET created = strftime('%%s', 'now') - 40 * 86400"
-	          " WHERE name = 'genkou94003'");
+	store_sql("UPDATE users SET created = %lld WHERE name = 'genkou94003'",
+	          (long long)time(NULL) - 40 * 86400);
 	assert_int_equal(wait_disabled("genkou94003", 1), 1);
 	assert_int_equal(user_disabled("genkou94001"), 0);
 	/* A profile without dormant_suspend_days never suspends. */

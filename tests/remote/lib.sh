@@ -6,6 +6,9 @@ set -euo pipefail
 
 dir=$(mktemp -d "${TMPDIR:-/tmp}/sk-remote-XXXXXX")
 chmod 755 "$dir"
+# The store: state/sekimori.db, or a database of its own under tests/pg/with-pg.sh.
+. "$SK_SOURCE_DIR/tests/pg/store.sh"
+sk_store_new || { rm -rf "$dir"; echo "FAIL: no store" >&2; exit 1; }
 pids=()
 cleanups=()
 remote_cleanup() {
@@ -51,7 +54,7 @@ start_broker() {
 	cat > "$dir/sekimori.conf" <<CONF
 [broker]
 socket = sekimorid.sock
-store = state/sekimori.db
+store = $sk_store
 audit_log = log/audit.jsonl
 audit_anchor = state/audit.anchor
 key_dir = keys
@@ -73,7 +76,7 @@ CONF
 start_shipped_broker() {
 	sed -e "s#^auth_timeout = .*#auth_timeout = ${SK_AUTH_TIMEOUT:-300}#" \
 	    -e "s#^socket = .*#socket = sekimorid.sock#" \
-	    -e "s#^store = .*#store = state/sekimori.db#" \
+	    -e "s#^store = .*#store = ${sk_store//&/\\&}#" \
 	    -e "s#^audit_log = .*#audit_log = log/audit.jsonl#" \
 	    -e "s#^audit_anchor = .*#audit_anchor = state/audit.anchor#" \
 	    -e "s#^key_dir = .*#key_dir = keys#" \
