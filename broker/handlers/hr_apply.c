@@ -294,7 +294,7 @@ hr_apply_event(struct broker_conn *c, const struct hr_event_rec *e, int64_t now,
 		extra = audit_field(extra, "was_suspended", h.suspended ? "yes" : "no");
 		/* The factors the account comes back with are to be re-confirmed by an
 		 * administrator with the person present (issue 10, item 4): until `sekimori user
-		 * reconfirm`, the account phase refuses the login (account.c). */
+		 * reconfirm`, every way in is refused (account_entry_check, account.c). */
 		if (r == SK_OK && h.suspended) {
 			json_object *kept = NULL;
 
