@@ -7,8 +7,9 @@
 /* The one check of the HR re-confirmation mark (issue 10, item 4; doc/hr-import.md): back from
  * leave, an account may not get in by any path until `sekimori user reconfirm`. Every path
  * that lets a person in asks it — PAM's account phase (account_check, so also sudo and every
- * privileged service), the admin login (admin_login.c), RADIUS (radius_login.c), a privileged
- * grant's request (admin_grant.c) and the session agent's registration (session_agent.c) —
+ * privileged service) and session phase (session.c), the admin login (admin_login.c) and
+ * every request on an admin session (daemon/dispatch.c), RADIUS (radius_login.c), the session
+ * agent's registration (session_agent.c) and the self-service request (admin_removal.c) —
  * and audits the refusal under its own event with reason *reason ("reconfirm_required").
  * *why is SK_REASON_NONE when the account may enter, else SK_REASON_RECONFIRM_REQUIRED.
  * Returns SK_OK or the store's error (the caller then refuses: fail closed). */

@@ -8,7 +8,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "account.h"
 #include "admin.h"
 #include "admin_grant.h"
 #include "attempt.h"
@@ -17,7 +16,6 @@
 #include "sk_err.h"
 #include "sk_log.h"
 #include "sk_utf8.h"
-#include "store_user.h"
 
 static const char *
 reason_name(enum sk_reason why)
@@ -33,7 +31,6 @@ reason_name(enum sk_reason why)
 	case SK_REASON_SAME_PERSON: return "same_person";
 	case SK_REASON_OWN_REQUEST: return "own_request";
 	case SK_REASON_REQUEST_DECIDED: return "request_decided";
-	case SK_REASON_RECONFIRM_REQUIRED: return "reconfirm_required";
 	default: return "refused";
 	}
 }
@@ -199,23 +196,6 @@ read_request(struct broker_conn *c, const struct sk_msg *req, struct sk_msg *rep
 	return 1;
 }
 
-/* account_entry_check for the account named name. */
-static int
-entry_refusal(struct broker_conn *c, const char *name, enum sk_reason *why)
-{
-	struct user_rec u;
-	const char *reason;
-	int r = store_user_get(c->db, name, &u);
-
-	*why = SK_REASON_NONE;
-	if (r == SK_OK)
-		r = account_entry_check(c, u.id, why, &reason);
-	else if (r == SK_ERR_NOTFOUND)
-		r = SK_OK;   /* no account, no mark: the holder check refuses it */
-	explicit_bzero(&u, sizeof(u));
-	return r;
-}
-
 int
 admin_grant_request(struct broker_conn *c, const struct sk_msg *req, struct sk_msg *reply)
 {
@@ -224,7 +204,6 @@ admin_grant_request(struct broker_conn *c, const struct sk_msg *req, struct sk_m
 	const char *event;
 	struct grant_rec g;
 	struct review_rec v;
-	enum sk_reason why;
 	int r, ok, contractor = 0, holder = 0;
 
 	if ((r = grant_sweep(c)) != SK_OK || (ok = read_request(c, req, reply, &g, &role)) != 1)
@@ -233,11 +212,6 @@ admin_grant_request(struct broker_conn *c, const struct sk_msg *req, struct sk_m
 	snprintf(g.requester, sizeof(g.requester), "%s", me);
 	if ((r = store_user_contractor(c->db, me, &contractor)) != SK_OK)
 		return r;
-	/* Back from leave: no privileged access before `user reconfirm` (issue 10, item 4). */
-	if ((r = entry_refusal(c, me, &why)) != SK_OK)
-		return r;
-	if (why != SK_REASON_NONE)
-		return grant_refuse(c, reply, event, me, why, audit_field(NULL, "role", g.role));
 	/* R-MFA-4, R-PRIV-4: contractors never break glass, and hold only roles open to them. */
 	if (contractor && (g.breakglass || !role->contractors))
 		return grant_refuse(c, reply, event, me, SK_REASON_CONTRACTOR,

@@ -6,7 +6,8 @@
  *   - RADIUS challenge mode (the real sekimori-radius, both rounds, audited as auth after the
  *     factors were checked),
  *   - PAM's account phase (audited as account),
- *   - a privileged grant's request from an admin session that outlived the leave,
+ *   - an admin session opened before the leave (which the leave does not end): ended at its
+ *     next request, here a privileged grant's request (audited as admin.session_end),
  *   - a self-service removal request (uid nobody, by its login name),
  *   - PAM's session phase (SESSION_OPEN, audited as session_open), and the session agent's
  *     registration (SESSION_WATCH) of a session opened before the leave: ordered ended at
@@ -226,13 +227,17 @@ test_r_life_2_reconfirm_mark_honoured_on_every_path(void **state)
 	assert_int_equal(skfx_audit_count(&fx, "\"event\":\"admin.login\"",
 	                                  "\"user\":\"adm71001\"", "\"result\":\"deny\"",
 	                                  "\"reason\":\"reconfirm_required\"", NULL), 1);
-	/* The admin session from before the leave cannot request a privileged grant. */
+	/* The admin session from before the leave is ended at its next request: no privileged
+	 * grant request, nor anything else, through it. */
 	assert_int_not_equal(cli_in(&fx2, "grant request --role dba --minutes 30 --reason"
 	                            " generated-reason"), 0);
-	assert_non_null(strstr(out, "back from leave"));
-	assert_int_equal(skfx_audit_count(&fx, "\"event\":\"grant.request\"",
-	                                  "\"user\":\"adm71001\"",
+	assert_non_null(strstr(out, "sekimori admin login"));   /* which then says why */
+	assert_int_equal(skfx_audit_count(&fx, "\"event\":\"admin.session_end\"",
+	                                  "\"user\":\"adm71001\"", "\"result\":\"deny\"",
 	                                  "\"reason\":\"reconfirm_required\"", NULL), 1);
+	assert_int_not_equal(cli_in(&fx2, "grant request --role dba --minutes 30 --reason"
+	                            " generated-reason"), 0);   /* the session is gone */
+	assert_int_equal(skfx_audit_count(&fx, "\"event\":\"grant.requested\"", NULL), 0);
 
 	/* RADIUS: the right password and code, refused after they were checked. */
 	skfx_totp_code(rad_seed, 30, code, sizeof(code));
@@ -274,10 +279,10 @@ test_r_life_2_reconfirm_mark_honoured_on_every_path(void **state)
 	assert_int_equal(cli_in(&fx, "user reconfirm adm71001"), 0);
 	assert_int_equal(cli_in(&fx, "user reconfirm rad71002"), 0);
 	assert_int_equal(cli_in(&fx, "user reconfirm nobody"), 0);
-	assert_int_equal(cli_in(&fx2, "grant request --role dba --minutes 30 --reason"
-	                        " generated-reason"), 0);
 	assert_int_equal(skfx_admin_login_as(&fx2, "adm71001", ADM_PASSWORD, adm_seed, &adm_step,
 	                                     out, sizeof(out)), 0);
+	assert_int_equal(cli_in(&fx2, "grant request --role dba --minutes 30 --reason"
+	                        " generated-reason"), 0);
 	skfx_totp_code(rad_seed, 60, code, sizeof(code));
 	assert_int_equal(radius_login("rad71002", RAD_PASSWORD, code), 0);
 	assert_int_equal(skfx_audit_count(&fx, "\"event\":\"auth\"", "\"user\":\"rad71002\"",
