@@ -2,13 +2,13 @@
  * allowed, the roles that may send it, and its handler. A request not in the table, in the
  * wrong state or from a connection without the role is refused before any handler runs. */
 #include <stddef.h>
-#include <string.h>
 
 #include "account.h"
 #include "admin.h"
 #include "admin_login.h"
 #include "admin_outstanding.h"
 #include "admin_report.h"
+#include "admin_session_stop.h"
 #include "admin_terminal.h"
 #include "admin_user_hr.h"
 #include "audit_event.h"
@@ -19,9 +19,7 @@
 #include "server_slots.h"
 #include "session.h"
 #include "sk_err.h"
-#include "sk_log.h"
 #include "store.h"
-#include "store_user.h"
 
 /* Roles, not uids (doc/architecture.md "Roles"): which roles may send a request. */
 #define R_MODULE SK_ROLE_MODULE
@@ -182,39 +180,10 @@ find_entry(unsigned type)
 	return NULL;
 }
 
-/* An admin session whose person is back from leave and not yet re-confirmed (HR's mark,
- * account_entry_check; issue 10, item 4) is ended at its next request: a session opened before
- * the leave is no way around the mark. SK_OK when the session may go on; otherwise it is
- * ended, audited (admin.session_end, reason reconfirm_required) and *why says so. A store
- * error ends nothing but stops this request (fail closed). */
-static int
-admin_session_held_back(struct broker_conn *c, const struct admin_session_view *v,
-                        enum sk_reason *why)
-{
-	struct user_rec u;
-	const char *reason = "";
-	int r = store_user_get(c->db, v->name, &u);
-
-	*why = SK_REASON_NONE;
-	if (r == SK_OK)
-		r = account_entry_check(c, u.id, why, &reason);
-	explicit_bzero(&u, sizeof(u));
-	if (r != SK_OK) {
-		*why = SK_REASON_ADMIN_SESSION_INVALID;
-		return r;
-	}
-	if (*why == SK_REASON_NONE)
-		return SK_OK;
-	(void)admin_session_end(v->id);
-	if (broker_audit(c, "admin.session_end", v->name, "deny", audit_field_int(audit_field(
-	                 NULL, "reason", reason), "session", (int64_t)v->id)) != SK_OK)
-		sk_logerr("the admin session of %s was ended but not audited", v->name);
-	return SK_ERR_DENIED;
-}
-
 /* The connection's roles for this request. An attached admin session is checked again
- * (still there, same uid, not expired, its person not held back by HR) every time, so a
- * logout, an expiry or an HR return takes effect on open connections too. */
+ * (still there, same uid, not expired, its account neither disabled, locked nor waiting for
+ * re-confirmation: admin_session_standing) every time, so a logout, an expiry or a stopped
+ * account takes effect on open connections too. */
 static unsigned
 conn_roles(struct broker_conn *c)
 {
@@ -244,7 +213,7 @@ conn_roles(struct broker_conn *c)
 		int r = admin_session_check(c->admin.id, c->peer_uid, now, &v);
 		enum sk_reason held = SK_REASON_NONE;
 
-		if (r == SK_OK && admin_session_held_back(c, &v, &held) != SK_OK) {
+		if (r == SK_OK && admin_session_standing(c, &v, &held) != SK_OK) {
 			c->has_admin = 0;
 			c->admin_lost = held;
 		} else if (r == SK_OK) {

@@ -6,8 +6,9 @@
  *   - RADIUS challenge mode (the real sekimori-radius, both rounds, audited as auth after the
  *     factors were checked),
  *   - PAM's account phase (audited as account),
- *   - an admin session opened before the leave (which the leave does not end): ended at its
- *     next request, here a privileged grant's request (audited as admin.session_end),
+ *   - an admin session opened during the leave (the leave ends the ones open then; an
+ *     administrator enabled the account meanwhile): ended at its next request, here a
+ *     privileged grant's request (audited as admin.session_end),
  *   - a self-service removal request (uid nobody, by its login name),
  *   - PAM's session phase (SESSION_OPEN, audited as session_open), and the session agent's
  *     registration (SESSION_WATCH) of a session opened before the leave: ordered ended at
@@ -206,7 +207,7 @@ test_r_life_2_reconfirm_mark_honoured_on_every_path(void **state)
 	staff_user("rad71002", "mynumber", "71002", RAD_PASSWORD, rad_seed, sizeof(rad_seed));
 	staff_user("nobody", "mynumber", "71003", RAD_PASSWORD, self_seed, sizeof(self_seed));
 	/* Before the leave: the second administrator holds an admin session (their own runtime
-	 * folder), which the leave does not end. */
+	 * folder). */
 	assert_int_equal(skfx_admin_login_as(&fx2, "adm71001", ADM_PASSWORD, adm_seed, &adm_step,
 	                                     out, sizeof(out)), 0);
 
@@ -216,6 +217,15 @@ test_r_life_2_reconfirm_mark_honoured_on_every_path(void **state)
 	assert_int_equal(skpd_end(&d), PAM_SUCCESS);
 
 	hr_event("hr-leave.csv", "2025-05-01", "休職");
+	/* The leave ends the admin session at once (test_admin_session_account_stop.c). */
+	assert_int_equal(skfx_audit_count(&fx, "\"event\":\"admin.session_end\"",
+	                                  "\"user\":\"adm71001\"", "\"result\":\"end\"",
+	                                  "\"reason\":\"hr_leave\"", NULL), 1);
+	/* An administrator enables the account during the leave, and its holder opens an admin
+	 * session, which the return does not end. */
+	assert_int_equal(cli_in(&fx, "user enable adm71001"), 0);
+	assert_int_equal(skfx_admin_login_as(&fx2, "adm71001", ADM_PASSWORD, adm_seed, &adm_step,
+	                                     out, sizeof(out)), 0);
 	hr_event("hr-return.csv", "2025-06-01", "復職");
 	assert_int_equal(skfx_audit_count(&fx, "\"event\":\"hr.return\"",
 	                                  "\"reconfirm_required\":\"yes\"", NULL), 3);
@@ -227,7 +237,7 @@ test_r_life_2_reconfirm_mark_honoured_on_every_path(void **state)
 	assert_int_equal(skfx_audit_count(&fx, "\"event\":\"admin.login\"",
 	                                  "\"user\":\"adm71001\"", "\"result\":\"deny\"",
 	                                  "\"reason\":\"reconfirm_required\"", NULL), 1);
-	/* The admin session from before the leave is ended at its next request: no privileged
+	/* The admin session from during the leave is ended at its next request: no privileged
 	 * grant request, nor anything else, through it. */
 	assert_int_not_equal(cli_in(&fx2, "grant request --role dba --minutes 30 --reason"
 	                            " generated-reason"), 0);
