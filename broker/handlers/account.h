@@ -8,8 +8,9 @@
  * leave, an account may not get in by any path until `sekimori user reconfirm`. Every path
  * that lets a person in asks it — PAM's account phase (account_check, so also sudo and every
  * privileged service) and session phase (session.c), the admin login (admin_login.c) and
- * every request on an admin session (daemon/dispatch.c), RADIUS (radius_login.c), the session
- * agent's registration (session_agent.c) and the self-service request (admin_removal.c) —
+ * every request on an admin session (admin_session_standing, admin_session_stop.c), RADIUS
+ * (radius_login.c), the session agent's registration (session_agent.c) and the
+ * self-service request (admin_removal.c) —
  * and audits the refusal under its own event with reason *reason ("reconfirm_required").
  * *why is SK_REASON_NONE when the account may enter, else SK_REASON_RECONFIRM_REQUIRED.
  * Returns SK_OK or the store's error (the caller then refuses: fail closed). */
