@@ -151,6 +151,9 @@ cli_reason_text(uint64_t reason)
 		{ SK_REASON_IMPORT_TOO_LARGE, N_("more than 100000 users in one import") },
 		{ SK_REASON_STAFF_NO_INVALID, N_("invalid staff number (1 to 16 digits)") },
 		{ SK_REASON_STAFF_NO_TAKEN, N_("the staff number is linked to another account") },
+		{ SK_REASON_RECONFIRM_REQUIRED, N_("the account is back from leave: an administrator"
+		                                   " must re-confirm its factors with the person"
+		                                   " present first (sekimori user reconfirm)") },
 		{ SK_REASON_NOTHING_TO_RECONFIRM, N_("the account has no factors to be re-confirmed"
 		                                     " (no HR return is waiting for it)") },
 		{ SK_REASON_INVALID_DAYS, N_("invalid number of days (1 to 36500)") },

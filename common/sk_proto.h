@@ -382,8 +382,12 @@ enum sk_reason {
 	SK_REASON_NO_GRANT = 80,          /* no active grant for a role that unlocks the service */
 	SK_REASON_NO_FRESH_MFA = 81,      /* no MFA in this PAM transaction (no valid ticket) */
 	/* 40-41: an HR return's factors to be re-confirmed (issue 10, item 4). */
-	SK_REASON_RECONFIRM_REQUIRED = 40, /* ACCT: back from leave, the factors are not yet
-	                                    * re-confirmed (SK_ST_ACCT_DISABLED) */
+	SK_REASON_RECONFIRM_REQUIRED = 40, /* back from leave, the factors are not yet
+	                                    * re-confirmed: ACCT (SK_ST_ACCT_DISABLED), SESSION_OPEN,
+	                                    * ADMIN_LOGIN_BEGIN, RADIUS_* (SK_ST_DENIED),
+	                                    * REMOVAL_REQUEST (SK_ST_FORBIDDEN), a request on an
+	                                    * admin session of such an account (ended:
+	                                    * SK_ST_ADMIN_SESSION); account_entry_check */
 	SK_REASON_NOTHING_TO_RECONFIRM = 41, /* USER_RECONFIRM: the account has no factors to
 	                                      * be re-confirmed (SK_ST_INVALID) */
 	SK_REASON_INVALID_DISPOSAL = 42,   /* FIDO2_DISPOSE: no or another SK_K_DISPOSAL, or neither

@@ -139,6 +139,25 @@ admin_session_end(uint64_t id)
 	return r;
 }
 
+size_t
+admin_session_end_name(const char *name, int64_t now, uint64_t *ids, size_t cap)
+{
+	size_t n = 0;
+
+	pthread_mutex_lock(&sessions_lock);
+	for (size_t i = 0; i < ADMIN_SESSIONS_MAX; i++) {
+		if (sessions[i].used && !sessions[i].expired && sessions[i].v.expires > now &&
+		    strcmp(sessions[i].v.name, name) == 0) {
+			if (n < cap)
+				ids[n] = sessions[i].v.id;
+			n++;
+			drop(&sessions[i]);
+		}
+	}
+	pthread_mutex_unlock(&sessions_lock);
+	return n;
+}
+
 void
 admin_session_clear(void)
 {

@@ -6,6 +6,7 @@
  * token's SHA-256 is kept here, compared in constant time. */
 #ifndef BROKER_ADMIN_SESSION_H
 #define BROKER_ADMIN_SESSION_H
+#include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -38,6 +39,10 @@ int admin_session_find(const unsigned char token[ADMIN_TOKEN_LEN], uid_t uid, in
 int admin_session_check(uint64_t id, uid_t uid, int64_t now, struct admin_session_view *out);
 /* Ends a session (logout). SK_ERR_NOTFOUND when it no longer exists. */
 int admin_session_end(uint64_t id);
+/* Ends every live session of the person name at once (their account was suspended, disabled
+ * or locked: admin_session_stop.h); an expired one is left to say "expired". The ended
+ * sessions' ids go to ids (up to cap of them, for the audit); returns how many were ended. */
+size_t admin_session_end_name(const char *name, int64_t now, uint64_t *ids, size_t cap);
 /* Forgets every session (tests; a broker stop). */
 void admin_session_clear(void);
 

@@ -8,6 +8,7 @@
 #include "admin_login.h"
 #include "admin_outstanding.h"
 #include "admin_report.h"
+#include "admin_session_stop.h"
 #include "admin_terminal.h"
 #include "admin_user_hr.h"
 #include "audit_event.h"
@@ -180,8 +181,9 @@ find_entry(unsigned type)
 }
 
 /* The connection's roles for this request. An attached admin session is checked again
- * (still there, same uid, not expired) every time, so a logout or an expiry takes effect on
- * open connections too. */
+ * (still there, same uid, not expired, its account neither disabled, locked nor waiting for
+ * re-confirmation: admin_session_standing) every time, so a logout, an expiry or a stopped
+ * account takes effect on open connections too. */
 static unsigned
 conn_roles(struct broker_conn *c)
 {
@@ -209,8 +211,12 @@ conn_roles(struct broker_conn *c)
 		struct admin_session_view v;
 		int64_t now = broker_now();
 		int r = admin_session_check(c->admin.id, c->peer_uid, now, &v);
+		enum sk_reason held = SK_REASON_NONE;
 
-		if (r == SK_OK) {
+		if (r == SK_OK && admin_session_standing(c, &v, &held) != SK_OK) {
+			c->has_admin = 0;
+			c->admin_lost = held;
+		} else if (r == SK_OK) {
 			c->admin = v;
 			roles |= SK_ROLE_ADMIN | SK_ROLE_AUDITOR;
 			if (now - v.auth_at <= (int64_t)conf->fresh_mfa_minutes * 60)

@@ -14,13 +14,32 @@
 #include "store_user.h"
 
 int
+account_entry_check(struct broker_conn *c, int64_t user_id, enum sk_reason *why,
+                    const char **reason)
+{
+	struct user_hr hr;
+	int r = store_user_hr_get(c->db, user_id, &hr);
+
+	*why = SK_REASON_NONE;
+	*reason = "";
+	if (r != SK_OK)
+		return r;   /* logged by the store */
+	if (hr.reconfirm) {
+		*why = SK_REASON_RECONFIRM_REQUIRED;
+		*reason = "reconfirm_required";
+	}
+	return SK_OK;
+}
+
+int
 account_check(struct broker_conn *c, const struct sk_msg *req, struct sk_msg *reply)
 {
 	struct login_ctx lc;
 	struct sk_profile eff;
 	struct user_rec u;
-	struct user_hr hr;
 	struct priv_login priv;
+	enum sk_reason why;
+	const char *reason;
 	int64_t now = broker_now();
 	int r, answered;
 
@@ -34,12 +53,14 @@ account_check(struct broker_conn *c, const struct sk_msg *req, struct sk_msg *re
 		return reply_status(reply, SK_ST_ACCT_DISABLED);
 	/* Back from leave: no login until an administrator has re-confirmed the factors with
 	 * the person (user reconfirm; issue 10, item 4). */
-	if ((r = store_user_hr_get(c->db, u.id, &hr)) != SK_OK)
+	if ((r = account_entry_check(c, u.id, &why, &reason)) != SK_OK)
 		return r;
-	if (hr.reconfirm) {
+	if (why != SK_REASON_NONE) {
+		if (broker_audit(c, "account", lc.user, "deny", audit_field(audit_field(NULL,
+		                 "service", lc.service), "reason", reason)) != SK_OK)
+			return SK_ERR_AUDIT;
 		r = reply_status(reply, SK_ST_ACCT_DISABLED);
-		return r == SK_OK ? sk_msg_put_uint(reply, SK_K_REASON,
-		                                    SK_REASON_RECONFIRM_REQUIRED) : r;
+		return r == SK_OK ? sk_msg_put_uint(reply, SK_K_REASON, why) : r;
 	}
 	request_effective_profile(c->b, lc.line, &u, &eff);
 	/* A privileged service first: a password change that follows NEW_AUTHTOK is no way

@@ -4,6 +4,18 @@
 #define BROKER_ACCOUNT_H
 #include "broker.h"
 
+/* The one check of the HR re-confirmation mark (issue 10, item 4; doc/hr-import.md): back from
+ * leave, an account may not get in by any path until `sekimori user reconfirm`. Every path
+ * that lets a person in asks it — PAM's account phase (account_check, so also sudo and every
+ * privileged service) and session phase (session.c), the admin login (admin_login.c) and
+ * every request on an admin session (admin_session_standing, admin_session_stop.c), RADIUS
+ * (radius_login.c), the session agent's registration (session_agent.c) and the
+ * self-service request (admin_removal.c) —
+ * and audits the refusal under its own event with reason *reason ("reconfirm_required").
+ * *why is SK_REASON_NONE when the account may enter, else SK_REASON_RECONFIRM_REQUIRED.
+ * Returns SK_OK or the store's error (the caller then refuses: fail closed). */
+int account_entry_check(struct broker_conn *c, int64_t user_id, enum sk_reason *why,
+                        const char **reason);
 int account_check(struct broker_conn *c, const struct sk_msg *req, struct sk_msg *reply);
 int account_chauthtok(struct broker_conn *c, const struct sk_msg *req, struct sk_msg *reply);
 

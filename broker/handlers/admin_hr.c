@@ -464,7 +464,7 @@ admin_hr_commit(struct broker_conn *c, const struct sk_msg *req, struct sk_msg *
 		hr_session_ends_free(&k.ends);
 		goto out;
 	}
-	hr_session_ends_run(&k.ends);   /* leave, secondment, retirement: sessions end now */
+	hr_session_ends_run(c, &k.ends);   /* leave, secondment, retirement: sessions end now */
 	r = admin_reply_json(reply, commit_json(&k));
 out:
 	return r;

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "account.h"
 #include "admin.h"
 #include "audit_event.h"
 #include "auth.h"
@@ -107,7 +108,8 @@ login_name(struct broker_conn *c, const struct sk_msg *req, char *name, size_t c
 
 /* The account may start an admin login: an administrator's, with a password that is neither
  * temporary nor expired (a temporary password was set by whoever reset it, so it proves
- * nothing about the person: it is changed through a PAM login first). */
+ * nothing about the person: it is changed through a PAM login first), and not waiting for its
+ * factors to be re-confirmed after leave (account_entry_check). */
 static int
 account_ready(struct broker_conn *c, const char *name, const struct sk_profile *line,
               enum sk_reason *why, const char **reason)
@@ -127,6 +129,9 @@ account_ready(struct broker_conn *c, const char *name, const struct sk_profile *
 		                       (int64_t)eff.pw_max_age_days * 86400)) {
 			*why = SK_REASON_PASSWORD_CHANGE_FIRST;
 			*reason = "password_change_required";
+		} else {
+			/* Back from leave: no admin session either until `user reconfirm`. */
+			r = account_entry_check(c, u.id, why, reason);
 		}
 	}
 	explicit_bzero(&u, sizeof(u));

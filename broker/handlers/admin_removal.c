@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "account.h"
 #include "admin.h"
 #include "admin_grant.h"
 #include "attempt.h"
@@ -170,6 +171,8 @@ removal_request(struct broker_conn *c, const struct sk_msg *req, struct sk_msg *
 {
 	struct removal_rec v;
 	struct user_rec u;
+	enum sk_reason why;
+	const char *refused;
 	uint64_t kind = 0;
 	int r, open = 0;
 
@@ -197,6 +200,11 @@ removal_request(struct broker_conn *c, const struct sk_msg *req, struct sk_msg *
 		return refuse_request(c, reply, &v, SK_ST_FORBIDDEN, SK_REASON_NO_ACCOUNT);
 	if (r != SK_OK)
 		return r;
+	/* Back from leave and not yet re-confirmed (issue 10, item 4): not even self-service. */
+	if ((r = account_entry_check(c, u.id, &why, &refused)) != SK_OK || why != SK_REASON_NONE) {
+		explicit_bzero(&u, sizeof(u));
+		return r != SK_OK ? r : refuse_request(c, reply, &v, SK_ST_FORBIDDEN, why);
+	}
 	r = has_target(c, &u, &v);
 	explicit_bzero(&u, sizeof(u));
 	if (r < 0)

@@ -7,6 +7,7 @@
 
 #include "admin.h"
 #include "admin_report.h"
+#include "admin_session_stop.h"
 #include "audit_event.h"
 #include "broker_json.h"
 #include "request.h"
@@ -174,8 +175,10 @@ suspend_batch(struct broker_conn *c, const struct sk_profile *p, int64_t now,
 		store_rollback(c->db);
 		return r;
 	}
-	for (size_t i = 0; i < b->n; i++)
+	for (size_t i = 0; i < b->n; i++) {
 		(void)session_watch_order_user(b->users[i].name, SK_CARD_REMOVAL_END, "dormant");
+		(void)admin_sessions_end_user(c, b->users[i].name, "dormant");
+	}
 	return SK_OK;
 }
 

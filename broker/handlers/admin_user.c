@@ -5,6 +5,7 @@
 #include <time.h>
 
 #include "admin.h"
+#include "admin_session_stop.h"
 #include "sk_build.h"
 #include "attempt.h"
 #include "audit_durable.h"
@@ -299,24 +300,27 @@ do_lock(struct broker_conn *c, struct user_rec *u, void *arg)
 	return end_grants(c, u, store_user_save_auth(c->db, u));
 }
 
-/* The stopping verbs end the user's live privileged sessions at once, after the change is
- * stored (issue 9, R-INC-1). */
+/* The stopping verbs end the user's live privileged sessions (issue 9, R-INC-1) and their
+ * admin sessions (admin_session_stop.h) at once, after the change is stored. */
 static int
-end_privileged(const struct sk_msg *req, const struct sk_msg *reply, int r, const char *cause)
+end_privileged(struct broker_conn *c, const struct sk_msg *req, const struct sk_msg *reply,
+               int r, const char *cause)
 {
 	char name[SK_USER_MAX];
 	uint64_t st = SK_ST_ERROR;
 
 	if (r == SK_OK && sk_msg_get_uint(reply, SK_K_STATUS, &st) == SK_OK && st == SK_ST_OK &&
-	    admin_target_user(req, name, sizeof(name)) == SK_OK)
+	    admin_target_user(req, name, sizeof(name)) == SK_OK) {
 		(void)priv_session_end_user(name, cause);
+		(void)admin_sessions_end_user(c, name, cause);
+	}
 	return r;
 }
 
 int
 admin_user_lock(struct broker_conn *c, const struct sk_msg *req, struct sk_msg *reply)
 {
-	return end_privileged(req, reply,
+	return end_privileged(c, req, reply,
 	                      admin_change_user(c, req, reply, "admin.user_lock", do_lock, NULL),
 	                      "user_locked");
 }
@@ -338,8 +342,9 @@ admin_user_disable(struct broker_conn *c, const struct sk_msg *req, struct sk_ms
 {
 	static const int yes = 1;
 
-	return end_privileged(req, reply, admin_change_user(c, req, reply, "admin.user_disable",
-	                                                    do_set_disabled, (void *)&yes),
+	return end_privileged(c, req, reply,
+	                      admin_change_user(c, req, reply, "admin.user_disable",
+	                                        do_set_disabled, (void *)&yes),
 	                      "user_disabled");
 }
 

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "admin_report.h"
+#include "admin_session_stop.h"
 #include "attempt.h"
 #include "audit_event.h"
 #include "grant.h"
@@ -42,37 +43,42 @@ hr_today(char out[HR_DATE_LEN])
 }
 
 static int
-ends_add(struct hr_session_ends *s, const char *user)
+ends_add(struct hr_session_ends *s, const char *user, const char *event)
 {
 	if (s == NULL)
 		return SK_OK;
 	if (s->n == s->cap) {
 		size_t cap = s->cap ? s->cap * 2 : 16;
-		char (*u)[SK_USER_MAX] = realloc(s->users, cap * sizeof(*u));
+		struct hr_session_end *v = realloc(s->v, cap * sizeof(*v));
 
-		if (u == NULL)
+		if (v == NULL)
 			return SK_ERR_NOMEM;
-		s->users = u;
+		s->v = v;
 		s->cap = cap;
 	}
-	snprintf(s->users[s->n++], SK_USER_MAX, "%s", user);
+	snprintf(s->v[s->n].user, sizeof(s->v[s->n].user), "%s", user);
+	snprintf(s->v[s->n].cause, sizeof(s->v[s->n].cause), "hr_%s", event);
+	s->n++;
 	return SK_OK;
 }
 
 void
 hr_session_ends_free(struct hr_session_ends *s)
 {
-	free(s->users);
+	free(s->v);
 	memset(s, 0, sizeof(*s));
 }
 
 void
-hr_session_ends_run(struct hr_session_ends *s)
+hr_session_ends_run(struct broker_conn *c, struct hr_session_ends *s)
 {
 	size_t ordered = 0;
 
-	for (size_t i = 0; i < s->n; i++)
-		ordered += session_watch_order_user(s->users[i], SK_CARD_REMOVAL_END, "hr");
+	for (size_t i = 0; i < s->n; i++) {
+		ordered += session_watch_order_user(s->v[i].user, SK_CARD_REMOVAL_END, "hr");
+		/* Admin sessions live in the broker's memory: they end here too, at once. */
+		(void)admin_sessions_end_user(c, s->v[i].user, s->v[i].cause);
+	}
 	if (ordered > 0)
 		sk_log(LOG_NOTICE, "HR: %zu live session(s) ordered ended", ordered);
 	hr_session_ends_free(s);
@@ -283,7 +289,7 @@ hr_apply_event(struct broker_conn *c, const struct hr_event_rec *e, int64_t now,
 			extra = audit_field_int(extra, "grants_ended", (int64_t)n);
 		}
 		if (r == SK_OK)
-			r = ends_add(ends, h.name);
+			r = ends_add(ends, h.name, e->event);
 	} else if (strcmp(e->event, "return") == 0) {
 		/* Only a suspension HR made is lifted: an administrator's disable stays. */
 		if (h.suspended)
@@ -294,7 +300,7 @@ hr_apply_event(struct broker_conn *c, const struct hr_event_rec *e, int64_t now,
 		extra = audit_field(extra, "was_suspended", h.suspended ? "yes" : "no");
 		/* The factors the account comes back with are to be re-confirmed by an
 		 * administrator with the person present (issue 10, item 4): until `sekimori user
-		 * reconfirm`, the account phase refuses the login (account.c). */
+		 * reconfirm`, every way in is refused (account_entry_check, account.c). */
 		if (r == SK_OK && h.suspended) {
 			json_object *kept = NULL;
 
@@ -367,7 +373,7 @@ hr_apply_due(struct broker *b, size_t *applied)
 			          " check", e.event_id, e.event, e.staff_no, e.effective);
 			break;
 		}
-		hr_session_ends_run(&ends);
+		hr_session_ends_run(&c, &ends);
 		(*applied)++;
 	}
 	store_release(c.db);

@@ -12,12 +12,21 @@
 #include "broker.h"
 #include "store.h"
 
-/* Users whose live sessions are ended once the transaction has committed. */
+/* Users whose live sessions and admin sessions are ended once the transaction has committed,
+ * each with the event that stopped the account (cause "hr_leave", "hr_secondment",
+ * "hr_retirement"). */
+#define HR_EVENT_CAUSE_MAX 24
+struct hr_session_end {
+	char user[SK_USER_MAX];
+	char cause[HR_EVENT_CAUSE_MAX];
+};
 struct hr_session_ends {
-	char (*users)[SK_USER_MAX];
+	struct hr_session_end *v;
 	size_t n, cap;
 };
-void hr_session_ends_run(struct hr_session_ends *s);   /* orders them, then frees the list */
+/* Orders their live sessions ended, ends their admin sessions (admin_session_stop.h, audited
+ * through c), then frees the list. */
+void hr_session_ends_run(struct broker_conn *c, struct hr_session_ends *s);
 void hr_session_ends_free(struct hr_session_ends *s);
 
 /* Today's date (YYYY-MM-DD) in the process's local time zone, which sekimorid and the CLI

@@ -5,6 +5,7 @@
  * its audit record ("admin.user_lock", reason "all_privileged"). The request itself is
  * audited as "admin.priv_end_all" with the number of sessions. */
 #include "admin.h"
+#include "admin_session_stop.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -42,6 +43,9 @@ lock_one(struct broker_conn *c, const struct sk_msg *req, const char *name)
 	}
 	store_user_unlock(c->db);
 	explicit_bzero(&u, sizeof(u));
+	/* Locked: no admin session of theirs goes on either (admin_session_stop.h). */
+	if (r == SK_OK)
+		(void)admin_sessions_end_user(c, name, "all_privileged");
 	return r == SK_ERR_NOTFOUND ? SK_OK : r;
 }
 

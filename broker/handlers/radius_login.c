@@ -11,15 +11,18 @@
 
 #include <string.h>
 
+#include "account.h"
 #include "audit_event.h"
 #include "auth.h"
 #include "radius_pending.h"
 #include "request.h"
+#include "sk_client.h"
 #include "sk_err.h"
 #include "sk_log.h"
 #include "sk_origin.h"
 #include "sk_totp.h"
 #include "sk_utf8.h"
+#include "store_user.h"
 
 /* Whether RADIUS can carry every step of the plan: a password first, then at most a
  * one-time code. *has_code says whether a second round is needed. */
@@ -50,38 +53,60 @@ txn_fields(const struct auth_txn *t, const char *reason)
 	return audit_field(x, "reason", reason);
 }
 
-/* AUTH_FINISH's core on c->txn with these secrets as the evidence. */
+/* A verdict passed on as it is (AUTH_BEGIN's refusal, AUTH_FINISH's answer): the status and
+ * the fields RADIUS replies carry. */
+static int
+pass_verdict(const struct sk_msg *fin, struct sk_msg *reply)
+{
+	static const unsigned keys[] = { SK_K_CLASSES, SK_K_REMAINING, SK_K_LOCKED_UNTIL,
+	                                 SK_K_REASON };
+	uint64_t v;
+	int r = sk_msg_get_uint(fin, SK_K_STATUS, &v);
+
+	if (r == SK_OK)
+		r = reply_status(reply, (enum sk_status)v);
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]) && r == SK_OK; i++)
+		if (sk_msg_get_uint(fin, keys[i], &v) == SK_OK)
+			r = sk_msg_put_uint(reply, keys[i], v);
+	return r;
+}
+
+/* AUTH_FINISH's core on c->txn with these secrets as the evidence. RADIUS has no account
+ * phase: an account whose factors wait for re-confirmation after leave is refused here,
+ * after its factors were checked, so that round one and a wrong password tell nobody that
+ * the mark is set (account_entry_check; issue 10, item 4). */
 static int
 finish_with(struct broker_conn *c, const char *password, const char *code,
             struct sk_msg *reply)
 {
-	struct sk_msg *ev = sk_msg_new(SK_REQ_AUTH_FINISH);
-	int r;
+	struct sk_msg *ev = sk_msg_new(SK_REQ_AUTH_FINISH), *fin = sk_msg_new(SK_MSG_REPLY);
+	struct auth_txn t = c->txn;   /* the record's fields, after AUTH_FINISH's core */
+	struct user_rec u;
+	enum sk_reason why = SK_REASON_NONE;
+	const char *reason = "";
+	int r = ev == NULL || fin == NULL ? SK_ERR_NOMEM : SK_OK;
 
-	if (ev == NULL)
-		return SK_ERR_NOMEM;
-	r = sk_msg_put_text(ev, SK_K_PASSWORD, password);
+	if (r == SK_OK)
+		r = sk_msg_put_text(ev, SK_K_PASSWORD, password);
 	if (r == SK_OK && code != NULL)
 		r = sk_msg_put_text(ev, SK_K_OTP, code);
 	c->state = CONN_AUTH;
 	if (r == SK_OK)
-		r = auth_finish_txn(c, ev, reply);
+		r = auth_finish_txn(c, ev, fin);
 	sk_msg_free(ev);   /* wipes the secrets */
 	c->state = CONN_IDLE;
-	return r;
-}
-
-/* AUTH_BEGIN's refusal (DENIED, LOCKED, NO_FACTORS) passed on as it is. */
-static int
-pass_refusal(const struct sk_msg *plan, uint64_t status, struct sk_msg *reply)
-{
-	uint64_t v;
-	int r = reply_status(reply, (enum sk_status)status);
-
-	if (r == SK_OK && sk_msg_get_uint(plan, SK_K_LOCKED_UNTIL, &v) == SK_OK)
-		r = sk_msg_put_uint(reply, SK_K_LOCKED_UNTIL, v);
-	if (r == SK_OK && sk_msg_get_uint(plan, SK_K_REASON, &v) == SK_OK)
-		r = sk_msg_put_uint(reply, SK_K_REASON, v);
+	if (r == SK_OK && sk_reply_status(fin) == SK_ST_OK) {
+		if ((r = store_user_get(c->db, t.user, &u)) == SK_OK)
+			r = account_entry_check(c, u.id, &why, &reason);
+		explicit_bzero(&u, sizeof(u));
+	}
+	if (r == SK_OK && why != SK_REASON_NONE)
+		r = broker_audit(c, "auth", t.user, "deny", txn_fields(&t, reason)) ? SK_ERR_AUDIT :
+		    request_refuse(reply, SK_ST_DENIED, why);
+	else if (r == SK_OK)
+		r = pass_verdict(fin, reply);
+	sk_msg_free(fin);
+	explicit_bzero(&t, sizeof(t));
 	return r;
 }
 
@@ -146,7 +171,7 @@ radius_begin(struct broker_conn *c, const struct sk_msg *req, struct sk_msg *rep
 		r = sk_msg_get_uint(plan, SK_K_STATUS, &status);
 	if (r != SK_OK || status != SK_ST_OK) {
 		if (r == SK_OK)
-			r = pass_refusal(plan, status, reply);
+			r = pass_verdict(plan, reply);   /* DENIED, LOCKED, NO_FACTORS as they are */
 	} else if (!plan_fits(&c->txn, &has_code)) {
 		/* A key, a card or a preceding PAM module cannot answer through RADIUS. */
 		r = broker_audit(c, "auth", lc.user, "deny", txn_fields(&c->txn, "radius_plan"));

@@ -24,6 +24,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "account.h"
 #include "audit_event.h"
 #include "card_verify.h"
 #include "priv_session.h"
@@ -144,7 +145,8 @@ session_watch_request(struct broker_conn *c, const struct sk_msg *req, struct sk
 	struct card_rec rec;
 	struct user_rec u;
 	struct priv_session_info priv;
-	const char *grant_end;
+	const char *grant_end, *refused;
+	enum sk_reason why;
 	uint64_t id, action;
 	unsigned ordered = 0;
 	int r;
@@ -171,6 +173,12 @@ session_watch_request(struct broker_conn *c, const struct sk_msg *req, struct sk
 		return r;
 	if (grant_end != NULL)
 		return order_reply(c, reply, user, id, card, SK_CARD_REMOVAL_END, grant_end);
+	/* Back from leave and not yet re-confirmed (issue 10, item 4): the session that
+	 * registers is ended at once, its cause on the record. */
+	if ((r = account_entry_check(c, u.id, &why, &refused)) != SK_OK)
+		return r;
+	if (why != SK_REASON_NONE)
+		return order_reply(c, reply, user, id, card, SK_CARD_REMOVAL_END, refused);
 	/* Registered first, checked second: a revocation between the two is not missed. */
 	if ((r = session_watch_add(id, user, card, (unsigned)action, &w)) == SK_ERR_BUSY)
 		return reply_status(reply, SK_ST_BUSY);

@@ -2,6 +2,7 @@
 #include "card_e2e_fixture.h"
 
 struct sk_fixture fx;
+const char *setup_extra_conf;
 const char *pki, *emu_bin, *work, *agent;
 char readers[2][SC_READER_NAME_MAX];
 int slot = 1;                /* the reader of the current (or last) card */
@@ -253,8 +254,8 @@ setup(void **state)
 		        "SK_SESSION_AGENT)\n");
 		return -1;
 	}
-	if (sct_extra_certs("card1 card2 card3 card4 lost5 lost6 lost7 lost8 hr9 wide4 wide5", cli_out,
-	                    sizeof(cli_out)) != 0)
+	if (sct_extra_certs("card1 card2 card3 card4 lost5 lost6 lost7 lost8 hr9 wide4 wide5 ret10",
+	                    cli_out, sizeof(cli_out)) != 0)
 		return -1;
 	if (sct_readers_open(&ctx, readers) != 0)
 		return -1;
@@ -274,8 +275,8 @@ setup(void **state)
 	         "deny = 20\nunlock_time = 0\ncard_removal = lock\n"
 	         "[profile cardonly]\n"
 	         "classes = knowledge, possession\nmethods = card\n"
-	         "deny = 20\nunlock_time = 0\ncard_removal = end\n",
-	         sct_pki_path("ca.pem"), path);
+	         "deny = 20\nunlock_time = 0\ncard_removal = end\n%s",
+	         sct_pki_path("ca.pem"), path, setup_extra_conf != NULL ? setup_extra_conf : "");
 	skfx_start(&fx, "C", profiles);
 	snprintf(args, sizeof(args), "profile=mynumber conf=%s session_agent=%s", fx.conf, agent);
 	skpd_write_service(fx.pamdir, "sk-card", args, NULL);

@@ -41,6 +41,9 @@
 #define END ((const char *)NULL)
 
 extern struct sk_fixture fx;
+/* Sections setup appends to the broker's configuration (NULL: none); a program sets it
+ * before setup runs (test_card_life5.c: [fido2] and the profiles of a key and a card). */
+extern const char *setup_extra_conf;
 extern const char *pki, *emu_bin, *work, *agent;
 extern char readers[2][SC_READER_NAME_MAX];
 extern int slot;   /* the reader of the current (or last) card */

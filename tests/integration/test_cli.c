@@ -361,6 +361,8 @@ test_r_input_1_every_reason_has_a_sentence(void **state)
 		/* Removal requests (issue 10). */
 		SK_REASON_OWN_REQUEST, SK_REASON_REQUEST_DECIDED, SK_REASON_NOTHING_TO_REMOVE,
 		SK_REASON_NO_ACCOUNT, SK_REASON_REQUEST_OPEN,
+		/* Back from leave (issue 10, item 4). */
+		SK_REASON_RECONFIRM_REQUIRED, SK_REASON_NOTHING_TO_RECONFIRM,
 	};
 	const char *english[sizeof(reasons) / sizeof(reasons[0])];
 	char locale_dir[600], out[512];
