@@ -72,6 +72,31 @@ test_bad_events(void **state)
 	assert_int_equal(audit_log_append(log, ev), SK_ERR_AUDIT);
 	json_object_put(ev);
 
+	/* What the sealing's no-parse path (flat ASCII records) must leave to the full check:
+	 * a not_committed marker whose range is not before it, nesting deeper than a record
+	 * may be. */
+	ev = json_object_new_object();
+	json_object_object_add(ev, "event", json_object_new_string(SK_AUDIT_NOT_COMMITTED));
+	json_object_object_add(ev, "first", json_object_new_int64(5));
+	json_object_object_add(ev, "last", json_object_new_int64(9));
+	assert_int_equal(audit_log_append(log, ev), SK_ERR_AUDIT);
+	json_object_put(ev);
+
+	ev = make_event(2);
+	{
+		json_object *deep = json_object_new_array();
+
+		for (int d = 0; d < 20; d++) {
+			json_object *outer = json_object_new_array();
+
+			json_object_array_add(outer, deep);
+			deep = outer;
+		}
+		json_object_object_add(ev, "deep", deep);
+	}
+	assert_int_equal(audit_log_append(log, ev), SK_ERR_AUDIT);
+	json_object_put(ev);
+
 	/* Nested values, Japanese text and control characters are fine. */
 	ev = make_event(2);
 	json_object_object_add(ev, "detail", json_object_new_string("志和町 \"quoted\"\n\t/slash"));

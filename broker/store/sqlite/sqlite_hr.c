@@ -99,9 +99,11 @@ hr_stage_add(struct sk_store_txn *t, const struct hr_event_rec *e)
 	sqlite3_stmt *st;
 	int r;
 
-	/* An identity staged already (the same row twice in one file) keeps its first row. */
+	/* An identity staged already (the same row twice in one file) keeps its first row. The
+	 * identity is (staff_no, event, effective), the key in file order (schema v9). */
 	if ((r = sq_query_cached(db, &st, "SELECT count(*) FROM hr_staged WHERE file_sha256 = ?"
-	                         " AND event_id = ?", "tt", e->file_sha256, e->event_id)) != SK_OK ||
+	                         " AND staff_no = ? AND event = ? AND effective = ?", "tttt",
+	                         e->file_sha256, e->staff_no, e->event, e->effective)) != SK_OK ||
 	    (r = sq_select_one(db, st, read_count, &n)) != SK_OK)
 		return r;
 	if (n > 0)
