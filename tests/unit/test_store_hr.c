@@ -86,6 +86,53 @@ make_event(struct hr_event_rec *e, const char *id_char, const char *staff, const
 	e->line = line;
 }
 
+static int64_t
+cache_size(struct sk_store_txn *t)
+{
+	sqlite3_stmt *st = NULL;
+	int64_t v;
+
+	assert_int_equal(sqlite3_prepare_v2(sq_db(t), "PRAGMA cache_size", -1, &st, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	v = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return v;
+}
+
+/* An HR commit's larger page cache (store_hr_bulk_cache): on SQLite the connection's
+ * cache_size is STORE_HR_BULK_CACHE_KIB while on and SQLite's default after; data written
+ * meanwhile reads back. On PostgreSQL it is a no-op that succeeds. */
+static void
+test_r_life_1_store_hr_bulk_cache_bounded_and_restored(void **state)
+{
+	struct fixture *f = *state;
+	struct sk_store *s = NULL;
+	struct sk_store_txn *t = NULL;
+	struct hr_event_rec e;
+	int64_t n = 0, before = 0;
+
+	assert_int_equal(store_open(f->path, &s), SK_OK);
+	assert_int_equal(store_acquire(s, &t), SK_OK);
+	if (!sk_test_store_is_pg())
+		before = cache_size(t);
+	assert_int_equal(store_hr_bulk_cache(t, 1), SK_OK);
+	if (!sk_test_store_is_pg())
+		assert_int_equal(cache_size(t), -(int64_t)STORE_HR_BULK_CACHE_KIB);
+	assert_int_equal(store_begin(t), SK_OK);
+	make_event(&e, "a", "4004", "transfer", "2026-04-01", 2);
+	assert_int_equal(store_hr_stage_add(t, &e), SK_OK);
+	assert_int_equal(store_commit(t), SK_OK);
+	assert_int_equal(store_hr_bulk_cache(t, 0), SK_OK);
+	if (!sk_test_store_is_pg()) {
+		assert_int_equal(cache_size(t), -2000);
+		assert_int_equal(cache_size(t), before);
+	}
+	assert_int_equal(store_hr_stage_count(t, e.file_sha256, &n), SK_OK);
+	assert_int_equal(n, 1);
+	store_release(t);
+	store_close(s);
+}
+
 /* A store left at schema version 1 by the broker before HR (its user, TOTP factor and audit
  * seq) reaches version 2 and reads back the same; the new columns start empty. */
 static void
@@ -425,6 +472,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_r_life_1_store_upgrade_from_schema_1_keeps_data,
 		                                setup, teardown),
 		cmocka_unit_test_setup_teardown(test_r_life_1_store_hr_events, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_r_life_1_store_hr_bulk_cache_bounded_and_restored,
+		                                setup, teardown),
 		cmocka_unit_test_setup_teardown(test_r_life_1_store_due_event_taken_by_one_broker,
 		                                setup, teardown),
 		cmocka_unit_test_setup_teardown(test_r_life_3_store_reconciliation_reads, setup,

@@ -2,6 +2,7 @@
  * (schema version 2, sqlite_migrate.c). */
 #include "sqlite_store.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include "sk_err.h"
@@ -168,6 +169,16 @@ hr_stage_orphan(struct sk_store_txn *t, const char *sha256, struct hr_event_rec 
 	return sq_select_one(db, st, read_event, out);
 }
 
+/* cache_size in KiB is negative; -2000 is SQLite's default, which the broker never changes. */
+static int
+hr_bulk_cache(struct sk_store_txn *t, int on)
+{
+	char sql[64];
+
+	snprintf(sql, sizeof(sql), "PRAGMA cache_size = -%d;", on ? STORE_HR_BULK_CACHE_KIB : 2000);
+	return sq_exec(sq_db(t), sql);
+}
+
 static int
 hr_event_known(struct sk_store_txn *t, const char *event_id, int *known)
 {
@@ -305,6 +316,7 @@ sq_hr_ops(struct sk_store_ops *o)
 	o->hr_stage_count = hr_stage_count;
 	o->hr_stage_next = hr_stage_next;
 	o->hr_stage_orphan = hr_stage_orphan;
+	o->hr_bulk_cache = hr_bulk_cache;
 	o->hr_event_known = hr_event_known;
 	o->hr_event_insert = hr_event_insert;
 	o->hr_event_set_applied = hr_event_set_applied;
