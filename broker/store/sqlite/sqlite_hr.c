@@ -95,25 +95,17 @@ read_staged(sqlite3_stmt *st, void *row)
 static int
 hr_stage_add(struct sk_store_txn *t, const struct hr_event_rec *e)
 {
-	sqlite3 *db = sq_db(t);
-	int64_t n = 0;
-	sqlite3_stmt *st;
-	int r;
-
 	/* An identity staged already (the same row twice in one file) keeps its first row. The
-	 * identity is (staff_no, event, effective), the key in file order (schema v9). */
-	if ((r = sq_query_cached(db, &st, "SELECT count(*) FROM hr_staged WHERE file_sha256 = ?"
-	                         " AND staff_no = ? AND event = ? AND effective = ?", "tttt",
-	                         e->file_sha256, e->staff_no, e->event, e->effective)) != SK_OK ||
-	    (r = sq_select_one(db, st, read_count, &n)) != SK_OK)
-		return r;
-	if (n > 0)
-		return SK_ERR_EXISTS;
-	return sq_write(db, "staging an HR event",
-	                "INSERT INTO hr_staged(" EVENT_COLUMNS ", pw_hash)"
-	                " VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?)", "tttttttit",
-	                e->event_id, e->staff_no, e->event, e->employment, e->dept, e->effective,
-	                e->file_sha256, e->line, e->pw_hash);
+	 * identity is (staff_no, event, effective), the table's unique key in file order (schema
+	 * v9): one statement, no count first; no row inserted means it was there. */
+	int r = sq_write_one(sq_db(t), "staging an HR event",
+	                     "INSERT INTO hr_staged(" EVENT_COLUMNS ", pw_hash)"
+	                     " VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?)"
+	                     " ON CONFLICT(file_sha256, staff_no, event, effective) DO NOTHING",
+	                     "tttttttit", e->event_id, e->staff_no, e->event, e->employment, e->dept,
+	                     e->effective, e->file_sha256, e->line, e->pw_hash);
+
+	return r == SK_ERR_NOTFOUND ? SK_ERR_EXISTS : r;
 }
 
 static int
