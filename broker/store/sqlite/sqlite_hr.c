@@ -291,6 +291,18 @@ user_hr_get(struct sk_store_txn *t, int64_t user_id, struct user_hr *out)
 static int
 user_hr_set(struct sk_store_txn *t, const struct user_hr *h)
 {
+	/* Most writes keep the staff number (an HR transfer, leave, return): then it is left out
+	 * of the SET, so SQLite neither rewrites the unique index users_hr_staff_no nor checks
+	 * it (a tenth of a bulk HR commit's instructions). Otherwise, or for no such user, the
+	 * full update below decides (SK_ERR_EXISTS, SK_ERR_NOTFOUND). */
+	int r = sq_write_one(sq_db(t), "writing a user's HR fields",
+	                     "UPDATE users SET hr_employment = ?, hr_dept = ?, hr_suspended = ?,"
+	                     " hr_reconfirm = ? WHERE id = ? AND hr_staff_no IS NULLIF(?, '')",
+	                     "ttiiit", h->employment, h->dept, (int64_t)h->suspended,
+	                     (int64_t)h->reconfirm, h->user_id, h->staff_no);
+
+	if (r != SK_ERR_NOTFOUND)
+		return r;
 	return sq_write_one(sq_db(t), "writing a user's HR fields",
 	                    "UPDATE users SET hr_staff_no = NULLIF(?, ''), hr_employment = ?, hr_dept = ?,"
 	                    " hr_suspended = ?, hr_reconfirm = ? WHERE id = ?", "tttiii", h->staff_no,
