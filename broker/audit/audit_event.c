@@ -2,8 +2,9 @@
  * in step with the store.
  *
  * Every record is appended inside a write transaction of the store, and the same transaction
- * writes the record's seq to meta 'audit_seq': a record the broker appends on its own (a deny
- * that changes nothing in the store) gets a transaction of its own. Records are appended only
+ * writes the seq of its last record to meta 'audit_seq' (once, just before the commit:
+ * on_precommit): a record the broker appends on its own (a deny that changes nothing in the
+ * store) gets a transaction of its own, which writes it at once. Records are appended only
  * by the thread holding the store's writer lock, and that lock is held until the commit, so
  * the log's order is the commit order and, whenever the broker stops:
  *   - every record up to 'audit_seq' had its transaction committed (or was followed by a
@@ -28,6 +29,7 @@
 #include "audit_event.h"
 
 #include <inttypes.h>
+#include <pthread.h>
 #include <string.h>
 #include <openssl/rand.h>
 
@@ -51,19 +53,66 @@ static struct audit_log *hooked_log;
 static uint64_t tail_pruned;
 /* This broker's broker_id, for the markers the hooks write (set with hooked_log). */
 static const char *hooked_broker_id;
+/* The seq of this thread's open transaction's last record whose 'audit_seq' write was left
+ * to on_precommit (0: none): a transaction of many records (an HR commit's 100,000) writes
+ * meta 'audit_seq' once, with its last seq, instead of once per record. 'audit_seq' is only
+ * read as "the seq of the last record whose transaction committed" (audit_recover, the
+ * brokers' check), and nothing reads it inside the transaction, so the value committed is
+ * the same; a failed write fails the commit, and the caller rolls back and denies. */
+static __thread uint64_t txn_seq_unwritten;
 
 /* Several brokers, one store (doc/deployment.md): every record names the broker whose chain
  * it is in ("broker") and carries an id of its own ("record_id", 128 random bits), so that
  * `sekimori audit verify --brokers` can tell the logs apart and find a record in two of
  * them. */
+#define RECORD_ID_BYTES 16
+#define RECORD_IDS_PER_DRAW 32
+/* Record ids are cut from one RAND_bytes draw of RECORD_IDS_PER_DRAW ids per thread (an HR
+ * commit appends 100,000 records; one CSPRNG call each was about 3 % of its instructions):
+ * each id is still 128 bits of the CSPRNG's output, used once and wiped, so ids are as
+ * unpredictable and as unlikely to repeat as before. A forked child must not reuse its
+ * parent's unused ids (the broker does not fork, grant_notify.c uses posix_spawn; the
+ * child handler guards it all the same). */
+static __thread unsigned char id_pool[RECORD_IDS_PER_DRAW * RECORD_ID_BYTES];
+static __thread size_t id_pool_used = sizeof(id_pool);
+static pthread_once_t id_pool_once = PTHREAD_ONCE_INIT;
+
+static void
+id_pool_drop(void)
+{
+	explicit_bzero(id_pool, sizeof(id_pool));
+	id_pool_used = sizeof(id_pool);
+}
+
+static void
+id_pool_init(void)
+{
+	(void)pthread_atfork(NULL, NULL, id_pool_drop);
+}
+
+static int
+next_record_id(unsigned char raw[RECORD_ID_BYTES])
+{
+	(void)pthread_once(&id_pool_once, id_pool_init);
+	if (id_pool_used + RECORD_ID_BYTES > sizeof(id_pool)) {
+		if (RAND_bytes(id_pool, (int)sizeof(id_pool)) != 1)
+			return SK_ERR_CRYPTO;
+		id_pool_used = 0;
+	}
+	memcpy(raw, id_pool + id_pool_used, RECORD_ID_BYTES);
+	explicit_bzero(id_pool + id_pool_used, RECORD_ID_BYTES);
+	id_pool_used += RECORD_ID_BYTES;
+	return SK_OK;
+}
+
 static int
 add_identity(json_object *ev, const char *broker_id)
 {
 	static const char hex[] = "0123456789abcdef";
-	unsigned char raw[16];
+	unsigned char raw[RECORD_ID_BYTES];
 	char id[2 * sizeof(raw) + 1];
 
-	if (RAND_bytes(raw, sizeof(raw)) != 1) {
+	if (next_record_id(raw) != SK_OK) {
 		sk_logerr("no random bytes for an audit record id");
 		return SK_ERR_CRYPTO;
 	}
@@ -99,25 +148,31 @@ audit_field_int(json_object *extra, const char *key, int64_t value)
 }
 
 /* Appends a record (written only, see audit_log_append_deferred), keeps its line in the
- * store and writes its seq, all in the open transaction on t. */
+ * store and writes its seq, all in the open transaction on t. defer_seq: the seq is written
+ * by on_precommit, once for the transaction (a caller's transaction, which may append many
+ * records); otherwise here (a transaction of the record's own, whose commit failing alone
+ * is not a refusal, see audit_seq_commit). */
 static int
-append_kept(struct audit_log *log, struct sk_store_txn *t, json_object *ev, uint64_t *seq)
+append_kept(struct audit_log *log, struct sk_store_txn *t, json_object *ev, uint64_t *seq,
+            int defer_seq)
 {
 	char line[SK_AUDIT_LINE_MAX];
 	int r = audit_log_append_deferred(log, ev, seq, line, sizeof(line));
 
 	if (r == SK_OK)
 		r = store_audit_tail_add(t, *seq, line);
-	if (r == SK_OK)
+	if (r == SK_OK && defer_seq)
+		txn_seq_unwritten = *seq;
+	else if (r == SK_OK)
 		r = store_audit_seq_set(t, *seq);
 	return r;
 }
 
 /* Appends the marker for records first..last and writes its seq, in the open transaction
- * on t. */
+ * on t (defer_seq: as append_kept). */
 static int
 append_marker(struct audit_log *log, struct sk_store_txn *t, uint64_t first, uint64_t last,
-              const char *reason)
+              const char *reason, int defer_seq)
 {
 	json_object *ev = json_object_new_object();
 	uint64_t seq = 0;
@@ -133,7 +188,7 @@ append_marker(struct audit_log *log, struct sk_store_txn *t, uint64_t first, uin
 	json_object_object_add(ev, "reason", json_object_new_string(reason));
 	r = add_identity(ev, hooked_broker_id);
 	if (r == SK_OK)
-		r = append_kept(log, t, ev, &seq);
+		r = append_kept(log, t, ev, &seq, defer_seq);
 	json_object_put(ev);
 	return r;
 }
@@ -147,7 +202,7 @@ write_marker(struct audit_log *log, struct sk_store_txn *t, uint64_t first, uint
 	int r = store_begin(t);
 
 	if (r == SK_OK)
-		r = append_marker(log, t, first, last, reason);
+		r = append_marker(log, t, first, last, reason, 0);
 	if (r == SK_OK)
 		r = store_commit(t);
 	if (r != SK_OK)
@@ -155,14 +210,21 @@ write_marker(struct audit_log *log, struct sk_store_txn *t, uint64_t first, uint
 	return r;
 }
 
-/* Just before the store commits: the lines the log has synced since the last prune leave
- * audit_tail, in this transaction (one statement, only when the log's sync moved on). */
+/* Just before the store commits: the seq of the transaction's last record goes to meta
+ * 'audit_seq' when append_kept left it (txn_seq_unwritten), and the lines the log has synced
+ * since the last prune leave audit_tail, in this transaction (one statement, only when the
+ * log's sync moved on). */
 static int
 on_precommit(struct sk_store_txn *t)
 {
 	uint64_t synced;
 	int r;
 
+	if (txn_seq_unwritten != 0) {
+		if ((r = store_audit_seq_set(t, txn_seq_unwritten)) != SK_OK)
+			return r;   /* the commit is not attempted: the caller rolls back */
+		txn_seq_unwritten = 0;
+	}
 	if (hooked_log == NULL || (synced = audit_log_synced_seq(hooked_log)) <= tail_pruned)
 		return SK_OK;
 	if ((r = store_audit_tail_prune(t, synced)) == SK_OK)
@@ -184,6 +246,7 @@ on_committed(int durable)
 	}
 	txn_first = txn_last = 0;
 	txn_carries_pending = 0;
+	txn_seq_unwritten = 0;
 }
 
 /* The transaction's records describe changes that did not happen: say so now, before any
@@ -196,6 +259,7 @@ on_rolled_back(struct sk_store_txn *t)
 
 	txn_first = txn_last = 0;
 	txn_carries_pending = 0;
+	txn_seq_unwritten = 0;
 	if ((first == 0 && !carried) || hooked_log == NULL)
 		return;
 	if (pending_first != 0) {
@@ -289,12 +353,13 @@ broker_audit(struct broker_conn *c, const char *event, const char *user, const c
 		/* A marker an outage held back goes before any new record, in this transaction:
 		 * should it roll back too, on_rolled_back keeps the marker pending. */
 		txn_carries_pending = 1;
-		r = append_marker(c->b->audit, c->db, pending_first, pending_last, "rolled_back");
+		r = append_marker(c->b->audit, c->db, pending_first, pending_last, "rolled_back",
+		                  !own_txn);
 		if (r != SK_OK && own_txn)
 			store_rollback(c->db);
 	}
 	if (r == SK_OK) {
-		r = append_kept(c->b->audit, c->db, ev, &seq);
+		r = append_kept(c->b->audit, c->db, ev, &seq, !own_txn);
 		if (seq != 0) {   /* written to the log, whatever became of the store's copy */
 			if (txn_first == 0)
 				txn_first = seq;
@@ -406,7 +471,8 @@ audit_recover(struct broker *b)
 		sk_logwarn("audit records %" PRIu64 "-%" PRIu64 " were written but their store "
 		           "transaction never committed (broker killed?): marked not committed",
 		           committed + 1, last);
-		r = append_marker(b->audit, t, committed + 1, last, "broker_stopped_before_commit");
+		r = append_marker(b->audit, t, committed + 1, last, "broker_stopped_before_commit",
+		                  0);
 		if (r == SK_OK)
 			r = store_commit(t);
 		if (r != SK_OK) {

@@ -422,7 +422,8 @@ admin_hr_commit(struct broker_conn *c, const struct sk_msg *req, struct sk_msg *
 	k.now = broker_now();
 	if ((r = hr_today(k.today)) != SK_OK)
 		return r;
-	if ((r = store_begin(c->db)) != SK_OK)
+	/* A bounded larger page cache for this one transaction (store_hr_bulk_cache). */
+	if ((r = store_hr_bulk_cache(c->db, 1)) != SK_OK || (r = store_begin(c->db)) != SK_OK)
 		goto out;
 	if ((r = store_hr_file_known(c->db, sha, &known)) == SK_OK && known) {
 		store_rollback(c->db);
@@ -467,6 +468,10 @@ admin_hr_commit(struct broker_conn *c, const struct sk_msg *req, struct sk_msg *
 	hr_session_ends_run(c, &k.ends);   /* leave, secondment, retirement: sessions end now */
 	r = admin_reply_json(reply, commit_json(&k));
 out:
+	/* Every path here has ended the transaction; a failure to shrink the cache only costs
+	 * memory until the next commit, it changes no data. */
+	if (store_hr_bulk_cache(c->db, 0) != SK_OK)
+		sk_logwarn("HR commit: the page cache was not set back to its default size");
 	return r;
 }
 

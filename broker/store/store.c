@@ -571,6 +571,12 @@ store_hr_stage_next(struct sk_store_txn *t, const char *sha256, const char *afte
 }
 
 int
+store_hr_bulk_cache(struct sk_store_txn *t, int on)
+{
+	return OPS(t)->hr_bulk_cache == NULL ? SK_OK : OPS(t)->hr_bulk_cache(t, on);
+}
+
+int
 store_hr_stage_orphan(struct sk_store_txn *t, const char *sha256, struct hr_event_rec *out)
 {
 	return OPS(t)->hr_stage_orphan(t, sha256, out);

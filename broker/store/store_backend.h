@@ -96,6 +96,7 @@ struct sk_store_ops {
 	int (*hr_stage_next)(struct sk_store_txn *t, const char *sha256, const char *after_date,
 	                     int64_t after_line, struct hr_event_rec *out);
 	int (*hr_stage_orphan)(struct sk_store_txn *t, const char *sha256, struct hr_event_rec *out);
+	int (*hr_bulk_cache)(struct sk_store_txn *t, int on);   /* NULL: nothing to do */
 	int (*hr_event_known)(struct sk_store_txn *t, const char *event_id, int *known);
 	int (*hr_event_insert)(struct sk_store_txn *t, const struct hr_event_rec *e);
 	int (*hr_event_set_applied)(struct sk_store_txn *t, const char *event_id, int64_t now);

@@ -66,6 +66,13 @@ int store_hr_stage_next(struct sk_store_txn *t, const char *sha256, const char *
                         int64_t after_line, struct hr_event_rec *out);
 /* The first staged non-hire row whose staff number has no user, no staged hire and no
  * recorded hire: SK_ERR_NOTFOUND when there is none. */
+/* A larger page cache on t's connection for one HR commit (on 1), back to the default after
+ * it (on 0), which frees it: the commit's one transaction touches the hr_events index by a
+ * hash (event_id) and spilled pages to the WAL and read them back (doc/performance.md). The
+ * extra memory is bounded (STORE_HR_BULK_CACHE_KIB), not per row. No-op where the backend
+ * keeps no cache of its own (PostgreSQL). Call outside a transaction. */
+#define STORE_HR_BULK_CACHE_KIB 16384
+int store_hr_bulk_cache(struct sk_store_txn *t, int on);
 int store_hr_stage_orphan(struct sk_store_txn *t, const char *sha256, struct hr_event_rec *out);
 
 /* Recorded events. *known = 1 when this identity was recorded (by any file). */

@@ -222,6 +222,43 @@ test_r_life_1_import_applies_events_and_reimport_changes_nothing(void **state)
  * future hire too); a sample logs in through PAM with it and must change it; --out naming a
  * file that exists applies nothing; --json without --out lists each hire's password. */
 #define MANY_HIRES 600
+/* Every record id in the log: 32 lowercase hex digits, no two alike (they are cut from
+ * CSPRNG draws of 32 ids each, audit_event.c: an import of hundreds of records crosses many
+ * draws). Returns how many records carry one. */
+static int
+check_record_ids(void)
+{
+	char path[700], line[8192];
+	size_t n = 0, cap = 4096;
+	char (*ids)[33] = malloc(cap * sizeof(*ids));
+	FILE *f;
+
+	assert_non_null(ids);
+	snprintf(path, sizeof(path), "%s/log/audit.jsonl", fx.dir);
+	assert_non_null(f = fopen(path, "r"));
+	while (fgets(line, sizeof(line), f) != NULL) {
+		const char *p = strstr(line, "\"record_id\":\"");
+
+		if (p == NULL)
+			continue;
+		p += strlen("\"record_id\":\"");
+		assert_int_equal(strspn(p, "0123456789abcdef"), 32);
+		assert_int_equal(p[32], '"');
+		if (n == cap) {
+			cap *= 2;
+			assert_non_null(ids = realloc(ids, cap * sizeof(*ids)));
+		}
+		memcpy(ids[n], p, 32);
+		ids[n][32] = '\0';
+		for (size_t i = 0; i < n; i++)
+			assert_string_not_equal(ids[i], ids[n]);
+		n++;
+	}
+	fclose(f);
+	free(ids);
+	return (int)n;
+}
+
 static void
 test_r_life_1_hires_past_256_passwords_to_file(void **state)
 {
@@ -263,6 +300,8 @@ test_r_life_1_hires_past_256_passwords_to_file(void **state)
 	assert_int_equal(lines, MANY_HIRES);
 	assert_int_equal(skfx_audit_count(&fx, "\"event\":\"hr.hire\"", "\"user\":\"80599\"",
 	                                  NULL), 1);
+	/* 600 hires in one transaction: at least 600 records, each with its own id. */
+	assert_true(check_record_ids() >= MANY_HIRES);
 	assert_int_equal(user_disabled("80599"), 0);
 	assert_int_equal(user_disabled("80007"), -1);   /* pending: made at its date */
 	skfx_enroll_totp(&fx, "80300", seed, sizeof(seed));

@@ -72,6 +72,31 @@ test_bad_events(void **state)
 	assert_int_equal(audit_log_append(log, ev), SK_ERR_AUDIT);
 	json_object_put(ev);
 
+	/* What the sealing's no-parse path (flat ASCII records) must leave to the full check:
+	 * a not_committed marker whose range is not before it, nesting deeper than a record
+	 * may be. */
+	ev = json_object_new_object();
+	json_object_object_add(ev, "event", json_object_new_string(SK_AUDIT_NOT_COMMITTED));
+	json_object_object_add(ev, "first", json_object_new_int64(5));
+	json_object_object_add(ev, "last", json_object_new_int64(9));
+	assert_int_equal(audit_log_append(log, ev), SK_ERR_AUDIT);
+	json_object_put(ev);
+
+	ev = make_event(2);
+	{
+		json_object *deep = json_object_new_array();
+
+		for (int d = 0; d < 20; d++) {
+			json_object *outer = json_object_new_array();
+
+			json_object_array_add(outer, deep);
+			deep = outer;
+		}
+		json_object_object_add(ev, "deep", deep);
+	}
+	assert_int_equal(audit_log_append(log, ev), SK_ERR_AUDIT);
+	json_object_put(ev);
+
 	/* Nested values, Japanese text and control characters are fine. */
 	ev = make_event(2);
 	json_object_object_add(ev, "detail", json_object_new_string("志和町 \"quoted\"\n\t/slash"));
@@ -188,6 +213,90 @@ test_summary(void **state)
 	expect_whole(fx->log, fx->anchor, fx->key, 1);
 }
 
+/* Seals ev as record 5, opens the line (MAC and chain fields), and checks that its MACed text
+ * is exactly what json-c prints for the record parsed back, with the fields in the record's
+ * order: the line is the serialisation of build_record's object, byte for byte, whichever way
+ * sk_audit_seal_line made it (flat ASCII events are written without building one). */
+static void
+check_sealed_is_serialisation(const unsigned char *key, json_object *ev, const char *const *keys,
+                              size_t n_keys)
+{
+	char line[SK_AUDIT_LINE_MAX], text[SK_AUDIT_LINE_MAX], prev[SK_AUDIT_MAC_HEX + 1];
+	char mac[SK_AUDIT_MAC_HEX + 1], mac2[SK_AUDIT_MAC_HEX + 1], zero[SK_AUDIT_MAC_HEX + 1];
+	const char *why = NULL, *printed;
+	json_object *back;
+	uint64_t seq = 0;
+	size_t len, tlen, i = 0;
+
+	memset(zero, '0', SK_AUDIT_MAC_HEX);
+	zero[SK_AUDIT_MAC_HEX] = '\0';
+	assert_int_equal(sk_audit_seal_line(key, SK_AUDIT_KEY_LEN, 5, zero, ev, line,
+	                                    sizeof(line), mac), SK_OK);
+	len = strlen(line);
+	assert_int_equal(sk_audit_line_open(key, SK_AUDIT_KEY_LEN, line, len, &seq, prev, mac2, &why),
+	                 SK_OK);
+	assert_int_equal(seq, 5);
+	assert_string_equal(prev, zero);
+	assert_string_equal(mac, mac2);
+	/* The MACed text: the line without ,"mac":"<64 hex>"} plus the closing brace. */
+	tlen = len - (strlen(",\"mac\":\"\"}") + SK_AUDIT_MAC_HEX) + 1;
+	memcpy(text, line, tlen - 1);
+	text[tlen - 1] = '}';
+	text[tlen] = '\0';
+	back = json_tokener_parse(text);
+	assert_non_null(back);
+	printed = json_object_to_json_string_ext(back, JSON_C_TO_STRING_PLAIN |
+	                                               JSON_C_TO_STRING_NOSLASHESCAPE);
+	assert_string_equal(printed, text);
+	json_object_object_foreach(back, k, v) {
+		(void)v;
+		assert_true(i < n_keys);
+		assert_string_equal(k, keys[i]);
+		i++;
+	}
+	assert_int_equal(i, n_keys);
+	json_object_put(back);
+}
+
+/* R-LOG-1: a record's line is the same bytes whether its event is flat ASCII (sealed without
+ * a JSON object, doc/performance.md) or not: integers, booleans, null, empty and slash strings;
+ * an empty event; Japanese text, escapes and nesting (the full path). */
+static void
+test_sealed_line_is_the_records_serialisation(void **state)
+{
+	struct fixture *fx = *state;
+	static const char *const flat_keys[] = { "seq", "ts", "clock_synced", "event", "user",
+	                                         "n", "neg", "big", "ok", "none", "path", "empty",
+	                                         "prev" };
+	static const char *const empty_keys[] = { "seq", "ts", "clock_synced", "prev" };
+	static const char *const full_keys[] = { "seq", "ts", "clock_synced", "event", "detail",
+	                                         "methods", "prev" };
+	json_object *ev = json_object_new_object();
+
+	json_object_object_add(ev, "event", json_object_new_string("hr.transfer"));
+	json_object_object_add(ev, "user", json_object_new_string("u1000001"));
+	json_object_object_add(ev, "n", json_object_new_int64(42));
+	json_object_object_add(ev, "neg", json_object_new_int64(-7));
+	json_object_object_add(ev, "big", json_object_new_uint64(UINT64_MAX));
+	json_object_object_add(ev, "ok", json_object_new_boolean(1));
+	json_object_object_add(ev, "none", NULL);
+	json_object_object_add(ev, "path", json_object_new_string("/var/log/x.csv"));
+	json_object_object_add(ev, "empty", json_object_new_string(""));
+	check_sealed_is_serialisation(fx->key, ev, flat_keys, 13);
+	json_object_put(ev);
+
+	ev = json_object_new_object();
+	check_sealed_is_serialisation(fx->key, ev, empty_keys, 4);
+	json_object_put(ev);
+
+	ev = json_object_new_object();
+	json_object_object_add(ev, "event", json_object_new_string("hr.transfer"));
+	json_object_object_add(ev, "detail", json_object_new_string("志和町 \"quoted\"\t"));
+	json_object_object_add(ev, "methods", json_tokener_parse("[\"password\",\"totp\"]"));
+	check_sealed_is_serialisation(fx->key, ev, full_keys, 7);
+	json_object_put(ev);
+}
+
 int
 main(void)
 {
@@ -196,6 +305,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_bad_events, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_line_limit, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_summary, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_sealed_line_is_the_records_serialisation, setup,
+		                                teardown),
 	};
 
 	sk_log_to_stderr(1);

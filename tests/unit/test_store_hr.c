@@ -86,6 +86,126 @@ make_event(struct hr_event_rec *e, const char *id_char, const char *staff, const
 	e->line = line;
 }
 
+static int64_t
+cache_size(struct sk_store_txn *t)
+{
+	sqlite3_stmt *st = NULL;
+	int64_t v;
+
+	assert_int_equal(sqlite3_prepare_v2(sq_db(t), "PRAGMA cache_size", -1, &st, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	v = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return v;
+}
+
+/* An HR commit's larger page cache (store_hr_bulk_cache): on SQLite the connection's
+ * cache_size is STORE_HR_BULK_CACHE_KIB while on and SQLite's default after; data written
+ * meanwhile reads back. On PostgreSQL it is a no-op that succeeds. */
+static void
+test_r_life_1_store_hr_bulk_cache_bounded_and_restored(void **state)
+{
+	struct fixture *f = *state;
+	struct sk_store *s = NULL;
+	struct sk_store_txn *t = NULL;
+	struct hr_event_rec e;
+	int64_t n = 0, before = 0;
+
+	assert_int_equal(store_open(f->path, &s), SK_OK);
+	assert_int_equal(store_acquire(s, &t), SK_OK);
+	if (!sk_test_store_is_pg())
+		before = cache_size(t);
+	assert_int_equal(store_hr_bulk_cache(t, 1), SK_OK);
+	if (!sk_test_store_is_pg())
+		assert_int_equal(cache_size(t), -(int64_t)STORE_HR_BULK_CACHE_KIB);
+	assert_int_equal(store_begin(t), SK_OK);
+	make_event(&e, "a", "4004", "transfer", "2026-04-01", 2);
+	assert_int_equal(store_hr_stage_add(t, &e), SK_OK);
+	assert_int_equal(store_commit(t), SK_OK);
+	assert_int_equal(store_hr_bulk_cache(t, 0), SK_OK);
+	if (!sk_test_store_is_pg()) {
+		assert_int_equal(cache_size(t), -2000);
+		assert_int_equal(cache_size(t), before);
+	}
+	assert_int_equal(store_hr_stage_count(t, e.file_sha256, &n), SK_OK);
+	assert_int_equal(n, 1);
+	store_release(t);
+	store_close(s);
+}
+
+/* store_user_hr_set: the other fields written with the staff number kept (SQLite's path that
+ * leaves the unique index alone), the number changed, cleared and set again, a number taken by
+ * another user refused with nothing changed, and no such user NOTFOUND. */
+static void
+test_r_life_1_store_user_hr_set_keeps_or_changes_staff_no(void **state)
+{
+	struct fixture *f = *state;
+	struct sk_store *s = NULL;
+	struct sk_store_txn *t = NULL;
+	struct user_hr h, got;
+	int64_t uid, uid2;
+
+	assert_int_equal(store_open(f->path, &s), SK_OK);
+	assert_int_equal(store_acquire(s, &t), SK_OK);
+	add_user(t, "dave", &uid);
+	add_user(t, "erin", &uid2);
+	memset(&h, 0, sizeof(h));
+	h.user_id = uid;
+	snprintf(h.staff_no, sizeof(h.staff_no), "5005");
+	snprintf(h.employment, sizeof(h.employment), "regular");
+	snprintf(h.dept, sizeof(h.dept), "D1");
+	assert_int_equal(store_begin(t), SK_OK);
+	assert_int_equal(store_user_hr_set(t, &h), SK_OK);
+	/* The same number, other fields: written. */
+	snprintf(h.dept, sizeof(h.dept), "D2");
+	snprintf(h.employment, sizeof(h.employment), "contractor");
+	h.suspended = 1;
+	h.reconfirm = 1;
+	assert_int_equal(store_user_hr_set(t, &h), SK_OK);
+	assert_int_equal(store_user_hr_get(t, uid, &got), SK_OK);
+	assert_string_equal(got.staff_no, "5005");
+	assert_string_equal(got.dept, "D2");
+	assert_string_equal(got.employment, "contractor");
+	assert_int_equal(got.suspended, 1);
+	assert_int_equal(got.reconfirm, 1);
+	/* Another number; then cleared (unlinked) and cleared again; then set again. */
+	snprintf(h.staff_no, sizeof(h.staff_no), "5006");
+	assert_int_equal(store_user_hr_set(t, &h), SK_OK);
+	assert_int_equal(store_user_hr_get(t, uid, &got), SK_OK);
+	assert_string_equal(got.staff_no, "5006");
+	h.staff_no[0] = '\0';
+	snprintf(h.dept, sizeof(h.dept), "D3");
+	assert_int_equal(store_user_hr_set(t, &h), SK_OK);
+	assert_int_equal(store_user_hr_set(t, &h), SK_OK);
+	assert_int_equal(store_user_hr_get(t, uid, &got), SK_OK);
+	assert_string_equal(got.staff_no, "");
+	assert_string_equal(got.dept, "D3");
+	snprintf(h.staff_no, sizeof(h.staff_no), "5005");
+	assert_int_equal(store_user_hr_set(t, &h), SK_OK);
+	assert_int_equal(store_commit(t), SK_OK);
+	/* Taken by dave: refused for erin, whose fields stay as they were. */
+	assert_int_equal(store_begin(t), SK_OK);
+	memset(&h, 0, sizeof(h));
+	h.user_id = uid2;
+	snprintf(h.staff_no, sizeof(h.staff_no), "5005");
+	snprintf(h.dept, sizeof(h.dept), "D9");
+	assert_int_equal(store_user_hr_set(t, &h), SK_ERR_EXISTS);
+	store_rollback(t);
+	assert_int_equal(store_user_hr_get(t, uid2, &got), SK_OK);
+	assert_string_equal(got.staff_no, "");
+	assert_string_equal(got.dept, "");
+	/* No such user. */
+	assert_int_equal(store_begin(t), SK_OK);
+	h.user_id = uid2 + 1000;
+	snprintf(h.staff_no, sizeof(h.staff_no), "5007");
+	assert_int_equal(store_user_hr_set(t, &h), SK_ERR_NOTFOUND);
+	h.staff_no[0] = '\0';
+	assert_int_equal(store_user_hr_set(t, &h), SK_ERR_NOTFOUND);
+	store_rollback(t);
+	store_release(t);
+	store_close(s);
+}
+
 /* A store left at schema version 1 by the broker before HR (its user, TOTP factor and audit
  * seq) reaches version 2 and reads back the same; the new columns start empty. */
 static void
@@ -425,6 +545,10 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_r_life_1_store_upgrade_from_schema_1_keeps_data,
 		                                setup, teardown),
 		cmocka_unit_test_setup_teardown(test_r_life_1_store_hr_events, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_r_life_1_store_user_hr_set_keeps_or_changes_staff_no,
+		                                setup, teardown),
+		cmocka_unit_test_setup_teardown(test_r_life_1_store_hr_bulk_cache_bounded_and_restored,
+		                                setup, teardown),
 		cmocka_unit_test_setup_teardown(test_r_life_1_store_due_event_taken_by_one_broker,
 		                                setup, teardown),
 		cmocka_unit_test_setup_teardown(test_r_life_3_store_reconciliation_reads, setup,

@@ -342,6 +342,64 @@ test_store_upgrade_from_v1_without_card_identity(void **state)
 	store_close(s);
 }
 
+/* Step 9: a store at version 8 with a staged HR row (old key file_sha256, event_id). The
+ * step makes hr_staged anew, keyed by (file_sha256, staff_no, event, effective) in file order:
+ * the staged row is gone (staged rows are dropped at every start anyway), the key's index
+ * holds those columns, and a second row of one identity is still refused. */
+static void
+test_store_v9_hr_staged_keyed_in_file_order(void **state)
+{
+	struct fixture *f = *state;
+	struct sk_store *s = NULL;
+	struct sk_store_txn *t = NULL;
+	struct hr_event_rec e;
+	sqlite3 *db = NULL;
+	int64_t n = -1;
+
+	assert_true(sq_migrations_n >= 9);
+	assert_int_equal(sq_connect(f->path, &db), SK_OK);
+	assert_int_equal(sq_migrate(db, f->path, sq_migrations, 8), SK_OK);
+	sqlite3_close(db);
+	assert_int_equal(raw_int(f->path, "PRAGMA user_version"), 8);
+	raw_exec(f->path, "INSERT INTO hr_staged(file_sha256, event_id, staff_no, event, employment,"
+	                  " dept, effective, line) VALUES('f1', 'id1', '1001', 'transfer', 'regular',"
+	                  " 'D1', '2026-04-01', 2);");
+	assert_int_equal(store_open(f->path, &s), SK_OK);
+	assert_int_equal(raw_int(f->path, "PRAGMA user_version"), (int64_t)sq_migrations_n);
+	assert_int_equal(raw_int(f->path, "SELECT count(*) FROM hr_staged"), 0);
+	/* The unique key: its index's columns, in order; no index on event_id remains. */
+	assert_int_equal(raw_int(f->path, "SELECT count(*) FROM pragma_index_list('hr_staged') l,"
+	                         " pragma_index_info(l.name) i WHERE l.[unique] = 1 AND"
+	                         " ((i.seqno = 0 AND i.name = 'file_sha256') OR"
+	                         " (i.seqno = 1 AND i.name = 'staff_no') OR"
+	                         " (i.seqno = 2 AND i.name = 'event') OR"
+	                         " (i.seqno = 3 AND i.name = 'effective'))"), 4);
+	assert_int_equal(raw_int(f->path, "SELECT count(*) FROM pragma_index_list('hr_staged') l,"
+	                         " pragma_index_info(l.name) i WHERE i.name = 'event_id'"), 0);
+	assert_int_equal(store_acquire(s, &t), SK_OK);
+	memset(&e, 0, sizeof(e));
+	snprintf(e.file_sha256, sizeof(e.file_sha256), "f1");
+	snprintf(e.event_id, sizeof(e.event_id), "id1");
+	snprintf(e.staff_no, sizeof(e.staff_no), "1001");
+	snprintf(e.event, sizeof(e.event), "transfer");
+	snprintf(e.employment, sizeof(e.employment), "regular");
+	snprintf(e.dept, sizeof(e.dept), "D1");
+	snprintf(e.effective, sizeof(e.effective), "2026-04-01");
+	e.line = 2;
+	assert_int_equal(store_begin(t), SK_OK);
+	assert_int_equal(store_hr_stage_add(t, &e), SK_OK);
+	e.line = 3;   /* the same identity again, a later line: the first row stays */
+	assert_int_equal(store_hr_stage_add(t, &e), SK_ERR_EXISTS);
+	snprintf(e.staff_no, sizeof(e.staff_no), "1002");
+	snprintf(e.event_id, sizeof(e.event_id), "id2");
+	assert_int_equal(store_hr_stage_add(t, &e), SK_OK);
+	assert_int_equal(store_commit(t), SK_OK);
+	assert_int_equal(store_hr_stage_count(t, "f1", &n), SK_OK);
+	assert_int_equal(n, 2);
+	store_release(t);
+	store_close(s);
+}
+
 /* A newer broker's store is refused untouched (fail closed): nothing read, nothing written. */
 static void
 test_store_refuses_newer_schema(void **state)
@@ -439,6 +497,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_store_upgrade_from_v1_layout_keeps_data, setup,
 		                                teardown),
 		cmocka_unit_test_setup_teardown(test_store_upgrade_from_v1_without_card_identity, setup,
+		                                teardown),
+		cmocka_unit_test_setup_teardown(test_store_v9_hr_staged_keyed_in_file_order, setup,
 		                                teardown),
 		cmocka_unit_test_setup_teardown(test_store_refuses_newer_schema, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_store_failing_migration_keeps_old_version, setup,

@@ -99,9 +99,11 @@ hr_stage_add(struct sk_store_txn *t, const struct hr_event_rec *e)
 	int64_t n = 0;
 	int r;
 
-	/* An identity staged already (the same row twice in one file) keeps its first row. */
+	/* An identity staged already (the same row twice in one file) keeps its first row; the
+	 * identity is (staff_no, event, effective), the key (schema v9). */
 	if ((r = pg_query(pg_conn(t), &res, "SELECT count(*) FROM hr_staged WHERE file_sha256 = $1"
-	                  " AND event_id = $2", "tt", e->file_sha256, e->event_id)) != SK_OK ||
+	                  " AND staff_no = $2 AND event = $3 AND effective = $4", "tttt",
+	                  e->file_sha256, e->staff_no, e->event, e->effective)) != SK_OK ||
 	    (r = pg_select_one(res, read_count, &n)) != SK_OK)
 		return r;
 	if (n > 0)

@@ -320,6 +320,26 @@ v_hr_gaps(PGconn *c)
 	               " ON fido2_outstanding(disposition, holder);");
 }
 
+/* Version 9: staged HR rows keyed by (staff_no, event, effective), as sqlite_migrate.c's
+ * v9_hr_staged_order (the same uniqueness as event_id, in the file's order). */
+static int
+v9_hr_staged_order(PGconn *c)
+{
+	return pg_exec(c, "DROP TABLE IF EXISTS hr_staged;"
+	               "CREATE TABLE hr_staged("
+	               " file_sha256 TEXT NOT NULL,"
+	               " event_id TEXT NOT NULL,"
+	               " staff_no TEXT NOT NULL,"
+	               " event TEXT NOT NULL,"
+	               " employment TEXT NOT NULL,"
+	               " dept TEXT NOT NULL,"
+	               " effective TEXT NOT NULL,"
+	               " line BIGINT NOT NULL,"
+	               " pw_hash TEXT NOT NULL DEFAULT '',"
+	               " UNIQUE(file_sha256, staff_no, event, effective));"
+	               "CREATE INDEX hr_staged_order ON hr_staged(file_sha256, effective, line);");
+}
+
 const struct pg_migration pg_migrations[] = {
 	{ "base schema: users, tallies, TOTP, FIDO2, cards, sessions, meta", v1_schema },
 	{ "HR state: staff numbers, HR files and events", v2_hr },
@@ -329,6 +349,7 @@ const struct pg_migration pg_migrations[] = {
 	{ "group commit: audit lines kept until the log has synced them", v6_audit_tail },
 	{ "remote terminals: TLS client certificates and their revocation", v7_terminals },
 	{ "HR return and retirement: factors to re-confirm, outstanding keys", v_hr_gaps },
+	{ "HR staging keyed in file order", v9_hr_staged_order },
 };
 const size_t pg_migrations_n = sizeof(pg_migrations) / sizeof(pg_migrations[0]);
 

@@ -2,6 +2,7 @@
  * (schema version 2, sqlite_migrate.c). */
 #include "sqlite_store.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include "sk_err.h"
@@ -94,23 +95,17 @@ read_staged(sqlite3_stmt *st, void *row)
 static int
 hr_stage_add(struct sk_store_txn *t, const struct hr_event_rec *e)
 {
-	sqlite3 *db = sq_db(t);
-	int64_t n = 0;
-	sqlite3_stmt *st;
-	int r;
+	/* An identity staged already (the same row twice in one file) keeps its first row. The
+	 * identity is (staff_no, event, effective), the table's unique key in file order (schema
+	 * v9): one statement, no count first; no row inserted means it was there. */
+	int r = sq_write_one(sq_db(t), "staging an HR event",
+	                     "INSERT INTO hr_staged(" EVENT_COLUMNS ", pw_hash)"
+	                     " VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?)"
+	                     " ON CONFLICT(file_sha256, staff_no, event, effective) DO NOTHING",
+	                     "tttttttit", e->event_id, e->staff_no, e->event, e->employment, e->dept,
+	                     e->effective, e->file_sha256, e->line, e->pw_hash);
 
-	/* An identity staged already (the same row twice in one file) keeps its first row. */
-	if ((r = sq_query_cached(db, &st, "SELECT count(*) FROM hr_staged WHERE file_sha256 = ?"
-	                         " AND event_id = ?", "tt", e->file_sha256, e->event_id)) != SK_OK ||
-	    (r = sq_select_one(db, st, read_count, &n)) != SK_OK)
-		return r;
-	if (n > 0)
-		return SK_ERR_EXISTS;
-	return sq_write(db, "staging an HR event",
-	                "INSERT INTO hr_staged(" EVENT_COLUMNS ", pw_hash)"
-	                " VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?)", "tttttttit",
-	                e->event_id, e->staff_no, e->event, e->employment, e->dept, e->effective,
-	                e->file_sha256, e->line, e->pw_hash);
+	return r == SK_ERR_NOTFOUND ? SK_ERR_EXISTS : r;
 }
 
 static int
@@ -164,6 +159,16 @@ hr_stage_orphan(struct sk_store_txn *t, const char *sha256, struct hr_event_rec 
 	                  " ORDER BY s.line LIMIT 1", "t", sha256)) != SK_OK)
 		return r;
 	return sq_select_one(db, st, read_event, out);
+}
+
+/* cache_size in KiB is negative; -2000 is SQLite's default, which the broker never changes. */
+static int
+hr_bulk_cache(struct sk_store_txn *t, int on)
+{
+	char sql[64];
+
+	snprintf(sql, sizeof(sql), "PRAGMA cache_size = -%d;", on ? STORE_HR_BULK_CACHE_KIB : 2000);
+	return sq_exec(sq_db(t), sql);
 }
 
 static int
@@ -286,6 +291,18 @@ user_hr_get(struct sk_store_txn *t, int64_t user_id, struct user_hr *out)
 static int
 user_hr_set(struct sk_store_txn *t, const struct user_hr *h)
 {
+	/* Most writes keep the staff number (an HR transfer, leave, return): then it is left out
+	 * of the SET, so SQLite neither rewrites the unique index users_hr_staff_no nor checks
+	 * it (a tenth of a bulk HR commit's instructions). Otherwise, or for no such user, the
+	 * full update below decides (SK_ERR_EXISTS, SK_ERR_NOTFOUND). */
+	int r = sq_write_one(sq_db(t), "writing a user's HR fields",
+	                     "UPDATE users SET hr_employment = ?, hr_dept = ?, hr_suspended = ?,"
+	                     " hr_reconfirm = ? WHERE id = ? AND hr_staff_no IS NULLIF(?, '')",
+	                     "ttiiit", h->employment, h->dept, (int64_t)h->suspended,
+	                     (int64_t)h->reconfirm, h->user_id, h->staff_no);
+
+	if (r != SK_ERR_NOTFOUND)
+		return r;
 	return sq_write_one(sq_db(t), "writing a user's HR fields",
 	                    "UPDATE users SET hr_staff_no = NULLIF(?, ''), hr_employment = ?, hr_dept = ?,"
 	                    " hr_suspended = ?, hr_reconfirm = ? WHERE id = ?", "tttiii", h->staff_no,
@@ -303,6 +320,7 @@ sq_hr_ops(struct sk_store_ops *o)
 	o->hr_stage_count = hr_stage_count;
 	o->hr_stage_next = hr_stage_next;
 	o->hr_stage_orphan = hr_stage_orphan;
+	o->hr_bulk_cache = hr_bulk_cache;
 	o->hr_event_known = hr_event_known;
 	o->hr_event_insert = hr_event_insert;
 	o->hr_event_set_applied = hr_event_set_applied;

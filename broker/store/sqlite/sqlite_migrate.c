@@ -397,6 +397,31 @@ v_hr_gaps(sqlite3 *db)
 	return r;
 }
 
+/* Version 9: staged HR rows keyed in file order (issue 10, item 10; doc/performance.md). The
+ * primary key (file_sha256, event_id) was a hash: each staged row went to its own index page,
+ * and every staging transaction wrote those pages to the WAL again. A row's identity is
+ * (staff_no, event, effective) (hr_event_identity hashes exactly these), so the same
+ * uniqueness holds with them as the key, whose order follows the file's staff numbers.
+ * Staged rows are dropped at every broker start, so the table is made anew. */
+static int
+v9_hr_staged_order(sqlite3 *db)
+{
+	return sq_exec(db,
+	        "DROP TABLE IF EXISTS hr_staged;"
+	        "CREATE TABLE hr_staged("
+	        " file_sha256 TEXT NOT NULL,"
+	        " event_id TEXT NOT NULL,"
+	        " staff_no TEXT NOT NULL,"
+	        " event TEXT NOT NULL,"
+	        " employment TEXT NOT NULL,"
+	        " dept TEXT NOT NULL,"
+	        " effective TEXT NOT NULL,"
+	        " line INTEGER NOT NULL,"
+	        " pw_hash TEXT NOT NULL DEFAULT '',"
+	        " UNIQUE(file_sha256, staff_no, event, effective));"
+	        "CREATE INDEX hr_staged_order ON hr_staged(file_sha256, effective, line);");
+}
+
 const struct sq_migration sq_migrations[] = {
 	{ "base schema: users, tallies, TOTP, FIDO2, cards, sessions, meta",
 	  v1_schema },
@@ -408,6 +433,7 @@ const struct sq_migration sq_migrations[] = {
 	{ "remote terminals: TLS client certificates and their revocation", v7_terminals },
 	{ "HR return and retirement: factors to re-confirm, outstanding keys",
 	  v_hr_gaps },
+	{ "HR staging keyed in file order", v9_hr_staged_order },
 };
 const size_t sq_migrations_n = sizeof(sq_migrations) / sizeof(sq_migrations[0]);
 
