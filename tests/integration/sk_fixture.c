@@ -272,6 +272,23 @@ skfx_cli(struct sk_fixture *fx, const char *args, const char *input, char *out, 
 	return sk_test_run(cmd, out, outsz);
 }
 
+int
+skfx_clif(struct sk_fixture *fx, char *out, size_t outsz, const char *fmt, ...)
+{
+	char args[1200];
+	va_list ap;
+	int n, rc;
+
+	va_start(ap, fmt);
+	n = vsnprintf(args, sizeof(args), fmt, ap);
+	va_end(ap);
+	assert_true(n > 0 && (size_t)n < sizeof(args));
+	rc = skfx_cli(fx, args, NULL, out, outsz);
+	if (rc != 0)
+		fprintf(stderr, "sekimori %s -> %d: %.2000s\n", args, rc, out);
+	return rc;
+}
+
 void
 skfx_add_user(struct sk_fixture *fx, const char *user, const char *profile, char *pw, size_t pwsz)
 {

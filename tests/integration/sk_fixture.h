@@ -63,6 +63,10 @@ void skfx_finish(struct sk_fixture *fx);
 /* Runs the CLI with args (and stdin text, may be NULL); output goes to out. Returns the exit
  * status. */
 int skfx_cli(struct sk_fixture *fx, const char *args, const char *input, char *out, size_t outsz);
+/* skfx_cli with printf-style arguments and no input; prints the command and its output to
+ * stderr when it fails, so that a test's failure says what the CLI answered. */
+int skfx_clif(struct sk_fixture *fx, char *out, size_t outsz, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
 /* `sekimori user add USER --profile P`; returns the temporary password in pw. */
 void skfx_add_user(struct sk_fixture *fx, const char *user, const char *profile, char *pw,
                    size_t pwsz);

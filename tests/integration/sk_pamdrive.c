@@ -130,3 +130,15 @@ skpd_contains(const struct skpd *d, const char *needle)
 {
 	return strstr(d->transcript, needle) != NULL;
 }
+
+int
+skpd_acct_mgmt(const char *confdir, const char *service, const char *user)
+{
+	struct skpd d;
+	int rc;
+
+	skpd_begin(&d, confdir, service, user, NULL, NULL);
+	rc = d.last = pam_acct_mgmt(d.pamh, 0);
+	assert_int_equal(skpd_end(&d), PAM_SUCCESS);
+	return rc;
+}

@@ -29,6 +29,8 @@ int skpd_end(struct skpd *d);
 /* One call: authenticate with these answers; returns the PAM code and keeps the transcript. */
 int skpd_authenticate(struct skpd *d, const char *confdir, const char *service,
                       const char *user, const char *rhost, const char *a1, const char *a2);
+/* PAM's account phase alone for user (no answers); returns pam_acct_mgmt's result. */
+int skpd_acct_mgmt(const char *confdir, const char *service, const char *user);
 int skpd_contains(const struct skpd *d, const char *needle);
 
 #endif

@@ -35,21 +35,6 @@ static const char *profiles =
 
 static char out[65536];
 
-static int
-cli_in(struct sk_fixture *f, const char *fmt, ...)
-{
-	char args[1200];
-	va_list ap;
-	int rc;
-
-	va_start(ap, fmt);
-	vsnprintf(args, sizeof(args), fmt, ap);
-	va_end(ap);
-	rc = skfx_cli(f, args, NULL, out, sizeof(out));
-	if (rc != 0)
-		fprintf(stderr, "sekimori %s -> %d: %.2000s\n", args, rc, out);
-	return rc;
-}
 
 /* An administrator of their own (password, TOTP, a staff number), logged in through fx2:
  * their admin session works. */
@@ -63,11 +48,11 @@ admin_in_session(const char *user, const char *staff)
 	skfx_enroll_totp(&fx, user, seed, sizeof(seed));
 	step = (long long)time(NULL) / 30;   /* the enrolment used it */
 	skfx_set_password(&fx, user, SKFX_ADMIN_PROFILE, temp, ADM_PASSWORD);
-	assert_int_equal(cli_in(&fx, "user set-staff %s --staff %s", user, staff), 0);
+	assert_int_equal(skfx_clif(&fx, out, sizeof(out), "user set-staff %s --staff %s", user, staff), 0);
 	assert_int_equal(skfx_admin_login_as(&fx2, user, ADM_PASSWORD, seed, &step, out,
 	                                     sizeof(out)), 0);
 	/* A request only an admin session may send (root without one only reads). */
-	assert_int_equal(cli_in(&fx2, "user set-staff %s --staff %s", user, staff), 0);
+	assert_int_equal(skfx_clif(&fx2, out, sizeof(out), "user set-staff %s --staff %s", user, staff), 0);
 }
 
 /* One past-dated HR row (applied at import) of event for staff. */
@@ -80,7 +65,7 @@ hr_event(const char *staff, const char *event)
 	         staff, event);
 	snprintf(name, sizeof(name), "hr-%s.csv", staff);
 	sk_test_write_file(fx.dir, name, text, path, sizeof(path));
-	assert_int_equal(cli_in(&fx, "hr import %s", path), 0);
+	assert_int_equal(skfx_clif(&fx, out, sizeof(out), "hr import %s", path), 0);
 }
 
 /* The admin session of user was ended with the account at that moment, audited with cause
@@ -95,7 +80,7 @@ assert_session_ended(const char *user, const char *cause)
 	snprintf(why, sizeof(why), "\"reason\":\"%s\"", cause);
 	assert_int_equal(skfx_audit_count(&fx, "\"event\":\"admin.session_end\"", who, why,
 	                                  "\"result\":\"end\"", NULL), 1);
-	assert_int_not_equal(cli_in(&fx2, "user set-staff %s --staff %s", user, user + 3), 0);
+	assert_int_not_equal(skfx_clif(&fx2, out, sizeof(out), "user set-staff %s --staff %s", user, user + 3), 0);
 	assert_non_null(strstr(out, "sekimori admin login"));
 	assert_int_equal(skfx_audit_count(&fx, "\"event\":\"admin.session_end\"", who, NULL), 1);
 }
@@ -132,7 +117,7 @@ test_user_disable_ends_admin_session(void **state)
 {
 	(void)state;
 	admin_in_session("adm72004", "72004");
-	assert_int_equal(cli_in(&fx, "user disable adm72004"), 0);
+	assert_int_equal(skfx_clif(&fx, out, sizeof(out), "user disable adm72004"), 0);
 	assert_session_ended("adm72004", "user_disabled");
 }
 
@@ -141,7 +126,7 @@ test_user_lock_ends_admin_session(void **state)
 {
 	(void)state;
 	admin_in_session("adm72005", "72005");
-	assert_int_equal(cli_in(&fx, "user lock adm72005"), 0);
+	assert_int_equal(skfx_clif(&fx, out, sizeof(out), "user lock adm72005"), 0);
 	assert_session_ended("adm72005", "user_locked");
 }
 
@@ -158,13 +143,13 @@ test_stopped_account_checked_at_next_request(void **state)
 	                                " 'adm72006';", one, sizeof(one)), 0);
 	assert_int_equal(skfx_audit_count(&fx, "\"event\":\"admin.session_end\"",
 	                                  "\"user\":\"adm72006\"", NULL), 0);
-	assert_int_not_equal(cli_in(&fx2, "user set-staff adm72006 --staff 72006"), 0);
+	assert_int_not_equal(skfx_clif(&fx2, out, sizeof(out), "user set-staff adm72006 --staff 72006"), 0);
 	assert_non_null(strstr(out, "sekimori admin login"));
 	assert_int_equal(skfx_audit_count(&fx, "\"event\":\"admin.session_end\"",
 	                                  "\"user\":\"adm72006\"", "\"result\":\"deny\"",
 	                                  "\"reason\":\"account_disabled\"", NULL), 1);
 	/* The fixture administrator, untouched, still works. */
-	assert_int_equal(cli_in(&fx, "user set-staff adm72006 --staff 72006"), 0);
+	assert_int_equal(skfx_clif(&fx, out, sizeof(out), "user set-staff adm72006 --staff 72006"), 0);
 }
 
 static int

@@ -538,13 +538,7 @@ test_r_life_1_sigkill_during_import_leaves_all_or_nothing(void **state)
 static int
 acct_mgmt(const char *user)
 {
-	struct skpd d;
-	int rc;
-
-	skpd_begin(&d, fx.pamdir, "sk-test", user, NULL, NULL);
-	rc = d.last = pam_acct_mgmt(d.pamh, 0);
-	assert_int_equal(skpd_end(&d), PAM_SUCCESS);
-	return rc;
+	return skpd_acct_mgmt(fx.pamdir, "sk-test", user);
 }
 
 /* Issue 10 item 4 (R-LIFE-1): back from leave, the account is enabled but PAM's account

@@ -54,21 +54,6 @@ static const char *profiles =
 
 static char out[65536];
 
-static int
-cli_in(struct sk_fixture *f, const char *fmt, ...)
-{
-	char args[1200];
-	va_list ap;
-	int rc;
-
-	va_start(ap, fmt);
-	vsnprintf(args, sizeof(args), fmt, ap);
-	va_end(ap);
-	rc = skfx_cli(f, args, NULL, out, sizeof(out));
-	if (rc != 0)
-		fprintf(stderr, "sekimori %s -> %d: %.2000s\n", args, rc, out);
-	return rc;
-}
 
 /* As uid nobody (the self-service role), like a member of staff at their own terminal. */
 static int
@@ -98,7 +83,7 @@ hr_event(const char *name, const char *date, const char *event)
 		len += (size_t)n;
 	}
 	sk_test_write_file(fx.dir, name, text, path, sizeof(path));
-	assert_int_equal(cli_in(&fx, "hr import %s", path), 0);
+	assert_int_equal(skfx_clif(&fx, out, sizeof(out), "hr import %s", path), 0);
 }
 
 /* A user with a password of their own and TOTP, linked to a staff number. */
@@ -111,7 +96,7 @@ staff_user(const char *user, const char *profile, const char *staff, const char 
 	skfx_add_user(&fx, user, profile, temp, sizeof(temp));
 	skfx_enroll_totp(&fx, user, seed, seedsz);
 	skfx_set_password(&fx, user, profile, temp, pw);
-	assert_int_equal(cli_in(&fx, "user set-staff %s --staff %s", user, staff), 0);
+	assert_int_equal(skfx_clif(&fx, out, sizeof(out), "user set-staff %s --staff %s", user, staff), 0);
 }
 
 /* Both rounds of a RADIUS challenge-mode login through the real sekimori-radius, as
@@ -146,13 +131,7 @@ radius_login(const char *user, const char *password, const char *code)
 static int
 acct_mgmt(const char *user)
 {
-	struct skpd d;
-	int rc;
-
-	skpd_begin(&d, fx.pamdir, "sk-test", user, NULL, NULL);
-	rc = d.last = pam_acct_mgmt(d.pamh, 0);
-	assert_int_equal(skpd_end(&d), PAM_SUCCESS);
-	return rc;
+	return skpd_acct_mgmt(fx.pamdir, "sk-test", user);
 }
 
 /* PAM's session phase for user, opened and closed; returns pam_open_session's result. */
@@ -223,7 +202,7 @@ test_r_life_2_reconfirm_mark_honoured_on_every_path(void **state)
 	                                  "\"reason\":\"hr_leave\"", NULL), 1);
 	/* An administrator enables the account during the leave, and its holder opens an admin
 	 * session, which the return does not end. */
-	assert_int_equal(cli_in(&fx, "user enable adm71001"), 0);
+	assert_int_equal(skfx_clif(&fx, out, sizeof(out), "user enable adm71001"), 0);
 	assert_int_equal(skfx_admin_login_as(&fx2, "adm71001", ADM_PASSWORD, adm_seed, &adm_step,
 	                                     out, sizeof(out)), 0);
 	hr_event("hr-return.csv", "2025-06-01", "復職");
@@ -239,13 +218,13 @@ test_r_life_2_reconfirm_mark_honoured_on_every_path(void **state)
 	                                  "\"reason\":\"reconfirm_required\"", NULL), 1);
 	/* The admin session from during the leave is ended at its next request: no privileged
 	 * grant request, nor anything else, through it. */
-	assert_int_not_equal(cli_in(&fx2, "grant request --role dba --minutes 30 --reason"
+	assert_int_not_equal(skfx_clif(&fx2, out, sizeof(out), "grant request --role dba --minutes 30 --reason"
 	                            " generated-reason"), 0);
 	assert_non_null(strstr(out, "sekimori admin login"));   /* which then says why */
 	assert_int_equal(skfx_audit_count(&fx, "\"event\":\"admin.session_end\"",
 	                                  "\"user\":\"adm71001\"", "\"result\":\"deny\"",
 	                                  "\"reason\":\"reconfirm_required\"", NULL), 1);
-	assert_int_not_equal(cli_in(&fx2, "grant request --role dba --minutes 30 --reason"
+	assert_int_not_equal(skfx_clif(&fx2, out, sizeof(out), "grant request --role dba --minutes 30 --reason"
 	                            " generated-reason"), 0);   /* the session is gone */
 	assert_int_equal(skfx_audit_count(&fx, "\"event\":\"grant.requested\"", NULL), 0);
 
@@ -286,12 +265,12 @@ test_r_life_2_reconfirm_mark_honoured_on_every_path(void **state)
 	                                  "\"reason\":40", NULL), 1);
 
 	/* The administrator re-confirms, with the person present: each path works again. */
-	assert_int_equal(cli_in(&fx, "user reconfirm adm71001"), 0);
-	assert_int_equal(cli_in(&fx, "user reconfirm rad71002"), 0);
-	assert_int_equal(cli_in(&fx, "user reconfirm nobody"), 0);
+	assert_int_equal(skfx_clif(&fx, out, sizeof(out), "user reconfirm adm71001"), 0);
+	assert_int_equal(skfx_clif(&fx, out, sizeof(out), "user reconfirm rad71002"), 0);
+	assert_int_equal(skfx_clif(&fx, out, sizeof(out), "user reconfirm nobody"), 0);
 	assert_int_equal(skfx_admin_login_as(&fx2, "adm71001", ADM_PASSWORD, adm_seed, &adm_step,
 	                                     out, sizeof(out)), 0);
-	assert_int_equal(cli_in(&fx2, "grant request --role dba --minutes 30 --reason"
+	assert_int_equal(skfx_clif(&fx2, out, sizeof(out), "grant request --role dba --minutes 30 --reason"
 	                        " generated-reason"), 0);
 	skfx_totp_code(rad_seed, 60, code, sizeof(code));
 	assert_int_equal(radius_login("rad71002", RAD_PASSWORD, code), 0);
