@@ -231,6 +231,17 @@ skfx_admin_login_as(struct sk_fixture *fx, const char *user, const char *passwor
 }
 
 void
+skfx_second_user(struct sk_fixture *second, const struct sk_fixture *fx, const char *name)
+{
+	int n;
+
+	*second = *fx;
+	n = snprintf(second->rundir, sizeof(second->rundir), "%s/%s", fx->dir, name);
+	assert_true(n > 0 && (size_t)n < sizeof(second->rundir));
+	assert_int_equal(mkdir(second->rundir, 0700), 0);
+}
+
+void
 skfx_stop_broker(struct sk_fixture *fx)
 {
 	int status;

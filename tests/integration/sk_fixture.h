@@ -56,6 +56,9 @@ void skfx_admin_attach(struct sk_fixture *fx, struct sk_client *c);
  * does after a login (no TOTP step used). */
 void skfx_set_password(struct sk_fixture *fx, const char *user, const char *profile,
                        const char *old_pw, const char *new_pw);
+/* A second CLI user on the same broker: a copy of fx with a runtime folder of its own
+ * (fx->dir/NAME), so that its admin session token is apart from fx's. */
+void skfx_second_user(struct sk_fixture *second, const struct sk_fixture *fx, const char *name);
 void skfx_stop_broker(struct sk_fixture *fx);
 /* Stops the broker and removes the folder. */
 void skfx_finish(struct sk_fixture *fx);

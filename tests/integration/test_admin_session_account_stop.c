@@ -157,9 +157,7 @@ setup(void **state)
 {
 	(void)state;
 	skfx_start(&fx, "C", profiles);
-	fx2 = fx;
-	snprintf(fx2.rundir, sizeof(fx2.rundir), "%s/run2", fx.dir);
-	assert_int_equal(mkdir(fx2.rundir, 0700), 0);
+	skfx_second_user(&fx2, &fx, "run2");
 	return 0;
 }
 

@@ -297,9 +297,7 @@ setup(void **state)
 	/* uid nobody reads the configuration and reaches the socket, nothing else. */
 	assert_int_equal(chmod(fx.dir, 0711), 0);
 	assert_int_equal(chmod(fx.conf, 0644), 0);
-	fx2 = fx;
-	snprintf(fx2.rundir, sizeof(fx2.rundir), "%s/run2", fx.dir);
-	assert_int_equal(mkdir(fx2.rundir, 0700), 0);
+	skfx_second_user(&fx2, &fx, "run2");
 	return 0;
 }
 
