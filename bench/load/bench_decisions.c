@@ -73,6 +73,8 @@ usage(FILE *f)
 	        "  -k         keep the temporary folder\n"
 	        "  --pam      decide through libpam and the built module (service: the shipped\n"
 	        "             stack with pam_permit.so for pam_unix), not the typed calls\n"
+	        "  --store URI  the broker's store: a postgresql:// URI of an empty database\n"
+	        "             (default: a SQLite file in the temporary folder)\n"
 	        "  --sekimorid P --module P   the built broker and PAM module\n"
 	        "Exit status 3 when a decision was refused or got an unexpected verdict.\n",
 	        LOAD_CLIENTS_MAX);
@@ -93,6 +95,7 @@ parse(int argc, char **argv, struct options *o, struct bench_env *e)
 		{ "sekimorid", required_argument, NULL, 'S' },
 		{ "module", required_argument, NULL, 'M' },
 		{ "pam", no_argument, NULL, 'A' },
+		{ "store", required_argument, NULL, 'T' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -136,6 +139,7 @@ parse(int argc, char **argv, struct options *o, struct bench_env *e)
 		case 'S': e->sekimorid = optarg; break;
 		case 'M': e->module = optarg; break;
 		case 'A': load_mode = LOAD_PAM; break;
+		case 'T': load_store = optarg; break;
 		case 'h': usage(stdout); exit(0);
 		default: usage(stderr); exit(2);
 		}

@@ -38,6 +38,9 @@ struct load_pool {
 /* load_setup.c */
 /* Writes the configuration (the stack profile, see load_setup.c) and starts sekimorid on
  * a new folder under base; e->broker is its pid once its socket exists. */
+/* The broker's `store =`: NULL for the SQLite file state/sekimori.db in the new folder, or
+ * what --store named (a postgresql:// URI of an empty database). */
+extern const char *load_store;
 void load_broker_start(struct bench_env *e, const char *base, unsigned window, unsigned deny);
 /* Creates n users with TOTP through the broker's own requests (USER_ADD,
  * TOTP_ENROLL_BEGIN with the seed, TOTP_ENROLL_CONFIRM with its current code) as root in the

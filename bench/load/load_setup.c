@@ -24,6 +24,8 @@
 
 #define SETUP_TIMEOUT_MS 30000
 
+const char *load_store;
+
 void
 load_broker_start(struct bench_env *e, const char *base, unsigned window, unsigned deny)
 {
@@ -42,7 +44,7 @@ load_broker_start(struct bench_env *e, const char *base, unsigned window, unsign
 	 * of that profile only, and the load's users are set up so. Nothing measured depends on
 	 * it. */
 	n = snprintf(text, sizeof(text),
-	             "[broker]\nsocket = sekimorid.sock\nstore = state/sekimori.db\n"
+	             "[broker]\nsocket = sekimorid.sock\nstore = %s\n"
 	             "audit_log = log/audit.jsonl\naudit_anchor = state/audit.anchor\n"
 	             "key_dir = keys\nlocale_dir = %s\nlanguage = C\n"
 	             "default_profile = " LOAD_PROFILE "\nadmin_profile = " LOAD_PROFILE "\n"
@@ -51,7 +53,8 @@ load_broker_start(struct bench_env *e, const char *base, unsigned window, unsign
 	             "knowledge = stack\n"
 	             "deny = %u\nfail_interval = 600\nunlock_time = 0\n"
 	             "totp_window = %u\n",
-	             e->locale_dir, deny, window);
+	             load_store != NULL ? load_store : "state/sekimori.db", e->locale_dir, deny,
+	             window);
 	if (n < 0 || (size_t)n >= sizeof(text))
 		bench_die("configuration text too long");
 	bench_write_file(e->conf, text);

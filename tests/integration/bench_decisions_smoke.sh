@@ -7,8 +7,12 @@
 # that the broker's audit log holds exactly one `auth` record per decision sent: `allow` for
 # each right code and `deny` with reason `bad_otp` for each wrong one (R-LOGIN-1, R-LOG-1).
 # Needs root (77: skipped): the broker answers PREAUTH/AUTH_* only from root peers.
+# Under tests/pg/with-pg.sh (integration_bench_decisions_smoke_pg) the broker's store is a new
+# PostgreSQL database for each run (tests/pg/store.sh), given with --store.
 set -euo pipefail
 : "${SK_BENCH_DECISIONS:?}"
+# shellcheck source=../pg/store.sh
+. "$(dirname "$0")/../pg/store.sh"
 
 [ "$(id -u)" = 0 ] || { echo "SKIP: needs root"; exit 77; }
 dir=$(mktemp -d "${TMPDIR:-/tmp}/sk-decisions-XXXXXX")
@@ -19,7 +23,8 @@ fail() { echo "FAIL: $*" >&2; echo "--- output:" >&2; cat "$dir/out" "$dir/err" 
 check() {
 	local mode=$1 rc=0 right=0 wrong=0 phases=0 kept log allow deny deny_all wr ww
 	shift
-	"$SK_BENCH_DECISIONS" "$@" -u 24 -c 1:24 -c 8:64 -f 10 -d "$dir" -k >"$dir/out" 2>"$dir/err" || rc=$?
+	sk_store_new
+	"$SK_BENCH_DECISIONS" "$@" --store "$sk_store" -u 24 -c 1:24 -c 8:64 -f 10 -d "$dir" -k >"$dir/out" 2>"$dir/err" || rc=$?
 	[ "$rc" = 0 ] || fail "bench_decisions $* exited $rc"
 
 	# The generator's own account, per phase.
