@@ -32,14 +32,31 @@ account_entry_check(struct broker_conn *c, int64_t user_id, enum sk_reason *why,
 }
 
 int
+account_entry_gate(struct broker_conn *c, const char *event, const struct login_ctx *lc,
+                   int64_t user_id, enum sk_status status, struct sk_msg *reply, int *answered)
+{
+	enum sk_reason why;
+	const char *reason;
+	int r = account_entry_check(c, user_id, &why, &reason);
+
+	*answered = 0;
+	if (r != SK_OK || why == SK_REASON_NONE)
+		return r;
+	*answered = 1;
+	if (broker_audit(c, event, lc->user, "deny", audit_field(audit_field(NULL, "service",
+	                 lc->service), "reason", reason)) != SK_OK)
+		return SK_ERR_AUDIT;
+	r = reply_status(reply, status);
+	return r == SK_OK ? sk_msg_put_uint(reply, SK_K_REASON, why) : r;
+}
+
+int
 account_check(struct broker_conn *c, const struct sk_msg *req, struct sk_msg *reply)
 {
 	struct login_ctx lc;
 	struct sk_profile eff;
 	struct user_rec u;
 	struct priv_login priv;
-	enum sk_reason why;
-	const char *reason;
 	int64_t now = broker_now();
 	int r, answered;
 
@@ -53,15 +70,9 @@ account_check(struct broker_conn *c, const struct sk_msg *req, struct sk_msg *re
 		return reply_status(reply, SK_ST_ACCT_DISABLED);
 	/* Back from leave: no login until an administrator has re-confirmed the factors with
 	 * the person (user reconfirm; issue 10, item 4). */
-	if ((r = account_entry_check(c, u.id, &why, &reason)) != SK_OK)
+	if ((r = account_entry_gate(c, "account", &lc, u.id, SK_ST_ACCT_DISABLED, reply,
+	                            &answered)) != SK_OK || answered)
 		return r;
-	if (why != SK_REASON_NONE) {
-		if (broker_audit(c, "account", lc.user, "deny", audit_field(audit_field(NULL,
-		                 "service", lc.service), "reason", reason)) != SK_OK)
-			return SK_ERR_AUDIT;
-		r = reply_status(reply, SK_ST_ACCT_DISABLED);
-		return r == SK_OK ? sk_msg_put_uint(reply, SK_K_REASON, why) : r;
-	}
 	request_effective_profile(c->b, lc.line, &u, &eff);
 	/* A privileged service first: a password change that follows NEW_AUTHTOK is no way
 	 * around the grant (priv_login.h). */

@@ -16,6 +16,13 @@
  * Returns SK_OK or the store's error (the caller then refuses: fail closed). */
 int account_entry_check(struct broker_conn *c, int64_t user_id, enum sk_reason *why,
                         const char **reason);
+/* account_entry_check for PAM's account and session phases: when the account may not enter,
+ * the refusal is audited under event (result "deny", the line's service and the reason) and
+ * answered with status and the reason; *answered says whether reply holds it. */
+struct login_ctx;
+int account_entry_gate(struct broker_conn *c, const char *event, const struct login_ctx *lc,
+                       int64_t user_id, enum sk_status status, struct sk_msg *reply,
+                       int *answered);
 int account_check(struct broker_conn *c, const struct sk_msg *req, struct sk_msg *reply);
 int account_chauthtok(struct broker_conn *c, const struct sk_msg *req, struct sk_msg *reply);
 

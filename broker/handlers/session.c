@@ -101,8 +101,6 @@ session_open(struct broker_conn *c, const struct sk_msg *req, struct sk_msg *rep
 	struct card_rec card;
 	struct priv_login priv;
 	json_object *extra;
-	enum sk_reason why;
-	const char *refused;
 	uint64_t pid = 0;
 	int64_t id = 0, now = broker_now();
 	int r, answered;
@@ -115,14 +113,9 @@ session_open(struct broker_conn *c, const struct sk_msg *req, struct sk_msg *rep
 	if (r != SK_OK)
 		return r;
 	/* Back from leave and not yet re-confirmed (issue 10, item 4): no session either. */
-	if ((r = account_entry_check(c, u.id, &why, &refused)) != SK_OK)
+	if ((r = account_entry_gate(c, "session_open", &lc, u.id, SK_ST_DENIED, reply,
+	                            &answered)) != SK_OK || answered)
 		return r;
-	if (why != SK_REASON_NONE) {
-		r = broker_audit(c, "session_open", lc.user, "deny", audit_field(audit_field(
-		                 NULL, "service", lc.service), "reason", refused));
-		r = r == SK_OK ? reply_status(reply, SK_ST_DENIED) : SK_ERR_AUDIT;
-		return r == SK_OK ? sk_msg_put_uint(reply, SK_K_REASON, why) : r;
-	}
 	if ((r = priv_login_session(c, req, &lc, reply, &priv, &answered)) != SK_OK || answered)
 		return r;
 	request_effective_profile(c->b, lc.line, &u, &eff);
