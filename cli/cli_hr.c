@@ -4,6 +4,7 @@
  * records (at most SK_ARRAY_MAX hires) that the broker stages, and then applied by one HR_COMMIT in one broker transaction. */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +22,23 @@
 #define HR_WIRE_MAX 128
 #define HR_COMMIT_TIMEOUT_MS (60 * 60 * 1000)
 
+/* A batch on its way to the broker: one HR_STAGE in a thread of its own while the main thread
+ * reads the file's next records into the other buffer, so the CLI's reading and the
+ * broker's staging overlap (doc/performance.md, HR import). Only one request is in flight
+ * on the connection at any time, and the next is sent only after this one's reply was
+ * checked, so the order and the all-or-nothing checks are those of one request after the
+ * other. */
+struct stage_flight {
+	pthread_t thread;
+	int active;             /* a batch was sent and its reply not taken yet */
+	int threaded;           /* ... by the thread, which is to be joined */
+	struct sk_client *client;
+	const char *recs[SK_HR_STAGE_RECORDS_MAX];
+	struct skc_hr_stage_in in;
+	struct skc_hr_stage_out out;   /* hires' passwords: wiped once taken */
+	int r;
+};
+
 /* A hire's temporary password from HR_STAGE (a secret: wiped before it is freed). */
 struct hire_pw {
 	char staff[SKC_HR_STAFF_MAX];
@@ -34,8 +52,10 @@ struct import_ctx {
 	char sha[2 * HR_SHA256_LEN + 1];
 	int dry_run;
 	char today[11];
-	char batch[SK_HR_STAGE_RECORDS_MAX][HR_WIRE_MAX];
-	size_t n_batch;
+	char batch[2][SK_HR_STAGE_RECORDS_MAX][HR_WIRE_MAX];
+	size_t fill;           /* the buffer on_record adds to; the other may be in flight */
+	size_t n_batch;        /* records in batch[fill] */
+	struct stage_flight flight;
 	size_t n_batch_hires;  /* the reply carries at most SK_ARRAY_MAX hires' passwords */
 	unsigned long staged;
 	int first_sent;
@@ -89,7 +109,7 @@ today_in(const char *tz, char out[11])
 	time_t now = time(NULL);
 	struct tm tm;
 
-	/* The CLI is single-threaded: the site's zone for the plan's "now or scheduled". */
+	/* Before any sender thread starts: the site's zone for the plan's "now or scheduled". */
 	if (setenv("TZ", tz, 1) == 0)
 		tzset();
 	if (localtime_r(&now, &tm) == NULL || strftime(out, 11, "%Y-%m-%d", &tm) == 0)
@@ -100,15 +120,16 @@ today_in(const char *tz, char out[11])
 static void
 batch_hire_date(const struct import_ctx *k, const char *staff, char out[11])
 {
+	const struct stage_flight *f = &k->flight;
 	size_t sl = strlen(staff);
 
 	out[0] = '\0';
-	for (size_t i = 0; i < k->n_batch; i++) {
-		const char *b = k->batch[i], *d = b;
+	for (size_t i = 0; i < f->in.n; i++) {
+		const char *b = f->recs[i], *d = b;
 
 		if (strncmp(b, staff, sl) != 0 || strncmp(b + sl, "\thire\t", 6) != 0)
 			continue;
-		for (int f = 0; f < 4 && d != NULL; f++)   /* staff, event, employment, dept */
+		for (int field = 0; field < 4 && d != NULL; field++)   /* staff, event, employment, dept */
 			if ((d = strchr(d, '\t')) != NULL)
 				d++;
 		if (d != NULL && strlen(d) > 10 && d[10] == '\t')
@@ -144,34 +165,86 @@ keep_password(struct import_ctx *k, const struct skc_hr_hire_password *h)
 	return SK_OK;
 }
 
+static void *
+stage_thread(void *arg)
+{
+	struct stage_flight *f = arg;
+
+	f->r = skc_hr_stage(f->client, &f->in, &f->out);
+	return NULL;
+}
+
+/* Waits for the batch in flight, if any, and takes its reply: SK_OK, STOP_ALREADY or
+ * STOP_FAILED (the reason printed). Called in the main thread only. */
+static int
+land_batch(struct import_ctx *k)
+{
+	struct stage_flight *f = &k->flight;
+	int r;
+
+	if (!f->active)
+		return SK_OK;
+	if (f->threaded)
+		pthread_join(f->thread, NULL);
+	f->active = 0;
+	f->threaded = 0;
+	r = f->r;
+	if (r == SK_OK && f->out.res.status == SK_ST_EXISTS) {
+		r = STOP_ALREADY;
+	} else if ((k->stage_rc = cli_verdict(k->c, r, &f->out.res, NULL)) != CLI_OK) {
+		r = STOP_FAILED;
+	} else {
+		for (size_t i = 0; i < f->out.n_hires && r == SK_OK; i++)
+			r = keep_password(k, &f->out.hires[i]);
+		r = r == SK_OK ? SK_OK : STOP_FAILED;
+	}
+	explicit_bzero(f->out.hires, sizeof(f->out.hires));   /* the secrets of the reply */
+	return r;
+}
+
+/* After a failure elsewhere: waits for the batch in flight and drops its reply unread. */
+static void
+drop_batch(struct import_ctx *k)
+{
+	struct stage_flight *f = &k->flight;
+
+	if (f->active && f->threaded)
+		pthread_join(f->thread, NULL);
+	f->active = 0;
+	f->threaded = 0;
+	explicit_bzero(f->out.hires, sizeof(f->out.hires));   /* the secrets of the reply */
+}
+
+/* Sends the batch being filled: after the one in flight has landed, in a thread of its own
+ * (at once, in this thread, when no thread can be started). */
 static int
 send_batch(struct import_ctx *k)
 {
-	const char *recs[SK_HR_STAGE_RECORDS_MAX];
-	struct skc_hr_stage_in in = { cli_actor(), k->sha, !k->first_sent, recs, k->n_batch };
-	struct skc_hr_stage_out out;
+	struct stage_flight *f = &k->flight;
 	int r;
 
 	if (k->n_batch == 0)
 		return SK_OK;
-	k->n_batch_hires = 0;
+	if ((r = land_batch(k)) != SK_OK) {
+		k->n_batch = 0;
+		return r;
+	}
+	f->client = cli_client(k->c);
 	for (size_t i = 0; i < k->n_batch; i++)
-		recs[i] = k->batch[i];
-	r = skc_hr_stage(cli_client(k->c), &in, &out);
+		f->recs[i] = k->batch[k->fill][i];
+	f->in = (struct skc_hr_stage_in){ cli_actor(), k->sha, !k->first_sent, f->recs,
+	                                  k->n_batch };
 	k->first_sent = 1;
-	if (r == SK_OK && out.res.status == SK_ST_EXISTS) {
-		k->n_batch = 0;
-		return STOP_ALREADY;
-	}
-	if ((k->stage_rc = cli_verdict(k->c, r, &out.res, NULL)) != CLI_OK) {
-		k->n_batch = 0;
-		return STOP_FAILED;
-	}
-	for (size_t i = 0; i < out.n_hires && r == SK_OK; i++)
-		r = keep_password(k, &out.hires[i]);
-	explicit_bzero(&out, sizeof(out));
+	k->fill ^= 1;
 	k->n_batch = 0;
-	return r == SK_OK ? SK_OK : STOP_FAILED;
+	k->n_batch_hires = 0;
+	f->active = 1;
+	f->threaded = pthread_create(&f->thread, NULL, stage_thread, f) == 0;
+	if (!f->threaded) {
+		stage_thread(f);
+		return land_batch(k);
+	}
+	return SK_OK;
 }
 
 static int
@@ -208,7 +281,7 @@ on_record(const struct hr_record *rec, void *arg)
 		}
 		return 0;
 	}
-	n = snprintf(k->batch[k->n_batch], HR_WIRE_MAX, "%s\t%s\t%s\t%s\t%s\t%lu", rec->staff_no,
+	n = snprintf(k->batch[k->fill][k->n_batch], HR_WIRE_MAX, "%s\t%s\t%s\t%s\t%s\t%lu", rec->staff_no,
 	             hr_event_keyword(rec->event), hr_employment_keyword(rec->employment),
 	             rec->dept, date, rec->line);
 	if (n < 0 || n >= HR_WIRE_MAX)
@@ -378,6 +451,12 @@ cli_hr_import(struct cli *c)
 	r = hr_import_file(path, &opt, on_record, k, &res);
 	if (r == SK_OK && !k->dry_run)
 		r = send_batch(k);
+	/* The last batch's reply; after a failure, the batch in flight is waited for all the
+	 * same (its reply is not used: nothing is committed). */
+	if (r == SK_OK)
+		r = land_batch(k);
+	else
+		drop_batch(k);
 	cli_progress_end(&k->progress);
 	if (r == SK_ERR_PROTO) {
 		print_errors(&res);
