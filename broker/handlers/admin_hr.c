@@ -370,19 +370,28 @@ commit_row(struct commit *k, struct hr_event_rec *e)
 	return r;
 }
 
+/* Staged rows read this many at a time (store_hr_stage_next). */
+#define COMMIT_CHUNK 64
+
+/* Every staged row in (effective, line) order, chunk by chunk through rows[COMMIT_CHUNK];
+ * k->refused points into rows when a row is refused. */
 static int
-commit_rows(struct commit *k, struct hr_event_rec *e)
+commit_rows(struct commit *k, struct hr_event_rec *rows)
 {
 	char after[HR_DATE_LEN] = "";
 	int64_t line = 0;
+	size_t n = 0;
 	int r;
 
-	while ((r = store_hr_stage_next(k->c->db, k->sha, after, line, e)) == SK_OK) {
-		snprintf(after, sizeof(after), "%s", e->effective);
-		line = e->line;
-		if ((r = commit_row(k, e)) != SK_OK) {
-			k->refused = e;
-			return r;
+	while ((r = store_hr_stage_next(k->c->db, k->sha, after, line, rows, COMMIT_CHUNK,
+	                                &n)) == SK_OK) {
+		snprintf(after, sizeof(after), "%s", rows[n - 1].effective);
+		line = rows[n - 1].line;
+		for (size_t i = 0; i < n; i++) {
+			if ((r = commit_row(k, &rows[i])) != SK_OK) {
+				k->refused = &rows[i];
+				return r;
+			}
 		}
 	}
 	return r == SK_ERR_NOTFOUND ? SK_OK : r;
@@ -408,7 +417,7 @@ admin_hr_commit(struct broker_conn *c, const struct sk_msg *req, struct sk_msg *
 {
 	char sha[HR_ID_HEX];
 	struct commit k;
-	struct hr_event_rec e;
+	struct hr_event_rec e, *rows = NULL;
 	uint64_t count = 0;
 	int64_t staged = 0;
 	int known = 0, r;
@@ -445,7 +454,9 @@ admin_hr_commit(struct broker_conn *c, const struct sk_msg *req, struct sk_msg *
 	/* The file first: its events refer to it. */
 	if (r == SK_ERR_NOTFOUND)
 		r = store_hr_file_add(c->db, sha, (int64_t)count, k.now);
-	r = r == SK_OK ? commit_rows(&k, &e) : r;
+	if (r == SK_OK && (rows = calloc(COMMIT_CHUNK, sizeof(*rows))) == NULL)
+		r = SK_ERR_NOMEM;
+	r = r == SK_OK ? commit_rows(&k, rows) : r;
 	if (r != SK_OK && k.why != SK_REASON_NONE) {
 		/* All or nothing: the whole import is refused, nothing of it stays. */
 		store_rollback(c->db);
@@ -468,6 +479,9 @@ admin_hr_commit(struct broker_conn *c, const struct sk_msg *req, struct sk_msg *
 	hr_session_ends_run(c, &k.ends);   /* leave, secondment, retirement: sessions end now */
 	r = admin_reply_json(reply, commit_json(&k));
 out:
+	if (rows != NULL)   /* hires' password hashes */
+		explicit_bzero(rows, COMMIT_CHUNK * sizeof(*rows));
+	free(rows);
 	/* Every path here has ended the transaction; a failure to shrink the cache only costs
 	 * memory until the next commit, it changes no data. */
 	if (store_hr_bulk_cache(c->db, 0) != SK_OK)

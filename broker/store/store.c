@@ -565,9 +565,15 @@ store_hr_stage_count(struct sk_store_txn *t, const char *sha256, int64_t *n)
 
 int
 store_hr_stage_next(struct sk_store_txn *t, const char *sha256, const char *after_date,
-                    int64_t after_line, struct hr_event_rec *out)
+                    int64_t after_line, struct hr_event_rec *out, size_t cap, size_t *n)
 {
-	return OPS(t)->hr_stage_next(t, sha256, after_date, after_line, out);
+	int r;
+
+	*n = 0;
+	if (cap == 0 || cap > INT32_MAX)
+		return SK_ERR_RANGE;
+	r = OPS(t)->hr_stage_next(t, sha256, after_date, after_line, out, cap, n);
+	return r == SK_OK && *n == 0 ? SK_ERR_NOTFOUND : r;
 }
 
 int

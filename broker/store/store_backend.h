@@ -94,7 +94,7 @@ struct sk_store_ops {
 	int (*hr_stage_clear)(struct sk_store_txn *t, const char *sha256);
 	int (*hr_stage_count)(struct sk_store_txn *t, const char *sha256, int64_t *n);
 	int (*hr_stage_next)(struct sk_store_txn *t, const char *sha256, const char *after_date,
-	                     int64_t after_line, struct hr_event_rec *out);
+	                     int64_t after_line, struct hr_event_rec *out, size_t cap, size_t *n);
 	int (*hr_stage_orphan)(struct sk_store_txn *t, const char *sha256, struct hr_event_rec *out);
 	int (*hr_bulk_cache)(struct sk_store_txn *t, int on);   /* NULL: nothing to do */
 	int (*hr_event_known)(struct sk_store_txn *t, const char *event_id, int *known);

@@ -60,10 +60,12 @@ int store_hr_stage_add(struct sk_store_txn *t, const struct hr_event_rec *e);
 /* Drops the staged rows of one file, or of every file when sha256 is NULL (broker start). */
 int store_hr_stage_clear(struct sk_store_txn *t, const char *sha256);
 int store_hr_stage_count(struct sk_store_txn *t, const char *sha256, int64_t *n);
-/* The staged row (pw_hash included) after (effective, line) = (after_date, after_line), in that order;
- * SK_ERR_NOTFOUND at the end. Start with after_date "". */
+/* Up to cap staged rows (pw_hash included) after (effective, line) = (after_date,
+ * after_line), in that order, into out[0..*n): SK_OK with *n >= 1, SK_ERR_NOTFOUND (*n 0) at
+ * the end. Start with after_date "", then continue after the last row given. Many rows a
+ * call: one statement per row was a tenth of a 100,000-row commit (doc/performance.md). */
 int store_hr_stage_next(struct sk_store_txn *t, const char *sha256, const char *after_date,
-                        int64_t after_line, struct hr_event_rec *out);
+                        int64_t after_line, struct hr_event_rec *out, size_t cap, size_t *n);
 /* The first staged non-hire row whose staff number has no user, no staged hire and no
  * recorded hire: SK_ERR_NOTFOUND when there is none. */
 /* A larger page cache on t's connection for one HR commit (on 1), back to the default after

@@ -290,7 +290,8 @@ test_r_life_1_store_hr_events(void **state)
 	struct fixture *f = *state;
 	struct sk_store *s = NULL;
 	struct sk_store_txn *t = NULL;
-	struct hr_event_rec e, got;
+	struct hr_event_rec e, got, chunk[3];
+	size_t n_rows = 0;
 	struct user_hr h;
 	char fsha[HR_ID_HEX], order[64] = "";
 	int64_t uid, uid2, n = -1;
@@ -333,16 +334,31 @@ test_r_life_1_store_hr_events(void **state)
 	assert_int_equal(store_hr_stage_add(t, &e), SK_OK);
 	assert_int_equal(store_commit(t), SK_OK);
 	assert_int_equal(store_hr_stage_orphan(t, fsha, &got), SK_ERR_NOTFOUND);
-	/* In (date, line) order. */
-	assert_int_equal(store_hr_stage_next(t, fsha, "", 0, &got), SK_OK);
+	/* In (date, line) order, one at a time. */
+	assert_int_equal(store_hr_stage_next(t, fsha, "", 0, &got, 1, &n_rows), SK_OK);
+	assert_int_equal(n_rows, 1);
 	assert_string_equal(got.event, "hire");
 	assert_string_equal(got.pw_hash, "$y$j9T$staged$hash");
-	assert_int_equal(store_hr_stage_next(t, fsha, got.effective, got.line, &got), SK_OK);
+	assert_int_equal(store_hr_stage_next(t, fsha, got.effective, got.line, &got, 1, &n_rows),
+	                 SK_OK);
 	assert_string_equal(got.event, "leave");
-	assert_int_equal(store_hr_stage_next(t, fsha, got.effective, got.line, &got), SK_OK);
+	assert_int_equal(store_hr_stage_next(t, fsha, got.effective, got.line, &got, 1, &n_rows),
+	                 SK_OK);
 	assert_string_equal(got.event, "retirement");
-	assert_int_equal(store_hr_stage_next(t, fsha, got.effective, got.line, &got),
+	assert_int_equal(store_hr_stage_next(t, fsha, got.effective, got.line, &got, 1, &n_rows),
 	                 SK_ERR_NOTFOUND);
+	assert_int_equal(n_rows, 0);
+	/* Many at a time: the same order, a chunk ends where the next one starts. */
+	assert_int_equal(store_hr_stage_next(t, fsha, "", 0, chunk, 2, &n_rows), SK_OK);
+	assert_int_equal(n_rows, 2);
+	assert_string_equal(chunk[0].event, "hire");
+	assert_string_equal(chunk[0].pw_hash, "$y$j9T$staged$hash");
+	assert_string_equal(chunk[1].event, "leave");
+	assert_int_equal(store_hr_stage_next(t, fsha, chunk[1].effective, chunk[1].line, chunk, 3,
+	                                     &n_rows), SK_OK);
+	assert_int_equal(n_rows, 1);
+	assert_string_equal(chunk[0].event, "retirement");
+	assert_int_equal(store_hr_stage_next(t, fsha, "", 0, chunk, 0, &n_rows), SK_ERR_RANGE);
 
 	/* Recorded: the file, and its events pending. */
 	assert_int_equal(store_begin(t), SK_OK);

@@ -133,7 +133,7 @@ hr_stage_count(struct sk_store_txn *t, const char *sha256, int64_t *n)
 
 static int
 hr_stage_next(struct sk_store_txn *t, const char *sha256, const char *after_date,
-              int64_t after_line, struct hr_event_rec *out)
+              int64_t after_line, struct hr_event_rec *out, size_t cap, size_t *n)
 {
 	PGresult *res;
 	int r;
@@ -141,10 +141,10 @@ hr_stage_next(struct sk_store_txn *t, const char *sha256, const char *after_date
 	if ((r = pg_query(pg_conn(t), &res, "SELECT " EVENT_COLUMNS ", pw_hash FROM hr_staged"
 	                  " WHERE file_sha256 = $1 AND (effective COLLATE \"C\" > $2"
 	                  " OR (effective = $2 AND line > $3))"
-	                  " ORDER BY effective COLLATE \"C\", line LIMIT 1", "tti", sha256,
-	                  after_date, after_line)) != SK_OK)
+	                  " ORDER BY effective COLLATE \"C\", line LIMIT $4", "ttii", sha256,
+	                  after_date, after_line, (int64_t)cap)) != SK_OK)
 		return r;
-	return pg_select_one(res, read_staged, out);
+	return pg_select(res, read_staged, out, sizeof(*out), cap, n);
 }
 
 static int

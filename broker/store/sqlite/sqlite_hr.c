@@ -109,11 +109,33 @@ hr_stage_add(struct sk_store_txn *t, const struct hr_event_rec *e)
 }
 
 static int
+read_flag(sqlite3_stmt *st, void *row)
+{
+	*(int *)row = sqlite3_column_int(st, 0) != 0;
+	return SK_OK;
+}
+
+static int
 hr_stage_clear(struct sk_store_txn *t, const char *sha256)
 {
-	if (sha256 == NULL)
-		return sq_write(sq_db(t), "dropping staged HR events", "DELETE FROM hr_staged", "");
-	return sq_write(sq_db(t), "dropping staged HR events",
+	sqlite3 *db = sq_db(t);
+	sqlite3_stmt *st;
+	int others = 1, r;
+
+	/* When no other file is staged, the whole table goes at once (SQLite's truncate
+	 * optimisation drops its pages instead of deleting row by row with both indexes: a
+	 * tenth of a second per 30,000 rows at the end of a commit). The two probes seek in
+	 * the key; "<> ?" would walk every row of this file. */
+	if (sha256 != NULL) {
+		if ((r = sq_query_cached(db, &st, "SELECT EXISTS(SELECT 1 FROM hr_staged"
+		                         " WHERE file_sha256 < ?1) OR EXISTS(SELECT 1 FROM hr_staged"
+		                         " WHERE file_sha256 > ?1)", "t", sha256)) != SK_OK ||
+		    (r = sq_select_one(db, st, read_flag, &others)) != SK_OK)
+			return r;
+	}
+	if (sha256 == NULL || !others)
+		return sq_write(db, "dropping staged HR events", "DELETE FROM hr_staged", "");
+	return sq_write(db, "dropping staged HR events",
 	                "DELETE FROM hr_staged WHERE file_sha256 = ?", "t", sha256);
 }
 
@@ -125,7 +147,7 @@ hr_stage_count(struct sk_store_txn *t, const char *sha256, int64_t *n)
 
 static int
 hr_stage_next(struct sk_store_txn *t, const char *sha256, const char *after_date,
-              int64_t after_line, struct hr_event_rec *out)
+              int64_t after_line, struct hr_event_rec *out, size_t cap, size_t *n)
 {
 	sqlite3 *db = sq_db(t);
 	sqlite3_stmt *st;
@@ -136,10 +158,10 @@ hr_stage_next(struct sk_store_txn *t, const char *sha256, const char *after_date
 	 * rows: most of a 10,000-row commit); the row value seeks in hr_staged_order. */
 	if ((r = sq_query_cached(db, &st, "SELECT " EVENT_COLUMNS ", pw_hash FROM hr_staged"
 	                         " WHERE file_sha256 = ? AND (effective, line) > (?, ?)"
-	                         " ORDER BY effective, line LIMIT 1", "tti", sha256, after_date,
-	                         after_line)) != SK_OK)
+	                         " ORDER BY effective, line LIMIT ?", "ttii", sha256, after_date,
+	                         after_line, (int64_t)cap)) != SK_OK)
 		return r;
-	return sq_select_one(db, st, read_staged, out);
+	return sq_select(db, st, read_staged, out, sizeof(*out), cap, n);
 }
 
 static int
