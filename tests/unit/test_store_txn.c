@@ -794,6 +794,75 @@ test_r_log_1_nondurable_staging_then_durable_again(void **state)
 	store_set_txn_hooks(NULL, NULL);
 }
 
+/* The connection's PRAGMA wal_autocheckpoint (0: SQLite checkpoints nothing in its commits). */
+static int
+autocheckpoint_of(struct sk_store_txn *t)
+{
+	sqlite3_stmt *st = NULL;
+	int v = -1;
+
+	assert_int_equal(sqlite3_prepare_v2(sq_db(t), "PRAGMA wal_autocheckpoint", -1, &st, NULL),
+	                 SQLITE_OK);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	return v;
+}
+
+static uint64_t
+checkpoints_run(struct sk_store *s)
+{
+	struct sq_checkpointer *c = &((struct sq_store *)s)->checkpointer;
+	uint64_t n;
+
+	pthread_mutex_lock(&c->mu);
+	n = c->runs;
+	pthread_mutex_unlock(&c->mu);
+	return n;
+}
+
+/* A commit that takes the WAL past 1,000 pages does not checkpoint in its own thread (the
+ * connection's automatic checkpoint is off); the store's checkpoint thread does it soon
+ * after, and every row is there. */
+static void
+test_store_wal_checkpointed_off_the_committing_thread(void **state)
+{
+	struct fixture *f = *state;
+	struct sk_store_txn *t = NULL;
+	sqlite3_stmt *st = NULL;
+	uint64_t before;
+	int frames = -1, copied = -1;
+
+	if (sk_test_store_is_pg())
+		skip();   /* PostgreSQL checkpoints in its server */
+
+	assert_int_equal(store_acquire(f->store, &t), SK_OK);
+	assert_int_equal(autocheckpoint_of(t), 0);
+	before = checkpoints_run(f->store);
+	assert_int_equal(store_begin(t), SK_OK);
+	/* About 1,500 pages of 4 KiB: a table of this test's own, in the store's file. */
+	assert_int_equal(sqlite3_exec(sq_db(t), "CREATE TABLE bulk(b BLOB);"
+	                              "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1"
+	                              " FROM n WHERE i < 1500)"
+	                              " INSERT INTO bulk SELECT randomblob(3900) FROM n;",
+	                              NULL, NULL, NULL), SQLITE_OK);
+	assert_int_equal(store_commit(t), SK_OK);
+	for (int i = 0; i < 1000 && checkpoints_run(f->store) == before; i++)
+		usleep(10 * 1000);
+	assert_true(checkpoints_run(f->store) > before);
+	/* Nothing is left to copy: the thread's checkpoint took every frame. */
+	assert_int_equal(sqlite3_wal_checkpoint_v2(sq_db(t), NULL, SQLITE_CHECKPOINT_PASSIVE,
+	                                           &frames, &copied), SQLITE_OK);
+	assert_true(frames >= 1500);
+	assert_int_equal(copied, frames);
+	assert_int_equal(sqlite3_prepare_v2(sq_db(t), "SELECT count(*) FROM bulk", -1, &st, NULL),
+	                 SQLITE_OK);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	assert_int_equal(sqlite3_column_int(st, 0), 1500);
+	sqlite3_finalize(st);
+	store_release(t);
+}
+
 int
 main(void)
 {
@@ -813,6 +882,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_store_tally_round_trip, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_store_fido2_ops, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_store_one_broker_per_file, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_store_wal_checkpointed_off_the_committing_thread,
+		                                setup, teardown),
 		cmocka_unit_test_setup_teardown(test_r_log_1_nondurable_staging_then_durable_again,
 		                                setup, teardown),
 		cmocka_unit_test_setup_teardown(test_r_login_1_user_lock_across_brokers, setup,

@@ -112,6 +112,7 @@ sq_acquire(struct sk_store *base, struct sk_store_txn **out)
 			free(x);
 			return SK_ERR_STORE;
 		}
+		sq_checkpointer_attach(&s->checkpointer, x->db);
 	}
 	store_txn_base_init(&x->base, base);
 	x->next_holder = NULL;
@@ -165,6 +166,7 @@ sq_close(struct sk_store *base)
 	while (s->pool_n > 0)
 		txn_free(s->pool[--s->pool_n]);
 	pthread_mutex_unlock(&s->pool_lock);
+	sq_checkpointer_stop(&s->checkpointer);
 	pthread_mutex_destroy(&s->pool_lock);
 	pthread_mutex_destroy(&s->names_lock);
 	pthread_cond_destroy(&s->names_cv);
@@ -294,6 +296,9 @@ store_sqlite_open(const char *path, struct sk_store **out)
 	pthread_mutex_init(&s->pool_lock, NULL);
 	pthread_mutex_init(&s->names_lock, NULL);
 	pthread_cond_init(&s->names_cv, NULL);
+	/* Without the thread, the connections keep SQLite's own automatic checkpoints. */
+	if (sq_checkpointer_start(&s->checkpointer, path) != SK_OK)
+		sk_logwarn("store %s: checkpoints run inside commits", path);
 	*out = &s->base;
 	return SK_OK;
 }

@@ -13,6 +13,20 @@
 
 struct sq_txn;
 
+/* The WAL's checkpoints on a thread of their own (sqlite_checkpoint.c): connections given to
+ * sq_checkpointer_attach only signal it when the WAL has grown past the threshold. */
+struct sq_checkpointer {
+	pthread_t thread;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	sqlite3 *db;        /* the thread's own connection */
+	int running, wanted, stop;
+	uint64_t runs;      /* checkpoints run (tests) */
+};
+int sq_checkpointer_start(struct sq_checkpointer *c, const char *path);
+void sq_checkpointer_attach(struct sq_checkpointer *c, sqlite3 *db);
+void sq_checkpointer_stop(struct sq_checkpointer *c);
+
 struct sq_store {
 	struct sk_store base;
 	char *path;
@@ -33,6 +47,7 @@ struct sq_store {
 	 * connection closes: the descriptor stays on the file the commits go to. */
 	sqlite3 *keeper;
 	int wal_fd;
+	struct sq_checkpointer checkpointer;
 };
 
 struct sq_txn {
