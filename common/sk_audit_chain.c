@@ -150,12 +150,21 @@ sk_audit_hmac_hex(const unsigned char *key, size_t keylen, const char *text, siz
 	return SK_OK;
 }
 
+/* n decimal digits of v, zero-padded (v < 10^n). */
+static void
+put_digits(char *out, unsigned long v, int n)
+{
+	while (n-- > 0) {
+		out[n] = (char)('0' + v % 10);
+		v /= 10;
+	}
+}
+
 static int
 format_ts(char out[TS_LEN + 1])
 {
 	struct timespec now;
 	struct tm tm;
-	int n;
 
 	if (clock_gettime(CLOCK_REALTIME, &now) != 0) {
 		sk_logerr("clock_gettime failed: %s", strerror(errno));
@@ -166,13 +175,23 @@ format_ts(char out[TS_LEN + 1])
 		sk_logerr("clock out of the range RFC 3339 can express");
 		return SK_ERR_RANGE;
 	}
-	n = snprintf(out, TS_LEN + 1, "%04d-%02d-%02dT%02d:%02d:%02d.%06ldZ", tm.tm_year + 1900,
-	             tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-	             now.tv_nsec / 1000);
-	if (n != TS_LEN) {
-		sk_logerr("timestamp formatting failed");
-		return SK_ERR_INTERNAL;
-	}
+	/* "%04d-%02d-%02dT%02d:%02d:%02d.%06ldZ" by hand: snprintf was a tenth of the sealing's
+	 * instructions in a bulk HR commit (doc/performance.md). */
+	put_digits(out, (unsigned long)(tm.tm_year + 1900), 4);
+	out[4] = '-';
+	put_digits(out + 5, (unsigned long)(tm.tm_mon + 1), 2);
+	out[7] = '-';
+	put_digits(out + 8, (unsigned long)tm.tm_mday, 2);
+	out[10] = 'T';
+	put_digits(out + 11, (unsigned long)tm.tm_hour, 2);
+	out[13] = ':';
+	put_digits(out + 14, (unsigned long)tm.tm_min, 2);
+	out[16] = ':';
+	put_digits(out + 17, (unsigned long)tm.tm_sec, 2);
+	out[19] = '.';
+	put_digits(out + 20, (unsigned long)(now.tv_nsec / 1000) % 1000000UL, 6);
+	out[26] = 'Z';
+	out[TS_LEN] = '\0';
 	return SK_OK;
 }
 
@@ -353,19 +372,6 @@ build_record(uint64_t seq, const char *prev_mac, json_object *event, json_object
 	return SK_OK;
 }
 
-/* 1 for printable ASCII without a backslash: no UTF-8 to validate, no escapes. */
-static int
-plain_ascii(const char *s, size_t n)
-{
-	for (size_t i = 0; i < n; i++) {
-		unsigned char ch = (unsigned char)s[i];
-
-		if (ch < 0x20 || ch > 0x7e || ch == '\\')
-			return 0;
-	}
-	return 1;
-}
-
 /* A flat event: its values all null, booleans, integers or strings (no doubles, whose NaN
  * json-c would print, nothing nested), and no not_committed marker (whose range
  * parse_marker checks). */
@@ -393,52 +399,145 @@ flat_event(json_object *event)
 
 #define FLAT_NO 1   /* seal_flat: not for this event, take the full path */
 
+/* A bounded text being written: len grows, over is set when cap would be passed. */
+struct flat_out {
+	char *buf;
+	size_t cap, len;
+	int over;
+};
+
+static void
+put_bytes(struct flat_out *o, const char *s, size_t n)
+{
+	if (o->over || n >= o->cap - o->len) {
+		o->over = 1;
+		return;
+	}
+	memcpy(o->buf + o->len, s, n);
+	o->len += n;
+}
+
+#define PUT_LIT(o, lit) put_bytes((o), (lit), sizeof(lit) - 1)
+
+/* A decimal as json-c prints an int64 ("%" PRId64) or the seq ("%" PRIu64). */
+static void
+put_u64(struct flat_out *o, uint64_t v, int negative)
+{
+	char d[21];
+	size_t i = sizeof(d);
+
+	do {
+		d[--i] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v != 0);
+	if (negative)
+		d[--i] = '-';
+	put_bytes(o, d + i, sizeof(d) - i);
+}
+
+/* A string json-c would print as it is between quotes with JSON_C_TO_STRING_NOSLASHESCAPE:
+ * printable ASCII, no '"' (printed \") and no backslash. 0: it is not such a string. */
+static int
+put_plain_string(struct flat_out *o, const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		unsigned char ch = (unsigned char)s[i];
+
+		if (ch < 0x20 || ch > 0x7e || ch == '\\' || ch == '"')
+			return 0;
+	}
+	PUT_LIT(o, "\"");
+	put_bytes(o, s, n);
+	PUT_LIT(o, "\"");
+	return 1;
+}
+
+/* The event's fields as json-c prints them with JSON_C_TO_STRING_PLAIN |
+ * JSON_C_TO_STRING_NOSLASHESCAPE, without the braces: ,"key":value for each field in
+ * insertion order (json-c's own order), null, true/false, integers in decimal, strings
+ * between quotes. 0 when a field is anything else or a key or string is not plain printable
+ * ASCII: the caller then takes json-c's path, as for any such event. */
+static int
+put_flat_fields(struct flat_out *o, json_object *event)
+{
+	json_object_object_foreach(event, k, val) {
+		PUT_LIT(o, ",");
+		if (!put_plain_string(o, k, strlen(k)))
+			return 0;
+		PUT_LIT(o, ":");
+		switch (json_object_get_type(val)) {
+		case json_type_null:
+			PUT_LIT(o, "null");
+			break;
+		case json_type_boolean:
+			if (json_object_get_boolean(val))
+				PUT_LIT(o, "true");
+			else
+				PUT_LIT(o, "false");
+			break;
+		case json_type_int: {
+			int64_t i = json_object_get_int64(val);
+
+			/* A uint64 above INT64_MAX reads back clamped: json-c's path prints it. */
+			if (i == INT64_MAX && json_object_get_uint64(val) != (uint64_t)INT64_MAX)
+				return 0;
+			if (i < 0)
+				put_u64(o, (uint64_t)0 - (uint64_t)i, 1);
+			else
+				put_u64(o, (uint64_t)i, 0);
+			break;
+		}
+		case json_type_string:
+			if (!put_plain_string(o, json_object_get_string(val),
+			                      (size_t)json_object_get_string_len(val)))
+				return 0;
+			break;
+		default:
+			return 0;
+		}
+	}
+	return 1;
+}
+
 /* The record of a flat event whose text is printable ASCII without a backslash, written into
- * out (with its closing brace) without building, copying or re-parsing a JSON object: the
- * bytes json-c prints for build_record's object with JSON_C_TO_STRING_PLAIN |
- * JSON_C_TO_STRING_NOSLASHESCAPE, field for field ("key":value joined by commas, in insertion
- * order: seq, ts, clock_synced, the event's fields, prev), so the line and its MAC are the
- * same. Such a record cannot fail parse_record: the chain fields are ours (checked by the
- * caller), json-c keys are unique, and the values need no escape. A bulk HR commit seals
- * 100,000 of them; building, copying and re-parsing were most of the sealing's cost
- * (doc/performance.md). FLAT_NO for any other event, SK_ERR_RANGE when too long. */
+ * out (with its closing brace) without building, copying, printing through json-c or
+ * re-parsing a JSON object: the bytes json-c prints for build_record's object with
+ * JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, field for field ("key":value
+ * joined by commas, in insertion order: seq, ts, clock_synced, the event's fields, prev), so
+ * the line and its MAC are the same. Such a record cannot fail parse_record: the chain
+ * fields are ours (checked by the caller), json-c keys are unique, and the values need no
+ * escape. A bulk HR commit seals 100,000 of them; building, copying, re-parsing and then
+ * json-c's printing were most of the sealing's cost (doc/performance.md). FLAT_NO for any
+ * other event, SK_ERR_RANGE when too long. */
 static int
 seal_flat(uint64_t seq, const char *prev_mac, json_object *event, char *out, size_t outsz,
           size_t *textlen)
 {
+	struct flat_out o = { out, outsz, 0, 0 };
 	char ts[TS_LEN + 1];
-	const char *etext;
-	size_t elen = 0, len;
-	int n, rc;
+	int rc;
 
-	if (!flat_event(event))
-		return FLAT_NO;
-	/* Prints into the event's own buffer (json-c keeps one per object): its value is not
-	 * changed. */
-	etext = json_object_to_json_string_length(
-		event, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, &elen);
-	if (etext == NULL || elen < 2 || etext[0] != '{' || etext[elen - 1] != '}' ||
-	    !plain_ascii(etext, elen))
+	if (outsz == 0 || !flat_event(event))
 		return FLAT_NO;
 	if ((rc = format_ts(ts)) != SK_OK)
 		return rc;
-	n = snprintf(out, outsz, "{\"seq\":%" PRIu64 ",\"ts\":\"%s\",\"clock_synced\":%s", seq, ts,
-	             sk_clock_synced() ? "true" : "false");
-	if (n < 0 || (size_t)n >= outsz)
+	PUT_LIT(&o, "{\"seq\":");
+	put_u64(&o, seq, 0);
+	PUT_LIT(&o, ",\"ts\":\"");
+	put_bytes(&o, ts, TS_LEN);
+	if (sk_clock_synced())
+		PUT_LIT(&o, "\",\"clock_synced\":true");
+	else
+		PUT_LIT(&o, "\",\"clock_synced\":false");
+	if (!put_flat_fields(&o, event))
+		return FLAT_NO;
+	PUT_LIT(&o, ",\"prev\":\"");
+	put_bytes(&o, prev_mac, SK_AUDIT_MAC_HEX);
+	PUT_LIT(&o, "\"}");
+	if (o.over)
 		return SK_ERR_RANGE;
-	len = (size_t)n;
-	/* The event's fields without its braces; "{}" has none. */
-	if (elen > 2) {
-		if (len + 1 + (elen - 2) >= outsz)
-			return SK_ERR_RANGE;
-		out[len++] = ',';
-		memcpy(out + len, etext + 1, elen - 2);
-		len += elen - 2;
-	}
-	n = snprintf(out + len, outsz - len, ",\"prev\":\"%s\"}", prev_mac);
-	if (n < 0 || (size_t)n >= outsz - len)
-		return SK_ERR_RANGE;
-	*textlen = len + (size_t)n;
+	out[o.len] = '\0';
+	*textlen = o.len;
 	return SK_OK;
 }
 

@@ -297,6 +297,106 @@ test_sealed_line_is_the_records_serialisation(void **state)
 	json_object_put(ev);
 }
 
+
+/* The line opens (MAC and chain fields check) and its MACed text is json-c's printing of
+ * itself parsed back. */
+static void
+check_sealed_is_serialisation_any(const unsigned char *key, const char *line)
+{
+	char text[SK_AUDIT_LINE_MAX], prev[SK_AUDIT_MAC_HEX + 1], mac2[SK_AUDIT_MAC_HEX + 1];
+	const char *why = NULL;
+	json_object *back;
+	uint64_t seq = 0;
+	size_t len = strlen(line), tlen;
+
+	assert_int_equal(sk_audit_line_open(key, SK_AUDIT_KEY_LEN, line, len, &seq, prev, mac2, &why),
+	                 SK_OK);
+	assert_int_equal(seq, 9);
+	tlen = len - (strlen(",\"mac\":\"\"}") + SK_AUDIT_MAC_HEX) + 1;
+	memcpy(text, line, tlen - 1);
+	text[tlen - 1] = '}';
+	text[tlen] = '\0';
+	back = json_tokener_parse(text);
+	assert_non_null(back);
+	assert_string_equal(json_object_to_json_string_ext(back, JSON_C_TO_STRING_PLAIN |
+	                                                         JSON_C_TO_STRING_NOSLASHESCAPE),
+	                    text);
+	json_object_put(back);
+}
+
+/* R-LOG-1: the event's part of a sealed line is exactly json-c's printing of the event (its
+ * fields between the braces), for the edge values the direct writer of flat records
+ * formats itself (integer limits, '/', empty key and value) and for those it hands to
+ * json-c (a quote, DEL, a uint64 above INT64_MAX, non-ASCII keys). */
+static void
+check_event_text(const unsigned char *key, json_object *ev)
+{
+	char line[SK_AUDIT_LINE_MAX], mac[SK_AUDIT_MAC_HEX + 1], zero[SK_AUDIT_MAC_HEX + 1];
+	const char *printed, *from, *to;
+	size_t plen;
+
+	memset(zero, '0', SK_AUDIT_MAC_HEX);
+	zero[SK_AUDIT_MAC_HEX] = '\0';
+	assert_int_equal(sk_audit_seal_line(key, SK_AUDIT_KEY_LEN, 9, zero, ev, line,
+	                                    sizeof(line), mac), SK_OK);
+	printed = json_object_to_json_string_ext(ev, JSON_C_TO_STRING_PLAIN |
+	                                             JSON_C_TO_STRING_NOSLASHESCAPE);
+	plen = strlen(printed);
+	assert_true(plen >= 2);
+	from = strstr(line, "\"clock_synced\":");
+	assert_non_null(from);
+	from = strchr(from, ',');
+	assert_non_null(from);
+	to = strstr(line, ",\"prev\":\"");
+	assert_non_null(to);
+	/* ,<fields> against {<fields>} */
+	assert_int_equal((size_t)(to - from), plen - 1);
+	assert_memory_equal(from + 1, printed + 1, plen - 2);
+	check_sealed_is_serialisation_any(key, line);
+}
+
+static void
+test_sealed_event_text_is_json_c_printing(void **state)
+{
+	struct fixture *fx = *state;
+	json_object *ev = json_object_new_object();
+
+	json_object_object_add(ev, "event", json_object_new_string("hr.transfer"));
+	json_object_object_add(ev, "min", json_object_new_int64(INT64_MIN));
+	json_object_object_add(ev, "max", json_object_new_int64(INT64_MAX));
+	json_object_object_add(ev, "umax", json_object_new_uint64((uint64_t)INT64_MAX));
+	json_object_object_add(ev, "zero", json_object_new_int64(0));
+	json_object_object_add(ev, "ten", json_object_new_int(10));
+	json_object_object_add(ev, "a/b", json_object_new_string("x/y ~!#$%&'()*+,-.:;<=>?@[]^_`{|}"));
+	json_object_object_add(ev, "", json_object_new_string(""));
+	json_object_object_add(ev, "f", json_object_new_boolean(0));
+	json_object_object_add(ev, "t", json_object_new_boolean(1));
+	json_object_object_add(ev, "nil", NULL);
+	check_event_text(fx->key, ev);
+	json_object_put(ev);
+
+	ev = json_object_new_object();
+	json_object_object_add(ev, "q", json_object_new_string("say \"hi\""));
+	check_event_text(fx->key, ev);
+	json_object_put(ev);
+
+	ev = json_object_new_object();
+	json_object_object_add(ev, "del", json_object_new_string("a\x7f"));
+	check_event_text(fx->key, ev);
+	json_object_put(ev);
+
+	ev = json_object_new_object();
+	json_object_object_add(ev, "huge", json_object_new_uint64((uint64_t)INT64_MAX + 1));
+	check_event_text(fx->key, ev);
+	json_object_put(ev);
+
+	ev = json_object_new_object();
+	json_object_object_add(ev, "部署", json_object_new_string("x"));
+	json_object_object_add(ev, "k\"", json_object_new_string("y"));
+	check_event_text(fx->key, ev);
+	json_object_put(ev);
+}
+
 int
 main(void)
 {
@@ -306,6 +406,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_line_limit, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_summary, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_sealed_line_is_the_records_serialisation, setup,
+		                                teardown),
+		cmocka_unit_test_setup_teardown(test_sealed_event_text_is_json_c_printing, setup,
 		                                teardown),
 	};
 
