@@ -53,13 +53,24 @@ struct stmt_slot {
 static pthread_mutex_t stmt_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct stmt_slot stmt_cache[STMT_CACHE_SLOTS];
 
+/* The slot's key: the connection, the SQL's length and its first and last STMT_KEY_ENDS bytes.
+ * Only a hint (two statements may share it; the text is compared in full before a statement
+ * is handed out): hashing every byte of the text twice per statement, on the way in and
+ * back, was 7 % of the broker's instructions in an HR commit. */
+#define STMT_KEY_ENDS 24
+
 static uint64_t
 stmt_key(const sqlite3 *db, const char *sql)
 {
 	uint64_t h = 1469598103934665603ULL ^ (uint64_t)(uintptr_t)db;
+	size_t len = strlen(sql), head = len < STMT_KEY_ENDS ? len : STMT_KEY_ENDS;
+	const unsigned char *p = (const unsigned char *)sql;
 
-	for (const unsigned char *p = (const unsigned char *)sql; *p != '\0'; p++)
-		h = (h ^ *p) * 1099511628211ULL;
+	h = (h ^ len) * 1099511628211ULL;
+	for (size_t i = 0; i < head; i++)
+		h = (h ^ p[i]) * 1099511628211ULL;
+	for (size_t i = len - head; i < len; i++)
+		h = (h ^ p[i]) * 1099511628211ULL;
 	return h;
 }
 
