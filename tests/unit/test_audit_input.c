@@ -213,6 +213,19 @@ test_summary(void **state)
 	expect_whole(fx->log, fx->anchor, fx->key, 1);
 }
 
+/* The MACed text of a sealed line of len bytes: the line without ,"mac":"<64 hex>"} plus the
+ * closing brace. */
+static void
+maced_text(const char *line, size_t len, char text[SK_AUDIT_LINE_MAX])
+{
+	size_t tlen = len - (strlen(",\"mac\":\"\"}") + SK_AUDIT_MAC_HEX) + 1;
+
+	assert_true(tlen < SK_AUDIT_LINE_MAX);
+	memcpy(text, line, tlen - 1);
+	text[tlen - 1] = '}';
+	text[tlen] = '\0';
+}
+
 /* Seals ev as record 5, opens the line (MAC and chain fields), and checks that its MACed text
  * is exactly what json-c prints for the record parsed back, with the fields in the record's
  * order: the line is the serialisation of build_record's object, byte for byte, whichever way
@@ -226,7 +239,7 @@ check_sealed_is_serialisation(const unsigned char *key, json_object *ev, const c
 	const char *why = NULL, *printed;
 	json_object *back;
 	uint64_t seq = 0;
-	size_t len, tlen, i = 0;
+	size_t len, i = 0;
 
 	memset(zero, '0', SK_AUDIT_MAC_HEX);
 	zero[SK_AUDIT_MAC_HEX] = '\0';
@@ -238,11 +251,7 @@ check_sealed_is_serialisation(const unsigned char *key, json_object *ev, const c
 	assert_int_equal(seq, 5);
 	assert_string_equal(prev, zero);
 	assert_string_equal(mac, mac2);
-	/* The MACed text: the line without ,"mac":"<64 hex>"} plus the closing brace. */
-	tlen = len - (strlen(",\"mac\":\"\"}") + SK_AUDIT_MAC_HEX) + 1;
-	memcpy(text, line, tlen - 1);
-	text[tlen - 1] = '}';
-	text[tlen] = '\0';
+	maced_text(line, len, text);
 	back = json_tokener_parse(text);
 	assert_non_null(back);
 	printed = json_object_to_json_string_ext(back, JSON_C_TO_STRING_PLAIN |
@@ -307,15 +316,12 @@ check_sealed_is_serialisation_any(const unsigned char *key, const char *line)
 	const char *why = NULL;
 	json_object *back;
 	uint64_t seq = 0;
-	size_t len = strlen(line), tlen;
+	size_t len = strlen(line);
 
 	assert_int_equal(sk_audit_line_open(key, SK_AUDIT_KEY_LEN, line, len, &seq, prev, mac2, &why),
 	                 SK_OK);
 	assert_int_equal(seq, 9);
-	tlen = len - (strlen(",\"mac\":\"\"}") + SK_AUDIT_MAC_HEX) + 1;
-	memcpy(text, line, tlen - 1);
-	text[tlen - 1] = '}';
-	text[tlen] = '\0';
+	maced_text(line, len, text);
 	back = json_tokener_parse(text);
 	assert_non_null(back);
 	assert_string_equal(json_object_to_json_string_ext(back, JSON_C_TO_STRING_PLAIN |

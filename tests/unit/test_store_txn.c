@@ -718,15 +718,15 @@ test_store_one_broker_per_file(void **state)
 	assert_int_equal(store_open(f->path, &f->store), SK_OK);
 }
 
-/* The connection's PRAGMA synchronous (SQLite: 1 NORMAL, 2 FULL). */
+/* An integer PRAGMA of the transaction's connection, e.g. "PRAGMA synchronous" (1 NORMAL,
+ * 2 FULL) or "PRAGMA wal_autocheckpoint" (0: SQLite checkpoints nothing in its commits). */
 static int
-synchronous_of(struct sk_store_txn *t)
+pragma_of(struct sk_store_txn *t, const char *pragma)
 {
 	sqlite3_stmt *st = NULL;
 	int v = -1;
 
-	assert_int_equal(sqlite3_prepare_v2(sq_db(t), "PRAGMA synchronous", -1, &st, NULL),
-	                 SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(sq_db(t), pragma, -1, &st, NULL), SQLITE_OK);
 	if (sqlite3_step(st) == SQLITE_ROW)
 		v = sqlite3_column_int(st, 0);
 	sqlite3_finalize(st);
@@ -762,7 +762,7 @@ test_r_log_1_nondurable_staging_then_durable_again(void **state)
 	 * committed hook as not durable (its reply need not wait), an ordinary one as durable. */
 	store_set_txn_hooks(note_committed, NULL);
 	assert_int_equal(store_acquire(f->store, &t), SK_OK);
-	assert_int_equal(synchronous_of(t), 1);
+	assert_int_equal(pragma_of(t, "PRAGMA synchronous"), 1);
 	assert_int_equal(store_begin_nondurable(t), SK_OK);
 	memset(&u, 0, sizeof(u));
 	snprintf(u.name, sizeof(u.name), "%s", "staged1");
@@ -771,7 +771,7 @@ test_r_log_1_nondurable_staging_then_durable_again(void **state)
 	committed_durable = -1;
 	assert_int_equal(store_commit(t), SK_OK);
 	assert_int_equal(committed_durable, 0);
-	assert_int_equal(synchronous_of(t), 1);
+	assert_int_equal(pragma_of(t, "PRAGMA synchronous"), 1);
 
 	assert_int_equal(store_begin_nondurable(t), SK_OK);
 	snprintf(u.name, sizeof(u.name), "%s", "staged2");
@@ -792,21 +792,6 @@ test_r_log_1_nondurable_staging_then_durable_again(void **state)
 	assert_true(id > 0);
 	assert_int_equal(store_durable_sync(f->store), SK_OK);
 	store_set_txn_hooks(NULL, NULL);
-}
-
-/* The connection's PRAGMA wal_autocheckpoint (0: SQLite checkpoints nothing in its commits). */
-static int
-autocheckpoint_of(struct sk_store_txn *t)
-{
-	sqlite3_stmt *st = NULL;
-	int v = -1;
-
-	assert_int_equal(sqlite3_prepare_v2(sq_db(t), "PRAGMA wal_autocheckpoint", -1, &st, NULL),
-	                 SQLITE_OK);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		v = sqlite3_column_int(st, 0);
-	sqlite3_finalize(st);
-	return v;
 }
 
 static uint64_t
@@ -837,7 +822,7 @@ test_store_wal_checkpointed_off_the_committing_thread(void **state)
 		skip();   /* PostgreSQL checkpoints in its server */
 
 	assert_int_equal(store_acquire(f->store, &t), SK_OK);
-	assert_int_equal(autocheckpoint_of(t), 0);
+	assert_int_equal(pragma_of(t, "PRAGMA wal_autocheckpoint"), 0);
 	before = checkpoints_run(f->store);
 	assert_int_equal(store_begin(t), SK_OK);
 	/* About 1,500 pages of 4 KiB: a table of this test's own, in the store's file. */
