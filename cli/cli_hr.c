@@ -174,6 +174,16 @@ stage_thread(void *arg)
 	return NULL;
 }
 
+/* Waits for the sender thread, if one runs; the flight is empty afterwards. */
+static void
+flight_join(struct stage_flight *f)
+{
+	if (f->active && f->threaded)
+		pthread_join(f->thread, NULL);
+	f->active = 0;
+	f->threaded = 0;
+}
+
 /* Waits for the batch in flight, if any, and takes its reply: SK_OK, STOP_ALREADY or
  * STOP_FAILED (the reason printed). Called in the main thread only. */
 static int
@@ -184,10 +194,7 @@ land_batch(struct import_ctx *k)
 
 	if (!f->active)
 		return SK_OK;
-	if (f->threaded)
-		pthread_join(f->thread, NULL);
-	f->active = 0;
-	f->threaded = 0;
+	flight_join(f);
 	r = f->r;
 	if (r == SK_OK && f->out.res.status == SK_ST_EXISTS) {
 		r = STOP_ALREADY;
@@ -208,10 +215,7 @@ drop_batch(struct import_ctx *k)
 {
 	struct stage_flight *f = &k->flight;
 
-	if (f->active && f->threaded)
-		pthread_join(f->thread, NULL);
-	f->active = 0;
-	f->threaded = 0;
+	flight_join(f);
 	explicit_bzero(f->out.hires, sizeof(f->out.hires));   /* the secrets of the reply */
 }
 
